@@ -1,0 +1,93 @@
+"""One exception hierarchy for the whole package.
+
+Expected failures carry a short machine word (``status``) and a human reason (``str(exc)``); the CLI
+prints the reason on one line, the edition's JSON records both.
+"""
+
+from __future__ import annotations
+
+
+class TrackerError(Exception):
+    """Base of every error this package raises on purpose."""
+
+    status = "error"
+
+
+class ConfigError(TrackerError):
+    """The configuration file is missing, unreadable, or has an unknown or ill-typed key."""
+
+    status = "config_error"
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(f"config key {key!r}: {message}" if key else message)
+        self.key = key
+
+
+class StorageError(TrackerError):
+    """Reading or writing the raw store or the site failed."""
+
+    status = "storage_error"
+
+
+class EditionError(TrackerError):
+    """An edition cannot be built (for instance a later edition already exists)."""
+
+    status = "edition_error"
+
+
+class SourceFailure(TrackerError):
+    """A source could not be read. Subclasses name the failure; it is never reported as 0 items."""
+
+    status = "failed"
+
+
+class FetchTimeout(SourceFailure):
+    status = "timeout"
+
+
+class ConnectionFailed(SourceFailure):
+    status = "connection_error"
+
+
+class HTTPStatusFailure(SourceFailure):
+    status = "http_error"
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class TooManyRedirects(SourceFailure):
+    status = "redirect_loop"
+
+
+class ResponseTooLarge(SourceFailure):
+    status = "too_large"
+
+
+class EmptyResponse(SourceFailure):
+    status = "empty"
+
+
+class NotAFeed(SourceFailure):
+    """The answer is an HTML page (or another document) where a feed was expected."""
+
+    status = "not_a_feed"
+
+
+class Blocked(SourceFailure):
+    """The source answered with a captcha or an anti-bot page."""
+
+    status = "blocked"
+
+
+class MalformedFeed(SourceFailure):
+    """The body is neither a feed with entries nor anything else we recognise."""
+
+    status = "malformed"
+
+
+class InvalidLeaderboard(SourceFailure):
+    """The leaderboard file does not have the provider's shape."""
+
+    status = "malformed"

@@ -1,0 +1,223 @@
+"""Plain data passed between the pure core and the edges. Times are timezone-aware (UTC when stored)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+
+def iso(dt: datetime) -> str:
+    """UTC ISO-8601 with a ``Z``-free offset, the one stored form of every time."""
+    return dt.isoformat(timespec="seconds") if dt.microsecond == 0 else dt.isoformat()
+
+
+def parse_iso(value: str) -> datetime:
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        raise ValueError(f"stored time without offset: {value!r}")
+    return parsed
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One entry as a feed shows it, already reduced to plain text and a safe link."""
+
+    title: str
+    text: str
+    url: str | None
+    guid: str | None
+    published_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """A news item as kept in the raw store: identified, attributed, with its first-seen time."""
+
+    id: str
+    identity: str
+    source: str
+    title: str
+    text: str
+    url: str | None
+    published_at: datetime | None
+    first_seen: datetime
+
+    @property
+    def shown_at(self) -> datetime:
+        """The time shown for the item: when it was published, else when we first saw it."""
+        return self.published_at or self.first_seen
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "identity": self.identity,
+            "source": self.source,
+            "title": self.title,
+            "text": self.text,
+            "url": self.url,
+            "published_at": iso(self.published_at) if self.published_at else None,
+            "first_seen": iso(self.first_seen),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Item:
+        published = data.get("published_at")
+        return cls(
+            id=str(data["id"]),
+            identity=str(data["identity"]),
+            source=str(data["source"]),
+            title=str(data["title"]),
+            text=str(data["text"]),
+            url=data.get("url"),
+            published_at=parse_iso(published) if published else None,
+            first_seen=parse_iso(str(data["first_seen"])),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SourceStatus:
+    """How the last attempt to read one source went. ``status`` is "ok" or a failure word."""
+
+    name: str
+    status: str
+    error: str | None = None
+    fetched: int = 0
+    new: int = 0
+    not_modified: bool = False
+    checked_at: datetime | None = None
+    consecutive_failures: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "status": self.status,
+            "error": self.error,
+            "fetched": self.fetched,
+            "new": self.new,
+            "not_modified": self.not_modified,
+            "checked_at": iso(self.checked_at) if self.checked_at else None,
+            "consecutive_failures": self.consecutive_failures,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SourceStatus:
+        checked = data.get("checked_at")
+        return cls(
+            name=str(data["name"]),
+            status=str(data["status"]),
+            error=data.get("error"),
+            fetched=int(data.get("fetched", 0)),
+            new=int(data.get("new", 0)),
+            not_modified=bool(data.get("not_modified", False)),
+            checked_at=parse_iso(checked) if checked else None,
+            consecutive_failures=int(data.get("consecutive_failures", 0)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RankedModel:
+    rank: int
+    model: str
+    score: float
+    developer: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rank": self.rank, "model": self.model, "score": self.score, "developer": self.developer}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RankedModel:
+        return cls(
+            rank=int(data["rank"]),
+            model=str(data["model"]),
+            score=float(data["score"]),
+            developer=data.get("developer"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Leaderboard:
+    """The ranked view of one leaderboard snapshot, as the edition shows it."""
+
+    provider: str
+    snapshot_date: date
+    global_top: tuple[RankedModel, ...]
+    domestic: tuple[RankedModel, ...]
+    models_ranked: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "provider": self.provider,
+            "snapshot_date": self.snapshot_date.isoformat(),
+            "global_top": [row.to_dict() for row in self.global_top],
+            "domestic": [row.to_dict() for row in self.domestic],
+            "models_ranked": self.models_ranked,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Leaderboard:
+        return cls(
+            provider=str(data["provider"]),
+            snapshot_date=date.fromisoformat(str(data["snapshot_date"])),
+            global_top=tuple(RankedModel.from_dict(r) for r in data["global_top"]),
+            domestic=tuple(RankedModel.from_dict(r) for r in data["domestic"]),
+            models_ranked=int(data["models_ranked"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Edition:
+    """Everything one day's edition shows. Stored as it was built, so a re-run renders the same bytes."""
+
+    date: date
+    title: str
+    timezone: str
+    generated_at: datetime
+    window_start: datetime | None
+    window_end: datetime
+    key_points: tuple[str, ...]
+    items: tuple[Item, ...]
+    sources: tuple[SourceStatus, ...]
+    leaderboard: Leaderboard | None
+    leaderboard_status: SourceStatus | None = None
+    notes: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "date": self.date.isoformat(),
+            "title": self.title,
+            "timezone": self.timezone,
+            "generated_at": iso(self.generated_at),
+            "window_start": iso(self.window_start) if self.window_start else None,
+            "window_end": iso(self.window_end),
+            "key_points": list(self.key_points),
+            "items": [item.to_dict() for item in self.items],
+            "sources": [status.to_dict() for status in self.sources],
+            "leaderboard": self.leaderboard.to_dict() if self.leaderboard else None,
+            "leaderboard_status": self.leaderboard_status.to_dict() if self.leaderboard_status else None,
+            "notes": list(self.notes),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Edition:
+        start = data.get("window_start")
+        board = data.get("leaderboard")
+        board_status = data.get("leaderboard_status")
+        return cls(
+            date=date.fromisoformat(str(data["date"])),
+            title=str(data["title"]),
+            timezone=str(data["timezone"]),
+            generated_at=parse_iso(str(data["generated_at"])),
+            window_start=parse_iso(start) if start else None,
+            window_end=parse_iso(str(data["window_end"])),
+            key_points=tuple(str(p) for p in data["key_points"]),
+            items=tuple(Item.from_dict(i) for i in data["items"]),
+            sources=tuple(SourceStatus.from_dict(s) for s in data["sources"]),
+            leaderboard=Leaderboard.from_dict(board) if board else None,
+            leaderboard_status=SourceStatus.from_dict(board_status) if board_status else None,
+            notes=tuple(str(n) for n in data.get("notes", [])),
+        )
