@@ -1,0 +1,118 @@
+"""The ``ai-news-tracker`` command: the same pipeline as the Lambdas, on one machine.
+
+Local folders stand in for the buckets: ``DIR/raw`` (raw items and state) and ``DIR/site`` (the
+published edition). Expected failures print one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from aws_lambda_powertools import Logger
+
+from . import __version__
+from .config import Config, load_config
+from .errors import ConfigError, TrackerError
+from .log import SERVICE
+from .models import SourceStatus
+from .pipeline import FetchReport, Pipeline, PublishReport, local_stores
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    pass
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ai-news-tracker", description="国产大模型日报 — the daily digest.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, help_text in (
+        ("run", "fetch every source, build the day's edition and publish it under DIR/site"),
+        ("fetch", "fetch every source and keep new items, without building an edition"),
+    ):
+        command = commands.add_parser(name, help=help_text)
+        command.add_argument("--config", required=True, metavar="FILE", help="TOML configuration file")
+        command.add_argument("--data-dir", required=True, metavar="DIR", help="folder for raw/ and site/")
+        command.add_argument(
+            "--now",
+            metavar="ISO-8601",
+            help="the clock of the whole run (default: the current time); without an offset, "
+            "in the report's timezone",
+        )
+        command.add_argument("-v", "--verbose", action="count", default=0, help="log to stderr (-vv: debug)")
+    return parser
+
+
+def parse_now(value: str | None, config: Config) -> datetime:
+    tz = ZoneInfo(config.report.timezone)
+    if value is None:
+        return datetime.now(tz)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise UsageError(f"--now: not an ISO-8601 time: {value!r}") from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
+
+
+def setup_logging(verbosity: int) -> None:
+    level = {0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
+    Logger(service=SERVICE, level=level, logger_handler=logging.StreamHandler(sys.stderr))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    setup_logging(args.verbose)
+    try:
+        config = load_config(args.config)
+        now = parse_now(args.now, config)
+        raw, site = local_stores(args.data_dir)
+        pipeline = Pipeline(config, raw, site)
+        if args.command == "fetch":
+            return report_fetch(pipeline.fetch(now))
+        return report_run(pipeline.run(now), args.data_dir)
+    except (ConfigError, UsageError) as exc:
+        print(f"ai-news-tracker: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except TrackerError as exc:
+        print(f"ai-news-tracker: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("ai-news-tracker: interrupted", file=sys.stderr)
+        return 130
+
+
+def _failures(statuses: Sequence[SourceStatus]) -> str:
+    return "; ".join(f"{s.name}: {s.status} ({s.error})" for s in statuses if not s.ok)
+
+
+def report_fetch(report: FetchReport) -> int:
+    failed = _failures(report.statuses)
+    if not report.anything_fetched:
+        print(f"ai-news-tracker: nothing could be fetched: {failed or 'no sources configured'}", file=sys.stderr)
+        return EXIT_FAILED
+    summary = f"fetched {len(report.statuses)} sources, {report.new_items} new items"
+    print(summary + (f"; failed: {failed}" if failed else ""))
+    return EXIT_OK
+
+
+def report_run(report: PublishReport, data_dir: str) -> int:
+    edition = report.edition
+    failed = _failures(list(edition.sources) + ([edition.leaderboard_status] if edition.leaderboard_status else []))
+    verb = "republished" if report.rebuilt else "published"
+    print(
+        f"{verb} the {edition.date} edition: {len(edition.items)} items"
+        + (f"; failed: {failed}" if failed else "")
+        + f" -> {data_dir}/site/{report.keys[0]}"
+    )
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

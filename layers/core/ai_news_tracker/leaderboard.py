@@ -1,0 +1,252 @@
+"""Leaderboard snapshots: parse a provider's file, rank its models, pick out the domestic ones.
+
+Pure functions only: no I/O and no clock. The caller fetches the file, decides which day a snapshot
+without a date stands for, and passes the edition's date in.
+
+Two providers are understood:
+
+``lmarena-history``
+    ``{"yyyymmdd": {"text": {category: {model: score}}, "vision": {...}}}``. The newest snapshot is
+    the largest date key (files are not ordered); keys that are not 8-digit dates are ignored.
+``arena-catalog``
+    ``{category: {model: {"rating": score, "rating_q975": ..., "rating_q025": ...}}}``. The file
+    carries no date, so :attr:`Snapshot.snapshot_date` is ``None``; the caller records the day a
+    changed version (see :func:`content_fingerprint`) was first seen.
+
+Ranking is by the exact score; the integer shown next to a model is :func:`display_score`, so two
+models can show the same number and still hold different ranks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from .errors import InvalidLeaderboard
+from .models import Leaderboard, RankedModel
+
+LMARENA_HISTORY = "lmarena-history"
+ARENA_CATALOG = "arena-catalog"
+PROVIDERS = (LMARENA_HISTORY, ARENA_CATALOG)
+
+_DATE_KEY = re.compile(r"[0-9]{8}")
+_MAX_LISTED = 12  # category names listed in an error message
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """The scores of one category of one leaderboard snapshot.
+
+    ``snapshot_date`` is ``None`` when the file carries no date (``arena-catalog``).
+    """
+
+    scores: dict[str, float]
+    snapshot_date: date | None
+
+
+def _developer(prefixes: tuple[str, ...], developer: str) -> tuple[re.Pattern[str], str]:
+    # Anchored at the start of the name; the prefix must end at a separator, a digit or the end, so
+    # "step-2" and "qwen3" match while "stepwise" and "seedream" do not.
+    alternatives = "|".join(re.escape(p) for p in prefixes)
+    return re.compile(rf"(?:{alternatives})(?=[-_. /0-9]|\Z)", re.IGNORECASE | re.ASCII), developer
+
+
+# Developers of Chinese ("domestic") models, one row per developer, checked in order.
+DOMESTIC_DEVELOPERS: tuple[tuple[re.Pattern[str], str], ...] = (
+    _developer(("deepseek",), "DeepSeek"),
+    _developer(("qwen", "qwq", "qvq"), "Alibaba"),
+    _developer(("glm", "chatglm", "cogvlm", "codegeex"), "Zhipu AI"),
+    _developer(("kimi", "moonshot"), "Moonshot AI"),
+    _developer(("minimax", "abab"), "MiniMax"),
+    _developer(("step",), "StepFun"),
+    _developer(("hunyuan",), "Tencent"),
+    _developer(("doubao", "seed"), "ByteDance"),
+    _developer(("ernie",), "Baidu"),
+    _developer(("yi",), "01.AI"),
+    _developer(("baichuan",), "Baichuan"),
+    _developer(("spark", "iflytek"), "iFlytek"),
+    _developer(("sensenova", "sensechat"), "SenseTime"),
+    _developer(("internlm", "internvl"), "Shanghai AI Lab"),
+    _developer(("mimo",), "Xiaomi"),
+    _developer(("longcat",), "Meituan"),
+    _developer(("ling", "ring"), "Ant Group"),
+    _developer(("minicpm",), "ModelBest"),
+    _developer(("pangu",), "Huawei"),
+    _developer(("telechat",), "China Telecom"),
+)
+
+
+def domestic_developer(model: str) -> str | None:
+    """The developer of a Chinese model, by the start of its name; ``None`` for any other model."""
+    name = model.strip()
+    for pattern, developer in DOMESTIC_DEVELOPERS:
+        if pattern.match(name):
+            return developer
+    return None
+
+
+def parse_snapshot(provider: str, data: Any, category: str) -> Snapshot:
+    """The scores of ``category`` in the newest snapshot of a parsed (JSON) leaderboard file.
+
+    Entries whose score is not a number (or is a boolean) are skipped; a file without any numeric
+    score left, of the wrong shape, or with a NaN or infinite score raises :class:`InvalidLeaderboard`.
+    """
+    if provider == LMARENA_HISTORY:
+        return _parse_lmarena_history(data, category)
+    if provider == ARENA_CATALOG:
+        return _parse_arena_catalog(data, category)
+    raise InvalidLeaderboard(f"unknown leaderboard provider {provider!r} (known: {', '.join(PROVIDERS)})")
+
+
+def _parse_lmarena_history(data: Any, category: str) -> Snapshot:
+    if not isinstance(data, Mapping):
+        raise InvalidLeaderboard(f"leaderboard is {_describe(data)}, expected an object of dated snapshots")
+    dated: list[tuple[date, str]] = []
+    for key in data:
+        if isinstance(key, str) and _DATE_KEY.fullmatch(key):
+            try:
+                dated.append((date(int(key[:4]), int(key[4:6]), int(key[6:])), key))
+            except ValueError:
+                continue  # eight digits but not a calendar day
+    if not dated:
+        raise InvalidLeaderboard("leaderboard has no dated snapshot (no yyyymmdd key)")
+    snapshot_date, key = max(dated)
+    snapshot = data[key]
+    where = f"leaderboard snapshot {key}"
+    if not isinstance(snapshot, Mapping):
+        raise InvalidLeaderboard(f"{where} is {_describe(snapshot)}, expected an object")
+    text = snapshot.get("text")
+    if text is None:
+        raise InvalidLeaderboard(f"{where} has no 'text' section (has: {_listing(snapshot)})")
+    if not isinstance(text, Mapping):
+        raise InvalidLeaderboard(f"{where} 'text' section is {_describe(text)}, expected an object")
+    if category not in text:
+        raise InvalidLeaderboard(f"{where} has no category {category!r} (has: {_listing(text)})")
+    table = text[category]
+    if not isinstance(table, Mapping):
+        raise InvalidLeaderboard(f"{where} category {category!r} is {_describe(table)}, expected an object")
+    scores = _scores(table.items(), f"{where} category {category!r}")
+    return Snapshot(scores=scores, snapshot_date=snapshot_date)
+
+
+def _parse_arena_catalog(data: Any, category: str) -> Snapshot:
+    if not isinstance(data, Mapping):
+        raise InvalidLeaderboard(f"leaderboard is {_describe(data)}, expected an object of categories")
+    if category not in data:
+        raise InvalidLeaderboard(f"leaderboard has no category {category!r} (has: {_listing(data)})")
+    table = data[category]
+    where = f"leaderboard category {category!r}"
+    if not isinstance(table, Mapping):
+        raise InvalidLeaderboard(f"{where} is {_describe(table)}, expected an object")
+    pairs = (
+        (model, entry.get("rating") if isinstance(entry, Mapping) else None) for model, entry in table.items()
+    )
+    return Snapshot(scores=_scores(pairs, where), snapshot_date=None)
+
+
+def _scores(pairs: Iterable[tuple[Any, Any]], where: str) -> dict[str, float]:
+    scores: dict[str, float] = {}
+    seen = 0
+    for model, value in pairs:
+        seen += 1
+        if not isinstance(model, str) or not model.strip():
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            continue
+        try:
+            score = float(value)
+        except OverflowError:  # an integer too large for a float
+            score = math.inf
+        if not math.isfinite(score):
+            raise InvalidLeaderboard(
+                f"{where} has a score that is not a finite number for {model!r}: {value!r}"
+            )
+        scores[model] = score
+    if not scores:
+        if seen == 0:
+            raise InvalidLeaderboard(f"{where} is empty")
+        raise InvalidLeaderboard(f"{where} has no numeric scores (among {seen} entries)")
+    return scores
+
+
+def _describe(value: Any) -> str:
+    kinds: tuple[tuple[type | tuple[type, ...], str], ...] = (
+        (type(None), "null"),
+        (bool, "a boolean"),
+        ((int, float), "a number"),
+        (str, "a string"),
+        ((list, tuple), "a list"),
+        (Mapping, "an object"),
+    )
+    for kind, description in kinds:
+        if isinstance(value, kind):
+            return description
+    return type(value).__name__
+
+
+def _listing(table: Mapping[Any, Any]) -> str:
+    names = sorted(str(k) for k in table)
+    if not names:
+        return "nothing"
+    shown = ", ".join(names[:_MAX_LISTED])
+    if len(names) > _MAX_LISTED:
+        shown += f", ... {len(names) - _MAX_LISTED} more"
+    return shown
+
+
+def rank_models(scores: dict[str, float]) -> list[RankedModel]:
+    """Every model with its 1-based position by exact score, highest first (ties by model name)."""
+    ordered = sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
+    return [
+        RankedModel(rank=rank, model=model, score=score, developer=domestic_developer(model))
+        for rank, (model, score) in enumerate(ordered, start=1)
+    ]
+
+
+def build_leaderboard(
+    provider: str, scores: dict[str, float], snapshot_date: date, top_n: int, domestic_n: int
+) -> Leaderboard:
+    """The global top ``top_n`` and the best ``domestic_n`` domestic models, each with its global rank."""
+    if top_n < 0 or domestic_n < 0:
+        raise ValueError(f"top_n and domestic_n must not be negative (got {top_n}, {domestic_n})")
+    ranked = rank_models(scores)
+    domestic = [row for row in ranked if row.developer is not None]
+    return Leaderboard(
+        provider=provider,
+        snapshot_date=snapshot_date,
+        global_top=tuple(ranked[:top_n]),
+        domestic=tuple(domestic[:domestic_n]),
+        models_ranked=len(scores),
+    )
+
+
+def display_score(score: float) -> int:
+    """The score as shown: rounded to an integer, halves away from zero (1404.5 -> 1405).
+
+    Rounds the exact binary value of the float (``Decimal(score)``), not its shortest decimal repr;
+    unlike :func:`round`, a half never rounds to even.
+    """
+    if not math.isfinite(score):
+        raise ValueError(f"cannot display a score that is not finite: {score!r}")
+    return int(Decimal(score).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def snapshot_age_days(snapshot_date: date, edition_date: date) -> int:
+    """Whole days from the snapshot to the edition (negative when the snapshot is newer)."""
+    return (edition_date - snapshot_date).days
+
+
+def is_stale(snapshot_date: date, edition_date: date, max_age_days: int) -> bool:
+    """A snapshot is stale when it is more than ``max_age_days`` days older than the edition."""
+    return snapshot_age_days(snapshot_date, edition_date) > max_age_days
+
+
+def content_fingerprint(data: bytes) -> str:
+    """SHA-256 hex digest of the raw file, to notice a changed (undated) ``arena-catalog`` file."""
+    return hashlib.sha256(data).hexdigest()

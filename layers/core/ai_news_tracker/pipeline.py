@@ -1,0 +1,283 @@
+"""The use cases: fetch the sources into the raw store, build an edition, publish it.
+
+Everything here takes its clock (``now``) and its dependencies (stores, HTTP client, renderer) from
+the caller, so the CLI, the Lambda handlers and the tests drive the very same code.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from .config import Config, SourceConfig
+from .edition import cap, first_edition_scan_start, select_items
+from .errors import EditionError, InvalidLeaderboard, SourceFailure
+from .feeds import parse_feed
+from .http import HttpClient, Response
+from .leaderboard import build_leaderboard, content_fingerprint, parse_snapshot
+from .log import get_logger
+from .models import Edition, Leaderboard, SourceStatus, iso
+from .relevance import RelevanceFilter
+from .render import Renderer, default_templates_dir
+from .repository import RECENT_IDS, RawRepository, SourceState
+from .store import LocalStore, Store, content_type_for
+from .summarize import extractive_points
+
+logger = get_logger()
+
+
+@dataclass(frozen=True)
+class FetchReport:
+    sources: tuple[SourceStatus, ...]
+    leaderboard: SourceStatus | None
+
+    @property
+    def statuses(self) -> tuple[SourceStatus, ...]:
+        return self.sources + ((self.leaderboard,) if self.leaderboard else ())
+
+    @property
+    def anything_fetched(self) -> bool:
+        return any(s.ok for s in self.statuses)
+
+    @property
+    def new_items(self) -> int:
+        return sum(s.new for s in self.sources)
+
+
+@dataclass(frozen=True)
+class PublishReport:
+    edition: Edition
+    keys: tuple[str, ...]
+    rebuilt: bool = False
+    fetch: FetchReport | None = field(default=None)
+
+
+class Pipeline:
+    """One configured digest over a raw store and a site store."""
+
+    def __init__(
+        self,
+        config: Config,
+        raw: Store,
+        site: Store,
+        http: HttpClient | None = None,
+        renderer: Renderer | None = None,
+    ) -> None:
+        self.config = config
+        self.repo = RawRepository(raw)
+        self.site = site
+        self._http = http
+        self.renderer = renderer or Renderer(config, default_templates_dir())
+
+    @property
+    def http(self) -> HttpClient:
+        if self._http is None:
+            self._http = HttpClient(self.config.fetch)
+        return self._http
+
+    # -- fetching --------------------------------------------------------------------------
+    def fetch(self, now: datetime, *, feeds: bool = True, leaderboard: bool = True) -> FetchReport:
+        """Fetch every source at once; store new items (first seen at ``now``) and the leaderboard."""
+        sources = self.config.enabled_sources if feeds else ()
+        board = self.config.leaderboard if leaderboard and self.config.leaderboard else None
+        states = {s.name: self.repo.source_state(s.name) for s in sources}
+        jobs: list[tuple[str, str, Any, int | None]] = [
+            (s.name, s.url, states[s.name].validators, None) for s in sources
+        ]
+        board_state = None
+        if board is not None and board.enabled:
+            board_state = self.repo.source_state(_board_key(board.provider))
+            jobs.append((_BOARD_JOB, board.url, board_state.validators, self.config.fetch.leaderboard_max_bytes))
+        results = self.http.fetch_many(jobs) if jobs else {}
+        statuses = tuple(self._store_feed(s, states[s.name], results[s.name], now) for s in sources)
+        board_status = None
+        if board_state is not None:
+            board_status = self._store_leaderboard(board_state, results[_BOARD_JOB], now)
+        return FetchReport(statuses, board_status)
+
+    def _store_feed(
+        self, source: SourceConfig, state: SourceState, result: Response | SourceFailure, now: datetime
+    ) -> SourceStatus:
+        try:
+            if isinstance(result, SourceFailure):
+                raise result
+            if result.not_modified:
+                status = SourceStatus(source.name, "ok", not_modified=True, checked_at=now)
+                self.repo.save_source_state(source.name, replace(state, status=status))
+                logger.info("feed not modified", source=source.name)
+                return status
+            tz = ZoneInfo(source.timezone or self.config.report.timezone)
+            entries = parse_feed(result.body, result.headers, result.url, tz)
+        except SourceFailure as failure:
+            return self._record_failure(source.name, source.name, state, failure, now)
+        shown, new = self.repo.record_entries(source.name, entries, now, known=state.recent_ids)
+        status = SourceStatus(source.name, "ok", fetched=len(shown), new=len(new), checked_at=now)
+        recent = tuple(dict.fromkeys(shown + list(state.recent_ids)))[:RECENT_IDS]
+        self.repo.save_source_state(
+            source.name, SourceState(validators=result.validators, status=status, recent_ids=recent)
+        )
+        logger.info("feed fetched", source=source.name, entries=len(shown), new=len(new))
+        return status
+
+    def _record_failure(
+        self, state_key: str, name: str, state: SourceState, failure: SourceFailure, now: datetime
+    ) -> SourceStatus:
+        previous = state.status.consecutive_failures if state.status and not state.status.ok else 0
+        status = SourceStatus(name, failure.status, str(failure), checked_at=now, consecutive_failures=previous + 1)
+        self.repo.save_source_state(state_key, replace(state, status=status))
+        logger.warning("source failed", source=name, status=failure.status, reason=str(failure))
+        return status
+
+    def _store_leaderboard(self, state: SourceState, result: Response | SourceFailure, now: datetime) -> SourceStatus:
+        board = self.config.leaderboard
+        assert board is not None  # noqa: S101 - only called when configured
+        name = board.name
+        key = _board_key(board.provider)
+        try:
+            if isinstance(result, SourceFailure):
+                raise result
+            if result.not_modified:
+                status = SourceStatus(name, "ok", not_modified=True, checked_at=now)
+                self.repo.save_source_state(key, replace(state, status=status))
+                return status
+            snapshot = self._parse_leaderboard(result.body, state, now)
+        except SourceFailure as failure:
+            return self._record_failure(key, name, state, failure, now)
+        self.repo.save_leaderboard_snapshot(board.provider, snapshot)
+        status = SourceStatus(name, "ok", fetched=len(snapshot["scores"]), checked_at=now)
+        self.repo.save_source_state(
+            key, SourceState(validators=result.validators, status=status, fingerprint=snapshot["fingerprint"])
+        )
+        logger.info("leaderboard fetched", provider=board.provider, snapshot_date=snapshot["snapshot_date"])
+        return status
+
+    def _parse_leaderboard(self, body: bytes, state: SourceState, now: datetime) -> dict[str, Any]:
+        board = self.config.leaderboard
+        assert board is not None  # noqa: S101
+        if not body.strip():
+            raise InvalidLeaderboard("the leaderboard file is empty")
+        try:
+            data = json.loads(body)
+        except ValueError as exc:
+            raise InvalidLeaderboard("the leaderboard file is not JSON") from exc
+        snap = parse_snapshot(board.provider, data, board.effective_category)
+        fingerprint = content_fingerprint(body)
+        snapshot_date = snap.snapshot_date
+        if snapshot_date is None:  # the file carries no date: the day a changed version was first seen
+            previous = self.repo.leaderboard_snapshot(board.provider)
+            if previous and previous.get("fingerprint") == fingerprint:
+                snapshot_date = datetime.fromisoformat(previous["snapshot_date"]).date()
+            else:
+                snapshot_date = now.astimezone(self.config.report.tz).date()
+        return {
+            "provider": board.provider,
+            "category": board.effective_category,
+            "snapshot_date": snapshot_date.isoformat(),
+            "fingerprint": fingerprint,
+            "fetched_at": iso(now.astimezone(UTC)),
+            "scores": snap.scores,
+        }
+
+    # -- editions --------------------------------------------------------------------------
+    def build(self, now: datetime) -> tuple[Edition, bool]:
+        """The edition for the day of ``now``; (edition, True) when it had been built before."""
+        report = self.config.report
+        day = now.astimezone(report.tz).date()
+        existing = self.repo.load_edition(day)
+        if existing is not None:
+            return existing, True
+        dates = self.repo.edition_dates()
+        later = [d for d in dates if d > day]
+        if later:
+            raise EditionError(f"cannot build {day}: the edition of {later[0]} exists already")
+        previous = self.repo.load_edition(max(dates)) if dates else None
+        cutoff = now.astimezone(UTC)
+        if previous is not None and cutoff <= previous.window_end:
+            raise EditionError(f"cannot build {day}: its time {iso(cutoff)} is before the previous edition's cutoff")
+        start = previous.window_end if previous else first_edition_scan_start(cutoff, report.lookback_hours)
+        candidates = self.repo.items_first_seen(start, cutoff)
+        window = select_items(candidates, cutoff, previous.window_end if previous else None, report.lookback_hours)
+        relevant = RelevanceFilter(self.config.filter.include, self.config.filter.exclude).apply(window)
+        items = cap(relevant, report.max_items)
+        edition = Edition(
+            date=day,
+            title=report.title,
+            timezone=report.timezone,
+            generated_at=cutoff,
+            window_start=previous.window_end if previous else None,
+            window_end=cutoff,
+            key_points=tuple(
+                extractive_points(items, report.key_points, self.config.summarizer.point_chars)
+            ),
+            items=tuple(items),
+            sources=tuple(self._current_status(s.name, s.name) for s in self.config.enabled_sources),
+            leaderboard=self._leaderboard(),
+            leaderboard_status=self._leaderboard_status(),
+        )
+        if not self.repo.save_edition(edition):  # built concurrently: the first one stands
+            stored = self.repo.load_edition(day)
+            if stored is not None:
+                return stored, True
+        logger.info("edition built", date=day.isoformat(), items=len(items), candidates=len(window))
+        return edition, False
+
+    def _current_status(self, state_key: str, name: str) -> SourceStatus:
+        status = self.repo.source_state(state_key).status
+        return status if status else SourceStatus(name, "not_fetched", "never fetched")
+
+    def _leaderboard(self) -> Leaderboard | None:
+        board = self.config.leaderboard
+        if board is None or not board.enabled:
+            return None
+        snapshot = self.repo.leaderboard_snapshot(board.provider)
+        if snapshot is None:
+            return None
+        return build_leaderboard(
+            board.provider,
+            {str(k): float(v) for k, v in snapshot["scores"].items()},
+            datetime.fromisoformat(snapshot["snapshot_date"]).date(),
+            board.top_n,
+            board.domestic_n,
+        )
+
+    def _leaderboard_status(self) -> SourceStatus | None:
+        board = self.config.leaderboard
+        if board is None or not board.enabled:
+            return None
+        return self._current_status(_board_key(board.provider), board.name)
+
+    def publish(self, edition: Edition) -> tuple[str, ...]:
+        """Write the edition's files to the site store."""
+        base = f"reports/{edition.date.isoformat()}"
+        outputs = {
+            f"{base}.md": self.renderer.markdown(edition),
+            f"{base}.json": self.renderer.json(edition),
+        }
+        for key, text in outputs.items():
+            self.site.put(key, text.encode("utf-8"), content_type=content_type_for(key))
+        logger.info("edition published", date=edition.date.isoformat(), keys=list(outputs))
+        return tuple(outputs)
+
+    def run(self, now: datetime) -> PublishReport:
+        """One whole cycle: fetch everything, build the day's edition, publish it."""
+        fetched = self.fetch(now)
+        edition, rebuilt = self.build(now)
+        keys = self.publish(edition)
+        return PublishReport(edition, keys, rebuilt, fetched)
+
+
+_BOARD_JOB = "\x00leaderboard"
+
+
+def _board_key(provider: str) -> str:
+    return f"leaderboard:{provider}"
+
+
+def local_stores(data_dir: str | Path) -> tuple[Store, Store]:
+    """The raw and site stores of a local data folder."""
+    root = Path(data_dir)
+    return LocalStore(root / "raw"), LocalStore(root / "site")

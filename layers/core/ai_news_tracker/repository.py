@@ -1,0 +1,174 @@
+"""The raw store's domain view: items with their first-seen time, per-source state, editions.
+
+Key layout (the same in ``<data-dir>/raw`` and in the raw S3 bucket)::
+
+    items/<id>.json                         the item; created once, never overwritten (the commit point)
+    seen/<YYYY-MM-DD>/<stamp>-<id>          first-seen index by UTC day; written just before the item
+    sources/<source-key>.json               validators, last status and recent ids of one source
+    leaderboard/<provider>.json             the current leaderboard snapshot and how it was fetched
+    editions/<YYYY-MM-DD>.json              each edition exactly as it was built
+
+An index entry whose item was never created (a crash between the two writes), or whose item carries
+another first-seen time (a lost race), is ignored, so every item is found in exactly one window.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from .http import Validators
+from .identity import identity_key, item_id
+from .models import Edition, Entry, Item, SourceStatus, iso, parse_iso
+from .store import Store, dump_json, get_json
+
+_STAMP = "%Y%m%dT%H%M%S%fZ"
+RECENT_IDS = 1000  # ids a source remembers, to skip existence checks for items it showed before
+
+
+@dataclass(frozen=True)
+class SourceState:
+    validators: Validators = field(default_factory=lambda: Validators(None, None))
+    status: SourceStatus | None = None
+    recent_ids: tuple[str, ...] = ()
+    fingerprint: str | None = None  # content hash, for sources whose files carry no date
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "validators": self.validators.to_dict(),
+            "status": self.status.to_dict() if self.status else None,
+            "recent_ids": list(self.recent_ids),
+            "fingerprint": self.fingerprint,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SourceState:
+        status = data.get("status")
+        return cls(
+            validators=Validators.from_dict(data.get("validators") or {}),
+            status=SourceStatus.from_dict(status) if status else None,
+            recent_ids=tuple(data.get("recent_ids", [])),
+            fingerprint=data.get("fingerprint"),
+        )
+
+
+def source_key(name: str) -> str:
+    """A storage-safe key for a source name (names may be Chinese)."""
+    return hashlib.sha256(name.encode("utf-8")).hexdigest()[:16]
+
+
+def make_item(source: str, entry: Entry, first_seen: datetime) -> Item:
+    identity = identity_key(entry.url, entry.guid, entry.title, entry.text)
+    return Item(
+        id=item_id(identity),
+        identity=identity,
+        source=source,
+        title=entry.title,
+        text=entry.text,
+        url=entry.url,
+        published_at=entry.published_at,
+        first_seen=first_seen.astimezone(UTC),
+    )
+
+
+class RawRepository:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    # -- items -----------------------------------------------------------------------------
+    def record_entries(
+        self, source: str, entries: Iterable[Entry], now: datetime, known: Iterable[str] = ()
+    ) -> tuple[list[str], list[Item]]:
+        """Store the entries not seen before. Returns (ids of every entry shown, the new items)."""
+        shown: list[str] = []
+        new: list[Item] = []
+        known_ids = set(known)
+        for entry in entries:
+            item = make_item(source, entry, now)
+            if item.id in shown:
+                continue
+            shown.append(item.id)
+            if item.id in known_ids or self.store.get(_item_key(item.id)) is not None:
+                continue
+            if self._create(item):
+                new.append(item)
+        return shown, new
+
+    def _create(self, item: Item) -> bool:
+        stamp = item.first_seen.strftime(_STAMP)
+        index_key = f"seen/{item.first_seen.date().isoformat()}/{stamp}-{item.id}"
+        self.store.put(index_key, b"")
+        return self.store.put_if_absent(_item_key(item.id), dump_json(item.to_dict()))
+
+    def get_item(self, item_id_: str) -> Item | None:
+        data = get_json(self.store, _item_key(item_id_))
+        return Item.from_dict(data) if data else None
+
+    def items_first_seen(self, after: datetime, until: datetime) -> list[Item]:
+        """Items whose first-seen time t satisfies after < t <= until."""
+        items: list[Item] = []
+        for stamp, id_ in self._index_between(after, until):
+            item = self.get_item(id_)
+            if item is not None and item.first_seen == stamp:
+                items.append(item)
+        return items
+
+    def _index_between(self, after: datetime, until: datetime) -> Iterator[tuple[datetime, str]]:
+        day = after.astimezone(UTC).date()
+        last = until.astimezone(UTC).date()
+        while day <= last:
+            for key in self.store.list(f"seen/{day.isoformat()}/"):
+                name = key.rsplit("/", 1)[1]
+                raw_stamp, _, id_ = name.partition("-")
+                try:
+                    stamp = datetime.strptime(raw_stamp, _STAMP).replace(tzinfo=UTC)
+                except ValueError:
+                    continue
+                if after < stamp <= until:
+                    yield stamp, id_
+            day += timedelta(days=1)
+
+    # -- sources ---------------------------------------------------------------------------
+    def source_state(self, name: str) -> SourceState:
+        data = get_json(self.store, f"sources/{source_key(name)}.json")
+        return SourceState.from_dict(data) if data else SourceState()
+
+    def save_source_state(self, name: str, state: SourceState) -> None:
+        self.store.put(f"sources/{source_key(name)}.json", dump_json(state.to_dict()))
+
+    # -- leaderboard -----------------------------------------------------------------------
+    def leaderboard_snapshot(self, provider: str) -> dict[str, Any] | None:
+        data = get_json(self.store, f"leaderboard/{provider}.json")
+        return data if isinstance(data, dict) else None
+
+    def save_leaderboard_snapshot(self, provider: str, snapshot: dict[str, Any]) -> None:
+        self.store.put(f"leaderboard/{provider}.json", dump_json(snapshot))
+
+    # -- editions --------------------------------------------------------------------------
+    def edition_dates(self) -> list[date]:
+        dates = []
+        for key in self.store.list("editions/"):
+            name = key.removeprefix("editions/").removesuffix(".json")
+            try:
+                dates.append(date.fromisoformat(name))
+            except ValueError:
+                continue
+        return sorted(dates)
+
+    def load_edition(self, day: date) -> Edition | None:
+        data = get_json(self.store, f"editions/{day.isoformat()}.json")
+        return Edition.from_dict(data) if data else None
+
+    def save_edition(self, edition: Edition) -> bool:
+        """Record an edition; False when one for that day exists already (it is never replaced)."""
+        return self.store.put_if_absent(f"editions/{edition.date.isoformat()}.json", dump_json(edition.to_dict()))
+
+
+def _item_key(id_: str) -> str:
+    return f"items/{id_}.json"
+
+
+__all__ = ["RawRepository", "SourceState", "iso", "make_item", "parse_iso", "source_key"]

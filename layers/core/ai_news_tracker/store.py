@@ -1,0 +1,130 @@
+"""The storage interface, and its local-folder backend.
+
+Keys are ``/``-separated paths exactly as they will be in the S3 buckets (``items/<id>.json``,
+``reports/2026-01-20.md``). A local folder stands in for a bucket: ``<data-dir>/raw`` for the raw
+bucket and ``<data-dir>/site`` for the public one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Protocol
+
+from .errors import StorageError
+
+CONTENT_TYPES = {
+    ".md": "text/markdown; charset=utf-8",
+    ".html": "text/html; charset=utf-8",
+    ".json": "application/json",
+    ".xml": "application/atom+xml",
+    ".eml": "message/rfc822",
+}
+
+
+def content_type_for(key: str) -> str:
+    """The Content-Type a published key is served with."""
+    return CONTENT_TYPES.get(os.path.splitext(key)[1], "application/octet-stream")
+
+
+class Store(Protocol):
+    """What the pipeline needs from a bucket."""
+
+    def get(self, key: str) -> bytes | None:
+        """The object's bytes, or None when there is no such key."""
+
+    def put(self, key: str, data: bytes, *, content_type: str | None = None) -> None:
+        """Write (or replace) an object."""
+
+    def put_if_absent(self, key: str, data: bytes, *, content_type: str | None = None) -> bool:
+        """Write an object only when the key does not exist yet; True when this call created it."""
+
+    def list(self, prefix: str) -> list[str]:
+        """Every key that starts with ``prefix``, sorted."""
+
+
+def get_json(store: Store, key: str) -> Any:
+    data = store.get(key)
+    if data is None:
+        return None
+    try:
+        return json.loads(data)
+    except ValueError as exc:
+        raise StorageError(f"stored object {key!r} is not valid JSON") from exc
+
+
+def dump_json(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
+
+
+class LocalStore:
+    """A folder used as a bucket. Writes are atomic; ``put_if_absent`` never overwrites."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    def _path(self, key: str) -> Path:
+        parts = key.split("/")
+        if not key or key.startswith("/") or "\\" in key or any(p in ("", ".", "..") for p in parts):
+            raise StorageError(f"invalid storage key {key!r}")
+        return self.root.joinpath(*parts)
+
+    def get(self, key: str) -> bytes | None:
+        try:
+            return self._path(key).read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise StorageError(f"cannot read {key!r}: {exc.strerror}") from exc
+
+    def put(self, key: str, data: bytes, *, content_type: str | None = None) -> None:
+        path = self._path(key)
+        tmp = self._write_temp(path, data)
+        try:
+            os.replace(tmp, path)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise StorageError(f"cannot write {key!r}: {exc.strerror}") from exc
+
+    def put_if_absent(self, key: str, data: bytes, *, content_type: str | None = None) -> bool:
+        path = self._path(key)
+        tmp = self._write_temp(path, data)
+        try:
+            os.link(tmp, path)  # atomic, and fails when the key exists: a complete file or nothing
+        except FileExistsError:
+            return False
+        except OSError as exc:
+            raise StorageError(f"cannot write {key!r}: {exc.strerror}") from exc
+        finally:
+            tmp.unlink(missing_ok=True)
+        return True
+
+    def list(self, prefix: str) -> list[str]:
+        base = self.root
+        if not base.is_dir():
+            return []
+        directory, _, _ = prefix.rpartition("/")
+        start = self._path(directory) if directory else base
+        if not start.is_dir():
+            return []
+        keys = []
+        for path in start.rglob("*"):
+            if path.is_file() and not path.name.startswith(".tmp-"):
+                key = path.relative_to(base).as_posix()
+                if key.startswith(prefix):
+                    keys.append(key)
+        return sorted(keys)
+
+    @staticmethod
+    def _write_temp(path: Path, data: bytes) -> Path:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.chmod(name, 0o644)  # mkstemp makes 0600; published files must be readable
+        except OSError as exc:
+            raise StorageError(f"cannot write under {str(path.parent)!r}: {exc.strerror}") from exc
+        return Path(name)

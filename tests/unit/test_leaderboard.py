@@ -1,0 +1,437 @@
+"""Leaderboard parsing, ranking and the domestic-model rule, over small inline files."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from datetime import date
+from typing import Any
+
+import pytest
+from ai_news_tracker.errors import InvalidLeaderboard
+from ai_news_tracker.leaderboard import (
+    DOMESTIC_DEVELOPERS,
+    Snapshot,
+    build_leaderboard,
+    content_fingerprint,
+    display_score,
+    domestic_developer,
+    is_stale,
+    parse_snapshot,
+    rank_models,
+    snapshot_age_days,
+)
+from ai_news_tracker.models import Leaderboard, RankedModel
+
+# --- lmarena-history -------------------------------------------------------------------------------
+
+
+def test_history_newest_snapshot_is_the_largest_key_not_the_last() -> None:
+    data = {
+        "20250101": {"text": {"overall": {"old-model": 1200.0}}},
+        "20250522": {"text": {"overall": {"new-model": 1300.0}}, "vision": {"overall": {"v": 1.0}}},
+        "20240629": {"text": {"overall": {"older-model": 1100.0}}},
+    }
+    snapshot = parse_snapshot("lmarena-history", data, "overall")
+    assert snapshot == Snapshot(scores={"new-model": 1300.0}, snapshot_date=date(2025, 5, 22))
+
+
+def test_history_ignores_keys_that_are_not_8_digit_dates() -> None:
+    data = {
+        "20250101": {"text": {"overall": {"a": 1.0}}},
+        "latest": {"text": {"overall": {"b": 2.0}}},
+        "2025-06-01": {"text": {"overall": {"c": 3.0}}},
+        "202506011": {"text": {"overall": {"d": 4.0}}},
+        "20251399": {"text": {"overall": {"e": 5.0}}},  # eight digits, no such day
+        "２０２５０７０１": {"text": {"overall": {"f": 6.0}}},  # full-width digits
+    }
+    snapshot = parse_snapshot("lmarena-history", data, "overall")
+    assert snapshot.snapshot_date == date(2025, 1, 1)
+    assert snapshot.scores == {"a": 1.0}
+
+
+def test_history_reads_the_requested_text_category() -> None:
+    data = {"20250522": {"text": {"overall": {"a": 1.0}, "chinese": {"b": 2.0, "c": 3}}}}
+    snapshot = parse_snapshot("lmarena-history", data, "chinese")
+    assert snapshot.scores == {"b": 2.0, "c": 3.0}
+    assert all(type(v) is float for v in snapshot.scores.values())
+
+
+def test_history_skips_non_numeric_and_boolean_entries() -> None:
+    table = {"a": 1300.5, "b": "1200", "c": None, "d": True, "e": [1], "f": {"rating": 1.0}, "": 5.0}
+    snapshot = parse_snapshot("lmarena-history", {"20250522": {"text": {"overall": table}}}, "overall")
+    assert snapshot.scores == {"a": 1300.5}
+
+
+# --- arena-catalog ---------------------------------------------------------------------------------
+
+
+def _entry(rating: Any) -> dict[str, Any]:
+    return {"rating": rating, "rating_q975": 0.0, "rating_q025": 0.0}
+
+
+def test_catalog_reads_the_rating_and_has_no_date() -> None:
+    data = {
+        "chinese": {"x": _entry(1500.0)},
+        "full": {"gemini-3-pro": _entry(1486.6), "glm-4.6": _entry(1441.2), "odd": {"score": 1.0}},
+    }
+    snapshot = parse_snapshot("arena-catalog", data, "full")
+    assert snapshot == Snapshot(scores={"gemini-3-pro": 1486.6, "glm-4.6": 1441.2}, snapshot_date=None)
+
+
+def test_catalog_skips_entries_without_a_numeric_rating() -> None:
+    table = {"a": _entry(1400), "b": _entry("1300"), "c": _entry(False), "d": 1200.0, "e": None, "f": {}}
+    snapshot = parse_snapshot("arena-catalog", {"full": table}, "full")
+    assert snapshot.scores == {"a": 1400.0}
+
+
+# --- invalid files ---------------------------------------------------------------------------------
+
+_GOOD = {"m": 1.0}
+
+
+@pytest.mark.parametrize(
+    ("provider", "data", "category", "message"),
+    [
+        ("lmarena-history", [], "overall", "leaderboard is a list, expected an object"),
+        ("lmarena-history", None, "overall", "leaderboard is null"),
+        ("lmarena-history", {}, "overall", "no dated snapshot"),
+        ("lmarena-history", {"latest": {"text": {"overall": _GOOD}}}, "overall", "no dated snapshot"),
+        ("lmarena-history", {"20250522": []}, "overall", "snapshot 20250522 is a list"),
+        ("lmarena-history", {"20250522": {"vision": {}}}, "overall", "no 'text' section (has: vision)"),
+        ("lmarena-history", {"20250522": {"text": "x"}}, "overall", "'text' section is a string"),
+        (
+            "lmarena-history",
+            {"20250522": {"text": {"chinese": _GOOD, "coding": _GOOD}}},
+            "overall",
+            "snapshot 20250522 has no category 'overall' (has: chinese, coding)",
+        ),
+        # the newest snapshot decides, even when an older one has the category
+        (
+            "lmarena-history",
+            {"20240101": {"text": {"overall": _GOOD}}, "20250101": {"text": {"coding": _GOOD}}},
+            "overall",
+            "snapshot 20250101 has no category 'overall'",
+        ),
+        ("lmarena-history", {"20250522": {"text": {"overall": [1.0]}}}, "overall", "'overall' is a list"),
+        ("lmarena-history", {"20250522": {"text": {"overall": {}}}}, "overall", "'overall' is empty"),
+        (
+            "lmarena-history",
+            {"20250522": {"text": {"overall": {"a": "1", "b": None, "c": True}}}},
+            "overall",
+            "'overall' has no numeric scores (among 3 entries)",
+        ),
+        (
+            "lmarena-history",
+            {"20250522": {"text": {"overall": {"a": 1.0, "b": math.nan}}}},
+            "overall",
+            "not a finite number for 'b'",
+        ),
+        (
+            "lmarena-history",
+            {"20250522": {"text": {"overall": {"a": math.inf}}}},
+            "overall",
+            "not a finite number for 'a'",
+        ),
+        (
+            "lmarena-history",
+            {"20250522": {"text": {"overall": {"a": 10**400}}}},
+            "overall",
+            "not a finite number for 'a'",
+        ),
+        ("arena-catalog", [], "full", "leaderboard is a list, expected an object of categories"),
+        ("arena-catalog", "text", "full", "leaderboard is a string"),
+        (
+            "arena-catalog",
+            {"chinese": {}, "coding": {}},
+            "full",
+            "leaderboard has no category 'full' (has: chinese, coding)",
+        ),
+        ("arena-catalog", {"full": 3}, "full", "category 'full' is a number"),
+        ("arena-catalog", {"full": {}}, "full", "category 'full' is empty"),
+        ("arena-catalog", {"full": {"a": 1.0, "b": {"q": 2}}}, "full", "no numeric scores (among 2 entries)"),
+        ("arena-catalog", {"full": {"a": _entry(-math.inf)}}, "full", "not a finite number for 'a'"),
+        ("lmarena", {}, "overall", "unknown leaderboard provider 'lmarena'"),
+    ],
+)
+def test_invalid_files_raise_with_a_message_naming_the_problem(
+    provider: str, data: Any, category: str, message: str
+) -> None:
+    with pytest.raises(InvalidLeaderboard) as info:
+        parse_snapshot(provider, data, category)
+    assert message in str(info.value)
+    assert info.value.status == "malformed"
+
+
+def test_missing_category_message_lists_only_some_of_many_categories() -> None:
+    data = {f"cat{i:02d}": {"m": _entry(1.0)} for i in range(20)}
+    with pytest.raises(InvalidLeaderboard, match=r"has: cat00, .*cat11, \.\.\. 8 more\)"):
+        parse_snapshot("arena-catalog", data, "full")
+
+
+# --- ranking ---------------------------------------------------------------------------------------
+
+
+def test_rank_is_by_exact_score_even_when_the_shown_numbers_are_equal() -> None:
+    scores = {f"filler-{i:02d}": 1400.0 + i for i in range(28)}
+    scores |= {"qwen3-235b-a22b": 1336.84, "qwen2.5-max": 1337.36, "gpt-4o": 1200.0}
+    ranked = {row.model: row for row in rank_models(scores)}
+    assert ranked["qwen2.5-max"] == RankedModel(
+        rank=29, model="qwen2.5-max", score=1337.36, developer="Alibaba"
+    )
+    assert ranked["qwen3-235b-a22b"].rank == 30
+    assert display_score(1337.36) == display_score(1336.84) == 1337
+    assert ranked["gpt-4o"] == RankedModel(rank=31, model="gpt-4o", score=1200.0, developer=None)
+
+
+def test_ties_are_broken_by_model_name_whatever_the_input_order() -> None:
+    first = rank_models({"b": 1300.0, "a": 1300.0, "c": 1400.0, "aa": 1300.0})
+    second = rank_models({"aa": 1300.0, "c": 1400.0, "a": 1300.0, "b": 1300.0})
+    assert first == second
+    assert [(r.rank, r.model) for r in first] == [(1, "c"), (2, "a"), (3, "aa"), (4, "b")]
+
+
+def test_rank_models_of_nothing_is_empty() -> None:
+    assert rank_models({}) == []
+
+
+def test_build_leaderboard_keeps_global_ranks_in_the_domestic_list() -> None:
+    scores = {
+        "gemini-2.5-pro": 1450.0,
+        "deepseek-r1": 1420.0,
+        "o3": 1410.0,
+        "claude-opus-4": 1400.0,
+        "qwen3-max": 1390.0,
+        "llava-onevision-qwen2-72b-ov": 1385.0,
+        "gpt-4o": 1380.0,
+        "glm-4.6": 1370.0,
+        "kimi-k2": 1360.0,
+    }
+    board = build_leaderboard("arena-catalog", scores, date(2025, 12, 11), top_n=3, domestic_n=3)
+    assert board == Leaderboard(
+        provider="arena-catalog",
+        snapshot_date=date(2025, 12, 11),
+        global_top=(
+            RankedModel(1, "gemini-2.5-pro", 1450.0, None),
+            RankedModel(2, "deepseek-r1", 1420.0, "DeepSeek"),
+            RankedModel(3, "o3", 1410.0, None),
+        ),
+        domestic=(
+            RankedModel(2, "deepseek-r1", 1420.0, "DeepSeek"),
+            RankedModel(5, "qwen3-max", 1390.0, "Alibaba"),
+            RankedModel(8, "glm-4.6", 1370.0, "Zhipu AI"),
+        ),
+        models_ranked=9,
+    )
+    assert Leaderboard.from_dict(board.to_dict()) == board
+
+
+def test_build_leaderboard_with_fewer_models_than_asked() -> None:
+    board = build_leaderboard("lmarena-history", {"gpt-4o": 1.0}, date(2025, 5, 22), top_n=5, domestic_n=10)
+    assert [r.model for r in board.global_top] == ["gpt-4o"]
+    assert board.domestic == ()
+    assert board.models_ranked == 1
+
+
+def test_build_leaderboard_rejects_negative_sizes() -> None:
+    with pytest.raises(ValueError, match="must not be negative"):
+        build_leaderboard("lmarena-history", {"a": 1.0}, date(2025, 5, 22), top_n=-1, domestic_n=1)
+
+
+@pytest.mark.parametrize(
+    ("score", "shown"),
+    [
+        (1404.7, 1405),
+        (1404.5, 1405),  # a half rounds up, where round() would give 1404
+        (1403.5, 1404),
+        (1404.49, 1404),
+        (1433.258004402091, 1433),
+        (1446.0, 1446),
+        (0.5, 1),
+        (-0.5, -1),  # halves go away from zero
+    ],
+)
+def test_display_score_rounds_half_up(score: float, shown: int) -> None:
+    assert display_score(score) == shown
+
+
+@pytest.mark.parametrize("score", [math.nan, math.inf, -math.inf])
+def test_display_score_rejects_non_finite_scores(score: float) -> None:
+    with pytest.raises(ValueError, match="not finite"):
+        display_score(score)
+
+
+# --- the domestic rule -----------------------------------------------------------------------------
+
+DOMESTIC = [
+    ("deepseek-v3-0324", "DeepSeek"),
+    ("deepseek-r1", "DeepSeek"),
+    ("DeepSeek-V3.2-Exp", "DeepSeek"),
+    ("deepseek", "DeepSeek"),
+    ("qwq-32b", "Alibaba"),
+    ("qwen3-235b-a22b", "Alibaba"),
+    ("qwen2.5-max", "Alibaba"),
+    ("Qwen-Plus", "Alibaba"),
+    ("qwen-plus-0125", "Alibaba"),
+    ("qvq-72b-preview", "Alibaba"),
+    ("Qwen/Qwen3-32B", "Alibaba"),
+    ("glm-4-plus-0111", "Zhipu AI"),
+    ("glm-4.5v", "Zhipu AI"),
+    ("chatglm3-6b", "Zhipu AI"),
+    ("chatglm-6b", "Zhipu AI"),
+    ("cogvlm2-llama3-chat-19b", "Zhipu AI"),
+    ("codegeex4-all-9b", "Zhipu AI"),
+    ("kimi-k2-0711-preview", "Moonshot AI"),
+    ("moonshot-v1-128k", "Moonshot AI"),
+    ("minimax-m1", "MiniMax"),
+    ("MiniMax-Text-01", "MiniMax"),
+    ("abab6.5s-chat", "MiniMax"),
+    ("step-2-16k-exp-202412", "StepFun"),
+    ("step-3", "StepFun"),
+    ("step-1o-turbo-202506", "StepFun"),
+    ("hunyuan-turbos-20250416", "Tencent"),
+    ("Hunyuan-T1", "Tencent"),
+    ("doubao-seed-1.6", "ByteDance"),
+    ("doubao-1.5-pro-32k", "ByteDance"),
+    ("seed-oss-36b-instruct", "ByteDance"),
+    ("seed1.6-thinking", "ByteDance"),
+    ("ernie-5.0-preview-1103", "Baidu"),
+    ("ERNIE 4.5", "Baidu"),
+    ("yi-lightning", "01.AI"),
+    ("yi-34b-chat", "01.AI"),
+    ("yi", "01.AI"),
+    ("baichuan2-13b-chat", "Baichuan"),
+    ("Baichuan-M2", "Baichuan"),
+    ("spark-x1", "iFlytek"),
+    ("iflytek-spark-4.0", "iFlytek"),
+    ("sensenova-v6-pro", "SenseTime"),
+    ("sensechat-5", "SenseTime"),
+    ("internlm2_5-20b-chat", "Shanghai AI Lab"),
+    ("internvl2-26b", "Shanghai AI Lab"),
+    ("mimo-v2-flash", "Xiaomi"),
+    ("MiMo-7B-RL", "Xiaomi"),
+    ("longcat-flash-chat", "Meituan"),
+    ("ling-1t", "Ant Group"),
+    ("ling-flash-2.0", "Ant Group"),
+    ("ring-1t", "Ant Group"),
+    ("minicpm-v-2_6", "ModelBest"),
+    ("minicpm4-8b", "ModelBest"),
+    ("pangu-ultra-moe", "Huawei"),
+    ("telechat2-115b", "China Telecom"),
+    ("TeleChat-12B", "China Telecom"),
+    ("  qwen3-32b  ", "Alibaba"),  # surrounding blanks are ignored
+]
+
+NOT_DOMESTIC = [
+    # other labs
+    "gemini-2.5-pro",
+    "gpt-4o",
+    "claude-3-5-sonnet",
+    "mistral-large",
+    "ministral-8b-2410",
+    "llama-3.1-405b-instruct",
+    "gemma-3-27b-it",
+    "grok-4.1",
+    "o3-mini",
+    # a domestic name that is not at the start
+    "starling-lm-7b-beta",
+    "llava-v1.6-34b",
+    "llava-onevision-qwen2-72b",
+    "athene-v2-chat",
+    "intellect-3-glm",
+    "meta/deepseek-distill",
+    # a pattern not followed by a separator, a digit or the end
+    "deepseeker-7b",
+    "qwenlike-7b",
+    "qwqx",
+    "qvqa",
+    "glmx-1",
+    "chatglmer",
+    "cogvlmx",
+    "codegeexy",
+    "kimino-1",
+    "moonshots",
+    "minimaxi",
+    "ababa-7b",
+    "stepwise-7b",
+    "steps",
+    "hunyuanx",
+    "doubaox",
+    "seedream-3.0",
+    "seeder-1",
+    "erniex",
+    "ernies-7b",
+    "yield-7b",
+    "yiddish-llm",
+    "yiyi-7b",
+    "baichuanx",
+    "sparkle",
+    "sparkling-7b",
+    "iflytekx",
+    "sensenovax",
+    "sensechats",
+    "internlmx",
+    "internvlx",
+    "mimosa-7b",
+    "longcats",
+    "lingo-7b",
+    "lingua-7b",
+    "ringo-7b",
+    "ringer",
+    "minicpmx",
+    "pangus",
+    "telechats",
+    # unicode look-alikes do not pass for ASCII letters
+    "\u212aimi-k2",  # KELVIN SIGN, which case-folds to "k"
+    "qwen\uff13-32b",  # full-width digit three
+    "",
+]
+
+
+@pytest.mark.parametrize(("model", "developer"), DOMESTIC)
+def test_domestic_models(model: str, developer: str) -> None:
+    assert domestic_developer(model) == developer
+
+
+@pytest.mark.parametrize("model", NOT_DOMESTIC)
+def test_not_domestic_models(model: str) -> None:
+    assert domestic_developer(model) is None
+
+
+def test_every_developer_of_the_table_is_tested() -> None:
+    assert {developer for _, developer in DOMESTIC_DEVELOPERS} == {developer for _, developer in DOMESTIC}
+
+
+def test_every_pattern_of_the_table_is_tested_positively() -> None:
+    # each alternative of each row matches at least one name of DOMESTIC
+    for pattern, developer in DOMESTIC_DEVELOPERS:
+        alternatives = re.fullmatch(r"\(\?:([a-z|]+)\)\(\?=.*", pattern.pattern)
+        assert alternatives, pattern.pattern
+        for prefix in alternatives.group(1).split("|"):
+            assert any(
+                name.strip().lower().startswith(prefix) and dev == developer for name, dev in DOMESTIC
+            ), prefix
+
+
+# --- age and fingerprint ---------------------------------------------------------------------------
+
+
+def test_snapshot_age_days() -> None:
+    assert snapshot_age_days(date(2025, 5, 22), date(2025, 5, 22)) == 0
+    assert snapshot_age_days(date(2025, 5, 22), date(2025, 6, 21)) == 30
+    assert snapshot_age_days(date(2025, 5, 22), date(2025, 5, 21)) == -1
+
+
+def test_staleness_boundary() -> None:
+    snapshot = date(2025, 5, 22)
+    assert not is_stale(snapshot, date(2025, 6, 21), 30)  # 30 days old
+    assert is_stale(snapshot, date(2025, 6, 22), 30)  # 31 days old
+    assert not is_stale(snapshot, date(2025, 5, 21), 30)  # newer than the edition
+
+
+def test_content_fingerprint() -> None:
+    assert content_fingerprint(b"") == hashlib.sha256(b"").hexdigest()
+    assert content_fingerprint(b'{"full": {}}') == hashlib.sha256(b'{"full": {}}').hexdigest()
+    assert content_fingerprint(b"a") != content_fingerprint(b"b")
+    assert len(content_fingerprint(b"a")) == 64
