@@ -1,7 +1,8 @@
 """The relevance filter: which items belong in a digest of Chinese AI / large-model news.
 
-Terms match case-insensitively in the title and text. A term with Latin letters or digits matches as
-a whole word only (``AGI`` does not match inside ``MAGIC8``); a Chinese term matches anywhere, since
+Terms match case-insensitively in the title and text. A Latin term matches as a whole word, never
+inside a longer one (``AGI`` does not match inside ``MAGIC8``, ``AI`` not inside ``Air``), though a
+version number may follow it (``Qwen`` matches ``qwen3``); a Chinese term matches anywhere, since
 Chinese has no spaces. An empty include list keeps every item; an exclude term always drops.
 """
 
@@ -21,7 +22,7 @@ def term_pattern(term: str) -> re.Pattern[str]:
     """A compiled pattern for one configured term."""
     body = re.escape(term.strip())
     start = r"(?<![0-9A-Za-z])" if _WORDLIKE.match(term.strip()[:1]) else ""
-    end = r"(?![0-9A-Za-z])" if _WORDLIKE.match(term.strip()[-1:]) else ""
+    end = r"(?![A-Za-z])" if _WORDLIKE.match(term.strip()[-1:]) else ""  # "Qwen" matches "qwen3"
     return re.compile(start + body + end, re.IGNORECASE)
 
 

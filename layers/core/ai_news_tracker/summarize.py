@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from .models import Item
 
-_COLUMN_TAG = re.compile(r"\s*[|｜丨]\s*[^|｜丨]{1,8}$")
+_COLUMN_TAG = re.compile(r"\s*[|｜丨]\s*[^|｜丨\s]{1,6}$")
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])")
 
 

@@ -1,0 +1,102 @@
+"""The configuration: the contract's keys, their defaults, and one clear error per bad key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ai_news_tracker.config import Config, load_config, parse_config
+from ai_news_tracker.errors import ConfigError
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_default_config_holds_the_real_sources() -> None:
+    config = load_config(REPO / "config" / "default.toml")
+
+    urls = {s.name: s.url for s in config.sources}
+    assert urls == {
+        "36Kr": "https://36kr.com/feed",
+        "机器之心": "https://www.jiqizhixin.com/rss",
+        "新智元": "https://plink.anyfeeder.com/weixin/AI_era",
+    }
+    assert config.leaderboard is not None
+    assert config.report.title == "国产大模型日报"
+    assert config.summarizer.provider == "extractive"
+
+
+def test_contract_example_parses_with_its_defaults() -> None:
+    config = parse_config(
+        {
+            "report": {"title": "国产大模型日报", "max_items": 30},
+            "filter": {"include": ["大模型", "DeepSeek"], "exclude": []},
+            "sources": [{"name": "36Kr", "url": "https://36kr.com/feed"}],
+            "leaderboard": {"provider": "lmarena-history", "url": "https://example.com/scores.json"},
+            "summarizer": {"provider": "extractive"},
+            "email": {"enabled": False, "sender": "日报 <digest@example.com>", "recipients": []},
+        }
+    )
+
+    assert config.report.timezone == "Asia/Shanghai"
+    assert config.report.summary_chars == 300
+    assert config.report.lookback_hours == 24
+    assert config.report.key_points == 5
+    assert config.filter.include == ("大模型", "DeepSeek")
+    assert config.leaderboard is not None
+    assert config.leaderboard.effective_category == "overall"
+
+
+def test_empty_config_is_valid_and_frozen() -> None:
+    config = parse_config({})
+
+    assert config == Config()
+    with pytest.raises(AttributeError):
+        config.report.title = "x"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("data", "key", "words"),
+    [
+        ({"report": {"max_items": "30"}}, "report.max_items", "expected an integer"),
+        ({"report": {"max_items": True}}, "report.max_items", "expected an integer"),
+        ({"report": {"titel": "x"}}, "report.titel", "unknown key"),
+        ({"reports": {}}, "reports", "unknown section"),
+        ({"report": {"timezone": "Mars/Olympus"}}, "report.timezone", "unknown timezone"),
+        ({"report": {"max_items": 0}}, "report.max_items", "at least 1"),
+        ({"filter": {"include": "大模型"}}, "filter.include", "list of strings"),
+        ({"filter": {"include": ["a", 1]}}, "filter.include", "list of strings"),
+        ({"sources": [{"name": "a"}]}, "sources[0].url", "missing"),
+        ({"sources": [{"name": "a", "url": "ftp://x/feed"}]}, "sources[0].url", "http(s) URL"),
+        ({"sources": [{"name": "a", "url": "https://a/"}, {"name": "a", "url": "https://b/"}]}, "sources[1].name", "duplicate"),
+        ({"sources": [{"name": "a", "url": "https://a/", "colour": "red"}]}, "sources[0].colour", "unknown key"),
+        ({"leaderboard": {"provider": "chatbot-arena"}}, "leaderboard.provider", "one of"),
+        ({"summarizer": {"provider": "gpt"}}, "summarizer.provider", "one of"),
+        ({"email": {"enabled": "yes"}}, "email.enabled", "true or false"),
+        ({"email": {"recipients": ["not-an-address"]}}, "email.recipients[0]", "not an email address"),
+        ({"fetch": {"read_timeout": 0}}, "fetch.read_timeout", "positive"),
+        ({"sources": {"name": "a"}}, "sources", "[[sources]]"),
+    ],
+)
+def test_bad_key_is_named(data: dict[str, object], key: str, words: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data)
+
+    assert caught.value.key == key
+    assert key in str(caught.value)
+    assert words in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_invalid_toml_and_missing_file_are_config_errors(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[report\ntitle = 1", encoding="utf-8")
+
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(bad)
+    with pytest.raises(ConfigError, match="cannot read config file"):
+        load_config(tmp_path / "absent.toml")
+
+
+def test_integer_is_accepted_where_a_number_is_expected() -> None:
+    assert parse_config({"fetch": {"read_timeout": 3}}).fetch.read_timeout == 3.0

@@ -1,0 +1,80 @@
+"""Edition windows: which items an edition holds, across days, missed days and re-runs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from ai_news_tracker.edition import cap, newest_first, select_items
+from ai_news_tracker.models import Item
+
+T0 = datetime(2026, 1, 20, 5, 50, tzinfo=UTC)  # 13:50 in Shanghai
+
+
+def item(id_: str, first_seen: datetime, published: datetime | None = None) -> Item:
+    return Item(
+        id=id_, identity=f"url:{id_}", source="s", title=id_, text="", url=None,
+        published_at=published, first_seen=first_seen,
+    )  # fmt: skip
+
+
+def test_first_edition_takes_items_published_within_the_lookback() -> None:
+    # Given items first seen by the first fetch, published 2 h, 23 h and 25 h before the cutoff
+    fresh = item("fresh", T0, T0 - timedelta(hours=2))
+    edge = item("edge", T0, T0 - timedelta(hours=23, minutes=59))
+    old = item("old", T0, T0 - timedelta(hours=25))
+    # When the first edition is built at T0 with a 24-hour lookback
+    chosen = select_items([old, fresh, edge], cutoff=T0, previous_cutoff=None, lookback_hours=24)
+    # Then only the items published within the window are in it, newest first
+    assert [i.id for i in chosen] == ["fresh", "edge"]
+
+
+def test_later_edition_takes_items_first_seen_since_the_previous_cutoff() -> None:
+    previous = T0 - timedelta(days=1)
+    late_but_old = item("late", previous + timedelta(hours=3), T0 - timedelta(days=3))
+    already = item("already", previous, previous - timedelta(hours=1))
+    after_cutoff = item("next", T0 + timedelta(seconds=1), T0)
+
+    chosen = select_items([late_but_old, already, after_cutoff], T0, previous, 24)
+
+    # An item first seen after the previous cutoff is in, however old its publication date;
+    # one first seen exactly at the previous cutoff belonged to that edition.
+    assert [i.id for i in chosen] == ["late"]
+
+
+def test_windows_over_many_days_hold_each_item_exactly_once() -> None:
+    # Given a fetch every two hours for five days, each finding two new items
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    items = [
+        item(f"d{h}-{n}", start + timedelta(hours=h), start + timedelta(hours=h) - timedelta(minutes=30))
+        for h in range(0, 5 * 24, 2)
+        for n in range(2)
+    ]
+    # When editions are built daily at 06:00 UTC, one day missed (day 3) and one built twice (day 4)
+    cutoffs = [start + timedelta(days=d, hours=6) for d in (1, 2, 4, 5)]
+    previous = None
+    seen: list[str] = []
+    for cutoff in cutoffs:
+        edition = select_items(items, cutoff, previous, 24)
+        assert edition == select_items(items, cutoff, previous, 24)  # a re-run selects the same
+        seen += [i.id for i in edition]
+        previous = cutoff
+    # Then every item after the first lookback lands in exactly one edition
+    expected = [i.id for i in items if i.published_at and i.published_at > cutoffs[0] - timedelta(hours=24)]
+    expected = [i.id for i in items if i.first_seen <= cutoffs[-1] and i.id in expected]
+    assert sorted(seen) == sorted(expected)
+    assert len(seen) == len(set(seen))
+
+
+def test_order_is_newest_first_with_a_stable_tie_break() -> None:
+    same = T0 - timedelta(hours=1)
+    a, b = item("a", T0, same), item("b", T0, same)
+    undated = item("undated", T0 - timedelta(minutes=10))
+
+    assert [i.id for i in newest_first([a, undated, b])] == ["undated", "b", "a"]
+    assert [i.id for i in newest_first([b, a, undated])] == ["undated", "b", "a"]
+
+
+def test_cap_keeps_the_newest() -> None:
+    items = newest_first(item(str(n), T0, T0 - timedelta(minutes=n)) for n in range(40))
+
+    assert [i.id for i in cap(items, 30)] == [str(n) for n in range(30)]

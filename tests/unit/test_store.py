@@ -1,0 +1,48 @@
+"""The local-folder store: atomic writes, put-if-absent that never overwrites, keys as in S3."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ai_news_tracker.errors import StorageError
+from ai_news_tracker.store import LocalStore, content_type_for
+
+
+def test_put_get_list_round_trip(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path)
+
+    store.put("reports/2026-01-20.md", b"# hi")
+    store.put("reports/2026-01-19.md", b"# yesterday")
+    store.put("items/a.json", b"{}")
+
+    assert store.get("reports/2026-01-20.md") == b"# hi"
+    assert store.get("reports/absent.md") is None
+    assert store.list("reports/") == ["reports/2026-01-19.md", "reports/2026-01-20.md"]
+    assert store.list("reports/2026-01-2") == ["reports/2026-01-20.md"]
+    assert store.list("nothing/") == []
+    assert (tmp_path / "reports" / "2026-01-20.md").stat().st_mode & 0o777 == 0o644
+
+
+def test_put_if_absent_never_overwrites(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path)
+
+    assert store.put_if_absent("items/x.json", b"first") is True
+    assert store.put_if_absent("items/x.json", b"second") is False
+
+    assert store.get("items/x.json") == b"first"
+    assert [p.name for p in (tmp_path / "items").iterdir()] == ["x.json"]  # no temp files left
+
+
+@pytest.mark.parametrize("key", ["", "/abs", "../escape", "a/../b", "a//b", "a\\b", "a/./b"])
+def test_keys_cannot_escape_the_folder(tmp_path: Path, key: str) -> None:
+    with pytest.raises(StorageError, match="invalid storage key"):
+        LocalStore(tmp_path).put(key, b"x")
+
+
+def test_content_types_of_published_files() -> None:
+    assert content_type_for("reports/2026-01-20.md") == "text/markdown; charset=utf-8"
+    assert content_type_for("reports/2026-01-20.json") == "application/json"
+    assert content_type_for("index.html") == "text/html; charset=utf-8"
+    assert content_type_for("feed.xml") == "application/atom+xml"
