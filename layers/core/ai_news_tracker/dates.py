@@ -1,0 +1,133 @@
+"""Publication dates from feeds, in every shape the Chinese AI media send them, as aware UTC datetimes.
+
+A date that carries no offset is a local time of the source (``default_tz``, normally Asia/Shanghai),
+never UTC: reading 36Kr's ``2026-01-20 10:56`` as UTC shifted items by eight hours.
+
+A date that starts with its year (ISO 8601 / W3C-DTF, 36Kr's ``2026-06-19 18:01:25  +0800``,
+``2026-01-20 10:56``, ``2026/01/20``, ``2026年01月20日``) is read with :meth:`datetime.fromisoformat`
+and :meth:`datetime.strptime` only. Anything else is tried as RFC 822/2822 with
+:func:`email.utils.parsedate_to_datetime`, and last with feedparser's own date parser, for the odd
+formats it knows (asctime, Greek, Hungarian …).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import re
+from datetime import UTC, datetime, tzinfo
+from typing import Any
+
+from .text import collapse_whitespace
+
+try:  # feedparser 6 keeps its parser here (feedparser._parse_date was feedparser 5)
+    from feedparser.datetimes import _parse_date as _feedparser_parse_date
+except ImportError:  # pragma: no cover - a feedparser without the private helper
+    _feedparser_parse_date = None
+
+MIN_YEAR = 1990
+MAX_YEAR = 2100
+MAX_DATE_LENGTH = 200  # a longer "date" is not one; do not feed it to the parsers
+
+# "2026年01月20日 10:56" and "2026/01/20 10:56" are read as "2026-01-20 10:56".
+_CHINESE_DATE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_SLASHED_DATE = re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})")
+# A date that starts with its year is ours alone. feedparser's lenient ISO 8601 handler reads any
+# leading year and guesses the rest: "2026年01月20日 10:56" became 2026-11-01, "2026-13-45" 2027-01-01
+# and "2026-01-20T25:00" the next day, and it takes an offset-less time as UTC.
+_YEAR_FIRST = re.compile(r"^\d{4}")
+# The gap before a trailing offset ("18:01:25  +0800") and a trailing UTC name ("10:56:00 GMT").
+_OFFSET_GAP = re.compile(r"(?<=\d) (?=[+-]\d{2}(?::?\d{2})?$)")
+_UTC_NAME = re.compile(r"(?<=\d) ?(?:GMT|UTC|UT|Z)$", re.IGNORECASE)
+_NUMERIC_FORMATS = tuple(
+    base + offset
+    for base in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d")
+    for offset in ("", "%z")
+)
+# RFC 2822 "-0000": the time is UTC, the sender's zone unknown (the stdlib returns it without offset).
+_RFC_UNKNOWN_ZONE = re.compile(r" -00:?00(?: ?\([^)]*\))?$")
+_RFC_COLON_OFFSET = re.compile(r"([+-]\d{2}):(\d{2})((?: ?\([^)]*\))?)$")
+
+
+def parse_date(raw: str | None, default_tz: tzinfo) -> datetime | None:
+    """The aware UTC datetime a feed's date string means, or None when absent or unparsable.
+
+    Never raises. A time without an offset is read in ``default_tz``; a year before :data:`MIN_YEAR`
+    or after :data:`MAX_YEAR` is treated as unparsable.
+    """
+    if raw is None:
+        return None
+    text = _normalize(raw)
+    if not text or len(text) > MAX_DATE_LENGTH:
+        return None
+    if _YEAR_FIRST.match(text):
+        parsed = _from_numeric(text, default_tz)
+    else:
+        parsed = _from_rfc2822(text, default_tz) or _from_feedparser(text)
+    return _in_range_utc(parsed) if parsed is not None else None
+
+
+def _normalize(raw: str) -> str:
+    text = collapse_whitespace(raw)
+    text = _CHINESE_DATE.sub(r"\1-\2-\3 ", text).strip()
+    return _SLASHED_DATE.sub(r"\1-\2-\3", text)
+
+
+def _from_numeric(text: str, default_tz: tzinfo) -> datetime | None:
+    """ISO 8601 / W3C-DTF and ``YYYY-MM-DD HH:MM[:SS] [offset]``, with any gap before the offset."""
+    text = _UTC_NAME.sub("+00:00", _OFFSET_GAP.sub("", text))
+    parsed: datetime | None
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        parsed = _strptime_any(text)
+    if parsed is None:
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=default_tz)
+
+
+def _strptime_any(text: str) -> datetime | None:
+    # Single-digit fields ("2026-1-5 9:05") that fromisoformat refuses.
+    for fmt in _NUMERIC_FORMATS:
+        try:
+            return datetime.strptime(text, fmt)  # noqa: DTZ007 - the caller attaches default_tz when no %z
+        except ValueError:
+            continue
+    return None
+
+
+def _from_rfc2822(text: str, default_tz: tzinfo) -> datetime | None:
+    """RFC 822/2822 dates; ``+08:00`` is accepted for ``+0800``; ``-0000`` means UTC."""
+    text = _RFC_COLON_OFFSET.sub(r"\1\2\3", text)
+    try:
+        parsed = email.utils.parsedate_to_datetime(text)
+    except (ValueError, TypeError, IndexError, OverflowError):
+        return None
+    if parsed.tzinfo is not None:
+        return parsed
+    return parsed.replace(tzinfo=UTC if _RFC_UNKNOWN_ZONE.search(text) else default_tz)
+
+
+def _from_feedparser(text: str) -> datetime | None:
+    """feedparser's date parser, for the odd formats only it knows (asctime, Greek, Hungarian …).
+
+    Its result is a UTC struct_time: feedparser reads a time without an offset as UTC, so the source's
+    timezone cannot be applied here. The common offset-less shapes never get this far.
+    """
+    if _feedparser_parse_date is None:  # pragma: no cover
+        return None
+    try:
+        parsed: Any = _feedparser_parse_date(text)
+        if parsed is None:
+            return None
+        year, month, day, hour, minute, second = parsed[:6]
+        return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+    except Exception:  # feedparser is a last resort; whatever it trips over is "unparsable"
+        return None
+
+
+def _in_range_utc(parsed: datetime) -> datetime | None:
+    try:
+        result = parsed.astimezone(UTC)
+    except (OverflowError, ValueError):
+        return None
+    return result if MIN_YEAR <= result.year <= MAX_YEAR else None

@@ -1,0 +1,164 @@
+"""Which links are safe to show, and what makes two feed entries the same news item.
+
+:func:`safe_link` decides the link a reader is sent to (http and https only, kept as the feed gave it);
+:func:`normalize_url` and :func:`identity_key` decide identity, so that the same article reached
+through ``?f=rss``, ``utm_*`` parameters, ``www.`` or ``http://`` is stored once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from urllib.parse import SplitResult, parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
+
+from .text import collapse_whitespace
+
+WEB_SCHEMES = frozenset({"http", "https"})
+
+# Query parameters that say how a reader arrived, not which article it is. WeChat's article
+# parameters ``__biz``, ``mid``, ``idx`` and ``sn`` identify the article and are kept; so are
+# ``source`` and ``timestamp``. Every ``utm_*`` parameter is dropped as well (see UTM_PREFIX).
+TRACKING_PARAMETERS = frozenset(
+    {
+        # generic
+        "f",  # 36Kr's ?f=rss
+        "spm",
+        "from",
+        "ref",
+        "ref_src",
+        "fbclid",
+        "gclid",
+        "mc_cid",
+        "mc_eid",
+        "igshid",
+        "from_source",
+        "share_token",
+        # WeChat share and client parameters
+        "scene",
+        "chksm",
+        "srcid",
+        "sharer_sharetime",
+        "sharer_shareid",
+        "sharer_sharesource",
+        "clicktime",
+        "enterid",
+        "subscene",
+        "ascene",
+        "devicetype",
+        "version",
+        "nettype",
+        "lang",
+        "exportkey",
+        "pass_ticket",
+        "wx_header",
+        "isappinstalled",
+    }
+)
+UTM_PREFIX = "utm_"
+
+_DEFAULT_PORTS = frozenset({80, 443})
+_CONTROL_CHARS = re.compile(r"[\x00-\x20\x7f]")  # after strip(): any of these inside is not a link
+_BAD_HOST_CHARS = re.compile(r"[<>\"'`{}|\\^%]")
+_PERCENT_ESCAPE = re.compile(r"%[0-9a-fA-F]{2}")
+_PATH_SAFE = "/%:@!$&'()*+,;=-._~"
+
+
+def safe_link(url: str | None, base: str | None = None) -> str | None:
+    """The link to show a reader, or None when there is no safe one.
+
+    Surrounding whitespace is stripped and a relative URL is resolved against ``base`` (only when the
+    base is itself an http(s) URL). The result is returned unchanged otherwise, query included, when
+    its scheme is http or https and it has a host; ``javascript:``, ``data:``, ``mailto:``, ``file:``,
+    empty and unparsable values, and URLs with spaces or control characters inside, give None.
+    """
+    if url is None:
+        return None
+    candidate = url.strip()
+    if not candidate:
+        return None
+    base_url = base.strip() if base is not None else ""
+    if _web_parts(base_url) is not None:
+        try:
+            candidate = urljoin(base_url, candidate)
+        except ValueError:
+            return None
+    return candidate if _web_parts(candidate) is not None else None
+
+
+def normalize_url(url: str) -> str:
+    """The identity form of an http(s) URL.
+
+    The scheme becomes https; the host is lower-cased without a leading ``www.``; default ports, the
+    fragment and the tracking parameters (:data:`TRACKING_PARAMETERS`, ``utm_*``) are dropped; the
+    remaining query parameters are sorted; an empty path becomes ``/``. Raises ValueError for anything
+    that :func:`safe_link` would not accept.
+    """
+    parts = _web_parts(url.strip())
+    if parts is None:
+        raise ValueError(f"not an http(s) URL: {url!r}")
+    return urlunsplit(
+        ("https", _identity_host(parts), _identity_path(parts.path), _identity_query(parts.query), "")
+    )
+
+
+def identity_key(url: str | None, guid: str | None, title: str, text: str) -> str:
+    """What makes an entry the same news item as another: its URL, else its guid, else its content.
+
+    ``url:`` + :func:`normalize_url` when ``url`` is a safe http(s) link; else ``guid:`` + the stripped
+    guid when there is one; else ``hash:`` + the SHA-256 of the collapsed title and text.
+    """
+    link = safe_link(url)
+    if link is not None:
+        return "url:" + normalize_url(link)
+    if guid is not None and guid.strip():
+        return "guid:" + guid.strip()
+    content = collapse_whitespace(title) + "\n" + collapse_whitespace(text)
+    return "hash:" + hashlib.sha256(content.encode("utf-8")).hexdigest()
+
+
+def item_id(identity: str) -> str:
+    """A short storage key for an identity: the first 24 hex digits of its SHA-256."""
+    return hashlib.sha256(identity.encode("utf-8")).hexdigest()[:24]
+
+
+def _web_parts(url: str) -> SplitResult | None:
+    """The parts of ``url`` when it is an absolute http(s) URL with a host and a valid port, else None."""
+    if not url or _CONTROL_CHARS.search(url):
+        return None
+    try:
+        url.encode("utf-8")  # a lone surrogate cannot be percent-encoded
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+    except ValueError:  # UnicodeEncodeError is a ValueError
+        return None
+    host = parts.hostname
+    if parts.scheme.lower() not in WEB_SCHEMES or not host or _BAD_HOST_CHARS.search(host):
+        return None
+    return parts
+
+
+def _identity_host(parts: SplitResult) -> str:
+    host = (parts.hostname or "").rstrip(".")  # hostname is already lower-case, without user info
+    host = host.removeprefix("www.")
+    if ":" in host:  # an IPv6 literal keeps its brackets
+        host = f"[{host}]"
+    port = parts.port
+    return host if port is None or port in _DEFAULT_PORTS else f"{host}:{port}"
+
+
+def _identity_path(path: str) -> str:
+    # Encode non-ASCII and unsafe characters and upper-case existing escapes, so that the raw and the
+    # percent-encoded spelling of a path are one identity; "/" and existing escapes keep their meaning.
+    encoded = quote(path, safe=_PATH_SAFE)
+    return _PERCENT_ESCAPE.sub(lambda m: m.group(0).upper(), encoded) or "/"
+
+
+def _identity_query(query: str) -> str:
+    pairs = parse_qsl(query, keep_blank_values=True)
+    kept = [(key, value) for key, value in pairs if not _is_tracking(key)]
+    return urlencode(sorted(kept))
+
+
+def _is_tracking(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in TRACKING_PARAMETERS or lowered.startswith(UTM_PREFIX)

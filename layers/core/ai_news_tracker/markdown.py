@@ -1,0 +1,71 @@
+"""Escaping feed text and links for the Markdown edition.
+
+Feed text is hostile: whatever a title or summary contains, in the edition it must stay plain text and
+never become a link, an image, raw HTML, emphasis, a heading, a list, a table-cell break or a code span
+(CommonMark plus the GFM extensions GitHub renders: tables, strikethrough and bare autolinks).
+Ordinary text (``iMuse.AI``, ``AGI-Next``, ``To B``, ``2026年``, ``6.1mm``) comes through unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+# Characters that open Markdown constructs anywhere in a line; each gets a backslash. "&" becomes
+# "&amp;" so that an entity reference such as "&lt;" or "&#106;" is shown as written, not decoded.
+_INLINE_SPECIALS = "\\`*_[]<>~#"
+_ESCAPES = {ord(c): "\\" + c for c in _INLINE_SPECIALS} | {ord("&"): "&amp;"}
+
+_WHITESPACE_RUN = re.compile(r"\s+")
+_IMAGE_OPENER = re.compile(r"!(?=\\\[)")  # "![" (the "[" already escaped)
+_WWW_AUTOLINK = re.compile(r"(www)\.", re.IGNORECASE)
+# "user@host": escaping the "@" splits the text GFM scans for an e-mail autolink (and mailto:/xmpp:).
+_EMAIL_AT = re.compile(r"(?<=[0-9A-Za-z._+\-])@(?=[0-9A-Za-z_\\-])")
+# Markers that make a line a list item, a setext underline or a thematic break (after lstrip).
+_LEADING_MARKER = re.compile(r"^[+=-]")
+_LEADING_ORDERED_MARKER = re.compile(r"^(\d{1,9})([.)])(?=\s|$)")
+
+_STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+# Kept as they are in a link target; letters, digits and "-._~" always are. Everything else (space,
+# parentheses, quotes, "<", ">", backslash, backtick, control and non-ASCII characters) is
+# percent-encoded as UTF-8.
+_URL_SAFE = "!#$%&*+,/:;=?@[]"
+
+
+def escape_inline(text: str) -> str:
+    """Escape one line of plain text so that Markdown shows it literally.
+
+    Whitespace runs (newlines included) become one space and leading space is dropped; one trailing
+    space is kept, as in the sample edition (it is inert: a hard line break needs two). Backslash,
+    backtick, ``* _ [ ] < > ~ #`` and ``!`` before ``[`` are backslash-escaped, ``&`` becomes
+    ``&amp;``, bare autolinks are broken (``:\\/\\/``, ``www\\.``, ``user\\@host``), and a leading
+    ``+``, ``-``, ``=`` or ``1.``/``1)`` marker is escaped.
+    """
+    line = _WHITESPACE_RUN.sub(" ", text).lstrip()
+    line = line.translate(_ESCAPES)
+    line = _IMAGE_OPENER.sub(r"\\!", line)
+    line = line.replace("://", r":\/\/")
+    line = _WWW_AUTOLINK.sub(r"\1\\.", line)
+    line = _EMAIL_AT.sub(r"\\@", line)
+    line = _LEADING_MARKER.sub(r"\\\g<0>", line)
+    return _LEADING_ORDERED_MARKER.sub(r"\1\\\2", line)
+
+
+def escape_table_cell(text: str) -> str:
+    """Escape text for one GFM table cell: :func:`escape_inline`, and ``\\|`` to keep the cell whole.
+
+    A ``|`` is left alone elsewhere: the edition's paragraphs and headings are single lines between
+    blank lines, which can never form a table, and the sample edition's titles keep their ``|``.
+    """
+    return escape_inline(text).replace("|", "\\|")
+
+
+def link_target(url: str) -> str:
+    """Make an http(s) URL safe as the target of ``[text](url)``.
+
+    Characters that could end the target or break out of it are percent-encoded (UTF-8), and so is a
+    ``%`` that does not start an escape; existing ``%XX`` escapes and ordinary URL characters are kept,
+    so a well-formed URL comes back byte for byte. The caller must have checked the scheme
+    (:func:`ai_news_tracker.identity.safe_link`).
+    """
+    return quote(_STRAY_PERCENT.sub("%25", url), safe=_URL_SAFE, errors="surrogatepass")

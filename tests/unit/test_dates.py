@@ -1,0 +1,160 @@
+"""Feed dates to aware UTC datetimes (ai_news_tracker.dates)."""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from ai_news_tracker.dates import parse_date
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+NEW_YORK = ZoneInfo("America/New_York")
+SHARED_FEEDS = (
+    Path(
+        os.environ.get("AI_NEWS_TRACKER_SHARED_DATA")
+        or Path(__file__).resolve().parents[2].parent / "shared" / "data"
+    )
+    / "feeds"
+    / "real"
+)
+
+
+def utc(moment: str) -> datetime:
+    """An aware UTC datetime from "YYYY-MM-DD HH:MM[:SS[.ffffff]]" (written in UTC)."""
+    return datetime.fromisoformat(moment).replace(tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        # RFC 822 / 2822
+        ("Tue, 20 Jan 2026 02:56:00 GMT", utc("2026-01-20 02:56:00")),
+        ("Tue, 20 Jan 2026 10:56:00 +0800", utc("2026-01-20 02:56:00")),
+        ("Thu, 07 May 2026 13:24:23 +0000", utc("2026-05-07 13:24:23")),
+        ("Fri,24 Nov 2023 18:28:36 -0000", utc("2023-11-24 18:28:36")),  # -0000 is UTC
+        ("Thu,  5 Apr 2012 10:00:00 GMT", utc("2012-04-05 10:00:00")),
+        ("5 Apr 2012 10:00:00 GMT", utc("2012-04-05 10:00:00")),  # no weekday, single-digit day
+        ("Tue, 20 Jan 2026 02:56:00 UTC", utc("2026-01-20 02:56:00")),
+        ("Tue, 20 Jan 2026 02:56:00 EST", utc("2026-01-20 07:56:00")),
+        ("Tue, 20 Jan 2026 02:56 +0800", utc("2026-01-19 18:56:00")),  # no seconds
+        ("Tue, 20 Jan 2026 10:56:00 +08:00", utc("2026-01-20 02:56:00")),  # colon in the offset
+        ("Tue, 20 Jan 2026 10:56:00 +0800 (CST)", utc("2026-01-20 02:56:00")),
+        ("Mon, 13 Feb, 2012 06:28:00 UTC", utc("2012-02-13 06:28:00")),
+        # ISO 8601 / W3C-DTF
+        ("2026-01-20T10:56:00+08:00", utc("2026-01-20 02:56:00")),
+        ("2026-01-20T02:56:00Z", utc("2026-01-20 02:56:00")),
+        ("2026-01-20T02:56:00.5Z", utc("2026-01-20 02:56:00.500000")),
+        ("2026-01-20T02:56:00.123456789Z", utc("2026-01-20 02:56:00.123456")),
+        ("2026-01-20T10:56:00+0800", utc("2026-01-20 02:56:00")),
+        ("2004-07-08 23:56:58 -00:20", utc("2004-07-09 00:16:58")),
+        ("20260120T025600Z", utc("2026-01-20 02:56:00")),
+        ("2026-01-20 02:56:00 GMT", utc("2026-01-20 02:56:00")),
+        # 36Kr's own feed: two spaces (or one) before the offset
+        ("2026-06-19 18:01:25  +0800", utc("2026-06-19 10:01:25")),
+        ("2026-06-19 18:01:25 +0800", utc("2026-06-19 10:01:25")),
+        ("2026-06-19 18:01:25 +08:00", utc("2026-06-19 10:01:25")),
+        ("  2026-06-19\n18:01:25\t +0800 ", utc("2026-06-19 10:01:25")),
+    ],
+)
+def test_dates_with_an_offset_are_exact_whatever_the_default_zone(raw: str, expected: datetime) -> None:
+    # Given a date that says its own offset
+    for default_tz in (SHANGHAI, NEW_YORK, UTC):
+        # When it is parsed with any default zone
+        parsed = parse_date(raw, default_tz)
+        # Then it is that instant, as an aware UTC datetime
+        assert parsed == expected, default_tz
+        assert parsed is not None
+        assert parsed.utcoffset() == timedelta(0)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        # The old tool read these as UTC, 8 hours late: they are Beijing time.
+        ("2026-01-20 10:56", utc("2026-01-20 02:56:00")),
+        ("2026-01-20 10:56:00", utc("2026-01-20 02:56:00")),
+        ("2026-01-20T10:56:00", utc("2026-01-20 02:56:00")),
+        ("2026-01-20", utc("2026-01-19 16:00:00")),
+        ("2026-1-5 9:05", utc("2026-01-05 01:05:00")),
+        ("2026/01/20 10:56", utc("2026-01-20 02:56:00")),
+        ("2026年01月20日 10:56", utc("2026-01-20 02:56:00")),
+        ("2026年1月20日", utc("2026-01-19 16:00:00")),
+        ("Tue, 20 Jan 2026 10:56:00", utc("2026-01-20 02:56:00")),  # RFC 822 without a zone
+        ("Tue, 20 Jan 2026 10:56:00 BJT", utc("2026-01-20 02:56:00")),  # a zone name nobody defines
+    ],
+)
+def test_dates_without_an_offset_are_in_the_default_zone(raw: str, expected: datetime) -> None:
+    assert parse_date(raw, SHANGHAI) == expected
+
+
+def test_the_default_zone_is_the_one_passed_in() -> None:
+    # Given a time without offset
+    raw = "2026-07-01 12:00"
+    # Then it is read in whatever zone the source is configured with (New York is UTC-4 in July)
+    assert parse_date(raw, NEW_YORK) == utc("2026-07-01 16:00:00")
+    assert parse_date(raw, timezone(timedelta(hours=9))) == utc("2026-07-01 03:00:00")
+    assert parse_date(raw, UTC) == utc("2026-07-01 12:00:00")
+
+
+def test_feedparser_is_the_last_resort_for_odd_formats() -> None:
+    # asctime with a US zone: no stdlib parser here reads it, feedparser does
+    assert parse_date("Sun Jan  4 16:29:06 PST 2004", SHANGHAI) == utc("2004-01-05 00:29:06")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        None,
+        "",
+        "   ",
+        "garbage",
+        "yesterday",
+        "Sun, Dec x 2012",
+        "2026-13-45",  # feedparser would roll this over into 2027-01-01
+        "2026-02-30",
+        "2026-01-20T25:00",  # feedparser would make this the next day
+        "2026-01-20 星期二",  # feedparser would read the date as UTC midnight
+        "2026",
+        "Tue, 20 Jan 2026 25:56:00 GMT",
+        "Tue, 31 Feb 2026 02:56:00 GMT",
+        "1985-01-01T00:00:00Z",  # absurd years
+        "Thu, 01 Jan 1970 00:00:00 GMT",
+        "2101-01-01T00:00:00Z",
+        "0001-01-01T00:00:00+01:00",
+        "9999-12-31T23:59:59-01:00",
+        "2026-01-20T10:56:00+08:00" + " " * 300 + "x",
+    ],
+)
+def test_absent_unparsable_and_absurd_dates_are_none(raw: str | None) -> None:
+    assert parse_date(raw, SHANGHAI) is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("1990-01-01T00:00:00Z", utc("1990-01-01 00:00:00")),
+        ("2100-12-31T23:59:59Z", utc("2100-12-31 23:59:59")),
+    ],
+)
+def test_the_year_range_is_inclusive(raw: str, expected: datetime) -> None:
+    assert parse_date(raw, SHANGHAI) == expected
+
+
+@pytest.mark.shared_data
+def test_every_pubdate_of_the_real_feeds_parses() -> None:
+    # Given the real feeds' <pubDate> values (GMT, +0000 and +0800, several shared by one push)
+    files = sorted(SHARED_FEEDS.glob("*.xml"))
+    if not files:
+        pytest.skip(f"shared data not found: {SHARED_FEEDS}")
+    raws = [m for path in files for m in re.findall(r"<pubDate>([^<]+)</pubDate>", path.read_text("utf-8"))]
+    assert len(raws) > 50
+    for raw in raws:
+        # When each is parsed, Then it is a plausible aware UTC time
+        parsed = parse_date(raw, SHANGHAI)
+        assert parsed is not None, raw
+        assert parsed.tzinfo is UTC
+        assert 2019 <= parsed.year <= 2026, raw

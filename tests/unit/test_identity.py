@@ -1,0 +1,238 @@
+"""Safe links, URL normalisation and item identity (ai_news_tracker.identity)."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from ai_news_tracker.identity import (
+    TRACKING_PARAMETERS,
+    identity_key,
+    item_id,
+    normalize_url,
+    safe_link,
+)
+
+WECHAT = (
+    "https://mp.weixin.qq.com/s?__biz=MzI3MTA0MTk1MA==&mid=2652680000&idx=2&sn=0123456789abcdef"
+    "&chksm=f1234567&scene=21#rd"
+)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://36kr.com/p/3646630011031426?f=rss", "https://36kr.com/p/3646630011031426?f=rss"),
+        ("  https://36kr.com/p/1?f=rss\n", "https://36kr.com/p/1?f=rss"),
+        (
+            "http://www.jiqizhixin.com/articles/2026-01-20-2",
+            "http://www.jiqizhixin.com/articles/2026-01-20-2",
+        ),
+        ("HTTPS://Example.COM/Path?Q=1#frag", "HTTPS://Example.COM/Path?Q=1#frag"),  # kept as given
+        (WECHAT, WECHAT),
+        ("https://[2001:db8::1]:8443/x", "https://[2001:db8::1]:8443/x"),
+        ("https://例子.测试/路径", "https://例子.测试/路径"),
+    ],
+)
+def test_safe_link_keeps_http_links_as_given(url: str, expected: str) -> None:
+    assert safe_link(url) == expected
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        None,
+        "",
+        "   ",
+        "javascript:alert(1)",
+        " JavaScript:alert(1)",
+        "java\nscript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "vbscript:msgbox(1)",
+        "mailto:editor@36kr.com",
+        "file:///etc/passwd",
+        "ftp://example.com/file",
+        "//example.com/no-scheme",
+        "/relative/without/base",
+        "example.com/no-scheme",
+        "http:/one-slash",
+        "https://",
+        "https:///path-only",
+        "https://example.com:99999/",
+        "https://example.com:port/",
+        "http://[::1/",
+        "https://exa mple.com/",
+        "https://example.com/a\nb",
+        "https://example.com/\x00",
+        "http://<script>/",
+        "https://example.com/\ud800",
+        "not a url at all",
+    ],
+)
+def test_safe_link_refuses_everything_but_http_with_a_host(url: str | None) -> None:
+    assert safe_link(url) is None
+
+
+@pytest.mark.parametrize(
+    ("url", "base", "expected"),
+    [
+        ("/p/1", "https://36kr.com/feed", "https://36kr.com/p/1"),
+        ("p/1", "https://36kr.com/news/feed", "https://36kr.com/news/p/1"),
+        ("?page=2", "https://a.example/list?page=1", "https://a.example/list?page=2"),
+        ("//cdn.example/x", "https://36kr.com/feed", "https://cdn.example/x"),
+        ("https://other.example/x", "https://36kr.com/feed", "https://other.example/x"),
+        # an unsafe link stays unsafe whatever the base
+        ("javascript:alert(1)", "https://36kr.com/feed", None),
+        # a base that is not http(s) resolves nothing
+        ("/p/1", "javascript:alert(1)//", None),
+        ("/p/1", "file:///etc/", None),
+        ("/p/1", "", None),
+        ("/p/1", None, None),
+    ],
+)
+def test_safe_link_resolves_relative_links_against_an_http_base(
+    url: str, base: str | None, expected: str | None
+) -> None:
+    assert safe_link(url, base) == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        # 36Kr: ?f=rss, utm_*, www., http, fragment — all one article
+        ("https://36kr.com/p/3646630011031426?f=rss", "https://36kr.com/p/3646630011031426"),
+        ("http://www.36kr.com/p/3646630011031426?utm_source=x#top", "https://36kr.com/p/3646630011031426"),
+        ("https://36kr.com/p/1?utm_medium=rss&UTM_Campaign=a&f=rss", "https://36kr.com/p/1"),
+        # host and ports
+        ("HTTP://WWW.Example.COM", "https://example.com/"),
+        ("http://example.com:80/a", "https://example.com/a"),
+        ("https://example.com:443/a", "https://example.com/a"),
+        ("https://example.com:8443/a", "https://example.com:8443/a"),
+        ("https://example.com./a", "https://example.com/a"),
+        ("https://user:secret@example.com/a", "https://example.com/a"),
+        ("https://wwwx.example.com/a", "https://wwwx.example.com/a"),
+        ("http://[2001:DB8::1]:443/x", "https://[2001:db8::1]/x"),
+        # path kept (case, trailing slash); non-ASCII and escapes in one spelling
+        ("https://example.com/A/b/", "https://example.com/A/b/"),
+        ("https://example.com/新闻", "https://example.com/%E6%96%B0%E9%97%BB"),
+        ("https://example.com/%e6%96%b0%e9%97%bb", "https://example.com/%E6%96%B0%E9%97%BB"),
+        # remaining parameters sorted; source and timestamp are not tracking
+        (
+            "https://example.com/s?b=2&a=1&source=rss&timestamp=9",
+            "https://example.com/s?a=1&b=2&source=rss&timestamp=9",
+        ),
+        ("https://example.com/s?q=%E6%96%B0+x&empty=", "https://example.com/s?empty=&q=%E6%96%B0+x"),
+        ("https://example.com/s?spm=a.b&from=timeline&ref=x&fbclid=1&gclid=2", "https://example.com/s"),
+        # WeChat: the article parameters stay, the share/client parameters go
+        (
+            WECHAT + "&sharer_sharetime=1&sharer_shareid=2&clicktime=3&enterid=4&subscene=5&ascene=6"
+            "&devicetype=7&version=8&nettype=WIFI&lang=zh_CN&exportkey=9&pass_ticket=x&wx_header=1",
+            "https://mp.weixin.qq.com/s?__biz=MzI3MTA0MTk1MA%3D%3D&idx=2&mid=2652680000&sn=0123456789abcdef",
+        ),
+    ],
+)
+def test_normalize_url(url: str, expected: str) -> None:
+    assert normalize_url(url) == expected
+
+
+def test_the_same_36kr_article_normalises_to_one_identity() -> None:
+    # Given the same article as 36Kr's feed and a shared link spell it
+    from_feed = "https://36kr.com/p/3646630011031426?f=rss"
+    shared = "http://www.36kr.com/p/3646630011031426?utm_source=x#top"
+    # When both are normalised
+    # Then they are one identity
+    assert normalize_url(from_feed) == normalize_url(shared)
+
+
+def test_wechat_articles_of_one_push_stay_distinct() -> None:
+    # Given two articles of one WeChat push: same __biz and mid, different idx and sn
+    first = "https://mp.weixin.qq.com/s?__biz=MzA==&mid=265&idx=1&sn=aaa&chksm=1#rd"
+    second = "https://mp.weixin.qq.com/s?__biz=MzA==&mid=265&idx=2&sn=bbb&chksm=2#rd"
+    # Then their identities differ, and each keeps every identifying parameter
+    assert normalize_url(first) != normalize_url(second)
+    for name in ("__biz=", "mid=", "idx=", "sn="):
+        assert name in normalize_url(first)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://36kr.com/p/1?f=rss",
+        WECHAT,
+        "https://example.com/新闻?q=新+闻&b=%2F&a=1#x",
+        "http://WWW.Example.com:80",
+        "https://example.com/s?q=100%&r=%zz",
+    ],
+)
+def test_normalize_url_is_idempotent(url: str) -> None:
+    once = normalize_url(url)
+    assert normalize_url(once) == once
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "ftp://a.example/", "/relative", ""])
+def test_normalize_url_refuses_non_http_urls(url: str) -> None:
+    with pytest.raises(ValueError, match="http"):
+        normalize_url(url)
+
+
+def test_tracking_parameters_never_include_the_wechat_article_keys() -> None:
+    assert {"__biz", "mid", "idx", "sn", "source", "timestamp"}.isdisjoint(TRACKING_PARAMETERS)
+    assert {"f", "spm", "chksm", "scene", "pass_ticket"} <= TRACKING_PARAMETERS
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("url", "guid", "title", "text", "expected"),
+    [
+        # a safe link wins, in its identity form
+        ("https://36kr.com/p/1?f=rss", "guid-1", "t", "x", "url:https://36kr.com/p/1"),
+        (" http://www.36kr.com/p/1 ", None, "t", "x", "url:https://36kr.com/p/1"),
+        # no safe link: the guid, stripped
+        (None, "  8f14e45fceea167a5a36dedd4bea2543 ", "t", "x", "guid:8f14e45fceea167a5a36dedd4bea2543"),
+        ("", "uuid-1", "t", "x", "guid:uuid-1"),
+        ("javascript:alert(1)", "uuid-1", "t", "x", "guid:uuid-1"),
+        ("/relative/only", "uuid-1", "t", "x", "guid:uuid-1"),
+        # neither (36Kr 快讯 items with empty <link> and <guid>): the content
+        (None, None, "标题", "正文", "hash:" + _sha256("标题\n正文")),
+        ("", "   ", " 标题 \n", "正\u200b文  内容", "hash:" + _sha256("标题\n正文 内容")),
+    ],
+)
+def test_identity_key_prefers_url_then_guid_then_content(
+    url: str | None, guid: str | None, title: str, text: str, expected: str
+) -> None:
+    assert identity_key(url, guid, title, text) == expected
+
+
+def test_identity_key_of_content_ignores_whitespace_but_not_wording() -> None:
+    # Given two link-less entries that differ only in whitespace, and a third with other words
+    a = identity_key(None, None, "DeepSeek 发布新模型", "<p>正文</p>")
+    b = identity_key(None, "", "DeepSeek  发布新模型\n", "<p>正文</p> ")
+    c = identity_key(None, None, "DeepSeek 发布新模型", "<p>另一篇</p>")
+    # Then the first two are one item and the third is another
+    assert a == b
+    assert a != c
+
+
+def test_identity_key_keeps_title_and_text_apart() -> None:
+    # "ab" + "c" and "a" + "bc" must not collide
+    assert identity_key(None, None, "ab", "c") != identity_key(None, None, "a", "bc")
+
+
+@pytest.mark.parametrize(
+    "identity",
+    ["url:https://36kr.com/p/1", "guid:uuid-1", "hash:" + "0" * 64, "", "中文"],
+)
+def test_item_id_is_24_hex_digits_of_sha256(identity: str) -> None:
+    result = item_id(identity)
+    assert result == _sha256(identity)[:24]
+    assert len(result) == 24
+    assert int(result, 16) >= 0
+
+
+def test_item_id_is_stable_and_distinct() -> None:
+    # Stored items are keyed by it: a changed value would orphan every stored item.
+    assert item_id("url:https://36kr.com/p/1") == "ba783d26d7ad2ad4d7f0b784"
+    assert item_id("url:https://36kr.com/p/1") != item_id("url:https://36kr.com/p/2")

@@ -1,0 +1,198 @@
+"""Escaping feed text and links for the Markdown edition (ai_news_tracker.markdown).
+
+No Markdown renderer is a dependency, so the assertions are on the escaped string: every character
+that could open a construct must arrive with a backslash in front of it.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from ai_news_tracker.markdown import escape_inline, escape_table_cell, link_target
+
+SOGOU_LINK = (
+    "http://weixin.sogou.com/weixin?type=2&query=%E6%96%B0%E6%99%BA%E5%85%83+%E5%80%92%E5%8F%8D%E5%A4%A9"
+    "%E7%BD%A1%EF%BC%81Claude%E3%80%8C%E5%8F%8D%E5%90%91%E3%80%8D%E6%93%8D%E6%8E%A7%E4%BA%BA%E7%B1%BB"
+    "%EF%BC%8C%E5%85%AC%E5%8F%B8%E4%BC%B0%E5%80%BC%E5%86%B22%E4%B8%87%E4%BA%BF%E8%B7%83%E5%B1%85%E5%85"
+    "%A8%E7%90%83%E7%AC%AC%E4%BA%8C"
+)
+
+HOSTILE = [
+    ("<script>alert(1)</script>", r"\<script\>alert(1)\</script\>"),
+    ("[click](javascript:alert(1))", r"\[click\](javascript:alert(1))"),
+    ("![x](http://evil/x.png)", r"\!\[x\](http:\/\/evil/x.png)"),
+    ("<img src=x onerror=alert(1)>", r"\<img src=x onerror=alert(1)\>"),
+    ("https://evil.example/", r"https:\/\/evil.example/"),
+    ("<https://evil.example/>", r"\<https:\/\/evil.example/\>"),
+    ("ftp://evil.example/x", r"ftp:\/\/evil.example/x"),
+    ("visit www.evil.example now", r"visit www\.evil.example now"),
+    ("WWW.EVIL.EXAMPLE", r"WWW\.EVIL.EXAMPLE"),
+    ("mail victim@evil.example", r"mail victim\@evil.example"),
+    ("mailto:a.b+c@evil.example", r"mailto:a.b+c\@evil.example"),
+    ("**bold** and __bold__", r"\*\*bold\*\* and \_\_bold\_\_"),
+    ("*em* _em_", r"\*em\* \_em\_"),
+    ("~~strike~~", r"\~\~strike\~\~"),
+    ("# heading", r"\# heading"),
+    ("### 三级标题", r"\#\#\# 三级标题"),
+    ("1. list", r"1\. list"),
+    ("2026) list", r"2026\) list"),
+    ("- item", r"\- item"),
+    ("+ item", r"\+ item"),
+    ("---", r"\---"),
+    ("===", r"\==="),
+    ("> quote", r"\> quote"),
+    ("| a | b |", "| a | b |"),  # inert in a single-line paragraph or heading; escaped in cells
+    ("`code`", r"\`code\`"),
+    ("```", r"\`\`\`"),
+    ("&lt;script&gt;", "&amp;lt;script&amp;gt;"),
+    ("&#106;avascript", r"&amp;\#106;avascript"),
+    ("[ref]: http://evil.example", r"\[ref\]: http:\/\/evil.example"),
+    ("[^1] footnote", r"\[^1\] footnote"),
+    ("trailing backslash \\", "trailing backslash \\\\"),
+    ("already \\*escaped\\*", r"already \\\*escaped\\\*"),
+    ("<!-- comment -->", r"\<!-- comment --\>"),
+    ("line one\n\n# line two\n<b>", r"line one \# line two \<b\>"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), HOSTILE)
+def test_escape_inline_neutralises_hostile_text(text: str, expected: str) -> None:
+    assert escape_inline(text) == expected
+
+
+def _unescaped(escaped: str, char: str) -> list[int]:
+    """Positions of ``char`` not preceded by an odd number of backslashes."""
+    positions = []
+    for match in re.finditer(re.escape(char), escaped):
+        backslashes = len(escaped[: match.start()]) - len(escaped[: match.start()].rstrip("\\"))
+        if backslashes % 2 == 0:
+            positions.append(match.start())
+    return positions
+
+
+@pytest.mark.parametrize(("text", "_expected"), HOSTILE)
+def test_escaped_hostile_text_has_no_markdown_openers_left(text: str, _expected: str) -> None:
+    # Given hostile feed text
+    # When it is escaped
+    escaped = escape_inline(text)
+    # Then no construct can open: no bare link, image, HTML, emphasis, code, table or entity syntax
+    for char in ("[", "]", "<", ">", "*", "_", "`", "~", "#"):
+        assert _unescaped(escaped, char) == [], char
+    assert "://" not in escaped
+    assert not re.search(r"www\.", escaped, re.IGNORECASE)
+    assert not re.search(r"\w@\w", escaped)
+    assert not re.search(r"&(?!amp;)", escaped)
+    assert "\n" not in escaped
+    assert not re.match(r"[+=-]|\d+[.)](\s|$)", escaped)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "让设计师成为“超级个体”，「iMuse.AI」想用虚拟研发破局服装行业的同质化困境",
+        "1月10日，在AGI-Next前沿峰会上，清华大学教授、智谱创始人唐杰给出了一个关键判断",
+        "尽管海外已经诞生了多家市值千亿美元级的 To B 公司",
+        "2026年，AI 行业发展或将迎来分水岭",
+        "荣耀Magic8 Pro Air的机身厚度仅6.1mm，重量只有155g",
+        "WAIC首次“南下”：沪港握手2026“WAIC UP!全球年终盛会”，共揭AI对话新篇",
+        "倒反天罡！Claude「反向」操控人类，公司估值冲2万亿跃居全球第二",
+        "租了8张H100，他成功复现了DeepSeek的mHC",
+        "deepseek-v3-0324",
+        "qwen2.5-max",
+        "GPT-4o (2024-05-13) vs. Claude 3.5: 50% 的差距",
+        "@新智元 报道",
+        "6.1mm",
+        "2026.5 亿元",  # "2026." is a list marker only before a space or at the end
+    ],
+)
+def test_ordinary_text_comes_through_unchanged(text: str) -> None:
+    assert escape_inline(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("  leading and\ttabs\nand newlines  ", "leading and tabs and newlines "),
+        ("空中楼阁。 ", "空中楼阁。 "),  # the sample edition's cut keeps one trailing space
+        ("a\u3000\xa0b", "a b"),
+        ("", ""),
+        ("2026.", r"2026\."),
+        ("2026.5 亿", "2026.5 亿"),
+        ("1)", r"1\)"),
+        (" 1. after leading space", r"1\. after leading space"),
+        ("-5% 下跌", r"\-5% 下跌"),
+        ("a-b+c=d", "a-b+c=d"),
+        ("!important", "!important"),
+        ("AT&T", "AT&amp;T"),
+    ],
+)
+def test_escape_inline_edges(text: str, expected: str) -> None:
+    assert escape_inline(text) == expected
+
+
+def test_escape_table_cell_keeps_a_cell_whole() -> None:
+    # Given a model name with a pipe (hostile leaderboard data)
+    escaped = escape_table_cell("evil|model")
+    # Then the pipe cannot end the cell, and ordinary names are unchanged
+    assert escaped == r"evil\|model"
+    assert escape_table_cell("gemini-2.5-pro-preview-05-06") == "gemini-2.5-pro-preview-05-06"
+    assert escape_table_cell("glm-4-plus-0111") == "glm-4-plus-0111"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        SOGOU_LINK,
+        "https://36kr.com/p/3646630011031426?f=rss",
+        "https://www.jiqizhixin.com/articles/2026-01-20-2",
+        "https://mp.weixin.qq.com/s?__biz=MzA3MzI4MjgzMw==&mid=2650&idx=2&sn=abc&chksm=84e#rd",
+        "https://lmarena.ai/",
+        "https://a.example/p;x=1,2?q=a+b&r=$1*2!@3~_.-#frag",
+        "https://[2001:db8::1]:8443/x",
+    ],
+)
+def test_link_target_keeps_well_formed_urls_byte_for_byte(url: str) -> None:
+    assert link_target(url) == url
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://a.example/a b", "https://a.example/a%20b"),
+        ("https://a.example/x)evil", "https://a.example/x%29evil"),
+        ("https://a.example/(x)", "https://a.example/%28x%29"),
+        ("https://a.example/<b>", "https://a.example/%3Cb%3E"),
+        ('https://a.example/"t"', "https://a.example/%22t%22"),
+        ("https://a.example/'t'", "https://a.example/%27t%27"),
+        ("https://a.example/a\\b", "https://a.example/a%5Cb"),
+        ("https://a.example/`c`", "https://a.example/%60c%60"),
+        ("https://a.example/\n\t\x7f", "https://a.example/%0A%09%7F"),
+        (
+            "https://a.example/新闻?q=大模型",
+            "https://a.example/%E6%96%B0%E9%97%BB?q=%E5%A4%A7%E6%A8%A1%E5%9E%8B",
+        ),
+        ("https://a.example/100%", "https://a.example/100%25"),
+        ("https://a.example/%zz%4", "https://a.example/%25zz%254"),
+        ("https://a.example/%E6%96%B0", "https://a.example/%E6%96%B0"),
+    ],
+)
+def test_link_target_encodes_what_could_break_out(url: str, expected: str) -> None:
+    assert link_target(url) == expected
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://a.example/x) [y](javascript:alert(1)",
+        "https://a.example/x\n\n<script>alert(1)</script>",
+        'https://a.example/x "title"',
+        "https://a.example/`x`\\",
+    ],
+)
+def test_link_target_output_stays_inside_the_parentheses(url: str) -> None:
+    # Given a URL built to escape from [text](url)
+    target = link_target(url)
+    # Then nothing in it can end the destination, start a title, or open HTML or code
+    assert not re.search(r"[\s()<>\"'`\\]", target)
+    assert target.isascii()

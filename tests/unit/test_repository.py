@@ -1,0 +1,75 @@
+"""The raw store's domain view: first-seen times that never move, and windows found by first-seen time."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from ai_news_tracker.models import Entry
+from ai_news_tracker.repository import RawRepository, make_item
+from ai_news_tracker.store import LocalStore
+
+T0 = datetime(2026, 1, 20, 2, 0, tzinfo=UTC)
+
+
+def entry(n: int, url: str | None = None) -> Entry:
+    return Entry(
+        title=f"标题 {n}", text=f"正文 {n}", url=url or f"https://36kr.com/p/{n}?f=rss", guid=None,
+        published_at=T0 - timedelta(hours=1),
+    )  # fmt: skip
+
+
+def test_fetching_again_never_duplicates_or_moves_first_seen(tmp_path: Path) -> None:
+    repo = RawRepository(LocalStore(tmp_path))
+
+    shown, new = repo.record_entries("36Kr", [entry(1), entry(2)], T0)
+    shown_again, new_again = repo.record_entries("36Kr", [entry(1), entry(2), entry(3)], T0 + timedelta(hours=2))
+
+    assert len(shown) == 2 and len(new) == 2
+    assert len(shown_again) == 3 and [i.title for i in new_again] == ["标题 3"]
+    first = repo.get_item(new[0].id)
+    assert first is not None and first.first_seen == T0
+    assert len(list((tmp_path / "items").iterdir())) == 3
+
+
+def test_same_article_with_other_tracking_parameters_is_one_item(tmp_path: Path) -> None:
+    repo = RawRepository(LocalStore(tmp_path))
+
+    _, from_feed = repo.record_entries("36Kr", [entry(1, "https://36kr.com/p/1?f=rss")], T0)
+    _, from_other = repo.record_entries("Other", [entry(1, "https://www.36kr.com/p/1?utm_source=x#top")], T0)
+
+    assert len(from_feed) == 1 and from_other == []
+
+
+def test_items_are_found_by_first_seen_window_across_days(tmp_path: Path) -> None:
+    repo = RawRepository(LocalStore(tmp_path))
+    times = [T0 + timedelta(hours=h) for h in (0, 20, 30, 50)]
+    for n, when in enumerate(times):
+        repo.record_entries("36Kr", [entry(n)], when)
+
+    found = repo.items_first_seen(times[0], times[2])
+
+    assert sorted(i.title for i in found) == ["标题 1", "标题 2"]
+
+
+def test_index_entry_without_item_is_ignored(tmp_path: Path) -> None:
+    # Given a crash after the index entry was written but before the item was created
+    store = LocalStore(tmp_path)
+    repo = RawRepository(store)
+    orphan = make_item("36Kr", entry(9), T0)
+    store.put(f"seen/{T0.date().isoformat()}/{T0.strftime('%Y%m%dT%H%M%S%fZ')}-{orphan.id}", b"")
+    # When the window is read, the orphan does not show
+    assert repo.items_first_seen(T0 - timedelta(hours=1), T0 + timedelta(hours=1)) == []
+    # And the next fetch stores the item for real, first seen then
+    later = T0 + timedelta(hours=2)
+    _, new = repo.record_entries("36Kr", [entry(9)], later)
+    assert [i.first_seen for i in new] == [later]
+    assert [i.id for i in repo.items_first_seen(T0, later)] == [orphan.id]
+
+
+def test_duplicates_within_one_feed_are_counted_once(tmp_path: Path) -> None:
+    repo = RawRepository(LocalStore(tmp_path))
+
+    shown, new = repo.record_entries("机器之心", [entry(1), entry(1)], T0)
+
+    assert len(shown) == 1 and len(new) == 1

@@ -1,0 +1,181 @@
+"""HTML fragments to plain text, whitespace collapsing and truncation (ai_news_tracker.text)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import feedparser
+import pytest
+from ai_news_tracker.text import collapse_whitespace, html_to_text, truncate
+
+SHARED_FEEDS = (
+    Path(
+        os.environ.get("AI_NEWS_TRACKER_SHARED_DATA")
+        or Path(__file__).resolve().parents[2].parent / "shared" / "data"
+    )
+    / "feeds"
+    / "real"
+)
+
+
+@pytest.mark.parametrize(
+    ("fragment", "expected"),
+    [
+        # inline elements join, block elements separate
+        ("<p>大<strong>模型</strong></p>", "大模型"),
+        ("<p>大<span>模</span><a href='x'>型</a><em>!</em></p>", "大模型!"),
+        ("<p>第一段</p><p>第二段</p>", "第一段 第二段"),
+        ("<div>a</div>b<span>c</span>", "a bc"),
+        ("x<br>y<br/>z<hr>w", "x y z w"),
+        ("<ul><li>一</li><li>二</li></ul>", "一 二"),
+        ("<table><tr><td>a</td><td>b</td></tr><tr><td>c</td></tr></table>", "a b c"),
+        ("<h1>标题</h1><section>正文</section><blockquote>引</blockquote>", "标题 正文 引"),
+        ("<figure><img src='x.png'><figcaption>图1</figcaption></figure>说明", "图1 说明"),
+        # entities decoded
+        ("a &amp; b &lt;c&gt; &#106;&#x61;&quot;", 'a & b <c> ja"'),
+        ("&lt;p&gt;escaped markup stays text&lt;/p&gt;", "<p>escaped markup stays text</p>"),
+        ("AI&nbsp;行业", "AI 行业"),
+        # plain text passes through
+        ("2026年，AI 行业发展", "2026年，AI 行业发展"),
+        ("a < b & c", "a < b & c"),
+        ("1 <2 and 3> 2", "1 <2 and 3> 2"),
+        ("x <", "x <"),
+        ("", ""),
+    ],
+)
+def test_html_to_text_keeps_the_reader_text(fragment: str, expected: str) -> None:
+    assert html_to_text(fragment) == expected
+
+
+@pytest.mark.parametrize(
+    ("fragment", "expected"),
+    [
+        ("<script>alert(1)</script>ok", "ok"),
+        ("<script type='text/javascript'>var a = '<p>x</p>';</script>ok", "ok"),
+        ("<style>p { color: red }</style>ok", "ok"),
+        ("<noscript><p>开启 JavaScript</p></noscript>ok", "ok"),
+        ("<template><p>t</p></template>ok", "ok"),
+        ("<iframe src='v'>fallback</iframe>ok", "ok"),
+        ("<object data='x'>fallback</object>ok", "ok"),
+        ("<svg><title>icon</title><text>svg text</text></svg>ok", "ok"),
+        ("<head><title>页面标题</title><meta charset='utf-8'></head><body>ok</body>", "ok"),
+        ("<!-- 注释 --><p>ok</p>", "ok"),
+        ("<!DOCTYPE html><?xml version='1.0'?>ok", "ok"),
+        ("<SCRIPT>alert(1)</SCRIPT>ok", "ok"),
+        ("<div><script>a</script>x<style>b</style>y</div>", "xy"),
+        ("<iframe/>ok", "ok"),  # self-closed: opens nothing to skip
+        ("<head><title>T</title><body>body", "body"),  # a <head> left open ends at <body>
+    ],
+)
+def test_html_to_text_drops_code_metadata_and_comments(fragment: str, expected: str) -> None:
+    assert html_to_text(fragment) == expected
+
+
+@pytest.mark.parametrize(
+    ("fragment", "expected"),
+    [
+        ("<p>unclosed <b>bold", "unclosed bold"),
+        ("<![CDATA[in cdata]]> after", "in cdata after"),
+        ("<p>cut off <![CDATA[in cdata", "cut off in cdata"),
+        ("<p>a</p><!-- unterminated comment", "a"),
+        ('<p>truncated <img src="http://x', "truncated"),
+        ("text </", "text"),
+        ("<![foo[bar]]>baz", "baz"),  # the stdlib parser raises AssertionError on this
+        ("<![foo[bar", ""),
+        ("<![if !IE]>x<![endif]>", "x"),
+        ("<script>never closed", ""),
+        ("</p></div>stray end tags", "stray end tags"),
+        ("a</>b", "ab"),
+        ("<<>>", "<<>>"),
+        ("&#0;&#xD800;&bogus;", "\ufffd\ufffd&bogus;"),
+    ],
+)
+def test_html_to_text_survives_broken_markup(fragment: str, expected: str) -> None:
+    # Given markup that is broken the way truncated feed descriptions are
+    # When it is converted
+    result = html_to_text(fragment)
+    # Then it does not raise and shows only text
+    assert result == expected
+
+
+@pytest.mark.parametrize(
+    ("fragment", "expected"),
+    [
+        ("  a \n\t b  ", "a b"),
+        ("a\xa0\xa0b", "a b"),  # &nbsp;
+        ("a\u3000b", "a b"),  # 全角空格
+        ("a\u2028b\u2029c", "a b c"),
+        ("大\u200b模\u200c型\u200d\ufeff", "大模型"),  # zero-width characters vanish without a space
+        ("<p>\n  第一段  \n</p>\n\n<p>  第二段</p>", "第一段 第二段"),
+    ],
+)
+def test_html_to_text_collapses_whitespace(fragment: str, expected: str) -> None:
+    assert html_to_text(fragment) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", ""),
+        ("   ", ""),
+        ("a  b", "a b"),
+        ("\n a\r\n\tb \n", "a b"),
+        ("x\u200by", "xy"),
+        ("x \u200b y", "x y"),
+        ("全角\u3000空格", "全角 空格"),
+    ],
+)
+def test_collapse_whitespace(text: str, expected: str) -> None:
+    assert collapse_whitespace(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "expected"),
+    [
+        ("abcdef", 3, "abc"),
+        ("abc", 3, "abc"),
+        ("abc", 10, "abc"),
+        ("abc", 0, ""),
+        ("大模型日报", 2, "大模"),  # code points, not bytes
+        ("ab cd", 3, "ab "),  # a trailing space inside the limit is kept
+        ("😀😀😀", 2, "😀😀"),
+    ],
+)
+def test_truncate_cuts_at_exactly_limit_code_points(text: str, limit: int, expected: str) -> None:
+    assert truncate(text, limit) == expected
+
+
+def test_truncate_matches_the_sample_edition_cut() -> None:
+    # Given an item text whose 300th character is a space (as in the sample edition)
+    text = "空" * 299 + " " + "后面的内容"
+    # When it is cut at 300
+    cut = truncate(text, 300)
+    # Then exactly 300 characters remain, the trailing space included, with no ellipsis
+    assert len(cut) == 300
+    assert cut.endswith("空 ")
+
+
+def test_truncate_rejects_a_negative_limit() -> None:
+    with pytest.raises(ValueError, match="negative"):
+        truncate("abc", -1)
+
+
+@pytest.mark.shared_data
+def test_real_feed_descriptions_become_markup_free_text() -> None:
+    # Given the real feeds (RSSHub 36Kr with whole articles, WeChat-style 机器之心 and 新智元 HTML)
+    files = sorted(SHARED_FEEDS.glob("*.xml"))
+    if not files:
+        pytest.skip(f"shared data not found: {SHARED_FEEDS}")
+    checked = 0
+    for path in files:
+        for entry in feedparser.parse(path.read_bytes()).entries:
+            # When a description is converted
+            text = html_to_text(entry.get("description", ""))
+            # Then no tags, entities or whitespace runs are left (36Kr double-escapes some "&amp;nbsp;"
+            # in its source, which correctly survives one decoding as the text "&nbsp;")
+            for leftover in ("<p", "<img", "<section", "<span", "</", "&lt;", "&quot;", "  ", "\n"):
+                assert leftover not in text, (path.name, leftover)
+            assert text == text.strip()
+            checked += 1
+    assert checked > 50
