@@ -68,8 +68,16 @@ def test_empty_config_is_valid_and_frozen() -> None:
         ({"filter": {"include": ["a", 1]}}, "filter.include", "list of strings"),
         ({"sources": [{"name": "a"}]}, "sources[0].url", "missing"),
         ({"sources": [{"name": "a", "url": "ftp://x/feed"}]}, "sources[0].url", "http(s) URL"),
-        ({"sources": [{"name": "a", "url": "https://a/"}, {"name": "a", "url": "https://b/"}]}, "sources[1].name", "duplicate"),
-        ({"sources": [{"name": "a", "url": "https://a/", "colour": "red"}]}, "sources[0].colour", "unknown key"),
+        (
+            {"sources": [{"name": "a", "url": "https://a/"}, {"name": "a", "url": "https://b/"}]},
+            "sources[1].name",
+            "duplicate",
+        ),
+        (
+            {"sources": [{"name": "a", "url": "https://a/", "colour": "red"}]},
+            "sources[0].colour",
+            "unknown key",
+        ),
         ({"leaderboard": {"provider": "chatbot-arena"}}, "leaderboard.provider", "one of"),
         ({"summarizer": {"provider": "gpt"}}, "summarizer.provider", "one of"),
         ({"email": {"enabled": "yes"}}, "email.enabled", "true or false"),

@@ -9,6 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from ai_news_tracker.dates import parse_date
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+
 from ai_news_tracker.identity import (
     TRACKING_PARAMETERS,
     identity_key,

@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+
 from ai_news_tracker.errors import InvalidLeaderboard
 from ai_news_tracker.leaderboard import (
     DOMESTIC_DEVELOPERS,

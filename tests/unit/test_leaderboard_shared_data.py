@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from ai_news_tracker.leaderboard import (
     build_leaderboard,
     display_score,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
+
 from ai_news_tracker.markdown import escape_inline, escape_table_cell, link_target
 
 SOGOU_LINK = (

@@ -23,7 +23,9 @@ def test_fetching_again_never_duplicates_or_moves_first_seen(tmp_path: Path) -> 
     repo = RawRepository(LocalStore(tmp_path))
 
     shown, new = repo.record_entries("36Kr", [entry(1), entry(2)], T0)
-    shown_again, new_again = repo.record_entries("36Kr", [entry(1), entry(2), entry(3)], T0 + timedelta(hours=2))
+    shown_again, new_again = repo.record_entries(
+        "36Kr", [entry(1), entry(2), entry(3)], T0 + timedelta(hours=2)
+    )
 
     assert len(shown) == 2 and len(new) == 2
     assert len(shown_again) == 3 and [i.title for i in new_again] == ["标题 3"]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import feedparser
 import pytest
+
 from ai_news_tracker.text import collapse_whitespace, html_to_text, truncate
 
 SHARED_FEEDS = (
@@ -77,7 +78,8 @@ def test_html_to_text_drops_code_metadata_and_comments(fragment: str, expected: 
     [
         ("<p>unclosed <b>bold", "unclosed bold"),
         ("<![CDATA[in cdata]]> after", "in cdata after"),
-        ("<p>cut off <![CDATA[in cdata", "cut off in cdata"),
+        ("<p>cut off <![CDATA[in cdata", "cut off"),  # a bogus comment, as in a browser
+        ("<![CDATA[<b>x</b>]]&gt; after", "x]]> after"),
         ("<p>a</p><!-- unterminated comment", "a"),
         ('<p>truncated <img src="http://x', "truncated"),
         ("text </", "text"),

@@ -95,7 +95,9 @@ def _failures(statuses: Sequence[SourceStatus]) -> str:
 def report_fetch(report: FetchReport) -> int:
     failed = _failures(report.statuses)
     if not report.anything_fetched:
-        print(f"ai-news-tracker: nothing could be fetched: {failed or 'no sources configured'}", file=sys.stderr)
+        print(
+            f"ai-news-tracker: nothing could be fetched: {failed or 'no sources configured'}", file=sys.stderr
+        )
         return EXIT_FAILED
     summary = f"fetched {len(report.statuses)} sources, {report.new_items} new items"
     print(summary + (f"; failed: {failed}" if failed else ""))
@@ -104,7 +106,9 @@ def report_fetch(report: FetchReport) -> int:
 
 def report_run(report: PublishReport, data_dir: str) -> int:
     edition = report.edition
-    failed = _failures(list(edition.sources) + ([edition.leaderboard_status] if edition.leaderboard_status else []))
+    failed = _failures(
+        list(edition.sources) + ([edition.leaderboard_status] if edition.leaderboard_status else [])
+    )
     verb = "republished" if report.rebuilt else "published"
     print(
         f"{verb} the {edition.date} edition: {len(edition.items)} items"

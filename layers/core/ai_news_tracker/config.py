@@ -173,7 +173,11 @@ def _section(cls: type[_T], data: Any, path: str) -> _T:
             raise ConfigError(f"{path}.{key}", "unknown key")
         values[key] = _coerce(value, hints[key], f"{path}.{key}")
     for name, f in fields.items():
-        if name not in values and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+        if (
+            name not in values
+            and f.default is dataclasses.MISSING
+            and f.default_factory is dataclasses.MISSING
+        ):
             raise ConfigError(f"{path}.{name}", "missing")
     return cls(**values)
 
@@ -212,39 +216,62 @@ def _describe(value: Any) -> str:
 
 
 def _check_values(config: Config) -> None:
-    report = config.report
+    _check_report(config.report)
+    for i, source in enumerate(config.sources):
+        _check_source(source, f"sources[{i}]")
+    if config.leaderboard is not None:
+        _check_leaderboard(config.leaderboard)
+    if config.summarizer.provider not in SUMMARIZERS:
+        raise ConfigError("summarizer.provider", f"must be one of {', '.join(SUMMARIZERS)}")
+    _check_fetch(config.fetch)
+    for i, address in enumerate(config.email.recipients):
+        if "@" not in address or any(c in address for c in "\r\n"):
+            raise ConfigError(f"email.recipients[{i}]", f"not an email address: {address!r}")
+
+
+def _check_report(report: ReportConfig) -> None:
     _check_timezone(report.timezone, "report.timezone")
     for key in ("summary_chars", "max_items", "lookback_hours"):
         if getattr(report, key) < 1:
             raise ConfigError(f"report.{key}", "must be at least 1")
     if report.key_points < 0:
         raise ConfigError("report.key_points", "must not be negative")
-    for i, source in enumerate(config.sources):
-        if not source.name.strip():
-            raise ConfigError(f"sources[{i}].name", "must not be empty")
-        _check_url(source.url, f"sources[{i}].url")
-        if source.timezone is not None:
-            _check_timezone(source.timezone, f"sources[{i}].timezone")
-    board = config.leaderboard
-    if board is not None:
-        if board.provider not in LEADERBOARD_PROVIDERS:
-            raise ConfigError("leaderboard.provider", f"must be one of {', '.join(LEADERBOARD_PROVIDERS)}")
-        _check_url(board.url, "leaderboard.url")
-        for key in ("top_n", "domestic_n", "max_age_days"):
-            if getattr(board, key) < 1:
-                raise ConfigError(f"leaderboard.{key}", "must be at least 1")
-    if config.summarizer.provider not in SUMMARIZERS:
-        raise ConfigError("summarizer.provider", f"must be one of {', '.join(SUMMARIZERS)}")
-    fetch = config.fetch
-    for key in ("connect_timeout", "read_timeout", "deadline", "max_bytes", "leaderboard_max_bytes", "workers"):
+
+
+def _check_source(source: SourceConfig, path: str) -> None:
+    if not source.name.strip():
+        raise ConfigError(f"{path}.name", "must not be empty")
+    _check_url(source.url, f"{path}.url")
+    if source.timezone is not None:
+        _check_timezone(source.timezone, f"{path}.timezone")
+
+
+def _check_leaderboard(board: LeaderboardConfig) -> None:
+    if board.provider not in LEADERBOARD_PROVIDERS:
+        raise ConfigError("leaderboard.provider", f"must be one of {', '.join(LEADERBOARD_PROVIDERS)}")
+    _check_url(board.url, "leaderboard.url")
+    for key in ("top_n", "domestic_n", "max_age_days"):
+        if getattr(board, key) < 1:
+            raise ConfigError(f"leaderboard.{key}", "must be at least 1")
+
+
+_POSITIVE_FETCH_KEYS = (
+    "connect_timeout",
+    "read_timeout",
+    "deadline",
+    "max_bytes",
+    "leaderboard_max_bytes",
+    "workers",
+)
+
+
+def _check_fetch(fetch: FetchConfig) -> None:
+    for key in _POSITIVE_FETCH_KEYS:
         if getattr(fetch, key) <= 0:
             raise ConfigError(f"fetch.{key}", "must be positive")
     for key in ("retries", "backoff", "max_retry_after", "max_redirects"):
         if getattr(fetch, key) < 0:
             raise ConfigError(f"fetch.{key}", "must not be negative")
-    for i, address in enumerate(config.email.recipients):
-        if "@" not in address or any(c in address for c in "\r\n"):
-            raise ConfigError(f"email.recipients[{i}]", f"not an email address: {address!r}")
 
 
 def _check_timezone(name: str, key: str) -> None:

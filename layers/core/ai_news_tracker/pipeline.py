@@ -91,7 +91,9 @@ class Pipeline:
         board_state = None
         if board is not None and board.enabled:
             board_state = self.repo.source_state(_board_key(board.provider))
-            jobs.append((_BOARD_JOB, board.url, board_state.validators, self.config.fetch.leaderboard_max_bytes))
+            jobs.append(
+                (_BOARD_JOB, board.url, board_state.validators, self.config.fetch.leaderboard_max_bytes)
+            )
         results = self.http.fetch_many(jobs) if jobs else {}
         statuses = tuple(self._store_feed(s, states[s.name], results[s.name], now) for s in sources)
         board_status = None
@@ -127,12 +129,16 @@ class Pipeline:
         self, state_key: str, name: str, state: SourceState, failure: SourceFailure, now: datetime
     ) -> SourceStatus:
         previous = state.status.consecutive_failures if state.status and not state.status.ok else 0
-        status = SourceStatus(name, failure.status, str(failure), checked_at=now, consecutive_failures=previous + 1)
+        status = SourceStatus(
+            name, failure.status, str(failure), checked_at=now, consecutive_failures=previous + 1
+        )
         self.repo.save_source_state(state_key, replace(state, status=status))
         logger.warning("source failed", source=name, status=failure.status, reason=str(failure))
         return status
 
-    def _store_leaderboard(self, state: SourceState, result: Response | SourceFailure, now: datetime) -> SourceStatus:
+    def _store_leaderboard(
+        self, state: SourceState, result: Response | SourceFailure, now: datetime
+    ) -> SourceStatus:
         board = self.config.leaderboard
         assert board is not None  # noqa: S101 - only called when configured
         name = board.name
@@ -197,10 +203,14 @@ class Pipeline:
         previous = self.repo.load_edition(max(dates)) if dates else None
         cutoff = now.astimezone(UTC)
         if previous is not None and cutoff <= previous.window_end:
-            raise EditionError(f"cannot build {day}: its time {iso(cutoff)} is before the previous edition's cutoff")
+            raise EditionError(
+                f"cannot build {day}: its time {iso(cutoff)} is before the previous edition's cutoff"
+            )
         start = previous.window_end if previous else first_edition_scan_start(cutoff, report.lookback_hours)
         candidates = self.repo.items_first_seen(start, cutoff)
-        window = select_items(candidates, cutoff, previous.window_end if previous else None, report.lookback_hours)
+        window = select_items(
+            candidates, cutoff, previous.window_end if previous else None, report.lookback_hours
+        )
         relevant = RelevanceFilter(self.config.filter.include, self.config.filter.exclude).apply(window)
         items = cap(relevant, report.max_items)
         edition = Edition(
@@ -210,9 +220,7 @@ class Pipeline:
             generated_at=cutoff,
             window_start=previous.window_end if previous else None,
             window_end=cutoff,
-            key_points=tuple(
-                extractive_points(items, report.key_points, self.config.summarizer.point_chars)
-            ),
+            key_points=tuple(extractive_points(items, report.key_points, self.config.summarizer.point_chars)),
             items=tuple(items),
             sources=tuple(self._current_status(s.name, s.name) for s in self.config.enabled_sources),
             leaderboard=self._leaderboard(),

@@ -46,7 +46,11 @@ FAILURE_LABELS = {
 def default_templates_dir() -> Path:
     """``templates/`` of the checkout (editable install) or of the deployed bundle beside the package."""
     here = Path(__file__).resolve().parent
-    for candidate in (here.parents[1] / "templates", here.parents[2] / "templates", here.parent / "templates"):
+    for candidate in (
+        here.parents[1] / "templates",
+        here.parents[2] / "templates",
+        here.parent / "templates",
+    ):
         if candidate.is_dir():
             return candidate
     return here.parents[2] / "templates"
@@ -182,7 +186,9 @@ class Renderer:
                     "id": item.id,
                     "title": item.title,
                     "source": item.source,
-                    "published_at": item.published_at.astimezone(tz).isoformat() if item.published_at else None,
+                    "published_at": item.published_at.astimezone(tz).isoformat()
+                    if item.published_at
+                    else None,
                     "first_seen": item.first_seen.astimezone(tz).isoformat(),
                     "summary": truncate(item.text, self.config.report.summary_chars),
                     "url": item.url,

@@ -164,7 +164,9 @@ class RawRepository:
 
     def save_edition(self, edition: Edition) -> bool:
         """Record an edition; False when one for that day exists already (it is never replaced)."""
-        return self.store.put_if_absent(f"editions/{edition.date.isoformat()}.json", dump_json(edition.to_dict()))
+        return self.store.put_if_absent(
+            f"editions/{edition.date.isoformat()}.json", dump_json(edition.to_dict())
+        )
 
 
 def _item_key(id_: str) -> str:

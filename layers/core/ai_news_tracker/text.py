@@ -114,7 +114,8 @@ def html_to_text(fragment: str) -> str:
     The content of scripts, styles, embedded objects and the document head is dropped, comments too;
     block elements separate their text by a space while inline elements join it directly; entities are
     decoded; whitespace is collapsed. Broken markup never raises: a tag or comment cut off at the end
-    of the input is dropped, an unterminated ``<![CDATA[`` keeps its text, and a ``<`` that does not
+    of the input is dropped, an unterminated ``<![CDATA[`` is a bogus comment up to the next ``>``
+    (as in a browser), and a ``<`` that does not
     start markup (``a < b``) is kept as text.
     """
     extractor = _TextExtractor()
@@ -176,10 +177,16 @@ class _TextExtractor(HTMLParser):
 
     def close(self) -> None:
         rest = self.rawdata
-        if rest.startswith(_CDATA_OPEN):  # cut off inside a CDATA section: its text is still text
+        while rest.startswith(_CDATA_OPEN):
+            # An unterminated <![CDATA[ in HTML is a bogus comment up to the next ">", as in a
+            # browser; whatever follows is parsed as HTML again.
+            end = rest.find(">")
             self.rawdata = ""
-            self.handle_data(rest[len(_CDATA_OPEN) :])
-        elif _CUT_OFF_MARKUP.match(rest):  # cut off inside a tag or comment: nothing to show
+            if end < 0:
+                break
+            self.feed(rest[end + 1 :])
+            rest = self.rawdata
+        if _CUT_OFF_MARKUP.match(rest):  # cut off inside a tag or comment: nothing to show
             self.rawdata = ""
         super().close()
 

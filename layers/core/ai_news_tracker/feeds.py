@@ -1,0 +1,201 @@
+"""Feed bytes to entries: pure parsing with feedparser, and named failures for everything that is not a feed.
+
+:func:`parse_feed` returns an empty list only for a well-formed feed that has no entries. An empty body,
+a captcha page, an HTML page, or bytes that are no feed raise
+:class:`~ai_news_tracker.errors.EmptyResponse`, :class:`~ai_news_tracker.errors.Blocked`,
+:class:`~ai_news_tracker.errors.NotAFeed` or :class:`~ai_news_tracker.errors.MalformedFeed`, so a broken
+source is never reported as "0 new items".
+
+Entry text comes from :func:`~ai_news_tracker.text.html_to_text` alone. feedparser's HTML sanitizer is
+off: it is made to output safe HTML, not text, and it keeps what a reader never sees (the fallback
+content of ``<iframe>``/``<noscript>``, the source of a half-broken ``<script>``), which then leaked into
+the text (36Kr's video placeholders showed as ``&amp;nbsp;``).
+
+Character sets: the charset of the ``Content-Type`` header wins, then the XML declaration or a BOM
+(feedparser's rules; GB2312 is read as its superset GB18030). When nothing declares one, the body is read
+as UTF-8 if it decodes as such, else as GB18030: the usual legacy encoding of Chinese sites.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Mapping
+from datetime import tzinfo
+from typing import Any
+from xml.sax import SAXParseException
+
+import feedparser
+
+from .dates import parse_date
+from .errors import Blocked, EmptyResponse, MalformedFeed, NotAFeed
+from .identity import safe_link
+from .log import get_logger
+from .models import Entry
+from .text import html_to_text, truncate
+
+logger = get_logger()
+
+TEXT_MAX_CHARS = 4000  # the stored text of one entry; the edition shows far less
+TITLE_MAX_CHARS = 500
+
+# Leading bytes that carry no content: a UTF-8 BOM, whitespace, comments and the XML declaration.
+_PROLOGUE = re.compile(rb"(?:\xef\xbb\xbf|\s|<!--.*?-->|<\?xml[^>]*\?>)*", re.DOTALL)
+_HTML_START = re.compile(rb"<!doctype\s+html|<html[\s>]", re.IGNORECASE)
+_XML_ENCODING = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*<\?xml[^>]*\bencoding\s*=", re.IGNORECASE)
+_UTF_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+# The end of a complete feed document: the root element's end tag, then nothing but whitespace/comments.
+# Not well-formed XML without entries is still a legitimately empty feed when it ends like this (an
+# undefined &nbsp; in the channel title); without it, the download may have been cut off.
+_COMPLETE = re.compile(rb"</(?:rss|feed|rdf:RDF)\s*>(?:\s|<!--.*?-->)*\Z", re.DOTALL)
+
+# What feedparser flags although the feed reads fine: a text/html or text/plain Content-Type, or a
+# charset that had to be overridden (the declared one failed and another worked).
+_BENIGN_BOZO = (feedparser.NonXMLContentType, feedparser.CharacterEncodingOverride)
+
+# Signs of a captcha or anti-bot page: in the final URL, and (ASCII matched case-insensitively) in
+# the body of an HTML page. Sogou's antispider page, WeChat's captcha redirect, Cloudflare's challenge.
+_BLOCKED_URL_MARKERS = ("antispider", "wappoc_appmsgcaptcha", "/cdn-cgi/challenge-platform")
+_BLOCKED_BODY_MARKERS = (
+    "请输入验证码",
+    "您的访问过于频繁",
+    "seccodeimage",
+    "seccodeform",
+    "captcha",  # also wappoc_appmsgcaptcha
+    "just a moment...",
+    "cf-chl",
+    "cf_chl",
+)
+
+
+def parse_feed(body: bytes, headers: Mapping[str, str], url: str, default_tz: tzinfo) -> list[Entry]:
+    """The entries of an RSS or Atom document, in feed order.
+
+    ``headers`` are the response headers (any case), ``url`` the final URL, against which relative
+    links are resolved; dates without an offset are read in ``default_tz``.
+    """
+    lowered = {key.lower(): value for key, value in headers.items()}
+    _check_blocked_url(url)
+    document = _after_prologue(body)
+    if not document:
+        raise EmptyResponse("answered an empty body")
+    if _HTML_START.match(document):
+        raise _html_failure(body)
+    parsed = feedparser.parse(
+        io.BytesIO(body),  # not the bytes: feedparser opens a string that names a file ("/etc/passwd")
+        response_headers=_parser_headers(lowered, body),
+        resolve_relative_uris=False,  # links inside the HTML are dropped anyway
+        sanitize_html=False,  # html_to_text keeps only reader text; see the module docstring
+    )
+    raw_entries = list(parsed.entries)
+    if not raw_entries:
+        return _no_entries(parsed, lowered, body)
+    entries = [entry for raw in raw_entries if (entry := _entry(raw, url, default_tz)) is not None]
+    if not entries:
+        count = len(raw_entries)
+        raise MalformedFeed(
+            f"{count} {'entry' if count == 1 else 'entries'}, none with a title, text or link"
+        )
+    if parsed.get("bozo") and not isinstance(parsed.get("bozo_exception"), _BENIGN_BOZO):
+        logger.warning("feed parsed with errors", url=url, entries=len(entries), error=_describe(parsed))
+    return entries
+
+
+def _after_prologue(body: bytes) -> bytes:
+    prologue = _PROLOGUE.match(body)
+    return body[prologue.end() :] if prologue else body
+
+
+def _no_entries(parsed: Any, headers: Mapping[str, str], body: bytes) -> list[Entry]:
+    """[] for a complete feed without entries; a named failure for anything else."""
+    if not parsed.get("version"):
+        if "html" in headers.get("content-type", "").lower():
+            raise _html_failure(body)
+        raise MalformedFeed(f"not a feed ({_describe(parsed)})")
+    if isinstance(parsed.get("bozo_exception"), SAXParseException) and not _COMPLETE.search(body[-4096:]):
+        raise MalformedFeed(f"feed cut off before any entry ({_describe(parsed)})")
+    return []
+
+
+def _check_blocked_url(url: str) -> None:
+    lowered = url.lower()
+    for marker in _BLOCKED_URL_MARKERS:
+        if marker in lowered:
+            raise Blocked(f"answered an anti-bot page ({marker} in the URL)")
+
+
+def _html_failure(body: bytes) -> Blocked | NotAFeed:
+    """Blocked when an HTML page shows a captcha or anti-bot marker, else NotAFeed."""
+    page = body.lower()
+    for marker in _BLOCKED_BODY_MARKERS:
+        if any(form in page for form in _encoded(marker)):
+            return Blocked(f"answered an anti-bot page ({marker!r})")
+    return NotAFeed("answered an HTML page, not a feed")
+
+
+def _encoded(marker: str) -> tuple[bytes, ...]:
+    # Chinese sites send UTF-8 or GBK pages; ASCII markers are the same in both.
+    return tuple(dict.fromkeys((marker.encode("utf-8"), marker.encode("gb18030"))))
+
+
+def _parser_headers(headers: Mapping[str, str], body: bytes) -> dict[str, str]:
+    """The headers feedparser sees: the response's, with a charset added when nothing declares one.
+
+    Without a Content-Type feedparser would fall back to ISO-8859-1 and without a charset on ``text/*``
+    to US-ASCII; neither is right for a Chinese feed. No Content-Location is passed: feedparser would
+    resolve bare guids (机器之心's UUIDs) against it; links are resolved in :func:`_link` instead.
+    """
+    result = {key: value for key, value in headers.items() if key != "content-location"}
+    content_type = result.get("content-type", "").strip() or "application/xml"
+    declared = "charset=" in content_type.lower() or _XML_ENCODING.match(body) or body.startswith(_UTF_BOMS)
+    if not declared:
+        content_type += "; charset=" + ("utf-8" if _is_utf8(body) else "gb18030")
+    result["content-type"] = content_type
+    return result
+
+
+def _is_utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _entry(raw: Any, base: str, default_tz: tzinfo) -> Entry | None:
+    title = truncate(_plain(raw.get("title")), TITLE_MAX_CHARS)
+    text = truncate(_longest_text(raw), TEXT_MAX_CHARS)
+    url = _link(raw, base)
+    if not (title or text or url):
+        return None
+    guid = str(raw.get("id") or "").strip() or None
+    published = parse_date(raw.get("published") or raw.get("updated") or raw.get("created"), default_tz)
+    return Entry(title=title, text=text, url=url, guid=guid, published_at=published)
+
+
+def _plain(value: object) -> str:
+    return html_to_text(value) if isinstance(value, str) and value.strip() else ""
+
+
+def _longest_text(raw: Any) -> str:
+    """The longest plain text among the entry's contents and its summary."""
+    candidates = [part.get("value") for part in raw.get("content") or ()]
+    candidates.append(raw.get("summary"))
+    return max((_plain(value) for value in candidates), key=len, default="")
+
+
+def _link(raw: Any, base: str) -> str | None:
+    link = raw.get("link")
+    if raw.get("guidislink"):  # no <link>: feedparser copied the guid, which counts only if absolute
+        return safe_link(link)
+    return safe_link(link, base=base)
+
+
+def _describe(parsed: Any) -> str:
+    """feedparser's bozo exception in a few words."""
+    exc = parsed.get("bozo_exception")
+    if exc is None:
+        return "no feed element"
+    if isinstance(exc, SAXParseException):
+        return f"XML error at line {exc.getLineNumber()}: {exc.getMessage()}"
+    return f"{type(exc).__name__}: {str(exc)[:100]}"

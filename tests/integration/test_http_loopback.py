@@ -1,0 +1,389 @@
+"""HttpClient against a real HTTP server on 127.0.0.1: validators, retries, caps, timeouts, parallelism.
+
+Timeouts are small (0.5 s read, 1.5 s deadline) and wall-clock assertions are loose upper bounds.
+"""
+
+from __future__ import annotations
+
+import gzip
+import socket
+import time
+import zlib
+from collections.abc import Iterator
+
+import pytest
+from loopback import Exchange, LoopbackServer, redirect, sequence, static
+
+from ai_news_tracker.config import DEFAULT_USER_AGENT, FetchConfig
+from ai_news_tracker.errors import (
+    ConnectionFailed,
+    FetchTimeout,
+    HTTPStatusFailure,
+    ResponseTooLarge,
+    SourceFailure,
+    TooManyRedirects,
+)
+from ai_news_tracker.http import HttpClient, Response, Validators
+
+CONFIG = FetchConfig(
+    connect_timeout=1.0,
+    read_timeout=0.5,
+    deadline=1.5,
+    retries=2,
+    backoff=0.0,
+    max_retry_after=0.3,
+    max_bytes=1_000_000,
+    max_redirects=3,
+    workers=8,
+)
+FEED = '<?xml version="1.0"?><rss version="2.0"><channel><title>源</title></channel></rss>'.encode()
+ETAG = '"v1-abc"'
+LAST_MODIFIED = "Fri, 19 Jun 2026 10:01:25 GMT"
+
+
+@pytest.fixture
+def server() -> Iterator[LoopbackServer]:
+    with LoopbackServer() as running:
+        yield running
+
+
+@pytest.fixture
+def client() -> Iterator[HttpClient]:
+    with HttpClient(CONFIG) as http:
+        yield http
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+# -- plain answers and validators -------------------------------------------------------------------
+def test_200_carries_body_lower_case_headers_validators_and_honest_request_headers(
+    server: LoopbackServer, client: HttpClient
+) -> None:
+    headers = {
+        "Content-Type": "application/rss+xml; charset=utf-8",
+        "ETag": ETAG,
+        "Last-Modified": LAST_MODIFIED,
+    }
+    server.routes["/feed"] = static(FEED, headers=headers)
+
+    response = client.get(server.url("/feed"))
+
+    assert (response.status, response.body, response.not_modified) == (200, FEED, False)
+    assert response.headers["content-type"] == "application/rss+xml; charset=utf-8"
+    assert response.validators == Validators(ETAG, LAST_MODIFIED)
+    assert response.url == server.url("/feed") and response.attempts == 1
+    sent = server.requests[0].headers
+    assert sent["user-agent"] == DEFAULT_USER_AGENT
+    assert "application/rss+xml" in sent["accept"]
+    assert sent["accept-encoding"] == "gzip, deflate"
+    assert "if-none-match" not in sent and "if-modified-since" not in sent
+
+
+def test_conditional_get_answered_304_transfers_no_body(server: LoopbackServer, client: HttpClient) -> None:
+    bodies_sent: list[int] = []
+
+    def feed(exchange: Exchange) -> None:
+        # (recorded before answering: the client may return before this handler does)
+        if exchange.headers.get("if-none-match") == ETAG:
+            bodies_sent.append(0)
+            exchange.respond(304, headers={"ETag": ETAG})
+        else:
+            bodies_sent.append(len(FEED))
+            exchange.respond(200, FEED, {"ETag": ETAG, "Last-Modified": LAST_MODIFIED})
+
+    server.routes["/feed"] = feed
+
+    first = client.get(server.url("/feed"))
+    second = client.get(server.url("/feed"), first.validators)
+
+    assert second.not_modified and second.status == 304 and second.body == b""
+    assert second.validators == Validators(ETAG, LAST_MODIFIED)  # Last-Modified kept from the first answer
+    conditional = server.requests[1].headers
+    assert conditional["if-none-match"] == ETAG
+    assert conditional["if-modified-since"] == LAST_MODIFIED
+    assert bodies_sent == [len(FEED), 0]
+
+
+def test_a_200_replaces_the_validators_it_was_asked_with(server: LoopbackServer, client: HttpClient) -> None:
+    server.routes["/feed"] = static(FEED, headers={"ETag": '"v2"'})
+
+    response = client.get(server.url("/feed"), Validators(ETAG, LAST_MODIFIED))
+
+    assert response.validators == Validators('"v2"', None)
+
+
+def test_validators_round_trip_through_a_dict() -> None:
+    validators = Validators(ETAG, LAST_MODIFIED)
+
+    assert Validators.from_dict(validators.to_dict()) == validators
+    assert Validators.from_dict({}) == Validators(None, None)
+    assert Validators(None, None).request_headers() == {}
+
+
+def test_redirects_are_followed_and_the_final_url_reported(
+    server: LoopbackServer, client: HttpClient
+) -> None:
+    server.routes["/old"] = redirect("/mid", 301)
+    server.routes["/mid"] = redirect(server.url("/new"))
+    server.routes["/new"] = static(FEED)
+
+    response = client.get(server.url("/old"))
+
+    assert response.url == server.url("/new") and response.body == FEED
+
+
+def test_gzip_answers_are_decoded(server: LoopbackServer, client: HttpClient) -> None:
+    server.routes["/feed"] = static(gzip.compress(FEED), headers={"Content-Encoding": "gzip"})
+
+    assert client.get(server.url("/feed")).body == FEED
+
+
+# -- status codes and retries -----------------------------------------------------------------------
+def test_500_is_retried_then_fails_with_the_attempt_count(server: LoopbackServer, client: HttpClient) -> None:
+    server.routes["/feed"] = static(b"oops", status=500)
+
+    with pytest.raises(HTTPStatusFailure) as caught:
+        client.get(server.url("/feed"))
+
+    assert server.hits("/feed") == CONFIG.retries + 1
+    assert caught.value.code == 500
+    assert str(caught.value) == "HTTP 500 Internal Server Error after 3 attempts"
+
+
+def test_503_then_200_recovers(server: LoopbackServer, client: HttpClient) -> None:
+    server.routes["/feed"] = sequence(static(b"", status=503), static(FEED))
+
+    response = client.get(server.url("/feed"))
+
+    assert response.body == FEED and response.attempts == 2
+    assert server.hits("/feed") == 2
+
+
+def test_404_is_not_retried(server: LoopbackServer, client: HttpClient) -> None:
+    with pytest.raises(HTTPStatusFailure, match=r"^HTTP 404 Not Found$") as caught:
+        client.get(server.url("/missing"))
+
+    assert caught.value.code == 404 and server.hits("/missing") == 1
+
+
+def _gap(server: LoopbackServer, path: str) -> float:
+    first, second = [r.at for r in server.requests if r.path == path][:2]
+    return second - first
+
+
+def test_retry_after_is_honoured(server: LoopbackServer) -> None:
+    server.routes["/feed"] = sequence(static(b"", 429, {"Retry-After": "1"}), static(FEED))
+
+    with HttpClient(FetchConfig(retries=1, backoff=0.0, max_retry_after=5.0)) as client:
+        assert client.get(server.url("/feed")).body == FEED
+
+    assert _gap(server, "/feed") >= 0.9
+
+
+def test_retry_after_is_capped(server: LoopbackServer, client: HttpClient) -> None:
+    server.routes["/feed"] = sequence(static(b"", 429, {"Retry-After": "3600"}), static(FEED))
+
+    assert client.get(server.url("/feed")).body == FEED
+
+    assert CONFIG.max_retry_after - 0.05 <= _gap(server, "/feed") < 3
+
+
+def test_a_malformed_retry_after_falls_back_to_backoff(server: LoopbackServer, client: HttpClient) -> None:
+    server.routes["/feed"] = sequence(static(b"", 503, {"Retry-After": "soon-ish"}), static(FEED))
+
+    assert client.get(server.url("/feed")).body == FEED
+
+
+def test_429_that_persists_fails_named(server: LoopbackServer, client: HttpClient) -> None:
+    server.routes["/feed"] = static(b"", 429, {"Retry-After": "0"})
+
+    with pytest.raises(HTTPStatusFailure, match="HTTP 429 Too Many Requests after 3 attempts"):
+        client.get(server.url("/feed"))
+
+
+# -- time limits ------------------------------------------------------------------------------------
+def test_a_server_that_never_answers_times_out_without_retry(
+    server: LoopbackServer, client: HttpClient
+) -> None:
+    server.routes["/hang"] = lambda exchange: None if exchange.wait(10) else exchange.respond(200, FEED)
+
+    started = time.monotonic()
+    with pytest.raises(FetchTimeout, match=r"^no answer within 0\.5 s$"):
+        client.get(server.url("/hang"))
+
+    assert time.monotonic() - started < 3
+    assert server.hits("/hang") == 1  # a read timeout is not retried
+
+
+def test_a_server_that_stalls_mid_body_times_out(server: LoopbackServer, client: HttpClient) -> None:
+    def stall(exchange: Exchange) -> None:
+        exchange.start(200, {"Content-Length": "1000"})
+        exchange.write(b"x" * 10)
+        exchange.wait(10)
+
+    server.routes["/stall"] = stall
+
+    with pytest.raises(FetchTimeout, match="no answer within"):
+        client.get(server.url("/stall"))
+
+
+def test_a_trickle_that_never_ends_stops_at_the_deadline(server: LoopbackServer, client: HttpClient) -> None:
+    def trickle(exchange: Exchange) -> None:
+        exchange.start(200, {"Content-Type": "application/rss+xml"})
+        while exchange.write(b"<") and not exchange.wait(0.05):
+            pass
+
+    server.routes["/trickle"] = trickle
+
+    started = time.monotonic()
+    with pytest.raises(FetchTimeout, match=r"^not complete within 1\.5 s$"):
+        client.get(server.url("/trickle"))
+
+    assert time.monotonic() - started < CONFIG.deadline + CONFIG.read_timeout + 2
+
+
+# -- size limits ------------------------------------------------------------------------------------
+def test_a_40_mb_stream_is_cut_off_early(server: LoopbackServer, client: HttpClient) -> None:
+    chunk = b"x" * 65536
+    total = 40 * 1024 * 1024
+
+    def huge(exchange: Exchange) -> None:
+        exchange.start(200, {"Content-Type": "application/xml"})  # no Content-Length
+        while exchange.sent < total and exchange.write(chunk):
+            pass
+
+    server.routes["/huge"] = huge
+
+    started = time.monotonic()
+    with pytest.raises(ResponseTooLarge, match=r"^more than 1 MB$"):
+        client.get(server.url("/huge"))
+
+    assert time.monotonic() - started < 5
+
+
+def test_a_declared_length_over_the_cap_is_refused_before_reading(server: LoopbackServer) -> None:
+    declared = str(40_000_000)
+
+    def huge(exchange: Exchange) -> None:
+        exchange.start(200, {"Content-Length": declared})
+        while exchange.write(b"x" * 65536) and not exchange.wait(0.01):
+            pass
+
+    server.routes["/huge"] = huge
+
+    with (
+        HttpClient(CONFIG) as client,
+        pytest.raises(ResponseTooLarge, match=r"^more than 1 MB \(40 MB announced\)$"),
+    ):
+        client.get(server.url("/huge"))
+
+
+def test_max_bytes_per_request_overrides_the_default(server: LoopbackServer, client: HttpClient) -> None:
+    server.routes["/feed"] = static(b"x" * 2000)
+
+    with pytest.raises(ResponseTooLarge, match=r"^more than 1 kB"):
+        client.get(server.url("/feed"), max_bytes=1000)
+    assert len(client.get(server.url("/feed"), max_bytes=2000).body) == 2000
+
+
+def _gzip_of_zeros(megabytes: int) -> bytes:
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)  # 31: gzip container
+    block = bytes(1024 * 1024)
+    return b"".join(compressor.compress(block) for _ in range(megabytes)) + compressor.flush()
+
+
+def test_a_gzip_bomb_is_capped_on_decoded_bytes(server: LoopbackServer, client: HttpClient) -> None:
+    bomb = _gzip_of_zeros(64)
+    assert len(bomb) < CONFIG.max_bytes  # small on the wire: only the decoded size gives it away
+    server.routes["/bomb"] = static(bomb, headers={"Content-Encoding": "gzip"})
+
+    with pytest.raises(ResponseTooLarge, match="more than 1 MB"):
+        client.get(server.url("/bomb"))
+
+
+# -- connection-level failures ----------------------------------------------------------------------
+def test_a_redirect_loop_is_named(server: LoopbackServer, client: HttpClient) -> None:
+    server.routes["/a"] = redirect("/b")
+    server.routes["/b"] = redirect("/a")
+
+    with pytest.raises(TooManyRedirects, match=r"^redirected more than 3 times$"):
+        client.get(server.url("/a"))
+
+
+def test_connection_refused(client: HttpClient) -> None:
+    with pytest.raises(ConnectionFailed, match=r"^connection refused$") as caught:
+        client.get(f"http://127.0.0.1:{closed_port()}/feed")
+
+    assert caught.value.__cause__ is not None
+
+
+def test_a_connection_closed_without_an_answer(server: LoopbackServer, client: HttpClient) -> None:
+    server.routes["/drop"] = lambda exchange: None
+
+    with pytest.raises(ConnectionFailed, match=r"^connection closed without an answer$"):
+        client.get(server.url("/drop"))
+
+
+def test_a_body_shorter_than_its_content_length(server: LoopbackServer, client: HttpClient) -> None:
+    def short(exchange: Exchange) -> None:
+        exchange.start(200, {"Content-Length": "1000"})
+        exchange.write(b"<rss>")
+        exchange._request.close_connection = True
+
+    server.routes["/short"] = short
+
+    with pytest.raises(ConnectionFailed, match="connection broken"):
+        client.get(server.url("/short"))
+
+
+def test_an_invalid_url_is_a_named_failure(client: HttpClient) -> None:
+    with pytest.raises(ConnectionFailed, match="invalid URL"):
+        client.get("http://[::1/feed")
+
+
+# -- many at once -----------------------------------------------------------------------------------
+def test_fetch_many_runs_in_parallel_and_keeps_failures_apart(server: LoopbackServer) -> None:
+    def slow(exchange: Exchange) -> None:
+        exchange.wait(0.3)
+        exchange.respond(200, exchange.path.encode())
+
+    jobs: list[tuple[str, str, Validators | None, int | None]] = []
+    for n in range(6):
+        server.routes[f"/slow{n}"] = slow
+        jobs.append((f"source-{n}", server.url(f"/slow{n}"), None, None))
+    server.routes["/broken"] = static(b"", status=500)
+    jobs.append(("broken", server.url("/broken"), None, None))
+    jobs.append(("refused", f"http://127.0.0.1:{closed_port()}/", None, None))
+    jobs.append(("tiny-cap", server.url("/slow0"), Validators(ETAG, None), 3))
+
+    with HttpClient(CONFIG) as client:
+        results = client.fetch_many(jobs)
+
+    assert set(results) == {key for key, *_ in jobs}
+    for n in range(6):
+        result = results[f"source-{n}"]
+        assert isinstance(result, Response) and result.body == f"/slow{n}".encode()
+    assert isinstance(results["broken"], HTTPStatusFailure)
+    assert isinstance(results["refused"], ConnectionFailed)
+    assert isinstance(results["tiny-cap"], ResponseTooLarge)
+    assert server.max_in_flight > 1
+    conditional = [r for r in server.requests if r.headers.get("if-none-match") == ETAG]
+    assert len(conditional) == 1
+
+
+def test_fetch_many_of_nothing_and_duplicate_keys(client: HttpClient) -> None:
+    assert client.fetch_many([]) == {}
+    with pytest.raises(ValueError, match="unique"):
+        client.fetch_many(
+            [("a", "http://127.0.0.1:1/", None, None), ("a", "http://127.0.0.1:1/", None, None)]
+        )
+
+
+def test_failures_are_source_failures(client: HttpClient) -> None:
+    results = client.fetch_many([(1, f"http://127.0.0.1:{closed_port()}/", None, None)])
+
+    assert isinstance(results[1], SourceFailure) and results[1].status == "connection_error"

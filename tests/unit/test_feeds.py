@@ -1,0 +1,418 @@
+"""Feed bytes to entries: the shapes of the Chinese AI feeds, encodings, and named failures for non-feeds.
+
+Every fixture is written here, inline, after the shapes described in ../shared/data/feeds (no copies).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from ai_news_tracker.errors import Blocked, EmptyResponse, MalformedFeed, NotAFeed, SourceFailure
+from ai_news_tracker.feeds import TEXT_MAX_CHARS, parse_feed
+from ai_news_tracker.models import Entry
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+RSS = {"content-type": "application/rss+xml; charset=utf-8"}
+
+
+def parse(
+    body: bytes, headers: dict[str, str] | None = None, url: str = "https://36kr.com/feed"
+) -> list[Entry]:
+    return parse_feed(body, RSS if headers is None else headers, url, SHANGHAI)
+
+
+def rss(items: str, decl: str = '<?xml version="1.0" encoding="utf-8"?>') -> bytes:
+    return f"""{decl}
+<rss version="2.0"><channel><title>测试源</title><link>https://example.cn/</link>
+<description>测试</description>{items}</channel></rss>""".encode()
+
+
+# -- the shapes of the real sources -------------------------------------------------------------
+KR36_OFFICIAL = rss("""
+<item>
+  <title><![CDATA[智谱发布GLM-5：国产大模型再进一步]]></title>
+  <link><![CDATA[https://36kr.com/p/3123456789012345?f=rss]]></link>
+  <pubDate>2026-06-19 18:01:25  +0800</pubDate>
+  <description><![CDATA[<p>36氪获悉，智谱今日发布&nbsp;GLM-5&hellip;</p><p><img src="https://img.36krcdn.com/a.jpg"
+   data-img-size-val="1080,780" referrerpolicy="no-referrer"/>第二段：推理能力&amp;代码能力提升。</p>
+   <script>track("36kr")</script>]]></description>
+  <author>36氪</author>
+</item>
+<item>
+  <title><![CDATA[月之暗面完成新一轮融资]]></title>
+  <link><![CDATA[https://36kr.com/newsflashes/3123456789099999?f=rss]]></link>
+  <pubDate>2026-06-19 17:30:00  +0800</pubDate>
+  <description><![CDATA[<p>快讯正文。</p>]]></description>
+</item>""")
+
+
+def test_36kr_official_shape() -> None:
+    first, second = parse(KR36_OFFICIAL)
+
+    assert first.title == "智谱发布GLM-5：国产大模型再进一步"
+    assert first.url == "https://36kr.com/p/3123456789012345?f=rss"
+    assert first.published_at == datetime(2026, 6, 19, 10, 1, 25, tzinfo=UTC)
+    assert first.text == "36氪获悉，智谱今日发布 GLM-5… 第二段：推理能力&代码能力提升。"
+    assert second.url == "https://36kr.com/newsflashes/3123456789099999?f=rss"
+    assert second.published_at == datetime(2026, 6, 19, 9, 30, tzinfo=UTC)
+
+
+def test_36kr_rsshub_entity_escaped_description() -> None:
+    body = rss("""<item><title>上线自营家装App</title><link>https://www.36kr.com/p/3859635190010881</link>
+<description>&lt;p&gt;Tech星球独家获悉&amp;nbsp;京东&lt;/p&gt;
+  &lt;p class=&quot;image-wrapper&quot;&gt;&lt;img src=&quot;https://img.36krcdn.com/x.jpg&quot;&gt;&lt;/p&gt;
+  &lt;h2&gt;&lt;strong&gt;01&lt;/strong&gt;&lt;/h2&gt;&lt;p&gt;正文&lt;/p&gt;</description>
+<pubDate>Sat, 20 Jun 2026 03:45:44 GMT</pubDate></item>""")
+
+    (entry,) = parse(body)
+
+    assert entry.text == "Tech星球独家获悉 京东 01 正文"
+    assert entry.published_at == datetime(2026, 6, 20, 3, 45, 44, tzinfo=UTC)
+
+
+def test_jiqizhixin_shape_with_empty_description() -> None:
+    body = rss("""<item><title><![CDATA[机器之心：DeepSeek 发布新模型]]></title>
+<link>https://www.jiqizhixin.com/articles/2026-06-19-3</link><description></description>
+<guid>https://www.jiqizhixin.com/articles/2026-06-19-3</guid>
+<pubDate>Fri, 19 Jun 2026 09:12:00 +0800</pubDate></item>""")
+
+    (entry,) = parse(body, url="https://www.jiqizhixin.com/rss")
+
+    assert entry.text == ""
+    assert entry.title == "机器之心：DeepSeek 发布新模型"
+    assert entry.url == entry.guid == "https://www.jiqizhixin.com/articles/2026-06-19-3"
+    assert entry.published_at == datetime(2026, 6, 19, 1, 12, tzinfo=UTC)
+
+
+def test_bare_guid_is_not_resolved_against_the_feed_url() -> None:
+    body = rss("""<item><title>A</title><link>https://www.jiqizhixin.com/articles/329a995f-78a5</link>
+<guid>329a995f-78a5</guid></item><item><title>B</title><guid>9b68945bdd9deb89</guid></item>""")
+
+    first, second = parse(body, url="https://rsshub.example/jiqizhixin")
+
+    assert first.guid == "329a995f-78a5"
+    assert (second.guid, second.url) == ("9b68945bdd9deb89", None)  # a guid standing in for a link
+
+
+def test_wechat_bridge_links_keep_their_article_parameters() -> None:
+    link = (
+        "http://mp.weixin.qq.com/s?__biz=MzI3MTA0MTk1MA==&amp;mid=2652698427&amp;idx=2"
+        "&amp;sn=c1f38b51b3baac833bb4fb822fdb929d&amp;chksm=f01e9daf#rd"
+    )
+    body = rss(f"""<item><title><![CDATA[新智元：大模型周报]]></title><link>{link}</link>
+<guid>d6038bb0115ac05418583d23615f7134</guid><pubDate>Thu, 07 May 2026 17:20:00 +0800</pubDate>
+<description><![CDATA[<img src="http://mmbiz.qpic.cn/a/640?wx_fmt=png"/><p>新智元报道</p><img/>]]></description></item>""")
+
+    (entry,) = parse(body, url="https://plink.anyfeeder.com/weixin/AI_era")
+
+    assert entry.url == link.replace("&amp;", "&")
+    assert entry.guid == "d6038bb0115ac05418583d23615f7134"
+    assert entry.text == "新智元报道"
+
+
+def test_atom_feed_takes_the_longest_of_content_and_summary() -> None:
+    body = b"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://blog.example.cn/">
+  <title>Atom</title><id>urn:feed</id><updated>2026-06-19T10:00:00+08:00</updated>
+  <entry>
+    <title type="html">&lt;b&gt;Qwen3&lt;/b&gt; &amp;amp; friends</title>
+    <link rel="alternate" href="posts/qwen3"/>
+    <id>tag:blog.example.cn,2026:1</id>
+    <updated>2026-06-19T09:00:00+08:00</updated>
+    <summary>short</summary>
+    <content type="html">&lt;p&gt;A much longer body about Qwen3.&lt;/p&gt;</content>
+  </entry>
+</feed>"""
+
+    (entry,) = parse(body, {"content-type": "application/atom+xml"}, url="https://blog.example.cn/atom.xml")
+
+    assert entry.title == "Qwen3 & friends"
+    assert entry.text == "A much longer body about Qwen3."
+    assert entry.url == "https://blog.example.cn/posts/qwen3"
+    assert entry.guid == "tag:blog.example.cn,2026:1"
+    assert entry.published_at == datetime(2026, 6, 19, 1, 0, tzinfo=UTC)
+
+
+# -- encodings -----------------------------------------------------------------------------------
+GBK_ITEMS = "<item><title>百度文心大模型发布</title><link>https://example.cn/1</link><description>国产大模型。</description></item>"
+
+
+def test_gbk_with_the_charset_only_in_the_content_type() -> None:
+    body = rss(GBK_ITEMS, decl='<?xml version="1.0"?>').decode().encode("gbk")
+
+    (entry,) = parse(body, {"Content-Type": "text/xml; charset=GBK"})
+
+    assert (entry.title, entry.text) == ("百度文心大模型发布", "国产大模型。")
+
+
+@pytest.mark.parametrize(
+    "headers", [{}, {"content-type": "text/xml"}, {"content-type": "application/rss+xml"}]
+)
+def test_gbk_with_only_the_xml_declaration(headers: dict[str, str]) -> None:
+    body = rss(GBK_ITEMS, decl='<?xml version="1.0" encoding="gbk"?>').decode().encode("gbk")
+
+    (entry,) = parse(body, headers)
+
+    assert entry.title == "百度文心大模型发布"
+
+
+def test_gb2312_declaration_reads_gbk_only_characters() -> None:
+    # "镕" is in GBK/GB18030 but not in GB2312; feedparser reads a gb2312 label as gb18030.
+    items = "<item><title>朱镕基谈人工智能</title><link>https://example.cn/2</link></item>"
+    body = rss(items, decl='<?xml version="1.0" encoding="gb2312"?>').decode().encode("gb18030")
+
+    (entry,) = parse(body, {"content-type": "application/xml"})
+
+    assert entry.title == "朱镕基谈人工智能"
+
+
+def test_undeclared_non_utf8_body_is_read_as_gb18030() -> None:
+    body = rss(GBK_ITEMS, decl="").decode().encode("gbk")
+
+    (entry,) = parse(body, {})
+
+    assert entry.title == "百度文心大模型发布"
+
+
+def test_undeclared_utf8_body_without_content_type() -> None:
+    (entry,) = parse(rss(GBK_ITEMS, decl=""), {})
+
+    assert entry.title == "百度文心大模型发布"
+
+
+def test_feed_served_as_text_html_is_still_a_feed() -> None:
+    (entry,) = parse(rss(GBK_ITEMS), {"content-type": "text/html; charset=utf-8"})
+
+    assert entry.title == "百度文心大模型发布"
+
+
+def test_entities_in_an_item_are_decoded_and_nbsp_collapsed() -> None:
+    body = rss("<item><title>测试&hellip;标题&nbsp;&nbsp;完</title><link>https://example.cn/e</link></item>")
+
+    (entry,) = parse(body)
+
+    assert entry.title == "测试…标题 完"
+
+
+# -- links, dates, order, caps --------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "link", ["javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html,x", "mailto:a@example.cn", "  "]
+)
+def test_unsafe_or_empty_links_give_no_url(link: str) -> None:
+    body = rss(f"<item><title>t</title><link>{link}</link></item>")
+
+    (entry,) = parse(body)
+
+    assert entry.url is None
+
+
+def test_relative_links_are_resolved_against_the_feed_url() -> None:
+    body = rss(
+        "<item><title>t</title><link>/p/42?f=rss</link></item><item><title>u</title><link>p/43</link></item>"
+    )
+
+    first, second = parse(body, url="https://36kr.com/feeds/main")
+
+    assert first.url == "https://36kr.com/p/42?f=rss"
+    assert second.url == "https://36kr.com/feeds/p/43"
+
+
+def test_dates_without_offset_are_read_in_the_sources_timezone() -> None:
+    body = rss("""
+<item><title>a</title><link>https://e.cn/a</link><pubDate>2026-06-19 18:01:25</pubDate></item>
+<item><title>b</title><link>https://e.cn/b</link><pubDate>2026-06-19T08:00:00</pubDate></item>
+<item><title>c</title><link>https://e.cn/c</link><pubDate>not a date</pubDate></item>
+<item><title>d</title><link>https://e.cn/d</link></item>""")
+
+    a, b, c, d = parse(body)
+
+    assert a.published_at == datetime(2026, 6, 19, 10, 1, 25, tzinfo=UTC)  # not 18:01 UTC
+    assert b.published_at == datetime(2026, 6, 19, 0, 0, tzinfo=UTC)
+    assert c.published_at is None and d.published_at is None
+
+
+def test_updated_is_used_when_there_is_no_published_date() -> None:
+    body = b"""<feed xmlns="http://www.w3.org/2005/Atom"><title>x</title>
+<entry><title>t</title><link href="https://e.cn/t"/><id>1</id><updated>2026-06-19T12:00:00Z</updated></entry></feed>"""
+
+    (entry,) = parse(body, {"content-type": "application/atom+xml"})
+
+    assert entry.published_at == datetime(2026, 6, 19, 12, 0, tzinfo=UTC)
+
+
+def test_feed_order_is_kept_even_when_dates_are_not_sorted() -> None:
+    body = rss("""
+<item><title>1</title><link>https://e.cn/1</link><pubDate>Thu, 07 May 2026 11:31:39 +0000</pubDate></item>
+<item><title>2</title><link>https://e.cn/2</link><pubDate>Thu, 07 May 2026 13:24:23 +0000</pubDate></item>
+<item><title>3</title><link>https://e.cn/3</link><pubDate>Thu, 07 May 2026 08:10:32 +0000</pubDate></item>""")
+
+    assert [e.title for e in parse(body)] == ["1", "2", "3"]
+
+
+def test_entries_without_title_text_or_link_are_skipped() -> None:
+    body = rss("""<item><title>kept</title></item><item><guid isPermaLink="false">only-a-guid</guid></item>
+<item><description>&lt;p&gt;text only&lt;/p&gt;</description></item><item><link>https://e.cn/x</link></item>""")
+
+    entries = parse(body)
+
+    assert [(e.title, e.text, e.url) for e in entries] == [
+        ("kept", "", None),
+        ("", "text only", None),
+        ("", "", "https://e.cn/x"),
+    ]
+
+
+def test_a_feed_whose_entries_are_all_empty_is_malformed_not_empty() -> None:
+    body = rss('<item><guid isPermaLink="false">a</guid></item><item><title> </title></item>')
+
+    with pytest.raises(MalformedFeed, match="2 entries, none with a title, text or link"):
+        parse(body)
+
+
+def test_text_is_capped() -> None:
+    body = rss(f"<item><title>long</title><description>{'字' * (TEXT_MAX_CHARS * 2)}</description></item>")
+
+    (entry,) = parse(body)
+
+    assert len(entry.text) == TEXT_MAX_CHARS
+
+
+def test_scripts_and_styles_never_reach_the_text() -> None:
+    body = rss("""<item><title>t</title><description>&lt;p&gt;ok&lt;/p&gt;
+&lt;script&gt;alert(1)&lt;/script&gt;&lt;style&gt;p{color:red}&lt;/style&gt;&lt;iframe src="https://v.qq.com/x"&gt;fallback&lt;/iframe&gt;</description></item>""")
+
+    (entry,) = parse(body)
+
+    assert entry.text == "ok"
+
+
+# -- the only way to get no entries ---------------------------------------------------------------
+@pytest.mark.parametrize(
+    "body",
+    [
+        rss(""),
+        b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>x</title></feed>',
+        rss("<title>&nbsp;undefined XML entity, but the document is complete</title>"),
+    ],
+)
+def test_a_complete_feed_without_entries_is_legitimately_empty(body: bytes) -> None:
+    assert parse(body) == []
+
+
+# -- named failures -------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "body", [b"", b"   \r\n\t ", b"\xef\xbb\xbf\n", b"<!-- nothing -->\r\n", b'<?xml version="1.0"?>']
+)
+def test_empty_bodies(body: bytes) -> None:
+    with pytest.raises(EmptyResponse):
+        parse(body)
+
+
+@pytest.mark.parametrize(
+    ("body", "headers"),
+    [
+        (b"<!DOCTYPE html><html><head><title>36\xe6\xb0\xaa</title></head><body>hi</body></html>", RSS),
+        (b"\xef\xbb\xbf\n<!-- x -->\n<HTML lang=zh><body>data-service</body></HTML>", {}),
+        (b'<?xml version="1.0"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" "x"><html/>', RSS),
+        (
+            b"<div><p>\xe6\x95\xb0\xe6\x8d\xae\xe6\x9c\x8d\xe5\x8a\xa1</p></div>",
+            {"content-type": "text/html"},
+        ),
+    ],
+)
+def test_html_pages_are_not_feeds(body: bytes, headers: dict[str, str]) -> None:
+    with pytest.raises(NotAFeed, match="answered an HTML page, not a feed"):
+        parse(body, headers)
+
+
+SOGOU_CAPTCHA = """
+<!DOCTYPE HTML>
+<html><head><meta charset="utf-8"><title>搜狗搜索</title>
+<script src="static/js/antispider.min.js?v=2"></script></head>
+<body><div class="content-box">
+<p class="p2">用户您好，您的访问过于频繁，为确认本次访问为正常用户行为，需要您协助验证。</p>
+<form name="authform" method="POST" id="seccodeForm" action="/">
+<img id="seccodeImage" src="util/seccode.php?tc=1500993379">
+<input id="seccodeInput" placeholder="请输入验证码">
+</form></div></body></html>
+"""
+
+
+@pytest.mark.parametrize(
+    ("body", "url"),
+    [
+        (SOGOU_CAPTCHA.encode(), "https://weixin.sogou.com/weixin?type=1&query=AI_era"),
+        (SOGOU_CAPTCHA.encode("gbk"), "https://weixin.sogou.com/weixin?type=1&query=AI_era"),
+        (rss(GBK_ITEMS), "https://weixin.sogou.com/antispider/?from=%2fweixin"),
+        (b"<html><body>ok</body></html>", "https://mp.weixin.qq.com/mp/wappoc_appmsgcaptcha?poc_token=x"),
+        (
+            b"<!DOCTYPE html><html><head><title>Just a moment...</title></head><body></body></html>",
+            "https://x.cn/",
+        ),
+        (b"<html><body><div class='g-recaptcha'></div></body></html>", "https://x.cn/feed"),
+    ],
+)
+def test_captcha_and_anti_bot_pages_are_blocked(body: bytes, url: str) -> None:
+    with pytest.raises(Blocked, match="anti-bot page"):
+        parse(body, {"content-type": "text/html; charset=utf-8"}, url=url)
+
+
+def test_an_antispider_url_is_blocked_even_with_an_empty_body() -> None:
+    with pytest.raises(Blocked):
+        parse(b"", {}, url="https://weixin.sogou.com/antispider/?from=%2Fweixin")
+
+
+def test_the_word_captcha_inside_a_feed_does_not_block_it() -> None:
+    body = rss(
+        "<item><title>新的 CAPTCHA 破解模型：请输入验证码已成历史</title><link>https://e.cn/c</link></item>"
+    )
+
+    assert len(parse(body)) == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        bytes(range(256)) * 4,
+        b'{"items": [{"title": "json is not a feed"}]}',
+        b"plain text, not a feed",
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>cut</title><ite',
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>cut off before any item</title>',
+        b"<!-- never closed",
+        b"<root><child>well-formed XML, but not a feed</child></root>",
+    ],
+)
+def test_garbage_is_malformed_never_an_empty_list(body: bytes) -> None:
+    with pytest.raises(MalformedFeed):
+        parse(body)
+
+
+def test_a_truncated_feed_keeps_the_entries_that_arrived() -> None:
+    body = (
+        rss("""<item><title>第一条</title><link>https://e.cn/1</link></item>
+<item><title>第二条</title><link>https://e.cn/2</link></item>""")[:-20]
+        + b"<item><title>cut in the midd"
+    )
+
+    entries = parse(body)
+
+    assert [e.title for e in entries] == ["第一条", "第二条"]
+
+
+def test_a_body_that_names_a_local_file_is_not_read_from_disk(tmp_path: Path) -> None:
+    secret = tmp_path / "feed.xml"
+    secret.write_bytes(rss("<item><title>local secret</title><link>https://e.cn/s</link></item>"))
+
+    with pytest.raises(SourceFailure):
+        parse(str(secret).encode())
+
+
+def test_failures_are_source_failures_with_a_status_word() -> None:
+    for body, status in [(b"", "empty"), (b"<html></html>", "not_a_feed"), (b"{}", "malformed")]:
+        with pytest.raises(SourceFailure) as caught:
+            parse(body)
+        assert caught.value.status == status
