@@ -1,6 +1,12 @@
-"""The package's structured logger (Powertools). Entry points create the parent logger."""
+"""The package's structured logger (Powertools). Entry points create the parent logger.
+
+Modules log through a child logger whose level is left unset, so the level the entry point gives
+the parent (the CLI's ``-v``, a Lambda's ``POWERTOOLS_LOG_LEVEL``) decides what is written.
+"""
 
 from __future__ import annotations
+
+import logging
 
 from aws_lambda_powertools import Logger
 
@@ -9,4 +15,6 @@ SERVICE = "ai-news-tracker"
 
 def get_logger() -> Logger:
     """A child of the service logger that the CLI or a Lambda handler sets up."""
-    return Logger(service=SERVICE, child=True)
+    logger = Logger(service=SERVICE, child=True)
+    logger.setLevel(logging.NOTSET)
+    return logger
