@@ -1,0 +1,75 @@
+"""Golden-file test: the demo day's whole edition, Markdown and JSON, byte for byte.
+
+The demo feeds (``demo/``, written for this project) are served from loopback and the real command
+runs in-process with a fixed ``--now``. To accept an intended change of the output, run
+``UPDATE_GOLDEN=1 .venv/bin/pytest tests/integration/test_golden_edition.py`` and review the diff.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from ai_news_tracker.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+GOLDEN = REPO / "tests" / "golden"
+sys.path.insert(0, str(REPO / "demo"))
+
+import run_demo  # noqa: E402
+
+
+@pytest.fixture
+def demo_config(tmp_path: Path) -> Path:
+    server = run_demo.start_server()
+    host, port = server.server_address[:2]
+    config = tmp_path / "demo.toml"
+    text = run_demo.CONFIG_TEMPLATE.read_text(encoding="utf-8")
+    config.write_text(text.replace("{base}", f"http://{host!s}:{port}"), encoding="utf-8")
+    yield config
+    server.shutdown()
+    server.server_close()
+
+
+def _check(name: str, produced: str) -> None:
+    golden = GOLDEN / name
+    if os.environ.get("UPDATE_GOLDEN"):
+        golden.write_text(produced, encoding="utf-8")
+    assert produced == golden.read_text(encoding="utf-8"), f"{name} differs from its golden file"
+
+
+def test_demo_edition_matches_golden_files(demo_config: Path, tmp_path: Path) -> None:
+    # Given the demo feeds and leaderboard served on loopback
+    data = tmp_path / "data"
+    # When the demo day's edition is built
+    assert (
+        main(["run", "--config", str(demo_config), "--data-dir", str(data), "--now", run_demo.DEMO_NOW]) == 0
+    )
+    # Then the Markdown and the JSON are exactly the reviewed ones
+    reports = data / "site" / "reports"
+    _check("demo-2026-11-20.md", (reports / "2026-11-20.md").read_text(encoding="utf-8"))
+    _check("demo-2026-11-20.json", (reports / "2026-11-20.json").read_text(encoding="utf-8"))
+
+
+def test_golden_edition_has_the_sample_shape() -> None:
+    # The reviewed golden file itself keeps the contract's shape (a guard against accepting a bad diff)
+    text = (GOLDEN / "demo-2026-11-20.md").read_text(encoding="utf-8")
+    headings = [line for line in text.splitlines() if line.startswith("#")]
+    assert headings[:5] == [
+        "# 2026-11-20 国产大模型日报",
+        "## 今日要点",
+        "## 国产模型排行榜 (LM Arena)",
+        "### 全球 Top 5",
+        "### 国产模型排名",
+    ]
+    assert "## 详细资讯" in headings
+    assert "| 排名 | 模型 | ELO 分数 |\n|-----|------|---------|\n" in text
+    assert "| 全球排名 | 模型 | ELO 分数 |\n|---------|------|---------|\n" in text
+    assert text.endswith("\n\n\n---\n\n*本日报由 AI News Tracker 自动生成，更新时间: 2026-11-20 13:50:39*")
+    payload = json.loads((GOLDEN / "demo-2026-11-20.json").read_text(encoding="utf-8"))
+    assert {"date", "generated_at", "key_points", "leaderboard", "items", "sources"} <= payload.keys()
+    assert len(payload["items"]) == text.count("[阅读原文](")
