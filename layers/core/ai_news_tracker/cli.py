@@ -62,7 +62,8 @@ def parse_now(value: str | None, config: Config) -> datetime:
 
 
 def setup_logging(verbosity: int) -> None:
-    level = {0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
+    # Quiet by default: the outcome is one line (stdout on success, stderr on failure).
+    level = {0: logging.ERROR, 1: logging.INFO}.get(verbosity, logging.DEBUG)
     Logger(service=SERVICE, level=level, logger_handler=logging.StreamHandler(sys.stderr))
 
 
@@ -92,6 +93,10 @@ def _failures(statuses: Sequence[SourceStatus]) -> str:
     return "; ".join(f"{s.name}: {s.status} ({s.error})" for s in statuses if not s.ok)
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 def report_fetch(report: FetchReport) -> int:
     failed = _failures(report.statuses)
     if not report.anything_fetched:
@@ -99,7 +104,7 @@ def report_fetch(report: FetchReport) -> int:
             f"ai-news-tracker: nothing could be fetched: {failed or 'no sources configured'}", file=sys.stderr
         )
         return EXIT_FAILED
-    summary = f"fetched {len(report.statuses)} sources, {report.new_items} new items"
+    summary = f"fetched {_count(len(report.statuses), 'source')}, {_count(report.new_items, 'new item')}"
     print(summary + (f"; failed: {failed}" if failed else ""))
     return EXIT_OK
 
@@ -111,7 +116,7 @@ def report_run(report: PublishReport, data_dir: str) -> int:
     )
     verb = "republished" if report.rebuilt else "published"
     print(
-        f"{verb} the {edition.date} edition: {len(edition.items)} items"
+        f"{verb} the {edition.date} edition: {_count(len(edition.items), 'item')}"
         + (f"; failed: {failed}" if failed else "")
         + f" -> {data_dir}/site/{report.keys[0]}"
     )

@@ -213,6 +213,12 @@ class Pipeline:
         )
         relevant = RelevanceFilter(self.config.filter.include, self.config.filter.exclude).apply(window)
         items = cap(relevant, report.max_items)
+        sources = tuple(self._current_status(s.name, s.name) for s in self.config.enabled_sources)
+        if not items and not any(s.ok for s in sources):
+            # Nothing to show and no source answered: publish nothing, so the next edition, whose
+            # window starts at the previous cutoff, catches up with everything.
+            failed = "; ".join(f"{s.name}: {s.error or s.status}" for s in sources) or "no sources configured"
+            raise EditionError(f"no edition for {day}: no source could be fetched ({failed})")
         edition = Edition(
             date=day,
             title=report.title,
@@ -222,8 +228,8 @@ class Pipeline:
             window_end=cutoff,
             key_points=tuple(extractive_points(items, report.key_points, self.config.summarizer.point_chars)),
             items=tuple(items),
-            sources=tuple(self._current_status(s.name, s.name) for s in self.config.enabled_sources),
-            leaderboard=self._leaderboard(),
+            sources=sources,
+            leaderboard=self.current_leaderboard(),
             leaderboard_status=self._leaderboard_status(),
         )
         if not self.repo.save_edition(edition):  # built concurrently: the first one stands
@@ -237,7 +243,7 @@ class Pipeline:
         status = self.repo.source_state(state_key).status
         return status if status else SourceStatus(name, "not_fetched", "never fetched")
 
-    def _leaderboard(self) -> Leaderboard | None:
+    def current_leaderboard(self) -> Leaderboard | None:
         board = self.config.leaderboard
         if board is None or not board.enabled:
             return None

@@ -1,0 +1,82 @@
+"""The command's expected failures: one line on stderr, the right exit code, never a traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from loopback import LoopbackServer, static
+
+CLI = str(Path(sys.executable).parent / "ai-news-tracker")
+FEED = (
+    b'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>t</title>'
+    b"<item><title>DeepSeek \xe5\x8f\x91\xe5\xb8\x83</title><link>https://example.com/a</link>"
+    b"<pubDate>Fri, 20 Nov 2026 10:00:00 +0800</pubDate></item></channel></rss>"
+)
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([CLI, *args], capture_output=True, text=True, timeout=60, check=False)
+
+
+@pytest.mark.parametrize(
+    ("toml", "key"),
+    [
+        ('[report]\nmax_items = "thirty"\n', "report.max_items"),
+        ("[report]\nmax_itmes = 30\n", "report.max_itmes"),
+        ('[[sources]]\nname = "a"\nurl = "javascript:alert(1)"\n', "sources[0].url"),
+    ],
+)
+def test_bad_config_exits_2_naming_the_key(tmp_path: Path, toml: str, key: str) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text(toml, encoding="utf-8")
+
+    result = run_cli("run", "--config", str(config), "--data-dir", str(tmp_path / "d"))
+
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and key in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "d").exists()
+
+
+def test_unreadable_config_and_bad_now_exit_2(tmp_path: Path) -> None:
+    missing = run_cli("fetch", "--config", str(tmp_path / "none.toml"), "--data-dir", str(tmp_path))
+    config = tmp_path / "ok.toml"
+    config.write_text("", encoding="utf-8")
+    bad_now = run_cli("run", "--config", str(config), "--data-dir", str(tmp_path), "--now", "yesterday")
+
+    assert missing.returncode == 2 and "cannot read config file" in missing.stderr
+    assert bad_now.returncode == 2 and "--now" in bad_now.stderr
+    assert "Traceback" not in missing.stderr + bad_now.stderr
+
+
+def test_nothing_to_publish_exits_1_with_one_line(tmp_path: Path) -> None:
+    # Given the only source refuses connections (a port nobody listens on)
+    with LoopbackServer({}) as server:
+        dead = server.url("/feed")
+    config = tmp_path / "c.toml"
+    config.write_text(f'[[sources]]\nname = "甲"\nurl = "{dead}"\n[fetch]\nretries = 0\n', encoding="utf-8")
+    # When the day is run
+    result = run_cli(
+        "run", "--config", str(config), "--data-dir", str(tmp_path / "d"), "--now", "2026-11-20T08:00"
+    )
+    # Then nothing is published, and the reason is one line that names the source
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and "甲" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "d" / "site" / "reports").exists()
+
+
+def test_run_prints_where_the_edition_is(tmp_path: Path) -> None:
+    with LoopbackServer({"/feed": static(FEED)}) as server:
+        config = tmp_path / "c.toml"
+        config.write_text(f'[[sources]]\nname = "甲"\nurl = "{server.url("/feed")}"\n', encoding="utf-8")
+        result = run_cli(
+            "run", "--config", str(config), "--data-dir", str(tmp_path), "--now", "2026-11-20T12:00"
+        )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert "the 2026-11-20 edition: 1 item -> " in result.stdout
+    assert (tmp_path / "site" / "reports" / "2026-11-20.md").is_file()
