@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -95,11 +95,25 @@ class Pipeline:
                 (_BOARD_JOB, board.url, board_state.validators, self.config.fetch.leaderboard_max_bytes)
             )
         results = self.http.fetch_many(jobs) if jobs else {}
-        statuses = tuple(self._store_feed(s, states[s.name], results[s.name], now) for s in sources)
+        seen_at = self._first_seen_time(now)
+        statuses = tuple(self._store_feed(s, states[s.name], results[s.name], seen_at) for s in sources)
         board_status = None
         if board_state is not None:
             board_status = self._store_leaderboard(board_state, results[_BOARD_JOB], now)
         return FetchReport(statuses, board_status)
+
+    def _first_seen_time(self, now: datetime) -> datetime:
+        """``now``, unless an edition was already cut at or after it: then just after that cutoff.
+
+        An item first seen inside a published window would never reach an edition (a late retry of a
+        scheduled fetch, a clock behind, a refused backfill); after the cutoff it reaches the next one.
+        """
+        dates = self.repo.edition_dates()
+        latest = self.repo.load_edition(dates[-1]) if dates else None
+        if latest is None or now > latest.window_end:
+            return now
+        logger.warning("clock behind the latest edition", now=iso(now), cutoff=iso(latest.window_end))
+        return latest.window_end + timedelta(microseconds=1)
 
     def _store_feed(
         self, source: SourceConfig, state: SourceState, result: Response | SourceFailure, now: datetime
@@ -196,10 +210,7 @@ class Pipeline:
         existing = self.repo.load_edition(day)
         if existing is not None:
             return existing, True
-        dates = self.repo.edition_dates()
-        later = [d for d in dates if d > day]
-        if later:
-            raise EditionError(f"cannot build {day}: the edition of {later[0]} exists already")
+        dates = self.check_buildable(day)
         previous = self.repo.load_edition(max(dates)) if dates else None
         cutoff = now.astimezone(UTC)
         if previous is not None and cutoff <= previous.window_end:
@@ -238,6 +249,14 @@ class Pipeline:
                 return stored, True
         logger.info("edition built", date=day.isoformat(), items=len(items), candidates=len(window))
         return edition, False
+
+    def check_buildable(self, day: date) -> list[date]:
+        """Refuse a day before an existing edition (its window was given away); the edition dates."""
+        dates = self.repo.edition_dates()
+        later = [d for d in dates if d > day]
+        if later:
+            raise EditionError(f"cannot build {day}: the edition of {later[0]} exists already")
+        return dates
 
     def _current_status(self, state_key: str, name: str) -> SourceStatus:
         status = self.repo.source_state(state_key).status
@@ -278,6 +297,7 @@ class Pipeline:
 
     def run(self, now: datetime) -> PublishReport:
         """One whole cycle: fetch everything, build the day's edition, publish it."""
+        self.check_buildable(now.astimezone(self.config.report.tz).date())  # before fetching anything
         fetched = self.fetch(now)
         edition, rebuilt = self.build(now)
         keys = self.publish(edition)
