@@ -64,7 +64,12 @@ def parse_now(value: str | None, config: Config) -> datetime:
 def setup_logging(verbosity: int) -> None:
     # Quiet by default: the outcome is one line (stdout on success, stderr on failure).
     level = {0: logging.ERROR, 1: logging.INFO}.get(verbosity, logging.DEBUG)
-    Logger(service=SERVICE, level=level, logger_handler=logging.StreamHandler(sys.stderr))
+    logger = Logger(service=SERVICE, level=level, logger_handler=logging.StreamHandler(sys.stderr))
+    # Powertools configures a service's logger once per process; main() may run again in-process.
+    logger.setLevel(level)
+    handler = logger.registered_handler
+    if isinstance(handler, logging.StreamHandler):
+        handler.setStream(sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
