@@ -471,37 +471,28 @@ def test_building_an_edition_before_a_later_one_fails_with_one_line(
     assert not (data / "site" / "reports" / "2026-11-20.md").exists()
 
 
-def test_a_refused_backfill_loses_none_of_the_items_its_fetch_saw(
-    two_feeds: tuple[Publisher, Path, Path],
+@pytest.mark.parametrize(
+    ("command", "clock", "code"),
+    [
+        # someone tries to backfill the missed 11-20 edition (refused: 11-21 exists), but its fetch ran
+        pytest.param("run", datetime(2026, 11, 20, 8, 0, tzinfo=SHANGHAI), 1, id="refused-backfill-run"),
+        # a late retry of an earlier scheduled fetch: what it saw counts as seen just after the cutoff
+        pytest.param("fetch", datetime(2026, 11, 21, 6, 0, tzinfo=SHANGHAI), 0, id="fetch-behind-cutoff"),
+    ],
+)
+def test_a_command_with_a_clock_behind_the_latest_edition_loses_none_of_the_items_it_saw(
+    two_feeds: tuple[Publisher, Path, Path], command: str, clock: datetime, code: int
 ) -> None:
-    # Given the 11-21 edition exists, and by 10:00 both feeds show an article published since
+    # Given the 11-21 edition was cut at 08:00, and by 10:00 both feeds show an article published since
     publisher, config, data = two_feeds
     publisher.now = datetime(2026, 11, 21, 8, 0, tzinfo=SHANGHAI)
     assert cli("run", config, data, publisher.now).code == 0
     publisher.now = datetime(2026, 11, 21, 10, 0, tzinfo=SHANGHAI)
     late = {a.url for arts in publisher.articles.values() for a in arts if a.published > at(6, 8)}
     assert len(late) == 2
-    # When someone tries to backfill the missed 11-20 edition at 10:00 (refused: 11-21 exists)
-    assert cli("run", config, data, datetime(2026, 11, 20, 8, 0, tzinfo=SHANGHAI)).code == 1
-    # Then the articles its fetch saw still reach the next edition
-    publisher.now = datetime(2026, 11, 22, 8, 0, tzinfo=SHANGHAI)
-    assert cli("run", config, data, publisher.now).code == 0
-    assert late <= set(edition_urls(data)[date(2026, 11, 22)])
-
-
-def test_a_fetch_with_a_clock_behind_the_latest_edition_loses_nothing(
-    two_feeds: tuple[Publisher, Path, Path],
-) -> None:
-    # Given the 11-21 edition was cut at 08:00, and by 10:00 both feeds show a new article
-    publisher, config, data = two_feeds
-    publisher.now = datetime(2026, 11, 21, 8, 0, tzinfo=SHANGHAI)
-    assert cli("run", config, data, publisher.now).code == 0
-    publisher.now = datetime(2026, 11, 21, 10, 0, tzinfo=SHANGHAI)
-    late = {a.url for arts in publisher.articles.values() for a in arts if a.published > at(6, 8)}
-    assert len(late) == 2
-    # When a fetch runs with a clock behind that cutoff (a late retry of an earlier scheduled fetch)
-    assert cli("fetch", config, data, datetime(2026, 11, 21, 6, 0, tzinfo=SHANGHAI)).code == 0
-    # Then what it saw counts as seen just after the cutoff, and reaches the next edition
+    # When the command runs at 10:00 with its clock behind that cutoff
+    assert cli(command, config, data, clock).code == code
+    # Then the articles it saw still reach the next edition
     publisher.now = datetime(2026, 11, 22, 8, 0, tzinfo=SHANGHAI)
     assert cli("run", config, data, publisher.now).code == 0
     assert late <= set(edition_urls(data)[date(2026, 11, 22)])

@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from shared_data import DATA
 
 from ai_news_tracker.dates import parse_date
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NEW_YORK = ZoneInfo("America/New_York")
-SHARED_FEEDS = (
-    Path(
-        os.environ.get("AI_NEWS_TRACKER_SHARED_DATA")
-        or Path(__file__).resolve().parents[2].parent / "shared" / "data"
-    )
-    / "feeds"
-    / "real"
-)
+REAL_FEEDS = DATA / "feeds" / "real"
 
 
 def utc(moment: str) -> datetime:
@@ -148,9 +140,9 @@ def test_the_year_range_is_inclusive(raw: str, expected: datetime) -> None:
 @pytest.mark.shared_data
 def test_every_pubdate_of_the_real_feeds_parses() -> None:
     # Given the real feeds' <pubDate> values (GMT, +0000 and +0800, several shared by one push)
-    files = sorted(SHARED_FEEDS.glob("*.xml"))
+    files = sorted(REAL_FEEDS.glob("*.xml"))
     if not files:
-        pytest.skip(f"shared data not found: {SHARED_FEEDS}")
+        pytest.skip(f"shared data not found: {REAL_FEEDS}")
     raws = [m for path in files for m in re.findall(r"<pubDate>([^<]+)</pubDate>", path.read_text("utf-8"))]
     assert len(raws) > 50
     for raw in raws:

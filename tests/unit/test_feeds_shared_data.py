@@ -7,7 +7,6 @@ Every test is skipped when it is absent. The quirks asserted here are the ones l
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,16 +16,13 @@ from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
+from shared_data import DATA, require
 
 from ai_news_tracker.errors import Blocked, EmptyResponse, MalformedFeed, NotAFeed, SourceFailure
 from ai_news_tracker.feeds import TEXT_MAX_CHARS, parse_feed
 from ai_news_tracker.models import Entry
 
-SHARED_DATA = Path(
-    os.environ.get("AI_NEWS_TRACKER_SHARED_DATA")
-    or Path(__file__).resolve().parents[2].parent / "shared" / "data"
-)
-FEEDS = SHARED_DATA / "feeds"
+FEEDS = DATA / "feeds"
 REAL = FEEDS / "real"
 CASES = FEEDS / "feedparser-cases"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -41,9 +37,7 @@ UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
 
 def _read(path: Path) -> bytes:
-    if not path.is_file():
-        pytest.skip(f"shared data not found: {path}")
-    return path.read_bytes()
+    return require(path).read_bytes()
 
 
 # -- real feeds ------------------------------------------------------------------------------------

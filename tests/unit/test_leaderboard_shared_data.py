@@ -7,12 +7,11 @@ Every test is skipped when it is absent.
 from __future__ import annotations
 
 import json
-import os
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
+from shared_data import DATA, require
 
 from ai_news_tracker.leaderboard import (
     build_leaderboard,
@@ -24,20 +23,13 @@ from ai_news_tracker.leaderboard import (
 
 pytestmark = pytest.mark.shared_data
 
-SHARED_DATA = Path(
-    os.environ.get("AI_NEWS_TRACKER_SHARED_DATA")
-    or Path(__file__).resolve().parents[2].parent / "shared" / "data"
-)
-LMARENA = SHARED_DATA / "lmarena"
+LMARENA = DATA / "lmarena"
 HISTORY = "lmarena-history-scores-trimmed.json"
 CATALOG = "arena-catalog-leaderboard-text.json"
 
 
 def _load(name: str) -> Any:
-    path = LMARENA / name
-    if not path.is_file():
-        pytest.skip(f"shared data not found: {path}")
-    return json.loads(path.read_bytes())
+    return json.loads(require(LMARENA / name).read_bytes())
 
 
 @pytest.fixture(scope="module")

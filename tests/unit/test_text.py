@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import feedparser
 import pytest
+from shared_data import DATA
 
 from ai_news_tracker.text import collapse_whitespace, html_to_text, truncate
 
-SHARED_FEEDS = (
-    Path(
-        os.environ.get("AI_NEWS_TRACKER_SHARED_DATA")
-        or Path(__file__).resolve().parents[2].parent / "shared" / "data"
-    )
-    / "feeds"
-    / "real"
-)
+REAL_FEEDS = DATA / "feeds" / "real"
 
 
 @pytest.mark.parametrize(
@@ -166,9 +157,9 @@ def test_truncate_rejects_a_negative_limit() -> None:
 @pytest.mark.shared_data
 def test_real_feed_descriptions_become_markup_free_text() -> None:
     # Given the real feeds (RSSHub 36Kr with whole articles, WeChat-style 机器之心 and 新智元 HTML)
-    files = sorted(SHARED_FEEDS.glob("*.xml"))
+    files = sorted(REAL_FEEDS.glob("*.xml"))
     if not files:
-        pytest.skip(f"shared data not found: {SHARED_FEEDS}")
+        pytest.skip(f"shared data not found: {REAL_FEEDS}")
     checked = 0
     for path in files:
         for entry in feedparser.parse(path.read_bytes()).entries:
