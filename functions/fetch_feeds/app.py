@@ -1,0 +1,31 @@
+"""FetchFeedsFunction: every feed fetched, new items kept with their first-seen time (every 2 h)."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from ai_news_tracker import service
+from ai_news_tracker.aws import event_now
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+
+@cache
+def deployment() -> service.Deployment:
+    return service.Deployment.from_env(os.environ)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    now = event_now(event, lambda: datetime.now(UTC))
+    return service.fetch(deployment(), now, feeds=True, leaderboard=False, context=context)

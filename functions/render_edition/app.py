@@ -1,0 +1,31 @@
+"""RenderEditionFunction: the day's edition built, published to the site bucket and announced (daily)."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from ai_news_tracker import service
+from ai_news_tracker.aws import event_now
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+
+@cache
+def deployment() -> service.Deployment:
+    return service.Deployment.from_env(os.environ)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    now = event_now(event, lambda: datetime.now(UTC))
+    return service.render(deployment(), now, context)

@@ -1,0 +1,241 @@
+"""The AWS edge: the S3 backend of the storage interface, settings from the Lambda environment, the
+SNS announcement, and the dependencies a handler builds once.
+
+Nothing here runs at import time: boto3 clients are created when first needed, or injected
+(``client: S3Client | None = None``) so tests pass moto or stub clients.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from .config import Config, load_config, parse_config
+from .errors import ConfigError, StorageError, TrackerError
+from .models import Edition
+from .render import default_templates_dir
+from .store import content_type_for
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sns import SNSClient
+
+DATED_REPORT = re.compile(r"^reports/\d{4}-\d{2}-\d{2}\.[a-z]+$")
+CACHE_DATED = "public, max-age=604800"  # a dated edition does not change (a re-run gives the same bytes)
+CACHE_SHORT = "public, max-age=300"  # the index, latest and the feed change with every edition
+
+
+def cache_control_for(key: str) -> str:
+    """Long caching for dated editions, short for the index, latest and the feed."""
+    return CACHE_DATED if DATED_REPORT.match(key) else CACHE_SHORT
+
+
+class S3Store:
+    """A bucket behind the :class:`~ai_news_tracker.store.Store` interface."""
+
+    def __init__(
+        self,
+        bucket: str,
+        client: S3Client | None = None,
+        *,
+        public: bool = False,
+    ) -> None:
+        self.bucket = bucket
+        self._client = client
+        self.public = public  # the site bucket: Content-Type and Cache-Control on every object
+
+    @property
+    def client(self) -> S3Client:
+        if self._client is None:
+            import boto3
+
+            self._client = boto3.client("s3")
+        return self._client
+
+    def get(self, key: str) -> bytes | None:
+        try:
+            answer = self.client.get_object(Bucket=self.bucket, Key=key)
+            return answer["Body"].read()
+        except ClientError as exc:
+            if _code(exc) in ("NoSuchKey", "404"):
+                return None
+            raise StorageError(f"cannot read s3://{self.bucket}/{key}: {_code(exc)}") from exc
+        except BotoCoreError as exc:
+            raise StorageError(f"cannot read s3://{self.bucket}/{key}: {exc}") from exc
+
+    def put(self, key: str, data: bytes, *, content_type: str | None = None) -> None:
+        try:
+            self.client.put_object(**self._put_args(key, data, content_type))
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageError(f"cannot write s3://{self.bucket}/{key}: {_describe(exc)}") from exc
+
+    def put_if_absent(self, key: str, data: bytes, *, content_type: str | None = None) -> bool:
+        try:
+            self.client.put_object(IfNoneMatch="*", **self._put_args(key, data, content_type))
+        except ClientError as exc:
+            if _code(exc) in ("PreconditionFailed", "ConditionalRequestConflict", "412", "409"):
+                return False
+            raise StorageError(f"cannot write s3://{self.bucket}/{key}: {_code(exc)}") from exc
+        except BotoCoreError as exc:
+            raise StorageError(f"cannot write s3://{self.bucket}/{key}: {exc}") from exc
+        return True
+
+    def list(self, prefix: str) -> list[str]:
+        keys: list[str] = []
+        try:
+            for page in self.client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=prefix
+            ):
+                keys.extend(obj["Key"] for obj in page.get("Contents", []))
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageError(f"cannot list s3://{self.bucket}/{prefix}: {_describe(exc)}") from exc
+        return sorted(keys)
+
+    def _put_args(self, key: str, data: bytes, content_type: str | None) -> dict[str, Any]:
+        args: dict[str, Any] = {"Bucket": self.bucket, "Key": key, "Body": data}
+        if self.public:
+            args["ContentType"] = content_type or content_type_for(key)
+            args["CacheControl"] = cache_control_for(key)
+        elif content_type:
+            args["ContentType"] = content_type
+        return args
+
+
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", "error"))
+
+
+def _describe(exc: Exception) -> str:
+    return _code(exc) if isinstance(exc, ClientError) else str(exc)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a function needs to know about its deployment, read once from its environment."""
+
+    raw_bucket: str
+    site_bucket: str
+    site_url: str = ""
+    config_file: str = "/opt/python/config/default.toml"
+    config_parameter: str | None = None
+    edition_topic_arn: str | None = None
+    idempotency_table: str | None = None
+    ses_configuration_set: str | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        def required(name: str) -> str:
+            value = env.get(name, "").strip()
+            if not value:
+                raise ConfigError(name, "missing environment variable")
+            return value
+
+        def optional(name: str) -> str | None:
+            return env.get(name, "").strip() or None
+
+        return cls(
+            raw_bucket=required("RAW_BUCKET"),
+            site_bucket=required("SITE_BUCKET"),
+            site_url=(optional("SITE_URL") or "").rstrip("/"),
+            config_file=optional("CONFIG_FILE") or cls.config_file,
+            config_parameter=optional("CONFIG_PARAMETER"),
+            edition_topic_arn=optional("EDITION_TOPIC_ARN"),
+            idempotency_table=optional("IDEMPOTENCY_TABLE"),
+            ses_configuration_set=optional("SES_CONFIGURATION_SET"),
+        )
+
+
+def load_deployed_config(settings: Settings, get_parameter: Callable[[str], str] | None = None) -> Config:
+    """The configuration: from the SSM parameter when one is named, else from the shipped file."""
+    if settings.config_parameter is None:
+        return load_config(settings.config_file)
+    if get_parameter is None:
+        from aws_lambda_powertools.utilities import parameters
+
+        def get_parameter(name: str) -> str:
+            return str(parameters.get_parameter(name, max_age=300))
+
+    try:
+        text = get_parameter(settings.config_parameter)
+    except Exception as exc:  # Powertools wraps every failure in its own GetParameterError
+        raise ConfigError(
+            "CONFIG_PARAMETER", f"cannot read SSM parameter {settings.config_parameter!r}"
+        ) from exc
+    try:
+        return parse_config(tomllib.loads(text))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError("CONFIG_PARAMETER", f"SSM parameter is not valid TOML: {exc}") from exc
+
+
+def event_now(event: Mapping[str, Any], clock: Callable[[], datetime]) -> datetime:
+    """The clock of an invocation: the event's ``now``, else its scheduled time, else the clock."""
+    for key in ("now", "scheduled_time", "time"):
+        value = event.get(key)
+        if isinstance(value, str) and value.strip():
+            try:
+                parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+            except ValueError as exc:
+                raise TrackerError(f"event field {key!r} is not an ISO-8601 time: {value!r}") from exc
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return clock()
+
+
+def edition_url(settings: Settings, edition: Edition, suffix: str = "md") -> str:
+    return f"{settings.site_url}/reports/{edition.date.isoformat()}.{suffix}"
+
+
+def announcement(settings: Settings, edition: Edition) -> dict[str, Any]:
+    """What the edition topic carries: the date, the URL and the key points."""
+    return {
+        "date": edition.date.isoformat(),
+        "title": f"{edition.date.isoformat()} {edition.title}",
+        "url": edition_url(settings, edition),
+        "json_url": edition_url(settings, edition, "json"),
+        "key_points": list(edition.key_points),
+        "items": len(edition.items),
+    }
+
+
+class Announcer:
+    """Announces an edition on the SNS topic: JSON for queues, functions and HTTPS, text for the rest."""
+
+    def __init__(self, topic_arn: str, client: SNSClient | None = None) -> None:
+        self.topic_arn = topic_arn
+        self._client = client
+
+    @property
+    def client(self) -> SNSClient:
+        if self._client is None:
+            import boto3
+
+            self._client = boto3.client("sns")
+        return self._client
+
+    def announce(self, message: Mapping[str, Any]) -> str:
+        data = json.dumps(message, ensure_ascii=False)
+        points = "\n".join(f"{n}. {p}" for n, p in enumerate(message["key_points"], 1))
+        text = f"{message['title']}\n\n{points}\n\n{message['url']}"
+        body = {"default": text, "sqs": data, "lambda": data, "https": data, "http": data, "email-json": data}
+        try:
+            answer = self.client.publish(
+                TopicArn=self.topic_arn,
+                Subject=f"{message['date']} AI News Tracker edition",  # SNS subjects must be ASCII
+                Message=json.dumps(body, ensure_ascii=False),
+                MessageStructure="json",
+                MessageAttributes={"date": {"DataType": "String", "StringValue": str(message["date"])}},
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise TrackerError(f"cannot announce the {message['date']} edition: {_describe(exc)}") from exc
+        return answer["MessageId"]
+
+
+def templates_dir() -> Path:
+    return default_templates_dir()

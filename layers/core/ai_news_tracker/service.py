@@ -1,0 +1,150 @@
+"""What each Lambda function does: the pipeline's use cases composed with the AWS edge.
+
+A handler builds a :class:`Deployment` once (``@cache``) and calls one function here with the
+invocation's clock. Retried invocations do no work twice: the fetches and the announcement of an
+edition go through Powertools Idempotency, keyed by the scheduled time and the edition's day.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools import Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+
+from .aws import Announcer, S3Store, Settings, announcement, edition_url, load_deployed_config
+from .config import Config
+from .http import HttpClient
+from .log import get_logger
+from .models import SourceStatus, iso
+from .pipeline import FetchReport, Pipeline
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency import BasePersistenceLayer
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sns import SNSClient
+
+logger = get_logger()
+metrics = Metrics()  # Powertools shares the metric set: the handler's @log_metrics flushes it
+
+RUN_TTL = 6 * 3600  # a retried scheduled run is recognised for this long
+EDITION_TTL = 7 * 86400
+
+
+@dataclass(frozen=True)
+class Deployment:
+    settings: Settings
+    config: Config
+    pipeline: Pipeline
+    announcer: Announcer | None
+    persistence: BasePersistenceLayer | None
+
+    @classmethod
+    def from_env(
+        cls,
+        env: Mapping[str, str],
+        *,
+        s3_client: S3Client | None = None,
+        sns_client: SNSClient | None = None,
+        dynamodb_client: DynamoDBClient | None = None,
+        get_parameter: Callable[[str], str] | None = None,
+        http: HttpClient | None = None,
+    ) -> Deployment:
+        settings = Settings.from_env(env)
+        config = load_deployed_config(settings, get_parameter)
+        pipeline = Pipeline(
+            config,
+            raw=S3Store(settings.raw_bucket, s3_client),
+            site=S3Store(settings.site_bucket, s3_client, public=True),
+            http=http,
+        )
+        announcer = Announcer(settings.edition_topic_arn, sns_client) if settings.edition_topic_arn else None
+        persistence = None
+        if settings.idempotency_table:
+            from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
+            persistence = DynamoDBPersistenceLayer(
+                table_name=settings.idempotency_table, boto3_client=dynamodb_client
+            )
+        return cls(settings, config, pipeline, announcer, persistence)
+
+    def once(
+        self, function: Callable[..., dict[str, Any]], key: str, ttl: int, context: LambdaContext | None
+    ) -> Callable[..., dict[str, Any]]:
+        """``function(job=...)`` run at most once per value of ``job[key]`` (when a table is configured)."""
+        if self.persistence is None:
+            return function
+        from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+
+        config = IdempotencyConfig(
+            event_key_jmespath=key, expires_after_seconds=ttl, raise_on_no_idempotency_key=True
+        )
+        if context is not None:
+            config.register_lambda_context(context)  # an invocation that times out may be retried
+        wrapped: Callable[..., dict[str, Any]] = idempotent_function(
+            function, data_keyword_argument="job", persistence_store=self.persistence, config=config
+        )
+        return wrapped
+
+
+def _statuses(statuses: tuple[SourceStatus, ...]) -> list[dict[str, Any]]:
+    return [{"name": s.name, "status": s.status, "error": s.error, "new": s.new} for s in statuses]
+
+
+def _record_fetch(report: FetchReport) -> None:
+    metrics.add_metric(name="ItemsFetched", unit=MetricUnit.Count, value=report.new_items)
+    failures = [s for s in report.statuses if not s.ok]
+    metrics.add_metric(name="SourceFailures", unit=MetricUnit.Count, value=len(failures))
+    worst = max((s.consecutive_failures for s in failures), default=0)
+    metrics.add_metric(name="MaxConsecutiveFailures", unit=MetricUnit.Count, value=worst)
+
+
+def fetch(
+    deployment: Deployment,
+    now: datetime,
+    *,
+    feeds: bool,
+    leaderboard: bool,
+    context: LambdaContext | None = None,
+) -> dict[str, Any]:
+    """The fetch functions: every feed (or the leaderboard) once per scheduled time."""
+    metrics.add_metric(name="FetchRuns", unit=MetricUnit.Count, value=1)
+
+    def job_fn(job: dict[str, Any]) -> dict[str, Any]:
+        report = deployment.pipeline.fetch(now, feeds=feeds, leaderboard=leaderboard)
+        _record_fetch(report)
+        return {"now": job["now"], "new_items": report.new_items, "sources": _statuses(report.statuses)}
+
+    kind = "feeds" if feeds else "leaderboard"
+    return deployment.once(job_fn, "[kind, now]", RUN_TTL, context)(job={"kind": kind, "now": iso(now)})
+
+
+def render(deployment: Deployment, now: datetime, context: LambdaContext | None = None) -> dict[str, Any]:
+    """The render function: build the day's edition, publish it, announce it once."""
+    edition, rebuilt = deployment.pipeline.build(now)
+    keys = deployment.pipeline.publish(edition)
+    metrics.add_metric(name="EditionPublished", unit=MetricUnit.Count, value=1)
+    announced = None
+    if deployment.announcer is not None:
+        announcer = deployment.announcer
+
+        def announce(job: dict[str, Any]) -> dict[str, Any]:
+            return {"date": job["date"], "message_id": announcer.announce(job)}
+
+        message = announcement(deployment.settings, edition)
+        announced = deployment.once(announce, "date", EDITION_TTL, context)(job=message)["message_id"]
+    logger.info("edition rendered", date=edition.date.isoformat(), rebuilt=rebuilt, announced=announced)
+    return {
+        "date": edition.date.isoformat(),
+        "items": len(edition.items),
+        "rebuilt": rebuilt,
+        "keys": list(keys),
+        "url": edition_url(deployment.settings, edition),
+        "announcement": announced,
+        "failed_sources": [s.name for s in edition.sources if not s.ok],
+    }

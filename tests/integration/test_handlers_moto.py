@@ -1,0 +1,190 @@
+"""The Lambda handlers under moto: fetch feeds, fetch the leaderboard, render — then retry them all.
+
+Feeds and the leaderboard are served from loopback; S3, SNS, SQS and DynamoDB are moto's. The chain
+ends with ``reports/YYYY-MM-DD.md`` and ``.json`` in the site bucket with the right content types,
+one announcement on the topic, and a retry of every invocation changes nothing.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import boto3
+import pytest
+from loopback import LoopbackServer, static
+from moto import mock_aws
+
+REPO = Path(__file__).resolve().parents[2]
+REGION = "us-east-1"
+RAW, SITE, TABLE = "ant-raw-bucket", "ant-site-bucket", "ant-idempotency"
+NOW = "2026-11-20T00:00:00Z"  # 08:00 in Shanghai
+
+FEED = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>甲</title><link>https://example.com/</link><description>d</description>
+<item><title>DeepSeek 发布新一代推理模型</title><link><![CDATA[https://36kr.com/p/1001?f=rss]]></link>
+<pubDate>2026-11-20 07:30:00  +0800</pubDate><description><![CDATA[<p>模型正文。</p>]]></description></item>
+<item><title>通义千问开源新模型</title><link><![CDATA[https://36kr.com/p/1002?f=rss]]></link>
+<pubDate>2026-11-19 21:00:00  +0800</pubDate><description><![CDATA[<p>开源。</p>]]></description></item>
+</channel></rss>""".encode()
+BOARD = json.dumps({"20261115": {"text": {"overall": {"glm-4.6": 1433.5, "gemini-3-pro": 1492.3}}}}).encode()
+
+
+@dataclass
+class Context:
+    function_name: str = "test"
+    memory_limit_in_mb: int = 256
+    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:123456789012:function:test"
+    aws_request_id: str = ""
+    function_version: str = "$LATEST"
+    log_group_name: str = "/aws/lambda/test"
+    log_stream_name: str = "stream"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 60_000
+
+
+def load_handler(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"handler_{name}", REPO / "functions" / name / "app.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@dataclass
+class Stack:
+    s3: Any
+    sqs: Any
+    queue_url: str
+    handlers: dict[str, ModuleType]
+
+    def invoke(self, name: str, event: dict[str, Any]) -> dict[str, Any]:
+        result: dict[str, Any] = self.handlers[name].lambda_handler(
+            event, Context(aws_request_id=str(uuid.uuid4()))
+        )
+        return result
+
+    def objects(self, bucket: str) -> dict[str, str]:
+        pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
+        return {o["Key"]: o["ETag"] for page in pages for o in page.get("Contents", [])}
+
+    def announcements(self) -> list[dict[str, Any]]:
+        answer = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
+        return [json.loads(json.loads(m["Body"])["Message"]) for m in answer.get("Messages", [])]
+
+
+@pytest.fixture
+def stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
+    for key, value in {
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+    }.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    routes = {
+        "/feed.xml": static(FEED, headers={"Content-Type": "application/rss+xml"}),
+        "/board.json": static(BOARD, headers={"Content-Type": "application/json", "ETag": '"b1"'}),
+    }
+    with LoopbackServer(routes) as server, mock_aws():
+        config = tmp_path / "config.toml"
+        config.write_text(
+            f'[filter]\ninclude = []\n[[sources]]\nname = "36Kr"\nurl = "{server.url("/feed.xml")}"\n'
+            f'[leaderboard]\nprovider = "lmarena-history"\nurl = "{server.url("/board.json")}"\n',
+            encoding="utf-8",
+        )
+        s3 = boto3.client("s3", region_name=REGION)
+        for bucket in (RAW, SITE):
+            s3.create_bucket(Bucket=bucket)
+        sns, sqs = boto3.client("sns", region_name=REGION), boto3.client("sqs", region_name=REGION)
+        topic = sns.create_topic(Name="editions")["TopicArn"]
+        queue_url = sqs.create_queue(QueueName="editions")["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+        boto3.client("dynamodb", region_name=REGION).create_table(
+            TableName=TABLE,
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        env = {
+            "RAW_BUCKET": RAW,
+            "SITE_BUCKET": SITE,
+            "SITE_URL": "https://d111111abcdef8.cloudfront.net",
+            "CONFIG_FILE": str(config),
+            "EDITION_TOPIC_ARN": topic,
+            "IDEMPOTENCY_TABLE": TABLE,
+            "POWERTOOLS_SERVICE_NAME": "ai-news-tracker",
+            "POWERTOOLS_METRICS_NAMESPACE": "AINewsTracker",
+            "POWERTOOLS_TRACE_DISABLED": "true",
+        }
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        handlers = {n: load_handler(n) for n in ("fetch_feeds", "fetch_leaderboard", "render_edition")}
+        yield Stack(s3, sqs, queue_url, handlers)
+
+
+def test_each_fetch_handler_keeps_what_it_fetched(stack: Stack) -> None:
+    feeds = stack.invoke("fetch_feeds", {"scheduled_time": NOW})
+    board = stack.invoke("fetch_leaderboard", {"scheduled_time": NOW})
+
+    assert feeds["new_items"] == 2 and [s["status"] for s in feeds["sources"]] == ["ok"]
+    assert [s["name"] for s in board["sources"]] == ["LM Arena"] and board["sources"][0]["status"] == "ok"
+    raw = stack.objects(RAW)
+    assert len([k for k in raw if k.startswith("items/")]) == 2
+    assert "leaderboard/lmarena-history.json" in raw
+
+
+def test_the_chain_publishes_announces_once_and_retries_change_nothing(stack: Stack) -> None:
+    # Given the scheduled fetches ran
+    stack.invoke("fetch_feeds", {"scheduled_time": NOW})
+    stack.invoke("fetch_leaderboard", {"scheduled_time": NOW})
+    # When the edition is rendered
+    result = stack.invoke("render_edition", {"scheduled_time": NOW})
+    # Then the edition is in the site bucket, typed and cached as a dated report
+    assert result["date"] == "2026-11-20" and result["items"] == 2 and not result["rebuilt"]
+    md = stack.s3.get_object(Bucket=SITE, Key="reports/2026-11-20.md")
+    js = stack.s3.get_object(Bucket=SITE, Key="reports/2026-11-20.json")
+    assert md["ContentType"] == "text/markdown; charset=utf-8"
+    assert js["ContentType"] == "application/json"
+    assert (
+        md["CacheControl"].startswith("public, max-age=") and int(md["CacheControl"].split("=")[1]) >= 86400
+    )
+    text = md["Body"].read().decode("utf-8")
+    assert "### DeepSeek 发布新一代推理模型" in text and "| 10 | glm-4.6 | 1434 |" not in text
+    assert json.loads(js["Body"].read())["items"][0]["url"] == "https://36kr.com/p/1001?f=rss"
+    # And it was announced once, with its URL and key points
+    (message,) = stack.announcements()
+    assert message["date"] == "2026-11-20"
+    assert message["url"] == "https://d111111abcdef8.cloudfront.net/reports/2026-11-20.md"
+    assert message["key_points"][0] == "DeepSeek 发布新一代推理模型"
+    before = {RAW: stack.objects(RAW), SITE: stack.objects(SITE)}
+
+    # When every invocation is retried
+    again = [
+        stack.invoke("fetch_feeds", {"scheduled_time": NOW}),
+        stack.invoke("fetch_leaderboard", {"scheduled_time": NOW}),
+        stack.invoke("render_edition", {"scheduled_time": NOW}),
+    ]
+    # Then nothing changed: same objects with the same content, and no second announcement
+    assert again[2]["rebuilt"] is True
+    assert {RAW: stack.objects(RAW), SITE: stack.objects(SITE)} == before
+    assert stack.announcements() == []
+
+
+def test_a_later_render_announces_again_only_for_a_new_day(stack: Stack) -> None:
+    stack.invoke("fetch_feeds", {"scheduled_time": NOW})
+    stack.invoke("render_edition", {"scheduled_time": NOW})
+    stack.invoke("render_edition", {"now": "2026-11-20T12:00:00Z"})  # a manual re-run of the same day
+    stack.invoke("render_edition", {"scheduled_time": "2026-11-21T00:00:00Z"})
+
+    assert [m["date"] for m in stack.announcements()] == ["2026-11-20", "2026-11-21"]
