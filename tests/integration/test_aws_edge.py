@@ -1,0 +1,123 @@
+"""The AWS edge under moto: the S3 store, settings, the configuration from SSM, the event clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from ai_news_tracker.aws import S3Store, Settings, cache_control_for, event_now, load_deployed_config
+from ai_news_tracker.errors import ConfigError, StorageError, TrackerError
+
+REGION = "us-east-1"
+
+
+@pytest.fixture
+def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with mock_aws():
+        client = boto3.client("s3", region_name=REGION)
+        client.create_bucket(Bucket="site-bucket")
+        yield client
+
+
+def test_site_objects_carry_content_type_and_cache_control(s3: Any) -> None:
+    store = S3Store("site-bucket", s3, public=True)
+    for key in (
+        "reports/2026-11-20.md",
+        "reports/2026-11-20.json",
+        "reports/2026-11-20.html",
+        "index.html",
+        "feed.xml",
+    ):
+        store.put(key, b"x")
+
+    def head(key: str) -> tuple[str, str]:
+        answer = s3.head_object(Bucket="site-bucket", Key=key)
+        return answer["ContentType"], answer["CacheControl"]
+
+    assert head("reports/2026-11-20.md") == ("text/markdown; charset=utf-8", "public, max-age=604800")
+    assert head("reports/2026-11-20.json") == ("application/json", "public, max-age=604800")
+    assert head("reports/2026-11-20.html") == ("text/html; charset=utf-8", "public, max-age=604800")
+    assert head("index.html") == ("text/html; charset=utf-8", "public, max-age=300")
+    assert head("feed.xml") == ("application/atom+xml", "public, max-age=300")
+
+
+def test_put_if_absent_never_overwrites_a_first_seen_record(s3: Any) -> None:
+    store = S3Store("site-bucket", s3)
+
+    assert store.put_if_absent("items/a.json", b"first") is True
+    assert store.put_if_absent("items/a.json", b"second") is False
+    assert store.get("items/a.json") == b"first"
+    assert store.get("items/absent.json") is None
+
+
+def test_list_pages_through_every_key(s3: Any) -> None:
+    store = S3Store("site-bucket", s3)
+    for n in range(1005):
+        store.put(f"seen/2026-11-20/{n:05d}", b"")
+
+    keys = store.list("seen/2026-11-20/")
+
+    assert len(keys) == 1005 and keys == sorted(keys)
+
+
+def test_a_missing_bucket_is_a_storage_error(s3: Any) -> None:
+    store = S3Store("no-such-bucket", s3)
+
+    with pytest.raises(StorageError, match="NoSuchBucket"):
+        store.put("k", b"x")
+    with pytest.raises(StorageError, match="cannot list"):
+        store.list("")
+
+
+def test_cache_control_is_long_only_for_dated_reports() -> None:
+    assert cache_control_for("reports/2026-11-20.md") == "public, max-age=604800"
+    assert cache_control_for("reports/latest.md") == "public, max-age=300"
+
+
+def test_settings_need_both_buckets() -> None:
+    settings = Settings.from_env({"RAW_BUCKET": "r", "SITE_BUCKET": "s", "SITE_URL": "https://x.net/"})
+
+    assert settings.site_url == "https://x.net" and settings.config_parameter is None
+    with pytest.raises(ConfigError, match="SITE_BUCKET"):
+        Settings.from_env({"RAW_BUCKET": "r"})
+
+
+def test_config_comes_from_ssm_when_a_parameter_is_named(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    with mock_aws():
+        boto3.client("ssm", region_name=REGION).put_parameter(
+            Name="/ant/config", Type="String", Value='[report]\ntitle = "测试日报"\n'
+        )
+        settings = Settings(raw_bucket="r", site_bucket="s", config_parameter="/ant/config")
+        assert load_deployed_config(settings).report.title == "测试日报"
+        with pytest.raises(ConfigError, match="cannot read SSM parameter"):
+            load_deployed_config(Settings(raw_bucket="r", site_bucket="s", config_parameter="/absent"))
+    bad = Settings(raw_bucket="r", site_bucket="s", config_parameter="/p")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_deployed_config(bad, lambda name: "[report")
+    file_config = tmp_path / "c.toml"
+    file_config.write_text("[report]\nmax_items = 3\n", encoding="utf-8")
+    assert load_deployed_config(Settings("r", "s", config_file=str(file_config))).report.max_items == 3
+
+
+def test_event_clock() -> None:
+    def clock() -> datetime:
+        return datetime(2030, 1, 1, tzinfo=UTC)
+
+    assert event_now({"scheduled_time": "2026-11-20T00:00:00Z"}, clock) == datetime(2026, 11, 20, tzinfo=UTC)
+    assert event_now({"now": "2026-11-20T08:00:00+08:00", "scheduled_time": "x"}, clock).hour == 8
+    assert event_now({"time": "2026-11-20T00:00:00Z"}, clock).day == 20  # an EventBridge event
+    assert event_now({}, clock) == clock()
+    with pytest.raises(TrackerError, match="scheduled_time"):
+        event_now({"scheduled_time": "yesterday"}, clock)
