@@ -19,7 +19,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError
 
-DEFAULT_USER_AGENT = "AI-News-Tracker/0.1 (+https://github.com/ai-news-tracker; daily digest bot)"
+# Says what we are; operators add a contact (URL or address) with [fetch] user_agent.
+DEFAULT_USER_AGENT = "AI-News-Tracker/0.1 (daily news digest bot; feed reader)"
 LEADERBOARD_PROVIDERS = ("lmarena-history", "arena-catalog")
 SUMMARIZERS = ("extractive",)
 
