@@ -23,7 +23,7 @@ def deployment() -> service.Deployment:
     return service.Deployment.from_env(os.environ)
 
 
-@logger.inject_lambda_context(clear_state=True)
+@logger.inject_lambda_context(correlation_id_path="scheduled_time", clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
