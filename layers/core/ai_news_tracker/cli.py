@@ -47,6 +47,29 @@ def build_parser() -> argparse.ArgumentParser:
             "in the report's timezone",
         )
         command.add_argument("-v", "--verbose", action="count", default=0, help="log to stderr (-vv: debug)")
+    invoke = commands.add_parser(
+        "invoke",
+        help="run one function of template.yaml in this process, like sam local invoke (no Docker)",
+        description="Run a function's handler in this process with its Handler, CodeUri, Layers and "
+        "Environment from the template; print its result as JSON.",
+    )
+    invoke.add_argument(
+        "logical_id", metavar="LogicalId", help="the function's logical id, e.g. FetchFeedsFunction"
+    )
+    invoke.add_argument("--event", required=True, metavar="FILE", help="the event (JSON; - for stdin)")
+    invoke.add_argument(
+        "--env-vars",
+        metavar="FILE",
+        help='environment overrides as for sam local invoke: {"Parameters": {...}, "<LogicalId>": {...}}',
+    )
+    invoke.add_argument("--template", default="template.yaml", metavar="FILE", help="default: template.yaml")
+    invoke.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="the function's output, logs and traceback on stderr",
+    )
     return parser
 
 
@@ -76,6 +99,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     setup_logging(args.verbose)
     try:
+        if args.command == "invoke":
+            from .invoke import run_command
+
+            return run_command(
+                args.logical_id, args.event, args.env_vars, args.template, verbose=args.verbose
+            )
         config = load_config(args.config)
         now = parse_now(args.now, config)
         raw, site = local_stores(args.data_dir)
