@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 CONFIG   ?= config/default.toml
 DATA_DIR ?= data
 
-.PHONY: run demo test lint typecheck unit clean
+.PHONY: run demo test lint typecheck unit clean sam-check sam-lint sam-build sam-clean
 
 $(STAMP): pyproject.toml layers/deps/requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,3 +39,47 @@ unit: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build *.egg-info layers/core/*.egg-info
+
+# ---------------------------------------------------------------- AWS SAM
+# The SAM CLI pins an older boto3 than the project's, so it lives in its own venv, .venv-sam.
+SAM_VENV         := .venv-sam
+SAM_BIN          := $(SAM_VENV)/bin
+SAM_CLI_VERSION  := 1.170.0
+CFN_LINT_VERSION := 1.58.0
+SAM_STAMP        := $(SAM_VENV)/.installed-sam-$(SAM_CLI_VERSION)-cfn-lint-$(CFN_LINT_VERSION)
+SAM_ENV          := SAM_CLI_TELEMETRY=0
+
+$(SAM_STAMP):
+	test -x $(SAM_BIN)/python || $(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_BIN)/python -m pip install --quiet --upgrade pip
+	$(SAM_BIN)/python -m pip install --quiet aws-sam-cli==$(SAM_CLI_VERSION) cfn-lint==$(CFN_LINT_VERSION)
+	rm -f $(SAM_VENV)/.installed-*
+	touch $@
+
+## sam-check: cfn-lint, sam validate --lint and a container-free sam build (what .ci/run also calls)
+sam-check: sam-lint sam-build
+
+sam-lint: $(SAM_STAMP)
+	$(SAM_BIN)/cfn-lint template.yaml
+	$(SAM_ENV) $(SAM_BIN)/sam validate --lint
+
+# sam build runs pip for Python 3.12 (the Lambda runtime), so python3.12 must run: taken from PATH,
+# else the newest 3.12 that pyenv has. The build goes to .aws-sam/ (gitignored).
+sam-build: $(SAM_STAMP)
+	@set -e; \
+	if python3.12 -c '' >/dev/null 2>&1; then :; \
+	elif command -v pyenv >/dev/null 2>&1 && \
+	     py312=$$(pyenv versions --bare 2>/dev/null | grep -E '^3\.12\.[0-9]+$$' | sort -t. -k3,3n | tail -n1) && \
+	     [ -n "$$py312" ]; then \
+	  PYENV_VERSION="$$(pyenv version-name 2>/dev/null || echo system):$$py312"; export PYENV_VERSION; \
+	  echo "sam-build: python3.12 from pyenv (PYENV_VERSION=$$PYENV_VERSION)"; \
+	else \
+	  echo "sam-build: sam build needs python3.12 (the Lambda runtime) on PATH; install it," \
+	       "e.g. 'pyenv install 3.12', or run this target where python3.12 is available" >&2; \
+	  exit 1; \
+	fi; \
+	echo "$(SAM_ENV) $(SAM_BIN)/sam build --build-in-source"; \
+	$(SAM_ENV) $(SAM_BIN)/sam build --build-in-source
+
+sam-clean:
+	rm -rf $(SAM_VENV) .aws-sam

@@ -1,0 +1,490 @@
+"""template.yaml keeps the contract of DEVELOPERS.md ("On AWS (SAM)") and stays locked down.
+
+Read as YAML with the CloudFormation short-form tags (``!Ref``, ``!GetAtt``, ``!Sub``, …) turned into
+their long forms, so no SAM CLI is needed here; ``make sam-check`` runs cfn-lint, ``sam validate
+--lint`` and ``sam build`` on the same file.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import tomllib
+from collections.abc import Iterator
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+SERVERLESS_FUNCTION = "AWS::Serverless::Function"
+LAYER = "AWS::Serverless::LayerVersion"
+SCOPED_TEMPLATE_PREFIXES = ("S3", "SNS", "SQS", "DynamoDB")
+
+
+class CfnLoader(yaml.SafeLoader):
+    """A safe loader that reads ``!Tag value`` as CloudFormation's long form ``{"Fn::Tag": value}``."""
+
+
+def _construct_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    name = suffix if suffix in ("Ref", "Condition") else f"Fn::{suffix}"
+    value: Any
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+        if suffix == "GetAtt":
+            value = value.split(".", 1)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    return {name: value}
+
+
+CfnLoader.add_multi_constructor("!", _construct_tag)
+
+
+@cache
+def template() -> dict[str, Any]:
+    loaded = yaml.load((REPO / "template.yaml").read_text(encoding="utf-8"), Loader=CfnLoader)  # noqa: S506
+    assert isinstance(loaded, dict)
+    return loaded
+
+
+def resources(kind: str | None = None) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = template()["Resources"]
+    return {name: r for name, r in found.items() if kind is None or r["Type"] == kind}
+
+
+def functions() -> dict[str, dict[str, Any]]:
+    return resources(SERVERLESS_FUNCTION)
+
+
+def globals_function() -> dict[str, Any]:
+    found: dict[str, Any] = template()["Globals"]["Function"]
+    return found
+
+
+def variables(function: str) -> dict[str, Any]:
+    """The environment of a function: the Globals' merged with its own, as SAM merges them."""
+    own = functions()[function]["Properties"].get("Environment", {}).get("Variables", {})
+    return {**globals_function()["Environment"]["Variables"], **own}
+
+
+def referenced(value: Any) -> str | None:
+    """The logical id a ``Ref`` or ``Fn::GetAtt`` points at, else None."""
+    if isinstance(value, dict) and len(value) == 1:
+        if "Ref" in value:
+            return str(value["Ref"])
+        if "Fn::GetAtt" in value:
+            return str(value["Fn::GetAtt"][0])
+    return None
+
+
+def policies(function: str) -> Iterator[Any]:
+    """Every policy of a function, both branches of an ``Fn::If`` included, ``AWS::NoValue`` left out."""
+    for policy in functions()[function]["Properties"].get("Policies", []):
+        branches = policy["Fn::If"][1:] if isinstance(policy, dict) and "Fn::If" in policy else [policy]
+        yield from (b for b in branches if referenced(b) != "AWS::NoValue")
+
+
+def developers_rows(after: str) -> list[list[str]]:
+    """The rows of the first Markdown table after the line starting with ``after`` in DEVELOPERS.md."""
+    lines = (REPO / "DEVELOPERS.md").read_text(encoding="utf-8").splitlines()
+    start = next(n for n, line in enumerate(lines) if line.startswith(after))
+    rows: list[list[str]] = []
+    for line in lines[start + 1 :]:
+        if not line.startswith("|"):
+            if rows:
+                break
+            continue
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if not set(cells[0]) <= set("-: "):  # not the header rule
+            rows.append(cells)
+    return rows[1:]  # without the header
+
+
+def contract() -> dict[str, str]:
+    """Logical id -> code path, from the table of "On AWS (SAM)"."""
+    rows = developers_rows("## On AWS (SAM)")
+    return {row[0].strip("`"): row[1] for row in rows}
+
+
+def documented_variables() -> list[str]:
+    names: list[str] = []
+    for row in developers_rows("Environment (read once"):
+        names += re.findall(r"`([A-Z][A-Z0-9_]+)`", row[0])
+    return names
+
+
+# ---------------------------------------------------------------- shape
+
+
+def test_the_template_is_a_sam_application_with_the_documented_resources() -> None:
+    assert template()["Transform"] == "AWS::Serverless-2016-10-31"
+    expected = contract()
+    assert len(expected) == 6
+    for name in expected:
+        assert name in resources(), f"{name} is in DEVELOPERS.md but not in template.yaml"
+        assert resources()[name]["Type"] in (SERVERLESS_FUNCTION, LAYER)
+    assert set(functions()) == {name for name in expected if name.endswith("Function")}
+
+
+def test_functions_run_python_3_12_on_one_architecture_with_both_layers() -> None:
+    glob = globals_function()
+    assert glob["Runtime"] == "python3.12"
+    assert glob["Architectures"] == ["arm64"]
+    assert glob["Handler"] == "app.lambda_handler"
+    assert [referenced(layer) for layer in glob["Layers"]] == ["CoreLayer", "DepsLayer"]
+    assert glob["Tracing"] == "Active"
+    for name, function in functions().items():
+        props = function["Properties"]
+        assert props.get("Runtime", "python3.12") == "python3.12", name
+        assert props.get("Architectures", ["arm64"]) == ["arm64"], name
+        assert props.get("Handler", "app.lambda_handler") == "app.lambda_handler", name
+        assert "Layers" not in props, f"{name} would replace the Globals' layers"
+
+
+def test_each_function_s_code_is_where_developers_md_says() -> None:
+    for name, function in functions().items():
+        code_uri = function["Properties"]["CodeUri"]
+        assert f"{code_uri.rstrip('/')}/app.py" == contract()[name].strip("`")
+
+
+@pytest.mark.parametrize("name", sorted(functions()))
+def test_each_handler_defines_lambda_handler(name: str) -> None:
+    app = REPO / functions()[name]["Properties"]["CodeUri"] / "app.py"
+    if not app.exists():
+        pytest.skip(f"{app.relative_to(REPO)} not written yet (the handlers come in a parallel change)")
+    tree = ast.parse(app.read_text(encoding="utf-8"))
+    defined = {n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
+    assigned = {
+        t.id for n in tree.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)
+    }
+    assert "lambda_handler" in defined | assigned
+
+
+def test_layers_are_built_by_their_makefiles_in_source() -> None:
+    for name, target in (("CoreLayer", "layers/core/"), ("DepsLayer", "layers/deps/")):
+        layer = resources(LAYER)[name]
+        assert layer["Properties"]["ContentUri"] == target
+        assert layer["Properties"]["CompatibleRuntimes"] == ["python3.12"]
+        assert layer["Properties"]["CompatibleArchitectures"] == globals_function()["Architectures"]
+        assert layer["Metadata"]["BuildMethod"] == "makefile"
+        assert layer["Metadata"]["BuildArchitecture"] == "arm64"
+        makefile = (REPO / target / "Makefile").read_text(encoding="utf-8")
+        assert re.search(rf"^build-{name}:", makefile, re.MULTILINE), f"no build-{name} target"
+    assert (REPO / "layers/deps/requirements.txt").exists()
+    assert re.search(r"^LAMBDA_ARCH\s*:?=\s*aarch64$", (REPO / "layers/deps/Makefile").read_text(), re.M)
+    # CoreLayer copies ../../templates and ../../config: only a build in source can see them.
+    samconfig = tomllib.loads((REPO / "samconfig.toml").read_text(encoding="utf-8"))
+    for env in ("default", "prod"):
+        assert samconfig[env]["build"]["parameters"]["build_in_source"] is True
+        assert samconfig[env]["build"]["parameters"].get("cached") is not True
+
+
+# ---------------------------------------------------------------- environment
+
+
+def test_every_documented_environment_variable_is_set() -> None:
+    documented = documented_variables()
+    assert "RAW_BUCKET" in documented
+    assert "POWERTOOLS_LOG_LEVEL" in documented
+    for name in functions():
+        missing = set(documented) - set(variables(name))
+        assert not missing, f"{name} lacks {sorted(missing)}"
+
+
+def test_environment_points_at_this_stack_and_the_shipped_config() -> None:
+    env = globals_function()["Environment"]["Variables"]
+    assert referenced(env["RAW_BUCKET"]) == "RawBucket"
+    assert referenced(env["SITE_BUCKET"]) == "SiteBucket"
+    assert referenced(env["EDITION_TOPIC_ARN"]) == "EditionTopic"
+    assert referenced(env["IDEMPOTENCY_TABLE"]) == "IdempotencyTable"
+    assert referenced(env["SES_CONFIGURATION_SET"]) == "EmailConfigurationSet"
+    assert referenced(env["CONFIG_PARAMETER"]) == "ConfigParameterName"
+    # CoreLayer puts config/ under /opt/python (layers/core/Makefile)
+    assert env["CONFIG_FILE"] == "/opt/python/config/default.toml"
+    assert (REPO / "config" / "default.toml").exists()
+    assert env["POWERTOOLS_SERVICE_NAME"] == "ai-news-tracker"
+    assert env["POWERTOOLS_METRICS_NAMESPACE"] == "AINewsTracker"
+
+
+# ---------------------------------------------------------------- storage
+
+
+def test_both_buckets_are_private_encrypted_and_tls_only() -> None:
+    buckets = resources("AWS::S3::Bucket")
+    assert set(buckets) == {"RawBucket", "SiteBucket"}
+    bucket_policies = {
+        referenced(p["Properties"]["Bucket"]): p for p in resources("AWS::S3::BucketPolicy").values()
+    }
+    for name, bucket in buckets.items():
+        props = bucket["Properties"]
+        assert props["PublicAccessBlockConfiguration"] == {
+            "BlockPublicAcls": True,
+            "BlockPublicPolicy": True,
+            "IgnorePublicAcls": True,
+            "RestrictPublicBuckets": True,
+        }, name
+        (rule,) = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+        assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in ("AES256", "aws:kms", "aws:kms:dsse")
+        assert props["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+        statements = bucket_policies[name]["Properties"]["PolicyDocument"]["Statement"]
+        assert any(
+            s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+            for s in statements
+        ), f"{name} accepts plain HTTP"
+
+
+def test_the_raw_bucket_is_versioned_with_lifecycle_rules() -> None:
+    props = resources()["RawBucket"]["Properties"]
+    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
+    rules = props["LifecycleConfiguration"]["Rules"]
+    assert any(r.get("Prefix") == "seen/" and r.get("ExpirationInDays") for r in rules)
+    assert any("NoncurrentVersionExpiration" in r for r in rules)
+    assert any("AbortIncompleteMultipartUpload" in r for r in rules)
+
+
+def test_only_the_distribution_reads_the_site_bucket_over_https() -> None:
+    statements = resources()["SiteBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    (allow,) = [s for s in statements if s["Effect"] == "Allow"]
+    assert allow["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert allow["Action"] == "s3:GetObject"
+    assert "${SiteDistribution}" in allow["Condition"]["StringEquals"]["AWS:SourceArn"]["Fn::Sub"]
+
+    config = resources()["SiteDistribution"]["Properties"]["DistributionConfig"]
+    (origin,) = config["Origins"]
+    assert referenced(origin["OriginAccessControlId"]) == "SiteOriginAccessControl"
+    assert referenced(origin["DomainName"]) == "SiteBucket"
+    behaviour = config["DefaultCacheBehavior"]
+    assert behaviour["ViewerProtocolPolicy"] == "redirect-to-https"
+    assert referenced(behaviour["ResponseHeadersPolicyId"]) == "SiteResponseHeadersPolicy"
+    oac = resources()["SiteOriginAccessControl"]["Properties"]["OriginAccessControlConfig"]
+    assert (oac["SigningBehavior"], oac["SigningProtocol"]) == ("always", "sigv4")
+    headers = resources()["SiteResponseHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]
+    csp = headers["SecurityHeadersConfig"]["ContentSecurityPolicy"]["ContentSecurityPolicy"]
+    assert csp.startswith("default-src 'none';")
+    assert "frame-ancestors 'none'" in csp
+
+
+def test_the_idempotency_table_has_the_powertools_shape() -> None:
+    props = resources()["IdempotencyTable"]["Properties"]
+    assert props["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
+    assert props["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+
+
+# ---------------------------------------------------------------- triggers
+
+
+def scheduled() -> dict[str, dict[str, Any]]:
+    return {
+        name: event
+        for name, function in functions().items()
+        for event in function["Properties"].get("Events", {}).values()
+        if event["Type"] in ("Schedule", "ScheduleV2")
+    }
+
+
+def test_schedules_run_in_shanghai_time_with_the_scheduled_time_and_a_dead_letter_queue() -> None:
+    assert set(scheduled()) == {"FetchFeedsFunction", "FetchLeaderboardFunction", "RenderEditionFunction"}
+    parameters = {
+        "FetchFeedsFunction": "FeedSchedule",
+        "FetchLeaderboardFunction": "LeaderboardSchedule",
+        "RenderEditionFunction": "EditionSchedule",
+    }
+    for name, event in scheduled().items():
+        props = event["Properties"]
+        assert event["Type"] == "ScheduleV2", name
+        assert props["ScheduleExpressionTimezone"] == "Asia/Shanghai", name
+        assert referenced(props["ScheduleExpression"]) == parameters[name]
+        assert json.loads(props["Input"]) == {"scheduled_time": "<aws.scheduler.scheduled-time>"}
+        assert props["RetryPolicy"]["MaximumRetryAttempts"] == 2
+        assert resources()[str(referenced(props["DeadLetterConfig"]["Arn"]))]["Type"] == "AWS::SQS::Queue"
+    assert template()["Parameters"]["FeedSchedule"]["Default"] == "cron(0 0/2 * * ? *)"
+
+
+def test_the_email_function_listens_to_the_edition_topic() -> None:
+    events = functions()["SendEmailFunction"]["Properties"]["Events"]
+    (event,) = events.values()
+    assert event["Type"] == "SNS"
+    assert referenced(event["Properties"]["Topic"]) == "EditionTopic"
+
+
+def test_asynchronous_invocations_fail_into_a_queue() -> None:
+    config = globals_function()["EventInvokeConfig"]
+    assert config["MaximumRetryAttempts"] <= 2
+    on_failure = config["DestinationConfig"]["OnFailure"]
+    assert on_failure["Type"] == "SQS"
+    assert resources()[str(referenced(on_failure["Destination"]))]["Type"] == "AWS::SQS::Queue"
+
+
+# ---------------------------------------------------------------- permissions
+
+
+def test_policy_templates_are_scoped_to_resources_of_this_template() -> None:
+    for name in functions():
+        for policy in policies(name):
+            assert isinstance(policy, dict), f"{name}: a managed policy ({policy}) is not least privilege"
+            if "Statement" in policy:
+                for statement in policy["Statement"]:
+                    assert statement["Resource"] != "*" and "*" not in statement["Resource"], name
+                    actions = (
+                        statement["Action"]
+                        if isinstance(statement["Action"], list)
+                        else [statement["Action"]]
+                    )
+                    assert not any(action.endswith(":*") for action in actions), name
+                continue
+            ((kind, arguments),) = policy.items()
+            if kind.startswith(SCOPED_TEMPLATE_PREFIXES):
+                for value in arguments.values():
+                    target = referenced(value)
+                    assert target in resources(), f"{name}: {kind} is not scoped to a resource here"
+            else:
+                assert kind == "SSMParameterReadPolicy", f"{name}: unexpected policy template {kind}"
+                assert "ConfigParameterName" in json.dumps(arguments)
+
+
+def test_each_function_may_do_what_its_use_case_needs_and_no_more() -> None:
+    def grants(name: str) -> set[tuple[str, str | None]]:
+        found = set()
+        for policy in policies(name):
+            if "Statement" not in policy:
+                ((kind, arguments),) = policy.items()
+                found.add((kind, referenced(next(iter(arguments.values())))))
+        return found
+
+    fetch = {
+        ("S3ReadPolicy", "RawBucket"),
+        ("S3WritePolicy", "RawBucket"),
+        ("DynamoDBCrudPolicy", "IdempotencyTable"),
+        ("SSMParameterReadPolicy", None),
+    }
+    assert grants("FetchFeedsFunction") == fetch
+    assert grants("FetchLeaderboardFunction") == fetch
+    assert grants("RenderEditionFunction") == fetch | {
+        ("S3ReadPolicy", "SiteBucket"),
+        ("S3WritePolicy", "SiteBucket"),
+        ("SNSPublishMessagePolicy", "EditionTopic"),
+    }
+    assert grants("SendEmailFunction") == {
+        ("S3ReadPolicy", "RawBucket"),
+        ("S3ReadPolicy", "SiteBucket"),
+        ("DynamoDBCrudPolicy", "IdempotencyTable"),
+        ("SSMParameterReadPolicy", None),
+    }
+    statements = {
+        s["Sid"]: s for p in policies("SendEmailFunction") if "Statement" in p for s in p["Statement"]
+    }
+    # the email function writes only its sent log in the raw bucket, and sends only as the sender
+    assert statements["WriteTheSentLog"]["Action"] == "s3:PutObject"
+    assert statements["WriteTheSentLog"]["Resource"] == {"Fn::Sub": "${RawBucket.Arn}/sent/*"}
+    assert sorted(statements["SendTheEmailEdition"]["Action"]) == ["ses:SendEmail", "ses:SendRawEmail"]
+    assert set(statements) == {"WriteTheSentLog", "SendTheEmailEdition"}
+
+
+# ---------------------------------------------------------------- alarms and outputs
+
+
+def alarms() -> list[dict[str, Any]]:
+    return [a["Properties"] for a in resources("AWS::CloudWatch::Alarm").values()]
+
+
+def test_alarms_go_to_the_ops_topic() -> None:
+    assert alarms()
+    for alarm in alarms():
+        assert [referenced(action) for action in alarm["AlarmActions"]] == ["OpsTopic"]
+    errors = {referenced(a["Dimensions"][0]["Value"]) for a in alarms() if a["MetricName"] == "Errors"}
+    assert errors == set(functions())
+    assert any(a["MetricName"] == "ApproximateNumberOfMessagesVisible" for a in alarms())
+
+
+def test_the_edition_and_source_alarms_watch_what_powertools_emits() -> None:
+    env = globals_function()["Environment"]["Variables"]
+    service = [{"Name": "service", "Value": env["POWERTOOLS_SERVICE_NAME"]}]
+    (edition,) = [a for a in alarms() if a["MetricName"] == "EditionPublished"]
+    assert edition["Namespace"] == env["POWERTOOLS_METRICS_NAMESPACE"]
+    assert edition["Dimensions"] == service
+    assert (edition["Statistic"], edition["Period"], edition["Threshold"]) == ("Sum", 86400, 1)
+    assert edition["ComparisonOperator"] == "LessThanThreshold"
+    assert edition["TreatMissingData"] == "breaching"
+    (source,) = [a for a in alarms() if a["MetricName"] == "MaxConsecutiveFailures"]
+    assert source["Namespace"] == env["POWERTOOLS_METRICS_NAMESPACE"]
+    assert source["Dimensions"] == service
+    assert (source["Statistic"], source["Threshold"]) == ("Maximum", 3)
+    assert source["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+
+
+def test_parameters_and_outputs() -> None:
+    parameters = template()["Parameters"]
+    for name in (
+        "EditionSchedule",
+        "FeedSchedule",
+        "LeaderboardSchedule",
+        "SenderAddress",
+        "CustomDomainName",
+        "CertificateArn",
+        "ConfigParameterName",
+        "LogLevel",
+        "AlarmEmail",
+    ):
+        assert name in parameters
+    for optional in ("CustomDomainName", "CertificateArn", "ConfigParameterName", "AlarmEmail"):
+        assert parameters[optional]["Default"] == ""
+    outputs = template()["Outputs"]
+    for name in (
+        "ReportUrl",
+        "SiteUrl",
+        "RawBucketName",
+        "SiteBucketName",
+        "EditionTopicArn",
+        "OpsTopicArn",
+        "DistributionId",
+    ):
+        assert name in outputs
+
+
+# ---------------------------------------------------------------- sample events
+
+
+def snake(logical_id: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", logical_id.removesuffix("Function")).lower()
+
+
+def test_every_function_has_a_sample_event() -> None:
+    for name in functions():
+        event = json.loads((REPO / "events" / f"{snake(name)}.json").read_text(encoding="utf-8"))
+        if name in scheduled():
+            assert datetime.fromisoformat(event["scheduled_time"]).tzinfo is not None
+    render = json.loads((REPO / "events" / "render_edition.json").read_text(encoding="utf-8"))
+    assert render == {"scheduled_time": "2026-11-20T00:00:00Z"}  # 08:00 in Shanghai
+
+
+def test_the_email_sample_event_is_an_sns_record_of_an_announcement() -> None:
+    event = json.loads((REPO / "events" / "send_email.json").read_text(encoding="utf-8"))
+    (record,) = event["Records"]
+    assert record["EventSource"] == "aws:sns"
+    assert record["Sns"]["Subject"].isascii()  # SNS refuses other subjects
+    message = json.loads(record["Sns"]["Message"])
+    assert message["date"] == "2026-11-20"
+    assert message["url"].endswith("/reports/2026-11-20.md")
+    assert message["key_points"]
+
+
+def test_env_json_sets_only_variables_the_template_declares() -> None:
+    """`sam local invoke --env-vars` silently ignores variables that the template does not declare.
+
+    The one exception is AWS_ENDPOINT_URL: `ai-news-tracker invoke` takes it from the file to reach
+    a local moto server (sam ignores it; a Lambda container cannot reach that server anyway).
+    """
+    env = json.loads((REPO / "events" / "env.json").read_text(encoding="utf-8"))
+    assert set(env) - {"Parameters"} <= set(functions())
+    for name in functions():
+        declared = set(variables(name)) | {"AWS_ENDPOINT_URL"}
+        given = set(env["Parameters"]) | set(env.get(name, {}))
+        assert given <= declared, f"{name}: {sorted(given - declared)} would be ignored"
