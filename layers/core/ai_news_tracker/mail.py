@@ -1,0 +1,800 @@
+"""The email edition: the MIME message, the local outbox, sending through SES, at most once each.
+
+One message per recipient (``To`` holds that one address, so no subscriber ever sees another), built
+from the stored edition with Jinja2: ``templates/email.txt.j2`` (text/plain, every item) and
+``templates/email.html.j2`` (text/html: inline styles on a single-column table, no scripts, no
+stylesheets, no images). Both parts are UTF-8 and base64-encoded; the subject and a Chinese display
+name are RFC 2047 encoded by :mod:`email`.
+
+Feed text is hostile. The view model (:func:`edition_view`) strips control and bidi-override
+characters from every value and collapses it to one line; the HTML template is autoescaped; every link
+goes through :func:`safe_href` (http and https only, else no link). Gmail clips an HTML body above
+102 KB, so the HTML part is fitted to :data:`HTML_BUDGET`: item texts are dropped first, then items from
+the end, and a line "还有 N 条资讯，请阅读网页版" links to the web edition. The text part always lists
+every item.
+
+"At most once per (edition, recipient)" is kept in an append-only sent log (in the raw store)::
+
+    sent/<YYYY-MM-DD>/<sha256 of the address>/<n>           the claim of attempt n
+    sent/<YYYY-MM-DD>/<sha256 of the address>/<n>.<outcome>  sent | failed | unknown, with ref or reason
+
+An attempt is *claimed* with ``put_if_absent`` before the message is handed over; its outcome is
+written after: ``sent``, ``failed`` (refused: certainly not sent) or ``unknown`` (no answer). One
+listing of the day's prefix tells a re-run everything: it skips ``sent``, retries ``failed`` with the
+next attempt (up to :data:`MAX_ATTEMPTS`), and never resends an attempt that is claimed without an
+outcome or ``unknown``: that one may have gone out (a crash or a timeout between handing it over and
+recording it), so it is reported as *pending* for a person to look at. A message is therefore sent at
+most once; one lost in such a crash is reported, not repeated.
+
+SES sets its own ``Message-ID`` and ``Date``; ours (deterministic from the edition's day and the
+recipient) stay in the outbox copies, where a re-run is recognisable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from email.errors import HeaderParseError
+from email.headerregistry import Address, BaseHeader, HeaderRegistry, UnstructuredHeader
+from email.message import EmailMessage
+from email.policy import SMTP, Policy
+from email.utils import parseaddr
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlsplit
+from zoneinfo import ZoneInfo
+
+import jinja2
+
+from .config import Config
+from .errors import StorageError, TrackerError
+from .identity import safe_link
+from .leaderboard import display_score, snapshot_age_days
+from .log import get_logger
+from .models import Edition, Item, SourceStatus
+from .render import FAILURE_LABELS, PROVIDER_LINKS, SITE_LABEL, SITE_URL, local_time
+from .store import Store, content_type_for
+from .text import truncate
+
+if TYPE_CHECKING:
+    from mypy_boto3_sesv2 import SESV2Client
+
+logger = get_logger()
+
+HTML_LIMIT = 102 * 1024  # Gmail clips an HTML body above this
+HTML_BUDGET = 100 * 1024  # what the HTML part is fitted to, leaving room for per-recipient links
+HTML_TEMPLATE, TEXT_TEMPLATE = "email.html.j2", "email.txt.j2"
+MAX_ATTEMPTS = 3  # refused sends of one (edition, recipient) retried by re-runs, then given up
+STOP_AFTER_REFUSALS = 5  # refusals in a row stop a run: something is wrong for every message
+MAX_HEADER_URL = 900  # a header line must stay under 998 octets
+LIST_ID_LABEL = "ai-news-tracker"
+UNTITLED = "(无标题)"
+
+
+class MailError(TrackerError):
+    """A message cannot be built: a bad sender, recipient or unsubscribe link."""
+
+    status = "mail_error"
+
+
+class SendError(TrackerError):
+    """A message was not handed over.
+
+    ``ambiguous``: no answer, so it may have gone out (never retried automatically). ``fatal``: every
+    other message would fail the same way (sender not verified, sending paused, SES unreachable), so
+    the run stops.
+    """
+
+    status = "send_failed"
+
+    def __init__(self, message: str, *, ambiguous: bool = False, fatal: bool = False) -> None:
+        super().__init__(message)
+        self.ambiguous = ambiguous
+        self.fatal = fatal
+
+
+# -- text hygiene ----------------------------------------------------------------------------------
+# C0 and C1 controls (tab and newline included: every value is one line), DEL, bidi embeddings,
+# overrides and isolates (they reorder what a reader sees), and the Unicode line separators.
+_UNSAFE_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+_WHITESPACE_RUN = re.compile(r"\s+")
+
+
+def clean_line(value: object) -> str:
+    """One line of plain text: control and bidi characters gone, whitespace runs made one space."""
+    text = "" if value is None else str(value)
+    text = _UNSAFE_CHARS.sub(lambda m: " " if m.group() in "\t\n\r\x0b\x0c\u2028\u2029" else "", text)
+    return _WHITESPACE_RUN.sub(" ", text).strip()
+
+
+def safe_href(url: object) -> str:
+    """The URL when it is a safe http(s) link (:func:`~ai_news_tracker.identity.safe_link`), else ""."""
+    if not isinstance(url, str):
+        return ""
+    link = safe_link(url)
+    if link is None or urlsplit(link).scheme.lower() not in ("http", "https"):
+        return ""
+    return link
+
+
+# -- the view model --------------------------------------------------------------------------------
+def subject_for(edition: Edition) -> str:
+    return f"{edition.date.isoformat()} {clean_line(edition.title)}"
+
+
+def edition_view(edition: Edition, config: Config) -> dict[str, Any]:
+    """What both templates show, every value from a feed or a leaderboard already cleaned."""
+    tz = config.report.tz
+    statuses: list[SourceStatus] = list(edition.sources)
+    if edition.leaderboard_status is not None:
+        statuses.append(edition.leaderboard_status)
+    return {
+        "date": edition.date.isoformat(),
+        "title": clean_line(edition.title),
+        "subject": subject_for(edition),
+        "key_points": [p for p in (clean_line(k) for k in edition.key_points) if p],
+        "board": _board_view(edition, config),
+        "failed_sources": [
+            {"name": clean_line(s.name), "label": clean_line(FAILURE_LABELS.get(s.status, s.status))}
+            for s in statuses
+            if not s.ok
+        ],
+        "items": [_item_view(item, tz, config.report.summary_chars) for item in edition.items],
+        "generated_minute": local_time(edition.generated_at, tz),
+        "generated_second": local_time(edition.generated_at, tz, "%Y-%m-%d %H:%M:%S"),
+    }
+
+
+def _item_view(item: Item, tz: ZoneInfo, summary_chars: int) -> dict[str, Any]:
+    return {
+        "title": clean_line(item.title) or UNTITLED,
+        "source": clean_line(item.source),
+        "time": local_time(item.shown_at, tz),
+        "summary": clean_line(truncate(item.text, summary_chars)),
+        "url": safe_href(item.url),
+    }
+
+
+def _board_view(edition: Edition, config: Config) -> dict[str, Any]:
+    cfg = config.leaderboard
+    board = edition.leaderboard
+    name = clean_line(cfg.name if cfg else "LM Arena")
+    if board is None:
+        status = edition.leaderboard_status
+        reason = status.error if status and status.error else "未配置排行榜"
+        return {"available": False, "name": name, "reason": clean_line(reason)}
+    age = snapshot_age_days(board.snapshot_date, edition.date)
+    max_age = cfg.max_age_days if cfg else 30
+
+    def rows(models: Iterable[Any]) -> list[dict[str, Any]]:
+        return [
+            {"rank": r.rank, "model": clean_line(r.model), "score": display_score(r.score)} for r in models
+        ]
+
+    return {
+        "available": True,
+        "name": name,
+        "top_n": len(board.global_top),
+        "global_top": rows(board.global_top),
+        "domestic": rows(board.domestic),
+        "site_label": SITE_LABEL,
+        "site_url": SITE_URL,
+        "data_url": PROVIDER_LINKS.get(board.provider, SITE_URL),
+        "snapshot_date": board.snapshot_date.isoformat(),
+        "stale_days": age if age > max_age else 0,
+    }
+
+
+@lru_cache(maxsize=8)
+def _environment(templates_dir: Path) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir),
+        # Everything is escaped but the plain-text templates, whose values the view model has cleaned.
+        autoescape=jinja2.select_autoescape(
+            enabled_extensions=("html.j2", "html"), disabled_extensions=("txt.j2",), default=True
+        ),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["href"] = safe_href
+    env.filters["plain"] = clean_line
+    return env
+
+
+# -- headers ---------------------------------------------------------------------------------------
+class _UrlListHeader(UnstructuredHeader, BaseHeader):
+    """``List-Unsubscribe`` (RFC 2369): ``<url>, <url>``, folded between the entries, never encoded.
+
+    The stock unstructured header turns a word longer than a line into an RFC 2047 encoded-word,
+    which would break a long unsubscribe URL for every mail client.
+    """
+
+    def fold(self, *, policy: Policy) -> str:
+        entries = [entry.strip() for entry in str(self).split(",") if entry.strip()]
+        return f"{self.name}: " + f",{policy.linesep} ".join(entries) + policy.linesep
+
+
+def _header_registry() -> HeaderRegistry:
+    registry = HeaderRegistry()
+    registry.map_to_type("list-unsubscribe", _UrlListHeader)
+    return registry
+
+
+MAIL_POLICY = SMTP.clone(header_factory=_header_registry())
+
+
+def message_bytes(message: EmailMessage) -> bytes:
+    """The message as it is stored and sent: CRLF line ends, 7-bit (both parts are base64)."""
+    return message.as_bytes(policy=MAIL_POLICY)
+
+
+def _address(value: str, what: str) -> Address:
+    name, addr = parseaddr(value)
+    if not addr or "@" not in addr or not addr.isascii():
+        raise MailError(f"{what} is not an email address: {value!r}")
+    try:
+        address = Address(display_name=clean_line(name), addr_spec=addr)
+    except (ValueError, IndexError, HeaderParseError) as exc:
+        raise MailError(f"{what} is not an email address: {value!r}") from exc
+    if not address.domain or not address.username:
+        raise MailError(f"{what} is not an email address: {value!r}")
+    return address
+
+
+def sender_address(value: str) -> Address:
+    """``[email] sender`` (``日报 <digest@example.com>``) as an address; its display name may be Chinese."""
+    return _address(value, "email.sender")
+
+
+def recipient_address(value: str) -> Address:
+    """Exactly one bare address (no display name, no list), or :class:`MailError`."""
+    name, addr = parseaddr(value)
+    if name or clean_line(value) != value.strip() or addr != value.strip():
+        raise MailError(f"recipient is not one plain email address: {value!r}")
+    return _address(value.strip(), "recipient")
+
+
+def normalise_recipient(recipient: str) -> str:
+    return recipient.strip().lower()
+
+
+def recipient_key(recipient: str) -> str:
+    """The sha256 of the normalised address: how the sent log and logs name a recipient."""
+    return hashlib.sha256(normalise_recipient(recipient).encode("utf-8")).hexdigest()
+
+
+def message_id(edition_date: date, recipient: str, domain: str) -> str:
+    """Deterministic, so a resend of the same edition to the same reader is recognisable."""
+    return f"<{LIST_ID_LABEL}.{edition_date.isoformat()}.{recipient_key(recipient)[:16]}@{domain}>"
+
+
+def _check_header_url(url: str, scheme: str) -> str:
+    if (
+        not url.startswith(scheme)
+        or len(url) > MAX_HEADER_URL
+        or any(c in url for c in "<>,\"'\\ ")
+        or _UNSAFE_CHARS.search(url)
+        or not url.isascii()
+    ):
+        raise MailError(f"not a usable {scheme} unsubscribe link: {url!r}")
+    return url
+
+
+# -- the message -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Layout:
+    """How much of the edition the HTML part shows: the first ``shown`` items, with texts or not."""
+
+    shown: int
+    summaries: bool
+
+
+class _Composer:
+    """Builds the messages of one edition; the view and the HTML layout are worked out once."""
+
+    def __init__(self, edition: Edition, config: Config, templates_dir: Path, web_url: str | None) -> None:
+        self.edition = edition
+        self.tz = config.report.tz
+        self.env = _environment(Path(templates_dir))
+        self.view = edition_view(edition, config)
+        self.web_url = safe_href(web_url) or None
+        self.sender = sender_address(config.email.sender)
+        self.layout: Layout | None = None
+
+    def render_html(self, layout: Layout, unsubscribe_url: str | None) -> str:
+        items = self.view["items"]
+        return self.env.get_template(HTML_TEMPLATE).render(
+            self.view,
+            items=items[: layout.shown],
+            hidden=len(items) - layout.shown,
+            summaries=layout.summaries,
+            web_url=self.web_url,
+            unsubscribe_url=unsubscribe_url,
+        )
+
+    def render_text(self, layout: Layout, unsubscribe_url: str | None) -> str:
+        return self.env.get_template(TEXT_TEMPLATE).render(
+            self.view,
+            summaries=layout.summaries,
+            web_url=self.web_url,
+            unsubscribe_url=unsubscribe_url,
+        )
+
+    def plan(self, unsubscribe_url: str | None) -> Layout:
+        """Everything; else everything without item texts; else as many items as fit."""
+        total = len(self.view["items"])
+
+        def fits(layout: Layout) -> bool:
+            return len(self.render_html(layout, unsubscribe_url).encode("utf-8")) <= HTML_BUDGET
+
+        for layout in (Layout(total, summaries=True), Layout(total, summaries=False)):
+            if fits(layout):
+                return layout
+        low, high = 0, total - 1  # the largest count that fits, by bisection
+        while low < high:
+            middle = (low + high + 1) // 2
+            if fits(Layout(middle, summaries=False)):
+                low = middle
+            else:
+                high = middle - 1
+        if not fits(Layout(low, summaries=False)):
+            logger.warning("email html over budget", date=self.view["date"], budget=HTML_BUDGET)
+        return Layout(low, summaries=False)
+
+    def message(
+        self, recipient: str, unsubscribe_url: str | None, unsubscribe_mailto: str | None
+    ) -> EmailMessage:
+        to = recipient_address(recipient)
+        links = []
+        if unsubscribe_url:
+            links.append(_check_header_url(unsubscribe_url, "https://"))
+        if unsubscribe_mailto:
+            links.append(_check_header_url(unsubscribe_mailto, "mailto:"))
+        if self.layout is None:
+            self.layout = self.plan(unsubscribe_url)
+        html = self.render_html(self.layout, unsubscribe_url)
+        if len(html.encode("utf-8")) > HTML_LIMIT:  # a much longer link than the one planned with
+            self.layout = self.plan(unsubscribe_url)
+            html = self.render_html(self.layout, unsubscribe_url)
+        text = self.render_text(self.layout, unsubscribe_url)
+
+        message = EmailMessage(policy=MAIL_POLICY)
+        message["From"] = self.sender
+        message["To"] = to
+        message["Subject"] = self.view["subject"]
+        message["Date"] = self.edition.generated_at.astimezone(self.tz)
+        message["Message-ID"] = message_id(self.edition.date, to.addr_spec, self.sender.domain)
+        message["List-Id"] = f"{self.view['title']} <{LIST_ID_LABEL}.{self.sender.domain}>"
+        if links:
+            message["List-Unsubscribe"] = ", ".join(f"<{link}>" for link in links)
+        if unsubscribe_url:
+            message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"  # RFC 8058
+        message.set_content(text, subtype="plain", charset="utf-8", cte="base64")
+        message.add_alternative(html, subtype="html", charset="utf-8", cte="base64")
+        return message
+
+
+def build_message(
+    edition: Edition,
+    config: Config,
+    *,
+    recipient: str,
+    web_url: str | None,
+    unsubscribe_url: str | None,
+    unsubscribe_mailto: str | None,
+    templates_dir: Path,
+) -> EmailMessage:
+    """The edition as one multipart/alternative message to ``recipient``.
+
+    ``unsubscribe_url`` (https, answered by one POST: RFC 8058) and ``unsubscribe_mailto``
+    (``mailto:…``) go into ``List-Unsubscribe``; the URL also into the footer.
+    """
+    return _Composer(edition, config, templates_dir, web_url).message(
+        recipient, unsubscribe_url, unsubscribe_mailto
+    )
+
+
+def bodies(message: EmailMessage) -> tuple[str, str]:
+    """The (text, html) bodies of a message built here, decoded."""
+    text = message.get_body(("plain",))
+    html = message.get_body(("html",))
+    if not isinstance(text, EmailMessage) or not isinstance(html, EmailMessage):
+        raise MailError("not a multipart/alternative message with a text and an HTML part")
+    return str(text.get_content()), str(html.get_content())
+
+
+# -- the outbox ------------------------------------------------------------------------------------
+_KEY_UNSAFE = re.compile(r"[^a-z0-9._@+-]")
+
+
+def outbox_key(edition_date: date, recipient: str) -> str:
+    """``outbox/YYYY-MM-DD/<address>.eml``; an address changed by the sanitising gets a hash suffix."""
+    address = normalise_recipient(recipient)
+    name = _KEY_UNSAFE.sub("_", address)[:200].strip(".")
+    if name != address:
+        name = f"{name}-{recipient_key(recipient)[:12]}"
+    return f"outbox/{edition_date.isoformat()}/{name}.eml"
+
+
+def write_outbox(store: Store, message: EmailMessage, edition_date: date, recipient: str) -> tuple[str, bool]:
+    """Keep the message as ``.eml``; (key, True) when this call wrote it. A re-run writes no second copy."""
+    key = outbox_key(edition_date, recipient)
+    created = store.put_if_absent(key, message_bytes(message), content_type=content_type_for(key))
+    return key, created
+
+
+# -- SES -------------------------------------------------------------------------------------------
+THROTTLED = frozenset({"TooManyRequestsException", "Throttling", "ThrottlingException"})
+FATAL = frozenset(
+    {
+        "AccountSuspendedException",
+        "SendingPausedException",
+        "MailFromDomainNotVerifiedException",
+        "NotFoundException",  # the configuration set
+        "AccessDeniedException",
+        "AccessDenied",
+        "UnrecognizedClientException",
+        "InvalidClientTokenId",
+        "ExpiredTokenException",
+        "SignatureDoesNotMatch",
+    }
+)
+
+
+class SesSender:
+    """Sends raw MIME through SES v2 ``SendEmail`` (recipients from the ``To`` header).
+
+    Raw, because we set our own headers (List-Unsubscribe), and because moto drops the text part of
+    a Simple email. The default client makes one attempt per call: botocore would repeat a request
+    whose answer timed out, which may send a message twice. Throttling (certainly not sent) is
+    retried here with backoff.
+    """
+
+    def __init__(
+        self,
+        configuration_set: str | None,
+        client: SESV2Client | None = None,
+        *,
+        retries: int = 3,
+        backoff: float = 1.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.configuration_set = configuration_set
+        self._client = client
+        self.retries = retries
+        self.backoff = backoff
+        self._sleep = sleep
+
+    @property
+    def client(self) -> SESV2Client:
+        if self._client is None:
+            import boto3
+            from botocore.config import Config as BotoConfig
+
+            self._client = boto3.client(
+                "sesv2",
+                config=BotoConfig(
+                    retries={"total_max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=10
+                ),
+            )
+        return self._client
+
+    def send(self, message: EmailMessage) -> str:
+        """Hand the message to SES; its MessageId, or :class:`SendError`."""
+        from botocore.exceptions import (
+            BotoCoreError,
+            ClientError,
+            ConnectTimeoutError,
+            EndpointConnectionError,
+        )
+
+        args: dict[str, Any] = {"Content": {"Raw": {"Data": message_bytes(message)}}}
+        if self.configuration_set:
+            args["ConfigurationSetName"] = self.configuration_set
+        attempt = 0
+        while True:
+            try:
+                answer = self.client.send_email(**args)
+            except ClientError as exc:
+                error = exc.response.get("Error", {})
+                code = str(error.get("Code", "error"))
+                status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 400))
+                if code in THROTTLED and attempt < self.retries:
+                    self._sleep(self.backoff * 2**attempt)
+                    attempt += 1
+                    continue
+                reason = f"SES refused the message: {code}: {error.get('Message', '')}".rstrip(": ")
+                ambiguous = status >= 500 and code not in THROTTLED  # SES may have taken it
+                raise SendError(reason, ambiguous=ambiguous, fatal=code in FATAL) from exc
+            except (ConnectTimeoutError, EndpointConnectionError) as exc:  # never reached SES
+                raise SendError(f"cannot reach SES: {exc}", fatal=True) from exc
+            except BotoCoreError as exc:  # sent, but no answer: it may have gone out
+                raise SendError(f"SES did not confirm the message: {exc}", ambiguous=True) from exc
+            return str(answer["MessageId"])
+
+    __call__ = send
+
+
+# -- sending an edition ----------------------------------------------------------------------------
+@dataclass
+class SendReport:
+    """What one send of an edition did. Addresses are keys here; :meth:`summary` holds none."""
+
+    date: date
+    subject: str
+    sent: dict[str, str] = field(default_factory=dict)  # recipient -> SES MessageId or outbox key
+    skipped: list[str] = field(default_factory=list)  # sent before
+    pending: dict[str, str] = field(default_factory=dict)  # claimed before, outcome unknown: not resent
+    failed: dict[str, str] = field(default_factory=dict)  # recipient -> reason
+    dry_run: list[str] = field(default_factory=list)  # would be sent now
+    layout: Layout | None = None
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "date": self.date.isoformat(),
+            "subject": self.subject,
+            "sent": len(self.sent),
+            "skipped": len(self.skipped),
+            "pending": len(self.pending),
+            "failed": len(self.failed),
+            "dry_run": len(self.dry_run),
+            "reasons": sorted(set(self.failed.values()) | set(self.pending.values())),
+            "html_items": self.layout.shown if self.layout else None,
+            "html_summaries": self.layout.summaries if self.layout else None,
+        }
+
+
+def _sent_prefix(edition_date: date) -> str:
+    return f"sent/{edition_date.isoformat()}/"
+
+
+OUTCOMES = frozenset({"sent", "failed", "unknown"})
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    number: int
+    outcome: str | None  # None: claimed, no outcome recorded
+
+
+def _attempts(sent_log: Store, prefix: str) -> dict[str, _Attempt]:
+    """recipient key -> its latest attempt, from one listing of the day's sent log."""
+    latest: dict[str, _Attempt] = {}
+    for key in sent_log.list(prefix):
+        who, _, name = key.removeprefix(prefix).partition("/")
+        number, _, outcome = name.partition(".")
+        if not number.isdigit() or (outcome and outcome not in OUTCOMES):
+            continue
+        current = latest.get(who)
+        if current is None or int(number) > current.number or (int(number) == current.number and outcome):
+            latest[who] = _Attempt(int(number), outcome or None)
+    return latest
+
+
+def _reason(sent_log: Store, key: str) -> str:
+    data = sent_log.get(key)
+    try:
+        value = json.loads(data) if data else None
+    except ValueError:
+        value = None
+    return str(value.get("reason")) if isinstance(value, dict) else "unreadable sent-log entry"
+
+
+def _entry(**fields: Any) -> bytes:
+    return json.dumps(fields, sort_keys=True, ensure_ascii=False).encode("utf-8")
+
+
+def unsubscribe_links(
+    recipient: str,
+    base: str | None,
+    token: Callable[[str], str] | None,
+    mailto: str | None,
+) -> tuple[str | None, str | None]:
+    """The (https, mailto) unsubscribe links of one recipient.
+
+    The https link is ``base?token=<token(recipient)>``; it needs a token function (a signed,
+    per-recipient token), because a link that names the address would let anyone unsubscribe anyone.
+    """
+    url = None
+    if base:
+        if token is None:
+            raise MailError("an unsubscribe URL needs a per-recipient token")
+        url = f"{base}{'&' if '?' in base else '?'}token={quote(token(recipient), safe='')}"
+    mail = None
+    if mailto:
+        subject = "unsubscribe" + (f" {token(recipient)}" if token else "")
+        mail = f"mailto:{mailto}?subject={quote(subject, safe='')}"
+    return url, mail
+
+
+def send_edition(
+    edition: Edition,
+    config: Config,
+    recipients: Iterable[str],
+    *,
+    sender: Callable[[EmailMessage], str] | None,
+    outbox: Store | None,
+    sent_log: Store,
+    web_url: str | None,
+    unsubscribe_base: str | None,
+    templates_dir: Path,
+    unsubscribe_token: Callable[[str], str] | None = None,
+    unsubscribe_mailto: str | None = None,
+    dry_run: bool = False,
+    should_stop: Callable[[], bool] | None = None,
+) -> SendReport:
+    """Send (and/or keep in ``outbox``) the edition to each recipient at most once.
+
+    ``sender`` hands a message over (:class:`SesSender`); ``outbox`` keeps a ``.eml`` copy (the local
+    run's delivery). ``dry_run`` sends and writes nothing and lists who would get the edition now.
+    Duplicate addresses (compared case-insensitively) get one message. ``should_stop`` is asked before
+    each recipient (a Lambda running out of time): when it says so, the rest are reported as not
+    attempted, and a retry carries on where this run stopped.
+    """
+    if sender is None and outbox is None and not dry_run:
+        raise MailError("nowhere to deliver the email edition: no sender and no outbox")
+    if unsubscribe_base is not None:
+        if unsubscribe_token is None:
+            raise MailError("an unsubscribe URL needs a per-recipient token")
+        _check_header_url(unsubscribe_base, "https://")
+    composer = _Composer(edition, config, templates_dir, web_url)
+    run = _Run(
+        composer=composer,
+        report=SendReport(edition.date, composer.view["subject"]),
+        sent_log=sent_log,
+        prefix=_sent_prefix(edition.date),
+        attempts=_attempts(sent_log, _sent_prefix(edition.date)),
+        deliver=lambda message, recipient: _deliver(message, sender, outbox, edition.date, recipient),
+        links=lambda recipient: unsubscribe_links(
+            recipient, unsubscribe_base, unsubscribe_token, unsubscribe_mailto
+        ),
+        dry_run=dry_run,
+    )
+    for recipient in _unique(recipients):
+        if run.stopped is None and should_stop is not None and should_stop():
+            run.stopped = "out of time"
+        run.one(recipient)
+    report = run.report
+    report.layout = composer.layout
+    logger.info(
+        "email edition sent",
+        date=edition.date.isoformat(),
+        sent=len(report.sent),
+        skipped=len(report.skipped),
+        pending=len(report.pending),
+        failed=len(report.failed),
+        dry_run=dry_run,
+    )
+    return report
+
+
+@dataclass
+class _Run:
+    """One send of one edition: the per-recipient protocol of the sent log (see the module docstring)."""
+
+    composer: _Composer
+    report: SendReport
+    sent_log: Store
+    prefix: str
+    attempts: dict[str, _Attempt]
+    deliver: Callable[[EmailMessage, str], str]
+    links: Callable[[str], tuple[str | None, str | None]]
+    dry_run: bool
+    stopped: str | None = None
+    refused_in_a_row: int = 0
+
+    def one(self, recipient: str) -> None:
+        report = self.report
+        if self.stopped is not None:
+            report.failed[recipient] = f"not attempted: {self.stopped}"
+            return
+        who = recipient_key(recipient)
+        previous = self.attempts.get(who)
+        if previous is not None and not self._may_retry(recipient, f"{self.prefix}{who}/", previous):
+            return
+        attempt = previous.number if previous else 0
+        try:
+            message = self.composer.message(recipient, *self.links(recipient))
+        except MailError as exc:
+            report.failed[recipient] = str(exc)
+            return
+        if self.dry_run:
+            report.dry_run.append(recipient)
+        else:
+            self._send(recipient, f"{self.prefix}{who}/{attempt + 1}", attempt + 1, message)
+
+    def _send(self, recipient: str, key: str, attempt: int, message: EmailMessage) -> None:
+        """Claim the attempt, hand the message over, record the outcome."""
+        report = self.report
+        try:
+            claimed = self.sent_log.put_if_absent(
+                key, _entry(attempt=attempt, message_id=str(message["Message-ID"]))
+            )
+        except StorageError as exc:
+            report.failed[recipient] = f"cannot record the send: {exc}"
+            return
+        if not claimed:
+            report.pending[recipient] = "claimed by a concurrent run"
+            return
+        try:
+            ref = self.deliver(message, recipient)
+        except SendError as exc:
+            self._not_sent(recipient, key, exc)
+            return
+        except StorageError as exc:  # the outbox copy could not be written: nothing went out
+            _record(self.sent_log, f"{key}.failed", _entry(reason=str(exc)))
+            report.failed[recipient] = str(exc)
+            return
+        self.refused_in_a_row = 0
+        report.sent[recipient] = ref
+        _record(self.sent_log, f"{key}.sent", _entry(ref=ref))
+
+    def _may_retry(self, recipient: str, base: str, previous: _Attempt) -> bool:
+        """Whether a recipient with an earlier attempt gets another; the reason is reported if not."""
+        key = f"{base}{previous.number}"
+        if previous.outcome == "sent":
+            self.report.skipped.append(recipient)
+            return False
+        if previous.outcome is None:  # claimed, and then nothing: it may have gone out
+            self.report.pending[recipient] = "claimed earlier, no outcome recorded"
+            return False
+        if previous.outcome == "unknown":
+            self.report.pending[recipient] = _reason(self.sent_log, f"{key}.unknown")
+            return False
+        if previous.number >= MAX_ATTEMPTS:
+            reason = _reason(self.sent_log, f"{key}.failed")
+            self.report.failed[recipient] = f"gave up after {previous.number} attempts: {reason}"
+            return False
+        return True
+
+    def _not_sent(self, recipient: str, key: str, exc: SendError) -> None:
+        reason = str(exc)
+        _record(self.sent_log, f"{key}.{'unknown' if exc.ambiguous else 'failed'}", _entry(reason=reason))
+        (self.report.pending if exc.ambiguous else self.report.failed)[recipient] = reason
+        logger.warning("email not sent", recipient=recipient_key(recipient)[:16], reason=reason)
+        self.refused_in_a_row = 0 if exc.ambiguous else self.refused_in_a_row + 1
+        if exc.fatal or self.refused_in_a_row >= STOP_AFTER_REFUSALS:
+            self.stopped = reason
+
+
+def _unique(recipients: Iterable[str]) -> list[str]:
+    """Each address once (compared case-insensitively), first spelling, in the given order."""
+    seen: set[str] = set()
+    unique = []
+    for recipient in recipients:
+        address = recipient.strip()
+        if address and normalise_recipient(address) not in seen:
+            seen.add(normalise_recipient(address))
+            unique.append(address)
+    return unique
+
+
+def _deliver(
+    message: EmailMessage,
+    sender: Callable[[EmailMessage], str] | None,
+    outbox: Store | None,
+    edition_date: date,
+    recipient: str,
+) -> str:
+    ref = ""
+    if outbox is not None:
+        ref, _ = write_outbox(outbox, message, edition_date, recipient)
+    if sender is not None:
+        ref = sender(message)
+    return ref
+
+
+def _record(sent_log: Store, key: str, data: bytes) -> None:
+    """Write an attempt's outcome. A failure leaves it claimed: reported as pending, never resent."""
+    try:
+        sent_log.put_if_absent(key, data)
+    except StorageError as exc:
+        logger.error("sent log not updated", key=key, reason=str(exc))

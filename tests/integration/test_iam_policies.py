@@ -1,0 +1,175 @@
+"""Every AWS call a handler makes is allowed by that function's policies in template.yaml.
+
+The handlers run their whole chain under moto while every botocore call is recorded; each call is
+then matched against the function's policy templates and inline statements, scoped to the
+template's own resources. A call the template does not allow would fail on AWS with AccessDenied.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import botocore.client
+import pytest
+from test_handlers_moto import NOW, RAW, SITE, TABLE, Stack, stack  # noqa: F401 - the fixture
+
+from ai_news_tracker.invoke import load_template
+
+REPO = Path(__file__).resolve().parents[2]
+TEMPLATE = load_template(REPO / "template.yaml")
+
+# The SAM policy templates this project uses, as the SAM translator defines them.
+POLICY_TEMPLATES = {
+    "S3ReadPolicy": (
+        "BucketName",
+        {"s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation", "s3:GetObjectVersion"},
+    ),
+    "S3WritePolicy": ("BucketName", {"s3:PutObject", "s3:PutObjectAcl"}),
+    "SNSPublishMessagePolicy": ("TopicName", {"sns:Publish"}),
+    "DynamoDBCrudPolicy": (
+        "TableName",
+        {
+            "dynamodb:GetItem",
+            "dynamodb:DeleteItem",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:Query",
+        },
+    ),
+    "SSMParameterReadPolicy": ("ParameterName", {"ssm:GetParameter", "ssm:GetParameters"}),
+}
+# botocore operation -> IAM action
+ACTIONS = {
+    ("s3", "ListObjectsV2"): "s3:ListBucket",
+    ("s3", "HeadObject"): "s3:GetObject",
+    ("sesv2", "SendEmail"): "ses:SendEmail",
+}
+
+
+@dataclass(frozen=True)
+class Call:
+    action: str
+    resource: str  # the template's logical id of the resource the call is about
+    key: str = ""  # the object key, for S3
+
+    def __str__(self) -> str:
+        return f"{self.action} on {self.resource}{'/' + self.key if self.key else ''}"
+
+
+@dataclass(frozen=True)
+class Grant:
+    actions: frozenset[str]
+    resource: str
+    key_pattern: str = "*"
+
+    def allows(self, call: Call) -> bool:
+        return (
+            call.action in self.actions
+            and call.resource == self.resource
+            and fnmatch.fnmatch(call.key, self.key_pattern)
+        )
+
+
+def logical_id(value: Any) -> str | None:
+    if isinstance(value, dict):
+        if "Ref" in value:
+            return str(value["Ref"])
+        if "Fn::GetAtt" in value:
+            return str(value["Fn::GetAtt"][0])
+    return None
+
+
+def grants(function: str) -> list[Grant]:
+    """What the function's Policies allow, as (actions, resource logical id, key pattern)."""
+    found = []
+    for entry in TEMPLATE["Resources"][function]["Properties"].get("Policies", []):
+        policy = entry["Fn::If"][1] if isinstance(entry, dict) and "Fn::If" in entry else entry
+        for name, args in policy.items():
+            if name in POLICY_TEMPLATES:
+                param, actions = POLICY_TEMPLATES[name]
+                # the SSM parameter is named by the ConfigParameterName parameter, not a resource
+                resource = "ConfigParameter" if name == "SSMParameterReadPolicy" else logical_id(args[param])
+                assert resource is not None, (
+                    f"{function}: {name} is not scoped to a resource of this template"
+                )
+                found.append(Grant(frozenset(actions), resource))
+            elif name == "Statement":
+                found += [g for statement in args for g in _statement(statement)]
+    return found
+
+
+def _statement(statement: dict[str, Any]) -> list[Grant]:
+    if statement.get("Effect") != "Allow":
+        return []
+    actions = statement["Action"]
+    actions = frozenset([actions] if isinstance(actions, str) else actions)
+    resources = statement["Resource"]
+    out = []
+    for resource in resources if isinstance(resources, list) else [resources]:
+        sub = resource.get("Fn::Sub") if isinstance(resource, dict) else None
+        if isinstance(sub, str) and sub.startswith("${") and ".Arn}" in sub:
+            name, _, rest = sub[2:].partition(".Arn}")
+            out.append(Grant(actions, name, rest.lstrip("/") or "*"))
+        elif logical_id(resource):
+            out.append(Grant(actions, str(logical_id(resource))))
+    return out
+
+
+@pytest.fixture
+def recorded(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, str, dict[str, Any]]]]:
+    calls: list[tuple[str, str, dict[str, Any]]] = []
+    original = botocore.client.BaseClient._make_api_call
+
+    def record(self: Any, operation: str, params: dict[str, Any]) -> Any:
+        calls.append((self.meta.service_model.service_name, operation, params))
+        return original(self, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", record)
+    yield calls
+
+
+def as_calls(recorded: list[tuple[str, str, dict[str, Any]]], names: dict[str, str]) -> set[Call]:
+    calls = set()
+    for service, operation, params in recorded:
+        action = ACTIONS.get((service, operation), f"{service}:{operation}")
+        target = (
+            params.get("Bucket") or params.get("TopicArn") or params.get("TableName") or params.get("Name")
+        )
+        resource = names.get(str(target), str(target))
+        calls.add(Call(action, resource, str(params.get("Key", "")) if service == "s3" else ""))
+    return calls
+
+
+def test_each_handler_calls_only_what_its_policies_allow(
+    stack: Stack,  # noqa: F811
+    recorded: list[tuple[str, str, dict[str, Any]]],
+) -> None:
+    topic = stack.handlers["render_edition"].deployment().settings.edition_topic_arn
+    names = {RAW: "RawBucket", SITE: "SiteBucket", TABLE: "IdempotencyTable", str(topic): "EditionTopic"}
+    runs = [
+        ("FetchFeedsFunction", "fetch_feeds"),
+        ("FetchLeaderboardFunction", "fetch_leaderboard"),
+        ("RenderEditionFunction", "render_edition"),
+    ]
+    for function, handler in runs:
+        recorded.clear()
+        stack.invoke(handler, {"scheduled_time": NOW})
+        calls = as_calls(recorded, names)
+        allowed = grants(function)
+
+        denied = [str(c) for c in calls if not any(g.allows(c) for g in allowed)]
+        assert calls, f"{function} made no AWS call: the recorder is broken"
+        assert denied == [], f"{function} would be denied: {denied}"
+
+
+def test_a_call_outside_the_policies_is_caught() -> None:
+    # The check itself can fail: the fetch function may not write the site bucket nor publish
+    allowed = grants("FetchFeedsFunction")
+
+    assert not any(g.allows(Call("s3:PutObject", "SiteBucket", "reports/x.md")) for g in allowed)
+    assert not any(g.allows(Call("sns:Publish", "EditionTopic")) for g in allowed)
+    assert any(g.allows(Call("s3:PutObject", "RawBucket", "items/x.json")) for g in allowed)

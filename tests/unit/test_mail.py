@@ -1,0 +1,654 @@
+"""The email edition (ai_news_tracker.mail): the MIME message over hostile feed text, its headers, the
+102 KB fit, the outbox, SES errors, and "at most once per (edition, recipient)" in the sent log.
+
+Editions are built directly from Item objects; the HTML part is audited with the stdlib parser.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from email.message import EmailMessage
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
+
+from ai_news_tracker.config import Config, EmailConfig, LeaderboardConfig
+from ai_news_tracker.mail import (
+    HTML_LIMIT,
+    MAX_ATTEMPTS,
+    MailError,
+    SendError,
+    SesSender,
+    bodies,
+    build_message,
+    clean_line,
+    message_bytes,
+    outbox_key,
+    safe_href,
+    send_edition,
+    write_outbox,
+)
+from ai_news_tracker.models import Edition, Item, Leaderboard, RankedModel, SourceStatus
+from ai_news_tracker.store import LocalStore
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+NOW = datetime(2026, 11, 20, 0, 0, tzinfo=UTC)  # 08:00 in Shanghai
+DAY = date(2026, 11, 20)
+WEB = "https://d111111abcdef8.cloudfront.net/reports/2026-11-20.html"
+UNSUB = "https://api.example.com/unsubscribe?token=" + "t0K3n" * 30
+MAILTO = "mailto:unsubscribe@example.com?subject=unsubscribe"
+CONFIG = Config(
+    email=EmailConfig(enabled=True, sender="国产大模型日报 <digest@example.com>", recipients=()),
+    leaderboard=LeaderboardConfig(),
+)
+
+HOSTILE_TITLES = [
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    '<a href="javascript:alert(1)">点我</a>',
+    "<style>body{background:url(https://evil.example/x.png)}</style>",
+    "<link rel=stylesheet href=https://evil.example/x.css>",
+    "正常标题\x1b[31m\u202eevil\u202c with\r\nBcc: victim@example.com",
+    "<iframe src=https://evil.example/></iframe><svg onload=alert(1)>",
+    "' onmouseover='alert(1)",
+]
+HOSTILE_URLS = [
+    "javascript:alert(1)",
+    "JaVaScRiPt:alert(document.cookie)",
+    " javascript:alert(1)",
+    "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+    "vbscript:msgbox(1)",
+    'https://36kr.com/p/3001?a="onmouseover="alert(1)',
+    "https://mp.weixin.qq.com/s?__biz=MzA&mid=1&idx=1&sn=abc",
+    None,
+]
+
+
+def item(
+    n: int, *, title: str | None = None, url: str | None = "https://36kr.com/p/1", text: str = ""
+) -> Item:
+    return Item(
+        id=f"id{n:05d}",
+        identity=f"identity{n}",
+        source="36Kr",
+        title=f"新闻 {n}" if title is None else title,
+        text=text or f"第 {n} 条资讯的正文。",
+        url=url,
+        published_at=NOW - timedelta(minutes=n),
+        first_seen=NOW,
+    )
+
+
+def edition(items: list[Item] | tuple[Item, ...], **changes: Any) -> Edition:
+    board = Leaderboard(
+        provider="lmarena-history",
+        snapshot_date=date(2026, 11, 15),
+        global_top=(RankedModel(1, "gemini-3-pro", 1492.3), RankedModel(2, "<svg onload=alert(1)>", 1480.0)),
+        domestic=(RankedModel(7, "glm-4.6", 1433.5), RankedModel(9, "qwen3-max\x00<b>", 1420.2)),
+        models_ranked=40,
+    )
+    base = Edition(
+        date=DAY,
+        title="国产大模型日报",
+        timezone="Asia/Shanghai",
+        generated_at=NOW,
+        window_start=None,
+        window_end=NOW,
+        key_points=("<script>alert('要点')</script>DeepSeek 发布新模型", "通义千问开源"),
+        items=tuple(items),
+        sources=(
+            SourceStatus("36Kr", "ok"),
+            SourceStatus("<img src=x onerror=alert(1)>新智元", "timeout", "read timed out"),
+        ),
+        leaderboard=board,
+        leaderboard_status=SourceStatus("LM Arena", "ok"),
+    )
+    return replace(base, **changes)
+
+
+def hostile_edition() -> Edition:
+    items = [
+        item(n, title=title, url=url, text=f"{title} 正文 <b onclick=alert(1)>x</b> {url}")
+        for n, (title, url) in enumerate(zip(HOSTILE_TITLES, HOSTILE_URLS, strict=True))
+    ]
+    items.append(replace(item(99), source='<script src="https://evil.example/x.js"></script>'))
+    return edition(items)
+
+
+def message(ed: Edition, recipient: str = "reader@example.org", **kwargs: Any) -> EmailMessage:
+    args: dict[str, Any] = {
+        "recipient": recipient,
+        "web_url": WEB,
+        "unsubscribe_url": UNSUB,
+        "unsubscribe_mailto": MAILTO,
+        "templates_dir": TEMPLATES,
+    }
+    args.update(kwargs)
+    return build_message(ed, CONFIG, **args)
+
+
+def reparse(msg: EmailMessage) -> EmailMessage:
+    parsed = email.message_from_bytes(message_bytes(msg), policy=email.policy.default)
+    assert isinstance(parsed, EmailMessage)
+    return parsed
+
+
+class Audit(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.attrs: list[tuple[str, str, str]] = []
+        self.text: list[str] = []
+        self.comments: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.attrs.extend((tag, name, value or "") for name, value in attrs)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+    def handle_comment(self, data: str) -> None:
+        self.comments.append(data)
+
+
+def audit(html: str) -> Audit:
+    parser = Audit()
+    parser.feed(html)
+    parser.close()
+    return parser
+
+
+def assert_inert(html: str) -> Audit:
+    """Nothing executable, nothing loaded from elsewhere, every link http(s)."""
+    found = audit(html)
+    assert not {"script", "img", "style", "link", "iframe", "object", "svg"} & set(found.tags)
+    allowed = {"html", "head", "meta", "title", "body", "table", "tr", "td", "th", "h1", "h2", "h3"}
+    allowed |= {"p", "a", "ol", "li", "div", "br"}
+    assert set(found.tags) <= allowed, set(found.tags) - allowed
+    for tag, name, value in found.attrs:
+        assert not name.startswith("on"), (tag, name, value)
+        assert name not in {"src", "srcset", "background", "formaction", "action", "xlink:href"}, (tag, name)
+        if name == "href":
+            assert tag == "a" and urlsplit(value).scheme in {"http", "https"}, value
+        if name == "style":
+            lowered = value.lower()
+            assert not any(s in lowered for s in ("url(", "expression(", "@import", "http", "//")), value
+        if tag == "meta" and name == "http-equiv":
+            assert value.lower() == "content-type"
+    for comment in found.comments:  # only Outlook's conditional table, no hidden markup
+        assert comment.startswith("[if mso]>") and "script" not in comment.lower()
+    return found
+
+
+# -- the message ------------------------------------------------------------------------------------
+def test_hostile_feed_text_stays_text_in_the_html_part() -> None:
+    ed = hostile_edition()
+    _, html = bodies(message(ed))
+
+    found = assert_inert(html)
+    shown = "".join(found.text)
+    assert "<script>alert(1)</script>" in shown  # shown as text, escaped, not dropped
+    assert '"><img src=x onerror=alert(1)>' in shown
+    assert "javascript:" not in " ".join(v for _, n, v in found.attrs if n == "href").lower()
+    assert "\x1b" not in html and "\u202e" not in html and "\x00" not in html
+    hrefs = {v for _, n, v in found.attrs if n == "href"}
+    assert "https://mp.weixin.qq.com/s?__biz=MzA&mid=1&idx=1&sn=abc" in hrefs
+    assert "&amp;mid=1" in html  # the attribute is escaped in the source
+
+
+def test_the_text_part_lists_every_item_with_source_time_and_safe_url() -> None:
+    ed = hostile_edition()
+    text, _ = bodies(message(ed))
+    text = text.replace("\r\n", "\n")
+
+    assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", text)
+    for it in ed.items:
+        assert clean_line(it.title) in text
+        assert "2026-11-20 " in text
+        if safe_href(it.url):
+            assert f"   {it.url}\n" in text
+    links = [line.strip() for line in text.split("\n") if re.match(r"\s*[A-Za-z][A-Za-z0-9+.-]*:\S", line)]
+    assert links and all(urlsplit(link).scheme in {"http", "https"} for link in links), links
+    numbered = re.findall(r"^(\d+)\. ", text.split("【详细资讯】")[1], flags=re.MULTILINE)
+    assert numbered == [str(n) for n in range(1, len(ed.items) + 1)]
+    assert "DeepSeek 发布新模型" in text and "通义千问开源" in text  # key points
+    assert "1 | gemini-3-pro | 1492" in text and "7 | glm-4.6 | 1434" in text  # both tables
+    assert "本期部分来源未能获取: <img src=x onerror=alert(1)>新智元 (超时)" in text
+    assert "数据日期: 2026-11-20" not in text and "数据日期: 2026-11-15" in text
+
+
+def test_both_parts_carry_key_points_leaderboard_and_failed_sources() -> None:
+    _, html = bodies(message(hostile_edition()))
+    shown = "".join(audit(html).text)
+    for expected in (
+        "今日要点",
+        "通义千问开源",
+        "全球 Top 2",
+        "国产模型排名",
+        "gemini-3-pro",
+        "1492",
+        "glm-4.6",
+    ):
+        assert expected in shown
+    assert "本期部分来源未能获取" in shown and "(超时)" in shown
+    assert "数据日期: 2026-11-15" in shown
+
+
+def test_structure_is_multipart_alternative_text_then_html_utf8() -> None:
+    parsed = reparse(message(edition([item(1)])))
+    assert parsed.get_content_type() == "multipart/alternative"
+    parts = list(parsed.iter_parts())
+    assert [p.get_content_type() for p in parts] == ["text/plain", "text/html"]
+    assert all(p.get_content_charset() == "utf-8" for p in parts)
+    assert message_bytes(message(edition([item(1)]))).isascii()  # 7-bit on the wire: base64 bodies
+
+
+def test_headers_subject_from_to_date_and_list_id_decode() -> None:
+    raw = message_bytes(message(edition([item(1)]), recipient="Reader@Example.org"))
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+
+    assert b"Subject: 2026-11-20 =?utf-8?" in raw  # RFC 2047
+    assert parsed["Subject"] == "2026-11-20 国产大模型日报"
+    assert parsed["From"].addresses[0].display_name == "国产大模型日报"
+    assert parsed["From"].addresses[0].addr_spec == "digest@example.com"
+    assert [a.addr_spec for a in parsed["To"].addresses] == ["Reader@Example.org"]
+    assert parsed["Cc"] is None and parsed["Bcc"] is None
+    assert parsed["Date"].datetime == NOW
+    assert parsed["List-Id"] == "国产大模型日报 <ai-news-tracker.example.com>"
+
+
+def test_list_unsubscribe_headers_are_rfc_8058_and_never_encoded() -> None:
+    raw = message_bytes(message(edition([item(1)])))
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+
+    assert parsed["List-Unsubscribe"] == f"<{UNSUB}>, <{MAILTO}>"
+    assert parsed["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    header = raw.split(b"List-Unsubscribe:", 1)[1].split(b"\r\nList-Unsubscribe-Post", 1)[0]
+    assert b"=?" not in header  # a long URL is never turned into an encoded-word
+    assert all(len(line) <= 998 for line in raw.split(b"\r\n"))
+    _, html = bodies(parsed)
+    assert UNSUB.replace("&", "&amp;") in html  # the footer's 退订 link
+
+
+def test_without_links_there_are_no_unsubscribe_headers_and_mailto_alone_has_no_post() -> None:
+    none = reparse(message(edition([item(1)]), unsubscribe_url=None, unsubscribe_mailto=None))
+    assert none["List-Unsubscribe"] is None and none["List-Unsubscribe-Post"] is None
+    mail_only = reparse(message(edition([item(1)]), unsubscribe_url=None))
+    assert mail_only["List-Unsubscribe"] == f"<{MAILTO}>" and mail_only["List-Unsubscribe-Post"] is None
+
+
+@pytest.mark.parametrize(
+    ("url", "mailto"),
+    [
+        ("http://api.example.com/unsubscribe", None),  # RFC 8058: https only
+        ("javascript:alert(1)", None),
+        ("https://api.example.com/u?x=<y>", None),
+        ("https://api.example.com/u?a=1, <mailto:x@y>", None),
+        (None, "https://not-a-mailto.example.com"),
+    ],
+)
+def test_unusable_unsubscribe_links_are_refused(url: str | None, mailto: str | None) -> None:
+    with pytest.raises(MailError):
+        message(edition([item(1)]), unsubscribe_url=url, unsubscribe_mailto=mailto)
+
+
+def test_message_id_is_deterministic_per_edition_and_recipient() -> None:
+    ed = edition([item(1)])
+    first = message(ed, "reader@example.org")["Message-ID"]
+    assert first == message(ed, "reader@example.org")["Message-ID"]
+    assert first == message(ed, "READER@example.org")["Message-ID"]
+    assert re.fullmatch(r"<ai-news-tracker\.2026-11-20\.[0-9a-f]{16}@example\.com>", str(first))
+    assert first != message(ed, "other@example.org")["Message-ID"]
+    assert first != message(replace(ed, date=date(2026, 11, 21)), "reader@example.org")["Message-ID"]
+
+
+@pytest.mark.parametrize(
+    "recipient",
+    [
+        "a@example.org, b@example.org",
+        "Someone <a@example.org>",
+        "a@example.org\r\nBcc: victim@example.org",
+        "not-an-address",
+        "@example.org",
+        "用户@example.org",
+    ],
+)
+def test_the_recipient_must_be_one_plain_address(recipient: str) -> None:
+    with pytest.raises(MailError):
+        message(edition([item(1)]), recipient=recipient)
+
+
+def test_a_bad_sender_is_a_mail_error() -> None:
+    config = replace(CONFIG, email=EmailConfig(sender="日报 <not an address>"))
+    with pytest.raises(MailError, match=r"email\.sender"):
+        build_message(
+            edition([item(1)]),
+            config,
+            recipient="a@example.org",
+            web_url=None,
+            unsubscribe_url=None,
+            unsubscribe_mailto=None,
+            templates_dir=TEMPLATES,
+        )
+
+
+def test_an_empty_edition_and_a_missing_leaderboard_still_render() -> None:
+    ed = edition(
+        [], key_points=(), leaderboard=None, leaderboard_status=SourceStatus("LM Arena", "timeout", "超时")
+    )
+    text, html = bodies(message(ed, web_url=None))
+    assert "本期没有新的资讯。" in text and "本期没有新的资讯。" in html
+    assert "排行榜暂不可用: 超时" in text and "排行榜暂不可用: 超时" in html
+    assert "网页版" not in text and "在浏览器中阅读" not in html
+
+
+# -- the 102 KB fit ---------------------------------------------------------------------------------
+def long_text(n: int) -> str:
+    return f"第 {n} 条：" + "国产大模型在推理、代码和多模态任务上持续进步。" * 20
+
+
+def test_texts_are_dropped_before_items_when_the_html_is_too_big() -> None:
+    ed = edition([item(n, text=long_text(n)) for n in range(100)])
+    text, html = bodies(message(ed))
+
+    assert len(html.encode("utf-8")) < HTML_LIMIT
+    assert "为控制邮件大小，本期邮件省略了资讯摘要" in html and "还有" not in html
+    assert html.count("阅读原文") == 100  # every item, without its text
+    assert "国产大模型在推理" not in html
+    assert text.count("\n   来源: 36Kr") == 100
+
+
+def test_five_thousand_items_fit_under_102_kb_with_a_link_to_the_rest() -> None:
+    ed = edition([item(n, text=long_text(n), url=f"https://36kr.com/p/{n}") for n in range(5000)])
+    msg = message(ed)
+    text, html = bodies(msg)
+
+    size = len(html.encode("utf-8"))
+    assert size < HTML_LIMIT
+    assert size > 80 * 1024  # filled, not emptied
+    shown = html.count("阅读原文")
+    assert 0 < shown < 5000
+    match = re.search(r'<a href="([^"]+)"[^>]*>还有 (\d+) 条资讯，请阅读网页版</a>', html)
+    assert match is not None and match.group(1) == WEB and int(match.group(2)) == 5000 - shown
+    assert_inert(html)
+    text = text.replace("\r\n", "\n")
+    for n in (0, 2500, 4999):
+        assert f"https://36kr.com/p/{n}\n" in text
+    assert text.count("\n   来源: 36Kr") == 5000  # the text part still lists every item
+
+
+def test_without_a_web_url_the_rest_line_is_plain_text() -> None:
+    ed = edition([item(n, text=long_text(n)) for n in range(2000)])
+    _, html = bodies(message(ed, web_url=None))
+    assert re.search(r">还有 \d+ 条资讯，请阅读网页版</p>", html)
+
+
+# -- the outbox -------------------------------------------------------------------------------------
+def test_write_outbox_writes_one_file_per_recipient_and_never_a_second(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path)
+    msg = message(edition([item(1)]))
+
+    key, created = write_outbox(store, msg, DAY, "Reader@Example.org")
+    again = write_outbox(store, message(edition([item(2)])), DAY, "reader@example.org")
+
+    assert (key, created) == ("outbox/2026-11-20/reader@example.org.eml", True)
+    assert again == (key, False)
+    files = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert files == [tmp_path / key]
+    stored = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)
+    assert stored["Subject"] == "2026-11-20 国产大模型日报" and "新闻 1" in bodies(msg)[0]
+
+
+def test_outbox_keys_are_safe_and_distinct() -> None:
+    odd = outbox_key(DAY, "we/ird..name@example.org")
+    assert odd.startswith("outbox/2026-11-20/we_ird..name@example.org-") and odd.endswith(".eml")
+    assert odd != outbox_key(DAY, "we_ird..name@example.org")
+    assert "/" not in odd.removeprefix("outbox/2026-11-20/")
+
+
+# -- SES --------------------------------------------------------------------------------------------
+class FakeSes:
+    def __init__(self, *outcomes: Exception | str) -> None:
+        self.outcomes = list(outcomes)
+        self.calls: list[dict[str, Any]] = []
+
+    def send_email(self, **kwargs: Any) -> dict[str, Any]:
+        self.calls.append(kwargs)
+        outcome = self.outcomes.pop(0)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return {"MessageId": outcome}
+
+
+def client_error(code: str, status: int = 400) -> ClientError:
+    return ClientError(
+        {
+            "Error": {"Code": code, "Message": f"{code} happened"},
+            "ResponseMetadata": {"HTTPStatusCode": status},
+        },
+        "SendEmail",
+    )
+
+
+def test_ses_sender_sends_raw_mime_with_the_configuration_set() -> None:
+    fake = FakeSes("ses-1")
+    msg = message(edition([item(1)]))
+    assert SesSender("daily-digest", fake).send(msg) == "ses-1"  # type: ignore[arg-type]
+    (call,) = fake.calls
+    assert call["ConfigurationSetName"] == "daily-digest"
+    assert call["Content"]["Raw"]["Data"] == message_bytes(msg)
+    assert "Destination" not in call and "Simple" not in call["Content"]
+    SesSender(None, FakeSes("x")).send(msg)  # type: ignore[arg-type]
+
+
+def test_ses_sender_retries_throttling_only() -> None:
+    slept: list[float] = []
+    fake = FakeSes(client_error("TooManyRequestsException", 429), client_error("Throttling"), "ses-2")
+    sender = SesSender(None, fake, sleep=slept.append)  # type: ignore[arg-type]
+    assert sender(message(edition([item(1)]))) == "ses-2"
+    assert slept == [1.0, 2.0]
+
+
+@pytest.mark.parametrize(
+    ("error", "ambiguous", "fatal"),
+    [
+        (client_error("MessageRejected"), False, False),
+        (client_error("SendingPausedException"), False, True),
+        (client_error("NotFoundException", 404), False, True),
+        (client_error("InternalFailure", 500), True, False),
+        (ReadTimeoutError(endpoint_url="https://email.us-east-1.amazonaws.com"), True, False),
+        (EndpointConnectionError(endpoint_url="https://email.us-east-1.amazonaws.com"), False, True),
+    ],
+)
+def test_ses_failures_become_send_errors(error: Exception, ambiguous: bool, fatal: bool) -> None:
+    sender = SesSender(None, FakeSes(error), retries=0)  # type: ignore[arg-type]
+    with pytest.raises(SendError) as caught:
+        sender.send(message(edition([item(1)])))
+    assert (caught.value.ambiguous, caught.value.fatal) == (ambiguous, fatal)
+    assert caught.value.__cause__ is error and str(caught.value)
+
+
+# -- at most once -----------------------------------------------------------------------------------
+class Recorder:
+    """A sender that records what it was given, and fails as told for some addresses."""
+
+    def __init__(self, failures: dict[str, SendError] | None = None) -> None:
+        self.sent: list[EmailMessage] = []
+        self.failures = failures or {}
+
+    def __call__(self, msg: EmailMessage) -> str:
+        to = str(msg["To"])
+        if to in self.failures:
+            raise self.failures[to]
+        self.sent.append(msg)
+        return f"id-{len(self.sent)}"
+
+    @property
+    def recipients(self) -> list[str]:
+        return [str(m["To"]) for m in self.sent]
+
+
+def send(log: LocalStore, recipients: list[str], sender: Recorder | None, **kwargs: Any) -> Any:
+    args: dict[str, Any] = {
+        "sender": sender,
+        "outbox": None,
+        "sent_log": log,
+        "web_url": WEB,
+        "unsubscribe_base": None,
+        "templates_dir": TEMPLATES,
+    }
+    args.update(kwargs)
+    return send_edition(edition([item(1), item(2)]), CONFIG, recipients, **args)
+
+
+def test_each_recipient_gets_one_message_and_a_rerun_sends_nothing(tmp_path: Path) -> None:
+    log, sender = LocalStore(tmp_path), Recorder()
+    recipients = ["a@example.org", "B@example.org", " b@EXAMPLE.org ", "c@example.org", ""]
+
+    first = send(log, recipients, sender)
+    second = send(log, recipients, sender)
+
+    assert sender.recipients == ["a@example.org", "B@example.org", "c@example.org"]
+    assert all(len(m["To"].addresses) == 1 for m in sender.sent)
+    assert list(first.sent) == ["a@example.org", "B@example.org", "c@example.org"]
+    assert second.sent == {} and second.skipped == ["a@example.org", "B@example.org", "c@example.org"]
+    assert first.summary()["sent"] == 3 and second.summary()["skipped"] == 3
+    assert "a@example.org" not in str(first.summary())  # no addresses in what is logged
+    assert len(log.list("sent/2026-11-20/")) == 6  # a claim and an outcome each
+
+
+def test_a_refused_send_is_retried_by_the_next_run_up_to_the_limit(tmp_path: Path) -> None:
+    log = LocalStore(tmp_path)
+    refusing = Recorder({"b@example.org": SendError("SES refused the message: MessageRejected")})
+
+    first = send(log, ["a@example.org", "b@example.org"], refusing)
+    assert list(first.sent) == ["a@example.org"] and "MessageRejected" in first.failed["b@example.org"]
+
+    working = Recorder()
+    second = send(log, ["a@example.org", "b@example.org"], working)
+    assert working.recipients == ["b@example.org"] and second.skipped == ["a@example.org"]
+
+    log2 = LocalStore(tmp_path / "other")
+    for _ in range(MAX_ATTEMPTS):
+        send(log2, ["b@example.org"], refusing)
+    last = send(log2, ["b@example.org"], Recorder())
+    assert last.sent == {} and last.failed["b@example.org"].startswith(
+        f"gave up after {MAX_ATTEMPTS} attempts"
+    )
+
+
+def test_an_unconfirmed_send_is_reported_and_never_resent(tmp_path: Path) -> None:
+    log = LocalStore(tmp_path)
+    timing_out = Recorder({"a@example.org": SendError("no answer", ambiguous=True)})
+
+    first = send(log, ["a@example.org"], timing_out)
+    again = Recorder()
+    second = send(log, ["a@example.org"], again)
+
+    assert first.pending == {"a@example.org": "no answer"}
+    assert again.sent == [] and second.pending == {"a@example.org": "no answer"}
+
+
+def test_a_crash_between_claim_and_record_never_sends_twice(tmp_path: Path) -> None:
+    log = LocalStore(tmp_path)
+    send(log, ["a@example.org"], Recorder())
+    claim, outcome = log.list("sent/2026-11-20/")
+    assert outcome == f"{claim}.sent"
+    (tmp_path / outcome).unlink()  # as if the process had died between handing over and recording
+
+    sender = Recorder()
+    report = send(log, ["a@example.org"], sender)
+    assert sender.sent == [] and list(report.pending) == ["a@example.org"]
+
+
+def test_a_fatal_error_stops_the_run_and_leaves_the_rest_for_a_retry(tmp_path: Path) -> None:
+    log = LocalStore(tmp_path)
+    paused = Recorder({"a@example.org": SendError("SendingPausedException", fatal=True)})
+
+    first = send(log, ["a@example.org", "b@example.org", "c@example.org"], paused)
+    assert paused.sent == [] and first.failed["c@example.org"] == "not attempted: SendingPausedException"
+    assert len(log.list("sent/")) == 2  # only the attempt that was made: its claim and outcome
+
+    working = Recorder()
+    send(log, ["a@example.org", "b@example.org", "c@example.org"], working)
+    assert working.recipients == ["a@example.org", "b@example.org", "c@example.org"]
+
+
+def test_repeated_refusals_stop_the_run(tmp_path: Path) -> None:
+    everyone = [f"r{n}@example.org" for n in range(20)]
+    refusing = Recorder({r: SendError("MessageRejected: sender not verified") for r in everyone})
+    report = send(LocalStore(tmp_path), everyone, refusing)
+    assert sum(1 for r in report.failed.values() if r.startswith("not attempted")) == 15
+
+
+def test_a_run_stops_when_told_and_the_next_one_carries_on(tmp_path: Path) -> None:
+    log, sender = LocalStore(tmp_path), Recorder()
+    everyone = [f"r{n}@example.org" for n in range(5)]
+    budget = iter([False, False, True])
+
+    first = send(log, everyone, sender, should_stop=lambda: next(budget, True))
+    assert list(first.sent) == everyone[:2]
+    assert first.failed == {r: "not attempted: out of time" for r in everyone[2:]}
+
+    second = send(log, everyone, sender)
+    assert list(second.sent) == everyone[2:] and second.skipped == everyone[:2]
+    assert sender.recipients == everyone
+
+
+def test_dry_run_sends_and_writes_nothing(tmp_path: Path) -> None:
+    log = LocalStore(tmp_path / "raw")
+    send(log, ["a@example.org"], Recorder())
+    before = log.list("")
+
+    report = send(log, ["a@example.org", "b@example.org"], None, dry_run=True, outbox=LocalStore(tmp_path))
+    assert report.dry_run == ["b@example.org"] and report.skipped == ["a@example.org"]
+    assert log.list("") == before and not (tmp_path / "outbox").exists()
+
+
+def test_the_local_outbox_gets_one_eml_per_recipient_once(tmp_path: Path) -> None:
+    log, outbox = LocalStore(tmp_path / "raw"), LocalStore(tmp_path)
+    first = send(log, ["a@example.org", "b@example.org"], None, outbox=outbox)
+    second = send(log, ["a@example.org", "b@example.org"], None, outbox=outbox)
+
+    emls = sorted(p.relative_to(tmp_path).as_posix() for p in (tmp_path / "outbox").rglob("*.eml"))
+    assert emls == ["outbox/2026-11-20/a@example.org.eml", "outbox/2026-11-20/b@example.org.eml"]
+    assert first.sent["a@example.org"] == "outbox/2026-11-20/a@example.org.eml"
+    assert second.sent == {} and len(second.skipped) == 2
+
+
+def test_unsubscribe_links_are_per_recipient_and_need_a_token(tmp_path: Path) -> None:
+    sender = Recorder()
+    send(
+        LocalStore(tmp_path),
+        ["a@example.org", "b@example.org"],
+        sender,
+        unsubscribe_base="https://api.example.com/unsubscribe",
+        unsubscribe_token=lambda r: f"signed:{r[0]}",
+        unsubscribe_mailto="unsubscribe@example.com",
+    )
+    headers = [reparse(m)["List-Unsubscribe"] for m in sender.sent]
+    assert headers == [
+        "<https://api.example.com/unsubscribe?token=signed%3Aa>, "
+        "<mailto:unsubscribe@example.com?subject=unsubscribe%20signed%3Aa>",
+        "<https://api.example.com/unsubscribe?token=signed%3Ab>, "
+        "<mailto:unsubscribe@example.com?subject=unsubscribe%20signed%3Ab>",
+    ]
+    with pytest.raises(MailError, match="token"):
+        send(LocalStore(tmp_path), ["a@example.org"], sender, unsubscribe_base="https://x.example/u")
+
+
+def test_nowhere_to_deliver_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(MailError, match="nowhere"):
+        send(LocalStore(tmp_path), ["a@example.org"], None)
