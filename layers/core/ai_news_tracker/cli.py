@@ -10,7 +10,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools import Logger
@@ -21,6 +21,7 @@ from .errors import ConfigError, TrackerError
 from .log import SERVICE
 from .models import SourceStatus
 from .pipeline import FetchReport, Pipeline, PublishReport, local_stores
+from .store import LocalStore
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -47,6 +48,12 @@ def build_parser() -> argparse.ArgumentParser:
             "in the report's timezone",
         )
         command.add_argument("-v", "--verbose", action="count", default=0, help="log to stderr (-vv: debug)")
+    send = commands.add_parser("send", help="email a built edition to [email] recipients (DIR/outbox)")
+    send.add_argument("--config", required=True, metavar="FILE", help="TOML configuration file")
+    send.add_argument("--data-dir", required=True, metavar="DIR", help="folder for raw/ and site/")
+    send.add_argument("--date", required=True, metavar="YYYY-MM-DD", help="the edition's day")
+    send.add_argument("--dry-run", action="store_true", help="show what would go out; send nothing")
+    send.add_argument("-v", "--verbose", action="count", default=0, help="log to stderr (-vv: debug)")
     invoke = commands.add_parser(
         "invoke",
         help="run one function of template.yaml in this process, like sam local invoke (no Docker)",
@@ -99,19 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     setup_logging(args.verbose)
     try:
-        if args.command == "invoke":
-            from .invoke import run_command
-
-            return run_command(
-                args.logical_id, args.event, args.env_vars, args.template, verbose=args.verbose
-            )
-        config = load_config(args.config)
-        now = parse_now(args.now, config)
-        raw, site = local_stores(args.data_dir)
-        pipeline = Pipeline(config, raw, site)
-        if args.command == "fetch":
-            return report_fetch(pipeline.fetch(now))
-        return report_run(pipeline.run(now), args.data_dir)
+        return dispatch(args)
     except (ConfigError, UsageError) as exc:
         print(f"ai-news-tracker: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -121,6 +116,47 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("ai-news-tracker: interrupted", file=sys.stderr)
         return 130
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    if args.command == "invoke":
+        from .invoke import run_command
+
+        return run_command(args.logical_id, args.event, args.env_vars, args.template, verbose=args.verbose)
+    config = load_config(args.config)
+    raw, site = local_stores(args.data_dir)
+    pipeline = Pipeline(config, raw, site, outbox=LocalStore(args.data_dir))
+    if args.command == "send":
+        return send(pipeline, args.date, dry_run=args.dry_run)
+    now = parse_now(args.now, config)
+    if args.command == "fetch":
+        return report_fetch(pipeline.fetch(now))
+    return report_run(pipeline.run(now), args.data_dir)
+
+
+def send(pipeline: Pipeline, day: str, *, dry_run: bool) -> int:
+    try:
+        edition_date = date.fromisoformat(day)
+    except ValueError as exc:
+        raise UsageError(f"--date: not a date (YYYY-MM-DD): {day!r}") from exc
+    edition = pipeline.repo.load_edition(edition_date)
+    if edition is None:
+        print(f"ai-news-tracker: no edition of {edition_date} has been built", file=sys.stderr)
+        return EXIT_FAILED
+    report = pipeline.send_email(edition, dry_run=dry_run)
+    if report is None:
+        print("ai-news-tracker: email is not enabled ([email] enabled and recipients)", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"Subject: {report.subject}")
+    for recipient in report.dry_run:
+        print(f"would send: {recipient}")
+    for recipient, where in report.sent.items():
+        print(f"sent: {recipient} -> {where}")
+    for recipient in report.skipped:
+        print(f"already sent: {recipient}")
+    for recipient, reason in {**report.pending, **report.failed}.items():
+        print(f"not sent: {recipient} ({reason})")
+    return EXIT_FAILED if report.failed else EXIT_OK
 
 
 def _failures(statuses: Sequence[SourceStatus]) -> str:
@@ -149,6 +185,10 @@ def report_run(report: PublishReport, data_dir: str) -> int:
         list(edition.sources) + ([edition.leaderboard_status] if edition.leaderboard_status else [])
     )
     verb = "republished" if report.rebuilt else "published"
+    if report.email is not None:
+        failed += f"; email: {_count(len(report.email.sent), 'new message')}" + (
+            f", {len(report.email.failed)} failed" if report.email.failed else ""
+        )
     print(
         f"{verb} the {edition.date} edition: {_count(len(edition.items), 'item')}"
         + (f"; failed: {failed}" if failed else "")

@@ -12,6 +12,7 @@ import tomllib
 import types
 import typing
 from dataclasses import dataclass, field
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -225,9 +226,24 @@ def _check_values(config: Config) -> None:
     if config.summarizer.provider not in SUMMARIZERS:
         raise ConfigError("summarizer.provider", f"must be one of {', '.join(SUMMARIZERS)}")
     _check_fetch(config.fetch)
-    for i, address in enumerate(config.email.recipients):
-        if "@" not in address or any(c in address for c in "\r\n"):
+    _check_email(config.email)
+
+
+def _check_email(email: EmailConfig) -> None:
+    for i, address in enumerate(email.recipients):
+        if not _is_address(address, display_name=False):
             raise ConfigError(f"email.recipients[{i}]", f"not an email address: {address!r}")
+    if email.enabled and not _is_address(email.sender, display_name=True):
+        raise ConfigError("email.sender", f"not an email address: {email.sender!r}")
+
+
+def _is_address(value: str, *, display_name: bool) -> bool:
+    if any(c in value for c in "\r\n\x00"):
+        return False
+    name, address = parseaddr(value)
+    local, _, domain = address.partition("@")
+    plain = address == value.strip()
+    return bool(local and "." in domain and (display_name or (plain and not name)))
 
 
 def _check_report(report: ReportConfig) -> None:

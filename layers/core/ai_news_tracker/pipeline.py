@@ -20,6 +20,7 @@ from .feeds import parse_feed
 from .http import HttpClient, Response
 from .leaderboard import build_leaderboard, content_fingerprint, parse_snapshot
 from .log import get_logger
+from .mail import SendReport, send_edition
 from .models import Edition, Leaderboard, SourceStatus, iso
 from .relevance import RelevanceFilter
 from .render import Renderer, default_templates_dir
@@ -54,6 +55,7 @@ class PublishReport:
     keys: tuple[str, ...]
     rebuilt: bool = False
     fetch: FetchReport | None = field(default=None)
+    email: SendReport | None = None
 
 
 class Pipeline:
@@ -64,12 +66,15 @@ class Pipeline:
         config: Config,
         raw: Store,
         site: Store,
+        *,
         http: HttpClient | None = None,
         renderer: Renderer | None = None,
+        outbox: Store | None = None,
     ) -> None:
         self.config = config
         self.repo = RawRepository(raw)
         self.site = site
+        self.outbox = outbox  # where a local run keeps the email edition (.eml files)
         self._http = http
         self.renderer = renderer or Renderer(config, default_templates_dir())
 
@@ -295,13 +300,31 @@ class Pipeline:
         logger.info("edition published", date=edition.date.isoformat(), keys=list(outputs))
         return tuple(outputs)
 
+    def send_email(self, edition: Edition, *, dry_run: bool = False) -> SendReport | None:
+        """The local email edition: one ``.eml`` per configured recipient in the outbox, never twice."""
+        email = self.config.email
+        if not email.enabled or not email.recipients or self.outbox is None:
+            return None
+        return send_edition(
+            edition,
+            self.config,
+            email.recipients,
+            sender=None,
+            outbox=self.outbox,
+            sent_log=self.repo.store,
+            web_url=None,
+            unsubscribe_base=None,
+            templates_dir=self.renderer.templates_dir,
+            dry_run=dry_run,
+        )
+
     def run(self, now: datetime) -> PublishReport:
-        """One whole cycle: fetch everything, build the day's edition, publish it."""
+        """One whole cycle: fetch everything, build the day's edition, publish it, email it."""
         self.check_buildable(now.astimezone(self.config.report.tz).date())  # before fetching anything
         fetched = self.fetch(now)
         edition, rebuilt = self.build(now)
         keys = self.publish(edition)
-        return PublishReport(edition, keys, rebuilt, fetched)
+        return PublishReport(edition, keys, rebuilt, fetched, self.send_email(edition))
 
 
 _BOARD_JOB = "\x00leaderboard"

@@ -1,0 +1,93 @@
+"""The local email edition: `run` with email enabled leaves one .eml per recipient, never twice;
+`send --dry-run` shows what would go out."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from loopback import LoopbackServer, static
+
+from ai_news_tracker.cli import main
+
+FEED = """<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>t</title>
+<item><title>DeepSeek 发布 &lt;script&gt;alert(1)&lt;/script&gt; 新模型</title>
+<link>https://example.com/a</link><pubDate>Fri, 20 Nov 2026 10:00:00 +0800</pubDate>
+<description>&lt;p&gt;正文&lt;/p&gt;</description></item></channel></rss>""".encode()
+NOW = "2026-11-20T12:00:00+08:00"
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
+    with LoopbackServer({"/feed": static(FEED)}) as server:
+        path = tmp_path / "c.toml"
+        path.write_text(
+            f'[[sources]]\nname = "甲"\nurl = "{server.url("/feed")}"\n'
+            '[email]\nenabled = true\nsender = "日报 <digest@example.com>"\n'
+            'recipients = ["a@example.com", "b@example.org"]\n',
+            encoding="utf-8",
+        )
+        data = tmp_path / "data"
+        assert main(["run", "--config", str(path), "--data-dir", str(data), "--now", NOW]) == 0
+        yield path, data
+
+
+def test_run_leaves_one_eml_per_recipient(config: tuple[Path, Path]) -> None:
+    _, data = config
+    files = sorted((data / "outbox" / "2026-11-20").glob("*.eml"))
+
+    assert [f.name for f in files] == ["a@example.com.eml", "b@example.org.eml"]
+    message = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)
+    assert message["Subject"] == "2026-11-20 国产大模型日报"
+    assert message["To"] == "a@example.com"
+    assert message.get_content_type() == "multipart/alternative"
+    text = message.get_body(("plain",))
+    html = message.get_body(("html",))
+    assert text is not None and "DeepSeek 发布" in text.get_content()
+    assert html is not None and "<script>" not in html.get_content()
+
+
+def test_a_rerun_and_a_send_write_no_second_copy(
+    config: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, data = config
+    before = {f: f.read_bytes() for f in (data / "outbox").rglob("*.eml")}
+
+    assert main(["run", "--config", str(path), "--data-dir", str(data), "--now", NOW]) == 0
+    assert main(["send", "--config", str(path), "--data-dir", str(data), "--date", "2026-11-20"]) == 0
+
+    assert {f: f.read_bytes() for f in (data / "outbox").rglob("*.eml")} == before
+    assert "already sent: a@example.com" in capsys.readouterr().out
+
+
+def test_send_dry_run_shows_and_sends_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with LoopbackServer({"/feed": static(FEED)}) as server:
+        path = tmp_path / "c.toml"
+        path.write_text(f'[[sources]]\nname = "甲"\nurl = "{server.url("/feed")}"\n', encoding="utf-8")
+        data = tmp_path / "data"
+        assert main(["run", "--config", str(path), "--data-dir", str(data), "--now", NOW]) == 0
+    # Given the edition was built with email off, and email is then turned on
+    path.write_text(
+        path.read_text(encoding="utf-8")
+        + '[email]\nenabled = true\nsender = "digest@example.com"\nrecipients = ["a@example.com"]\n',
+        encoding="utf-8",
+    )
+    capsys.readouterr()
+    # When a dry run is asked for
+    code = main(["send", "--config", str(path), "--data-dir", str(data), "--date", "2026-11-20", "--dry-run"])
+    # Then it says who would get what, and nothing is written
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "Subject: 2026-11-20 国产大模型日报" in out and "would send: a@example.com" in out
+    assert not (data / "outbox").exists()
+    assert main(["send", "--config", str(path), "--data-dir", str(data), "--date", "2026-11-21"]) == 1
+
+
+def test_enabled_email_needs_a_sender_address(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text('[email]\nenabled = true\nsender = "nobody"\n', encoding="utf-8")
+
+    assert main(["fetch", "--config", str(path), "--data-dir", str(tmp_path)]) == 2
