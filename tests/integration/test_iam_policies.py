@@ -15,7 +15,9 @@ from typing import Any
 
 import botocore.client
 import pytest
+import test_send_email_moto as email_test
 from test_handlers_moto import NOW, RAW, SITE, TABLE, Stack, stack  # noqa: F401 - the fixture
+from test_send_email_moto import aws  # noqa: F401 - the fixture
 
 from ai_news_tracker.invoke import load_template
 
@@ -111,7 +113,11 @@ def _statement(statement: dict[str, Any]) -> list[Grant]:
     out = []
     for resource in resources if isinstance(resources, list) else [resources]:
         sub = resource.get("Fn::Sub") if isinstance(resource, dict) else None
-        if isinstance(sub, str) and sub.startswith("${") and ".Arn}" in sub:
+        if isinstance(sub, str) and ":identity/${SenderAddress}" in sub:
+            out.append(Grant(actions, "SenderIdentity"))
+        elif isinstance(sub, str) and ":configuration-set/${EmailConfigurationSet}" in sub:
+            out.append(Grant(actions, "EmailConfigurationSet"))
+        elif isinstance(sub, str) and sub.startswith("${") and ".Arn}" in sub:
             name, _, rest = sub[2:].partition(".Arn}")
             out.append(Grant(actions, name, rest.lstrip("/") or "*"))
         elif logical_id(resource):
@@ -136,6 +142,11 @@ def as_calls(recorded: list[tuple[str, str, dict[str, Any]]], names: dict[str, s
     calls = set()
     for service, operation, params in recorded:
         action = ACTIONS.get((service, operation), f"{service}:{operation}")
+        if service == "sesv2":  # IAM checks the sending identity and the configuration set
+            calls.add(Call(action, "SenderIdentity"))
+            if params.get("ConfigurationSetName"):
+                calls.add(Call(action, "EmailConfigurationSet"))
+            continue
         target = (
             params.get("Bucket") or params.get("TopicArn") or params.get("TableName") or params.get("Name")
         )
@@ -173,3 +184,20 @@ def test_a_call_outside_the_policies_is_caught() -> None:
     assert not any(g.allows(Call("s3:PutObject", "SiteBucket", "reports/x.md")) for g in allowed)
     assert not any(g.allows(Call("sns:Publish", "EditionTopic")) for g in allowed)
     assert any(g.allows(Call("s3:PutObject", "RawBucket", "items/x.json")) for g in allowed)
+
+
+def test_the_email_handler_calls_only_what_its_policies_allow(
+    aws: email_test.Aws,  # noqa: F811
+    recorded: list[tuple[str, str, dict[str, Any]]],
+) -> None:
+    module = email_test.handler(aws, enabled=True)
+    recorded.clear()
+
+    assert email_test.invoke(module, email_test.sns_event())["sent"] == 2
+    calls = as_calls(recorded, {email_test.RAW: "RawBucket", email_test.SITE: "SiteBucket"})
+    allowed = grants("SendEmailFunction")
+
+    assert Call("ses:SendEmail", "SenderIdentity") in calls
+    assert [str(c) for c in calls if not any(g.allows(c) for g in allowed)] == []
+    # and it may write its sent log, nothing else in the raw bucket
+    assert not any(g.allows(Call("s3:PutObject", "RawBucket", "items/x.json")) for g in allowed)
