@@ -8,6 +8,8 @@ reads the environment.
 from __future__ import annotations
 
 import dataclasses
+import math
+import re
 import tomllib
 import types
 import typing
@@ -23,7 +25,7 @@ from .errors import ConfigError
 # Says what we are; operators add a contact (URL or address) with [fetch] user_agent.
 DEFAULT_USER_AGENT = "AI-News-Tracker/0.1 (daily news digest bot; feed reader)"
 LEADERBOARD_PROVIDERS = ("lmarena-history", "arena-catalog")
-SUMMARIZERS = ("extractive",)
+SUMMARIZERS = ("extractive", "bedrock", "openai")
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class ReportConfig:
     max_items: int = 30
     lookback_hours: int = 24
     key_points: int = 5
+    site_url: str = ""  # the public base URL of the site (absolute links in feed.xml); "" = relative
 
     @property
     def tz(self) -> ZoneInfo:
@@ -42,8 +45,15 @@ class ReportConfig:
 
 @dataclass(frozen=True)
 class FilterConfig:
-    include: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
+    """Relevance scoring (:mod:`ai_news_tracker.relevance`); an empty include list keeps every item."""
+
+    include: tuple[str, ...] = ()  # on-topic terms, weight 1 unless [filter.weights] gives another
+    exclude: tuple[str, ...] = ()  # terms that always drop an item
+    threshold: float = 1.0  # the least score an item needs (1: one include term anywhere)
+    title_factor: float = 3.0  # a term in the title counts this many times its weight
+    text_cap: int = 3  # occurrences of one term in the text counted, at most
+    text_chars: int = 0  # characters of the text scored, from its start (0: all of it)
+    weights: tuple[tuple[str, float], ...] = ()  # [filter.weights] term = weight (negative: off-topic)
 
 
 @dataclass(frozen=True)
@@ -74,8 +84,19 @@ class LeaderboardConfig:
 
 @dataclass(frozen=True)
 class SummarizerConfig:
+    """今日要点: ``extractive`` (offline), ``bedrock`` (Converse API) or ``openai`` (compatible endpoint)."""
+
     provider: str = "extractive"
-    point_chars: int = 60
+    point_chars: int = 60  # characters of one point
+    model: str | None = None  # bedrock: model id or inference profile; openai: the endpoint's model name
+    base_url: str | None = None  # openai: e.g. https://api.deepseek.com (POST {base_url}/chat/completions)
+    api_key_env: str | None = None  # openai: NAME of the environment variable holding the key
+    api_key_parameter: str | None = None  # openai: SSM parameter holding the key (SecureString)
+    region: str | None = None  # bedrock: default the region of the environment
+    timeout: float = 20.0  # seconds for the model's whole answer; on expiry the extractive points are used
+    max_input_chars: int = 12_000  # cap on the numbered items sent to the model
+    item_chars: int = 200  # characters of each item's text sent to the model
+    max_tokens: int = 1_000  # cap on the model's answer
 
 
 @dataclass(frozen=True)
@@ -150,7 +171,7 @@ def parse_config(data: dict[str, Any]) -> Config:
         leaderboard = _section(LeaderboardConfig, data["leaderboard"], "leaderboard")
     config = Config(
         report=_section(ReportConfig, data.get("report", {}), "report"),
-        filter=_section(FilterConfig, data.get("filter", {}), "filter"),
+        filter=_filter_section(data.get("filter", {})),
         sources=sources,
         leaderboard=leaderboard,
         summarizer=_section(SummarizerConfig, data.get("summarizer", {}), "summarizer"),
@@ -219,12 +240,12 @@ def _describe(value: Any) -> str:
 
 def _check_values(config: Config) -> None:
     _check_report(config.report)
+    _check_filter(config.filter)
     for i, source in enumerate(config.sources):
         _check_source(source, f"sources[{i}]")
     if config.leaderboard is not None:
         _check_leaderboard(config.leaderboard)
-    if config.summarizer.provider not in SUMMARIZERS:
-        raise ConfigError("summarizer.provider", f"must be one of {', '.join(SUMMARIZERS)}")
+    _check_summarizer(config.summarizer)
     _check_fetch(config.fetch)
     _check_email(config.email)
 
@@ -246,6 +267,41 @@ def _is_address(value: str, *, display_name: bool) -> bool:
     return bool(local and "." in domain and (display_name or (plain and not name)))
 
 
+def _filter_section(data: Any) -> FilterConfig:
+    """[filter]: the generic reader, and the [filter.weights] table of term = number."""
+    if not isinstance(data, dict):
+        raise ConfigError("filter", "expected a table")
+    rules = _section(FilterConfig, {k: v for k, v in data.items() if k != "weights"}, "filter")
+    table = data.get("weights", {})
+    if not isinstance(table, dict):
+        raise ConfigError("filter.weights", f"expected a table of term = number, got {_describe(table)}")
+    weights = []
+    for term, weight in table.items():
+        if isinstance(weight, bool) or not isinstance(weight, int | float):
+            raise ConfigError(f'filter.weights."{term}"', f"expected a number, got {_describe(weight)}")
+        weights.append((term, float(weight)))
+    return dataclasses.replace(rules, weights=tuple(weights))
+
+
+def _check_filter(rules: FilterConfig) -> None:
+    for key in ("include", "exclude"):
+        for i, term in enumerate(getattr(rules, key)):
+            if not term.strip():
+                raise ConfigError(f"filter.{key}[{i}]", "must not be empty")
+    if not math.isfinite(rules.threshold):
+        raise ConfigError("filter.threshold", "must be a finite number")
+    if not (math.isfinite(rules.title_factor) and rules.title_factor >= 0):
+        raise ConfigError("filter.title_factor", "must be a finite number, not negative")
+    for key in ("text_cap", "text_chars"):
+        if getattr(rules, key) < 0:
+            raise ConfigError(f"filter.{key}", "must not be negative")
+    for term, weight in rules.weights:
+        if not term.strip():
+            raise ConfigError("filter.weights", "a term must not be empty")
+        if not math.isfinite(weight):
+            raise ConfigError(f'filter.weights."{term}"', "must be a finite number")
+
+
 def _check_report(report: ReportConfig) -> None:
     _check_timezone(report.timezone, "report.timezone")
     for key in ("summary_chars", "max_items", "lookback_hours"):
@@ -253,6 +309,22 @@ def _check_report(report: ReportConfig) -> None:
             raise ConfigError(f"report.{key}", "must be at least 1")
     if report.key_points < 0:
         raise ConfigError("report.key_points", "must not be negative")
+    if report.site_url:
+        check_site_url(report.site_url, "report.site_url")
+
+
+def check_site_url(url: str, key: str) -> None:
+    """The site's base URL must be an absolute http(s) URL without query or fragment."""
+    ok = url == url.strip() and not any(c.isspace() or ord(c) < 0x20 or c in "<>\"'`\\" for c in url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        ok = False
+    else:
+        ok = ok and parts.scheme in ("http", "https") and bool(parts.hostname)
+        ok = ok and not parts.query and not parts.fragment
+    if not ok:
+        raise ConfigError(key, f"must be an http(s) URL without query or fragment: {url!r}")
 
 
 def _check_source(source: SourceConfig, path: str) -> None:
@@ -270,6 +342,56 @@ def _check_leaderboard(board: LeaderboardConfig) -> None:
     for key in ("top_n", "domestic_n", "max_age_days"):
         if getattr(board, key) < 1:
             raise ConfigError(f"leaderboard.{key}", "must be at least 1")
+
+
+_SUMMARIZER_KEYS = {  # the keys each provider uses, beyond those all providers share
+    "extractive": (),
+    "bedrock": ("model", "region"),
+    "openai": ("model", "base_url", "api_key_env", "api_key_parameter"),
+}
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def _check_summarizer(summarizer: SummarizerConfig) -> None:
+    if summarizer.provider not in SUMMARIZERS:
+        raise ConfigError("summarizer.provider", f"must be one of {', '.join(SUMMARIZERS)}")
+    used = _SUMMARIZER_KEYS[summarizer.provider]
+    for key in ("model", "base_url", "api_key_env", "api_key_parameter", "region"):
+        if getattr(summarizer, key) is not None and key not in used:
+            raise ConfigError(f"summarizer.{key}", f"not used by provider {summarizer.provider!r}")
+    if "model" in used and not (summarizer.model or "").strip():
+        raise ConfigError("summarizer.model", f"required by provider {summarizer.provider!r}")
+    if summarizer.provider == "openai":
+        _check_openai_summarizer(summarizer)
+    _check_summarizer_limits(summarizer)
+
+
+def _check_openai_summarizer(summarizer: SummarizerConfig) -> None:
+    if summarizer.base_url is None:
+        raise ConfigError("summarizer.base_url", "required by provider 'openai'")
+    _check_url(summarizer.base_url, "summarizer.base_url")
+    parts = urlsplit(summarizer.base_url)
+    if parts.scheme != "https" and parts.hostname not in _LOOPBACK_HOSTS:
+        raise ConfigError("summarizer.base_url", "must be https (the API key travels with it)")
+    if summarizer.api_key_env is not None and summarizer.api_key_parameter is not None:
+        raise ConfigError("summarizer.api_key_env", "set api_key_env or api_key_parameter, not both")
+
+
+def _check_summarizer_limits(summarizer: SummarizerConfig) -> None:
+    if summarizer.api_key_env is not None and not _ENV_NAME.match(summarizer.api_key_env):
+        raise ConfigError("summarizer.api_key_env", "expected the NAME of an environment variable")
+    for key in ("api_key_parameter", "region"):
+        value = getattr(summarizer, key)
+        if value is not None and (not value.strip() or any(c.isspace() for c in value)):
+            raise ConfigError(f"summarizer.{key}", f"not a valid name: {value!r}")
+    if summarizer.timeout <= 0:
+        raise ConfigError("summarizer.timeout", "must be positive")
+    for key, least in (("point_chars", 10), ("max_input_chars", 500), ("max_tokens", 100)):
+        if getattr(summarizer, key) < least:
+            raise ConfigError(f"summarizer.{key}", f"must be at least {least}")
+    if summarizer.item_chars < 0:
+        raise ConfigError("summarizer.item_chars", "must not be negative")
 
 
 _POSITIVE_FETCH_KEYS = (

@@ -3,19 +3,41 @@
 Terms match case-insensitively in the title and text. A Latin term matches as a whole word, never
 inside a longer one (``AGI`` does not match inside ``MAGIC8``, ``AI`` not inside ``Air``), though a
 version number may follow it (``Qwen`` matches ``qwen3``); a Chinese term matches anywhere, since
-Chinese has no spaces. An empty include list keeps every item; an exclude term always drops.
+Chinese has no spaces.
+
+An item is scored: every scored term found adds ``weight × (title_factor if it is in the title,
+else 0, + its occurrences in the text, at most text_cap)``. The scored terms are the include terms
+(weight 1 unless ``weights`` gives another) and every term of ``weights``; a negative weight marks an
+off-topic signal (手机, 车型, 股价 …). A term inside a longer term matched at the same place does not
+count again (汽车 inside 小米汽车, 模型 inside 大模型). With ``text_chars`` only the start of the text
+is scored: a story says early what it is about, a passing mention further down does not make it
+relevant. An item is kept when its score reaches ``threshold``.
+
+Two rules of the contract come first: an exclude term (anywhere in title or text) always drops an
+item, and an empty include list keeps every item that is not excluded (the weights then only
+explain, they never drop). With the defaults (threshold 1, no weights, all the text) the filter is
+the plain include/exclude filter: one include term anywhere keeps an item.
 """
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from .models import Item
 
+if TYPE_CHECKING:
+    from .config import FilterConfig
+
 _WORDLIKE = re.compile(r"[0-9A-Za-z]")
+
+DEFAULT_THRESHOLD = 1.0
+DEFAULT_TITLE_FACTOR = 3.0
+DEFAULT_TEXT_CAP = 3
 
 
 def term_pattern(term: str) -> re.Pattern[str]:
@@ -27,23 +49,116 @@ def term_pattern(term: str) -> re.Pattern[str]:
 
 
 @dataclass(frozen=True)
+class TermMatch:
+    """One scored term found in an item, and what it added to the score."""
+
+    term: str
+    weight: float
+    in_title: bool
+    text_count: int  # occurrences in the text, before the cap
+    points: float
+
+    def __str__(self) -> str:
+        where = ["title"] if self.in_title else []
+        if self.text_count:
+            where.append(f"text×{self.text_count}")
+        return f"{self.term}({self.weight:+g}; {', '.join(where)}) {self.points:+g}"
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why an item is kept or dropped: its score, the threshold and the terms that matched."""
+
+    score: float
+    threshold: float
+    kept: bool
+    excluded_by: str | None
+    matches: tuple[TermMatch, ...]
+
+    def __str__(self) -> str:
+        verdict = "kept" if self.kept else "dropped"
+        if self.excluded_by is not None:
+            return f"{verdict}: excluded by {self.excluded_by!r}"
+        terms = ", ".join(str(m) for m in sorted(self.matches, key=lambda m: -abs(m.points)))
+        return f"{verdict}: score {self.score:g} (threshold {self.threshold:g}): {terms or 'no term'}"
+
+
+@dataclass(frozen=True)
 class RelevanceFilter:
     include: Sequence[str] = ()
     exclude: Sequence[str] = ()
+    weights: Mapping[str, float] | Iterable[tuple[str, float]] = ()
+    threshold: float = DEFAULT_THRESHOLD
+    title_factor: float = DEFAULT_TITLE_FACTOR
+    text_cap: int = DEFAULT_TEXT_CAP
+    text_chars: int = 0  # characters of the text scored, from its start (0: all of it)
+
+    @classmethod
+    def from_config(cls, config: FilterConfig) -> RelevanceFilter:
+        """The filter of a ``[filter]`` section."""
+        return cls(
+            include=config.include,
+            exclude=config.exclude,
+            weights=config.weights,
+            threshold=config.threshold,
+            title_factor=config.title_factor,
+            text_cap=config.text_cap,
+            text_chars=config.text_chars,
+        )
 
     @cached_property
-    def _include(self) -> tuple[re.Pattern[str], ...]:
-        return tuple(term_pattern(t) for t in self.include if t.strip())
+    def _exclude(self) -> tuple[tuple[str, re.Pattern[str]], ...]:
+        return tuple((t, term_pattern(t)) for t in self.exclude if t.strip())
 
     @cached_property
-    def _exclude(self) -> tuple[re.Pattern[str], ...]:
-        return tuple(term_pattern(t) for t in self.exclude if t.strip())
+    def _scored(self) -> tuple[tuple[str, float, re.Pattern[str]], ...]:
+        weights: dict[str, float] = {t: 1.0 for t in self.include if t.strip()}
+        given = self.weights.items() if isinstance(self.weights, Mapping) else self.weights
+        weights.update((t, float(w)) for t, w in given if t.strip())
+        return tuple((t, w, term_pattern(t)) for t, w in weights.items() if w)
+
+    @cached_property
+    def _keeps_all(self) -> bool:
+        return not any(t.strip() for t in self.include)
+
+    def explain(self, title: str, text: str) -> Explanation:
+        """The score of an item and the terms behind it."""
+        for term, pattern in self._exclude:  # anywhere in the text, not only the lede
+            if pattern.search(title) or pattern.search(text):
+                return Explanation(-math.inf, self.threshold, False, term, ())
+        if self.text_chars:
+            text = text[: self.text_chars]
+        in_title, in_text = self._counts(title), self._counts(text)
+        matches = []
+        for i, (term, weight, _) in enumerate(self._scored):
+            if i in in_title or i in in_text:
+                count = in_text.get(i, 0)
+                units = (self.title_factor if i in in_title else 0.0) + min(count, self.text_cap)
+                matches.append(TermMatch(term, weight, i in in_title, count, weight * units))
+        score = math.fsum(m.points for m in matches)
+        kept = self._keeps_all or score >= self.threshold
+        return Explanation(score, self.threshold, kept, None, tuple(matches))
+
+    def _counts(self, field: str) -> dict[int, int]:
+        """Occurrences of each scored term (by index); a match inside a longer one does not count."""
+        found = [
+            (m.start(), m.end(), i) for i, (_, _, p) in enumerate(self._scored) for m in p.finditer(field)
+        ]
+        found.sort(key=lambda f: (f[0] - f[1], f[0]))  # longest first, then leftmost
+        taken: list[tuple[int, int]] = []
+        counts: dict[int, int] = {}
+        for start, end, i in found:
+            if all(end <= s or start >= e for s, e in taken):
+                taken.append((start, end))
+                counts[i] = counts.get(i, 0) + 1
+        return counts
+
+    def score(self, title: str, text: str) -> float:
+        """The item's score; minus infinity when an exclude term drops it."""
+        return self.explain(title, text).score
 
     def keeps(self, title: str, text: str) -> bool:
-        haystack = f"{title}\n{text}"
-        if any(p.search(haystack) for p in self._exclude):
-            return False
-        return not self._include or any(p.search(haystack) for p in self._include)
+        return self.explain(title, text).kept
 
     def apply(self, items: Iterable[Item]) -> list[Item]:
         return [item for item in items if self.keeps(item.title, item.text)]

@@ -1,0 +1,231 @@
+"""The summarizer providers that talk to a model, and :func:`make_summarizer`, which picks one.
+
+* ``bedrock``: Amazon Bedrock's Converse API (``bedrock-runtime`` ``converse``) with the configured
+  ``model`` (a model id or an inference profile, e.g. a DeepSeek or Qwen model) in ``region`` (default:
+  the environment's). The client is made when first needed, with the configured ``timeout`` and no
+  retries, or injected (a stubbed client in tests). Needs ``bedrock:InvokeModel`` on the model.
+* ``openai``: any OpenAI-compatible endpoint (DeepSeek, Qwen/DashScope, Zhipu GLM, Moonshot, …):
+  ``POST {base_url}/chat/completions`` with ``requests``, ``Authorization: Bearer <key>``; no
+  redirects followed, the whole answer bounded by ``timeout`` and :data:`MAX_ANSWER_BYTES`.
+
+The API key is resolved when a summary is asked for, never at import or construction: from the SSM
+parameter ``api_key_parameter`` (Powertools Parameters, decrypted, or the injected ``get_parameter``)
+or from the environment variable NAMED by ``api_key_env``, looked up through the ``secrets``
+function the caller passes (the CLI and the Lambda handler pass ``os.environ.get``; domain code never
+reads the environment). No key configured means no ``Authorization`` header (a local server).
+
+Every failure here raises :class:`~ai_news_tracker.summarize.SummaryError`, which
+:class:`~ai_news_tracker.summarize.ModelSummarizer` turns into the extractive points and a note.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import requests
+import urllib3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from .config import SummarizerConfig
+from .summarize import ExtractiveSummarizer, ModelSummarizer, Prompt, Summarizer, SummaryError
+
+if TYPE_CHECKING:
+    from mypy_boto3_bedrock_runtime import BedrockRuntimeClient
+
+MAX_ANSWER_BYTES = 1_000_000
+TEMPERATURE = 0.2
+READ_CHUNK = 64 * 1024
+
+Secrets = Callable[[str], str | None]
+"""Looks up an environment variable by name (``os.environ.get`` at the edges, a dict's ``get`` in tests)."""
+
+
+def make_summarizer(
+    config: SummarizerConfig,
+    *,
+    secrets: Secrets | None = None,
+    get_parameter: Callable[[str], str] | None = None,
+    session: requests.Session | None = None,
+    bedrock_client: BedrockRuntimeClient | None = None,
+) -> Summarizer:
+    """The configured summarizer. Nothing is contacted and no key is read until ``summarize``."""
+    if config.provider == "bedrock":
+        return ModelSummarizer("bedrock", config, BedrockConverse(config, bedrock_client))
+    if config.provider == "openai":
+        key = api_key_source(config, secrets=secrets, get_parameter=get_parameter)
+        return ModelSummarizer("openai", config, OpenAICompatible(config, key, session))
+    return ExtractiveSummarizer(config.point_chars)
+
+
+def api_key_source(
+    config: SummarizerConfig,
+    *,
+    secrets: Secrets | None = None,
+    get_parameter: Callable[[str], str] | None = None,
+) -> Callable[[], str | None]:
+    """A function returning the API key (None: none configured); it raises SummaryError when missing."""
+    parameter, variable = config.api_key_parameter, config.api_key_env
+    if parameter is not None:
+
+        def from_ssm() -> str:
+            fetch = get_parameter or _ssm_parameter
+            try:
+                value = fetch(parameter)
+            except Exception as exc:  # Powertools wraps every failure in its own GetParameterError
+                raise SummaryError(f"cannot read SSM parameter {parameter!r}") from exc
+            if not value.strip():
+                raise SummaryError(f"SSM parameter {parameter!r} is empty")
+            return value.strip()
+
+        return from_ssm
+    if variable is not None:
+
+        def from_env() -> str:
+            value = secrets(variable) if secrets is not None else None
+            if not value or not value.strip():
+                raise SummaryError(f"environment variable {variable} is not set")
+            return value.strip()
+
+        return from_env
+    return lambda: None
+
+
+def _ssm_parameter(name: str) -> str:
+    from aws_lambda_powertools.utilities import parameters
+
+    return str(parameters.get_parameter(name, decrypt=True, max_age=300))
+
+
+# -- Bedrock ----------------------------------------------------------------------------------
+def new_bedrock_client(config: SummarizerConfig) -> BedrockRuntimeClient:
+    """A ``bedrock-runtime`` client bounded by the configured timeout, without retries."""
+    import boto3
+    from botocore.config import Config
+
+    settings = Config(
+        connect_timeout=min(config.timeout, 5.0),
+        read_timeout=config.timeout,
+        retries={"total_max_attempts": 1},  # the fallback is instant; a retry would double the wait
+    )
+    return boto3.client("bedrock-runtime", region_name=config.region, config=settings)
+
+
+class BedrockConverse:
+    """One Converse call: the instructions as the system prompt, the items as the user message."""
+
+    def __init__(self, config: SummarizerConfig, client: BedrockRuntimeClient | None = None) -> None:
+        self.config = config
+        self._client = client
+
+    def __call__(self, prompt: Prompt) -> str:
+        model = self.config.model or ""
+        try:
+            if self._client is None:
+                self._client = new_bedrock_client(self.config)
+            answer = self._client.converse(
+                modelId=model,
+                system=[{"text": prompt.system}],
+                messages=[{"role": "user", "content": [{"text": prompt.user}]}],
+                inferenceConfig={"maxTokens": self.config.max_tokens, "temperature": TEMPERATURE},
+            )
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "error")
+            raise SummaryError(f"Bedrock {model}: {code}") from exc
+        except BotoCoreError as exc:  # timeouts, connection errors, no region, no credentials
+            raise SummaryError(f"Bedrock {model}: {type(exc).__name__}") from exc
+        blocks = answer.get("output", {}).get("message", {}).get("content", [])
+        # Reasoning models add reasoningContent blocks: only the text blocks are the answer.
+        text = "".join(block["text"] for block in blocks if isinstance(block.get("text"), str))
+        if not text.strip():
+            raise SummaryError(f"Bedrock {model}: no text in the answer ({answer.get('stopReason')})")
+        return text
+
+
+# -- OpenAI-compatible ------------------------------------------------------------------------
+class OpenAICompatible:
+    """One chat completion from ``{base_url}/chat/completions``."""
+
+    def __init__(
+        self,
+        config: SummarizerConfig,
+        api_key: Callable[[], str | None],
+        session: requests.Session | None = None,
+    ) -> None:
+        self.config = config
+        self.url = (config.base_url or "").rstrip("/") + "/chat/completions"
+        self._api_key = api_key
+        self._session = session
+
+    def __call__(self, prompt: Prompt) -> str:
+        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        key = self._api_key()
+        if key:
+            headers["Authorization"] = f"Bearer {key}"
+        body = {
+            "model": self.config.model,
+            "messages": [
+                {"role": "system", "content": prompt.system},
+                {"role": "user", "content": prompt.user},
+            ],
+            "max_tokens": self.config.max_tokens,
+            "temperature": TEMPERATURE,
+            "stream": False,
+        }
+        raw = self._post(json.dumps(body, ensure_ascii=False).encode("utf-8"), headers)
+        return _completion_text(raw)
+
+    def _post(self, data: bytes, headers: dict[str, str]) -> bytes:
+        timeout = self.config.timeout
+        deadline = time.monotonic() + timeout
+        session = self._session or requests.Session()
+        try:
+            with session.post(
+                self.url,
+                data=data,
+                headers=headers,
+                timeout=(min(timeout, 5.0), timeout),
+                allow_redirects=False,  # the key must not follow a redirect anywhere
+                stream=True,
+            ) as answer:
+                if answer.status_code != 200:
+                    raise SummaryError(f"{self.url}: HTTP {answer.status_code}")
+                return _read_within(answer, deadline, timeout)
+        except requests.Timeout as exc:
+            raise SummaryError(f"{self.url}: no answer within {timeout:g} s") from exc
+        except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
+            if isinstance(exc, urllib3.exceptions.ReadTimeoutError):  # while reading the body
+                raise SummaryError(f"{self.url}: no answer within {timeout:g} s") from exc
+            raise SummaryError(f"{self.url}: request failed ({type(exc).__name__})") from exc
+        finally:
+            if self._session is None:
+                session.close()
+
+
+def _read_within(answer: requests.Response, deadline: float, timeout: float) -> bytes:
+    """The body, refused when it takes longer than the deadline or is larger than MAX_ANSWER_BYTES."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        if time.monotonic() > deadline:
+            raise SummaryError(f"answer not complete within {timeout:g} s")
+        chunk: bytes = answer.raw.read1(READ_CHUNK, decode_content=True)
+        if not chunk:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > MAX_ANSWER_BYTES:
+            raise SummaryError(f"answer larger than {MAX_ANSWER_BYTES} bytes")
+        chunks.append(chunk)
+
+
+def _completion_text(raw: bytes) -> str:
+    try:
+        data: Any = json.loads(raw)
+        content = data["choices"][0]["message"]["content"]
+    except (ValueError, KeyError, IndexError, TypeError) as exc:
+        raise SummaryError("the endpoint's answer is not a chat completion") from exc
+    if not isinstance(content, str) or not content.strip():
+        raise SummaryError("the chat completion has no text")
+    return content
