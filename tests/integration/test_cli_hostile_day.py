@@ -27,8 +27,10 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
+import feedparser
 import pytest
 from loopback import Exchange, Handler, LoopbackServer, redirect, static
+from web_audit import audit, external_links, strict_parse
 
 from ai_news_tracker.render import FAILURE_LABELS
 
@@ -510,6 +512,27 @@ def test_no_feed_text_becomes_a_link_image_script_or_html(day: Day) -> None:
     assert "onerror" not in md and "iframe 后备文本" not in md  # markup and iframe fallback are not text
 
 
+def test_no_feed_text_becomes_script_handlers_or_links_in_any_page(day: Day) -> None:
+    site = day.data_dir / "site"
+    item_urls = {item["url"] for item in day.payload["items"] if item["url"] is not None}
+    for key in (f"reports/{DAY}.html", "latest.html", "index.html"):
+        page = (site / key).read_text(encoding="utf-8")
+        # Then each page is valid HTML5 with no script, handler, style or non-http(s) link in its tree
+        assert audit(page) == [], key
+        tree = strict_parse(page)
+        assert external_links(tree) <= item_urls | {link for _, link in LEADERBOARD_LINKS}, key
+    # And every item of the edition page is there, its hostile title shown as text
+    tree = strict_parse((site / "reports" / f"{DAY}.html").read_text(encoding="utf-8"))
+    titles = ["".join(h.itertext()) for h in tree.iterfind(".//article/h3")]
+    assert titles == [item["title"] for item in day.payload["items"]]
+    texts = ["".join(p.itertext()) for p in tree.iterfind(".//article/p[@class='summary']")]
+    assert any("<script>alert(1)</script> 是转义后的标记" in text for text in texts)  # literal text
+    # And the feed is Atom whose text stays text
+    feed = feedparser.parse((site / "feed.xml").read_bytes())
+    assert feed.version == "atom10" and not feed.bozo and len(feed.entries) == 1
+    assert audit(f"<!DOCTYPE html><title>x</title>{feed.entries[0].content[0].value}") == []
+
+
 def test_json_item_urls_are_web_links_or_null(day: Day) -> None:
     # Then no item of the JSON edition points anywhere but http(s); javascript:/data: links are dropped
     urls = {item["title"]: item["url"] for item in day.payload["items"]}
@@ -539,7 +562,11 @@ def test_leaderboard_is_the_newest_snapshot(day: Day) -> None:
 
 def test_rerun_of_the_day_gives_the_same_edition(day: Day) -> None:
     # Given the published edition
-    before = {suffix: (day.reports / f"{DAY}{suffix}").read_bytes() for suffix in (".md", ".json")}
+    site = day.data_dir / "site"
+    before = {suffix: (day.reports / f"{DAY}{suffix}").read_bytes() for suffix in (".md", ".json", ".html")}
+    shared = {
+        key: (site / key).read_bytes() for key in ("index.html", "feed.xml", "latest.html", "latest.md")
+    }
     # When the same day is run again (the bad sources are as bad as before)
     again = run_command(day.config, day.data_dir)
     # Then it succeeds and publishes the very same bytes
@@ -547,3 +574,4 @@ def test_rerun_of_the_day_gives_the_same_edition(day: Day) -> None:
     assert again.seconds < RUN_BUDGET_SECONDS
     assert again.stdout.startswith(f"republished the {DAY} edition")
     assert {suffix: (day.reports / f"{DAY}{suffix}").read_bytes() for suffix in before} == before
+    assert {key: (site / key).read_bytes() for key in shared} == shared

@@ -1,4 +1,4 @@
-"""Golden-file test: the demo day's whole edition, Markdown and JSON, byte for byte.
+"""Golden-file test: the demo day's whole edition, Markdown, JSON and HTML, byte for byte.
 
 The demo feeds (``demo/``, written for this project) are served from loopback and the real command
 runs in-process with a fixed ``--now``. To accept an intended change of the output, run
@@ -49,10 +49,13 @@ def test_demo_edition_matches_golden_files(demo_config: Path, tmp_path: Path) ->
     assert (
         main(["run", "--config", str(demo_config), "--data-dir", str(data), "--now", run_demo.DEMO_NOW]) == 0
     )
-    # Then the Markdown and the JSON are exactly the reviewed ones
+    # Then the Markdown, the JSON and the web page are exactly the reviewed ones
     reports = data / "site" / "reports"
     _check("demo-2026-11-20.md", (reports / "2026-11-20.md").read_text(encoding="utf-8"))
     _check("demo-2026-11-20.json", (reports / "2026-11-20.json").read_text(encoding="utf-8"))
+    _check("demo-2026-11-20.html", (reports / "2026-11-20.html").read_text(encoding="utf-8"))
+    # And latest.md is the newest edition's Markdown, byte for byte
+    assert (data / "site" / "latest.md").read_bytes() == (reports / "2026-11-20.md").read_bytes()
 
 
 def test_golden_edition_has_the_sample_shape() -> None:

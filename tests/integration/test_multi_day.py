@@ -33,8 +33,10 @@ from typing import Any
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
+import feedparser
 import pytest
 from loopback import Exchange, LoopbackServer
+from web_audit import audit, strict_parse
 
 from ai_news_tracker.cli import main
 
@@ -348,6 +350,24 @@ def test_editions_list_items_newest_first_with_their_local_time(sim: Simulation)
         assert times == sorted(times, reverse=True)
 
 
+def test_the_web_edition_lists_every_edition_in_the_archive_and_the_feed(sim: Simulation) -> None:
+    site = sim.data_dir / "site"
+    days = sorted(edition_urls(sim.data_dir), reverse=True)
+    assert len(days) == 5  # 11-18 was missed
+    # The archive links every edition's page, newest first, and each page is valid HTML5
+    index = strict_parse((site / "index.html").read_text(encoding="utf-8"))
+    assert [a.get("href") for a in index.iterfind(".//article/h3/a")] == [f"reports/{d}.html" for d in days]
+    for day in days:
+        assert audit((site / "reports" / f"{day}.html").read_text(encoding="utf-8")) == [], day
+    # The feed has one entry per edition, with stable ids and UTC times
+    feed = feedparser.parse((site / "feed.xml").read_bytes())
+    assert feed.version == "atom10" and not feed.bozo
+    assert [e.id for e in feed.entries] == [f"tag:ai-news-tracker,2026:edition/{d}" for d in days]
+    assert all(e.updated.endswith("Z") for e in feed.entries)
+    # latest.* are the newest edition
+    assert (site / "latest.md").read_bytes() == (site / "reports" / f"{days[0]}.md").read_bytes()
+
+
 def test_missed_day_is_caught_up_by_the_next_edition(sim: Simulation) -> None:
     reports = sim.data_dir / "site" / "reports"
     assert list(reports.glob("2026-11-18.*")) == []
@@ -360,7 +380,7 @@ def test_missed_day_is_caught_up_by_the_next_edition(sim: Simulation) -> None:
 
 def test_rerun_of_a_day_publishes_the_same_bytes_and_later_items_go_to_the_next_day(sim: Simulation) -> None:
     reports = sim.data_dir / "site" / "reports"
-    assert sorted(sim.day5_first) == ["2026-11-20.json", "2026-11-20.md"]
+    assert sorted(sim.day5_first) == ["2026-11-20.html", "2026-11-20.json", "2026-11-20.md"]
     for name, first in sim.day5_first.items():
         assert (reports / name).read_bytes() == first, name
     assert sim.outcomes[at(5, 20)].out.startswith("republished the 2026-11-20 edition")

@@ -11,14 +11,14 @@ import json
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .config import Config, load_config, parse_config
+from .config import Config, check_site_url, load_config, parse_config
 from .errors import ConfigError, StorageError, TrackerError
 from .models import Edition
 from .render import default_templates_dir
@@ -154,7 +154,22 @@ class Settings:
 
 
 def load_deployed_config(settings: Settings, get_parameter: Callable[[str], str] | None = None) -> Config:
-    """The configuration: from the SSM parameter when one is named, else from the shipped file."""
+    """The configuration: from the SSM parameter when one is named, else from the shipped file.
+
+    An empty ``[report] site_url`` is filled in with the deployment's ``SITE_URL`` (the CloudFront
+    or custom domain), so the Atom feed links absolutely without a per-stack configuration.
+    """
+    return _with_site_url(_load_deployed_config(settings, get_parameter), settings.site_url)
+
+
+def _with_site_url(config: Config, site_url: str) -> Config:
+    if config.report.site_url or not site_url:
+        return config
+    check_site_url(site_url, "SITE_URL")
+    return replace(config, report=replace(config.report, site_url=site_url))
+
+
+def _load_deployed_config(settings: Settings, get_parameter: Callable[[str], str] | None) -> Config:
     if settings.config_parameter is None:
         return load_config(settings.config_file)
     if get_parameter is None:
@@ -199,6 +214,7 @@ def announcement(settings: Settings, edition: Edition) -> dict[str, Any]:
         "title": f"{edition.date.isoformat()} {edition.title}",
         "url": edition_url(settings, edition),
         "json_url": edition_url(settings, edition, "json"),
+        "html_url": edition_url(settings, edition, "html"),  # the web edition's page
         "key_points": list(edition.key_points),
         "items": len(edition.items),
     }

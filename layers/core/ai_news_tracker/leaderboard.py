@@ -14,7 +14,8 @@ Two providers are understood:
     changed version (see :func:`content_fingerprint`) was first seen.
 
 Ranking is by the exact score; the integer shown next to a model is :func:`display_score`, so two
-models can show the same number and still hold different ranks.
+models can show the same number and still hold different ranks. :func:`movements` compares the
+domestic table with the one of the previous edition (↑ / ↓ / unchanged / new on the table).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, Literal
 
 from .errors import InvalidLeaderboard
 from .models import Leaderboard, RankedModel
@@ -250,3 +251,64 @@ def is_stale(snapshot_date: date, edition_date: date, max_age_days: int) -> bool
 def content_fingerprint(data: bytes) -> str:
     """SHA-256 hex digest of the raw file, to notice a changed (undated) ``arena-catalog`` file."""
     return hashlib.sha256(data).hexdigest()
+
+
+MovementKind = Literal["up", "down", "same", "new"]
+
+
+@dataclass(frozen=True, slots=True)
+class Movement:
+    """How a model's global rank changed since the previous edition's leaderboard.
+
+    ``change`` is positive when the model moved up (``previous_rank - rank``); ``new`` means the
+    model was on neither table of the previous edition (``previous_rank`` is None, ``change`` 0).
+    """
+
+    kind: MovementKind
+    rank: int
+    previous_rank: int | None
+    change: int
+
+    @property
+    def symbol(self) -> str:
+        """What the web edition shows: ``↑2``, ``↓1``, ``–`` or ``新``."""
+        if self.kind == "up":
+            return f"↑{self.change}"
+        if self.kind == "down":
+            return f"↓{-self.change}"
+        return "新" if self.kind == "new" else "–"
+
+    @property
+    def label(self) -> str:
+        """The same in words, for screen readers and tooltips."""
+        if self.kind == "up":
+            return f"上升 {self.change} 位（上期第 {self.previous_rank} 名）"
+        if self.kind == "down":
+            return f"下降 {-self.change} 位（上期第 {self.previous_rank} 名）"
+        return "新上榜" if self.kind == "new" else "排名不变"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"change": self.kind, "previous_rank": self.previous_rank, "delta": self.change}
+
+
+def movements(current: Leaderboard, previous: Leaderboard | None) -> dict[str, Movement]:
+    """Each domestic model of ``current`` with its movement since ``previous``.
+
+    Ranks are global ranks (the ones both tables show). A model is found in the previous edition's
+    global top or domestic table; one in neither is ``new`` (newly on the table: it may have ranked
+    below it before). No previous leaderboard, or one of another provider (whose ranks do not
+    compare), gives no movements at all: an empty dict.
+    """
+    if previous is None or previous.provider != current.provider:
+        return {}
+    before = {row.model: row.rank for row in (*previous.global_top, *previous.domestic)}
+    moved: dict[str, Movement] = {}
+    for row in current.domestic:
+        old = before.get(row.model)
+        if old is None:
+            moved[row.model] = Movement("new", row.rank, None, 0)
+        else:
+            change = old - row.rank
+            kind: MovementKind = "up" if change > 0 else "down" if change < 0 else "same"
+            moved[row.model] = Movement(kind, row.rank, old, change)
+    return moved

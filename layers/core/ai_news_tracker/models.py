@@ -186,6 +186,9 @@ class Edition:
     leaderboard_status: SourceStatus | None = None
     notes: tuple[str, ...] = field(default=())
 
+    def summary(self) -> EditionSummary:
+        return EditionSummary(self.date, self.title, self.generated_at, self.key_points, len(self.items))
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "date": self.date.isoformat(),
@@ -221,3 +224,14 @@ class Edition:
             leaderboard_status=SourceStatus.from_dict(board_status) if board_status else None,
             notes=tuple(str(n) for n in data.get("notes", [])),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class EditionSummary:
+    """What the archive page and the Atom feed show of one edition."""
+
+    date: date
+    title: str
+    generated_at: datetime
+    key_points: tuple[str, ...]
+    items: int

@@ -7,6 +7,8 @@ the caller, so the CLI, the Lambda handlers and the tests drive the very same co
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -21,7 +23,7 @@ from .http import HttpClient, Response
 from .leaderboard import build_leaderboard, content_fingerprint, parse_snapshot
 from .log import get_logger
 from .mail import SendReport, send_edition
-from .models import Edition, Leaderboard, SourceStatus, iso
+from .models import Edition, EditionSummary, Leaderboard, SourceStatus, iso
 from .relevance import RelevanceFilter
 from .render import Renderer, default_templates_dir
 from .repository import RECENT_IDS, RawRepository, SourceState
@@ -289,16 +291,77 @@ class Pipeline:
         return self._current_status(_board_key(board.provider), board.name)
 
     def publish(self, edition: Edition) -> tuple[str, ...]:
-        """Write the edition's files to the site store."""
+        """Write the edition's files to the site store, then the pages that list the editions.
+
+        ``reports/<day>.md``, ``.json`` and ``.html`` depend only on the edition and the one before it
+        (the leaderboard's movements), so a re-run writes the same bytes. Then ``index.html``,
+        ``feed.xml``, ``latest.html``, ``latest.md`` and ``assets/`` are written again from
+        every stored edition (the newest one is "latest", whichever day this run published), after an
+        HTML page for any stored edition that has none yet (editions from before the web edition).
+        """
+        dates = sorted(set(self.repo.edition_dates()) | {edition.date})
+        previous = self._edition_before(edition.date, dates, edition)
         base = f"reports/{edition.date.isoformat()}"
-        outputs = {
-            f"{base}.md": self.renderer.markdown(edition),
-            f"{base}.json": self.renderer.json(edition),
-        }
+        keys = self._put(
+            {
+                f"{base}.md": self.renderer.markdown(edition),
+                f"{base}.json": self.renderer.json(edition, previous),
+                f"{base}.html": self.renderer.html(edition, previous),
+            }
+        )
+        keys += self._backfill_pages(dates, edition)
+        newest = edition if dates[-1] == edition.date else self._load(dates[-1], edition)
+        newest_previous = previous if newest is edition else self._edition_before(newest.date, dates, edition)
+        summaries = self._summaries(dates, edition)
+        keys += self._put(
+            {
+                **self.renderer.assets(),
+                "index.html": self.renderer.index(summaries),
+                "feed.xml": self.renderer.feed(summaries),
+                "latest.html": self.renderer.html(newest, newest_previous, at_root=True),
+                "latest.md": self.renderer.markdown(newest),
+            }
+        )
+        logger.info("edition published", date=edition.date.isoformat(), keys=list(keys))
+        return keys
+
+    def _put(self, outputs: dict[str, str]) -> tuple[str, ...]:
         for key, text in outputs.items():
             self.site.put(key, text.encode("utf-8"), content_type=content_type_for(key))
-        logger.info("edition published", date=edition.date.isoformat(), keys=list(outputs))
         return tuple(outputs)
+
+    def _load(self, day: date, known: Edition) -> Edition:
+        """A stored edition (``known`` when it is that day's)."""
+        if day == known.date:
+            return known
+        loaded = self.repo.load_edition(day)
+        if loaded is None:
+            raise EditionError(f"the stored edition of {day} has disappeared")
+        return loaded
+
+    def _edition_before(self, day: date, dates: Sequence[date], known: Edition) -> Edition | None:
+        earlier = [d for d in dates if d < day]
+        return self._load(earlier[-1], known) if earlier else None
+
+    def _backfill_pages(self, dates: Sequence[date], known: Edition) -> tuple[str, ...]:
+        """The HTML page of each stored edition that has none (the index and the pages link to it)."""
+        present = set(self.site.list("reports/"))
+        missing = [d for d in dates if f"reports/{d.isoformat()}.html" not in present and d != known.date]
+        pages = {}
+        for day in missing:
+            page_edition = self._load(day, known)
+            pages[f"reports/{day.isoformat()}.html"] = self.renderer.html(
+                page_edition, self._edition_before(day, dates, known)
+            )
+        if pages:
+            logger.info("html pages backfilled", dates=[d.isoformat() for d in missing])
+        return self._put(pages)
+
+    def _summaries(self, dates: Sequence[date], known: Edition) -> list[EditionSummary]:
+        """What the archive and the feed show of every edition, read a few at a time."""
+        workers = max(1, min(self.config.fetch.workers, len(dates)))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="editions") as pool:
+            return list(pool.map(lambda day: self._load(day, known).summary(), dates))
 
     def send_email(self, edition: Edition, *, dry_run: bool = False) -> SendReport | None:
         """The local email edition: one ``.eml`` per configured recipient in the outbox, never twice."""

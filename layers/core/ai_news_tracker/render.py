@@ -3,24 +3,37 @@
 The functions here only shape data for the templates (times in the report's timezone, rounded scores,
 short summaries); the templates decide the layout, and the escaping filters make sure feed text stays
 text in every format.
+
+The web edition (``edition.html.j2``, ``index.html.j2``, ``feed.xml.j2``) is autoescaped (every
+``*.html.j2`` and ``*.xml.j2`` template is), and rendered through :attr:`Renderer.web_env`, whose
+``finalize`` passes every printed string through :func:`clean_text` first: control, bidi-override and
+non-characters are dropped, so no value can break the HTML5 or XML grammar. Every ``href`` goes through
+:func:`safe_href` (http and https only, else no link). Pages link each other, the stylesheet and the
+feed by relative URLs, so the site works on any host and from a folder; only the Atom feed uses
+absolute links, when ``[report] site_url`` is set.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from functools import cached_property
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import jinja2
+from markupsafe import Markup
 
 from .config import Config
-from .leaderboard import display_score, snapshot_age_days
+from .identity import safe_link
+from .leaderboard import display_score, movements, snapshot_age_days
 from .markdown import escape_inline, escape_table_cell, link_target
-from .models import Edition, Item, SourceStatus
+from .models import Edition, EditionSummary, Item, SourceStatus
 from .text import truncate
 
 PROVIDER_LINKS = {
@@ -41,6 +54,58 @@ FAILURE_LABELS = {
     "malformed": "内容无法解析",
     "not_fetched": "尚未抓取",
 }
+
+
+# Templates that are autoescaped: whatever they print is HTML/XML-escaped unless marked safe.
+AUTOESCAPED = ("html", "htm", "xml", "html.j2", "htm.j2", "xml.j2")
+EDITION_HTML, INDEX_HTML, FEED_XML = "edition.html.j2", "index.html.j2", "feed.xml.j2"
+# The site's static files: key in the site store -> file in templates/.
+ASSETS = {"assets/style.css": "site.css", "assets/favicon.svg": "favicon.svg"}
+WEEKDAYS = "一二三四五六日"
+WEB_CACHE_SIZE = 50  # compiled templates the web environment keeps
+FEED_ENTRIES = 50  # the newest editions in feed.xml; index.html lists them all
+# Ids of the feed and its entries: tag URIs (RFC 4151), the same whatever the site's address.
+TAG_AUTHORITY = "tag:ai-news-tracker,2026:"
+
+# C0 and C1 controls (newline and tab too: every value is shown as one line), DEL, bidi embeddings,
+# overrides and isolates (they reorder what a reader sees), line separators, lone surrogates and the
+# non-characters: none may appear in the HTML5 or XML output.
+_UNSAFE_CHARS = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029"
+    "\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]"
+)
+_WHITESPACE_RUN = re.compile(r"\s+")
+
+
+def clean_text(value: object) -> str:
+    """One line of plain text: control, bidi and non-characters gone, whitespace runs made one space."""
+    text = "" if value is None else str(value)
+    text = _UNSAFE_CHARS.sub(lambda m: " " if m.group() in "\t\n\r\x0b\x0c\u2028\u2029" else "", text)
+    text = "".join(c for c in text if (ord(c) & 0xFFFE) != 0xFFFE)  # U+1FFFE, U+2FFFF, ...
+    return _WHITESPACE_RUN.sub(" ", text).strip()
+
+
+def safe_href(url: object) -> str:
+    """The URL when it is a safe absolute http(s) link (:func:`~ai_news_tracker.identity.safe_link`),
+    else "": never ``javascript:``, ``data:`` or anything a browser would run or show inline."""
+    if not isinstance(url, str):
+        return ""
+    link = safe_link(url)
+    if link is None or urlsplit(link).scheme.lower() not in ("http", "https") or clean_text(link) != link:
+        return ""
+    return link
+
+
+def _web_finalize(value: Any) -> Any:
+    """Every value a web template prints: strings cleaned (markup made by the templates is kept)."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return clean_text(value)
+    return value
+
+
+def rfc3339(dt: datetime) -> str:
+    """A time as Atom wants it: UTC, whole seconds, ``Z``."""
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def default_templates_dir() -> Path:
@@ -69,15 +134,27 @@ class Renderer:
     def env(self) -> jinja2.Environment:
         env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(self.templates_dir),
-            autoescape=jinja2.select_autoescape(["html", "htm", "xml"]),
+            # Matched on the end of the name: "edition.html.j2" is escaped, "edition.md.j2" is not.
+            autoescape=jinja2.select_autoescape(
+                enabled_extensions=AUTOESCAPED, disabled_extensions=(), default_for_string=True, default=False
+            ),
             undefined=jinja2.StrictUndefined,
             keep_trailing_newline=True,
         )
         env.filters["md"] = escape_inline
         env.filters["md_cell"] = escape_table_cell
         env.filters["md_url"] = link_target
+        env.filters["href"] = safe_href
         env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "indent": 2, "sort_keys": False}
         return env
+
+    @cached_property
+    def web_env(self) -> jinja2.Environment:
+        """The environment of the web edition: :attr:`env` with every printed string cleaned."""
+        # A cache of its own: templates compiled by :attr:`env` lack the finalize and the trimming.
+        return self.env.overlay(
+            finalize=_web_finalize, trim_blocks=True, lstrip_blocks=True, cache_size=WEB_CACHE_SIZE
+        )
 
     @property
     def tz(self) -> ZoneInfo:
@@ -86,10 +163,116 @@ class Renderer:
     def markdown(self, edition: Edition) -> str:
         return self.env.get_template("edition.md.j2").render(self._context(edition)).rstrip("\n")
 
-    def json(self, edition: Edition) -> str:
-        text = self.env.get_template("edition.json.j2").render(edition=self.json_payload(edition))
+    def json(self, edition: Edition, previous: Edition | None = None) -> str:
+        text = self.env.get_template("edition.json.j2").render(edition=self.json_payload(edition, previous))
         json.loads(text)  # the template must produce valid JSON; fail here rather than publish it
         return text
+
+    # -- the web edition -------------------------------------------------------------------------
+    def html(self, edition: Edition, previous: Edition | None = None, *, at_root: bool = False) -> str:
+        """The edition's page: ``reports/<day>.html``, or with ``at_root`` the site's ``latest.html``.
+
+        ``previous`` is the edition before it (the leaderboard's movements, the link to it).
+        """
+        context = self._context(edition)
+        context["board"] = self._web_board(edition, previous)
+        context["items"] = [
+            {
+                **view,
+                "url": safe_href(view["url"]),
+                "datetime": item.shown_at.astimezone(self.tz).isoformat(),
+                "truncated": len(item.text) > self.config.report.summary_chars,
+            }
+            for view, item in zip(context["items"], edition.items, strict=True)
+        ]
+        context.update(
+            root="" if at_root else "../",
+            reports="reports/" if at_root else "",
+            previous_date=previous.date.isoformat() if previous else None,
+            weekday=WEEKDAYS[edition.date.weekday()],
+            generated_iso=edition.generated_at.astimezone(self.tz).isoformat(),
+            latest=at_root,
+        )
+        return self.web_env.get_template(EDITION_HTML).render(context)
+
+    def index(self, editions: Sequence[EditionSummary]) -> str:
+        """The archive page (``index.html``): every edition, newest first, grouped by month."""
+        ordered = sorted(editions, key=lambda e: e.date, reverse=True)
+        months: list[dict[str, Any]] = []
+        for summary in ordered:
+            label = f"{summary.date.year} 年 {summary.date.month} 月"
+            if not months or months[-1]["label"] != label:
+                months.append({"label": label, "id": summary.date.strftime("m%Y-%m"), "editions": []})
+            months[-1]["editions"].append(self._summary_view(summary))
+        return self.web_env.get_template(INDEX_HTML).render(
+            root="",
+            title=self.config.report.title,
+            months=months,
+            latest=self._summary_view(ordered[0]) if ordered else None,
+            count=len(ordered),
+        )
+
+    def feed(self, editions: Sequence[EditionSummary]) -> str:
+        """The Atom 1.0 feed (``feed.xml``) of the newest :data:`FEED_ENTRIES` editions.
+
+        Ids are tag URIs, stable whatever the site's address. Links are absolute under
+        ``[report] site_url``, else relative (resolved against the feed's own URL).
+        """
+        if not editions:
+            raise ValueError("a feed needs at least one edition")
+        ordered = sorted(editions, key=lambda e: e.date, reverse=True)[:FEED_ENTRIES]
+        base = self.config.report.site_url.rstrip("/") + "/" if self.config.report.site_url else ""
+        entries = [
+            {
+                **self._summary_view(summary),
+                "id": f"{TAG_AUTHORITY}edition/{summary.date.isoformat()}",
+                "href": f"{base}reports/{summary.date.isoformat()}.html",
+                "updated": rfc3339(summary.generated_at),
+            }
+            for summary in ordered
+        ]
+        return self.web_env.get_template(FEED_XML).render(
+            title=self.config.report.title,
+            id=f"{TAG_AUTHORITY}feed",
+            self_href=f"{base}feed.xml",
+            home_href=f"{base}index.html",
+            updated=max(entry["updated"] for entry in entries),
+            entries=entries,
+        )
+
+    def assets(self) -> dict[str, str]:
+        """The static files every page links (the stylesheet, the icon), by their key in the site."""
+        return {key: (self.templates_dir / name).read_text(encoding="utf-8") for key, name in ASSETS.items()}
+
+    def _summary_view(self, summary: EditionSummary) -> dict[str, Any]:
+        day = summary.date.isoformat()
+        return {
+            "date": day,
+            "title": summary.title,
+            "weekday": WEEKDAYS[summary.date.weekday()],
+            "key_points": list(summary.key_points),
+            "item_count": summary.items,
+            "path": f"reports/{day}.html",
+            "generated_minute": local_time(summary.generated_at, self.tz),
+        }
+
+    def _web_board(self, edition: Edition, previous: Edition | None) -> dict[str, Any]:
+        board = self._board(edition)
+        if not board["available"] or edition.leaderboard is None:
+            return board
+        base = previous.leaderboard if previous else None
+        moved = movements(edition.leaderboard, base)
+        board["compared_with"] = previous.date.isoformat() if previous and moved else None
+        board["site_url"] = safe_href(board["site_url"])
+        board["data_url"] = safe_href(board["data_url"])
+        for row in board["domestic"]:
+            movement = moved.get(row["model"])
+            row["movement"] = (
+                {"kind": movement.kind, "symbol": movement.symbol, "label": movement.label}
+                if movement
+                else None
+            )
+        return board
 
     # -- view models ---------------------------------------------------------------------------
     def _context(self, edition: Edition) -> dict[str, Any]:
@@ -151,7 +334,7 @@ class Renderer:
             statuses.append(edition.leaderboard_status)
         return statuses
 
-    def json_payload(self, edition: Edition) -> dict[str, Any]:
+    def json_payload(self, edition: Edition, previous: Edition | None = None) -> dict[str, Any]:
         tz = self.tz
         counts: dict[str, int] = {}
         for item in edition.items:
@@ -180,7 +363,7 @@ class Renderer:
                 "end": edition.window_end.astimezone(tz).isoformat(),
             },
             "key_points": list(edition.key_points),
-            "leaderboard": self._board_payload(edition),
+            "leaderboard": self._board_payload(edition, previous),
             "items": [
                 {
                     "id": item.id,
@@ -198,14 +381,15 @@ class Renderer:
             "sources": sources,
         }
 
-    def _board_payload(self, edition: Edition) -> dict[str, Any] | None:
+    def _board_payload(self, edition: Edition, previous: Edition | None) -> dict[str, Any] | None:
         board = edition.leaderboard
         if board is None:
             return None
         cfg = self.config.leaderboard
         age = snapshot_age_days(board.snapshot_date, edition.date)
+        moved = movements(board, previous.leaderboard if previous else None)
 
-        def rows(models: Any) -> list[dict[str, Any]]:
+        def rows(models: Any, *, movement: bool = False) -> list[dict[str, Any]]:
             return [
                 {
                     "rank": r.rank,
@@ -214,6 +398,7 @@ class Renderer:
                     "exact_score": r.score,
                     "developer": r.developer,
                 }
+                | ({"movement": moved[r.model].to_dict() if r.model in moved else None} if movement else {})
                 for r in models
             ]
 
@@ -224,5 +409,5 @@ class Renderer:
             "stale": age > (cfg.max_age_days if cfg else 30),
             "models_ranked": board.models_ranked,
             "global_top": rows(board.global_top),
-            "domestic": rows(board.domestic),
+            "domestic": rows(board.domestic, movement=True),
         }

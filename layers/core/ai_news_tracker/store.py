@@ -18,6 +18,8 @@ from .errors import StorageError
 CONTENT_TYPES = {
     ".md": "text/markdown; charset=utf-8",
     ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".svg": "image/svg+xml",
     ".json": "application/json",
     ".xml": "application/atom+xml",
     ".eml": "message/rfc822",

@@ -1,0 +1,280 @@
+"""The web edition in a real browser: headless Chromium, driven by Selenium, over loopback HTTP.
+
+The site is the demo run (``demo/``, fictional news) of 2026-11-20, after a stored edition of the
+day before whose leaderboard is the demo's older snapshot, so the page shows movements. ``site/`` is
+served by ``http.server`` on 127.0.0.1 with the response headers CloudFront adds (the
+Content-Security-Policy and the rest, read from ``template.yaml``), so a page that needed anything
+the policy forbids (a script, an inline style, a font or image from elsewhere) would log an error.
+
+Checked for the edition page, ``latest.html`` and the archive: no console errors, every item title
+visible, nothing wider than a phone's screen. Screenshots at phone (390×844, light and dark) and
+desktop (1280×900) widths land in ``test-artifacts/`` (gitignored) for people to look at.
+
+Needs Debian's ``chromium`` and ``chromium-driver`` (``.ci/run`` installs them) and Selenium; the
+test skips with the reason when they are absent. Selenium never downloads a driver here: the paths of
+both binaries are given.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from ai_news_tracker.cli import main
+from ai_news_tracker.leaderboard import build_leaderboard
+from ai_news_tracker.models import Edition
+from ai_news_tracker.repository import RawRepository
+from ai_news_tracker.store import LocalStore
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "test-artifacts"
+sys.path.insert(0, str(REPO / "demo"))
+
+import run_demo  # noqa: E402
+
+DAY, PREVIOUS_DAY = "2026-11-20", date(2026, 11, 19)
+PHONE, DESKTOP = (390, 844), (1280, 900)
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-proxy-server",
+]
+
+
+# -- the site ---------------------------------------------------------------------------------------
+def _previous_edition() -> Edition:
+    """The day before, as if built by an earlier run: a few points and the demo's older snapshot."""
+    history = json.loads((REPO / "demo" / "leaderboard.json").read_text(encoding="utf-8"))
+    scores = {k: float(v) for k, v in history["20261101"]["text"]["overall"].items()}
+    cutoff = datetime(2026, 11, 19, 5, 50, 39, tzinfo=UTC)
+    return Edition(
+        date=PREVIOUS_DAY,
+        title="国产大模型日报",
+        timezone="Asia/Shanghai",
+        generated_at=cutoff,
+        window_start=None,
+        window_end=cutoff,
+        key_points=("前一天的第一条要点", "前一天的第二条要点"),
+        items=(),
+        sources=(),
+        leaderboard=build_leaderboard("lmarena-history", scores, date(2026, 11, 1), 5, 10),
+    )
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("browser")
+    data = tmp / "data"
+    assert RawRepository(LocalStore(data / "raw")).save_edition(_previous_edition())
+    server = run_demo.start_server()
+    try:
+        host, port = server.server_address[:2]
+        config = tmp / "demo.toml"
+        text = run_demo.CONFIG_TEMPLATE.read_text(encoding="utf-8")
+        config.write_text(text.replace("{base}", f"http://{host!s}:{port}"), encoding="utf-8")
+        argv = ["run", "--config", str(config), "--data-dir", str(data), "--now", run_demo.DEMO_NOW]
+        assert main(argv) == 0
+    finally:
+        server.shutdown()
+        server.server_close()
+    return data / "site"
+
+
+def cloudfront_headers() -> dict[str, str]:
+    """The security headers of SiteResponseHeadersPolicy in template.yaml, as CloudFront sends them."""
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    def tagged(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+        return None
+
+    Loader.add_multi_constructor("!", tagged)
+    template = yaml.load((REPO / "template.yaml").read_text(encoding="utf-8"), Loader=Loader)  # noqa: S506
+    policy = template["Resources"]["SiteResponseHeadersPolicy"]["Properties"]
+    security = policy["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+    return {
+        "Content-Security-Policy": security["ContentSecurityPolicy"]["ContentSecurityPolicy"],
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": security["FrameOptions"]["FrameOption"],
+        "Referrer-Policy": security["ReferrerPolicy"]["ReferrerPolicy"],
+    }
+
+
+class SiteHandler(SimpleHTTPRequestHandler):
+    headers_to_add: dict[str, str] = {}  # noqa: RUF012 - set once per server below
+
+    def end_headers(self) -> None:
+        for name, value in self.headers_to_add.items():
+            self.send_header(name, value)
+        super().end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def base_url(site: Path) -> Iterator[str]:
+    handler = type("Handler", (SiteHandler,), {"headers_to_add": cloudfront_headers()})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=str(site)))
+    threading.Thread(target=server.serve_forever, name="site-http", daemon=True).start()
+    host, port = server.server_address[:2]
+    yield f"http://{host!s}:{port}/"
+    server.shutdown()
+    server.server_close()
+
+
+# -- the browser ------------------------------------------------------------------------------------
+@dataclass
+class Browser:
+    driver: Any
+
+    def open(self, url: str, width: int, height: int, *, dark: bool = False) -> None:
+        self.driver.get_log("browser")  # drop what earlier pages logged
+        self.driver.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600},
+        )
+        scheme = "dark" if dark else "light"
+        self.driver.execute_cdp_cmd(
+            "Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": scheme}]}
+        )
+        self.driver.get(url)
+
+    def errors(self) -> list[dict[str, Any]]:
+        return [entry for entry in self.driver.get_log("browser") if entry["level"] == "SEVERE"]
+
+    def screenshot(self, name: str) -> Path:
+        """The whole page, not only the viewport."""
+        shot = self.driver.execute_cdp_cmd(
+            "Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True}
+        )
+        ARTIFACTS.mkdir(exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        path.write_bytes(base64.b64decode(shot["data"]))
+        return path
+
+    def script(self, source: str) -> Any:
+        return self.driver.execute_script(source)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    chromedriver = shutil.which("chromedriver")
+    if chromium is None or chromedriver is None:
+        pytest.skip("headless Chromium needs Debian's chromium and chromium-driver (apt-get install)")
+    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=chromedriver))
+    driver.set_page_load_timeout(30)
+    try:
+        yield Browser(driver)
+    finally:
+        driver.quit()
+
+
+def visible_titles(browser: Browser) -> list[str]:
+    from selenium.webdriver.common.by import By
+
+    headings = browser.driver.find_elements(By.CSS_SELECTOR, "article.item h3")
+    return [h.text for h in headings if h.is_displayed() and h.size["height"] > 0]
+
+
+def horizontal_overflow(browser: Browser) -> int:
+    """How many CSS pixels the page is wider than the window (0: nothing to scroll sideways)."""
+    return int(
+        browser.script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    )
+
+
+# -- the tests --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class View:
+    path: str
+    size: tuple[int, int]
+    dark: bool
+    shot: str  # the screenshot's name in test-artifacts/
+
+
+EDITION_VIEWS = [
+    View(f"reports/{DAY}.html", PHONE, False, "edition-phone"),
+    View(f"reports/{DAY}.html", PHONE, True, "edition-phone-dark"),
+    View(f"reports/{DAY}.html", DESKTOP, False, "edition-desktop"),
+    View(f"reports/{DAY}.html", DESKTOP, True, "edition-desktop-dark"),
+    View("latest.html", PHONE, False, "latest-phone"),
+]
+
+
+@pytest.mark.parametrize("view", EDITION_VIEWS, ids=lambda view: view.shot)
+def test_the_edition_page_shows_every_item_without_errors(
+    browser: Browser, base_url: str, site: Path, view: View
+) -> None:
+    payload = json.loads((site / "reports" / f"{DAY}.json").read_text(encoding="utf-8"))
+    expected = [item["title"] for item in payload["items"]]
+    # When the page is opened
+    browser.open(base_url + view.path, *view.size, dark=view.dark)
+    # Then it has its title and styles, logs no errors, and every item's title is visible
+    assert browser.driver.title == f"{DAY} 国产大模型日报"
+    assert browser.script("return getComputedStyle(document.querySelector('main')).maxWidth") != "none"
+    assert browser.errors() == []
+    assert len(expected) >= 12 and visible_titles(browser) == expected
+    # And the leaderboard is two tables, the domestic one with the movements since the day before
+    assert browser.script("return document.querySelectorAll('table.board').length") == 2
+    moves = browser.script("return [...document.querySelectorAll('td.move')].map(td => td.textContent)")
+    assert [m.split()[0] for m in moves] == ["↓1", "↓1", "↓2", "↓2", "↓2", "↓1", "–", "新", "↓2", "新"]
+    # And nothing is wider than the window
+    assert horizontal_overflow(browser) == 0
+    assert browser.screenshot(view.shot).stat().st_size > 10_000
+
+
+@pytest.mark.parametrize(("size", "shot"), [(PHONE, "index-phone"), (DESKTOP, "index-desktop")])
+def test_the_archive_lists_every_edition_newest_first(
+    browser: Browser, base_url: str, size: tuple[int, int], shot: str
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.open(base_url + "index.html", *size)
+    assert browser.errors() == []
+    issues = browser.driver.find_elements(By.CSS_SELECTOR, "article.issue h3")
+    assert [h.text.split()[0] for h in issues if h.is_displayed()] == [DAY, PREVIOUS_DAY.isoformat()]
+    points = browser.driver.find_elements(By.CSS_SELECTOR, "article.issue li")
+    assert len(points) == 5 + 2 and all(p.is_displayed() for p in points)
+    assert horizontal_overflow(browser) == 0
+    browser.screenshot(shot)
+
+
+def test_the_links_between_pages_work(browser: Browser, base_url: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.open(base_url + "index.html", *DESKTOP)
+    browser.driver.find_element(By.LINK_TEXT, "阅读最新一期").click()
+    assert browser.driver.current_url == f"{base_url}reports/{DAY}.html"
+    browser.driver.find_element(By.PARTIAL_LINK_TEXT, "上一期").click()
+    assert browser.driver.current_url == f"{base_url}reports/{PREVIOUS_DAY.isoformat()}.html"
+    assert browser.driver.find_elements(By.CSS_SELECTOR, "article.item") == []  # it had no items
+    assert browser.errors() == []

@@ -1,0 +1,215 @@
+"""Publishing the web edition (Pipeline.publish) over several days, on local folders and on moto S3.
+
+Each publish writes the day's .md, .json and .html, then rewrites index.html, feed.xml, latest.html,
+latest.md and assets/ from every stored edition. A re-run of any day writes the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import boto3
+import feedparser
+import html5lib
+import pytest
+from moto import mock_aws
+
+from ai_news_tracker.aws import S3Store, Settings, announcement, cache_control_for, load_deployed_config
+from ai_news_tracker.config import Config, LeaderboardConfig, ReportConfig
+from ai_news_tracker.errors import ConfigError
+from ai_news_tracker.leaderboard import build_leaderboard
+from ai_news_tracker.models import Edition, Item, SourceStatus
+from ai_news_tracker.pipeline import Pipeline
+from ai_news_tracker.repository import RawRepository
+from ai_news_tracker.store import LocalStore
+
+CONFIG = Config(leaderboard=LeaderboardConfig(provider="lmarena-history"))
+DAYS = [date(2026, 11, 18), date(2026, 11, 19), date(2026, 11, 20)]
+SCORES = [
+    {"gemini-3-pro": 1500.0, "qwen3-max": 1480.0, "glm-4.6": 1470.0, "deepseek-v3.2": 1460.0},
+    {"gemini-3-pro": 1500.0, "qwen3-max": 1480.0, "glm-4.6": 1450.0, "deepseek-v3.2": 1460.0},
+    {"gemini-3-pro": 1500.0, "qwen3-max": 1440.0, "glm-4.6": 1450.0, "kimi-k2": 1490.0},
+]
+SHARED = ("assets/style.css", "assets/favicon.svg", "index.html", "feed.xml", "latest.html", "latest.md")
+
+
+def edition(n: int) -> Edition:
+    day = DAYS[n]
+    cutoff = datetime(day.year, day.month, day.day, 0, 0, tzinfo=UTC)
+    item = Item(
+        id=f"id{n}",
+        identity=f"identity{n}",
+        source="36Kr",
+        title=f"{day} 的资讯",
+        text="正文。",
+        url=f"https://36kr.com/p/{n}",
+        published_at=cutoff,
+        first_seen=cutoff,
+    )
+    return Edition(
+        date=day,
+        title="国产大模型日报",
+        timezone="Asia/Shanghai",
+        generated_at=cutoff,
+        window_start=None,
+        window_end=cutoff,
+        key_points=(f"{day} 的要点",),
+        items=(item,),
+        sources=(SourceStatus("36Kr", "ok"),),
+        leaderboard=build_leaderboard("lmarena-history", SCORES[n], date(2026, 11, 15), 2, 10),
+        leaderboard_status=SourceStatus("LM Arena", "ok"),
+    )
+
+
+class Site:
+    def __init__(self, root: Path, config: Config = CONFIG) -> None:
+        self.root = root
+        self.repo = RawRepository(LocalStore(root / "raw"))
+        self.pipeline = Pipeline(config, LocalStore(root / "raw"), LocalStore(root / "site"))
+
+    def publish(self, n: int) -> tuple[str, ...]:
+        """Like a run: the edition is stored as built, then published."""
+        self.repo.save_edition(edition(n))
+        return self.pipeline.publish(edition(n))
+
+    def files(self) -> dict[str, bytes]:
+        site = self.root / "site"
+        return {
+            p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()
+        }
+
+    def text(self, key: str) -> str:
+        return (self.root / "site" / key).read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Site:
+    return Site(tmp_path)
+
+
+def test_each_publish_writes_the_day_and_rewrites_the_archive_feed_and_latest(site: Site) -> None:
+    for n, day in enumerate(DAYS):
+        keys = site.publish(n)
+        assert keys[:3] == (f"reports/{day}.md", f"reports/{day}.json", f"reports/{day}.html")
+        assert set(keys[3:]) == set(SHARED)
+        # The archive lists every edition so far, newest first
+        index = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parse(site.text("index.html"))
+        listed = [a.get("href") for a in index.iterfind(".//article/h3/a")]
+        assert listed == [f"reports/{d}.html" for d in reversed(DAYS[: n + 1])]
+        # The feed has one entry per edition
+        feed = feedparser.parse(site.text("feed.xml"))
+        assert feed.version == "atom10" and not feed.bozo
+        assert [e.id.rsplit("/", 1)[1] for e in feed.entries] == [str(d) for d in reversed(DAYS[: n + 1])]
+        assert feed.feed.updated == f"{day}T00:00:00Z"
+        # latest.* are the newest edition
+        assert site.text("latest.md") == site.text(f"reports/{day}.md")
+        assert f"<h1>{day} 国产大模型日报</h1>" in site.text("latest.html")
+
+
+def test_the_json_edition_carries_each_domestic_models_movement(site: Site) -> None:
+    for n in range(3):
+        site.publish(n)
+    first = json.loads(site.text("reports/2026-11-18.json"))["leaderboard"]["domestic"]
+    assert [row["movement"] for row in first] == [None, None, None]  # nothing to compare with
+    third = json.loads(site.text("reports/2026-11-20.json"))["leaderboard"]["domestic"]
+    assert [(row["model"], row["movement"]) for row in third] == [
+        ("kimi-k2", {"change": "new", "previous_rank": None, "delta": 0}),
+        ("glm-4.6", {"change": "up", "previous_rank": 4, "delta": 1}),
+        ("qwen3-max", {"change": "down", "previous_rank": 2, "delta": -2}),
+    ]
+    assert "↓2" in site.text("reports/2026-11-20.html")
+
+
+def test_re_running_any_day_writes_the_same_bytes(site: Site) -> None:
+    for n in range(3):
+        site.publish(n)
+    before = site.files()
+    # When an earlier day is published again (a re-run returns the stored edition)
+    site.pipeline.publish(edition(1))
+    site.pipeline.publish(edition(2))
+    # Then every file is byte for byte the same, latest.* still the newest edition
+    assert site.files() == before
+
+
+def test_pages_missing_for_stored_editions_are_backfilled(site: Site) -> None:
+    # Given editions stored before the web edition existed: no HTML page for them
+    for n in range(2):
+        site.repo.save_edition(edition(n))
+    # When the next edition is published
+    site.publish(2)
+    # Then every stored edition has its page, with its movements
+    pages = sorted(k for k in site.files() if k.endswith(".html") and k.startswith("reports/"))
+    assert pages == [f"reports/{d}.html" for d in DAYS]
+    page = site.text("reports/2026-11-19.html")  # compared with the 18th: glm-4.6 3rd -> 4th
+    assert ">↓1<" in page and ">↑1<" in page and 'href="2026-11-18.html" rel="prev"' in page
+
+
+def test_a_publish_with_a_site_url_links_the_feed_absolutely(tmp_path: Path) -> None:
+    config = replace(CONFIG, report=ReportConfig(site_url="https://digest.example.cn"))
+    site = Site(tmp_path, config)
+    site.publish(0)
+    feed = feedparser.parse(site.text("feed.xml"))
+    assert feed.entries[0].link == "https://digest.example.cn/reports/2026-11-18.html"
+    assert 'href="../index.html"' in site.text("reports/2026-11-18.html")  # pages stay relative
+
+
+# -- on S3 ------------------------------------------------------------------------------------------
+@pytest.fixture
+def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with mock_aws():
+        client = boto3.client("s3", region_name="us-east-1")
+        client.create_bucket(Bucket="raw")
+        client.create_bucket(Bucket="site")
+        yield client
+
+
+def test_on_s3_every_file_is_typed_and_only_dated_reports_are_cached_long(s3: Any) -> None:
+    pipeline = Pipeline(CONFIG, S3Store("raw", s3), S3Store("site", s3, public=True))
+    RawRepository(S3Store("raw", s3)).save_edition(edition(0))
+    keys = pipeline.publish(edition(0))
+
+    def head(key: str) -> tuple[str, str]:
+        answer = s3.head_object(Bucket="site", Key=key)
+        return answer["ContentType"], answer["CacheControl"]
+
+    long, short = "public, max-age=604800", "public, max-age=300"
+    assert {key: head(key) for key in keys} == {
+        "reports/2026-11-18.md": ("text/markdown; charset=utf-8", long),
+        "reports/2026-11-18.json": ("application/json", long),
+        "reports/2026-11-18.html": ("text/html; charset=utf-8", long),
+        "assets/style.css": ("text/css; charset=utf-8", short),
+        "assets/favicon.svg": ("image/svg+xml", short),
+        "index.html": ("text/html; charset=utf-8", short),
+        "feed.xml": ("application/atom+xml", short),
+        "latest.html": ("text/html; charset=utf-8", short),
+        "latest.md": ("text/markdown; charset=utf-8", short),
+    }
+    assert cache_control_for("latest.html") == short
+
+
+def test_the_deployments_site_url_fills_an_empty_site_url(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text("[report]\n", encoding="utf-8")
+    settings = Settings("r", "s", site_url="https://d111111abcdef8.cloudfront.net", config_file=str(config))
+    assert load_deployed_config(settings).report.site_url == "https://d111111abcdef8.cloudfront.net"
+    config.write_text('[report]\nsite_url = "https://digest.example.cn"\n', encoding="utf-8")
+    assert load_deployed_config(settings).report.site_url == "https://digest.example.cn"  # the file wins
+    config.write_text("[report]\n", encoding="utf-8")
+    assert load_deployed_config(replace(settings, site_url="")).report.site_url == ""
+    with pytest.raises(ConfigError) as raised:
+        load_deployed_config(replace(settings, site_url="javascript:alert(1)"))
+    assert raised.value.key == "SITE_URL"
+
+
+def test_the_announcement_names_the_web_page_too() -> None:
+    message = announcement(Settings("r", "s", site_url="https://digest.example.cn"), edition(0))
+    assert message["html_url"] == "https://digest.example.cn/reports/2026-11-18.html"
+    assert message["url"] == "https://digest.example.cn/reports/2026-11-18.md"  # unchanged

@@ -1,0 +1,404 @@
+"""The web edition (ai_news_tracker.render): the edition page, the archive and the Atom feed.
+
+Pages must pass an HTML5 parser in strict mode (html5lib), the feed must be Atom that feedparser
+reads without complaint, and hostile feed text, wherever it lands (titles, texts, links, sources,
+key points, model names), must never become an element, an event handler or a non-http(s) link:
+every page is parsed and its whole tree walked.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import feedparser
+import pytest
+from web_audit import audit, external_links, strict_parse
+
+from ai_news_tracker.config import Config, LeaderboardConfig, ReportConfig, parse_config
+from ai_news_tracker.errors import ConfigError
+from ai_news_tracker.leaderboard import build_leaderboard
+from ai_news_tracker.models import Edition, Item, SourceStatus
+from ai_news_tracker.render import FEED_ENTRIES, Renderer, clean_text, safe_href
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+CONFIG = Config(leaderboard=LeaderboardConfig(provider="lmarena-history"))
+SITE = "https://digest.example.cn"
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    '"><svg onload=alert(1)>',
+    "<img src=x onerror=alert(1)>",
+    '<a href="javascript:alert(1)">点我</a>',
+    "[click](javascript:alert(1))",
+    "' onmouseover='alert(1)",
+    "<style>body{display:none}</style><link rel=stylesheet href=//evil.example/x.css>",
+    "</title></head><body><iframe src=javascript:alert(1)>",
+    "]]></summary><entry><title>伪造</title>",
+    "控制字符\x00\x01\x1b[31m\u202eevil\u202c\ufffe\U0001fffe\ud800 结束",
+    "<!-- comment --><![CDATA[x]]>&lt;script&gt;&amp;",
+]
+HOSTILE_URLS = [
+    "javascript:alert(1)",
+    "JaVaScRiPt:alert(document.cookie)",
+    " javascript:alert(1)",
+    "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+    "vbscript:msgbox(1)",
+    "//evil.example/x",
+    'https://36kr.com/p/1?a="onmouseover="alert(1)',
+    "https://example.com/\x85x",
+    None,
+]
+SCORES = {
+    "gemini-3-pro": 1500.0,
+    "qwen3-max": 1480.0,
+    "glm-4.6": 1470.0,
+    "deepseek-v3.2": 1460.0,
+    "kimi-k2": 1440.0,
+}
+
+
+def item(n: int, *, title: str = "", text: str = "", url: str | None = "https://36kr.com/p/1") -> Item:
+    return Item(
+        id=f"id{n:05d}",
+        identity=f"identity{n}",
+        source="36Kr",
+        title=title or f"第 {n} 条资讯",
+        text=text or f"第 {n} 条资讯的正文。",
+        url=url,
+        published_at=datetime(2026, 11, 20, 1, 0, tzinfo=UTC) - timedelta(minutes=n),
+        first_seen=datetime(2026, 11, 20, 2, 0, tzinfo=UTC),
+    )
+
+
+def edition(
+    day: date = date(2026, 11, 20),
+    *,
+    items: tuple[Item, ...] = (),
+    key_points: tuple[str, ...] = ("要点一", "要点二"),
+    scores: dict[str, float] | None = None,
+    sources: tuple[SourceStatus, ...] = (SourceStatus("36Kr", "ok"),),
+) -> Edition:
+    cutoff = datetime(day.year, day.month, day.day, 0, 0, 7, tzinfo=UTC)
+    return Edition(
+        date=day,
+        title="国产大模型日报",
+        timezone="Asia/Shanghai",
+        generated_at=cutoff,
+        window_start=None,
+        window_end=cutoff,
+        key_points=key_points,
+        items=items or (item(1), item(2)),
+        sources=sources,
+        leaderboard=build_leaderboard("lmarena-history", scores or SCORES, date(2026, 11, 15), 2, 10),
+        leaderboard_status=SourceStatus("LM Arena", "ok"),
+    )
+
+
+def hostile_edition(day: date = date(2026, 11, 20)) -> Edition:
+    items = tuple(
+        replace(item(n, title=text, text=text, url=HOSTILE_URLS[n % len(HOSTILE_URLS)]), source=text)
+        for n, text in enumerate(HOSTILE, start=1)
+    )
+    scores = {f"qwen-{text}": 1400.0 + n for n, text in enumerate(HOSTILE)} | SCORES
+    failed = tuple(SourceStatus(text, "http_error", text) for text in HOSTILE[:3])
+    return replace(
+        edition(day, items=items, key_points=tuple(HOSTILE), scores=scores, sources=failed),
+        title="日报<script>alert(1)</script>",
+    )
+
+
+@pytest.fixture
+def renderer() -> Renderer:
+    return Renderer(CONFIG, TEMPLATES)
+
+
+# -- autoescaping -----------------------------------------------------------------------------------
+def test_templates_named_html_j2_and_xml_j2_are_autoescaped(tmp_path: Path) -> None:
+    for name in ("probe.html.j2", "probe.xml.j2", "probe.md.j2", "probe.json.j2"):
+        (tmp_path / name).write_text("{{ value }}", encoding="utf-8")
+    env = Renderer(CONFIG, tmp_path).env
+    value = "<script>\"&'</script>"
+    assert env.get_template("probe.html.j2").render(value=value) == (
+        "&lt;script&gt;&#34;&amp;&#39;&lt;/script&gt;"
+    )
+    assert (
+        env.get_template("probe.xml.j2").render(value=value) == "&lt;script&gt;&#34;&amp;&#39;&lt;/script&gt;"
+    )
+    assert env.get_template("probe.md.j2").render(value=value) == value  # escaped by its own filters
+    assert env.get_template("probe.json.j2").render(value=value) == value
+
+
+def test_the_web_environment_cleans_every_printed_string(tmp_path: Path) -> None:
+    (tmp_path / "probe.html.j2").write_text("[{{ value }}]", encoding="utf-8")
+    env = Renderer(CONFIG, tmp_path).web_env
+    assert env.get_template("probe.html.j2").render(value="a\x00b\u202ec\n\nd <e>") == "[abc d &lt;e&gt;]"
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("正常文本 AGI-Next 6.1mm", "正常文本 AGI-Next 6.1mm"),
+        ("  多个\n\n空白\t字符  ", "多个 空白 字符"),
+        ("a\x00\x07\x1b\x7f\x85b", "ab"),
+        ("左\u202e右\u2066隔\u200f离", "左右隔离"),
+        ("非字符\ufffe\uffff\U0001fffe\ufdd0", "非字符"),
+        ("孤立代理\ud800\udfff", "孤立代理"),
+        (None, ""),
+        (42, "42"),
+    ],
+)
+def test_clean_text(raw: object, clean: str) -> None:
+    assert clean_text(raw) == clean
+
+
+@pytest.mark.parametrize("url", HOSTILE_URLS)
+def test_safe_href_refuses_everything_but_http_and_https(url: str | None) -> None:
+    href = safe_href(url)
+    assert href in {"", 'https://36kr.com/p/1?a="onmouseover="alert(1)'}  # the quotes: escaped when printed
+
+
+def test_safe_href_keeps_web_links_as_given() -> None:
+    url = "https://mp.weixin.qq.com/s?__biz=MzA&mid=1&idx=1&sn=abc"
+    assert safe_href(url) == url
+    assert safe_href("HTTP://Example.com/路径") == "HTTP://Example.com/路径"
+
+
+# -- the edition page -------------------------------------------------------------------------------
+def test_the_edition_page_is_valid_html5_and_shows_the_edition(renderer: Renderer) -> None:
+    page = renderer.html(edition())
+    tree = strict_parse(page)
+    assert tree.find(".//title").text == "2026-11-20 国产大模型日报"
+    assert tree.find(".//h1").text == "2026-11-20 国产大模型日报"
+    assert [li.text for li in tree.iterfind(".//ol[@class='points']/li")] == ["要点一", "要点二"]
+    assert [h.find("a").text for h in tree.iterfind(".//article/h3")] == ["第 1 条资讯", "第 2 条资讯"]
+    assert audit(page) == []
+    # Everything it links is relative: the stylesheet, the archive, the feed, its other formats
+    assert [(link.get("rel"), link.get("href")) for link in tree.iterfind(".//head/link")] == [
+        ("icon", "../assets/favicon.svg"),
+        ("stylesheet", "../assets/style.css"),
+        ("alternate", "../feed.xml"),
+        ("alternate", "2026-11-20.md"),
+        ("alternate", "2026-11-20.json"),
+    ]
+
+
+def test_the_leaderboard_is_two_real_tables(renderer: Renderer) -> None:
+    tree = strict_parse(renderer.html(edition()))
+    tables = tree.findall(".//table")
+    assert len(tables) == 2
+    headers = [[th.text for th in t.iterfind("./thead/tr/th")] for t in tables]
+    assert headers == [["排名", "模型", "ELO 分数"], ["全球排名", "模型", "ELO 分数"]]
+    rows = [[td.text for td in tr.iterfind("td")] for tr in tables[1].iterfind("./tbody/tr")]
+    assert rows == [
+        ["2", "qwen3-max", "1480"],
+        ["3", "glm-4.6", "1470"],
+        ["4", "deepseek-v3.2", "1460"],
+        ["5", "kimi-k2", "1440"],
+    ]
+
+
+def test_the_domestic_table_shows_the_movements_since_the_previous_edition(renderer: Renderer) -> None:
+    previous = edition(date(2026, 11, 19))
+    moved = SCORES | {"deepseek-v3.2": 1490.0, "minimax-m2": 1450.0}
+    del moved["kimi-k2"]
+    page = renderer.html(edition(scores=moved), previous)
+    tree = strict_parse(page)
+    domestic = tree.findall(".//table")[1]
+    assert [th.text for th in domestic.iterfind("./thead/tr/th")][-1] == "变化"
+    assert "2026-11-19" in "".join(domestic.find("caption").itertext())
+    cells = {
+        tr.findall("td")[1].text: tr.find("td[@class='move']/span") for tr in domestic.iterfind("./tbody/tr")
+    }
+    assert {model: (span.get("class"), span.text) for model, span in cells.items()} == {
+        "deepseek-v3.2": ("up", "↑2"),
+        "qwen3-max": ("down", "↓1"),
+        "glm-4.6": ("down", "↓1"),
+        "minimax-m2": ("new", "新"),
+    }
+    assert cells["deepseek-v3.2"].get("title") == "上升 2 位（上期第 4 名）"
+    # And the page links the previous edition
+    assert tree.find(".//a[@rel='prev']").get("href") == "2026-11-19.html"
+
+
+def test_without_a_previous_leaderboard_there_is_no_movement_column(renderer: Renderer) -> None:
+    previous = replace(edition(date(2026, 11, 19)), leaderboard=None)
+    tree = strict_parse(renderer.html(edition(), previous))
+    domestic = tree.findall(".//table")[1]
+    assert [th.text for th in domestic.iterfind("./thead/tr/th")] == ["全球排名", "模型", "ELO 分数"]
+    assert domestic.find("caption") is None
+
+
+def test_latest_html_links_from_the_site_root(renderer: Renderer) -> None:
+    tree = strict_parse(renderer.html(edition(), edition(date(2026, 11, 19)), at_root=True))
+    links = {link.get("rel"): link.get("href") for link in tree.iterfind(".//head/link")}
+    assert links["stylesheet"] == "assets/style.css"
+    assert links["canonical"] == "reports/2026-11-20.html"
+    assert tree.find(".//a[@rel='prev']").get("href") == "reports/2026-11-19.html"
+    footer = [a.get("href") for a in tree.iterfind(".//footer//a")]
+    assert footer == ["reports/2026-11-20.md", "reports/2026-11-20.json", "feed.xml"]
+
+
+def test_an_unavailable_leaderboard_and_failed_sources_are_said(renderer: Renderer) -> None:
+    failed = (SourceStatus("36Kr", "ok"), SourceStatus("机器之心", "timeout", "timed out"))
+    broken = replace(
+        edition(sources=failed),
+        leaderboard=None,
+        leaderboard_status=SourceStatus("LM Arena", "http_error", "502"),
+    )
+    page = renderer.html(broken)
+    assert audit(page) == []
+    assert "排行榜暂不可用: 502" in page and "<table" not in page
+    assert "本期部分来源未能获取: 机器之心 (超时), LM Arena (服务器报错)" in page
+
+
+def test_an_item_without_a_safe_link_is_shown_without_one(renderer: Renderer) -> None:
+    page = renderer.html(edition(items=(item(1, url="javascript:alert(1)"), item(2, url=None))))
+    tree = strict_parse(page)
+    assert [h.text for h in tree.iterfind(".//article/h3")] == ["第 1 条资讯", "第 2 条资讯"]
+    assert tree.findall(".//article//a") == []
+    assert "阅读原文" not in page
+
+
+def test_a_truncated_text_ends_with_an_ellipsis(renderer: Renderer) -> None:
+    long = item(1, text="长" * 400)
+    page = renderer.html(edition(items=(long, item(2))))
+    summaries = [p.text for p in strict_parse(page).iterfind(".//p[@class='summary']")]
+    assert summaries == ["长" * 300 + "…", "第 2 条资讯的正文。"]
+
+
+# -- hostile text in every page ---------------------------------------------------------------------
+def test_hostile_feed_text_never_becomes_markup_in_the_edition_page(renderer: Renderer) -> None:
+    hostile = hostile_edition()
+    for page in (
+        renderer.html(hostile),
+        renderer.html(hostile, hostile_edition(date(2026, 11, 19))),
+        renderer.html(hostile, at_root=True),
+    ):
+        assert audit(page) == []
+        tree = strict_parse(page)
+        # the text is all there, as text
+        titles = ["".join(h.itertext()) for h in tree.iterfind(".//article/h3")]
+        assert titles == [clean_text(text) for text in HOSTILE]
+        # and the only links to other sites are the safe ones
+        assert external_links(tree) == {
+            "https://lmarena.ai/",
+            "https://github.com/nakasyou/lmarena-history",
+            'https://36kr.com/p/1?a="onmouseover="alert(1)',
+        }
+
+
+def test_hostile_feed_text_never_becomes_markup_in_the_archive(renderer: Renderer) -> None:
+    page = renderer.index([hostile_edition().summary(), edition(date(2026, 11, 19)).summary()])
+    assert audit(page) == []
+    points = ["".join(li.itertext()) for li in strict_parse(page).iterfind(".//ol/li")]
+    assert points == [clean_text(text) for text in HOSTILE] + ["要点一", "要点二"]
+
+
+def test_hostile_feed_text_stays_text_in_the_feed(renderer: Renderer) -> None:
+    xml = renderer.feed([hostile_edition().summary()])
+    ET.fromstring(xml.encode("utf-8"))  # noqa: S314 - well-formed XML (our own output)
+    parsed = feedparser.parse(xml)
+    assert parsed.version == "atom10" and not parsed.bozo
+    (entry,) = parsed.entries
+    assert entry.summary == "\n".join(f"{n}. {clean_text(p)}" for n, p in enumerate(HOSTILE, start=1))
+    assert entry.title == "2026-11-20 日报<script>alert(1)</script>"  # the title as text
+    content = entry.content[0]
+    assert content.type == "application/xhtml+xml"
+    assert audit(f"<!DOCTYPE html><title>x</title>{content.value}") == []
+
+
+# -- the archive ------------------------------------------------------------------------------------
+def test_the_archive_lists_every_edition_newest_first_by_month(renderer: Renderer) -> None:
+    days = [date(2026, 10, 31), date(2026, 11, 20), date(2026, 11, 1)]
+    page = renderer.index([edition(d, key_points=(f"{d} 的要点",)).summary() for d in days])
+    assert audit(page) == []
+    tree = strict_parse(page)
+    assert [h.text for h in tree.iterfind(".//section/h2")] == ["2026 年 11 月", "2026 年 10 月"]
+    issues = tree.findall(".//article")
+    assert [a.find("h3/a").get("href") for a in issues] == [
+        "reports/2026-11-20.html",
+        "reports/2026-11-01.html",
+        "reports/2026-10-31.html",
+    ]
+    assert [a.find("ol/li").text for a in issues] == [
+        "2026-11-20 的要点",
+        "2026-11-01 的要点",
+        "2026-10-31 的要点",
+    ]
+    assert "".join(issues[0].find("h3/a").itertext()) == "2026-11-20 星期五"
+    assert tree.find(".//a[@class='button']").get("href") == "reports/2026-11-20.html"
+
+
+# -- the feed ---------------------------------------------------------------------------------------
+def test_the_feed_is_atom_with_one_entry_per_edition(renderer: Renderer) -> None:
+    days = [date(2026, 11, 18), date(2026, 11, 20), date(2026, 11, 19)]
+    xml = renderer.feed([edition(d).summary() for d in days])
+    parsed = feedparser.parse(xml)
+    assert parsed.version == "atom10" and not parsed.bozo
+    assert parsed.feed.id == "tag:ai-news-tracker,2026:feed"
+    assert parsed.feed.updated == "2026-11-20T00:00:07Z"
+    assert [e.id for e in parsed.entries] == [
+        "tag:ai-news-tracker,2026:edition/2026-11-20",
+        "tag:ai-news-tracker,2026:edition/2026-11-19",
+        "tag:ai-news-tracker,2026:edition/2026-11-18",
+    ]
+    assert [e.updated for e in parsed.entries] == [
+        f"{d}T00:00:07Z" for d in ("2026-11-20", "2026-11-19", "2026-11-18")
+    ]
+    assert all(e.updated_parsed.tm_hour == 0 for e in parsed.entries)
+    # Without a site URL the links are relative (to the feed's own URL)
+    assert parsed.entries[0].link == "reports/2026-11-20.html"
+    assert parsed.entries[0].summary == "1. 要点一\n2. 要点二"
+
+
+def test_feed_ids_are_stable_across_rebuilds_and_site_urls(renderer: Renderer) -> None:
+    first = feedparser.parse(renderer.feed([edition(date(2026, 11, 19)).summary()]))
+    both = [edition(date(2026, 11, 19)).summary(), edition(date(2026, 11, 20)).summary()]
+    rebuilt = feedparser.parse(renderer.feed(both))
+    moved = feedparser.parse(Renderer(_with_site(SITE), TEMPLATES).feed(both))
+    assert first.entries[0].id == rebuilt.entries[1].id == moved.entries[1].id
+    assert first.feed.id == rebuilt.feed.id == moved.feed.id
+    assert renderer.feed(both) == renderer.feed(list(reversed(both)))  # the same bytes, whatever order
+
+
+def test_with_a_site_url_the_feed_links_absolutely(renderer: Renderer) -> None:
+    parsed = feedparser.parse(Renderer(_with_site(SITE + "/"), TEMPLATES).feed([edition().summary()]))
+    assert not parsed.bozo
+    assert parsed.entries[0].link == f"{SITE}/reports/2026-11-20.html"
+    links = {link.rel: link.href for link in parsed.feed.links}
+    assert links == {"self": f"{SITE}/feed.xml", "alternate": f"{SITE}/index.html"}
+
+
+def test_the_feed_holds_the_newest_editions_only(renderer: Renderer) -> None:
+    days = [date(2026, 1, 1) + timedelta(days=n) for n in range(FEED_ENTRIES + 5)]
+    parsed = feedparser.parse(renderer.feed([edition(d).summary() for d in days]))
+    assert len(parsed.entries) == FEED_ENTRIES
+    assert parsed.entries[-1].id.endswith(days[5].isoformat())
+
+
+def test_a_feed_needs_an_edition(renderer: Renderer) -> None:
+    with pytest.raises(ValueError, match="at least one edition"):
+        renderer.feed([])
+
+
+# -- configuration ----------------------------------------------------------------------------------
+def _with_site(url: str) -> Config:
+    return replace(CONFIG, report=ReportConfig(site_url=url))
+
+
+def test_site_url_is_an_optional_report_key() -> None:
+    assert parse_config({}).report.site_url == ""
+    assert parse_config({"report": {"site_url": SITE}}).report.site_url == SITE
+    assert parse_config({"report": {"site_url": "http://127.0.0.1:8000/digest/"}}).report.site_url
+
+
+@pytest.mark.parametrize(
+    "url", ["javascript:alert(1)", "digest.example.cn", "https://", f"{SITE}?x=1", f"{SITE}#top", f" {SITE}"]
+)
+def test_a_bad_site_url_is_named(url: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        parse_config({"report": {"site_url": url}})
+    assert raised.value.key == "report.site_url"

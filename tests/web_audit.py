@@ -1,0 +1,54 @@
+"""Audits of the web edition's pages, shared by the unit and the integration tests.
+
+:func:`audit` parses a page with html5lib in strict mode (a parse error raises) and walks the whole
+tree for anything feed text could have turned into something active: a forbidden element, an event
+handler, an inline style, or a link that is neither relative within the site nor http(s).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+import html5lib
+
+FORBIDDEN_ELEMENTS = {"script", "iframe", "frame", "object", "embed", "img", "svg", "style", "base", "form"}
+URL_ATTRIBUTES = {"href", "src", "action", "formaction", "srcset", "xlink:href", "poster", "data"}
+
+
+def strict_parse(page: str) -> Any:
+    """The page's tree (no XHTML namespace on the tags); html5lib in strict mode raises at any error."""
+    return html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parse(page)
+
+
+def audit(page: str) -> list[str]:
+    """Everything in the page that feed text could have turned into something active."""
+    problems = []
+    for element in strict_parse(page).iter():
+        if not isinstance(element.tag, str):
+            continue  # a comment
+        if element.tag in FORBIDDEN_ELEMENTS:
+            problems.append(f"<{element.tag}>")
+        if element.tag == "meta" and element.get("http-equiv", "").lower() == "refresh":
+            problems.append("meta refresh")
+        for name, value in element.attrib.items():
+            if name.lower().startswith("on"):
+                problems.append(f"{element.tag} {name}=")
+            if name.lower() in URL_ATTRIBUTES and not own_or_web(value):
+                problems.append(f"{element.tag} {name}={value!r}")
+            if name.lower() == "style":
+                problems.append(f"{element.tag} style=")
+    return problems
+
+
+def own_or_web(url: str) -> bool:
+    """A relative link within the site, or an absolute http(s) link."""
+    parts = urlsplit(url)
+    if not parts.scheme:
+        return not url.startswith(("//", "\\")) and ":" not in url.split("/", maxsplit=1)[0]
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def external_links(tree: Any) -> set[str]:
+    """The href of every link that leaves the site."""
+    return {a.get("href") for a in tree.iterfind(".//a") if urlsplit(a.get("href", "")).scheme}
