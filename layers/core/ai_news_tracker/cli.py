@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -22,6 +23,7 @@ from .log import SERVICE
 from .models import SourceStatus
 from .pipeline import FetchReport, Pipeline, PublishReport, local_stores
 from .store import LocalStore
+from .summarizers import make_summarizer
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -125,7 +127,8 @@ def dispatch(args: argparse.Namespace) -> int:
         return run_command(args.logical_id, args.event, args.env_vars, args.template, verbose=args.verbose)
     config = load_config(args.config)
     raw, site = local_stores(args.data_dir)
-    pipeline = Pipeline(config, raw, site, outbox=LocalStore(args.data_dir))
+    summarizer = make_summarizer(config.summarizer, secrets=os.environ.get)  # an API key by its name
+    pipeline = Pipeline(config, raw, site, outbox=LocalStore(args.data_dir), summarizer=summarizer)
     if args.command == "send":
         return send(pipeline, args.date, dry_run=args.dry_run)
     now = parse_now(args.now, config)

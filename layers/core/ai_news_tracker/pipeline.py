@@ -28,7 +28,8 @@ from .relevance import RelevanceFilter
 from .render import Renderer, default_templates_dir
 from .repository import RECENT_IDS, RawRepository, SourceState
 from .store import LocalStore, Store, content_type_for
-from .summarize import extractive_points
+from .summarize import Summarizer
+from .summarizers import make_summarizer
 
 logger = get_logger()
 
@@ -72,6 +73,7 @@ class Pipeline:
         http: HttpClient | None = None,
         renderer: Renderer | None = None,
         outbox: Store | None = None,
+        summarizer: Summarizer | None = None,
     ) -> None:
         self.config = config
         self.repo = RawRepository(raw)
@@ -79,6 +81,7 @@ class Pipeline:
         self.outbox = outbox  # where a local run keeps the email edition (.eml files)
         self._http = http
         self.renderer = renderer or Renderer(config, default_templates_dir())
+        self.summarizer = summarizer or make_summarizer(config.summarizer)
 
     @property
     def http(self) -> HttpClient:
@@ -229,7 +232,7 @@ class Pipeline:
         window = select_items(
             candidates, cutoff, previous.window_end if previous else None, report.lookback_hours
         )
-        relevant = RelevanceFilter(self.config.filter.include, self.config.filter.exclude).apply(window)
+        relevant = RelevanceFilter.from_config(self.config.filter).apply(window)
         items = cap(relevant, report.max_items)
         sources = tuple(self._current_status(s.name, s.name) for s in self.config.enabled_sources)
         if not items and not any(s.ok for s in sources):
@@ -237,6 +240,7 @@ class Pipeline:
             # window starts at the previous cutoff, catches up with everything.
             failed = "; ".join(f"{s.name}: {s.error or s.status}" for s in sources) or "no sources configured"
             raise EditionError(f"no edition for {day}: no source could be fetched ({failed})")
+        summary = self.summarizer.summarize(items, report.key_points)
         edition = Edition(
             date=day,
             title=report.title,
@@ -244,11 +248,12 @@ class Pipeline:
             generated_at=cutoff,
             window_start=previous.window_end if previous else None,
             window_end=cutoff,
-            key_points=tuple(extractive_points(items, report.key_points, self.config.summarizer.point_chars)),
+            key_points=summary.points,
             items=tuple(items),
             sources=sources,
             leaderboard=self.current_leaderboard(),
             leaderboard_status=self._leaderboard_status(),
+            notes=(summary.note,) if summary.note else (),
         )
         if not self.repo.save_edition(edition):  # built concurrently: the first one stands
             stored = self.repo.load_edition(day)

@@ -280,6 +280,7 @@ class Renderer:
             "date": edition.date.isoformat(),
             "title": edition.title,
             "key_points": list(edition.key_points),
+            "notes": list(edition.notes),
             "board": self._board(edition),
             "failed_sources": [
                 {"name": s.name, "label": FAILURE_LABELS.get(s.status, s.status)}
@@ -363,6 +364,7 @@ class Renderer:
                 "end": edition.window_end.astimezone(tz).isoformat(),
             },
             "key_points": list(edition.key_points),
+            "notes": list(edition.notes),
             "leaderboard": self._board_payload(edition, previous),
             "items": [
                 {

@@ -21,6 +21,7 @@ from .http import HttpClient
 from .log import get_logger
 from .models import SourceStatus, iso
 from .pipeline import FetchReport, Pipeline
+from .summarizers import make_summarizer
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import BasePersistenceLayer
@@ -62,6 +63,7 @@ class Deployment:
             raw=S3Store(settings.raw_bucket, s3_client),
             site=S3Store(settings.site_bucket, s3_client, public=True),
             http=http,
+            summarizer=make_summarizer(config.summarizer, secrets=env.get, get_parameter=get_parameter),
         )
         announcer = Announcer(settings.edition_topic_arn, sns_client) if settings.edition_topic_arn else None
         persistence = None

@@ -1,0 +1,44 @@
+"""An unreachable summarizer still publishes the edition, with extractive points and a note saying so."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from loopback import LoopbackServer, static
+
+from ai_news_tracker.cli import main
+
+FEED = """<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>t</title>
+<item><title>DeepSeek 发布新一代推理模型</title><link>https://example.com/a</link>
+<pubDate>Fri, 20 Nov 2026 10:00:00 +0800</pubDate><description>大模型正文。</description></item>
+</channel></rss>""".encode()
+
+
+def test_unreachable_summarizer_falls_back_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with LoopbackServer({"/feed": static(FEED)}) as feeds, LoopbackServer({}) as dead:
+        config = tmp_path / "c.toml"
+        config.write_text(
+            f'[filter]\ninclude = []\n[[sources]]\nname = "甲"\nurl = "{feeds.url("/feed")}"\n'
+            '[summarizer]\nprovider = "openai"\nmodel = "deepseek-chat"\n'
+            f'base_url = "{dead.url("")}"\napi_key_env = "ANT_TEST_KEY"\ntimeout = 2\n',
+            encoding="utf-8",
+        )
+        monkeypatch.setenv("ANT_TEST_KEY", "sk-test")
+        data = tmp_path / "data"
+        # The model endpoint answers nothing useful (404 to every request)
+        code = main(
+            ["run", "--config", str(config), "--data-dir", str(data), "--now", "2026-11-20T12:00+08:00"]
+        )
+
+    assert code == 0
+    md = (data / "site" / "reports" / "2026-11-20.md").read_text(encoding="utf-8")
+    payload = json.loads((data / "site" / "reports" / "2026-11-20.json").read_text(encoding="utf-8"))
+    assert "1. DeepSeek 发布新一代推理模型\n\n*今日要点由摘要模型生成失败" in md
+    assert payload["key_points"] == ["DeepSeek 发布新一代推理模型"]
+    assert payload["notes"] and "摘要模型" in payload["notes"][0]
+    html = (data / "site" / "reports" / "2026-11-20.html").read_text(encoding="utf-8")
+    assert '<p class="note">今日要点由摘要模型生成失败' in html
