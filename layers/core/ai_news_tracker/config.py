@@ -37,6 +37,7 @@ class ReportConfig:
     lookback_hours: int = 24
     key_points: int = 5
     site_url: str = ""  # the public base URL of the site (absolute links in feed.xml); "" = relative
+    dedupe_threshold: float = 0.27  # same story from two outlets at this similarity; above 1: never merge
 
     @property
     def tz(self) -> ZoneInfo:
@@ -307,6 +308,8 @@ def _check_report(report: ReportConfig) -> None:
     for key in ("summary_chars", "max_items", "lookback_hours"):
         if getattr(report, key) < 1:
             raise ConfigError(f"report.{key}", "must be at least 1")
+    if report.dedupe_threshold < 0:
+        raise ConfigError("report.dedupe_threshold", "must not be negative")
     if report.key_points < 0:
         raise ConfigError("report.key_points", "must not be negative")
     if report.site_url:

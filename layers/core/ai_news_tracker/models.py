@@ -42,6 +42,13 @@ class Item:
     url: str | None
     published_at: datetime | None
     first_seen: datetime
+    also_in: tuple[str, ...] = ()  # other sources that told the same story (cross-outlet duplicates)
+    also_urls: tuple[str | None, ...] = ()  # their links, in the order of also_in
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """Every source of the story, the one whose text and link are shown first."""
+        return (self.source, *self.also_in)
 
     @property
     def shown_at(self) -> datetime:
@@ -58,7 +65,7 @@ class Item:
             "url": self.url,
             "published_at": iso(self.published_at) if self.published_at else None,
             "first_seen": iso(self.first_seen),
-        }
+        } | ({"also_in": list(self.also_in), "also_urls": list(self.also_urls)} if self.also_in else {})
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Item:
@@ -72,6 +79,8 @@ class Item:
             url=data.get("url"),
             published_at=parse_iso(published) if published else None,
             first_seen=parse_iso(str(data["first_seen"])),
+            also_in=tuple(str(s) for s in data.get("also_in", ())),
+            also_urls=tuple(data.get("also_urls", ())),
         )
 
 

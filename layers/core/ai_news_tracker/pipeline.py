@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from .config import Config, SourceConfig
+from .dedupe import cluster
 from .edition import cap, first_edition_scan_start, select_items
 from .errors import EditionError, InvalidLeaderboard, SourceFailure
 from .feeds import parse_feed
@@ -233,7 +234,8 @@ class Pipeline:
             candidates, cutoff, previous.window_end if previous else None, report.lookback_hours
         )
         relevant = RelevanceFilter.from_config(self.config.filter).apply(window)
-        items = cap(relevant, report.max_items)
+        stories = [c.merged() for c in cluster(relevant, report.dedupe_threshold)]  # newest first
+        items = cap(stories, report.max_items)
         sources = tuple(self._current_status(s.name, s.name) for s in self.config.enabled_sources)
         if not items and not any(s.ok for s in sources):
             # Nothing to show and no source answered: publish nothing, so the next edition, whose

@@ -295,7 +295,7 @@ class Renderer:
     def _item(self, item: Item) -> dict[str, Any]:
         return {
             "title": item.title or "(无标题)",
-            "source": item.source,
+            "source": ", ".join(item.sources),
             "time": local_time(item.shown_at, self.tz),
             "summary": truncate(item.text, self.config.report.summary_chars),
             "url": item.url,
@@ -339,7 +339,8 @@ class Renderer:
         tz = self.tz
         counts: dict[str, int] = {}
         for item in edition.items:
-            counts[item.source] = counts.get(item.source, 0) + 1
+            for source in item.sources:
+                counts[source] = counts.get(source, 0) + 1
         board = edition.leaderboard
         sources = [
             {"name": s.name, "status": s.status, "items": counts.get(s.name, 0), "error": s.error}
@@ -371,6 +372,11 @@ class Renderer:
                     "id": item.id,
                     "title": item.title,
                     "source": item.source,
+                    "sources": list(item.sources),
+                    "links": [
+                        {"source": source, "url": url}
+                        for source, url in zip(item.sources, (item.url, *item.also_urls), strict=False)
+                    ],
                     "published_at": item.published_at.astimezone(tz).isoformat()
                     if item.published_at
                     else None,

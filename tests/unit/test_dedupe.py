@@ -1,0 +1,300 @@
+"""Cross-source duplicates: one story from several outlets is one cluster; different stories never.
+
+The headlines here are invented for the tests (not real news).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from itertools import permutations
+
+import pytest
+
+from ai_news_tracker import dedupe
+from ai_news_tracker.dedupe import (
+    DEFAULT_THRESHOLD,
+    Cluster,
+    Fingerprint,
+    clean_text,
+    clean_title,
+    cluster,
+    conflict,
+    same_story,
+    similarity,
+    units,
+    versions,
+)
+from ai_news_tracker.edition import newest_first
+from ai_news_tracker.models import Item
+
+T0 = datetime(2026, 11, 20, 0, 0, tzinfo=UTC)
+
+
+def item(
+    id_: str, source: str, title: str, text: str = "", *, minutes: int = 0, published: bool = True
+) -> Item:
+    at = T0 + timedelta(minutes=minutes)
+    return Item(
+        id=id_, identity=f"url:https://example.com/{id_}", source=source, title=title, text=text,
+        url=f"https://example.com/{id_}", published_at=at if published else None, first_seen=at,
+    )  # fmt: skip
+
+
+# One story told by three outlets in their own styles.
+KR = item(
+    "kr",
+    "36Kr",
+    "DeepSeek发布V4模型，API价格下调五成",
+    "36氪获悉，深度求索（DeepSeek）今日正式发布新一代基座模型DeepSeek-V4并开源权重，代码与数学推理较V3.2"
+    "显著提升，API输入价格下调50%，每百万token降至1元。这是深度求索今年发布的第二个主力模型。",
+    minutes=30,
+)
+XZY = item(
+    "xzy",
+    "新智元",
+    "刚刚，DeepSeek V4深夜炸场！API直接打五折，开源权重全放出",
+    "新智元报道 编辑：桃桃【新智元导读】DeepSeek又来了！深度求索正式发布DeepSeek-V4并开源全部权重，"
+    "代码和数学推理全面超越V3.2，API价格砍半，每百万token仅需1元。",
+    minutes=10,
+)
+JQZX = item(
+    "jqzx",
+    "机器之心",
+    "DeepSeek-V4发布：开源权重，API降价50%",
+    "机器之心报道 编辑：杜伟 深度求索发布DeepSeek-V4，开源模型权重，"
+    "代码、数学推理能力超过V3.2，API每百万token降至1元。",
+    minutes=20,
+)
+# Another story about the same company on the same day.
+INTERVIEW = item(
+    "interview",
+    "新智元",
+    "梁文锋罕见受访：DeepSeek不急于融资，只做AGI",
+    "新智元报道 编辑：艾伦【新智元导读】DeepSeek创始人梁文锋接受媒体专访，"
+    "谈到公司暂无融资计划，将继续专注基础研究和AGI。",
+    minutes=40,
+)
+
+
+def ids(clusters: list[Cluster]) -> list[tuple[str, ...]]:
+    return [tuple(i.id for i in c.items) for c in clusters]
+
+
+def test_the_same_story_from_two_outlets_is_one_cluster_listing_both_sources() -> None:
+    # Given 36Kr's and 新智元's accounts of one release: different URLs, differently worded titles
+    # When they are clustered
+    clusters = cluster([KR, XZY])
+    # Then they are one story with both sources, the fuller text first
+    assert ids(clusters) == [("kr", "xzy")]
+    assert clusters[0].sources == ("36Kr", "新智元")
+
+
+def test_three_outlets_make_one_cluster() -> None:
+    clusters = cluster([JQZX, KR, XZY])
+
+    assert len(clusters) == 1
+    assert set(clusters[0].sources) == {"36Kr", "新智元", "机器之心"}
+
+
+def test_two_different_stories_about_the_same_company_stay_apart() -> None:
+    # The release and an interview of the founder both name DeepSeek, and come the same day.
+    clusters = cluster([KR, INTERVIEW])
+
+    assert len(clusters) == 2
+    assert not same_story(KR, INTERVIEW)
+
+
+def test_the_same_funding_template_for_two_companies_stays_apart() -> None:
+    a = item(
+        "a",
+        "36Kr",
+        "智元机器人完成10亿元B轮融资",
+        "36氪获悉，人形机器人公司智元机器人近日完成10亿元B轮融资，本轮由红杉中国领投。",
+    )
+    b = item(
+        "b",
+        "机器之心",
+        "星海图完成10亿元B轮融资",
+        "具身智能公司星海图宣布完成10亿元B轮融资，由高瓴资本领投，资金用于具身大模型研发。",
+    )
+    assert conflict(Fingerprint.of(a.title, a.text), Fingerprint.of(b.title, b.text)) == "evidence"
+    assert not same_story(a, b, threshold=0.0)  # whatever the threshold
+
+
+def test_different_versions_of_one_model_family_stay_apart_whatever_the_threshold() -> None:
+    v31 = item("v31", "36Kr", "DeepSeek发布V3.1，采用混合推理架构", "36氪获悉，DeepSeek发布DeepSeek-V3.1。")
+    v32 = item("v32", "新智元", "DeepSeek V3.2来了！稀疏注意力上线", "新智元报道 DeepSeek发布V3.2。")
+
+    assert conflict(Fingerprint.of(v31.title, v31.text), Fingerprint.of(v32.title, v32.text)) == "versions"
+    assert not same_story(v31, v32, threshold=0.0)
+
+
+def test_different_products_of_one_family_stay_apart() -> None:
+    sonnet = item("s", "36Kr", "Anthropic发布Claude Sonnet 4.5", "36氪获悉，Anthropic发布Claude Sonnet 4.5。")
+    opus = item("o", "新智元", "Claude Opus 4.5杀疯了！", "新智元报道 Anthropic发布Claude Opus 4.5。")
+
+    assert (
+        conflict(Fingerprint.of(sonnet.title, sonnet.text), Fingerprint.of(opus.title, opus.text)) == "names"
+    )
+    assert not same_story(sonnet, opus, threshold=0.0)
+
+
+def test_two_items_of_one_source_are_never_merged() -> None:
+    # Even word for word the same and at threshold 0: identity handles one URL, not this module.
+    twin = item("kr2", "36Kr", KR.title, KR.text)
+
+    assert len(cluster([KR, twin], threshold=0.0)) == 2
+
+
+def test_a_third_item_cannot_join_two_items_of_one_source() -> None:
+    # Given two 36Kr items that both match one 新智元 item
+    twin = item("kr2", "36Kr", KR.title + "（更新）", KR.text)
+    # When clustered
+    clusters = cluster([KR, twin, XZY])
+    # Then 新智元 joins one of them only
+    assert sorted(len(c.items) for c in clusters) == [1, 2]
+    assert all(len(set(c.sources)) == len(c.items) for c in clusters)
+
+
+def test_the_primary_item_has_the_longest_text_and_the_time_is_the_earliest() -> None:
+    # KR has the longest text; XZY was published first (minute 10).
+    (story,) = cluster([XZY, JQZX, KR])
+
+    assert story.primary.id == "kr"
+    assert story.published_at == XZY.published_at
+    merged = story.merged()
+    assert (merged.id, merged.title, merged.url, merged.text) == (KR.id, KR.title, KR.url, KR.text)
+    assert merged.shown_at == T0 + timedelta(minutes=10)
+    # The sources: the primary's first, then by earliest publication
+    assert story.sources == ("36Kr", "新智元", "机器之心")
+
+
+def test_the_earliest_time_ignores_members_without_a_publication_date() -> None:
+    undated = item("kr", "36Kr", KR.title, KR.text, minutes=1, published=False)
+
+    (story,) = cluster([undated, XZY])
+
+    assert story.primary.id == "kr"
+    assert story.merged().published_at == XZY.published_at
+
+
+def test_clusters_come_newest_first_by_the_time_they_show() -> None:
+    other = item("other", "36Kr", "月之暗面完成新一轮融资", "36氪获悉，月之暗面完成新一轮融资。", minutes=15)
+
+    clusters = cluster([other, KR, XZY, INTERVIEW])
+
+    merged = [c.merged() for c in clusters]
+    assert merged == newest_first(merged)
+    assert [m.id for m in merged] == ["interview", "other", "kr"]  # kr's story shows minute 10
+
+
+def test_the_output_does_not_depend_on_the_input_order() -> None:
+    other = item("other", "36Kr", "月之暗面完成新一轮融资", "36氪获悉，月之暗面完成新一轮融资。", minutes=15)
+    twin = item("kr2", "36Kr", KR.title, KR.text, minutes=30)
+    items = [KR, XZY, JQZX, INTERVIEW, other, twin]
+    expected = cluster(items)
+
+    orders = list(permutations(items))  # 720 orders; every 36th of them
+    for order in orders[::36]:
+        assert cluster(order) == expected
+
+
+def test_repeated_items_are_taken_once() -> None:
+    assert ids(cluster([KR, KR, XZY, XZY])) == [("kr", "xzy")]
+
+
+def test_threshold_boundaries() -> None:
+    score = similarity(Fingerprint.of(KR.title, KR.text), Fingerprint.of(XZY.title, XZY.text))
+    assert DEFAULT_THRESHOLD < score < 1
+
+    assert same_story(KR, XZY, threshold=score)  # the threshold is reached: one story
+    assert not same_story(KR, XZY, threshold=score + 1e-9)
+    assert not same_story(KR, XZY, threshold=1.01)
+    assert len(cluster([KR, XZY, JQZX, INTERVIEW], threshold=1.01)) == 4
+
+
+def test_nothing_to_cluster() -> None:
+    assert cluster([]) == []
+    empty = item("e1", "36Kr", "", "")
+    other = item("e2", "新智元", "", "")
+    assert len(cluster([empty, other], threshold=0.0)) == 2
+
+
+def test_large_batches_index_the_rarest_features_and_agree_with_the_exact_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    other = item("other", "36Kr", "月之暗面完成新一轮融资", "36氪获悉，月之暗面完成新一轮融资。", minutes=15)
+    items = [KR, XZY, JQZX, INTERVIEW, other]
+    exact = cluster(items)
+
+    monkeypatch.setattr(dedupe, "EXACT_UP_TO", 0)
+    assert cluster(items) == exact
+
+
+# -- normalisation ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("36氪获悉，阿里发布新模型。", "阿里发布新模型。"),
+        ("硬氪获悉，某公司完成融资。", "某公司完成融资。"),
+        ("新智元报道 编辑：好困 桃子【新智元导读】智谱发布GLM-5。", "智谱发布glm-5。"),
+        ("编辑 | 泽南、杜伟 这是个神奇的合作。", "这是个神奇的合作。"),
+        ("作者 | 论文团队 编辑丨ScienceAI 当前，大模型", "当前,大模型"),
+        ("梦晨 发自 凹非寺 量子位 | 公众号 QbitAI 华为发布声明", "华为发布声明"),
+        ("机器之心报道 编辑：杜伟 阿里开源Qwen3.5", "阿里开源qwen3.5"),
+    ],
+)
+def test_outlet_boilerplate_is_removed_from_the_text(raw: str, expected: str) -> None:
+    assert clean_text(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("灵心巧手完成数亿元融资 | 早期项目", "灵心巧手完成数亿元融资"),
+        ("MiniMax通过港交所上市聆讯丨最前线", "minimax通过港交所上市聆讯"),
+        ("36氪首发｜灵心巧手完成数亿元融资", "灵心巧手完成数亿元融资"),
+        ("刚刚，DeepSeek V4深夜炸场！", "deepseek v4深夜炸场!"),
+        (
+            "CVPR 2026 Oral｜告别模型合并冲突！南大等提出OrthoReg",
+            "cvpr 2026 oral|告别模型合并冲突!南大等提出orthoreg",
+        ),
+    ],
+)
+def test_column_tags_are_removed_from_the_title(raw: str, expected: str) -> None:
+    assert clean_title(raw) == expected
+
+
+def test_units_ignore_punctuation_spaces_and_width() -> None:
+    assert units(clean_title("DeepSeek-V4发布")) == ["deepseek", "v", "4", "发", "布"]
+    assert units(clean_title("ＤｅｅｐＳｅｅｋ V4 发布")) == units(clean_title("DeepSeek-V4发布"))
+    assert units(clean_title("Qwen3.5开源")) == ["qwen", "3.5", "开", "源"]
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("DeepSeek-V3.2来了", {"3.2"}),
+        ("阿里开源Qwen3.5", {"3.5"}),
+        ("GPT-5.2深夜突袭", {"5.2"}),
+        ("阶跃星辰Step 3发布", {"3"}),
+        ("腾讯混元3D 3.0开源", {"3"}),
+        ("文心4.5开源", {"4.5"}),
+        ("小米开源MiMo-V2-Flash，309B总参数", {"2", "309"}),
+        ("寒武纪营收28.8亿元，同比增长40倍", set()),
+        ("SWE-bench得分80.9%", set()),
+        ("WAIC在上海开幕", set()),
+        ("2026世界人工智能大会开幕", set()),
+    ],
+)
+def test_versions_named_in_a_title(title: str, expected: set[str]) -> None:
+    assert versions(clean_title(title)) == expected
+
+
+def test_round_numbers_and_template_words_are_weak_evidence() -> None:
+    # "10亿元", "B轮融资" and "完成" are generic; only the companies are distinctive.
+    fp = Fingerprint.of("智元机器人完成10亿元B轮融资", "")
+    assert "智\x1f元" in fp.title.distinct
+    assert not {"1\x1f0", "10\x1f亿", "融\x1f资", "完\x1f成"} & fp.title.distinct
+    # An exact figure is evidence.
+    assert "28.81" in Fingerprint.of("寒武纪营收28.81亿元", "").title.distinct
