@@ -63,6 +63,7 @@ class SourceConfig:
     url: str
     timezone: str | None = None  # for dates without an offset; default: the report's timezone
     enabled: bool = True
+    article_text: bool = False  # items without text get the article page's own summary (polite)
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,7 @@ class FetchConfig:
     leaderboard_max_bytes: int = 100_000_000
     max_redirects: int = 5
     workers: int = 8
+    article_fetches: int = 10  # article pages fetched per source and run, at most (article_text)
 
 
 @dataclass(frozen=True)

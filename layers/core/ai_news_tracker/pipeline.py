@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from .articles import article_summary
 from .config import Config, SourceConfig
 from .dedupe import cluster
 from .edition import cap, first_edition_scan_start, select_items
@@ -24,7 +25,7 @@ from .http import HttpClient, Response
 from .leaderboard import build_leaderboard, content_fingerprint, parse_snapshot
 from .log import get_logger
 from .mail import SendReport, send_edition
-from .models import Edition, EditionSummary, Leaderboard, SourceStatus, iso
+from .models import Edition, EditionSummary, Item, Leaderboard, SourceStatus, iso
 from .relevance import RelevanceFilter
 from .render import Renderer, default_templates_dir
 from .repository import RECENT_IDS, RawRepository, SourceState
@@ -107,7 +108,12 @@ class Pipeline:
             )
         results = self.http.fetch_many(jobs) if jobs else {}
         seen_at = self._first_seen_time(now)
-        statuses = tuple(self._store_feed(s, states[s.name], results[s.name], seen_at) for s in sources)
+        textless: list[Item] = []
+        statuses = tuple(
+            self._store_feed(s, states[s.name], results[s.name], seen_at, textless) for s in sources
+        )
+        if textless:
+            self._fetch_article_texts(textless, now)
         board_status = None
         if board_state is not None:
             board_status = self._store_leaderboard(board_state, results[_BOARD_JOB], now)
@@ -127,7 +133,12 @@ class Pipeline:
         return latest.window_end + timedelta(microseconds=1)
 
     def _store_feed(
-        self, source: SourceConfig, state: SourceState, result: Response | SourceFailure, now: datetime
+        self,
+        source: SourceConfig,
+        state: SourceState,
+        result: Response | SourceFailure,
+        now: datetime,
+        textless: list[Item],
     ) -> SourceStatus:
         try:
             if isinstance(result, SourceFailure):
@@ -142,6 +153,9 @@ class Pipeline:
         except SourceFailure as failure:
             return self._record_failure(source.name, source.name, state, failure, now)
         shown, new = self.repo.record_entries(source.name, entries, now, known=state.recent_ids)
+        if source.article_text:
+            wanted = [i for i in new if not i.text and i.url]
+            textless.extend(wanted[: self.config.fetch.article_fetches])
         status = SourceStatus(source.name, "ok", fetched=len(shown), new=len(new), checked_at=now)
         recent = tuple(dict.fromkeys(shown + list(state.recent_ids)))[:RECENT_IDS]
         self.repo.save_source_state(
@@ -149,6 +163,30 @@ class Pipeline:
         )
         logger.info("feed fetched", source=source.name, entries=len(shown), new=len(new))
         return status
+
+    def _fetch_article_texts(self, items: list[Item], now: datetime) -> None:
+        """The article pages' own summaries for new items without text: at most once per item a day."""
+        day = now.astimezone(self.config.report.tz).date().isoformat()
+        due = [i for i in items if (self.repo.article(i.id) or {}).get("day") != day]
+        jobs: list[tuple[str, str, Any, int | None]] = [
+            (i.id, str(i.url), None, ARTICLE_MAX_BYTES) for i in due
+        ]
+        for item_id_, result in self.http.fetch_many(jobs).items():
+            record: dict[str, str | None]
+            if isinstance(result, SourceFailure):
+                record = {"text": "", "status": result.status, "error": str(result), "day": day}
+            else:
+                text = article_summary(result.body, result.headers)
+                record = {"text": text, "status": "ok" if text else "no_summary", "error": None, "day": day}
+            self.repo.save_article(item_id_, record)
+        logger.info("article texts fetched", pages=len(jobs))
+
+    def _with_article_text(self, item: Item) -> Item:
+        if item.text:
+            return item
+        record = self.repo.article(item.id)
+        text = str(record.get("text") or "") if record else ""
+        return replace(item, text=text) if text else item
 
     def _record_failure(
         self, state_key: str, name: str, state: SourceState, failure: SourceFailure, now: datetime
@@ -233,6 +271,7 @@ class Pipeline:
         window = select_items(
             candidates, cutoff, previous.window_end if previous else None, report.lookback_hours
         )
+        window = [self._with_article_text(item) for item in window]
         relevant = RelevanceFilter.from_config(self.config.filter).apply(window)
         stories = [c.merged() for c in cluster(relevant, report.dedupe_threshold)]  # newest first
         items = cap(stories, report.max_items)
@@ -398,6 +437,7 @@ class Pipeline:
 
 
 _BOARD_JOB = "\x00leaderboard"
+ARTICLE_MAX_BYTES = 2_000_000  # an article page; its summary is in the head
 
 
 def _board_key(provider: str) -> str:

@@ -5,6 +5,7 @@ Key layout (the same in ``<data-dir>/raw`` and in the raw S3 bucket)::
     items/<id>.json                         the item; created once, never overwritten (the commit point)
     seen/<YYYY-MM-DD>/<stamp>-<id>          first-seen index by UTC day; written just before the item
     sources/<source-key>.json               validators, last status and recent ids of one source
+    articles/<id>.json                      an item's article-page summary, for feeds without text
     leaderboard/<provider>.json             the current leaderboard snapshot and how it was fetched
     editions/<YYYY-MM-DD>.json              each edition exactly as it was built
 
@@ -130,6 +131,15 @@ class RawRepository:
                 if after < stamp <= until:
                     yield stamp, id_
             day += timedelta(days=1)
+
+    # -- article texts ---------------------------------------------------------------------
+    def article(self, item_id_: str) -> dict[str, Any] | None:
+        """The cached article-page summary of an item: {"text", "status", "day", "error"}."""
+        data = get_json(self.store, f"articles/{item_id_}.json")
+        return data if isinstance(data, dict) else None
+
+    def save_article(self, item_id_: str, record: dict[str, Any]) -> None:
+        self.store.put(f"articles/{item_id_}.json", dump_json(record))
 
     # -- sources ---------------------------------------------------------------------------
     def source_state(self, name: str) -> SourceState:

@@ -1,0 +1,63 @@
+"""Items whose feed has no text (机器之心) get the article page's own summary — politely — or none."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from loopback import LoopbackServer, static
+
+from ai_news_tracker.articles import article_summary
+from ai_news_tracker.cli import main
+
+SUMMARY = "研究团队提出一种分层长程记忆机制，让智能体在千步任务中保持上下文。"
+PAGE = f"""<!DOCTYPE html><html><head><meta charset="gbk">
+<meta name="description" content="{SUMMARY}&lt;script&gt;alert(1)&lt;/script&gt;">
+<title>t</title></head><body><script>alert(1)</script><p>正文</p></body></html>""".encode("gbk")
+
+
+def feed(base: str) -> bytes:
+    items = "".join(
+        f"<item><title>机器之心 第{n}篇：大模型研究</title><link>{base}/articles/{n}</link>"
+        f"<pubDate>Fri, 20 Nov 2026 1{n}:00:00 +0800</pubDate><description><![CDATA[]]></description></item>"
+        for n in range(3)
+    )
+    head = '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>t</title>'
+    return f"{head}{items}</channel></rss>".encode()
+
+
+def test_summary_comes_from_the_page_meta_only() -> None:
+    # a script in the summary is markup, and markup is dropped: only the page's text remains
+    assert article_summary(PAGE, {}) == SUMMARY
+    assert article_summary(b"<html><head></head><body><p>x</p></body></html>", {}) == ""
+    og = b'<meta property="og:description" content="OG &amp; text">'
+    assert article_summary(og, {"content-type": "text/html; charset=utf-8"}) == "OG & text"
+
+
+def test_textless_items_get_the_page_summary_once(tmp_path: Path) -> None:
+    with LoopbackServer({}) as server:
+        server.routes["/feed"] = static(feed(server.url("")))
+        server.routes["/articles/0"] = static(PAGE, headers={"Content-Type": "text/html"})
+        server.routes["/articles/1"] = static(b"<html><head></head><body>no summary</body></html>")
+        # /articles/2 answers 404
+        config = tmp_path / "c.toml"
+        config.write_text(
+            f'[filter]\ninclude = []\n[[sources]]\nname = "机器之心"\nurl = "{server.url("/feed")}"\n'
+            "article_text = true\n[fetch]\nretries = 0\n",
+            encoding="utf-8",
+        )
+        data = tmp_path / "data"
+        args = ["--config", str(config), "--data-dir", str(data)]
+        assert main(["fetch", *args, "--now", "2026-11-20T13:00+08:00"]) == 0
+        assert main(["fetch", *args, "--now", "2026-11-20T15:00+08:00"]) == 0
+        assert main(["run", *args, "--now", "2026-11-20T16:00+08:00"]) == 0
+        hits = {n: server.hits(f"/articles/{n}") for n in range(3)}
+
+    # One request per article, whatever the number of fetches, and the page's summary in the edition
+    assert hits == {0: 1, 1: 1, 2: 1}
+    payload = json.loads((data / "site" / "reports" / "2026-11-20.json").read_text(encoding="utf-8"))
+    texts = {item["title"]: item["summary"] for item in payload["items"]}
+    assert texts["机器之心 第0篇：大模型研究"] == SUMMARY
+    assert texts["机器之心 第1篇：大模型研究"] == "" and texts["机器之心 第2篇：大模型研究"] == ""
+    md = (data / "site" / "reports" / "2026-11-20.md").read_text(encoding="utf-8")
+    assert SUMMARY in md and "script" not in md
