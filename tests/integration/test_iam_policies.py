@@ -8,6 +8,7 @@ template's own resources. A call the template does not allow would fail on AWS w
 from __future__ import annotations
 
 import fnmatch
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,9 +16,9 @@ from typing import Any
 
 import botocore.client
 import pytest
-import test_send_email_moto as email_test
+import test_subscriptions_moto as mail
+from aws_lambda_powertools.utilities import parameters
 from test_handlers_moto import NOW, RAW, SITE, TABLE, Stack, stack  # noqa: F401 - the fixture
-from test_send_email_moto import aws  # noqa: F401 - the fixture
 
 from ai_news_tracker.invoke import load_template
 
@@ -43,7 +44,10 @@ POLICY_TEMPLATES = {
         },
     ),
     "SSMParameterReadPolicy": ("ParameterName", {"ssm:GetParameter", "ssm:GetParameters"}),
+    "SQSSendMessagePolicy": ("QueueName", {"sqs:SendMessage", "sqs:SendMessageBatch"}),
 }
+# SSM parameters are named by template parameters, not resources
+SSM_PARAMETERS = {"ConfigParameterName": "ConfigParameter", "TokenKeyParameterName": "TokenKeyParameter"}
 # botocore operation -> IAM action
 ACTIONS = {
     ("s3", "ListObjectsV2"): "s3:ListBucket",
@@ -93,8 +97,11 @@ def grants(function: str) -> list[Grant]:
         for name, args in policy.items():
             if name in POLICY_TEMPLATES:
                 param, actions = POLICY_TEMPLATES[name]
-                # the SSM parameter is named by the ConfigParameterName parameter, not a resource
-                resource = "ConfigParameter" if name == "SSMParameterReadPolicy" else logical_id(args[param])
+                resource = (
+                    next(v for k, v in SSM_PARAMETERS.items() if k in json.dumps(args))
+                    if name == "SSMParameterReadPolicy"
+                    else logical_id(args[param])
+                )
                 assert resource is not None, (
                     f"{function}: {name} is not scoped to a resource of this template"
                 )
@@ -148,10 +155,20 @@ def as_calls(recorded: list[tuple[str, str, dict[str, Any]]], names: dict[str, s
                 calls.add(Call(action, "EmailConfigurationSet"))
             continue
         target = (
-            params.get("Bucket") or params.get("TopicArn") or params.get("TableName") or params.get("Name")
+            params.get("Bucket")
+            or params.get("TopicArn")
+            or params.get("TableName")
+            or params.get("Name")
+            or params.get("QueueUrl")
+            or next(iter(params.get("RequestItems") or {}), None)  # BatchGetItem
         )
         resource = names.get(str(target), str(target))
-        calls.add(Call(action, resource, str(params.get("Key", "")) if service == "s3" else ""))
+        key = ""
+        if service == "s3":
+            key = str(params.get("Key", ""))
+        elif service == "dynamodb" and params.get("IndexName"):
+            key = f"index/{params['IndexName']}"
+        calls.add(Call(action, resource, key))
     return calls
 
 
@@ -186,18 +203,85 @@ def test_a_call_outside_the_policies_is_caught() -> None:
     assert any(g.allows(Call("s3:PutObject", "RawBucket", "items/x.json")) for g in allowed)
 
 
-def test_the_email_handler_calls_only_what_its_policies_allow(
-    aws: email_test.Aws,  # noqa: F811
+@pytest.fixture
+def mail_stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[mail.Stack]:
+    with mail.mail_stack(tmp_path, monkeypatch) as current:
+        yield current
+
+
+def test_the_email_functions_call_only_what_their_policies_allow(
+    mail_stack: mail.Stack,
     recorded: list[tuple[str, str, dict[str, Any]]],
 ) -> None:
-    module = email_test.handler(aws, enabled=True)
-    recorded.clear()
+    names = {
+        mail.RAW: "RawBucket",
+        mail.SITE: "SiteBucket",
+        mail.TABLE: "SubscribersTable",
+        mail_stack.queue_url: "SendQueue",
+        mail.KEY_PARAMETER: "TokenKeyParameter",
+    }
+    seen: dict[str, set[Call]] = {}
 
-    assert email_test.invoke(module, email_test.sns_event())["sent"] == 2
-    calls = as_calls(recorded, {email_test.RAW: "RawBucket", email_test.SITE: "SiteBucket"})
-    allowed = grants("SendEmailFunction")
+    def check(function: str, action: Any) -> None:
+        parameters.clear_caches()  # each function reads the token key itself
+        recorded.clear()
+        action()
+        calls = as_calls(recorded, names)
+        allowed = grants(function)
+        assert calls, f"{function} made no AWS call: the recorder is broken"
+        assert [str(c) for c in calls if not any(g.allows(c) for g in allowed)] == [], function
+        seen.setdefault(function, set()).update(calls)
 
-    assert Call("ses:SendEmail", "SenderIdentity") in calls
-    assert [str(c) for c in calls if not any(g.allows(c) for g in allowed)] == []
-    # and it may write its sent log, nothing else in the raw bucket
-    assert not any(g.allows(Call("s3:PutObject", "RawBucket", "items/x.json")) for g in allowed)
+    address = "reader@example.org"
+    check("SubscriptionFunction", lambda: mail_stack.subscribe(address))
+    link = mail.confirmation_link(mail_stack.mails_to(address)[0])
+    check(
+        "SubscriptionFunction",
+        lambda: mail_stack.http("POST", "/confirm", query={"token": mail.token_of(link)}),
+    )
+    check("SendEmailFunction", lambda: mail_stack.announce(mail.DAY1))
+    messages = mail_stack.receive()  # Lambda's poller does this, with the permissions SAM adds
+    check("SendBatchFunction", lambda: mail_stack.deliver(messages))
+    check("BounceFunction", lambda: mail_stack.invoke("bounce", mail.bounce_event("Permanent", address)))
+    assert len(mail_stack.editions_to(address)) == 1
+
+    assert {
+        Call("ses:SendEmail", "SenderIdentity"),
+        Call("ses:SendEmail", "EmailConfigurationSet"),
+        Call("ssm:GetParameter", "TokenKeyParameter"),
+        Call("dynamodb:PutItem", "SubscribersTable"),
+    } <= seen["SubscriptionFunction"]
+    assert {
+        Call("dynamodb:Scan", "SubscribersTable", "index/ActiveIndex"),
+        Call("sqs:SendMessageBatch", "SendQueue"),
+    } <= seen["SendEmailFunction"]
+    assert {
+        Call("dynamodb:BatchGetItem", "SubscribersTable"),
+        Call("ssm:GetParameter", "TokenKeyParameter"),
+        Call("ses:SendEmail", "SenderIdentity"),
+        Call("s3:ListBucket", "RawBucket"),
+    } <= seen["SendBatchFunction"]
+    assert any(c.action == "s3:PutObject" and c.key.startswith("sent/") for c in seen["SendBatchFunction"])
+    assert Call("dynamodb:PutItem", "SubscribersTable") in seen["BounceFunction"]
+
+
+def test_the_email_functions_may_do_nothing_more() -> None:
+    def allows(function: str, call: Call) -> bool:
+        return any(g.allows(call) for g in grants(function))
+
+    # only the batch sender writes the sent log, and nothing else in the raw bucket
+    assert allows("SendBatchFunction", Call("s3:PutObject", "RawBucket", "sent/2026-11-20/x/1"))
+    assert not allows("SendBatchFunction", Call("s3:PutObject", "RawBucket", "items/x.json"))
+    assert not allows("SendEmailFunction", Call("s3:PutObject", "RawBucket", "sent/2026-11-20/x/1"))
+    # the fan-out reads ids from the sparse index only; nobody else scans or deletes subscribers
+    assert not allows("SendEmailFunction", Call("dynamodb:Scan", "SubscribersTable"))
+    assert not allows("SendEmailFunction", Call("dynamodb:GetItem", "SubscribersTable"))
+    for function in ("SubscriptionFunction", "BounceFunction", "SendBatchFunction"):
+        assert not allows(function, Call("dynamodb:Scan", "SubscribersTable", "index/ActiveIndex"))
+        assert not allows(function, Call("dynamodb:DeleteItem", "SubscribersTable"))
+    # the bounce handler and the fan-out send no mail and never see the token key
+    for function in ("BounceFunction", "SendEmailFunction"):
+        assert not allows(function, Call("ses:SendEmail", "SenderIdentity"))
+        assert not allows(function, Call("ssm:GetParameter", "TokenKeyParameter"))
+    assert not allows("SubscriptionFunction", Call("sqs:SendMessageBatch", "SendQueue"))
+    assert not allows("SubscriptionFunction", Call("s3:GetObject", "RawBucket", "editions/x.json"))

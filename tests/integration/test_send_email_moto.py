@@ -1,23 +1,20 @@
 """The email edition under moto: raw MIME through SES v2, at most once per (edition, recipient).
 
 moto keeps every raw message SES accepted (``ses_backends[account][region].sent_messages``, shared by
-the v1 and v2 APIs); the sent log lives in a moto S3 bucket, as on AWS. The SendEmail handler is
-driven with SNS events like the ones the edition topic delivers.
+the v1 and v2 APIs); the sent log lives in a moto S3 bucket, as on AWS. The functions that send to
+subscribers (fan-out, batches, bounces) are driven in ``test_subscriptions_moto.py``.
 """
 
 from __future__ import annotations
 
 import email
 import email.policy
-import importlib.util
 import json
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from email.message import EmailMessage
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import boto3
@@ -28,10 +25,8 @@ from moto.ses.models import ses_backends
 
 from ai_news_tracker.aws import S3Store
 from ai_news_tracker.config import Config, EmailConfig
-from ai_news_tracker.errors import TrackerError
-from ai_news_tracker.mail import SendError, SesSender, bodies, send_edition
+from ai_news_tracker.mail import SesSender, bodies, send_edition
 from ai_news_tracker.models import Edition, Item, SourceStatus
-from ai_news_tracker.repository import RawRepository
 from ai_news_tracker.store import LocalStore, Store
 
 REPO = Path(__file__).resolve().parents[2]
@@ -175,120 +170,3 @@ def test_a_thousand_recipients_get_exactly_one_message_each(aws: Aws) -> None:
     assert len(destinations) == 1000 and sorted(destinations) == recipients
     again = send(aws, recipients, sent_log)
     assert again.sent == {} and len(again.skipped) == 1000 and len(aws.messages) == 1000
-
-
-# -- the handler ---------------------------------------------------------------------------------
-@dataclass
-class Context:
-    function_name: str = "send_email"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:123456789012:function:send_email"
-    aws_request_id: str = ""
-    function_version: str = "$LATEST"
-    log_group_name: str = "/aws/lambda/send_email"
-    log_stream_name: str = "stream"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 60_000
-
-
-def load_handler() -> ModuleType:
-    path = REPO / "functions" / "send_email" / "app.py"
-    spec = importlib.util.spec_from_file_location(f"send_email_{uuid.uuid4().hex}", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def sns_event(day: str = "2026-11-20") -> dict[str, Any]:
-    announcement = {
-        "date": day,
-        "title": f"{day} 国产大模型日报",
-        "url": f"https://d111111abcdef8.cloudfront.net/reports/{day}.md",
-        "key_points": ["DeepSeek 发布新一代推理模型"],
-        "items": 2,
-    }
-    return {
-        "Records": [
-            {
-                "EventSource": "aws:sns",
-                "Sns": {"Type": "Notification", "Message": json.dumps(announcement, ensure_ascii=False)},
-            }
-        ]
-    }
-
-
-def handler(aws: Aws, *, enabled: bool, sender_address: str = "digest@example.com") -> ModuleType:
-    config = aws.tmp_path / "config.toml"
-    config.write_text(
-        f'[email]\nenabled = {"true" if enabled else "false"}\nsender = "{SENDER}"\n'
-        'recipients = ["a@example.org", "b@example.org"]\n',
-        encoding="utf-8",
-    )
-    for key, value in {
-        "RAW_BUCKET": RAW,
-        "SITE_BUCKET": SITE,
-        "SITE_URL": "https://d111111abcdef8.cloudfront.net",
-        "CONFIG_FILE": str(config),
-        "SES_CONFIGURATION_SET": "digest",
-        "SENDER_ADDRESS": sender_address,
-        "POWERTOOLS_SERVICE_NAME": "ai-news-tracker",
-        "POWERTOOLS_METRICS_NAMESPACE": "AINewsTracker",
-        "POWERTOOLS_TRACE_DISABLED": "true",
-    }.items():
-        aws.monkeypatch.setenv(key, value)
-    RawRepository(S3Store(RAW, aws.s3)).save_edition(the_edition())
-    return load_handler()
-
-
-def invoke(module: ModuleType, event: dict[str, Any]) -> dict[str, Any]:
-    result: dict[str, Any] = module.lambda_handler(event, Context(aws_request_id=str(uuid.uuid4())))
-    return result
-
-
-def test_the_handler_sends_the_announced_edition_once(aws: Aws) -> None:
-    module = handler(aws, enabled=True)
-
-    first = invoke(module, sns_event())
-    assert first["sent"] == 2 and first["date"] == "2026-11-20"
-    assert sorted(d for m in aws.messages for d in m.destinations) == ["a@example.org", "b@example.org"]
-
-    retried = invoke(load_handler(), sns_event())  # SNS redelivery, a fresh container
-    assert retried["sent"] == 0 and retried["skipped"] == 2 and len(aws.messages) == 2
-
-
-def test_the_handler_sends_nothing_when_email_is_disabled(aws: Aws) -> None:
-    result = invoke(handler(aws, enabled=False), sns_event())
-    assert result == {"date": "2026-11-20", "sent": 0, "reason": "email disabled"}
-    assert aws.messages == []
-
-
-def test_the_handler_dry_run_sends_nothing(aws: Aws) -> None:
-    result = invoke(handler(aws, enabled=True), {"date": "2026-11-20", "dry_run": True})
-    assert result["dry_run"] == 2 and result["sent"] == 0 and aws.messages == []
-    assert "Contents" not in aws.s3.list_objects_v2(Bucket=RAW, Prefix="sent/")
-
-
-def test_the_handler_refuses_a_sender_it_may_not_send_as(aws: Aws) -> None:
-    with pytest.raises(TrackerError, match="SES identity"):
-        invoke(handler(aws, enabled=True, sender_address="other@example.com"), sns_event())
-    assert aws.messages == []
-
-
-def test_the_handler_fails_loudly_without_an_edition_or_with_a_bad_message(aws: Aws) -> None:
-    module = handler(aws, enabled=True)
-    with pytest.raises(TrackerError, match="no stored edition for 2026-11-19"):
-        invoke(module, sns_event("2026-11-19"))
-    with pytest.raises(TrackerError, match="not a JSON edition announcement"):
-        invoke(module, {"Records": [{"Sns": {"Message": "not json"}}]})
-
-
-def test_the_handler_raises_when_sends_fail_so_the_invocation_is_retried(aws: Aws) -> None:
-    module = handler(aws, enabled=True)
-    aws.sesv2.delete_email_identity(EmailIdentity="digest@example.com")
-    with pytest.raises(SendError, match="2 of 2 emails failed"):
-        invoke(module, sns_event())
-
-    aws.sesv2.create_email_identity(EmailIdentity="digest@example.com")
-    assert invoke(module, sns_event())["sent"] == 2 and len(aws.messages) == 2

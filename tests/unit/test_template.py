@@ -126,7 +126,7 @@ def documented_variables() -> list[str]:
 def test_the_template_is_a_sam_application_with_the_documented_resources() -> None:
     assert template()["Transform"] == "AWS::Serverless-2016-10-31"
     expected = contract()
-    assert len(expected) == 6
+    assert len(expected) == 9
     for name in expected:
         assert name in resources(), f"{name} is in DEVELOPERS.md but not in template.yaml"
         assert resources()[name]["Type"] in (SERVERLESS_FUNCTION, LAYER)
@@ -347,7 +347,18 @@ def test_policy_templates_are_scoped_to_resources_of_this_template() -> None:
                     assert target in resources(), f"{name}: {kind} is not scoped to a resource here"
             else:
                 assert kind == "SSMParameterReadPolicy", f"{name}: unexpected policy template {kind}"
-                assert "ConfigParameterName" in json.dumps(arguments)
+                named = json.dumps(arguments)
+                assert "ConfigParameterName" in named or "TokenKeyParameterName" in named, name
+
+
+def statements(function: str) -> dict[str, tuple[Any, Any]]:
+    """Sid -> (Action, Resource) of a function's inline statements."""
+    return {
+        s["Sid"]: (s["Action"], s["Resource"])
+        for p in policies(function)
+        if "Statement" in p
+        for s in p["Statement"]
+    }
 
 
 def test_each_function_may_do_what_its_use_case_needs_and_no_more() -> None:
@@ -372,20 +383,53 @@ def test_each_function_may_do_what_its_use_case_needs_and_no_more() -> None:
         ("S3WritePolicy", "SiteBucket"),
         ("SNSPublishMessagePolicy", "EditionTopic"),
     }
+    # the fan-out reads the edition and the active ids, and enqueues
     assert grants("SendEmailFunction") == {
         ("S3ReadPolicy", "RawBucket"),
-        ("S3ReadPolicy", "SiteBucket"),
-        ("DynamoDBCrudPolicy", "IdempotencyTable"),
+        ("SQSSendMessagePolicy", "SendQueue"),
         ("SSMParameterReadPolicy", None),
     }
-    statements = {
-        s["Sid"]: s for p in policies("SendEmailFunction") if "Statement" in p for s in p["Statement"]
+    assert statements("SendEmailFunction") == {
+        "ListTheActiveSubscribers": (
+            "dynamodb:Scan",
+            {"Fn::Sub": "${SubscribersTable.Arn}/index/ActiveIndex"},
+        )
     }
-    # the email function writes only its sent log in the raw bucket, and sends only as the sender
-    assert statements["WriteTheSentLog"]["Action"] == "s3:PutObject"
-    assert statements["WriteTheSentLog"]["Resource"] == {"Fn::Sub": "${RawBucket.Arn}/sent/*"}
-    assert sorted(statements["SendTheEmailEdition"]["Action"]) == ["ses:SendEmail", "ses:SendRawEmail"]
-    assert set(statements) == {"WriteTheSentLog", "SendTheEmailEdition"}
+    # the batch sender writes only its sent log in the raw bucket, and sends only as the sender
+    assert grants("SendBatchFunction") == {("S3ReadPolicy", "RawBucket"), ("SSMParameterReadPolicy", None)}
+    batch = statements("SendBatchFunction")
+    assert batch["WriteTheSentLog"] == ("s3:PutObject", {"Fn::Sub": "${RawBucket.Arn}/sent/*"})
+    assert batch["ReadTheBatchSubscribers"] == (
+        "dynamodb:BatchGetItem",
+        {"Fn::GetAtt": ["SubscribersTable", "Arn"]},
+    )
+    assert sorted(batch["SendTheEmailEdition"][0]) == ["ses:SendEmail", "ses:SendRawEmail"]
+    assert set(batch) == {"WriteTheSentLog", "ReadTheBatchSubscribers", "SendTheEmailEdition"}
+    # the endpoints read and write one subscriber at a time and send the confirmation mail
+    assert grants("SubscriptionFunction") == {("SSMParameterReadPolicy", None)}
+    endpoints = statements("SubscriptionFunction")
+    assert endpoints["ReadAndWriteSubscribers"] == (
+        ["dynamodb:GetItem", "dynamodb:PutItem"],
+        {"Fn::GetAtt": ["SubscribersTable", "Arn"]},
+    )
+    assert set(endpoints) == {"ReadAndWriteSubscribers", "SendTheConfirmationMail"}
+    assert endpoints["SendTheConfirmationMail"][1] == batch["SendTheEmailEdition"][1]
+    # the bounce handler only suppresses
+    assert grants("BounceFunction") == {("SSMParameterReadPolicy", None)}
+    assert statements("BounceFunction") == {
+        "SuppressSubscribers": (
+            ["dynamodb:GetItem", "dynamodb:PutItem"],
+            {"Fn::GetAtt": ["SubscribersTable", "Arn"]},
+        )
+    }
+    # the token key: only the functions that sign or check links may read it
+    readers = {
+        name
+        for name in functions()
+        for policy in policies(name)
+        if "SSMParameterReadPolicy" in policy and "TokenKeyParameterName" in json.dumps(policy)
+    }
+    assert readers == {"SubscriptionFunction", "SendBatchFunction"}
 
 
 # ---------------------------------------------------------------- alarms and outputs
@@ -449,6 +493,114 @@ def test_parameters_and_outputs() -> None:
         assert name in outputs
 
 
+# ---------------------------------------------------------------- email subscriptions
+
+
+def test_the_subscribers_table_has_a_sparse_active_index_and_expires_pending_records() -> None:
+    table = resources()["SubscribersTable"]
+    assert table["DeletionPolicy"] == table["UpdateReplacePolicy"] == "Retain"
+    props = table["Properties"]
+    assert props["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
+    (index,) = props["GlobalSecondaryIndexes"]
+    assert index["IndexName"] == "ActiveIndex"  # subscribers.ACTIVE_INDEX
+    assert index["KeySchema"] == [{"AttributeName": "active_id", "KeyType": "HASH"}]
+    assert index["Projection"] == {"ProjectionType": "KEYS_ONLY"}  # no address in the index
+    assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert props["SSESpecification"] == {"SSEEnabled": True}
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+
+
+def test_the_send_queue_retries_three_times_into_an_alarmed_dead_letter_queue() -> None:
+    queue = resources()["SendQueue"]["Properties"]
+    redrive = queue["RedrivePolicy"]
+    assert redrive["maxReceiveCount"] == 3
+    assert referenced(redrive["deadLetterTargetArn"]) == "EmailDeadLetterQueue"
+    assert queue["SqsManagedSseEnabled"] is True
+    sender = functions()["SendBatchFunction"]["Properties"]
+    assert queue["VisibilityTimeout"] >= 6 * sender["Timeout"]
+    (event,) = sender["Events"].values()
+    assert event["Type"] == "SQS" and referenced(event["Properties"]["Queue"]) == "SendQueue"
+    props = event["Properties"]
+    assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert 1 <= props["BatchSize"] <= 5
+    # the senders share the SES rate: their number is what each one divides it by
+    concurrency = props["ScalingConfig"]["MaximumConcurrency"]
+    assert variables("SendBatchFunction")["SEND_CONCURRENCY"] == str(concurrency)
+    assert referenced(variables("SendBatchFunction")["MAX_SEND_RATE"]) == "EmailSendRate"
+    watched = {
+        referenced(a["Dimensions"][0]["Value"])
+        for a in alarms()
+        if a["MetricName"] == "ApproximateNumberOfMessagesVisible"
+    }
+    assert watched == {"DeadLetterQueue", "EmailDeadLetterQueue"}
+    policy = resources()["EmailQueuesPolicy"]["Properties"]
+    assert {referenced(q) for q in policy["Queues"]} == {"SendQueue", "EmailDeadLetterQueue"}
+    assert any(
+        s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        for s in policy["PolicyDocument"]["Statement"]
+    )
+
+
+def test_the_fan_out_listens_to_the_edition_topic_and_feeds_the_send_queue() -> None:
+    env = variables("SendEmailFunction")
+    assert referenced(env["SEND_QUEUE_URL"]) == "SendQueue"
+    assert referenced(env["SUBSCRIBERS_TABLE"]) == "SubscribersTable"
+    assert "TOKEN_KEY_PARAMETER" not in env  # it signs nothing
+
+
+def test_the_subscription_api_has_cors_from_a_parameter_throttling_and_five_routes() -> None:
+    api = resources()["SubscriptionApi"]
+    assert api["Type"] == "AWS::Serverless::HttpApi"
+    cors = api["Properties"]["CorsConfiguration"]
+    assert referenced(cors["AllowOrigins"]) == "SubscriptionAllowedOrigins"
+    assert cors["AllowMethods"] == ["GET", "POST"]
+    throttle = api["Properties"]["DefaultRouteSettings"]
+    assert 0 < throttle["ThrottlingRateLimit"] <= throttle["ThrottlingBurstLimit"] <= 100
+    events = functions()["SubscriptionFunction"]["Properties"]["Events"].values()
+    routes = {(e["Properties"]["Method"], e["Properties"]["Path"]) for e in events}
+    assert {e["Type"] for e in events} == {"HttpApi"}
+    assert {referenced(e["Properties"]["ApiId"]) for e in events} == {"SubscriptionApi"}
+    assert routes == {
+        ("POST", "/subscribe"),
+        ("GET", "/confirm"),
+        ("POST", "/confirm"),
+        ("GET", "/unsubscribe"),
+        ("POST", "/unsubscribe"),
+    }
+    env = variables("SubscriptionFunction")
+    assert env["ALLOWED_ORIGINS"] == {"Fn::Join": [",", {"Ref": "SubscriptionAllowedOrigins"}]}
+    assert referenced(env["TOKEN_KEY_PARAMETER"]) == "TokenKeyParameterName"
+    # the links of the editions point at this API
+    assert "${SubscriptionApi}" in variables("SendBatchFunction")["SUBSCRIPTION_API_URL"]["Fn::Sub"]
+
+
+def test_bounces_and_complaints_go_from_the_configuration_set_to_the_bounce_function() -> None:
+    destination = resources()["EmailEventDestination"]["Properties"]
+    assert referenced(destination["ConfigurationSetName"]) == "EmailConfigurationSet"
+    event_destination = destination["EventDestination"]
+    assert event_destination["Enabled"] is True
+    assert sorted(event_destination["MatchingEventTypes"]) == ["bounce", "complaint"]
+    assert referenced(event_destination["SnsDestination"]["TopicARN"]) == "EmailEventsTopic"
+    (statement,) = resources()["EmailEventsTopicPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Principal"] == {"Service": "ses.amazonaws.com"} and statement["Action"] == "sns:Publish"
+    condition = statement["Condition"]["StringEquals"]
+    assert "configuration-set/${EmailConfigurationSet}" in condition["AWS:SourceArn"]["Fn::Sub"]
+    (event,) = functions()["BounceFunction"]["Properties"]["Events"].values()
+    assert event["Type"] == "SNS" and referenced(event["Properties"]["Topic"]) == "EmailEventsTopic"
+    assert referenced(event["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]) == "EmailDeadLetterQueue"
+
+
+def test_the_subscription_parameters_and_outputs() -> None:
+    parameters = template()["Parameters"]
+    assert parameters["TokenKeyParameterName"]["Default"].startswith("/")
+    assert parameters["SubscriptionAllowedOrigins"]["Type"] == "CommaDelimitedList"
+    assert parameters["EmailSendRate"]["Type"] == "Number"
+    assert parameters["UnsubscribeMailbox"]["Default"] == ""
+    outputs = template()["Outputs"]
+    for name in ("SubscriptionApiUrl", "SubscribersTableName", "SendQueueUrl", "EmailDeadLetterQueueUrl"):
+        assert name in outputs
+
+
 # ---------------------------------------------------------------- sample events
 
 
@@ -474,6 +626,25 @@ def test_the_email_sample_event_is_an_sns_record_of_an_announcement() -> None:
     assert message["date"] == "2026-11-20"
     assert message["url"].endswith("/reports/2026-11-20.md")
     assert message["key_points"]
+
+
+def test_the_sample_events_of_the_email_functions_are_what_they_expect() -> None:
+    from ai_news_tracker.delivery import parse_batch, suppressions
+
+    def event(name: str) -> dict[str, Any]:
+        loaded: dict[str, Any] = json.loads((REPO / "events" / f"{name}.json").read_text(encoding="utf-8"))
+        return loaded
+
+    (record,) = event("send_batch")["Records"]
+    assert record["eventSource"] == "aws:sqs"
+    assert parse_batch(record["body"]).date.isoformat() == "2026-11-20"
+    (record,) = event("bounce")["Records"]
+    assert suppressions(json.loads(record["Sns"]["Message"])) == [
+        ("reader@example.com", "bounce:Permanent/General")
+    ]
+    request = event("subscription")
+    assert request["version"] == "2.0" and request["routeKey"] == "POST /subscribe"
+    assert json.loads(request["body"]) == {"email": "reader@example.com"}
 
 
 def test_env_json_sets_only_variables_the_template_declares() -> None:

@@ -28,6 +28,10 @@ most once; one lost in such a crash is reported, not repeated.
 
 SES sets its own ``Message-ID`` and ``Date``; ours (deterministic from the edition's day and the
 recipient) stay in the outbox copies, where a re-run is recognisable.
+
+Also here: the double opt-in mail (:func:`build_confirmation`, ``templates/confirm_email.*.j2``) and
+:class:`Pacer`, which keeps the concurrent senders under the SES sending rate. Who gets the edition
+on AWS, and how it is batched, is :mod:`ai_news_tracker.delivery`'s business.
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from email.errors import HeaderParseError
 from email.headerregistry import Address, BaseHeader, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
@@ -411,6 +415,59 @@ def bodies(message: EmailMessage) -> tuple[str, str]:
     return str(text.get_content()), str(html.get_content())
 
 
+# -- the confirmation mail (double opt-in) -----------------------------------------------------------
+CONFIRM_HTML_TEMPLATE, CONFIRM_TEXT_TEMPLATE = "confirm_email.html.j2", "confirm_email.txt.j2"
+
+
+def confirmation_subject(config: Config) -> str:
+    return f"请确认订阅{clean_line(config.report.title)}"
+
+
+def build_confirmation(
+    config: Config,
+    *,
+    recipient: str,
+    confirm_url: str,
+    expires_at: datetime,
+    templates_dir: Path,
+    sent_at: datetime | None = None,
+) -> EmailMessage:
+    """The double opt-in mail: a link (https only) to confirm before ``expires_at``; text and HTML.
+
+    It names no other subscriber, carries no List-Unsubscribe (nobody is subscribed yet) and says
+    that ignoring it is enough.
+    """
+    link = safe_href(confirm_url)
+    if link != confirm_url:
+        raise MailError(f"not a usable confirmation link: {confirm_url!r}")
+    _check_header_url(link, "https://")  # https, ASCII, no quotes, brackets or spaces
+    sender = sender_address(config.email.sender)
+    to = recipient_address(recipient)
+    tz = config.report.tz
+    view = {
+        "title": clean_line(config.report.title),
+        "subject": confirmation_subject(config),
+        "confirm_url": link,
+        "expires": local_time(expires_at, tz),
+        "timezone": clean_line(config.report.timezone),
+    }
+    env = _environment(Path(templates_dir))
+    message = EmailMessage(policy=MAIL_POLICY)
+    message["From"] = sender
+    message["To"] = to
+    message["Subject"] = view["subject"]
+    if sent_at is not None:
+        message["Date"] = sent_at.astimezone(tz)
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies to it
+    message.set_content(
+        env.get_template(CONFIRM_TEXT_TEMPLATE).render(view), subtype="plain", charset="utf-8", cte="base64"
+    )
+    message.add_alternative(
+        env.get_template(CONFIRM_HTML_TEMPLATE).render(view), subtype="html", charset="utf-8", cte="base64"
+    )
+    return message
+
+
 # -- the outbox ------------------------------------------------------------------------------------
 _KEY_UNSAFE = re.compile(r"[^a-z0-9._@+-]")
 
@@ -523,6 +580,38 @@ class SesSender:
     __call__ = send
 
 
+class Pacer:
+    """At most ``rate`` calls a second (SES's sending rate shared by the concurrent senders)."""
+
+    def __init__(
+        self,
+        rate: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if rate <= 0:
+            raise ValueError("a sending rate is positive")
+        self.interval = 1.0 / rate
+        self._clock = clock
+        self._sleep = sleep
+        self._next: float | None = None
+
+    def wait(self) -> None:
+        now = self._clock()
+        if self._next is not None and self._next > now:
+            self._sleep(self._next - now)
+            now = self._next
+        self._next = now + self.interval
+
+    def paced(self, send: Callable[[EmailMessage], str]) -> Callable[[EmailMessage], str]:
+        def call(message: EmailMessage) -> str:
+            self.wait()
+            return send(message)
+
+        return call
+
+
 # -- sending an edition ----------------------------------------------------------------------------
 @dataclass
 class SendReport:
@@ -565,10 +654,10 @@ class _Attempt:
     outcome: str | None  # None: claimed, no outcome recorded
 
 
-def _attempts(sent_log: Store, prefix: str) -> dict[str, _Attempt]:
-    """recipient key -> its latest attempt, from one listing of the day's sent log."""
+def _attempts(sent_log: Store, prefix: str, listing: str | None = None) -> dict[str, _Attempt]:
+    """recipient key -> its latest attempt, from one listing of the day's sent log (or of ``listing``)."""
     latest: dict[str, _Attempt] = {}
-    for key in sent_log.list(prefix):
+    for key in sent_log.list(listing or prefix):
         who, _, name = key.removeprefix(prefix).partition("/")
         number, _, outcome = name.partition(".")
         if not number.isdigit() or (outcome and outcome not in OUTCOMES):
@@ -630,6 +719,7 @@ def send_edition(
     unsubscribe_mailto: str | None = None,
     dry_run: bool = False,
     should_stop: Callable[[], bool] | None = None,
+    per_recipient_log: bool = False,
 ) -> SendReport:
     """Send (and/or keep in ``outbox``) the edition to each recipient at most once.
 
@@ -637,7 +727,9 @@ def send_edition(
     run's delivery). ``dry_run`` sends and writes nothing and lists who would get the edition now.
     Duplicate addresses (compared case-insensitively) get one message. ``should_stop`` is asked before
     each recipient (a Lambda running out of time): when it says so, the rest are reported as not
-    attempted, and a retry carries on where this run stopped.
+    attempted, and a retry carries on where this run stopped. ``per_recipient_log`` reads the sent log
+    one recipient at a time instead of listing the whole day: for a batch of a few dozen out of many
+    thousands (the fan-out's send function).
     """
     if sender is None and outbox is None and not dry_run:
         raise MailError("nowhere to deliver the email edition: no sender and no outbox")
@@ -646,19 +738,27 @@ def send_edition(
             raise MailError("an unsubscribe URL needs a per-recipient token")
         _check_header_url(unsubscribe_base, "https://")
     composer = _Composer(edition, config, templates_dir, web_url)
+    prefix = _sent_prefix(edition.date)
+    unique = _unique(recipients)
+    if per_recipient_log:
+        attempts: dict[str, _Attempt] = {}
+        for recipient in unique:
+            attempts.update(_attempts(sent_log, prefix, f"{prefix}{recipient_key(recipient)}/"))
+    else:
+        attempts = _attempts(sent_log, prefix)
     run = _Run(
         composer=composer,
         report=SendReport(edition.date, composer.view["subject"]),
         sent_log=sent_log,
-        prefix=_sent_prefix(edition.date),
-        attempts=_attempts(sent_log, _sent_prefix(edition.date)),
+        prefix=prefix,
+        attempts=attempts,
         deliver=lambda message, recipient: _deliver(message, sender, outbox, edition.date, recipient),
         links=lambda recipient: unsubscribe_links(
             recipient, unsubscribe_base, unsubscribe_token, unsubscribe_mailto
         ),
         dry_run=dry_run,
     )
-    for recipient in _unique(recipients):
+    for recipient in unique:
         if run.stopped is None and should_stop is not None and should_stop():
             run.stopped = "out of time"
         run.one(recipient)

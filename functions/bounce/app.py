@@ -1,0 +1,64 @@
+"""BounceFunction: SES bounces and complaints (configuration set → SNS topic) suppress the address.
+
+Each SNS record carries one SES event (event publishing: ``eventType``; identity feedback
+notifications: ``notificationType``). A permanent bounce or a complaint marks every recipient it names
+as suppressed in the subscribers table: no more editions, no more confirmation mails, and no way back
+through the subscribe form. Transient bounces and other events change nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from ai_news_tracker.delivery import MailDeployment, apply_feedback
+from ai_news_tracker.errors import TrackerError
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+
+@cache
+def deployment() -> MailDeployment:
+    return MailDeployment.from_env(os.environ)
+
+
+def notifications(event: dict[str, Any]) -> list[dict[str, Any]]:
+    """The SES events of an SNS event (or the event itself, invoked directly)."""
+    if "Records" not in event:
+        return [event]
+    found = []
+    for record in event["Records"]:
+        message = (record.get("Sns") or {}).get("Message")
+        try:
+            data = json.loads(message) if isinstance(message, str) else None
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            raise TrackerError("the SNS message is not an SES event")
+        found.append(data)
+    return found
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    now = int(time.time())
+    subscriptions = deployment().subscriptions
+    suppressed = 0
+    kinds = []
+    for notification in notifications(event):
+        kinds.append(str(notification.get("eventType") or notification.get("notificationType") or "?"))
+        suppressed += len(apply_feedback(subscriptions, notification, now))
+    metrics.add_metric(name="AddressesSuppressed", unit=MetricUnit.Count, value=suppressed)
+    logger.info("email feedback", events=kinds, suppressed=suppressed)
+    return {"events": kinds, "suppressed": suppressed}

@@ -1,0 +1,89 @@
+"""SendBatchFunction: one batch of the email edition per SQS message (the send queue).
+
+Each message is ``{"v": 1, "date", "url", "ids": [<subscriber id>, ...]}`` (at most 50 ids, put there by
+``SendEmailFunction``). The subscribers still active are sent the edition through SES, paced under
+the account's sending rate, each with their own ``List-Unsubscribe`` links, at most once per
+(edition, recipient) (the sent log). A message whose sends were refused is reported as a batch item
+failure (Powertools BatchProcessor), so SQS delivers it again; after three receives it goes to the
+dead-letter queue, which is alarmed.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from ai_news_tracker.aws import templates_dir
+from ai_news_tracker.delivery import MailDeployment, parse_batch, send_batch
+from ai_news_tracker.mail import Pacer, SendError
+from ai_news_tracker.models import Edition
+
+STOP_BEFORE_TIMEOUT_MS = 20_000  # one SES call takes at most 5 s to connect and 10 s to answer
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+# A batch whose records all failed is reported like any other (every record retried, dead-lettered
+# after three receives and alarmed there), not raised: a throttled SES is no function error.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+
+
+@cache
+def deployment() -> MailDeployment:
+    return MailDeployment.from_env(os.environ)
+
+
+@cache
+def pacer() -> Pacer:
+    return Pacer(deployment().settings.send_rate)
+
+
+@cache
+def edition(day: date) -> Edition:
+    return deployment().edition(day)  # a stored edition never changes
+
+
+def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = None) -> dict[str, Any]:
+    batch = parse_batch(record.body)
+    current = deployment()
+    config = current.config
+    if not config.email.enabled:
+        logger.info("email disabled", date=batch.date.isoformat())
+        return {"date": batch.date.isoformat(), "sent": 0, "reason": "email disabled"}
+    context = lambda_context
+    try:
+        report = send_batch(
+            batch,
+            edition(batch.date),
+            config,
+            current.subscriptions,
+            send=pacer().paced(current.ses.send),
+            sent_log=current.sent_log,
+            tokens=current.tokens,
+            unsubscribe_base=current.settings.need("subscription_api_url"),
+            unsubscribe_mailto=current.settings.unsubscribe_mailto,
+            templates_dir=templates_dir(),
+            should_stop=(
+                (lambda: context.get_remaining_time_in_millis() < STOP_BEFORE_TIMEOUT_MS) if context else None
+            ),
+        )
+    except SendError:
+        metrics.add_metric(name="EmailBatchesFailed", unit=MetricUnit.Count, value=1)
+        raise
+    metrics.add_metric(name="EmailsSent", unit=MetricUnit.Count, value=len(report.sent))
+    return report.summary()
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_partial_response(event, record_handler, processor, context)

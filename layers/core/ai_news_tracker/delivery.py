@@ -1,0 +1,353 @@
+"""The email edition at scale: fan-out to an SQS queue, batches sent at most once, bounces suppressed.
+
+1. **Fan-out** (``SendEmailFunction``, on the edition topic): the active subscribers' ids, read a page
+   at a time from the sparse ``ActiveIndex``, go to the send queue in batches of :data:`BATCH_SIZE`::
+
+       {"v": 1, "date": "YYYY-MM-DD", "url": "<web edition>", "ids": ["<subscriber id>", ...]}
+
+   A batch names subscribers by id (the hash of the address), so no address sits in a queue or a
+   dead-letter queue. A repeated fan-out (a retried invocation, a re-sent announcement) enqueues the
+   same batches again, which send nothing new.
+2. **A batch** (``SendBatchFunction``, on the queue): the ids still active *now* (an unsubscribe
+   between the fan-out and the send is honoured) are read with their addresses, and
+   :func:`ai_news_tracker.mail.send_edition` sends each one the edition through SES with its own
+   ``List-Unsubscribe`` links, at most once per (edition, recipient): the sent log in the raw bucket
+   is the idempotency key. A batch with a refused send fails, so SQS delivers it again (the sent ones
+   are skipped), and after ``maxReceiveCount`` it lands in the dead-letter queue, which is alarmed.
+3. **Bounces and complaints** (``BounceFunction``): SES publishes them through the configuration set's
+   event destination to an SNS topic; a permanent bounce or a complaint suppresses the address.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from email.message import EmailMessage
+from email.utils import parseaddr
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .config import Config
+from .errors import TrackerError
+from .log import get_logger
+from .mail import SendError, SendReport, SesSender, safe_href, send_edition, sender_address
+from .models import Edition
+from .service import Deployment
+from .store import Store
+from .subscribers import DynamoSubscriberStore, Subscriptions
+from .subscription import MailSettings, TokenKeys, Tokens
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sesv2 import SESV2Client
+    from mypy_boto3_sqs import SQSClient
+
+logger = get_logger()
+
+BATCH_SIZE = 50  # recipients in one queue message
+MAX_IDS = 100  # refused above this: a batch is ours, never larger
+SQS_BATCH = 10  # entries of one SendMessageBatch call
+ENQUEUE_ATTEMPTS = 3
+_ID = re.compile(r"^[0-9a-f]{64}$")
+
+
+class BatchError(TrackerError):
+    """A queue message is not a batch of ours: never retried into success, so it is dead-lettered."""
+
+    status = "bad_batch"
+
+
+# -- the queue -----------------------------------------------------------------------------------------
+class SqsQueue:
+    """The send queue: JSON messages, ``SendMessageBatch`` ten at a time, failed entries retried."""
+
+    def __init__(self, url: str, client: SQSClient | None = None) -> None:
+        self.url = url
+        self._client = client
+
+    @property
+    def client(self) -> SQSClient:
+        if self._client is None:
+            import boto3
+
+            self._client = boto3.client("sqs")
+        return self._client
+
+    def send(self, messages: Sequence[Mapping[str, Any]]) -> int:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        for start in range(0, len(messages), SQS_BATCH):
+            pending = {
+                f"m{n}": json.dumps(message, separators=(",", ":"))
+                for n, message in enumerate(messages[start : start + SQS_BATCH])
+            }
+            for _ in range(ENQUEUE_ATTEMPTS):
+                entries: list[Any] = [{"Id": key, "MessageBody": body} for key, body in pending.items()]
+                try:
+                    answer = self.client.send_message_batch(QueueUrl=self.url, Entries=entries)
+                except (ClientError, BotoCoreError) as exc:
+                    raise TrackerError(f"cannot enqueue the send batches: {exc}") from exc
+                pending = {f["Id"]: pending[f["Id"]] for f in answer.get("Failed", []) if f["Id"] in pending}
+                if not pending:
+                    break
+            if pending:
+                raise TrackerError(f"{len(pending)} send batches could not be enqueued")
+        return len(messages)
+
+
+# -- fan-out -------------------------------------------------------------------------------------------
+def batches(pages: Iterable[Sequence[str]], size: int = BATCH_SIZE) -> Iterator[list[str]]:
+    """The ids of every page, each once, in lists of ``size`` (the last one shorter)."""
+    seen: set[str] = set()
+    current: list[str] = []
+    for page in pages:
+        for sid in page:
+            if sid in seen:
+                continue
+            seen.add(sid)
+            current.append(sid)
+            if len(current) == size:
+                yield current
+                current = []
+    if current:
+        yield current
+
+
+@dataclass(frozen=True)
+class FanOut:
+    date: str
+    subscribers: int
+    batches: int
+    dry_run: bool
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "date": self.date,
+            "subscribers": self.subscribers,
+            "batches": self.batches,
+            "dry_run": self.dry_run,
+        }
+
+
+def fan_out(
+    subscriptions: Subscriptions,
+    send: Callable[[Sequence[Mapping[str, Any]]], int],
+    edition: Edition,
+    web_url: str | None,
+    *,
+    batch_size: int = BATCH_SIZE,
+    dry_run: bool = False,
+    flush_every: int = 100,
+) -> FanOut:
+    """Enqueue the edition for every active subscriber, ``batch_size`` to a message."""
+    day = edition.date.isoformat()
+    url = safe_href(web_url) or None
+    subscribers = count = 0
+    pending: list[dict[str, Any]] = []
+    for ids in batches(subscriptions.active_ids(), batch_size):
+        subscribers += len(ids)
+        count += 1
+        pending.append({"v": 1, "date": day, "url": url, "ids": ids})
+        if len(pending) >= flush_every and not dry_run:
+            send(pending)
+            pending = []
+    if pending and not dry_run:
+        send(pending)
+    logger.info("email edition fanned out", date=day, subscribers=subscribers, batches=count, dry_run=dry_run)
+    return FanOut(day, subscribers, count, dry_run)
+
+
+# -- one batch -----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Batch:
+    date: date
+    url: str | None
+    ids: tuple[str, ...]
+
+
+def parse_batch(body: object) -> Batch:
+    """A queue message's body (JSON text or already decoded) as a :class:`Batch`, or :class:`BatchError`."""
+    try:
+        data = json.loads(body) if isinstance(body, str | bytes) else body
+    except ValueError as exc:
+        raise BatchError("the batch is not JSON") from exc
+    if not isinstance(data, dict) or data.get("v") != 1:
+        raise BatchError("not a send batch (v1)")
+    try:
+        day = date.fromisoformat(str(data.get("date")))
+    except ValueError as exc:
+        raise BatchError(f"the batch has no valid date: {data.get('date')!r}") from exc
+    ids = data.get("ids")
+    if not isinstance(ids, list) or not ids or len(ids) > MAX_IDS:
+        raise BatchError("the batch has no list of ids, or too many")
+    if not all(isinstance(sid, str) and _ID.match(sid) for sid in ids):
+        raise BatchError("the batch holds something that is not a subscriber id")
+    url = data.get("url")
+    return Batch(day, (safe_href(url) or None) if isinstance(url, str) else None, tuple(ids))
+
+
+def send_batch(
+    batch: Batch,
+    edition: Edition,
+    config: Config,
+    subscriptions: Subscriptions,
+    *,
+    send: Callable[[EmailMessage], str],
+    sent_log: Store,
+    tokens: Tokens,
+    unsubscribe_base: str,
+    unsubscribe_mailto: str | None,
+    templates_dir: Path,
+    should_stop: Callable[[], bool] | None = None,
+) -> SendReport:
+    """Send the edition to the batch's subscribers that are active now, each at most once.
+
+    Raises :class:`~ai_news_tracker.mail.SendError` when a send was refused or not attempted, so the
+    queue delivers the batch again; sent and pending ones (maybe sent) are never sent again.
+    """
+    if edition.date != batch.date:
+        raise BatchError(f"the batch is for {batch.date}, the edition for {edition.date}")
+    recipients = subscriptions.recipients(batch.ids)
+    report = send_edition(
+        edition,
+        config,
+        [recipients[sid] for sid in batch.ids if sid in recipients],
+        sender=send,
+        outbox=None,
+        sent_log=sent_log,
+        web_url=batch.url,
+        unsubscribe_base=f"{unsubscribe_base.rstrip('/')}/unsubscribe",
+        unsubscribe_token=tokens.unsubscribe,
+        unsubscribe_mailto=unsubscribe_mailto,
+        templates_dir=templates_dir,
+        should_stop=should_stop,
+        per_recipient_log=True,
+    )
+    summary = report.summary()
+    summary["not_active"] = len(batch.ids) - len(recipients)
+    logger.info("email batch", **summary)
+    if report.failed:
+        raise SendError(f"{len(report.failed)} of {len(recipients)} emails of the batch failed: {summary}")
+    return report
+
+
+# -- bounces and complaints ----------------------------------------------------------------------------
+def suppressions(notification: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(address, reason) for each recipient to suppress in an SES event (event publishing or feedback).
+
+    Permanent bounces and complaints suppress; transient bounces (a full mailbox) and every other
+    event type (delivery, send, …) do not.
+    """
+    kind = str(notification.get("eventType") or notification.get("notificationType") or "")
+    found: list[tuple[str, str]] = []
+    if kind == "Bounce":
+        bounce = notification.get("bounce") or {}
+        if bounce.get("bounceType") != "Permanent":
+            return []
+        reason = f"bounce:{bounce.get('bounceType')}/{bounce.get('bounceSubType', '')}"
+        found = [(r.get("emailAddress", ""), reason) for r in bounce.get("bouncedRecipients") or []]
+    elif kind == "Complaint":
+        complaint = notification.get("complaint") or {}
+        reason = f"complaint:{complaint.get('complaintFeedbackType') or 'unspecified'}"
+        found = [(r.get("emailAddress", ""), reason) for r in complaint.get("complainedRecipients") or []]
+    result = []
+    for raw, reason in found:
+        _, address = parseaddr(str(raw))
+        if "@" in address:
+            result.append((address.strip().lower(), reason))
+    return result
+
+
+def apply_feedback(subscriptions: Subscriptions, notification: Mapping[str, Any], now: int) -> list[str]:
+    """Suppress what an SES event asks to; the ids suppressed."""
+    suppressed = []
+    for address, reason in suppressions(notification):
+        sid = subscriptions.suppress(address, reason, now)
+        suppressed.append(sid)
+        logger.info("address suppressed", subscriber=sid[:16], reason=reason)
+    return suppressed
+
+
+# -- what the email functions build once -----------------------------------------------------------------
+def check_sender(config: Config, allowed: str | None) -> None:
+    """``[email] sender`` must be the SES identity the function may send as (its IAM policy's)."""
+    if allowed and sender_address(config.email.sender).addr_spec.lower() != allowed.lower():
+        raise TrackerError(f"[email] sender is not the SES identity this function may send as ({allowed})")
+
+
+class MailDeployment:
+    """The email functions' dependencies, built once per container; clients injected in tests."""
+
+    def __init__(
+        self,
+        base: Deployment,
+        settings: MailSettings,
+        *,
+        dynamodb_client: DynamoDBClient | None = None,
+        sqs_client: SQSClient | None = None,
+        ses_client: SESV2Client | None = None,
+        get_parameter: Callable[[str], str] | None = None,
+        ses_retries: int = 3,
+    ) -> None:
+        self.base = base
+        self.settings = settings
+        self.config = base.config
+        self._dynamodb = dynamodb_client
+        self._sqs = sqs_client
+        self._get_parameter = get_parameter
+        self.ses = SesSender(base.settings.ses_configuration_set, ses_client, retries=ses_retries)
+
+    @classmethod
+    def from_env(
+        cls,
+        env: Mapping[str, str],
+        *,
+        s3_client: S3Client | None = None,
+        dynamodb_client: DynamoDBClient | None = None,
+        sqs_client: SQSClient | None = None,
+        ses_client: SESV2Client | None = None,
+        get_parameter: Callable[[str], str] | None = None,
+        ses_retries: int = 3,
+    ) -> MailDeployment:
+        base = Deployment.from_env(
+            env, s3_client=s3_client, dynamodb_client=dynamodb_client, get_parameter=get_parameter
+        )
+        settings = MailSettings.from_env(env)
+        check_sender(base.config, settings.sender_address)
+        return cls(
+            base,
+            settings,
+            dynamodb_client=dynamodb_client,
+            sqs_client=sqs_client,
+            ses_client=ses_client,
+            get_parameter=get_parameter,
+            ses_retries=ses_retries,
+        )
+
+    @cached_property
+    def subscriptions(self) -> Subscriptions:
+        table = self.settings.need("subscribers_table")
+        return Subscriptions(DynamoSubscriberStore(table, self._dynamodb))
+
+    @cached_property
+    def tokens(self) -> Tokens:
+        return Tokens(TokenKeys(self.settings.need("token_key_parameter"), self._get_parameter))
+
+    @cached_property
+    def queue(self) -> SqsQueue:
+        return SqsQueue(self.settings.need("send_queue_url"), self._sqs)
+
+    @property
+    def sent_log(self) -> Store:
+        return self.base.pipeline.repo.store
+
+    def edition(self, day: date) -> Edition:
+        edition = self.base.pipeline.repo.load_edition(day)
+        if edition is None:
+            raise TrackerError(f"no stored edition for {day.isoformat()}")
+        return edition

@@ -1,0 +1,488 @@
+"""Subscribers of the email edition: address validation, the double opt-in state machine, the store.
+
+One record per address, keyed by the subscriber id (the sha256 of the normalised address, the same
+hash the sent log names recipients by: :func:`ai_news_tracker.mail.recipient_key`)::
+
+    id            the key                      status    pending | active | unsubscribed | suppressed
+    address       only while pending/active    version   optimistic lock, +1 on every write
+    requests      subscribe requests, ever     mails     confirmation mails of the pending period
+    last_mail_at  the last confirmation mail   expires_at  (pending only) when its link expires: TTL
+    active_id     = id while active (the key of the sparse ActiveIndex the fan-out scans)
+    confirmed_at, created_at, updated_at, reason (why suppressed)
+
+Every change is read → a pure transition (:func:`request_subscription`, :func:`confirm`,
+:func:`unsubscribe`, :func:`suppress`) → a write conditional on the version read, retried on a
+conflict; so two requests at once send one confirmation mail. Abuse is limited here: a confirmation
+mail goes to an address at most once per :data:`RESEND_AFTER` and at most
+:data:`MAX_CONFIRMATION_MAILS` times per pending period (which ends :data:`CONFIRM_TTL` after the last
+mail; DynamoDB's TTL then deletes the record). An active or suppressed address gets no mail at all,
+and the caller answers every request the same way, so nobody learns whether an address is
+subscribed. Unsubscribed and suppressed records keep no address, only its hash and the state.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Protocol
+
+from .errors import StorageError, TrackerError
+from .mail import recipient_key
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+PENDING, ACTIVE, UNSUBSCRIBED, SUPPRESSED = "pending", "active", "unsubscribed", "suppressed"
+STATUSES = frozenset({PENDING, ACTIVE, UNSUBSCRIBED, SUPPRESSED})
+CONFIRM_TTL = 48 * 3600  # a confirmation link works this long
+RESEND_AFTER = 3600  # no second confirmation mail to an address within the hour
+MAX_CONFIRMATION_MAILS = 3  # per pending period
+ACTIVE_INDEX = "ActiveIndex"
+WRITE_ATTEMPTS = 4  # a conflicting write is re-read and retried this often
+
+MAX_ADDRESS, MAX_LOCAL, MAX_LABEL = 254, 64, 63
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LOCAL = re.compile(rf"^{_ATEXT}(?:\.{_ATEXT})*$")
+_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+class InvalidAddress(TrackerError):
+    """Not an address a confirmation mail can be sent to."""
+
+    status = "invalid_address"
+
+
+class ConflictError(StorageError):
+    """A record kept changing under a write (retried :data:`WRITE_ATTEMPTS` times)."""
+
+    status = "conflict"
+
+
+# -- addresses ---------------------------------------------------------------------------------------
+def normalise_address(value: object) -> str:
+    """``local@domain`` checked and normalised, else :class:`InvalidAddress`.
+
+    ASCII dot-atom local part (no quoted strings, no comments, at most 64 characters), a DNS domain
+    of at least two labels (an internationalised one in its ``xn--`` form), lower-cased; no control
+    characters or whitespace anywhere (so no CR/LF header injection), at most 254 characters.
+    """
+    if not isinstance(value, str):
+        raise InvalidAddress("the address is not text")
+    text = value.strip(" \t")
+    if not text or len(text) > MAX_ADDRESS * 2:
+        raise InvalidAddress("the address is empty or too long")
+    if any(ord(c) < 0x20 or ord(c) == 0x7F or c.isspace() for c in text):
+        raise InvalidAddress("the address holds control characters or spaces")
+    if text.count("@") != 1:
+        raise InvalidAddress("an address has exactly one @")
+    local, domain = text.split("@")
+    if not local or len(local) > MAX_LOCAL or not _LOCAL.match(local):
+        raise InvalidAddress("the part before @ is not a plain mailbox name")
+    try:
+        ascii_domain = domain.lower().encode("idna").decode("ascii").lower()
+    except (UnicodeError, ValueError) as exc:
+        raise InvalidAddress("the domain is not a valid name") from exc
+    labels = ascii_domain.split(".")
+    if len(labels) < 2 or not all(_LABEL.match(label) for label in labels) or labels[-1].isdigit():
+        raise InvalidAddress("the domain is not a valid name")
+    address = f"{local}@{ascii_domain}"
+    if len(address) > MAX_ADDRESS:
+        raise InvalidAddress("the address is too long")
+    return address
+
+
+def subscriber_id(address: str) -> str:
+    """The record key: the sha256 of the lower-cased address (as the sent log names recipients)."""
+    return recipient_key(address)
+
+
+# -- records and transitions -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Subscriber:
+    id: str
+    status: str
+    address: str | None = None
+    version: int = 0  # 0: not stored yet
+    created_at: int = 0
+    updated_at: int = 0
+    requests: int = 0
+    mails: int = 0
+    last_mail_at: int | None = None
+    expires_at: int | None = None
+    confirmed_at: int | None = None
+    reason: str | None = None
+
+    def expired(self, now: int) -> bool:
+        return self.expires_at is not None and now >= self.expires_at
+
+    def to_item(self) -> dict[str, Any]:
+        """The DynamoDB item (low-level attribute values); ``active_id`` only while active."""
+        item: dict[str, Any] = {"id": {"S": self.id}, "status": {"S": self.status}}
+        for name in ("address", "reason"):
+            value = getattr(self, name)
+            if value is not None:
+                item[name] = {"S": str(value)}
+        for name in ("version", "created_at", "updated_at", "requests", "mails"):
+            item[name] = {"N": str(int(getattr(self, name)))}
+        for name in ("last_mail_at", "expires_at", "confirmed_at"):
+            value = getattr(self, name)
+            if value is not None:
+                item[name] = {"N": str(int(value))}
+        if self.status == ACTIVE:
+            item["active_id"] = {"S": self.id}
+        return item
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any]) -> Subscriber:
+        def text(name: str) -> str | None:
+            value = item.get(name)
+            return str(value["S"]) if isinstance(value, dict) and "S" in value else None
+
+        def number(name: str) -> int | None:
+            value = item.get(name)
+            return int(value["N"]) if isinstance(value, dict) and "N" in value else None
+
+        status = text("status") or ""
+        if status not in STATUSES:
+            raise StorageError(f"subscriber record with an unknown status {status!r}")
+        return cls(
+            id=text("id") or "",
+            status=status,
+            address=text("address"),
+            version=number("version") or 0,
+            created_at=number("created_at") or 0,
+            updated_at=number("updated_at") or 0,
+            requests=number("requests") or 0,
+            mails=number("mails") or 0,
+            last_mail_at=number("last_mail_at"),
+            expires_at=number("expires_at"),
+            confirmed_at=number("confirmed_at"),
+            reason=text("reason"),
+        )
+
+
+@dataclass(frozen=True)
+class SubscribeDecision:
+    """What a subscribe request does: the record to write, and whether a confirmation mail goes out."""
+
+    record: Subscriber
+    mail: bool
+    why: str  # new | resent | throttled | capped | active | suppressed (for logs; never shown)
+
+    @property
+    def expires(self) -> int | None:
+        """When the link of the mail to send expires."""
+        return self.record.expires_at if self.mail else None
+
+
+def request_subscription(current: Subscriber | None, address: str, now: int) -> SubscribeDecision:
+    """The double opt-in's first step for a normalised ``address``."""
+    sid = subscriber_id(address)
+    requests = (current.requests if current else 0) + 1
+    if (
+        current is None
+        or current.status == UNSUBSCRIBED
+        or (current.status == PENDING and current.expired(now))
+    ):
+        record = Subscriber(
+            id=sid,
+            status=PENDING,
+            address=address,
+            version=current.version if current else 0,
+            created_at=current.created_at if current and current.created_at else now,
+            updated_at=now,
+            requests=requests,
+            mails=1,
+            last_mail_at=now,
+            expires_at=now + CONFIRM_TTL,
+        )
+        return SubscribeDecision(record, mail=True, why="new")
+    counted = replace(current, requests=requests, updated_at=now)
+    if current.status in (ACTIVE, SUPPRESSED):
+        return SubscribeDecision(counted, mail=False, why=current.status)
+    if current.last_mail_at is not None and now - current.last_mail_at < RESEND_AFTER:
+        return SubscribeDecision(counted, mail=False, why="throttled")
+    if current.mails >= MAX_CONFIRMATION_MAILS:
+        return SubscribeDecision(counted, mail=False, why="capped")
+    record = replace(
+        counted, address=address, mails=current.mails + 1, last_mail_at=now, expires_at=now + CONFIRM_TTL
+    )
+    return SubscribeDecision(record, mail=True, why="resent")
+
+
+def mail_not_sent(current: Subscriber | None, sent_at: int, now: int) -> Subscriber | None:
+    """A confirmation mail could not be sent: give the hourly slot back (None: nothing to change)."""
+    if current is None or current.status != PENDING or current.last_mail_at != sent_at:
+        return None
+    return replace(current, mails=max(0, current.mails - 1), last_mail_at=None, updated_at=now)
+
+
+def confirm(current: Subscriber | None, now: int) -> Subscriber | None:
+    """Pending → active (an active one stays so); None when there is nothing to confirm."""
+    if current is None:
+        return None
+    if current.status == ACTIVE:
+        return current
+    if current.status != PENDING or current.expired(now) or not current.address:
+        return None
+    return replace(
+        current,
+        status=ACTIVE,
+        confirmed_at=now,
+        updated_at=now,
+        expires_at=None,
+        mails=0,
+        last_mail_at=None,
+    )
+
+
+def unsubscribe(current: Subscriber | None, now: int) -> Subscriber | None:
+    """Any state → unsubscribed, the address forgotten; suppressed stays suppressed. None: no record."""
+    if current is None or current.status in (UNSUBSCRIBED, SUPPRESSED):
+        return None
+    return replace(
+        current,
+        status=UNSUBSCRIBED,
+        address=None,
+        updated_at=now,
+        expires_at=None,
+        mails=0,
+        last_mail_at=None,
+    )
+
+
+def suppress(current: Subscriber | None, sid: str, reason: str, now: int) -> Subscriber:
+    """A bounce or a complaint: never mail this address again (a record is made when there is none)."""
+    base = current or Subscriber(id=sid, status=SUPPRESSED, created_at=now)
+    return replace(
+        base,
+        status=SUPPRESSED,
+        address=None,
+        reason=reason[:200],
+        updated_at=now,
+        expires_at=None,
+        mails=0,
+        last_mail_at=None,
+    )
+
+
+# -- the store ---------------------------------------------------------------------------------------
+class SubscriberStore(Protocol):
+    def get(self, sid: str) -> Subscriber | None:
+        """The record (a consistent read), or None."""
+
+    def put(self, record: Subscriber) -> Subscriber | None:
+        """Write ``record`` if the stored version is still ``record.version`` (0: no record yet).
+
+        The stored record (version + 1), or None when another write came first.
+        """
+
+    def active_ids(self, page_size: int = 1000) -> Iterator[list[str]]:
+        """The ids of the active subscribers, a page at a time."""
+
+    def get_many(self, ids: Sequence[str]) -> dict[str, Subscriber]:
+        """The records of ``ids`` that exist."""
+
+
+class MemorySubscriberStore:
+    """The store in a dict (unit tests, local experiments)."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, dict[str, Any]] = {}
+
+    def get(self, sid: str) -> Subscriber | None:
+        item = self.items.get(sid)
+        return Subscriber.from_item(item) if item else None
+
+    def put(self, record: Subscriber) -> Subscriber | None:
+        stored = self.get(record.id)
+        if (stored.version if stored else 0) != record.version:
+            return None
+        written = replace(record, version=record.version + 1)
+        self.items[record.id] = written.to_item()
+        return written
+
+    def active_ids(self, page_size: int = 1000) -> Iterator[list[str]]:
+        ids = sorted(sid for sid, item in self.items.items() if "active_id" in item)
+        for start in range(0, len(ids), page_size):
+            yield ids[start : start + page_size]
+
+    def get_many(self, ids: Sequence[str]) -> dict[str, Subscriber]:
+        return {sid: record for sid in ids if (record := self.get(sid)) is not None}
+
+
+class DynamoSubscriberStore:
+    """The subscribers table (``id`` key, ``expires_at`` TTL, sparse ``ActiveIndex`` on ``active_id``)."""
+
+    def __init__(
+        self,
+        table: str,
+        client: DynamoDBClient | None = None,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.table = table
+        self._client = client
+        self._sleep = sleep
+
+    @property
+    def client(self) -> DynamoDBClient:
+        if self._client is None:
+            import boto3
+
+            self._client = boto3.client("dynamodb")
+        return self._client
+
+    def get(self, sid: str) -> Subscriber | None:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            answer = self.client.get_item(TableName=self.table, Key={"id": {"S": sid}}, ConsistentRead=True)
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageError(f"cannot read the subscribers table: {_describe(exc)}") from exc
+        item = answer.get("Item")
+        return Subscriber.from_item(item) if item else None
+
+    def put(self, record: Subscriber) -> Subscriber | None:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        written = replace(record, version=record.version + 1)
+        # version 0: no record yet (or one written by hand, without a version)
+        condition: dict[str, Any] = (
+            {"ConditionExpression": "attribute_not_exists(#v)", "ExpressionAttributeNames": {"#v": "version"}}
+            if record.version == 0
+            else {
+                "ConditionExpression": "#v = :v",
+                "ExpressionAttributeNames": {"#v": "version"},
+                "ExpressionAttributeValues": {":v": {"N": str(record.version)}},
+            }
+        )
+        try:
+            self.client.put_item(TableName=self.table, Item=written.to_item(), **condition)
+        except ClientError as exc:
+            if _describe(exc) == "ConditionalCheckFailedException":
+                return None
+            raise StorageError(f"cannot write the subscribers table: {_describe(exc)}") from exc
+        except BotoCoreError as exc:
+            raise StorageError(f"cannot write the subscribers table: {exc}") from exc
+        return written
+
+    def active_ids(self, page_size: int = 1000) -> Iterator[list[str]]:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        start: dict[str, Any] | None = None
+        while True:
+            args: dict[str, Any] = {"TableName": self.table, "IndexName": ACTIVE_INDEX, "Limit": page_size}
+            if start:
+                args["ExclusiveStartKey"] = start
+            try:
+                answer = self.client.scan(**args)
+            except (ClientError, BotoCoreError) as exc:
+                raise StorageError(f"cannot list the subscribers: {_describe(exc)}") from exc
+            ids = [str(item["id"]["S"]) for item in answer.get("Items", []) if "id" in item]
+            if ids:
+                yield ids
+            start = answer.get("LastEvaluatedKey")
+            if not start:
+                return
+
+    def get_many(self, ids: Sequence[str]) -> dict[str, Subscriber]:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        found: dict[str, Subscriber] = {}
+        unique = list(dict.fromkeys(ids))
+        for start in range(0, len(unique), 100):  # BatchGetItem takes 100 keys
+            keys: list[dict[str, Any]] = [{"id": {"S": sid}} for sid in unique[start : start + 100]]
+            for attempt in range(6):
+                try:
+                    answer = self.client.batch_get_item(
+                        RequestItems={self.table: {"Keys": keys, "ConsistentRead": True}}
+                    )
+                except (ClientError, BotoCoreError) as exc:
+                    raise StorageError(f"cannot read the subscribers: {_describe(exc)}") from exc
+                for item in answer.get("Responses", {}).get(self.table, []):
+                    record = Subscriber.from_item(item)
+                    found[record.id] = record
+                left = (answer.get("UnprocessedKeys") or {}).get(self.table)
+                keys = list(left["Keys"]) if left else []
+                if not keys:
+                    break
+                self._sleep(min(0.05 * 2**attempt, 1.0))
+            if keys:
+                raise StorageError(f"{len(keys)} subscribers could not be read (throttled)")
+        return found
+
+
+def _describe(exc: Exception) -> str:
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        return str(response.get("Error", {}).get("Code", "error"))
+    return str(exc)
+
+
+# -- the use cases -------------------------------------------------------------------------------------
+class Subscriptions:
+    """The subscribers' use cases over a store; ``now`` (Unix seconds) is always given."""
+
+    def __init__(self, store: SubscriberStore) -> None:
+        self.store = store
+
+    def _change(
+        self, sid: str, transition: Callable[[Subscriber | None], Subscriber | None]
+    ) -> tuple[Subscriber | None, Subscriber | None]:
+        """Read, transition, write if changed; (before, after). Retried when a write came between."""
+        for _ in range(WRITE_ATTEMPTS):
+            current = self.store.get(sid)
+            wanted = transition(current)
+            if wanted is None or wanted == current:
+                return current, current
+            written = self.store.put(wanted)
+            if written is not None:
+                return current, written
+        raise ConflictError(f"the subscriber record kept changing ({WRITE_ATTEMPTS} attempts)")
+
+    def subscribe(self, address: object, now: int) -> SubscribeDecision:
+        """Record a subscribe request for a valid address; whether a confirmation mail goes out now."""
+        normalised = normalise_address(address)
+        decided: list[SubscribeDecision] = []
+
+        def transition(current: Subscriber | None) -> Subscriber:
+            decided.append(request_subscription(current, normalised, now))
+            return decided[-1].record
+
+        _, written = self._change(subscriber_id(normalised), transition)
+        decision = decided[-1]
+        return replace(decision, record=written) if written is not None else decision
+
+    def mail_failed(self, record: Subscriber, now: int) -> None:
+        """Give back the hourly slot of a confirmation mail that could not be sent."""
+        sent_at = record.last_mail_at
+        if sent_at is not None:
+            self._change(record.id, lambda current: mail_not_sent(current, sent_at, now))
+
+    def confirm(self, sid: str, now: int) -> bool:
+        """Whether ``sid`` is (now) an active subscriber."""
+        _, after = self._change(sid, lambda current: confirm(current, now))
+        return after is not None and after.status == ACTIVE
+
+    def unsubscribe(self, sid: str, now: int) -> None:
+        self._change(sid, lambda current: unsubscribe(current, now))
+
+    def suppress(self, address: str, reason: str, now: int) -> str:
+        """Suppress an address (as SES reports it: compared lower-cased); its id."""
+        sid = subscriber_id(address)
+        self._change(sid, lambda current: suppress(current, sid, reason, now))
+        return sid
+
+    def active_ids(self, page_size: int = 1000) -> Iterator[list[str]]:
+        return self.store.active_ids(page_size)
+
+    def recipients(self, ids: Sequence[str]) -> dict[str, str]:
+        """id -> address of those of ``ids`` that are active now (unsubscribed since are left out)."""
+        return {
+            sid: record.address
+            for sid, record in self.store.get_many(ids).items()
+            if record.status == ACTIVE and record.address
+        }

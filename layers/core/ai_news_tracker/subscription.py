@@ -1,0 +1,301 @@
+"""The subscription endpoints' use cases: subscribe (double opt-in mail), confirm, unsubscribe.
+
+:class:`MailSettings` is what the email functions read from their environment; :class:`TokenKeys`
+reads the HMAC key(s) from the SSM SecureString named by ``TOKEN_KEY_PARAMETER`` through Powertools
+Parameters (cached for :data:`KEY_MAX_AGE` seconds); :class:`Tokens` signs and checks the links of one
+subscriber (:mod:`ai_news_tracker.tokens`); :class:`SubscriptionService` is what the HTTP handler
+calls. Every subscribe request gets the same answer, whatever the address's state, and no page ever
+shows an address.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import jinja2
+
+from .config import Config
+from .errors import ConfigError, StorageError
+from .log import get_logger
+from .mail import MailError, SendError, build_confirmation
+from .subscribers import Subscriptions, subscriber_id
+from .tokens import CONFIRM, UNSUBSCRIBE, TokenError, parse_keys, sign, verify
+
+logger = get_logger()
+
+KEY_MAX_AGE = 300  # seconds Powertools keeps the token key before reading SSM again
+PAGE_TEMPLATE = "subscription_page.html.j2"
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """The email functions' own environment (``ai_news_tracker.aws.Settings`` holds the shared part)."""
+
+    subscribers_table: str | None = None
+    token_key_parameter: str | None = None
+    send_queue_url: str | None = None
+    subscription_api_url: str | None = None  # https://<api>/ : the links in the editions
+    unsubscribe_mailto: str | None = None  # the address of the mailto: unsubscribe link
+    sender_address: str | None = None  # the SES identity the function may send as
+    max_send_rate: float = 14.0  # SES messages a second for the whole account
+    send_concurrency: int = 2  # concurrent senders sharing that rate
+    allowed_origins: tuple[str, ...] = ("*",)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> MailSettings:
+        def optional(name: str) -> str | None:
+            return env.get(name, "").strip() or None
+
+        def number(name: str, default: float, low: float) -> float:
+            text = optional(name)
+            try:
+                value = float(text) if text else default
+            except ValueError as exc:
+                raise ConfigError(name, f"not a number: {text!r}") from exc
+            if value < low:
+                raise ConfigError(name, f"must be at least {low}")
+            return value
+
+        origins = tuple(o.strip() for o in (optional("ALLOWED_ORIGINS") or "*").split(",") if o.strip())
+        return cls(
+            subscribers_table=optional("SUBSCRIBERS_TABLE"),
+            token_key_parameter=optional("TOKEN_KEY_PARAMETER"),
+            send_queue_url=optional("SEND_QUEUE_URL"),
+            subscription_api_url=(optional("SUBSCRIPTION_API_URL") or "").rstrip("/") or None,
+            unsubscribe_mailto=optional("UNSUBSCRIBE_MAILTO"),
+            sender_address=optional("SENDER_ADDRESS"),
+            max_send_rate=number("MAX_SEND_RATE", 14.0, 0.1),
+            send_concurrency=int(number("SEND_CONCURRENCY", 2, 1)),
+            allowed_origins=origins or ("*",),
+        )
+
+    def need(self, name: str) -> str:
+        """A setting the calling function cannot do without, or :class:`ConfigError` naming it."""
+        value = getattr(self, name)
+        if not value:
+            raise ConfigError(name.upper(), "missing environment variable")
+        return str(value)
+
+    @property
+    def send_rate(self) -> float:
+        """Messages a second for one sender: the account's rate shared by the concurrent senders."""
+        return self.max_send_rate / max(1, self.send_concurrency)
+
+
+class TokenKeys:
+    """The token key(s), from an SSM SecureString read with Powertools Parameters (decrypted, cached)."""
+
+    def __init__(self, parameter: str, get_parameter: Callable[[str], str] | None = None) -> None:
+        self.parameter = parameter
+        self._get = get_parameter
+
+    def __call__(self) -> list[bytes]:
+        get = self._get
+        if get is None:
+            from aws_lambda_powertools.utilities import parameters
+
+            def get(name: str) -> str:
+                return str(parameters.get_parameter(name, decrypt=True, max_age=KEY_MAX_AGE))
+
+        try:
+            value = get(self.parameter)
+        except Exception as exc:  # Powertools wraps every failure in its own GetParameterError
+            raise ConfigError("TOKEN_KEY_PARAMETER", f"cannot read SSM parameter {self.parameter!r}") from exc
+        try:
+            return parse_keys(value)
+        except TokenError as exc:
+            raise ConfigError("TOKEN_KEY_PARAMETER", str(exc)) from exc
+
+
+class Tokens:
+    """The links of one subscriber: signed for their id (the hash of the address), never the address."""
+
+    def __init__(self, keys: Callable[[], Sequence[bytes]]) -> None:
+        self._keys = keys
+
+    def confirm(self, address: str, expires: int) -> str:
+        return sign(self._keys()[0], CONFIRM, subscriber_id(address), expires)
+
+    def unsubscribe(self, address: str) -> str:
+        return sign(self._keys()[0], UNSUBSCRIBE, subscriber_id(address))
+
+    def check(self, token: object, purpose: str, now: int) -> str:
+        """The subscriber id of a valid token, else :class:`TokenError`."""
+        return verify(self._keys(), token, purpose, now)
+
+
+# -- pages -------------------------------------------------------------------------------------------
+@lru_cache(maxsize=4)
+def _pages(templates_dir: Path) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+@dataclass(frozen=True)
+class Page:
+    """A small HTML answer of the endpoints (never naming an address)."""
+
+    status: int
+    heading: str
+    paragraphs: tuple[str, ...] = ()
+    button: str | None = None
+    token: str | None = None
+    fields: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+
+    def render(self, title: str, templates_dir: Path) -> str:
+        form = None
+        if self.button and self.token:
+            form = {
+                "action": f"?token={quote(self.token, safe='')}",
+                "fields": list(self.fields),
+                "button": self.button,
+            }
+        return (
+            _pages(Path(templates_dir))
+            .get_template(PAGE_TEMPLATE)
+            .render(title=title, heading=self.heading, paragraphs=list(self.paragraphs), form=form)
+        )
+
+
+ACCEPTED = "如果这个地址可以订阅，我们已向它发送了一封确认邮件。请在 48 小时内打开邮件中的链接完成订阅。"
+CHECK_MAIL = Page(202, "请查收确认邮件", (ACCEPTED, "没有收到？请检查垃圾邮件文件夹，一小时后可以再试一次。"))
+INVALID_ADDRESS = Page(400, "邮箱地址无效", ("请检查后重新输入。",))
+INVALID_LINK = Page(
+    400,
+    "链接无效或已过期",
+    ("这个链接无法使用：它可能已经过期，或者不完整。", "如需订阅，请重新提交订阅申请。"),
+)
+CONFIRMED = Page(
+    200, "订阅成功", ("感谢订阅！从下一期开始，您会每天收到日报邮件。", "每封邮件底部都有退订链接。")
+)
+UNSUBSCRIBED = Page(
+    200, "已退订", ("您已退订，今后不会再收到日报邮件。", "如果这是误操作，可以随时重新订阅。")
+)
+UNAVAILABLE = Page(503, "暂时无法处理", ("服务暂时不可用，请稍后再试。",))
+NOT_FOUND = Page(404, "页面不存在", ())
+
+
+def confirm_page(token: str) -> Page:
+    return Page(200, "确认订阅", ("请点击下面的按钮，确认订阅日报邮件。",), button="确认订阅", token=token)
+
+
+def unsubscribe_page(token: str) -> Page:
+    return Page(
+        200,
+        "退订日报",
+        ("点击下面的按钮即可退订，今后不会再收到日报邮件。",),
+        button="退订",
+        token=token,
+        fields=(("List-Unsubscribe", "One-Click"),),
+    )
+
+
+# -- the use cases -------------------------------------------------------------------------------------
+class SubscriptionService:
+    """What the subscription endpoints do. ``now`` is Unix seconds; ``base_url`` is the API's."""
+
+    def __init__(
+        self,
+        subscriptions: Subscriptions,
+        tokens: Tokens,
+        config: Config,
+        send: Callable[[EmailMessage], str],
+        templates_dir: Path,
+    ) -> None:
+        self.subscriptions = subscriptions
+        self.tokens = tokens
+        self.config = config
+        self.send = send
+        self.templates_dir = templates_dir
+
+    def subscribe(self, address: object, now: int, base_url: str) -> str:
+        """Record the request and send a confirmation mail when one is due; what happened (for logs).
+
+        :class:`~ai_news_tracker.subscribers.InvalidAddress` for a bad address; the caller answers
+        every other outcome the same way.
+        """
+        decision = self.subscriptions.subscribe(address, now)
+        record = decision.record
+        if not decision.mail or decision.expires is None or record.address is None:
+            return decision.why
+        try:
+            token = self.tokens.confirm(record.address, decision.expires)
+            message = build_confirmation(
+                self.config,
+                recipient=record.address,
+                confirm_url=f"{base_url.rstrip('/')}/confirm?token={quote(token, safe='')}",
+                expires_at=datetime.fromtimestamp(decision.expires, UTC),
+                templates_dir=self.templates_dir,
+                sent_at=datetime.fromtimestamp(now, UTC),
+            )
+            self.send(message)
+        except Exception as exc:  # no mail went out: give the hour back, whatever the cause
+            try:
+                self.subscriptions.mail_failed(record, now)
+            except StorageError as undo:
+                logger.error("confirmation slot not released", reason=str(undo))
+            logger.error("confirmation mail not sent", subscriber=record.id[:16], reason=str(exc))
+            if isinstance(exc, MailError | SendError):
+                return "mail_failed"
+            raise  # a missing token key or the like: the function fails (and is alarmed)
+        logger.info("confirmation mail sent", subscriber=record.id[:16], why=decision.why)
+        return decision.why
+
+    def valid(self, token: object, purpose: str, now: int) -> bool:
+        try:
+            self.tokens.check(token, purpose, now)
+        except TokenError:
+            return False
+        return True
+
+    def confirm(self, token: object, now: int) -> bool:
+        """Whether the token's subscriber is now active."""
+        try:
+            sid = self.tokens.check(token, CONFIRM, now)
+        except TokenError as exc:
+            logger.info("confirmation refused", reason=str(exc))
+            return False
+        confirmed = self.subscriptions.confirm(sid, now)
+        logger.info("subscription confirmed" if confirmed else "nothing to confirm", subscriber=sid[:16])
+        return confirmed
+
+    def unsubscribe(self, token: object, now: int) -> bool:
+        """Whether the token was valid (the subscriber, if any, is unsubscribed)."""
+        try:
+            sid = self.tokens.check(token, UNSUBSCRIBE, now)
+        except TokenError as exc:
+            logger.info("unsubscribe refused", reason=str(exc))
+            return False
+        self.subscriptions.unsubscribe(sid, now)
+        logger.info("unsubscribed", subscriber=sid[:16])
+        return True
+
+    def page(self, page: Page) -> str:
+        return page.render(self.config.report.title, self.templates_dir)
+
+
+def page_headers() -> dict[str, Any]:
+    """Headers of every HTML answer: no caching, no referrer (the URL holds a token), a strict CSP."""
+    return {
+        "Content-Type": "text/html; charset=utf-8",
+        "Cache-Control": "no-store",
+        "Content-Security-Policy": (
+            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; "
+            "frame-ancestors 'none'"
+        ),
+        "Referrer-Policy": "no-referrer",
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+    }

@@ -1,0 +1,775 @@
+"""Subscriptions end to end under moto: the four email functions driven with the events AWS sends them.
+
+DynamoDB (the subscribers table with its sparse ActiveIndex), SQS (the send queue and its dead-letter
+queue, redrive after 3 receives), SES v2 (moto keeps every raw message it accepted), SSM (the token
+key as a SecureString, read through Powertools Parameters) and S3 (the edition and the sent log) are
+moto's. HTTP requests are API Gateway HTTP API (payload 2.0) events; the queue is drained the way
+Lambda's SQS poller does it (a batch of up to 2 records, the failed ones left for a redelivery).
+"""
+
+from __future__ import annotations
+
+import base64
+import email
+import email.policy
+import importlib.util
+import json
+import re
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import date
+from email.message import EmailMessage
+from email.parser import HeaderParser
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
+
+import boto3
+import pytest
+from aws_lambda_powertools.utilities import parameters
+from moto import mock_aws
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.ses.models import ses_backends
+from test_send_email_moto import SENDER, the_edition
+
+from ai_news_tracker.aws import S3Store
+from ai_news_tracker.delivery import MailDeployment
+from ai_news_tracker.mail import bodies
+from ai_news_tracker.repository import RawRepository
+from ai_news_tracker.store import LocalStore
+from ai_news_tracker.subscribers import ACTIVE, DynamoSubscriberStore, Subscriber, subscriber_id
+from ai_news_tracker.tokens import UNSUBSCRIBE, sign
+
+REPO = Path(__file__).resolve().parents[2]
+REGION = "us-east-1"
+RAW, SITE, TABLE = "subs-raw-bucket", "subs-site-bucket", "subscribers"
+KEY_PARAMETER = "/ai-news-tracker/token-key"
+TOKEN_KEY = "k3y-" * 12
+API_HOST = "abc123.execute-api.us-east-1.amazonaws.com"
+API = f"https://{API_HOST}"
+UNSUBSCRIBE_BOX = "unsubscribe@example.com"
+DAY1, DAY2 = "2026-11-20", "2026-11-21"
+HANDLERS = ("subscription", "send_email", "send_batch", "bounce")
+
+
+@dataclass
+class Context:
+    function_name: str = "test"
+    memory_limit_in_mb: int = 256
+    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:123456789012:function:test"
+    aws_request_id: str = ""
+    function_version: str = "$LATEST"
+    log_group_name: str = "/aws/lambda/test"
+    log_stream_name: str = "stream"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 60_000
+
+
+def load_handler(name: str) -> ModuleType:
+    path = REPO / "functions" / name / "app.py"
+    spec = importlib.util.spec_from_file_location(f"{name}_{uuid.uuid4().hex}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: dict[str, str]
+    body: str
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class Stack:
+    s3: Any
+    sqs: Any
+    sesv2: Any
+    dynamodb: Any
+    queue_url: str
+    dead_letter_url: str
+    monkeypatch: pytest.MonkeyPatch
+    handlers: dict[str, ModuleType] = field(default_factory=dict)
+
+    # -- invoking -------------------------------------------------------------------------------
+    def handler(self, name: str) -> ModuleType:
+        """The function's module, loaded on first use (a cold start)."""
+        if name not in self.handlers:
+            module = load_handler(name)
+            if name == "subscription":
+                module.MIN_SUBSCRIBE_SECONDS = 0.0  # type: ignore[attr-defined]
+            self.handlers[name] = module
+        return self.handlers[name]
+
+    def invoke(self, name: str, event: dict[str, Any]) -> Any:
+        return self.handler(name).lambda_handler(event, Context(aws_request_id=str(uuid.uuid4())))
+
+    def reload(self, *names: str) -> None:
+        """Fresh containers: nothing cached from an earlier invocation."""
+        for name in names or HANDLERS:
+            self.handlers.pop(name, None)
+
+    def http(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: dict[str, str] | None = None,
+        body: str | None = None,
+        content_type: str | None = None,
+        accept: str = "text/html",
+        encoded: bool = False,
+    ) -> Answer:
+        headers = {"host": API_HOST, "accept": accept, "user-agent": "test"}
+        if content_type:
+            headers["content-type"] = content_type
+        event = {
+            "version": "2.0",
+            "routeKey": f"{method} {path}",
+            "rawPath": path,
+            "rawQueryString": urlencode(query or {}),
+            "headers": headers,
+            "queryStringParameters": query or None,
+            "requestContext": {
+                "accountId": "123456789012",
+                "apiId": "abc123",
+                "domainName": API_HOST,
+                "domainPrefix": "abc123",
+                "http": {
+                    "method": method,
+                    "path": path,
+                    "protocol": "HTTP/1.1",
+                    "sourceIp": "198.51.100.7",
+                    "userAgent": "test",
+                },
+                "requestId": str(uuid.uuid4()),
+                "routeKey": f"{method} {path}",
+                "stage": "$default",
+                "time": "20/Nov/2026:00:00:00 +0000",
+                "timeEpoch": 1_790_000_000_000,
+            },
+            "body": base64.b64encode(body.encode()).decode() if encoded and body else body,
+            "isBase64Encoded": encoded,
+        }
+        result = self.invoke("subscription", event)
+        return Answer(result["statusCode"], result.get("headers", {}), result.get("body", ""))
+
+    def subscribe(self, address: str, *, as_json: bool = True) -> Answer:
+        if as_json:
+            return self.http(
+                "POST", "/subscribe", body=json.dumps({"email": address}), content_type="application/json"
+            )
+        return self.http(
+            "POST",
+            "/subscribe",
+            body=urlencode({"email": address}),
+            content_type="application/x-www-form-urlencoded",
+        )
+
+    def announce(self, day: str) -> dict[str, Any]:
+        announcement = {
+            "date": day,
+            "title": f"{day} 国产大模型日报",
+            "url": f"https://d111111abcdef8.cloudfront.net/reports/{day}.html",
+            "key_points": ["DeepSeek 发布新一代推理模型"],
+            "items": 2,
+        }
+        sns = {"Type": "Notification", "Message": json.dumps(announcement, ensure_ascii=False)}
+        result: dict[str, Any] = self.invoke(
+            "send_email", {"Records": [{"EventSource": "aws:sns", "Sns": sns}]}
+        )
+        return result
+
+    # -- the queue, as Lambda's poller sees it ---------------------------------------------------
+    def receive(self, limit: int = 2) -> list[dict[str, Any]]:
+        answer = self.sqs.receive_message(
+            QueueUrl=self.queue_url,
+            MaxNumberOfMessages=limit,
+            AttributeNames=["All"],
+            WaitTimeSeconds=0,
+        )
+        return list(answer.get("Messages", []))
+
+    def deliver(self, messages: list[dict[str, Any]]) -> list[str]:
+        """Invoke the batch function with these messages; the ids it reports as failed."""
+        records = [
+            {
+                "messageId": m["MessageId"],
+                "receiptHandle": m["ReceiptHandle"],
+                "body": m["Body"],
+                "attributes": m.get("Attributes", {}),
+                "messageAttributes": {},
+                "md5OfBody": m["MD5OfBody"],
+                "eventSource": "aws:sqs",
+                "eventSourceARN": f"arn:aws:sqs:{REGION}:123456789012:send",
+                "awsRegion": REGION,
+            }
+            for m in messages
+        ]
+        result = self.invoke("send_batch", {"Records": records})
+        return [failure["itemIdentifier"] for failure in result["batchItemFailures"]]
+
+    def drain(self) -> list[str]:
+        """Deliver every queued batch once, deleting what succeeded; the failed message ids."""
+        failed: list[str] = []
+        while messages := self.receive():
+            bad = self.deliver(messages)
+            failed += bad
+            for message in messages:
+                if message["MessageId"] not in bad:
+                    self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+            if bad:
+                break  # they are visible again at once (visibility timeout 0): leave them
+        return failed
+
+    # -- what SES accepted -----------------------------------------------------------------------
+    def mails(self) -> list[EmailMessage]:
+        found = []
+        for raw in ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages:
+            message = email.message_from_string(raw.raw_data, policy=email.policy.default)
+            assert isinstance(message, EmailMessage)
+            found.append(message)
+        return found
+
+    def mails_to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.mails() if [a.addr_spec for a in m["To"].addresses] == [address]]
+
+    def editions_to(self, address: str) -> list[EmailMessage]:
+        return [
+            m
+            for m in self.mails_to(address)
+            if "国产大模型日报" in m["Subject"] and "确认" not in m["Subject"]
+        ]
+
+    def record(self, address: str) -> Subscriber | None:
+        return DynamoSubscriberStore(TABLE, self.dynamodb).get(subscriber_id(address))
+
+
+def confirmation_link(message: EmailMessage) -> str:
+    text, html = bodies(message)
+    (link,) = re.findall(r"https://\S+/confirm\?token=\S+", text)
+    assert f'href="{link}"' in html
+    return link
+
+
+def token_of(link: str) -> str:
+    return unquote(parse_qs(urlsplit(link).query)["token"][0])
+
+
+def subscribe_and_confirm(stack: Stack, address: str) -> None:
+    assert stack.subscribe(address).status == 202
+    link = confirmation_link(stack.mails_to(address)[-1])
+    assert stack.http("POST", "/confirm", query={"token": token_of(link)}).status == 200
+
+
+@contextmanager
+def mail_stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
+    """The resources of the email functions under moto, and their environment."""
+    for key, value in {
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+    }.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    parameters.clear_caches()
+    with mock_aws():
+        s3 = boto3.client("s3", region_name=REGION)
+        for bucket in (RAW, SITE):
+            s3.create_bucket(Bucket=bucket)
+        repo = RawRepository(S3Store(RAW, s3))
+        repo.save_edition(the_edition())
+        repo.save_edition(replace(the_edition(), date=date.fromisoformat(DAY2)))
+
+        sesv2 = boto3.client("sesv2", region_name=REGION)
+        sesv2.create_configuration_set(ConfigurationSetName="digest")
+        sesv2.create_email_identity(EmailIdentity="digest@example.com")
+
+        dynamodb = boto3.client("dynamodb", region_name=REGION)
+        dynamodb.create_table(
+            TableName=TABLE,
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[
+                {"AttributeName": "id", "AttributeType": "S"},
+                {"AttributeName": "active_id", "AttributeType": "S"},
+            ],
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            GlobalSecondaryIndexes=[
+                {
+                    "IndexName": "ActiveIndex",
+                    "KeySchema": [{"AttributeName": "active_id", "KeyType": "HASH"}],
+                    "Projection": {"ProjectionType": "KEYS_ONLY"},
+                }
+            ],
+        )
+
+        sqs = boto3.client("sqs", region_name=REGION)
+        dead_letter_url = sqs.create_queue(QueueName="email-dlq")["QueueUrl"]
+        dead_letter_arn = sqs.get_queue_attributes(QueueUrl=dead_letter_url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        queue_url = sqs.create_queue(
+            QueueName="send",
+            Attributes={
+                "VisibilityTimeout": "0",  # a failed batch is visible again at once
+                "RedrivePolicy": json.dumps({"deadLetterTargetArn": dead_letter_arn, "maxReceiveCount": "3"}),
+            },
+        )["QueueUrl"]
+
+        boto3.client("ssm", region_name=REGION).put_parameter(
+            Name=KEY_PARAMETER, Value=TOKEN_KEY, Type="SecureString"
+        )
+        config = tmp_path / "config.toml"
+        config.write_text(
+            f'[email]\nenabled = true\nsender = "{SENDER}"\nrecipients = ["local@example.org"]\n',
+            encoding="utf-8",
+        )
+        for key, value in {
+            "RAW_BUCKET": RAW,
+            "SITE_BUCKET": SITE,
+            "SITE_URL": "https://d111111abcdef8.cloudfront.net",
+            "CONFIG_FILE": str(config),
+            "SES_CONFIGURATION_SET": "digest",
+            "SENDER_ADDRESS": "digest@example.com",
+            "SUBSCRIBERS_TABLE": TABLE,
+            "SEND_QUEUE_URL": queue_url,
+            "TOKEN_KEY_PARAMETER": KEY_PARAMETER,
+            "SUBSCRIPTION_API_URL": API,
+            "UNSUBSCRIBE_MAILTO": UNSUBSCRIBE_BOX,
+            "MAX_SEND_RATE": "100000",  # no pacing in tests
+            "SEND_CONCURRENCY": "2",
+            "ALLOWED_ORIGINS": "https://digest.example.org",
+            "POWERTOOLS_SERVICE_NAME": "ai-news-tracker",
+            "POWERTOOLS_METRICS_NAMESPACE": "AINewsTracker",
+            "POWERTOOLS_TRACE_DISABLED": "true",
+        }.items():
+            monkeypatch.setenv(key, value)
+        yield Stack(s3, sqs, sesv2, dynamodb, queue_url, dead_letter_url, monkeypatch)
+    parameters.clear_caches()
+
+
+@pytest.fixture
+def stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
+    with mail_stack(tmp_path, monkeypatch) as current:
+        yield current
+
+
+# ---------------------------------------------------------------- the whole path
+
+
+def test_subscribe_confirm_receive_one_click_unsubscribe_and_no_more_mail(stack: Stack) -> None:
+    # Given a reader subscribes through the web form's script
+    answer = stack.subscribe("Reader@Example.org")
+    assert answer.status == 202 and answer.json()["status"] == "accepted"
+    assert "reader" not in answer.body.lower()
+    # Then one confirmation mail goes to that address, in Chinese, with an expiring https link
+    (confirmation,) = stack.mails()
+    assert [a.addr_spec for a in confirmation["To"].addresses] == ["Reader@example.org"]
+    assert confirmation["Subject"] == "请确认订阅国产大模型日报"
+    link = confirmation_link(confirmation)
+    assert link.startswith(f"{API}/confirm?token=")
+    record = stack.record("reader@example.org")
+    assert record is not None and record.status == "pending" and record.expires_at is not None
+    assert stack.announce(DAY1)["subscribers"] == 0  # not confirmed: nobody to send to
+
+    # When the link is opened, a page asks to confirm (a GET changes nothing) ...
+    page = stack.http("GET", "/confirm", query={"token": token_of(link)})
+    assert page.status == 200 and "确认订阅" in page.body and '<form method="post"' in page.body
+    assert page.headers["Referrer-Policy"] == "no-referrer" and "no-store" in page.headers["Cache-Control"]
+    assert "default-src 'none'" in page.headers["Content-Security-Policy"]
+    assert stack.record("reader@example.org").status == "pending"  # type: ignore[union-attr]
+    # ... and its button confirms
+    done = stack.http("POST", "/confirm", query={"token": token_of(link)})
+    assert done.status == 200 and "订阅成功" in done.body
+    assert stack.record("reader@example.org").status == ACTIVE  # type: ignore[union-attr]
+
+    # When the next edition is announced, it is fanned out and sent: one raw message
+    assert stack.announce(DAY1) == {"date": DAY1, "subscribers": 1, "batches": 1, "dry_run": False}
+    assert stack.drain() == []
+    (edition,) = stack.editions_to("Reader@example.org")
+    assert edition["Subject"] == "2026-11-20 国产大模型日报"
+    assert edition["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    https, mailto = re.findall(r"<([^>]+)>", str(edition["List-Unsubscribe"]))
+    assert https.startswith(f"{API}/unsubscribe?token=")
+    assert mailto.startswith(f"mailto:{UNSUBSCRIBE_BOX}?subject=unsubscribe%20")
+    text, html = bodies(edition)
+    assert https in text and "DeepSeek 发布新一代推理模型" in text and "<script>" not in html
+    assert "local@example.org" not in {a.addr_spec for m in stack.mails() for a in m["To"].addresses}
+
+    # When the mail client makes the RFC 8058 one-click POST
+    gone = stack.http(
+        "POST",
+        "/unsubscribe",
+        query={"token": token_of(https)},
+        body="List-Unsubscribe=One-Click",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert gone.status == 200 and "已退订" in gone.body
+    record = stack.record("reader@example.org")
+    assert record is not None and record.status == "unsubscribed" and record.address is None
+
+    # Then the next edition sends nothing to it
+    assert stack.announce(DAY2)["subscribers"] == 0
+    assert stack.drain() == []
+    assert len(stack.editions_to("Reader@example.org")) == 1
+
+
+def test_the_unsubscribe_link_shows_a_button_and_a_get_changes_nothing(stack: Stack) -> None:
+    subscribe_and_confirm(stack, "reader@example.org")
+    stack.announce(DAY1)
+    stack.drain()
+    (https, _) = re.findall(r"<([^>]+)>", str(stack.editions_to("reader@example.org")[0]["List-Unsubscribe"]))
+
+    page = stack.http("GET", "/unsubscribe", query={"token": token_of(https)})
+    assert page.status == 200 and 'name="List-Unsubscribe" value="One-Click"' in page.body
+    assert stack.record("reader@example.org").status == ACTIVE  # type: ignore[union-attr]
+    assert stack.http("POST", "/unsubscribe", query={"token": token_of(https)}).status == 200
+    assert stack.record("reader@example.org").status == "unsubscribed"  # type: ignore[union-attr]
+    # a second click (or the mail client's retry) answers the same
+    assert stack.http("POST", "/unsubscribe", query={"token": token_of(https)}).status == 200
+
+
+def test_an_unsubscribe_between_fan_out_and_send_is_honoured(stack: Stack) -> None:
+    subscribe_and_confirm(stack, "reader@example.org")
+    stack.announce(DAY1)  # queued
+    token = sign(TOKEN_KEY.encode(), UNSUBSCRIBE, subscriber_id("reader@example.org"))
+    stack.http("POST", "/unsubscribe", query={"token": token})
+    assert stack.drain() == []
+    assert stack.editions_to("reader@example.org") == []
+
+
+# ---------------------------------------------------------------- abuse, privacy, tokens
+
+
+def test_a_plain_html_form_subscribes_too(stack: Stack) -> None:
+    # HTTP APIs hand a form body to the function base64-encoded
+    answer = stack.http(
+        "POST",
+        "/subscribe",
+        body="email=reader%40example.org",
+        content_type="application/x-www-form-urlencoded",
+        encoded=True,
+    )
+    assert answer.status == 202 and answer.headers["Content-Type"].startswith("text/html")
+    assert "请查收确认邮件" in answer.body and "reader" not in answer.body
+    assert len(stack.mails_to("reader@example.org")) == 1
+
+
+def test_a_second_subscribe_within_the_hour_sends_no_second_mail(stack: Stack) -> None:
+    assert stack.subscribe("reader@example.org").status == 202
+    assert stack.subscribe("READER@example.org", as_json=False).status == 202
+    assert stack.subscribe("reader@example.org").status == 202
+    assert len(stack.mails_to("reader@example.org")) == 1
+    record = stack.record("reader@example.org")
+    assert record is not None and record.requests == 3 and record.mails == 1
+
+
+def test_every_subscribe_request_gets_the_same_answer(stack: Stack) -> None:
+    subscribe_and_confirm(stack, "active@example.org")
+    stack.subscribe("pending@example.org")
+    stack.invoke("bounce", bounce_event("Permanent", "suppressed@example.org"))
+    before = len(stack.mails())
+
+    answers = {
+        state: (stack.subscribe(address), stack.subscribe(address, as_json=False))
+        for state, address in {
+            "new": "new@example.org",
+            "pending": "pending@example.org",
+            "active": "active@example.org",
+            "suppressed": "suppressed@example.org",
+        }.items()
+    }
+    as_json = {(a.status, a.body) for a, _ in answers.values()}
+    as_html = {(h.status, h.body) for _, h in answers.values()}
+    assert len(as_json) == 1 and len(as_html) == 1  # nothing tells the states apart
+    assert next(iter(as_json))[0] == 202 and "@" not in next(iter(as_json))[1]
+    assert "请查收确认邮件" in next(iter(as_html))[1]
+    assert len(stack.mails()) == before + 1  # only the new address got a mail
+    assert len(stack.mails_to("new@example.org")) == 1
+
+
+MALFORMED = [
+    (json.dumps({"email": "not-an-address"}), "application/json"),
+    (json.dumps({"email": "a@example.org\r\nBcc: victim@example.org"}), "application/json"),
+    (json.dumps({"email": ["a@example.org", "b@example.org"]}), "application/json"),
+    (json.dumps(["a@example.org"]), "application/json"),
+    ("{not json", "application/json"),
+    ("email=a%40example.org&email=b%40example.org", "application/x-www-form-urlencoded"),
+    ("email=a%40example.org%0d%0aBcc:%20victim%40example.org", "application/x-www-form-urlencoded"),
+    ("email=" + "a" * 5000 + "%40example.org", "application/x-www-form-urlencoded"),
+    ("", "application/x-www-form-urlencoded"),
+    ("&".join(f"f{n}=x" for n in range(20)) + "&email=a%40example.org", "application/x-www-form-urlencoded"),
+]
+
+
+def test_a_malformed_request_is_refused_and_sends_nothing(stack: Stack) -> None:
+    for body, content_type in MALFORMED:
+        answer = stack.http("POST", "/subscribe", body=body, content_type=content_type)
+        assert answer.status == 400, body[:80]
+        assert (
+            answer.json()["status"] == "invalid" if "json" in content_type else "邮箱地址无效" in answer.body
+        )
+    assert stack.mails() == []
+
+
+def test_tampered_or_reused_tokens_are_refused(stack: Stack) -> None:
+    subscribe_and_confirm(stack, "alice@example.org")
+    subscribe_and_confirm(stack, "bob@example.org")
+    alice_confirm = token_of(confirmation_link(stack.mails_to("alice@example.org")[0]))
+    alice_unsubscribe = sign(TOKEN_KEY.encode(), UNSUBSCRIBE, subscriber_id("alice@example.org"))
+    payload, mac = alice_unsubscribe.split(".")
+    bob_payload = (
+        base64.urlsafe_b64encode(f"1:unsubscribe:{subscriber_id('bob@example.org')}:".encode())
+        .rstrip(b"=")
+        .decode()
+    )
+    forged_key = sign(b"x" * 32, UNSUBSCRIBE, subscriber_id("bob@example.org"))
+
+    for token in (
+        f"{bob_payload}.{mac}",  # Alice's signature on Bob's id
+        alice_confirm,  # a confirmation token used to unsubscribe
+        forged_key,  # signed with another key
+        f"{payload}.{mac[:-1]}",
+        "",
+    ):
+        assert stack.http("POST", "/unsubscribe", query={"token": token}).status == 400, token
+        assert stack.http("GET", "/unsubscribe", query={"token": token}).status == 400
+    assert stack.http("POST", "/unsubscribe").status == 400  # no token at all
+    assert stack.http("POST", "/confirm", query={"token": alice_unsubscribe}).status == 400
+    invalid = stack.http("GET", "/confirm", query={"token": alice_unsubscribe})
+    assert invalid.status == 400 and "链接无效或已过期" in invalid.body
+    assert stack.record("alice@example.org").status == ACTIVE  # type: ignore[union-attr]
+    assert stack.record("bob@example.org").status == ACTIVE  # type: ignore[union-attr]
+
+
+def test_an_expired_confirmation_link_is_refused(stack: Stack) -> None:
+    stack.subscribe("reader@example.org")
+    link = confirmation_link(stack.mails_to("reader@example.org")[0])
+    record = stack.record("reader@example.org")
+    assert record is not None and record.expires_at is not None
+    stack.monkeypatch.setattr(stack.handler("subscription"), "now", lambda: record.expires_at)
+    assert stack.http("POST", "/confirm", query={"token": token_of(link)}).status == 400
+    assert stack.record("reader@example.org").status == "pending"  # type: ignore[union-attr]
+
+
+def test_cors_answers_the_configured_origin(stack: Stack) -> None:
+    answer = stack.http(
+        "POST", "/subscribe", body=json.dumps({"email": "a@example.org"}), content_type="application/json"
+    )
+    assert answer.status == 202
+    preflight = stack.http("OPTIONS", "/subscribe")
+    assert preflight.status == 204
+    assert stack.http("GET", "/nowhere").status == 404
+
+
+# ---------------------------------------------------------------- bounces and complaints
+
+
+def bounce_event(kind: str, *addresses: str, event_type: str = "Bounce") -> dict[str, Any]:
+    if event_type == "Bounce":
+        body: dict[str, Any] = {
+            "eventType": "Bounce",
+            "bounce": {
+                "feedbackId": "0100017f-bounce",
+                "bounceType": kind,
+                "bounceSubType": "General",
+                "bouncedRecipients": [
+                    {
+                        "emailAddress": a,
+                        "action": "failed",
+                        "status": "5.1.1",
+                        "diagnosticCode": "smtp; 550 5.1.1 user unknown",
+                    }
+                    for a in addresses
+                ],
+                "timestamp": "2026-11-20T00:01:00.000Z",
+                "reportingMTA": "dsn; a1-2.smtp-out.amazonses.com",
+            },
+        }
+    else:
+        body = {
+            "eventType": "Complaint",
+            "complaint": {
+                "feedbackId": "0100017f-complaint",
+                "complainedRecipients": [{"emailAddress": a} for a in addresses],
+                "complaintFeedbackType": "abuse",
+                "timestamp": "2026-11-20T00:02:00.000Z",
+            },
+        }
+    body["mail"] = {
+        "timestamp": "2026-11-20T00:00:30.000Z",
+        "source": "digest@example.com",
+        "sendingAccountId": "123456789012",
+        "messageId": "0100017f-message",
+        "destination": list(addresses),
+        "tags": {"ses:configuration-set": ["digest"]},
+    }
+    return {
+        "Records": [
+            {
+                "EventSource": "aws:sns",
+                "Sns": {
+                    "Type": "Notification",
+                    "TopicArn": f"arn:aws:sns:{REGION}:123456789012:email-events",
+                    "Message": json.dumps(body),
+                },
+            }
+        ]
+    }
+
+
+def test_a_bounce_or_a_complaint_suppresses_the_address_and_no_more_mail_goes_to_it(stack: Stack) -> None:
+    for address in ("bounces@example.org", "complains@example.org", "stays@example.org", "full@example.org"):
+        subscribe_and_confirm(stack, address)
+
+    assert stack.invoke("bounce", bounce_event("Permanent", "Bounces@Example.org")) == {
+        "events": ["Bounce"],
+        "suppressed": 1,
+    }
+    stack.invoke("bounce", bounce_event("", "complains@example.org", event_type="Complaint"))
+    assert stack.invoke("bounce", bounce_event("Transient", "full@example.org"))["suppressed"] == 0
+
+    assert stack.record("bounces@example.org").status == "suppressed"  # type: ignore[union-attr]
+    assert stack.record("complains@example.org").reason == "complaint:abuse"  # type: ignore[union-attr]
+    assert stack.announce(DAY1)["subscribers"] == 2
+    assert stack.drain() == []
+    assert stack.editions_to("stays@example.org") and stack.editions_to("full@example.org")
+    assert stack.editions_to("bounces@example.org") == stack.editions_to("complains@example.org") == []
+    # and the form cannot bring it back
+    before = len(stack.mails())
+    stack.subscribe("bounces@example.org")
+    assert len(stack.mails()) == before
+
+
+def test_a_bounce_notification_that_is_not_json_fails_loudly(stack: Stack) -> None:
+    with pytest.raises(Exception, match="not an SES event"):
+        stack.invoke("bounce", {"Records": [{"Sns": {"Message": "garbage"}}]})
+
+
+# ---------------------------------------------------------------- at most once, at scale
+
+
+def test_a_redelivered_batch_and_a_repeated_fan_out_send_no_duplicate(stack: Stack) -> None:
+    for address in ("a@example.org", "b@example.org"):
+        subscribe_and_confirm(stack, address)
+    stack.announce(DAY1)
+    messages = stack.receive()
+    assert len(messages) == 1
+
+    assert stack.deliver(messages) == []
+    assert stack.deliver(messages) == []  # SQS delivered it again (at-least-once)
+    stack.reload("send_batch")
+    assert stack.deliver(messages) == []  # ... to a fresh container
+    stack.sqs.delete_message(QueueUrl=stack.queue_url, ReceiptHandle=messages[0]["ReceiptHandle"])
+    stack.announce(DAY1)  # the announcement delivered twice
+    assert stack.drain() == []
+
+    assert len(stack.editions_to("a@example.org")) == len(stack.editions_to("b@example.org")) == 1
+
+
+def test_a_failing_batch_is_retried_then_sent_once(stack: Stack) -> None:
+    subscribe_and_confirm(stack, "a@example.org")
+    stack.announce(DAY1)
+    stack.sesv2.delete_email_identity(EmailIdentity="digest@example.com")  # SES refuses
+
+    (message,) = stack.receive()
+    assert stack.deliver([message]) == [message["MessageId"]]  # reported: SQS redelivers it
+    stack.sesv2.create_email_identity(EmailIdentity="digest@example.com")
+    assert stack.drain() == []
+    assert len(stack.editions_to("a@example.org")) == 1
+
+
+def test_a_batch_failing_three_times_is_dead_lettered(stack: Stack) -> None:
+    stack.sqs.send_message(QueueUrl=stack.queue_url, MessageBody='{"v": 1, "date": "garbage"}')
+    for _ in range(3):
+        (message,) = stack.receive()
+        assert stack.deliver([message]) == [message["MessageId"]]
+    assert stack.receive() == []
+    dead = stack.sqs.receive_message(QueueUrl=stack.dead_letter_url, MaxNumberOfMessages=10)["Messages"]
+    assert [m["Body"] for m in dead] == ['{"v": 1, "date": "garbage"}']
+
+
+def test_only_the_failed_record_of_a_batch_is_retried(stack: Stack) -> None:
+    subscribe_and_confirm(stack, "a@example.org")
+    stack.announce(DAY1)
+    stack.sqs.send_message(QueueUrl=stack.queue_url, MessageBody="not a batch")
+    messages = stack.receive()
+    assert len(messages) == 2
+    bad = [m["MessageId"] for m in messages if m["Body"] == "not a batch"]
+    assert stack.deliver(messages) == bad
+    assert len(stack.editions_to("a@example.org")) == 1
+
+
+def test_a_thousand_confirmed_subscribers_get_exactly_one_message_each(stack: Stack, tmp_path: Path) -> None:
+    # moto lists a bucket in time proportional to its size: the sent log of this test is a local
+    # folder (the S3 one is what every other test here uses)
+    sent_log = LocalStore(tmp_path / "raw")
+    stack.monkeypatch.setattr(MailDeployment, "sent_log", property(lambda self: sent_log))
+    store = DynamoSubscriberStore(TABLE, stack.dynamodb)
+    addresses = [f"reader{n:04d}@example.org" for n in range(1000)]
+    for address in addresses:
+        assert store.put(
+            Subscriber(id=subscriber_id(address), status=ACTIVE, address=address, confirmed_at=1)
+        )
+
+    assert stack.announce(DAY1) == {"date": DAY1, "subscribers": 1000, "batches": 20, "dry_run": False}
+    assert stack.drain() == []
+    sent = ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages
+    assert sorted(d for m in sent for d in m.destinations) == addresses
+    headers = [HeaderParser(policy=email.policy.default).parsestr(m.raw_data) for m in sent]
+    assert len({str(h["List-Unsubscribe"]) for h in headers}) == 1000  # everyone their own links
+
+    stack.announce(DAY1)  # a re-run of the day
+    assert stack.drain() == []
+    assert len(sent) == 1000
+
+
+def test_the_fan_out_dry_run_counts_and_enqueues_nothing(stack: Stack) -> None:
+    subscribe_and_confirm(stack, "a@example.org")
+    result = stack.invoke("send_email", {"date": DAY1, "dry_run": True})
+    assert result == {"date": DAY1, "subscribers": 1, "batches": 1, "dry_run": True}
+    assert stack.receive() == []
+
+
+def test_the_fan_out_refuses_an_edition_that_is_not_stored(stack: Stack) -> None:
+    with pytest.raises(Exception, match="no stored edition for 2026-11-19"):
+        stack.announce("2026-11-19")
+
+
+def test_unsubscribe_links_in_the_mail_are_quoted_tokens(stack: Stack) -> None:
+    subscribe_and_confirm(stack, "a@example.org")
+    stack.announce(DAY1)
+    stack.drain()
+    (message,) = stack.editions_to("a@example.org")
+    https, _ = re.findall(r"<([^>]+)>", str(message["List-Unsubscribe"]))
+    token = sign(TOKEN_KEY.encode(), UNSUBSCRIBE, subscriber_id("a@example.org"))
+    assert https == f"{API}/unsubscribe?token={quote(token, safe='')}"
+
+
+def test_the_dynamodb_store_writes_only_over_the_version_it_read(stack: Stack) -> None:
+    store = DynamoSubscriberStore(TABLE, stack.dynamodb)
+    sid = subscriber_id("a@example.org")
+    first = store.put(Subscriber(id=sid, status="pending", address="a@example.org"))
+    assert first is not None and first.version == 1
+    assert store.put(Subscriber(id=sid, status="active", address="a@example.org")) is None  # not new
+    assert store.put(replace(first, status=ACTIVE)) is not None
+    assert store.put(replace(first, status="unsubscribed")) is None  # a stale read loses
+    assert store.get(sid).status == ACTIVE  # type: ignore[union-attr]
+    assert [sid] in list(store.active_ids()) and store.get_many([sid, "0" * 64]).keys() == {sid}
+    # a record written by hand, without a version, can still be changed
+    other = subscriber_id("b@example.org")
+    stack.dynamodb.put_item(
+        TableName=TABLE,
+        Item={"id": {"S": other}, "status": {"S": "active"}, "address": {"S": "b@example.org"}},
+    )
+    by_hand = store.get(other)
+    assert by_hand is not None and by_hand.version == 0
+    assert store.put(replace(by_hand, requests=1)) is not None

@@ -1,0 +1,295 @@
+"""The pure parts of the email delivery: batch messages, SES feedback, pacing, the confirmation mail,
+the subscription pages and settings (ai_news_tracker.delivery, .subscription, .mail)."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ai_news_tracker.config import Config, EmailConfig
+from ai_news_tracker.delivery import BatchError, parse_batch, suppressions
+from ai_news_tracker.errors import ConfigError
+from ai_news_tracker.mail import (
+    MailError,
+    Pacer,
+    SendError,
+    bodies,
+    build_confirmation,
+    message_bytes,
+    send_edition,
+)
+from ai_news_tracker.subscribers import MemorySubscriberStore, Subscriptions, subscriber_id
+from ai_news_tracker.subscription import (
+    CHECK_MAIL,
+    MailSettings,
+    Page,
+    SubscriptionService,
+    TokenKeys,
+    Tokens,
+    unsubscribe_page,
+)
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+ID = subscriber_id("reader@example.org")
+CONFIG = Config(email=EmailConfig(enabled=True, sender="国产大模型日报 <digest@example.com>"))
+
+
+# -- batches ---------------------------------------------------------------------------------------
+def test_a_batch_message_is_parsed() -> None:
+    body = json.dumps({"v": 1, "date": "2026-11-20", "url": "https://x.example/r.html", "ids": [ID]})
+    batch = parse_batch(body)
+    assert batch.date.isoformat() == "2026-11-20" and batch.ids == (ID,)
+    assert batch.url == "https://x.example/r.html"
+    assert parse_batch({"v": 1, "date": "2026-11-20", "url": "javascript:alert(1)", "ids": [ID]}).url is None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "not json",
+        "[]",
+        json.dumps({"date": "2026-11-20", "ids": [ID]}),
+        json.dumps({"v": 1, "date": "yesterday", "ids": [ID]}),
+        json.dumps({"v": 1, "date": "2026-11-20", "ids": []}),
+        json.dumps({"v": 1, "date": "2026-11-20", "ids": [ID] * 101}),
+        json.dumps({"v": 1, "date": "2026-11-20", "ids": ["reader@example.org"]}),
+        json.dumps({"v": 1, "date": "2026-11-20", "ids": ID}),
+    ],
+)
+def test_a_message_that_is_not_our_batch_is_refused(body: str) -> None:
+    with pytest.raises(BatchError):
+        parse_batch(body)
+
+
+# -- SES feedback ----------------------------------------------------------------------------------
+def bounce(kind: str, *addresses: str) -> dict[str, object]:
+    return {
+        "eventType": "Bounce",
+        "bounce": {
+            "bounceType": kind,
+            "bounceSubType": "General",
+            "bouncedRecipients": [
+                {"emailAddress": a, "action": "failed", "status": "5.1.1"} for a in addresses
+            ],
+        },
+        "mail": {"destination": list(addresses)},
+    }
+
+
+def test_permanent_bounces_and_complaints_suppress_others_do_not() -> None:
+    assert suppressions(bounce("Permanent", "A@Example.org", "Name <b@example.org>")) == [
+        ("a@example.org", "bounce:Permanent/General"),
+        ("b@example.org", "bounce:Permanent/General"),
+    ]
+    assert suppressions(bounce("Transient", "a@example.org")) == []
+    assert suppressions(bounce("Undetermined", "a@example.org")) == []
+    complaint = {
+        "notificationType": "Complaint",  # the identity feedback format says notificationType
+        "complaint": {
+            "complainedRecipients": [{"emailAddress": "c@example.org"}],
+            "complaintFeedbackType": "abuse",
+        },
+    }
+    assert suppressions(complaint) == [("c@example.org", "complaint:abuse")]
+    assert suppressions({"eventType": "Delivery", "delivery": {"recipients": ["a@example.org"]}}) == []
+    assert suppressions({"eventType": "Bounce"}) == []
+    assert suppressions(bounce("Permanent", "not an address")) == []
+
+
+# -- pacing ----------------------------------------------------------------------------------------
+def test_the_pacer_keeps_to_its_rate() -> None:
+    clock = [100.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        clock[0] += seconds
+
+    pacer = Pacer(4.0, clock=lambda: clock[0], sleep=sleep)
+    send = pacer.paced(lambda message: "id")
+    for _ in range(5):
+        send(EmailMessage())
+    assert slept == [0.25, 0.25, 0.25, 0.25] and clock[0] == 101.0
+    clock[0] += 10  # idle: no waiting
+    send(EmailMessage())
+    assert len(slept) == 4
+    with pytest.raises(ValueError):
+        Pacer(0)
+
+
+# -- the confirmation mail -------------------------------------------------------------------------
+class Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+
+def test_the_confirmation_mail_is_chinese_text_and_html_with_an_expiring_link() -> None:
+    url = "https://abc123.execute-api.ap-northeast-1.amazonaws.com/confirm?token=abc.def"
+    message = build_confirmation(
+        CONFIG,
+        recipient="reader@example.org",
+        confirm_url=url,
+        expires_at=datetime(2026, 11, 22, 0, 0, tzinfo=UTC),
+        templates_dir=TEMPLATES,
+    )
+    parsed = email.message_from_bytes(message_bytes(message), policy=email.policy.default)
+    assert isinstance(parsed, EmailMessage)
+    assert parsed["Subject"] == "请确认订阅国产大模型日报"
+    assert "=?utf-8?" in message_bytes(message).decode("ascii").split("Subject: ")[1].split("\r\n")[0]
+    assert [a.addr_spec for a in parsed["To"].addresses] == ["reader@example.org"]
+    assert parsed["List-Unsubscribe"] is None and parsed["Auto-Submitted"] == "auto-generated"
+    text, html = bodies(parsed)
+    assert url in text and "2026-11-22 08:00" in text and "请忽略本邮件" in text
+    tags = Tags()
+    tags.feed(html)
+    assert [a["href"] for t, a in tags.tags if t == "a"] == [url]
+    assert not {t for t, _ in tags.tags} & {"script", "img", "style", "link", "iframe", "form"}
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://api.example.org/confirm?token=x",
+        "javascript:alert(1)",
+        'https://api.example.org/confirm?token="><script>',
+    ],
+)
+def test_the_confirmation_mail_refuses_a_link_that_is_not_plain_https(url: str) -> None:
+    with pytest.raises(MailError):
+        build_confirmation(
+            CONFIG,
+            recipient="reader@example.org",
+            confirm_url=url,
+            expires_at=datetime(2026, 11, 22, tzinfo=UTC),
+            templates_dir=TEMPLATES,
+        )
+
+
+# -- pages and settings ----------------------------------------------------------------------------
+def test_pages_are_escaped_and_their_buttons_post_back_with_the_token() -> None:
+    hostile = '"><script>alert(1)</script>'
+    html = Page(200, "标题", (hostile,)).render("<b>日报</b>", TEMPLATES)
+    assert "<script>" not in html and "&lt;script&gt;" in html and "&lt;b&gt;日报" in html
+    page = unsubscribe_page("abc.def").render("日报", TEMPLATES)
+    tags = Tags()
+    tags.feed(page)
+    (form,) = [a for t, a in tags.tags if t == "form"]
+    assert form == {"method": "post", "action": "?token=abc.def", "style": form["style"]}
+    assert ("input", {"type": "hidden", "name": "List-Unsubscribe", "value": "One-Click"}) in tags.tags
+    assert "@" not in CHECK_MAIL.render("日报", TEMPLATES)  # no page names an address
+
+
+def test_mail_settings_from_the_environment() -> None:
+    settings = MailSettings.from_env(
+        {
+            "SUBSCRIBERS_TABLE": "subs",
+            "SUBSCRIPTION_API_URL": "https://api.example.org/",
+            "MAX_SEND_RATE": "14",
+            "SEND_CONCURRENCY": "2",
+            "ALLOWED_ORIGINS": "https://a.example, https://b.example",
+        }
+    )
+    assert settings.subscription_api_url == "https://api.example.org"
+    assert settings.send_rate == 7.0
+    assert settings.allowed_origins == ("https://a.example", "https://b.example")
+    assert MailSettings.from_env({}).allowed_origins == ("*",)
+    with pytest.raises(ConfigError, match="SEND_QUEUE_URL"):
+        settings.need("send_queue_url")
+    with pytest.raises(ConfigError, match="MAX_SEND_RATE"):
+        MailSettings.from_env({"MAX_SEND_RATE": "fast"})
+
+
+def test_token_keys_come_from_the_parameter_and_are_checked() -> None:
+    assert TokenKeys("/k", lambda name: "x" * 40)() == [b"x" * 40]
+    with pytest.raises(ConfigError, match="at least 32"):
+        TokenKeys("/k", lambda name: "short")()
+
+    def missing(name: str) -> str:
+        raise RuntimeError("ParameterNotFound")
+
+    with pytest.raises(ConfigError, match="cannot read SSM parameter '/k'"):
+        TokenKeys("/k", missing)()
+
+
+# -- the subscribe use case ------------------------------------------------------------------------
+def service(send: Any, keys: Any = lambda: [b"k" * 32]) -> tuple[SubscriptionService, Subscriptions]:
+    subscriptions = Subscriptions(MemorySubscriberStore())
+    return SubscriptionService(subscriptions, Tokens(keys), CONFIG, send, TEMPLATES), subscriptions
+
+
+def test_a_refused_confirmation_mail_gives_the_hour_back() -> None:
+    sent: list[EmailMessage] = []
+
+    def refuse(message: EmailMessage) -> str:
+        raise SendError("SES refused the message: MessageRejected")
+
+    failing, subscriptions = service(refuse)
+    assert failing.subscribe("reader@example.org", 1000, "https://api.example.org") == "mail_failed"
+    working = SubscriptionService(
+        subscriptions, Tokens(lambda: [b"k" * 32]), CONFIG, lambda m: sent.append(m) or "id", TEMPLATES
+    )
+    assert working.subscribe("reader@example.org", 1001, "https://api.example.org") in ("new", "resent")
+    assert len(sent) == 1
+    assert working.subscribe("reader@example.org", 1002, "https://api.example.org") == "throttled"
+
+
+def test_a_missing_token_key_fails_the_request_and_keeps_no_slot() -> None:
+    def no_key() -> list[bytes]:
+        raise ConfigError("TOKEN_KEY_PARAMETER", "cannot read SSM parameter '/k'")
+
+    broken, subscriptions = service(lambda m: "id", no_key)
+    with pytest.raises(ConfigError):
+        broken.subscribe("reader@example.org", 1000, "https://api.example.org")
+    record = subscriptions.store.get(subscriber_id("reader@example.org"))
+    assert record is not None and record.last_mail_at is None and record.mails == 0
+
+
+def test_a_per_recipient_sent_log_reading_sends_each_once(tmp_path: Path) -> None:
+    from ai_news_tracker.models import Edition
+    from ai_news_tracker.store import LocalStore
+
+    edition = Edition(
+        date=datetime(2026, 11, 20, tzinfo=UTC).date(),
+        title="国产大模型日报",
+        timezone="Asia/Shanghai",
+        generated_at=datetime(2026, 11, 20, tzinfo=UTC),
+        window_start=None,
+        window_end=datetime(2026, 11, 20, tzinfo=UTC),
+        key_points=(),
+        items=(),
+        sources=(),
+        leaderboard=None,
+    )
+    sent: list[str] = []
+    log = LocalStore(tmp_path)
+
+    def send(recipients: list[str]) -> Any:
+        return send_edition(
+            edition,
+            CONFIG,
+            recipients,
+            sender=lambda m: sent.append(str(m["To"])) or f"id{len(sent)}",
+            outbox=None,
+            sent_log=log,
+            web_url=None,
+            unsubscribe_base=None,
+            templates_dir=TEMPLATES,
+            per_recipient_log=True,
+        )
+
+    assert len(send(["a@example.org", "b@example.org"]).sent) == 2
+    again = send(["b@example.org", "A@example.org", "c@example.org"])  # another batch, overlapping
+    assert list(again.sent) == ["c@example.org"] and again.skipped == ["b@example.org", "A@example.org"]
+    assert sent == ["a@example.org", "b@example.org", "c@example.org"]

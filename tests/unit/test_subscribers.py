@@ -1,0 +1,235 @@
+"""Subscribers (ai_news_tracker.subscribers): addresses, the double opt-in state machine, abuse limits.
+
+Driven through the in-memory store, which keeps the DynamoDB backend's conditional-write contract
+(the moto tests drive that backend).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from ai_news_tracker.delivery import batches
+from ai_news_tracker.mail import recipient_key
+from ai_news_tracker.subscribers import (
+    ACTIVE,
+    CONFIRM_TTL,
+    MAX_CONFIRMATION_MAILS,
+    PENDING,
+    RESEND_AFTER,
+    SUPPRESSED,
+    UNSUBSCRIBED,
+    ConflictError,
+    InvalidAddress,
+    MemorySubscriberStore,
+    Subscriber,
+    Subscriptions,
+    normalise_address,
+    subscriber_id,
+)
+
+T0 = 1_790_000_000
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("reader@example.org", "reader@example.org"),
+        ("  Reader.Name+tag@Example.ORG ", "Reader.Name+tag@example.org"),
+        ("a@sub.example.co.uk", "a@sub.example.co.uk"),
+        ("x@bücher.example", "x@xn--bcher-kva.example"),
+        ("o'brien@example.org", "o'brien@example.org"),
+    ],
+)
+def test_valid_addresses_are_normalised(given: str, expected: str) -> None:
+    assert normalise_address(given) == expected
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        "",
+        "   ",
+        "reader",
+        "reader@",
+        "@example.org",
+        "a@b@example.org",
+        "reader@example",
+        "reader@localhost",
+        "reader@example.org\r\nBcc: victim@example.org",
+        "reader@example.org\n",
+        "reader\r@example.org",
+        "read er@example.org",
+        "reader@exa mple.org",
+        "reader@example.org\x00",
+        '"quoted"@example.org',
+        "Reader <reader@example.org>",
+        ".reader@example.org",
+        "reader.@example.org",
+        "re..ader@example.org",
+        "reader@-example.org",
+        "reader@example-.org",
+        "reader@example..org",
+        "reader@example.org.",
+        "reader@[127.0.0.1]",
+        "reader@127.0.0.1",
+        "读者@example.org",
+        "a" * 65 + "@example.org",
+        "a@" + "b" * 64 + ".org",
+        "a@" + ".".join(["b" * 60] * 5) + ".org",
+        "reader@exa_mple.org",
+        None,
+        42,
+        ["reader@example.org"],
+    ],
+)
+def test_invalid_addresses_are_refused(given: object) -> None:
+    with pytest.raises(InvalidAddress):
+        normalise_address(given)
+
+
+def test_the_subscriber_id_is_the_sent_log_s_recipient_key() -> None:
+    assert subscriber_id("Reader@Example.org") == recipient_key("reader@example.org")
+
+
+def subs() -> tuple[Subscriptions, MemorySubscriberStore]:
+    store = MemorySubscriberStore()
+    return Subscriptions(store), store
+
+
+def test_subscribe_confirm_unsubscribe() -> None:
+    subscriptions, store = subs()
+
+    first = subscriptions.subscribe("Reader@Example.org", T0)
+    assert first.mail and first.why == "new" and first.expires == T0 + CONFIRM_TTL
+    sid = first.record.id
+    assert first.record.status == PENDING and first.record.address == "Reader@example.org"
+    assert list(subscriptions.active_ids()) == []
+
+    assert subscriptions.confirm(sid, T0 + 60)
+    record = store.get(sid)
+    assert record is not None and record.status == ACTIVE and record.expires_at is None
+    assert list(subscriptions.active_ids()) == [[sid]]
+    assert subscriptions.recipients([sid]) == {sid: "Reader@example.org"}
+    assert subscriptions.confirm(sid, T0 + 120)  # a second click changes nothing
+
+    subscriptions.unsubscribe(sid, T0 + 200)
+    record = store.get(sid)
+    assert record is not None and record.status == UNSUBSCRIBED and record.address is None
+    assert list(subscriptions.active_ids()) == [] and subscriptions.recipients([sid]) == {}
+    assert not subscriptions.confirm(sid, T0 + 300)  # an old confirmation link does not resubscribe
+
+
+def test_one_confirmation_mail_an_hour_and_three_per_pending_period() -> None:
+    subscriptions, store = subs()
+    address = "reader@example.org"
+
+    assert subscriptions.subscribe(address, T0).mail
+    second = subscriptions.subscribe(address, T0 + RESEND_AFTER - 1)
+    assert not second.mail and second.why == "throttled"
+    third = subscriptions.subscribe(address, T0 + RESEND_AFTER)
+    assert third.mail and third.why == "resent" and third.expires == T0 + RESEND_AFTER + CONFIRM_TTL
+    assert subscriptions.subscribe(address, T0 + 2 * RESEND_AFTER).mail
+    capped = subscriptions.subscribe(address, T0 + 3 * RESEND_AFTER)
+    assert not capped.mail and capped.why == "capped"
+    record = store.get(subscriber_id(address))
+    assert record is not None and record.mails == MAX_CONFIRMATION_MAILS and record.requests == 5
+
+    # once the pending period is over (the last link expired), a new one starts
+    later = T0 + 2 * RESEND_AFTER + CONFIRM_TTL
+    assert subscriptions.subscribe(address, later).why == "new"
+    assert not subscriptions.confirm(subscriber_id(address), later + CONFIRM_TTL)  # expired again
+
+
+def test_active_and_suppressed_addresses_get_no_mail() -> None:
+    subscriptions, store = subs()
+    sid = subscriptions.subscribe("reader@example.org", T0).record.id
+    subscriptions.confirm(sid, T0)
+    again = subscriptions.subscribe("reader@example.org", T0 + 10 * RESEND_AFTER)
+    assert not again.mail and again.why == "active"
+    record = store.get(sid)
+    assert record is not None and record.status == ACTIVE and record.requests == 2
+
+    subscriptions.suppress("READER@example.org", "bounce:Permanent/General", T0)
+    record = store.get(sid)
+    assert record is not None and record.status == SUPPRESSED and record.address is None
+    assert record.reason == "bounce:Permanent/General"
+    assert not subscriptions.subscribe("reader@example.org", T0 + 10**6).mail
+    assert not subscriptions.confirm(sid, T0)
+    subscriptions.unsubscribe(sid, T0)  # stays suppressed
+    record = store.get(sid)
+    assert record is not None and record.status == SUPPRESSED
+
+
+def test_an_unknown_address_can_be_suppressed_before_it_subscribes() -> None:
+    subscriptions, store = subs()
+    sid = subscriptions.suppress("complainer@example.org", "complaint:abuse", T0)
+    assert not subscriptions.subscribe("complainer@example.org", T0).mail
+    record = store.get(sid)
+    assert record is not None and record.status == SUPPRESSED
+
+
+def test_an_unsubscribed_address_may_subscribe_again_with_a_new_confirmation() -> None:
+    subscriptions, _ = subs()
+    sid = subscriptions.subscribe("reader@example.org", T0).record.id
+    subscriptions.confirm(sid, T0)
+    subscriptions.unsubscribe(sid, T0)
+    again = subscriptions.subscribe("reader@example.org", T0 + 1)
+    assert again.mail and again.record.status == PENDING
+
+
+def test_a_failed_confirmation_mail_gives_the_hour_back() -> None:
+    subscriptions, _ = subs()
+    decision = subscriptions.subscribe("reader@example.org", T0)
+    subscriptions.mail_failed(decision.record, T0)
+    assert subscriptions.subscribe("reader@example.org", T0 + 1).mail
+
+
+def test_a_concurrent_write_is_retried_and_an_endless_one_fails() -> None:
+    store = MemorySubscriberStore()
+    subscriptions = Subscriptions(store)
+    sid = subscriptions.subscribe("reader@example.org", T0).record.id
+    real_put = store.put
+    calls = []
+
+    def racing_put(record: Subscriber) -> Subscriber | None:
+        calls.append(record)
+        if len(calls) == 1:  # another request wrote between our read and our write
+            current = store.get(record.id)
+            assert current is not None
+            real_put(replace(current, requests=current.requests + 1))
+            return None
+        return real_put(record)
+
+    store.put = racing_put  # type: ignore[method-assign]
+    assert subscriptions.confirm(sid, T0)
+    assert len(calls) == 2
+
+    store.put = lambda record: None  # type: ignore[method-assign]
+    with pytest.raises(ConflictError):
+        subscriptions.unsubscribe(sid, T0)
+
+
+def test_records_round_trip_through_dynamodb_items() -> None:
+    record = Subscriber(
+        id=subscriber_id("a@example.org"),
+        status=ACTIVE,
+        address="a@example.org",
+        version=3,
+        created_at=T0,
+        updated_at=T0,
+        requests=2,
+        confirmed_at=T0,
+    )
+    item = record.to_item()
+    assert item["active_id"] == {"S": record.id}
+    assert Subscriber.from_item(item) == record
+    pending = replace(record, status=PENDING, expires_at=T0 + 5, confirmed_at=None)
+    assert "active_id" not in pending.to_item() and pending.to_item()["expires_at"] == {"N": str(T0 + 5)}
+
+
+def test_batches_hold_each_id_once_across_pages() -> None:
+    pages = [["a", "b", "c"], ["c", "d"], [], ["e"]]
+    assert list(batches(pages, 2)) == [["a", "b"], ["c", "d"], ["e"]]
+    assert list(batches([], 50)) == []

@@ -1,0 +1,126 @@
+"""Subscription tokens (ai_news_tracker.tokens): signed, bound to a subscriber and a purpose, expiring."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ai_news_tracker.tokens import (
+    CONFIRM,
+    MIN_KEY_BYTES,
+    UNSUBSCRIBE,
+    TokenError,
+    parse_keys,
+    sign,
+    verify,
+)
+
+KEY = b"k" * MIN_KEY_BYTES
+OTHER_KEY = b"o" * MIN_KEY_BYTES
+ALICE = hashlib.sha256(b"alice@example.org").hexdigest()
+BOB = hashlib.sha256(b"bob@example.org").hexdigest()
+NOW = 1_790_000_000
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def test_a_token_verifies_for_its_subject_and_purpose() -> None:
+    confirm = sign(KEY, CONFIRM, ALICE, NOW + 60)
+    unsubscribe = sign(KEY, UNSUBSCRIBE, ALICE)
+
+    assert verify(KEY, confirm, CONFIRM, NOW) == ALICE
+    assert verify(KEY, unsubscribe, UNSUBSCRIBE, NOW) == ALICE
+    assert verify(KEY, unsubscribe, UNSUBSCRIBE, NOW + 10**9) == ALICE  # never expires
+    assert verify(KEY, confirm, CONFIRM, NOW, subject=ALICE) == ALICE
+
+
+def test_tokens_are_url_safe_short_and_name_no_address() -> None:
+    token = sign(KEY, UNSUBSCRIBE, ALICE)
+    assert set(token) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.")
+    assert len(token) < 200
+    assert "alice" not in base64.urlsafe_b64decode(token.split(".")[0] + "==").decode()
+
+
+def test_a_token_is_refused_for_another_purpose() -> None:
+    with pytest.raises(TokenError, match="not a confirm token"):
+        verify(KEY, sign(KEY, UNSUBSCRIBE, ALICE), CONFIRM, NOW)
+    with pytest.raises(TokenError, match="not a unsubscribe token"):
+        verify(KEY, sign(KEY, CONFIRM, ALICE, NOW + 60), UNSUBSCRIBE, NOW)
+
+
+def test_a_token_is_refused_for_another_subscriber() -> None:
+    with pytest.raises(TokenError, match="another subscriber"):
+        verify(KEY, sign(KEY, UNSUBSCRIBE, ALICE), UNSUBSCRIBE, NOW, subject=BOB)
+
+
+def test_an_edited_token_is_refused() -> None:
+    token = sign(KEY, UNSUBSCRIBE, ALICE)
+    payload, mac = token.split(".")
+    # Alice's signature on Bob's id, or a payload that claims another purpose or expiry
+    for forged in (
+        f"{b64(f'1:unsubscribe:{BOB}:'.encode())}.{mac}",
+        f"{b64(f'1:confirm:{ALICE}:{NOW + 99}'.encode())}.{mac}",
+        f"{b64(f'1:unsubscribe:{ALICE}:1'.encode())}.{mac}",
+        f"{payload}.{mac[:-2]}AA",
+        f"{payload}.{b64(bytes(32))}",
+        f"{payload}.",
+        f".{mac}",
+        f"{payload}{mac}",
+        f"{payload}.{mac}.x",
+        f"{payload}.{mac}=",
+        "",
+    ):
+        with pytest.raises(TokenError):
+            verify(KEY, forged, UNSUBSCRIBE, NOW)
+
+
+def test_a_token_signed_with_another_key_is_refused_and_rotation_keeps_old_links() -> None:
+    token = sign(OTHER_KEY, UNSUBSCRIBE, ALICE)
+    with pytest.raises(TokenError, match="signature"):
+        verify(KEY, token, UNSUBSCRIBE, NOW)
+    assert verify([KEY, OTHER_KEY], token, UNSUBSCRIBE, NOW) == ALICE
+
+
+def test_a_confirmation_token_expires() -> None:
+    token = sign(KEY, CONFIRM, ALICE, NOW + 60)
+    assert verify(KEY, token, CONFIRM, NOW + 59) == ALICE
+    with pytest.raises(TokenError, match="expired"):
+        verify(KEY, token, CONFIRM, NOW + 60)
+    with pytest.raises(TokenError, match="needs an expiry"):
+        sign(KEY, CONFIRM, ALICE)
+
+
+def test_bad_inputs_are_refused_before_signing() -> None:
+    with pytest.raises(TokenError, match="at least 32 bytes"):
+        sign(b"short", UNSUBSCRIBE, ALICE)
+    with pytest.raises(TokenError, match="subscriber id"):
+        sign(KEY, UNSUBSCRIBE, "alice@example.org")
+    with pytest.raises(TokenError, match="purpose"):
+        sign(KEY, "admin", ALICE)
+    with pytest.raises(TokenError, match="malformed"):
+        verify(KEY, "a" * 600 + "." + "b", UNSUBSCRIBE, NOW)
+    with pytest.raises(TokenError, match="malformed"):
+        verify(KEY, None, UNSUBSCRIBE, NOW)
+    with pytest.raises(TokenError, match="no token key"):
+        verify([], sign(KEY, UNSUBSCRIBE, ALICE), UNSUBSCRIBE, NOW)
+
+
+def test_keys_from_the_parameter() -> None:
+    assert parse_keys(f" {'a' * 40}\n{'b' * 32} ") == [b"a" * 40, b"b" * 32]
+    assert parse_keys(f"{'a' * 40},{'b' * 32}") == [b"a" * 40, b"b" * 32]
+    with pytest.raises(TokenError, match="empty"):
+        parse_keys("  ")
+    with pytest.raises(TokenError, match="at least"):
+        parse_keys("tooshort")
+
+
+@given(st.text(max_size=300))
+def test_no_text_is_a_valid_token(text: str) -> None:
+    with pytest.raises(TokenError):
+        verify(KEY, text, UNSUBSCRIBE, NOW)
