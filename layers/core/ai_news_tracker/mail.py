@@ -158,7 +158,7 @@ def edition_view(edition: Edition, config: Config) -> dict[str, Any]:
 def _item_view(item: Item, tz: ZoneInfo, summary_chars: int) -> dict[str, Any]:
     return {
         "title": clean_line(item.title) or UNTITLED,
-        "source": clean_line(item.source),
+        "source": clean_line(", ".join(item.sources)),
         "time": local_time(item.shown_at, tz),
         "summary": clean_line(truncate(item.text, summary_chars)),
         "url": safe_href(item.url),
