@@ -7,9 +7,7 @@ one announcement on the topic, and a retry of every invocation changes nothing.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +16,7 @@ from typing import Any
 
 import boto3
 import pytest
+from lambda_support import Context, fake_credentials, load_handler
 from loopback import LoopbackServer, static
 from moto import mock_aws
 
@@ -37,28 +36,6 @@ BOARD = json.dumps({"20261115": {"text": {"overall": {"glm-4.6": 1433.5, "gemini
 
 
 @dataclass
-class Context:
-    function_name: str = "test"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:123456789012:function:test"
-    aws_request_id: str = ""
-    function_version: str = "$LATEST"
-    log_group_name: str = "/aws/lambda/test"
-    log_stream_name: str = "stream"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 60_000
-
-
-def load_handler(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"handler_{name}", REPO / "functions" / name / "app.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-@dataclass
 class Stack:
     s3: Any
     sqs: Any
@@ -66,9 +43,7 @@ class Stack:
     handlers: dict[str, ModuleType]
 
     def invoke(self, name: str, event: dict[str, Any]) -> dict[str, Any]:
-        result: dict[str, Any] = self.handlers[name].lambda_handler(
-            event, Context(aws_request_id=str(uuid.uuid4()))
-        )
+        result: dict[str, Any] = self.handlers[name].lambda_handler(event, Context())
         return result
 
     def objects(self, bucket: str) -> dict[str, str]:
@@ -82,13 +57,7 @@ class Stack:
 
 @pytest.fixture
 def stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
-    for key, value in {
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-    }.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    fake_credentials(monkeypatch)
     routes = {
         "/feed.xml": static(FEED, headers={"Content-Type": "application/rss+xml"}),
         "/board.json": static(BOARD, headers={"Content-Type": "application/json", "ETag": '"b1"'}),

@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import email
 import email.policy
-import importlib.util
 import json
 import re
 import uuid
@@ -30,6 +29,7 @@ from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 import boto3
 import pytest
 from aws_lambda_powertools.utilities import parameters
+from lambda_support import Context, fake_credentials, load_handler
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
@@ -53,29 +53,6 @@ API = f"https://{API_HOST}"
 UNSUBSCRIBE_BOX = "unsubscribe@example.com"
 DAY1, DAY2 = "2026-11-20", "2026-11-21"
 HANDLERS = ("subscription", "send_email", "send_batch", "bounce")
-
-
-@dataclass
-class Context:
-    function_name: str = "test"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:123456789012:function:test"
-    aws_request_id: str = ""
-    function_version: str = "$LATEST"
-    log_group_name: str = "/aws/lambda/test"
-    log_stream_name: str = "stream"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 60_000
-
-
-def load_handler(name: str) -> ModuleType:
-    path = REPO / "functions" / name / "app.py"
-    spec = importlib.util.spec_from_file_location(f"{name}_{uuid.uuid4().hex}", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @dataclass
@@ -110,7 +87,7 @@ class Stack:
         return self.handlers[name]
 
     def invoke(self, name: str, event: dict[str, Any]) -> Any:
-        return self.handler(name).lambda_handler(event, Context(aws_request_id=str(uuid.uuid4())))
+        return self.handler(name).lambda_handler(event, Context())
 
     def reload(self, *names: str) -> None:
         """Fresh containers: nothing cached from an earlier invocation."""
@@ -273,13 +250,7 @@ def subscribe_and_confirm(stack: Stack, address: str) -> None:
 @contextmanager
 def mail_stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
     """The resources of the email functions under moto, and their environment."""
-    for key, value in {
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-    }.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    fake_credentials(monkeypatch)
     parameters.clear_caches()
     with mock_aws():
         s3 = boto3.client("s3", region_name=REGION)
