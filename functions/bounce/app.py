@@ -8,7 +8,6 @@ through the subscribe form. Transient bounces and other events change nothing.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from functools import cache
@@ -18,8 +17,8 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from ai_news_tracker.aws import sns_messages
 from ai_news_tracker.delivery import MailDeployment, apply_feedback
-from ai_news_tracker.errors import TrackerError
 
 logger = Logger()
 tracer = Tracer()
@@ -32,20 +31,8 @@ def deployment() -> MailDeployment:
 
 
 def notifications(event: dict[str, Any]) -> list[dict[str, Any]]:
-    """The SES events of an SNS event (or the event itself, invoked directly)."""
-    if "Records" not in event:
-        return [event]
-    found = []
-    for record in event["Records"]:
-        message = (record.get("Sns") or {}).get("Message")
-        try:
-            data = json.loads(message) if isinstance(message, str) else None
-        except ValueError:
-            data = None
-        if not isinstance(data, dict):
-            raise TrackerError("the SNS message is not an SES event")
-        found.append(data)
-    return found
+    """The messages of an SNS event (or the event itself, invoked directly)."""
+    return sns_messages(event, "an SES event")
 
 
 @logger.inject_lambda_context(clear_state=True)

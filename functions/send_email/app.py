@@ -13,7 +13,6 @@ recipients are the confirmed subscribers.
 
 from __future__ import annotations
 
-import json
 import os
 from datetime import date
 from functools import cache
@@ -23,6 +22,7 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from ai_news_tracker.aws import sns_messages
 from ai_news_tracker.delivery import MailDeployment, fan_out
 from ai_news_tracker.errors import TrackerError
 
@@ -37,20 +37,8 @@ def deployment() -> MailDeployment:
 
 
 def announcements(event: dict[str, Any]) -> list[dict[str, Any]]:
-    """The announcements an event carries: one per SNS record, or the event itself when invoked directly."""
-    if "Records" not in event:
-        return [event]
-    found = []
-    for record in event["Records"]:
-        message = (record.get("Sns") or {}).get("Message")
-        try:
-            data = json.loads(message) if isinstance(message, str) else None
-        except ValueError:
-            data = None
-        if not isinstance(data, dict):
-            raise TrackerError("the SNS message is not a JSON edition announcement")
-        found.append(data)
-    return found
+    """The messages of an SNS event (or the event itself, invoked directly)."""
+    return sns_messages(event, "a JSON edition announcement")
 
 
 def enqueue(announcement: dict[str, Any]) -> dict[str, Any]:
