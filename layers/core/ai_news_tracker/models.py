@@ -194,6 +194,9 @@ class Edition:
     leaderboard: Leaderboard | None
     leaderboard_status: SourceStatus | None = None
     notes: tuple[str, ...] = field(default=())
+    # ids of every item first seen in the span this edition scanned, kept or not: an item committed
+    # there after the edition was cut (a fetch racing the render) is found by the next edition
+    considered: tuple[str, ...] | None = None
 
     def summary(self) -> EditionSummary:
         return EditionSummary(self.date, self.title, self.generated_at, self.key_points, len(self.items))
@@ -212,6 +215,7 @@ class Edition:
             "leaderboard": self.leaderboard.to_dict() if self.leaderboard else None,
             "leaderboard_status": self.leaderboard_status.to_dict() if self.leaderboard_status else None,
             "notes": list(self.notes),
+            "considered": list(self.considered) if self.considered is not None else None,
         }
 
     @classmethod
@@ -232,6 +236,7 @@ class Edition:
             leaderboard=Leaderboard.from_dict(board) if board else None,
             leaderboard_status=SourceStatus.from_dict(board_status) if board_status else None,
             notes=tuple(str(n) for n in data.get("notes", [])),
+            considered=tuple(data["considered"]) if data.get("considered") is not None else None,
         )
 
 

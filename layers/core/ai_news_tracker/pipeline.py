@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from .articles import article_summary
 from .config import Config, SourceConfig
 from .dedupe import cluster
-from .edition import cap, first_edition_scan_start, select_items
+from .edition import cap, first_edition_scan_start, newest_first, select_items
 from .errors import EditionError, InvalidLeaderboard, SourceFailure
 from .feeds import parse_feed
 from .http import HttpClient, Response
@@ -271,6 +271,8 @@ class Pipeline:
         window = select_items(
             candidates, cutoff, previous.window_end if previous else None, report.lookback_hours
         )
+        if previous is not None:
+            window = newest_first({i.id: i for i in window + self._late_items(previous)}.values())
         window = [self._with_article_text(item) for item in window]
         relevant = RelevanceFilter.from_config(self.config.filter).apply(window)
         stories = [c.merged() for c in cluster(relevant, report.dedupe_threshold)]  # newest first
@@ -295,6 +297,7 @@ class Pipeline:
             leaderboard=self.current_leaderboard(),
             leaderboard_status=self._leaderboard_status(),
             notes=(summary.note,) if summary.note else (),
+            considered=tuple(sorted({i.id for i in candidates} | {i.id for i in window})),
         )
         if not self.repo.save_edition(edition):  # built concurrently: the first one stands
             stored = self.repo.load_edition(day)
@@ -302,6 +305,19 @@ class Pipeline:
                 return stored, True
         logger.info("edition built", date=day.isoformat(), items=len(items), candidates=len(window))
         return edition, False
+
+    def _late_items(self, previous: Edition) -> list[Item]:
+        """Items first seen within the previous edition's span but committed after it was cut."""
+        if previous.considered is None:
+            return []
+        known = set(previous.considered)
+        start = previous.window_start or first_edition_scan_start(
+            previous.window_end, self.config.report.lookback_hours
+        )
+        late = [i for i in self.repo.items_first_seen(start, previous.window_end) if i.id not in known]
+        if late:
+            logger.warning("late items taken into this edition", items=len(late), previous=str(previous.date))
+        return late
 
     def check_buildable(self, day: date) -> list[date]:
         """Refuse a day before an existing edition (its window was given away); the edition dates."""
@@ -342,19 +358,12 @@ class Pipeline:
         ``reports/<day>.md``, ``.json`` and ``.html`` depend only on the edition and the one before it
         (the leaderboard's movements), so a re-run writes the same bytes. Then ``index.html``,
         ``feed.xml``, ``latest.html``, ``latest.md`` and ``assets/`` are written again from
-        every stored edition (the newest one is "latest", whichever day this run published), after an
-        HTML page for any stored edition that has none yet (editions from before the web edition).
+        every stored edition (the newest one is "latest", whichever day this run published), after the
+        missing files of any other stored edition.
         """
         dates = sorted(set(self.repo.edition_dates()) | {edition.date})
         previous = self._edition_before(edition.date, dates, edition)
-        base = f"reports/{edition.date.isoformat()}"
-        keys = self._put(
-            {
-                f"{base}.md": self.renderer.markdown(edition),
-                f"{base}.json": self.renderer.json(edition, previous),
-                f"{base}.html": self.renderer.html(edition, previous),
-            }
-        )
+        keys = self._put(self._edition_files(edition, previous))
         keys += self._backfill_pages(dates, edition)
         newest = edition if dates[-1] == edition.date else self._load(dates[-1], edition)
         newest_previous = previous if newest is edition else self._edition_before(newest.date, dates, edition)
@@ -389,19 +398,31 @@ class Pipeline:
         earlier = [d for d in dates if d < day]
         return self._load(earlier[-1], known) if earlier else None
 
+    def _edition_files(self, edition: Edition, previous: Edition | None) -> dict[str, str]:
+        base = f"reports/{edition.date.isoformat()}"
+        return {
+            f"{base}.md": self.renderer.markdown(edition),
+            f"{base}.json": self.renderer.json(edition, previous),
+            f"{base}.html": self.renderer.html(edition, previous),
+        }
+
     def _backfill_pages(self, dates: Sequence[date], known: Edition) -> tuple[str, ...]:
-        """The HTML page of each stored edition that has none (the index and the pages link to it)."""
+        """The files of each stored edition that lacks any (the index and the pages link to them).
+
+        An edition stored but never (wholly) published — a run that failed between the two — and the
+        editions from before the web edition get their missing files, rendered as a re-run would.
+        """
         present = set(self.site.list("reports/"))
-        missing = [d for d in dates if f"reports/{d.isoformat()}.html" not in present and d != known.date]
-        pages = {}
-        for day in missing:
-            page_edition = self._load(day, known)
-            pages[f"reports/{day.isoformat()}.html"] = self.renderer.html(
-                page_edition, self._edition_before(day, dates, known)
-            )
-        if pages:
-            logger.info("html pages backfilled", dates=[d.isoformat() for d in missing])
-        return self._put(pages)
+        files: dict[str, str] = {}
+        for day in (d for d in dates if d != known.date):
+            names = [f"reports/{day.isoformat()}.{suffix}" for suffix in ("md", "json", "html")]
+            if all(name in present for name in names):
+                continue
+            rendered = self._edition_files(self._load(day, known), self._edition_before(day, dates, known))
+            files |= {name: text for name, text in rendered.items() if name not in present}
+        if files:
+            logger.info("edition files backfilled", keys=sorted(files))
+        return self._put(files)
 
     def _summaries(self, dates: Sequence[date], known: Edition) -> list[EditionSummary]:
         """What the archive and the feed show of every edition, read a few at a time."""
