@@ -83,3 +83,13 @@ sam-build: $(SAM_STAMP)
 
 sam-clean:
 	rm -rf $(SAM_VENV) .aws-sam
+
+# ---------------------------------------------------------------- benchmarks
+.PHONY: bench
+
+## bench: every bench/*.py (not part of `make test`): each figure printed with PASS/FAIL against its
+## target (bench/RESULTS.md). All of them run; the target exits 1 when any target was missed.
+bench: $(STAMP)
+	@status=0; for script in bench/[!_]*.py; do \
+	  $(BIN)/python $$script || status=1; \
+	done; exit $$status

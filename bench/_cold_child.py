@@ -1,0 +1,90 @@
+"""One cold start, in the fresh process that runs this file (started by ``bench/cold_start.py``).
+
+    _cold_child.py boto3                      time ``import boto3`` alone
+    _cold_child.py sdk SERVICE...             time ``import boto3`` and one client per service
+    _cold_child.py import NAME                time the import of functions/NAME/app.py alone
+    _cold_child.py import-without-tracer NAME the same with Powertools' Tracer stubbed out (no X-Ray SDK)
+    _cold_child.py handler NAME EVENT_FILE    time the import of functions/NAME/app.py, building its
+                                              Deployment, and its first invocation with the event
+
+Prints one JSON object: the phases in seconds and the peak RSS in KB. Nothing but ``time`` is imported
+before the clock starts.
+"""
+
+import time
+
+T0 = time.perf_counter()
+
+import importlib.util  # noqa: E402 - after the clock starts: the import is part of the cold start
+import json  # noqa: E402
+import resource  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+
+class Context:
+    """What Lambda passes as ``context`` (the attributes Powertools reads)."""
+
+    function_name = "bench"
+    function_version = "$LATEST"
+    memory_limit_in_mb = 256
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:bench"
+    aws_request_id = "00000000-0000-0000-0000-000000000001"
+    log_group_name = "/aws/lambda/bench"
+    log_stream_name = "stream"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 300_000
+
+
+def main() -> None:
+    mode = sys.argv[1]
+    out: dict[str, object] = {"mode": mode}
+    if mode == "boto3":
+        import boto3
+
+        out["total"] = time.perf_counter() - T0
+    elif mode == "sdk":
+        import boto3
+
+        out["import"] = time.perf_counter() - T0
+        for service in sys.argv[2:]:
+            boto3.client(service)  # type: ignore[call-overload]
+        out["total"] = time.perf_counter() - T0
+    elif mode in ("import", "import-without-tracer"):
+        name = sys.argv[2]
+        if mode == "import-without-tracer":  # what a handler without Powertools' Tracer would cost
+            import aws_lambda_powertools.tracing.tracer as tracing
+
+            tracing.Tracer.__init__ = lambda self, *args, **kwargs: None  # type: ignore[method-assign]
+            tracing.Tracer.capture_lambda_handler = lambda self, f=None, **kwargs: f  # type: ignore
+        path = Path(__file__).resolve().parents[1] / "functions" / name / "app.py"
+        spec = importlib.util.spec_from_file_location(f"app_{name}", path)
+        assert spec is not None and spec.loader is not None
+        spec.loader.exec_module(importlib.util.module_from_spec(spec))
+        out["import"] = out["total"] = time.perf_counter() - T0
+        out["modules"] = len(sys.modules)
+    else:
+        name, event_file = sys.argv[2], sys.argv[3]
+        event = json.loads(Path(event_file).read_text(encoding="utf-8"))
+        path = Path(__file__).resolve().parents[1] / "functions" / name / "app.py"
+        t = time.perf_counter()
+        spec = importlib.util.spec_from_file_location(f"app_{name}", path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        out["import"] = time.perf_counter() - t
+        t = time.perf_counter()
+        module.deployment()  # settings, configuration, the pipeline: no AWS call yet
+        out["deployment"] = time.perf_counter() - t
+        t = time.perf_counter()
+        result = module.lambda_handler(event, Context())
+        out["invoke"] = time.perf_counter() - t
+        out["total"] = time.perf_counter() - T0
+        out["result"] = result
+        out["modules"] = len(sys.modules)
+    out["maxrss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps(out, default=str))
+
+
+main()

@@ -1,0 +1,420 @@
+"""Cold start of every function, against ``import boto3`` alone; package sizes.
+
+What is measured, in a fresh Python process each time (``bench/_cold_child.py``), from before the first
+import to the return of the handler:
+
+1. the import of ``functions/<name>/app.py`` (Powertools Logger/Tracer/Metrics, the package);
+2. ``deployment()``: settings, configuration and pipeline objects, no AWS call;
+3. the first invocation with the function's real event: it fetches three ~300 KB feeds (or the
+   1.3 MB leaderboard) from loopback, stores the items, builds and publishes the edition, announces it,
+   and sends it to three recipients, talking to S3, DynamoDB (Powertools Idempotency), SNS and SES
+   over HTTP on 127.0.0.1 (``bench/_fake_aws.py``: moto's backends behind a plain HTTP server).
+
+So the process does what it does in Lambda (imports, boto3 clients, signing, HTTP, parsing) except
+crossing a real network; moto never loads in it. Every round uses fresh buckets and a fresh
+idempotency table, so every first invocation does the whole work. The environment is the template's,
+with ``Tracing: Active`` emulated (``LAMBDA_TASK_ROOT`` and a trace header set, so Powertools' Tracer
+patches the SDKs as it does in Lambda; segments go to a UDP port nobody listens on). ``--no-tracing``
+sets ``POWERTOOLS_TRACE_DISABLED`` instead.
+
+Baselines, each in its own fresh process: ``import boto3`` alone (the target's yardstick), and
+``import boto3`` plus creating the clients that function needs (the floor for any function that talks
+to AWS with boto3). Medians of ``--reps`` rounds.
+
+Target (issue 7): import + first invocation <= 1.3x ``import boto3``; each function with its layers
+< 15 MB unzipped (boto3 excluded: the runtime provides it). Sizes come from ``.aws-sam/build`` (run
+``make sam-check``), else from the sources and the installed dependencies.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from _common import REPO, FeedServer, FeedSpec, finish, header, median, note, report
+
+RATIO_TARGET = 1.3
+SIZE_TARGET_MB = 15.0
+NOW = "2026-11-20T00:00:00Z"
+DAY = "2026-11-20"
+RECIPIENTS = ("a@example.org", "b@example.org", "c@example.org")
+CHILD = Path(__file__).with_name("_cold_child.py")
+# The functions whose first invocation the bench can drive: name -> the services their clients call.
+# Every other functions/<name>/app.py is measured on its import alone (a lower bound of its cold start).
+INVOKED = {
+    "fetch_feeds": ("s3", "dynamodb"),
+    "fetch_leaderboard": ("s3", "dynamodb"),
+    "render_edition": ("s3", "dynamodb", "sns"),
+}
+FUNCTIONS = sorted(p.parent.name for p in (REPO / "functions").glob("*/app.py"))
+TRACE_HEADER = "Root=1-6749a000-0123456789abcdef01234567;Parent=0123456789abcdef;Sampled=1"
+AWS_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
+def child(args: list[str], env: dict[str, str]) -> dict[str, Any]:
+    done = subprocess.run(  # noqa: S603 - our interpreter and our own scripts
+        [sys.executable, str(CHILD), *args], env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith('{"mode"')]
+    if done.returncode != 0 or not lines:
+        raise RuntimeError(f"cold-start child {args} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    data: dict[str, Any] = json.loads(lines[-1])
+    return data
+
+
+def base_env(tracing: bool) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POWERTOOLS_", "_X_AMZN"))}
+    for name in ("LAMBDA_TASK_ROOT", "PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX"):
+        env.pop(name, None)
+    env.update(AWS_ENV)
+    if tracing:  # what Lambda sets with Tracing: Active
+        env.update(
+            {
+                "LAMBDA_TASK_ROOT": str(REPO / "functions"),
+                "AWS_LAMBDA_FUNCTION_NAME": "bench",
+                "_X_AMZN_TRACE_ID": TRACE_HEADER,
+                "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:2999",
+                "AWS_XRAY_CONTEXT_MISSING": "IGNORE_ERROR",
+            }
+        )
+    else:
+        env["POWERTOOLS_TRACE_DISABLED"] = "true"
+    return env
+
+
+def write_config(path: Path, feeds: FeedServer) -> None:
+    sources = "".join(
+        f'[[sources]]\nname = "source-{n}"\nurl = "{feeds.feed_url(n)}"\n' for n in range(feeds.spec.feeds)
+    )
+    path.write_text(
+        "[filter]\ninclude = []\n"
+        + sources
+        + f'[leaderboard]\nprovider = "arena-catalog"\nurl = "{feeds.url("/leaderboard.json")}"\n'
+        + '[email]\nenabled = true\nsender = "国产大模型日报 <digest@example.com>"\n'
+        + f"recipients = {json.dumps(list(RECIPIENTS))}\n",
+        encoding="utf-8",
+    )
+
+
+def events(tmp: Path) -> dict[str, Path]:
+    announcement = {"date": DAY, "url": f"https://d111111abcdef8.cloudfront.net/reports/{DAY}.md"}
+    bodies = {
+        "fetch_feeds": {"scheduled_time": NOW},
+        "fetch_leaderboard": {"scheduled_time": NOW},
+        "render_edition": {"scheduled_time": NOW},
+        "send_email": {"Records": [{"Sns": {"Message": json.dumps(announcement)}}]},
+    }
+    paths = {}
+    for name, body in bodies.items():
+        paths[name] = tmp / f"{name}.json"
+        paths[name].write_text(json.dumps(body), encoding="utf-8")
+    return paths
+
+
+LAYER_REQUIREMENTS = REPO / "layers" / "deps" / "requirements.txt"
+RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer")
+
+
+def layer_sources() -> list[Path]:
+    """Every .py the layers and the functions ship (what Lambda would have to compile)."""
+    files = list((REPO / "layers" / "core" / "ai_news_tracker").rglob("*.py"))
+    files += list((REPO / "functions").rglob("*.py"))
+    for line in LAYER_REQUIREMENTS.read_text().splitlines():
+        name = line.split("#")[0].split("==")[0].strip()
+        if name and name.lower() not in RUNTIME_PROVIDED:
+            dist = metadata.distribution(name)
+            files += [Path(str(dist.locate_file(f))) for f in dist.files or [] if str(f).endswith(".py")]
+    return files
+
+
+def shipped_tree(full: Path, shipped: Path) -> int:
+    """A copy of the warmed bytecode tree without the layers' bytecode; the number of files removed."""
+    shutil.copytree(full, shipped)
+    previous = sys.pycache_prefix
+    sys.pycache_prefix = str(shipped)
+    removed = 0
+    try:
+        for source in layer_sources():
+            pyc = Path(importlib.util.cache_from_source(str(source)))
+            if pyc.exists():
+                pyc.unlink()
+                removed += 1
+    finally:
+        sys.pycache_prefix = previous
+    return removed
+
+
+class Stack:
+    """Feeds on loopback, moto behind fake AWS, one configuration; fresh buckets and table per round."""
+
+    def __init__(self, tmp: Path, feeds: FeedServer, aws: Any, tracing: bool) -> None:
+        import boto3
+
+        self.tmp, self.feeds, self.aws, self.tracing = tmp, feeds, aws, tracing
+        self.config = tmp / "config.toml"
+        write_config(self.config, feeds)
+        self.events = events(tmp)
+        self.s3, sns, self.ddb = (boto3.client(s, region_name="us-east-1") for s in ("s3", "sns", "dynamodb"))
+        sesv2 = boto3.client("sesv2", region_name="us-east-1")
+        sesv2.create_email_identity(EmailIdentity="digest@example.com")
+        sesv2.create_configuration_set(ConfigurationSetName="digest")
+        self.topic = sns.create_topic(Name="editions")["TopicArn"]
+        self.rounds = 0
+
+    def env(self, pycache: Path, write_bytecode: bool = False) -> dict[str, str]:
+        self.rounds += 1
+        raw, site, table = f"raw-{self.rounds}", f"site-{self.rounds}", f"idempotency-{self.rounds}"
+        for bucket in (raw, site):
+            self.s3.create_bucket(Bucket=bucket)
+        self.ddb.create_table(
+            TableName=table,
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        env = base_env(self.tracing) | {
+            "PYTHONPYCACHEPREFIX": str(pycache),
+            "AWS_ENDPOINT_URL": self.aws.url,
+            "RAW_BUCKET": raw,
+            "SITE_BUCKET": site,
+            "SITE_URL": "https://d111111abcdef8.cloudfront.net",
+            "CONFIG_FILE": str(self.config),
+            "EDITION_TOPIC_ARN": self.topic,
+            "IDEMPOTENCY_TABLE": table,
+            "SES_CONFIGURATION_SET": "digest",
+            "SENDER_ADDRESS": "digest@example.com",
+            "POWERTOOLS_SERVICE_NAME": "ai-news-tracker",
+            "POWERTOOLS_METRICS_NAMESPACE": "AINewsTracker",
+            "POWERTOOLS_LOG_LEVEL": "INFO",
+        }
+        if not write_bytecode:
+            env["PYTHONDONTWRITEBYTECODE"] = "1"
+        return env
+
+    def published(self) -> list[str]:
+        return [o["Key"] for o in self.s3.list_objects_v2(Bucket=f"site-{self.rounds}").get("Contents", [])]
+
+
+def one_round(stack: Stack, env: dict[str, str], floors: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "boto3": child(["boto3"], env)["total"],
+        "functions": {},
+        "floors": {},
+        "calls": {},
+    }
+    for name in FUNCTIONS:
+        if name not in INVOKED:
+            out["functions"][name] = child(["import", name], env)
+            continue
+        stack.aws.reset_calls()
+        out["functions"][name] = child(["handler", name, str(stack.events[name])], env)
+        out["calls"][name] = stack.aws.calls
+        if floors:
+            out["floors"][name] = child(["sdk", *INVOKED[name]], env)["total"]
+    return out
+
+
+def import_profile(env: dict[str, str], name: str) -> list[tuple[str, float]]:
+    """-X importtime of functions/<name>/app.py: the self time of every module summed per top package."""
+    app = str(REPO / "functions" / name / "app.py")
+    code = (
+        "import importlib.util, sys\n"
+        f"spec = importlib.util.spec_from_file_location('app', {app!r})\n"
+        "spec.loader.exec_module(importlib.util.module_from_spec(spec))\n"
+    )
+    done = subprocess.run(  # noqa: S603 - our interpreter and our own scripts
+        [sys.executable, "-X", "importtime", "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    totals: dict[str, float] = {}
+    for line in done.stderr.splitlines():
+        parts = line.removeprefix("import time:").split("|")
+        if len(parts) == 3 and parts[0].strip().isdigit():
+            package = parts[2].strip().split(".")[0]
+            totals[package] = totals.get(package, 0.0) + int(parts[0]) / 1e6
+    return sorted(totals.items(), key=lambda row: -row[1])[:10]
+
+
+def measure(reps: int, tracing: bool) -> dict[str, Any]:
+    from _fake_aws import FakeAws
+    from moto import mock_aws
+
+    os.environ.update(AWS_ENV)
+    spec = FeedSpec(feeds=3, leaderboard=True)
+    with tempfile.TemporaryDirectory() as tmp_, FeedServer(spec) as feeds, mock_aws(), FakeAws() as aws:
+        tmp = Path(tmp_)
+        stack = Stack(tmp, feeds, aws, tracing)
+        trees = {"compiled": tmp / "pyc-compiled", "shipped": tmp / "pyc-shipped"}
+        one_round(stack, stack.env(trees["compiled"], write_bytecode=True), floors=True)  # warms the tree
+        removed = shipped_tree(trees["compiled"], trees["shipped"])
+        rounds: dict[str, list[dict[str, Any]]] = {mode: [] for mode in trees}
+        for _ in range(reps):
+            for mode, tree in trees.items():
+                rounds[mode].append(one_round(stack, stack.env(tree), floors=mode == "shipped"))
+                assert f"reports/{DAY}.md" in stack.published(), "the render function published nothing"
+        profile = import_profile(stack.env(trees["compiled"]), "fetch_feeds")
+        env = stack.env(trees["compiled"])
+        imports = {
+            name: {
+                how: median([child([how, name], env)["import"] for _ in range(reps)])
+                for how in ("import", "import-without-tracer")
+            }
+            for name in FUNCTIONS
+        }
+    return {"rounds": rounds, "removed": removed, "profile": profile, "imports": imports}
+
+
+# -- package sizes ---------------------------------------------------------------------------------
+def tree_bytes(path: Path, exclude: tuple[str, ...] = ()) -> int:
+    total = 0
+    for root, dirs, files in os.walk(path):
+        dirs[:] = [d for d in dirs if d not in exclude and d != "__pycache__"]
+        total += sum((Path(root) / f).stat().st_size for f in files)
+    return total
+
+
+def logical_ids() -> dict[str, str]:
+    """functions/<name> -> the logical id of the template's function with that CodeUri."""
+    from ai_news_tracker.invoke import load_template
+
+    found = {}
+    for logical, resource in load_template(REPO / "template.yaml").get("Resources", {}).items():
+        props = resource.get("Properties") or {}
+        code = str(props.get("CodeUri", "")).strip("/")
+        if resource.get("Type") == "AWS::Serverless::Function" and code.startswith("functions/"):
+            found[code.removeprefix("functions/")] = logical
+    return found
+
+
+def built_sizes() -> tuple[dict[str, int], str] | None:
+    build = REPO / ".aws-sam" / "build"
+    if not (build / "CoreLayer").is_dir() or not (build / "DepsLayer").is_dir():
+        return None
+    layers = tree_bytes(build / "CoreLayer") + tree_bytes(build / "DepsLayer", RUNTIME_PROVIDED)
+    logical = logical_ids()
+    sizes = {
+        name: tree_bytes(build / logical[name]) + layers
+        for name in FUNCTIONS
+        if name in logical and (build / logical[name]).is_dir()
+    }
+    missing = [name for name in FUNCTIONS if name not in sizes]
+    if missing:  # a function added since the last sam build: its own folder stands in
+        sizes |= {name: tree_bytes(REPO / "functions" / name) + layers for name in missing}
+    sources = [REPO / "layers", REPO / "templates", REPO / "config", REPO / "functions"]
+    newest = max(p.stat().st_mtime for s in sources for p in s.rglob("*") if p.is_file())
+    built = (build / "template.yaml").stat().st_mtime
+    where = ".aws-sam/build (sam build, Python 3.12 manylinux aarch64 wheels)"
+    if missing:
+        where += f"; not in that build (source folder used): {', '.join(missing)}"
+    if newest > built:
+        where += "; NOTE: sources changed since that build, run `make sam-check` to refresh"
+    return sizes, where
+
+
+def source_sizes() -> tuple[dict[str, int], str]:
+    core = tree_bytes(REPO / "layers" / "core" / "ai_news_tracker") + tree_bytes(REPO / "templates")
+    core += tree_bytes(REPO / "config")
+    deps = 0
+    for line in (REPO / "layers" / "deps" / "requirements.txt").read_text().splitlines():
+        name = line.split("#")[0].split("==")[0].strip()
+        if not name or name.lower() in RUNTIME_PROVIDED:
+            continue
+        dist = metadata.distribution(name)
+        deps += sum((f.size or 0) for f in dist.files or [] if "__pycache__" not in str(f))
+    sizes = {name: tree_bytes(REPO / "functions" / name) + core + deps for name in FUNCTIONS}
+    return sizes, "sources + the installed wheels of layers/deps/requirements.txt (this platform's)"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, default=5)
+    parser.add_argument("--no-tracing", action="store_true", help="POWERTOOLS_TRACE_DISABLED instead")
+    args = parser.parse_args()
+    tracing = not args.no_tracing
+    header(
+        f"cold start: a fresh process per measurement, median of {args.reps} "
+        f"({'Tracing: Active emulated' if tracing else 'tracing disabled'}; load average "
+        f"{os.getloadavg()[0]:.1f})"
+    )
+    result = measure(args.reps, tracing)
+    note(
+        "bytecode: 'shipped' = the layers as built today (pip --no-compile: Lambda compiles "
+        f"{result['removed']} layer modules on every cold start, /opt is read-only); 'compiled' = with .pyc"
+    )
+    for mode in ("shipped", "compiled"):
+        rounds = result["rounds"][mode]
+        boto3_time = median([r["boto3"] for r in rounds])
+        shipped = mode == "shipped"
+        print(f"   -- {mode}: import boto3 alone (baseline) {boto3_time * 1000:.0f} ms")
+        for name in FUNCTIONS:
+            runs = [r["functions"][name] for r in rounds]
+            rss = median([r["maxrss_kb"] for r in runs]) / 1024
+            if name not in INVOKED:
+                imported = median([r["import"] for r in runs])
+                ratio = imported / boto3_time
+                report(
+                    f"{name} [{mode}]: import alone (its first invocation is not driven by the bench)",
+                    f"{imported * 1000:.0f} ms = {ratio:.2f}x import boto3 (a lower bound)",
+                    f"<= {RATIO_TARGET}x",
+                    ratio <= RATIO_TARGET if shipped else None,
+                )
+                continue
+            total = median([r["total"] for r in runs])
+            parts = {k: median([r[k] for r in runs]) for k in ("import", "deployment", "invoke")}
+            init = parts["import"] + parts["deployment"]
+            report(
+                f"{name} [{mode}]: import + first invocation",
+                f"{total * 1000:.0f} ms = {total / boto3_time:.2f}x import boto3 (import "
+                f"{parts['import'] * 1000:.0f} ms + deployment {parts['deployment'] * 1000:.0f} ms = "
+                f"{init / boto3_time:.2f}x; first invocation {parts['invoke'] * 1000:.0f} ms)",
+                f"<= {RATIO_TARGET}x",
+                total / boto3_time <= RATIO_TARGET if shipped else None,
+            )
+            if shipped:
+                floor = median([r["floors"][name] for r in rounds])
+                calls = rounds[-1]["calls"][name]
+                note(
+                    f"floor, import boto3 + {'/'.join(INVOKED[name])} clients: {floor / boto3_time:.2f}x; "
+                    f"AWS calls {sum(calls.values())} {calls}; peak RSS {rss:.0f} MB"
+                )
+    boto3_compiled = median([r["boto3"] for r in result["rounds"]["compiled"]])
+    note(
+        "handler import alone [compiled], as is -> without Powertools' Tracer (the X-Ray SDK it imports): "
+        + "; ".join(
+            f"{name} {i['import'] / boto3_compiled:.2f}x -> "
+            f"{i['import-without-tracer'] / boto3_compiled:.2f}x"
+            for name, i in result["imports"].items()
+        )
+    )
+    note(
+        "fetch_feeds import, self time per package (compiled): "
+        + ", ".join(f"{name} {seconds * 1000:.0f} ms" for name, seconds in result["profile"])
+    )
+    found = built_sizes()
+    sizes, where = found if found else source_sizes()
+    note(f"package sizes from {where}")
+    for name, size in sizes.items():
+        mb = size / 1_000_000
+        report(
+            f"{name}: function + layers, unzipped, boto3 excluded",
+            f"{mb:.1f} MB",
+            f"< {SIZE_TARGET_MB:g} MB",
+            mb < SIZE_TARGET_MB,
+        )
+    return finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
