@@ -9,7 +9,8 @@ process dies: a ``BaseException`` no handler catches), before or after the opera
 Hypothesis draws, for every step, which sources fail and where the step crashes:
 
 * a fetch every 4 hours; a crashed fetch is retried at once with the same clock (a Lambda retry of the
-  same scheduled time) or left to the next one;
+  same scheduled time), left to the next one, or retried late: after the next step (the edition, say),
+  with its old clock but facing the feeds of then;
 * at 08:00 the day's edition: ``Pipeline.run`` with the local email edition (an ``.eml`` per recipient
   in the outbox), or, like the AWS functions, ``build`` + ``publish`` and ``send_edition`` through a fake
   SES that accepts, refuses, answers ambiguously or crashes after accepting. A crashed daily step is
@@ -19,12 +20,18 @@ Afterwards: every stored item first seen after the first edition's cutoff is in 
 (the first holds what was published within its lookback), each edition holds only items of its own
 window, every article a completed fetch read is stored, no (edition, recipient) is handed over twice,
 a recorded "sent" is exactly one hand-over, an undisturbed send reaches everybody, and every edition
-is completely published: its files are the bytes a clean publish of the stored edition gives.
+is completely published: all its files are there, its Markdown is the stored edition's, its JSON
+holds the stored items, and the pages listing the editions are the bytes a clean publish writes.
+
+**Two interleavings** the simulation cannot produce by itself: a fetch whose items are first seen at
+the edition's cutoff, still writing while the render cuts the edition (both are scheduled at 08:00);
+and an edition whose every publish failed, completed by the next day's publish.
 
 **AWS errors** (moto, with ``BaseClient._make_api_call`` patched to raise ``ClientError`` for chosen
-operations): a failing ``PutObject`` of ``reports/D.json`` after ``.md`` succeeded, a failing SES send
-and failing S3 sent-log writes, and failing DynamoDB idempotency writes. None leaves a half-published
-edition, sends an email twice, or announces an edition twice.
+operations): a failing ``PutObject`` of ``reports/D.json`` after ``.md`` succeeded (and of the other
+files), a failing SES send and failing S3 sent-log writes, and failing DynamoDB idempotency writes.
+None leaves a half-published edition or sends an email twice; an edition is announced twice only when
+the idempotency record of its announcement cannot be completed, and then identically.
 
 Reproducing a failure: the property runs with ``derandomize=True`` (the same examples on every run);
 Hypothesis prints the falsifying example, and ``@reproduce_failure`` / ``HYPOTHESIS_PROFILE`` work as
@@ -38,6 +45,7 @@ import importlib.util
 import itertools
 import json
 import os
+import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -952,6 +960,32 @@ def test_a_failing_idempotency_write_of_the_announcement_fails_the_render_and_an
 
     assert result["rebuilt"] is True and stack.objects(SITE) == published  # the same bytes again
     assert [m["date"] for m in stack.announcements()] == [DAY]
+
+
+def test_a_failing_idempotency_completion_write_announces_again_at_most_once_and_identically(
+    stack: Stack,
+) -> None:
+    """The announcement went out, then its idempotency record could not be marked complete.
+
+    The record stays "in progress" until the invocation's remaining time has passed (Powertools), so a
+    retry before that fails, and a retry after it announces again: SNS delivery is at least once, and
+    the announcement is the same message, which the email fan-out turns into nothing new (the sent
+    log). Here the invocation had 50 ms left, so the in-progress record expires at once.
+    """
+    stack.invoke("fetch_feeds", {"scheduled_time": NOW})
+    failures = Failures()
+    failures.add("UpdateItem", lambda p: p.get("TableName") == TABLE, "InternalServerError", 500)
+    with injected(failures), pytest.raises(Exception, match=r"(?i)idempoten|persistence"):
+        stack.invoke("render_edition", {"scheduled_time": NOW}, remaining_ms=50)
+    published = stack.objects(SITE)
+    time.sleep(0.1)
+
+    stack.invoke("render_edition", {"scheduled_time": NOW})
+    stack.invoke("render_edition", {"scheduled_time": NOW})
+
+    announced = stack.announcements()
+    assert 1 <= len(announced) <= 2 and all(a == announced[0] for a in announced), announced
+    assert announced[0]["date"] == DAY and stack.objects(SITE) == published
 
 
 # -- SES and the sent log --------------------------------------------------------------------------

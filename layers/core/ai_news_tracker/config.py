@@ -120,7 +120,7 @@ class FetchConfig:
     max_bytes: int = 5_000_000
     leaderboard_max_bytes: int = 100_000_000
     max_redirects: int = 5
-    workers: int = 8
+    workers: int = 64  # one thread per source up to 64: fetch_many sizes its pool min(workers, jobs)
     article_fetches: int = 10  # article pages fetched per source and run, at most (article_text)
 
 
