@@ -41,7 +41,6 @@ usual. ``FAULT_INJECTION_EXAMPLES`` raises the number of examples for a longer l
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import itertools
 import json
 import os
@@ -67,6 +66,7 @@ from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from lambda_support import fake_credentials, load_handler
 from loopback import LoopbackServer, static
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
@@ -790,14 +790,6 @@ class LambdaContext:
         return self.remaining_ms
 
 
-def load_handler(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"fault_{name}", REPO / "functions" / name / "app.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @dataclass
 class Stack:
     s3: Any
@@ -836,13 +828,7 @@ class Stack:
 
 @pytest.fixture
 def stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
-    for key, value in {
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-    }.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    fake_credentials(monkeypatch)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     with LoopbackServer(
         {"/feed.xml": static(FEED, headers={"Content-Type": "application/rss+xml"})}
