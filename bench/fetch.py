@@ -100,7 +100,8 @@ def main() -> int:
     default_workers = FetchConfig().workers
     slowest = DELAY_MS / 1000
     with quiet_logs(), FeedServer(FeedSpec(FEEDS, delays_ms=(0, DELAY_MS))) as server:
-        results = {workers: measure(server, workers) for workers in (None, 32, 64)}
+        variants = [None, *(w for w in (8, 32, 64) if w != default_workers)]  # the default, and others
+        results = {workers: measure(server, workers) for workers in variants}
     for workers, result in results.items():
         m = result["medians"]
         label = f"workers={default_workers} (shipped default)" if workers is None else f"workers={workers}"
