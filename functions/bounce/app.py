@@ -19,9 +19,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ai_news_tracker.aws import sns_messages
 from ai_news_tracker.delivery import MailDeployment, apply_feedback
+from ai_news_tracker.log import TRACED_AWS_ONLY
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_AWS_ONLY)
 metrics = Metrics()
 
 

@@ -25,9 +25,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from ai_news_tracker.aws import sns_messages
 from ai_news_tracker.delivery import MailDeployment, fan_out
 from ai_news_tracker.errors import TrackerError
+from ai_news_tracker.log import TRACED_AWS_ONLY
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_AWS_ONLY)
 metrics = Metrics()
 
 

@@ -30,6 +30,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from ai_news_tracker.aws import templates_dir
 from ai_news_tracker.delivery import MailDeployment
 from ai_news_tracker.errors import StorageError
+from ai_news_tracker.log import TRACED_AWS_ONLY
 from ai_news_tracker.subscribers import InvalidAddress
 from ai_news_tracker.subscription import (
     CHECK_MAIL,
@@ -54,7 +55,7 @@ MAX_BODY = 4096  # bytes of a subscribe request
 MIN_SUBSCRIBE_SECONDS = 1.0
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_AWS_ONLY)
 metrics = Metrics()
 
 _origins = MailSettings.from_env(os.environ).allowed_origins

@@ -82,9 +82,9 @@ from ai_news_tracker.errors import (
     SourceFailure,
     StorageError,
 )
-from ai_news_tracker.http import Response, Validators
+from ai_news_tracker.http import Response
 from ai_news_tracker.mail import SendError, SesSender, outbox_key, recipient_key, send_edition
-from ai_news_tracker.models import Edition, Item
+from ai_news_tracker.models import Edition, Item, Validators
 from ai_news_tracker.pipeline import Pipeline
 from ai_news_tracker.render import default_templates_dir
 
@@ -609,9 +609,9 @@ _PARSED: dict[tuple[bytes, str], list[Any]] = {}
 @contextmanager
 def parse_once() -> Iterator[None]:
     """feedparser is pure and the publishers' feeds repeat across examples: parse each body once."""
-    import ai_news_tracker.pipeline as pipeline_module
+    import ai_news_tracker.feeds as feeds_module
 
-    real = pipeline_module.parse_feed
+    real = feeds_module.parse_feed
 
     def cached(body: bytes, headers: Any, url: str, tz: Any) -> list[Any]:
         key = (body, url)
@@ -619,7 +619,7 @@ def parse_once() -> Iterator[None]:
             _PARSED[key] = real(body, headers, url, tz)
         return list(_PARSED[key])
 
-    with mock.patch.object(pipeline_module, "parse_feed", cached):
+    with mock.patch.object(feeds_module, "parse_feed", cached):
         yield
 
 

@@ -23,7 +23,8 @@ from ai_news_tracker.errors import (
     SourceFailure,
     TooManyRedirects,
 )
-from ai_news_tracker.http import HttpClient, Response, Validators
+from ai_news_tracker.http import HttpClient, Response
+from ai_news_tracker.models import Validators
 
 CONFIG = FetchConfig(
     connect_timeout=1.0,

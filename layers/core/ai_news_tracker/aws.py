@@ -21,7 +21,6 @@ from botocore.exceptions import BotoCoreError, ClientError
 from .config import Config, check_site_url, load_config, parse_config
 from .errors import ConfigError, StorageError, TrackerError
 from .models import Edition
-from .render import default_templates_dir
 from .store import content_type_for
 
 if TYPE_CHECKING:
@@ -254,6 +253,8 @@ class Announcer:
 
 
 def templates_dir() -> Path:
+    from .render import default_templates_dir  # here, not at import: Jinja2 only where it renders
+
     return default_templates_dir()
 
 

@@ -54,6 +54,7 @@ from .errors import (
     TooManyRedirects,
 )
 from .log import get_logger
+from .models import Validators
 
 logger = get_logger()
 
@@ -62,41 +63,6 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 READ_CHUNK = 64 * 1024  # decoded bytes asked for per read; a read returns as soon as any data is there
 
 K = TypeVar("K", bound=Hashable)
-
-
-@dataclass(frozen=True)
-class Validators:
-    """The cache validators of the last good answer, sent back to make the next GET conditional."""
-
-    etag: str | None = None
-    last_modified: str | None = None
-
-    @property
-    def empty(self) -> bool:
-        return not (self.etag or self.last_modified)
-
-    def request_headers(self) -> dict[str, str]:
-        headers = {}
-        if self.etag:
-            headers["If-None-Match"] = self.etag
-        if self.last_modified:
-            headers["If-Modified-Since"] = self.last_modified
-        return headers
-
-    @classmethod
-    def from_headers(cls, headers: Mapping[str, str], previous: Validators | None = None) -> Validators:
-        """The validators of an answer (lower-case header keys); missing ones fall back to ``previous``."""
-        etag = headers.get("etag") or (previous.etag if previous else None)
-        modified = headers.get("last-modified") or (previous.last_modified if previous else None)
-        return cls(etag, modified)
-
-    def to_dict(self) -> dict[str, str | None]:
-        return {"etag": self.etag, "last_modified": self.last_modified}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Validators:
-        etag, modified = data.get("etag"), data.get("last_modified")
-        return cls(str(etag) if etag else None, str(modified) if modified else None)
 
 
 @dataclass(frozen=True)

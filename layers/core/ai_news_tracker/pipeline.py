@@ -7,31 +7,30 @@ the caller, so the CLI, the Lambda handlers and the tests drive the very same co
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from .articles import article_summary
 from .config import Config, SourceConfig
-from .dedupe import cluster
 from .edition import cap, first_edition_scan_start, newest_first, select_items
 from .errors import EditionError, InvalidLeaderboard, SourceFailure
-from .feeds import parse_feed
-from .http import HttpClient, Response
 from .leaderboard import build_leaderboard, content_fingerprint, parse_snapshot
 from .log import get_logger
-from .mail import SendReport, send_edition
 from .models import Edition, EditionSummary, Item, Leaderboard, SourceStatus, iso
-from .relevance import RelevanceFilter
-from .render import Renderer, default_templates_dir
 from .repository import RECENT_IDS, RawRepository, SourceState
 from .store import LocalStore, Store, content_type_for
-from .summarize import Summarizer
-from .summarizers import make_summarizer
+
+if TYPE_CHECKING:  # imported where used: a fetch function never loads Jinja2, the renderer or the
+    # mailer, and the email functions never load requests or feedparser
+    from .http import HttpClient, Response
+    from .mail import SendReport
+    from .render import Renderer
+    from .summarize import Summarizer
 
 logger = get_logger()
 
@@ -76,18 +75,41 @@ class Pipeline:
         renderer: Renderer | None = None,
         outbox: Store | None = None,
         summarizer: Summarizer | None = None,
+        summarizer_factory: Callable[[], Summarizer] | None = None,
     ) -> None:
         self.config = config
         self.repo = RawRepository(raw)
         self.site = site
         self.outbox = outbox  # where a local run keeps the email edition (.eml files)
         self._http = http
-        self.renderer = renderer or Renderer(config, default_templates_dir())
-        self.summarizer = summarizer or make_summarizer(config.summarizer)
+        self._renderer = renderer
+        self._summarizer = summarizer
+        self._summarizer_factory = summarizer_factory  # called when an edition is first summarized
+
+    @property
+    def renderer(self) -> Renderer:
+        if self._renderer is None:
+            from .render import Renderer, default_templates_dir
+
+            self._renderer = Renderer(self.config, default_templates_dir())
+        return self._renderer
+
+    @property
+    def summarizer(self) -> Summarizer:
+        if self._summarizer is None:
+            if self._summarizer_factory is not None:
+                self._summarizer = self._summarizer_factory()
+            else:
+                from .summarizers import make_summarizer
+
+                self._summarizer = make_summarizer(self.config.summarizer)
+        return self._summarizer
 
     @property
     def http(self) -> HttpClient:
         if self._http is None:
+            from .http import HttpClient
+
             self._http = HttpClient(self.config.fetch)
         return self._http
 
@@ -140,6 +162,8 @@ class Pipeline:
         now: datetime,
         textless: list[Item],
     ) -> SourceStatus:
+        from .feeds import parse_feed
+
         try:
             if isinstance(result, SourceFailure):
                 raise result
@@ -274,8 +298,14 @@ class Pipeline:
         if previous is not None:
             window = newest_first({i.id: i for i in window + self._late_items(previous)}.values())
         window = [self._with_article_text(item) for item in window]
-        relevant = RelevanceFilter.from_config(self.config.filter).apply(window)
-        stories = [c.merged() for c in cluster(relevant, report.dedupe_threshold)]  # newest first
+        from .dedupe import cluster
+        from .relevance import RelevanceFilter
+
+        relevant = RelevanceFilter.from_config(self.config.filter).apply(window)  # newest first
+        # The edition shows the newest max_items stories: clustering only the newest few times that
+        # many bounds the work and memory of a day with thousands of items (bench/scale.py).
+        newest = relevant[: report.max_items * CLUSTER_FACTOR]
+        stories = [c.merged() for c in cluster(newest, report.dedupe_threshold)]  # newest first
         items = cap(stories, report.max_items)
         sources = tuple(self._current_status(s.name, s.name) for s in self.config.enabled_sources)
         if not items and not any(s.ok for s in sources):
@@ -435,6 +465,8 @@ class Pipeline:
         email = self.config.email
         if not email.enabled or not email.recipients or self.outbox is None:
             return None
+        from .mail import send_edition
+
         return send_edition(
             edition,
             self.config,
@@ -459,6 +491,7 @@ class Pipeline:
 
 _BOARD_JOB = "\x00leaderboard"
 ARTICLE_MAX_BYTES = 2_000_000  # an article page; its summary is in the head
+CLUSTER_FACTOR = 10  # a day's duplicate merging looks at the newest max_items x this relevant items
 
 
 def _board_key(provider: str) -> str:

@@ -21,9 +21,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from .http import Validators
 from .identity import identity_key, item_id
-from .models import Edition, Entry, Item, SourceStatus, iso, parse_iso
+from .models import Edition, Entry, Item, SourceStatus, Validators, iso, parse_iso
 from .store import Store, dump_json, get_json
 
 _STAMP = "%Y%m%dT%H%M%S%fZ"

@@ -17,11 +17,9 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from .aws import Announcer, S3Store, Settings, announcement, edition_url, load_deployed_config
 from .config import Config
-from .http import HttpClient
 from .log import get_logger
 from .models import SourceStatus, iso
 from .pipeline import FetchReport, Pipeline
-from .summarizers import make_summarizer
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import BasePersistenceLayer
@@ -29,6 +27,9 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_sns import SNSClient
+
+    from .http import HttpClient
+    from .summarize import Summarizer
 
 logger = get_logger()
 metrics = Metrics()  # Powertools shares the metric set: the handler's @log_metrics flushes it
@@ -63,7 +64,7 @@ class Deployment:
             raw=S3Store(settings.raw_bucket, s3_client),
             site=S3Store(settings.site_bucket, s3_client, public=True),
             http=http,
-            summarizer=make_summarizer(config.summarizer, secrets=env.get, get_parameter=get_parameter),
+            summarizer_factory=lambda: _summarizer(config, env, get_parameter),
         )
         announcer = Announcer(settings.edition_topic_arn, sns_client) if settings.edition_topic_arn else None
         persistence = None
@@ -92,6 +93,14 @@ class Deployment:
             function, data_keyword_argument="job", persistence_store=self.persistence, config=config
         )
         return wrapped
+
+
+def _summarizer(
+    config: Config, env: Mapping[str, str], get_parameter: Callable[[str], str] | None
+) -> Summarizer:
+    from .summarizers import make_summarizer  # the render function's alone: requests, Bedrock
+
+    return make_summarizer(config.summarizer, secrets=env.get, get_parameter=get_parameter)
 
 
 def _statuses(statuses: tuple[SourceStatus, ...]) -> list[dict[str, Any]]:

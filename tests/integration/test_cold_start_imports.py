@@ -1,0 +1,89 @@
+"""What a cold start loads: each function imports what its own job needs, and nothing else.
+
+Every cold start pays for every module its handler imports (bench/cold_start.py measures it). These
+tests start a fresh interpreter, import ``functions/<name>/app.py`` and build its deployment (no AWS
+call), and look at ``sys.modules``: a fetch function that loaded Jinja2, the renderer or the mailer
+would pay for them on every cold start without using them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from lambda_support import REGION, REPO
+
+PROBE = """
+import importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("app", sys.argv[1])
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+module.deployment()
+print(json.dumps(sorted(sys.modules)))
+"""
+
+FETCHING = {"requests", "feedparser", "ai_news_tracker.http", "ai_news_tracker.feeds"}
+RENDERING = {"jinja2", "ai_news_tracker.render", "ai_news_tracker.mail", "ai_news_tracker.dedupe"}
+# Imported by the X-Ray SDK only to patch them; no function uses them.
+UNUSED_BY_ANY_FUNCTION = {"sqlite3", "pymysql", "psycopg2", "httpx", "aiobotocore", "pynamodb"}
+
+
+def loaded_at_init(name: str) -> set[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POWERTOOLS_", "_X_AMZN"))}
+    env |= {
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        # Tracing: Active, as Lambda sets it: Powertools' Tracer patches for real
+        "LAMBDA_TASK_ROOT": str(REPO / "functions"),
+        "AWS_LAMBDA_FUNCTION_NAME": "test",
+        "_X_AMZN_TRACE_ID": "Root=1-6749a000-0123456789abcdef01234567;Parent=0123456789abcdef;Sampled=1",
+        "AWS_XRAY_CONTEXT_MISSING": "IGNORE_ERROR",
+        "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:9",
+        "RAW_BUCKET": "raw",
+        "SITE_BUCKET": "site",
+        "SITE_URL": "https://d111111abcdef8.cloudfront.net",
+        "CONFIG_FILE": str(REPO / "config" / "default.toml"),
+        "IDEMPOTENCY_TABLE": "idempotency",
+        "EDITION_TOPIC_ARN": f"arn:aws:sns:{REGION}:123456789012:editions",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, str(REPO / "functions" / name / "app.py")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return set(json.loads(done.stdout.splitlines()[-1]))
+
+
+@pytest.mark.parametrize("name", ["fetch_feeds", "fetch_leaderboard"])
+def test_a_fetch_function_loads_no_renderer_mailer_or_jinja2(name: str) -> None:
+    # Given a fresh interpreter with the function's environment
+    # When the handler is imported and its deployment built
+    loaded = loaded_at_init(name)
+
+    # Then the edition's rendering and email are not loaded
+    assert "ai_news_tracker.pipeline" in loaded
+    assert not RENDERING & loaded
+
+
+@pytest.mark.parametrize("name", ["bounce", "send_batch", "send_email", "subscription"])
+def test_an_email_function_loads_no_http_client_or_feed_parser(name: str) -> None:
+    loaded = loaded_at_init(name)
+
+    assert "ai_news_tracker.mail" in loaded
+    assert not FETCHING & loaded
+
+
+@pytest.mark.parametrize("name", ["fetch_feeds", "render_edition"])
+def test_the_tracer_patches_only_the_libraries_the_functions_use(name: str) -> None:
+    loaded = loaded_at_init(name)
+
+    assert "aws_xray_sdk.ext.botocore.patch" in loaded, "AWS calls are still traced"
+    assert not UNUSED_BY_ANY_FUNCTION & loaded
