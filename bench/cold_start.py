@@ -21,9 +21,17 @@ Baselines, each in its own fresh process: ``import boto3`` alone (the target's y
 ``import boto3`` plus creating the clients that function needs (the floor for any function that talks
 to AWS with boto3). Medians of ``--reps`` rounds.
 
+Bytecode: the layers ship it (``layers/*/Makefile`` compile with Python 3.12), as the runtime ships its
+standard library's and boto3's, so "shipped" runs with every module compiled; "source-only" removes the
+layers' bytecode, which is what Lambda paid on every cold start before (``/opt`` is read-only).
+
 Target (issue 7): import + first invocation <= 1.3x ``import boto3``; each function with its layers
-< 15 MB unzipped (boto3 excluded: the runtime provides it). Sizes come from ``.aws-sam/build`` (run
-``make sam-check``), else from the sources and the installed dependencies.
+< 15 MB unzipped (boto3 excluded: the runtime provides it). The first can't be met by a function that
+calls AWS: creating its boto3 clients alone takes 1.5-1.8x ``import boto3`` (botocore decodes the
+service models), and the first invocation does the job. So the bench also prints the restated target
+"init (import + deployment) <= 1.3x the floor": what the function adds to what boto3 costs anyway.
+Sizes come from ``.aws-sam/build`` (run ``make sam-check``), else from the sources and the installed
+dependencies.
 """
 
 from __future__ import annotations
@@ -54,6 +62,13 @@ INVOKED = {
     "fetch_feeds": ("s3", "dynamodb"),
     "fetch_leaderboard": ("s3", "dynamodb"),
     "render_edition": ("s3", "dynamodb", "sns"),
+}
+# The clients each of the other functions creates (its IAM policies' services): for its floor.
+CLIENTS = INVOKED | {
+    "bounce": ("dynamodb",),
+    "send_batch": ("sesv2", "dynamodb", "s3"),
+    "send_email": ("s3", "dynamodb", "sqs"),
+    "subscription": ("dynamodb", "sesv2", "ssm"),
 }
 FUNCTIONS = sorted(p.parent.name for p in (REPO / "functions").glob("*/app.py"))
 TRACE_HEADER = "Root=1-6749a000-0123456789abcdef01234567;Parent=0123456789abcdef;Sampled=1"
@@ -140,11 +155,11 @@ def layer_sources() -> list[Path]:
     return files
 
 
-def shipped_tree(full: Path, shipped: Path) -> int:
+def source_only_tree(full: Path, copy: Path) -> int:
     """A copy of the warmed bytecode tree without the layers' bytecode; the number of files removed."""
-    shutil.copytree(full, shipped)
+    shutil.copytree(full, copy)
     previous = sys.pycache_prefix
-    sys.pycache_prefix = str(shipped)
+    sys.pycache_prefix = str(copy)
     removed = 0
     try:
         for source in layer_sources():
@@ -216,14 +231,14 @@ def one_round(stack: Stack, env: dict[str, str], floors: bool) -> dict[str, Any]
         "calls": {},
     }
     for name in FUNCTIONS:
+        if floors:
+            out["floors"][name] = child(["sdk", *CLIENTS[name]], env)["total"]
         if name not in INVOKED:
             out["functions"][name] = child(["import", name], env)
             continue
         stack.aws.reset_calls()
         out["functions"][name] = child(["handler", name, str(stack.events[name])], env)
         out["calls"][name] = stack.aws.calls
-        if floors:
-            out["floors"][name] = child(["sdk", *INVOKED[name]], env)["total"]
     return out
 
 
@@ -256,16 +271,19 @@ def measure(reps: int, tracing: bool) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp_, FeedServer(spec) as feeds, mock_aws(), FakeAws() as aws:
         tmp = Path(tmp_)
         stack = Stack(tmp, feeds, aws, tracing)
-        trees = {"compiled": tmp / "pyc-compiled", "shipped": tmp / "pyc-shipped"}
-        one_round(stack, stack.env(trees["compiled"], write_bytecode=True), floors=True)  # warms the tree
-        removed = shipped_tree(trees["compiled"], trees["shipped"])
+        # The layers ship bytecode (layers/*/Makefile compile them), as the runtime's standard library
+        # and boto3 do: "shipped" is everything compiled. "source-only" is the layers without bytecode
+        # (how they were built before), for comparison: Lambda then compiles them on every cold start.
+        trees = {"shipped": tmp / "pyc-shipped", "source-only": tmp / "pyc-source-only"}
+        one_round(stack, stack.env(trees["shipped"], write_bytecode=True), floors=True)  # warms the tree
+        removed = source_only_tree(trees["shipped"], trees["source-only"])
         rounds: dict[str, list[dict[str, Any]]] = {mode: [] for mode in trees}
         for _ in range(reps):
             for mode, tree in trees.items():
                 rounds[mode].append(one_round(stack, stack.env(tree), floors=mode == "shipped"))
                 assert f"reports/{DAY}.md" in stack.published(), "the render function published nothing"
-        profile = import_profile(stack.env(trees["compiled"]), "fetch_feeds")
-        env = stack.env(trees["compiled"])
+        profile = import_profile(stack.env(trees["shipped"]), "fetch_feeds")
+        env = stack.env(trees["shipped"])
         imports = {
             name: {
                 how: median([child([how, name], env)["import"] for _ in range(reps)])
@@ -277,10 +295,11 @@ def measure(reps: int, tracing: bool) -> dict[str, Any]:
 
 
 # -- package sizes ---------------------------------------------------------------------------------
-def tree_bytes(path: Path, exclude: tuple[str, ...] = ()) -> int:
+def tree_bytes(path: Path, exclude: tuple[str, ...] = (), bytecode: bool = False) -> int:
+    """Bytes of the files under path; __pycache__ only with bytecode=True (a build's, which ships)."""
     total = 0
     for root, dirs, files in os.walk(path):
-        dirs[:] = [d for d in dirs if d not in exclude and d != "__pycache__"]
+        dirs[:] = [d for d in dirs if d not in exclude and (bytecode or d != "__pycache__")]
         total += sum((Path(root) / f).stat().st_size for f in files)
     return total
 
@@ -302,10 +321,11 @@ def built_sizes() -> tuple[dict[str, int], str] | None:
     build = REPO / ".aws-sam" / "build"
     if not (build / "CoreLayer").is_dir() or not (build / "DepsLayer").is_dir():
         return None
-    layers = tree_bytes(build / "CoreLayer") + tree_bytes(build / "DepsLayer", RUNTIME_PROVIDED)
+    layers = tree_bytes(build / "CoreLayer", bytecode=True)
+    layers += tree_bytes(build / "DepsLayer", RUNTIME_PROVIDED, bytecode=True)
     logical = logical_ids()
     sizes = {
-        name: tree_bytes(build / logical[name]) + layers
+        name: tree_bytes(build / logical[name], bytecode=True) + layers
         for name in FUNCTIONS
         if name in logical and (build / logical[name]).is_dir()
     }
@@ -315,12 +335,20 @@ def built_sizes() -> tuple[dict[str, int], str] | None:
     sources = [REPO / "layers", REPO / "templates", REPO / "config", REPO / "functions"]
     newest = max(p.stat().st_mtime for s in sources for p in s.rglob("*") if p.is_file())
     built = (build / "template.yaml").stat().st_mtime
-    where = ".aws-sam/build (sam build, Python 3.12 manylinux aarch64 wheels)"
+    where = ".aws-sam/build (sam build, Python 3.12 manylinux aarch64 wheels and their bytecode)"
     if missing:
         where += f"; not in that build (source folder used): {', '.join(missing)}"
     if newest > built:
         where += "; NOTE: sources changed since that build, run `make sam-check` to refresh"
     return sizes, where
+
+
+def layer_bytecode() -> tuple[int, int]:
+    """(modules with Python 3.12 bytecode, modules) in the built layers; (0, 0) without a build."""
+    build = REPO / ".aws-sam" / "build"
+    sources = [p for layer in ("CoreLayer", "DepsLayer") for p in (build / layer).rglob("*.py")]
+    compiled = [p for p in sources if (p.parent / "__pycache__" / f"{p.stem}.cpython-312.pyc").exists()]
+    return len(compiled), len(sources)
 
 
 def source_sizes() -> tuple[dict[str, int], str]:
@@ -349,11 +377,18 @@ def main() -> int:
         f"{os.getloadavg()[0]:.1f})"
     )
     result = measure(args.reps, tracing)
+    compiled, total_py = layer_bytecode()
     note(
-        "bytecode: 'shipped' = the layers as built today (pip --no-compile: Lambda compiles "
-        f"{result['removed']} layer modules on every cold start, /opt is read-only); 'compiled' = with .pyc"
+        "bytecode: 'shipped' = the layers as built, with .pyc for every module a function imports "
+        f"({compiled} of {total_py} layer modules compiled in .aws-sam/build)"
+        if total_py
+        else "bytecode: 'shipped' assumes the layers' .pyc (layers/*/Makefile); no .aws-sam/build to check"
     )
-    for mode in ("shipped", "compiled"):
+    note(
+        f"'source-only' = the layers without bytecode (pip --no-compile, as built before): Lambda's /opt is "
+        f"read-only, so every cold start compiled the {result['removed']} layer modules imported"
+    )
+    for mode in ("shipped", "source-only"):
         rounds = result["rounds"][mode]
         boto3_time = median([r["boto3"] for r in rounds])
         shipped = mode == "shipped"
@@ -361,6 +396,7 @@ def main() -> int:
         for name in FUNCTIONS:
             runs = [r["functions"][name] for r in rounds]
             rss = median([r["maxrss_kb"] for r in runs]) / 1024
+            floor = median([r["floors"][name] for r in rounds]) if shipped else 0.0
             if name not in INVOKED:
                 imported = median([r["import"] for r in runs])
                 ratio = imported / boto3_time
@@ -370,6 +406,14 @@ def main() -> int:
                     f"<= {RATIO_TARGET}x",
                     ratio <= RATIO_TARGET if shipped else None,
                 )
+                if shipped:
+                    report(
+                        f"{name}: init / floor (restated target: import boto3 + its clients)",
+                        f"import {imported * 1000:.0f} ms / floor {floor * 1000:.0f} ms "
+                        f"({'/'.join(CLIENTS[name])}) = {imported / floor:.2f}x (a lower bound)",
+                        f"<= {RATIO_TARGET}x",
+                        imported / floor <= RATIO_TARGET,
+                    )
                 continue
             total = median([r["total"] for r in runs])
             parts = {k: median([r[k] for r in runs]) for k in ("import", "deployment", "invoke")}
@@ -383,23 +427,26 @@ def main() -> int:
                 total / boto3_time <= RATIO_TARGET if shipped else None,
             )
             if shipped:
-                floor = median([r["floors"][name] for r in rounds])
                 calls = rounds[-1]["calls"][name]
-                note(
-                    f"floor, import boto3 + {'/'.join(INVOKED[name])} clients: {floor / boto3_time:.2f}x; "
-                    f"AWS calls {sum(calls.values())} {calls}; peak RSS {rss:.0f} MB"
+                report(
+                    f"{name}: init / floor (restated target: import boto3 + its clients)",
+                    f"import + deployment {init * 1000:.0f} ms / floor {floor * 1000:.0f} ms "
+                    f"({'/'.join(CLIENTS[name])}; {floor / boto3_time:.2f}x import boto3) "
+                    f"= {init / floor:.2f}x",
+                    f"<= {RATIO_TARGET}x",
+                    init / floor <= RATIO_TARGET,
                 )
-    boto3_compiled = median([r["boto3"] for r in result["rounds"]["compiled"]])
+                note(f"first invocation: AWS calls {sum(calls.values())} {calls}; peak RSS {rss:.0f} MB")
+    boto3_shipped = median([r["boto3"] for r in result["rounds"]["shipped"]])
     note(
-        "handler import alone [compiled], as is -> without Powertools' Tracer (the X-Ray SDK it imports): "
+        "handler import alone [shipped], as is -> without Powertools' Tracer (the X-Ray SDK it imports): "
         + "; ".join(
-            f"{name} {i['import'] / boto3_compiled:.2f}x -> "
-            f"{i['import-without-tracer'] / boto3_compiled:.2f}x"
+            f"{name} {i['import'] / boto3_shipped:.2f}x -> {i['import-without-tracer'] / boto3_shipped:.2f}x"
             for name, i in result["imports"].items()
         )
     )
     note(
-        "fetch_feeds import, self time per package (compiled): "
+        "fetch_feeds import, self time per package (shipped): "
         + ", ".join(f"{name} {seconds * 1000:.0f} ms" for name, seconds in result["profile"])
     )
     found = built_sizes()
