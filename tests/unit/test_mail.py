@@ -9,6 +9,7 @@ from __future__ import annotations
 import email
 import email.policy
 import re
+from collections import Counter
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
@@ -19,7 +20,9 @@ from urllib.parse import urlsplit
 
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
+from markupsafe import Markup
 
+from ai_news_tracker import mail
 from ai_news_tracker.config import Config, EmailConfig, LeaderboardConfig
 from ai_news_tracker.mail import (
     HTML_LIMIT,
@@ -387,6 +390,36 @@ def test_five_thousand_items_fit_under_102_kb_with_a_link_to_the_rest() -> None:
     for n in (0, 2500, 4999):
         assert f"https://36kr.com/p/{n}\n" in text
     assert text.count("\n   来源: 36Kr") == 5000  # the text part still lists every item
+
+
+def test_each_link_is_checked_once_however_often_the_html_is_rendered_to_fit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given an edition whose HTML part is rendered a dozen times over while it is fitted to the budget
+    ed = edition([item(n, text=long_text(n), url=f"https://36kr.com/p/{n}") for n in range(1000)])
+    checked: Counter[str] = Counter()
+    check = mail.safe_link
+
+    def counting(url: str | None, base: str | None = None) -> str | None:
+        checked[str(url)] += 1
+        return check(url, base)
+
+    monkeypatch.setattr(mail, "safe_link", counting)
+    mail._remembered_web_link.cache_clear()  # nothing remembered from other tests
+    # When the message is built
+    _, html = bodies(message(ed))
+    # Then every link shown was checked, and none twice: safe_href remembers its answers
+    assert "https://36kr.com/p/0" in checked and 0 < html.count("阅读原文") < 1000
+    assert set(checked.values()) == {1}
+
+
+def test_safe_href_keeps_markup_apart_from_text_and_refuses_what_is_not_a_string() -> None:
+    url = "https://36kr.com/p/1?a=1&b=2"
+    assert [safe_href(url) for _ in range(3)] == [url] * 3
+    marked = safe_href(Markup("https://36kr.com/p/1?a=1&b=2"))
+    assert marked == url and isinstance(marked, Markup)
+    assert type(safe_href(url)) is str
+    assert safe_href(["https://36kr.com/p/1"]) == "" and safe_href(None) == ""
 
 
 def test_without_a_web_url_the_rest_line_is_plain_text() -> None:

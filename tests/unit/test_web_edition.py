@@ -8,6 +8,7 @@ every page is parsed and its whole tree walked.
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -15,6 +16,9 @@ from pathlib import Path
 
 import feedparser
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from markupsafe import Markup
 from web_audit import audit, external_links, strict_parse
 
 from ai_news_tracker.config import Config, LeaderboardConfig, ReportConfig, parse_config
@@ -154,6 +158,48 @@ def test_clean_text(raw: object, clean: str) -> None:
     assert clean_text(raw) == clean
 
 
+def reference_clean_text(value: object) -> str:
+    """:func:`clean_text` as it was: the astral non-characters removed one character at a time."""
+    text = "" if value is None else str(value)
+    text = re.sub(
+        "[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029"
+        "\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]",
+        lambda m: " " if m.group() in "\t\n\r\x0b\x0c\u2028\u2029" else "",
+        text,
+    )
+    text = "".join(c for c in text if (ord(c) & 0xFFFE) != 0xFFFE)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+NONCHARACTERS = [chr(plane | low) for plane in range(0, 0x110000, 0x10000) for low in (0xFFFE, 0xFFFF)]
+# Characters drawn one by one and joined: st.text(alphabet=st.one_of(...)) merges the branches into
+# one character range and would hardly ever produce the non-characters.
+UNSAFE_SOUP = st.lists(
+    st.one_of(
+        st.sampled_from(NONCHARACTERS),
+        st.sampled_from([chr(c) for c in (0xFDD0, 0xFDEF, 0xFFFD, 0xFFFC, 0xFEFF, 0x1FFFD)]),
+        # letters and others above U+1FFFE, which are kept (CJK extension B, plane 3, a tag, private use)
+        st.sampled_from([chr(c) for c in (0x20000, 0x2B740, 0x30000, 0xE0001, 0xF0000, 0x10FFFD)]),
+        st.characters(max_codepoint=0xA0),  # C0, C1, DEL and whitespace
+        st.characters(categories=["Cs", "Zl", "Zp", "Zs", "Cf"]),  # lone surrogates, separators, bidi
+        st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF),
+        st.characters(),
+    ),
+    max_size=120,
+).map("".join)
+
+
+@settings(max_examples=1000)
+@given(UNSAFE_SOUP)
+def test_clean_text_removes_what_the_character_loop_it_replaced_removed(text: str) -> None:
+    assert clean_text(text) == reference_clean_text(text)
+
+
+def test_clean_text_removes_the_non_characters_of_every_plane() -> None:
+    assert len(NONCHARACTERS) == 34
+    assert clean_text("甲" + "".join(NONCHARACTERS) + "乙\U0010fffd") == "甲乙\U0010fffd"
+
+
 @pytest.mark.parametrize("url", HOSTILE_URLS)
 def test_safe_href_refuses_everything_but_http_and_https(url: str | None) -> None:
     href = safe_href(url)
@@ -164,6 +210,18 @@ def test_safe_href_keeps_web_links_as_given() -> None:
     url = "https://mp.weixin.qq.com/s?__biz=MzA&mid=1&idx=1&sn=abc"
     assert safe_href(url) == url
     assert safe_href("HTTP://Example.com/路径") == "HTTP://Example.com/路径"
+
+
+def test_safe_href_remembers_links_and_keeps_markup_apart_from_text() -> None:
+    url = "https://mp.weixin.qq.com/s?__biz=MzA&mid=1&idx=1&sn=abc"
+    assert [safe_href(url) for _ in range(3)] == [url] * 3
+    # Markup equals its plain string, so a remembered answer would change its type either way
+    plain = "https://36kr.com/p/1?a=1&b=2"
+    marked = safe_href(Markup("https://36kr.com/p/1?a=1&b=2"))
+    assert marked == plain and isinstance(marked, Markup)
+    assert type(safe_href(plain)) is str  # escaped when printed, as before
+    assert safe_href(Markup("javascript:alert(1)")) == ""
+    assert safe_href(["https://example.com/"]) == ""  # unhashable: refused, not a TypeError
 
 
 # -- the edition page -------------------------------------------------------------------------------

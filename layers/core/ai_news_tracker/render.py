@@ -20,7 +20,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -69,31 +69,55 @@ TAG_AUTHORITY = "tag:ai-news-tracker,2026:"
 
 # C0 and C1 controls (newline and tab too: every value is shown as one line), DEL, bidi embeddings,
 # overrides and isolates (they reorder what a reader sees), line separators, lone surrogates and the
-# non-characters: none may appear in the HTML5 or XML output.
+# non-characters (U+FDD0..U+FDEF and the last two code points of every plane: U+FFFE, U+FFFF, U+1FFFE,
+# ..., U+10FFFF): none may appear in the HTML5 or XML output. Above the BMP the class takes the whole
+# range from U+1FFFE, and _unsafe tells the 32 non-characters from the rare letters there (CJK
+# extensions B to H): a class listing them one by one makes every search about ten times slower.
 _UNSAFE_CHARS = re.compile(
     "[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029"
-    "\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]"
+    "\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff\U0001fffe-\U0010ffff]"
 )
+_LINE_BREAKING = frozenset("\t\n\r\x0b\x0c\u2028\u2029")  # unsafe characters that become a space
 _WHITESPACE_RUN = re.compile(r"\s+")
+HREF_CACHE_SIZE = 8192  # links remembered by safe_href: more than a 5,000-item edition's
 
 
 def clean_text(value: object) -> str:
     """One line of plain text: control, bidi and non-characters gone, whitespace runs made one space."""
     text = "" if value is None else str(value)
-    text = _UNSAFE_CHARS.sub(lambda m: " " if m.group() in "\t\n\r\x0b\x0c\u2028\u2029" else "", text)
-    text = "".join(c for c in text if (ord(c) & 0xFFFE) != 0xFFFE)  # U+1FFFE, U+2FFFF, ...
+    text = _UNSAFE_CHARS.sub(_unsafe, text)
     return _WHITESPACE_RUN.sub(" ", text).strip()
+
+
+def _unsafe(match: re.Match[str]) -> str:
+    """What an unsafe character becomes: a space for a line break, nothing for the others; a
+    character above the BMP is kept unless it is a non-character (U+nFFFE, U+nFFFF)."""
+    char = match[0]
+    if char in _LINE_BREAKING:
+        return " "
+    if char > "\uffff" and (ord(char) & 0xFFFE) != 0xFFFE:
+        return char
+    return ""
 
 
 def safe_href(url: object) -> str:
     """The URL when it is a safe absolute http(s) link (:func:`~ai_news_tracker.identity.safe_link`),
     else "": never ``javascript:``, ``data:`` or anything a browser would run or show inline."""
-    if not isinstance(url, str):
-        return ""
+    if type(url) is str:
+        return _remembered_web_link(url)
+    # A str subclass (Markup) is equal to the plain string: checked afresh, so each keeps its own type.
+    return _web_link(url) if isinstance(url, str) else ""
+
+
+def _web_link(url: str) -> str:
     link = safe_link(url)
     if link is None or urlsplit(link).scheme.lower() not in ("http", "https") or clean_text(link) != link:
         return ""
     return link
+
+
+# Pure, so remembered: an edition's page is rendered twice (reports/<day>.html and latest.html).
+_remembered_web_link = lru_cache(maxsize=HREF_CACHE_SIZE)(_web_link)
 
 
 def _web_finalize(value: Any) -> Any:
