@@ -46,7 +46,12 @@ Sources are listed primary first, then by earliest shown time, then by name.
 The output is deterministic: the same items in any order give the same clusters in the same order
 (newest first, like :func:`~ai_news_tracker.edition.newest_first`). Only pairs sharing distinctive
 features are scored (an inverted index): exactly up to ``EXACT_UP_TO`` items, by each item's rarest
-features beyond. 5,000 items take two to three times as long as computing their features alone.
+features beyond. A distinctive feature of more than ``STOP_FEATURE_ITEMS`` items' documents (a
+sentence every item of a feed repeats, the topic of the day) is a *stop feature*: too common to be
+evidence that two items are one story, it proposes no pair (it still counts in the score of a pair
+that other features propose). So an item is scored against fewer than ``STOP_FEATURE_ITEMS`` others
+per feature it is indexed by, and the work grows linearly with the items however repetitive their
+text. 5,000 items take two to three times as long as computing their features alone.
 """
 
 from __future__ import annotations
@@ -69,6 +74,12 @@ _CLEANED_CHARS = LEAD_CHARS + 400  # of raw text, enough to remove a byline head
 # Candidate pairs (see _indexed): exact up to this many items, the rarest features beyond.
 EXACT_UP_TO = 500
 INDEX_PREFIX = 40
+# A distinctive feature of more items' documents than this proposes no pair: a stop feature (see
+# _indexed). One story is told at most once per source, and an edition's window holds a few hundred
+# items from a handful of sources: a phrase in more than 50 of them is boilerplate or the topic of the
+# day, not the mark of one story. (The labelled window and the real feeds have no feature in more than
+# 19 items; bench/dedupe.py's precision and recall are the same with and without the cutoff.)
+STOP_FEATURE_ITEMS = 50
 
 # -- normalisation ---------------------------------------------------------------------------------
 # Outlet boilerplate, matched on NFKC + lower-cased text. Each is removed wherever it occurs.
@@ -405,6 +416,9 @@ def _scored_pairs(
 
     Only pairs sharing MIN_EVIDENCE distinctive features can pass the evidence guard, so only those
     are scored: they come from an inverted index of the distinctive features (:func:`_indexed`).
+    Stop features are not indexed, so a pair must share MIN_EVIDENCE of the others to be scored.
+    Every posting list then holds at most STOP_FEATURE_ITEMS items: each item is paired through one
+    feature with fewer than STOP_FEATURE_ITEMS others, however many items repeat the same sentences.
     """
     postings: dict[str, list[int]] = defaultdict(list)
     for index, indexed in enumerate(_indexed(prints)):
@@ -413,6 +427,8 @@ def _scored_pairs(
     shared: Counter[tuple[int, int]] = Counter()
     sources = [item.source for item in items]
     for posting in postings.values():
+        if len(posting) > STOP_FEATURE_ITEMS:  # a stop feature (beyond EXACT_UP_TO, _indexed left it out)
+            continue
         for x, i in enumerate(posting[:-1]):
             source = sources[i]
             shared.update((i, j) for j in posting[x + 1 :] if sources[j] != source)
@@ -430,17 +446,25 @@ def _scored_pairs(
 def _indexed(prints: Sequence[Fingerprint]) -> list[Iterable[str]]:
     """The features each item is indexed by.
 
-    Up to EXACT_UP_TO items (an edition's window), every distinctive feature: no pair that could
-    pass the evidence guard is missed. Beyond, each item's INDEX_PREFIX rarest distinctive features
-    in the batch (ties by the feature itself): the same story shares its rare features (names,
-    exact figures, unusual phrases), while two items that share only common ones are rarely one.
+    Up to EXACT_UP_TO items (an edition's window), every distinctive feature: a feature's posting
+    list is then the items that have it, :func:`_scored_pairs` skips the stop features' (longer than
+    STOP_FEATURE_ITEMS), and no pair that shares MIN_EVIDENCE other distinctive features is missed.
+    Beyond, each item's INDEX_PREFIX rarest distinctive features in the batch (ties by the feature
+    itself), stop features left out: the same story shares its rare features (names, exact figures,
+    unusual phrases), while two items that share only common ones are rarely one.
     """
     if len(prints) <= EXACT_UP_TO:
         return [fp.document.distinct for fp in prints]
     frequency: Counter[str] = Counter()
     for fp in prints:
         frequency.update(fp.document.distinct)
-    return [sorted(fp.document.distinct, key=lambda f: (frequency[f], f))[:INDEX_PREFIX] for fp in prints]
+    return [
+        sorted(
+            (f for f in fp.document.distinct if frequency[f] <= STOP_FEATURE_ITEMS),
+            key=lambda f: (frequency[f], f),
+        )[:INDEX_PREFIX]
+        for fp in prints
+    ]
 
 
 def _compatible(
