@@ -4,6 +4,8 @@
     _cold_child.py sdk SERVICE...             time ``import boto3`` and one client per service
     _cold_child.py import NAME                time the import of functions/NAME/app.py alone
     _cold_child.py import-without-tracer NAME the same with Powertools' Tracer stubbed out (no X-Ray SDK)
+    _cold_child.py init NAME                  time the import of functions/NAME/app.py and building its
+                                              Deployment (the function's INIT phase; no AWS call)
     _cold_child.py handler NAME EVENT_FILE    time the import of functions/NAME/app.py, building its
                                               Deployment, and its first invocation with the event
 
@@ -20,6 +22,7 @@ import json  # noqa: E402
 import resource  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
 
 
 class Context:
@@ -35,6 +38,16 @@ class Context:
 
     def get_remaining_time_in_millis(self) -> int:
         return 300_000
+
+
+def load(name: str) -> object:
+    """functions/NAME/app.py, imported as Lambda imports a handler module."""
+    path = Path(__file__).resolve().parents[1] / "functions" / name / "app.py"
+    spec = importlib.util.spec_from_file_location(f"app_{name}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def main() -> None:
@@ -58,21 +71,22 @@ def main() -> None:
 
             tracing.Tracer.__init__ = lambda self, *args, **kwargs: None  # type: ignore[method-assign]
             tracing.Tracer.capture_lambda_handler = lambda self, f=None, **kwargs: f  # type: ignore
-        path = Path(__file__).resolve().parents[1] / "functions" / name / "app.py"
-        spec = importlib.util.spec_from_file_location(f"app_{name}", path)
-        assert spec is not None and spec.loader is not None
-        spec.loader.exec_module(importlib.util.module_from_spec(spec))
+        load(name)
         out["import"] = out["total"] = time.perf_counter() - T0
+        out["modules"] = len(sys.modules)
+    elif mode == "init":
+        module: Any = load(sys.argv[2])
+        out["import"] = time.perf_counter() - T0
+        t = time.perf_counter()
+        module.deployment()
+        out["deployment"] = time.perf_counter() - t
+        out["total"] = time.perf_counter() - T0
         out["modules"] = len(sys.modules)
     else:
         name, event_file = sys.argv[2], sys.argv[3]
         event = json.loads(Path(event_file).read_text(encoding="utf-8"))
-        path = Path(__file__).resolve().parents[1] / "functions" / name / "app.py"
         t = time.perf_counter()
-        spec = importlib.util.spec_from_file_location(f"app_{name}", path)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
+        module = load(name)
         out["import"] = time.perf_counter() - t
         t = time.perf_counter()
         module.deployment()  # settings, configuration, the pipeline: no AWS call yet

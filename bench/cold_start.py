@@ -211,6 +211,11 @@ class Stack:
             "IDEMPOTENCY_TABLE": table,
             "SES_CONFIGURATION_SET": "digest",
             "SENDER_ADDRESS": "digest@example.com",
+            # the email functions' (their INIT is measured; no call reaches these)
+            "SUBSCRIBERS_TABLE": f"subscribers-{self.rounds}",
+            "SEND_QUEUE_URL": f"{self.aws.url}/123456789012/send-{self.rounds}",
+            "TOKEN_KEY_PARAMETER": "/ai-news-tracker/token-key",
+            "SUBSCRIPTION_API_URL": "https://abcdef1234.execute-api.us-east-1.amazonaws.com",
             "POWERTOOLS_SERVICE_NAME": "ai-news-tracker",
             "POWERTOOLS_METRICS_NAMESPACE": "AINewsTracker",
             "POWERTOOLS_LOG_LEVEL": "INFO",
@@ -234,7 +239,7 @@ def one_round(stack: Stack, env: dict[str, str], floors: bool) -> dict[str, Any]
         if floors:
             out["floors"][name] = child(["sdk", *CLIENTS[name]], env)["total"]
         if name not in INVOKED:
-            out["functions"][name] = child(["import", name], env)
+            out["functions"][name] = child(["init", name], env)
             continue
         stack.aws.reset_calls()
         out["functions"][name] = child(["handler", name, str(stack.events[name])], env)
@@ -398,21 +403,25 @@ def main() -> int:
             rss = median([r["maxrss_kb"] for r in runs]) / 1024
             floor = median([r["floors"][name] for r in rounds]) if shipped else 0.0
             if name not in INVOKED:
-                imported = median([r["import"] for r in runs])
-                ratio = imported / boto3_time
+                parts = {k: median([r[k] for r in runs]) for k in ("import", "deployment")}
+                init = parts["import"] + parts["deployment"]
+                ratio = init / boto3_time
                 report(
-                    f"{name} [{mode}]: import alone (its first invocation is not driven by the bench)",
-                    f"{imported * 1000:.0f} ms = {ratio:.2f}x import boto3 (a lower bound)",
+                    f"{name} [{mode}]: import + deployment (its first invocation is not driven by the bench)",
+                    f"{init * 1000:.0f} ms = {ratio:.2f}x import boto3 (import "
+                    f"{parts['import'] * 1000:.0f} ms + deployment {parts['deployment'] * 1000:.0f} ms; "
+                    "a lower bound)",
                     f"<= {RATIO_TARGET}x",
                     ratio <= RATIO_TARGET if shipped else None,
                 )
                 if shipped:
                     report(
                         f"{name}: init / floor (restated target: import boto3 + its clients)",
-                        f"import {imported * 1000:.0f} ms / floor {floor * 1000:.0f} ms "
-                        f"({'/'.join(CLIENTS[name])}) = {imported / floor:.2f}x (a lower bound)",
+                        f"import + deployment {init * 1000:.0f} ms / floor {floor * 1000:.0f} ms "
+                        f"({'/'.join(CLIENTS[name])}; {floor / boto3_time:.2f}x import boto3) "
+                        f"= {init / floor:.2f}x",
                         f"<= {RATIO_TARGET}x",
-                        imported / floor <= RATIO_TARGET,
+                        init / floor <= RATIO_TARGET,
                     )
                 continue
             total = median([r["total"] for r in runs])
