@@ -87,3 +87,8 @@ def test_the_tracer_patches_only_the_libraries_the_functions_use(name: str) -> N
 
     assert "aws_xray_sdk.ext.botocore.patch" in loaded, "AWS calls are still traced"
     assert not UNUSED_BY_ANY_FUNCTION & loaded
+
+
+def test_the_bounce_function_loads_no_template_engine() -> None:
+    # It only marks addresses suppressed: no email or page is rendered
+    assert "jinja2" not in loaded_at_init("bounce")

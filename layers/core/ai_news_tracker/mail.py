@@ -54,8 +54,6 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
-import jinja2
-
 from .config import Config
 from .errors import StorageError, TrackerError
 from .identity import safe_link
@@ -67,6 +65,7 @@ from .store import Store, content_type_for
 from .text import truncate
 
 if TYPE_CHECKING:
+    import jinja2
     from mypy_boto3_sesv2 import SESV2Client
 
 logger = get_logger()
@@ -208,6 +207,8 @@ def _board_view(edition: Edition, config: Config) -> dict[str, Any]:
 
 @lru_cache(maxsize=8)
 def _environment(templates_dir: Path) -> jinja2.Environment:
+    import jinja2  # here, not at import: the bounce function never renders an email
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir),
         # Everything is escaped but the plain-text templates, whose values the view model has cleaned.

@@ -22,11 +22,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-import jinja2
 from markupsafe import Markup
 
 from .config import Config
@@ -35,6 +34,9 @@ from .leaderboard import display_score, movements, snapshot_age_days
 from .markdown import escape_inline, escape_table_cell, link_target
 from .models import Edition, EditionSummary, Item, SourceStatus
 from .text import truncate
+
+if TYPE_CHECKING:
+    import jinja2
 
 PROVIDER_LINKS = {
     "lmarena-history": "https://github.com/nakasyou/lmarena-history",
@@ -156,6 +158,8 @@ class Renderer:
 
     @cached_property
     def env(self) -> jinja2.Environment:
+        import jinja2  # here, not at import: a function that never renders never loads Jinja2
+
         env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(self.templates_dir),
             # Matched on the end of the name: "edition.html.j2" is escaped, "edition.md.j2" is not.

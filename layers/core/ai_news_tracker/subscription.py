@@ -16,10 +16,8 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
-
-import jinja2
 
 from .config import Config
 from .errors import ConfigError, StorageError
@@ -27,6 +25,9 @@ from .log import get_logger
 from .mail import MailError, SendError, build_confirmation
 from .subscribers import Subscriptions, subscriber_id
 from .tokens import CONFIRM, UNSUBSCRIBE, TokenError, parse_keys, sign, verify
+
+if TYPE_CHECKING:
+    import jinja2
 
 logger = get_logger()
 
@@ -134,6 +135,8 @@ class Tokens:
 # -- pages -------------------------------------------------------------------------------------------
 @lru_cache(maxsize=4)
 def _pages(templates_dir: Path) -> jinja2.Environment:
+    import jinja2  # here, not at import: the bounce function never renders a page
+
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir),
         autoescape=True,
