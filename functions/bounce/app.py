@@ -18,8 +18,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ai_news_tracker.aws import sns_messages
-from ai_news_tracker.delivery import MailDeployment, apply_feedback
 from ai_news_tracker.log import TRACED_AWS_ONLY
+from ai_news_tracker.subscribers import Subscriptions, apply_feedback, subscriptions_from_env
 
 logger = Logger()
 tracer = Tracer(patch_modules=TRACED_AWS_ONLY)
@@ -27,8 +27,9 @@ metrics = Metrics()
 
 
 @cache
-def deployment() -> MailDeployment:
-    return MailDeployment.from_env(os.environ)
+def deployment() -> Subscriptions:
+    """The subscribers table alone: this function renders and sends nothing."""
+    return subscriptions_from_env(os.environ)
 
 
 def notifications(event: dict[str, Any]) -> list[dict[str, Any]]:
@@ -41,7 +42,7 @@ def notifications(event: dict[str, Any]) -> list[dict[str, Any]]:
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     now = int(time.time())
-    subscriptions = deployment().subscriptions
+    subscriptions = deployment()
     suppressed = 0
     kinds = []
     for notification in notifications(event):

@@ -49,6 +49,7 @@ def loaded_at_init(name: str) -> set[str]:
         "CONFIG_FILE": str(REPO / "config" / "default.toml"),
         "IDEMPOTENCY_TABLE": "idempotency",
         "EDITION_TOPIC_ARN": f"arn:aws:sns:{REGION}:123456789012:editions",
+        "SUBSCRIBERS_TABLE": "subscribers",
     }
     done = subprocess.run(
         [sys.executable, "-c", PROBE, str(REPO / "functions" / name / "app.py")],
@@ -73,7 +74,7 @@ def test_a_fetch_function_loads_no_renderer_mailer_or_jinja2(name: str) -> None:
     assert not RENDERING & loaded
 
 
-@pytest.mark.parametrize("name", ["bounce", "send_batch", "send_email", "subscription"])
+@pytest.mark.parametrize("name", ["send_batch", "send_email", "subscription"])
 def test_an_email_function_loads_no_http_client_or_feed_parser(name: str) -> None:
     loaded = loaded_at_init(name)
 
@@ -89,6 +90,9 @@ def test_the_tracer_patches_only_the_libraries_the_functions_use(name: str) -> N
     assert not UNUSED_BY_ANY_FUNCTION & loaded
 
 
-def test_the_bounce_function_loads_no_template_engine() -> None:
-    # It only marks addresses suppressed: no email or page is rendered
-    assert "jinja2" not in loaded_at_init("bounce")
+def test_the_bounce_function_loads_only_the_subscribers_table() -> None:
+    # It only marks addresses suppressed: nothing is fetched, rendered or sent
+    loaded = loaded_at_init("bounce")
+
+    assert "ai_news_tracker.subscribers" in loaded
+    assert not (FETCHING | RENDERING | {"ai_news_tracker.pipeline", "ai_news_tracker.delivery"}) & loaded

@@ -83,7 +83,8 @@ from ai_news_tracker.errors import (
     StorageError,
 )
 from ai_news_tracker.http import Response
-from ai_news_tracker.mail import SendError, SesSender, outbox_key, recipient_key, send_edition
+from ai_news_tracker.identity import recipient_key
+from ai_news_tracker.mail import SendError, SesSender, outbox_key, send_edition
 from ai_news_tracker.models import Edition, Item, Validators
 from ai_news_tracker.pipeline import Pipeline
 from ai_news_tracker.render import default_templates_dir

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from ai_news_tracker.config import Config, EmailConfig
-from ai_news_tracker.delivery import BatchError, parse_batch, suppressions
+from ai_news_tracker.delivery import BatchError, parse_batch
 from ai_news_tracker.errors import ConfigError
 from ai_news_tracker.mail import (
     MailError,
@@ -26,7 +26,7 @@ from ai_news_tracker.mail import (
     message_bytes,
     send_edition,
 )
-from ai_news_tracker.subscribers import MemorySubscriberStore, Subscriptions, subscriber_id
+from ai_news_tracker.subscribers import MemorySubscriberStore, Subscriptions, subscriber_id, suppressions
 from ai_news_tracker.subscription import (
     CHECK_MAIL,
     MailSettings,

@@ -11,7 +11,8 @@ from dataclasses import replace
 import pytest
 
 from ai_news_tracker.delivery import batches
-from ai_news_tracker.mail import recipient_key
+from ai_news_tracker.errors import ConfigError
+from ai_news_tracker.identity import recipient_key
 from ai_news_tracker.subscribers import (
     ACTIVE,
     CONFIRM_TTL,
@@ -21,12 +22,14 @@ from ai_news_tracker.subscribers import (
     SUPPRESSED,
     UNSUBSCRIBED,
     ConflictError,
+    DynamoSubscriberStore,
     InvalidAddress,
     MemorySubscriberStore,
     Subscriber,
     Subscriptions,
     normalise_address,
     subscriber_id,
+    subscriptions_from_env,
 )
 
 T0 = 1_790_000_000
@@ -233,3 +236,11 @@ def test_batches_hold_each_id_once_across_pages() -> None:
     pages = [["a", "b", "c"], ["c", "d"], [], ["e"]]
     assert list(batches(pages, 2)) == [["a", "b"], ["c", "d"], ["e"]]
     assert list(batches([], 50)) == []
+
+
+def test_the_subscribers_table_must_be_named() -> None:
+    with pytest.raises(ConfigError, match="SUBSCRIBERS_TABLE"):
+        subscriptions_from_env({"SUBSCRIBERS_TABLE": " "})
+
+    store = subscriptions_from_env({"SUBSCRIBERS_TABLE": "subscribers"}).store
+    assert isinstance(store, DynamoSubscriberStore) and store.table == "subscribers"

@@ -629,7 +629,8 @@ def test_the_email_sample_event_is_an_sns_record_of_an_announcement() -> None:
 
 
 def test_the_sample_events_of_the_email_functions_are_what_they_expect() -> None:
-    from ai_news_tracker.delivery import parse_batch, suppressions
+    from ai_news_tracker.delivery import parse_batch
+    from ai_news_tracker.subscribers import suppressions
 
     def event(name: str) -> dict[str, Any]:
         loaded: dict[str, Any] = json.loads((REPO / "events" / f"{name}.json").read_text(encoding="utf-8"))

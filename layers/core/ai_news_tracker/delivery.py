@@ -26,7 +26,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from email.message import EmailMessage
-from email.utils import parseaddr
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -234,43 +233,6 @@ def send_batch(
     if report.failed:
         raise SendError(f"{len(report.failed)} of {len(recipients)} emails of the batch failed: {summary}")
     return report
-
-
-# -- bounces and complaints ----------------------------------------------------------------------------
-def suppressions(notification: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """(address, reason) for each recipient to suppress in an SES event (event publishing or feedback).
-
-    Permanent bounces and complaints suppress; transient bounces (a full mailbox) and every other
-    event type (delivery, send, …) do not.
-    """
-    kind = str(notification.get("eventType") or notification.get("notificationType") or "")
-    found: list[tuple[str, str]] = []
-    if kind == "Bounce":
-        bounce = notification.get("bounce") or {}
-        if bounce.get("bounceType") != "Permanent":
-            return []
-        reason = f"bounce:{bounce.get('bounceType')}/{bounce.get('bounceSubType', '')}"
-        found = [(r.get("emailAddress", ""), reason) for r in bounce.get("bouncedRecipients") or []]
-    elif kind == "Complaint":
-        complaint = notification.get("complaint") or {}
-        reason = f"complaint:{complaint.get('complaintFeedbackType') or 'unspecified'}"
-        found = [(r.get("emailAddress", ""), reason) for r in complaint.get("complainedRecipients") or []]
-    result = []
-    for raw, reason in found:
-        _, address = parseaddr(str(raw))
-        if "@" in address:
-            result.append((address.strip().lower(), reason))
-    return result
-
-
-def apply_feedback(subscriptions: Subscriptions, notification: Mapping[str, Any], now: int) -> list[str]:
-    """Suppress what an SES event asks to; the ids suppressed."""
-    suppressed = []
-    for address, reason in suppressions(notification):
-        sid = subscriptions.suppress(address, reason, now)
-        suppressed.append(sid)
-        logger.info("address suppressed", subscriber=sid[:16], reason=reason)
-    return suppressed
 
 
 # -- what the email functions build once -----------------------------------------------------------------

@@ -162,3 +162,12 @@ def _identity_query(query: str) -> str:
 def _is_tracking(name: str) -> bool:
     lowered = name.lower()
     return lowered in TRACKING_PARAMETERS or lowered.startswith(UTM_PREFIX)
+
+
+def normalise_recipient(recipient: str) -> str:
+    return recipient.strip().lower()
+
+
+def recipient_key(recipient: str) -> str:
+    """The sha256 of the normalised address: how the sent log, the subscribers and logs name one."""
+    return hashlib.sha256(normalise_recipient(recipient).encode("utf-8")).hexdigest()

@@ -36,7 +36,6 @@ on AWS, and how it is batched, is :mod:`ai_news_tracker.delivery`'s business.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import time
@@ -56,7 +55,7 @@ from zoneinfo import ZoneInfo
 
 from .config import Config
 from .errors import StorageError, TrackerError
-from .identity import safe_link
+from .identity import normalise_recipient, recipient_key, safe_link
 from .leaderboard import display_score, snapshot_age_days
 from .log import get_logger
 from .models import Edition, Item, SourceStatus
@@ -276,15 +275,6 @@ def recipient_address(value: str) -> Address:
     if name or clean_line(value) != value.strip() or addr != value.strip():
         raise MailError(f"recipient is not one plain email address: {value!r}")
     return _address(value.strip(), "recipient")
-
-
-def normalise_recipient(recipient: str) -> str:
-    return recipient.strip().lower()
-
-
-def recipient_key(recipient: str) -> str:
-    """The sha256 of the normalised address: how the sent log and logs name a recipient."""
-    return hashlib.sha256(normalise_recipient(recipient).encode("utf-8")).hexdigest()
 
 
 def message_id(edition_date: date, recipient: str, domain: str) -> str:

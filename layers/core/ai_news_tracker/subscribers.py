@@ -24,15 +24,19 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from email.utils import parseaddr
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .errors import StorageError, TrackerError
-from .mail import recipient_key
+from .errors import ConfigError, StorageError, TrackerError
+from .identity import recipient_key
+from .log import get_logger
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+
+logger = get_logger()
 
 PENDING, ACTIVE, UNSUBSCRIBED, SUPPRESSED = "pending", "active", "unsubscribed", "suppressed"
 STATUSES = frozenset({PENDING, ACTIVE, UNSUBSCRIBED, SUPPRESSED})
@@ -486,3 +490,48 @@ class Subscriptions:
             for sid, record in self.store.get_many(ids).items()
             if record.status == ACTIVE and record.address
         }
+
+
+# -- bounces and complaints ----------------------------------------------------------------------------
+def suppressions(notification: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(address, reason) for each recipient to suppress in an SES event (event publishing or feedback).
+
+    Permanent bounces and complaints suppress; transient bounces (a full mailbox) and every other
+    event type (delivery, send, …) do not.
+    """
+    kind = str(notification.get("eventType") or notification.get("notificationType") or "")
+    found: list[tuple[str, str]] = []
+    if kind == "Bounce":
+        bounce = notification.get("bounce") or {}
+        if bounce.get("bounceType") != "Permanent":
+            return []
+        reason = f"bounce:{bounce.get('bounceType')}/{bounce.get('bounceSubType', '')}"
+        found = [(r.get("emailAddress", ""), reason) for r in bounce.get("bouncedRecipients") or []]
+    elif kind == "Complaint":
+        complaint = notification.get("complaint") or {}
+        reason = f"complaint:{complaint.get('complaintFeedbackType') or 'unspecified'}"
+        found = [(r.get("emailAddress", ""), reason) for r in complaint.get("complainedRecipients") or []]
+    result = []
+    for raw, reason in found:
+        _, address = parseaddr(str(raw))
+        if "@" in address:
+            result.append((address.strip().lower(), reason))
+    return result
+
+
+def apply_feedback(subscriptions: Subscriptions, notification: Mapping[str, Any], now: int) -> list[str]:
+    """Suppress what an SES event asks to; the ids suppressed."""
+    suppressed = []
+    for address, reason in suppressions(notification):
+        sid = subscriptions.suppress(address, reason, now)
+        suppressed.append(sid)
+        logger.info("address suppressed", subscriber=sid[:16], reason=reason)
+    return suppressed
+
+
+def subscriptions_from_env(env: Mapping[str, str], client: DynamoDBClient | None = None) -> Subscriptions:
+    """The subscriptions in the table named by ``SUBSCRIBERS_TABLE`` (what the bounce function needs)."""
+    table = env.get("SUBSCRIBERS_TABLE", "").strip()
+    if not table:
+        raise ConfigError("SUBSCRIBERS_TABLE", "missing environment variable")
+    return Subscriptions(DynamoSubscriberStore(table, client))
