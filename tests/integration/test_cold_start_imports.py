@@ -80,6 +80,7 @@ def test_an_email_function_loads_no_http_client_or_feed_parser(name: str) -> Non
 
     assert "ai_news_tracker.mail" in loaded
     assert not FETCHING & loaded
+    assert "aws_lambda_powertools.utilities.idempotency" not in loaded, "it runs no idempotent job"
 
 
 @pytest.mark.parametrize("name", ["fetch_feeds", "render_edition"])

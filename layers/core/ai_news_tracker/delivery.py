@@ -277,7 +277,11 @@ class MailDeployment:
         ses_retries: int = 3,
     ) -> MailDeployment:
         base = Deployment.from_env(
-            env, s3_client=s3_client, dynamodb_client=dynamodb_client, get_parameter=get_parameter
+            env,
+            s3_client=s3_client,
+            dynamodb_client=dynamodb_client,
+            get_parameter=get_parameter,
+            idempotency=False,  # no email function runs a job through Deployment.once
         )
         settings = MailSettings.from_env(env)
         check_sender(base.config, settings.sender_address)

@@ -56,7 +56,10 @@ class Deployment:
         dynamodb_client: DynamoDBClient | None = None,
         get_parameter: Callable[[str], str] | None = None,
         http: HttpClient | None = None,
+        idempotency: bool = True,
     ) -> Deployment:
+        """What a function builds once. ``idempotency=False``: no Powertools idempotency store, for the
+        functions that never run a job through :meth:`once` (the email functions)."""
         settings = Settings.from_env(env)
         config = load_deployed_config(settings, get_parameter)
         pipeline = Pipeline(
@@ -68,7 +71,7 @@ class Deployment:
         )
         announcer = Announcer(settings.edition_topic_arn, sns_client) if settings.edition_topic_arn else None
         persistence = None
-        if settings.idempotency_table:
+        if idempotency and settings.idempotency_table:
             from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
             persistence = DynamoDBPersistenceLayer(
