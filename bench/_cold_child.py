@@ -2,6 +2,8 @@
 
     _cold_child.py boto3                      time ``import boto3`` alone
     _cold_child.py sdk SERVICE...             time ``import boto3`` and one client per service
+    _cold_child.py sdk-call SERVICE...        the same, and one read call with each client (RAW_BUCKET,
+                                              IDEMPOTENCY_TABLE, EDITION_TOPIC_ARN)
     _cold_child.py import NAME                time the import of functions/NAME/app.py alone
     _cold_child.py import-without-tracer NAME the same with Powertools' Tracer stubbed out (no X-Ray SDK)
     _cold_child.py init NAME                  time the import of functions/NAME/app.py and building its
@@ -19,6 +21,7 @@ T0 = time.perf_counter()
 
 import importlib.util  # noqa: E402 - after the clock starts: the import is part of the cold start
 import json  # noqa: E402
+import os  # noqa: E402
 import resource  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -50,6 +53,44 @@ def load(name: str) -> object:
     return module
 
 
+def first_call(service: str, client: Any) -> None:
+    """One read call, as the function's first call of that service would make (signing, endpoint
+    resolution, a connection): what any function that calls AWS pays on a cold start."""
+    if service == "s3":
+        client.list_objects_v2(Bucket=os.environ["RAW_BUCKET"], MaxKeys=1)
+    elif service == "dynamodb":
+        client.get_item(TableName=os.environ["IDEMPOTENCY_TABLE"], Key={"id": {"S": "floor"}})
+    elif service == "sns":
+        client.get_topic_attributes(TopicArn=os.environ["EDITION_TOPIC_ARN"])
+    else:
+        raise ValueError(f"no first call for {service}")
+
+
+def warm_invocation(module: Any, event: dict[str, Any]) -> tuple[float, Any]:
+    """The same job again in the same process, as a warm container runs it: the same clients and
+    connections, against resources in the state the cold invocation found (``WARM_*``: a second set of
+    buckets and table that the parent filled the same way). Cold start = cold total - this."""
+    from ai_news_tracker import service
+
+    cold = module.deployment()
+    os.environ.update(
+        RAW_BUCKET=os.environ["WARM_RAW_BUCKET"],
+        SITE_BUCKET=os.environ["WARM_SITE_BUCKET"],
+        IDEMPOTENCY_TABLE=os.environ["WARM_IDEMPOTENCY_TABLE"],
+    )
+    warm = service.Deployment.from_env(
+        os.environ,
+        s3_client=cold.pipeline.repo.store.client,
+        sns_client=cold.announcer.client if cold.announcer else None,
+        dynamodb_client=cold.persistence.client if cold.persistence else None,
+        http=cold.pipeline.http,
+    )
+    module.deployment = lambda: warm
+    t = time.perf_counter()
+    result = module.lambda_handler(event, Context())
+    return time.perf_counter() - t, result
+
+
 def main() -> None:
     mode = sys.argv[1]
     out: dict[str, object] = {"mode": mode}
@@ -57,12 +98,14 @@ def main() -> None:
         import boto3
 
         out["total"] = time.perf_counter() - T0
-    elif mode == "sdk":
+    elif mode in ("sdk", "sdk-call"):
         import boto3
 
         out["import"] = time.perf_counter() - T0
         for service in sys.argv[2:]:
-            boto3.client(service)  # type: ignore[call-overload]
+            client = boto3.client(service)  # type: ignore[call-overload]
+            if mode == "sdk-call":
+                first_call(service, client)
         out["total"] = time.perf_counter() - T0
     elif mode in ("import", "import-without-tracer"):
         name = sys.argv[2]
@@ -97,6 +140,9 @@ def main() -> None:
         out["total"] = time.perf_counter() - T0
         out["result"] = result
         out["modules"] = len(sys.modules)
+        if os.environ.get("WARM_RAW_BUCKET"):
+            out["warm"], out["warm_result"] = warm_invocation(module, event)
+
     out["maxrss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps(out, default=str))
 
