@@ -53,6 +53,14 @@ def load(name: str) -> object:
     return module
 
 
+def without_tracer() -> None:
+    """What a handler without Powertools' Tracer would cost: the Tracer made a no-op."""
+    import aws_lambda_powertools.tracing.tracer as tracing
+
+    tracing.Tracer.__init__ = lambda self, *args, **kwargs: None  # type: ignore[method-assign]
+    tracing.Tracer.capture_lambda_handler = lambda self, f=None, **kwargs: f  # type: ignore
+
+
 def first_call(service: str, client: Any) -> None:
     """One read call, as the function's first call of that service would make (signing, endpoint
     resolution, a connection): what any function that calls AWS pays on a cold start."""
@@ -109,11 +117,8 @@ def main() -> None:
         out["total"] = time.perf_counter() - T0
     elif mode in ("import", "import-without-tracer"):
         name = sys.argv[2]
-        if mode == "import-without-tracer":  # what a handler without Powertools' Tracer would cost
-            import aws_lambda_powertools.tracing.tracer as tracing
-
-            tracing.Tracer.__init__ = lambda self, *args, **kwargs: None  # type: ignore[method-assign]
-            tracing.Tracer.capture_lambda_handler = lambda self, f=None, **kwargs: f  # type: ignore
+        if mode == "import-without-tracer":
+            without_tracer()
         load(name)
         out["import"] = out["total"] = time.perf_counter() - T0
         out["modules"] = len(sys.modules)
@@ -128,6 +133,8 @@ def main() -> None:
     else:
         name, event_file = sys.argv[2], sys.argv[3]
         event = json.loads(Path(event_file).read_text(encoding="utf-8"))
+        if os.environ.get("BENCH_WITHOUT_TRACER"):
+            without_tracer()
         t = time.perf_counter()
         module = load(name)
         out["import"] = time.perf_counter() - t

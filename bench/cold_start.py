@@ -15,7 +15,8 @@ crossing a real network; moto never loads in it. Every round uses fresh buckets 
 idempotency table, so every first invocation does the whole work. The environment is the template's,
 with ``Tracing: Active`` emulated (``LAMBDA_TASK_ROOT`` and a trace header set, so Powertools' Tracer
 patches the SDKs as it does in Lambda; segments go to a UDP port nobody listens on). ``--no-tracing``
-sets ``POWERTOOLS_TRACE_DISABLED`` instead.
+sets ``POWERTOOLS_TRACE_DISABLED`` instead; ``--without-tracer`` makes Powertools' Tracer a no-op in the
+handlers (what they would cost without it).
 
 Baselines, each in its own fresh process: ``import boto3`` alone (the target's yardstick), and
 ``import boto3`` plus creating the clients that function needs (the floor for any function that talks
@@ -192,6 +193,7 @@ class Stack:
         sesv2.create_configuration_set(ConfigurationSetName="digest")
         self.topic = sns.create_topic(Name="editions")["TopicArn"]
         self.rounds = 0
+        self.without_tracer = False
 
     def env(self, pycache: Path, write_bytecode: bool = False) -> dict[str, str]:
         self.rounds += 1
@@ -231,6 +233,8 @@ class Stack:
         }
         if not write_bytecode:
             env["PYTHONDONTWRITEBYTECODE"] = "1"
+        if self.without_tracer:
+            env["BENCH_WITHOUT_TRACER"] = "1"
         return env
 
     def published(self) -> list[str]:
@@ -280,7 +284,7 @@ def import_profile(env: dict[str, str], name: str) -> list[tuple[str, float]]:
     return sorted(totals.items(), key=lambda row: -row[1])[:10]
 
 
-def measure(reps: int, tracing: bool) -> dict[str, Any]:
+def measure(reps: int, tracing: bool, without_tracer: bool = False) -> dict[str, Any]:
     from _fake_aws import FakeAws
     from moto import mock_aws
 
@@ -289,6 +293,7 @@ def measure(reps: int, tracing: bool) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp_, FeedServer(spec) as feeds, mock_aws(), FakeAws() as aws:
         tmp = Path(tmp_)
         stack = Stack(tmp, feeds, aws, tracing)
+        stack.without_tracer = without_tracer
         # The layers ship bytecode (layers/*/Makefile compile them), as the runtime's standard library
         # and boto3 do: "shipped" is everything compiled. "source-only" is the layers without bytecode
         # (how they were built before), for comparison: Lambda then compiles them on every cold start.
@@ -387,14 +392,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--no-tracing", action="store_true", help="POWERTOOLS_TRACE_DISABLED instead")
+    parser.add_argument("--without-tracer", action="store_true", help="Powertools' Tracer a no-op")
     args = parser.parse_args()
     tracing = not args.no_tracing
     header(
         f"cold start: a fresh process per measurement, median of {args.reps} "
-        f"({'Tracing: Active emulated' if tracing else 'tracing disabled'}; load average "
+        f"({'Tracing: Active emulated' if tracing else 'tracing disabled'}"
+        f"{', Tracer a no-op' if args.without_tracer else ''}; load average "
         f"{os.getloadavg()[0]:.1f})"
     )
-    result = measure(args.reps, tracing)
+    result = measure(args.reps, tracing, args.without_tracer)
     compiled, total_py = layer_bytecode()
     note(
         "bytecode: 'shipped' = the layers as built, with .pyc for every module a function imports "
