@@ -54,9 +54,9 @@ class S3Store:
     @property
     def client(self) -> S3Client:
         if self._client is None:
-            import boto3
+            from .sdk import client
 
-            self._client = boto3.client("s3")
+            self._client = client("s3")
         return self._client
 
     def get(self, key: str) -> bytes | None:
@@ -171,14 +171,11 @@ def _with_site_url(config: Config, site_url: str) -> Config:
 def _load_deployed_config(settings: Settings, get_parameter: Callable[[str], str] | None) -> Config:
     if settings.config_parameter is None:
         return load_config(settings.config_file)
-    if get_parameter is None:
-        from aws_lambda_powertools.utilities import parameters
+    from .sdk import get_parameter as ssm_parameter
 
-        def get_parameter(name: str) -> str:
-            return str(parameters.get_parameter(name, max_age=300))
-
+    fetch = get_parameter or ssm_parameter  # Powertools Parameters, cached 5 minutes
     try:
-        text = get_parameter(settings.config_parameter)
+        text = fetch(settings.config_parameter)
     except Exception as exc:  # Powertools wraps every failure in its own GetParameterError
         raise ConfigError(
             "CONFIG_PARAMETER", f"cannot read SSM parameter {settings.config_parameter!r}"
@@ -229,9 +226,9 @@ class Announcer:
     @property
     def client(self) -> SNSClient:
         if self._client is None:
-            import boto3
+            from .sdk import client
 
-            self._client = boto3.client("sns")
+            self._client = client("sns")
         return self._client
 
     def announce(self, message: Mapping[str, Any]) -> str:

@@ -72,9 +72,9 @@ class SqsQueue:
     @property
     def client(self) -> SQSClient:
         if self._client is None:
-            import boto3
+            from .sdk import client
 
-            self._client = boto3.client("sqs")
+            self._client = client("sqs")
         return self._client
 
     def send(self, messages: Sequence[Mapping[str, Any]]) -> int:

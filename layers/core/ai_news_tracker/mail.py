@@ -535,10 +535,11 @@ class SesSender:
     @property
     def client(self) -> SESV2Client:
         if self._client is None:
-            import boto3
             from botocore.config import Config as BotoConfig
 
-            self._client = boto3.client(
+            from .sdk import client
+
+            self._client = client(
                 "sesv2",
                 config=BotoConfig(
                     retries={"total_max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=10

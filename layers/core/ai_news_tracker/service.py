@@ -74,8 +74,10 @@ class Deployment:
         if idempotency and settings.idempotency_table:
             from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
-            persistence = DynamoDBPersistenceLayer(
-                table_name=settings.idempotency_table, boto3_client=dynamodb_client
+            from .sdk import client
+
+            persistence = DynamoDBPersistenceLayer(  # its client from the default session, as ours are
+                table_name=settings.idempotency_table, boto3_client=dynamodb_client or client("dynamodb")
             )
         return cls(settings, config, pipeline, announcer, persistence)
 

@@ -334,9 +334,9 @@ class DynamoSubscriberStore:
     @property
     def client(self) -> DynamoDBClient:
         if self._client is None:
-            import boto3
+            from .sdk import client
 
-            self._client = boto3.client("dynamodb")
+            self._client = client("dynamodb")
         return self._client
 
     def get(self, sid: str) -> Subscriber | None:

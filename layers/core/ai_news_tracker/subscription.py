@@ -100,10 +100,10 @@ class TokenKeys:
     def __call__(self) -> list[bytes]:
         get = self._get
         if get is None:
-            from aws_lambda_powertools.utilities import parameters
+            from .sdk import get_parameter
 
             def get(name: str) -> str:
-                return str(parameters.get_parameter(name, decrypt=True, max_age=KEY_MAX_AGE))
+                return get_parameter(name, decrypt=True, max_age=KEY_MAX_AGE)
 
         try:
             value = get(self.parameter)

@@ -94,23 +94,25 @@ def api_key_source(
 
 
 def _ssm_parameter(name: str) -> str:
-    from aws_lambda_powertools.utilities import parameters
+    from .sdk import get_parameter
 
-    return str(parameters.get_parameter(name, decrypt=True, max_age=300))
+    return get_parameter(name, decrypt=True, max_age=300)
 
 
 # -- Bedrock ----------------------------------------------------------------------------------
 def new_bedrock_client(config: SummarizerConfig) -> BedrockRuntimeClient:
     """A ``bedrock-runtime`` client bounded by the configured timeout, without retries."""
-    import boto3
     from botocore.config import Config
+
+    from .sdk import client
 
     settings = Config(
         connect_timeout=min(config.timeout, 5.0),
         read_timeout=config.timeout,
         retries={"total_max_attempts": 1},  # the fallback is instant; a retry would double the wait
     )
-    return boto3.client("bedrock-runtime", region_name=config.region, config=settings)
+    bedrock: BedrockRuntimeClient = client("bedrock-runtime", region_name=config.region, config=settings)
+    return bedrock
 
 
 class BedrockConverse:
