@@ -12,16 +12,19 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ai_news_tracker import service
 from ai_news_tracker.aws import event_now
-from ai_news_tracker.log import TRACED_MODULES
+from ai_news_tracker.log import HTTP_SUMMARIZERS, TRACED_AWS_ONLY
 
 logger = Logger()
-tracer = Tracer(patch_modules=TRACED_MODULES)
+tracer = Tracer(patch_modules=TRACED_AWS_ONLY)
 metrics = Metrics()
 
 
 @cache
 def deployment() -> service.Deployment:
-    return service.Deployment.from_env(os.environ)
+    current = service.Deployment.from_env(os.environ)
+    if current.config.summarizer.provider in HTTP_SUMMARIZERS:
+        tracer.patch(("requests",))  # its model's API calls traced; requests is not imported otherwise
+    return current
 
 
 @logger.inject_lambda_context(correlation_id_path="scheduled_time", clear_state=True)

@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from lambda_support import REGION, REPO
@@ -31,7 +32,7 @@ RENDERING = {"jinja2", "ai_news_tracker.render", "ai_news_tracker.mail", "ai_new
 UNUSED_BY_ANY_FUNCTION = {"sqlite3", "pymysql", "psycopg2", "httpx", "aiobotocore", "pynamodb"}
 
 
-def loaded_at_init(name: str) -> set[str]:
+def loaded_at_init(name: str, **extra_env: str) -> set[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POWERTOOLS_", "_X_AMZN"))}
     env |= {
         "AWS_DEFAULT_REGION": REGION,
@@ -50,7 +51,7 @@ def loaded_at_init(name: str) -> set[str]:
         "IDEMPOTENCY_TABLE": "idempotency",
         "EDITION_TOPIC_ARN": f"arn:aws:sns:{REGION}:123456789012:editions",
         "SUBSCRIBERS_TABLE": "subscribers",
-    }
+    } | extra_env
     done = subprocess.run(
         [sys.executable, "-c", PROBE, str(REPO / "functions" / name / "app.py")],
         env=env,
@@ -89,6 +90,33 @@ def test_the_tracer_patches_only_the_libraries_the_functions_use(name: str) -> N
 
     assert "aws_xray_sdk.ext.botocore.patch" in loaded, "AWS calls are still traced"
     assert not UNUSED_BY_ANY_FUNCTION & loaded
+    assert "asyncio" not in loaded, "wrapt 2 imports asyncio for the X-Ray SDK (~10 ms): pinned to 1.x"
+
+
+def test_the_render_function_loads_no_http_client_with_the_extractive_summarizer() -> None:
+    # Given the shipped configuration: extractive points, no model to call
+    loaded = loaded_at_init("render_edition")
+
+    # Then neither requests nor its X-Ray patch is loaded; AWS calls are traced
+    assert "aws_xray_sdk.ext.botocore.patch" in loaded
+    assert not FETCHING & loaded
+    assert "aws_xray_sdk.ext.requests.patch" not in loaded
+
+
+def test_the_render_function_traces_its_model_calls_when_it_has_an_http_summarizer(tmp_path: Path) -> None:
+    # Given a configuration whose summarizer calls an OpenAI-compatible API with requests
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[summarizer]\nprovider = "openai"\nmodel = "deepseek-chat"\n'
+        'base_url = "https://api.deepseek.com"\napi_key_env = "DEEPSEEK_API_KEY"\n',
+        encoding="utf-8",
+    )
+
+    # When its deployment is built
+    loaded = loaded_at_init("render_edition", CONFIG_FILE=str(config))
+
+    # Then requests is patched for X-Ray, as in the fetch functions
+    assert "aws_xray_sdk.ext.requests.patch" in loaded
 
 
 def test_the_bounce_function_loads_only_the_subscribers_table() -> None:

@@ -22,5 +22,8 @@ def get_logger() -> Logger:
 
 # What the functions' Powertools Tracer patches: the libraries they call AWS and the web with. The
 # default patches every library the X-Ray SDK knows, importing each one (about 30 ms of cold start).
-TRACED_MODULES = ("botocore", "requests")  # the functions that fetch feeds or call a summarizer's API
-TRACED_AWS_ONLY = ("botocore",)  # the email functions: SES, DynamoDB, SQS and S3 only
+TRACED_MODULES = ("botocore", "requests")  # the fetch functions: feeds, pages and the leaderboard
+TRACED_AWS_ONLY = ("botocore",)  # the render and email functions: S3, DynamoDB, SNS, SES and SQS
+# The summarizer providers that call their model with requests: the render function patches requests
+# only when it is configured with one (importing requests costs ~15 ms of a cold start).
+HTTP_SUMMARIZERS = frozenset({"openai"})
