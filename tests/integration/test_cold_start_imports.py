@@ -73,6 +73,8 @@ def test_a_fetch_function_loads_no_renderer_mailer_or_jinja2(name: str) -> None:
     # Then the edition's rendering and email are not loaded
     assert "ai_news_tracker.pipeline" in loaded
     assert not RENDERING & loaded
+    if name == "fetch_feeds":
+        assert "ai_news_tracker.leaderboard" not in loaded, "the feeds' fetch ranks no models"
 
 
 @pytest.mark.parametrize("name", ["send_batch", "send_email", "subscription"])

@@ -19,14 +19,13 @@ from .articles import article_summary
 from .config import Config, SourceConfig
 from .edition import cap, first_edition_scan_start, newest_first, select_items
 from .errors import EditionError, InvalidLeaderboard, SourceFailure
-from .leaderboard import build_leaderboard, content_fingerprint, parse_snapshot
 from .log import get_logger
 from .models import Edition, EditionSummary, Item, Leaderboard, SourceStatus, iso
 from .repository import RECENT_IDS, RawRepository, SourceState
 from .store import LocalStore, Store, content_type_for
 
 if TYPE_CHECKING:  # imported where used: a fetch function never loads Jinja2, the renderer or the
-    # mailer, and the email functions never load requests or feedparser
+    # mailer, the feeds' fetch never the leaderboard, and the email functions never requests or feedparser
     from .http import HttpClient, Response
     from .mail import SendReport
     from .render import Renderer
@@ -249,6 +248,8 @@ class Pipeline:
         return status
 
     def _parse_leaderboard(self, body: bytes, state: SourceState, now: datetime) -> dict[str, Any]:
+        from .leaderboard import content_fingerprint, parse_snapshot  # the leaderboard's fetch alone
+
         board = self.config.leaderboard
         assert board is not None  # noqa: S101
         if not body.strip():
@@ -368,6 +369,8 @@ class Pipeline:
         snapshot = self.repo.leaderboard_snapshot(board.provider)
         if snapshot is None:
             return None
+        from .leaderboard import build_leaderboard  # not at import: the feeds' fetch never ranks models
+
         return build_leaderboard(
             board.provider,
             {str(k): float(v) for k, v in snapshot["scores"].items()},
