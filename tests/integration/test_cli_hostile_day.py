@@ -187,10 +187,17 @@ HOSTILE = [
         at(20, 7),
         markup='<iframe src="javascript:alert(1)">iframe 后备文本</iframe><p>阶跃星辰发布 Step-3。</p>',
     ),
+    Story(
+        "零一万物 Yi-Lightning 2 大模型发布",
+        "https://example.net/hostile/6",
+        at(20, 6, 30),
+        # references to no character: lone surrogates and beyond U+10FFFF (feedparser raised on them)
+        markup="零一万物发布新模型&#xD800;&#55296;&#xDFFF;&#x110000;&#99999999999;。",
+    ),
 ]
 # Plain titles must show exactly; the hostile ones are found by a word that survives any cleaning.
 PLAIN_TITLES = [REPEATED] + [s.title for s in JIA[1:] + YI[1:] + GBK]
-HOSTILE_WORDS = ["通义千问", "豆包", "MiniMax", "日日新", "阶跃星辰"]
+HOSTILE_WORDS = ["通义千问", "豆包", "MiniMax", "日日新", "阶跃星辰", "零一万物"]
 
 CAPTCHA_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>安全验证</title></head>
 <body><p>您的访问过于频繁，请稍后再试。</p>
@@ -481,7 +488,19 @@ def test_gbk_feed_reads_right(day: Day) -> None:
         assert by_title[story.title]["source"] == "GBK源"
         assert by_title[story.title]["summary"] == story.text
         assert by_title[story.title]["url"] == story.link
-    assert "\ufffd" not in day.markdown  # no replacement characters from a wrong decoding
+    # no replacement characters from a wrong decoding: the only ones stand for references to no character
+    nowhere = by_title[HOSTILE[-1].title]["summary"]
+    assert day.markdown.count("\ufffd") == nowhere.count("\ufffd") == 5
+
+
+def test_references_to_no_character_read_as_replacement_characters(day: Day) -> None:
+    # Given a feed whose text refers to lone surrogates and to code points beyond U+10FFFF
+    # Then its items are in the edition, each such reference shown as U+FFFD, in every output
+    story = HOSTILE[-1]
+    by_title = {item["title"]: item for item in day.payload["items"]}
+    assert by_title[story.title]["summary"] == "零一万物发布新模型" + "\ufffd" * 5 + "。"
+    assert f"\n### {story.title}\n" in day.markdown
+    day.markdown.encode("utf-8")  # nothing that UTF-8 cannot hold
 
 
 def test_no_feed_text_becomes_a_link_image_script_or_html(day: Day) -> None:

@@ -198,6 +198,49 @@ def test_entities_in_an_item_are_decoded_and_nbsp_collapsed() -> None:
     assert entry.title == "测试…标题 完"
 
 
+@pytest.mark.parametrize(
+    "reference",
+    ["&#xD800;", "&#xdfff;", "&#55296;", "&#57343;", "&#x110000;", "&#99999999999;", "&#x0000D800;"],
+)
+@pytest.mark.parametrize("where", ["title", "description"])
+def test_references_to_no_character_read_as_replacement_characters(reference: str, where: str) -> None:
+    # Given a reference to a lone surrogate or beyond U+10FFFF, on which feedparser itself raises
+    body = rss(
+        f"<item><title>标题{reference if where == 'title' else ''}</title><link>https://example.cn/e</link>"
+        f"<description>正文{reference if where == 'description' else ''}</description></item>"
+    )
+
+    # When the feed is parsed, Then the entry is kept and the reference reads U+FFFD, as in a browser
+    (entry,) = parse(body)
+    assert (entry.title, entry.text) == (
+        ("标题\ufffd", "正文") if where == "title" else ("标题", "正文\ufffd")
+    )
+
+
+def test_references_to_characters_are_kept() -> None:
+    body = rss("<item><title>&#x4E2D;&#22269;&#x1F600;</title><link>https://example.cn/e</link></item>")
+
+    (entry,) = parse(body)
+
+    assert entry.title == "中国\U0001f600"
+
+
+def test_a_feed_the_parser_fails_on_is_a_malformed_source_not_a_crash(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given a feedparser that raises on this body (as it did on &#x110000;)
+    import feedparser
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise ValueError("chr() arg not in range(0x110000)")
+
+    monkeypatch.setattr(feedparser, "parse", crash)
+
+    # Then the source fails by name, with the parser's error, and the others are untouched
+    with pytest.raises(MalformedFeed, match=r"the feed parser failed \(ValueError: chr\(\) arg"):
+        parse(rss("<item><title>标题</title></item>"))
+
+
 # -- links, dates, order, caps --------------------------------------------------------------------
 @pytest.mark.parametrize(
     "link", ["javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html,x", "mailto:a@example.cn", "  "]

@@ -436,3 +436,17 @@ def test_content_fingerprint() -> None:
     assert content_fingerprint(b'{"full": {}}') == hashlib.sha256(b'{"full": {}}').hexdigest()
     assert content_fingerprint(b"a") != content_fingerprint(b"b")
     assert len(content_fingerprint(b"a")) == 64
+
+
+def test_a_model_name_with_a_lone_surrogate_is_kept_as_writable_text() -> None:
+    # Given a leaderboard file whose JSON escapes a lone surrogate in a model name ("\\ud800")
+    data = {"20261120": {"text": {"overall": {"qwen3-max\ud800": 1500.0, "gpt-5": 1490.0}}}}
+
+    # When it is parsed and ranked
+    snapshot = parse_snapshot("lmarena-history", data, "overall")
+    board = build_leaderboard("lmarena-history", snapshot.scores, date(2026, 11, 20), 5, 10)
+
+    # Then the name reads U+FFFD there, and every name can be written as UTF-8
+    assert "qwen3-max\ufffd" in snapshot.scores
+    assert [m.model for m in board.domestic] == ["qwen3-max\ufffd"]
+    assert all(m.model.encode("utf-8") for m in board.global_top + board.domestic)

@@ -357,6 +357,17 @@ def test_an_empty_edition_and_a_missing_leaderboard_still_render() -> None:
     assert "网页版" not in text and "在浏览器中阅读" not in html
 
 
+def test_lone_surrogates_in_an_edition_read_as_replacement_characters() -> None:
+    # Given an edition holding lone surrogates (a stored edition's JSON can escape them: "\\ud800")
+    ed = edition([replace(item(1, title="标题\ud800", text="正文\udfff"), source="来源\ud800")])
+
+    # When its email is built and serialized, Then both parts show U+FFFD where they were
+    msg = message(ed)
+    text, html = bodies(reparse(msg))
+    assert "标题\ufffd" in text and "标题\ufffd" in html
+    assert msg.as_bytes()
+
+
 # -- the 102 KB fit ---------------------------------------------------------------------------------
 def long_text(n: int) -> str:
     return f"第 {n} 条：" + "国产大模型在推理、代码和多模态任务上持续进步。" * 20

@@ -24,7 +24,7 @@ from web_audit import audit, external_links, strict_parse
 from ai_news_tracker.config import Config, LeaderboardConfig, ReportConfig, parse_config
 from ai_news_tracker.errors import ConfigError
 from ai_news_tracker.leaderboard import build_leaderboard
-from ai_news_tracker.models import Edition, Item, SourceStatus
+from ai_news_tracker.models import Edition, EditionSummary, Item, SourceStatus
 from ai_news_tracker.render import FEED_ENTRIES, Renderer, clean_text, safe_href
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -117,6 +117,18 @@ def hostile_edition(day: date = date(2026, 11, 20)) -> Edition:
 @pytest.fixture
 def renderer() -> Renderer:
     return Renderer(CONFIG, TEMPLATES)
+
+
+def test_every_output_of_a_hostile_edition_can_be_written_as_utf8(renderer: Renderer) -> None:
+    # Given an edition whose texts hold lone surrogates among other hostile characters
+    ed = hostile_edition()
+    summaries = [EditionSummary(ed.date, ed.title, ed.generated_at, ed.key_points, len(ed.items))]
+
+    # When every output is rendered, Then each one is valid UTF-8 text: no surrogate is left in any
+    outputs = [renderer.markdown(ed), renderer.json(ed), renderer.html(ed), renderer.feed(summaries)]
+    for output in outputs:
+        assert not any("\ud800" <= c <= "\udfff" for c in output)
+        output.encode("utf-8")
 
 
 # -- autoescaping -----------------------------------------------------------------------------------

@@ -49,6 +49,12 @@ _UTF_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 # undefined &nbsp; in the channel title); without it, the download may have been cut off.
 _COMPLETE = re.compile(rb"</(?:rss|feed|rdf:RDF)\s*>(?:\s|<!--.*?-->)*\Z", re.DOTALL)
 
+# Numeric character references to what is no character: a surrogate (&#xD800;) or beyond U+10FFFF.
+# feedparser's loose parser raises on them (chr() or a UTF-8 encode of the surrogate), which would end
+# the whole fetch; they are replaced with U+FFFD before parsing, as an HTML parser does.
+_CHARREF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,32})|([0-9]{1,32}));")
+_REPLACEMENT_REF = b"&#xFFFD;"
+
 # What feedparser flags although the feed reads fine: a text/html or text/plain Content-Type, or a
 # charset that had to be overridden (the declared one failed and another worked).
 _BENIGN_BOZO = (feedparser.NonXMLContentType, feedparser.CharacterEncodingOverride)
@@ -81,12 +87,16 @@ def parse_feed(body: bytes, headers: Mapping[str, str], url: str, default_tz: tz
         raise EmptyResponse("answered an empty body")
     if _HTML_START.match(document):
         raise _html_failure(body)
-    parsed = feedparser.parse(
-        io.BytesIO(body),  # not the bytes: feedparser opens a string that names a file ("/etc/passwd")
-        response_headers=_parser_headers(lowered, body),
-        resolve_relative_uris=False,  # links inside the HTML are dropped anyway
-        sanitize_html=False,  # html_to_text keeps only reader text; see the module docstring
-    )
+    body = _CHARREF.sub(_valid_charref, body)
+    try:
+        parsed = feedparser.parse(
+            io.BytesIO(body),  # not the bytes: feedparser opens a string that names a file ("/etc/passwd")
+            response_headers=_parser_headers(lowered, body),
+            resolve_relative_uris=False,  # links inside the HTML are dropped anyway
+            sanitize_html=False,  # html_to_text keeps only reader text; see the module docstring
+        )
+    except Exception as exc:  # feedparser on hostile bytes: its crash is this source's failure alone
+        raise MalformedFeed(f"the feed parser failed ({type(exc).__name__}: {exc})") from exc
     raw_entries = list(parsed.entries)
     if not raw_entries:
         return _no_entries(parsed, lowered, body)
@@ -99,6 +109,12 @@ def parse_feed(body: bytes, headers: Mapping[str, str], url: str, default_tz: tz
     if parsed.get("bozo") and not isinstance(parsed.get("bozo_exception"), _BENIGN_BOZO):
         logger.warning("feed parsed with errors", url=url, entries=len(entries), error=_describe(parsed))
     return entries
+
+
+def _valid_charref(match: re.Match[bytes]) -> bytes:
+    hexadecimal, decimal = match.groups()
+    code = int(hexadecimal, 16) if hexadecimal else int(decimal)
+    return _REPLACEMENT_REF if 0xD800 <= code <= 0xDFFF or code > 0x10FFFF else match.group()
 
 
 def _after_prologue(body: bytes) -> bytes:

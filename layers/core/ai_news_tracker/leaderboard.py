@@ -31,6 +31,7 @@ from typing import Any, Literal
 
 from .errors import InvalidLeaderboard
 from .models import Leaderboard, RankedModel
+from .text import without_surrogates
 
 LMARENA_HISTORY = "lmarena-history"
 ARENA_CATALOG = "arena-catalog"
@@ -168,7 +169,7 @@ def _scores(pairs: Iterable[tuple[Any, Any]], where: str) -> dict[str, float]:
             raise InvalidLeaderboard(
                 f"{where} has a score that is not a finite number for {model!r}: {value!r}"
             )
-        scores[model] = score
+        scores[without_surrogates(model)] = score  # a JSON "\\ud800" could not be written as UTF-8
     if not scores:
         if seen == 0:
             raise InvalidLeaderboard(f"{where} is empty")

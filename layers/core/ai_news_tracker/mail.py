@@ -61,7 +61,7 @@ from .log import get_logger
 from .models import Edition, Item, SourceStatus
 from .render import FAILURE_LABELS, PROVIDER_LINKS, SITE_LABEL, SITE_URL, local_time
 from .store import Store, content_type_for
-from .text import truncate
+from .text import truncate, without_surrogates
 
 if TYPE_CHECKING:
     import jinja2
@@ -111,7 +111,7 @@ _WHITESPACE_RUN = re.compile(r"\s+")
 
 def clean_line(value: object) -> str:
     """One line of plain text: control and bidi characters gone, whitespace runs made one space."""
-    text = "" if value is None else str(value)
+    text = without_surrogates("" if value is None else str(value))
     text = _UNSAFE_CHARS.sub(lambda m: " " if m.group() in "\t\n\r\x0b\x0c\u2028\u2029" else "", text)
     return _WHITESPACE_RUN.sub(" ", text).strip()
 

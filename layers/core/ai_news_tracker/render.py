@@ -33,7 +33,7 @@ from .identity import safe_link
 from .leaderboard import display_score, movements, snapshot_age_days
 from .markdown import escape_inline, escape_table_cell, link_target
 from .models import Edition, EditionSummary, Item, SourceStatus
-from .text import truncate
+from .text import truncate, without_surrogates
 
 if TYPE_CHECKING:
     import jinja2
@@ -189,12 +189,14 @@ class Renderer:
         return ZoneInfo(self.config.report.timezone)
 
     def markdown(self, edition: Edition) -> str:
-        return self.env.get_template("edition.md.j2").render(self._context(edition)).rstrip("\n")
+        # Lone surrogates (JSON escapes in an old stored edition) could not be written as UTF-8.
+        text = self.env.get_template("edition.md.j2").render(self._context(edition)).rstrip("\n")
+        return without_surrogates(text)
 
     def json(self, edition: Edition, previous: Edition | None = None) -> str:
         text = self.env.get_template("edition.json.j2").render(edition=self.json_payload(edition, previous))
         json.loads(text)  # the template must produce valid JSON; fail here rather than publish it
-        return text
+        return without_surrogates(text)
 
     # -- the web edition -------------------------------------------------------------------------
     def html(self, edition: Edition, previous: Edition | None = None, *, at_root: bool = False) -> str:

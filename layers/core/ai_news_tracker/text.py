@@ -87,9 +87,18 @@ _BLOCK_ELEMENTS = frozenset(
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 _WHITESPACE_RUN = re.compile(r"\s+")  # str patterns: also \xa0 (&nbsp;), \u3000 (全角空格), \u2028 …
 
+# Lone surrogates: not characters, so no UTF-8 file, page or email can hold them. They reach Python
+# strings from JSON escapes ("\\ud800") and from feed character references (&#xD800;).
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
 # What is left unparsed at the end of the input when a tag, comment or declaration was cut off.
 _CUT_OFF_MARKUP = re.compile(r"<[A-Za-z/!?]")
 _CDATA_OPEN = "<![CDATA["
+
+
+def without_surrogates(text: str) -> str:
+    """``text`` with every lone surrogate replaced by U+FFFD, so that it can be written as UTF-8."""
+    return _LONE_SURROGATE.sub("\ufffd", text)
 
 
 def collapse_whitespace(text: str) -> str:
