@@ -205,11 +205,15 @@ def _board_view(edition: Edition, config: Config) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=8)
-def _environment(templates_dir: Path) -> jinja2.Environment:
+def mail_environment(templates_dir: Path) -> jinja2.Environment:
+    """The environment of the email edition and the confirmation email (:data:`MAIL_TEMPLATES`)."""
     import jinja2  # here, not at import: the bounce function never renders an email
+
+    from .templating import shipped_bytecode
 
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir),
+        bytecode_cache=shipped_bytecode(templates_dir, "mail"),  # compiled when the layer was built
         # Everything is escaped but the plain-text templates, whose values the view model has cleaned.
         autoescape=jinja2.select_autoescape(
             enabled_extensions=("html.j2", "html"), disabled_extensions=("txt.j2",), default=True
@@ -309,7 +313,7 @@ class _Composer:
     def __init__(self, edition: Edition, config: Config, templates_dir: Path, web_url: str | None) -> None:
         self.edition = edition
         self.tz = config.report.tz
-        self.env = _environment(Path(templates_dir))
+        self.env = mail_environment(Path(templates_dir))
         self.view = edition_view(edition, config)
         self.web_url = safe_href(web_url) or None
         self.sender = sender_address(config.email.sender)
@@ -419,6 +423,7 @@ def bodies(message: EmailMessage) -> tuple[str, str]:
 
 # -- the confirmation mail (double opt-in) -----------------------------------------------------------
 CONFIRM_HTML_TEMPLATE, CONFIRM_TEXT_TEMPLATE = "confirm_email.html.j2", "confirm_email.txt.j2"
+MAIL_TEMPLATES = (HTML_TEMPLATE, TEXT_TEMPLATE, CONFIRM_HTML_TEMPLATE, CONFIRM_TEXT_TEMPLATE)
 
 
 def confirmation_subject(config: Config) -> str:
@@ -453,7 +458,7 @@ def build_confirmation(
         "expires": local_time(expires_at, tz),
         "timezone": clean_line(config.report.timezone),
     }
-    env = _environment(Path(templates_dir))
+    env = mail_environment(Path(templates_dir))
     message = EmailMessage(policy=MAIL_POLICY)
     message["From"] = sender
     message["To"] = to

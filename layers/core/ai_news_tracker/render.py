@@ -61,6 +61,8 @@ FAILURE_LABELS = {
 # Templates that are autoescaped: whatever they print is HTML/XML-escaped unless marked safe.
 AUTOESCAPED = ("html", "htm", "xml", "html.j2", "htm.j2", "xml.j2")
 EDITION_HTML, INDEX_HTML, FEED_XML = "edition.html.j2", "index.html.j2", "feed.xml.j2"
+EDITION_TEMPLATES = ("edition.md.j2", "edition.json.j2")  # rendered by Renderer.env
+WEB_TEMPLATES = (EDITION_HTML, INDEX_HTML, FEED_XML, "_page.html.j2")  # by Renderer.web_env
 # The site's static files: key in the site store -> file in templates/.
 ASSETS = {"assets/style.css": "site.css", "assets/favicon.svg": "favicon.svg"}
 WEEKDAYS = "一二三四五六日"
@@ -160,8 +162,11 @@ class Renderer:
     def env(self) -> jinja2.Environment:
         import jinja2  # here, not at import: a function that never renders never loads Jinja2
 
+        from .templating import shipped_bytecode
+
         env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(self.templates_dir),
+            bytecode_cache=shipped_bytecode(self.templates_dir, "edition"),  # compiled by the layer build
             # Matched on the end of the name: "edition.html.j2" is escaped, "edition.md.j2" is not.
             autoescape=jinja2.select_autoescape(
                 enabled_extensions=AUTOESCAPED, disabled_extensions=(), default_for_string=True, default=False
@@ -180,8 +185,14 @@ class Renderer:
     def web_env(self) -> jinja2.Environment:
         """The environment of the web edition: :attr:`env` with every printed string cleaned."""
         # A cache of its own: templates compiled by :attr:`env` lack the finalize and the trimming.
+        from .templating import shipped_bytecode
+
         return self.env.overlay(
-            finalize=_web_finalize, trim_blocks=True, lstrip_blocks=True, cache_size=WEB_CACHE_SIZE
+            bytecode_cache=shipped_bytecode(self.templates_dir, "web"),  # compiled with these settings
+            finalize=_web_finalize,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            cache_size=WEB_CACHE_SIZE,
         )
 
     @property

@@ -33,6 +33,7 @@ logger = get_logger()
 
 KEY_MAX_AGE = 300  # seconds Powertools keeps the token key before reading SSM again
 PAGE_TEMPLATE = "subscription_page.html.j2"
+PAGE_TEMPLATES = (PAGE_TEMPLATE,)
 
 
 @dataclass(frozen=True)
@@ -134,11 +135,15 @@ class Tokens:
 
 # -- pages -------------------------------------------------------------------------------------------
 @lru_cache(maxsize=4)
-def _pages(templates_dir: Path) -> jinja2.Environment:
+def pages_environment(templates_dir: Path) -> jinja2.Environment:
+    """The environment of the subscription pages (:data:`PAGE_TEMPLATES`)."""
     import jinja2  # here, not at import: the bounce function never renders a page
+
+    from .templating import shipped_bytecode
 
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir),
+        bytecode_cache=shipped_bytecode(templates_dir, "pages"),  # compiled when the layer was built
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -166,7 +171,7 @@ class Page:
                 "button": self.button,
             }
         return (
-            _pages(Path(templates_dir))
+            pages_environment(Path(templates_dir))
             .get_template(PAGE_TEMPLATE)
             .render(title=title, heading=self.heading, paragraphs=list(self.paragraphs), form=form)
         )
