@@ -127,3 +127,19 @@ def test_the_bounce_function_loads_only_the_subscribers_table() -> None:
 
     assert "ai_news_tracker.subscribers" in loaded
     assert not (FETCHING | RENDERING | {"ai_news_tracker.pipeline", "ai_news_tracker.delivery"}) & loaded
+
+
+def test_the_extractive_summarizer_loads_no_http_client() -> None:
+    # Given a fresh interpreter, When the shipped (extractive) summarizer is made
+    probe = (
+        "import sys\n"
+        "from ai_news_tracker.config import SummarizerConfig\n"
+        "from ai_news_tracker.summarizers import make_summarizer\n"
+        "make_summarizer(SummarizerConfig())\n"
+        "print('requests' in sys.modules)\n"
+    )
+    command = [sys.executable, "-c", probe]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=True)
+
+    # Then requests is not loaded: only a model called over HTTP needs it
+    assert done.stdout.strip() == "False"

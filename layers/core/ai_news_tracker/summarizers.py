@@ -25,14 +25,14 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import requests
-import urllib3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .config import SummarizerConfig
 from .summarize import ExtractiveSummarizer, ModelSummarizer, Prompt, Summarizer, SummaryError
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # requests is imported where a model is called over HTTP: the extractive points and
+    # Bedrock never load it (about 15 ms of the render function's cold start)
+    import requests
     from mypy_boto3_bedrock_runtime import BedrockRuntimeClient
 
 MAX_ANSWER_BYTES = 1_000_000
@@ -180,6 +180,9 @@ class OpenAICompatible:
         return _completion_text(raw)
 
     def _post(self, data: bytes, headers: dict[str, str]) -> bytes:
+        import requests
+        import urllib3
+
         timeout = self.config.timeout
         deadline = time.monotonic() + timeout
         session = self._session or requests.Session()
