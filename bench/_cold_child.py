@@ -2,17 +2,22 @@
 
     _cold_child.py boto3                      time ``import boto3`` alone
     _cold_child.py sdk SERVICE...             time ``import boto3`` and one client per service
-    _cold_child.py sdk-call SERVICE...        the same, and one read call with each client (RAW_BUCKET,
-                                              IDEMPOTENCY_TABLE, EDITION_TOPIC_ARN)
+    _cold_child.py sdk-call SERVICE...        the same, and one read call with each client (s3: RAW_BUCKET,
+                                              dynamodb: IDEMPOTENCY_TABLE, sns: EDITION_TOPIC_ARN, sesv2:
+                                              SENDER_ADDRESS, sqs: SEND_QUEUE_URL, ssm: TOKEN_KEY_PARAMETER)
     _cold_child.py import NAME                time the import of functions/NAME/app.py alone
     _cold_child.py import-without-tracer NAME the same with Powertools' Tracer stubbed out (no X-Ray SDK)
     _cold_child.py init NAME                  time the import of functions/NAME/app.py and building its
                                               Deployment (the function's INIT phase; no AWS call)
     _cold_child.py handler NAME EVENT_FILE    time the import of functions/NAME/app.py, building its
-                                              Deployment, and its first invocation with the event
+                                              Deployment, and its first invocation with the event; then
+                                              (with WARM_RAW_BUCKET set) time the same event again, the
+                                              same deployment retargeted at the WARM_* resources (a warm
+                                              container's second invocation)
 
-Prints one JSON object: the phases in seconds and the peak RSS in KB. Nothing but ``time`` is imported
-before the clock starts.
+Prints one JSON object: the phases in seconds, the handler's answers and the peak RSS in KB. Nothing but
+``time`` is imported before the clock starts. Between the cold and the warm invocation, a request to
+``AWS_ENDPOINT_URL``/__bench__/mark lets ``bench/_fake_aws.py`` count the AWS calls of each apart.
 """
 
 import time
@@ -22,7 +27,6 @@ T0 = time.perf_counter()
 import importlib.util  # noqa: E402 - after the clock starts: the import is part of the cold start
 import json  # noqa: E402
 import os  # noqa: E402
-import resource  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
@@ -61,6 +65,18 @@ def without_tracer() -> None:
     tracing.Tracer.capture_lambda_handler = lambda self, f=None, **kwargs: f  # type: ignore
 
 
+def peak_rss_kb() -> int:
+    """This process's peak RSS: VmHWM, which starts afresh at exec. Not ru_maxrss: Linux carries it over
+    exec from the forked parent, so it would report the bench's own RSS (moto's backends) instead."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    except (OSError, StopIteration, ValueError):
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def first_call(service: str, client: Any) -> None:
     """One read call, as the function's first call of that service would make (signing, endpoint
     resolution, a connection): what any function that calls AWS pays on a cold start."""
@@ -70,33 +86,111 @@ def first_call(service: str, client: Any) -> None:
         client.get_item(TableName=os.environ["IDEMPOTENCY_TABLE"], Key={"id": {"S": "floor"}})
     elif service == "sns":
         client.get_topic_attributes(TopicArn=os.environ["EDITION_TOPIC_ARN"])
+    elif service == "sesv2":  # the sender identity (moto has no GetAccount)
+        client.get_email_identity(EmailIdentity=os.environ["SENDER_ADDRESS"])
+    elif service == "sqs":
+        client.get_queue_attributes(QueueUrl=os.environ["SEND_QUEUE_URL"], AttributeNames=["QueueArn"])
+    elif service == "ssm":  # the token key, as the email functions read it (a SecureString, decrypted)
+        client.get_parameter(Name=os.environ["TOKEN_KEY_PARAMETER"], WithDecryption=True)
     else:
         raise ValueError(f"no first call for {service}")
 
 
-def warm_invocation(module: Any, event: dict[str, Any]) -> tuple[float, Any]:
-    """The same job again in the same process, as a warm container runs it: the same clients and
-    connections, against resources in the state the cold invocation found (``WARM_*``: a second set of
-    buckets and table that the parent filled the same way). Cold start = cold total - this."""
-    from ai_news_tracker import service
+def without_waits(module: Any) -> None:
+    """The subscribe endpoint answers no sooner than MIN_SUBSCRIBE_SECONDS (1 s, so that the time taken
+    tells nothing about the address): a deliberate wait, not start-up work, that would hide the first
+    invocation's cost in the cold run and the warm one alike. Set to 0, as the tests do."""
+    if hasattr(module, "MIN_SUBSCRIBE_SECONDS"):
+        module.MIN_SUBSCRIBE_SECONDS = 0.0
 
-    cold = module.deployment()
-    os.environ.update(
-        RAW_BUCKET=os.environ["WARM_RAW_BUCKET"],
-        SITE_BUCKET=os.environ["WARM_SITE_BUCKET"],
-        IDEMPOTENCY_TABLE=os.environ["WARM_IDEMPOTENCY_TABLE"],
-    )
-    warm = service.Deployment.from_env(
-        os.environ,
-        s3_client=cold.pipeline.repo.store.client,
-        sns_client=cold.announcer.client if cold.announcer else None,
-        dynamodb_client=cold.persistence.client if cold.persistence else None,
-        http=cold.pipeline.http,
-    )
-    module.deployment = lambda: warm
+
+def mark() -> None:
+    """Tell fake AWS that the cold invocation ended (after its clock stopped; http.client is loaded
+    already, by urllib3), so that it counts the calls of the cold and the warm run apart."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    url = urlsplit(os.environ["AWS_ENDPOINT_URL"])
+    connection = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port, timeout=10)
+    try:
+        connection.request("GET", "/__bench__/mark")
+        connection.getresponse().read()
+    finally:
+        connection.close()
+
+
+def retarget(deployment: Any) -> None:
+    """Point a deployment at the ``WARM_*`` resources in place, keeping its objects (clients, connections,
+    compiled templates, cached edition and token key): what a warm container has, with other names."""
+    import dataclasses  # loaded already, by the package
+
+    env = os.environ
+    built = vars(deployment)  # what exists already (the cached properties the cold invocation used)
+    if "base" in built:  # MailDeployment (send_email, send_batch, subscription): a Deployment inside
+        retarget(deployment.base)
+        if "subscriptions" in built:
+            retarget(deployment.subscriptions)
+        if "queue" in built:
+            deployment.queue.url = env["WARM_SEND_QUEUE_URL"]
+        # what the cold invocation did not build is built from the settings: a frozen dataclass, so a
+        # new one with the warm names
+        deployment.settings = dataclasses.replace(
+            deployment.settings,
+            subscribers_table=env["WARM_SUBSCRIBERS_TABLE"],
+            send_queue_url=env["WARM_SEND_QUEUE_URL"],
+        )
+    elif "store" in built:  # Subscriptions (bounce's deployment, and the email functions')
+        deployment.store.table = env["WARM_SUBSCRIBERS_TABLE"]
+    else:  # service.Deployment (the fetch and render functions)
+        deployment.pipeline.repo.store.bucket = env["WARM_RAW_BUCKET"]  # the email functions' sent log too
+        deployment.pipeline.site.bucket = env["WARM_SITE_BUCKET"]
+        if deployment.persistence is not None:
+            deployment.persistence.table_name = env["WARM_IDEMPOTENCY_TABLE"]
+
+
+def record_errors(module: Any) -> list[str]:
+    """Why a batch handler reported records as failed (Powertools' BatchProcessor keeps their exceptions
+    until the next invocation, and logs them at DEBUG only): for the bench's check of the job."""
+    processor = getattr(module, "processor", None)
+    return [f"{info[0].__name__}: {info[1]}" for info in getattr(processor, "exceptions", None) or []]
+
+
+def warm_invocation(module: Any, event: dict[str, Any]) -> tuple[float, Any]:
+    """The same job again in the same process, as a warm container runs it: the same deployment (its
+    clients, connections, compiled templates and caches), retargeted at resources in the state the cold
+    invocation found (``WARM_*``: a second set of buckets, tables and queue that the parent filled the
+    same way). Cold start = cold total - this."""
+    retarget(module.deployment())
     t = time.perf_counter()
     result = module.lambda_handler(event, Context())
     return time.perf_counter() - t, result
+
+
+def handler(name: str, event_file: str, out: dict[str, object]) -> None:
+    """Import, deployment and the first invocation, timed; then the warm one (with WARM_* set)."""
+    event = json.loads(Path(event_file).read_text(encoding="utf-8"))
+    if os.environ.get("BENCH_WITHOUT_TRACER"):
+        without_tracer()
+    t = time.perf_counter()
+    module: Any = load(name)
+    out["import"] = time.perf_counter() - t
+    without_waits(module)
+    t = time.perf_counter()
+    module.deployment()  # settings, configuration, the pipeline: no AWS call yet
+    out["deployment"] = time.perf_counter() - t
+    t = time.perf_counter()
+    result = module.lambda_handler(event, Context())
+    out["invoke"] = time.perf_counter() - t
+    out["total"] = time.perf_counter() - T0
+    out["result"] = result
+    out["modules"] = len(sys.modules)
+    out["package"] = sys.modules["ai_news_tracker"].__file__  # the emulated layer's copy (PYTHONPATH)
+    errors = record_errors(module)
+    if os.environ.get("WARM_RAW_BUCKET"):
+        mark()
+        out["warm"], out["warm_result"] = warm_invocation(module, event)
+        errors += [f"warm: {error}" for error in record_errors(module)]
+    out["errors"] = errors
 
 
 def main() -> None:
@@ -131,26 +225,9 @@ def main() -> None:
         out["total"] = time.perf_counter() - T0
         out["modules"] = len(sys.modules)
     else:
-        name, event_file = sys.argv[2], sys.argv[3]
-        event = json.loads(Path(event_file).read_text(encoding="utf-8"))
-        if os.environ.get("BENCH_WITHOUT_TRACER"):
-            without_tracer()
-        t = time.perf_counter()
-        module = load(name)
-        out["import"] = time.perf_counter() - t
-        t = time.perf_counter()
-        module.deployment()  # settings, configuration, the pipeline: no AWS call yet
-        out["deployment"] = time.perf_counter() - t
-        t = time.perf_counter()
-        result = module.lambda_handler(event, Context())
-        out["invoke"] = time.perf_counter() - t
-        out["total"] = time.perf_counter() - T0
-        out["result"] = result
-        out["modules"] = len(sys.modules)
-        if os.environ.get("WARM_RAW_BUCKET"):
-            out["warm"], out["warm_result"] = warm_invocation(module, event)
+        handler(sys.argv[2], sys.argv[3], out)
 
-    out["maxrss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    out["maxrss_kb"] = peak_rss_kb()
     print(json.dumps(out, default=str))
 
 

@@ -1,12 +1,15 @@
 """AWS on loopback for the cold-start bench: moto's backends behind a plain HTTP server.
 
 moto's own server mode needs Flask, which the project does not install. This does the same for the
-few services the functions call: a request arrives on 127.0.0.1 (the function under test runs with
-``AWS_ENDPOINT_URL`` pointing here), the service is read from the SigV4 credential scope, the URL is
-rewritten to the service's AWS hostname, and the request is handed to moto's request dispatcher
-(``botocore_stubber.process_request``, what ``mock_aws`` uses in-process). So the measured process
-does everything it does in Lambda (imports, clients, signing, HTTP, parsing answers) except cross a
-real network, and never imports moto.
+services the functions call (S3, DynamoDB, SNS, SES v2, SQS, SSM): a request arrives on 127.0.0.1
+(the function under test runs with ``AWS_ENDPOINT_URL`` pointing here), the service is read from the
+SigV4 credential scope, the URL is rewritten to the service's AWS hostname, and the request is handed
+to moto's request dispatcher (``botocore_stubber.process_request``, what ``mock_aws`` uses in-process).
+So the measured process does everything it does in Lambda (imports, clients, signing, HTTP, parsing
+answers) except cross a real network, and never imports moto.
+
+``GET /__bench__/mark`` (no AWS path) marks a point in the count of calls: the measured process sends
+it between its cold invocation and its warm one, so ``calls_by_mark()`` tells the two apart.
 
 Use inside ``mock_aws()`` in the bench's own process::
 
@@ -34,6 +37,7 @@ HOSTS = {
     "ses": f"email.{REGION}.amazonaws.com",
     "ssm": f"ssm.{REGION}.amazonaws.com",
 }
+MARK = "/__bench__/mark"
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -60,10 +64,20 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
 
+    def _mark(self) -> None:
+        with self.server.lock:
+            self.server.marks.append(dict(self.server.calls))
+        self.send_response(204)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
     def _any(self) -> None:
         from moto.core.models import botocore_stubber
 
         body = self._body()
+        if self.path == MARK:
+            self._mark()
+            return
         match = _SCOPE.search(self.headers.get("Authorization", ""))
         service = match.group(2) if match else "s3"
         host = HOSTS.get(service, f"{service}.{REGION}.amazonaws.com")
@@ -115,15 +129,17 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 64
     lock: threading.Lock
     calls: dict[str, int]
+    marks: list[dict[str, int]]
 
 
 class FakeAws:
-    """moto behind 127.0.0.1:<port>; ``calls`` counts requests per service."""
+    """moto behind 127.0.0.1:<port>; ``calls`` counts requests per service, ``marks`` snapshots it."""
 
     def __init__(self) -> None:
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.lock = threading.Lock()
         self._server.calls = {}
+        self._server.marks = []
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
 
     @property
@@ -138,6 +154,18 @@ class FakeAws:
     def reset_calls(self) -> None:
         with self._server.lock:
             self._server.calls.clear()
+            self._server.marks.clear()
+
+    def calls_by_mark(self) -> list[dict[str, int]]:
+        """The calls per service before the first mark, between marks, and after the last one."""
+        with self._server.lock:
+            points = [*self._server.marks, dict(self._server.calls)]
+        parts: list[dict[str, int]] = []
+        before: dict[str, int] = {}
+        for point in points:
+            parts.append({k: n - before.get(k, 0) for k, n in point.items() if n - before.get(k, 0)})
+            before = point
+        return parts
 
     def __enter__(self) -> FakeAws:
         self._thread.start()
