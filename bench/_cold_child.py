@@ -166,11 +166,31 @@ def warm_invocation(module: Any, event: dict[str, Any]) -> tuple[float, Any]:
     return time.perf_counter() - t, result
 
 
+def profiled(label: str) -> Any:
+    """With BENCH_PROFILE=DIR (``cold_start.py --profile DIR``): a started cProfile whose stop() writes
+    DIR/<label>.prof; else None. Where a cold start goes, not how long it takes (profiling slows it)."""
+    folder = os.environ.get("BENCH_PROFILE")
+    if not folder:
+        return None
+    import cProfile
+
+    profile = cProfile.Profile()
+
+    def stop() -> None:
+        profile.disable()
+        profile.dump_stats(str(Path(folder) / f"{label}.prof"))
+
+    profile.stop = stop  # type: ignore[attr-defined]
+    profile.enable()
+    return profile
+
+
 def handler(name: str, event_file: str, out: dict[str, object]) -> None:
     """Import, deployment and the first invocation, timed; then the warm one (with WARM_* set)."""
     event = json.loads(Path(event_file).read_text(encoding="utf-8"))
     if os.environ.get("BENCH_WITHOUT_TRACER"):
         without_tracer()
+    profile = profiled(name)
     t = time.perf_counter()
     module: Any = load(name)
     out["import"] = time.perf_counter() - t
@@ -182,6 +202,8 @@ def handler(name: str, event_file: str, out: dict[str, object]) -> None:
     result = module.lambda_handler(event, Context())
     out["invoke"] = time.perf_counter() - t
     out["total"] = time.perf_counter() - T0
+    if profile is not None:
+        profile.stop()
     out["result"] = result
     out["modules"] = len(sys.modules)
     out["package"] = sys.modules["ai_news_tracker"].__file__  # the emulated layer's copy (PYTHONPATH)
@@ -201,6 +223,7 @@ def main() -> None:
 
         out["total"] = time.perf_counter() - T0
     elif mode in ("sdk", "sdk-call"):
+        profile = profiled(f"floor-{'-'.join(sys.argv[2:])}")
         import boto3
 
         out["import"] = time.perf_counter() - T0
@@ -209,6 +232,8 @@ def main() -> None:
             if mode == "sdk-call":
                 first_call(service, client)
         out["total"] = time.perf_counter() - T0
+        if profile is not None:
+            profile.stop()
     elif mode in ("import", "import-without-tracer"):
         name = sys.argv[2]
         if mode == "import-without-tracer":

@@ -314,6 +314,7 @@ class Stack:
         self.topic = sns.create_topic(Name="editions")["TopicArn"]
         self.rounds = 0
         self.without_tracer = False
+        self.profile: Path | None = None  # --profile: where the children write their cProfile
 
     def subscribers_table(self, name: str) -> None:
         """The subscribers table as template.yaml declares it (the sparse ActiveIndex), RECIPIENTS
@@ -346,7 +347,9 @@ class Stack:
         self.sqs.create_queue(QueueName=name)
         return f"{self.aws.url}/123456789012/{name}"
 
-    def env(self, pycache: Path, layer: Path, write_bytecode: bool = False) -> dict[str, str]:
+    def env(
+        self, pycache: Path, layer: Path, write_bytecode: bool = False, profiled: bool = False
+    ) -> dict[str, str]:
         self.rounds += 1
         raw, site, table = f"raw-{self.rounds}", f"site-{self.rounds}", f"idempotency-{self.rounds}"
         subscribers, queue = f"subscribers-{self.rounds}", f"send-{self.rounds}"
@@ -398,6 +401,8 @@ class Stack:
             env["PYTHONDONTWRITEBYTECODE"] = "1"
         if self.without_tracer:
             env["BENCH_WITHOUT_TRACER"] = "1"
+        if profiled and self.profile is not None:
+            env["BENCH_PROFILE"] = str(self.profile)
         return env
 
     def published(self) -> list[str]:
@@ -505,7 +510,9 @@ def import_profile(env: dict[str, str], name: str) -> list[tuple[str, float]]:
     return sorted(totals.items(), key=lambda row: -row[1])[:10]
 
 
-def measure(reps: int, tracing: bool, without_tracer: bool = False) -> dict[str, Any]:
+def measure(
+    reps: int, tracing: bool, without_tracer: bool = False, profile: Path | None = None
+) -> dict[str, Any]:
     from _fake_aws import FakeAws
     from moto import mock_aws
 
@@ -515,6 +522,9 @@ def measure(reps: int, tracing: bool, without_tracer: bool = False) -> dict[str,
         tmp = Path(tmp_)
         stack = Stack(tmp, feeds, aws, tracing)
         stack.without_tracer = without_tracer
+        if profile is not None:
+            profile.mkdir(parents=True, exist_ok=True)
+            stack.profile = profile.resolve()
         # The layers ship bytecode (layers/*/Makefile compile them), as the runtime's standard library
         # and boto3 do: "shipped" is everything compiled. "source-only" is the layers without bytecode
         # (how they were built before), for comparison: Lambda then compiles them on every cold start.
@@ -528,7 +538,9 @@ def measure(reps: int, tracing: bool, without_tracer: bool = False) -> dict[str,
         rounds: dict[str, list[dict[str, Any]]] = {mode: [] for mode in trees}
         for _ in range(reps):
             for mode, tree in trees.items():
-                rounds[mode].append(one_round(stack, stack.env(tree, layers[mode]), floors=mode == "shipped"))
+                shipped = mode == "shipped"
+                env = stack.env(tree, layers[mode], profiled=shipped)
+                rounds[mode].append(one_round(stack, env, floors=shipped))
                 assert f"reports/{DAY}.md" in stack.published(), "the render function published nothing"
                 for name, run in rounds[mode][-1]["functions"].items():
                     where = run.get("package")  # the function imported the layer's copy of the package
@@ -621,6 +633,13 @@ def main() -> int:
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--no-tracing", action="store_true", help="POWERTOOLS_TRACE_DISABLED instead")
     parser.add_argument("--without-tracer", action="store_true", help="Powertools' Tracer a no-op")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="write a cProfile of each cold invocation (and each floor) of the last 'shipped' round to "
+        "DIR/<name>.prof; the profiler slows what it watches: such a run's figures are not comparable",
+    )
     args = parser.parse_args()
     tracing = not args.no_tracing
     header(
@@ -629,7 +648,7 @@ def main() -> int:
         f"{', Tracer a no-op' if args.without_tracer else ''}; load average "
         f"{os.getloadavg()[0]:.1f})"
     )
-    result = measure(args.reps, tracing, args.without_tracer)
+    result = measure(args.reps, tracing, args.without_tracer, args.profile)
     compiled, total_py = layer_bytecode()
     note(
         "bytecode: 'shipped' = the layers as built, with .pyc for every module a function imports "
