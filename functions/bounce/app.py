@@ -17,7 +17,7 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ai_news_tracker.aws import sns_messages
+from ai_news_tracker.events import sns_messages
 from ai_news_tracker.log import TRACED_AWS_ONLY
 from ai_news_tracker.subscribers import Subscriptions, apply_feedback, subscriptions_from_env
 

@@ -127,6 +127,7 @@ def test_the_bounce_function_loads_only_the_subscribers_table() -> None:
 
     assert "ai_news_tracker.subscribers" in loaded
     assert not (FETCHING | RENDERING | {"ai_news_tracker.pipeline", "ai_news_tracker.delivery"}) & loaded
+    assert not {"ai_news_tracker.aws", "ai_news_tracker.config"} & loaded, "nor the stores or configuration"
 
 
 def test_the_extractive_summarizer_loads_no_http_client() -> None:
