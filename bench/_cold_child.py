@@ -210,7 +210,10 @@ def handler(name: str, event_file: str, out: dict[str, object]) -> None:
     errors = record_errors(module)
     if os.environ.get("WARM_RAW_BUCKET"):
         mark()
+        profile = profiled(f"{name}-warm")
         out["warm"], out["warm_result"] = warm_invocation(module, event)
+        if profile is not None:
+            profile.stop()
         errors += [f"warm: {error}" for error in record_errors(module)]
     out["errors"] = errors
 

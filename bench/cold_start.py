@@ -637,8 +637,9 @@ def main() -> int:
         "--profile",
         type=Path,
         metavar="DIR",
-        help="write a cProfile of each cold invocation (and each floor) of the last 'shipped' round to "
-        "DIR/<name>.prof; the profiler slows what it watches: such a run's figures are not comparable",
+        help="write cProfiles of the last 'shipped' round to DIR: <name>.prof (import, deployment and the "
+        "cold invocation), <name>-warm.prof, floor-<services>.prof; the profiler slows what it watches: "
+        "such a run's figures are not comparable",
     )
     args = parser.parse_args()
     tracing = not args.no_tracing
