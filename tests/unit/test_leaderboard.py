@@ -9,6 +9,8 @@ from datetime import date
 from typing import Any
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from ai_news_tracker.errors import InvalidLeaderboard
 from ai_news_tracker.leaderboard import (
@@ -450,3 +452,53 @@ def test_a_model_name_with_a_lone_surrogate_is_kept_as_writable_text() -> None:
     assert "qwen3-max\ufffd" in snapshot.scores
     assert [m.model for m in board.domestic] == ["qwen3-max\ufffd"]
     assert all(m.model.encode("utf-8") for m in board.global_top + board.domestic)
+
+
+# --- any JSON: a snapshot or a named failure --------------------------------------------------------
+_KEYS = st.sampled_from(["20261120", "20260101", "20261399", "text", "overall", "rating", "x"]) | st.text(
+    max_size=6
+)
+_json = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**400), max_value=10**400)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.sampled_from(["overall", "text", "20261120", "20261331", "qwen3-max\ud800", "rating"])
+    | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_KEYS, inner, max_size=4),
+    max_leaves=20,
+)
+_names = st.sampled_from(["qwen3-max", "glm-4.6\ud800", "", "  ", "deepseek-v3.2"]) | st.text(max_size=10)
+# the providers' own shapes, with anything as the scores: the deep paths get exercised too
+_history = st.dictionaries(
+    st.sampled_from(["20261120", "20251231", "20261399"]),
+    st.fixed_dictionaries(
+        {"text": st.fixed_dictionaries({"overall": st.dictionaries(_names, _json, max_size=5)})}
+    ),
+    min_size=1,
+    max_size=2,
+)
+_catalog = st.fixed_dictionaries(
+    {"overall": st.dictionaries(_names, st.fixed_dictionaries({"rating": _json}) | _json, max_size=5)}
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.one_of(
+        st.tuples(st.sampled_from(["lmarena-history", "arena-catalog"]), _json),
+        st.tuples(st.just("lmarena-history"), _history),
+        st.tuples(st.just("arena-catalog"), _catalog),
+    )
+)
+@example(("arena-catalog", {"overall": {"glm-4.6\ud800": {"rating": 1400}, "x": {"rating": 1300.5}}}))
+def test_any_json_gives_a_snapshot_or_a_named_failure(case: tuple[str, Any]) -> None:
+    # Given whatever JSON a leaderboard URL answers, When it is parsed and ranked
+    provider, data = case
+    try:
+        snapshot = parse_snapshot(provider, data, "overall")
+    except InvalidLeaderboard:
+        return  # Then either the source fails by name
+    # or every score is a finite number under a name UTF-8 can hold, and the board can be built
+    assert all(math.isfinite(s) and name.encode("utf-8") for name, s in snapshot.scores.items())
+    build_leaderboard(provider, snapshot.scores, snapshot.snapshot_date or date(2026, 11, 20), 5, 10)
