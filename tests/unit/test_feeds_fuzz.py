@@ -5,7 +5,8 @@ throw hostile feeds at :func:`parse_feed`: RSS and Atom documents whose every fi
 text that breaks parsers (character references to no character, entities, CDATA ends, markup, control
 characters, odd dates and links), the same documents cut short or with bytes flipped, and plain noise.
 Every answer must be a list of clean entries or a :class:`SourceFailure`, and every entry's text must
-be writable as UTF-8.
+be writable as UTF-8. An article page (the summary of an item whose feed has no text) likewise gives
+text UTF-8 can hold, whatever it holds and whatever charset it claims.
 """
 
 from __future__ import annotations
@@ -157,3 +158,35 @@ def test_a_damaged_feed_gives_entries_or_a_named_failure(body: bytes) -> None:
 @given(st.binary(max_size=2000))
 def test_noise_gives_entries_or_a_named_failure(body: bytes) -> None:
     check(body)
+
+
+page = st.lists(
+    st.one_of(
+        st.sampled_from(NASTY),
+        st.sampled_from(
+            [
+                '<meta name="description" content="',
+                '<meta property="og:description" content=\'',
+                '<meta charset="',
+                '">',
+                "<head>",
+                "</head>",
+            ]
+        ),
+        st.text(max_size=10),
+    ),
+    max_size=12,
+).map(lambda parts: "".join(parts).encode("utf-8"))
+charsets = st.sampled_from(["", "utf-8", "gbk", "no-such-charset", "utf-16", "latin-1", '"x"', ";"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(page, st.binary(max_size=500)), charsets)
+def test_an_article_page_gives_writable_text_whatever_it_holds(body: bytes, charset: str) -> None:
+    from ai_news_tracker.articles import article_summary
+
+    headers = {"content-type": f"text/html; charset={charset}"} if charset else {}
+    summary = article_summary(body, headers)
+
+    assert isinstance(summary, str) and len(summary) <= 600
+    summary.encode("utf-8")
