@@ -7,7 +7,9 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
+import boto3
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
@@ -49,3 +51,41 @@ def fake_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     }.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+
+def edition_resources(
+    monkeypatch: pytest.MonkeyPatch, config: Path, raw: str, site: str, table: str
+) -> tuple[Any, Any, str]:
+    """Under an active ``mock_aws``: what the fetch and render functions use (the buckets, the edition
+    topic with a queue subscribed to read the announcements, the idempotency table) and their
+    environment. Returns the S3 and SQS clients and the queue's URL."""
+    s3 = boto3.client("s3", region_name=REGION)
+    for bucket in (raw, site):
+        s3.create_bucket(Bucket=bucket)
+    sns, sqs = boto3.client("sns", region_name=REGION), boto3.client("sqs", region_name=REGION)
+    topic = sns.create_topic(Name="editions")["TopicArn"]
+    queue_url = sqs.create_queue(QueueName="editions")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+    boto3.client("dynamodb", region_name=REGION).create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    env = {
+        "RAW_BUCKET": raw,
+        "SITE_BUCKET": site,
+        "SITE_URL": "https://d111111abcdef8.cloudfront.net",
+        "CONFIG_FILE": str(config),
+        "EDITION_TOPIC_ARN": topic,
+        "IDEMPOTENCY_TABLE": table,
+        "POWERTOOLS_SERVICE_NAME": "ai-news-tracker",
+        "POWERTOOLS_METRICS_NAMESPACE": "AINewsTracker",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return s3, sqs, queue_url

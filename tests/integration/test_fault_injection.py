@@ -66,7 +66,7 @@ from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from lambda_support import fake_credentials, load_handler
+from lambda_support import edition_resources, fake_credentials, load_handler
 from loopback import LoopbackServer, static
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
@@ -840,33 +840,7 @@ def stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
             encoding="utf-8",
         )
         with mock_aws():
-            s3 = boto3.client("s3", region_name=REGION)
-            for bucket in (RAW, SITE):
-                s3.create_bucket(Bucket=bucket)
-            sns, sqs = boto3.client("sns", region_name=REGION), boto3.client("sqs", region_name=REGION)
-            topic = sns.create_topic(Name="editions")["TopicArn"]
-            queue_url = sqs.create_queue(QueueName="editions")["QueueUrl"]
-            arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]
-            sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn["QueueArn"])
-            boto3.client("dynamodb", region_name=REGION).create_table(
-                TableName=TABLE,
-                KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-                AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-                BillingMode="PAY_PER_REQUEST",
-            )
-            env = {
-                "RAW_BUCKET": RAW,
-                "SITE_BUCKET": SITE,
-                "SITE_URL": "https://d111111abcdef8.cloudfront.net",
-                "CONFIG_FILE": str(config_file),
-                "EDITION_TOPIC_ARN": topic,
-                "IDEMPOTENCY_TABLE": TABLE,
-                "POWERTOOLS_SERVICE_NAME": "ai-news-tracker",
-                "POWERTOOLS_METRICS_NAMESPACE": "AINewsTracker",
-                "POWERTOOLS_TRACE_DISABLED": "true",
-            }
-            for key, value in env.items():
-                monkeypatch.setenv(key, value)
+            s3, sqs, queue_url = edition_resources(monkeypatch, config_file, RAW, SITE, TABLE)
             handlers = {n: load_handler(n) for n in ("fetch_feeds", "render_edition")}
             config = handlers["render_edition"].deployment().config
             yield Stack(s3, sqs, queue_url, handlers, config)
@@ -1034,12 +1008,7 @@ RECIPIENTS = ("a@example.org", "b@example.org", "c@example.org")
 
 @pytest.fixture
 def mail(monkeypatch: pytest.MonkeyPatch) -> Iterator[Mail]:
-    for key, value in {
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_ACCESS_KEY_ID": "t",
-        "AWS_SECRET_ACCESS_KEY": "t",
-    }.items():
-        monkeypatch.setenv(key, value)
+    fake_credentials(monkeypatch)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     with mock_aws():
         s3 = boto3.client("s3", region_name=REGION)

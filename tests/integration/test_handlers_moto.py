@@ -14,9 +14,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import boto3
 import pytest
-from lambda_support import Context, fake_credentials, load_handler
+from lambda_support import Context, edition_resources, fake_credentials, load_handler
 from loopback import LoopbackServer, static
 from moto import mock_aws
 
@@ -69,35 +68,7 @@ def stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
             f'[leaderboard]\nprovider = "lmarena-history"\nurl = "{server.url("/board.json")}"\n',
             encoding="utf-8",
         )
-        s3 = boto3.client("s3", region_name=REGION)
-        for bucket in (RAW, SITE):
-            s3.create_bucket(Bucket=bucket)
-        sns, sqs = boto3.client("sns", region_name=REGION), boto3.client("sqs", region_name=REGION)
-        topic = sns.create_topic(Name="editions")["TopicArn"]
-        queue_url = sqs.create_queue(QueueName="editions")["QueueUrl"]
-        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
-            "QueueArn"
-        ]
-        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
-        boto3.client("dynamodb", region_name=REGION).create_table(
-            TableName=TABLE,
-            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        env = {
-            "RAW_BUCKET": RAW,
-            "SITE_BUCKET": SITE,
-            "SITE_URL": "https://d111111abcdef8.cloudfront.net",
-            "CONFIG_FILE": str(config),
-            "EDITION_TOPIC_ARN": topic,
-            "IDEMPOTENCY_TABLE": TABLE,
-            "POWERTOOLS_SERVICE_NAME": "ai-news-tracker",
-            "POWERTOOLS_METRICS_NAMESPACE": "AINewsTracker",
-            "POWERTOOLS_TRACE_DISABLED": "true",
-        }
-        for key, value in env.items():
-            monkeypatch.setenv(key, value)
+        s3, sqs, queue_url = edition_resources(monkeypatch, config, RAW, SITE, TABLE)
         handlers = {n: load_handler(n) for n in ("fetch_feeds", "fetch_leaderboard", "render_edition")}
         yield Stack(s3, sqs, queue_url, handlers)
 
