@@ -242,6 +242,12 @@ def test_the_email_functions_call_only_what_their_policies_allow(
     check("SendEmailFunction", lambda: mail_stack.announce(mail.DAY1))
     messages = mail_stack.receive()  # Lambda's poller does this, with the permissions SAM adds
     check("SendBatchFunction", lambda: mail_stack.deliver(messages))
+    edition = mail_stack.editions_to(address)[0]
+    _, subject = mail.mailto_of(edition)
+    check(
+        "UnsubscribeMailFunction",
+        lambda: mail_stack.invoke("unsubscribe_mail", mail.received_mail_event(subject, address)),
+    )
     check("BounceFunction", lambda: mail_stack.invoke("bounce", mail.bounce_event("Permanent", address)))
     assert len(mail_stack.editions_to(address)) == 1
 
@@ -263,6 +269,10 @@ def test_the_email_functions_call_only_what_their_policies_allow(
     } <= seen["SendBatchFunction"]
     assert any(c.action == "s3:PutObject" and c.key.startswith("sent/") for c in seen["SendBatchFunction"])
     assert Call("dynamodb:PutItem", "SubscribersTable") in seen["BounceFunction"]
+    assert {
+        Call("ssm:GetParameter", "TokenKeyParameter"),
+        Call("dynamodb:PutItem", "SubscribersTable"),
+    } <= seen["UnsubscribeMailFunction"]
 
 
 def test_the_email_functions_may_do_nothing_more() -> None:
@@ -276,12 +286,20 @@ def test_the_email_functions_may_do_nothing_more() -> None:
     # the fan-out reads ids from the sparse index only; nobody else scans or deletes subscribers
     assert not allows("SendEmailFunction", Call("dynamodb:Scan", "SubscribersTable"))
     assert not allows("SendEmailFunction", Call("dynamodb:GetItem", "SubscribersTable"))
-    for function in ("SubscriptionFunction", "BounceFunction", "SendBatchFunction"):
+    for function in (
+        "SubscriptionFunction",
+        "BounceFunction",
+        "SendBatchFunction",
+        "UnsubscribeMailFunction",
+    ):
         assert not allows(function, Call("dynamodb:Scan", "SubscribersTable", "index/ActiveIndex"))
         assert not allows(function, Call("dynamodb:DeleteItem", "SubscribersTable"))
     # the bounce handler and the fan-out send no mail and never see the token key
     for function in ("BounceFunction", "SendEmailFunction"):
         assert not allows(function, Call("ses:SendEmail", "SenderIdentity"))
         assert not allows(function, Call("ssm:GetParameter", "TokenKeyParameter"))
+    # the unsubscribe mailbox's function reads the key to check tokens, and sends nothing
+    assert not allows("UnsubscribeMailFunction", Call("ses:SendEmail", "SenderIdentity"))
+    assert not allows("UnsubscribeMailFunction", Call("s3:GetObject", "RawBucket", "editions/x.json"))
     assert not allows("SubscriptionFunction", Call("sqs:SendMessageBatch", "SendQueue"))
     assert not allows("SubscriptionFunction", Call("s3:GetObject", "RawBucket", "editions/x.json"))

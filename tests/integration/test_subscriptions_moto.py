@@ -52,7 +52,7 @@ API_HOST = "abc123.execute-api.us-east-1.amazonaws.com"
 API = f"https://{API_HOST}"
 UNSUBSCRIBE_BOX = "unsubscribe@example.com"
 DAY1, DAY2 = "2026-11-20", "2026-11-21"
-HANDLERS = ("subscription", "send_email", "send_batch", "bounce")
+HANDLERS = ("subscription", "send_email", "send_batch", "bounce", "unsubscribe_mail")
 
 
 @dataclass
@@ -623,6 +623,100 @@ def test_a_bounce_or_a_complaint_suppresses_the_address_and_no_more_mail_goes_to
 def test_a_bounce_notification_that_is_not_json_fails_loudly(stack: Stack) -> None:
     with pytest.raises(Exception, match="not an SES event"):
         stack.invoke("bounce", {"Records": [{"Sns": {"Message": "garbage"}}]})
+
+
+# ---------------------------------------------------------------- the mailto: unsubscribe address
+
+
+def received_mail_event(subject: str, sender: str, *, dmarc: str = "PASS") -> dict[str, Any]:
+    """What an SES receipt rule's Lambda action passes for a mail to the unsubscribe mailbox."""
+    receipt = {f"{name}Verdict": {"status": "PASS"} for name in ("spam", "virus", "spf", "dkim")}
+    return {
+        "Records": [
+            {
+                "eventSource": "aws:ses",
+                "eventVersion": "1.0",
+                "ses": {
+                    "mail": {
+                        "timestamp": "2026-11-20T01:00:00.000Z",
+                        "source": sender,
+                        "messageId": str(uuid.uuid4()),
+                        "destination": [UNSUBSCRIBE_BOX],
+                        "headersTruncated": False,
+                        "headers": [],
+                        "commonHeaders": {
+                            "returnPath": sender,
+                            "from": [sender],
+                            "to": [UNSUBSCRIBE_BOX],
+                            "messageId": "<m@example.org>",
+                            "subject": subject,
+                        },
+                    },
+                    "receipt": receipt
+                    | {
+                        "recipients": [UNSUBSCRIBE_BOX],
+                        "dmarcVerdict": {"status": dmarc},
+                        "action": {"type": "Lambda", "invocationType": "Event"},
+                    },
+                },
+            }
+        ]
+    }
+
+
+def mailto_of(edition: EmailMessage) -> tuple[str, str]:
+    """(address, subject) of an edition's mailto: List-Unsubscribe link, as a mail client reads it."""
+    (mailto,) = [
+        link for link in re.findall(r"<([^>]+)>", str(edition["List-Unsubscribe"])) if "mailto:" in link
+    ]
+    parts = urlsplit(mailto)
+    return parts.path, parse_qs(parts.query)["subject"][0]
+
+
+def test_a_mail_to_the_mailto_unsubscribe_address_unsubscribes_and_no_more_mail_goes_out(
+    stack: Stack,
+) -> None:
+    for address in ("reader@example.org", "stays@example.org"):
+        subscribe_and_confirm(stack, address)
+    stack.announce(DAY1)
+    assert stack.drain() == []
+
+    # Given the mail a client sends from reader's mailto: link (no DMARC: the token decides)
+    to, subject = mailto_of(stack.editions_to("reader@example.org")[0])
+    assert to == UNSUBSCRIBE_BOX
+    event = received_mail_event(subject, "reader@example.org", dmarc="GRAY")
+    # When SES hands it to the function, twice (an asynchronous retry)
+    first = stack.invoke("unsubscribe_mail", event)
+    stack.reload("unsubscribe_mail")
+    assert stack.invoke("unsubscribe_mail", event) == first
+    # Then reader is unsubscribed and forgotten, and only the other subscriber gets the next edition
+    assert first == {"mails": 1, "unsubscribed": 1, "outcomes": {"token": 1}}
+    record = stack.record("reader@example.org")
+    assert record is not None and record.status == "unsubscribed" and record.address is None
+    assert stack.announce(DAY2)["subscribers"] == 1
+    assert stack.drain() == []
+    assert len(stack.editions_to("reader@example.org")) == 1
+    assert len(stack.editions_to("stays@example.org")) == 2
+
+
+def test_a_mail_without_a_token_unsubscribes_only_a_dmarc_aligned_sender(stack: Stack) -> None:
+    for address in ("reader@example.org", "victim@example.org"):
+        subscribe_and_confirm(stack, address)
+
+    forged = stack.invoke(
+        "unsubscribe_mail", received_mail_event("unsubscribe", "victim@example.org", dmarc="FAIL")
+    )
+    assert forged == {"mails": 1, "unsubscribed": 0, "outcomes": {"unverified_sender": 1}}
+    assert stack.record("victim@example.org").status == ACTIVE  # type: ignore[union-attr]
+
+    aligned = stack.invoke("unsubscribe_mail", received_mail_event("", "Reader <Reader@Example.org>"))
+    assert aligned["outcomes"] == {"sender": 1}
+    assert stack.record("reader@example.org").status == "unsubscribed"  # type: ignore[union-attr]
+
+
+def test_an_event_that_is_not_received_mail_fails_loudly(stack: Stack) -> None:
+    with pytest.raises(Exception, match="not an SES receipt event"):
+        stack.invoke("unsubscribe_mail", bounce_event("Permanent", "reader@example.org"))
 
 
 # ---------------------------------------------------------------- at most once, at scale

@@ -126,7 +126,7 @@ def documented_variables() -> list[str]:
 def test_the_template_is_a_sam_application_with_the_documented_resources() -> None:
     assert template()["Transform"] == "AWS::Serverless-2016-10-31"
     expected = contract()
-    assert len(expected) == 9
+    assert len(expected) == 10
     for name in expected:
         assert name in resources(), f"{name} is in DEVELOPERS.md but not in template.yaml"
         assert resources()[name]["Type"] in (SERVERLESS_FUNCTION, LAYER)
@@ -422,6 +422,14 @@ def test_each_function_may_do_what_its_use_case_needs_and_no_more() -> None:
             {"Fn::GetAtt": ["SubscribersTable", "Arn"]},
         )
     }
+    # the unsubscribe mailbox's function unsubscribes one subscriber at a time, and sends nothing
+    assert grants("UnsubscribeMailFunction") == {("SSMParameterReadPolicy", None)}
+    assert statements("UnsubscribeMailFunction") == {
+        "UnsubscribeSubscribers": (
+            ["dynamodb:GetItem", "dynamodb:PutItem"],
+            {"Fn::GetAtt": ["SubscribersTable", "Arn"]},
+        )
+    }
     # the token key: only the functions that sign or check links may read it
     readers = {
         name
@@ -429,7 +437,7 @@ def test_each_function_may_do_what_its_use_case_needs_and_no_more() -> None:
         for policy in policies(name)
         if "SSMParameterReadPolicy" in policy and "TokenKeyParameterName" in json.dumps(policy)
     }
-    assert readers == {"SubscriptionFunction", "SendBatchFunction"}
+    assert readers == {"SubscriptionFunction", "SendBatchFunction", "UnsubscribeMailFunction"}
 
 
 # ---------------------------------------------------------------- alarms and outputs
@@ -588,6 +596,39 @@ def test_bounces_and_complaints_go_from_the_configuration_set_to_the_bounce_func
     (event,) = functions()["BounceFunction"]["Properties"]["Events"].values()
     assert event["Type"] == "SNS" and referenced(event["Properties"]["Topic"]) == "EmailEventsTopic"
     assert referenced(event["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]) == "EmailDeadLetterQueue"
+
+
+def test_mail_to_the_unsubscribe_mailbox_reaches_its_function_only_when_configured() -> None:
+    # Given both parameters: an own mailbox and the account's active receipt rule set
+    conditions = template()["Conditions"]
+    assert conditions["ReceivesUnsubscribeMail"] == {
+        "Fn::And": [
+            {"Condition": "HasUnsubscribeMailbox"},
+            {"Fn::Not": [{"Fn::Equals": [{"Ref": "UnsubscribeReceiptRuleSet"}, ""]}]},
+        ]
+    }
+    assert template()["Parameters"]["UnsubscribeReceiptRuleSet"]["Default"] == ""
+    rule = resources()["UnsubscribeMailRule"]
+    permission = resources()["UnsubscribeMailPermission"]
+    assert rule["Condition"] == permission["Condition"] == "ReceivesUnsubscribeMail"
+    # the rule joins that set, takes mail to the mailbox alone, scanned, and invokes asynchronously
+    properties = rule["Properties"]
+    assert referenced(properties["RuleSetName"]) == "UnsubscribeReceiptRuleSet"
+    assert [referenced(r) for r in properties["Rule"]["Recipients"]] == ["UnsubscribeMailbox"]
+    assert properties["Rule"]["ScanEnabled"] is True and properties["Rule"]["Enabled"] is True
+    ((action,),) = [[a["LambdaAction"] for a in properties["Rule"]["Actions"]]]
+    assert referenced(action["FunctionArn"]) == "UnsubscribeMailFunction"
+    assert action["InvocationType"] == "Event"
+    assert rule["DependsOn"] == "UnsubscribeMailPermission"  # SES checks it may invoke when the rule is made
+    # and only SES, for this account and this rule, may invoke the function
+    grant = permission["Properties"]
+    assert grant["Principal"] == "ses.amazonaws.com" and grant["Action"] == "lambda:InvokeFunction"
+    assert referenced(grant["FunctionName"]) == "UnsubscribeMailFunction"
+    assert referenced(grant["SourceAccount"]) == "AWS::AccountId"
+    assert grant["SourceArn"]["Fn::Sub"].endswith(
+        ":receipt-rule-set/${UnsubscribeReceiptRuleSet}:receipt-rule/${AWS::StackName}-unsubscribe"
+    )
+    assert properties["Rule"]["Name"] == {"Fn::Sub": "${AWS::StackName}-unsubscribe"}
 
 
 def test_the_subscription_parameters_and_outputs() -> None:

@@ -5,11 +5,12 @@ reads the HMAC key(s) from the SSM SecureString named by ``TOKEN_KEY_PARAMETER``
 Parameters (cached for :data:`KEY_MAX_AGE` seconds); :class:`Tokens` signs and checks the links of one
 subscriber (:mod:`ai_news_tracker.tokens`); :class:`SubscriptionService` is what the HTTP handler
 calls. Every subscribe request gets the same answer, whatever the address's state, and no page ever
-shows an address.
+shows an address. :func:`unsubscribe_by_mail` is what a mail to the ``mailto:`` unsubscribe address does.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,11 +24,13 @@ from .config import Config
 from .errors import ConfigError, StorageError
 from .log import get_logger
 from .mail import MailError, SendError, build_confirmation
-from .subscribers import Subscriptions, subscriber_id
+from .subscribers import InvalidAddress, Subscriptions, normalise_address, subscriber_id
 from .tokens import CONFIRM, UNSUBSCRIBE, TokenError, parse_keys, sign, verify
 
 if TYPE_CHECKING:
     import jinja2
+
+    from .events import ReceivedMail
 
 logger = get_logger()
 
@@ -307,3 +310,46 @@ def page_headers() -> dict[str, Any]:
         "X-Content-Type-Options": "nosniff",
         "X-Frame-Options": "DENY",
     }
+
+
+# -- the mailto: unsubscribe address ---------------------------------------------------------------------
+# "unsubscribe <token>", as mail.unsubscribe_links writes the mailto: subject; anywhere in the subject
+# ("Re: …", a client's own prefix), the word in any case.
+_SUBJECT_TOKEN = re.compile(r"unsubscribe\s+([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)", re.IGNORECASE)
+# What unsubscribe_by_mail reports: the first two unsubscribed someone, the others changed nothing.
+BY_TOKEN, BY_SENDER = "token", "sender"
+REJECTED, UNVERIFIED, NO_SENDER = "rejected", "unverified_sender", "no_sender"
+
+
+def unsubscribe_by_mail(subscriptions: Subscriptions, tokens: Tokens, mail: ReceivedMail, now: int) -> str:
+    """Unsubscribe whom a mail to the ``mailto:`` unsubscribe address names; what it did.
+
+    A valid unsubscribe token in the subject (the ``List-Unsubscribe`` mailto: link puts it there)
+    names its subscriber, whoever sent the mail, exactly as the https link does. A mail without one
+    (a client that drops the link's subject) unsubscribes its From address, but only when SES found
+    the mail DMARC-aligned and neither spam nor a virus: a forged From changes nothing. Unsubscribing
+    twice is unsubscribing once, so a redelivered mail is harmless.
+    """
+    for candidate in _SUBJECT_TOKEN.findall(mail.subject):
+        try:
+            sid = tokens.check(candidate, UNSUBSCRIBE, now)
+        except TokenError:
+            continue
+        subscriptions.unsubscribe(sid, now)
+        logger.info("unsubscribed by mail", subscriber=sid[:16], by=BY_TOKEN)
+        return BY_TOKEN
+    if "FAIL" in (mail.spam, mail.virus):
+        outcome = REJECTED
+    elif mail.dmarc != "PASS":
+        outcome = UNVERIFIED
+    else:
+        try:
+            sid = subscriber_id(normalise_address(mail.sender))
+        except InvalidAddress:
+            outcome = NO_SENDER
+        else:
+            subscriptions.unsubscribe(sid, now)
+            logger.info("unsubscribed by mail", subscriber=sid[:16], by=BY_SENDER)
+            return BY_SENDER
+    logger.info("unsubscribe mail ignored", reason=outcome, dmarc=mail.dmarc, spam=mail.spam)
+    return outcome
