@@ -125,6 +125,10 @@ def retarget(deployment: Any) -> None:
     import dataclasses  # loaded already, by the package
 
     env = os.environ
+    if isinstance(deployment, tuple):  # unsubscribe_mail's: (Subscriptions, Tokens)
+        for part in deployment:
+            retarget(part)
+        return
     built = vars(deployment)  # what exists already (the cached properties the cold invocation used)
     if "base" in built:  # MailDeployment (send_email, send_batch, subscription): a Deployment inside
         retarget(deployment.base)
@@ -141,6 +145,8 @@ def retarget(deployment: Any) -> None:
         )
     elif "store" in built:  # Subscriptions (bounce's deployment, and the email functions')
         deployment.store.table = env["WARM_SUBSCRIBERS_TABLE"]
+    elif "_keys" in built:  # Tokens (unsubscribe_mail's): the same key parameter, its key cached already
+        pass
     else:  # service.Deployment (the fetch and render functions)
         deployment.pipeline.repo.store.bucket = env["WARM_RAW_BUCKET"]  # the email functions' sent log too
         deployment.pipeline.site.bucket = env["WARM_SITE_BUCKET"]

@@ -12,8 +12,10 @@ import to the return of the handler:
    announces the edition; send_email (the SNS announcement) fans it out to the three confirmed
    subscribers, one batch on the send queue; send_batch (that queue message, as Lambda's SQS poller
    hands it over) sends it to them through SES, with the token key from SSM and the sent log in S3;
-   bounce (an SNS-carried SES permanent bounce) suppresses one of them; subscription (an HTTP API
-   ``POST /subscribe``) records a new address and mails its confirmation link through SES.
+   bounce (an SNS-carried SES permanent bounce) suppresses one of them; unsubscribe_mail (an SES
+   receipt rule's Lambda action: a mail to the ``mailto:`` unsubscribe address, its subject carrying
+   the unsubscribe token of another) unsubscribes that one, with the token key from SSM; subscription
+   (an HTTP API ``POST /subscribe``) records a new address and mails its confirmation link through SES.
 
 So the process does what it does in Lambda (imports, boto3 clients, signing, HTTP, parsing) except
 crossing a real network; moto never loads in it. A round runs the functions in that order (a day's
@@ -73,6 +75,8 @@ NOW = "2026-11-20T00:00:00Z"
 DAY = "2026-11-20"
 RECIPIENTS = ("a@example.org", "b@example.org", "c@example.org")  # the confirmed subscribers too
 BOUNCED = RECIPIENTS[-1]  # the edition sent to it bounces: the bounce function's event
+UNSUBSCRIBING = RECIPIENTS[0]  # its mail to the mailto: unsubscribe link: the unsubscribe_mail function's
+UNSUBSCRIBE_MAILBOX = "unsubscribe@example.com"  # the mailto: link's address (UnsubscribeMailbox)
 NEW_ADDRESS = "new-reader@example.org"  # the subscription function's event subscribes it
 SENDER = "digest@example.com"
 API_ID = "abcdef1234"
@@ -83,7 +87,8 @@ TOKEN_KEY = "bench-token-key-" * 3  # tokens.parse_keys wants at least 32 bytes
 CHILD = Path(__file__).with_name("_cold_child.py")
 # Every function whose first invocation the bench drives, in the order a round runs them (a day's: the
 # edition is stored before send_email fans it out, send_batch gets the batch send_email queued, the
-# bounce is of an edition sent): name -> the services its clients call (its IAM policies'), the floor's.
+# bounce is of an edition sent, the unsubscribe mail answers its List-Unsubscribe): name -> the services
+# its clients call (its IAM policies'), the floor's.
 INVOKED = {
     "fetch_feeds": ("s3", "dynamodb"),
     "fetch_leaderboard": ("s3", "dynamodb"),
@@ -91,19 +96,37 @@ INVOKED = {
     "send_email": ("s3", "dynamodb", "sqs"),
     "send_batch": ("sesv2", "dynamodb", "s3", "ssm"),
     "bounce": ("dynamodb",),
+    "unsubscribe_mail": ("dynamodb", "ssm"),
     "subscription": ("dynamodb", "sesv2", "ssm"),
 }
 FUNCTIONS = sorted(p.parent.name for p in (REPO / "functions").glob("*/app.py"))
 # A function added to functions/ without an entry above is measured on import + deployment alone.
 RUN_ORDER = [name for name in INVOKED if name in FUNCTIONS] + [n for n in FUNCTIONS if n not in INVOKED]
 # The fields of a handler's answer that describe the work it did: the warm run must answer the same.
-SAME = ("new_items", "items", "rebuilt", "subscribers", "batches", "events", "suppressed")
+SAME = (
+    "new_items",
+    "items",
+    "rebuilt",
+    "subscribers",
+    "batches",
+    "events",
+    "suppressed",
+    "mails",
+    "unsubscribed",
+    "outcomes",
+)
 # What the first invocation of an email function must have done (else the bench measures less than the
 # job): work() of the cold run.
 DONE: dict[str, dict[str, Any]] = {
     "send_email": {"subscribers": len(RECIPIENTS), "batches": 1, "queued": 1},
     "send_batch": {"failed": [], "sent": len(RECIPIENTS)},
     "bounce": {"events": ["Bounce"], "suppressed": 1},
+    "unsubscribe_mail": {
+        "mails": 1,
+        "unsubscribed": 1,
+        "outcomes": {"token": 1},
+        "subscriber": "unsubscribed",
+    },
     "subscription": {"status": 202, "subscriber": ("pending", 1)},
 }
 # The resources each invocation writes to, by environment variable; the warm run's are WARM_<name>.
@@ -184,6 +207,52 @@ def bounce_notification() -> dict[str, Any]:
     }
 
 
+def unsubscribe_mail() -> dict[str, Any]:
+    """UNSUBSCRIBING's mail to the ``List-Unsubscribe`` mailto: link, as an SES receipt rule's Lambda
+    action hands it over (see events/unsubscribe_mail.json): its subject is the link's, ``unsubscribe
+    <token>``, the token signed as the editions sign it (the first of the bench's token keys)."""
+    from ai_news_tracker.subscribers import subscriber_id
+    from ai_news_tracker.tokens import UNSUBSCRIBE, parse_keys, sign
+
+    subject = f"unsubscribe {sign(parse_keys(TOKEN_KEY)[0], UNSUBSCRIBE, subscriber_id(UNSUBSCRIBING))}"
+    sender = f"Reader <{UNSUBSCRIBING}>"
+    pass_ = {"status": "PASS"}
+    mail = {
+        "timestamp": NOW,
+        "source": UNSUBSCRIBING,
+        "messageId": "bench-unsubscribe-mail",
+        "destination": [UNSUBSCRIBE_MAILBOX],
+        "headersTruncated": False,
+        "headers": [
+            {"name": "From", "value": sender},
+            {"name": "To", "value": UNSUBSCRIBE_MAILBOX},
+            {"name": "Subject", "value": subject},
+        ],
+        "commonHeaders": {
+            "returnPath": UNSUBSCRIBING,
+            "from": [sender],
+            "date": "Fri, 20 Nov 2026 00:00:00 +0000",
+            "to": [UNSUBSCRIBE_MAILBOX],
+            "messageId": "<bench-unsubscribe@example.org>",
+            "subject": subject,
+        },
+    }
+    receipt = {
+        "timestamp": NOW,
+        "processingTimeMillis": 350,
+        "recipients": [UNSUBSCRIBE_MAILBOX],
+        **{f"{verdict}Verdict": pass_ for verdict in ("spam", "virus", "spf", "dkim", "dmarc")},
+        "dmarcPolicy": "reject",
+        "action": {
+            "type": "Lambda",
+            "functionArn": "arn:aws:lambda:us-east-1:123456789012:function:bench",
+            "invocationType": "Event",
+        },
+    }
+    record = {"eventSource": "aws:ses", "eventVersion": "1.0", "ses": {"mail": mail, "receipt": receipt}}
+    return {"Records": [record]}
+
+
 def subscribe_request() -> dict[str, Any]:
     """POST /subscribe as API Gateway's HTTP API hands it over (payload 2.0, see events/subscription.json)."""
     http = {"method": "POST", "path": "/subscribe", "protocol": "HTTP/1.1", "sourceIp": "198.51.100.7"}
@@ -226,6 +295,7 @@ def events(tmp: Path) -> dict[str, Path]:
         "send_email": sns_event(announcement),
         "send_batch": {"Records": []},
         "bounce": sns_event(bounce_notification()),
+        "unsubscribe_mail": unsubscribe_mail(),
         "subscription": subscribe_request(),
     }
     paths = {}
@@ -387,7 +457,7 @@ class Stack:
             "WARM_SEND_QUEUE_URL": self.queue(f"{queue}-warm"),
             "TOKEN_KEY_PARAMETER": TOKEN_KEY_PARAMETER,
             "SUBSCRIPTION_API_URL": f"https://{API_HOST}",
-            "UNSUBSCRIBE_MAILTO": SENDER,
+            "UNSUBSCRIBE_MAILTO": UNSUBSCRIBE_MAILBOX,
             # SES pacing (the template's 14 a second shared by 2 senders) is a deliberate wait, not
             # start-up work: off, as in the tests
             "MAX_SEND_RATE": "100000",
@@ -454,6 +524,11 @@ class Stack:
             record = store.get(subscriber_id(NEW_ADDRESS))
             done["status"] = result.get("statusCode")
             done["subscriber"] = (record.status, record.mails) if record else None
+        elif name == "unsubscribe_mail":  # its answer counts outcomes: the record says whom it unsubscribed
+            record = DynamoSubscriberStore(where["SUBSCRIBERS_TABLE"], self.ddb).get(
+                subscriber_id(UNSUBSCRIBING)
+            )
+            done["subscriber"] = record.status if record else None
         return done
 
 
