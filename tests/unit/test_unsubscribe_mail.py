@@ -253,3 +253,18 @@ def test_a_sender_who_never_subscribed_leaves_no_record(subscriptions: Subscript
     (mail,) = received_mails(event_with(subject="", sender=["stranger@example.org"]))
     assert unsubscribe_by_mail(subscriptions, TOKENS, mail, T0) == BY_SENDER
     assert subscriptions.store.get(subscriber_id("stranger@example.org")) is None
+
+
+def test_a_subject_stuffed_with_candidates_is_checked_a_few_times_only(subscriptions: Subscriptions) -> None:
+    checked: list[str] = []
+
+    class Counting(Tokens):
+        def check(self, token: object, purpose: str, now: int) -> str:
+            checked.append(str(token))
+            return super().check(token, purpose, now)
+
+    valid = mailto_subject("reader@example.com")
+    (mail,) = received_mails(event_with(subject="unsubscribe a.b " * 10_000 + valid, dmarc="FAIL"))
+    assert unsubscribe_by_mail(subscriptions, Counting(lambda: [KEY]), mail, T0) == UNVERIFIED
+    assert len(checked) == 5
+    assert status(subscriptions, "reader@example.com") == ACTIVE

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from functools import lru_cache
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -316,6 +317,7 @@ def page_headers() -> dict[str, Any]:
 # "unsubscribe <token>", as mail.unsubscribe_links writes the mailto: subject; anywhere in the subject
 # ("Re: …", a client's own prefix), the word in any case.
 _SUBJECT_TOKEN = re.compile(r"unsubscribe\s+([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)", re.IGNORECASE)
+MAX_SUBJECT_TOKENS = 5  # a subject stuffed with candidates costs five checks, not thousands
 # What unsubscribe_by_mail reports: the first two unsubscribed someone, the others changed nothing.
 BY_TOKEN, BY_SENDER = "token", "sender"
 REJECTED, UNVERIFIED, NO_SENDER = "rejected", "unverified_sender", "no_sender"
@@ -330,9 +332,9 @@ def unsubscribe_by_mail(subscriptions: Subscriptions, tokens: Tokens, mail: Rece
     the mail DMARC-aligned and neither spam nor a virus: a forged From changes nothing. Unsubscribing
     twice is unsubscribing once, so a redelivered mail is harmless.
     """
-    for candidate in _SUBJECT_TOKEN.findall(mail.subject):
+    for found in islice(_SUBJECT_TOKEN.finditer(mail.subject), MAX_SUBJECT_TOKENS):
         try:
-            sid = tokens.check(candidate, UNSUBSCRIBE, now)
+            sid = tokens.check(found.group(1), UNSUBSCRIBE, now)
         except TokenError:
             continue
         subscriptions.unsubscribe(sid, now)
