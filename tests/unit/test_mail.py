@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from markupsafe import Markup
 
 from ai_news_tracker import mail
@@ -401,6 +403,66 @@ def test_five_thousand_items_fit_under_102_kb_with_a_link_to_the_rest() -> None:
     for n in (0, 2500, 4999):
         assert f"https://36kr.com/p/{n}\n" in text
     assert text.count("\n   来源: 36Kr") == 5000  # the text part still lists every item
+
+
+def reference_plan(composer: Any, unsubscribe_url: str | None) -> mail.Layout:
+    """The former ``_Composer.plan``: the whole edition with texts, then without, then a bisection
+    over every count. The new plan must choose exactly what this one chose."""
+    total = len(composer.view["items"])
+
+    def fits(layout: mail.Layout) -> bool:
+        return len(composer.render_html(layout, unsubscribe_url).encode("utf-8")) <= mail.HTML_BUDGET
+
+    for layout in (mail.Layout(total, summaries=True), mail.Layout(total, summaries=False)):
+        if fits(layout):
+            return layout
+    low, high = 0, total - 1
+    while low < high:
+        middle = (low + high + 1) // 2
+        if fits(mail.Layout(middle, summaries=False)):
+            low = middle
+        else:
+            high = middle - 1
+    return mail.Layout(low, summaries=False)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    texts=st.lists(st.integers(min_value=0, max_value=30), max_size=70),
+    budget=st.integers(min_value=1_000, max_value=40_000),
+    first_probe=st.sampled_from([1, 2, 4, 64]),
+)
+def test_the_html_part_is_fitted_exactly_as_before(
+    monkeypatch: pytest.MonkeyPatch, texts: list[int], budget: int, first_probe: int
+) -> None:
+    # Given editions of any length and text sizes, and any budget (small, so that a few items fill it)
+    monkeypatch.setattr(mail, "HTML_BUDGET", budget)
+    monkeypatch.setattr(mail, "FIRST_PROBE", first_probe)
+    items = [item(n, text=f"第 {n} 条。" + "国产大模型持续进步。" * size) for n, size in enumerate(texts)]
+    ed = edition(items)
+    composer = mail._Composer(ed, CONFIG, TEMPLATES, WEB)
+    # Then the layout chosen is the one the former whole-edition bisection chose
+    assert composer.plan(UNSUB) == reference_plan(composer, UNSUB)
+
+
+def test_a_long_edition_is_never_rendered_whole_to_fit_its_html_part(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given 5,000 items, of which a few hundred fit in the HTML part
+    ed = edition([item(n, text=long_text(n), url=f"https://36kr.com/p/{n}") for n in range(5000)])
+    composer = mail._Composer(ed, CONFIG, TEMPLATES, WEB)
+    rendered: list[int] = []
+    render = composer.render_html
+
+    def counting(layout: mail.Layout, unsubscribe_url: str | None) -> str:
+        rendered.append(layout.shown)
+        return render(layout, unsubscribe_url)
+
+    monkeypatch.setattr(composer, "render_html", counting)
+    # When the layout is planned
+    layout = composer.plan(UNSUB)
+    # Then no render holds more than twice what fits, and all of them together less than 5,000 items
+    assert 0 < layout.shown < 5000 and not layout.summaries
+    assert max(rendered) <= 2 * layout.shown
+    assert sum(rendered) < 5000
 
 
 def test_each_link_is_checked_once_however_often_the_html_is_rendered_to_fit(

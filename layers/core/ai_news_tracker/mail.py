@@ -71,6 +71,7 @@ logger = get_logger()
 
 HTML_LIMIT = 102 * 1024  # Gmail clips an HTML body above this
 HTML_BUDGET = 100 * 1024  # what the HTML part is fitted to, leaving room for per-recipient links
+FIRST_PROBE = 64  # items: the first prefix tried when fitting the HTML part (an edition holds ~30)
 HTML_TEMPLATE, TEXT_TEMPLATE = "email.html.j2", "email.txt.j2"
 MAX_ATTEMPTS = 3  # refused sends of one (edition, recipient) retried by re-runs, then given up
 STOP_AFTER_REFUSALS = 5  # refusals in a row stop a run: something is wrong for every message
@@ -339,25 +340,45 @@ class _Composer:
         )
 
     def plan(self, unsubscribe_url: str | None) -> Layout:
-        """Everything; else everything without item texts; else as many items as fit."""
+        """Everything; else everything without item texts; else as many items as fit.
+
+        The HTML grows with the number of items shown, so each question is answered on prefixes of
+        doubling length: an edition far too long for the budget is never rendered whole, only about
+        twice what fits (5,000 items: about 2,000 rendered instead of 15,000).
+        """
         total = len(self.view["items"])
 
         def fits(layout: Layout) -> bool:
             return len(self.render_html(layout, unsubscribe_url).encode("utf-8")) <= HTML_BUDGET
 
-        for layout in (Layout(total, summaries=True), Layout(total, summaries=False)):
-            if fits(layout):
-                return layout
-        low, high = 0, total - 1  # the largest count that fits, by bisection
+        if self._fitting(total, True, fits, whole_only=True) == total:
+            return Layout(total, summaries=True)
+        shown = self._fitting(total, False, fits)
+        if shown == 0 and not fits(Layout(0, summaries=False)):
+            logger.warning("email html over budget", date=self.view["date"], budget=HTML_BUDGET)
+        return Layout(shown, summaries=False)
+
+    @staticmethod
+    def _fitting(
+        total: int, summaries: bool, fits: Callable[[Layout], bool], *, whole_only: bool = False
+    ) -> int:
+        """The largest count of items up to ``total`` whose layout fits (0 when none does), by
+        doubling then bisection. ``whole_only``: only whether ``total`` fits matters (else -1)."""
+        fitted, count = 0, min(total, FIRST_PROBE)  # fitted: the longest prefix known to fit (or 0)
+        while fits(Layout(count, summaries)):
+            if count == total:
+                return total
+            fitted, count = count, min(total, count * 2)
+        if whole_only:
+            return -1
+        low, high = fitted, count - 1
         while low < high:
             middle = (low + high + 1) // 2
-            if fits(Layout(middle, summaries=False)):
+            if fits(Layout(middle, summaries)):
                 low = middle
             else:
                 high = middle - 1
-        if not fits(Layout(low, summaries=False)):
-            logger.warning("email html over budget", date=self.view["date"], budget=HTML_BUDGET)
-        return Layout(low, summaries=False)
+        return low
 
     def message(
         self, recipient: str, unsubscribe_url: str | None, unsubscribe_mailto: str | None
