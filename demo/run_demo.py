@@ -2,7 +2,8 @@
 
 The ``demo/`` folder (feeds, leaderboard) is served by a throw-away HTTP server on 127.0.0.1 at a
 free port; ``demo/config.toml`` is copied to a temporary file with ``{base}`` replaced by that
-server's address, and the normal ``ai-news-tracker run`` command is called in-process on it.
+server's address and the relevance filter of ``config/default.toml`` added (:func:`config_text`), and
+the normal ``ai-news-tracker run`` command is called in-process on it.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from ai_news_tracker import cli
 
 DEMO_DIR = Path(__file__).resolve().parent
 CONFIG_TEMPLATE = DEMO_DIR / "config.toml"
+DEFAULT_CONFIG = DEMO_DIR.parent / "config" / "default.toml"
 # The demo feeds are dated around 2026-11-20 (+08:00), so the demo pins the run's clock to that day:
 # with a 24-hour lookback it then builds that day's edition from them, whatever today's date is.
 DEMO_NOW = "2026-11-20T13:50:39+08:00"
@@ -49,9 +51,32 @@ def start_server() -> ThreadingHTTPServer:
     return server
 
 
-def edition_path(config_text: str, data_dir: Path, now: str) -> Path:
+def filter_tables(config: str) -> str:
+    """The ``[filter]`` table of a configuration and its subtables (``[filter.weights]``), as written."""
+    lines = config.splitlines(keepends=True)
+    start = next(n for n, line in enumerate(lines) if line.startswith("[filter]"))
+    after = (
+        n
+        for n in range(start + 1, len(lines))
+        if lines[n].startswith("[") and not lines[n].startswith("[filter.")
+    )
+    return "".join(lines[start : next(after, len(lines))])
+
+
+def config_text(base: str) -> str:
+    """The demo's configuration: ``demo/config.toml`` with its feeds at ``base``, filtering exactly as
+    the shipped configuration does (its ``[filter]`` tables), so that the demo edition leaves out what
+    a real one would: the demo feeds hold a phone launch and other off-topic stories on purpose."""
+    demo = CONFIG_TEMPLATE.read_text(encoding="utf-8").replace("{base}", base).rstrip()
+    shipped = filter_tables(DEFAULT_CONFIG.read_text(encoding="utf-8"))
+    text = f"{demo}\n\n# The relevance filter of config/default.toml:\n{shipped}"
+    tomllib.loads(text)  # a malformed splice fails here, not as a confusing config error later
+    return text
+
+
+def edition_path(config: str, data_dir: Path, now: str) -> Path:
     """Where the run publishes the Markdown edition for the day of ``now`` in the report's timezone."""
-    timezone = tomllib.loads(config_text).get("report", {}).get("timezone", "Asia/Shanghai")
+    timezone = tomllib.loads(config).get("report", {}).get("timezone", "Asia/Shanghai")
     tz = ZoneInfo(timezone)
     moment = datetime.fromisoformat(now)
     moment = moment.replace(tzinfo=tz) if moment.tzinfo is None else moment.astimezone(tz)
@@ -74,10 +99,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         host, port = server.server_address[:2]
         base = f"http://{host!s}:{port}"
-        config_text = CONFIG_TEMPLATE.read_text(encoding="utf-8").replace("{base}", base)
         with tempfile.TemporaryDirectory(prefix="ai-news-demo-") as tmp:
             config_path = Path(tmp) / "config.toml"
-            config_path.write_text(config_text, encoding="utf-8")
+            config_path.write_text(config_text(base), encoding="utf-8")
             print(f"Serving {DEMO_DIR} at {base}")
             argv_run = ["run", "--config", str(config_path), "--data-dir", str(data_dir), "--now", args.now]
             try:

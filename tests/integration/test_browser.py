@@ -89,8 +89,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     try:
         host, port = server.server_address[:2]
         config = tmp / "demo.toml"
-        text = run_demo.CONFIG_TEMPLATE.read_text(encoding="utf-8")
-        config.write_text(text.replace("{base}", f"http://{host!s}:{port}"), encoding="utf-8")
+        config.write_text(run_demo.config_text(f"http://{host!s}:{port}"), encoding="utf-8")
         argv = ["run", "--config", str(config), "--data-dir", str(data), "--now", run_demo.DEMO_NOW]
         assert main(argv) == 0
     finally:

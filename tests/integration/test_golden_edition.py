@@ -28,8 +28,7 @@ def demo_config(tmp_path: Path) -> Path:
     server = run_demo.start_server()
     host, port = server.server_address[:2]
     config = tmp_path / "demo.toml"
-    text = run_demo.CONFIG_TEMPLATE.read_text(encoding="utf-8")
-    config.write_text(text.replace("{base}", f"http://{host!s}:{port}"), encoding="utf-8")
+    config.write_text(run_demo.config_text(f"http://{host!s}:{port}"), encoding="utf-8")
     yield config
     server.shutdown()
     server.server_close()
@@ -56,6 +55,9 @@ def test_demo_edition_matches_golden_files(demo_config: Path, tmp_path: Path) ->
     _check("demo-2026-11-20.html", (reports / "2026-11-20.html").read_text(encoding="utf-8"))
     # And latest.md is the newest edition's Markdown, byte for byte
     assert (data / "site" / "latest.md").read_bytes() == (reports / "2026-11-20.md").read_bytes()
+    # And the phone launch the demo feeds hold is left out, as a real run leaves it out
+    assert "星野手机" in (REPO / "demo" / "feeds" / "36kr.xml").read_text(encoding="utf-8")
+    assert "星野手机" not in (reports / "2026-11-20.md").read_text(encoding="utf-8")
 
 
 def test_golden_edition_has_the_sample_shape() -> None:
