@@ -21,13 +21,22 @@ def strict_parse(page: str) -> Any:
     return html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parse(page)
 
 
-def audit(page: str) -> list[str]:
-    """Everything in the page that feed text could have turned into something active."""
+def audit(page: str, subscribe_url: str | None = None) -> list[str]:
+    """Everything in the page that feed text could have turned into something active.
+
+    ``subscribe_url``: the page's own subscribe form (a POST to that URL) is expected; any other
+    form is a problem, as are two of them.
+    """
     problems = []
+    forms = 0
     for element in strict_parse(page).iter():
         if not isinstance(element.tag, str):
             continue  # a comment
-        if element.tag in FORBIDDEN_ELEMENTS:
+        if element.tag == "form" and subscribe_url and forms == 0:
+            forms += 1
+            if (element.get("method"), element.get("action")) != ("post", subscribe_url):
+                problems.append(f"<form> posting elsewhere: {element.get('action')!r}")
+        elif element.tag in FORBIDDEN_ELEMENTS:
             problems.append(f"<{element.tag}>")
         if element.tag == "meta" and element.get("http-equiv", "").lower() == "refresh":
             problems.append("meta refresh")

@@ -91,6 +91,24 @@ def test_settings_need_both_buckets() -> None:
         Settings.from_env({"RAW_BUCKET": "r"})
 
 
+def test_on_aws_the_pages_subscribe_form_posts_to_the_stack_s_api(tmp_path: Path) -> None:
+    # Given the render function's environment: the stack's subscription API
+    api = "https://abc123.execute-api.ap-northeast-1.amazonaws.com"
+    env = {"RAW_BUCKET": "r", "SITE_BUCKET": "s", "SUBSCRIPTION_API_URL": api + "/"}
+    file_config = tmp_path / "c.toml"
+    file_config.write_text("[report]\n", encoding="utf-8")
+    settings = Settings.from_env(env | {"CONFIG_FILE": str(file_config)})
+    # Then an empty [report] subscribe_url takes its /subscribe
+    assert load_deployed_config(settings).report.subscribe_url == api + "/subscribe"
+    # And a configured one wins; without the variable there is no form
+    file_config.write_text(
+        '[report]\nsubscribe_url = "https://digest.example.org/api/subscribe"\n', encoding="utf-8"
+    )
+    assert load_deployed_config(settings).report.subscribe_url == "https://digest.example.org/api/subscribe"
+    file_config.write_text("[report]\n", encoding="utf-8")
+    assert load_deployed_config(Settings("r", "s", config_file=str(file_config))).report.subscribe_url == ""
+
+
 def test_config_comes_from_ssm_when_a_parameter_is_named(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

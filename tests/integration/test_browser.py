@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import shutil
 import sys
 import threading
@@ -46,6 +47,9 @@ sys.path.insert(0, str(REPO / "demo"))
 import run_demo  # noqa: E402
 
 DAY, PREVIOUS_DAY = "2026-11-20", date(2026, 11, 19)
+# What CloudFormation substitutes in template.yaml's !Sub strings, for a stack in us-east-1.
+STACK = {"SubscriptionApi": "abc123example", "AWS::Region": "us-east-1", "AWS::URLSuffix": "amazonaws.com"}
+SUBSCRIBE_URL = "https://abc123example.execute-api.us-east-1.amazonaws.com/subscribe"
 PHONE, DESKTOP = (390, 844), (1280, 900)
 CHROMIUM_FLAGS = [
     "--headless",
@@ -57,6 +61,7 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-proxy-server",
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",  # no name resolves: no network
 ]
 
 
@@ -89,7 +94,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     try:
         host, port = server.server_address[:2]
         config = tmp / "demo.toml"
-        config.write_text(run_demo.config_text(f"http://{host!s}:{port}"), encoding="utf-8")
+        text = run_demo.config_text(f"http://{host!s}:{port}")  # with the stack's subscribe form:
+        text = text.replace("[report]\n", f'[report]\nsubscribe_url = "{SUBSCRIBE_URL}"\n', 1)
+        config.write_text(text, encoding="utf-8")
         argv = ["run", "--config", str(config), "--data-dir", str(data), "--now", run_demo.DEMO_NOW]
         assert main(argv) == 0
     finally:
@@ -105,6 +112,10 @@ def cloudfront_headers() -> dict[str, str]:
         pass
 
     def tagged(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+        if suffix == "Sub" and isinstance(node, yaml.ScalarNode):  # as CloudFormation substitutes it
+            return re.sub(
+                r"\$\{([^}]+)\}", lambda m: STACK.get(m.group(1), m.group(0)), loader.construct_scalar(node)
+            )
         return None
 
     Loader.add_multi_constructor("!", tagged)
@@ -277,3 +288,35 @@ def test_the_links_between_pages_work(browser: Browser, base_url: str) -> None:
     assert browser.driver.current_url == f"{base_url}reports/{PREVIOUS_DAY.isoformat()}.html"
     assert browser.driver.find_elements(By.CSS_SELECTOR, "article.item") == []  # it had no items
     assert browser.errors() == []
+
+
+def test_the_subscribe_form_fits_a_phone_and_the_site_s_csp_lets_it_post_to_the_api_only(
+    browser: Browser, base_url: str
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    # Given the edition page on a phone, served with the CloudFront headers of template.yaml
+    browser.open(base_url + f"reports/{DAY}.html", *PHONE)
+    form = browser.driver.find_element(By.CSS_SELECTOR, "section.subscribe form")
+    field = form.find_element(By.NAME, "email")
+    button = form.find_element(By.TAG_NAME, "button")
+    # Then the form is there, within the width of the phone
+    assert form.get_attribute("action") == SUBSCRIBE_URL and form.get_attribute("method") == "post"
+    assert field.is_displayed() and button.is_displayed()
+    assert button.rect["x"] + button.rect["width"] <= PHONE[0] and horizontal_overflow(browser) == 0
+    assert browser.errors() == []
+
+    def csp_violations() -> list[str]:
+        return [e["message"] for e in browser.errors() if "Content Security Policy" in e["message"]]
+
+    # When a reader subscribes, the post leaves for the API (no name resolves here: it goes no further)
+    field.send_keys("reader@example.org")
+    button.click()
+    assert csp_violations() == []
+    # And a form sent anywhere else is refused by the CSP (what proves the check above can fail)
+    browser.open(base_url + f"reports/{DAY}.html", *PHONE)
+    browser.script(
+        "const f = document.querySelector('section.subscribe form');"
+        "f.action = 'https://elsewhere.example/collect'; f.email.value = 'a@example.org'; f.submit();"
+    )
+    assert any("elsewhere.example" in message for message in csp_violations())

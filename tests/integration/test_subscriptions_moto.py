@@ -432,6 +432,8 @@ def test_a_plain_html_form_subscribes_too(stack: Stack) -> None:
     assert answer.status == 202 and answer.headers["Content-Type"].startswith("text/html")
     assert "请查收确认邮件" in answer.body and "reader" not in answer.body
     assert len(stack.mails_to("reader@example.org")) == 1
+    # and the page leads back to the site the form was on (the stack's SITE_URL)
+    assert '<a href="https://d111111abcdef8.cloudfront.net/"' in answer.body
 
 
 def test_a_second_subscribe_within_the_hour_sends_no_second_mail(stack: Stack) -> None:

@@ -266,9 +266,13 @@ def test_only_the_distribution_reads_the_site_bucket_over_https() -> None:
     oac = resources()["SiteOriginAccessControl"]["Properties"]["OriginAccessControlConfig"]
     assert (oac["SigningBehavior"], oac["SigningProtocol"]) == ("always", "sigv4")
     headers = resources()["SiteResponseHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]
-    csp = headers["SecurityHeadersConfig"]["ContentSecurityPolicy"]["ContentSecurityPolicy"]
+    csp = headers["SecurityHeadersConfig"]["ContentSecurityPolicy"]["ContentSecurityPolicy"]["Fn::Sub"]
     assert csp.startswith("default-src 'none';")
-    assert "frame-ancestors 'none'" in csp
+    assert "frame-ancestors 'none'" in csp and "script-src" not in csp  # default-src 'none': no scripts
+    # Forms may post to the subscription API alone: the origin the render function gives the pages' form
+    (form_action,) = re.findall(r"form-action ([^;]+);", csp)
+    api = variables("RenderEditionFunction")["SUBSCRIPTION_API_URL"]["Fn::Sub"]
+    assert form_action == api == "https://${SubscriptionApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}"
 
 
 def test_the_idempotency_table_has_the_powertools_shape() -> None:

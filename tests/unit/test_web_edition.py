@@ -454,6 +454,52 @@ def test_a_feed_needs_an_edition(renderer: Renderer) -> None:
         renderer.feed([])
 
 
+# -- the subscribe form ---------------------------------------------------------------------------
+SUBSCRIBE = "https://abc123.execute-api.ap-northeast-1.amazonaws.com/subscribe"
+
+
+def test_every_page_offers_the_subscribe_form_when_there_is_an_endpoint() -> None:
+    # Given a deployment with a subscription endpoint
+    renderer = Renderer(replace(CONFIG, report=ReportConfig(subscribe_url=SUBSCRIBE)), TEMPLATES)
+    ed = edition()
+    pages = {
+        "edition": renderer.html(ed),
+        "latest": renderer.html(ed, at_root=True),
+        "archive": renderer.index([ed.summary()]),
+    }
+    for name, page in pages.items():
+        # Then each page has a plain form that posts an email address to it, and stays valid HTML
+        assert audit(page, subscribe_url=SUBSCRIBE) == [], name
+        assert audit(page) == ["<form>"], name  # a form nobody expected is still caught
+        (form,) = strict_parse(page).iterfind(".//form")
+        assert (form.get("method"), form.get("action")) == ("post", SUBSCRIBE), name
+        (field,) = form.iterfind(".//input")
+        assert (field.get("name"), field.get("type"), field.get("required")) == ("email", "email", ""), name
+        label = form.find(".//label")
+        assert label is not None and label.get("for") == field.get("id"), name
+        assert "<script" not in page, name
+
+
+def test_without_an_endpoint_no_page_has_a_form(renderer: Renderer) -> None:
+    ed = edition()
+    for page in (renderer.html(ed), renderer.html(ed, at_root=True), renderer.index([ed.summary()])):
+        assert strict_parse(page).find(".//form") is None
+
+
+def test_subscribe_url_is_an_optional_report_key_checked_like_site_url() -> None:
+    assert parse_config({}).report.subscribe_url == ""
+    assert parse_config({"report": {"subscribe_url": SUBSCRIBE}}).report.subscribe_url == SUBSCRIBE
+    for url in (
+        "javascript:alert(1)",
+        'https://x.example/"><script>',
+        "x.example/subscribe",
+        f"{SUBSCRIBE}?a=1",
+    ):
+        with pytest.raises(ConfigError) as raised:
+            parse_config({"report": {"subscribe_url": url}})
+        assert raised.value.key == "report.subscribe_url"
+
+
 # -- configuration ----------------------------------------------------------------------------------
 def _with_site(url: str) -> Config:
     return replace(CONFIG, report=ReportConfig(site_url=url))

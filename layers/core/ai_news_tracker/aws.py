@@ -123,6 +123,7 @@ class Settings:
     raw_bucket: str
     site_bucket: str
     site_url: str = ""
+    subscription_api_url: str = ""  # the subscription API's base URL (the pages' subscribe form)
     config_file: str = "/opt/python/config/default.toml"
     config_parameter: str | None = None
     edition_topic_arn: str | None = None
@@ -144,6 +145,7 @@ class Settings:
             raw_bucket=required("RAW_BUCKET"),
             site_bucket=required("SITE_BUCKET"),
             site_url=(optional("SITE_URL") or "").rstrip("/"),
+            subscription_api_url=(optional("SUBSCRIPTION_API_URL") or "").rstrip("/"),
             config_file=optional("CONFIG_FILE") or cls.config_file,
             config_parameter=optional("CONFIG_PARAMETER"),
             edition_topic_arn=optional("EDITION_TOPIC_ARN"),
@@ -156,9 +158,20 @@ def load_deployed_config(settings: Settings, get_parameter: Callable[[str], str]
     """The configuration: from the SSM parameter when one is named, else from the shipped file.
 
     An empty ``[report] site_url`` is filled in with the deployment's ``SITE_URL`` (the CloudFront
-    or custom domain), so the Atom feed links absolutely without a per-stack configuration.
+    or custom domain), so the Atom feed links absolutely without a per-stack configuration; an empty
+    ``[report] subscribe_url`` with the stack's ``SUBSCRIPTION_API_URL`` + ``/subscribe``, so the
+    pages offer the stack's own subscribe form.
     """
-    return _with_site_url(_load_deployed_config(settings, get_parameter), settings.site_url)
+    config = _with_site_url(_load_deployed_config(settings, get_parameter), settings.site_url)
+    return _with_subscribe_url(config, settings.subscription_api_url)
+
+
+def _with_subscribe_url(config: Config, api_url: str) -> Config:
+    if config.report.subscribe_url or not api_url:
+        return config
+    url = f"{api_url}/subscribe"
+    check_site_url(url, "SUBSCRIPTION_API_URL")
+    return replace(config, report=replace(config.report, subscribe_url=url))
 
 
 def _with_site_url(config: Config, site_url: str) -> Config:

@@ -37,6 +37,7 @@ class ReportConfig:
     lookback_hours: int = 24
     key_points: int = 5
     site_url: str = ""  # the public base URL of the site (absolute links in feed.xml); "" = relative
+    subscribe_url: str = ""  # where the pages' subscribe form posts (POST …/subscribe); "" = no form
     dedupe_threshold: float = 0.27  # same story from two outlets at this similarity; above 1: never merge
 
     @property
@@ -316,6 +317,8 @@ def _check_report(report: ReportConfig) -> None:
         raise ConfigError("report.key_points", "must not be negative")
     if report.site_url:
         check_site_url(report.site_url, "report.site_url")
+    if report.subscribe_url:
+        check_site_url(report.subscribe_url, "report.subscribe_url")
 
 
 def check_site_url(url: str, key: str) -> None:

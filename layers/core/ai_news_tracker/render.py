@@ -233,8 +233,14 @@ class Renderer:
             weekday=WEEKDAYS[edition.date.weekday()],
             generated_iso=edition.generated_at.astimezone(self.tz).isoformat(),
             latest=at_root,
+            subscribe_url=self.subscribe_url,
         )
         return self.web_env.get_template(EDITION_HTML).render(context)
+
+    @property
+    def subscribe_url(self) -> str:
+        """Where the pages' subscribe form posts; "" (no form) when not configured."""
+        return safe_href(self.config.report.subscribe_url) if self.config.report.subscribe_url else ""
 
     def index(self, editions: Sequence[EditionSummary]) -> str:
         """The archive page (``index.html``): every edition, newest first, grouped by month."""
@@ -251,6 +257,7 @@ class Renderer:
             months=months,
             latest=self._summary_view(ordered[0]) if ordered else None,
             count=len(ordered),
+            subscribe_url=self.subscribe_url,
         )
 
     def feed(self, editions: Sequence[EditionSummary]) -> str:

@@ -166,7 +166,8 @@ class Page:
     token: str | None = None
     fields: tuple[tuple[str, str], ...] = field(default_factory=tuple)
 
-    def render(self, title: str, templates_dir: Path) -> str:
+    def render(self, title: str, templates_dir: Path, home: str = "") -> str:
+        """The page; ``home`` (the site's address, "" for none) is linked at its foot."""
         form = None
         if self.button and self.token:
             form = {
@@ -177,7 +178,7 @@ class Page:
         return (
             pages_environment(Path(templates_dir))
             .get_template(PAGE_TEMPLATE)
-            .render(title=title, heading=self.heading, paragraphs=list(self.paragraphs), form=form)
+            .render(title=title, heading=self.heading, paragraphs=list(self.paragraphs), form=form, home=home)
         )
 
 
@@ -295,7 +296,11 @@ class SubscriptionService:
         return True
 
     def page(self, page: Page) -> str:
-        return page.render(self.config.report.title, self.templates_dir)
+        """The page, linking back to the site (on AWS ``[report] site_url`` is the stack's site)."""
+        site = self.config.report.site_url
+        return page.render(
+            self.config.report.title, self.templates_dir, f"{site.rstrip('/')}/" if site else ""
+        )
 
 
 def page_headers() -> dict[str, Any]:
