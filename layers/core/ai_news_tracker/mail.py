@@ -39,7 +39,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from email.errors import HeaderParseError
@@ -308,6 +308,15 @@ class Layout:
     summaries: bool
 
 
+def _prefixes(total: int) -> Iterator[int]:
+    """Item counts of doubling length, from :data:`FIRST_PROBE` up to ``total`` (``total`` last)."""
+    count = min(total, FIRST_PROBE)
+    yield count
+    while count < total:
+        count = min(total, count * 2)
+        yield count
+
+
 class _Composer:
     """Builds the messages of one edition; the view and the HTML layout are worked out once."""
 
@@ -351,34 +360,25 @@ class _Composer:
         def fits(layout: Layout) -> bool:
             return len(self.render_html(layout, unsubscribe_url).encode("utf-8")) <= HTML_BUDGET
 
-        if self._fitting(total, True, fits, whole_only=True) == total:
+        if all(fits(Layout(count, summaries=True)) for count in _prefixes(total)):
             return Layout(total, summaries=True)
-        shown = self._fitting(total, False, fits)
-        if shown == 0 and not fits(Layout(0, summaries=False)):
-            logger.warning("email html over budget", date=self.view["date"], budget=HTML_BUDGET)
-        return Layout(shown, summaries=False)
-
-    @staticmethod
-    def _fitting(
-        total: int, summaries: bool, fits: Callable[[Layout], bool], *, whole_only: bool = False
-    ) -> int:
-        """The largest count of items up to ``total`` whose layout fits (0 when none does), by
-        doubling then bisection. ``whole_only``: only whether ``total`` fits matters (else -1)."""
-        fitted, count = 0, min(total, FIRST_PROBE)  # fitted: the longest prefix known to fit (or 0)
-        while fits(Layout(count, summaries)):
-            if count == total:
-                return total
-            fitted, count = count, min(total, count * 2)
-        if whole_only:
-            return -1
-        low, high = fitted, count - 1
+        fitted, count = 0, 0  # the longest prefix known to fit (or 0), the first that does not
+        for count in _prefixes(total):
+            if not fits(Layout(count, summaries=False)):
+                break
+            fitted = count
+        else:
+            return Layout(total, summaries=False)
+        low, high = fitted, count - 1  # the largest count that fits, by bisection
         while low < high:
             middle = (low + high + 1) // 2
-            if fits(Layout(middle, summaries)):
+            if fits(Layout(middle, summaries=False)):
                 low = middle
             else:
                 high = middle - 1
-        return low
+        if low == 0 and not fits(Layout(0, summaries=False)):
+            logger.warning("email html over budget", date=self.view["date"], budget=HTML_BUDGET)
+        return Layout(low, summaries=False)
 
     def message(
         self, recipient: str, unsubscribe_url: str | None, unsubscribe_mailto: str | None

@@ -343,7 +343,7 @@ def unsubscribe_by_mail(subscriptions: Subscriptions, tokens: Tokens, mail: Rece
         except TokenError:
             continue
         subscriptions.unsubscribe(sid, now)
-        logger.info("unsubscribed by mail", subscriber=sid[:16], by=BY_TOKEN)
+        logger.info("unsubscribed by mail", subscriber=sid[:16], by=BY_TOKEN, message_id=mail.message_id)
         return BY_TOKEN
     if "FAIL" in (mail.spam, mail.virus):
         outcome = REJECTED
@@ -356,7 +356,13 @@ def unsubscribe_by_mail(subscriptions: Subscriptions, tokens: Tokens, mail: Rece
             outcome = NO_SENDER
         else:
             subscriptions.unsubscribe(sid, now)
-            logger.info("unsubscribed by mail", subscriber=sid[:16], by=BY_SENDER)
+            logger.info("unsubscribed by mail", subscriber=sid[:16], by=BY_SENDER, message_id=mail.message_id)
             return BY_SENDER
-    logger.info("unsubscribe mail ignored", reason=outcome, dmarc=mail.dmarc, spam=mail.spam)
+    logger.info(
+        "unsubscribe mail ignored",
+        reason=outcome,
+        dmarc=mail.dmarc,
+        spam=mail.spam,
+        message_id=mail.message_id,
+    )
     return outcome
