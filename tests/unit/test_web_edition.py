@@ -478,12 +478,18 @@ def test_every_page_offers_the_subscribe_form_when_there_is_an_endpoint() -> Non
         label = form.find(".//label")
         assert label is not None and label.get("for") == field.get("id"), name
         assert "<script" not in page, name
+        # And the header's 订阅 leads to the form (the Atom feed is still linked from the head)
+        nav = {a.text: a.get("href") for a in strict_parse(page).iterfind(".//nav/a")}
+        assert nav["订阅"] == "#subscribe", name
+        assert strict_parse(page).find(".//section[@id='subscribe']//form") is not None, name
 
 
 def test_without_an_endpoint_no_page_has_a_form(renderer: Renderer) -> None:
     ed = edition()
     for page in (renderer.html(ed), renderer.html(ed, at_root=True), renderer.index([ed.summary()])):
         assert strict_parse(page).find(".//form") is None
+        nav = {a.text: a.get("href") for a in strict_parse(page).iterfind(".//nav/a")}
+        assert nav["订阅"].endswith("feed.xml")  # the header's 订阅 is the Atom feed then
 
 
 def test_subscribe_url_is_an_optional_report_key_checked_like_site_url() -> None:
