@@ -27,8 +27,11 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
+import cmarkgfm
 import feedparser
+import html5lib
 import pytest
+from cmarkgfm.cmark import Options
 from loopback import Exchange, Handler, LoopbackServer, redirect, static
 from web_audit import audit, external_links, strict_parse
 
@@ -159,7 +162,8 @@ HOSTILE = [
         "https://example.net/hostile/1",
         at(20, 11),
         "<img src=x onerror=alert(1)>阿里发布 Qwen3-Max。[click](javascript:alert(1)) "
-        "![x](data:image/png;base64,AAAA) 详见 https://evil.example/x 或 www.evil.example",
+        "![x](data:image/png;base64,AAAA) 详见 https://evil.example/x 或 www.evil.example，"
+        "商务合作 bd@evil.example，投稿 mailto:tips@evil.example",
     ),
     Story(
         "[click](javascript:alert(1)) 豆包大模型 1.6 全面降价",
@@ -179,7 +183,7 @@ HOSTILE = [
         "**bold** # heading `code` 商汤日日新 V6 发布",
         "https://example.net/hostile/4",
         at(20, 8, 20),
-        "&lt;script&gt;alert(1)&lt;/script&gt; 是转义后的标记，应原样显示。",
+        "&lt;script&gt;alert(1)&lt;/script&gt; 是转义后的标记，应原样显示。R&amp;D 与 Q&amp;A 照常。",
     ),
     Story(
         "阶跃星辰 Step-3 多模态模型 <iframe src=javascript:alert(1)>",
@@ -419,6 +423,12 @@ LEADERBOARD_LINKS = {
     ("原始数据", "https://github.com/nakasyou/lmarena-history"),
 }
 WEB_URL = re.compile(r"https?://[^\s()<>]+")
+# What the edition's Markdown is made of, rendered: headings, paragraphs, the key points, the tables, the
+# rules, links, and the bold labels and italic lines of the template (html5lib adds html, head, body).
+EDITION_TAGS = {
+    *("html", "head", "body", "h1", "h2", "h3", "p", "ol", "li", "hr"),
+    *("table", "thead", "tbody", "tr", "th", "td", "a", "strong", "em"),
+}
 
 
 # -- the run ------------------------------------------------------------------------------------------
@@ -529,6 +539,28 @@ def test_no_feed_text_becomes_a_link_image_script_or_html(day: Day) -> None:
     assert r"\<script\>" in md  # the escaped markup of 日日新's text, shown literally
     assert r"\*\*bold\*\*" in md
     assert "onerror" not in md and "iframe 后备文本" not in md  # markup and iframe fallback are not text
+
+
+def test_github_renders_feed_text_as_text(day: Day) -> None:
+    # When GitHub's renderer (cmark-gfm, its extensions, raw HTML passed through) shows the edition
+    rendered = cmarkgfm.github_flavored_markdown_to_html(day.markdown, options=Options.CMARK_OPT_UNSAFE)
+    tree = html5lib.parse(rendered, namespaceHTMLElements=False)
+    # Then its only links are ours, with no mail link made of an address in a text
+    found = {("".join(a.itertext()), a.get("href")) for a in tree.iter("a")}
+    item_urls = {item["url"] for item in day.payload["items"] if item["url"] is not None}
+    assert found == {("阅读原文", url) for url in item_urls} | LEADERBOARD_LINKS
+    # and only the edition's own elements: no image, script, frame, code or markup from a feed
+    tags = {element.tag for element in tree.iter() if isinstance(element.tag, str)}
+    assert tags <= EDITION_TAGS, tags - EDITION_TAGS
+    assert len(tree.findall(".//h1")) == 1
+    # and each item's title and text read exactly as the JSON edition has them
+    titles = ["".join(h.itertext()).replace("\u2060", "") for h in tree.iterfind(".//h3")]
+    assert titles == ["全球 Top 5", "国产模型排名"] + [item["title"] for item in day.payload["items"]]
+    texts = {"".join(p.itertext()).replace("\u2060", "").strip() for p in tree.iterfind(".//p")}
+    summaries = [item["summary"] for item in day.payload["items"] if item["summary"]]
+    assert [s for s in summaries if s.strip() not in texts] == []
+    assert any("商务合作 bd@evil.example，投稿 mailto:tips@evil.example" in text for text in texts)
+    assert any("R&D 与 Q&A 照常" in text for text in texts)
 
 
 def test_no_feed_text_becomes_script_handlers_or_links_in_any_page(day: Day) -> None:

@@ -1,18 +1,24 @@
 """Escaping feed text and links for the Markdown edition (ai_news_tracker.markdown).
 
-No Markdown renderer is a dependency, so the assertions are on the escaped string: every character
-that could open a construct must arrive with a backslash in front of it.
+Two kinds of assertion: on the escaped string (every character that could open a construct arrives
+with a backslash in front of it), and on what cmark-gfm, the renderer GitHub runs, makes of it: the
+text shown exactly, in no element but its paragraph, heading or table cell, and links only where the
+edition puts them.
 """
 
 from __future__ import annotations
 
+import html
 import re
+from urllib.parse import unquote
 
+import cmarkgfm
 import pytest
+from cmarkgfm.cmark import Options
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ai_news_tracker.markdown import escape_inline, escape_table_cell, link_target
+from ai_news_tracker.markdown import WORD_JOINER, escape_inline, escape_table_cell, link_target
 
 SOGOU_LINK = (
     "http://weixin.sogou.com/weixin?type=2&query=%E6%96%B0%E6%99%BA%E5%85%83+%E5%80%92%E5%8F%8D%E5%A4%A9"
@@ -31,8 +37,10 @@ HOSTILE = [
     ("ftp://evil.example/x", r"ftp:\/\/evil.example/x"),
     ("visit www.evil.example now", r"visit www\.evil.example now"),
     ("WWW.EVIL.EXAMPLE", r"WWW\.EVIL.EXAMPLE"),
-    ("mail victim@evil.example", r"mail victim\@evil.example"),
-    ("mailto:a.b+c@evil.example", r"mailto:a.b+c\@evil.example"),
+    ("mail victim@evil.example", "mail victim\u2060@evil.example"),  # GFM links "victim\\@evil.example"
+    ("mailto:a.b+c@evil.example", "mailto:a.b+c\u2060@evil.example"),
+    ("xmpp:a@b.example/x", "xmpp:a\u2060@b.example/x"),
+    ("a@.b.example", "a\u2060@.b.example"),
     ("**bold** and __bold__", r"\*\*bold\*\* and \_\_bold\_\_"),
     ("*em* _em_", r"\*em\* \_em\_"),
     ("~~strike~~", r"\~\~strike\~\~"),
@@ -84,8 +92,8 @@ def test_escaped_hostile_text_has_no_markdown_openers_left(text: str, _expected:
         assert _unescaped(escaped, char) == [], char
     assert "://" not in escaped
     assert not re.search(r"www\.", escaped, re.IGNORECASE)
-    assert not re.search(r"\w@\w", escaped)
-    assert not re.search(r"&(?!amp;)", escaped)
+    assert not re.search(r"[\w.+\-:]@", escaped)
+    assert not re.search(r"&(?!amp;)(?=#?[0-9A-Za-z]+;)", escaped)
     assert "\n" not in escaped
     assert not re.match(r"[+=-]|\d+[.)](\s|$)", escaped)
 
@@ -105,6 +113,8 @@ def test_escaped_hostile_text_has_no_markdown_openers_left(text: str, _expected:
         "qwen2.5-max",
         "GPT-4o (2024-05-13) vs. Claude 3.5: 50% 的差距",
         "@新智元 报道",
+        "AT&T 与 R&D 部门的 Q&A",
+        "终端设备&内容审核",
         "6.1mm",
         "2026.5 亿元",  # "2026." is a list marker only before a space or at the end
     ],
@@ -127,7 +137,10 @@ def test_ordinary_text_comes_through_unchanged(text: str) -> None:
         ("-5% 下跌", r"\-5% 下跌"),
         ("a-b+c=d", "a-b+c=d"),
         ("!important", "!important"),
-        ("AT&T", "AT&amp;T"),
+        ("AT&T;", "AT&amp;T;"),  # shaped like an entity reference: shown as written
+        ("&nbsp;&#12354;&#x41;", r"&amp;nbsp;&amp;\#12354;&amp;\#x41;"),
+        ("a & b;", "a & b;"),
+        ("a@b", "a\u2060@b"),
     ],
 )
 def test_escape_inline_edges(text: str, expected: str) -> None:
@@ -202,17 +215,19 @@ def test_link_target_output_stays_inside_the_parentheses(url: str) -> None:
 
 
 # -- the escaping table, as it was: str.translate (slow on CJK text), kept as the reference ---------
-_REFERENCE_TABLE = {ord(c): "\\" + c for c in "\\`*_[]<>~#"} | {ord("&"): "&amp;"}
+_REFERENCE_TABLE = {ord(c): "\\" + c for c in "\\`*_[]<>~#"}
 
 
 def reference_escape_inline(text: str) -> str:
-    """:func:`escape_inline` as it was written before the one regular expression replaced translate."""
+    """:func:`escape_inline` as it was written before the one regular expression replaced translate
+    (with today's rules for ``&``, only where it could start an entity reference, and ``@``)."""
     line = re.sub(r"\s+", " ", text).lstrip()
+    line = re.sub(r"&(?=#?[0-9A-Za-z]+;)", "&amp;", line)
     line = line.translate(_REFERENCE_TABLE)
     line = re.sub(r"!(?=\\\[)", r"\\!", line)
     line = line.replace("://", r":\/\/")
     line = re.sub(r"(www)\.", r"\1\\.", line, flags=re.IGNORECASE)
-    line = re.sub(r"(?<=[0-9A-Za-z._+\-])@(?=[0-9A-Za-z_\\-])", r"\\@", line)
+    line = re.sub(r"(?<=[0-9A-Za-z._+\-:])@", "\u2060@", line)
     line = re.sub(r"^[+=-]", r"\\\g<0>", line)
     return re.sub(r"^(\d{1,9})([.)])(?=\s|$)", r"\1\\\2", line)
 
@@ -243,3 +258,88 @@ PIECES = st.lists(st.sampled_from(LINK_PIECES)).map("".join)
 @given(st.one_of(MARKDOWN_SOUP, PIECES, st.text()))
 def test_escape_inline_matches_the_translate_table_it_replaced(text: str) -> None:
     assert escape_inline(text) == reference_escape_inline(text)
+
+
+# -- what GitHub's renderer makes of it (cmark-gfm with GitHub's extensions) ---------------------------
+def github_html(markdown: str) -> str:
+    # UNSAFE passes raw HTML through instead of dropping it: escaping that let markup in would show here
+    return cmarkgfm.github_flavored_markdown_to_html(markdown, options=Options.CMARK_OPT_UNSAFE)
+
+
+def shown(text: str) -> str:
+    """What a reader must see of ``text``: whitespace runs as one space, no ends, no word joiners (which
+    are invisible; feed text never brings its own), NUL as U+FFFD (as CommonMark shows it)."""
+    return re.sub(r"\s+", " ", text.replace("\x00", "\ufffd")).strip().replace(WORD_JOINER, "")
+
+
+def rendered_text(markdown: str, tag: str) -> str:
+    """The text of the one ``tag`` element GitHub renders ``markdown`` as; fails if it holds markup."""
+    rendered = github_html(markdown)
+    match = re.search(rf"<{tag}>(.*?)</{tag}>", rendered, re.DOTALL)
+    if match is None:
+        assert rendered.strip() in ("", f"<{tag}></{tag}>"), rendered
+        return ""
+    assert "<" not in match[1], rendered  # no element inside: no link, image, emphasis, code, HTML
+    return html.unescape(match[1]).replace(WORD_JOINER, "")
+
+
+EMAIL_SOUP = st.lists(
+    st.sampled_from([*"ab1.+-_@:/&#;\\* 深", "mailto:", "xmpp:", "www.", "http://", "user@host.com"]),
+    max_size=40,
+).map("".join)
+RENDERED_TEXTS = st.one_of(MARKDOWN_SOUP, PIECES, EMAIL_SOUP, st.text())
+
+
+@pytest.mark.parametrize("text", [text for text, _ in HOSTILE])
+def test_github_shows_hostile_text_as_plain_text(text: str) -> None:
+    # Given hostile feed text, escaped
+    # When GitHub renders it as a paragraph, a heading and a table cell
+    # Then each shows exactly the text, with no link, image, emphasis, code or HTML in it
+    assert rendered_text(escape_inline(text), "p") == shown(text)
+    assert rendered_text("### " + escape_inline(text), "h3") == shown(text)
+    table = "| 模型 |\n|---|\n| " + escape_table_cell(text) + " |\n"
+    assert rendered_text(table, "td") == shown(text)
+
+
+def test_github_makes_no_mail_link_of_an_address() -> None:
+    # Given feed text with addresses (GFM links "a\@b.com" too: escapes are resolved before it looks)
+    text = "商务合作 bd@evil.example，投稿 mailto:tips@evil.example 或 xmpp:chat@evil.example"
+    # Then GitHub shows the addresses, and links none of them
+    rendered = github_html(escape_inline(text))
+    assert "<a" not in rendered
+    assert rendered_text(escape_inline(text), "p") == text
+
+
+@settings(max_examples=1500, deadline=None)
+@given(RENDERED_TEXTS)
+def test_github_shows_any_text_as_plain_text(text: str) -> None:
+    assert rendered_text(escape_inline(text), "p") == shown(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(RENDERED_TEXTS)
+def test_github_shows_any_title_and_cell_as_plain_text(text: str) -> None:
+    assert rendered_text("### " + escape_inline(text), "h3") == shown(text)
+    assert rendered_text("| 模型 |\n|---|\n| " + escape_table_cell(text) + " |\n", "td") == shown(text)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        SOGOU_LINK,
+        "https://a.example/x) [y](javascript:alert(1)",
+        "https://a.example/x\n\n<script>alert(1)</script>",
+        'https://a.example/x "title"',
+        "https://a.example/`x`\\",
+        "https://a.example/新闻?q=大模型&r=<b>",
+    ],
+)
+def test_github_links_the_read_more_label_to_the_url_and_nothing_else(url: str) -> None:
+    # Given an item link, however crafted
+    rendered = github_html(f"[阅读原文]({link_target(url)})")
+    # Then GitHub renders one link, labelled 阅读原文, to the URL (percent-encoded where it must be)
+    links = re.findall(r'<a href="([^"]*)">(.*?)</a>', rendered)
+    assert len(links) == 1 and rendered.count("<") == 4, rendered  # <p><a …>…</a></p>
+    href, label = links[0]
+    assert label == "阅读原文"
+    assert unquote(html.unescape(href)) == unquote(link_target(url))  # cmark also encodes "[", "]"

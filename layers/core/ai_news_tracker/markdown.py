@@ -3,7 +3,9 @@
 Feed text is hostile: whatever a title or summary contains, in the edition it must stay plain text and
 never become a link, an image, raw HTML, emphasis, a heading, a list, a table-cell break or a code span
 (CommonMark plus the GFM extensions GitHub renders: tables, strikethrough and bare autolinks).
-Ordinary text (``iMuse.AI``, ``AGI-Next``, ``To B``, ``2026年``, ``6.1mm``) comes through unchanged.
+Ordinary text (``iMuse.AI``, ``AGI-Next``, ``To B``, ``2026年``, ``6.1mm``, ``AT&T``) comes through
+unchanged. The tests render the escaped text with cmark-gfm, GitHub's own renderer, and check that it
+shows exactly the text.
 """
 
 from __future__ import annotations
@@ -11,18 +13,25 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-# Characters that open Markdown constructs anywhere in a line; each gets a backslash. "&" becomes
-# "&amp;" so that an entity reference such as "&lt;" or "&#106;" is shown as written, not decoded.
+# Characters that open Markdown constructs anywhere in a line; each gets a backslash. An "&" that
+# starts something shaped like an entity reference ("&lt;", "&#106;", "&x;") becomes "&amp;", so that it
+# is shown as written, not decoded; any other "&" (AT&T, R&D) cannot start one and stays as it is.
 # One regular expression finds them all (str.translate with a dict is slow on CJK text).
 _INLINE_SPECIALS = "\\`*_[]<>~#"
 _ESCAPES = {c: "\\" + c for c in _INLINE_SPECIALS} | {"&": "&amp;"}
-_SPECIAL = re.compile("[" + re.escape("".join(_ESCAPES)) + "]")
+_SPECIAL = re.compile("[" + re.escape(_INLINE_SPECIALS) + "]|&(?=#?[0-9A-Za-z]+;)")
 
 _WHITESPACE_RUN = re.compile(r"\s+")
 _IMAGE_OPENER = re.compile(r"!(?=\\\[)")  # "![" (the "[" already escaped)
 _WWW_AUTOLINK = re.compile(r"(www)\.", re.IGNORECASE)
-# "user@host": escaping the "@" splits the text GFM scans for an e-mail autolink (and mailto:/xmpp:).
-_EMAIL_AT = re.compile(r"(?<=[0-9A-Za-z._+\-])@(?=[0-9A-Za-z_\\-])")
+# "user@host.com": GFM finds e-mail autolinks (and mailto:/xmpp: ones) in the text *after* escapes are
+# resolved, so "user\\@host.com" is still a link on GitHub. An invisible WORD JOINER before the "@" is
+# not a character an address may hold, so none is found; the text reads the same. It goes before every
+# "@" that GFM could take for the middle of an address (after a letter, digit, ".+-_" or the ":" of
+# "mailto:"), whatever follows. (Feed text never brings its own: text.collapse_whitespace removes
+# zero-width characters.)
+_EMAIL_AT = re.compile(r"(?<=[0-9A-Za-z._+\-:])@")
+WORD_JOINER = "\u2060"
 # Markers that make a line a list item, a setext underline or a thematic break (after lstrip).
 _LEADING_MARKER = re.compile(r"^[+=-]")
 _LEADING_ORDERED_MARKER = re.compile(r"^(\d{1,9})([.)])(?=\s|$)")
@@ -39,9 +48,10 @@ def escape_inline(text: str) -> str:
 
     Whitespace runs (newlines included) become one space and leading space is dropped; one trailing
     space is kept, as in the sample edition (it is inert: a hard line break needs two). Backslash,
-    backtick, ``* _ [ ] < > ~ #`` and ``!`` before ``[`` are backslash-escaped, ``&`` becomes
-    ``&amp;``, bare autolinks are broken (``:\\/\\/``, ``www\\.``, ``user\\@host``), and a leading
-    ``+``, ``-``, ``=`` or ``1.``/``1)`` marker is escaped.
+    backtick, ``* _ [ ] < > ~ #`` and ``!`` before ``[`` are backslash-escaped, an ``&`` that could
+    start an entity reference becomes ``&amp;``, bare autolinks are broken (``:\\/\\/``, ``www\\.``, a
+    WORD JOINER before the ``@`` of ``user@host.com``), and a leading ``+``, ``-``, ``=`` or
+    ``1.``/``1)`` marker is escaped.
     """
     line = _WHITESPACE_RUN.sub(" ", text).lstrip()
     line = _SPECIAL.sub(lambda m: _ESCAPES[m[0]], line)
@@ -50,7 +60,7 @@ def escape_inline(text: str) -> str:
     if "." in line:  # each search tries every position; most lines (Chinese) have neither "." nor "@"
         line = _WWW_AUTOLINK.sub(r"\1\\.", line)
     if "@" in line:
-        line = _EMAIL_AT.sub(r"\\@", line)
+        line = _EMAIL_AT.sub(WORD_JOINER + "@", line)
     line = _LEADING_MARKER.sub(r"\\\g<0>", line)
     return _LEADING_ORDERED_MARKER.sub(r"\1\\\2", line)
 
