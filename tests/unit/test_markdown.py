@@ -12,9 +12,8 @@ import html
 import re
 from urllib.parse import unquote
 
-import cmarkgfm
 import pytest
-from cmarkgfm.cmark import Options
+from github_markdown import github_html
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -261,11 +260,6 @@ def test_escape_inline_matches_the_translate_table_it_replaced(text: str) -> Non
 
 
 # -- what GitHub's renderer makes of it (cmark-gfm with GitHub's extensions) ---------------------------
-def github_html(markdown: str) -> str:
-    # UNSAFE passes raw HTML through instead of dropping it: escaping that let markup in would show here
-    return cmarkgfm.github_flavored_markdown_to_html(markdown, options=Options.CMARK_OPT_UNSAFE)
-
-
 def shown(text: str) -> str:
     """What a reader must see of ``text``: whitespace runs as one space, no ends, no word joiners (which
     are invisible; feed text never brings its own), NUL as U+FFFD (as CommonMark shows it)."""
