@@ -9,6 +9,7 @@ from typing import Any
 
 import boto3
 import pytest
+from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 
 from ai_news_tracker.aws import S3Store, Settings, cache_control_for, event_now, load_deployed_config
@@ -127,6 +128,21 @@ def test_config_comes_from_ssm_when_a_parameter_is_named(
     file_config = tmp_path / "c.toml"
     file_config.write_text("[report]\nmax_items = 3\n", encoding="utf-8")
     assert load_deployed_config(Settings("r", "s", config_file=str(file_config))).report.max_items == 3
+
+
+def test_a_secure_string_config_is_read_decrypted(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given the configuration in an SSM SecureString (the template and README offer one)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    parameters.clear_caches()
+    with mock_aws():
+        boto3.client("ssm", region_name=REGION).put_parameter(
+            Name="/ant/secure-config", Type="SecureString", Value='[report]\ntitle = "加密日报"\n'
+        )
+        # When a function loads it
+        config = load_deployed_config(Settings("r", "s", config_parameter="/ant/secure-config"))
+    parameters.clear_caches()
+    # Then it reads the TOML, not the ciphertext
+    assert config.report.title == "加密日报"
 
 
 def test_event_clock() -> None:

@@ -13,6 +13,7 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -186,7 +187,8 @@ def _load_deployed_config(settings: Settings, get_parameter: Callable[[str], str
         return load_config(settings.config_file)
     from .sdk import get_parameter as ssm_parameter
 
-    fetch = get_parameter or ssm_parameter  # Powertools Parameters, cached 5 minutes
+    # Powertools Parameters, cached 5 minutes; decrypted, so that a SecureString works as a String does
+    fetch = get_parameter or partial(ssm_parameter, decrypt=True)
     try:
         text = fetch(settings.config_parameter)
     except Exception as exc:  # Powertools wraps every failure in its own GetParameterError
