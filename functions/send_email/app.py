@@ -55,12 +55,13 @@ def enqueue(announcement: dict[str, Any]) -> dict[str, Any]:
     if current.config.email.recipients:
         logger.info("[email] recipients are for the local run; on AWS the subscribers get the edition")
     edition = current.edition(day)  # refuse an announcement of an edition that is not stored
-    url = announcement.get("url")
+    # The email's 在浏览器中阅读: the day's web page (the announcement's "url" is the Markdown file)
+    page = current.config.report.page_url(day) or announcement.get("html_url")
     result = fan_out(
         current.subscriptions,
         current.queue.send,
         edition,
-        url if isinstance(url, str) else None,
+        page if isinstance(page, str) else None,
         dry_run=bool(announcement.get("dry_run", False)),
     )
     metrics.add_metric(

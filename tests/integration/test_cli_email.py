@@ -91,3 +91,25 @@ def test_enabled_email_needs_a_sender_address(tmp_path: Path) -> None:
     path.write_text('[email]\nenabled = true\nsender = "nobody"\n', encoding="utf-8")
 
     assert main(["fetch", "--config", str(path), "--data-dir", str(tmp_path)]) == 2
+
+
+def test_with_a_site_url_the_local_email_links_the_days_web_edition(tmp_path: Path) -> None:
+    # Given a site with a public address
+    with LoopbackServer({"/feed": static(FEED)}) as server:
+        path = tmp_path / "c.toml"
+        path.write_text(
+            '[report]\nsite_url = "https://digest.example.org/"\n'
+            f'[[sources]]\nname = "甲"\nurl = "{server.url("/feed")}"\n'
+            '[email]\nenabled = true\nsender = "日报 <digest@example.com>"\nrecipients = ["a@example.com"]\n',
+            encoding="utf-8",
+        )
+        # When the day is run
+        assert main(["run", "--config", str(path), "--data-dir", str(tmp_path / "data"), "--now", NOW]) == 0
+    eml = tmp_path / "data" / "outbox" / "2026-11-20" / "a@example.com.eml"
+    message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    # Then both parts lead to the day's page on the site (在浏览器中阅读)
+    page = "https://digest.example.org/reports/2026-11-20.html"
+    text, html = message.get_body(("plain",)), message.get_body(("html",))
+    assert text is not None and f"网页版: {page}" in text.get_content()
+    assert html is not None and f'<a href="{page}"' in html.get_content()
+    assert "在浏览器中阅读" in html.get_content()

@@ -155,7 +155,9 @@ class Stack:
         announcement = {
             "date": day,
             "title": f"{day} 国产大模型日报",
-            "url": f"https://d111111abcdef8.cloudfront.net/reports/{day}.html",
+            "url": f"https://d111111abcdef8.cloudfront.net/reports/{day}.md",  # as aws.announcement says
+            "json_url": f"https://d111111abcdef8.cloudfront.net/reports/{day}.json",
+            "html_url": f"https://d111111abcdef8.cloudfront.net/reports/{day}.html",
             "key_points": ["DeepSeek 发布新一代推理模型"],
             "items": 2,
         }
@@ -840,3 +842,27 @@ def test_the_dynamodb_store_writes_only_over_the_version_it_read(stack: Stack) -
     by_hand = store.get(other)
     assert by_hand is not None and by_hand.version == 0
     assert store.put(replace(by_hand, requests=1)) is not None
+
+
+def test_on_a_stack_whose_sender_is_not_the_configurations_mail_goes_from_the_stacks_address(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a stack deployed with its own SenderAddress and the shipped configuration's sender
+    # (samconfig's prod stack): the functions may send only as the stack's address
+    with mail_stack(tmp_path, monkeypatch) as stack:
+        stack.monkeypatch.setenv("SENDER_ADDRESS", "digest@news.example.org")
+        stack.sesv2.create_email_identity(EmailIdentity="news.example.org")  # the verified domain
+        # When a reader subscribes and confirms, and the day's edition is announced and sent
+        subscribe_and_confirm(stack, "reader@example.org")
+        assert stack.announce(DAY1)["subscribers"] == 1
+        assert stack.drain() == []
+        (confirmation,) = [m for m in stack.mails_to("reader@example.org") if "确认" in m["Subject"]]
+        (edition,) = stack.editions_to("reader@example.org")
+    # Then both come from the stack's address, under the configured display name
+    for mail in (confirmation, edition):
+        (sender,) = mail["From"].addresses
+        assert (sender.display_name, sender.addr_spec) == ("国产大模型日报", "digest@news.example.org")
+    # And the edition's 在浏览器中阅读 leads to the day's web page, not to its Markdown file
+    text, html = bodies(edition)
+    page = f"https://d111111abcdef8.cloudfront.net/reports/{DAY1}.html"
+    assert f"网页版: {page}" in text and f'href="{page}"' in html and ".md" not in html

@@ -14,6 +14,7 @@ import tomllib
 import types
 import typing
 from dataclasses import dataclass, field
+from datetime import date
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,12 @@ class ReportConfig:
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def page_url(self, day: date) -> str | None:
+        """The public address of a day's web edition under ``site_url``; None without a site URL."""
+        if not self.site_url:
+            return None
+        return f"{self.site_url.rstrip('/')}/reports/{day.isoformat()}.html"
 
 
 @dataclass(frozen=True)

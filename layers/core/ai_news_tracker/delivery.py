@@ -23,8 +23,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
+from email.errors import HeaderParseError
+from email.headerregistry import Address
 from email.message import EmailMessage
 from functools import cached_property
 from pathlib import Path
@@ -33,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 from .config import Config
 from .errors import TrackerError
 from .log import get_logger
-from .mail import SendError, SendReport, SesSender, safe_href, send_edition, sender_address
+from .mail import MailError, SendError, SendReport, SesSender, safe_href, send_edition, sender_address
 from .models import Edition
 from .service import Deployment
 from .store import Store
@@ -236,10 +238,25 @@ def send_batch(
 
 
 # -- what the email functions build once -----------------------------------------------------------------
-def check_sender(config: Config, allowed: str | None) -> None:
-    """``[email] sender`` must be the SES identity the function may send as (its IAM policy's)."""
-    if allowed and sender_address(config.email.sender).addr_spec.lower() != allowed.lower():
-        raise TrackerError(f"[email] sender is not the SES identity this function may send as ({allowed})")
+def with_stack_sender(config: Config, stack_address: str | None) -> Config:
+    """On AWS the From address is the stack's ``SenderAddress``: the SES identity the functions' IAM
+    policy lets them send as. ``[email] sender`` gives the display name (``日报``), so the shipped
+    configuration works on any stack, and a configured address the stack cannot send as never reaches
+    SES (its AccessDenied would fail every send and every subscribe)."""
+    if not stack_address:
+        return config
+    try:
+        configured: Address | None = sender_address(config.email.sender)
+    except MailError:
+        configured = None  # no usable sender configured: the address alone
+    name = configured.display_name if configured else ""
+    try:
+        sender = str(sender_address(str(Address(display_name=name, addr_spec=stack_address.strip()))))
+    except (ValueError, IndexError, HeaderParseError) as exc:
+        raise MailError(f"SENDER_ADDRESS is not an email address: {stack_address!r}") from exc
+    if configured is None or configured.addr_spec.lower() != stack_address.strip().lower():
+        logger.info("email sender from the stack", configured=config.email.sender, sender=sender)
+    return replace(config, email=replace(config.email, sender=sender))
 
 
 class MailDeployment:
@@ -258,7 +275,7 @@ class MailDeployment:
     ) -> None:
         self.base = base
         self.settings = settings
-        self.config = base.config
+        self.config = with_stack_sender(base.config, settings.sender_address)
         self._dynamodb = dynamodb_client
         self._sqs = sqs_client
         self._get_parameter = get_parameter
@@ -284,7 +301,6 @@ class MailDeployment:
             idempotency=False,  # no email function runs a job through Deployment.once
         )
         settings = MailSettings.from_env(env)
-        check_sender(base.config, settings.sender_address)
         return cls(
             base,
             settings,

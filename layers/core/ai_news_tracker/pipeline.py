@@ -477,7 +477,7 @@ class Pipeline:
             sender=None,
             outbox=self.outbox,
             sent_log=self.repo.store,
-            web_url=None,
+            web_url=self.config.report.page_url(edition.date),  # 在浏览器中阅读, when the site has an address
             unsubscribe_base=None,
             templates_dir=self.renderer.templates_dir,
             dry_run=dry_run,
