@@ -28,6 +28,24 @@ def test_first_edition_takes_items_published_within_the_lookback() -> None:
     assert [i.id for i in chosen] == ["fresh", "edge"]
 
 
+def test_a_date_in_the_future_reads_as_when_the_item_was_first_seen() -> None:
+    # Given items first seen at the cutoff whose feeds date them after it: a placeholder year, and a
+    # time eight hours ahead (a feed's local time read as UTC), beside an ordinary item
+    bogus = item("bogus", T0, datetime(2099, 1, 1, tzinfo=UTC))
+    shifted = item("shifted", T0 - timedelta(hours=1), T0 + timedelta(hours=7))
+    ordinary = item("ordinary", T0, T0 - timedelta(hours=2))
+    # When the first edition is built
+    chosen = select_items([ordinary, bogus, shifted], cutoff=T0, previous_cutoff=None, lookback_hours=24)
+    # Then no item shows a time after it was first seen, and the order follows the times shown
+    assert [(i.id, i.shown_at) for i in chosen] == [
+        ("bogus", T0),
+        ("shifted", T0 - timedelta(hours=1)),
+        ("ordinary", T0 - timedelta(hours=2)),
+    ]
+    assert bogus.published == T0 and ordinary.published == T0 - timedelta(hours=2)
+    assert item("undated", T0).published is None and item("undated", T0).shown_at == T0
+
+
 def test_later_edition_takes_items_first_seen_since_the_previous_cutoff() -> None:
     previous = T0 - timedelta(days=1)
     late_but_old = item("late", previous + timedelta(hours=3), T0 - timedelta(days=3))

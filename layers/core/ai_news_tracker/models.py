@@ -52,9 +52,17 @@ class Item:
         return (self.source, *self.also_in)
 
     @property
+    def published(self) -> datetime | None:
+        """When it was published, no later than when we first saw it: a date in the future (a feed's
+        wrong clock or time zone, a placeholder such as 2099) cannot be, so it reads first-seen."""
+        if self.published_at is None:
+            return None
+        return min(self.published_at, self.first_seen)
+
+    @property
     def shown_at(self) -> datetime:
         """The time shown for the item: when it was published, else when we first saw it."""
-        return self.published_at or self.first_seen
+        return self.published or self.first_seen
 
     def to_dict(self) -> dict[str, Any]:
         return {

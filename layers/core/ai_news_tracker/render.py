@@ -425,9 +425,7 @@ class Renderer:
                         {"source": source, "url": url}
                         for source, url in zip(item.sources, (item.url, *item.also_urls), strict=False)
                     ],
-                    "published_at": item.published_at.astimezone(tz).isoformat()
-                    if item.published_at
-                    else None,
+                    "published_at": item.published.astimezone(tz).isoformat() if item.published else None,
                     "first_seen": item.first_seen.astimezone(tz).isoformat(),
                     "summary": truncate(item.text, self.config.report.summary_chars),
                     "url": item.url,
