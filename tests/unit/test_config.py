@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ai_news_tracker.config import Config, load_config, parse_config
+from ai_news_tracker.config import LEADERBOARD_URLS, Config, load_config, parse_config
 from ai_news_tracker.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -74,6 +74,16 @@ def test_empty_config_is_valid_and_frozen() -> None:
             "duplicate",
         ),
         (
+            {"sources": [{"name": "36Kr", "url": "https://a/"}, {"name": "36Kr ", "url": "https://b/"}]},
+            "sources[1].name",
+            "duplicate",
+        ),
+        (
+            {"sources": [{"name": "LM Arena", "url": "https://a/"}], "leaderboard": {}},
+            "sources[0].name",
+            "the leaderboard is named 'LM Arena' too",
+        ),
+        (
             {"sources": [{"name": "a", "url": "https://a/", "colour": "red"}]},
             "sources[0].colour",
             "unknown key",
@@ -104,6 +114,17 @@ def test_invalid_toml_and_missing_file_are_config_errors(tmp_path: Path) -> None
         load_config(bad)
     with pytest.raises(ConfigError, match="cannot read config file"):
         load_config(tmp_path / "absent.toml")
+
+
+@pytest.mark.parametrize("provider", ["lmarena-history", "arena-catalog"])
+def test_a_leaderboard_without_url_reads_its_providers_own_file(provider: str) -> None:
+    # Given a [leaderboard] that names its provider only
+    board = parse_config({"leaderboard": {"provider": provider}}).leaderboard
+    # Then the file fetched is that provider's, and a url given still wins
+    assert board is not None and board.url == LEADERBOARD_URLS[provider]
+    assert board.url.endswith("leaderboard-text.json" if provider == "arena-catalog" else "scores.json")
+    given = parse_config({"leaderboard": {"provider": provider, "url": "https://mirror.example/x.json"}})
+    assert given.leaderboard is not None and given.leaderboard.url == "https://mirror.example/x.json"
 
 
 def test_integer_is_accepted_where_a_number_is_expected() -> None:

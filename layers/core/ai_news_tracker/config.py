@@ -26,6 +26,11 @@ from .errors import ConfigError
 # Says what we are; operators add a contact (URL or address) with [fetch] user_agent.
 DEFAULT_USER_AGENT = "AI-News-Tracker/0.1 (daily news digest bot; feed reader)"
 LEADERBOARD_PROVIDERS = ("lmarena-history", "arena-catalog")
+# Where each provider publishes its file: [leaderboard] url, when the section names a provider only.
+LEADERBOARD_URLS = {
+    "lmarena-history": "https://raw.githubusercontent.com/nakasyou/lmarena-history/main/output/scores.json",
+    "arena-catalog": "https://raw.githubusercontent.com/lmarena/arena-catalog/main/data/leaderboard-text.json",
+}
 SUMMARIZERS = ("extractive", "bedrock", "openai")
 
 
@@ -77,7 +82,7 @@ class SourceConfig:
 @dataclass(frozen=True)
 class LeaderboardConfig:
     provider: str = "lmarena-history"
-    url: str = "https://raw.githubusercontent.com/nakasyou/lmarena-history/main/output/scores.json"
+    url: str = LEADERBOARD_URLS["lmarena-history"]  # [leaderboard] without url: its provider's (parse_config)
     name: str = "LM Arena"
     category: str | None = None  # default: "overall" (lmarena-history) or "full" (arena-catalog)
     top_n: int = 5
@@ -173,13 +178,19 @@ def parse_config(data: dict[str, Any]) -> Config:
     if not isinstance(sources_raw, list):
         raise ConfigError("sources", "expected [[sources]] tables")
     sources = tuple(_section(SourceConfig, s, f"sources[{i}]") for i, s in enumerate(sources_raw))
-    names = [s.name for s in sources]
+    names = [s.name.strip() for s in sources]  # "36Kr " and "36Kr" read the same in the edition
     for i, name in enumerate(names):
         if names.index(name) != i:
-            raise ConfigError(f"sources[{i}].name", f"duplicate source name {name!r}")
+            raise ConfigError(f"sources[{i}].name", f"duplicate source name {sources[i].name!r}")
     leaderboard = None
     if "leaderboard" in data:
         leaderboard = _section(LeaderboardConfig, data["leaderboard"], "leaderboard")
+        if isinstance(data["leaderboard"], dict) and "url" not in data["leaderboard"]:
+            url = LEADERBOARD_URLS.get(leaderboard.provider, leaderboard.url)  # the provider's own file
+            leaderboard = dataclasses.replace(leaderboard, url=url)
+        if leaderboard.name.strip() in names:  # the edition names both in its list of sources
+            i = names.index(leaderboard.name.strip())
+            raise ConfigError(f"sources[{i}].name", f"the leaderboard is named {leaderboard.name!r} too")
     config = Config(
         report=_section(ReportConfig, data.get("report", {}), "report"),
         filter=_filter_section(data.get("filter", {})),
