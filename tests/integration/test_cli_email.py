@@ -50,6 +50,25 @@ def test_run_leaves_one_eml_per_recipient(config: tuple[Path, Path]) -> None:
     assert html is not None and "<script>" not in html.get_content()
 
 
+def test_the_run_says_what_it_mailed_and_names_no_failure_when_none_failed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given one healthy source and email on
+    with LoopbackServer({"/feed": static(FEED)}) as server:
+        path = tmp_path / "c.toml"
+        path.write_text(
+            f'[[sources]]\nname = "甲"\nurl = "{server.url("/feed")}"\n'
+            '[email]\nenabled = true\nsender = "digest@example.com"\nrecipients = ["a@example.com"]\n',
+            encoding="utf-8",
+        )
+        # When the day is run
+        assert main(["run", "--config", str(path), "--data-dir", str(tmp_path / "d"), "--now", NOW]) == 0
+    # Then its one line counts the mail and says nothing of failures (scripts grep for "failed:")
+    (line,) = capsys.readouterr().out.splitlines()
+    assert line.startswith("published the 2026-11-20 edition: 1 item; email: 1 new message -> "), line
+    assert "failed" not in line
+
+
 def test_a_rerun_and_a_send_write_no_second_copy(
     config: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -188,15 +188,15 @@ def report_run(report: PublishReport, data_dir: str) -> int:
         list(edition.sources) + ([edition.leaderboard_status] if edition.leaderboard_status else [])
     )
     verb = "republished" if report.rebuilt else "published"
+    parts = [f"{verb} the {edition.date} edition: {_count(len(edition.items), 'item')}"]
+    if failed:
+        parts.append(f"failed: {failed}")
     if report.email is not None:
-        failed += f"; email: {_count(len(report.email.sent), 'new message')}" + (
-            f", {len(report.email.failed)} failed" if report.email.failed else ""
+        parts.append(
+            f"email: {_count(len(report.email.sent), 'new message')}"
+            + (f", {len(report.email.failed)} failed" if report.email.failed else "")
         )
-    print(
-        f"{verb} the {edition.date} edition: {_count(len(edition.items), 'item')}"
-        + (f"; failed: {failed}" if failed else "")
-        + f" -> {data_dir}/site/{report.keys[0]}"
-    )
+    print("; ".join(parts) + f" -> {data_dir}/site/{report.keys[0]}")
     return EXIT_OK
 
 
