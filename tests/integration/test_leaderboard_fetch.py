@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from loopback import Exchange, LoopbackServer
 
 from ai_news_tracker.config import parse_config
+from ai_news_tracker.errors import HTTPStatusFailure, SourceFailure
+from ai_news_tracker.http import Response
+from ai_news_tracker.models import Validators
 from ai_news_tracker.pipeline import Pipeline, local_stores
 
 DAY1 = datetime(2026, 11, 1, 1, 0, tzinfo=UTC)
@@ -90,3 +94,106 @@ def test_unchanged_leaderboard_costs_a_304(tmp_path: Path) -> None:
     # The newest snapshot is the largest key, whatever the file's order
     assert board_now is not None and board_now.snapshot_date == date(2025, 6, 1)
     assert [r.score for r in board_now.global_top] == [1450.0, 1360.0]
+
+
+# -- an undated file, dated by its publisher ----------------------------------------------------------
+RAW_URL = "https://raw.githubusercontent.com/lmarena/arena-catalog/main/data/leaderboard-text.json"
+COMMITS_URL = (
+    "https://api.github.com/repos/lmarena/arena-catalog/commits"
+    "?path=data%2Fleaderboard-text.json&sha=main&per_page=1"
+)
+
+
+class GithubHttp:
+    """The two publishers a default run asks: raw.githubusercontent.com (which sends no Last-Modified)
+    for the file, api.github.com for its latest commit (answering, or refusing as a rate limit does)."""
+
+    def __init__(self, commit_answer: bytes | SourceFailure) -> None:
+        self.commit_answer = commit_answer
+        self.asked: list[str] = []
+
+    def fetch_many(self, jobs: list[tuple[Any, str, Any, Any]]) -> dict[Any, Response | SourceFailure]:
+        answers = {
+            RAW_URL: (catalog(1486.6), {"content-type": "text/plain; charset=utf-8", "etag": '"v1"'}),
+            FEED_URL: (FEED, {"content-type": "application/rss+xml"}),
+        }
+        return {key: Response(200, *answers[url], url, Validators()) for key, url, _, _ in jobs}
+
+    def get(self, url: str, validators: Any = None, max_bytes: int | None = None) -> Response:
+        self.asked.append(url)
+        if isinstance(self.commit_answer, SourceFailure):
+            raise self.commit_answer
+        return Response(200, self.commit_answer, {"content-type": "application/json"}, url, Validators())
+
+
+def github_pipeline(tmp_path: Path, http: GithubHttp) -> Pipeline:
+    config = parse_config(
+        {
+            "sources": [{"name": "甲", "url": FEED_URL}],
+            "leaderboard": {"provider": "arena-catalog", "max_age_days": 30},
+        }
+    )
+    raw, site = local_stores(tmp_path)
+    return Pipeline(config, raw, site, http=http)  # type: ignore[arg-type]
+
+
+FEED_URL = "https://example.com/feed"
+FEED = (
+    b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item><title>DeepSeek</title>'
+    b"<link>https://example.com/a</link><pubDate>Sun, 01 Nov 2026 08:00:00 +0800</pubDate></item>"
+    b"</channel></rss>"
+)
+COMMIT = json.dumps([{"sha": "c9558b6", "commit": {"committer": {"date": "2025-12-11T09:30:00Z"}}}]).encode()
+
+
+def test_an_undated_file_on_github_is_dated_by_its_latest_commit(tmp_path: Path) -> None:
+    # Given the default leaderboard (arena-catalog on raw.githubusercontent.com), last committed in 2025
+    http = GithubHttp(COMMIT)
+    pipe = github_pipeline(tmp_path, http)
+    # When it is fetched for the first time, nearly a year later
+    pipe.fetch(DAY1)
+    board = pipe.current_leaderboard()
+    # Then its date is the commit's, not the day it was fetched, and the edition warns that it is old
+    assert http.asked == [COMMITS_URL]
+    assert board is not None and (board.snapshot_date, board.date_basis) == (date(2025, 12, 11), "published")
+    edition, _ = pipe.build(DAY1)
+    markdown = pipe.renderer.markdown(edition)
+    assert "| 数据日期: 2025-12-11 | 更新时间:" in markdown
+    assert "> ⚠️ 排行榜数据停留在 2025-12-11，已 325 天未更新，排名仅供参考。" in markdown
+
+
+def test_an_undated_file_its_publisher_does_not_date_says_it_was_first_seen(tmp_path: Path) -> None:
+    # Given GitHub refusing the commit question (its rate limit for shared addresses such as Lambda's)
+    http = GithubHttp(HTTPStatusFailure("403 Forbidden", 403))
+    pipe = github_pipeline(tmp_path, http)
+    # When the file is fetched
+    pipe.fetch(DAY1)
+    edition, _ = pipe.build(DAY1)
+    # Then the edition does not pass the day it was fetched off as the data's date
+    markdown = pipe.renderer.markdown(edition)
+    assert "| 数据日期: 不详（2026-11-01 首次获取） | 更新时间:" in markdown
+    payload = json.loads(pipe.renderer.json(edition, None))
+    assert payload["leaderboard"]["date_basis"] == "first_seen"
+    # And a later full download asks again, and takes the publisher's date once it answers
+    http.commit_answer = COMMIT
+    pipe.fetch(DAY1 + timedelta(hours=2), feeds=False)
+    board = pipe.current_leaderboard()
+    assert board is not None and (board.snapshot_date, board.date_basis) == (date(2025, 12, 11), "published")
+
+
+def test_a_last_modified_header_dates_an_undated_file(tmp_path: Path) -> None:
+    def board(exchange: Exchange) -> None:
+        exchange.respond(
+            200,
+            catalog(1486.6),
+            {"Content-Type": "application/json", "Last-Modified": "Wed, 01 Oct 2025 08:00:00 GMT"},
+        )
+
+    with LoopbackServer({"/board": board}) as server:
+        pipe = pipeline(tmp_path, server.url("/board"), "arena-catalog")
+        pipe.fetch(DAY1, feeds=False)
+    current = pipe.current_leaderboard()
+    assert current is not None and (current.snapshot_date, current.date_basis) == (
+        date(2025, 10, 1),
+        "published",
+    )

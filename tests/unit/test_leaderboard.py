@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -17,10 +17,13 @@ from ai_news_tracker.leaderboard import (
     DOMESTIC_DEVELOPERS,
     Snapshot,
     build_leaderboard,
+    commit_time,
     content_fingerprint,
     display_score,
     domestic_developer,
+    github_commits_url,
     is_stale,
+    last_modified,
     parse_snapshot,
     rank_models,
     snapshot_age_days,
@@ -502,3 +505,47 @@ def test_any_json_gives_a_snapshot_or_a_named_failure(case: tuple[str, Any]) -> 
     # or every score is a finite number under a name UTF-8 can hold, and the board can be built
     assert all(math.isfinite(s) and name.encode("utf-8") for name, s in snapshot.scores.items())
     build_leaderboard(provider, snapshot.scores, snapshot.snapshot_date or date(2026, 11, 20), 5, 10)
+
+
+# -- dating an undated file by its publisher ------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("raw_url", "expected"),
+    [
+        (
+            "https://raw.githubusercontent.com/lmarena/arena-catalog/main/data/leaderboard-text.json",
+            "https://api.github.com/repos/lmarena/arena-catalog/commits"
+            "?path=data%2Fleaderboard-text.json&sha=main&per_page=1",
+        ),
+        (
+            "https://raw.githubusercontent.com/o/r/refs/heads/dev/a%20b/c.json",
+            "https://api.github.com/repos/o/r/commits?path=a+b%2Fc.json&sha=dev&per_page=1",
+        ),
+        (
+            "https://raw.githubusercontent.com/o/r/v1.2/scores.json",
+            "https://api.github.com/repos/o/r/commits?path=scores.json&sha=v1.2&per_page=1",
+        ),
+        ("https://raw.githubusercontent.com/o/r/main", None),  # no file
+        ("https://raw.githubusercontent.com/o/r/main/x.json?token=1", None),
+        ("http://raw.githubusercontent.com/o/r/main/x.json", None),
+        ("https://example.com/o/r/main/x.json", None),
+        ("https://raw.githubusercontent.com.evil.example/o/r/main/x.json", None),
+    ],
+)
+def test_github_commits_url_asks_about_the_raw_file_only(raw_url: str, expected: str | None) -> None:
+    assert github_commits_url(raw_url) == expected
+
+
+def test_commit_time_reads_githubs_answer_and_nothing_else() -> None:
+    answer = [{"sha": "c9558b6", "commit": {"committer": {"date": "2025-12-11T09:30:00Z"}}}]
+    assert commit_time(answer) == datetime(2025, 12, 11, 9, 30, tzinfo=UTC)
+    for junk in ([], {}, None, [{"commit": {}}], [{"commit": {"committer": {"date": "yesterday"}}}], "x"):
+        assert commit_time(junk) is None
+    assert commit_time([{"commit": {"committer": {"date": "2025-12-11T09:30:00"}}}]) is None  # no zone
+
+
+def test_last_modified_reads_an_http_date_and_nothing_else() -> None:
+    assert last_modified({"last-modified": "Wed, 01 Oct 2025 08:00:00 GMT"}) == datetime(
+        2025, 10, 1, 8, 0, tzinfo=UTC
+    )
+    for headers in ({}, {"last-modified": ""}, {"last-modified": "soon"}, {"last-modified": "1 Oct 2025"}):
+        assert last_modified(headers) is None

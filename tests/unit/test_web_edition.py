@@ -8,6 +8,7 @@ every page is parsed and its whole tree walked.
 
 from __future__ import annotations
 
+import json
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import replace
@@ -322,6 +323,20 @@ def test_an_unavailable_leaderboard_and_failed_sources_are_said(renderer: Render
     assert audit(page) == []
     assert "排行榜暂不可用: 502" in page and "<table" not in page
     assert "本期部分来源未能获取: 机器之心 (超时), LM Arena (服务器报错)" in page
+
+
+def test_the_json_leaderboard_keeps_its_shape_when_it_is_unavailable(renderer: Renderer) -> None:
+    # Given an edition whose leaderboard could not be fetched
+    broken = replace(
+        edition(), leaderboard=None, leaderboard_status=SourceStatus("LM Arena", "http_error", "502")
+    )
+    # Then a script reading the JSON finds the same keys, empty, and why
+    board = json.loads(renderer.json(broken))["leaderboard"]
+    assert board["available"] is False and board["error"] == "502"
+    assert (board["global_top"], board["domestic"], board["snapshot_date"]) == ([], [], None)
+    whole = json.loads(renderer.json(edition()))["leaderboard"]
+    assert set(board) == set(whole) and whole["available"] is True and whole["error"] is None
+    assert whole["date_basis"] == "file" and whole["global_top"]
 
 
 def test_an_item_without_a_safe_link_is_shown_without_one(renderer: Renderer) -> None:

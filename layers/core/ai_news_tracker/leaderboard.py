@@ -25,9 +25,11 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from email.utils import parsedate_to_datetime
 from typing import Any, Literal
+from urllib.parse import quote, unquote, urlencode, urlsplit
 
 from .errors import InvalidLeaderboard
 from .models import Leaderboard, RankedModel
@@ -212,9 +214,18 @@ def rank_models(scores: dict[str, float]) -> list[RankedModel]:
 
 
 def build_leaderboard(
-    provider: str, scores: dict[str, float], snapshot_date: date, top_n: int, domestic_n: int
+    provider: str,
+    scores: dict[str, float],
+    snapshot_date: date,
+    top_n: int,
+    domestic_n: int,
+    *,
+    date_basis: str = "file",
 ) -> Leaderboard:
-    """The global top ``top_n`` and the best ``domestic_n`` domestic models, each with its global rank."""
+    """The global top ``top_n`` and the best ``domestic_n`` domestic models, each with its global rank.
+
+    ``date_basis`` says what ``snapshot_date`` is: the file's own date (``file``), its publisher's
+    (``published``), or only the day it was first seen (``first_seen``), which the edition says."""
     if top_n < 0 or domestic_n < 0:
         raise ValueError(f"top_n and domestic_n must not be negative (got {top_n}, {domestic_n})")
     ranked = rank_models(scores)
@@ -225,6 +236,7 @@ def build_leaderboard(
         global_top=tuple(ranked[:top_n]),
         domestic=tuple(domestic[:domestic_n]),
         models_ranked=len(scores),
+        date_basis=date_basis,
     )
 
 
@@ -252,6 +264,63 @@ def is_stale(snapshot_date: date, edition_date: date, max_age_days: int) -> bool
 def content_fingerprint(data: bytes) -> str:
     """SHA-256 hex digest of the raw file, to notice a changed (undated) ``arena-catalog`` file."""
     return hashlib.sha256(data).hexdigest()
+
+
+# -- when an undated file was published -------------------------------------------------------------
+# A file that carries no date (``arena-catalog``) is dated by its publisher where it can be: the
+# response's Last-Modified, else, for a file on raw.githubusercontent.com (which sends none), the date
+# of the file's latest commit from GitHub's REST API. Only when neither answers is it dated by the day
+# it was first seen, and the edition says so.
+DATE_FROM_FILE, DATE_PUBLISHED, DATE_FIRST_SEEN = "file", "published", "first_seen"
+GITHUB_API = "https://api.github.com"
+
+
+def default_date_basis(provider: str) -> str:
+    """What a stored snapshot's date is when the snapshot does not say (stored before it did)."""
+    return DATE_FROM_FILE if provider == "lmarena-history" else DATE_FIRST_SEEN
+
+
+def github_commits_url(raw_url: str, api: str = GITHUB_API) -> str | None:
+    """The GitHub API URL of the latest commit touching a ``raw.githubusercontent.com`` file, or None.
+
+    ``https://raw.githubusercontent.com/<owner>/<repo>/<ref>/<path>`` (``<ref>`` also as
+    ``refs/heads/<branch>`` or ``refs/tags/<tag>``) becomes ``<api>/repos/<owner>/<repo>/commits?
+    path=<path>&sha=<ref>&per_page=1``.
+    """
+    parts = urlsplit(raw_url)
+    if parts.scheme != "https" or parts.hostname != "raw.githubusercontent.com" or parts.query:
+        return None
+    segments = [unquote(s) for s in parts.path.split("/")[1:]]
+    if len(segments) >= 5 and segments[2] == "refs" and segments[3] in ("heads", "tags"):
+        owner, repo, ref, path = segments[0], segments[1], segments[4], segments[5:]
+    elif len(segments) >= 4:
+        owner, repo, ref, path = segments[0], segments[1], segments[2], segments[3:]
+    else:
+        return None
+    if not all((owner, repo, ref, *path)):
+        return None
+    query = urlencode({"path": "/".join(path), "sha": ref, "per_page": 1})
+    return f"{api}/repos/{quote(owner, safe='')}/{quote(repo, safe='')}/commits?{query}"
+
+
+def commit_time(data: Any) -> datetime | None:
+    """The committer time of the first commit of a GitHub "list commits" answer, or None."""
+    try:
+        value = data[0]["commit"]["committer"]["date"]
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except (LookupError, TypeError, ValueError):
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def last_modified(headers: Mapping[str, str]) -> datetime | None:
+    """The ``Last-Modified`` of a response (lower-case header keys), or None."""
+    value = headers.get("last-modified", "")
+    try:
+        moment = parsedate_to_datetime(value) if value.strip() else None
+    except (TypeError, ValueError, IndexError):
+        return None
+    return moment if moment is not None and moment.tzinfo is not None else None
 
 
 MovementKind = Literal["up", "down", "same", "new"]

@@ -166,15 +166,19 @@ class Leaderboard:
     global_top: tuple[RankedModel, ...]
     domestic: tuple[RankedModel, ...]
     models_ranked: int
+    date_basis: str = "file"  # snapshot_date is the file's own ("file"), its publisher's, or "first_seen"
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "provider": self.provider,
             "snapshot_date": self.snapshot_date.isoformat(),
             "global_top": [row.to_dict() for row in self.global_top],
             "domestic": [row.to_dict() for row in self.domestic],
             "models_ranked": self.models_ranked,
         }
+        if self.date_basis != "file":  # editions stored before it was recorded read the same
+            data["date_basis"] = self.date_basis
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Leaderboard:
@@ -184,6 +188,7 @@ class Leaderboard:
             global_top=tuple(RankedModel.from_dict(r) for r in data["global_top"]),
             domestic=tuple(RankedModel.from_dict(r) for r in data["domestic"]),
             models_ranked=int(data["models_ranked"]),
+            date_basis=str(data.get("date_basis", "file")),
         )
 
 

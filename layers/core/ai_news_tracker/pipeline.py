@@ -7,7 +7,7 @@ the caller, so the CLI, the Lambda handlers and the tests drive the very same co
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -236,7 +236,7 @@ class Pipeline:
                 status = SourceStatus(name, "ok", not_modified=True, checked_at=now)
                 self.repo.save_source_state(key, replace(state, status=status))
                 return status
-            snapshot = self._parse_leaderboard(result.body, state, now)
+            snapshot = self._parse_leaderboard(result, now)
         except SourceFailure as failure:
             return self._record_failure(key, name, state, failure, now)
         self.repo.save_leaderboard_snapshot(board.provider, snapshot)
@@ -247,11 +247,12 @@ class Pipeline:
         logger.info("leaderboard fetched", provider=board.provider, snapshot_date=snapshot["snapshot_date"])
         return status
 
-    def _parse_leaderboard(self, body: bytes, state: SourceState, now: datetime) -> dict[str, Any]:
-        from .leaderboard import content_fingerprint, parse_snapshot  # the leaderboard's fetch alone
+    def _parse_leaderboard(self, result: Response, now: datetime) -> dict[str, Any]:
+        from .leaderboard import DATE_FIRST_SEEN, DATE_FROM_FILE, content_fingerprint, parse_snapshot
 
         board = self.config.leaderboard
         assert board is not None  # noqa: S101
+        body = result.body
         if not body.strip():
             raise InvalidLeaderboard("the leaderboard file is empty")
         try:
@@ -260,21 +261,43 @@ class Pipeline:
             raise InvalidLeaderboard("the leaderboard file is not JSON") from exc
         snap = parse_snapshot(board.provider, data, board.effective_category)
         fingerprint = content_fingerprint(body)
-        snapshot_date = snap.snapshot_date
-        if snapshot_date is None:  # the file carries no date: the day a changed version was first seen
-            previous = self.repo.leaderboard_snapshot(board.provider)
-            if previous and previous.get("fingerprint") == fingerprint:
+        snapshot_date, basis = snap.snapshot_date, DATE_FROM_FILE
+        if snapshot_date is None:  # the file carries no date: its publisher's, else the day first seen
+            previous = self.repo.leaderboard_snapshot(board.provider) or {}
+            if previous.get("fingerprint") == fingerprint:
                 snapshot_date = datetime.fromisoformat(previous["snapshot_date"]).date()
+                basis = previous.get("date_basis") or DATE_FIRST_SEEN
             else:
-                snapshot_date = now.astimezone(self.config.report.tz).date()
+                snapshot_date, basis = now.astimezone(self.config.report.tz).date(), DATE_FIRST_SEEN
+            if basis == DATE_FIRST_SEEN:  # asked again until the publisher answers (rate limits pass)
+                published = self._published_date(board.url, result.headers, now)
+                if published is not None:
+                    snapshot_date, basis = min(published, snapshot_date), "published"
         return {
             "provider": board.provider,
             "category": board.effective_category,
             "snapshot_date": snapshot_date.isoformat(),
+            "date_basis": basis,
             "fingerprint": fingerprint,
             "fetched_at": iso(now.astimezone(UTC)),
             "scores": snap.scores,
         }
+
+    def _published_date(self, url: str, headers: Mapping[str, str], now: datetime) -> date | None:
+        """When an undated leaderboard file was published: its Last-Modified, else its latest commit."""
+        from .leaderboard import commit_time, github_commits_url, last_modified
+
+        moment = last_modified(headers)
+        api_url = github_commits_url(url) if moment is None else None
+        if api_url is not None:
+            try:
+                answer = self.http.get(api_url, max_bytes=COMMIT_ANSWER_MAX_BYTES)
+                moment = commit_time(json.loads(answer.body))
+            except (SourceFailure, ValueError) as exc:
+                logger.warning("leaderboard date unknown", url=api_url, reason=str(exc))
+        if moment is None:
+            return None
+        return min(moment, now).astimezone(self.config.report.tz).date()
 
     # -- editions --------------------------------------------------------------------------
     def build(self, now: datetime) -> tuple[Edition, bool]:
@@ -369,7 +392,7 @@ class Pipeline:
         snapshot = self.repo.leaderboard_snapshot(board.provider)
         if snapshot is None:
             return None
-        from .leaderboard import build_leaderboard  # not at import: the feeds' fetch never ranks models
+        from .leaderboard import build_leaderboard, default_date_basis  # not at import: fetch never ranks
 
         return build_leaderboard(
             board.provider,
@@ -377,6 +400,7 @@ class Pipeline:
             datetime.fromisoformat(snapshot["snapshot_date"]).date(),
             board.top_n,
             board.domestic_n,
+            date_basis=snapshot.get("date_basis") or default_date_basis(board.provider),
         )
 
     def _leaderboard_status(self) -> SourceStatus | None:
@@ -494,6 +518,7 @@ class Pipeline:
 
 _BOARD_JOB = "\x00leaderboard"
 ARTICLE_MAX_BYTES = 2_000_000  # an article page; its summary is in the head
+COMMIT_ANSWER_MAX_BYTES = 200_000  # GitHub's answer about one commit is a few KB
 CLUSTER_FACTOR = 10  # a day's duplicate merging looks at the newest max_items x this relevant items
 
 

@@ -32,7 +32,7 @@ from .config import Config
 from .identity import safe_link
 from .leaderboard import display_score, movements, snapshot_age_days
 from .markdown import escape_inline, escape_table_cell, link_target
-from .models import Edition, EditionSummary, Item, SourceStatus
+from .models import Edition, EditionSummary, Item, Leaderboard, SourceStatus
 from .text import truncate, without_surrogates
 
 if TYPE_CHECKING:
@@ -147,6 +147,13 @@ def default_templates_dir() -> Path:
         if candidate.is_dir():
             return candidate
     return here.parents[2] / "templates"
+
+
+def date_label(board: Leaderboard) -> str:
+    """The data-source line's 数据日期: the snapshot's own date, or, for a file that carries none and
+    whose publisher did not say, the day it was first seen, said as such."""
+    day = board.snapshot_date.isoformat()
+    return f"不详（{day} 首次获取）" if board.date_basis == "first_seen" else day
 
 
 def local_time(dt: datetime, tz: tzinfo, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -369,6 +376,7 @@ class Renderer:
             "site_url": SITE_URL,
             "data_url": PROVIDER_LINKS.get(board.provider, SITE_URL),
             "snapshot_date": board.snapshot_date.isoformat(),
+            "date_label": date_label(board),
             "stale_days": age if age > max_age else 0,
         }
 
@@ -435,11 +443,23 @@ class Renderer:
             "sources": sources,
         }
 
-    def _board_payload(self, edition: Edition, previous: Edition | None) -> dict[str, Any] | None:
+    def _board_payload(self, edition: Edition, previous: Edition | None) -> dict[str, Any]:
         board = edition.leaderboard
-        if board is None:
-            return None
         cfg = self.config.leaderboard
+        if board is None:  # the same shape, empty, so that scripts reading it need no special case
+            status = edition.leaderboard_status
+            return {
+                "available": False,
+                "error": status.error if status and status.error else "no leaderboard configured",
+                "provider": cfg.provider if cfg else None,
+                "snapshot_date": None,
+                "date_basis": None,
+                "age_days": None,
+                "stale": None,
+                "models_ranked": 0,
+                "global_top": [],
+                "domestic": [],
+            }
         age = snapshot_age_days(board.snapshot_date, edition.date)
         moved = movements(board, previous.leaderboard if previous else None)
 
@@ -457,8 +477,11 @@ class Renderer:
             ]
 
         return {
+            "available": True,
+            "error": None,
             "provider": board.provider,
             "snapshot_date": board.snapshot_date.isoformat(),
+            "date_basis": board.date_basis,  # file / published: the data's own date; first_seen: ours
             "age_days": age,
             "stale": age > (cfg.max_age_days if cfg else 30),
             "models_ranked": board.models_ranked,
