@@ -8,7 +8,9 @@ template's own resources. A call the template does not allow would fail on AWS w
 from __future__ import annotations
 
 import fnmatch
+import inspect
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +20,7 @@ import botocore.client
 import pytest
 import test_subscriptions_moto as mail
 from aws_lambda_powertools.utilities import parameters
+from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from test_handlers_moto import NOW, RAW, SITE, TABLE, Stack, stack  # noqa: F401 - the fixture
 
 from ai_news_tracker.invoke import load_template
@@ -25,24 +28,14 @@ from ai_news_tracker.invoke import load_template
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE = load_template(REPO / "template.yaml")
 
-# The SAM policy templates this project uses, as the SAM translator defines them.
+# The SAM policy templates this project uses, as the SAM translator defines them (any other one fails
+# grants(): S3WritePolicy and DynamoDBCrudPolicy are not used, they grant more than the code calls).
 POLICY_TEMPLATES = {
     "S3ReadPolicy": (
         "BucketName",
         {"s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation", "s3:GetObjectVersion"},
     ),
-    "S3WritePolicy": ("BucketName", {"s3:PutObject", "s3:PutObjectAcl"}),
     "SNSPublishMessagePolicy": ("TopicName", {"sns:Publish"}),
-    "DynamoDBCrudPolicy": (
-        "TableName",
-        {
-            "dynamodb:GetItem",
-            "dynamodb:DeleteItem",
-            "dynamodb:PutItem",
-            "dynamodb:UpdateItem",
-            "dynamodb:Query",
-        },
-    ),
     "SSMParameterReadPolicy": ("ParameterName", {"ssm:GetParameter", "ssm:GetParameters"}),
     "SQSSendMessagePolicy": ("QueueName", {"sqs:SendMessage", "sqs:SendMessageBatch"}),
 }
@@ -108,6 +101,8 @@ def grants(function: str) -> list[Grant]:
                 found.append(Grant(frozenset(actions), resource))
             elif name == "Statement":
                 found += [g for statement in args for g in _statement(statement)]
+            else:
+                raise AssertionError(f"{function}: the policy template {name} is not modelled here")
     return found
 
 
@@ -201,6 +196,40 @@ def test_a_call_outside_the_policies_is_caught() -> None:
     assert not any(g.allows(Call("s3:PutObject", "SiteBucket", "reports/x.md")) for g in allowed)
     assert not any(g.allows(Call("sns:Publish", "EditionTopic")) for g in allowed)
     assert any(g.allows(Call("s3:PutObject", "RawBucket", "items/x.json")) for g in allowed)
+
+
+def persistence_layer_actions() -> set[str]:
+    """The DynamoDB actions Powertools' idempotency layer may call: every ``self.client.<op>(`` of it."""
+    source = inspect.getsource(DynamoDBPersistenceLayer)
+    operations = set(re.findall(r"self\.client\.(\w+)\(", source))
+    assert {"get_item", "put_item"} <= operations, "the persistence layer's calls were not found"
+    return {"dynamodb:" + "".join(word.title() for word in op.split("_")) for op in operations}
+
+
+@pytest.mark.parametrize(
+    "function", ["FetchFeedsFunction", "FetchLeaderboardFunction", "RenderEditionFunction"]
+)
+def test_the_scheduled_functions_may_write_objects_and_idempotency_records_and_nothing_more(
+    function: str,
+) -> None:
+    def allows(call: Call) -> bool:
+        return any(g.allows(call) for g in grants(function))
+
+    # every call of the idempotency layer, the ones a successful run never makes (delete_item on a
+    # failure) included, and nothing that reads or writes the table in bulk
+    actions = persistence_layer_actions()
+    assert "dynamodb:DeleteItem" in actions
+    for action in actions:
+        assert allows(Call(action, "IdempotencyTable")), f"{function} may not {action}"
+    for action in ("dynamodb:Scan", "dynamodb:Query", "dynamodb:BatchWriteItem", "dynamodb:DescribeTable"):
+        assert not allows(Call(action, "IdempotencyTable")), f"{function} may {action}"
+    # objects, but no ACL (the buckets enforce the owner) and no lifecycle rules
+    buckets = ["RawBucket", "SiteBucket"] if function == "RenderEditionFunction" else ["RawBucket"]
+    for bucket in buckets:
+        assert allows(Call("s3:PutObject", bucket, "x/y.json"))
+        assert not allows(Call("s3:PutObjectAcl", bucket, "x/y.json"))
+        assert not allows(Call("s3:PutLifecycleConfiguration", bucket))
+        assert not allows(Call("s3:DeleteObject", bucket, "x/y.json"))
 
 
 @pytest.fixture

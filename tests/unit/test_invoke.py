@@ -170,6 +170,10 @@ def test_pseudo_region_comes_from_the_environment_else_us_east_1(monkeypatch: py
     assert inv.resolve(value, TEMPLATE) == "cn-north-1/aws-cn"
 
 
+def test_the_stack_name_is_local_so_a_namespace_built_on_it_is_never_empty() -> None:
+    assert inv.resolve({"Fn::Sub": "AINewsTracker/${AWS::StackName}"}, TEMPLATE) == "AINewsTracker/local"
+
+
 def test_a_condition_that_refers_to_itself_does_not_recurse_forever() -> None:
     template = parse("Conditions:\n  Loop: !Not [!Condition Loop]\n")
     assert inv.resolve({"Fn::If": ["Loop", "a", "b"]}, template) == ""

@@ -133,6 +133,95 @@ def test_the_template_is_a_sam_application_with_the_documented_resources() -> No
     assert set(functions()) == {name for name in expected if name.endswith("Function")}
 
 
+def dependencies(value: Any) -> set[str]:
+    """The names a value refers to: ``Ref``, ``Fn::GetAtt`` and the ``${Name.Attr}`` of ``Fn::Sub``."""
+    found: set[str] = set()
+    if isinstance(value, list):
+        for item in value:
+            found |= dependencies(item)
+    elif isinstance(value, dict):
+        for key, arg in value.items():
+            if key == "Ref" and isinstance(arg, str):
+                found.add(arg)
+            elif key == "Fn::GetAtt":
+                found.add(arg[0] if isinstance(arg, list) else str(arg).split(".", 1)[0])
+            elif key == "Fn::Sub":
+                text, variables = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1])
+                named = {m.split(".", 1)[0] for m in re.findall(r"\$\{([^!}][^}]*)\}", text)}
+                found |= (named - set(variables)) | dependencies(variables)
+            else:
+                found |= dependencies(arg)
+    return found
+
+
+def dependency_graph(tpl: dict[str, Any]) -> dict[str, set[str]]:
+    """Logical id -> the resources it depends on, once SAM has expanded the template.
+
+    A function takes the Globals' properties (its environment among them); an ``Api``/``HttpApi``
+    event makes SAM write the function's ARN into that API's body, so the API depends on the function.
+    """
+    found = tpl["Resources"]
+    glob = tpl.get("Globals", {}).get("Function", {})
+    graph: dict[str, set[str]] = {name: set() for name in found}
+    for name, resource in found.items():
+        needs = dependencies(resource.get("Properties", {}))
+        depends_on = resource.get("DependsOn", [])
+        needs |= {depends_on} if isinstance(depends_on, str) else set(depends_on)
+        if resource["Type"] == SERVERLESS_FUNCTION:
+            needs |= dependencies(glob)
+            for event in resource["Properties"].get("Events", {}).values():
+                if event["Type"] in ("Api", "HttpApi"):
+                    for api in dependencies(event["Properties"]) & set(found):
+                        graph[api].add(name)
+        graph[name] |= needs & set(found)
+    return graph
+
+
+def cycle(graph: dict[str, set[str]]) -> list[str]:
+    """A circular dependency of the graph (``[a, b, …, a]``), else ``[]``."""
+    done: set[str] = set()
+    path: list[str] = []
+
+    def visit(name: str) -> list[str]:
+        if name in path:
+            return [*path[path.index(name) :], name]
+        if name in done:
+            return []
+        path.append(name)
+        for needed in sorted(graph[name]):
+            if found := visit(needed):
+                return found
+        path.pop()
+        done.add(name)
+        return []
+
+    for name in sorted(graph):
+        if found := visit(name):
+            return found
+    return []
+
+
+def test_no_resource_depends_on_itself_through_others() -> None:
+    """CloudFormation refuses a circular dependency, at the first deployment (E3004 in cfn-lint).
+
+    The one that happened: every function's SITE_URL (Globals) names the distribution, whose CSP
+    names the subscription API, whose SAM-generated body named the subscription function.
+    ``make sam-lint`` checks the translated template too (tools/sam_translate_lint.py).
+    """
+    assert cycle(dependency_graph(template())) == []
+    # the check itself sees that loop when the API is SAM's and the function an event of it
+    looped = json.loads(json.dumps(template()))
+    looped["Resources"]["SubscriptionFunction"]["Properties"]["Events"] = {
+        "Subscribe": {"Type": "HttpApi", "Properties": {"ApiId": {"Ref": "SubscriptionApi"}}}
+    }
+    assert set(cycle(dependency_graph(looped))) >= {
+        "SubscriptionFunction",
+        "SiteDistribution",
+        "SiteResponseHeadersPolicy",
+        "SubscriptionApi",
+    }
+
+
 def test_functions_run_python_3_12_on_one_architecture_with_both_layers() -> None:
     glob = globals_function()
     assert glob["Runtime"] == "python3.12"
@@ -209,8 +298,31 @@ def test_environment_points_at_this_stack_and_the_shipped_config() -> None:
     # CoreLayer puts config/ under /opt/python (layers/core/Makefile)
     assert env["CONFIG_FILE"] == "/opt/python/config/default.toml"
     assert (REPO / "config" / "default.toml").exists()
-    assert env["POWERTOOLS_SERVICE_NAME"] == "ai-news-tracker"
-    assert env["POWERTOOLS_METRICS_NAMESPACE"] == "AINewsTracker"
+    # The package's child loggers are named after log.SERVICE: under a handler logger of another
+    # service name their records would not reach the handler's (they would be lost).
+    from ai_news_tracker.log import SERVICE
+
+    assert env["POWERTOOLS_SERVICE_NAME"] == SERVICE
+    # Two stacks in one account keep their metrics (and alarms) apart by the namespace
+    assert env["POWERTOOLS_METRICS_NAMESPACE"] == {"Fn::Sub": "AINewsTracker/${AWS::StackName}"}
+
+
+def test_each_function_logs_to_a_group_of_its_own_with_a_retention() -> None:
+    retention = template()["Parameters"]["LogRetentionInDays"]
+    assert retention["Type"] == "Number" and retention["Default"] == 90
+    assert 90 in retention["AllowedValues"]
+    groups = resources("AWS::Logs::LogGroup")
+    used = []
+    for name, function in functions().items():
+        group = str(referenced(function["Properties"]["LoggingConfig"]["LogGroup"]))
+        assert group in groups, name
+        assert referenced(groups[group]["Properties"]["RetentionInDays"]) == "LogRetentionInDays"
+        assert groups[group]["Properties"]["LogGroupName"] == {
+            "Fn::Sub": f"/aws/lambda/${{AWS::StackName}}/{name}"
+        }
+        used.append(group)
+    assert sorted(used) == sorted(groups)  # one each, and no group nobody writes to
+    assert "LoggingConfig" not in globals_function()
 
 
 # ---------------------------------------------------------------- storage
@@ -275,6 +387,21 @@ def test_only_the_distribution_reads_the_site_bucket_over_https() -> None:
     assert form_action == api == "https://${SubscriptionApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}"
 
 
+def test_cloudfront_names_are_unique_per_stack_and_region_and_fit_cloudfront_s_limits() -> None:
+    """OAC and response headers policy names are global to the account: two stacks, or one stack name
+    in two regions, must not collide; and CloudFront refuses an OAC name over 64 characters."""
+    oac = resources()["SiteOriginAccessControl"]["Properties"]["OriginAccessControlConfig"]["Name"]
+    policy = resources()["SiteResponseHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]["Name"]
+    stack_uuid = {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}
+    for name, limit in ((oac, 64), (policy, 128)):
+        text, variables = name["Fn::Sub"]
+        assert variables == {"StackUuid": stack_uuid}
+        assert "${AWS::Region}" in text and "${StackUuid}" in text
+        longest = text.replace("${AWS::Region}", "ap-southeast-5").replace("${StackUuid}", "f" * 36)
+        assert re.fullmatch(r"[A-Za-z0-9-]+", longest) and len(longest) <= limit, longest
+    assert oac != policy
+
+
 def test_the_idempotency_table_has_the_powertools_shape() -> None:
     props = resources()["IdempotencyTable"]["Properties"]
     assert props["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
@@ -310,6 +437,40 @@ def test_schedules_run_in_shanghai_time_with_the_scheduled_time_and_a_dead_lette
         assert props["RetryPolicy"]["MaximumRetryAttempts"] == 2
         assert resources()[str(referenced(props["DeadLetterConfig"]["Arn"]))]["Type"] == "AWS::SQS::Queue"
     assert template()["Parameters"]["FeedSchedule"]["Default"] == "cron(0 0/2 * * ? *)"
+
+
+def cron_minutes(expression: str) -> set[int]:
+    """The minutes of the day a daily ``cron(m h * * ? *)`` fires at (lists, ranges, steps, ``*``)."""
+    fields = expression.removeprefix("cron(").removesuffix(")").split()
+    assert fields[2:] == ["*", "*", "?", "*"], f"not a daily expression: {expression}"
+
+    def values(field: str, size: int) -> set[int]:
+        found: set[int] = set()
+        for part in field.split(","):
+            span, _, step = part.partition("/")
+            first, _, last = span.partition("-")
+            start = 0 if span == "*" else int(first)
+            end = size - 1 if span == "*" or (step and not last) else int(last or first)
+            found |= set(range(start, end + 1, int(step or 1)))
+        return found
+
+    return {60 * hour + minute for hour in values(fields[1], 24) for minute in values(fields[0], 60)}
+
+
+def test_the_edition_is_cut_once_the_fetches_before_it_have_stored_their_items() -> None:
+    """A fetch stamps its new items first seen at its scheduled time: an edition cut at that same
+    time races with it. The default edition comes after the last fetch before it has timed out."""
+    defaults = {name: p.get("Default") for name, p in template()["Parameters"].items()}
+    assert cron_minutes("cron(0 0/2 * * ? *)") == {120 * n for n in range(12)}
+    assert cron_minutes("cron(5,35 7-8 * * ? *)") == {425, 455, 485, 515}
+    (edition,) = cron_minutes(defaults["EditionSchedule"])
+    (leaderboard,) = cron_minutes(defaults["LeaderboardSchedule"])
+    feeds = cron_minutes(defaults["FeedSchedule"])
+    assert edition == 8 * 60 + 10  # 08:10 in Shanghai
+    for fetches, function in ((feeds, "FetchFeedsFunction"), ({leaderboard}, "FetchLeaderboardFunction")):
+        timeout = functions()[function]["Properties"]["Timeout"]
+        last = max(minute for minute in fetches if minute <= edition)
+        assert (edition - last) * 60 > timeout, f"the edition may be cut before {function} has finished"
 
 
 def test_the_email_function_listens_to_the_edition_topic() -> None:
@@ -374,18 +535,26 @@ def test_each_function_may_do_what_its_use_case_needs_and_no_more() -> None:
                 found.add((kind, referenced(next(iter(arguments.values())))))
         return found
 
-    fetch = {
-        ("S3ReadPolicy", "RawBucket"),
-        ("S3WritePolicy", "RawBucket"),
-        ("DynamoDBCrudPolicy", "IdempotencyTable"),
-        ("SSMParameterReadPolicy", None),
-    }
+    fetch = {("S3ReadPolicy", "RawBucket"), ("SSMParameterReadPolicy", None)}
     assert grants("FetchFeedsFunction") == fetch
     assert grants("FetchLeaderboardFunction") == fetch
     assert grants("RenderEditionFunction") == fetch | {
         ("S3ReadPolicy", "SiteBucket"),
-        ("S3WritePolicy", "SiteBucket"),
         ("SNSPublishMessagePolicy", "EditionTopic"),
+    }
+    # objects only (S3WritePolicy adds ACLs and lifecycle rules), and what Powertools' idempotency
+    # layer calls (DynamoDBCrudPolicy adds Scan, Query and the batch calls)
+    idempotency = (
+        ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+        {"Fn::GetAtt": ["IdempotencyTable", "Arn"]},
+    )
+    writes_raw = ("s3:PutObject", {"Fn::Sub": "${RawBucket.Arn}/*"})
+    for name in ("FetchFeedsFunction", "FetchLeaderboardFunction"):
+        assert statements(name) == {"WriteTheRawBucket": writes_raw, "UseTheIdempotencyTable": idempotency}
+    assert statements("RenderEditionFunction") == {
+        "WriteTheRawBucket": writes_raw,
+        "WriteTheSiteBucket": ("s3:PutObject", {"Fn::Sub": "${SiteBucket.Arn}/*"}),
+        "UseTheIdempotencyTable": idempotency,
     }
     # the fan-out reads the edition and the active ids, and enqueues
     assert grants("SendEmailFunction") == {
@@ -474,6 +643,15 @@ def test_the_edition_and_source_alarms_watch_what_powertools_emits() -> None:
     assert source["Dimensions"] == service
     assert (source["Statistic"], source["Threshold"]) == ("Maximum", 3)
     assert source["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    # every alarm on a metric of ours reads this stack's namespace, with the dimension Powertools adds
+    ours = [a for a in alarms() if not str(a["Namespace"]).startswith("AWS/")]
+    assert {a["MetricName"] for a in ours} == {
+        "EditionPublished",
+        "MaxConsecutiveFailures",
+        "ConfirmationsFailed",
+    }
+    for alarm in ours:
+        assert (alarm["Namespace"], alarm["Dimensions"]) == (env["POWERTOOLS_METRICS_NAMESPACE"], service)
 
 
 def test_parameters_and_outputs() -> None:
@@ -503,6 +681,12 @@ def test_parameters_and_outputs() -> None:
         "DistributionId",
     ):
         assert name in outputs
+    # a page that exists (the site bucket has no object at reports/, and the root object serves / only)
+    assert outputs["ReportUrl"]["Value"]["Fn::If"][1:] == [
+        {"Fn::Sub": "https://${CustomDomainName}/latest.html"},
+        {"Fn::Sub": "https://${SiteDistribution.DomainName}/latest.html"},
+    ]
+    assert "latest.html" in outputs["ReportUrl"]["Description"]
 
 
 # ---------------------------------------------------------------- email subscriptions
@@ -561,29 +745,62 @@ def test_the_fan_out_listens_to_the_edition_topic_and_feeds_the_send_queue() -> 
 
 
 def test_the_subscription_api_has_cors_from_a_parameter_throttling_and_five_routes() -> None:
+    # Plain API Gateway resources: a SAM HttpApi's body names the function, a circular dependency
+    # here (test_no_resource_depends_on_itself_through_others)
     api = resources()["SubscriptionApi"]
-    assert api["Type"] == "AWS::Serverless::HttpApi"
+    assert api["Type"] == "AWS::ApiGatewayV2::Api"
+    assert api["Properties"]["ProtocolType"] == "HTTP"
+    assert "SubscriptionFunction" not in dependencies(api)
     cors = api["Properties"]["CorsConfiguration"]
     assert referenced(cors["AllowOrigins"]) == "SubscriptionAllowedOrigins"
     assert cors["AllowMethods"] == ["GET", "POST"]
-    throttle = api["Properties"]["DefaultRouteSettings"]
+    assert "Events" not in functions()["SubscriptionFunction"]["Properties"]
+    # one stage, deployed with every change, throttled as a whole
+    (stage,) = resources("AWS::ApiGatewayV2::Stage").values()
+    assert referenced(stage["Properties"]["ApiId"]) == "SubscriptionApi"
+    assert stage["Properties"]["StageName"] == "$default" and stage["Properties"]["AutoDeploy"] is True
+    assert sorted(stage["DependsOn"]) == sorted(resources("AWS::ApiGatewayV2::Route"))
+    throttle = stage["Properties"]["DefaultRouteSettings"]
     assert 0 < throttle["ThrottlingRateLimit"] <= throttle["ThrottlingBurstLimit"] <= 100
-    events = functions()["SubscriptionFunction"]["Properties"]["Events"].values()
-    routes = {(e["Properties"]["Method"], e["Properties"]["Path"]) for e in events}
-    assert {e["Type"] for e in events} == {"HttpApi"}
-    assert {referenced(e["Properties"]["ApiId"]) for e in events} == {"SubscriptionApi"}
-    assert routes == {
-        ("POST", "/subscribe"),
-        ("GET", "/confirm"),
-        ("POST", "/confirm"),
-        ("GET", "/unsubscribe"),
-        ("POST", "/unsubscribe"),
-    }
+    # one Lambda proxy integration of the function, with the payload (2.0) APIGatewayHttpResolver reads
+    integrations = resources("AWS::ApiGatewayV2::Integration")
+    assert list(integrations) == ["SubscriptionIntegration"]
+    integration = integrations["SubscriptionIntegration"]["Properties"]
+    assert referenced(integration["ApiId"]) == "SubscriptionApi"
+    assert integration["IntegrationType"] == "AWS_PROXY"
+    assert integration["IntegrationUri"] == {"Fn::GetAtt": ["SubscriptionFunction", "Arn"]}
+    assert integration["PayloadFormatVersion"] == "2.0"
+    # the five routes of functions/subscription/app.py, each to that integration
+    routes = [r["Properties"] for r in resources("AWS::ApiGatewayV2::Route").values()]
+    assert {referenced(r["ApiId"]) for r in routes} == {"SubscriptionApi"}
+    assert all(r["Target"] == {"Fn::Sub": "integrations/${SubscriptionIntegration}"} for r in routes)
+    route_keys = sorted(r["RouteKey"] for r in routes)
+    assert route_keys == sorted(
+        ["POST /subscribe", "GET /confirm", "POST /confirm", "GET /unsubscribe", "POST /unsubscribe"]
+    )
+    handler = (REPO / "functions/subscription/app.py").read_text(encoding="utf-8")
+    declared = re.findall(r'^@app\.(get|post)\("([^"]+)"\)', handler, re.MULTILINE)
+    assert sorted(f"{method.upper()} {path}" for method, path in declared) == route_keys
+    # only API Gateway, for this API of this account, may invoke the function
+    (permission,) = [
+        r["Properties"]
+        for r in resources("AWS::Lambda::Permission").values()
+        if r["Properties"]["Principal"] == "apigateway.amazonaws.com"
+    ]
+    assert referenced(permission["FunctionName"]) == "SubscriptionFunction"
+    assert permission["Action"] == "lambda:InvokeFunction"
+    assert referenced(permission["SourceAccount"]) == "AWS::AccountId"
+    source_arn = permission["SourceArn"]["Fn::Sub"]
+    assert source_arn == "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:" + (
+        "${SubscriptionApi}/*/*/*"
+    )
     env = variables("SubscriptionFunction")
     assert env["ALLOWED_ORIGINS"] == {"Fn::Join": [",", {"Ref": "SubscriptionAllowedOrigins"}]}
     assert referenced(env["TOKEN_KEY_PARAMETER"]) == "TokenKeyParameterName"
     # the links of the editions point at this API
     assert "${SubscriptionApi}" in variables("SendBatchFunction")["SUBSCRIPTION_API_URL"]["Fn::Sub"]
+    api_url = template()["Outputs"]["SubscriptionApiUrl"]["Value"]
+    assert api_url == {"Fn::Sub": "https://${SubscriptionApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}"}
 
 
 def test_bounces_and_complaints_go_from_the_configuration_set_to_the_bounce_function() -> None:

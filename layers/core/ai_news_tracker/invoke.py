@@ -149,6 +149,9 @@ def load_template(path: str | Path) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------ intrinsic functions
+LOCAL_STACK_NAME = "local"  # AWS::StackName here (the metrics namespace AINewsTracker/local)
+
+
 def _pseudo(name: str) -> str | None:
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
     china = region.startswith("cn-")
@@ -158,6 +161,7 @@ def _pseudo(name: str) -> str | None:
         "AWS::Partition": "aws-cn" if china else "aws",
         "AWS::URLSuffix": "amazonaws.com.cn" if china else "amazonaws.com",
         "AWS::NoValue": "",
+        "AWS::StackName": LOCAL_STACK_NAME,
     }.get(name)
 
 
