@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
+from email.utils import parseaddr
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from ai_news_tracker.mail import (
     SendError,
     SesSender,
     bodies,
+    build_confirmation,
     build_message,
     clean_line,
     message_bytes,
@@ -180,7 +182,7 @@ def assert_inert(html: str) -> Audit:
     found = audit(html)
     assert not {"script", "img", "style", "link", "iframe", "object", "svg"} & set(found.tags)
     allowed = {"html", "head", "meta", "title", "body", "table", "tr", "td", "th", "h1", "h2", "h3"}
-    allowed |= {"p", "a", "ol", "li", "div", "br"}
+    allowed |= {"p", "a", "ol", "li", "br"}
     assert set(found.tags) <= allowed, set(found.tags) - allowed
     for tag, name, value in found.attrs:
         assert not name.startswith("on"), (tag, name, value)
@@ -251,6 +253,17 @@ def test_both_parts_carry_key_points_leaderboard_and_failed_sources() -> None:
     assert "数据日期: 2026-11-15" in shown
 
 
+def test_a_leaderboard_dated_only_by_its_first_fetch_says_so_in_both_parts() -> None:
+    # Given a leaderboard file that carried no date and whose publisher gave none
+    base = hostile_edition()
+    assert base.leaderboard is not None
+    ed = replace(base, leaderboard=replace(base.leaderboard, date_basis="first_seen"))
+    # Then neither part passes the day it was fetched off as the data's date
+    text, html = bodies(message(ed))
+    assert "数据日期: 不详（2026-11-15 首次获取）" in text
+    assert "数据日期: 不详（2026-11-15 首次获取）" in "".join(audit(html).text)
+
+
 def test_structure_is_multipart_alternative_text_then_html_utf8() -> None:
     parsed = reparse(message(edition([item(1)])))
     assert parsed.get_content_type() == "multipart/alternative"
@@ -272,6 +285,59 @@ def test_headers_subject_from_to_date_and_list_id_decode() -> None:
     assert parsed["Cc"] is None and parsed["Bcc"] is None
     assert parsed["Date"].datetime == NOW
     assert parsed["List-Id"] == "国产大模型日报 <ai-news-tracker.example.com>"
+
+
+@pytest.mark.parametrize(
+    ("title", "description"),
+    [
+        ("AI <News> Daily", "AI News Daily"),
+        ("日报 <evil@example.org>", "日报 evil example org"),
+        ('Daily "AI" (beta) [x]: a;b@c\\d,e.f', "Daily AI beta x a b c d e f"),
+        ("=?utf-8?q?=3Cevil=3E?= 日报", "= utf-8 q =3Cevil=3E = 日报"),  # no encoded word to decode
+    ],
+)
+def test_list_id_names_the_list_whatever_specials_the_title_holds(title: str, description: str) -> None:
+    # Given a [report] title with RFC 5322 specials (brackets, quotes, an encoded word's markers)
+    raw = message_bytes(message(edition([item(1)], title=title)))
+    # When a mail client reads the List-Id header
+    value = str(email.message_from_bytes(raw, policy=email.policy.default)["List-Id"])
+    # Then it reads the title, without the specials, as the description, and the list id as the list id
+    assert parseaddr(value) == (description, "ai-news-tracker.example.com")
+    assert value == f"{description} <ai-news-tracker.example.com>"
+    # And nothing but the list id is in angle brackets, whether the header is read decoded or raw
+    folded = re.search(rb"\r\nList-Id: (.*?)\r\n(?![ \t])", raw, flags=re.DOTALL)
+    assert folded is not None
+    header = folded.group(1).replace(b"\r\n", b"")
+    assert re.findall(rb"<([^<>]*)>", header) == [b"ai-news-tracker.example.com"]
+    assert header.isascii() and (b"=?utf-8?" in header) == (not description.isascii())  # RFC 2047
+
+
+def test_a_title_of_specials_only_leaves_the_list_id_alone() -> None:
+    raw = message_bytes(message(edition([item(1)], title='<>()[]:;@\\,."?')))
+    value = str(email.message_from_bytes(raw, policy=email.policy.default)["List-Id"])
+    assert value == "<ai-news-tracker.example.com>"
+
+
+def test_the_text_parts_sign_off_with_the_standard_signature_separator() -> None:
+    # Given the email edition and the confirmation mail, as sent and decoded by a mail client
+    edition_text, _ = bodies(reparse(message(edition([item(1)]))))
+    confirmation = build_confirmation(
+        CONFIG,
+        recipient="reader@example.org",
+        confirm_url="https://api.example.com/confirm?token=abc.def",
+        expires_at=NOW + timedelta(days=2),
+        templates_dir=TEMPLATES,
+    )
+    confirmation_text, _ = bodies(reparse(confirmation))
+    for text, signature in (
+        (edition_text, "本日报由 AI News Tracker 自动生成"),
+        (confirmation_text, "国产大模型日报 · AI News Tracker"),
+    ):
+        lines = text.split("\r\n")
+        # Then the signature is set off by a line of "-- " (dash, dash, space: RFC 3676), which clients
+        # recognise and fold away, and by no other dashes
+        assert lines.count("-- ") == 1 and "--" not in lines
+        assert lines[lines.index("-- ") + 1].startswith(signature)
 
 
 def test_list_unsubscribe_headers_are_rfc_8058_and_never_encoded() -> None:
@@ -359,6 +425,14 @@ def test_an_empty_edition_and_a_missing_leaderboard_still_render() -> None:
     assert "网页版" not in text and "在浏览器中阅读" not in html
 
 
+def test_each_item_is_a_padded_table_row_which_outlook_lays_out_as_other_clients_do() -> None:
+    # Given an edition of two items; When its HTML part is built
+    _, html = bodies(message(edition([item(1), item(2)])))
+    # Then each item is a table cell with its padding and rule (Outlook ignores padding on a div)
+    assert "<div" not in html
+    assert html.count('<tr><td style="padding:12px 0;border-top:1px solid #f0f0f0;">') == 2
+
+
 def test_lone_surrogates_in_an_edition_read_as_replacement_characters() -> None:
     # Given an edition holding lone surrogates (a stored edition's JSON can escape them: "\\ud800")
     ed = edition([replace(item(1, title="标题\ud800", text="正文\udfff"), source="来源\ud800")])
@@ -405,13 +479,49 @@ def test_five_thousand_items_fit_under_102_kb_with_a_link_to_the_rest() -> None:
     assert text.count("\n   来源: 36Kr") == 5000  # the text part still lists every item
 
 
+def five_thousand_items() -> Edition:
+    return edition([item(n, text=long_text(n), url=f"https://36kr.com/p/{n}") for n in range(5000)])
+
+
+def many_short_lines() -> Edition:
+    """2,300 one-word key points: so many lines that their CRLFs alone are more than 2 KB."""
+    return edition([item(n, url=None) for n in range(500)], key_points=tuple("要点" for _ in range(2300)))
+
+
+@pytest.mark.parametrize("build", [five_thousand_items, many_short_lines])
+def test_the_html_part_fits_its_budget_in_the_bytes_that_are_sent(
+    monkeypatch: pytest.MonkeyPatch, build: Any
+) -> None:
+    # Given an edition whose HTML part must be fitted to the budget, and every size the planner measures
+    measured: list[int] = []
+    measure = mail.sent_size
+    monkeypatch.setattr(mail, "sent_size", lambda body: measured.append(measure(body)) or measured[-1])
+    # When its message is built and sent (CRLF line ends, base64)
+    part = reparse(message(build())).get_body(("html",))
+    assert isinstance(part, EmailMessage)
+    sent = part.get_payload(decode=True)
+    assert isinstance(sent, bytes) and sent.count(b"\r\n") == sent.count(b"\n") > 1000
+    # Then the HTML part, as decoded by the reader's client, is within the budget, and so under 102 KB
+    assert len(sent) <= HTML_LIMIT
+    assert len(sent) <= mail.HTML_BUDGET
+    assert len(sent) > mail.HTML_BUDGET - 2 * 1024  # filled, not emptied
+    # And what the planner measured for the layout it chose is exactly what was sent
+    assert measured[-1] == len(sent) and len(sent) in measured[:-1]
+
+
+def test_sent_size_counts_every_line_end_as_crlf() -> None:
+    assert mail.sent_size("") == 2  # the part always ends with a line end
+    assert mail.sent_size("a") == mail.sent_size("a\n") == mail.sent_size("a\r\n") == 3
+    assert mail.sent_size("要点\n\n<p>x</p>\n") == len("要点\r\n\r\n<p>x</p>\r\n".encode())
+
+
 def reference_plan(composer: Any, unsubscribe_url: str | None) -> mail.Layout:
     """The former ``_Composer.plan``: the whole edition with texts, then without, then a bisection
     over every count. The new plan must choose exactly what this one chose."""
     total = len(composer.view["items"])
 
     def fits(layout: mail.Layout) -> bool:
-        return len(composer.render_html(layout, unsubscribe_url).encode("utf-8")) <= mail.HTML_BUDGET
+        return mail.sent_size(composer.render_html(layout, unsubscribe_url)) <= mail.HTML_BUDGET
 
     for layout in (mail.Layout(total, summaries=True), mail.Layout(total, summaries=False)):
         if fits(layout):

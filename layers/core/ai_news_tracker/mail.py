@@ -9,9 +9,9 @@ name are RFC 2047 encoded by :mod:`email`.
 Feed text is hostile. The view model (:func:`edition_view`) strips control and bidi-override
 characters from every value and collapses it to one line; the HTML template is autoescaped; every link
 goes through :func:`safe_href` (http and https only, else no link). Gmail clips an HTML body above
-102 KB, so the HTML part is fitted to :data:`HTML_BUDGET`: item texts are dropped first, then items from
-the end, and a line "还有 N 条资讯，请阅读网页版" links to the web edition. The text part always lists
-every item.
+102 KB, so the HTML part is fitted to :data:`HTML_BUDGET`, measured in the bytes sent (:func:`sent_size`):
+item texts are dropped first, then items from the end, and a line "还有 N 条资讯，请阅读网页版" links
+to the web edition. The text part always lists every item.
 
 "At most once per (edition, recipient)" is kept in an append-only sent log (in the raw store)::
 
@@ -59,7 +59,7 @@ from .identity import normalise_recipient, recipient_key, safe_link
 from .leaderboard import display_score, snapshot_age_days
 from .log import get_logger
 from .models import Edition, Item, SourceStatus
-from .render import FAILURE_LABELS, PROVIDER_LINKS, SITE_LABEL, SITE_URL, local_time
+from .render import FAILURE_LABELS, PROVIDER_LINKS, SITE_LABEL, SITE_URL, date_label, local_time
 from .store import Store, content_type_for
 from .text import truncate, without_surrogates
 
@@ -201,6 +201,7 @@ def _board_view(edition: Edition, config: Config) -> dict[str, Any]:
         "site_url": SITE_URL,
         "data_url": PROVIDER_LINKS.get(board.provider, SITE_URL),
         "snapshot_date": board.snapshot_date.isoformat(),
+        "date_label": date_label(board),
         "stale_days": age if age > max_age else 0,
     }
 
@@ -287,6 +288,22 @@ def message_id(edition_date: date, recipient: str, domain: str) -> str:
     return f"<{LIST_ID_LABEL}.{edition_date.isoformat()}.{recipient_key(recipient)[:16]}@{domain}>"
 
 
+# RFC 5322 specials, and "?": with "=" it makes an encoded word, which the header decodes into anything.
+_NOT_IN_DESCRIPTION = re.compile(r'[()<>\[\]:;@\\,."?\s]+')
+
+
+def list_id(title: str, domain: str) -> str:
+    """``List-Id`` (RFC 2919): ``<description> <ai-news-tracker.<domain>>``, the title as description.
+
+    The title's specials become spaces, so that its words can only be a phrase and the list id is the
+    one thing in angle brackets (``AI <News> Daily`` would otherwise be read as the list ``News``). A
+    Chinese title is RFC 2047 encoded by :mod:`email`.
+    """
+    description = _NOT_IN_DESCRIPTION.sub(" ", title).strip()
+    label = f"<{LIST_ID_LABEL}.{domain}>"
+    return f"{description} {label}" if description else label
+
+
 def _check_header_url(url: str, scheme: str) -> str:
     if (
         not url.startswith(scheme)
@@ -315,6 +332,13 @@ def _prefixes(total: int) -> Iterator[int]:
     while count < total:
         count = min(total, count * 2)
         yield count
+
+
+def sent_size(body: str) -> int:
+    """The bytes of a text part as sent, and as a mail client decodes it: UTF-8, every line ending
+    in CRLF (as :mod:`email.contentmanager` writes the body: ``linesep.join(lines) + linesep``)."""
+    lines = body.encode("utf-8").splitlines()
+    return sum(map(len, lines)) + len(MAIL_POLICY.linesep) * max(len(lines), 1)
 
 
 class _Composer:
@@ -358,7 +382,7 @@ class _Composer:
         total = len(self.view["items"])
 
         def fits(layout: Layout) -> bool:
-            return len(self.render_html(layout, unsubscribe_url).encode("utf-8")) <= HTML_BUDGET
+            return sent_size(self.render_html(layout, unsubscribe_url)) <= HTML_BUDGET
 
         if all(fits(Layout(count, summaries=True)) for count in _prefixes(total)):
             return Layout(total, summaries=True)
@@ -392,7 +416,7 @@ class _Composer:
         if self.layout is None:
             self.layout = self.plan(unsubscribe_url)
         html = self.render_html(self.layout, unsubscribe_url)
-        if len(html.encode("utf-8")) > HTML_LIMIT:  # a much longer link than the one planned with
+        if sent_size(html) > HTML_LIMIT:  # a much longer link than the one planned with
             self.layout = self.plan(unsubscribe_url)
             html = self.render_html(self.layout, unsubscribe_url)
         text = self.render_text(self.layout, unsubscribe_url)
@@ -403,7 +427,7 @@ class _Composer:
         message["Subject"] = self.view["subject"]
         message["Date"] = self.edition.generated_at.astimezone(self.tz)
         message["Message-ID"] = message_id(self.edition.date, to.addr_spec, self.sender.domain)
-        message["List-Id"] = f"{self.view['title']} <{LIST_ID_LABEL}.{self.sender.domain}>"
+        message["List-Id"] = list_id(self.view["title"], self.sender.domain)
         if links:
             message["List-Unsubscribe"] = ", ".join(f"<{link}>" for link in links)
         if unsubscribe_url:

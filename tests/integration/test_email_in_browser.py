@@ -1,0 +1,144 @@
+"""The HTML part of the email edition in a real browser (headless Chromium, driven by Selenium).
+
+An email is read on a phone as often as on a desktop: the part must fit a 375 px screen however long
+an unbroken string in it is (a long link in an item's text, a title or a model name without spaces),
+and the leaderboard's column headers must stay on one line. The part is taken from the message
+exactly as :func:`ai_news_tracker.mail.build_message` builds it, written to a file and opened there;
+screenshots land in ``test-artifacts/`` (gitignored) for people to look at.
+
+Uses the ``browser`` fixture of ``test_browser``: skipped, with the reason, where Chromium,
+chromium-driver or Selenium are absent.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_browser import Browser, browser, horizontal_overflow  # noqa: F401 - browser: the fixture
+
+from ai_news_tracker.config import Config, EmailConfig, LeaderboardConfig
+from ai_news_tracker.mail import bodies, build_message
+from ai_news_tracker.models import Edition, Item, Leaderboard, RankedModel, SourceStatus
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+NOW = datetime(2026, 11, 20, 0, 0, tzinfo=UTC)
+CONFIG = Config(
+    email=EmailConfig(enabled=True, sender="国产大模型日报 <digest@example.com>"),
+    leaderboard=LeaderboardConfig(),
+)
+# Unbroken strings, each far wider than a phone's screen at any font size.
+LONG_URL = (
+    "https://mp.weixin.qq.com/s?__biz=MzA3MzI4MjgzMw==&mid=2650912345&idx=1&sn="
+    + "0123456789abcdef" * 8
+    + "&chksm=84e1a2b3c4d5e6f7#rd"
+)
+LONG_TITLE = "DeepSeek-V4-Reasoner-Preview-0923-" * 5 + "发布"
+LONG_MODEL = "qwen3-235b-a22b-thinking-2507-fp8-preview-" * 3
+LONG_SOURCE = "AnExtremelyLongFeedNameWithoutAnySpaces" * 3
+
+
+def item(
+    n: int, title: str, text: str, *, url: str | None = "https://36kr.com/p/1", source: str = "36Kr"
+) -> Item:
+    return Item(
+        id=f"id{n:05d}",
+        identity=f"identity{n}",
+        source=source,
+        title=title,
+        text=text,
+        url=url,
+        published_at=NOW - timedelta(minutes=n),
+        first_seen=NOW,
+    )
+
+
+def long_strings_edition() -> Edition:
+    """An edition whose every part holds an unbroken string wider than a phone."""
+    items = (
+        item(1, "智谱发布新一代开源模型", f"详见 {LONG_URL} 。模型已在魔搭社区开源。"),
+        item(2, LONG_TITLE, "标题没有一个空格。", url=LONG_URL),
+        item(3, "Kimi 推出长文本新版本", "来源名称很长。", source=LONG_SOURCE),
+        item(4, "没有链接的资讯", f"原文: {LONG_URL}", url=None),
+    )
+    board = Leaderboard(
+        provider="lmarena-history",
+        snapshot_date=date(2026, 11, 15),
+        global_top=(RankedModel(1, "gemini-3-pro", 1492.3), RankedModel(2, LONG_MODEL, 1480.0)),
+        domestic=(RankedModel(2, LONG_MODEL, 1480.0), RankedModel(7, "glm-4.6", 1433.5)),
+        models_ranked=40,
+    )
+    return Edition(
+        date=date(2026, 11, 20),
+        title="国产大模型日报",
+        timezone="Asia/Shanghai",
+        generated_at=NOW,
+        window_start=None,
+        window_end=NOW,
+        key_points=(f"DeepSeek 发布新模型，详见 {LONG_URL}", "通义千问开源"),
+        items=items,
+        sources=(SourceStatus("36Kr", "ok"), SourceStatus(LONG_SOURCE, "timeout", "read timed out")),
+        leaderboard=board,
+        leaderboard_status=SourceStatus("LM Arena", "ok"),
+    )
+
+
+@pytest.fixture(scope="module")
+def email_page(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, list[str]]:
+    """The file:// address of the HTML part of the edition's message, and the item titles it shows."""
+    edition = long_strings_edition()
+    message = build_message(
+        edition,
+        CONFIG,
+        recipient="reader@example.org",
+        web_url="https://d111111abcdef8.cloudfront.net/reports/2026-11-20.html",
+        unsubscribe_url="https://api.example.com/unsubscribe?token=" + "t0K3n" * 30,
+        unsubscribe_mailto=None,
+        templates_dir=TEMPLATES,
+    )
+    _, html = bodies(message)
+    path = tmp_path_factory.mktemp("email") / "email.html"
+    path.write_text(html, encoding="utf-8")
+    return path.as_uri(), [it.title for it in edition.items]
+
+
+def shown_title(page: Browser, title: str) -> Any:
+    """The paragraph showing ``title`` (linked or not), or None."""
+    return page.driver.execute_script(
+        "return [...document.querySelectorAll('p')].find(p => p.textContent.trim() === arguments[0]) || null",
+        title,
+    )
+
+
+@pytest.mark.parametrize(("width", "shot"), [(375, "email-phone"), (600, "email-600")])
+def test_long_unbroken_strings_never_make_the_email_wider_than_the_screen(
+    browser: Browser,  # noqa: F811 - the fixture imported from test_browser
+    email_page: tuple[str, list[str]],
+    width: int,
+    shot: str,
+) -> None:
+    url, titles = email_page
+    # Given the HTML part of an edition full of unbroken strings (a link, a title, a model, a source)
+    # When it is opened in a window as wide as a phone, or as a narrow mail client
+    browser.open(url, width, 800)
+    # Then nothing is wider than the window: there is nothing to scroll sideways
+    assert horizontal_overflow(browser) == 0
+    # And every item's title is shown, within the window
+    for title in titles:
+        paragraph = shown_title(browser, title)
+        assert paragraph is not None and paragraph.is_displayed(), title
+        rect = paragraph.rect
+        assert rect["x"] >= 0 and rect["x"] + rect["width"] <= width, (title, rect)
+    # And the long model name stays in the leaderboard, within the window
+    cells = browser.script("return [...document.querySelectorAll('td')].map(td => td.textContent.trim())")
+    assert cells.count(LONG_MODEL) == 2
+    # And each column header of the leaderboard reads on one line (排名, not 排 over 名)
+    lines = browser.script(
+        "return [...document.querySelectorAll('th')].map(th => {"
+        " const range = document.createRange(); range.selectNodeContents(th);"
+        " return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size; })"
+    )
+    assert lines == [1] * 6, lines
+    assert browser.screenshot(shot).stat().st_size > 10_000
