@@ -80,3 +80,37 @@ def test_run_prints_where_the_edition_is(tmp_path: Path) -> None:
     assert result.stderr == ""
     assert "the 2026-11-20 edition: 1 item -> " in result.stdout
     assert (tmp_path / "site" / "reports" / "2026-11-20.md").is_file()
+
+
+def test_vv_says_why_each_item_is_left_out(tmp_path: Path) -> None:
+    # Given a feed with an on-topic item and an off-topic one (a phone launch)
+    feed = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+        "<item><title>DeepSeek 发布新模型</title><link>https://example.com/1</link>"
+        "<pubDate>Fri, 20 Nov 2026 10:00:00 +0800</pubDate></item>"
+        "<item><title>星野手机发布 Lumen 7</title><link>https://example.com/2</link>"
+        "<pubDate>Fri, 20 Nov 2026 09:00:00 +0800</pubDate></item></channel></rss>"
+    ).encode()
+    with LoopbackServer({"/feed": static(feed)}) as server:
+        config = tmp_path / "c.toml"
+        config.write_text(
+            f'[filter]\ninclude = ["DeepSeek"]\n[[sources]]\nname = "甲"\nurl = "{server.url("/feed")}"\n',
+            encoding="utf-8",
+        )
+        # When the day is run with -vv
+        result = run_cli(
+            "run",
+            "-vv",
+            "--config",
+            str(config),
+            "--data-dir",
+            str(tmp_path / "d"),
+            "--now",
+            "2026-11-20T12:00",
+        )
+    # Then the debug log names the item left out and why
+    assert result.returncode == 0, result.stderr
+    debug = [line for line in result.stderr.splitlines() if '"level":"DEBUG"' in line]
+    (left_out,) = [line for line in debug if '"message":"item not relevant"' in line]
+    assert "星野手机发布 Lumen 7" in left_out and "dropped: score 0" in left_out
+    assert any('"message":"edition window"' in line and '"relevant":1' in line for line in debug)

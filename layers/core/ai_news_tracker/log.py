@@ -20,6 +20,12 @@ def get_logger() -> Logger:
     return logger
 
 
+def debug_enabled() -> bool:
+    """Whether DEBUG is written (the CLI's ``-vv``, ``POWERTOOLS_LOG_LEVEL=DEBUG``): for logs whose data
+    costs something to gather."""
+    return logging.getLogger(SERVICE).isEnabledFor(logging.DEBUG)
+
+
 # What the functions' Powertools Tracer patches: the libraries they call AWS and the web with. The
 # default patches every library the X-Ray SDK knows, importing each one (about 30 ms of cold start).
 TRACED_MODULES = ("botocore", "requests")  # the fetch functions: feeds, pages and the leaderboard

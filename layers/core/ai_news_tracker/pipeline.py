@@ -19,15 +19,17 @@ from .articles import article_summary
 from .config import Config, SourceConfig
 from .edition import cap, first_edition_scan_start, newest_first, select_items
 from .errors import EditionError, InvalidLeaderboard, SourceFailure
-from .log import get_logger
+from .log import debug_enabled, get_logger
 from .models import Edition, EditionSummary, Item, Leaderboard, SourceStatus, iso
 from .repository import RECENT_IDS, RawRepository, SourceState
 from .store import LocalStore, Store, content_type_for
 
 if TYPE_CHECKING:  # imported where used: a fetch function never loads Jinja2, the renderer or the
     # mailer, the feeds' fetch never the leaderboard, and the email functions never requests or feedparser
+    from .dedupe import Cluster
     from .http import HttpClient, Response
     from .mail import SendReport
+    from .relevance import RelevanceFilter
     from .render import Renderer
     from .summarize import Summarizer
 
@@ -325,12 +327,18 @@ class Pipeline:
         from .dedupe import cluster
         from .relevance import RelevanceFilter
 
-        relevant = RelevanceFilter.from_config(self.config.filter).apply(window)  # newest first
+        relevance = RelevanceFilter.from_config(self.config.filter)
+        relevant = relevance.apply(window)  # newest first
         # The edition shows the newest max_items stories: clustering only the newest few times that
         # many bounds the work and memory of a day with thousands of items (bench/scale.py).
         newest = relevant[: report.max_items * CLUSTER_FACTOR]
-        stories = [c.merged() for c in cluster(newest, report.dedupe_threshold)]  # newest first
+        clusters = cluster(newest, report.dedupe_threshold)  # newest first
+        stories = [c.merged() for c in clusters]
         items = cap(stories, report.max_items)
+        if debug_enabled():  # -vv: why each item is in the edition or not
+            self._explain(
+                day, window=window, relevant=relevant, relevance=relevance, clusters=clusters, items=items
+            )
         sources = tuple(self._current_status(s.name, s.name) for s in self.config.enabled_sources)
         if not items and not any(s.ok for s in sources):
             # Nothing to show and no source answered: publish nothing, so the next edition, whose
@@ -359,6 +367,31 @@ class Pipeline:
                 return stored, True
         logger.info("edition built", date=day.isoformat(), items=len(items), candidates=len(window))
         return edition, False
+
+    @staticmethod
+    def _explain(
+        day: date,
+        *,
+        window: Sequence[Item],
+        relevant: Sequence[Item],
+        relevance: RelevanceFilter,
+        clusters: Sequence[Cluster],
+        items: Sequence[Item],
+    ) -> None:
+        kept = {item.id for item in relevant}
+        for item in window:
+            if item.id not in kept:
+                why = str(relevance.explain(item.title, item.text))
+                logger.debug("item not relevant", item=item.id, source=item.source, title=item.title, why=why)
+        for group in clusters:
+            if len(group.items) > 1:
+                merged = group.merged()
+                logger.debug("items merged", item=merged.id, title=merged.title, sources=list(merged.sources))
+        shown = {item.id for item in items}
+        for story in (c.merged() for c in clusters):
+            if story.id not in shown:
+                logger.debug("item over max_items", item=story.id, source=story.source, title=story.title)
+        logger.debug("edition window", date=day.isoformat(), window=len(window), relevant=len(relevant))
 
     def _late_items(self, previous: Edition) -> list[Item]:
         """Items first seen within the previous edition's span but committed after it was cut."""
