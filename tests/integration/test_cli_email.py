@@ -132,3 +132,30 @@ def test_with_a_site_url_the_local_email_links_the_days_web_edition(tmp_path: Pa
     assert text is not None and f"网页版: {page}" in text.get_content()
     assert html is not None and f'<a href="{page}"' in html.get_content()
     assert "在浏览器中阅读" in html.get_content()
+
+
+def test_send_works_before_email_is_enabled_for_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given an edition built with recipients configured but email not yet enabled for runs
+    with LoopbackServer({"/feed": static(FEED)}) as server:
+        path = tmp_path / "c.toml"
+        path.write_text(
+            f'[[sources]]\nname = "甲"\nurl = "{server.url("/feed")}"\n'
+            '[email]\nenabled = false\nsender = "digest@example.com"\nrecipients = ["a@example.com"]\n',
+            encoding="utf-8",
+        )
+        data = tmp_path / "data"
+        assert main(["run", "--config", str(path), "--data-dir", str(data), "--now", NOW]) == 0
+    assert not (data / "outbox").exists()  # a run sends only when enabled
+    capsys.readouterr()
+    # When the edition is previewed, then sent by hand
+    send = ["send", "--config", str(path), "--data-dir", str(data), "--date", "2026-11-20"]
+    assert main([*send, "--dry-run"]) == 0
+    assert "would send: a@example.com" in capsys.readouterr().out and not (data / "outbox").exists()
+    assert main(send) == 0
+    # Then the recipient's .eml is written; without recipients, send says there is no one to send to
+    assert (data / "outbox" / "2026-11-20" / "a@example.com.eml").is_file()
+    path.write_text(path.read_text(encoding="utf-8").replace('["a@example.com"]', "[]"), encoding="utf-8")
+    assert main(send) == 1
+    assert "no one to send to" in capsys.readouterr().err

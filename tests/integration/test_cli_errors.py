@@ -114,3 +114,13 @@ def test_vv_says_why_each_item_is_left_out(tmp_path: Path) -> None:
     (left_out,) = [line for line in debug if '"message":"item not relevant"' in line]
     assert "星野手机发布 Lumen 7" in left_out and "dropped: score 0" in left_out
     assert any('"message":"edition window"' in line and '"relevant":1' in line for line in debug)
+
+
+def test_a_data_dir_that_is_a_file_is_named(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text('[[sources]]\nname = "甲"\nurl = "https://example.com/feed"\n', encoding="utf-8")
+    not_a_folder = tmp_path / "data"
+    not_a_folder.write_text("x", encoding="utf-8")
+    result = run_cli("fetch", "--config", str(config), "--data-dir", str(not_a_folder))
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "--data-dir: not a folder" in result.stderr

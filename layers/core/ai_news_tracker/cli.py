@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 from datetime import date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools import Logger
@@ -126,6 +127,8 @@ def dispatch(args: argparse.Namespace) -> int:
 
         return run_command(args.logical_id, args.event, args.env_vars, args.template, verbose=args.verbose)
     config = load_config(args.config)
+    if Path(args.data_dir).exists() and not Path(args.data_dir).is_dir():
+        raise UsageError(f"--data-dir: not a folder: {args.data_dir!r}")
     raw, site = local_stores(args.data_dir)
     summarizer = make_summarizer(config.summarizer, secrets=os.environ.get)  # an API key by its name
     pipeline = Pipeline(config, raw, site, outbox=LocalStore(args.data_dir), summarizer=summarizer)
@@ -146,9 +149,9 @@ def send(pipeline: Pipeline, day: str, *, dry_run: bool) -> int:
     if edition is None:
         print(f"ai-news-tracker: no edition of {edition_date} has been built", file=sys.stderr)
         return EXIT_FAILED
-    report = pipeline.send_email(edition, dry_run=dry_run)
+    report = pipeline.send_email(edition, dry_run=dry_run, asked=True)
     if report is None:
-        print("ai-news-tracker: email is not enabled ([email] enabled and recipients)", file=sys.stderr)
+        print("ai-news-tracker: no one to send to: [email] recipients is empty", file=sys.stderr)
         return EXIT_FAILED
     print(f"Subject: {report.subject}")
     for recipient in report.dry_run:
@@ -177,7 +180,9 @@ def report_fetch(report: FetchReport) -> int:
             f"ai-news-tracker: nothing could be fetched: {failed or 'no sources configured'}", file=sys.stderr
         )
         return EXIT_FAILED
-    summary = f"fetched {_count(len(report.statuses), 'source')}, {_count(report.new_items, 'new item')}"
+    ok = sum(1 for s in report.statuses if s.ok)
+    sources, new = _count(len(report.statuses), "source"), _count(report.new_items, "new item")
+    summary = f"fetched {ok} of {sources}, {new}"
     print(summary + (f"; failed: {failed}" if failed else ""))
     return EXIT_OK
 

@@ -520,10 +520,15 @@ class Pipeline:
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="editions") as pool:
             return list(pool.map(lambda day: self._load(day, known).summary(), dates))
 
-    def send_email(self, edition: Edition, *, dry_run: bool = False) -> SendReport | None:
-        """The local email edition: one ``.eml`` per configured recipient in the outbox, never twice."""
+    def send_email(
+        self, edition: Edition, *, dry_run: bool = False, asked: bool = False
+    ) -> SendReport | None:
+        """The local email edition: one ``.eml`` per configured recipient in the outbox, never twice.
+
+        ``[email] enabled`` is whether a run sends it; ``asked`` (the ``send`` command) sends it anyway.
+        """
         email = self.config.email
-        if not email.enabled or not email.recipients or self.outbox is None:
+        if not (email.enabled or asked) or not email.recipients or self.outbox is None:
             return None
         from .mail import send_edition
 
