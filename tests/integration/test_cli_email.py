@@ -20,6 +20,18 @@ FEED = """<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><tit
 NOW = "2026-11-20T12:00:00+08:00"
 
 
+def write_config(path: Path, feed_url: str, *, enabled: bool = True, report: str = "") -> Path:
+    """One source and one recipient, a@example.com; ``report``: lines of a [report] table."""
+    path.write_text(
+        (f"[report]\n{report}\n" if report else "")
+        + f'[[sources]]\nname = "甲"\nurl = "{feed_url}"\n'
+        + f'[email]\nenabled = {"true" if enabled else "false"}\nsender = "日报 <digest@example.com>"\n'
+        + 'recipients = ["a@example.com"]\n',
+        encoding="utf-8",
+    )
+    return path
+
+
 @pytest.fixture
 def config(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
     with LoopbackServer({"/feed": static(FEED)}) as server:
@@ -55,12 +67,7 @@ def test_the_run_says_what_it_mailed_and_names_no_failure_when_none_failed(
 ) -> None:
     # Given one healthy source and email on
     with LoopbackServer({"/feed": static(FEED)}) as server:
-        path = tmp_path / "c.toml"
-        path.write_text(
-            f'[[sources]]\nname = "甲"\nurl = "{server.url("/feed")}"\n'
-            '[email]\nenabled = true\nsender = "digest@example.com"\nrecipients = ["a@example.com"]\n',
-            encoding="utf-8",
-        )
+        path = write_config(tmp_path / "c.toml", server.url("/feed"))
         # When the day is run
         assert main(["run", "--config", str(path), "--data-dir", str(tmp_path / "d"), "--now", NOW]) == 0
     # Then its one line counts the mail and says nothing of failures (scripts grep for "failed:")
@@ -115,12 +122,8 @@ def test_enabled_email_needs_a_sender_address(tmp_path: Path) -> None:
 def test_with_a_site_url_the_local_email_links_the_days_web_edition(tmp_path: Path) -> None:
     # Given a site with a public address
     with LoopbackServer({"/feed": static(FEED)}) as server:
-        path = tmp_path / "c.toml"
-        path.write_text(
-            '[report]\nsite_url = "https://digest.example.org/"\n'
-            f'[[sources]]\nname = "甲"\nurl = "{server.url("/feed")}"\n'
-            '[email]\nenabled = true\nsender = "日报 <digest@example.com>"\nrecipients = ["a@example.com"]\n',
-            encoding="utf-8",
+        path = write_config(
+            tmp_path / "c.toml", server.url("/feed"), report='site_url = "https://digest.example.org/"'
         )
         # When the day is run
         assert main(["run", "--config", str(path), "--data-dir", str(tmp_path / "data"), "--now", NOW]) == 0
@@ -139,12 +142,7 @@ def test_send_works_before_email_is_enabled_for_runs(
 ) -> None:
     # Given an edition built with recipients configured but email not yet enabled for runs
     with LoopbackServer({"/feed": static(FEED)}) as server:
-        path = tmp_path / "c.toml"
-        path.write_text(
-            f'[[sources]]\nname = "甲"\nurl = "{server.url("/feed")}"\n'
-            '[email]\nenabled = false\nsender = "digest@example.com"\nrecipients = ["a@example.com"]\n',
-            encoding="utf-8",
-        )
+        path = write_config(tmp_path / "c.toml", server.url("/feed"), enabled=False)
         data = tmp_path / "data"
         assert main(["run", "--config", str(path), "--data-dir", str(data), "--now", NOW]) == 0
     assert not (data / "outbox").exists()  # a run sends only when enabled
