@@ -16,13 +16,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import boto3
 import botocore.client
 import pytest
 import test_subscriptions_moto as mail
 from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+from botocore.stub import Stubber
 from test_handlers_moto import NOW, RAW, SITE, TABLE, Stack, stack  # noqa: F401 - the fixture
 
+from ai_news_tracker import summarizers
 from ai_news_tracker.invoke import load_template
 
 REPO = Path(__file__).resolve().parents[2]
@@ -40,12 +43,19 @@ POLICY_TEMPLATES = {
     "SQSSendMessagePolicy": ("QueueName", {"sqs:SendMessage", "sqs:SendMessageBatch"}),
 }
 # SSM parameters are named by template parameters, not resources
-SSM_PARAMETERS = {"ConfigParameterName": "ConfigParameter", "TokenKeyParameterName": "TokenKeyParameter"}
+SSM_PARAMETERS = {
+    "ConfigParameterName": "ConfigParameter",
+    "TokenKeyParameterName": "TokenKeyParameter",
+    "SummarizerKeyParameterName": "SummarizerKeyParameter",
+}
+# so are the Bedrock models (a Resource that is the list parameter itself)
+MODEL_PARAMETERS = {"SummarizerModelArns": "SummarizerModels"}
 # botocore operation -> IAM action
 ACTIONS = {
     ("s3", "ListObjectsV2"): "s3:ListBucket",
     ("s3", "HeadObject"): "s3:GetObject",
     ("sesv2", "SendEmail"): "ses:SendEmail",
+    ("bedrock-runtime", "Converse"): "bedrock:InvokeModel",
 }
 
 
@@ -83,7 +93,8 @@ def logical_id(value: Any) -> str | None:
 
 
 def grants(function: str) -> list[Grant]:
-    """What the function's Policies allow, as (actions, resource logical id, key pattern)."""
+    """What the function's Policies allow, as (actions, resource logical id, key pattern); a policy
+    under a condition counts as granted (its optional parameters set)."""
     found = []
     for entry in TEMPLATE["Resources"][function]["Properties"].get("Policies", []):
         policy = entry["Fn::If"][1] if isinstance(entry, dict) and "Fn::If" in entry else entry
@@ -115,13 +126,18 @@ def _statement(statement: dict[str, Any]) -> list[Grant]:
     out = []
     for resource in resources if isinstance(resources, list) else [resources]:
         sub = resource.get("Fn::Sub") if isinstance(resource, dict) else None
-        if isinstance(sub, str) and ":identity/${SenderAddress}" in sub:
+        if isinstance(sub, list) and sub[0].endswith(":parameter/${Name}"):  # an SSM parameter's ARN
+            named = json.dumps(sub[1])
+            out += [Grant(actions, v) for k, v in SSM_PARAMETERS.items() if k in named]
+        elif isinstance(sub, str) and ":identity/${SenderAddress}" in sub:
             out.append(Grant(actions, "SenderIdentity"))
         elif isinstance(sub, str) and ":configuration-set/${EmailConfigurationSet}" in sub:
             out.append(Grant(actions, "EmailConfigurationSet"))
         elif isinstance(sub, str) and sub.startswith("${") and ".Arn}" in sub:
             name, _, rest = sub[2:].partition(".Arn}")
             out.append(Grant(actions, name, rest.lstrip("/") or "*"))
+        elif logical_id(resource) in MODEL_PARAMETERS:
+            out.append(Grant(actions, MODEL_PARAMETERS[str(logical_id(resource))]))
         elif logical_id(resource):
             out.append(Grant(actions, str(logical_id(resource))))
     return out
@@ -155,6 +171,7 @@ def as_calls(recorded: list[tuple[str, str, dict[str, Any]]], names: dict[str, s
             or params.get("TableName")
             or params.get("Name")
             or params.get("QueueUrl")
+            or params.get("modelId")  # bedrock-runtime
             or next(iter(params.get("RequestItems") or {}), None)  # BatchGetItem
         )
         resource = names.get(str(target), str(target))
@@ -187,6 +204,87 @@ def test_each_handler_calls_only_what_its_policies_allow(
         denied = [str(c) for c in calls if not any(g.allows(c) for g in allowed)]
         assert calls, f"{function} made no AWS call: the recorder is broken"
         assert denied == [], f"{function} would be denied: {denied}"
+
+
+MODEL_ID = "deepseek.v3-v1:0"
+SUMMARIZER_KEY = "/ai-news-tracker/summarizer-key"
+
+
+@pytest.mark.parametrize("provider", ["bedrock", "openai"])
+def test_the_render_function_may_call_its_configured_summarizer(
+    provider: str,
+    stack: Stack,  # noqa: F811
+    tmp_path: Path,
+    recorded: list[tuple[str, str, dict[str, Any]]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given the fetches ran, and a configuration that asks a model for the key points
+    stack.invoke("fetch_feeds", {"scheduled_time": NOW})
+    stack.invoke("fetch_leaderboard", {"scheduled_time": NOW})
+    parameters.clear_caches()
+    if provider == "bedrock":  # moto has no Bedrock runtime: the model refuses, as an unsubscribed one would
+        new_client = summarizers.new_bedrock_client
+
+        def refusing(config: Any) -> Any:
+            client = new_client(config)
+            stubber = Stubber(client)
+            stubber.add_client_error("converse", "AccessDeniedException", http_status_code=403)
+            stubber.activate()
+            return client
+
+        monkeypatch.setattr(summarizers, "new_bedrock_client", refusing)
+        section = f'provider = "bedrock"\nmodel = "{MODEL_ID}"\n'
+    else:  # the key from SSM, then an endpoint that refuses the connection (port 9, discard)
+        boto3.client("ssm").put_parameter(Name=SUMMARIZER_KEY, Value="sk-test", Type="SecureString")
+        section = (
+            f'provider = "openai"\nmodel = "deepseek-chat"\nbase_url = "http://127.0.0.1:9/v1"\n'
+            f'api_key_parameter = "{SUMMARIZER_KEY}"\ntimeout = 2\n'
+        )
+    config = tmp_path / "config.toml"
+    config.write_text(config.read_text(encoding="utf-8") + "[summarizer]\n" + section, encoding="utf-8")
+    topic = stack.handlers["render_edition"].deployment().settings.edition_topic_arn
+    names = {
+        RAW: "RawBucket",
+        SITE: "SiteBucket",
+        TABLE: "IdempotencyTable",
+        str(topic): "EditionTopic",
+        MODEL_ID: "SummarizerModels",
+        SUMMARIZER_KEY: "SummarizerKeyParameter",
+    }
+    recorded.clear()
+    # When the edition is rendered
+    result = stack.invoke("render_edition", {"scheduled_time": NOW})
+    # Then the model's call was made and is allowed (with the parameter set), the edition published
+    calls = as_calls(recorded, names)
+    expected = (
+        Call("bedrock:InvokeModel", "SummarizerModels")
+        if provider == "bedrock"
+        else Call("ssm:GetParameter", "SummarizerKeyParameter")
+    )
+    assert expected in calls
+    allowed = grants("RenderEditionFunction")
+    assert [str(c) for c in calls if not any(g.allows(c) for g in allowed)] == []
+    assert result["date"] == "2026-11-20" and result["items"] == 2
+
+
+def test_only_the_render_function_may_call_a_summarizer_model_or_read_its_key() -> None:
+    model, key = (
+        Call("bedrock:InvokeModel", "SummarizerModels"),
+        Call("ssm:GetParameter", "SummarizerKeyParameter"),
+    )
+    for function, resource in TEMPLATE["Resources"].items():
+        if resource["Type"] != "AWS::Serverless::Function":
+            continue
+        allowed = grants(function)
+        may = (any(g.allows(model) for g in allowed), any(g.allows(key) for g in allowed))
+        assert may == ((True, True) if function == "RenderEditionFunction" else (False, False)), function
+    # nothing streamed, and no other parameter through the key's grant
+    render = grants("RenderEditionFunction")
+    assert not any(
+        g.allows(Call("bedrock:InvokeModelWithResponseStream", "SummarizerModels")) for g in render
+    )
+    assert not any(g.allows(Call("ssm:GetParameter", "TokenKeyParameter")) for g in render)
+    assert not any(g.allows(Call("ssm:GetParameters", "SummarizerKeyParameter")) for g in render)
 
 
 def test_a_call_outside_the_policies_is_caught() -> None:

@@ -551,7 +551,13 @@ def test_each_function_may_do_what_its_use_case_needs_and_no_more() -> None:
     writes_raw = ("s3:PutObject", {"Fn::Sub": "${RawBucket.Arn}/*"})
     for name in ("FetchFeedsFunction", "FetchLeaderboardFunction"):
         assert statements(name) == {"WriteTheRawBucket": writes_raw, "UseTheIdempotencyTable": idempotency}
-    assert statements("RenderEditionFunction") == {
+    render = statements("RenderEditionFunction")
+    # the model summarizers' grants, each under its own condition (test_the_model_summarizers_…)
+    assert {sid: render.pop(sid)[0] for sid in ("InvokeTheSummarizerModels", "ReadTheSummarizerKey")} == {
+        "InvokeTheSummarizerModels": "bedrock:InvokeModel",
+        "ReadTheSummarizerKey": "ssm:GetParameter",
+    }
+    assert render == {
         "WriteTheRawBucket": writes_raw,
         "WriteTheSiteBucket": ("s3:PutObject", {"Fn::Sub": "${SiteBucket.Arn}/*"}),
         "UseTheIdempotencyTable": idempotency,
@@ -611,6 +617,173 @@ def test_each_function_may_do_what_its_use_case_needs_and_no_more() -> None:
         if "SSMParameterReadPolicy" in policy and "TokenKeyParameterName" in json.dumps(policy)
     }
     assert readers == {"SubscriptionFunction", "SendBatchFunction", "UnsubscribeMailFunction"}
+
+
+# ---------------------------------------------------------------- the model summarizers' permissions
+
+PSEUDO = {"AWS::Partition": "aws", "AWS::Region": "ap-northeast-1", "AWS::AccountId": "123456789012"}
+MODEL = "arn:aws:bedrock:ap-northeast-1::foundation-model/deepseek.v3-v1:0"
+PROFILE = "arn:aws:bedrock:ap-northeast-1:123456789012:inference-profile/apac.amazon.nova-lite-v1:0"
+NO_VALUE = object()
+
+
+def parameter_values(**overrides: str) -> dict[str, Any]:
+    """The stack's parameter values as CloudFormation sees them: defaults, overrides, lists split."""
+    values: dict[str, Any] = {}
+    for name, parameter in template()["Parameters"].items():
+        value = str(overrides.get(name, parameter.get("Default", "")))
+        values[name] = value.split(",") if parameter["Type"] == "CommaDelimitedList" else value
+    return {**values, **PSEUDO}
+
+
+def resolve(value: Any, values: dict[str, Any]) -> Any:
+    """``value`` with the intrinsic functions the policies and conditions use evaluated; a ``Ref`` or
+    ``${…}`` of a resource is left as it is. ``Fn::If`` drops ``AWS::NoValue`` (:data:`NO_VALUE`)."""
+    if isinstance(value, list):
+        return [r for r in (resolve(v, values) for v in value) if r is not NO_VALUE]
+    if isinstance(value, dict) and len(value) == 1:
+        ((name, argument),) = value.items()
+        return _intrinsic(name, argument, values)
+    if isinstance(value, dict):
+        return {k: r for k, r in ((k, resolve(v, values)) for k, v in value.items()) if r is not NO_VALUE}
+    return value
+
+
+_OPERATIONS = {
+    "Fn::Join": lambda a: a[0].join(a[1]),
+    "Fn::Split": lambda a: a[1].split(a[0]),
+    "Fn::Select": lambda a: a[1][int(a[0])],
+    "Fn::Equals": lambda a: a[0] == a[1],
+    "Fn::Not": lambda a: not a[0],
+    "Fn::And": all,
+    "Fn::Or": any,
+}
+
+
+def _intrinsic(name: str, argument: Any, values: dict[str, Any]) -> Any:
+    if name == "Ref":
+        return NO_VALUE if argument == "AWS::NoValue" else values.get(argument, {name: argument})
+    if name in ("Condition", "Fn::If"):
+        condition, *branches = [argument] if name == "Condition" else argument
+        holds = resolve(template()["Conditions"][condition], values)
+        return holds if not branches else resolve(branches[0] if holds else branches[1], values)
+    if name == "Fn::Sub":
+        text, names = (argument, {}) if isinstance(argument, str) else argument
+        scope = {**values, **{k: resolve(v, values) for k, v in names.items()}}
+        return re.sub(r"\$\{([\w:]+)\}", lambda m: str(scope.get(m[1], m[0])), text)
+    args = resolve(argument, values)
+    return _OPERATIONS[name](args) if name in _OPERATIONS else {name: args}
+
+
+def deployed_policies(function: str, **overrides: str) -> list[Any]:
+    """A function's policies as a stack with these parameter values deploys them."""
+    values = parameter_values(**overrides)
+    return [
+        p
+        for p in (resolve(p, values) for p in functions()[function]["Properties"].get("Policies", []))
+        if p is not NO_VALUE
+    ]
+
+
+def deployed_statements(function: str, **overrides: str) -> dict[str, tuple[Any, Any]]:
+    """Sid -> (Action, Resource) of a function's inline statements, deployed with these values."""
+    return {
+        s["Sid"]: (s["Action"], s["Resource"])
+        for p in deployed_policies(function, **overrides)
+        if "Statement" in p
+        for s in p["Statement"]
+    }
+
+
+def mentions(policies: list[Any], *words: str) -> bool:
+    return any(word in json.dumps(policies) for word in words)
+
+
+SUMMARIZERS_ON = {
+    "SummarizerModelArns": f"{MODEL},{PROFILE}",
+    "SummarizerKeyParameterName": "/ai-news-tracker/deepseek-key",
+}
+
+
+def test_the_resolver_evaluates_the_template_s_conditions() -> None:
+    # the trap the condition avoids: a CommaDelimitedList's default "" is [""], which is not ""
+    assert parameter_values()["SummarizerModelArns"] == [""]
+    assert resolve({"Condition": "HasSummarizerModels"}, parameter_values()) is False
+    assert resolve({"Condition": "HasSummarizerModels"}, parameter_values(**SUMMARIZERS_ON)) is True
+    assert resolve({"Condition": "HasSummarizerKeyParameter"}, parameter_values()) is False
+    assert resolve({"Condition": "HasSummarizerKeyParameter"}, parameter_values(**SUMMARIZERS_ON)) is True
+    # and it resolves the template's other SSM parameter ARNs the way SAM's policy template gets them
+    (config,) = [
+        p["SSMParameterReadPolicy"]["ParameterName"]
+        for p in deployed_policies("RenderEditionFunction", ConfigParameterName="/ai-news-tracker/config")
+        if "SSMParameterReadPolicy" in p
+    ]
+    assert config == "ai-news-tracker/config"
+
+
+def test_by_default_no_function_may_call_a_model_or_read_a_summarizer_key() -> None:
+    for name in functions():
+        policies = deployed_policies(name)
+        assert not mentions(policies, "bedrock:", "Summarizer"), name
+    # the render function reads no SSM parameter at all, and with a configuration parameter only that one
+    assert not mentions(deployed_policies("RenderEditionFunction"), "ssm:", "SSMParameterReadPolicy")
+    assert set(deployed_statements("RenderEditionFunction")) == {
+        "WriteTheRawBucket",
+        "WriteTheSiteBucket",
+        "UseTheIdempotencyTable",
+    }
+    with_config = deployed_policies("RenderEditionFunction", ConfigParameterName="/ai-news-tracker/config")
+    assert [p for p in with_config if mentions([p], "ssm:", "SSMParameterReadPolicy")] == [
+        {"SSMParameterReadPolicy": {"ParameterName": "ai-news-tracker/config"}}
+    ]
+
+
+def test_with_the_parameters_set_only_the_render_function_may_invoke_the_models_and_read_the_key() -> None:
+    render = deployed_statements("RenderEditionFunction", **SUMMARIZERS_ON)
+    # Converse, not streamed (summarizers.py never calls converse_stream): InvokeModel on these ARNs alone
+    assert render["InvokeTheSummarizerModels"] == ("bedrock:InvokeModel", [MODEL, PROFILE])
+    # what Powertools' get_parameter calls, on exactly that parameter (decrypted under aws/ssm: no KMS)
+    assert render["ReadTheSummarizerKey"] == (
+        "ssm:GetParameter",
+        "arn:aws:ssm:ap-northeast-1:123456789012:parameter/ai-news-tracker/deepseek-key",
+    )
+    policies = deployed_policies("RenderEditionFunction", **SUMMARIZERS_ON)
+    assert not mentions(policies, "kms:", "InvokeModelWithResponseStream", "ssm:GetParameters")
+    # each parameter alone adds its own statement only
+    alone = deployed_statements("RenderEditionFunction", SummarizerModelArns=MODEL)
+    assert alone["InvokeTheSummarizerModels"] == ("bedrock:InvokeModel", [MODEL])
+    assert "ReadTheSummarizerKey" not in alone
+    alone = deployed_statements("RenderEditionFunction", SummarizerKeyParameterName="deepseek-key")
+    assert "InvokeTheSummarizerModels" not in alone
+    # a name without the leading "/" (not hierarchical) has the same ARN form
+    assert alone["ReadTheSummarizerKey"][1] == (
+        "arn:aws:ssm:ap-northeast-1:123456789012:parameter/deepseek-key"
+    )
+    for name in set(functions()) - {"RenderEditionFunction"}:
+        policies = deployed_policies(name, **SUMMARIZERS_ON)
+        assert not mentions(policies, "bedrock:", "Summarizer", "deepseek"), name
+
+
+def test_the_summarizer_parameters_are_optional_checked_and_grouped() -> None:
+    parameters = template()["Parameters"]
+    models, key = parameters["SummarizerModelArns"], parameters["SummarizerKeyParameterName"]
+    assert (models["Type"], models["Default"]) == ("CommaDelimitedList", "")
+    assert (key["Type"], key["Default"]) == ("String", "")
+    # CloudFormation applies a CommaDelimitedList's pattern to each value
+    for arn in ("", MODEL, PROFILE, "arn:aws:bedrock:::foundation-model/x.y-v1:0"):
+        assert re.match(models["AllowedPattern"], arn), arn
+    for arn in ("*", "arn:aws:s3:::bucket", "arn:aws:bedrock:*::foundation-model/x", MODEL + " x"):
+        assert not re.match(models["AllowedPattern"], arn), arn
+    for name in ("", "/ai-news-tracker/deepseek-key", "deepseek-key"):
+        assert re.match(key["AllowedPattern"], name), name
+    for name in ("ai-news-tracker/deepseek-key", "/a//b", "/a b", "arn:aws:ssm:x"):
+        assert not re.match(key["AllowedPattern"], name), name
+    groups = template()["Metadata"]["AWS::CloudFormation::Interface"]["ParameterGroups"]
+    grouped = [name for group in groups for name in group["Parameters"]]
+    assert sorted(grouped) == sorted(parameters)
+    # the code calls Converse and nothing streamed: bedrock:InvokeModel is the whole grant
+    source = (REPO / "layers" / "core" / "ai_news_tracker" / "summarizers.py").read_text(encoding="utf-8")
+    assert ".converse(" in source and "converse_stream" not in source
 
 
 # ---------------------------------------------------------------- alarms and outputs
