@@ -320,3 +320,41 @@ def test_the_subscribe_form_fits_a_phone_and_the_site_s_csp_lets_it_post_to_the_
         "f.action = 'https://elsewhere.example/collect'; f.email.value = 'a@example.org'; f.submit();"
     )
     assert any("elsewhere.example" in message for message in csp_violations())
+
+
+def contrast(foreground: str, background: str) -> float:
+    """The WCAG contrast ratio of two computed colours (``rgb(r, g, b)`` or ``rgba(…)``, opaque)."""
+
+    def luminance(color: str) -> float:
+        r, g, b = (int(part) / 255 for part in re.findall(r"[\d.]+", color)[:3])
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    high, low = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
+def test_links_are_not_told_by_colour_alone_and_the_form_can_be_seen(
+    browser: Browser, base_url: str, dark: bool
+) -> None:
+    # Given the edition page, in light and dark mode
+    browser.open(base_url + f"reports/{DAY}.html", *DESKTOP, dark=dark)
+    # Then every link inside text (阅读原文, the data source, the footer) is underlined (WCAG 1.4.1)
+    lines = browser.script(
+        "return [...document.querySelectorAll('main p a, .site-footer a')]"
+        ".map(a => getComputedStyle(a).textDecorationLine)"
+    )
+    assert len(lines) > 12 and set(lines) == {"underline"}
+    # And the subscribe field's border stands out from its card at 3:1 at least (WCAG 1.4.11)
+    border, card = browser.script(
+        "return [getComputedStyle(document.querySelector('#subscribe-email')).borderTopColor,"
+        " getComputedStyle(document.querySelector('section.subscribe')).backgroundColor]"
+    )
+    assert contrast(border, card) >= 3, (border, card)
+    # And the first tab stop skips to the edition (WCAG 2.4.1)
+    from selenium.webdriver.common.keys import Keys
+
+    browser.driver.find_element("tag name", "body").send_keys(Keys.TAB)
+    assert browser.script("return document.activeElement.getAttribute('href')") == "#main"
+    assert browser.script("return document.activeElement.getBoundingClientRect().top") >= 0  # shown

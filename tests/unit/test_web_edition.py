@@ -289,7 +289,10 @@ def test_the_domestic_table_shows_the_movements_since_the_previous_edition(rende
         "glm-4.6": ("down", "↓1"),
         "minimax-m2": ("new", "新"),
     }
-    assert cells["deepseek-v3.2"].get("title") == "上升 2 位（上期第 4 名）"
+    # And the movement is said in words to screen readers, once (no title repeating it)
+    hidden = cells["deepseek-v3.2"].find("span[@class='visually-hidden']")
+    assert hidden is not None and hidden.text == " 上升 2 位（上期第 4 名）"
+    assert cells["deepseek-v3.2"].get("title") is None
     # And the page links the previous edition
     assert tree.find(".//a[@rel='prev']").get("href") == "2026-11-19.html"
 
