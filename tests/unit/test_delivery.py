@@ -6,11 +6,13 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+import re
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 
@@ -40,6 +42,7 @@ from ai_news_tracker.subscription import (
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 ID = subscriber_id("reader@example.org")
 CONFIG = Config(email=EmailConfig(enabled=True, sender="国产大模型日报 <digest@example.com>"))
+T0 = 1_790_000_000
 
 
 # -- batches ---------------------------------------------------------------------------------------
@@ -243,6 +246,30 @@ def test_a_refused_confirmation_mail_gives_the_hour_back() -> None:
     assert working.subscribe("reader@example.org", 1001, "https://api.example.org") in ("new", "resent")
     assert len(sent) == 1
     assert working.subscribe("reader@example.org", 1002, "https://api.example.org") == "throttled"
+
+
+def test_an_old_confirmation_link_cannot_confirm_a_later_request() -> None:
+    # Given a reader who subscribed (link T), confirmed and unsubscribed
+    sent: list[EmailMessage] = []
+    subscribe, _ = service(lambda m: sent.append(m) or "id")
+    api = "https://api.example.org"
+
+    def link_token(message: EmailMessage) -> str:
+        text, _ = bodies(message)
+        (token,) = re.findall(r"/confirm\?token=(\S+)", text)
+        return unquote(token)
+
+    assert subscribe.subscribe("reader@example.org", T0, api) == "new"
+    old = link_token(sent[-1])
+    assert subscribe.confirm(old, T0 + 60)
+    assert subscribe.unsubscribe(subscribe.tokens.unsubscribe("reader@example.org"), T0 + 120)
+    # When someone else asks for the address again, and the old link (still within its 48 h) is replayed
+    assert subscribe.subscribe("reader@example.org", T0 + 3600, api) == "new"
+    # Then it confirms nothing: only the new mail's link does
+    assert not subscribe.confirm(old, T0 + 3700)
+    record = subscribe.subscriptions.store.get(subscriber_id("reader@example.org"))
+    assert record is not None and record.status == "pending"
+    assert subscribe.confirm(link_token(sent[-1]), T0 + 3800)
 
 
 def test_a_missing_token_key_fails_the_request_and_keeps_no_slot() -> None:

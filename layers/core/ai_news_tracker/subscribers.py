@@ -197,6 +197,8 @@ def request_subscription(current: Subscriber | None, address: str, now: int) -> 
             version=current.version if current else 0,
             created_at=current.created_at if current and current.created_at else now,
             updated_at=now,
+            # kept: a confirmation link made before it belongs to an ended subscription (confirm)
+            confirmed_at=current.confirmed_at if current else None,
             requests=requests,
             mails=1,
             last_mail_at=now,
@@ -223,13 +225,20 @@ def mail_not_sent(current: Subscriber | None, sent_at: int, now: int) -> Subscri
     return replace(current, mails=max(0, current.mails - 1), last_mail_at=None, updated_at=now)
 
 
-def confirm(current: Subscriber | None, now: int) -> Subscriber | None:
-    """Pending → active (an active one stays so); None when there is nothing to confirm."""
+def confirm(current: Subscriber | None, now: int, issued_at: int | None = None) -> Subscriber | None:
+    """Pending → active (an active one stays so); None when there is nothing to confirm.
+
+    ``issued_at``: when the confirmation link was made. A link made before the subscriber's last
+    confirmation belongs to an earlier subscription (since ended): it cannot confirm a new request,
+    which a third party may have made (double opt-in would be bypassed by an old, leaked link).
+    """
     if current is None:
         return None
     if current.status == ACTIVE:
         return current
     if current.status != PENDING or current.expired(now) or not current.address:
+        return None
+    if issued_at is not None and current.confirmed_at is not None and issued_at < current.confirmed_at:
         return None
     return replace(
         current,
@@ -466,9 +475,9 @@ class Subscriptions:
         if sent_at is not None:
             self._change(record.id, lambda current: mail_not_sent(current, sent_at, now))
 
-    def confirm(self, sid: str, now: int) -> bool:
+    def confirm(self, sid: str, now: int, issued_at: int | None = None) -> bool:
         """Whether ``sid`` is (now) an active subscriber."""
-        _, after = self._change(sid, lambda current: confirm(current, now))
+        _, after = self._change(sid, lambda current: confirm(current, now, issued_at))
         return after is not None and after.status == ACTIVE
 
     def unsubscribe(self, sid: str, now: int) -> None:

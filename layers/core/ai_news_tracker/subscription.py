@@ -25,8 +25,8 @@ from .config import Config
 from .errors import ConfigError, StorageError
 from .log import get_logger
 from .mail import MailError, SendError, build_confirmation
-from .subscribers import InvalidAddress, Subscriptions, normalise_address, subscriber_id
-from .tokens import CONFIRM, UNSUBSCRIBE, TokenError, parse_keys, sign, verify
+from .subscribers import CONFIRM_TTL, InvalidAddress, Subscriptions, normalise_address, subscriber_id
+from .tokens import CONFIRM, UNSUBSCRIBE, TokenError, expiry, parse_keys, sign, verify
 
 if TYPE_CHECKING:
     import jinja2
@@ -135,6 +135,14 @@ class Tokens:
     def check(self, token: object, purpose: str, now: int) -> str:
         """The subscriber id of a valid token, else :class:`TokenError`."""
         return verify(self._keys(), token, purpose, now)
+
+    def check_confirm(self, token: object, now: int) -> tuple[str, int]:
+        """The subscriber id of a valid confirmation token and when it was issued."""
+        sid = self.check(token, CONFIRM, now)
+        expires = expiry(str(token))
+        if expires is None:  # verify() refuses a confirmation token without one
+            raise TokenError("a confirmation token needs an expiry")
+        return sid, expires - CONFIRM_TTL
 
 
 # -- pages -------------------------------------------------------------------------------------------
@@ -276,11 +284,11 @@ class SubscriptionService:
     def confirm(self, token: object, now: int) -> bool:
         """Whether the token's subscriber is now active."""
         try:
-            sid = self.tokens.check(token, CONFIRM, now)
+            sid, issued_at = self.tokens.check_confirm(token, now)
         except TokenError as exc:
             logger.info("confirmation refused", reason=str(exc))
             return False
-        confirmed = self.subscriptions.confirm(sid, now)
+        confirmed = self.subscriptions.confirm(sid, now, issued_at)
         logger.info("subscription confirmed" if confirmed else "nothing to confirm", subscriber=sid[:16])
         return confirmed
 

@@ -124,6 +124,13 @@ def verify(
     return found_subject
 
 
+def expiry(token: str) -> int | None:
+    """The expiry (Unix s) written in a token :func:`verify` accepted; None when it has none."""
+    payload = _b64decode(token.split(".", maxsplit=1)[0]).decode("ascii")
+    expires = payload.split(":")[3]
+    return int(expires) if expires.isdigit() else None
+
+
 def parse_keys(value: str) -> list[bytes]:
     """Keys from the token-key parameter: one or more, separated by whitespace or commas; first signs."""
     keys = [part.encode("utf-8") for part in re.split(r"[\s,]+", value.strip()) if part]
