@@ -928,13 +928,18 @@ def test_the_subscription_api_has_cors_from_a_parameter_throttling_and_five_rout
     assert referenced(cors["AllowOrigins"]) == "SubscriptionAllowedOrigins"
     assert cors["AllowMethods"] == ["GET", "POST"]
     assert "Events" not in functions()["SubscriptionFunction"]["Properties"]
-    # one stage, deployed with every change, throttled as a whole
+    # one stage, deployed with every change, each route throttled, POST /subscribe (it sends mail) more
     (stage,) = resources("AWS::ApiGatewayV2::Stage").values()
     assert referenced(stage["Properties"]["ApiId"]) == "SubscriptionApi"
     assert stage["Properties"]["StageName"] == "$default" and stage["Properties"]["AutoDeploy"] is True
     assert sorted(stage["DependsOn"]) == sorted(resources("AWS::ApiGatewayV2::Route"))
     throttle = stage["Properties"]["DefaultRouteSettings"]
     assert 0 < throttle["ThrottlingRateLimit"] <= throttle["ThrottlingBurstLimit"] <= 100
+    routes = {r["Properties"]["RouteKey"] for r in resources("AWS::ApiGatewayV2::Route").values()}
+    (subscribe,) = stage["Properties"]["RouteSettings"].items()
+    assert subscribe[0] == "POST /subscribe" and subscribe[0] in routes
+    assert 0 < subscribe[1]["ThrottlingRateLimit"] < throttle["ThrottlingRateLimit"]
+    assert subscribe[1]["ThrottlingBurstLimit"] < throttle["ThrottlingBurstLimit"]
     # one Lambda proxy integration of the function, with the payload (2.0) APIGatewayHttpResolver reads
     integrations = resources("AWS::ApiGatewayV2::Integration")
     assert list(integrations) == ["SubscriptionIntegration"]
