@@ -866,3 +866,20 @@ def test_on_a_stack_whose_sender_is_not_the_configurations_mail_goes_from_the_st
     text, html = bodies(edition)
     page = f"https://d111111abcdef8.cloudfront.net/reports/{DAY1}.html"
     assert f"网页版: {page}" in text and f'href="{page}"' in html and ".md" not in html
+
+
+def test_a_mailbox_posted_under_many_spellings_gets_three_mails_and_the_budgets_live_in_the_table(
+    stack: Stack,
+) -> None:
+    # Given a victim's address posted to the endpoint under twenty +tag spellings
+    answers = [stack.subscribe(f"victim+{n}@example.org") for n in range(20)]
+    # Then every request is answered alike, and the mailbox gets three confirmation mails
+    assert {(a.status, a.json()["status"]) for a in answers} == {(202, "accepted")}
+    assert len([m for m in stack.mails() if "victim" in str(m["To"])]) == 3
+    # And the budgets are counted in the subscribers table, expiring, outside the fan-out's index
+    store = DynamoSubscriberStore(TABLE, stack.dynamodb)
+    assert [store.take("quota#test", 2, 1_800_000_000) for _ in range(3)] == [True, True, False]
+    item = stack.dynamodb.get_item(TableName=TABLE, Key={"id": {"S": "quota#test"}})["Item"]
+    assert (item["count"]["N"], item["expires_at"]["N"]) == ("2", "1800000000")
+    subscribe_and_confirm(stack, "reader@example.org")
+    assert list(store.active_ids()) == [[subscriber_id("reader@example.org")]]

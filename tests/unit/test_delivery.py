@@ -28,7 +28,13 @@ from ai_news_tracker.mail import (
     message_bytes,
     send_edition,
 )
-from ai_news_tracker.subscribers import MemorySubscriberStore, Subscriptions, subscriber_id, suppressions
+from ai_news_tracker.subscribers import (
+    MemorySubscriberStore,
+    Subscriptions,
+    mailbox_key,
+    subscriber_id,
+    suppressions,
+)
 from ai_news_tracker.subscription import (
     CHECK_MAIL,
     MailSettings,
@@ -320,3 +326,53 @@ def test_a_per_recipient_sent_log_reading_sends_each_once(tmp_path: Path) -> Non
     again = send(["b@example.org", "A@example.org", "c@example.org"])  # another batch, overlapping
     assert list(again.sent) == ["c@example.org"] and again.skipped == ["b@example.org", "A@example.org"]
     assert sent == ["a@example.org", "b@example.org", "c@example.org"]
+
+
+def test_one_mailbox_gets_three_confirmation_mails_a_day_however_its_address_is_spelled() -> None:
+    # Given someone posting a victim's Gmail address under a hundred spellings (+tags, dots, case)
+    sent: list[EmailMessage] = []
+    subscribe, _ = service(lambda m: sent.append(m) or "id")
+    spellings = [f"victim+{n}@gmail.com" for n in range(50)] + [
+        f"V.i.c.t.i.m+{n}@GoogleMail.com" for n in range(50)
+    ]
+    outcomes = [
+        subscribe.subscribe(address, T0 + n, "https://api.example.org") for n, address in enumerate(spellings)
+    ]
+    # Then the mailbox gets three mails, and the rest are answered alike but mail nothing
+    assert len(sent) == 3 and outcomes.count("over_mailbox_budget") == 97
+    # And an address refused today keeps its slot: the next day it can be mailed
+    assert subscribe.subscribe("victim+49@gmail.com", T0 + 86400, "https://api.example.org") == "resent"
+    assert len(sent) == 4
+    # And another mailbox was never affected
+    assert subscribe.subscribe("someone.else@gmail.com", T0 + 200, "https://api.example.org") == "new"
+
+
+def test_the_stack_mails_at_most_its_hourly_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ai_news_tracker.subscribers as subscribers_module
+
+    monkeypatch.setattr(subscribers_module, "CONFIRMATIONS_PER_HOUR", 5)
+    sent: list[EmailMessage] = []
+    subscribe, _ = service(lambda m: sent.append(m) or "id")
+    hour = (T0 // 3600 + 1) * 3600  # the start of an hour
+    # Given a flood of sign-ups for different people within one hour
+    outcomes = [
+        subscribe.subscribe(f"reader{n}@example.org", hour + n, "https://api.example.org") for n in range(8)
+    ]
+    # Then five mails go out that hour, and the rest wait for the next one
+    assert len(sent) == 5 and outcomes[5:] == ["over_hour_budget"] * 3
+    assert subscribe.subscribe("reader7@example.org", hour + 3600, "https://api.example.org") == "resent"
+    assert len(sent) == 6
+
+
+@pytest.mark.parametrize(
+    ("address", "mailbox"),
+    [
+        ("Reader@example.org", "reader@example.org"),
+        ("reader+news@example.org", "reader@example.org"),
+        ("r.e.a.d.e.r+x+y@gmail.com", "reader@gmail.com"),
+        ("reader@googlemail.com", "reader@gmail.com"),
+        ("r.eader@example.org", "r.eader@example.org"),  # dots matter outside Gmail
+    ],
+)
+def test_mailbox_key_folds_what_delivers_to_one_mailbox(address: str, mailbox: str) -> None:
+    assert mailbox_key(address) == mailbox

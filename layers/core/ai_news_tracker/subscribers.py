@@ -18,6 +18,12 @@ mail goes to an address at most once per :data:`RESEND_AFTER` and at most
 mail; DynamoDB's TTL then deletes the record). An active or suppressed address gets no mail at all,
 and the caller answers every request the same way, so nobody learns whether an address is
 subscribed. Unsubscribed and suppressed records keep no address, only its hash and the state.
+
+Two budgets bound what the endpoint can be made to mail (:meth:`Subscriptions.take_mail_budget`),
+counted in the same table under ``quota#…`` keys that DynamoDB's TTL deletes: one mailbox gets at most
+:data:`MAILBOX_MAILS_PER_DAY` confirmation mails a day, however its address is spelled (``+tags``, a
+Gmail address's dots: :func:`mailbox_key`), and the whole stack sends at most
+:data:`CONFIRMATIONS_PER_HOUR` an hour. A request over budget is answered like any other.
 """
 
 from __future__ import annotations
@@ -45,6 +51,10 @@ RESEND_AFTER = 3600  # no second confirmation mail to an address within the hour
 MAX_CONFIRMATION_MAILS = 3  # per pending period
 ACTIVE_INDEX = "ActiveIndex"
 WRITE_ATTEMPTS = 4  # a conflicting write is re-read and retried this often
+MAILBOX_MAILS_PER_DAY = 3  # confirmation mails to one mailbox (+tags and Gmail dots folded) a day
+CONFIRMATIONS_PER_HOUR = 300  # confirmation mails of the whole stack an hour (sign-ups come slowly)
+QUOTA_PREFIX = "quota#"
+_GMAIL = frozenset({"gmail.com", "googlemail.com"})
 
 MAX_ADDRESS, MAX_LOCAL, MAX_LABEL = 254, 64, 63
 _ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
@@ -282,6 +292,16 @@ def suppress(current: Subscriber | None, sid: str, reason: str, now: int) -> Sub
 
 
 # -- the store ---------------------------------------------------------------------------------------
+def mailbox_key(address: str) -> str:
+    """The mailbox an address delivers to, as far as its spelling tells: lower-cased, without a
+    ``+tag``, and for Gmail without the dots it ignores (``A.B+x@Gmail.com`` -> ``ab@gmail.com``)."""
+    local, _, domain = address.lower().rpartition("@")
+    local = local.split("+", 1)[0]
+    if domain in _GMAIL:
+        local, domain = local.replace(".", ""), "gmail.com"
+    return f"{local}@{domain}"
+
+
 class SubscriberStore(Protocol):
     def get(self, sid: str) -> Subscriber | None:
         """The record (a consistent read), or None."""
@@ -297,6 +317,10 @@ class SubscriberStore(Protocol):
 
     def get_many(self, ids: Sequence[str]) -> dict[str, Subscriber]:
         """The records of ``ids`` that exist."""
+
+    def take(self, key: str, limit: int, expires_at: int) -> bool:
+        """Count one against the budget ``key`` (deleted after ``expires_at``): False when ``limit``
+        were counted already (nothing is counted then)."""
 
 
 class MemorySubscriberStore:
@@ -324,6 +348,13 @@ class MemorySubscriberStore:
 
     def get_many(self, ids: Sequence[str]) -> dict[str, Subscriber]:
         return {sid: record for sid in ids if (record := self.get(sid)) is not None}
+
+    def take(self, key: str, limit: int, expires_at: int) -> bool:
+        count = int(self.items.get(key, {}).get("count", 0))
+        if count >= limit:
+            return False
+        self.items[key] = {"id": key, "count": count + 1, "expires_at": expires_at}
+        return True
 
 
 class DynamoSubscriberStore:
@@ -401,6 +432,47 @@ class DynamoSubscriberStore:
             if not start:
                 return
 
+    def take(self, key: str, limit: int, expires_at: int) -> bool:
+        """Read the count, write it + 1 only if it is still what was read (GetItem and PutItem, which
+        the functions may already call); a conflict is re-read, and one that persists counts as over
+        the budget (no mail goes out rather than too many)."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        for _ in range(WRITE_ATTEMPTS):
+            try:
+                answer = self.client.get_item(
+                    TableName=self.table, Key={"id": {"S": key}}, ConsistentRead=True
+                )
+                item = answer.get("Item")
+                count = int(item["count"]["N"]) if item and "count" in item else 0
+                if count >= limit:
+                    return False
+                condition: dict[str, Any] = (
+                    {"ConditionExpression": "attribute_not_exists(id)"}
+                    if item is None
+                    else {
+                        "ConditionExpression": "#c = :c",
+                        "ExpressionAttributeNames": {"#c": "count"},
+                        "ExpressionAttributeValues": {":c": {"N": str(count)}},
+                    }
+                )
+                self.client.put_item(
+                    TableName=self.table,
+                    Item={
+                        "id": {"S": key},
+                        "count": {"N": str(count + 1)},
+                        "expires_at": {"N": str(expires_at)},
+                    },
+                    **condition,
+                )
+                return True
+            except ClientError as exc:
+                if _describe(exc) != "ConditionalCheckFailedException":
+                    raise StorageError(f"cannot count in the subscribers table: {_describe(exc)}") from exc
+            except BotoCoreError as exc:
+                raise StorageError(f"cannot count in the subscribers table: {exc}") from exc
+        return False
+
     def get_many(self, ids: Sequence[str]) -> dict[str, Subscriber]:
         from botocore.exceptions import BotoCoreError, ClientError
 
@@ -468,6 +540,19 @@ class Subscriptions:
         _, written = self._change(subscriber_id(normalised), transition)
         decision = decided[-1]
         return replace(decision, record=written) if written is not None else decision
+
+    def take_mail_budget(self, address: str, now: int) -> str | None:
+        """Count a confirmation mail to ``address`` against the stack's hourly and the mailbox's daily
+        budget; None when it may go out, else which budget is spent (``hour`` or ``mailbox``)."""
+        hour, day = now // 3600, now // 86400
+        if not self.store.take(f"{QUOTA_PREFIX}hour#{hour}", CONFIRMATIONS_PER_HOUR, (hour + 2) * 3600):
+            return "hour"
+        mailbox = recipient_key(mailbox_key(address))[:32]
+        if not self.store.take(
+            f"{QUOTA_PREFIX}mailbox#{mailbox}#{day}", MAILBOX_MAILS_PER_DAY, (day + 2) * 86400
+        ):
+            return "mailbox"
+        return None
 
     def mail_failed(self, record: Subscriber, now: int) -> None:
         """Give back the hourly slot of a confirmation mail that could not be sent."""

@@ -251,6 +251,11 @@ class SubscriptionService:
         record = decision.record
         if not decision.mail or decision.expires is None or record.address is None:
             return decision.why
+        spent = self.subscriptions.take_mail_budget(record.address, now)
+        if spent is not None:  # no mail: the address keeps its slot, as when a mail could not be sent
+            self.subscriptions.mail_failed(record, now)
+            logger.warning("confirmation mail over budget", subscriber=record.id[:16], budget=spent)
+            return f"over_{spent}_budget"
         try:
             token = self.tokens.confirm(record.address, decision.expires)
             message = build_confirmation(
