@@ -122,6 +122,9 @@ def test_subscribe_confirm_unsubscribe() -> None:
     assert record is not None and record.status == UNSUBSCRIBED and record.address is None
     assert list(subscriptions.active_ids()) == [] and subscriptions.recipients([sid]) == {}
     assert not subscriptions.confirm(sid, T0 + 300)  # an old confirmation link does not resubscribe
+    # and the record goes (DynamoDB's TTL) once every link made before could have expired
+    record = store.get(sid)
+    assert record is not None and record.expires_at == T0 + 200 + CONFIRM_TTL
 
 
 def test_one_confirmation_mail_an_hour_and_three_per_pending_period() -> None:

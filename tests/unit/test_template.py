@@ -1100,3 +1100,12 @@ def test_env_json_sets_only_variables_the_template_declares() -> None:
         declared = set(variables(name)) | {"AWS_ENDPOINT_URL"}
         given = set(env["Parameters"]) | set(env.get(name, {}))
         assert given <= declared, f"{name}: {sorted(given - declared)} would be ignored"
+
+
+def test_the_email_sent_log_expires_and_the_archive_does_not() -> None:
+    rules = resources()["RawBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    expiring = {rule.get("Prefix"): rule["ExpirationInDays"] for rule in rules if "ExpirationInDays" in rule}
+    # the sent log names recipients by their address's hash: kept a quarter, long after any retry
+    assert 30 <= expiring.pop("sent/") <= 400
+    # items, sources, leaderboard snapshots and editions (the archive) never expire
+    assert set(expiring) == {"seen/"}

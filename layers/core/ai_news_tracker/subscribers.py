@@ -17,7 +17,8 @@ mail goes to an address at most once per :data:`RESEND_AFTER` and at most
 :data:`MAX_CONFIRMATION_MAILS` times per pending period (which ends :data:`CONFIRM_TTL` after the last
 mail; DynamoDB's TTL then deletes the record). An active or suppressed address gets no mail at all,
 and the caller answers every request the same way, so nobody learns whether an address is
-subscribed. Unsubscribed and suppressed records keep no address, only its hash and the state.
+subscribed. Unsubscribed and suppressed records keep no address, only its hash and the state; an
+unsubscribed one is deleted (TTL) once the links made before could have expired.
 
 Two budgets bound what the endpoint can be made to mail (:meth:`Subscriptions.take_mail_budget`),
 counted in the same table under ``quota#…`` keys that DynamoDB's TTL deletes: one mailbox gets at most
@@ -262,7 +263,12 @@ def confirm(current: Subscriber | None, now: int, issued_at: int | None = None) 
 
 
 def unsubscribe(current: Subscriber | None, now: int) -> Subscriber | None:
-    """Any state → unsubscribed, the address forgotten; suppressed stays suppressed. None: no record."""
+    """Any state → unsubscribed, the address forgotten; suppressed stays suppressed. None: no record.
+
+    The record itself goes when every confirmation link made before could have expired
+    (:data:`CONFIRM_TTL`: DynamoDB's TTL deletes it); until then it keeps an old link from confirming
+    a new request (:func:`confirm`).
+    """
     if current is None or current.status in (UNSUBSCRIBED, SUPPRESSED):
         return None
     return replace(
@@ -270,7 +276,7 @@ def unsubscribe(current: Subscriber | None, now: int) -> Subscriber | None:
         status=UNSUBSCRIBED,
         address=None,
         updated_at=now,
-        expires_at=None,
+        expires_at=now + CONFIRM_TTL,
         mails=0,
         last_mail_at=None,
     )
