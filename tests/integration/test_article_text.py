@@ -61,3 +61,44 @@ def test_textless_items_get_the_page_summary_once(tmp_path: Path) -> None:
     assert texts["机器之心 第1篇：大模型研究"] == "" and texts["机器之心 第2篇：大模型研究"] == ""
     md = (data / "site" / "reports" / "2026-11-20.md").read_text(encoding="utf-8")
     assert SUMMARY in md and "script" not in md
+
+
+def test_article_links_leaving_the_feeds_origin_are_refused_and_never_requested(tmp_path: Path) -> None:
+    # Given a hostile feed on the source's site whose items link to its own page, straight to another
+    # origin (an internal service on loopback), and to its own page that redirects there
+    internal_page = b'<html><head><meta name="description" content="INTERNAL-SECRET"></head></html>'
+    with LoopbackServer({}) as site, LoopbackServer({"/admin": static(internal_page)}) as internal:
+        links = [site.url("/articles/0"), internal.url("/admin"), site.url("/go")]
+        items = "".join(
+            f"<item><title>大模型 第{n}篇</title><link>{link}</link>"
+            f"<pubDate>Fri, 20 Nov 2026 1{n}:00:00 +0800</pubDate><description></description></item>"
+            for n, link in enumerate(links)
+        )
+        head = '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+        site.routes["/feed"] = static(f"{head}{items}</channel></rss>".encode())
+        site.routes["/articles/0"] = static(PAGE, headers={"Content-Type": "text/html"})
+        site.routes["/go"] = static(b"", 302, {"Location": internal.url("/admin")})
+        config = tmp_path / "c.toml"
+        config.write_text(
+            f'[filter]\ninclude = []\n[[sources]]\nname = "S"\nurl = "{site.url("/feed")}"\n'
+            "article_text = true\n[fetch]\nretries = 0\n",
+            encoding="utf-8",
+        )
+        data = tmp_path / "data"
+
+        # When the source is fetched and the day's edition published
+        args = ["--config", str(config), "--data-dir", str(data)]
+        assert main(["fetch", *args, "--now", "2026-11-20T15:00+08:00"]) == 0
+        assert main(["run", *args, "--now", "2026-11-20T16:00+08:00"]) == 0
+        internal_requests = list(internal.requests)
+        own_hits = (site.hits("/articles/0"), site.hits("/go"))
+
+    # Then the page on the feed's origin is read, the internal service never asked, and the two other
+    # links are recorded as refused, naming the host
+    assert internal_requests == [] and own_hits == (1, 1)
+    records = [json.loads(p.read_text()) for p in sorted((data / "raw" / "articles").glob("*.json"))]
+    assert sorted(r["status"] for r in records) == ["blocked_destination", "blocked_destination", "ok"]
+    refused = {r["error"] for r in records if r["status"] == "blocked_destination"}
+    assert refused == {f"refused 127.0.0.1:{internal.port}: not a public address"}
+    published = "".join(p.read_text(encoding="utf-8") for p in (data / "site").rglob("*.json"))
+    assert SUMMARY in published and "INTERNAL-SECRET" not in published

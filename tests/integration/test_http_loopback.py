@@ -8,8 +8,10 @@ from __future__ import annotations
 import gzip
 import socket
 import time
+import tracemalloc
 import zlib
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 from loopback import Exchange, LoopbackServer, redirect, sequence, static
@@ -137,6 +139,91 @@ def test_redirects_are_followed_and_the_final_url_reported(
     assert response.url == server.url("/new") and response.body == FEED
 
 
+def test_validators_go_with_the_first_request_only(server: LoopbackServer, client: HttpClient) -> None:
+    # Given a feed that moved, asked for conditionally
+    server.routes["/old"] = redirect("/new", 301)
+    server.routes["/new"] = static(FEED, headers={"ETag": '"v2"'})
+
+    # When it is fetched with the old URL's validators
+    response = client.get(server.url("/old"), Validators(ETAG, LAST_MODIFIED))
+
+    # Then only the old URL was asked conditionally, and the new URL's validators come back
+    first, second = server.requests
+    assert first.headers["if-none-match"] == ETAG and first.headers["if-modified-since"] == LAST_MODIFIED
+    assert "if-none-match" not in second.headers and "if-modified-since" not in second.headers
+    assert response.body == FEED and response.validators == Validators('"v2"', None)
+
+
+def test_each_redirect_hop_gets_its_own_retries(server: LoopbackServer, client: HttpClient) -> None:
+    # Given a redirect to a URL that answers 503 once
+    server.routes["/old"] = redirect("/flaky")
+    server.routes["/flaky"] = sequence(static(b"", status=503), static(FEED))
+
+    # When it is fetched, Then the final URL is retried and read
+    response = client.get(server.url("/old"))
+
+    assert response.body == FEED and response.attempts == 2
+    assert (server.hits("/old"), server.hits("/flaky")) == (1, 2)
+
+
+def test_a_redirect_to_another_scheme_is_named(server: LoopbackServer, client: HttpClient) -> None:
+    server.routes["/file"] = redirect("file:///etc/passwd")
+
+    with pytest.raises(ConnectionFailed, match=r"^not an http\(s\) URL$"):
+        client.get(server.url("/file"))
+
+
+def test_a_redirect_body_is_never_read_not_even_a_gzip_bomb(
+    server: LoopbackServer, client: HttpClient
+) -> None:
+    # Given a 302 carrying a gzip bomb (64 MB decoded) and a 302 whose body goes on for 200 MB
+    bomb = _gzip_of_zeros(64)
+    server.routes["/bomb"] = static(bomb, 302, {"Location": "/feed", "Content-Encoding": "gzip"})
+    endless_sent: list[int] = []
+
+    def endless(exchange: Exchange) -> None:
+        exchange.start(302, {"Location": "/feed"})  # no Content-Length: the body ends when it closes
+        while exchange.sent < 200 * 1024 * 1024 and exchange.write(b"x" * 65536):
+            pass
+        endless_sent.append(exchange.sent)
+
+    server.routes["/endless"] = endless
+    server.routes["/feed"] = static(FEED)
+
+    # When both are fetched
+    tracemalloc.start()
+    try:
+        started = time.monotonic()
+        first = client.get(server.url("/bomb"))
+        second = client.get(server.url("/endless"))
+        seconds = time.monotonic() - started
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    # Then both redirects are followed at once, their bodies left unread, and memory stays low
+    assert peak < 8_000_000  # reading the bomb's body would take 64 MB
+    assert first.body == FEED == second.body
+    assert first.url == server.url("/feed") == second.url
+    assert seconds < 2.0
+    deadline = time.monotonic() + 5
+    while not endless_sent and time.monotonic() < deadline:  # the handler notices the client is gone
+        time.sleep(0.01)
+    assert endless_sent and endless_sent[0] < 100 * 1024 * 1024
+
+
+def test_the_answer_after_a_redirect_is_read_with_the_caps(
+    server: LoopbackServer, client: HttpClient
+) -> None:
+    # Given a redirect to a gzip bomb
+    server.routes["/old"] = redirect("/bomb")
+    server.routes["/bomb"] = static(_gzip_of_zeros(64), headers={"Content-Encoding": "gzip"})
+
+    # When it is fetched, Then the final answer is cut off at the cap
+    with pytest.raises(ResponseTooLarge, match=r"^more than 1 MB$"):
+        client.get(server.url("/old"))
+
+
 def test_gzip_answers_are_decoded(server: LoopbackServer, client: HttpClient) -> None:
     server.routes["/feed"] = static(gzip.compress(FEED), headers={"Content-Encoding": "gzip"})
 
@@ -245,6 +332,58 @@ def test_a_trickle_that_never_ends_stops_at_the_deadline(server: LoopbackServer,
         client.get(server.url("/trickle"))
 
     assert time.monotonic() - started < CONFIG.deadline + CONFIG.read_timeout + 2
+
+
+def test_the_deadline_holds_across_a_chain_of_slow_redirects(server: LoopbackServer) -> None:
+    # Given ten redirects, each answered after 0.4 s (under the 0.5 s read timeout)
+    def slow_redirect(exchange: Exchange) -> None:
+        hop = int(exchange.path.removeprefix("/r"))
+        if not exchange.wait(0.4):
+            exchange.respond(302, headers={"Location": f"/r{hop + 1}"})
+
+    for hop in range(10):
+        server.routes[f"/r{hop}"] = slow_redirect
+    server.routes["/r10"] = static(FEED)
+
+    # When the chain is followed under a 1.5 s deadline
+    started = time.monotonic()
+    with (
+        HttpClient(replace(CONFIG, max_redirects=10)) as client,
+        pytest.raises(FetchTimeout, match=r"^not complete within 1\.5 s$"),
+    ):
+        client.get(server.url("/r0"))
+
+    # Then it stops at the deadline, not after the whole chain (4 s)
+    assert time.monotonic() - started < CONFIG.deadline + 0.5
+    assert server.hits("/r10") == 0 and len(server.requests) <= 4
+
+
+def test_headers_that_trickle_stop_at_the_deadline(server: LoopbackServer, client: HttpClient) -> None:
+    # Given a server sending its headers a byte every 0.2 s for 8 s (each read within the read timeout)
+    def trickle_headers(exchange: Exchange) -> None:
+        wfile = exchange._request.wfile
+        wfile.write(b"HTTP/1.1 302 Found\r\nLocation: /feed\r\nX-Slow: ")
+        for _ in range(40):
+            if exchange.wait(0.2):
+                return
+            try:
+                wfile.write(b"a")
+                wfile.flush()
+            except OSError:
+                return
+        wfile.write(b"\r\n\r\n")
+        exchange.started = True
+
+    server.routes["/slow"] = trickle_headers
+    server.routes["/feed"] = static(FEED)
+
+    # When it is fetched
+    started = time.monotonic()
+    with pytest.raises(FetchTimeout, match=r"^not complete within 1\.5 s$"):
+        client.get(server.url("/slow"))
+
+    # Then the deadline cut it off
+    assert time.monotonic() - started < CONFIG.deadline + 0.5
 
 
 # -- size limits ------------------------------------------------------------------------------------

@@ -61,6 +61,13 @@ class TooManyRedirects(SourceFailure):
     status = "redirect_loop"
 
 
+class BlockedDestination(SourceFailure):
+    """A URL from fetched content, or a redirect to another origin, leads to a non-public address or
+    port (loopback, a private network, the cloud metadata service…); it is never requested."""
+
+    status = "blocked_destination"
+
+
 class ResponseTooLarge(SourceFailure):
     status = "too_large"
 

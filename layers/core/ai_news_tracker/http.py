@@ -3,13 +3,33 @@
 Everything is read from :class:`~ai_news_tracker.config.FetchConfig`:
 
 * ``connect_timeout`` / ``read_timeout`` bound every socket operation; ``deadline`` bounds one whole
-  response however slowly it trickles (checked between reads, so it may be overshot by at most one
-  ``read_timeout``).
+  request, redirects, headers and body included, however slowly it trickles: it is checked between
+  redirects and between reads, no socket wait is longer than the time left, and a watchdog shuts the
+  connection when the deadline passes while headers (or a retried answer's body) trickle in.
 * ``retries`` extra attempts for connection errors and for 429/500/502/503/504 answers, with
   exponential ``backoff`` and ``Retry-After`` honoured but never waited longer than
   ``max_retry_after`` seconds. A read timeout is *not* retried: it would blow the time budget.
+  Each redirect hop gets its own attempts.
 * ``max_bytes`` caps the decoded body (a gzip bomb is cut off like any other oversized answer);
   ``max_redirects`` caps redirects.
+
+Redirects are followed here, not by requests (which reads, and decompresses, a redirect's whole body
+before any cap applies): at each 3xx the ``Location`` is resolved against the current URL, the answer
+is closed unread, and the next URL is checked before it is requested. Conditional-GET validators go
+with the first request only.
+
+Where a request may go. A configured URL (a feed, the leaderboard) is trusted: it may point at a
+self-hosted RSSHub on a LAN. Every other URL — a link found in fetched content (an article page,
+``found_at``), and any redirect to an origin (scheme, host, port) other than the trusted one — must
+lead to public addresses only: every address ``getaddrinfo`` gives for its host is global (IPv4
+wrapped in IPv6 is unwrapped first) and its port is 80 or 443. A link is trusted like a configured URL
+when it is on the origin of the configured URL it was found through. Anything else is a
+:class:`~ai_news_tracker.errors.BlockedDestination`, never requested: loopback (the Lambda Runtime
+API), link-local (the metadata services), private networks, ``localhost``, ``0x7f.1``, ``2130706433``,
+``[::ffff:127.0.0.1]``. The check resolves the host before urllib3 resolves it again to connect, so a
+name server answering a public address to the check and a private one to the connection
+(DNS rebinding, a TTL of 0) can still get one request through; pinning the checked address for the
+connection would close that window.
 
 Every failure is raised as a :class:`~ai_news_tracker.errors.SourceFailure` subclass with a short,
 human reason (``no answer within 10 s``, ``more than 5 MB``); the original exception is chained.
@@ -18,19 +38,25 @@ human reason (``no answer within 10 s``, ``more than 5 MB``); the original excep
 from __future__ import annotations
 
 import io
+import ipaddress
 import re
+import socket
 import threading
 import time
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.client import RemoteDisconnected
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypeAlias, TypeVar
+from urllib.parse import urljoin, urlparse
 
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import (
     DecodeError,
     InvalidHeader,
@@ -42,10 +68,12 @@ from urllib3.exceptions import (
     ReadTimeoutError,
 )
 from urllib3.exceptions import SSLError as Urllib3SSLError
+from urllib3.response import HTTPResponse
 from urllib3.util import Retry
 
 from .config import FetchConfig
 from .errors import (
+    BlockedDestination,
     ConnectionFailed,
     FetchTimeout,
     HTTPStatusFailure,
@@ -61,8 +89,18 @@ logger = get_logger()
 FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 READ_CHUNK = 64 * 1024  # decoded bytes asked for per read; a read returns as soon as any data is there
+DEFAULT_PORTS = {"http": 80, "https": 443}
+PUBLIC_PORTS = frozenset(DEFAULT_PORTS.values())  # the only ports an untrusted destination may use
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")  # IPv4 addresses reached through a NAT64 gateway
+_IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")  # deprecated ::a.b.c.d
 
 K = TypeVar("K", bound=Hashable)
+Origin: TypeAlias = tuple[str, str, int]  # scheme, host, port
+# (key, url, validators, max_bytes) for a configured URL; a fifth item, ``found_at``, marks a URL
+# found in fetched content (see HttpClient.get)
+Job: TypeAlias = (
+    tuple[K, str, Validators | None, int | None] | tuple[K, str, Validators | None, int | None, str | None]
+)
 
 
 @dataclass(frozen=True)
@@ -120,15 +158,18 @@ def build_retry(config: FetchConfig) -> CappedRetry:
 
 
 def build_session(config: FetchConfig) -> requests.Session:
-    """A session with the bot's honest User-Agent, feed ``Accept`` headers and the retry policy."""
-    session = requests.Session()
+    """A session with the bot's honest User-Agent, feed ``Accept`` headers and the retry policy.
+
+    It never follows a redirect itself (:class:`HttpClient` does), and its connections are watched by
+    the deadline's watchdog.
+    """
+    session = _ManualRedirectSession()
     session.headers.update(
         {"User-Agent": config.user_agent, "Accept": FEED_ACCEPT, "Accept-Encoding": "gzip, deflate"}
     )
-    adapter = HTTPAdapter(max_retries=build_retry(config))
+    adapter = _WatchedAdapter(max_retries=build_retry(config))
     session.mount("http://", adapter)
     session.mount("https://", adapter)
-    session.max_redirects = config.max_redirects
     return session
 
 
@@ -136,7 +177,8 @@ class HttpClient:
     """GETs feeds and files under the limits of one :class:`FetchConfig`.
 
     ``session`` is for tests; when given it is used for every request (from every thread) and never
-    closed here. Otherwise :meth:`get` uses one session of its own (call it from one thread at a time)
+    closed here (make it with :func:`build_session`: a plain requests session reads a redirect's whole
+    body). Otherwise :meth:`get` uses one session of its own (call it from one thread at a time)
     and :meth:`fetch_many` gives each worker thread its own session (requests sessions are not
     thread-safe), closed when it returns. :meth:`close` (or ``with``) closes the session of :meth:`get`.
     """
@@ -157,8 +199,20 @@ class HttpClient:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def get(self, url: str, validators: Validators | None = None, max_bytes: int | None = None) -> Response:
+    def get(
+        self,
+        url: str,
+        validators: Validators | None = None,
+        max_bytes: int | None = None,
+        *,
+        found_at: str | None = None,
+    ) -> Response:
         """GET ``url`` (conditionally when ``validators`` are given) and read the whole body.
+
+        ``found_at`` is None when ``url`` is configured (trusted). Otherwise ``url`` was found in
+        fetched content — an article link — and ``found_at`` is the configured URL whose answer held it
+        (``""`` when there is none): the link may go to that URL's origin, anywhere else only to public
+        addresses (see the module's docstring).
 
         Returns a 2xx response, or a 304 with ``not_modified=True``; raises a :class:`SourceFailure`.
         """
@@ -168,13 +222,12 @@ class HttpClient:
             if self._own is None:
                 self._own = build_session(self._config)
             session = self._own
-        return self._fetch(session, url, validators, max_bytes)
+        return self._fetch(session, url, validators, max_bytes, found_at)
 
-    def fetch_many(
-        self, jobs: Sequence[tuple[K, str, Validators | None, int | None]]
-    ) -> dict[K, Response | SourceFailure]:
+    def fetch_many(self, jobs: Sequence[Job[K]]) -> dict[K, Response | SourceFailure]:
         """Run every ``(key, url, validators, max_bytes)`` job at once on a bounded thread pool.
 
+        A job for a URL found in fetched content has a fifth item, ``found_at`` (see :meth:`get`).
         Each job ends in its own response or failure, keyed by the job key; one failing job never
         affects the others.
         """
@@ -188,8 +241,7 @@ class HttpClient:
             workers = min(self._config.workers, len(jobs))
             with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fetch") as pool:
                 futures = {
-                    key: pool.submit(self._fetch_one, sessions.get, url, validators, max_bytes)
-                    for key, url, validators, max_bytes in jobs
+                    job[0]: pool.submit(self._fetch_one, sessions.get, *_job_request(job)) for job in jobs
                 }
             return {key: future.result() for key, future in futures.items()}
         finally:
@@ -208,9 +260,10 @@ class HttpClient:
         url: str,
         validators: Validators | None,
         max_bytes: int | None,
+        found_at: str | None,
     ) -> Response | SourceFailure:
         try:
-            return self._fetch(session(), url, validators, max_bytes)
+            return self._fetch(session(), url, validators, max_bytes, found_at)
         except SourceFailure as failure:
             return failure
         except Exception as exc:  # a bug must not cost the other sources their results
@@ -218,11 +271,16 @@ class HttpClient:
             return SourceFailure(f"unexpected error ({type(exc).__name__})")
 
     def _fetch(
-        self, session: requests.Session, url: str, validators: Validators | None, max_bytes: int | None
+        self,
+        session: requests.Session,
+        url: str,
+        validators: Validators | None,
+        max_bytes: int | None,
+        found_at: str | None,
     ) -> Response:
         started = time.monotonic()
         try:
-            response = self._request(session, url, validators, max_bytes, started)
+            response = self._request(session, url, validators, max_bytes, found_at=found_at, started=started)
         except SourceFailure as failure:
             seconds = round(time.monotonic() - started, 3)
             logger.warning(
@@ -246,19 +304,62 @@ class HttpClient:
         url: str,
         validators: Validators | None,
         max_bytes: int | None,
+        *,
+        found_at: str | None,
         started: float,
     ) -> Response:
-        limit = self._config.max_bytes if max_bytes is None else max_bytes
-        headers = validators.request_headers() if validators else {}
-        timeout = (self._config.connect_timeout, self._config.read_timeout)
-        try:
-            with session.get(url, headers=headers, timeout=timeout, stream=True) as answer:
-                return self._read(answer, validators, limit, started)
-        except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
-            raise _failure(exc, self._config) from exc
+        """Follow ``url``'s redirects hop by hop, each destination checked first; read the final answer."""
+        config = self._config
+        limit = config.max_bytes if max_bytes is None else max_bytes
+        deadline_at = started + config.deadline
+        trusted = None if found_at is None else _origin_or_none(found_at)
+        current = url
+        with _Watchdog(deadline_at) as watchdog:
+            try:
+                for hop in range(config.max_redirects + 1):
+                    sent = validators if hop == 0 else None  # validators belong to the URL asked for
+                    if time.monotonic() > deadline_at:
+                        raise FetchTimeout(f"not complete within {config.deadline:g} s")
+                    request = session.prepare_request(
+                        requests.Request("GET", current, headers=sent.request_headers() if sent else {})
+                    )
+                    origin = _origin(request.url or "")
+                    if hop == 0 and found_at is None:
+                        trusted = origin  # the configured URL's own origin
+                    elif origin != trusted:
+                        _check_public(origin)
+                    with self._send(session, request, deadline_at) as answer:
+                        target = _redirect_target(answer)
+                        if target is None:
+                            response = self._read(answer, sent, limit, started, deadline_at)
+                            if watchdog.fired:  # the body was cut off, not complete
+                                raise FetchTimeout(f"not complete within {config.deadline:g} s")
+                            return response
+                    # closed unread: a redirect's body is never read
+                    logger.debug("http redirect", url=current, status=answer.status_code, location=target)
+                    current = target
+                raise TooManyRedirects(f"redirected more than {config.max_redirects} times")
+            except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
+                if watchdog.fired or time.monotonic() > deadline_at:
+                    raise FetchTimeout(f"not complete within {config.deadline:g} s") from exc
+                raise _failure(exc, config) from exc
+
+    def _send(
+        self, session: requests.Session, request: requests.PreparedRequest, deadline_at: float
+    ) -> requests.Response:
+        """One hop, as ``session.get`` would send it but never following a redirect; the body unread."""
+        left = max(deadline_at - time.monotonic(), 0.001)
+        timeout = (min(self._config.connect_timeout, left), min(self._config.read_timeout, left))
+        settings = session.merge_environment_settings(request.url, {}, True, None, None)
+        return session.send(request, allow_redirects=False, timeout=timeout, **settings)
 
     def _read(
-        self, answer: requests.Response, validators: Validators | None, limit: int, started: float
+        self,
+        answer: requests.Response,
+        validators: Validators | None,
+        limit: int,
+        started: float,
+        deadline_at: float,
     ) -> Response:
         headers = {key.lower(): value for key, value in answer.headers.items()}
         attempts = _attempts(answer)
@@ -268,7 +369,7 @@ class HttpClient:
             body = b""
         elif 200 <= code < 300:
             _check_declared_length(headers, limit)
-            body = _read_body(answer.raw, limit, started + self._config.deadline, self._config.deadline)
+            body = _read_body(answer.raw, limit, deadline_at, self._config.deadline)
         else:
             raise HTTPStatusFailure(_status_message(code, answer.reason, attempts), code)
         return Response(
@@ -282,6 +383,185 @@ class HttpClient:
             attempts=attempts,
             elapsed=time.monotonic() - started,
         )
+
+
+def _job_request(job: Job[K]) -> tuple[str, Validators | None, int | None, str | None]:
+    """A job's ``(url, validators, max_bytes, found_at)``."""
+    if len(job) == 5:
+        return job[1], job[2], job[3], job[4]
+    return job[1], job[2], job[3], None
+
+
+# -- redirects and destinations ----------------------------------------------------------------
+class _ManualRedirectSession(requests.Session):
+    """A session that leaves redirects to :class:`HttpClient`.
+
+    Even with ``allow_redirects=False``, ``Session.send`` works out ``Response.next`` through
+    ``resolve_redirects``, which first reads (and decompresses) the redirect's whole body, with no cap
+    and no deadline. With no redirect target, there is nothing to work out and nothing is read.
+    """
+
+    def get_redirect_target(self, resp: requests.Response) -> str | None:
+        return None
+
+
+def _redirect_target(answer: requests.Response) -> str | None:
+    """The absolute URL a 301/302/303/307/308 answer points to (None for any other answer)."""
+    if not answer.is_redirect:
+        return None
+    location = answer.headers["location"]
+    with suppress(UnicodeError):  # http.client decodes headers as Latin-1; UTF-8 is far likelier
+        location = location.encode("latin-1").decode("utf-8")
+    try:
+        return urljoin(answer.url, location)
+    except ValueError as exc:  # e.g. an unbalanced IPv6 bracket
+        raise ConnectionFailed("invalid URL") from exc
+
+
+def _origin(url: str) -> Origin:
+    """The (scheme, host, port) a prepared URL is sent to (parsed as requests' adapter parses it)."""
+    try:
+        parts = urlparse(url)
+        port = parts.port
+    except ValueError as exc:
+        raise ConnectionFailed("invalid URL") from exc
+    scheme = parts.scheme.lower()
+    if scheme not in DEFAULT_PORTS:
+        raise ConnectionFailed("not an http(s) URL" if scheme else "invalid URL")
+    if not parts.hostname:
+        raise ConnectionFailed("invalid URL")
+    return scheme, parts.hostname, DEFAULT_PORTS[scheme] if port is None else port
+
+
+def _origin_or_none(url: str) -> Origin | None:
+    """The origin of a configured URL, prepared as requests prepares it; None when it has none."""
+    request = requests.PreparedRequest()
+    try:
+        request.prepare_url(url, None)
+        return _origin(request.url or "")
+    except (requests.RequestException, SourceFailure):
+        return None
+
+
+def _check_public(origin: Origin) -> None:
+    """Raise :class:`BlockedDestination` unless ``origin`` is public addresses only, on a web port."""
+    scheme, host, port = origin
+    shown = f"[{host}]" if ":" in host else host
+    if port != DEFAULT_PORTS[scheme]:
+        shown = f"{shown}:{port}"
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        raise ConnectionFailed("host name not found") from exc
+    for address in sorted({str(info[4][0]) for info in infos}):
+        if not _is_public(address):
+            where = "" if address == host else f" ({address})"
+            raise BlockedDestination(f"refused {shown}{where}: not a public address")
+    if port not in PUBLIC_PORTS:
+        raise BlockedDestination(f"refused {shown}: only ports 80 and 443 away from the source's own site")
+
+
+def _is_public(address: str) -> bool:
+    """Whether an address from ``getaddrinfo`` is globally routable, looking inside IPv6 wrappings."""
+    try:
+        ip: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        elif ip.sixtofour is not None:
+            ip = ip.sixtofour
+        elif ip in _NAT64 or (ip in _IPV4_COMPATIBLE and int(ip) > 1):
+            ip = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return ip.is_global
+
+
+# -- the deadline's watchdog -------------------------------------------------------------------
+_watched = threading.local()  # .watchdog: the _Watchdog of the request this thread is making
+
+
+class _Watchdog:
+    """Shuts down every connection a request uses once its deadline passes.
+
+    Socket timeouts bound each wait, not a response whose headers (or a retried answer's body, which
+    urllib3 drains) trickle in a byte at a time; this bounds them. Connections register themselves
+    when they wait for an answer (:class:`_WatchedHTTPConnection`); a timer thread shuts them down.
+    """
+
+    def __init__(self, deadline_at: float) -> None:
+        self._deadline_at = deadline_at
+        self._lock = threading.Lock()
+        self._sockets: list[socket.socket] = []
+        self._timer: threading.Timer | None = None
+        self.fired = False
+
+    def __enter__(self) -> Self:
+        self._timer = threading.Timer(max(self._deadline_at - time.monotonic(), 0.0), self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+        _watched.watchdog = self
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        _watched.watchdog = None
+        if self._timer is not None:
+            self._timer.cancel()
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            if not self.fired:
+                self._sockets.append(sock)
+                return
+        _shut(sock)
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.fired = True
+            sockets, self._sockets = self._sockets, []
+        for sock in sockets:
+            _shut(sock)
+
+
+def _shut(sock: socket.socket) -> None:
+    """Shut a socket down from another thread: a blocked read returns at once, at end of file."""
+    with suppress(OSError):  # already closed
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)  # the plain socket's, under TLS too
+
+
+def _watch_connection(sock: object) -> None:
+    """Put a connection's socket under the watchdog of the request this thread is making, if any."""
+    watchdog: _Watchdog | None = getattr(_watched, "watchdog", None)
+    if watchdog is not None and isinstance(sock, socket.socket):  # TLS sockets included
+        watchdog.watch(sock)
+
+
+class _WatchedHTTPConnection(HTTPConnection):
+    def getresponse(self) -> HTTPResponse:  # type: ignore[override]  # as urllib3's own
+        _watch_connection(self.sock)
+        return super().getresponse()
+
+
+class _WatchedHTTPSConnection(HTTPSConnection):
+    def getresponse(self) -> HTTPResponse:  # type: ignore[override]  # as urllib3's own
+        _watch_connection(self.sock)
+        return super().getresponse()
+
+
+class _WatchedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+class _WatchedAdapter(HTTPAdapter):
+    """requests' adapter whose direct connections the deadline's watchdog can shut down."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
 
 
 class _SessionPerThread:
@@ -381,8 +661,6 @@ def _failure(exc: BaseException, config: FetchConfig) -> SourceFailure:
     if isinstance(exc, requests.ReadTimeout) or _caused_by(exc, ReadTimeoutError):
         # requests turns a read timeout in the middle of the body into a ConnectionError
         return FetchTimeout(f"no answer within {config.read_timeout:g} s")
-    if isinstance(exc, requests.TooManyRedirects):
-        return TooManyRedirects(f"redirected more than {config.max_redirects} times")
     if isinstance(exc, requests.exceptions.RetryError):  # not expected with raise_on_status=False
         code = _retry_error_code(exc)
         return HTTPStatusFailure(f"HTTP {code} after {config.retries + 1} attempts", code)

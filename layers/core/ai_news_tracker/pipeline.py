@@ -190,11 +190,16 @@ class Pipeline:
         return status
 
     def _fetch_article_texts(self, items: list[Item], now: datetime) -> None:
-        """The article pages' own summaries for new items without text: at most once per item a day."""
+        """The article pages' own summaries for new items without text: at most once per item a day.
+
+        An item's link comes from its feed, not from us: it is fetched as found at its source's
+        configured URL, so it may reach that origin and otherwise public addresses only (``http``).
+        """
         day = now.astimezone(self.config.report.tz).date().isoformat()
         due = [i for i in items if (self.repo.article(i.id) or {}).get("day") != day]
-        jobs: list[tuple[str, str, Any, int | None]] = [
-            (i.id, str(i.url), None, ARTICLE_MAX_BYTES) for i in due
+        feeds = {source.name: source.url for source in self.config.sources}
+        jobs: list[tuple[str, str, Any, int | None, str | None]] = [
+            (i.id, str(i.url), None, ARTICLE_MAX_BYTES, feeds.get(i.source, "")) for i in due
         ]
         for item_id_, result in self.http.fetch_many(jobs).items():
             record: dict[str, str | None]
