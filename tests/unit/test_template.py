@@ -1054,7 +1054,7 @@ def test_every_function_has_a_sample_event() -> None:
         if name in scheduled():
             assert datetime.fromisoformat(event["scheduled_time"]).tzinfo is not None
     render = json.loads((REPO / "events" / "render_edition.json").read_text(encoding="utf-8"))
-    assert render == {"scheduled_time": "2026-11-20T00:00:00Z"}  # 08:00 in Shanghai
+    assert render == {"scheduled_time": "2026-11-20T00:10:00Z"}  # 08:10 in Shanghai: EditionSchedule
 
 
 def test_the_email_sample_event_is_an_sns_record_of_an_announcement() -> None:

@@ -10,8 +10,9 @@ Two providers are understood:
     the largest date key (files are not ordered); keys that are not 8-digit dates are ignored.
 ``arena-catalog``
     ``{category: {model: {"rating": score, "rating_q975": ..., "rating_q025": ...}}}``. The file
-    carries no date, so :attr:`Snapshot.snapshot_date` is ``None``; the caller records the day a
-    changed version (see :func:`content_fingerprint`) was first seen.
+    carries no date, so :attr:`Snapshot.snapshot_date` is ``None``; the caller dates it by its
+    publisher (:func:`last_modified`, else :func:`commit_time` of its latest GitHub commit), else by
+    the day a changed version (see :func:`content_fingerprint`) was first seen.
 
 Ranking is by the exact score; the integer shown next to a model is :func:`display_score`, so two
 models can show the same number and still hold different ranks. :func:`movements` compares the

@@ -6,7 +6,7 @@ hash the sent log names recipients by: :func:`ai_news_tracker.mail.recipient_key
     id            the key                      status    pending | active | unsubscribed | suppressed
     address       only while pending/active    version   optimistic lock, +1 on every write
     requests      subscribe requests, ever     mails     confirmation mails of the pending period
-    last_mail_at  the last confirmation mail   expires_at  (pending only) when its link expires: TTL
+    last_mail_at  the last confirmation mail   expires_at  when the record goes (TTL): pending, unsubscribed
     active_id     = id while active (the key of the sparse ActiveIndex the fan-out scans)
     confirmed_at, created_at, updated_at, reason (why suppressed)
 
