@@ -2,19 +2,23 @@
 
 Two loopback servers on different ports are two origins; 127.0.0.1 is not a public address, so a
 request that leaves the trusted origin for the other server must be refused before it is made. No test
-here touches the network: literal addresses resolve locally, and connection attempts are recorded
-instead of made where a destination is allowed.
+here touches the network: literal addresses resolve locally, made-up names through a fake name server
+(:class:`FakeNetwork`), and connection attempts are recorded instead of made where a destination is
+allowed, or handed to a loopback server standing in for the address asked for.
 """
 
 from __future__ import annotations
 
+import socket
+import ssl
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from loopback import LoopbackServer, redirect, static
 
 from ai_news_tracker.config import FetchConfig
-from ai_news_tracker.errors import BlockedDestination, ConnectionFailed
+from ai_news_tracker.errors import BlockedDestination, ConnectionFailed, SourceFailure
 from ai_news_tracker.http import HttpClient, Response
 from ai_news_tracker.models import Validators
 
@@ -54,6 +58,48 @@ def connections(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
 
     monkeypatch.setattr("urllib3.util.connection.create_connection", record)
     return attempted
+
+
+class FakeNetwork:
+    """A name server and a network for made-up names, set up by each test.
+
+    ``names[host]`` lists the answers to successive look-ups of ``host`` (the last one repeats; an
+    answer may hold several addresses, space-separated): a rebinding name server answers a public
+    address first and 127.0.0.1 next. ``connected`` records
+    every address a socket connects to; one in ``forward`` reaches that loopback port instead, any
+    other is refused.
+    """
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.names: dict[str, list[str]] = {}
+        self.forward: dict[tuple[str, int], int] = {}
+        self.connected: list[tuple[str, int]] = []
+        self._getaddrinfo = socket.getaddrinfo
+        real_connect = socket.socket.connect
+
+        def connect(sock: socket.socket, address: tuple[str, int]) -> None:  # a method of every socket
+            self.connected.append((address[0], address[1]))
+            port = self.forward.get((address[0], address[1]))
+            if port is None:
+                raise ConnectionRefusedError("recorded, not connected")
+            real_connect(sock, ("127.0.0.1", port))
+
+        monkeypatch.setattr(socket, "getaddrinfo", self.getaddrinfo)
+        monkeypatch.setattr(socket.socket, "connect", connect)
+
+    def getaddrinfo(self, host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        answers = self.names.get(host)
+        if answers is None:
+            return self._getaddrinfo(host, port, *args, **kwargs)
+        answer = answers.pop(0) if len(answers) > 1 else answers[0]
+        return [
+            (socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (a, port)) for a in answer.split()
+        ]
+
+
+@pytest.fixture
+def network(monkeypatch: pytest.MonkeyPatch) -> FakeNetwork:
+    return FakeNetwork(monkeypatch)
 
 
 # -- article links (found in fetched content) -------------------------------------------------------
@@ -214,3 +260,111 @@ def test_a_configured_feed_redirected_to_the_metadata_service_is_refused(
     # When the feed is fetched, Then the redirect is refused before any connection is tried
     with pytest.raises(BlockedDestination, match=r"^refused 169\.254\.169\.254: not a public address$"):
         client.get(site.url("/feed"))
+
+
+# -- pinning: a checked destination is connected to at the addresses the check approved ------------
+def test_a_link_whose_name_rebinds_to_loopback_is_connected_at_its_checked_public_address(
+    internal: LoopbackServer, client: HttpClient, network: FakeNetwork
+) -> None:
+    # Given a name answering a public address to the check and 127.0.0.1 to any later look-up, where
+    # the internal server stands in for a service on port 80 (DNS rebinding, a TTL of 0)
+    network.names["rebind.test"] = ["93.184.215.14", "127.0.0.1"]
+    network.forward[("127.0.0.1", 80)] = internal.port
+
+    # When an article link to that name is fetched
+    with pytest.raises(SourceFailure) as caught:
+        client.get("http://rebind.test/admin", found_at=FEED_URL)
+
+    # Then the connection went to the checked address only (refused: there is no network), the name
+    # was never looked up again, and the internal server saw nothing
+    assert isinstance(caught.value, ConnectionFailed) and str(caught.value) == "connection refused"
+    assert network.connected == [("93.184.215.14", 80)]
+    assert network.names["rebind.test"] == ["127.0.0.1"]
+    assert internal.requests == []
+
+
+def test_a_configured_url_is_resolved_as_usual(internal: LoopbackServer, network: FakeNetwork) -> None:
+    # Given a configured feed on a LAN name (and the same stand-in for port 80 as above)
+    network.names["lan.test"] = ["127.0.0.1"]
+    network.forward[("127.0.0.1", 80)] = internal.port
+
+    # When it is fetched, Then urllib3 resolves the name itself and reaches the server
+    with HttpClient(CONFIG) as client:
+        response = client.get("http://lan.test/admin")
+    assert response.body == PAGE and network.connected == [("127.0.0.1", 80)]
+
+
+def test_a_checked_link_keeps_its_host_name_for_the_host_header(
+    site: LoopbackServer, client: HttpClient, network: FakeNetwork
+) -> None:
+    # Given a public name, its address reaching the site
+    site.routes["/articles/1"] = static(PAGE)
+    network.names["news.example.org"] = ["93.184.215.14"]
+    network.forward[("93.184.215.14", 80)] = site.port
+
+    # When a link to it is fetched
+    response = client.get("http://news.example.org/articles/1", found_at=FEED_URL)
+
+    # Then it went to the checked address, asking for the name
+    assert response.body == PAGE and network.connected == [("93.184.215.14", 80)]
+    assert site.requests[0].headers["host"] == "news.example.org"
+
+
+def test_a_checked_link_tries_each_checked_address_in_turn(
+    site: LoopbackServer, client: HttpClient, network: FakeNetwork
+) -> None:
+    # Given a public name with two addresses, the first one refusing connections
+    site.routes["/articles/1"] = static(PAGE)
+    network.names["news.example.org"] = ["93.184.215.14 93.184.215.15"]
+    network.forward[("93.184.215.15", 80)] = site.port
+
+    # When a link to it is fetched, Then the second address answers, as with an unpinned connection
+    response = client.get("http://news.example.org/articles/1", found_at=FEED_URL)
+    assert response.body == PAGE
+    assert network.connected == [("93.184.215.14", 80), ("93.184.215.15", 80)]
+
+
+def test_a_checked_link_never_reuses_a_connection_made_without_a_check(
+    site: LoopbackServer, client: HttpClient, network: FakeNetwork
+) -> None:
+    # Given a configured feed on a name that rebinds: loopback for the feed, then public for the check
+    site.routes["/feed"] = static(b"<rss/>")
+    site.routes["/admin"] = static(PAGE)
+    network.names["shared.test"] = ["127.0.0.1", "93.184.215.14", "127.0.0.1"]
+    network.forward[("127.0.0.1", 80)] = site.port
+
+    # When the feed is fetched, keeping its connection alive, and then a link found elsewhere to the
+    # same origin
+    assert client.get("http://shared.test/feed").body == b"<rss/>"
+    with pytest.raises(ConnectionFailed, match=r"^connection refused$"):
+        client.get("http://shared.test/admin", found_at=FEED_URL)
+
+    # Then the link got a new connection, to its checked address, not the feed's kept-alive one
+    assert network.connected == [("127.0.0.1", 80), ("93.184.215.14", 80)]
+    assert site.hits("/admin") == 0
+
+
+def test_a_checked_https_link_verifies_the_certificate_for_its_host_name(
+    site: LoopbackServer, client: HttpClient, network: FakeNetwork, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a public name on https, whose TLS handshake is recorded instead of made
+    network.names["secure.example.org"] = ["93.184.215.14"]
+    network.forward[("93.184.215.14", 443)] = site.port
+    handshakes: list[dict[str, Any]] = []
+
+    def wrap(**kwargs: Any) -> ssl.SSLSocket:
+        handshakes.append(kwargs)
+        raise ssl.SSLError("recorded, not wrapped")
+
+    monkeypatch.setattr("urllib3.connection.ssl_wrap_socket", wrap)
+
+    # When a link to it is fetched
+    with pytest.raises(ConnectionFailed, match=r"^TLS error$"):
+        client.get("https://secure.example.org/article", found_at=FEED_URL)
+
+    # Then the socket went to the checked address, and TLS was asked for the name, certificate required
+    assert network.connected == [("93.184.215.14", 443)]
+    [handshake] = handshakes
+    context: ssl.SSLContext = handshake["ssl_context"]
+    assert handshake["server_hostname"] == "secure.example.org"
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname

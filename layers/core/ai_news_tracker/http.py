@@ -26,10 +26,11 @@ wrapped in IPv6 is unwrapped first) and its port is 80 or 443. A link is trusted
 when it is on the origin of the configured URL it was found through. Anything else is a
 :class:`~ai_news_tracker.errors.BlockedDestination`, never requested: loopback (the Lambda Runtime
 API), link-local (the metadata services), private networks, ``localhost``, ``0x7f.1``, ``2130706433``,
-``[::ffff:127.0.0.1]``. The check resolves the host before urllib3 resolves it again to connect, so a
-name server answering a public address to the check and a private one to the connection
-(DNS rebinding, a TTL of 0) can still get one request through; pinning the checked address for the
-connection would close that window.
+``[::ffff:127.0.0.1]``. A checked request connects only to the addresses the check approved, never
+resolving the host again (a name server answering a public address to the check and a private one to
+the connection, DNS rebinding with a TTL of 0, gets nothing through), and reuses only a kept-alive
+connection made that way; the URL's host still goes in the ``Host`` header, the TLS SNI and the
+certificate check. A configured URL's host is resolved as usual.
 
 Every failure is raised as a :class:`~ai_news_tracker.errors.SourceFailure` subclass with a short,
 human reason (``no answer within 10 s``, ``more than 5 MB``); the original exception is chained.
@@ -326,9 +327,8 @@ class HttpClient:
                     origin = _origin(request.url or "")
                     if hop == 0 and found_at is None:
                         trusted = origin  # the configured URL's own origin
-                    elif origin != trusted:
-                        _check_public(origin)
-                    with self._send(session, request, deadline_at) as answer:
+                    checked = None if origin == trusted else _check_public(origin)
+                    with self._send(session, request, deadline_at, checked) as answer:
                         target = _redirect_target(answer)
                         if target is None:
                             response = self._read(answer, sent, limit, started, deadline_at)
@@ -345,13 +345,24 @@ class HttpClient:
                 raise _failure(exc, config) from exc
 
     def _send(
-        self, session: requests.Session, request: requests.PreparedRequest, deadline_at: float
+        self,
+        session: requests.Session,
+        request: requests.PreparedRequest,
+        deadline_at: float,
+        checked: tuple[str, ...] | None,
     ) -> requests.Response:
-        """One hop, as ``session.get`` would send it but never following a redirect; the body unread."""
+        """One hop, as ``session.get`` would send it but never following a redirect; the body unread.
+
+        ``checked`` is None for a trusted destination, else the addresses its connection is pinned to.
+        """
         left = max(deadline_at - time.monotonic(), 0.001)
         timeout = (min(self._config.connect_timeout, left), min(self._config.read_timeout, left))
         settings = session.merge_environment_settings(request.url, {}, True, None, None)
-        return session.send(request, allow_redirects=False, timeout=timeout, **settings)
+        _this_request.pinned = checked
+        try:
+            return session.send(request, allow_redirects=False, timeout=timeout, **settings)
+        finally:
+            _this_request.pinned = None
 
     def _read(
         self,
@@ -443,8 +454,11 @@ def _origin_or_none(url: str) -> Origin | None:
         return None
 
 
-def _check_public(origin: Origin) -> None:
-    """Raise :class:`BlockedDestination` unless ``origin`` is public addresses only, on a web port."""
+def _check_public(origin: Origin) -> tuple[str, ...]:
+    """``origin``'s addresses, in ``getaddrinfo``'s order, if they are all public and on a web port.
+
+    Raises :class:`BlockedDestination` otherwise.
+    """
     scheme, host, port = origin
     shown = f"[{host}]" if ":" in host else host
     if port != DEFAULT_PORTS[scheme]:
@@ -453,12 +467,16 @@ def _check_public(origin: Origin) -> None:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as exc:
         raise ConnectionFailed("host name not found") from exc
-    for address in sorted({str(info[4][0]) for info in infos}):
+    addresses = tuple(dict.fromkeys(str(info[4][0]) for info in infos))
+    if not addresses:
+        raise ConnectionFailed("host name not found")
+    for address in sorted(addresses):
         if not _is_public(address):
             where = "" if address == host else f" ({address})"
             raise BlockedDestination(f"refused {shown}{where}: not a public address")
     if port not in PUBLIC_PORTS:
         raise BlockedDestination(f"refused {shown}: only ports 80 and 443 away from the source's own site")
+    return addresses
 
 
 def _is_public(address: str) -> bool:
@@ -477,8 +495,10 @@ def _is_public(address: str) -> bool:
     return ip.is_global
 
 
-# -- the deadline's watchdog -------------------------------------------------------------------
-_watched = threading.local()  # .watchdog: the _Watchdog of the request this thread is making
+# -- the deadline's watchdog and pinned connections --------------------------------------------
+# Of the request this thread is making: .watchdog, its _Watchdog; .pinned, the addresses the current
+# hop's connections must go to (None when the destination is trusted).
+_this_request = threading.local()
 
 
 class _Watchdog:
@@ -500,11 +520,11 @@ class _Watchdog:
         self._timer = threading.Timer(max(self._deadline_at - time.monotonic(), 0.0), self._fire)
         self._timer.daemon = True
         self._timer.start()
-        _watched.watchdog = self
+        _this_request.watchdog = self
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        _watched.watchdog = None
+        _this_request.watchdog = None
         if self._timer is not None:
             self._timer.cancel()
 
@@ -531,33 +551,66 @@ def _shut(sock: socket.socket) -> None:
 
 def _watch_connection(sock: object) -> None:
     """Put a connection's socket under the watchdog of the request this thread is making, if any."""
-    watchdog: _Watchdog | None = getattr(_watched, "watchdog", None)
+    watchdog: _Watchdog | None = getattr(_this_request, "watchdog", None)
     if watchdog is not None and isinstance(sock, socket.socket):  # TLS sockets included
         watchdog.watch(sock)
 
 
+def _pinned() -> tuple[str, ...] | None:
+    """The addresses the hop this thread is sending was checked for (None when it is trusted)."""
+    pinned: tuple[str, ...] | None = getattr(_this_request, "pinned", None)
+    return pinned
+
+
 class _WatchedHTTPConnection(HTTPConnection):
+    """A connection under the deadline's watchdog that, for a checked hop, goes to its checked addresses."""
+
+    pinned = False  # whether the socket was connected to checked addresses
+
     def getresponse(self) -> HTTPResponse:  # type: ignore[override]  # as urllib3's own
         _watch_connection(self.sock)
         return super().getresponse()
 
+    def _new_conn(self) -> socket.socket:
+        addresses = _pinned()
+        self.pinned = addresses is not None
+        if addresses is None:
+            return super()._new_conn()
+        for address in addresses[:-1]:  # each in turn, as urllib3 tries each address of a name
+            with suppress(NewConnectionError):
+                return self._connect_to(address)
+        return self._connect_to(addresses[-1])
 
-class _WatchedHTTPSConnection(HTTPSConnection):
-    def getresponse(self) -> HTTPResponse:  # type: ignore[override]  # as urllib3's own
-        _watch_connection(self.sock)
-        return super().getresponse()
+    def _connect_to(self, address: str) -> socket.socket:
+        """urllib3's own connect, to ``address`` instead of the host (kept for Host, SNI, certificate)."""
+        host, self._dns_host = self._dns_host, address  # the name urllib3 resolves; ``host`` reads it
+        try:
+            return super()._new_conn()
+        finally:
+            self._dns_host = host
+
+
+class _WatchedHTTPSConnection(_WatchedHTTPConnection, HTTPSConnection):
+    pass
 
 
 class _WatchedHTTPPool(HTTPConnectionPool):
     ConnectionCls = _WatchedHTTPConnection
 
+    def _get_conn(self, timeout: float | None = None) -> Any:
+        """A pooled connection, or a new one; for a checked hop, never one connected unpinned."""
+        conn = super()._get_conn(timeout)
+        if _pinned() is not None and not getattr(conn, "pinned", False):
+            conn.close()  # reconnected, pinned, when the request is sent
+        return conn
 
-class _WatchedHTTPSPool(HTTPSConnectionPool):
+
+class _WatchedHTTPSPool(_WatchedHTTPPool, HTTPSConnectionPool):
     ConnectionCls = _WatchedHTTPSConnection
 
 
 class _WatchedAdapter(HTTPAdapter):
-    """requests' adapter whose direct connections the deadline's watchdog can shut down."""
+    """requests' adapter whose direct connections are watched by the deadline's watchdog and pinned."""
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
