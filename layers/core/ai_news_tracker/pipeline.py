@@ -342,7 +342,13 @@ class Pipeline:
         items = cap(stories, report.max_items)
         if debug_enabled():  # -vv: why each item is in the edition or not
             self._explain(
-                day, window=window, relevant=relevant, relevance=relevance, clusters=clusters, items=items
+                day,
+                window=window,
+                relevant=relevant,
+                relevance=relevance,
+                clusters=clusters,
+                stories=stories,
+                items=items,
             )
         sources = tuple(self._current_status(s.name, s.name) for s in self.config.enabled_sources)
         if not items and not any(s.ok for s in sources):
@@ -381,6 +387,7 @@ class Pipeline:
         relevant: Sequence[Item],
         relevance: RelevanceFilter,
         clusters: Sequence[Cluster],
+        stories: Sequence[Item],
         items: Sequence[Item],
     ) -> None:
         kept = {item.id for item in relevant}
@@ -388,12 +395,10 @@ class Pipeline:
             if item.id not in kept:
                 why = str(relevance.explain(item.title, item.text))
                 logger.debug("item not relevant", item=item.id, source=item.source, title=item.title, why=why)
-        for group in clusters:
-            if len(group.items) > 1:
-                merged = group.merged()
-                logger.debug("items merged", item=merged.id, title=merged.title, sources=list(merged.sources))
         shown = {item.id for item in items}
-        for story in (c.merged() for c in clusters):
+        for group, story in zip(clusters, stories, strict=True):
+            if len(group.items) > 1:
+                logger.debug("items merged", item=story.id, title=story.title, sources=list(story.sources))
             if story.id not in shown:
                 logger.debug("item over max_items", item=story.id, source=story.source, title=story.title)
         logger.debug("edition window", date=day.isoformat(), window=len(window), relevant=len(relevant))
