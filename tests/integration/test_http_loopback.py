@@ -353,8 +353,8 @@ def test_the_deadline_holds_across_a_chain_of_slow_redirects(server: LoopbackSer
     ):
         client.get(server.url("/r0"))
 
-    # Then it stops at the deadline, not after the whole chain (4 s)
-    assert time.monotonic() - started < CONFIG.deadline + 0.5
+    # Then it stops at the deadline, not after the whole chain (4 s; the bound is loose for busy CI)
+    assert time.monotonic() - started < CONFIG.deadline + 1.5
     assert server.hits("/r10") == 0 and len(server.requests) <= 4
 
 
@@ -382,8 +382,8 @@ def test_headers_that_trickle_stop_at_the_deadline(server: LoopbackServer, clien
     with pytest.raises(FetchTimeout, match=r"^not complete within 1\.5 s$"):
         client.get(server.url("/slow"))
 
-    # Then the deadline cut it off
-    assert time.monotonic() - started < CONFIG.deadline + 0.5
+    # Then the deadline cut it off (the headers alone take 8 s; the bound is loose for busy CI)
+    assert time.monotonic() - started < CONFIG.deadline + 1.5
 
 
 # -- size limits ------------------------------------------------------------------------------------
