@@ -494,6 +494,28 @@ def test_building_an_edition_before_a_later_one_fails_with_one_line(
     assert not (data / "site" / "reports" / "2026-11-20.md").exists()
 
 
+def test_re_running_a_day_before_the_latest_edition_publishes_its_stored_edition_again(
+    two_feeds: tuple[Publisher, Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given the editions of 11-20 and 11-21
+    publisher, config, data = two_feeds
+    for day in (20, 21):
+        publisher.now = datetime(2026, 11, day, 8, 0, tzinfo=SHANGHAI)
+        assert cli("run", config, data, publisher.now).code == 0
+    files = ("reports/2026-11-20.md", "reports/2026-11-20.json", "latest.md", "index.html", "feed.xml")
+    before = {name: (data / "site" / name).read_bytes() for name in files}
+    capsys.readouterr()
+    # When 11-20 is run again, after 11-21
+    argv = ["run", "--config", str(config), "--data-dir", str(data), "--now", "2026-11-20T08:00:00+08:00"]
+    code = main(argv)
+    # Then its stored edition is published again, the same bytes, and 11-21 stays the latest
+    captured = capsys.readouterr()
+    assert code == 0 and captured.err == ""
+    assert "2026-11-20" in captured.out and "republished" in captured.out
+    assert {name: (data / "site" / name).read_bytes() for name in files} == before
+    assert "# 2026-11-21 " in before["latest.md"].decode("utf-8")
+
+
 @pytest.mark.parametrize(
     ("command", "clock", "code"),
     [

@@ -417,10 +417,13 @@ class Pipeline:
         return late
 
     def check_buildable(self, day: date) -> list[date]:
-        """Refuse a day before an existing edition (its window was given away); the edition dates."""
+        """Refuse a new day before an existing edition (its window was given away); the edition dates.
+
+        A day whose edition is stored is fine at any time: a re-run publishes that edition again.
+        """
         dates = self.repo.edition_dates()
         later = [d for d in dates if d > day]
-        if later:
+        if later and day not in dates:
             raise EditionError(f"cannot build {day}: the edition of {later[0]} exists already")
         return dates
 
