@@ -13,6 +13,7 @@ import re
 import tomllib
 import types
 import typing
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from email.utils import parseaddr
@@ -324,7 +325,16 @@ def _check_filter(rules: FilterConfig) -> None:
             raise ConfigError(f'filter.weights."{term}"', "must be a finite number")
 
 
+def _check_line(value: str, key: str) -> None:
+    """A name readers see (a title, a source): some text, on one line, without control characters."""
+    if not value.strip():
+        raise ConfigError(key, "must not be empty")
+    if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in value):
+        raise ConfigError(key, f"must be one line of text without control characters: {value!r}")
+
+
 def _check_report(report: ReportConfig) -> None:
+    _check_line(report.title, "report.title")
     _check_timezone(report.timezone, "report.timezone")
     for key in ("summary_chars", "max_items", "lookback_hours"):
         if getattr(report, key) < 1:
@@ -354,14 +364,14 @@ def check_site_url(url: str, key: str) -> None:
 
 
 def _check_source(source: SourceConfig, path: str) -> None:
-    if not source.name.strip():
-        raise ConfigError(f"{path}.name", "must not be empty")
+    _check_line(source.name, f"{path}.name")
     _check_url(source.url, f"{path}.url")
     if source.timezone is not None:
         _check_timezone(source.timezone, f"{path}.timezone")
 
 
 def _check_leaderboard(board: LeaderboardConfig) -> None:
+    _check_line(board.name, "leaderboard.name")
     if board.provider not in LEADERBOARD_PROVIDERS:
         raise ConfigError("leaderboard.provider", f"must be one of {', '.join(LEADERBOARD_PROVIDERS)}")
     _check_url(board.url, "leaderboard.url")
