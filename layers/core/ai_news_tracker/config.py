@@ -38,6 +38,7 @@ SUMMARIZERS = ("extractive", "bedrock", "openai")
 @dataclass(frozen=True)
 class ReportConfig:
     title: str = "国产大模型日报"
+    subtitle: str = "每日国产大模型与 AI 资讯"  # the pages' and the Atom feed's tagline; "" for none
     timezone: str = "Asia/Shanghai"
     summary_chars: int = 300
     max_items: int = 30
@@ -335,6 +336,8 @@ def _check_line(value: str, key: str) -> None:
 
 def _check_report(report: ReportConfig) -> None:
     _check_line(report.title, "report.title")
+    if report.subtitle:
+        _check_line(report.subtitle, "report.subtitle")
     _check_timezone(report.timezone, "report.timezone")
     for key in ("summary_chars", "max_items", "lookback_hours"):
         if getattr(report, key) < 1:

@@ -59,7 +59,7 @@ from .identity import normalise_recipient, recipient_key, safe_link
 from .leaderboard import display_score, snapshot_age_days
 from .log import get_logger
 from .models import Edition, Item, SourceStatus
-from .render import FAILURE_LABELS, PROVIDER_LINKS, SITE_LABEL, SITE_URL, date_label, local_time
+from .render import FAILURE_LABELS, PROVIDER_LINKS, SITE_LABEL, SITE_URL, date_label, local_time, show_points
 from .store import Store, content_type_for
 from .text import truncate, without_surrogates
 
@@ -153,6 +153,7 @@ def edition_view(edition: Edition, config: Config) -> dict[str, Any]:
         "title": clean_line(edition.title),
         "subject": subject_for(edition),
         "key_points": [p for p in (clean_line(k) for k in edition.key_points) if p],
+        "show_points": show_points(edition, config),
         "board": _board_view(edition, config),
         "failed_sources": [
             {"name": clean_line(s.name), "label": clean_line(FAILURE_LABELS.get(s.status, s.status))}

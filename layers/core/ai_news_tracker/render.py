@@ -156,6 +156,11 @@ def date_label(board: Leaderboard) -> str:
     return f"不详（{day} 首次获取）" if board.date_basis == "first_seen" else day
 
 
+def show_points(edition: Edition, config: Config) -> bool:
+    """Whether the edition has a 今日要点 section: not when ``key_points = 0`` turned it off."""
+    return config.report.key_points > 0 or bool(edition.key_points) or bool(edition.notes)
+
+
 def local_time(dt: datetime, tz: tzinfo, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return dt.astimezone(tz).strftime(fmt)
 
@@ -261,6 +266,7 @@ class Renderer:
         return self.web_env.get_template(INDEX_HTML).render(
             root="",
             title=self.config.report.title,
+            subtitle=self.config.report.subtitle,
             months=months,
             latest=self._summary_view(ordered[0]) if ordered else None,
             count=len(ordered),
@@ -288,6 +294,7 @@ class Renderer:
         ]
         return self.web_env.get_template(FEED_XML).render(
             title=self.config.report.title,
+            subtitle=self.config.report.subtitle,
             id=f"{TAG_AUTHORITY}feed",
             self_href=f"{base}feed.xml",
             home_href=f"{base}index.html",
@@ -306,6 +313,7 @@ class Renderer:
             "title": summary.title,
             "weekday": WEEKDAYS[summary.date.weekday()],
             "key_points": list(summary.key_points),
+            "show_points": bool(summary.key_points) or self.config.report.key_points > 0,
             "item_count": summary.items,
             "path": f"reports/{day}.html",
             "generated_minute": local_time(summary.generated_at, self.tz),
@@ -334,8 +342,10 @@ class Renderer:
         return {
             "date": edition.date.isoformat(),
             "title": edition.title,
+            "subtitle": self.config.report.subtitle,
             "key_points": list(edition.key_points),
             "notes": list(edition.notes),
+            "show_points": show_points(edition, self.config),
             "board": self._board(edition),
             "failed_sources": [
                 {"name": s.name, "label": FAILURE_LABELS.get(s.status, s.status)}

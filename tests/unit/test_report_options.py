@@ -1,0 +1,150 @@
+"""``[report] key_points`` and ``subtitle`` in every format: Markdown, the pages, the feed, the email.
+
+``key_points = 0`` turns 今日要点 off: no format then tells readers "本期没有新的要点" (no new key
+points) above a full list of items, which is what an edition without points says when points are on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import feedparser
+import pytest
+from web_audit import strict_parse
+
+from ai_news_tracker.config import Config, LeaderboardConfig, ReportConfig, parse_config
+from ai_news_tracker.errors import ConfigError
+from ai_news_tracker.mail import build_message
+from ai_news_tracker.models import Edition, EditionSummary, Item, SourceStatus
+from ai_news_tracker.render import Renderer
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+NO_POINTS = "本期没有新的要点"
+
+
+def edition(key_points: tuple[str, ...] = (), notes: tuple[str, ...] = ()) -> Edition:
+    cutoff = datetime(2026, 11, 20, 0, 0, 7, tzinfo=UTC)
+    items = tuple(
+        Item(
+            id=f"id{n}",
+            identity=f"identity{n}",
+            source="36Kr",
+            title=f"第 {n} 条资讯",
+            text=f"第 {n} 条资讯的正文。",
+            url=f"https://36kr.com/p/{n}",
+            published_at=cutoff,
+            first_seen=cutoff,
+        )
+        for n in (1, 2, 3)
+    )
+    return Edition(
+        date=date(2026, 11, 20),
+        title="国产大模型日报",
+        timezone="Asia/Shanghai",
+        generated_at=cutoff,
+        window_start=None,
+        window_end=cutoff,
+        key_points=key_points,
+        notes=notes,
+        items=items,
+        sources=(SourceStatus("36Kr", "ok"),),
+        leaderboard=None,
+        leaderboard_status=SourceStatus("LM Arena", "http_error", "HTTP 503"),
+    )
+
+
+def config(**report: object) -> Config:
+    return Config(report=replace(ReportConfig(), **report), leaderboard=LeaderboardConfig())
+
+
+def outputs(cfg: Config, ed: Edition) -> dict[str, str]:
+    renderer = Renderer(cfg, TEMPLATES)
+    summaries = [ed.summary()]
+    mail = build_message(
+        ed,
+        cfg,
+        recipient="reader@example.org",
+        web_url=None,
+        unsubscribe_url=None,
+        unsubscribe_mailto="mailto:unsubscribe@example.org?subject=unsubscribe",
+        templates_dir=TEMPLATES,
+    )
+    text, html = (part.get_content() for part in mail.iter_parts())  # multipart/alternative
+    return {
+        "markdown": renderer.markdown(ed),
+        "page": renderer.html(ed),
+        "archive": renderer.index(summaries),
+        "feed": renderer.feed(summaries),
+        "mail text": text,
+        "mail html": html,
+    }
+
+
+def test_key_points_0_leaves_the_section_out_of_every_format() -> None:
+    # Given a configuration that turns key points off, and the edition it builds (no points)
+    cfg = config(key_points=0)
+    # When every format is rendered
+    out = outputs(cfg, edition())
+    # Then none has a 今日要点 section, and none says the day had no points
+    for name, text in out.items():
+        assert NO_POINTS not in text, name
+        assert "今日要点" not in text, name
+    assert out["markdown"].startswith("# 2026-11-20 国产大模型日报\n\n## 国产模型排行榜 (LM Arena)\n")
+    # And the feed's entry sums the edition up by its items instead
+    entry = feedparser.parse(out["feed"]).entries[0]
+    assert entry.summary == "本期共 3 条资讯。"
+    for page in ("page", "archive"):
+        strict_parse(out[page])
+
+
+def test_with_key_points_on_an_edition_without_points_says_so_everywhere() -> None:
+    out = outputs(config(key_points=5), edition())
+    for name, text in out.items():
+        assert "今日要点" in text or name == "archive", name
+        assert NO_POINTS in text, name
+
+
+def test_points_of_a_stored_edition_are_shown_even_after_key_points_became_0() -> None:
+    # Given an edition built with points, rendered again after the configuration turned them off
+    out = outputs(config(key_points=0), edition(key_points=("要点甲", "要点乙")))
+    # Then its points are still shown: they are part of the edition
+    for name, text in out.items():
+        assert "要点甲" in text and "要点乙" in text, name
+
+
+@pytest.mark.parametrize(
+    ("subtitle", "shown"),
+    [
+        (None, "每日国产大模型与 AI 资讯"),  # the default
+        ("A daily digest of model news", "A daily digest of model news"),
+        ("", None),
+    ],
+    ids=["default", "custom", "none"],
+)
+def test_the_subtitle_is_the_configured_one_or_none(subtitle: str | None, shown: str | None) -> None:
+    cfg = config() if subtitle is None else config(title="Model Digest", subtitle=subtitle)
+    out = outputs(cfg, edition(key_points=("要点甲",)))
+    feed = feedparser.parse(out["feed"]).feed
+    if shown is None:
+        assert "每日国产大模型与 AI 资讯" not in out["page"] + out["archive"] + out["feed"]
+        assert "subtitle" not in feed
+        assert '<p class="kicker">星期五</p>' in out["page"]
+        assert 'class="kicker"' not in out["archive"]
+    else:
+        assert f'<p class="kicker">星期五 · {shown}</p>' in out["page"]
+        assert f'<p class="kicker">{shown}</p>' in out["archive"]
+        assert feed.subtitle == shown
+    for page in ("page", "archive"):
+        strict_parse(out[page])
+
+
+def test_a_subtitle_on_more_than_one_line_is_refused() -> None:
+    with pytest.raises(ConfigError, match=r"^config key 'report\.subtitle': must be one line"):
+        parse_config({"report": {"subtitle": "第一行\n第二行"}})
+
+
+def test_an_edition_summary_keeps_its_points() -> None:  # what the archive and the feed are made from
+    ed = edition(key_points=("要点甲",))
+    assert ed.summary() == EditionSummary(ed.date, ed.title, ed.generated_at, ("要点甲",), 3)
