@@ -6,6 +6,7 @@ points) above a full list of items, which is what an edition without points says
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -148,3 +149,22 @@ def test_a_subtitle_on_more_than_one_line_is_refused() -> None:
 def test_an_edition_summary_keeps_its_points() -> None:  # what the archive and the feed are made from
     ed = edition(key_points=("要点甲",))
     assert ed.summary() == EditionSummary(ed.date, ed.title, ed.generated_at, ("要点甲",), 3)
+
+
+def test_a_cut_text_is_marked_in_the_email_and_the_json_as_on_the_page() -> None:
+    # Given summary_chars = 5: "第 1 条资讯的正文。" is cut, a text of four characters is not
+    cfg = config(summary_chars=5)
+    ed = edition()
+    ed = replace(ed, items=(ed.items[0], replace(ed.items[1], text="恰好四字")))
+    out = outputs(cfg, ed)
+    payload = json.loads(Renderer(cfg, TEMPLATES).json(ed))
+    # Then the page, the email's two parts and the JSON tell the cut text from the whole one
+    assert "第 1 条…" in out["page"] and "恰好四字…" not in out["page"]
+    for part in ("mail text", "mail html"):
+        assert "第 1 条…" in out[part] and "恰好四字" in out[part] and "恰好四字…" not in out[part]
+    assert [(i["summary"], i["summary_truncated"]) for i in payload["items"]] == [
+        ("第 1 条", True),
+        ("恰好四字", False),
+    ]
+    # And the Markdown cuts as the sample edition does, without a mark
+    assert "\n第 1 条\n" in out["markdown"]

@@ -171,7 +171,9 @@ def _item_view(item: Item, tz: ZoneInfo, summary_chars: int) -> dict[str, Any]:
         "title": clean_line(item.title) or UNTITLED,
         "source": clean_line(", ".join(item.sources)),
         "time": local_time(item.shown_at, tz),
-        "summary": clean_line(truncate(item.text, summary_chars)),
+        # "…" where the text goes on, as the web edition shows it (the Markdown keeps the sample's cut)
+        "summary": clean_line(truncate(item.text, summary_chars))
+        + ("…" if len(item.text) > summary_chars else ""),
         "url": safe_href(item.url),
     }
 

@@ -446,6 +446,7 @@ class Renderer:
                     "published_at": item.published.astimezone(tz).isoformat() if item.published else None,
                     "first_seen": item.first_seen.astimezone(tz).isoformat(),
                     "summary": truncate(item.text, self.config.report.summary_chars),
+                    "summary_truncated": len(item.text) > self.config.report.summary_chars,
                     "url": item.url,
                 }
                 for item in edition.items
