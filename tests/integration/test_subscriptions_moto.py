@@ -766,6 +766,46 @@ def test_a_batch_failing_three_times_is_dead_lettered(stack: Stack) -> None:
     assert [m["Body"] for m in dead] == ['{"v": 1, "date": "garbage"}']
 
 
+def test_an_outage_outlasting_the_receives_loses_no_one_once_the_batch_is_redriven(stack: Stack) -> None:
+    # Given eight subscribers in one batch, and SES refusing every message for all three receives
+    addresses = [f"r{n}@example.org" for n in range(8)]
+    for address in addresses:
+        subscribe_and_confirm(stack, address)
+    stack.announce(DAY1)
+    stack.sesv2.delete_email_identity(EmailIdentity="digest@example.com")
+    for _ in range(3):
+        (message,) = stack.receive()
+        assert stack.deliver([message]) == [message["MessageId"]]
+    assert stack.receive() == []  # moved to the dead-letter queue
+    dead = stack.sqs.receive_message(QueueUrl=stack.dead_letter_url, MaxNumberOfMessages=10)["Messages"]
+    assert len(dead) == 1
+    # When the cause is fixed and the batch moved back to the send queue (README: DLQ redrive)
+    stack.sesv2.create_email_identity(EmailIdentity="digest@example.com")
+    stack.sqs.send_message(QueueUrl=stack.queue_url, MessageBody=dead[0]["Body"])
+    stack.sqs.delete_message(QueueUrl=stack.dead_letter_url, ReceiptHandle=dead[0]["ReceiptHandle"])
+    # Then one receive sends the edition to all eight, once each, and nothing is dead-lettered again
+    assert stack.drain() == []
+    assert {address: len(stack.editions_to(address)) for address in addresses} == dict.fromkeys(addresses, 1)
+    assert stack.sqs.receive_message(QueueUrl=stack.dead_letter_url).get("Messages", []) == []
+
+
+def test_a_recipient_given_up_no_longer_fails_the_batch(stack: Stack) -> None:
+    # Given b refused three times while SES took other mail (so written in the sent log)
+    from ai_news_tracker.identity import recipient_key
+
+    for address in ("a@example.org", "b@example.org"):
+        subscribe_and_confirm(stack, address)
+    prefix = f"sent/{DAY1}/{recipient_key('b@example.org')}"
+    for n in (1, 2, 3):
+        stack.s3.put_object(Bucket=RAW, Key=f"{prefix}/{n}", Body=b"{}")
+        stack.s3.put_object(Bucket=RAW, Key=f"{prefix}/{n}.failed", Body=b'{"reason": "MessageRejected"}')
+    # When the edition's batch is delivered
+    stack.announce(DAY1)
+    # Then a gets it, b is given up, and the batch succeeds (another receive could send no one)
+    assert stack.drain() == []
+    assert len(stack.editions_to("a@example.org")) == 1 and stack.editions_to("b@example.org") == []
+
+
 def test_only_the_failed_record_of_a_batch_is_retried(stack: Stack) -> None:
     subscribe_and_confirm(stack, "a@example.org")
     stack.announce(DAY1)

@@ -678,21 +678,25 @@ def test_ses_sender_retries_throttling_only() -> None:
 
 
 @pytest.mark.parametrize(
-    ("error", "ambiguous", "fatal"),
+    ("error", "ambiguous", "fatal", "systemic"),
     [
-        (client_error("MessageRejected"), False, False),
-        (client_error("SendingPausedException"), False, True),
-        (client_error("NotFoundException", 404), False, True),
-        (client_error("InternalFailure", 500), True, False),
-        (ReadTimeoutError(endpoint_url="https://email.us-east-1.amazonaws.com"), True, False),
-        (EndpointConnectionError(endpoint_url="https://email.us-east-1.amazonaws.com"), False, True),
+        (client_error("MessageRejected"), False, False, False),
+        (client_error("SendingPausedException"), False, True, True),
+        (client_error("LimitExceededException"), False, True, True),
+        (client_error("NotFoundException", 404), False, True, True),
+        (client_error("TooManyRequestsException", 429), False, False, True),  # after the retries
+        (client_error("InternalFailure", 500), True, False, False),
+        (ReadTimeoutError(endpoint_url="https://email.us-east-1.amazonaws.com"), True, False, False),
+        (EndpointConnectionError(endpoint_url="https://email.us-east-1.amazonaws.com"), False, True, True),
     ],
 )
-def test_ses_failures_become_send_errors(error: Exception, ambiguous: bool, fatal: bool) -> None:
+def test_ses_failures_become_send_errors(
+    error: Exception, ambiguous: bool, fatal: bool, systemic: bool
+) -> None:
     sender = SesSender(None, FakeSes(error), retries=0)  # type: ignore[arg-type]
     with pytest.raises(SendError) as caught:
         sender.send(message(edition([item(1)])))
-    assert (caught.value.ambiguous, caught.value.fatal) == (ambiguous, fatal)
+    assert (caught.value.ambiguous, caught.value.fatal, caught.value.systemic) == (ambiguous, fatal, systemic)
     assert caught.value.__cause__ is error and str(caught.value)
 
 
@@ -745,7 +749,7 @@ def test_each_recipient_gets_one_message_and_a_rerun_sends_nothing(tmp_path: Pat
     assert len(log.list("sent/2026-11-20/")) == 6  # a claim and an outcome each
 
 
-def test_a_refused_send_is_retried_by_the_next_run_up_to_the_limit(tmp_path: Path) -> None:
+def test_a_refused_send_is_retried_by_the_next_run(tmp_path: Path) -> None:
     log = LocalStore(tmp_path)
     refusing = Recorder({"b@example.org": SendError("SES refused the message: MessageRejected")})
 
@@ -756,13 +760,59 @@ def test_a_refused_send_is_retried_by_the_next_run_up_to_the_limit(tmp_path: Pat
     second = send(log, ["a@example.org", "b@example.org"], working)
     assert working.recipients == ["b@example.org"] and second.skipped == ["a@example.org"]
 
-    log2 = LocalStore(tmp_path / "other")
-    for _ in range(MAX_ATTEMPTS):
-        send(log2, ["b@example.org"], refusing)
-    last = send(log2, ["b@example.org"], Recorder())
-    assert last.sent == {} and last.failed["b@example.org"].startswith(
-        f"gave up after {MAX_ATTEMPTS} attempts"
+
+def test_a_recipient_refused_while_ses_took_other_mail_is_given_up_after_the_limit(tmp_path: Path) -> None:
+    # Given b is refused in MAX_ATTEMPTS runs, each of which then sent to someone else
+    log = LocalStore(tmp_path)
+    refusing = Recorder({"b@example.org": SendError("SES refused the message: MessageRejected")})
+    for n in range(MAX_ATTEMPTS):
+        report = send(log, ["b@example.org", f"other{n}@example.org"], refusing)
+        assert report.given_up == [] and list(report.sent) == [f"other{n}@example.org"]
+    # When the next run comes, with SES taking everything
+    sender = Recorder()
+    last = send(log, ["b@example.org"], sender)
+    # Then b is given up: not sent, reported with the last reason, and a batch need not fail over it
+    assert sender.sent == [] and last.given_up == ["b@example.org"]
+    assert last.failed["b@example.org"] == (
+        f"gave up after {MAX_ATTEMPTS} refusals: SES refused the message: MessageRejected"
     )
+    assert last.summary()["given_up"] == 1
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        SendError("SES refused the message: MessageRejected: Email address is not verified."),
+        SendError("SES refused the message: TooManyRequestsException", systemic=True),
+        SendError("SES refused the message: SendingPausedException", fatal=True),
+    ],
+    ids=["refused-every-message", "throttled", "fatal"],
+)
+def test_an_outage_longer_than_the_retries_gives_no_one_up(tmp_path: Path, refusal: SendError) -> None:
+    # Given SES refuses every message for many runs (the queue's three receives and more)
+    log = LocalStore(tmp_path)
+    recipients = [f"r{n}@example.org" for n in range(8)]
+    outage = Recorder(dict.fromkeys(recipients, refusal))
+    for _ in range(MAX_ATTEMPTS * 2):
+        report = send(log, recipients, outage)
+        assert report.sent == {} and report.given_up == []
+    # When it works again (the batches redriven)
+    sender = Recorder()
+    report = send(log, recipients, sender)
+    # Then everyone gets the edition, once
+    assert sender.recipients == recipients and report.failed == {}
+
+
+def test_a_systemic_refusal_does_not_count_even_when_later_mail_went_out(tmp_path: Path) -> None:
+    # Given b is throttled past the retries, in runs where later mail still went out
+    log = LocalStore(tmp_path)
+    throttled = SendError("SES refused the message: TooManyRequestsException", systemic=True)
+    for n in range(MAX_ATTEMPTS + 1):
+        report = send(log, ["b@example.org", f"other{n}@example.org"], Recorder({"b@example.org": throttled}))
+        assert report.given_up == []
+    # Then it is still sent when SES has room
+    sender = Recorder()
+    assert list(send(log, ["b@example.org"], sender).sent) == ["b@example.org"]
 
 
 def test_an_unconfirmed_send_is_reported_and_never_resent(tmp_path: Path) -> None:

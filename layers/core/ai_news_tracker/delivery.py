@@ -209,7 +209,8 @@ def send_batch(
     """Send the edition to the batch's subscribers that are active now, each at most once.
 
     Raises :class:`~ai_news_tracker.mail.SendError` when a send was refused or not attempted, so the
-    queue delivers the batch again; sent and pending ones (maybe sent) are never sent again.
+    queue delivers the batch again; sent and pending ones (maybe sent) are never sent again, and
+    recipients given up (refused :data:`~ai_news_tracker.mail.MAX_ATTEMPTS` times) fail it no more.
     """
     if edition.date != batch.date:
         raise BatchError(f"the batch is for {batch.date}, the edition for {edition.date}")
@@ -232,7 +233,7 @@ def send_batch(
     summary = report.summary()
     summary["not_active"] = len(batch.ids) - len(recipients)
     logger.info("email batch", **summary)
-    if report.failed:
+    if set(report.failed) - set(report.given_up):  # another receive may send them
         raise SendError(f"{len(report.failed)} of {len(recipients)} emails of the batch failed: {summary}")
     return report
 

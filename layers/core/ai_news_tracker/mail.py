@@ -16,15 +16,24 @@ to the web edition. The text part always lists every item.
 "At most once per (edition, recipient)" is kept in an append-only sent log (in the raw store)::
 
     sent/<YYYY-MM-DD>/<sha256 of the address>/<n>           the claim of attempt n
-    sent/<YYYY-MM-DD>/<sha256 of the address>/<n>.<outcome>  sent | failed | unknown, with ref or reason
+    sent/<YYYY-MM-DD>/<sha256 of the address>/<n>.<outcome>  sent | deferred | failed | unknown
 
 An attempt is *claimed* with ``put_if_absent`` before the message is handed over; its outcome is
-written after: ``sent``, ``failed`` (refused: certainly not sent) or ``unknown`` (no answer). One
-listing of the day's prefix tells a re-run everything: it skips ``sent``, retries ``failed`` with the
-next attempt (up to :data:`MAX_ATTEMPTS`), and never resends an attempt that is claimed without an
-outcome or ``unknown``: that one may have gone out (a crash or a timeout between handing it over and
-recording it), so it is reported as *pending* for a person to look at. A message is therefore sent at
-most once; one lost in such a crash is reported, not repeated.
+written after: ``sent`` (with SES's reference), ``deferred`` or ``failed`` (refused: certainly not
+sent) or ``unknown`` (no answer), with the reason. One listing of the day's prefix tells a re-run
+everything: it skips ``sent``, retries ``deferred`` and ``failed`` with the next attempt, and never
+resends an attempt that is claimed without an outcome or ``unknown``: that one may have gone out (a
+crash or a timeout between handing it over and recording it), so it is reported as *pending* for a
+person to look at. A message is therefore sent at most once; one lost in such a crash is reported,
+not repeated.
+
+A refusal is ``deferred`` first: it says nothing against its recipient while SES may be refusing
+every message (an unverified sender, sending paused, throttling, an outage). It becomes ``failed``
+(the same attempt, a second outcome) only when SES accepted a later message of the same run and the
+refusal was not one that hits every message (:attr:`SendError.systemic`). A recipient with
+:data:`MAX_ATTEMPTS` such failures is given up for that edition; deferred attempts are retried by
+every re-run, so an outage that outlasts the queue's retries loses no one once the batches are
+redriven.
 
 SES sets its own ``Message-ID`` and ``Date``; ours (deterministic from the edition's day and the
 recipient) stay in the outbox copies, where a re-run is recognisable.
@@ -73,7 +82,7 @@ HTML_LIMIT = 102 * 1024  # Gmail clips an HTML body above this
 HTML_BUDGET = 100 * 1024  # what the HTML part is fitted to, leaving room for per-recipient links
 FIRST_PROBE = 64  # items: the first prefix tried when fitting the HTML part (an edition holds ~30)
 HTML_TEMPLATE, TEXT_TEMPLATE = "email.html.j2", "email.txt.j2"
-MAX_ATTEMPTS = 3  # refused sends of one (edition, recipient) retried by re-runs, then given up
+MAX_ATTEMPTS = 3  # refusals of one (edition, recipient) while SES took other mail, then given up
 STOP_AFTER_REFUSALS = 5  # refusals in a row stop a run: something is wrong for every message
 MAX_HEADER_URL = 900  # a header line must stay under 998 octets
 LIST_ID_LABEL = "ai-news-tracker"
@@ -92,15 +101,19 @@ class SendError(TrackerError):
 
     ``ambiguous``: no answer, so it may have gone out (never retried automatically). ``fatal``: every
     other message would fail the same way (sender not verified, sending paused, SES unreachable), so
-    the run stops.
+    the run stops. ``systemic``: the refusal is not the recipient's (``fatal``, or throttling that
+    outlasted the retries), so it never counts towards giving the recipient up.
     """
 
     status = "send_failed"
 
-    def __init__(self, message: str, *, ambiguous: bool = False, fatal: bool = False) -> None:
+    def __init__(
+        self, message: str, *, ambiguous: bool = False, fatal: bool = False, systemic: bool = False
+    ) -> None:
         super().__init__(message)
         self.ambiguous = ambiguous
         self.fatal = fatal
+        self.systemic = systemic or fatal
 
 
 # -- text hygiene ----------------------------------------------------------------------------------
@@ -549,6 +562,7 @@ FATAL = frozenset(
     {
         "AccountSuspendedException",
         "SendingPausedException",
+        "LimitExceededException",  # the account's daily sending quota
         "MailFromDomainNotVerifiedException",
         "NotFoundException",  # the configuration set
         "AccessDeniedException",
@@ -626,7 +640,9 @@ class SesSender:
                     continue
                 reason = f"SES refused the message: {code}: {error.get('Message', '')}".rstrip(": ")
                 ambiguous = status >= 500 and code not in THROTTLED  # SES may have taken it
-                raise SendError(reason, ambiguous=ambiguous, fatal=code in FATAL) from exc
+                raise SendError(
+                    reason, ambiguous=ambiguous, fatal=code in FATAL, systemic=code in THROTTLED
+                ) from exc
             except (ConnectTimeoutError, EndpointConnectionError) as exc:  # never reached SES
                 raise SendError(f"cannot reach SES: {exc}", fatal=True) from exc
             except BotoCoreError as exc:  # sent, but no answer: it may have gone out
@@ -679,6 +695,7 @@ class SendReport:
     skipped: list[str] = field(default_factory=list)  # sent before
     pending: dict[str, str] = field(default_factory=dict)  # claimed before, outcome unknown: not resent
     failed: dict[str, str] = field(default_factory=dict)  # recipient -> reason
+    given_up: list[str] = field(default_factory=list)  # failed for good: a re-run would not send them
     dry_run: list[str] = field(default_factory=list)  # would be sent now
     layout: Layout | None = None
 
@@ -690,6 +707,7 @@ class SendReport:
             "skipped": len(self.skipped),
             "pending": len(self.pending),
             "failed": len(self.failed),
+            "given_up": len(self.given_up),
             "dry_run": len(self.dry_run),
             "reasons": sorted(set(self.failed.values()) | set(self.pending.values())),
             "html_items": self.layout.shown if self.layout else None,
@@ -701,26 +719,34 @@ def _sent_prefix(edition_date: date) -> str:
     return f"sent/{edition_date.isoformat()}/"
 
 
-OUTCOMES = frozenset({"sent", "failed", "unknown"})
+OUTCOMES = ("deferred", "failed", "unknown", "sent")  # of one attempt, the later one in this order wins
 
 
 @dataclass(frozen=True)
 class _Attempt:
     number: int
     outcome: str | None  # None: claimed, no outcome recorded
+    failures: int = 0  # attempts that ended "failed" (refusals that count against the recipient)
+    last_failed: int | None = None  # the number of the latest of those
 
 
 def _attempts(sent_log: Store, prefix: str, listing: str | None = None) -> dict[str, _Attempt]:
     """recipient key -> its latest attempt, from one listing of the day's sent log (or of ``listing``)."""
-    latest: dict[str, _Attempt] = {}
+    outcomes: dict[str, dict[int, str | None]] = {}
     for key in sent_log.list(listing or prefix):
         who, _, name = key.removeprefix(prefix).partition("/")
-        number, _, outcome = name.partition(".")
-        if not number.isdigit() or (outcome and outcome not in OUTCOMES):
+        digits, _, outcome = name.partition(".")
+        if not digits.isdigit() or (outcome and outcome not in OUTCOMES):
             continue
-        current = latest.get(who)
-        if current is None or int(number) > current.number or (int(number) == current.number and outcome):
-            latest[who] = _Attempt(int(number), outcome or None)
+        attempts = outcomes.setdefault(who, {})
+        known = attempts.get(int(digits))
+        if known is None or (outcome and OUTCOMES.index(outcome) > OUTCOMES.index(known)):
+            attempts[int(digits)] = outcome or known  # a claim alone: None; an outcome replaces it
+    latest: dict[str, _Attempt] = {}
+    for who, attempts in outcomes.items():
+        number = max(attempts)
+        failed = sorted(n for n, result in attempts.items() if result == "failed")
+        latest[who] = _Attempt(number, attempts[number], len(failed), failed[-1] if failed else None)
     return latest
 
 
@@ -846,6 +872,8 @@ class _Run:
     dry_run: bool
     stopped: str | None = None
     refused_in_a_row: int = 0
+    # Refusals since SES last accepted a message of this run: (outcome key of the attempt, reason).
+    unproven: list[tuple[str, str]] = field(default_factory=list)
 
     def one(self, recipient: str) -> None:
         report = self.report
@@ -892,6 +920,9 @@ class _Run:
         self.refused_in_a_row = 0
         report.sent[recipient] = ref
         _record(self.sent_log, f"{key}.sent", _entry(ref=ref))
+        for refused, reason in self.unproven:  # SES works: those refusals were their recipients'
+            _record(self.sent_log, f"{refused}.failed", _entry(reason=reason))
+        self.unproven.clear()
 
     def _may_retry(self, recipient: str, base: str, previous: _Attempt) -> bool:
         """Whether a recipient with an earlier attempt gets another; the reason is reported if not."""
@@ -905,16 +936,19 @@ class _Run:
         if previous.outcome == "unknown":
             self.report.pending[recipient] = _reason(self.sent_log, f"{key}.unknown")
             return False
-        if previous.number >= MAX_ATTEMPTS:
-            reason = _reason(self.sent_log, f"{key}.failed")
-            self.report.failed[recipient] = f"gave up after {previous.number} attempts: {reason}"
+        if previous.failures >= MAX_ATTEMPTS:
+            reason = _reason(self.sent_log, f"{base}{previous.last_failed}.failed")
+            self.report.failed[recipient] = f"gave up after {previous.failures} refusals: {reason}"
+            self.report.given_up.append(recipient)
             return False
         return True
 
     def _not_sent(self, recipient: str, key: str, exc: SendError) -> None:
         reason = str(exc)
-        _record(self.sent_log, f"{key}.{'unknown' if exc.ambiguous else 'failed'}", _entry(reason=reason))
+        _record(self.sent_log, f"{key}.{'unknown' if exc.ambiguous else 'deferred'}", _entry(reason=reason))
         (self.report.pending if exc.ambiguous else self.report.failed)[recipient] = reason
+        if not (exc.ambiguous or exc.systemic):
+            self.unproven.append((key, reason))
         logger.warning("email not sent", recipient=recipient_key(recipient)[:16], reason=reason)
         self.refused_in_a_row = 0 if exc.ambiguous else self.refused_in_a_row + 1
         if exc.fatal or self.refused_in_a_row >= STOP_AFTER_REFUSALS:
