@@ -155,3 +155,20 @@ def test_event_clock() -> None:
     assert event_now({}, clock) == clock()
     with pytest.raises(TrackerError, match="scheduled_time"):
         event_now({"scheduled_time": "yesterday"}, clock)
+
+
+def test_the_stores_clients_have_a_connection_for_each_thread_the_pipeline_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    # Given the functions' deployment, with [fetch] workers = 24 (the threads that read editions)
+    from ai_news_tracker.service import Deployment
+
+    config = tmp_path / "c.toml"
+    config.write_text("[fetch]\nworkers = 24\n", encoding="utf-8")
+    env = {"RAW_BUCKET": "r", "SITE_BUCKET": "s", "CONFIG_FILE": str(config)}
+    deployment = Deployment.from_env(env, idempotency=False)
+    # Then the S3 clients it makes pool a connection for each thread (boto3's default of 10 made
+    # urllib3 discard connections, "Connection pool is full", when publishing read every edition)
+    for store in (deployment.pipeline.repo.store, deployment.pipeline.site):
+        assert store.client.meta.config.max_pool_connections == 24

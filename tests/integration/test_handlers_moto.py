@@ -128,3 +128,34 @@ def test_a_later_render_announces_again_only_for_a_new_day(stack: Stack) -> None
     stack.invoke("render_edition", {"scheduled_time": "2026-11-21T00:00:00Z"})
 
     assert [m["date"] for m in stack.announcements()] == ["2026-11-20", "2026-11-21"]
+
+
+def emitted_metrics(out: str) -> dict[str, list[float]]:
+    """The metrics Powertools wrote as embedded metric format (one JSON object a line on stdout)."""
+    found: dict[str, list[float]] = {}
+    for line in out.splitlines():
+        if not line.startswith("{") or '"_aws"' not in line:
+            continue
+        record = json.loads(line)
+        for directive in record["_aws"]["CloudWatchMetrics"]:
+            for metric in directive["Metrics"]:
+                value = record[metric["Name"]]
+                found.setdefault(metric["Name"], []).extend(value if isinstance(value, list) else [value])
+    return found
+
+
+def test_a_feed_with_nothing_new_for_three_days_and_an_empty_edition_are_measured_for_their_alarms(
+    stack: Stack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a feed that answers with the same two items from 11-20 to 11-23
+    stack.invoke("fetch_feeds", {"scheduled_time": NOW})
+    first = emitted_metrics(capsys.readouterr().out)
+    # When it is fetched again 73 hours later, and the day's edition is rendered
+    stack.invoke("fetch_feeds", {"scheduled_time": "2026-11-23T01:00:00Z"})
+    stack.invoke("render_edition", {"scheduled_time": "2026-11-23T01:00:00Z"})
+    later = emitted_metrics(capsys.readouterr().out)
+    # Then the fetch reports the source quiet for 73 hours (SourceQuietAlarm rings at 72) and the
+    # render an edition without items (EmptyEditionAlarm), both alarms reading those metric names
+    assert first["MaxQuietHours"] == [0.0]
+    assert later["MaxQuietHours"] == [73.0]
+    assert later["EditionItems"] == [0.0] and later["EditionPublished"] == [1.0]

@@ -820,11 +820,36 @@ def test_the_edition_and_source_alarms_watch_what_powertools_emits() -> None:
     ours = [a for a in alarms() if not str(a["Namespace"]).startswith("AWS/")]
     assert {a["MetricName"] for a in ours} == {
         "EditionPublished",
+        "EditionItems",
         "MaxConsecutiveFailures",
+        "MaxQuietHours",
         "ConfirmationsFailed",
     }
     for alarm in ours:
         assert (alarm["Namespace"], alarm["Dimensions"]) == (env["POWERTOOLS_METRICS_NAMESPACE"], service)
+    # a feed answering for three days with nothing new; an edition without items
+    (quiet,) = [a for a in alarms() if a["MetricName"] == "MaxQuietHours"]
+    assert (quiet["Statistic"], quiet["Threshold"], quiet["ComparisonOperator"]) == (
+        "Maximum",
+        72,
+        "GreaterThanOrEqualToThreshold",
+    )
+    (empty,) = [a for a in alarms() if a["MetricName"] == "EditionItems"]
+    assert (empty["Statistic"], empty["Threshold"], empty["ComparisonOperator"]) == (
+        "Minimum",
+        1,
+        "LessThanThreshold",
+    )
+
+
+def test_the_ses_reputation_alarms_ring_before_ses_reviews_the_account() -> None:
+    ses = {a["MetricName"]: a for a in alarms() if a["Namespace"] == "AWS/SES"}
+    assert set(ses) == {"Reputation.BounceRate", "Reputation.ComplaintRate"}
+    assert 0 < ses["Reputation.BounceRate"]["Threshold"] < 0.05  # SES reviews an account at 5 %
+    assert 0 < ses["Reputation.ComplaintRate"]["Threshold"] < 0.001  # and at 0.1 %
+    for alarm in ses.values():
+        assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+        assert alarm["TreatMissingData"] == "notBreaching"  # no mail sent, no rate
 
 
 def test_parameters_and_outputs() -> None:

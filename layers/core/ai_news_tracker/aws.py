@@ -47,17 +47,21 @@ class S3Store:
         client: S3Client | None = None,
         *,
         public: bool = False,
+        connections: int = 10,
     ) -> None:
         self.bucket = bucket
         self._client = client
         self.public = public  # the site bucket: Content-Type and Cache-Control on every object
+        self.connections = connections  # the pool of a client made here: as many as threads use it
 
     @property
     def client(self) -> S3Client:
         if self._client is None:
+            from botocore.config import Config as BotoConfig
+
             from .sdk import client
 
-            self._client = client("s3")
+            self._client = client("s3", config=BotoConfig(max_pool_connections=self.connections))
         return self._client
 
     def get(self, key: str) -> bytes | None:

@@ -40,6 +40,8 @@ logger = get_logger()
 class FetchReport:
     sources: tuple[SourceStatus, ...]
     leaderboard: SourceStatus | None
+    # Hours since each source that answered had an item not seen before (a feed gone stale).
+    quiet_hours: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def statuses(self) -> tuple[SourceStatus, ...]:
@@ -132,15 +134,18 @@ class Pipeline:
         results = self.http.fetch_many(jobs) if jobs else {}
         seen_at = self._first_seen_time(now)
         textless: list[Item] = []
-        statuses = tuple(
-            self._store_feed(s, states[s.name], results[s.name], seen_at, textless) for s in sources
-        )
+        stored = [self._store_feed(s, states[s.name], results[s.name], seen_at, textless) for s in sources]
         if textless:
             self._fetch_article_texts(textless, now)
         board_status = None
         if board_state is not None:
             board_status = self._store_leaderboard(board_state, results[_BOARD_JOB], now)
-        return FetchReport(statuses, board_status)
+        quiet = {
+            status.name: max(0.0, (seen_at - last_new).total_seconds() / 3600)
+            for status, last_new in stored
+            if status.ok and last_new is not None
+        }
+        return FetchReport(tuple(status for status, _ in stored), board_status, quiet)
 
     def _first_seen_time(self, now: datetime) -> datetime:
         """``now``, unless an edition was already cut at or after it: then just after that cutoff.
@@ -162,7 +167,8 @@ class Pipeline:
         result: Response | SourceFailure,
         now: datetime,
         textless: list[Item],
-    ) -> SourceStatus:
+    ) -> tuple[SourceStatus, datetime | None]:
+        """The source's status, and when it last had a new item (its first answer counts as one)."""
         from .feeds import parse_feed
 
         try:
@@ -170,24 +176,27 @@ class Pipeline:
                 raise result
             if result.not_modified:
                 status = SourceStatus(source.name, "ok", not_modified=True, checked_at=now)
-                self.repo.save_source_state(source.name, replace(state, status=status))
+                last_new = state.last_new_at or now
+                self.repo.save_source_state(source.name, replace(state, status=status, last_new_at=last_new))
                 logger.info("feed not modified", source=source.name)
-                return status
+                return status, last_new
             tz = ZoneInfo(source.timezone or self.config.report.timezone)
             entries = parse_feed(result.body, result.headers, result.url, tz)
         except SourceFailure as failure:
-            return self._record_failure(source.name, source.name, state, failure, now)
+            return self._record_failure(source.name, source.name, state, failure, now), state.last_new_at
         shown, new = self.repo.record_entries(source.name, entries, now, known=state.recent_ids)
         if source.article_text:
             wanted = [i for i in new if not i.text and i.url]
             textless.extend(wanted[: self.config.fetch.article_fetches])
         status = SourceStatus(source.name, "ok", fetched=len(shown), new=len(new), checked_at=now)
         recent = tuple(dict.fromkeys(shown + list(state.recent_ids)))[:RECENT_IDS]
+        last_new = now if new or state.last_new_at is None else state.last_new_at
         self.repo.save_source_state(
-            source.name, SourceState(validators=result.validators, status=status, recent_ids=recent)
+            source.name,
+            SourceState(validators=result.validators, status=status, recent_ids=recent, last_new_at=last_new),
         )
         logger.info("feed fetched", source=source.name, entries=len(shown), new=len(new))
-        return status
+        return status, last_new
 
     def _fetch_article_texts(self, items: list[Item], now: datetime) -> None:
         """The article pages' own summaries for new items without text: at most once per item a day.

@@ -35,6 +35,7 @@ class SourceState:
     status: SourceStatus | None = None
     recent_ids: tuple[str, ...] = ()
     fingerprint: str | None = None  # content hash, for sources whose files carry no date
+    last_new_at: datetime | None = None  # when the source last had an item not seen before
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -42,6 +43,7 @@ class SourceState:
             "status": self.status.to_dict() if self.status else None,
             "recent_ids": list(self.recent_ids),
             "fingerprint": self.fingerprint,
+            "last_new_at": iso(self.last_new_at) if self.last_new_at else None,
         }
 
     @classmethod
@@ -52,6 +54,7 @@ class SourceState:
             status=SourceStatus.from_dict(status) if status else None,
             recent_ids=tuple(data.get("recent_ids", [])),
             fingerprint=data.get("fingerprint"),
+            last_new_at=parse_iso(data["last_new_at"]) if data.get("last_new_at") else None,
         )
 
 

@@ -64,8 +64,9 @@ class Deployment:
         config = load_deployed_config(settings, get_parameter)
         pipeline = Pipeline(
             config,
-            raw=S3Store(settings.raw_bucket, s3_client),
-            site=S3Store(settings.site_bucket, s3_client, public=True),
+            # the pipeline reads and writes with up to [fetch] workers threads (editions, items)
+            raw=S3Store(settings.raw_bucket, s3_client, connections=config.fetch.workers),
+            site=S3Store(settings.site_bucket, s3_client, public=True, connections=config.fetch.workers),
             http=http,
             summarizer_factory=lambda: _summarizer(config, env, get_parameter),
         )
@@ -118,6 +119,10 @@ def _record_fetch(report: FetchReport) -> None:
     metrics.add_metric(name="SourceFailures", unit=MetricUnit.Count, value=len(failures))
     worst = max((s.consecutive_failures for s in failures), default=0)
     metrics.add_metric(name="MaxConsecutiveFailures", unit=MetricUnit.Count, value=worst)
+    if report.quiet_hours:  # a feed that answers but has had nothing new (a stale WeChat bridge)
+        name, hours = max(report.quiet_hours.items(), key=lambda pair: pair[1])
+        metrics.add_metric(name="MaxQuietHours", unit=MetricUnit.Count, value=round(hours, 1))
+        logger.info("quietest source", source=name, hours=round(hours, 1))
 
 
 def fetch(
@@ -145,6 +150,7 @@ def render(deployment: Deployment, now: datetime, context: LambdaContext | None 
     edition, rebuilt = deployment.pipeline.build(now)
     keys = deployment.pipeline.publish(edition)
     metrics.add_metric(name="EditionPublished", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name="EditionItems", unit=MetricUnit.Count, value=len(edition.items))
     announced = None
     if deployment.announcer is not None:
         announcer = deployment.announcer
