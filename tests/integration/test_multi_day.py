@@ -516,6 +516,30 @@ def test_re_running_a_day_before_the_latest_edition_publishes_its_stored_edition
     assert "# 2026-11-21 " in before["latest.md"].decode("utf-8")
 
 
+def test_the_newest_edition_is_rebuilt_with_the_current_configuration_once_its_stored_copy_is_removed(
+    two_feeds: tuple[Publisher, Path, Path],
+) -> None:
+    # Given the editions of 11-20 and 11-21, the newer with 36Kr's article among its items
+    publisher, config, data = two_feeds
+    for day in (20, 21):
+        publisher.now = datetime(2026, 11, day, 8, 0, tzinfo=SHANGHAI)
+        assert cli("run", config, data, publisher.now).code == 0
+    before = edition_json(data, date(2026, 11, 21))
+    assert "36Kr" in {i["source"] for i in before["items"]}
+    # When the operator excludes that article's words, removes the stored edition (README: runbook)
+    # and runs the day again, later the same day
+    title = next(i["title"] for i in before["items"] if i["source"] == "36Kr")
+    text = config.read_text("utf-8").replace("include = []", f"include = []\nexclude = [{json.dumps(title)}]")
+    config.write_text(text, encoding="utf-8")
+    (data / "raw" / "editions" / "2026-11-21.json").unlink()
+    assert cli("run", config, data, datetime(2026, 11, 21, 9, 0, tzinfo=SHANGHAI)).code == 0
+    # Then the day is built again from the same window, without that article, and 11-20 is untouched
+    after = edition_json(data, date(2026, 11, 21))
+    assert title not in {i["title"] for i in after["items"]}
+    assert after["window"]["start"] == before["window"]["start"]
+    assert len(after["items"]) == len(before["items"]) - 1
+
+
 @pytest.mark.parametrize(
     ("command", "clock", "code"),
     [
