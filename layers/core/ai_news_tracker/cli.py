@@ -137,7 +137,7 @@ def dispatch(args: argparse.Namespace) -> int:
     now = parse_now(args.now, config)
     if args.command == "fetch":
         return report_fetch(pipeline.fetch(now))
-    return report_run(pipeline.run(now), args.data_dir)
+    return report_run(pipeline.run(now), args.data_dir, email_on=config.email.enabled)
 
 
 def send(pipeline: Pipeline, day: str, *, dry_run: bool) -> int:
@@ -180,14 +180,15 @@ def report_fetch(report: FetchReport) -> int:
             f"ai-news-tracker: nothing could be fetched: {failed or 'no sources configured'}", file=sys.stderr
         )
         return EXIT_FAILED
-    ok = sum(1 for s in report.statuses if s.ok)
-    sources, new = _count(len(report.statuses), "source"), _count(report.new_items, "new item")
-    summary = f"fetched {ok} of {sources}, {new}"
+    ok = sum(1 for s in report.sources if s.ok)
+    board = " and the leaderboard" if report.leaderboard is not None and report.leaderboard.ok else ""
+    feeds, new = _count(len(report.sources), "feed"), _count(report.new_items, "new item")
+    summary = f"fetched {ok} of {feeds}{board}, {new}"
     print(summary + (f"; failed: {failed}" if failed else ""))
     return EXIT_OK
 
 
-def report_run(report: PublishReport, data_dir: str) -> int:
+def report_run(report: PublishReport, data_dir: str, *, email_on: bool = False) -> int:
     edition = report.edition
     failed = _failures(
         list(edition.sources) + ([edition.leaderboard_status] if edition.leaderboard_status else [])
@@ -201,6 +202,8 @@ def report_run(report: PublishReport, data_dir: str) -> int:
             f"email: {_count(len(report.email.sent), 'new message')}"
             + (f", {len(report.email.failed)} failed" if report.email.failed else "")
         )
+    elif email_on:
+        parts.append("email: no one to send to ([email] recipients is empty)")
     print("; ".join(parts) + f" -> {data_dir}/site/{report.keys[0]}")
     return EXIT_OK
 

@@ -1,0 +1,74 @@
+"""The one line ``fetch`` and ``run`` print: what a developer reads after adding a feed."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from ai_news_tracker.cli import report_fetch, report_run
+from ai_news_tracker.models import Edition, SourceStatus
+from ai_news_tracker.pipeline import FetchReport, PublishReport
+
+OK_BOARD = SourceStatus("LM Arena", "ok")
+FAILED = SourceStatus("机器之心", "http_error", "HTTP 404 Not Found")
+
+
+@pytest.mark.parametrize(
+    ("report", "line"),
+    [
+        (
+            FetchReport((SourceStatus("36Kr", "ok", new=2), SourceStatus("新智元", "ok", new=1)), OK_BOARD),
+            "fetched 2 of 2 feeds and the leaderboard, 3 new items",
+        ),
+        (
+            FetchReport((FAILED,), OK_BOARD),
+            "fetched 0 of 1 feed and the leaderboard, 0 new items; "
+            "failed: 机器之心: http_error (HTTP 404 Not Found)",
+        ),
+        (
+            FetchReport(
+                (SourceStatus("36Kr", "ok", new=1),), SourceStatus("LM Arena", "timeout", "no answer")
+            ),
+            "fetched 1 of 1 feed, 1 new item; failed: LM Arena: timeout (no answer)",
+        ),
+        (FetchReport((SourceStatus("36Kr", "ok"),), None), "fetched 1 of 1 feed, 0 new items"),
+    ],
+    ids=["all-ok", "the-feed-failed", "the-leaderboard-failed", "no-leaderboard"],
+)
+def test_fetch_counts_feeds_apart_from_the_leaderboard(
+    report: FetchReport, line: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert report_fetch(report) == 0
+    assert capsys.readouterr().out == line + "\n"
+
+
+def edition() -> Edition:
+    cutoff = datetime(2026, 11, 20, 4, 0, tzinfo=UTC)
+    return Edition(
+        date=date(2026, 11, 20),
+        title="国产大模型日报",
+        timezone="Asia/Shanghai",
+        generated_at=cutoff,
+        window_start=None,
+        window_end=cutoff,
+        key_points=(),
+        items=(),
+        sources=(SourceStatus("36Kr", "ok"),),
+        leaderboard=None,
+        leaderboard_status=None,
+    )
+
+
+@pytest.mark.parametrize(("email_on", "said"), [(True, True), (False, False)])
+def test_run_says_when_email_is_on_but_there_is_no_one_to_send_to(
+    email_on: bool, said: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a run that published, with no email report (no recipients, or email off)
+    report = PublishReport(edition(), ("reports/2026-11-20.md",))
+    # When its line is printed
+    assert report_run(report, "data", email_on=email_on) == 0
+    # Then it names the empty recipient list only when email is on
+    line = capsys.readouterr().out
+    assert ("email: no one to send to ([email] recipients is empty)" in line) is said
+    assert line.endswith(" -> data/site/reports/2026-11-20.md\n")
