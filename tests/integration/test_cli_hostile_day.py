@@ -450,7 +450,12 @@ def test_every_source_has_its_status_and_reason(day: Day) -> None:
         else:
             assert isinstance(error, str) and error.strip(), name
             assert by_name[name]["items"] == 0, name
-    assert sum(s["items"] for n, s in by_name.items() if n != LEADERBOARD) == len(day.payload["items"])
+    # And each source counts the edition's items it carried: the article both 甲 and 乙 showed, both
+    assert sum(s["items"] for n, s in by_name.items() if n != LEADERBOARD) == sum(
+        len(item["sources"]) for item in day.payload["items"]
+    )
+    (repeated,) = [item for item in day.payload["items"] if item["title"] == REPEATED]
+    assert sorted(repeated["sources"]) == ["乙", "甲"]
 
 
 def test_markdown_names_the_failed_sources_in_one_line(day: Day) -> None:

@@ -96,3 +96,20 @@ def test_cap_keeps_the_newest() -> None:
     items = newest_first(item(str(n), T0, T0 - timedelta(minutes=n)) for n in range(40))
 
     assert [i.id for i in cap(items, 30)] == [str(n) for n in range(30)]
+
+
+def test_an_item_two_feeds_showed_is_credited_to_both() -> None:
+    # Given an item stored under the source that showed it first, and one already merged with 乙
+    from dataclasses import replace
+
+    from ai_news_tracker.edition import credit_carriers
+
+    shared = replace(item("shared", T0), source="甲", url="https://example.com/a/1")
+    merged = replace(item("merged", T0), source="甲", also_in=("乙",), also_urls=("https://b/1",))
+    own = replace(item("own", T0), source="甲")
+    # When the sources' recently shown ids say 镜像 showed the shared one and 乙 the merged one
+    shown_by = {"甲": ["shared", "merged", "own"], "乙": ["merged"], "镜像": ["shared", "other"]}
+    shared_c, merged_c, own_c = credit_carriers([shared, merged, own], shown_by)
+    # Then the shared item names both, with the same link, and nothing is credited twice or invented
+    assert shared_c.sources == ("甲", "镜像") and shared_c.also_urls == ("https://example.com/a/1",)
+    assert merged_c == merged and own_c == own

@@ -7,7 +7,8 @@ days every item lands in exactly one edition, and a missed day is caught up by t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from .models import Item
@@ -47,3 +48,23 @@ def select_items(
 
 def cap(items: Sequence[Item], max_items: int) -> list[Item]:
     return list(items[:max_items])
+
+
+def credit_carriers(items: Iterable[Item], shown_by: Mapping[str, Iterable[str]]) -> list[Item]:
+    """Each item also credited to the other sources that showed that very item (the same link).
+
+    An item is stored once, under the source that showed it first; ``shown_by`` maps each source to
+    the ids it showed lately, so a second feed carrying the article (a mirror, another bridge) is
+    named too, whichever was configured or fetched first. Sources are added in ``shown_by``'s order.
+    """
+    showing = {name: set(ids) for name, ids in shown_by.items()}
+
+    def credit(item: Item) -> Item:
+        extra = tuple(name for name, ids in showing.items() if item.id in ids and name not in item.sources)
+        if not extra:
+            return item
+        return replace(
+            item, also_in=item.also_in + extra, also_urls=item.also_urls + (item.url,) * len(extra)
+        )
+
+    return [credit(item) for item in items]

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from .articles import article_summary
 from .config import Config, SourceConfig
-from .edition import cap, first_edition_scan_start, newest_first, select_items
+from .edition import cap, credit_carriers, first_edition_scan_start, newest_first, select_items
 from .errors import EditionError, InvalidLeaderboard, SourceFailure
 from .log import debug_enabled, get_logger
 from .models import Edition, EditionSummary, Item, Leaderboard, SourceStatus, iso
@@ -359,7 +359,12 @@ class Pipeline:
                 stories=stories,
                 items=items,
             )
-        sources = tuple(self._current_status(s.name, s.name) for s in self.config.enabled_sources)
+        states = {s.name: self.repo.source_state(s.name) for s in self.config.enabled_sources}
+        sources = tuple(
+            state.status or SourceStatus(name, "not_fetched", "never fetched")
+            for name, state in states.items()
+        )
+        items = credit_carriers(items, {name: state.recent_ids for name, state in states.items()})
         if not items and not any(s.ok for s in sources):
             # Nothing to show and no source answered: publish nothing, so the next edition, whose
             # window starts at the previous cutoff, catches up with everything.
