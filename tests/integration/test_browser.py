@@ -138,6 +138,20 @@ class SiteHandler(SimpleHTTPRequestHandler):
             self.send_header(name, value)
         super().end_headers()
 
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """A missing file gets the site's 404.html, as template.yaml's CustomErrorResponses serve it."""
+        page = Path(self.directory) / "404.html"
+        if code != 404 or not page.is_file():
+            super().send_error(code, message, explain)
+            return
+        body = page.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
@@ -374,3 +388,23 @@ def test_links_are_not_told_by_colour_alone_and_the_form_can_be_seen(
     browser.driver.find_element("tag name", "body").send_keys(Keys.TAB)
     assert browser.script("return document.activeElement.getAttribute('href')") == "#main"
     assert browser.script("return document.activeElement.getBoundingClientRect().top") >= 0  # shown
+
+
+def test_an_address_the_site_does_not_have_shows_its_404_page_and_leads_back(
+    browser: Browser, base_url: str
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    # When a reader opens an edition that does not exist (a mistyped date), on a phone
+    browser.open(base_url + "reports/2099-01-01.html", *PHONE)
+    # Then the site's own page says so, styled (its links work from any path), without other errors
+    assert browser.driver.title == "页面不存在 · 国产大模型日报"
+    assert browser.script("return getComputedStyle(document.querySelector('main')).maxWidth") != "none"
+    status_line = "the server responded with a status of 404"
+    assert [e for e in browser.errors() if status_line not in e["message"]] == []
+    assert horizontal_overflow(browser) == 0
+    browser.screenshot("not-found-phone")
+    # And its first link leads to the newest edition
+    browser.driver.find_element(By.LINK_TEXT, "阅读最新一期").click()
+    browser.wait_for_url(f"{base_url}latest.html")
+    assert browser.driver.title == f"{DAY} 国产大模型日报"

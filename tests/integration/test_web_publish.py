@@ -35,7 +35,15 @@ SCORES = [
     {"gemini-3-pro": 1500.0, "qwen3-max": 1480.0, "glm-4.6": 1450.0, "deepseek-v3.2": 1460.0},
     {"gemini-3-pro": 1500.0, "qwen3-max": 1440.0, "glm-4.6": 1450.0, "kimi-k2": 1490.0},
 ]
-SHARED = ("assets/style.css", "assets/favicon.svg", "index.html", "feed.xml", "latest.html", "latest.md")
+SHARED = (
+    "assets/style.css",
+    "assets/favicon.svg",
+    "index.html",
+    "404.html",
+    "feed.xml",
+    "latest.html",
+    "latest.md",
+)
 
 
 def edition(n: int) -> Edition:
@@ -188,6 +196,7 @@ def test_on_s3_every_file_is_typed_and_only_dated_reports_are_cached_long(s3: An
         "assets/style.css": ("text/css; charset=utf-8", short),
         "assets/favicon.svg": ("image/svg+xml", short),
         "index.html": ("text/html; charset=utf-8", short),
+        "404.html": ("text/html; charset=utf-8", short),
         "feed.xml": ("application/atom+xml", short),
         "latest.html": ("text/html; charset=utf-8", short),
         "latest.md": ("text/markdown; charset=utf-8", short),

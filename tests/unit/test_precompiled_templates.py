@@ -34,7 +34,7 @@ def compiled(tmp_path: Path) -> Iterator[Path]:
     mail.mail_environment.cache_clear()
     subscription.pages_environment.cache_clear()
     out = tmp_path / "python" / templating.COMPILED_DIR
-    assert templating.precompile(templates, out, log=lambda _: None) == 11
+    assert templating.precompile(templates, out, log=lambda _: None) == 12
     yield templates
     mail.mail_environment.cache_clear()
     subscription.pages_environment.cache_clear()
@@ -50,6 +50,7 @@ def edition_outputs(templates: Path) -> dict[str, str]:
         "html": renderer.html(ed),
         "index": renderer.index(summaries),
         "feed": renderer.feed(summaries),
+        "not found": renderer.not_found(),
     }
 
 

@@ -374,6 +374,10 @@ def test_only_the_distribution_reads_the_site_bucket_over_https() -> None:
     assert referenced(origin["DomainName"]) == "SiteBucket"
     behaviour = config["DefaultCacheBehavior"]
     assert behaviour["ViewerProtocolPolicy"] == "redirect-to-https"
+    # a missing key (403 through OAC, which may not list the bucket) reads the site's 404 page
+    errors = {e["ErrorCode"]: e for e in config["CustomErrorResponses"]}
+    assert set(errors) == {403, 404}
+    assert {(e["ResponseCode"], e["ResponsePagePath"]) for e in errors.values()} == {(404, "/404.html")}
     assert referenced(behaviour["ResponseHeadersPolicyId"]) == "SiteResponseHeadersPolicy"
     oac = resources()["SiteOriginAccessControl"]["Properties"]["OriginAccessControlConfig"]
     assert (oac["SigningBehavior"], oac["SigningProtocol"]) == ("always", "sigv4")

@@ -542,3 +542,21 @@ def test_a_bad_site_url_is_named(url: str) -> None:
     with pytest.raises(ConfigError) as raised:
         parse_config({"report": {"site_url": url}})
     assert raised.value.key == "report.site_url"
+
+
+@pytest.mark.parametrize(
+    ("site_url", "root"), [("", "/"), (SITE + "/", SITE + "/")], ids=["no-site-url", "site-url"]
+)
+def test_the_not_found_page_links_by_the_site_s_base_from_any_path(site_url: str, root: str) -> None:
+    # Given a site with a hostile title, served under CloudFront, which answers this page at any path
+    config = replace(
+        CONFIG, report=replace(ReportConfig(), title="日报<script>x</script>", site_url=site_url)
+    )
+    page = Renderer(config, TEMPLATES).not_found()
+    # Then it is valid, inert HTML whose stylesheet and links resolve from /reports/2099-01-01.html too
+    tree = strict_parse(page)
+    assert audit(page) == []
+    assert tree.find(".//h1").text == "页面不存在"
+    assert tree.find(".//link[@rel='stylesheet']").get("href") == root + "assets/style.css"
+    links = {a.text: a.get("href") for a in tree.iterfind(".//main//a")}
+    assert links == {"阅读最新一期": root + "latest.html", "往期": root + "index.html"}

@@ -474,7 +474,7 @@ class Pipeline:
 
         ``reports/<day>.md``, ``.json`` and ``.html`` depend only on the edition and the one before it
         (the leaderboard's movements), so a re-run writes the same bytes. Then ``index.html``,
-        ``feed.xml``, ``latest.html``, ``latest.md`` and ``assets/`` are written again from
+        ``feed.xml``, ``latest.html``, ``latest.md``, ``404.html`` and ``assets/`` are written again from
         every stored edition (the newest one is "latest", whichever day this run published), after the
         missing files of any other stored edition.
         """
@@ -489,6 +489,7 @@ class Pipeline:
             {
                 **self.renderer.assets(),
                 "index.html": self.renderer.index(summaries),
+                "404.html": self.renderer.not_found(),
                 "feed.xml": self.renderer.feed(summaries),
                 "latest.html": self.renderer.html(newest, newest_previous, at_root=True),
                 "latest.md": self.renderer.markdown(newest),

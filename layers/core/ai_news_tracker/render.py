@@ -61,8 +61,9 @@ FAILURE_LABELS = {
 # Templates that are autoescaped: whatever they print is HTML/XML-escaped unless marked safe.
 AUTOESCAPED = ("html", "htm", "xml", "html.j2", "htm.j2", "xml.j2")
 EDITION_HTML, INDEX_HTML, FEED_XML = "edition.html.j2", "index.html.j2", "feed.xml.j2"
+NOT_FOUND_HTML = "not_found.html.j2"
 EDITION_TEMPLATES = ("edition.md.j2", "edition.json.j2")  # rendered by Renderer.env
-WEB_TEMPLATES = (EDITION_HTML, INDEX_HTML, FEED_XML, "_page.html.j2")  # by Renderer.web_env
+WEB_TEMPLATES = (EDITION_HTML, INDEX_HTML, FEED_XML, NOT_FOUND_HTML, "_page.html.j2")  # by Renderer.web_env
 # The site's static files: key in the site store -> file in templates/.
 ASSETS = {"assets/style.css": "site.css", "assets/favicon.svg": "favicon.svg"}
 WEEKDAYS = "一二三四五六日"
@@ -270,6 +271,16 @@ class Renderer:
             months=months,
             latest=self._summary_view(ordered[0]) if ordered else None,
             count=len(ordered),
+            subscribe_url=self.subscribe_url,
+        )
+
+    def not_found(self) -> str:
+        """The page for an address the site does not have (``404.html``; CloudFront serves it at any
+        path, so it links by the site's absolute base: ``[report] site_url``, else the host's root)."""
+        site = self.config.report.site_url
+        return self.web_env.get_template(NOT_FOUND_HTML).render(
+            root=f"{site.rstrip('/')}/" if site else "/",
+            title=self.config.report.title,
             subscribe_url=self.subscribe_url,
         )
 
