@@ -560,3 +560,22 @@ def test_the_not_found_page_links_by_the_site_s_base_from_any_path(site_url: str
     assert tree.find(".//link[@rel='stylesheet']").get("href") == root + "assets/style.css"
     links = {a.text: a.get("href") for a in tree.iterfind(".//main//a")}
     assert links == {"阅读最新一期": root + "latest.html", "往期": root + "index.html"}
+
+
+def test_an_edition_page_describes_itself_for_search_results_and_link_previews() -> None:
+    # Given a site with an address, and an edition whose points are long and hostile
+    config = replace(CONFIG, report=replace(ReportConfig(), site_url=SITE))
+    long_points = (HOSTILE[0], "要点" * 100)
+    page = Renderer(config, TEMPLATES).html(edition(key_points=long_points))
+    tree = strict_parse(page)
+    meta = {m.get("name") or m.get("property"): m.get("content") for m in tree.iterfind(".//head/meta")}
+    # Then its description is its key points, one line, cut at 160 characters, and stays text
+    assert meta["description"].startswith("<script>alert(1)</script>；要点要点")
+    assert len(meta["description"]) == 160 and meta["description"].endswith("…")
+    assert meta["og:description"] == meta["description"] and audit(page) == []
+    assert (meta["og:title"], meta["og:type"]) == ("2026-11-20 国产大模型日报", "article")
+    assert meta["og:url"] == f"{SITE}/reports/2026-11-20.html"
+    # And without points it counts the items; without a site address it names no URL
+    plain = strict_parse(Renderer(CONFIG, TEMPLATES).html(edition(key_points=())))
+    meta = {m.get("name") or m.get("property"): m.get("content") for m in plain.iterfind(".//head/meta")}
+    assert meta["description"] == "本期 2 条资讯。" and "og:url" not in meta

@@ -157,6 +157,17 @@ def date_label(board: Leaderboard) -> str:
     return f"不详（{day} 首次获取）" if board.date_basis == "first_seen" else day
 
 
+DESCRIPTION_CHARS = 160  # what search results and link previews show of a page's description
+
+
+def page_description(edition: Edition) -> str:
+    """A page's ``description`` (search results, link previews): its key points, else its item count."""
+    text = (
+        "；".join(clean_text(point) for point in edition.key_points) or f"本期 {len(edition.items)} 条资讯。"
+    )
+    return text if len(text) <= DESCRIPTION_CHARS else text[: DESCRIPTION_CHARS - 1] + "…"
+
+
 def show_points(edition: Edition, config: Config) -> bool:
     """Whether the edition has a 今日要点 section: not when ``key_points = 0`` turned it off."""
     return config.report.key_points > 0 or bool(edition.key_points) or bool(edition.notes)
@@ -247,6 +258,8 @@ class Renderer:
             generated_iso=edition.generated_at.astimezone(self.tz).isoformat(),
             latest=at_root,
             subscribe_url=self.subscribe_url,
+            description=page_description(edition),
+            page_url=safe_href(self.config.report.page_url(edition.date) or ""),
         )
         return self.web_env.get_template(EDITION_HTML).render(context)
 
