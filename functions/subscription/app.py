@@ -33,11 +33,15 @@ from ai_news_tracker.errors import StorageError
 from ai_news_tracker.log import TRACED_AWS_ONLY
 from ai_news_tracker.subscribers import InvalidAddress
 from ai_news_tracker.subscription import (
+    ALREADY_SUBSCRIBED,
     CHECK_MAIL,
     CONFIRMED,
+    INVALID,
     INVALID_ADDRESS,
     INVALID_LINK,
+    INVALID_UNSUBSCRIBE_LINK,
     NOT_FOUND,
+    SUBSCRIBED,
     UNAVAILABLE,
     UNSUBSCRIBED,
     MailSettings,
@@ -47,7 +51,7 @@ from ai_news_tracker.subscription import (
     page_headers,
     unsubscribe_page,
 )
-from ai_news_tracker.tokens import CONFIRM, UNSUBSCRIBE
+from ai_news_tracker.tokens import UNSUBSCRIBE
 
 MAX_BODY = 4096  # bytes of a subscribe request
 # Every subscribe answer takes at least this long, whether a mail was sent (an SES call) or not
@@ -162,23 +166,27 @@ def subscribe() -> Response[str]:
 
 @app.get("/confirm")
 def confirm_form() -> Response[str]:
-    if not service().valid(token(), CONFIRM, now()):
+    """The button (a GET changes nothing: mail scanners open links), only where it can confirm."""
+    state = service().confirm_state(token(), now())
+    if state == SUBSCRIBED:
+        return html(ALREADY_SUBSCRIBED)
+    if state == INVALID:
         return html(INVALID_LINK)
     return html(confirm_page(token()))
 
 
 @app.post("/confirm")
 def confirm() -> Response[str]:
-    if not service().confirm(token(), now()):
-        return html(INVALID_LINK)
-    metrics.add_metric(name="SubscriptionsConfirmed", unit=MetricUnit.Count, value=1)
-    return html(CONFIRMED)
+    if service().confirm(token(), now()):
+        metrics.add_metric(name="SubscriptionsConfirmed", unit=MetricUnit.Count, value=1)
+        return html(CONFIRMED)
+    return html(ALREADY_SUBSCRIBED if service().confirm_state(token(), now()) == SUBSCRIBED else INVALID_LINK)
 
 
 @app.get("/unsubscribe")
 def unsubscribe_form() -> Response[str]:
     if not service().valid(token(), UNSUBSCRIBE, now()):
-        return html(INVALID_LINK)
+        return html(INVALID_UNSUBSCRIBE_LINK)
     return html(unsubscribe_page(token()))
 
 
@@ -186,7 +194,7 @@ def unsubscribe_form() -> Response[str]:
 def unsubscribe() -> Response[str]:
     """RFC 8058 one-click (and the page's button): the token in the query decides, not the body."""
     if not service().unsubscribe(token(), now()):
-        return html(INVALID_LINK)
+        return html(INVALID_UNSUBSCRIBE_LINK)
     metrics.add_metric(name="Unsubscribed", unit=MetricUnit.Count, value=1)
     return html(UNSUBSCRIBED)
 

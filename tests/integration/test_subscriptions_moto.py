@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import UTC, date, datetime
 from email.message import EmailMessage
 from email.parser import HeaderParser
 from pathlib import Path
@@ -533,6 +533,50 @@ def test_an_expired_confirmation_link_is_refused(stack: Stack) -> None:
     stack.monkeypatch.setattr(stack.handler("subscription"), "now", lambda: record.expires_at)
     assert stack.http("POST", "/confirm", query={"token": token_of(link)}).status == 400
     assert stack.record("reader@example.org").status == "pending"  # type: ignore[union-attr]
+
+
+def test_a_subscriber_opening_an_old_confirmation_link_is_told_they_are_subscribed(stack: Stack) -> None:
+    # Given a confirmed subscriber
+    subscribe_and_confirm(stack, "reader@example.org")
+    link = token_of(confirmation_link(stack.mails_to("reader@example.org")[0]))
+    # When the confirmation link is opened again, days after it expired (another device)
+    later = int(datetime.now(UTC).timestamp()) + 5 * 86400
+    stack.monkeypatch.setattr(stack.handler("subscription"), "now", lambda: later)
+    shown, posted = (stack.http(method, "/confirm", query={"token": link}) for method in ("GET", "POST"))
+    # Then both answers say the address is subscribed, not that the link failed and to apply again
+    for answer in (shown, posted):
+        assert answer.status == 200 and "您已订阅" in answer.body and "重新提交" not in answer.body
+
+
+def test_a_confirmation_link_shows_its_button_only_where_it_can_confirm(stack: Stack) -> None:
+    # Given a link from a subscription since ended, and a new request (a new link) for the address
+    clock = [int(datetime.now(UTC).timestamp())]
+    stack.monkeypatch.setattr(stack.handler("subscription"), "now", lambda: clock[0])
+    assert stack.subscribe("reader@example.org").status == 202
+    clock[0] += 600  # the reader confirms ten minutes later
+    subscribe_and_confirm_link = token_of(confirmation_link(stack.mails_to("reader@example.org")[-1]))
+    assert stack.http("POST", "/confirm", query={"token": subscribe_and_confirm_link}).status == 200
+    clock[0] += 2 * 3600  # the unsubscribe and the new request come later
+    old = token_of(confirmation_link(stack.mails_to("reader@example.org")[0]))
+    stack.announce(DAY1)
+    assert stack.drain() == []
+    (edition,) = stack.editions_to("reader@example.org")
+    https, _ = re.findall(r"<([^>]+)>", str(edition["List-Unsubscribe"]))
+    assert stack.http("POST", "/unsubscribe", query={"token": token_of(https)}).status == 200
+    assert stack.subscribe("reader@example.org").status == 202
+    # When the old link is opened
+    page = stack.http("GET", "/confirm", query={"token": old})
+    # Then it offers no button that would then be refused: it says the link cannot be used
+    assert page.status == 400 and "<form" not in page.body and "确认链接无法使用" in page.body
+    new = token_of(confirmation_link(stack.mails_to("reader@example.org")[-1]))
+    assert "<form" in stack.http("GET", "/confirm", query={"token": new}).body
+
+
+def test_a_broken_unsubscribe_link_says_how_to_unsubscribe(stack: Stack) -> None:
+    for method in ("GET", "POST"):
+        answer = stack.http(method, "/unsubscribe", query={"token": "cut-off"})
+        assert answer.status == 400 and "退订链接无效" in answer.body and "最近一封日报邮件" in answer.body
+        assert "订阅申请" not in answer.body  # not the text about subscribing
 
 
 def test_cors_answers_the_configured_origin(stack: Stack) -> None:

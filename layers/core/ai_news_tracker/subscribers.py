@@ -566,6 +566,9 @@ class Subscriptions:
         if sent_at is not None:
             self._change(record.id, lambda current: mail_not_sent(current, sent_at, now))
 
+    def get(self, sid: str) -> Subscriber | None:
+        return self.store.get(sid)
+
     def confirm(self, sid: str, now: int, issued_at: int | None = None) -> bool:
         """Whether ``sid`` is (now) an active subscriber."""
         _, after = self._change(sid, lambda current: confirm(current, now, issued_at))

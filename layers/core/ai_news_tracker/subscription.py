@@ -25,8 +25,16 @@ from .config import Config
 from .errors import ConfigError, StorageError
 from .log import get_logger
 from .mail import MailError, SendError, build_confirmation
-from .subscribers import CONFIRM_TTL, InvalidAddress, Subscriptions, normalise_address, subscriber_id
-from .tokens import CONFIRM, UNSUBSCRIBE, TokenError, expiry, parse_keys, sign, verify
+from .subscribers import (
+    ACTIVE,
+    CONFIRM_TTL,
+    InvalidAddress,
+    Subscriptions,
+    normalise_address,
+    subscriber_id,
+)
+from .subscribers import confirm as confirm_transition
+from .tokens import CONFIRM, UNSUBSCRIBE, TokenError, TokenExpired, expiry, parse_keys, sign, verify
 
 if TYPE_CHECKING:
     import jinja2
@@ -36,6 +44,7 @@ if TYPE_CHECKING:
 logger = get_logger()
 
 KEY_MAX_AGE = 300  # seconds Powertools keeps the token key before reading SSM again
+CONFIRMABLE, SUBSCRIBED, INVALID = "confirmable", "subscribed", "invalid"  # what a confirmation link can do
 PAGE_TEMPLATE = "subscription_page.html.j2"
 PAGE_TEMPLATES = (PAGE_TEMPLATE,)
 
@@ -191,15 +200,35 @@ class Page:
 
 
 ACCEPTED = "如果这个地址可以订阅，我们已向它发送了一封确认邮件。请在 48 小时内打开邮件中的链接完成订阅。"
-CHECK_MAIL = Page(202, "请查收确认邮件", (ACCEPTED, "没有收到？请检查垃圾邮件文件夹，一小时后可以再试一次。"))
+CHECK_MAIL = Page(
+    202,
+    "请查收确认邮件",
+    (
+        ACCEPTED,
+        "没有收到？请先检查垃圾邮件文件夹。一小时后可以再申请一次；同一地址 48 小时内最多收到三封确认邮件。",
+    ),
+)
 INVALID_ADDRESS = Page(400, "邮箱地址无效", ("请检查后重新输入。",))
 INVALID_LINK = Page(
     400,
     "链接无效或已过期",
-    ("这个链接无法使用：它可能已经过期，或者不完整。", "如需订阅，请重新提交订阅申请。"),
+    ("这个确认链接无法使用：它可能已经过期，或者不完整。", "如需订阅，请重新提交订阅申请。"),
+)
+INVALID_UNSUBSCRIBE_LINK = Page(
+    400,
+    "退订链接无效",
+    (
+        "这个退订链接不完整，无法使用。退订链接不会过期：请打开最近一封日报邮件，点击底部的“退订”。",
+        "邮件客户端里的“退订”按钮也可以一键退订。",
+    ),
 )
 CONFIRMED = Page(
     200, "订阅成功", ("感谢订阅！从下一期开始，您会每天收到日报邮件。", "每封邮件底部都有退订链接。")
+)
+ALREADY_SUBSCRIBED = Page(
+    200,
+    "您已订阅",
+    ("这个地址已经订阅了日报，每天会收到一期邮件，无需再次确认。", "每封邮件底部都有退订链接。"),
 )
 UNSUBSCRIBED = Page(
     200, "已退订", ("您已退订，今后不会再收到日报邮件。", "如果这是误操作，可以随时重新订阅。")
@@ -285,6 +314,24 @@ class SubscriptionService:
         except TokenError:
             return False
         return True
+
+    def confirm_state(self, token: object, now: int) -> str:
+        """What a confirmation link can do now: :data:`CONFIRMABLE` (a pending request it may confirm),
+        :data:`SUBSCRIBED` (its subscriber is active, the link expired or not) or :data:`INVALID`.
+
+        Only a genuine link (signed by us, so from the mailbox it was sent to) learns the state.
+        """
+        try:
+            sid, issued_at = self.tokens.check_confirm(token, now)
+        except TokenExpired as expired:
+            record = self.subscriptions.get(expired.subject)
+            return SUBSCRIBED if record is not None and record.status == ACTIVE else INVALID
+        except TokenError:
+            return INVALID
+        record = self.subscriptions.get(sid)
+        if record is not None and record.status == ACTIVE:
+            return SUBSCRIBED
+        return CONFIRMABLE if confirm_transition(record, now, issued_at) is not None else INVALID
 
     def confirm(self, token: object, now: int) -> bool:
         """Whether the token's subscriber is now active."""

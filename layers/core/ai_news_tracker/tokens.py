@@ -42,6 +42,14 @@ class TokenError(TrackerError):
     status = "invalid_token"
 
 
+class TokenExpired(TokenError):
+    """A genuine token (its signature checked) past its expiry; ``subject`` is whom it was made for."""
+
+    def __init__(self, subject: str) -> None:
+        super().__init__("the token has expired")
+        self.subject = subject
+
+
 def _b64encode(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
@@ -118,7 +126,7 @@ def verify(
         if not expires.isdigit():
             raise TokenError("malformed expiry")
         if now >= int(expires):
-            raise TokenError("the token has expired")
+            raise TokenExpired(found_subject)
     elif purpose == CONFIRM:
         raise TokenError("a confirmation token needs an expiry")
     return found_subject
