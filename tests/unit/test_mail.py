@@ -686,6 +686,7 @@ def test_ses_sender_retries_throttling_only() -> None:
         (client_error("NotFoundException", 404), False, True, True),
         (client_error("TooManyRequestsException", 429), False, False, True),  # after the retries
         (client_error("InternalFailure", 500), True, False, False),
+        (client_error("ServiceUnavailable", 503), False, False, True),  # not taken: retried later
         (ReadTimeoutError(endpoint_url="https://email.us-east-1.amazonaws.com"), True, False, False),
         (EndpointConnectionError(endpoint_url="https://email.us-east-1.amazonaws.com"), False, True, True),
     ],
@@ -765,18 +766,31 @@ def test_a_recipient_refused_while_ses_took_other_mail_is_given_up_after_the_lim
     # Given b is refused in MAX_ATTEMPTS runs, each of which then sent to someone else
     log = LocalStore(tmp_path)
     refusing = Recorder({"b@example.org": SendError("SES refused the message: MessageRejected")})
-    for n in range(MAX_ATTEMPTS):
-        report = send(log, ["b@example.org", f"other{n}@example.org"], refusing)
-        assert report.given_up == [] and list(report.sent) == [f"other{n}@example.org"]
-    # When the next run comes, with SES taking everything
-    sender = Recorder()
-    last = send(log, ["b@example.org"], sender)
-    # Then b is given up: not sent, reported with the last reason, and a batch need not fail over it
-    assert sender.sent == [] and last.given_up == ["b@example.org"]
-    assert last.failed["b@example.org"] == (
+    reports = [send(log, ["b@example.org", f"other{n}@example.org"], refusing) for n in range(MAX_ATTEMPTS)]
+    # Then the run of the last refusal gives b up (its batch need not fail over b), not the ones before
+    assert [r.given_up for r in reports] == [[]] * (MAX_ATTEMPTS - 1) + [["b@example.org"]]
+    assert reports[-1].failed["b@example.org"] == (
         f"gave up after {MAX_ATTEMPTS} refusals: SES refused the message: MessageRejected"
     )
-    assert last.summary()["given_up"] == 1
+    # And a later run does not try b again, with SES taking everything
+    sender = Recorder()
+    last = send(log, ["b@example.org"], sender)
+    assert sender.sent == [] and last.given_up == ["b@example.org"] and last.summary()["given_up"] == 1
+
+
+def test_a_redelivered_batch_gives_up_a_recipient_ses_keeps_refusing_by_its_third_receive(
+    tmp_path: Path,
+) -> None:
+    # Given a batch of three whose middle recipient SES always refuses, received as SQS redelivers it
+    log = LocalStore(tmp_path)
+    refusing = Recorder({"b@example.org": SendError("SES refused the message: MessageRejected")})
+    batch = ["a@example.org", "b@example.org", "c@example.org"]
+    receives = [send(log, batch, refusing) for _ in range(3)]
+    # Then a and c got it on the first receive, b was tried on each, and the third gives b up: the
+    # batch does not go to the dead-letter queue over one address
+    assert refusing.recipients == ["a@example.org", "c@example.org"]
+    assert [r.given_up for r in receives] == [[], [], ["b@example.org"]]
+    assert set(receives[-1].failed) == set(receives[-1].given_up)
 
 
 @pytest.mark.parametrize(
@@ -801,6 +815,19 @@ def test_an_outage_longer_than_the_retries_gives_no_one_up(tmp_path: Path, refus
     report = send(log, recipients, sender)
     # Then everyone gets the edition, once
     assert sender.recipients == recipients and report.failed == {}
+
+
+def test_sends_without_an_answer_stop_the_run_after_five(tmp_path: Path) -> None:
+    # Given SES answering nothing (each may have gone out: pending, never resent) for a batch of eight
+    log = LocalStore(tmp_path)
+    recipients = [f"r{n}@example.org" for n in range(8)]
+    silent = Recorder(dict.fromkeys(recipients, SendError("SES did not confirm the message", ambiguous=True)))
+    report = send(log, recipients, silent)
+    # Then five are pending and the run stops: the other three wait for a retry, when SES answers
+    assert list(report.pending) == recipients[:5]
+    assert all(report.failed[r].startswith("not attempted") for r in recipients[5:])
+    sender = Recorder()
+    assert list(send(log, recipients, sender).sent) == recipients[5:]
 
 
 def test_a_systemic_refusal_does_not_count_even_when_later_mail_went_out(tmp_path: Path) -> None:

@@ -29,11 +29,13 @@ not repeated.
 
 A refusal is ``deferred`` first: it says nothing against its recipient while SES may be refusing
 every message (an unverified sender, sending paused, throttling, an outage). It becomes ``failed``
-(the same attempt, a second outcome) only when SES accepted a later message of the same run and the
-refusal was not one that hits every message (:attr:`SendError.systemic`). A recipient with
-:data:`MAX_ATTEMPTS` such failures is given up for that edition; deferred attempts are retried by
-every re-run, so an outage that outlasts the queue's retries loses no one once the batches are
-redriven.
+(the same attempt, a second outcome) when SES accepted a later message of the same run, or at once
+when one of the recipient's earlier refusals was counted so (a redelivered batch tries only those
+not yet sent), and never when it was one that hits every message (:attr:`SendError.systemic`). The
+run of the :data:`MAX_ATTEMPTS`-th such failure gives the recipient up for that edition (a batch
+then fails no more over them); deferred attempts are retried by every re-run, so an outage that
+outlasts the queue's retries loses no one once the batches are redriven. Five refusals, or five
+sends without an answer, in a row stop a run: the rest wait for a retry.
 
 SES sets its own ``Message-ID`` and ``Date``; ours (deterministic from the edition's day and the
 recipient) stay in the outbox copies, where a re-run is recognisable.
@@ -639,9 +641,10 @@ class SesSender:
                     attempt += 1
                     continue
                 reason = f"SES refused the message: {code}: {error.get('Message', '')}".rstrip(": ")
-                ambiguous = status >= 500 and code not in THROTTLED  # SES may have taken it
+                unavailable = status == 503 or code in THROTTLED  # not taken: try again later
+                ambiguous = status >= 500 and not unavailable  # an internal error: SES may have taken it
                 raise SendError(
-                    reason, ambiguous=ambiguous, fatal=code in FATAL, systemic=code in THROTTLED
+                    reason, ambiguous=ambiguous, fatal=code in FATAL, systemic=unavailable
                 ) from exc
             except (ConnectTimeoutError, EndpointConnectionError) as exc:  # never reached SES
                 raise SendError(f"cannot reach SES: {exc}", fatal=True) from exc
@@ -872,8 +875,10 @@ class _Run:
     dry_run: bool
     stopped: str | None = None
     refused_in_a_row: int = 0
-    # Refusals since SES last accepted a message of this run: (outcome key of the attempt, reason).
-    unproven: list[tuple[str, str]] = field(default_factory=list)
+    unanswered_in_a_row: int = 0
+    # Refusals since SES last accepted a message of this run: (recipient, attempt key, reason,
+    # the recipient's failures before).
+    unproven: list[tuple[str, str, str, int]] = field(default_factory=list)
 
     def one(self, recipient: str) -> None:
         report = self.report
@@ -893,10 +898,11 @@ class _Run:
         if self.dry_run:
             report.dry_run.append(recipient)
         else:
-            self._send(recipient, f"{self.prefix}{who}/{attempt + 1}", attempt + 1, message)
+            failures = previous.failures if previous else 0
+            self._send(recipient, f"{self.prefix}{who}/{attempt + 1}", attempt + 1, message, failures)
 
-    def _send(self, recipient: str, key: str, attempt: int, message: EmailMessage) -> None:
-        """Claim the attempt, hand the message over, record the outcome."""
+    def _send(self, recipient: str, key: str, attempt: int, message: EmailMessage, failures: int) -> None:
+        """Claim the attempt, hand the message over, record the outcome (``failures``: counted before)."""
         report = self.report
         try:
             claimed = self.sent_log.put_if_absent(
@@ -911,18 +917,25 @@ class _Run:
         try:
             ref = self.deliver(message, recipient)
         except SendError as exc:
-            self._not_sent(recipient, key, exc)
+            self._not_sent(recipient, key, exc, failures)
             return
         except StorageError as exc:  # the outbox copy could not be written: nothing went out
-            _record(self.sent_log, f"{key}.failed", _entry(reason=str(exc)))
+            _record(self.sent_log, f"{key}.deferred", _entry(reason=str(exc)))
             report.failed[recipient] = str(exc)
             return
-        self.refused_in_a_row = 0
+        self.refused_in_a_row = self.unanswered_in_a_row = 0
         report.sent[recipient] = ref
         _record(self.sent_log, f"{key}.sent", _entry(ref=ref))
-        for refused, reason in self.unproven:  # SES works: those refusals were their recipients'
-            _record(self.sent_log, f"{refused}.failed", _entry(reason=reason))
+        for unproven in self.unproven:  # SES works: those refusals were their recipients'
+            self._count_failure(*unproven)
         self.unproven.clear()
+
+    def _count_failure(self, recipient: str, key: str, reason: str, failures: int) -> None:
+        """Record a refusal as the recipient's (``failed``); give them up at :data:`MAX_ATTEMPTS`."""
+        _record(self.sent_log, f"{key}.failed", _entry(reason=reason))
+        if failures + 1 >= MAX_ATTEMPTS:
+            self.report.failed[recipient] = f"gave up after {failures + 1} refusals: {reason}"
+            self.report.given_up.append(recipient)
 
     def _may_retry(self, recipient: str, base: str, previous: _Attempt) -> bool:
         """Whether a recipient with an earlier attempt gets another; the reason is reported if not."""
@@ -943,15 +956,26 @@ class _Run:
             return False
         return True
 
-    def _not_sent(self, recipient: str, key: str, exc: SendError) -> None:
+    def _not_sent(self, recipient: str, key: str, exc: SendError, failures: int) -> None:
+        """A message not handed over: ``unknown`` without an answer, else ``deferred`` and maybe counted.
+
+        A refusal counts against its recipient when SES takes a later message of this run, or at once
+        when an earlier refusal was already counted as theirs (a redelivered batch whose other
+        recipients all had it). Five refusals, or five sends without an answer, in a row stop the run:
+        something is wrong for every message, and the rest wait for a retry.
+        """
         reason = str(exc)
         _record(self.sent_log, f"{key}.{'unknown' if exc.ambiguous else 'deferred'}", _entry(reason=reason))
         (self.report.pending if exc.ambiguous else self.report.failed)[recipient] = reason
         if not (exc.ambiguous or exc.systemic):
-            self.unproven.append((key, reason))
+            if failures:
+                self._count_failure(recipient, key, reason, failures)
+            else:
+                self.unproven.append((recipient, key, reason, failures))
         logger.warning("email not sent", recipient=recipient_key(recipient)[:16], reason=reason)
         self.refused_in_a_row = 0 if exc.ambiguous else self.refused_in_a_row + 1
-        if exc.fatal or self.refused_in_a_row >= STOP_AFTER_REFUSALS:
+        self.unanswered_in_a_row = self.unanswered_in_a_row + 1 if exc.ambiguous else 0
+        if exc.fatal or STOP_AFTER_REFUSALS in (self.refused_in_a_row, self.unanswered_in_a_row):
             self.stopped = reason
 
 
