@@ -190,7 +190,9 @@ class Pipeline:
             textless.extend(wanted[: self.config.fetch.article_fetches])
         status = SourceStatus(source.name, "ok", fetched=len(shown), new=len(new), checked_at=now)
         recent = tuple(dict.fromkeys(shown + list(state.recent_ids)))[:RECENT_IDS]
-        last_new = now if new or state.last_new_at is None else state.last_new_at
+        # Something this source had not shown before (a mirror's items are stored under the original)
+        fresh = set(shown) - set(state.recent_ids)
+        last_new = now if fresh or state.last_new_at is None else state.last_new_at
         self.repo.save_source_state(
             source.name,
             SourceState(validators=result.validators, status=status, recent_ids=recent, last_new_at=last_new),
