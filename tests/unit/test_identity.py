@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -237,3 +239,22 @@ def test_item_id_is_stable_and_distinct() -> None:
     # Stored items are keyed by it: a changed value would orphan every stored item.
     assert item_id("url:https://36kr.com/p/1") == "ba783d26d7ad2ad4d7f0b784"
     assert item_id("url:https://36kr.com/p/1") != item_id("url:https://36kr.com/p/2")
+
+
+def test_a_guid_without_a_link_is_one_item_within_its_feed_only(tmp_path: Path) -> None:
+    # Given two feeds that number their link-less entries "1", "2"… each on its own
+    from ai_news_tracker.models import Entry
+    from ai_news_tracker.repository import RawRepository
+    from ai_news_tracker.store import LocalStore
+
+    repo = RawRepository(LocalStore(tmp_path))
+    now = datetime(2026, 11, 20, tzinfo=UTC)
+    jia = [Entry("甲的大模型新闻", "甲", None, "1", None)]
+    yi = [Entry("乙的另一条新闻", "乙", None, "1", None)]
+    # When both are recorded
+    _, new_jia = repo.record_entries("甲", jia, now)
+    _, new_yi = repo.record_entries("乙", yi, now)
+    # Then each feed's "1" is its own item: the second is not taken for the first and lost
+    assert [i.title for i in new_jia + new_yi] == ["甲的大模型新闻", "乙的另一条新闻"]
+    # And within one feed a guid is still one item, however often it is shown
+    assert repo.record_entries("甲", jia, now)[1] == []

@@ -101,17 +101,19 @@ def normalize_url(url: str) -> str:
     )
 
 
-def identity_key(url: str | None, guid: str | None, title: str, text: str) -> str:
+def identity_key(url: str | None, guid: str | None, title: str, text: str, source: str = "") -> str:
     """What makes an entry the same news item as another: its URL, else its guid, else its content.
 
     ``url:`` + :func:`normalize_url` when ``url`` is a safe http(s) link; else ``guid:`` + the stripped
-    guid when there is one; else ``hash:`` + the SHA-256 of the collapsed title and text.
+    guid when there is one, within its ``source`` (a newline apart: a source name is one line): feeds
+    number their guids "1", "2"… each on its own, so one feed's "1" is not another's; else ``hash:``
+    + the SHA-256 of the collapsed title and text (the same words from two feeds are one item).
     """
     link = safe_link(url)
     if link is not None:
         return "url:" + normalize_url(link)
     if guid is not None and guid.strip():
-        return "guid:" + guid.strip()
+        return "guid:" + (f"{source}\n" if source else "") + guid.strip()
     content = collapse_whitespace(title) + "\n" + collapse_whitespace(text)
     return "hash:" + hashlib.sha256(content.encode("utf-8")).hexdigest()
 

@@ -64,7 +64,7 @@ def source_key(name: str) -> str:
 
 
 def make_item(source: str, entry: Entry, first_seen: datetime) -> Item:
-    identity = identity_key(entry.url, entry.guid, entry.title, entry.text)
+    identity = identity_key(entry.url, entry.guid, entry.title, entry.text, source)
     return Item(
         id=item_id(identity),
         identity=identity,
