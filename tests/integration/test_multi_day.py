@@ -504,6 +504,7 @@ def test_re_running_a_day_before_the_latest_edition_publishes_its_stored_edition
         assert cli("run", config, data, publisher.now).code == 0
     files = ("reports/2026-11-20.md", "reports/2026-11-20.json", "latest.md", "index.html", "feed.xml")
     before = {name: (data / "site" / name).read_bytes() for name in files}
+    raw_before = {p: p.read_bytes() for p in (data / "raw").rglob("*") if p.is_file()}
     capsys.readouterr()
     # When 11-20 is run again, after 11-21
     argv = ["run", "--config", str(config), "--data-dir", str(data), "--now", "2026-11-20T08:00:00+08:00"]
@@ -514,6 +515,8 @@ def test_re_running_a_day_before_the_latest_edition_publishes_its_stored_edition
     assert "2026-11-20" in captured.out and "republished" in captured.out
     assert {name: (data / "site" / name).read_bytes() for name in files} == before
     assert "# 2026-11-21 " in before["latest.md"].decode("utf-8")
+    # And nothing was fetched with that day's clock: the raw store is as it was
+    assert {p: p.read_bytes() for p in (data / "raw").rglob("*") if p.is_file()} == raw_before
 
 
 def test_the_newest_edition_is_rebuilt_with_the_current_configuration_once_its_stored_copy_is_removed(

@@ -577,8 +577,11 @@ class Pipeline:
 
     def run(self, now: datetime) -> PublishReport:
         """One whole cycle: fetch everything, build the day's edition, publish it, email it."""
-        self.check_buildable(now.astimezone(self.config.report.tz).date())  # before fetching anything
-        fetched = self.fetch(now)
+        day = now.astimezone(self.config.report.tz).date()
+        dates = self.check_buildable(day)  # before fetching anything
+        # A day before the newest edition can only be published again: fetching with its clock
+        # would date what is fetched now (an undated leaderboard's first sight) in the past.
+        fetched = self.fetch(now) if not dates or day >= dates[-1] else None
         edition, rebuilt = self.build(now)
         keys = self.publish(edition)
         return PublishReport(edition, keys, rebuilt, fetched, self.send_email(edition))
