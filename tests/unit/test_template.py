@@ -1057,6 +1057,13 @@ def test_mail_to_the_unsubscribe_mailbox_reaches_its_function_only_when_configur
         ":receipt-rule-set/${UnsubscribeReceiptRuleSet}:receipt-rule/${AWS::StackName}-unsubscribe"
     )
     assert properties["Rule"]["Name"] == {"Fn::Sub": "${AWS::StackName}-unsubscribe"}
+    # and the mails offer a mailto: link only then: one nobody processes would lose the request
+    offered = {name: variables(name).get("UNSUBSCRIBE_MAILTO") for name in functions()}
+    offered = {name: value for name, value in offered.items() if value is not None}
+    assert offered and all(
+        value == {"Fn::If": ["ReceivesUnsubscribeMail", {"Ref": "UnsubscribeMailbox"}, ""]}
+        for value in offered.values()
+    )
 
 
 def test_the_subscription_parameters_and_outputs() -> None:
