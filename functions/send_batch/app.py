@@ -11,7 +11,7 @@ dead-letter queue, which is alarmed.
 from __future__ import annotations
 
 import os
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any
 
@@ -75,6 +75,7 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = Non
             should_stop=(
                 (lambda: context.get_remaining_time_in_millis() < STOP_BEFORE_TIMEOUT_MS) if context else None
             ),
+            sent_at=datetime.now(UTC),  # the messages' Date: now, also for a batch redriven days later
         )
     except SendError:
         metrics.add_metric(name="EmailBatchesFailed", unit=MetricUnit.Count, value=1)

@@ -831,6 +831,10 @@ def test_an_outage_outlasting_the_receives_loses_no_one_once_the_batch_is_redriv
     assert stack.drain() == []
     assert {address: len(stack.editions_to(address)) for address in addresses} == dict.fromkeys(addresses, 1)
     assert stack.sqs.receive_message(QueueUrl=stack.dead_letter_url).get("Messages", []) == []
+    # And each is dated when it went out, not when the edition was built (it would sort days back)
+    for address in addresses:
+        (edition,) = stack.editions_to(address)
+        assert abs((edition["Date"].datetime - datetime.now(UTC)).total_seconds()) < 120
 
 
 def test_a_recipient_given_up_no_longer_fails_the_batch(stack: Stack) -> None:

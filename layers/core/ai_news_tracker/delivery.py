@@ -24,7 +24,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -205,6 +205,7 @@ def send_batch(
     unsubscribe_mailto: str | None,
     templates_dir: Path,
     should_stop: Callable[[], bool] | None = None,
+    sent_at: datetime | None = None,
 ) -> SendReport:
     """Send the edition to the batch's subscribers that are active now, each at most once.
 
@@ -229,6 +230,7 @@ def send_batch(
         templates_dir=templates_dir,
         should_stop=should_stop,
         per_recipient_log=True,
+        sent_at=sent_at,
     )
     summary = report.summary()
     summary["not_active"] = len(batch.ids) - len(recipients)

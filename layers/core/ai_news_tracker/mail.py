@@ -362,8 +362,16 @@ def sent_size(body: str) -> int:
 class _Composer:
     """Builds the messages of one edition; the view and the HTML layout are worked out once."""
 
-    def __init__(self, edition: Edition, config: Config, templates_dir: Path, web_url: str | None) -> None:
+    def __init__(
+        self,
+        edition: Edition,
+        config: Config,
+        templates_dir: Path,
+        web_url: str | None,
+        sent_at: datetime | None = None,
+    ) -> None:
         self.edition = edition
+        self.sent_at = sent_at or edition.generated_at  # the messages' Date
         self.tz = config.report.tz
         self.env = mail_environment(Path(templates_dir))
         self.view = edition_view(edition, config)
@@ -443,7 +451,7 @@ class _Composer:
         message["From"] = self.sender
         message["To"] = to
         message["Subject"] = self.view["subject"]
-        message["Date"] = self.edition.generated_at.astimezone(self.tz)
+        message["Date"] = self.sent_at.astimezone(self.tz)
         message["Message-ID"] = message_id(self.edition.date, to.addr_spec, self.sender.domain)
         message["List-Id"] = list_id(self.view["title"], self.sender.domain)
         if links:
@@ -805,6 +813,7 @@ def send_edition(
     dry_run: bool = False,
     should_stop: Callable[[], bool] | None = None,
     per_recipient_log: bool = False,
+    sent_at: datetime | None = None,
 ) -> SendReport:
     """Send (and/or keep in ``outbox``) the edition to each recipient at most once.
 
@@ -814,7 +823,8 @@ def send_edition(
     each recipient (a Lambda running out of time): when it says so, the rest are reported as not
     attempted, and a retry carries on where this run stopped. ``per_recipient_log`` reads the sent log
     one recipient at a time instead of listing the whole day: for a batch of a few dozen out of many
-    thousands (the fan-out's send function).
+    thousands (the fan-out's send function). ``sent_at`` is the messages' ``Date`` (SES sends: when they
+    go out, a redriven batch too); None: the edition's time, so a re-run's outbox copies are the same.
     """
     if sender is None and outbox is None and not dry_run:
         raise MailError("nowhere to deliver the email edition: no sender and no outbox")
@@ -822,7 +832,7 @@ def send_edition(
         if unsubscribe_token is None:
             raise MailError("an unsubscribe URL needs a per-recipient token")
         _check_header_url(unsubscribe_base, "https://")
-    composer = _Composer(edition, config, templates_dir, web_url)
+    composer = _Composer(edition, config, templates_dir, web_url, sent_at)
     prefix = _sent_prefix(edition.date)
     unique = _unique(recipients)
     if per_recipient_log:
