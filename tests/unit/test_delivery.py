@@ -160,7 +160,8 @@ def test_the_confirmation_mail_is_chinese_text_and_html_with_an_expiring_link() 
     assert [a.addr_spec for a in parsed["To"].addresses] == ["reader@example.org"]
     assert parsed["List-Unsubscribe"] is None and parsed["Auto-Submitted"] == "auto-generated"
     text, html = bodies(parsed)
-    assert url in text and "2026-11-22 08:00" in text and "请忽略本邮件" in text
+    assert url in text and "2026-11-22 08:00（北京时间）" in text and "请忽略本邮件" in text
+    assert "2026-11-22 08:00（北京时间）" in html and "Asia/Shanghai" not in text + html
     tags = Tags()
     tags.feed(html)
     assert [a["href"] for t, a in tags.tags if t == "a"] == [url]

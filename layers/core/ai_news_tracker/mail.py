@@ -153,6 +153,16 @@ _remembered_web_link = lru_cache(maxsize=HREF_CACHE_SIZE)(_web_link)
 
 
 # -- the view model --------------------------------------------------------------------------------
+# What Chinese readers call the zones they live in; any other zone is named by its IANA name.
+ZONE_LABELS = {"Asia/Shanghai": "北京时间", "Asia/Chongqing": "北京时间", "Asia/Hong_Kong": "香港时间",
+               "Asia/Taipei": "台北时间", "Asia/Macau": "澳门时间"}  # fmt: skip
+
+
+def zone_label(timezone: str) -> str:
+    """How a mail names the report's timezone: 北京时间 for Asia/Shanghai, else "<zone> 时间"."""
+    return ZONE_LABELS.get(timezone) or f"{clean_line(timezone)} 时间"
+
+
 def subject_for(edition: Edition) -> str:
     return f"{edition.date.isoformat()} {clean_line(edition.title)}"
 
@@ -527,7 +537,7 @@ def build_confirmation(
         "subject": confirmation_subject(config),
         "confirm_url": link,
         "expires": local_time(expires_at, tz),
-        "timezone": clean_line(config.report.timezone),
+        "timezone": zone_label(config.report.timezone),
     }
     env = mail_environment(Path(templates_dir))
     message = EmailMessage(policy=MAIL_POLICY)
