@@ -467,8 +467,12 @@ def test_every_subscribe_request_gets_the_same_answer(stack: Stack) -> None:
     assert len(as_json) == 1 and len(as_html) == 1  # nothing tells the states apart
     assert next(iter(as_json))[0] == 202 and "@" not in next(iter(as_json))[1]
     assert "请查收确认邮件" in next(iter(as_html))[1]
-    assert len(stack.mails()) == before + 1  # only the new address got a mail
+    # the new address got its confirmation link, the active one (only its mailbox) the notice that
+    # it is subscribed; the pending one had its mail this hour, the suppressed one gets none
+    assert len(stack.mails()) == before + 2
     assert len(stack.mails_to("new@example.org")) == 1
+    notice = stack.mails_to("active@example.org")[-1]
+    assert notice["Subject"] == "您已订阅国产大模型日报"
 
 
 MALFORMED = [
@@ -483,6 +487,27 @@ MALFORMED = [
     ("", "application/x-www-form-urlencoded"),
     ("&".join(f"f{n}=x" for n in range(20)) + "&email=a%40example.org", "application/x-www-form-urlencoded"),
 ]
+
+
+def test_a_subscriber_asking_again_is_told_by_mail_that_they_are_subscribed_and_can_unsubscribe(
+    stack: Stack,
+) -> None:
+    # Given an active subscriber who forgot and fills in the form again
+    subscribe_and_confirm(stack, "reader@example.org")
+    assert stack.subscribe("reader@example.org").status == 202
+    # Then their mailbox gets the notice: subscribed, nothing to confirm, and a working unsubscribe link
+    notice = stack.mails_to("reader@example.org")[-1]
+    text = notice.get_body(("plain",))
+    assert (
+        text is not None and "这个地址已经订阅" in text.get_content() and "/confirm" not in text.get_content()
+    )
+    (link,) = re.findall(r"https://\S+/unsubscribe\?token=\S+", text.get_content())
+    assert notice["List-Unsubscribe"] is None and notice["Auto-Submitted"] == "auto-generated"
+    # And asking again within the hour sends nothing more
+    assert stack.subscribe("reader@example.org").status == 202
+    assert len(stack.mails_to("reader@example.org")) == 2  # the confirmation, then the one notice
+    assert stack.http("POST", "/unsubscribe", query={"token": token_of(link)}).status == 200
+    assert stack.record("reader@example.org").status == "unsubscribed"  # type: ignore[union-attr]
 
 
 def test_a_malformed_request_is_refused_and_sends_nothing(stack: Stack) -> None:

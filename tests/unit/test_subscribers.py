@@ -148,14 +148,19 @@ def test_one_confirmation_mail_an_hour_and_three_per_pending_period() -> None:
     assert not subscriptions.confirm(subscriber_id(address), later + CONFIRM_TTL)  # expired again
 
 
-def test_active_and_suppressed_addresses_get_no_mail() -> None:
+def test_an_active_address_gets_a_notice_at_most_hourly_and_a_suppressed_one_nothing() -> None:
     subscriptions, store = subs()
     sid = subscriptions.subscribe("reader@example.org", T0).record.id
     subscriptions.confirm(sid, T0)
+    # an active subscriber asking again gets the notice that it is subscribed (it stays active)
     again = subscriptions.subscribe("reader@example.org", T0 + 10 * RESEND_AFTER)
-    assert not again.mail and again.why == "active"
+    assert again.mail and again.why == "active"
     record = store.get(sid)
     assert record is not None and record.status == ACTIVE and record.requests == 2
+    assert record.expires_at is None and record.confirmed_at == T0
+    # and within the hour nothing more
+    soon = subscriptions.subscribe("reader@example.org", T0 + 10 * RESEND_AFTER + 60)
+    assert not soon.mail and soon.why == "throttled"
 
     subscriptions.suppress("READER@example.org", "bounce:Permanent/General", T0)
     record = store.get(sid)

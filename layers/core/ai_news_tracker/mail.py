@@ -525,27 +525,55 @@ def build_confirmation(
     It names no other subscriber, carries no List-Unsubscribe (nobody is subscribed yet) and says
     that ignoring it is enough.
     """
-    link = safe_href(confirm_url)
-    if link != confirm_url:
-        raise MailError(f"not a usable confirmation link: {confirm_url!r}")
-    _check_header_url(link, "https://")  # https, ASCII, no quotes, brackets or spaces
-    sender = sender_address(config.email.sender)
-    to = recipient_address(recipient)
-    tz = config.report.tz
+    link = _checked_link(confirm_url, "confirmation")
     view = {
+        "subscribed": False,
         "title": clean_line(config.report.title),
         "subject": confirmation_subject(config),
         "confirm_url": link,
-        "expires": local_time(expires_at, tz),
+        "expires": local_time(expires_at, config.report.tz),
         "timezone": zone_label(config.report.timezone),
     }
+    return _opt_in_message(config, recipient, view, templates_dir, sent_at)
+
+
+def build_subscribed_notice(
+    config: Config,
+    *,
+    recipient: str,
+    unsubscribe_url: str,
+    templates_dir: Path,
+    sent_at: datetime | None = None,
+) -> EmailMessage:
+    """What a subscribe request for an address already subscribed sends it: that it is subscribed
+    (nothing to confirm), where the editions may have gone, and its unsubscribe link. Only the mailbox
+    learns the state; the request's answer is the same as for any address."""
+    view = {
+        "subscribed": True,
+        "title": clean_line(config.report.title),
+        "subject": f"您已订阅{clean_line(config.report.title)}",
+        "unsubscribe_url": _checked_link(unsubscribe_url, "unsubscribe"),
+    }
+    return _opt_in_message(config, recipient, view, templates_dir, sent_at)
+
+
+def _checked_link(url: str, what: str) -> str:
+    link = safe_href(url)
+    if link != url:
+        raise MailError(f"not a usable {what} link: {url!r}")
+    return _check_header_url(link, "https://")  # https, ASCII, no quotes, brackets or spaces
+
+
+def _opt_in_message(
+    config: Config, recipient: str, view: dict[str, Any], templates_dir: Path, sent_at: datetime | None
+) -> EmailMessage:
     env = mail_environment(Path(templates_dir))
     message = EmailMessage(policy=MAIL_POLICY)
-    message["From"] = sender
-    message["To"] = to
+    message["From"] = sender_address(config.email.sender)
+    message["To"] = recipient_address(recipient)
     message["Subject"] = view["subject"]
     if sent_at is not None:
-        message["Date"] = sent_at.astimezone(tz)
+        message["Date"] = sent_at.astimezone(config.report.tz)
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies to it
     message.set_content(
         env.get_template(CONFIRM_TEXT_TEMPLATE).render(view), subtype="plain", charset="utf-8", cte="base64"

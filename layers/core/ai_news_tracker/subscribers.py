@@ -180,7 +180,8 @@ class Subscriber:
 
 @dataclass(frozen=True)
 class SubscribeDecision:
-    """What a subscribe request does: the record to write, and whether a confirmation mail goes out."""
+    """What a subscribe request does: the record to write, and whether a mail goes out (a confirmation
+    link, or for an active subscriber the notice that it is subscribed)."""
 
     record: Subscriber
     mail: bool
@@ -217,10 +218,12 @@ def request_subscription(current: Subscriber | None, address: str, now: int) -> 
         )
         return SubscribeDecision(record, mail=True, why="new")
     counted = replace(current, requests=requests, updated_at=now)
-    if current.status in (ACTIVE, SUPPRESSED):
+    if current.status == SUPPRESSED:
         return SubscribeDecision(counted, mail=False, why=current.status)
     if current.last_mail_at is not None and now - current.last_mail_at < RESEND_AFTER:
         return SubscribeDecision(counted, mail=False, why="throttled")
+    if current.status == ACTIVE:  # the notice that it is subscribed (at most once an hour, as above)
+        return SubscribeDecision(replace(counted, last_mail_at=now), mail=True, why="active")
     if current.mails >= MAX_CONFIRMATION_MAILS:
         return SubscribeDecision(counted, mail=False, why="capped")
     record = replace(

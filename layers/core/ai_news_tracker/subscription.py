@@ -24,7 +24,7 @@ from urllib.parse import quote
 from .config import Config
 from .errors import ConfigError, StorageError
 from .log import get_logger
-from .mail import MailError, SendError, build_confirmation
+from .mail import MailError, SendError, build_confirmation, build_subscribed_notice
 from .subscribers import (
     ACTIVE,
     CONFIRM_TTL,
@@ -278,7 +278,9 @@ class SubscriptionService:
         """
         decision = self.subscriptions.subscribe(address, now)
         record = decision.record
-        if not decision.mail or decision.expires is None or record.address is None:
+        if not decision.mail or record.address is None:
+            return decision.why
+        if record.status != ACTIVE and decision.expires is None:  # pragma: no cover - a pending one expires
             return decision.why
         spent = self.subscriptions.take_mail_budget(record.address, now)
         if spent is not None:  # no mail: the address keeps its slot, as when a mail could not be sent
@@ -286,16 +288,7 @@ class SubscriptionService:
             logger.warning("confirmation mail over budget", subscriber=record.id[:16], budget=spent)
             return f"over_{spent}_budget"
         try:
-            token = self.tokens.confirm(record.address, decision.expires)
-            message = build_confirmation(
-                self.config,
-                recipient=record.address,
-                confirm_url=f"{base_url.rstrip('/')}/confirm?token={quote(token, safe='')}",
-                expires_at=datetime.fromtimestamp(decision.expires, UTC),
-                templates_dir=self.templates_dir,
-                sent_at=datetime.fromtimestamp(now, UTC),
-            )
-            self.send(message)
+            self.send(self._opt_in_mail(record.address, record.status, decision.expires, now, base_url))
         except Exception as exc:  # no mail went out: give the hour back, whatever the cause
             try:
                 self.subscriptions.mail_failed(record, now)
@@ -307,6 +300,30 @@ class SubscriptionService:
             raise  # a missing token key or the like: the function fails (and is alarmed)
         logger.info("confirmation mail sent", subscriber=record.id[:16], why=decision.why)
         return decision.why
+
+    def _opt_in_mail(
+        self, address: str, status: str, expires: int | None, now: int, base_url: str
+    ) -> EmailMessage:
+        """The confirmation mail, or for an active subscriber the notice that it is subscribed."""
+        base, sent_at = base_url.rstrip("/"), datetime.fromtimestamp(now, UTC)
+        if status == ACTIVE:
+            token = self.tokens.unsubscribe(address)
+            return build_subscribed_notice(
+                self.config,
+                recipient=address,
+                unsubscribe_url=f"{base}/unsubscribe?token={quote(token, safe='')}",
+                templates_dir=self.templates_dir,
+                sent_at=sent_at,
+            )
+        assert expires is not None  # noqa: S101 - a pending record's link expires (checked by the caller)
+        return build_confirmation(
+            self.config,
+            recipient=address,
+            confirm_url=f"{base}/confirm?token={quote(self.tokens.confirm(address, expires), safe='')}",
+            expires_at=datetime.fromtimestamp(expires, UTC),
+            templates_dir=self.templates_dir,
+            sent_at=sent_at,
+        )
 
     def valid(self, token: object, purpose: str, now: int) -> bool:
         try:
