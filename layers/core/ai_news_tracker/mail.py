@@ -37,8 +37,9 @@ then fails no more over them); deferred attempts are retried by every re-run, so
 outlasts the queue's retries loses no one once the batches are redriven. Five refusals, or five
 sends without an answer, in a row stop a run: the rest wait for a retry.
 
-SES sets its own ``Message-ID`` and ``Date``; ours (deterministic from the edition's day and the
-recipient) stay in the outbox copies, where a re-run is recognisable.
+SES sets its own ``Message-ID``; ours (deterministic from the edition's day and the recipient) stays
+in the outbox copies, where a re-run is recognisable. ``Date`` is when a message is handed to SES
+(``sent_at``); an outbox copy carries the edition's time, so a re-run writes the same bytes.
 
 Also here: the double opt-in mail (:func:`build_confirmation`, ``templates/confirm_email.*.j2``) and
 :class:`Pacer`, which keeps the concurrent senders under the SES sending rate. Who gets the edition
