@@ -157,3 +157,20 @@ def test_send_works_before_email_is_enabled_for_runs(
     path.write_text(path.read_text(encoding="utf-8").replace('["a@example.com"]', "[]"), encoding="utf-8")
     assert main(send) == 1
     assert "no one to send to" in capsys.readouterr().err
+
+
+def test_a_run_whose_edition_has_no_items_mails_nothing_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given email on, and a filter that keeps none of the day's items
+    with LoopbackServer({"/feed": static(FEED)}) as server:
+        path = write_config(tmp_path / "c.toml", server.url("/feed"))
+        path.write_text(path.read_text("utf-8") + '[filter]\ninclude = ["量子计算"]\n', encoding="utf-8")
+        # When the day is run
+        assert main(["run", "--config", str(path), "--data-dir", str(tmp_path / "d"), "--now", NOW]) == 0
+    # Then the edition is published with no items, and no mail goes out for it
+    (line,) = capsys.readouterr().out.splitlines()
+    assert line.startswith(
+        "published the 2026-11-20 edition: 0 items; email: not sent, the edition has no items"
+    )
+    assert not (tmp_path / "d" / "outbox").exists()

@@ -365,7 +365,13 @@ def test_subscribe_confirm_receive_one_click_unsubscribe_and_no_more_mail(stack:
     assert stack.record("reader@example.org").status == ACTIVE  # type: ignore[union-attr]
 
     # When the next edition is announced, it is fanned out and sent: one raw message
-    assert stack.announce(DAY1) == {"date": DAY1, "subscribers": 1, "batches": 1, "dry_run": False}
+    assert stack.announce(DAY1) == {
+        "date": DAY1,
+        "subscribers": 1,
+        "batches": 1,
+        "dry_run": False,
+        "reason": None,
+    }
     assert stack.drain() == []
     (edition,) = stack.editions_to("Reader@example.org")
     assert edition["Subject"] == "2026-11-20 国产大模型日报"
@@ -902,7 +908,13 @@ def test_a_thousand_confirmed_subscribers_get_exactly_one_message_each(stack: St
             Subscriber(id=subscriber_id(address), status=ACTIVE, address=address, confirmed_at=1)
         )
 
-    assert stack.announce(DAY1) == {"date": DAY1, "subscribers": 1000, "batches": 20, "dry_run": False}
+    assert stack.announce(DAY1) == {
+        "date": DAY1,
+        "subscribers": 1000,
+        "batches": 20,
+        "dry_run": False,
+        "reason": None,
+    }
     assert stack.drain() == []
     sent = ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages
     assert sorted(d for m in sent for d in m.destinations) == addresses
@@ -917,8 +929,21 @@ def test_a_thousand_confirmed_subscribers_get_exactly_one_message_each(stack: St
 def test_the_fan_out_dry_run_counts_and_enqueues_nothing(stack: Stack) -> None:
     subscribe_and_confirm(stack, "a@example.org")
     result = stack.invoke("send_email", {"date": DAY1, "dry_run": True})
-    assert result == {"date": DAY1, "subscribers": 1, "batches": 1, "dry_run": True}
+    assert result == {"date": DAY1, "subscribers": 1, "batches": 1, "dry_run": True, "reason": None}
     assert stack.receive() == []
+
+
+def test_an_edition_without_items_is_not_mailed(stack: Stack) -> None:
+    # Given a subscriber, and a day whose edition has no items (every feed quiet or failing)
+    subscribe_and_confirm(stack, "a@example.org")
+    RawRepository(S3Store(RAW, stack.s3)).save_edition(
+        replace(the_edition(), date=date(2026, 11, 22), items=(), key_points=())
+    )
+    # When its announcement reaches the fan-out
+    result = stack.invoke("send_email", {"date": "2026-11-22"})
+    # Then nothing is queued, and the summary says why
+    assert result["batches"] == 0 and result["reason"] == "the edition has no items"
+    assert stack.receive() == [] and stack.editions_to("a@example.org") == []
 
 
 def test_the_fan_out_refuses_an_edition_that_is_not_stored(stack: Stack) -> None:

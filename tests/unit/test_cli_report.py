@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from ai_news_tracker.cli import report_fetch, report_run
-from ai_news_tracker.models import Edition, SourceStatus
+from ai_news_tracker.models import Edition, Item, SourceStatus
 from ai_news_tracker.pipeline import FetchReport, PublishReport
 
 OK_BOARD = SourceStatus("LM Arena", "ok")
@@ -43,8 +43,11 @@ def test_fetch_counts_feeds_apart_from_the_leaderboard(
     assert capsys.readouterr().out == line + "\n"
 
 
-def edition() -> Edition:
+def edition(items: int = 1) -> Edition:
     cutoff = datetime(2026, 11, 20, 4, 0, tzinfo=UTC)
+    stories = tuple(
+        Item(f"id{n}", f"url:{n}", "36Kr", f"新闻 {n}", "", None, None, cutoff) for n in range(items)
+    )
     return Edition(
         date=date(2026, 11, 20),
         title="国产大模型日报",
@@ -53,22 +56,30 @@ def edition() -> Edition:
         window_start=None,
         window_end=cutoff,
         key_points=(),
-        items=(),
+        items=stories,
         sources=(SourceStatus("36Kr", "ok"),),
         leaderboard=None,
         leaderboard_status=None,
     )
 
 
-@pytest.mark.parametrize(("email_on", "said"), [(True, True), (False, False)])
-def test_run_says_when_email_is_on_but_there_is_no_one_to_send_to(
-    email_on: bool, said: bool, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("email_on", "items", "said"),
+    [
+        (True, 1, "email: no one to send to ([email] recipients is empty)"),
+        (True, 0, "email: not sent, the edition has no items"),
+        (False, 1, None),
+    ],
+    ids=["no-recipients", "no-items", "email-off"],
+)
+def test_run_says_why_no_email_went_out_when_email_is_on(
+    email_on: bool, items: int, said: str | None, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # Given a run that published, with no email report (no recipients, or email off)
-    report = PublishReport(edition(), ("reports/2026-11-20.md",))
+    # Given a run that published, with no email report
+    report = PublishReport(edition(items), ("reports/2026-11-20.md",))
     # When its line is printed
     assert report_run(report, "data", email_on=email_on) == 0
-    # Then it names the empty recipient list only when email is on
+    # Then it says why no mail went out, when email is on
     line = capsys.readouterr().out
-    assert ("email: no one to send to ([email] recipients is empty)" in line) is said
+    assert (said in line) if said else ("email" not in line)
     assert line.endswith(" -> data/site/reports/2026-11-20.md\n")

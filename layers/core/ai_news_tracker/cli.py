@@ -202,6 +202,8 @@ def report_run(report: PublishReport, data_dir: str, *, email_on: bool = False) 
             f"email: {_count(len(report.email.sent), 'new message')}"
             + (f", {len(report.email.failed)} failed" if report.email.failed else "")
         )
+    elif email_on and not edition.items:
+        parts.append("email: not sent, the edition has no items")
     elif email_on:
         parts.append("email: no one to send to ([email] recipients is empty)")
     print("; ".join(parts) + f" -> {data_dir}/site/{report.keys[0]}")

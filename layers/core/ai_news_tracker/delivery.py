@@ -119,12 +119,16 @@ def batches(pages: Iterable[Sequence[str]], size: int = BATCH_SIZE) -> Iterator[
         yield current
 
 
+NO_ITEMS = "the edition has no items"
+
+
 @dataclass(frozen=True)
 class FanOut:
     date: str
     subscribers: int
     batches: int
     dry_run: bool
+    reason: str | None = None  # why nothing was enqueued, when nothing was
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -132,6 +136,7 @@ class FanOut:
             "subscribers": self.subscribers,
             "batches": self.batches,
             "dry_run": self.dry_run,
+            "reason": self.reason,
         }
 
 
@@ -145,8 +150,14 @@ def fan_out(
     dry_run: bool = False,
     flush_every: int = 100,
 ) -> FanOut:
-    """Enqueue the edition for every active subscriber, ``batch_size`` to a message."""
+    """Enqueue the edition for every active subscriber, ``batch_size`` to a message.
+
+    An edition without items is not mailed (its page and feed entry say so; a mail would be noise).
+    """
     day = edition.date.isoformat()
+    if not edition.items:
+        logger.info("edition not mailed", date=day, reason=NO_ITEMS)
+        return FanOut(day, 0, 0, dry_run, NO_ITEMS)
     url = safe_href(web_url) or None
     subscribers = count = 0
     pending: list[dict[str, Any]] = []

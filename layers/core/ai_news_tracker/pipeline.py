@@ -555,10 +555,13 @@ class Pipeline:
     ) -> SendReport | None:
         """The local email edition: one ``.eml`` per configured recipient in the outbox, never twice.
 
-        ``[email] enabled`` is whether a run sends it; ``asked`` (the ``send`` command) sends it anyway.
+        ``[email] enabled`` is whether a run sends it; ``asked`` (the ``send`` command) sends it anyway,
+        also an edition without items, which a run does not mail.
         """
         email = self.config.email
         if not (email.enabled or asked) or not email.recipients or self.outbox is None:
+            return None
+        if not edition.items and not asked:
             return None
         from .mail import send_edition
 
