@@ -778,19 +778,60 @@ def test_a_recipient_refused_while_ses_took_other_mail_is_given_up_after_the_lim
     assert sender.sent == [] and last.given_up == ["b@example.org"] and last.summary()["given_up"] == 1
 
 
-def test_a_redelivered_batch_gives_up_a_recipient_ses_keeps_refusing_by_its_third_receive(
-    tmp_path: Path,
+def unverified(address: str) -> SendError:
+    """What the SES sandbox answers for a recipient it has not verified."""
+    return SendError(
+        "SES refused the message: MessageRejected: Email address is not verified. The following "
+        f"identities failed the check in region US-EAST-1: {address}"
+    )
+
+
+@pytest.mark.parametrize("position", [0, 1, 2], ids=["first", "middle", "last"])
+def test_a_redelivered_batch_gives_up_a_recipient_ses_refuses_by_name_by_its_third_receive(
+    tmp_path: Path, position: int
 ) -> None:
-    # Given a batch of three whose middle recipient SES always refuses, received as SQS redelivers it
+    # Given a batch of three, one of whom SES refuses by name (wherever it stands in the batch)
     log = LocalStore(tmp_path)
-    refusing = Recorder({"b@example.org": SendError("SES refused the message: MessageRejected")})
     batch = ["a@example.org", "b@example.org", "c@example.org"]
+    bad = batch[position]
+    refusing = Recorder({bad: unverified(bad)})
+    # When SQS delivers the batch three times
     receives = [send(log, batch, refusing) for _ in range(3)]
-    # Then a and c got it on the first receive, b was tried on each, and the third gives b up: the
-    # batch does not go to the dead-letter queue over one address
-    assert refusing.recipients == ["a@example.org", "c@example.org"]
-    assert [r.given_up for r in receives] == [[], [], ["b@example.org"]]
+    # Then the others got it on the first receive, and the third gives the bad one up: the batch does
+    # not go to the dead-letter queue over one address
+    assert refusing.recipients == [r for r in batch if r != bad]
+    assert [r.given_up for r in receives] == [[], [], [bad]]
     assert set(receives[-1].failed) == set(receives[-1].given_up)
+
+
+def test_recipients_refused_by_name_do_not_stop_the_run(tmp_path: Path) -> None:
+    # Given five unverified recipients (the SES sandbox) before five verified ones
+    log = LocalStore(tmp_path)
+    bad = [f"bad{n}@example.org" for n in range(5)]
+    good = [f"good{n}@example.org" for n in range(5)]
+    refusing = Recorder({address: unverified(address) for address in bad})
+    # When the batch is sent
+    report = send(log, bad + good, refusing)
+    # Then the verified ones get it at once: refusals naming their recipient say nothing about SES
+    assert list(report.sent) == good and set(report.failed) == set(bad)
+
+
+def test_an_unverified_sender_flapping_gives_no_recipient_up(tmp_path: Path) -> None:
+    # Given SES refusing every message for the sender's identity, except for moments it works again
+    log = LocalStore(tmp_path)
+    batch = [f"r{n}@example.org" for n in range(4)]
+    sender_refused = SendError(
+        "SES refused the message: MessageRejected: Email address is not verified. The following "
+        "identities failed the check in region US-EAST-1: digest@example.com"
+    )
+    outage = Recorder(dict.fromkeys(batch, sender_refused))
+    flapping = Recorder({batch[0]: sender_refused})  # r0 refused, then SES works for the rest
+    # When the batch meets the outage, a moment of SES working, then the outage again, many times
+    reports = [send(log, batch, r) for r in (outage, flapping, outage, outage, outage, outage)]
+    # Then nobody is given up, and r0 gets the edition once SES works
+    assert all(r.given_up == [] for r in reports)
+    sender = Recorder()
+    assert list(send(log, batch, sender).sent) == [batch[0]]
 
 
 @pytest.mark.parametrize(
@@ -945,3 +986,19 @@ def test_unsubscribe_links_are_per_recipient_and_need_a_token(tmp_path: Path) ->
 def test_nowhere_to_deliver_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(MailError, match="nowhere"):
         send(LocalStore(tmp_path), ["a@example.org"], None)
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("… failed the check in region US-EAST-1: Reader@Example.org", True),
+        ("… failed the check in region US-EAST-1: reader@example.org.", True),
+        ("… failed the check in region US-EAST-1: digest@example.com", False),
+        ("… the check …: 日报 <digest@example.com>, xreader@example.org", False),
+        ("Message rejected: content", False),
+    ],
+)
+def test_an_ses_answer_names_the_recipient_only_by_its_whole_address(text: str, named: bool) -> None:
+    from ai_news_tracker.mail import names_address
+
+    assert names_address(text, "reader@example.org") is named

@@ -252,3 +252,19 @@ def test_the_subscribers_table_must_be_named() -> None:
 
     store = subscriptions_from_env({"SUBSCRIBERS_TABLE": "subscribers"}).store
     assert isinstance(store, DynamoSubscriberStore) and store.table == "subscribers"
+
+
+def test_a_notice_that_could_not_be_sent_gives_the_hour_back() -> None:
+    # Given an active subscriber whose request for the notice took its hourly slot
+    from ai_news_tracker.subscribers import mail_not_sent
+
+    subscriptions, store = subs()
+    sid = subscriptions.subscribe("reader@example.org", T0).record.id
+    subscriptions.confirm(sid, T0)
+    later = T0 + 10 * RESEND_AFTER
+    assert subscriptions.subscribe("reader@example.org", later).mail
+    record = store.get(sid)
+    assert record is not None
+    # When the notice could not be sent, Then the slot is given back: asking again may mail again
+    given_back = mail_not_sent(record, later, later + 1)
+    assert given_back is not None and given_back.last_mail_at is None and given_back.status == ACTIVE

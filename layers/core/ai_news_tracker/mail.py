@@ -29,13 +29,13 @@ not repeated.
 
 A refusal is ``deferred`` first: it says nothing against its recipient while SES may be refusing
 every message (an unverified sender, sending paused, throttling, an outage). It becomes ``failed``
-(the same attempt, a second outcome) when SES accepted a later message of the same run, or at once
-when one of the recipient's earlier refusals was counted so (a redelivered batch tries only those
-not yet sent), and never when it was one that hits every message (:attr:`SendError.systemic`). The
-run of the :data:`MAX_ATTEMPTS`-th such failure gives the recipient up for that edition (a batch
+(the same attempt, a second outcome), counting against its recipient, when SES's answer names the
+recipient's address (an unverified recipient in the SES sandbox), or when SES accepted a later
+message of the same run; never when it was one that hits every message (:attr:`SendError.systemic`).
+The run of the :data:`MAX_ATTEMPTS`-th such failure gives the recipient up for that edition (a batch
 then fails no more over them); deferred attempts are retried by every re-run, so an outage that
-outlasts the queue's retries loses no one once the batches are redriven. Five refusals, or five
-sends without an answer, in a row stop a run: the rest wait for a retry.
+outlasts the queue's retries loses no one once the batches are redriven. Five refusals that name no
+recipient, or five sends without an answer, in a row stop a run: the rest wait for a retry.
 
 SES sets its own ``Message-ID``; ours (deterministic from the edition's day and the recipient) stays
 in the outbox copies, where a re-run is recognisable. ``Date`` is when a message is handed to SES
@@ -1008,24 +1008,36 @@ class _Run:
     def _not_sent(self, recipient: str, key: str, exc: SendError, failures: int) -> None:
         """A message not handed over: ``unknown`` without an answer, else ``deferred`` and maybe counted.
 
-        A refusal counts against its recipient when SES takes a later message of this run, or at once
-        when an earlier refusal was already counted as theirs (a redelivered batch whose other
-        recipients all had it). Five refusals, or five sends without an answer, in a row stop the run:
-        something is wrong for every message, and the rest wait for a retry.
+        A refusal counts against its recipient at once when SES names the address in it, else when
+        SES takes a later message of this run. Five refusals naming no recipient, or five sends
+        without an answer, in a row stop the run: something is wrong for every message, and the rest
+        wait for a retry.
         """
         reason = str(exc)
         _record(self.sent_log, f"{key}.{'unknown' if exc.ambiguous else 'deferred'}", _entry(reason=reason))
         (self.report.pending if exc.ambiguous else self.report.failed)[recipient] = reason
-        if not (exc.ambiguous or exc.systemic):
-            if failures:
-                self._count_failure(recipient, key, reason, failures)
-            else:
-                self.unproven.append((recipient, key, reason, failures))
+        named = not (exc.ambiguous or exc.systemic) and names_address(reason, recipient)
+        if named:  # the recipient's own: says nothing about SES's other messages
+            self._count_failure(recipient, key, reason, failures)
+        elif not (exc.ambiguous or exc.systemic):
+            self.unproven.append((recipient, key, reason, failures))
+            self.refused_in_a_row += 1
         logger.warning("email not sent", recipient=recipient_key(recipient)[:16], reason=reason)
-        self.refused_in_a_row = 0 if exc.ambiguous else self.refused_in_a_row + 1
+        if exc.ambiguous or exc.systemic:
+            self.refused_in_a_row = 0 if exc.ambiguous else self.refused_in_a_row + 1
         self.unanswered_in_a_row = self.unanswered_in_a_row + 1 if exc.ambiguous else 0
         if exc.fatal or STOP_AFTER_REFUSALS in (self.refused_in_a_row, self.unanswered_in_a_row):
             self.stopped = reason
+
+
+_ADDRESS_IN_TEXT = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w.-]+")
+
+
+def names_address(text: str, recipient: str) -> bool:
+    """Whether an SES answer names ``recipient`` (compared case-insensitively), as the sandbox's
+    "Email address is not verified. The following identities failed the check …: <address>" does."""
+    wanted = normalise_recipient(recipient)
+    return any(found.lower().rstrip(".") == wanted for found in _ADDRESS_IN_TEXT.findall(text))
 
 
 def _unique(recipients: Iterable[str]) -> list[str]:

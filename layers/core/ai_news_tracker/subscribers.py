@@ -233,9 +233,12 @@ def request_subscription(current: Subscriber | None, address: str, now: int) -> 
 
 
 def mail_not_sent(current: Subscriber | None, sent_at: int, now: int) -> Subscriber | None:
-    """A confirmation mail could not be sent: give the hourly slot back (None: nothing to change)."""
-    if current is None or current.status != PENDING or current.last_mail_at != sent_at:
+    """A confirmation mail (or an active subscriber's notice) could not be sent: give the hourly slot
+    back (None: nothing to change)."""
+    if current is None or current.status not in (PENDING, ACTIVE) or current.last_mail_at != sent_at:
         return None
+    if current.status == ACTIVE:
+        return replace(current, last_mail_at=None, updated_at=now)
     return replace(current, mails=max(0, current.mails - 1), last_mail_at=None, updated_at=now)
 
 
