@@ -17,8 +17,9 @@ mail goes to an address at most once per :data:`RESEND_AFTER` and at most
 :data:`MAX_CONFIRMATION_MAILS` times per pending period (which ends :data:`CONFIRM_TTL` after the last
 mail; DynamoDB's TTL then deletes the record). An active address gets, at most as often, the notice
 that it is subscribed (to its own mailbox only), a suppressed one no mail at all, and the caller
-answers every request the same way, so nobody learns whether an address is subscribed. Unsubscribed and suppressed records keep no address, only its hash and the state; an
-unsubscribed one is deleted (TTL) once the links made before could have expired.
+answers every request the same way, so nobody learns whether an address is subscribed.
+Unsubscribed and suppressed records keep no address, only its hash and the state; an unsubscribed
+one is deleted (TTL) once the links made before could have expired.
 
 Two budgets bound what the endpoint can be made to mail (:meth:`Subscriptions.take_mail_budget`),
 counted in the same table under ``quota#…`` keys that DynamoDB's TTL deletes: one mailbox gets at most
