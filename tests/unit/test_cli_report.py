@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-
 import pytest
+from editions import plain_edition
 
 from ai_news_tracker.cli import report_fetch, report_run
-from ai_news_tracker.models import Edition, Item, SourceStatus
+from ai_news_tracker.models import SourceStatus
 from ai_news_tracker.pipeline import FetchReport, PublishReport
 
 OK_BOARD = SourceStatus("LM Arena", "ok")
@@ -43,26 +42,6 @@ def test_fetch_counts_feeds_apart_from_the_leaderboard(
     assert capsys.readouterr().out == line + "\n"
 
 
-def edition(items: int = 1) -> Edition:
-    cutoff = datetime(2026, 11, 20, 4, 0, tzinfo=UTC)
-    stories = tuple(
-        Item(f"id{n}", f"url:{n}", "36Kr", f"新闻 {n}", "", None, None, cutoff) for n in range(items)
-    )
-    return Edition(
-        date=date(2026, 11, 20),
-        title="国产大模型日报",
-        timezone="Asia/Shanghai",
-        generated_at=cutoff,
-        window_start=None,
-        window_end=cutoff,
-        key_points=(),
-        items=stories,
-        sources=(SourceStatus("36Kr", "ok"),),
-        leaderboard=None,
-        leaderboard_status=None,
-    )
-
-
 @pytest.mark.parametrize(
     ("email_on", "items", "said"),
     [
@@ -76,7 +55,7 @@ def test_run_says_why_no_email_went_out_when_email_is_on(
     email_on: bool, items: int, said: str | None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Given a run that published, with no email report
-    report = PublishReport(edition(items), ("reports/2026-11-20.md",))
+    report = PublishReport(plain_edition(items), ("reports/2026-11-20.md",))
     # When its line is printed
     assert report_run(report, "data", email_on=email_on) == 0
     # Then it says why no mail went out, when email is on

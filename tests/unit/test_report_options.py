@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import UTC, date, datetime
 from pathlib import Path
 
 import feedparser
 import pytest
+from editions import plain_edition
 from web_audit import strict_parse
 
 from ai_news_tracker.config import Config, LeaderboardConfig, ReportConfig, parse_config
 from ai_news_tracker.errors import ConfigError
 from ai_news_tracker.mail import build_message
-from ai_news_tracker.models import Edition, EditionSummary, Item, SourceStatus
+from ai_news_tracker.models import Edition, EditionSummary, SourceStatus
 from ai_news_tracker.render import Renderer
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -26,34 +26,8 @@ NO_POINTS = "本期没有新的要点"
 
 
 def edition(key_points: tuple[str, ...] = (), notes: tuple[str, ...] = ()) -> Edition:
-    cutoff = datetime(2026, 11, 20, 0, 0, 7, tzinfo=UTC)
-    items = tuple(
-        Item(
-            id=f"id{n}",
-            identity=f"identity{n}",
-            source="36Kr",
-            title=f"第 {n} 条资讯",
-            text=f"第 {n} 条资讯的正文。",
-            url=f"https://36kr.com/p/{n}",
-            published_at=cutoff,
-            first_seen=cutoff,
-        )
-        for n in (1, 2, 3)
-    )
-    return Edition(
-        date=date(2026, 11, 20),
-        title="国产大模型日报",
-        timezone="Asia/Shanghai",
-        generated_at=cutoff,
-        window_start=None,
-        window_end=cutoff,
-        key_points=key_points,
-        notes=notes,
-        items=items,
-        sources=(SourceStatus("36Kr", "ok"),),
-        leaderboard=None,
-        leaderboard_status=SourceStatus("LM Arena", "http_error", "HTTP 503"),
-    )
+    failed_board = SourceStatus("LM Arena", "http_error", "HTTP 503")
+    return plain_edition(key_points=key_points, notes=notes, leaderboard_status=failed_board)
 
 
 def config(**report: object) -> Config:

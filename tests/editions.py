@@ -1,0 +1,46 @@
+"""A small edition for tests that need one: plain items from 36Kr on 2026-11-20, no leaderboard."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from typing import Any
+
+from ai_news_tracker.models import Edition, Item, SourceStatus
+
+CUTOFF = datetime(2026, 11, 20, 0, 0, 7, tzinfo=UTC)  # 08:00:07 in Shanghai
+
+
+def plain_items(count: int = 3) -> tuple[Item, ...]:
+    """Items 1..count: "第 n 条资讯", text "第 n 条资讯的正文。", each with its own 36Kr link."""
+    return tuple(
+        Item(
+            id=f"id{n}",
+            identity=f"identity{n}",
+            source="36Kr",
+            title=f"第 {n} 条资讯",
+            text=f"第 {n} 条资讯的正文。",
+            url=f"https://36kr.com/p/{n}",
+            published_at=CUTOFF,
+            first_seen=CUTOFF,
+        )
+        for n in range(1, count + 1)
+    )
+
+
+def plain_edition(items: int = 3, **changes: Any) -> Edition:
+    """The edition of 2026-11-20 with ``items`` plain items, no key points, no leaderboard."""
+    edition = Edition(
+        date=date(2026, 11, 20),
+        title="国产大模型日报",
+        timezone="Asia/Shanghai",
+        generated_at=CUTOFF,
+        window_start=None,
+        window_end=CUTOFF,
+        key_points=(),
+        items=plain_items(items),
+        sources=(SourceStatus("36Kr", "ok"),),
+        leaderboard=None,
+        leaderboard_status=None,
+    )
+    return replace(edition, **changes)
