@@ -362,10 +362,7 @@ class Pipeline:
                 items=items,
             )
         states = {s.name: self.repo.source_state(s.name) for s in self.config.enabled_sources}
-        sources = tuple(
-            state.status or SourceStatus(name, "not_fetched", "never fetched")
-            for name, state in states.items()
-        )
+        sources = tuple(_status_or_never(state, name) for name, state in states.items())
         items = credit_carriers(items, {name: state.recent_ids for name, state in states.items()})
         if not items and not any(s.ok for s in sources):
             # Nothing to show and no source answered: publish nothing, so the next edition, whose
@@ -444,8 +441,7 @@ class Pipeline:
         return dates
 
     def _current_status(self, state_key: str, name: str) -> SourceStatus:
-        status = self.repo.source_state(state_key).status
-        return status if status else SourceStatus(name, "not_fetched", "never fetched")
+        return _status_or_never(self.repo.source_state(state_key), name)
 
     def current_leaderboard(self) -> Leaderboard | None:
         board = self.config.leaderboard
@@ -594,6 +590,11 @@ _BOARD_JOB = "\x00leaderboard"
 ARTICLE_MAX_BYTES = 2_000_000  # an article page; its summary is in the head
 COMMIT_ANSWER_MAX_BYTES = 200_000  # GitHub's answer about one commit is a few KB
 CLUSTER_FACTOR = 10  # a day's duplicate merging looks at the newest max_items x this relevant items
+
+
+def _status_or_never(state: SourceState, name: str) -> SourceStatus:
+    """A source's last status, or that it was never fetched."""
+    return state.status or SourceStatus(name, "not_fetched", "never fetched")
 
 
 def _board_key(provider: str) -> str:

@@ -280,8 +280,6 @@ class SubscriptionService:
         record = decision.record
         if not decision.mail or record.address is None:
             return decision.why
-        if record.status != ACTIVE and decision.expires is None:  # pragma: no cover - a pending one expires
-            return decision.why
         spent = self.subscriptions.take_mail_budget(record.address, now)
         if spent is not None:  # no mail: the address keeps its slot, as when a mail could not be sent
             self.subscriptions.mail_failed(record, now)
