@@ -191,11 +191,26 @@ def test_rank_is_by_exact_score_even_when_the_shown_numbers_are_equal() -> None:
     assert ranked["gpt-4o"] == RankedModel(rank=31, model="gpt-4o", score=1200.0, developer=None)
 
 
-def test_ties_are_broken_by_model_name_whatever_the_input_order() -> None:
-    first = rank_models({"b": 1300.0, "a": 1300.0, "c": 1400.0, "aa": 1300.0})
-    second = rank_models({"aa": 1300.0, "c": 1400.0, "a": 1300.0, "b": 1300.0})
+def test_equal_scores_share_a_rank_and_are_listed_by_model_name_whatever_the_input_order() -> None:
+    # Given three models with exactly the same score between two others
+    first = rank_models({"b": 1300.0, "a": 1300.0, "c": 1400.0, "aa": 1300.0, "z": 1200.0})
+    second = rank_models({"aa": 1300.0, "z": 1200.0, "c": 1400.0, "a": 1300.0, "b": 1300.0})
+    # Then they share rank 2, the next model is 5th, and the order does not depend on the input's
     assert first == second
-    assert [(r.rank, r.model) for r in first] == [(1, "c"), (2, "a"), (3, "aa"), (4, "b")]
+    assert [(r.rank, r.model) for r in first] == [(1, "c"), (2, "a"), (2, "aa"), (2, "b"), (5, "z")]
+
+
+def test_a_shared_rank_shows_in_both_tables_of_the_edition() -> None:
+    scores = {"gpt-z": 1500.5, "b-model": 1400.0, "a-model": 1400.0, "qwen-x": 1390.4, "deepseek-y": 1390.4}
+    board = build_leaderboard("lmarena-history", scores | {"c": 1300.0}, date(2026, 1, 1), 5, 5)
+    assert [(r.rank, r.model) for r in board.global_top] == [
+        (1, "gpt-z"),
+        (2, "a-model"),
+        (2, "b-model"),
+        (4, "deepseek-y"),
+        (4, "qwen-x"),
+    ]
+    assert [(r.rank, r.model) for r in board.domestic] == [(4, "deepseek-y"), (4, "qwen-x")]
 
 
 def test_rank_models_of_nothing_is_empty() -> None:

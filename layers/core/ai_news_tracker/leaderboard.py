@@ -206,12 +206,17 @@ def _listing(table: Mapping[Any, Any]) -> str:
 
 
 def rank_models(scores: dict[str, float]) -> list[RankedModel]:
-    """Every model with its 1-based position by exact score, highest first (ties by model name)."""
+    """Every model with its 1-based position by exact score, highest first.
+
+    Models with exactly the same score share a rank and the next one skips as many ("1, 2, 2, 4", as
+    sports tables count); they are listed by model name. Scores that only *show* the same after
+    rounding are not ties."""
     ordered = sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
-    return [
-        RankedModel(rank=rank, model=model, score=score, developer=domestic_developer(model))
-        for rank, (model, score) in enumerate(ordered, start=1)
-    ]
+    ranked: list[RankedModel] = []
+    for position, (model, score) in enumerate(ordered, start=1):
+        rank = ranked[-1].rank if ranked and ranked[-1].score == score else position
+        ranked.append(RankedModel(rank=rank, model=model, score=score, developer=domestic_developer(model)))
+    return ranked
 
 
 def build_leaderboard(
