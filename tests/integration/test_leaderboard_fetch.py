@@ -158,8 +158,7 @@ def test_an_undated_file_on_github_is_dated_by_its_latest_commit(tmp_path: Path)
     assert board is not None and (board.snapshot_date, board.date_basis) == (date(2025, 12, 11), "published")
     edition, _ = pipe.build(DAY1)
     markdown = pipe.renderer.markdown(edition)
-    assert "| 数据日期: 2025-12-11 | 更新时间:" in markdown
-    assert "> ⚠️ 排行榜数据停留在 2025-12-11，已 325 天未更新，排名仅供参考。" in markdown
+    assert "| 数据日期: 2025-12-11 | ⚠️ 已 325 天未更新，排名仅供参考 | 更新时间:" in markdown
 
 
 def test_an_undated_file_its_publisher_does_not_date_says_it_was_first_seen(tmp_path: Path) -> None:
