@@ -23,10 +23,10 @@ from markupsafe import Markup
 from web_audit import audit, external_links, strict_parse
 
 from ai_news_tracker.config import Config, LeaderboardConfig, ReportConfig, parse_config
-from ai_news_tracker.errors import ConfigError
+from ai_news_tracker.errors import ConfigError, SourceFailure
 from ai_news_tracker.leaderboard import build_leaderboard
 from ai_news_tracker.models import Edition, EditionSummary, Item, SourceStatus
-from ai_news_tracker.render import FEED_ENTRIES, Renderer, clean_text, safe_href
+from ai_news_tracker.render import FAILURE_LABELS, FEED_ENTRIES, Renderer, clean_text, safe_href
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 CONFIG = Config(leaderboard=LeaderboardConfig(provider="lmarena-history"))
@@ -324,7 +324,10 @@ def test_an_unavailable_leaderboard_and_failed_sources_are_said(renderer: Render
     )
     page = renderer.html(broken)
     assert audit(page) == []
-    assert "排行榜暂不可用: 502" in page and "<table" not in page
+    assert "排行榜暂不可用: 服务器报错" in page and "<table" not in page
+    markdown = renderer.markdown(broken)
+    assert "502" not in markdown and "排行榜暂不可用: 服务器报错" in markdown
+    assert renderer.json_payload(broken)["sources"][-1]["error"] == "502"
     assert "本期部分来源未能获取: 机器之心 (超时), LM Arena (服务器报错)" in page
 
 
@@ -579,3 +582,12 @@ def test_an_edition_page_describes_itself_for_search_results_and_link_previews()
     plain = strict_parse(Renderer(CONFIG, TEMPLATES).html(edition(key_points=())))
     meta = {m.get("name") or m.get("property"): m.get("content") for m in plain.iterfind(".//head/meta")}
     assert meta["description"] == "本期 2 条资讯。" and "og:url" not in meta
+
+
+def test_every_failure_a_source_can_have_has_a_word_for_readers() -> None:
+    # Readers see the failure's Chinese word, never the status code the JSON carries
+    def failures(kind: type[SourceFailure]) -> list[type[SourceFailure]]:
+        return [kind, *(k for sub in kind.__subclasses__() for k in failures(sub))]
+
+    statuses = {kind.status for kind in failures(SourceFailure)} | {"not_fetched"}
+    assert statuses - FAILURE_LABELS.keys() == set()

@@ -49,12 +49,14 @@ FAILURE_LABELS = {
     "connection_error": "无法连接",
     "http_error": "服务器报错",
     "redirect_loop": "重定向循环",
+    "blocked_destination": "地址不允许访问",
     "too_large": "响应过大",
     "empty": "空响应",
     "not_a_feed": "返回网页而非订阅源",
     "blocked": "被反爬验证拦截",
     "malformed": "内容无法解析",
     "not_fetched": "尚未抓取",
+    "failed": "获取失败",
 }
 
 
@@ -395,8 +397,10 @@ class Renderer:
         board = edition.leaderboard
         name = cfg.name if cfg else "LM Arena"
         if board is None:
+            # Readers get the failure's word in Chinese, as the failed-sources line gives it; the
+            # technical reason is in the JSON's sources and the logs.
             status = edition.leaderboard_status
-            reason = status.error if status and status.error else "未配置排行榜"
+            reason = FAILURE_LABELS.get(status.status, status.status) if status else "未配置排行榜"
             return {"available": False, "name": name, "reason": reason}
         age = snapshot_age_days(board.snapshot_date, edition.date)
         max_age = cfg.max_age_days if cfg else 30
