@@ -65,6 +65,7 @@ def test_nothing_to_publish_exits_1_with_one_line(tmp_path: Path) -> None:
     # Then nothing is published, and the reason is one line that names the source
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1 and "甲" in result.stderr and "Traceback" not in result.stderr
+    assert "no news, no feed could be fetched" in result.stderr
     assert not (tmp_path / "d" / "site" / "reports").exists()
 
 

@@ -367,8 +367,9 @@ class Pipeline:
         if not items and not any(s.ok for s in sources):
             # Nothing to show and no source answered: publish nothing, so the next edition, whose
             # window starts at the previous cutoff, catches up with everything.
-            failed = "; ".join(f"{s.name}: {s.error or s.status}" for s in sources) or "no sources configured"
-            raise EditionError(f"no edition for {day}: no source could be fetched ({failed})")
+            # The leaderboard alone is no edition: it is not what the day's news is.
+            failed = "; ".join(f"{s.name}: {s.error or s.status}" for s in sources) or "no feeds configured"
+            raise EditionError(f"no edition for {day}: no news, no feed could be fetched ({failed})")
         summary = self.summarizer.summarize(items, report.key_points)
         edition = Edition(
             date=day,
