@@ -7,12 +7,19 @@ Duplicate merging compares items with each other; over thousands of items it dom
 
 from __future__ import annotations
 
+import email
+import email.policy
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from unittest import mock
 
+import html5lib
+from loopback import LoopbackServer, static
+
 from ai_news_tracker import dedupe
+from ai_news_tracker.cli import main
 from ai_news_tracker.config import parse_config
 from ai_news_tracker.models import Entry
 from ai_news_tracker.pipeline import CLUSTER_FACTOR, Pipeline
@@ -74,3 +81,60 @@ def test_a_busy_day_shows_its_newest_stories_with_duplicates_merged(tmp_path: Pa
     assert {edition.items[0].source, *edition.items[0].also_in} == {"Wire", "Other"}
     # and only the newest few times max_items items were compared with each other
     assert clustered == [MAX_ITEMS * CLUSTER_FACTOR]
+
+
+def rss(*titles: str) -> bytes:
+    items = "".join(
+        f"<item><title>{title}</title><link>https://example.com/{n}</link><description>正文 {n}</description>"
+        f"<pubDate>Fri, 20 Nov 2026 0{n}:00:00 +0800</pubDate></item>"
+        for n, title in enumerate(titles, start=1)
+    )
+    head = '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>t</title>'
+    return f"{head}{items}</channel></rss>".encode()
+
+
+def test_stories_past_max_items_are_listed_in_their_edition_and_never_again(tmp_path: Path) -> None:
+    # Given a feed with five relevant stories and editions of three, mailed to one reader
+    titles = [f"大模型快讯 {n}：O{n}" for n in range(1, 6)]
+    with LoopbackServer({"/feed": static(rss(*titles))}) as server:
+        config = tmp_path / "c.toml"
+        config.write_text(
+            "[report]\nmax_items = 3\n[filter]\ninclude = []\n"
+            f'[[sources]]\nname = "甲"\nurl = "{server.url("/feed")}"\n'
+            '[email]\nenabled = true\nrecipients = ["r@example.com"]\n',
+            encoding="utf-8",
+        )
+        argv = ["run", "--config", str(config), "--data-dir", str(tmp_path / "d")]
+        # When the day is run, and the next day too, the feed unchanged
+        assert main([*argv, "--now", "2026-11-20T20:00:00+08:00"]) == 0
+        assert main([*argv, "--now", "2026-11-21T20:00:00+08:00"]) == 0
+
+    reports = tmp_path / "d" / "site" / "reports"
+    day1 = json.loads((reports / "2026-11-20.json").read_text(encoding="utf-8"))
+    # Then the first edition shows the newest three in full and lists the other two, with their links
+    assert [i["title"] for i in day1["items"]] == titles[:1:-1]
+    assert [(i["title"], i["url"]) for i in day1["more_items"]] == [
+        (titles[1], "https://example.com/2"),
+        (titles[0], "https://example.com/1"),
+    ]
+    assert day1["unlisted"] == 0
+    markdown = (reports / "2026-11-20.md").read_text(encoding="utf-8")
+    assert (
+        "*另有 2 条相关资讯未列出（每期最多详列 3 条），标题与链接见本期网页版和 JSON。*\n\n\n---\n"
+        in markdown
+    )
+    assert titles[0] not in markdown
+    page = html5lib.parse(
+        (reports / "2026-11-20.html").read_text(encoding="utf-8"), namespaceHTMLElements=False
+    )
+    listed = [(a.text, a.get("href")) for a in page.iterfind(".//ul[@class='more-list']/li/a")]
+    assert listed == [(titles[1], "https://example.com/2"), (titles[0], "https://example.com/1")]
+    # and the email says there is more on the web
+    (mail,) = (tmp_path / "d" / "outbox" / "2026-11-20").glob("*.eml")
+    message = email.message_from_bytes(mail.read_bytes(), policy=email.policy.default)
+    text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    assert "还有 2 条资讯，请阅读网页版" in text and "还有 2 条资讯，请阅读网页版" in html
+    # and the next edition repeats none of them
+    day2 = json.loads((reports / "2026-11-21.json").read_text(encoding="utf-8"))
+    assert day2["items"] == day2["more_items"] == []

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from ai_news_tracker.edition import cap, newest_first, select_items
+from ai_news_tracker.edition import newest_first, select_items, split_shown
 from ai_news_tracker.models import Item
 
 T0 = datetime(2026, 1, 20, 5, 50, tzinfo=UTC)  # 13:50 in Shanghai
@@ -92,10 +93,24 @@ def test_order_is_newest_first_with_a_stable_tie_break() -> None:
     assert [i.id for i in newest_first([b, a, undated])] == ["undated", "b", "a"]
 
 
-def test_cap_keeps_the_newest() -> None:
-    items = newest_first(item(str(n), T0, T0 - timedelta(minutes=n)) for n in range(40))
+def test_the_newest_are_shown_in_full_the_next_listed_and_the_rest_counted() -> None:
+    # Given 40 merged stories and 5 older relevant items that were not merged
+    stories = newest_first(
+        replace(item(str(n), T0, T0 - timedelta(minutes=n)), text=f"正文 {n}") for n in range(40)
+    )
+    older = newest_first(item(f"old{n}", T0, T0 - timedelta(hours=2, minutes=n)) for n in range(5))
+    # When an edition of 30 items that lists 12 more is cut
+    shown, more, unlisted = split_shown(stories, older, 30, listed=12)
+    # Then the newest 30 are shown, the next 12 listed without their text, and the last 3 counted
+    assert [i.id for i in shown] == [str(n) for n in range(30)]
+    assert [i.id for i in more] == [*(str(n) for n in range(30, 40)), "old0", "old1"]
+    assert all(i.text == "" for i in more) and all(i.text for i in shown)
+    assert unlisted == 3
 
-    assert [i.id for i in cap(items, 30)] == [str(n) for n in range(30)]
+
+def test_a_quiet_day_has_nothing_more() -> None:
+    stories = newest_first(item(str(n), T0, T0 - timedelta(minutes=n)) for n in range(4))
+    assert split_shown(stories, [], 30) == (stories, [], 0)
 
 
 def test_an_item_two_feeds_showed_is_credited_to_both() -> None:

@@ -417,11 +417,15 @@ def test_a_bad_sender_is_a_mail_error() -> None:
 
 def test_an_empty_edition_and_a_missing_leaderboard_still_render() -> None:
     ed = edition(
-        [], key_points=(), leaderboard=None, leaderboard_status=SourceStatus("LM Arena", "timeout", "超时")
+        [],
+        key_points=(),
+        leaderboard=None,
+        leaderboard_status=SourceStatus("LM Arena", "timeout", "read timed out"),
     )
     text, html = bodies(message(ed, web_url=None))
     assert "本期没有新的资讯。" in text and "本期没有新的资讯。" in html
     assert "排行榜暂不可用: 超时" in text and "排行榜暂不可用: 超时" in html
+    assert "timed out" not in text + html  # the technical reason is for the JSON and the logs
     assert "网页版" not in text and "在浏览器中阅读" not in html
 
 

@@ -25,6 +25,7 @@ from web_audit import audit, external_links, strict_parse
 from ai_news_tracker.config import Config, LeaderboardConfig, ReportConfig, parse_config
 from ai_news_tracker.errors import ConfigError, SourceFailure
 from ai_news_tracker.leaderboard import build_leaderboard
+from ai_news_tracker.mail import edition_view
 from ai_news_tracker.models import Edition, EditionSummary, Item, SourceStatus
 from ai_news_tracker.render import FAILURE_LABELS, FEED_ENTRIES, Renderer, clean_text, safe_href
 
@@ -591,3 +592,18 @@ def test_every_failure_a_source_can_have_has_a_word_for_readers() -> None:
 
     statuses = {kind.status for kind in failures(SourceFailure)} | {"not_fetched"}
     assert statuses - FAILURE_LABELS.keys() == set()
+
+
+def test_a_stored_edition_is_shown_in_the_zone_it_was_built_in_after_the_timezone_changes() -> None:
+    # Given an edition built in Shanghai, and the report's timezone changed since to Los Angeles
+    ed = edition()
+    moved = Renderer(
+        replace(CONFIG, report=replace(CONFIG.report, timezone="America/Los_Angeles")), TEMPLATES
+    )
+    shanghai = Renderer(CONFIG, TEMPLATES)
+    # When it is published again, Then every format shows the same times as when it was built
+    assert moved.markdown(ed) == shanghai.markdown(ed)
+    assert moved.json(ed) == shanghai.json(ed)
+    assert moved.html(ed) == shanghai.html(ed)
+    assert "更新时间: 2026-11-20 08:00:07*" in moved.markdown(ed)
+    assert edition_view(ed, moved.config)["generated_second"] == "2026-11-20 08:00:07"  # and the email

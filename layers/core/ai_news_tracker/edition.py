@@ -46,8 +46,20 @@ def select_items(
     return newest_first(unique.values())
 
 
-def cap(items: Sequence[Item], max_items: int) -> list[Item]:
-    return list(items[:max_items])
+MORE_LISTED = 100  # stories past max_items that an edition lists by title and link; the rest are counted
+
+
+def split_shown(
+    stories: Sequence[Item], older: Sequence[Item], max_items: int, listed: int = MORE_LISTED
+) -> tuple[list[Item], list[Item], int]:
+    """An edition's relevant stories, newest first, split by how it shows them.
+
+    ``stories`` are the merged stories and ``older`` the relevant items too old to have been merged with
+    them. The newest ``max_items`` are shown in full; the next ``listed`` by title and link (kept
+    without their text); the number of those past them is counted. Nothing is dropped unsaid."""
+    rest = [*stories[max_items:], *older]
+    more = [replace(item, text="") for item in rest[:listed]]
+    return list(stories[:max_items]), more, len(rest) - len(more)
 
 
 def credit_carriers(items: Iterable[Item], shown_by: Mapping[str, Iterable[str]]) -> list[Item]:

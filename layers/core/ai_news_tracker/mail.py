@@ -71,7 +71,16 @@ from .identity import normalise_recipient, recipient_key, safe_link
 from .leaderboard import display_score, snapshot_age_days
 from .log import get_logger
 from .models import Edition, Item, SourceStatus
-from .render import FAILURE_LABELS, PROVIDER_LINKS, SITE_LABEL, SITE_URL, date_label, local_time, show_points
+from .render import (
+    FAILURE_LABELS,
+    PROVIDER_LINKS,
+    SITE_LABEL,
+    SITE_URL,
+    date_label,
+    edition_zone,
+    local_time,
+    show_points,
+)
 from .store import Store, content_type_for
 from .text import truncate, without_surrogates
 
@@ -170,7 +179,7 @@ def subject_for(edition: Edition) -> str:
 
 def edition_view(edition: Edition, config: Config) -> dict[str, Any]:
     """What both templates show, every value from a feed or a leaderboard already cleaned."""
-    tz = config.report.tz
+    tz = edition_zone(edition.timezone, config.report.tz)  # the zone it was built in, as the web's
     statuses: list[SourceStatus] = list(edition.sources)
     if edition.leaderboard_status is not None:
         statuses.append(edition.leaderboard_status)
@@ -187,6 +196,7 @@ def edition_view(edition: Edition, config: Config) -> dict[str, Any]:
             if not s.ok
         ],
         "items": [_item_view(item, tz, config.report.summary_chars) for item in edition.items],
+        "not_shown": edition.not_shown,  # past max_items: the web edition lists them
         "generated_minute": local_time(edition.generated_at, tz),
         "generated_second": local_time(edition.generated_at, tz, "%Y-%m-%d %H:%M:%S"),
     }
@@ -210,7 +220,9 @@ def _board_view(edition: Edition, config: Config) -> dict[str, Any]:
     name = clean_line(cfg.name if cfg else "LM Arena")
     if board is None:
         status = edition.leaderboard_status
-        reason = status.error if status and status.error else "未配置排行榜"
+        reason = (
+            FAILURE_LABELS.get(status.status, status.status) if status else "未配置排行榜"
+        )  # as the web's
         return {"available": False, "name": name, "reason": clean_line(reason)}
     age = snapshot_age_days(board.snapshot_date, edition.date)
     max_age = cfg.max_age_days if cfg else 30
@@ -395,7 +407,7 @@ class _Composer:
         return self.env.get_template(HTML_TEMPLATE).render(
             self.view,
             items=items[: layout.shown],
-            hidden=len(items) - layout.shown,
+            hidden=len(items) - layout.shown + self.view["not_shown"],
             summaries=layout.summaries,
             web_url=self.web_url,
             unsubscribe_url=unsubscribe_url,

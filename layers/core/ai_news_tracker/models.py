@@ -211,6 +211,17 @@ class Edition:
     # ids of every item first seen in the span this edition scanned, kept or not: an item committed
     # there after the edition was cut (a fetch racing the render) is found by the next edition
     considered: tuple[str, ...] | None = None
+    # the earliest first-seen time it scanned: for the first edition, ``lookback_hours`` as it was then
+    scanned_from: datetime | None = None
+    # the relevant stories past max_items, newest first: listed by title and link only (stored without
+    # their text), so that a busy day loses nothing silently; ``unlisted`` counts those past that list
+    more: tuple[Item, ...] = ()
+    unlisted: int = 0
+
+    @property
+    def not_shown(self) -> int:
+        """How many relevant stories the edition has beyond the ones it shows in full."""
+        return len(self.more) + self.unlisted
 
     def summary(self) -> EditionSummary:
         return EditionSummary(self.date, self.title, self.generated_at, self.key_points, len(self.items))
@@ -230,6 +241,9 @@ class Edition:
             "leaderboard_status": self.leaderboard_status.to_dict() if self.leaderboard_status else None,
             "notes": list(self.notes),
             "considered": list(self.considered) if self.considered is not None else None,
+            "scanned_from": iso(self.scanned_from) if self.scanned_from else None,
+            "more": [item.to_dict() for item in self.more],
+            "unlisted": self.unlisted,
         }
 
     @classmethod
@@ -251,6 +265,9 @@ class Edition:
             leaderboard_status=SourceStatus.from_dict(board_status) if board_status else None,
             notes=tuple(str(n) for n in data.get("notes", [])),
             considered=tuple(data["considered"]) if data.get("considered") is not None else None,
+            scanned_from=parse_iso(str(data["scanned_from"])) if data.get("scanned_from") else None,
+            more=tuple(Item.from_dict(i) for i in data.get("more", [])),
+            unlisted=int(data.get("unlisted", 0)),
         )
 
 

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from .articles import article_summary
 from .config import Config, SourceConfig
-from .edition import cap, credit_carriers, first_edition_scan_start, newest_first, select_items
+from .edition import credit_carriers, first_edition_scan_start, newest_first, select_items, split_shown
 from .errors import EditionError, InvalidLeaderboard, SourceFailure
 from .log import debug_enabled, get_logger
 from .models import Edition, EditionSummary, Item, Leaderboard, SourceStatus, iso
@@ -350,7 +350,7 @@ class Pipeline:
         newest = relevant[: report.max_items * CLUSTER_FACTOR]
         clusters = cluster(newest, report.dedupe_threshold)  # newest first
         stories = [c.merged() for c in clusters]
-        items = cap(stories, report.max_items)
+        items, more, unlisted = split_shown(stories, relevant[len(newest) :], report.max_items)
         if debug_enabled():  # -vv: why each item is in the edition or not
             self._explain(
                 day,
@@ -363,7 +363,8 @@ class Pipeline:
             )
         states = {s.name: self.repo.source_state(s.name) for s in self.config.enabled_sources}
         sources = tuple(_status_or_never(state, name) for name, state in states.items())
-        items = credit_carriers(items, {name: state.recent_ids for name, state in states.items()})
+        carried = {name: state.recent_ids for name, state in states.items()}
+        items, more = credit_carriers(items, carried), credit_carriers(more, carried)
         if not items and not any(s.ok for s in sources):
             # Nothing to show and no source answered: publish nothing, so the next edition, whose
             # window starts at the previous cutoff, catches up with everything.
@@ -385,12 +386,21 @@ class Pipeline:
             leaderboard_status=self._leaderboard_status(),
             notes=(summary.note,) if summary.note else (),
             considered=tuple(sorted({i.id for i in candidates} | {i.id for i in window})),
+            scanned_from=start,
+            more=tuple(more),
+            unlisted=unlisted,
         )
         if not self.repo.save_edition(edition):  # built concurrently: the first one stands
             stored = self.repo.load_edition(day)
             if stored is not None:
                 return stored, True
-        logger.info("edition built", date=day.isoformat(), items=len(items), candidates=len(window))
+        logger.info(
+            "edition built",
+            date=day.isoformat(),
+            items=len(items),
+            not_shown=edition.not_shown,
+            candidates=len(window),
+        )
         return edition, False
 
     @staticmethod
@@ -422,8 +432,12 @@ class Pipeline:
         if previous.considered is None:
             return []
         known = set(previous.considered)
-        start = previous.window_start or first_edition_scan_start(
-            previous.window_end, self.config.report.lookback_hours
+        # What the previous edition scanned: an edition stored before ``scanned_from`` existed is
+        # assumed to have used today's lookback_hours.
+        start = (
+            previous.window_start
+            or previous.scanned_from
+            or first_edition_scan_start(previous.window_end, self.config.report.lookback_hours)
         )
         late = [i for i in self.repo.items_first_seen(start, previous.window_end) if i.id not in known]
         if late:

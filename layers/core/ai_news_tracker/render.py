@@ -24,7 +24,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from markupsafe import Markup
 
@@ -152,6 +152,14 @@ def default_templates_dir() -> Path:
     return here.parents[2] / "templates"
 
 
+def edition_zone(name: str, default: ZoneInfo) -> ZoneInfo:
+    """The zone an edition names, or ``default`` when this machine has no such zone."""
+    try:
+        return ZoneInfo(name)
+    except (ValueError, ZoneInfoNotFoundError):
+        return default
+
+
 def date_label(board: Leaderboard) -> str:
     """The data-source line's 数据日期: the snapshot's own date, or, for a file that carries none and
     whose publisher did not say, the day it was first seen, said as such."""
@@ -225,6 +233,12 @@ class Renderer:
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.config.report.timezone)
 
+    def zone(self, edition: Edition) -> ZoneInfo:
+        """The zone an edition was built in, which its times are shown in: re-publishing a stored day
+        after ``[report] timezone`` changed gives the same bytes (the configured zone for an edition
+        that names none this machine knows)."""
+        return edition_zone(edition.timezone, self.tz)
+
     def markdown(self, edition: Edition) -> str:
         # Lone surrogates (JSON escapes in an old stored edition) could not be written as UTF-8.
         text = self.env.get_template("edition.md.j2").render(self._context(edition)).rstrip("\n")
@@ -241,23 +255,28 @@ class Renderer:
 
         ``previous`` is the edition before it (the leaderboard's movements, the link to it).
         """
+        tz = self.zone(edition)
         context = self._context(edition)
         context["board"] = self._web_board(edition, previous)
         context["items"] = [
             {
                 **view,
                 "url": safe_href(view["url"]),
-                "datetime": item.shown_at.astimezone(self.tz).isoformat(),
+                "datetime": item.shown_at.astimezone(tz).isoformat(),
                 "truncated": len(item.text) > self.config.report.summary_chars,
             }
             for view, item in zip(context["items"], edition.items, strict=True)
+        ]
+        context["more"] = [
+            {**view, "url": safe_href(view["url"]), "datetime": item.shown_at.astimezone(tz).isoformat()}
+            for view, item in zip(context["more"], edition.more, strict=True)
         ]
         context.update(
             root="" if at_root else "../",
             reports="reports/" if at_root else "",
             previous_date=previous.date.isoformat() if previous else None,
             weekday=WEEKDAYS[edition.date.weekday()],
-            generated_iso=edition.generated_at.astimezone(self.tz).isoformat(),
+            generated_iso=edition.generated_at.astimezone(tz).isoformat(),
             latest=at_root,
             subscribe_url=self.subscribe_url,
             description=page_description(edition),
@@ -365,6 +384,7 @@ class Renderer:
 
     # -- view models ---------------------------------------------------------------------------
     def _context(self, edition: Edition) -> dict[str, Any]:
+        tz = self.zone(edition)
         return {
             "date": edition.date.isoformat(),
             "title": edition.title,
@@ -378,16 +398,20 @@ class Renderer:
                 for s in self._all_statuses(edition)
                 if not s.ok
             ],
-            "items": [self._item(item) for item in edition.items],
-            "generated_minute": local_time(edition.generated_at, self.tz),
-            "generated_second": local_time(edition.generated_at, self.tz, "%Y-%m-%d %H:%M:%S"),
+            "items": [self._item(item, tz) for item in edition.items],
+            "more": [self._item(item, tz) for item in edition.more],
+            "unlisted": edition.unlisted,
+            "not_shown": edition.not_shown,
+            "max_items": len(edition.items),
+            "generated_minute": local_time(edition.generated_at, tz),
+            "generated_second": local_time(edition.generated_at, tz, "%Y-%m-%d %H:%M:%S"),
         }
 
-    def _item(self, item: Item) -> dict[str, Any]:
+    def _item(self, item: Item, tz: ZoneInfo) -> dict[str, Any]:
         return {
             "title": item.title or "(无标题)",
             "source": ", ".join(item.sources),
-            "time": local_time(item.shown_at, self.tz),
+            "time": local_time(item.shown_at, tz),
             "summary": truncate(item.text, self.config.report.summary_chars),
             "url": item.url,
         }
@@ -430,7 +454,7 @@ class Renderer:
         return statuses
 
     def json_payload(self, edition: Edition, previous: Edition | None = None) -> dict[str, Any]:
-        tz = self.tz
+        tz = self.zone(edition)
         counts: dict[str, int] = {}
         for item in edition.items:
             for source in item.sources:
@@ -479,6 +503,20 @@ class Renderer:
                 }
                 for item in edition.items
             ],
+            # the relevant stories past max_items: listed, not shown in full, so nothing is lost unsaid
+            "more_items": [
+                {
+                    "id": item.id,
+                    "title": item.title,
+                    "source": item.source,
+                    "sources": list(item.sources),
+                    "published_at": item.published.astimezone(tz).isoformat() if item.published else None,
+                    "first_seen": item.first_seen.astimezone(tz).isoformat(),
+                    "url": item.url,
+                }
+                for item in edition.more
+            ],
+            "unlisted": edition.unlisted,
             "sources": sources,
         }
 

@@ -1,0 +1,47 @@
+"""Editions when the configuration changes between days: what earlier editions did still holds."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from ai_news_tracker.config import parse_config
+from ai_news_tracker.models import Entry
+from ai_news_tracker.pipeline import Pipeline
+from ai_news_tracker.store import LocalStore
+
+DAY1 = datetime(2026, 6, 19, 12, 0, tzinfo=UTC)  # 20:00 in Shanghai
+
+
+def pipeline(tmp_path: Path, lookback_hours: int) -> Pipeline:
+    config = parse_config(
+        {
+            "report": {"lookback_hours": lookback_hours},
+            "filter": {"include": []},
+            "sources": [{"name": "甲", "url": "https://example.com/feed.xml"}],
+        }
+    )
+    return Pipeline(config, raw=LocalStore(tmp_path / "raw"), site=LocalStore(tmp_path / "site"))
+
+
+def entry(name: str) -> Entry:
+    return Entry(
+        title=name, text=f"{name} 的正文", url=f"https://example.com/{name}", guid=None, published_at=None
+    )
+
+
+def test_a_longer_lookback_after_the_first_edition_does_not_bring_back_what_it_never_covered(
+    tmp_path: Path,
+) -> None:
+    # Given an undated item seen three days before the first edition, which a 24-hour lookback left out
+    first = pipeline(tmp_path, lookback_hours=24)
+    first.repo.record_entries("甲", [entry("OLD")], DAY1 - timedelta(days=3))
+    first.repo.record_entries("甲", [entry("FRESH")], DAY1 - timedelta(hours=2))
+    day1, _ = first.build(DAY1)
+    assert [i.title for i in day1.items] == ["FRESH"]
+    # When lookback_hours becomes a week and the next day's edition is built
+    later = pipeline(tmp_path, lookback_hours=168)
+    later.repo.record_entries("甲", [entry("DAY2")], DAY1 + timedelta(hours=5))
+    day2, _ = later.build(DAY1 + timedelta(days=1))
+    # Then it holds only what came since the first edition
+    assert [i.title for i in day2.items] == ["DAY2"]
