@@ -8,6 +8,9 @@ A date that starts with its year (ISO 8601 / W3C-DTF, 36Kr's ``2026-06-19 18:01:
 and :meth:`datetime.strptime` only. Anything else is tried as RFC 822/2822 with
 :func:`email.utils.parsedate_to_datetime`, and last with feedparser's own date parser, for the odd
 formats it knows (asctime, Greek, Hungarian …).
+
+An offset written after a UTC name, as Java and many Chinese CMSs write it (``GMT+0800``, ``GMT+08:00``,
+``UTC+8``), is that offset, in every shape.
 """
 
 from __future__ import annotations
@@ -38,6 +41,11 @@ _YEAR_FIRST = re.compile(r"^\d{4}")
 # The gap before a trailing offset ("18:01:25  +0800") and a trailing UTC name ("10:56:00 GMT").
 _OFFSET_GAP = re.compile(r"(?<=\d) (?=[+-]\d{2}(?::?\d{2})?$)")
 _UTC_NAME = re.compile(r"(?<=\d) ?(?:GMT|UTC|UT|Z)$", re.IGNORECASE)
+# "GMT+0800", "GMT+08:00", "UTC+8": the offset after a UTC name, which no stdlib parser reads (the RFC 2822
+# one drops it and takes the time as offset-less). Rewritten as the bare offset, "+0800".
+_NAMED_OFFSET = re.compile(
+    r"(?<![A-Za-z]) ?(?:GMT|UTC|UT) ?([+-])(\d{1,2})(?::?(\d{2}))?(?!\d)", re.IGNORECASE
+)
 _NUMERIC_FORMATS = tuple(
     base + offset
     for base in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d")
@@ -68,8 +76,14 @@ def parse_date(raw: str | None, default_tz: tzinfo) -> datetime | None:
 
 def _normalize(raw: str) -> str:
     text = collapse_whitespace(raw)
+    text = _NAMED_OFFSET.sub(_bare_offset, text)
     text = _CHINESE_DATE.sub(r"\1-\2-\3 ", text).strip()
     return _SLASHED_DATE.sub(r"\1-\2-\3", text)
+
+
+def _bare_offset(match: re.Match[str]) -> str:
+    sign, hours, minutes = match.groups()
+    return f" {sign}{int(hours):02d}{minutes or '00'}"
 
 
 def _from_numeric(text: str, default_tz: tzinfo) -> datetime | None:
