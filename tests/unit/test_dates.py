@@ -98,6 +98,37 @@ def test_dates_without_an_offset_are_in_the_default_zone(raw: str, expected: dat
     assert parse_date(raw, SHANGHAI) == expected
 
 
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Thu, 18 Jun 2026 14:00:00 CST", utc("2026-06-18 06:00:00")),
+        ("Fri Jun 19 18:01:25 CST 2026", utc("2026-06-19 10:01:25")),  # Java's Date.toString()
+        ("2026-06-19 18:00:00 CST", utc("2026-06-19 10:00:00")),
+        ("2026-06-19T18:00:00 CST", utc("2026-06-19 10:00:00")),
+        ("2026年06月19日 18:00 CST", utc("2026-06-19 10:00:00")),
+        ("Thu, 18 Jun 2026 14:00:00 cst", utc("2026-06-18 06:00:00")),
+        # A numeric offset beside the name wins, whichever comes first
+        ("Thu, 18 Jun 2026 14:00:00 CST +0800", utc("2026-06-18 06:00:00")),
+        ("Thu, 18 Jun 2026 14:00:00 CST -0600", utc("2026-06-18 20:00:00")),
+        ("Thu, 18 Jun 2026 14:00:00 -0600 (CST)", utc("2026-06-18 20:00:00")),
+        ("2026-06-19 18:00:00 CST -06:00", utc("2026-06-20 00:00:00")),
+    ],
+)
+def test_cst_is_china_standard_time_unless_a_numeric_offset_says_otherwise(
+    raw: str, expected: datetime
+) -> None:
+    # Given a date in China Standard Time as China-locale servers write it ("CST", not RFC 822's US Central)
+    for default_tz in (SHANGHAI, NEW_YORK, UTC):
+        # When it is parsed, whatever the source's zone
+        # Then it is +08:00, not 14 hours late
+        assert parse_date(raw, default_tz) == expected, default_tz
+
+
+def test_other_us_zone_names_keep_their_rfc_822_meaning() -> None:
+    assert parse_date("Thu, 18 Jun 2026 14:00:00 CDT", SHANGHAI) == utc("2026-06-18 19:00:00")
+    assert parse_date("Thu, 18 Jun 2026 14:00:00 EST", SHANGHAI) == utc("2026-06-18 19:00:00")
+
+
 def test_the_default_zone_is_the_one_passed_in() -> None:
     # Given a time without offset
     raw = "2026-07-01 12:00"

@@ -11,6 +11,14 @@ formats it knows (asctime, Greek, Hungarian …).
 
 An offset written after a UTC name, as Java and many Chinese CMSs write it (``GMT+0800``, ``GMT+08:00``,
 ``UTC+8``), is that offset, in every shape.
+
+A bare ``CST`` is China Standard Time, +08:00, not RFC 822's US Central (-06:00): China-locale servers
+write it so (Java's ``Date.toString()``, ``Fri Jun 19 18:01:25 CST 2026``, and the CMSs and bridges
+built on it), and reading it as US time put items 14 hours late. The rule does not depend on the feed's
+declared language, which Chinese feeds often get wrong (RSSHub's 36Kr feed says ``en``), nor on the
+source's zone. A numeric offset in the same date wins (``CST +0800``, ``-0600 (CST)``). A US feed that
+means Central time by a bare ``CST`` is read 14 hours early; RFC 2822 made zone names obsolete, and
+asks senders for a numeric offset (``-0600``), which is read as written.
 """
 
 from __future__ import annotations
@@ -46,6 +54,10 @@ _UTC_NAME = re.compile(r"(?<=\d) ?(?:GMT|UTC|UT|Z)$", re.IGNORECASE)
 _NAMED_OFFSET = re.compile(
     r"(?<![A-Za-z]) ?(?:GMT|UTC|UT) ?([+-])(\d{1,2})(?::?(\d{2}))?(?!\d)", re.IGNORECASE
 )
+# A bare "CST" (not "(CST)", a comment), and any numeric offset beside it, which then wins.
+_CST = re.compile(r"(?<![A-Za-z(])CST(?![A-Za-z)])", re.IGNORECASE)
+_NUMERIC_OFFSET = re.compile(r"[+-]\d{2}:?\d{2}(?!\d)")
+_CHINA_STANDARD_TIME = "+0800"
 _NUMERIC_FORMATS = tuple(
     base + offset
     for base in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d")
@@ -59,8 +71,9 @@ _RFC_COLON_OFFSET = re.compile(r"([+-]\d{2}):(\d{2})((?: ?\([^)]*\))?)$")
 def parse_date(raw: str | None, default_tz: tzinfo) -> datetime | None:
     """The aware UTC datetime a feed's date string means, or None when absent or unparsable.
 
-    Never raises. A time without an offset is read in ``default_tz``; a year before :data:`MIN_YEAR`
-    or after :data:`MAX_YEAR` is treated as unparsable.
+    Never raises. A time without an offset is read in ``default_tz``, a bare ``CST`` as China Standard
+    Time (+08:00) whatever ``default_tz`` is; a year before :data:`MIN_YEAR` or after :data:`MAX_YEAR`
+    is treated as unparsable.
     """
     if raw is None:
         return None
@@ -76,7 +89,7 @@ def parse_date(raw: str | None, default_tz: tzinfo) -> datetime | None:
 
 def _normalize(raw: str) -> str:
     text = collapse_whitespace(raw)
-    text = _NAMED_OFFSET.sub(_bare_offset, text)
+    text = _china_standard_time(_NAMED_OFFSET.sub(_bare_offset, text))
     text = _CHINESE_DATE.sub(r"\1-\2-\3 ", text).strip()
     return _SLASHED_DATE.sub(r"\1-\2-\3", text)
 
@@ -84,6 +97,15 @@ def _normalize(raw: str) -> str:
 def _bare_offset(match: re.Match[str]) -> str:
     sign, hours, minutes = match.groups()
     return f" {sign}{int(hours):02d}{minutes or '00'}"
+
+
+def _china_standard_time(text: str) -> str:
+    """``CST`` as ``+0800``, or dropped when the date also gives a numeric offset."""
+    if not _CST.search(text):
+        return text
+    if _NUMERIC_OFFSET.search(text):
+        return collapse_whitespace(_CST.sub("", text))
+    return _CST.sub(_CHINA_STANDARD_TIME, text)
 
 
 def _from_numeric(text: str, default_tz: tzinfo) -> datetime | None:
