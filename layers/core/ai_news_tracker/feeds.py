@@ -21,7 +21,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Mapping
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from typing import Any
 from xml.sax import SAXParseException
 
@@ -185,8 +185,17 @@ def _entry(raw: Any, base: str, default_tz: tzinfo) -> Entry | None:
     if not (title or text or url):
         return None
     guid = str(raw.get("id") or "").strip() or None
-    published = parse_date(raw.get("published") or raw.get("updated") or raw.get("created"), default_tz)
-    return Entry(title=title, text=text, url=url, guid=guid, published_at=published)
+    return Entry(title=title, text=text, url=url, guid=guid, published_at=_published_at(raw, default_tz))
+
+
+def _published_at(raw: Any, default_tz: tzinfo) -> datetime | None:
+    """The first of the entry's published, updated (dc:date) and created dates that parses.
+
+    A junk pubDate does not cost an item its good dc:date or updated. ``dict.get``: feedparser's own
+    ``get("updated")`` answers the published date again when there is no updated one, with a warning.
+    """
+    dates = (parse_date(dict.get(raw, key), default_tz) for key in ("published", "updated", "created"))
+    return next((date for date in dates if date is not None), None)
 
 
 def _plain(value: object) -> str:
