@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -70,6 +71,14 @@ def test_safe_link_keeps_http_links_as_given(url: str, expected: str) -> None:
         "http://<script>/",
         "https://example.com/\ud800",
         "not a url at all",
+        # a browser's host differs from urlsplit's: "\\" ends the authority (WHATWG), and user info
+        "https://evil.example\\@36kr.com/p/1",
+        "https://example.com\\@evil.example/",
+        "https://36kr.com\\p\\1",
+        "https://google.com@evil.example/",
+        "https://user:secret@example.com/a",
+        "https://@example.com/a",
+        "http://a@b@evil.example/",
     ],
 )
 def test_safe_link_refuses_everything_but_http_with_a_host(url: str | None) -> None:
@@ -112,7 +121,6 @@ def test_safe_link_resolves_relative_links_against_an_http_base(
         ("https://example.com:443/a", "https://example.com/a"),
         ("https://example.com:8443/a", "https://example.com:8443/a"),
         ("https://example.com./a", "https://example.com/a"),
-        ("https://user:secret@example.com/a", "https://example.com/a"),
         ("https://wwwx.example.com/a", "https://wwwx.example.com/a"),
         ("http://[2001:DB8::1]:443/x", "https://[2001:db8::1]/x"),
         # path kept (case, trailing slash); non-ASCII and escapes in one spelling
@@ -170,6 +178,35 @@ def test_wechat_articles_of_one_push_stay_distinct() -> None:
 def test_normalize_url_is_idempotent(url: str) -> None:
     once = normalize_url(url)
     assert normalize_url(once) == once
+
+
+@pytest.mark.parametrize(
+    ("url", "base"),
+    [
+        ("//google.com@evil.example/x", "https://36kr.com/feed"),
+        ("https://evil.example\\@36kr.com/p/1", "https://36kr.com/feed"),
+        ("/p/1", "https://user@36kr.com/feed"),  # a base with user info resolves nothing
+    ],
+)
+def test_safe_link_refuses_user_info_and_backslashes_after_resolving(url: str, base: str) -> None:
+    assert safe_link(url, base) is None
+
+
+@pytest.mark.parametrize(
+    ("fake", "real"),
+    [
+        ("https://evil.example\\@36kr.com/p/1", "https://36kr.com/p/1"),
+        ("https://google.com@evil.example/", "https://evil.example/"),
+        ("https://example.com\\@evil.example/", "https://evil.example/"),
+    ],
+)
+def test_a_link_a_browser_reads_otherwise_never_takes_another_articles_identity(fake: str, real: str) -> None:
+    # Given a link whose host for a browser is not the host urlsplit finds, and the real article
+    # When both entries are identified
+    fake_key = identity_key(fake, None, "假新闻", "正文", "bridge")
+    real_key = identity_key(real, None, "真新闻", "正文", "36Kr")
+    # Then the fake one is identified by its content, never by the real article's URL
+    assert fake_key.startswith("hash:") and real_key == "url:" + normalize_url(real)
 
 
 @pytest.mark.parametrize("url", ["javascript:alert(1)", "ftp://a.example/", "/relative", ""])
@@ -258,3 +295,59 @@ def test_a_guid_without_a_link_is_one_item_within_its_feed_only(tmp_path: Path) 
     assert [i.title for i in new_jia + new_yi] == ["甲的大模型新闻", "乙的另一条新闻"]
     # And within one feed a guid is still one item, however often it is shown
     assert repo.record_entries("甲", jia, now)[1] == []
+
+
+def test_a_feed_cannot_claim_another_sources_article_with_a_link_browsers_read_otherwise(
+    tmp_path: Path,
+) -> None:
+    # Given a bridge feed whose link urlsplit reads as 36Kr's article and a browser as evil.example,
+    # listed before 36Kr's own feed with the real article
+    from ai_news_tracker.config import Config, FilterConfig, SourceConfig
+    from ai_news_tracker.http import Response
+    from ai_news_tracker.models import Validators
+    from ai_news_tracker.pipeline import Pipeline
+    from ai_news_tracker.store import LocalStore
+
+    def rss(title: str, link: str) -> bytes:
+        return (
+            '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item>'
+            f"<title>{title}</title><link>{link}</link><description>{title}的正文。</description>"
+            "<pubDate>Fri, 20 Nov 2026 08:00:00 +0800</pubDate></item></channel></rss>"
+        ).encode()
+
+    feeds = {
+        "https://bridge.example/feed": rss(
+            "假消息：大模型公司宣布破产", "https://evil.example\\@36kr.com/p/1"
+        ),
+        "https://36kr.com/feed": rss("智谱发布新一代大模型", "https://36kr.com/p/1"),
+    }
+
+    class Feeds:
+        def fetch_many(self, jobs: list[tuple[Any, str, Any, Any]]) -> dict[Any, Response]:
+            headers = {"content-type": "application/rss+xml"}
+            return {
+                key: Response(200, feeds[url], headers, url, Validators(None, None)) for key, url, *_ in jobs
+            }
+
+    config = Config(
+        sources=(
+            SourceConfig("bridge", "https://bridge.example/feed"),
+            SourceConfig("36Kr", "https://36kr.com/feed"),
+        ),
+        filter=FilterConfig(),
+    )
+    pipeline = Pipeline(config, LocalStore(tmp_path / "raw"), LocalStore(tmp_path / "site"), http=Feeds())  # type: ignore[arg-type]
+    now = datetime(2026, 11, 20, 5, 0, tzinfo=UTC)
+    # When both are fetched and the day's edition is built
+    pipeline.fetch(now, leaderboard=False)
+    edition, _ = pipeline.build(now)
+    # Then they are two items: 36Kr's article under its own title and source, the fake one without a link
+    by_title = {item.title: item for item in edition.items}
+    assert by_title["智谱发布新一代大模型"].sources == ("36Kr",)
+    assert by_title["智谱发布新一代大模型"].url == "https://36kr.com/p/1"
+    assert by_title["假消息：大模型公司宣布破产"].sources == ("bridge",)
+    assert by_title["假消息：大模型公司宣布破产"].url is None
+    # And no edition links to evil.example
+    markdown, page = pipeline.renderer.markdown(edition), pipeline.renderer.html(edition)
+    assert "evil.example" not in markdown and "evil.example" not in page
+    assert "**来源**: 36Kr |" in markdown and "bridge, 36Kr" not in markdown

@@ -59,6 +59,10 @@ UTM_PREFIX = "utm_"
 _DEFAULT_PORTS = frozenset({80, 443})
 _CONTROL_CHARS = re.compile(r"[\x00-\x20\x7f]")  # after strip(): any of these inside is not a link
 _BAD_HOST_CHARS = re.compile(r"[<>\"'`{}|\\^%]")
+# In the authority, what makes a browser's host another than urlsplit's: user info ("google.com@" before
+# the real host), and a backslash, which ends the authority of an http(s) URL for a browser (WHATWG)
+# but not for urlsplit ("https://evil.example\\@36kr.com/" goes to evil.example).
+_BAD_AUTHORITY_CHARS = re.compile(r"[@\\]")
 _PERCENT_ESCAPE = re.compile(r"%[0-9a-fA-F]{2}")
 _PATH_SAFE = "/%:@!$&'()*+,;=-._~"
 
@@ -69,7 +73,8 @@ def safe_link(url: str | None, base: str | None = None) -> str | None:
     Surrounding whitespace is stripped and a relative URL is resolved against ``base`` (only when the
     base is itself an http(s) URL). The result is returned unchanged otherwise, query included, when
     its scheme is http or https and it has a host; ``javascript:``, ``data:``, ``mailto:``, ``file:``,
-    empty and unparsable values, and URLs with spaces or control characters inside, give None.
+    empty and unparsable values, URLs with spaces or control characters inside, and URLs with user info
+    (``user@host``) or a backslash before their path (a browser would go to another host) give None.
     """
     if url is None:
         return None
@@ -124,7 +129,8 @@ def item_id(identity: str) -> str:
 
 
 def _web_parts(url: str) -> SplitResult | None:
-    """The parts of ``url`` when it is an absolute http(s) URL with a host and a valid port, else None."""
+    """The parts of ``url`` when it is an absolute http(s) URL with a host and a valid port, and without
+    user info or a backslash in its authority, else None."""
     if not url or _CONTROL_CHARS.search(url):
         return None
     try:
@@ -135,6 +141,8 @@ def _web_parts(url: str) -> SplitResult | None:
         return None
     host = parts.hostname
     if parts.scheme.lower() not in WEB_SCHEMES or not host or _BAD_HOST_CHARS.search(host):
+        return None
+    if _BAD_AUTHORITY_CHARS.search(parts.netloc):
         return None
     return parts
 
