@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ai_news_tracker.markdown import WORD_JOINER, escape_inline, escape_table_cell, link_target
+from ai_news_tracker.text import clean_text, without_unsafe_characters
 
 SOGOU_LINK = (
     "http://weixin.sogou.com/weixin?type=2&query=%E6%96%B0%E6%99%BA%E5%85%83+%E5%80%92%E5%8F%8D%E5%A4%A9"
@@ -146,6 +147,68 @@ def test_escape_inline_edges(text: str, expected: str) -> None:
     assert escape_inline(text) == expected
 
 
+# Control characters (NUL, ESC of an ANSI colour, BEL, U+0001, DEL, C1), bidi overrides, isolates and
+# marks, and non-characters: none has a place in a text file, and the web edition drops them too.
+UNSAFE = "\x00\x1b\x07\x01\x7f\x9b\u202e\u202c\u2066\u2069\u200e\u200f\ufffe\uffff\U0001fffe\ud800"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("红色\x1b[31m警告\x07", r"红色\[31m警告"),
+        ("NUL\x00 与 DEL\x7f", "NUL 与 DEL"),
+        ("\x01开头", "开头"),
+        ("\u202etxt.exe 文件", "txt.exe 文件"),
+        ("\u2066隔离\u2069 \u200e标记\u200f", "隔离 标记"),
+        ("非字符\ufffe\uffff\U0001fffe\U0010ffff", "非字符"),
+        ("一行\u2028两行\u2029三行", "一行 两行 三行"),
+        ("罕用字\U00020000", "罕用字\U00020000"),
+        ("甲" + UNSAFE + "乙", "甲乙"),
+    ],
+)
+def test_escape_inline_drops_control_bidi_and_non_characters(text: str, expected: str) -> None:
+    assert escape_inline(text) == expected
+    assert escape_table_cell(text) == expected
+
+
+def test_the_markdown_edition_holds_no_control_bidi_or_non_character() -> None:
+    # Given an edition whose every feed and leaderboard string holds control, bidi and non-characters
+    from dataclasses import replace
+    from datetime import date
+    from pathlib import Path
+
+    from editions import plain_edition
+
+    from ai_news_tracker.config import Config, LeaderboardConfig
+    from ai_news_tracker.leaderboard import build_leaderboard
+    from ai_news_tracker.models import SourceStatus
+    from ai_news_tracker.render import Renderer
+
+    hostile = "标题\x1b[31m" + UNSAFE + "结束"
+    base = plain_edition(1)
+    ed = replace(
+        base,
+        title="日报" + UNSAFE,
+        key_points=(hostile,),
+        items=(replace(base.items[0], title=hostile, text=hostile, source="来源" + UNSAFE),),
+        sources=(SourceStatus("来源" + UNSAFE, "ok"), SourceStatus("失败" + UNSAFE, "timeout", UNSAFE)),
+        leaderboard=build_leaderboard(
+            "lmarena-history", {"qwen" + UNSAFE: 1500.0}, date(2026, 11, 15), 2, 10
+        ),
+        leaderboard_status=SourceStatus("LM Arena", "ok"),
+    )
+    renderer = Renderer(
+        Config(leaderboard=LeaderboardConfig()), Path(__file__).resolve().parents[2] / "templates"
+    )
+    # When its Markdown is rendered
+    markdown = renderer.markdown(ed)
+    # Then none of them is left (the file stays text: no NUL for git, no ANSI escape for a terminal),
+    # and the text around them is all there
+    assert not set(markdown) & set(UNSAFE)
+    assert markdown.count(r"标题\[31m结束") == 3  # the key point, the item's title and its text
+    assert "**来源**: 来源 |" in markdown and "失败 (超时)" in markdown and "| qwen |" in markdown
+
+
 def test_escape_table_cell_keeps_a_cell_whole() -> None:
     # Given a model name with a pipe (hostile leaderboard data)
     escaped = escape_table_cell("evil|model")
@@ -219,8 +282,9 @@ _REFERENCE_TABLE = {ord(c): "\\" + c for c in "\\`*_[]<>~#"}
 
 def reference_escape_inline(text: str) -> str:
     """:func:`escape_inline` as it was written before the one regular expression replaced translate
-    (with today's rules for ``&``, only where it could start an entity reference, and ``@``)."""
-    line = re.sub(r"\s+", " ", text).lstrip()
+    (with today's rules for ``&``, only where it could start an entity reference, and ``@``, and unsafe
+    characters dropped)."""
+    line = re.sub(r"\s+", " ", without_unsafe_characters(text)).lstrip()
     line = re.sub(r"&(?=#?[0-9A-Za-z]+;)", "&amp;", line)
     line = line.translate(_REFERENCE_TABLE)
     line = re.sub(r"!(?=\\\[)", r"\\!", line)
@@ -261,9 +325,9 @@ def test_escape_inline_matches_the_translate_table_it_replaced(text: str) -> Non
 
 # -- what GitHub's renderer makes of it (cmark-gfm with GitHub's extensions) ---------------------------
 def shown(text: str) -> str:
-    """What a reader must see of ``text``: whitespace runs as one space, no ends, no word joiners (which
-    are invisible; feed text never brings its own), NUL as U+FFFD (as CommonMark shows it)."""
-    return re.sub(r"\s+", " ", text.replace("\x00", "\ufffd")).strip().replace(WORD_JOINER, "")
+    """What a reader must see of ``text``: control, bidi and non-characters gone, whitespace runs as one
+    space, no ends, no word joiners (which are invisible; feed text never brings its own)."""
+    return clean_text(text).replace(WORD_JOINER, "")
 
 
 def rendered_text(markdown: str, tag: str) -> str:

@@ -1,8 +1,10 @@
 """Escaping feed text and links for the Markdown edition.
 
-Feed text is hostile: whatever a title or summary contains, in the edition it must stay plain text and
-never become a link, an image, raw HTML, emphasis, a heading, a list, a table-cell break or a code span
-(CommonMark plus the GFM extensions GitHub renders: tables, strikethrough and bare autolinks).
+Feed text is hostile: whatever a title or summary contains, in the edition it must stay plain text
+(control, bidi and non-characters dropped, as in the web edition: the file stays text for git, a
+terminal runs no ANSI escape, no override reorders what is read) and never become a link, an image,
+raw HTML, emphasis, a heading, a list, a table-cell break or a code span (CommonMark plus the GFM
+extensions GitHub renders: tables, strikethrough and bare autolinks).
 Ordinary text (``iMuse.AI``, ``AGI-Next``, ``To B``, ``2026年``, ``6.1mm``, ``AT&T``) comes through
 unchanged. The tests render the escaped text with cmark-gfm, GitHub's own renderer, and check that it
 shows exactly the text.
@@ -12,6 +14,8 @@ from __future__ import annotations
 
 import re
 from urllib.parse import quote
+
+from .text import without_unsafe_characters
 
 # Characters that open Markdown constructs anywhere in a line; each gets a backslash. An "&" that
 # starts something shaped like an entity reference ("&lt;", "&#106;", "&x;") becomes "&amp;", so that it
@@ -46,6 +50,7 @@ _URL_SAFE = "!#$%&*+,/:;=?@[]"
 def escape_inline(text: str) -> str:
     """Escape one line of plain text so that Markdown shows it literally.
 
+    Control, bidi and non-characters are dropped (:func:`~ai_news_tracker.text.without_unsafe_characters`).
     Whitespace runs (newlines included) become one space and leading space is dropped; one trailing
     space is kept, as in the sample edition (it is inert: a hard line break needs two). Backslash,
     backtick, ``* _ [ ] < > ~ #`` and ``!`` before ``[`` are backslash-escaped, an ``&`` that could
@@ -53,7 +58,7 @@ def escape_inline(text: str) -> str:
     WORD JOINER before the ``@`` of ``user@host.com``), and a leading ``+``, ``-``, ``=`` or
     ``1.``/``1)`` marker is escaped.
     """
-    line = _WHITESPACE_RUN.sub(" ", text).lstrip()
+    line = _WHITESPACE_RUN.sub(" ", without_unsafe_characters(text)).lstrip()
     line = _SPECIAL.sub(lambda m: _ESCAPES[m[0]], line)
     line = _IMAGE_OPENER.sub(r"\\!", line)
     line = line.replace("://", r":\/\/")

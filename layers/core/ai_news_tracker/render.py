@@ -16,7 +16,6 @@ absolute links, when ``[report] site_url`` is set.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
@@ -33,7 +32,7 @@ from .identity import safe_link
 from .leaderboard import display_score, movements, snapshot_age_days
 from .markdown import escape_inline, escape_table_cell, link_target
 from .models import Edition, EditionSummary, Item, Leaderboard, SourceStatus
-from .text import truncate, without_surrogates
+from .text import clean_text, truncate, without_surrogates
 
 if TYPE_CHECKING:
     import jinja2
@@ -74,37 +73,7 @@ FEED_ENTRIES = 50  # the newest editions in feed.xml; index.html lists them all
 # Ids of the feed and its entries: tag URIs (RFC 4151), the same whatever the site's address.
 TAG_AUTHORITY = "tag:ai-news-tracker,2026:"
 
-# C0 and C1 controls (newline and tab too: every value is shown as one line), DEL, bidi embeddings,
-# overrides and isolates (they reorder what a reader sees), line separators, lone surrogates and the
-# non-characters (U+FDD0..U+FDEF and the last two code points of every plane: U+FFFE, U+FFFF, U+1FFFE,
-# ..., U+10FFFF): none may appear in the HTML5 or XML output. Above the BMP the class takes the whole
-# range from U+1FFFE, and _unsafe tells the 32 non-characters from the rare letters there (CJK
-# extensions B to H): a class listing them one by one makes every search about ten times slower.
-_UNSAFE_CHARS = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029"
-    "\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff\U0001fffe-\U0010ffff]"
-)
-_LINE_BREAKING = frozenset("\t\n\r\x0b\x0c\u2028\u2029")  # unsafe characters that become a space
-_WHITESPACE_RUN = re.compile(r"\s+")
 HREF_CACHE_SIZE = 8192  # links remembered by safe_href: more than a 5,000-item edition's
-
-
-def clean_text(value: object) -> str:
-    """One line of plain text: control, bidi and non-characters gone, whitespace runs made one space."""
-    text = "" if value is None else str(value)
-    text = _UNSAFE_CHARS.sub(_unsafe, text)
-    return _WHITESPACE_RUN.sub(" ", text).strip()
-
-
-def _unsafe(match: re.Match[str]) -> str:
-    """What an unsafe character becomes: a space for a line break, nothing for the others; a
-    character above the BMP is kept unless it is a non-character (U+nFFFE, U+nFFFF)."""
-    char = match[0]
-    if char in _LINE_BREAKING:
-        return " "
-    if char > "\uffff" and (ord(char) & 0xFFFE) != 0xFFFE:
-        return char
-    return ""
 
 
 def safe_href(url: object) -> str:

@@ -91,6 +91,18 @@ _WHITESPACE_RUN = re.compile(r"\s+")  # str patterns: also \xa0 (&nbsp;), \u3000
 # strings from JSON escapes ("\\ud800") and from feed character references (&#xD800;).
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
+# C0 and C1 controls (newline and tab too: every value is shown as one line), DEL, bidi embeddings,
+# overrides, isolates and marks (they reorder what a reader sees), line separators, lone surrogates and
+# the non-characters (U+FDD0..U+FDEF and the last two code points of every plane: U+FFFE, U+FFFF,
+# U+1FFFE, ..., U+10FFFF): none may appear in an edition, whatever its format. Above the BMP the class
+# takes the whole range from U+1FFFE, and _unsafe tells the 32 non-characters from the rare letters
+# there (CJK extensions B to H): a class listing them one by one makes every search about ten times slower.
+_UNSAFE_CHARS = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029"
+    "\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff\U0001fffe-\U0010ffff]"
+)
+_LINE_BREAKING = frozenset("\t\n\r\x0b\x0c\u2028\u2029")  # unsafe characters that become a space
+
 # What is left unparsed at the end of the input when a tag, comment or declaration was cut off.
 _CUT_OFF_MARKUP = re.compile(r"<[A-Za-z/!?]")
 _CDATA_OPEN = "<![CDATA["
@@ -99,6 +111,29 @@ _CDATA_OPEN = "<![CDATA["
 def without_surrogates(text: str) -> str:
     """``text`` with every lone surrogate replaced by U+FFFD, so that it can be written as UTF-8."""
     return _LONE_SURROGATE.sub("\ufffd", text)
+
+
+def without_unsafe_characters(text: str) -> str:
+    """``text`` without control, bidi and non-characters (:data:`_UNSAFE_CHARS`); a line break among
+    them becomes a space. Other whitespace is left as it is."""
+    return _UNSAFE_CHARS.sub(_unsafe, text)
+
+
+def _unsafe(match: re.Match[str]) -> str:
+    """What an unsafe character becomes: a space for a line break, nothing for the others; a
+    character above the BMP is kept unless it is a non-character (U+nFFFE, U+nFFFF)."""
+    char = match[0]
+    if char in _LINE_BREAKING:
+        return " "
+    if char > "\uffff" and (ord(char) & 0xFFFE) != 0xFFFE:
+        return char
+    return ""
+
+
+def clean_text(value: object) -> str:
+    """One line of plain text: control, bidi and non-characters gone, whitespace runs made one space."""
+    text = "" if value is None else str(value)
+    return _WHITESPACE_RUN.sub(" ", without_unsafe_characters(text)).strip()
 
 
 def collapse_whitespace(text: str) -> str:
