@@ -236,6 +236,38 @@ def test_the_text_part_lists_every_item_with_source_time_and_safe_url() -> None:
     assert "数据日期: 2026-11-20" not in text and "数据日期: 2026-11-15" in text
 
 
+# Control characters, bidi overrides, isolates and marks, and non-characters, as the web edition drops them.
+UNSAFE = "\x00\x1b\x07\x01\x7f\x9b\u202e\u202c\u2066\u2069\u200e\u200f\ufdd0\ufffe\uffff\U0001fffe\U0010ffff"
+
+
+def test_no_control_bidi_or_non_character_reaches_either_part() -> None:
+    # Given an edition whose every feed and leaderboard string holds them
+    hostile = "标题\x1b[31m" + UNSAFE + "结束"
+    board = Leaderboard(
+        provider="lmarena-history",
+        snapshot_date=date(2026, 11, 15),
+        global_top=(RankedModel(1, "qwen" + UNSAFE, 1492.3),),
+        domestic=(RankedModel(1, "qwen" + UNSAFE, 1492.3),),
+        models_ranked=40,
+    )
+    ed = edition(
+        [replace(item(1, title=hostile, text=hostile), source="来源" + UNSAFE)],
+        title="日报" + UNSAFE,
+        key_points=(hostile,),
+        sources=(SourceStatus("来源" + UNSAFE, "ok"), SourceStatus("失败" + UNSAFE, "timeout", UNSAFE)),
+        leaderboard=board,
+    )
+    # When its email is built
+    msg = reparse(message(ed))
+    text, html = bodies(msg)
+    # Then neither part nor the subject holds one of them, and the text around them is all there
+    for part in (text, html):
+        assert not set(part) & set(UNSAFE)
+        assert part.count("标题[31m结束") == 3  # the key point, the item's title and its text
+    assert msg["Subject"] == "2026-11-20 日报"
+    assert "来源: 来源 |" in text and "失败 (超时)" in text and "1 | qwen | 1492" in text
+
+
 def test_both_parts_carry_key_points_leaderboard_and_failed_sources() -> None:
     _, html = bodies(message(hostile_edition()))
     shown = "".join(audit(html).text)

@@ -6,12 +6,12 @@ from the stored edition with Jinja2: ``templates/email.txt.j2`` (text/plain, eve
 stylesheets, no images). Both parts are UTF-8 and base64-encoded; the subject and a Chinese display
 name are RFC 2047 encoded by :mod:`email`.
 
-Feed text is hostile. The view model (:func:`edition_view`) strips control and bidi-override
-characters from every value and collapses it to one line; the HTML template is autoescaped; every link
-goes through :func:`safe_href` (http and https only, else no link). Gmail clips an HTML body above
-102 KB, so the HTML part is fitted to :data:`HTML_BUDGET`, measured in the bytes sent (:func:`sent_size`):
-item texts are dropped first, then items from the end, and a line "还有 N 条资讯，请阅读网页版" links
-to the web edition. The text part always lists every item.
+Feed text is hostile. The view model (:func:`edition_view`) strips control, bidi and non-characters
+from every value and collapses it to one line, as the web edition does; the HTML template is
+autoescaped; every link goes through :func:`safe_href` (http and https only, else no link). Gmail clips
+an HTML body above 102 KB, so the HTML part is fitted to :data:`HTML_BUDGET`, measured in the bytes sent
+(:func:`sent_size`): item texts are dropped first, then items from the end, and a line
+"还有 N 条资讯，请阅读网页版" links to the web edition. The text part always lists every item.
 
 "At most once per (edition, recipient)" is kept in an append-only sent log (in the raw store)::
 
@@ -82,7 +82,7 @@ from .render import (
     show_points,
 )
 from .store import Store, content_type_for
-from .text import truncate, without_surrogates
+from .text import clean_text, truncate, without_surrogates
 
 if TYPE_CHECKING:
     import jinja2
@@ -129,17 +129,11 @@ class SendError(TrackerError):
 
 
 # -- text hygiene ----------------------------------------------------------------------------------
-# C0 and C1 controls (tab and newline included: every value is one line), DEL, bidi embeddings,
-# overrides and isolates (they reorder what a reader sees), and the Unicode line separators.
-_UNSAFE_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
-_WHITESPACE_RUN = re.compile(r"\s+")
-
-
 def clean_line(value: object) -> str:
-    """One line of plain text: control and bidi characters gone, whitespace runs made one space."""
-    text = without_surrogates("" if value is None else str(value))
-    text = _UNSAFE_CHARS.sub(lambda m: " " if m.group() in "\t\n\r\x0b\x0c\u2028\u2029" else "", text)
-    return _WHITESPACE_RUN.sub(" ", text).strip()
+    """One line of plain text, as the web edition shows it (:func:`~ai_news_tracker.text.clean_text`:
+    control, bidi and non-characters gone, whitespace runs made one space); a lone surrogate reads as
+    U+FFFD."""
+    return clean_text(without_surrogates("" if value is None else str(value)))
 
 
 def safe_href(url: object) -> str:
@@ -350,7 +344,7 @@ def _check_header_url(url: str, scheme: str) -> str:
         not url.startswith(scheme)
         or len(url) > MAX_HEADER_URL
         or any(c in url for c in "<>,\"'\\ ")
-        or _UNSAFE_CHARS.search(url)
+        or clean_text(url) != url
         or not url.isascii()
     ):
         raise MailError(f"not a usable {scheme} unsubscribe link: {url!r}")
