@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markupsafe import Markup
 
-from ai_news_tracker import mail
+from ai_news_tracker import mail, render
 from ai_news_tracker.config import Config, EmailConfig, LeaderboardConfig
 from ai_news_tracker.mail import (
     HTML_LIMIT,
@@ -266,6 +266,35 @@ def test_no_control_bidi_or_non_character_reaches_either_part() -> None:
         assert part.count("标题[31m结束") == 3  # the key point, the item's title and its text
     assert msg["Subject"] == "2026-11-20 日报"
     assert "来源: 来源 |" in text and "失败 (超时)" in text and "1 | qwen | 1492" in text
+
+
+# Links that do not read as they are: a bidi override, a line separator, a no-break space, an invisible
+# zero-width space or word joiner inside.
+UNREADABLE_LINKS = [
+    "https://example.com/\u202etxt.exe",
+    "https://example.com/a\u2028b",
+    "https://example.com/a\u00a0b",
+    "https://exa\u200bmple.com/zw",
+    "https://example.com/a\u2060b",
+    "https://example.com/\x85x",
+]
+
+
+def test_a_link_that_does_not_read_as_it_is_is_shown_in_neither_part_nor_on_the_web() -> None:
+    # Given items whose links hold invisible, bidi or space characters, beside an ordinary one
+    ordinary = "https://36kr.com/p/1"
+    items = [item(n, url=url) for n, url in enumerate([*UNREADABLE_LINKS, ordinary], start=1)]
+    # When the email is built
+    text, html = bodies(reparse(message(edition(items))))
+    # Then only the ordinary link is there, in the text part and as an href; the others have no link
+    links = [url for url in UNREADABLE_LINKS if url in text or url in html]
+    assert links == []
+    assert f"   {ordinary}\n" in text.replace("\r\n", "\n")
+    hrefs = {value for _, name, value in audit(html).attrs if name == "href"}
+    assert ordinary in hrefs and not hrefs & set(UNREADABLE_LINKS)
+    # And the web edition decides alike: one rule
+    for url in [*UNREADABLE_LINKS, ordinary]:
+        assert safe_href(url) == render.safe_href(url) == ("" if url in UNREADABLE_LINKS else url)
 
 
 def test_both_parts_carry_key_points_leaderboard_and_failed_sources() -> None:
@@ -617,14 +646,14 @@ def test_each_link_is_checked_once_however_often_the_html_is_rendered_to_fit(
     # Given an edition whose HTML part is rendered a dozen times over while it is fitted to the budget
     ed = edition([item(n, text=long_text(n), url=f"https://36kr.com/p/{n}") for n in range(1000)])
     checked: Counter[str] = Counter()
-    check = mail.safe_link
+    check = render.safe_link
 
     def counting(url: str | None, base: str | None = None) -> str | None:
         checked[str(url)] += 1
         return check(url, base)
 
-    monkeypatch.setattr(mail, "safe_link", counting)
-    mail._remembered_web_link.cache_clear()  # nothing remembered from other tests
+    monkeypatch.setattr(render, "safe_link", counting)
+    render._remembered_web_link.cache_clear()  # nothing remembered from other tests
     # When the message is built
     _, html = bodies(message(ed))
     # Then every link shown was checked, and none twice: safe_href remembers its answers

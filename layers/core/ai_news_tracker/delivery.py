@@ -35,8 +35,9 @@ from typing import TYPE_CHECKING, Any
 from .config import Config
 from .errors import TrackerError
 from .log import get_logger
-from .mail import MailError, SendError, SendReport, SesSender, safe_href, send_edition, sender_address
+from .mail import MailError, SendError, SendReport, SesSender, send_edition, sender_address
 from .models import Edition
+from .render import safe_href
 from .service import Deployment
 from .store import Store
 from .subscribers import DynamoSubscriberStore, Subscriptions

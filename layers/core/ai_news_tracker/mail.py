@@ -8,7 +8,8 @@ name are RFC 2047 encoded by :mod:`email`.
 
 Feed text is hostile. The view model (:func:`edition_view`) strips control, bidi and non-characters
 from every value and collapses it to one line, as the web edition does; the HTML template is
-autoescaped; every link goes through :func:`safe_href` (http and https only, else no link). Gmail clips
+autoescaped; every link goes through the web edition's :func:`~ai_news_tracker.render.safe_href` (http
+and https only, and only a link that reads as it is, else no link). Gmail clips
 an HTML body above 102 KB, so the HTML part is fitted to :data:`HTML_BUDGET`, measured in the bytes sent
 (:func:`sent_size`): item texts are dropped first, then items from the end, and a line
 "还有 N 条资讯，请阅读网页版" links to the web edition. The text part always lists every item.
@@ -62,12 +63,12 @@ from email.utils import parseaddr
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from .config import Config
 from .errors import StorageError, TrackerError
-from .identity import normalise_recipient, recipient_key, safe_link
+from .identity import normalise_recipient, recipient_key
 from .leaderboard import display_score, snapshot_age_days
 from .log import get_logger
 from .models import Edition, Item, SourceStatus
@@ -79,6 +80,7 @@ from .render import (
     date_label,
     edition_zone,
     local_time,
+    safe_href,
     show_points,
 )
 from .store import Store, content_type_for
@@ -98,7 +100,6 @@ MAX_ATTEMPTS = 3  # refusals of one (edition, recipient) while SES took other ma
 STOP_AFTER_REFUSALS = 5  # refusals in a row stop a run: something is wrong for every message
 MAX_HEADER_URL = 900  # a header line must stay under 998 octets
 LIST_ID_LABEL = "ai-news-tracker"
-HREF_CACHE_SIZE = 8192  # links remembered by safe_href: more than a 5,000-item edition's
 UNTITLED = "(无标题)"
 
 
@@ -134,26 +135,6 @@ def clean_line(value: object) -> str:
     control, bidi and non-characters gone, whitespace runs made one space); a lone surrogate reads as
     U+FFFD."""
     return clean_text(without_surrogates("" if value is None else str(value)))
-
-
-def safe_href(url: object) -> str:
-    """The URL when it is a safe http(s) link (:func:`~ai_news_tracker.identity.safe_link`), else ""."""
-    if type(url) is str:
-        return _remembered_web_link(url)
-    # A str subclass (Markup) is equal to the plain string: checked afresh, so each keeps its own type.
-    return _web_link(url) if isinstance(url, str) else ""
-
-
-def _web_link(url: str) -> str:
-    link = safe_link(url)
-    if link is None or urlsplit(link).scheme.lower() not in ("http", "https"):
-        return ""
-    return link
-
-
-# Pure, so remembered: the HTML part is rendered again and again while it is fitted to its budget
-# (:meth:`_Composer.plan`), each time checking every link shown (5,000 items: 81,000 calls).
-_remembered_web_link = lru_cache(maxsize=HREF_CACHE_SIZE)(_web_link)
 
 
 # -- the view model --------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from .identity import safe_link
 from .leaderboard import display_score, movements, snapshot_age_days
 from .markdown import escape_inline, escape_table_cell, link_target
 from .models import Edition, EditionSummary, Item, Leaderboard, SourceStatus
-from .text import clean_text, truncate, without_surrogates
+from .text import clean_text, collapse_whitespace, truncate, without_surrogates
 
 if TYPE_CHECKING:
     import jinja2
@@ -77,8 +77,10 @@ HREF_CACHE_SIZE = 8192  # links remembered by safe_href: more than a 5,000-item 
 
 
 def safe_href(url: object) -> str:
-    """The URL when it is a safe absolute http(s) link (:func:`~ai_news_tracker.identity.safe_link`),
-    else "": never ``javascript:``, ``data:`` or anything a browser would run or show inline."""
+    """The URL when it is a safe absolute http(s) link (:func:`~ai_news_tracker.identity.safe_link`)
+    that reads as it is, else "": never ``javascript:``, ``data:`` or anything a browser would run or
+    show inline, nor a link with a bidi override, a space or an invisible character inside. The web
+    and the email editions link through it."""
     if type(url) is str:
         return _remembered_web_link(url)
     # A str subclass (Markup) is equal to the plain string: checked afresh, so each keeps its own type.
@@ -87,12 +89,15 @@ def safe_href(url: object) -> str:
 
 def _web_link(url: str) -> str:
     link = safe_link(url)
-    if link is None or urlsplit(link).scheme.lower() not in ("http", "https") or clean_text(link) != link:
+    if link is None or urlsplit(link).scheme.lower() not in ("http", "https"):
         return ""
-    return link
+    # Only a link that reads as it is: no control, bidi or non-character (clean_text), no space of any
+    # kind and no invisible zero-width character (collapse_whitespace) in it.
+    return link if collapse_whitespace(clean_text(link)) == link else ""
 
 
-# Pure, so remembered: an edition's page is rendered twice (reports/<day>.html and latest.html).
+# Pure, so remembered: an edition's page is rendered twice (reports/<day>.html and latest.html), and
+# the email's HTML part again and again while it is fitted to its budget (mail._Composer.plan).
 _remembered_web_link = lru_cache(maxsize=HREF_CACHE_SIZE)(_web_link)
 
 
