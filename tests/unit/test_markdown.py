@@ -253,10 +253,33 @@ def test_link_target_keeps_well_formed_urls_byte_for_byte(url: str) -> None:
         ("https://a.example/100%", "https://a.example/100%25"),
         ("https://a.example/%zz%4", "https://a.example/%25zz%254"),
         ("https://a.example/%E6%96%B0", "https://a.example/%E6%96%B0"),
+        ("https://a.example/?a=1&amp;b=2&c=3", "https://a.example/?a=1&amp;amp;b=2&c=3"),
+        ("https://a.example/&#106;&#x6A;", "https://a.example/&amp;#106;&amp;#x6A;"),
     ],
 )
 def test_link_target_encodes_what_could_break_out(url: str, expected: str) -> None:
     assert link_target(url) == expected
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://a.example/s?a=1&amp;b=2",
+        "https://a.example/&#106;avascript",
+        "https://a.example/s?q=&#x1F;&#X41;",
+        "https://a.example/s?c=&copy;&lt;&AMP;&x;",
+        "https://a.example/s?a=1&b=2&c",  # no entity shape: kept as it is
+        "https://a.example/s?a=%5C&amp;",  # an encoded backslash before it
+    ],
+)
+def test_github_links_to_the_exact_url_whatever_entity_it_spells(url: str) -> None:
+    # Given a URL with something shaped like an entity reference (CommonMark decodes those in a
+    # link destination, so "&amp;" would link to "&", as no other edition does)
+    # When GitHub renders the read-more link
+    rendered = github_html(f"[阅读原文]({link_target(url)})")
+    # Then its href is the URL itself
+    (href,) = re.findall(r'<a href="([^"]*)">阅读原文</a>', rendered)
+    assert html.unescape(href) == url
 
 
 @pytest.mark.parametrize(

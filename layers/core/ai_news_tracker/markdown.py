@@ -22,8 +22,9 @@ from .text import without_unsafe_characters
 # is shown as written, not decoded; any other "&" (AT&T, R&D) cannot start one and stays as it is.
 # One regular expression finds them all (str.translate with a dict is slow on CJK text).
 _INLINE_SPECIALS = "\\`*_[]<>~#"
+_ENTITY_SHAPED_AMPERSAND = "&(?=#?[0-9A-Za-z]+;)"
 _ESCAPES = {c: "\\" + c for c in _INLINE_SPECIALS} | {"&": "&amp;"}
-_SPECIAL = re.compile("[" + re.escape(_INLINE_SPECIALS) + "]|&(?=#?[0-9A-Za-z]+;)")
+_SPECIAL = re.compile("[" + re.escape(_INLINE_SPECIALS) + "]|" + _ENTITY_SHAPED_AMPERSAND)
 
 _WHITESPACE_RUN = re.compile(r"\s+")
 _IMAGE_OPENER = re.compile(r"!(?=\\\[)")  # "![" (the "[" already escaped)
@@ -45,6 +46,11 @@ _STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 # parentheses, quotes, "<", ">", backslash, backtick, control and non-ASCII characters) is
 # percent-encoded as UTF-8.
 _URL_SAFE = "!#$%&*+,/:;=?@[]"
+# CommonMark decodes entity references in a link destination too ("&amp;" links to "&"): an "&" that
+# starts something shaped like one is written "&amp;", which decodes to the "&", so the link goes to the
+# URL as written, as in the other editions. (A backslash does not do: cmark-gfm, GitHub's renderer,
+# resolves it first and then decodes the entity.)
+_ENTITY_AMPERSAND = re.compile(_ENTITY_SHAPED_AMPERSAND)
 
 
 def escape_inline(text: str) -> str:
@@ -84,7 +90,10 @@ def link_target(url: str) -> str:
 
     Characters that could end the target or break out of it are percent-encoded (UTF-8), and so is a
     ``%`` that does not start an escape; existing ``%XX`` escapes and ordinary URL characters are kept,
-    so a well-formed URL comes back byte for byte. The caller must have checked the scheme
+    so a well-formed URL comes back byte for byte, but for an ``&`` that could start an entity reference
+    (``&amp;``, ``&#106;``): it is written ``&amp;``, so that the link goes to the URL as written, not
+    to the decoded entity. The caller must have checked the scheme
     (:func:`ai_news_tracker.identity.safe_link`).
     """
-    return quote(_STRAY_PERCENT.sub("%25", url), safe=_URL_SAFE, errors="surrogatepass")
+    target = quote(_STRAY_PERCENT.sub("%25", url), safe=_URL_SAFE, errors="surrogatepass")
+    return _ENTITY_AMPERSAND.sub("&amp;", target) if "&" in target else target
