@@ -607,3 +607,16 @@ def test_a_stored_edition_is_shown_in_the_zone_it_was_built_in_after_the_timezon
     assert moved.html(ed) == shanghai.html(ed)
     assert "更新时间: 2026-11-20 08:00:07*" in moved.markdown(ed)
     assert edition_view(ed, moved.config)["generated_second"] == "2026-11-20 08:00:07"  # and the email
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://example.com/\u202etxt.exe", "https://exa\u200bmple.com/zw", "https://example.com/a\u00a0b"],
+)
+def test_the_markdown_links_only_what_the_web_and_the_email_link(renderer: Renderer, url: str) -> None:
+    # Given an item whose link hides what it reads as
+    ed = edition(items=(item(1, url=url), item(2)))
+    # Then no edition links it: the Markdown neither, though it would show it percent-encoded
+    markdown = renderer.markdown(ed)
+    assert markdown.count("[阅读原文](") == 1 and "[阅读原文](https://36kr.com/p/1)" in markdown
+    assert "阅读原文" not in strict_parse(renderer.html(edition(items=(item(1, url=url),)))).itertext()

@@ -387,7 +387,7 @@ class Renderer:
             "source": ", ".join(item.sources),
             "time": local_time(item.shown_at, tz),
             "summary": truncate(item.text, self.config.report.summary_chars),
-            "url": item.url,
+            "url": safe_href(item.url) or None,  # the link rule of the web and the email editions
         }
 
     def _board(self, edition: Edition) -> dict[str, Any]:
