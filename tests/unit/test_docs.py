@@ -1,0 +1,71 @@
+"""README.md and DEVELOPERS.md say what the code does: a newcomer follows them on a fresh clone.
+
+Each test reads one part of the documentation and the code it describes: the configuration reference
+and ``config.py``, the command's synopses and its parser, the edition JSON and the renderer, the
+data folder's layout and the raw store's keys, the module table and the package, and the sample
+environment of ``ai-news-tracker invoke``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+
+import pytest
+
+from ai_news_tracker.cli import build_parser
+
+REPO = Path(__file__).resolve().parents[2]
+PACKAGE = REPO / "layers" / "core" / "ai_news_tracker"
+DATA_DIR = "What a run leaves under `--data-dir`"  # the README's table of the data folder
+
+
+def section(path: Path, heading: str) -> str:
+    """The text under a ``## heading`` of a Markdown file, up to the next heading of that level."""
+    text = path.read_text(encoding="utf-8")
+    start = text.index(f"\n## {heading}\n")
+    end = text.find("\n## ", start + 1)
+    return text[start : end if end >= 0 else len(text)]
+
+
+def table_rows(text: str) -> list[list[str]]:
+    """The cells of every Markdown table row in ``text`` (an escaped ``\\|`` stays in its cell)."""
+    rows = []
+    for line in text.splitlines():
+        if line.startswith("|") and not line.startswith("|---"):
+            cells = re.split(r"(?<!\\)\|", line.strip().strip("|"))
+            rows.append([cell.strip() for cell in cells])
+    return rows
+
+
+def quoted(text: str) -> set[str]:
+    """The names written as code (between backticks) in ``text``."""
+    return set(re.findall(r"`([^`]+)`", text))
+
+
+# -- the command -----------------------------------------------------------------------------------
+def synopses() -> dict[str, str]:
+    block = section(REPO / "README.md", "The command").split("```")[1]
+    return {line.split()[1]: line for line in block.splitlines() if line.startswith("ai-news-tracker ")}
+
+
+def subcommands() -> dict[str, argparse.ArgumentParser]:
+    actions = build_parser()._subparsers._group_actions  # type: ignore[union-attr]
+    (choices,) = (action.choices for action in actions if isinstance(action.choices, dict))
+    return dict(choices)
+
+
+@pytest.mark.parametrize("name", sorted(subcommands()))
+def test_each_synopsis_shows_every_argument_of_its_command(name: str) -> None:
+    line = synopses()[name]
+    for action in subcommands()[name]._actions:
+        if isinstance(action, argparse._HelpAction):
+            continue
+        if not action.option_strings:  # a positional argument: its metavar
+            assert f" {action.metavar}" in line, f"{name}: {action.metavar} is missing from {line!r}"
+            continue
+        option = min(action.option_strings, key=len) if action.dest == "verbose" else action.option_strings[0]
+        shown = f"{option} {action.metavar}" if action.nargs != 0 and action.metavar else option
+        assert re.search(re.escape(shown) + r"(?![\w-])", line), f"{name}: {shown} is missing from {line!r}"
+        assert (f"[{option}" in line) == (not action.required), f"{name}: {option} required or optional?"
