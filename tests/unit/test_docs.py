@@ -9,12 +9,18 @@ environment of ``ai-news-tracker invoke``.
 from __future__ import annotations
 
 import argparse
+import ast
+import json
 import re
 from pathlib import Path
 
 import pytest
+from editions import plain_edition
 
 from ai_news_tracker.cli import build_parser
+from ai_news_tracker.config import Config, LeaderboardConfig
+from ai_news_tracker.models import SourceStatus
+from ai_news_tracker.render import Renderer
 
 REPO = Path(__file__).resolve().parents[2]
 PACKAGE = REPO / "layers" / "core" / "ai_news_tracker"
@@ -69,3 +75,40 @@ def test_each_synopsis_shows_every_argument_of_its_command(name: str) -> None:
         shown = f"{option} {action.metavar}" if action.nargs != 0 and action.metavar else option
         assert re.search(re.escape(shown) + r"(?![\w-])", line), f"{name}: {shown} is missing from {line!r}"
         assert (f"[{option}" in line) == (not action.required), f"{name}: {option} required or optional?"
+
+
+# -- the edition JSON ------------------------------------------------------------------------------
+def edition_json_row() -> str:
+    rows = table_rows(section(REPO / "README.md", DATA_DIR))
+    (row,) = (cells[1] for cells in rows if cells[0] == "`site/reports/YYYY-MM-DD.json`")
+    return row
+
+
+def test_the_edition_json_row_names_every_field_of_the_file() -> None:
+    # Given an edition with an item, a source and an unavailable leaderboard, rendered as JSON
+    board = SourceStatus("LM Arena", "http_error", "HTTP 503")
+    config = Config(leaderboard=LeaderboardConfig())
+    payload = json.loads(
+        Renderer(config, REPO / "templates").json(plain_edition(items=1, leaderboard_status=board))
+    )
+    fields = set(payload) | set(payload["items"][0]) | set(payload["sources"][0]) | set(payload["window"])
+    fields |= set(payload["leaderboard"]) | set(payload["items"][0]["links"][0])
+    # Then the README's row for the file names each of its fields
+    missing = fields - quoted(edition_json_row())
+    assert not missing, f"the README's edition JSON row leaves out {sorted(missing)}"
+
+
+# -- what a run leaves -----------------------------------------------------------------------------
+def test_the_data_folder_table_lists_every_folder_of_the_raw_store() -> None:
+    # Given the raw store's key layout (repository.py's docstring) and the sent log's (mail.py's)
+    layout = {
+        line.split()[0].split("/")[0]
+        for module in ("repository.py", "mail.py")
+        for line in (ast.get_docstring(ast.parse((PACKAGE / module).read_text("utf-8"))) or "").splitlines()
+        if line.startswith("    ") and "/" in line.split()[0]
+    }
+    assert {"items", "seen", "sources", "articles", "leaderboard", "editions", "sent"} <= layout
+    # Then the README's table of what a run leaves has a row for each folder
+    paths = {cells[0] for cells in table_rows(section(REPO / "README.md", DATA_DIR))}
+    missing = {folder for folder in layout if not any(p.startswith(f"`raw/{folder}/") for p in paths)}
+    assert not missing, f"raw/ folders missing from the README: {sorted(missing)}"
