@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import argparse
 import ast
+import dataclasses
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from editions import plain_edition
 
+from ai_news_tracker import config as config_module
 from ai_news_tracker.cli import build_parser
 from ai_news_tracker.config import Config, LeaderboardConfig
 from ai_news_tracker.models import SourceStatus
@@ -48,6 +51,81 @@ def table_rows(text: str) -> list[list[str]]:
 def quoted(text: str) -> set[str]:
     """The names written as code (between backticks) in ``text``."""
     return set(re.findall(r"`([^`]+)`", text))
+
+
+# -- the configuration reference -----------------------------------------------------------------
+SECTIONS = {
+    "[report]": config_module.ReportConfig,
+    "[filter]": config_module.FilterConfig,
+    "[[sources]]": config_module.SourceConfig,
+    "[leaderboard]": config_module.LeaderboardConfig,
+    "[summarizer]": config_module.SummarizerConfig,
+    "[email]": config_module.EmailConfig,
+    "[fetch]": config_module.FetchConfig,
+}
+# Defaults the table words rather than prints (a size, a sentence, the provider's own file).
+WORDED_DEFAULTS = {
+    ("[fetch]", "max_bytes"): "5 MB",
+    ("[fetch]", "leaderboard_max_bytes"): "100 MB",
+    ("[fetch]", "deadline"): "20 s",
+    ("[leaderboard]", "url"): "the provider's own file",
+}
+
+
+def reference_groups() -> dict[str, str]:
+    """The configuration table's rows grouped by the section their first cell opens (``[report]``…)."""
+    groups: dict[str, str] = {}
+    current = None
+    for cells in table_rows(section(REPO / "README.md", "Configuration reference"))[1:]:
+        opened = re.match(r"`(\[\[?[a-z.]+\]\]?)`", cells[0])
+        if opened:
+            current = opened.group(1)
+        assert current is not None, f"a row before any section: {cells}"
+        groups[current] = groups.get(current, "") + " | ".join(cells) + "\n"
+    return groups
+
+
+def shown_defaults(value: Any) -> set[str]:
+    """How a default may be written in brackets: ``[300]``, ``[1.0]`` or ``[20]``, ``[true]``, ``[""]``."""
+    if isinstance(value, bool):
+        return {str(value).lower()}
+    if isinstance(value, float):
+        return {repr(value)} | ({str(int(value))} if value.is_integer() else set())
+    if value == "":
+        return {'""'}
+    return {str(value)}
+
+
+@pytest.mark.parametrize("heading", SECTIONS)
+def test_the_configuration_reference_names_every_key_with_its_default(heading: str) -> None:
+    # Given the README's configuration table, a section's rows together
+    groups = reference_groups()
+    assert heading in groups, f"the configuration reference has no {heading} row"
+    text = groups[heading]
+    named = quoted(text) | ({"weights"} if heading == "[filter]" and "[filter.weights]" in groups else set())
+    plain = text.replace("`", "")
+    for field in dataclasses.fields(SECTIONS[heading]):
+        # Then every key config.py reads is named there
+        assert field.name in named, f"{heading} {field.name} is not in the README's configuration reference"
+        default = field.default
+        if default is dataclasses.MISSING or default is None or isinstance(default, tuple):
+            continue  # required, optional without a default, or a list ([] in the table)
+        # And its default is given in brackets, as the table's heading promises
+        worded = WORDED_DEFAULTS.get((heading, field.name))
+        written = {worded} if worded else shown_defaults(default)
+        assert any(re.search(r"\[" + re.escape(w) + r"[\],: ]", plain) for w in written), (
+            f"{heading} {field.name}: the README does not give its default {default!r} in brackets"
+        )
+
+
+def test_the_configuration_reference_has_no_key_the_code_does_not_read() -> None:
+    groups = reference_groups()
+    assert set(groups) <= set(SECTIONS) | {"[filter.weights]"}
+    for heading, cls in SECTIONS.items():
+        first_cells = [line.split(" | ")[0] for line in groups[heading].splitlines()]
+        named = set().union(*(quoted(cell) for cell in first_cells)) - {heading}
+        known = {field.name for field in dataclasses.fields(cls)}
+        assert named <= known, f"{heading}: {sorted(named - known)} are not keys of config.py"
 
 
 # -- the command -----------------------------------------------------------------------------------
