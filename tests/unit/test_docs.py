@@ -190,3 +190,13 @@ def test_the_data_folder_table_lists_every_folder_of_the_raw_store() -> None:
     paths = {cells[0] for cells in table_rows(section(REPO / "README.md", DATA_DIR))}
     missing = {folder for folder in layout if not any(p.startswith(f"`raw/{folder}/") for p in paths)}
     assert not missing, f"raw/ folders missing from the README: {sorted(missing)}"
+
+
+# -- the sample environment ------------------------------------------------------------------------
+def test_the_sample_environment_never_offers_the_sender_as_the_unsubscribe_mailbox() -> None:
+    # Replies to an edition go to its sender: were that the unsubscribe mailbox, they would unsubscribe
+    env: dict[str, dict[str, str]] = json.loads((REPO / "events" / "env.json").read_text("utf-8"))
+    senders = {variables.get("SENDER_ADDRESS") for variables in env.values()} - {None}
+    mailboxes = {variables.get("UNSUBSCRIBE_MAILTO") for variables in env.values()} - {None}
+    assert mailboxes, "events/env.json offers no mailto: unsubscribe link to try"
+    assert not mailboxes & senders, "the sample unsubscribe mailbox is the sender address"
