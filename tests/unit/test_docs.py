@@ -192,6 +192,15 @@ def test_the_data_folder_table_lists_every_folder_of_the_raw_store() -> None:
     assert not missing, f"raw/ folders missing from the README: {sorted(missing)}"
 
 
+# -- the module table ------------------------------------------------------------------------------
+def test_the_module_table_has_a_row_for_each_module_of_the_package() -> None:
+    modules = {path.stem for path in PACKAGE.glob("*.py")} - {"__init__"}
+    rows = table_rows(section(REPO / "DEVELOPERS.md", "Inside the package"))[1:]
+    listed = set().union(*(quoted(cells[0]) for cells in rows))
+    assert modules - listed == set(), "modules without a row in DEVELOPERS.md"
+    assert listed - modules == set(), "rows of DEVELOPERS.md naming no module"
+
+
 # -- the sample environment ------------------------------------------------------------------------
 def test_the_sample_environment_never_offers_the_sender_as_the_unsubscribe_mailbox() -> None:
     # Replies to an edition go to its sender: were that the unsubscribe mailbox, they would unsubscribe
