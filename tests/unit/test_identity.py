@@ -11,6 +11,7 @@ import pytest
 
 from ai_news_tracker.identity import (
     TRACKING_PARAMETERS,
+    guid_alias,
     identity_key,
     item_id,
     normalize_url,
@@ -351,3 +352,22 @@ def test_a_feed_cannot_claim_another_sources_article_with_a_link_browsers_read_o
     markdown, page = pipeline.renderer.markdown(edition), pipeline.renderer.html(edition)
     assert "evil.example" not in markdown and "evil.example" not in page
     assert "**来源**: 36Kr |" in markdown and "bridge, 36Kr" not in markdown
+
+
+@pytest.mark.parametrize(
+    ("url", "guid", "aliased"),
+    [
+        ("https://36kr.com/p/1?f=rss", "https://www.36kr.com/p/1", False),  # the guid is the link
+        ("https://36kr.com/p/1", "https://36kr.com/p/1", False),
+        ("https://36kr.com/p/1", None, False),
+        ("https://36kr.com/p/1", "  ", False),
+        (None, "wx-42", False),  # identified by its guid already
+        ("javascript:alert(1)", "wx-42", False),
+        ("https://mp.weixin.qq.com/s/AbC", "wx-42", True),
+        ("https://mp.weixin.qq.com/s/AbC", "https://mp.weixin.qq.com/s?__biz=M&mid=2", True),
+    ],
+)
+def test_an_entry_has_a_guid_alias_only_when_its_guid_is_not_its_link(
+    url: str | None, guid: str | None, aliased: bool
+) -> None:
+    assert (guid_alias(url, guid, "标题", "甲") is not None) == aliased

@@ -75,3 +75,42 @@ def test_duplicates_within_one_feed_are_counted_once(tmp_path: Path) -> None:
     shown, new = repo.record_entries("机器之心", [entry(1), entry(1)], T0)
 
     assert len(shown) == 1 and len(new) == 1
+
+
+def wechat(title: str, url: str, guid: str | None = "wx-42") -> Entry:
+    return Entry(title=title, text="正文", url=url, guid=guid, published_at=T0 - timedelta(hours=1))
+
+
+def test_an_article_whose_link_changes_but_not_its_guid_is_the_same_item(tmp_path: Path) -> None:
+    # Given a bridge's article stored under its short link
+    repo = RawRepository(LocalStore(tmp_path))
+    shown, new = repo.record_entries(
+        "新智元", [wechat("智谱发布 GLM-5", "https://mp.weixin.qq.com/s/AbC")], T0
+    )
+    # When the bridge shows it again under its long link, the same guid and title
+    long = "https://mp.weixin.qq.com/s?__biz=MzI&mid=22&idx=1&sn=ff"
+    shown_again, new_again = repo.record_entries(
+        "新智元", [wechat("智谱发布 GLM-5", long)], T0 + timedelta(hours=2)
+    )
+    # Then it is not new, and it is shown as the item stored first
+    assert len(new) == 1 and new_again == []
+    assert shown_again == shown == [new[0].id]
+
+
+def test_a_reused_guid_with_another_title_and_link_is_a_new_item(tmp_path: Path) -> None:
+    # Given a feed that numbers its guids by position: "1" is whatever is newest
+    repo = RawRepository(LocalStore(tmp_path))
+    _, first = repo.record_entries("甲", [wechat("第一篇", "https://example.com/a", guid="1")], T0)
+    # When its newest article is another one, under the same guid
+    _, second = repo.record_entries(
+        "甲", [wechat("第二篇", "https://example.com/b", guid="1")], T0 + timedelta(hours=1)
+    )
+    # Then it is a new item
+    assert [i.title for i in first + second] == ["第一篇", "第二篇"]
+
+
+def test_the_same_guid_and_title_in_another_feed_is_that_feeds_own(tmp_path: Path) -> None:
+    repo = RawRepository(LocalStore(tmp_path))
+    _, first = repo.record_entries("甲", [wechat("同题", "https://example.com/a", guid="7")], T0)
+    _, other = repo.record_entries("乙", [wechat("同题", "https://example.org/z", guid="7")], T0)
+    assert len(first) == len(other) == 1

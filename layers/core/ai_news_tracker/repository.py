@@ -6,6 +6,8 @@ Key layout (the same in ``<data-dir>/raw`` and in the raw S3 bucket)::
     seen/<YYYY-MM-DD>/<stamp>-<id>          first-seen index by UTC day; written just before the item
     sources/<source-key>.json               validators, last status and recent ids of one source
     articles/<id>.json                      an item's article-page summary, for feeds without text
+    aliases/<alias-id>                      the id of the item an entry's guid and title name, when it is
+                                            identified by a link (identity.guid_alias); written after it
     leaderboard/<provider>.json             the current leaderboard snapshot and how it was fetched
     editions/<YYYY-MM-DD>.json              each edition exactly as it was built
 
@@ -21,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from .identity import identity_key, item_id
+from .identity import guid_alias, identity_key, item_id
 from .models import Edition, Entry, Item, SourceStatus, Validators, iso, parse_iso
 from .store import Store, dump_json, get_json
 
@@ -93,12 +95,28 @@ class RawRepository:
             item = make_item(source, entry, now)
             if item.id in shown:
                 continue
-            shown.append(item.id)
             if item.id in known_ids or self.store.get(_item_key(item.id)) is not None:
+                shown.append(item.id)
                 continue
+            alias = guid_alias(entry.url, entry.guid, entry.title, source)
+            earlier = self._aliased(alias)
+            if earlier is not None:  # the same article under a new link: shown, not new
+                if earlier not in shown:
+                    shown.append(earlier)
+                continue
+            shown.append(item.id)
             if self._create(item):
                 new.append(item)
+                if alias is not None:
+                    self.store.put_if_absent(_alias_key(alias), item.id.encode("ascii"))
         return shown, new
+
+    def _aliased(self, alias: str | None) -> str | None:
+        """The id of the stored item ``alias`` names, if any."""
+        if alias is None:
+            return None
+        data = self.store.get(_alias_key(alias))
+        return data.decode("ascii", "replace") if data else None
 
     def _create(self, item: Item) -> bool:
         stamp = item.first_seen.strftime(_STAMP)
@@ -183,6 +201,10 @@ class RawRepository:
 
 def _item_key(id_: str) -> str:
     return f"items/{id_}.json"
+
+
+def _alias_key(alias: str) -> str:
+    return f"aliases/{item_id(alias)}"
 
 
 __all__ = ["RawRepository", "SourceState", "iso", "make_item", "parse_iso", "source_key"]
