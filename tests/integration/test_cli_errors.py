@@ -27,6 +27,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
         ('[report]\nmax_items = "thirty"\n', "report.max_items"),
         ("[report]\nmax_itmes = 30\n", "report.max_itmes"),
         ('[[sources]]\nname = "a"\nurl = "javascript:alert(1)"\n', "sources[0].url"),
+        ('[[sources]]\nname = "a"\nurl = "http://[::1/feed.xml"\n', "sources[0].url"),
     ],
 )
 def test_bad_config_exits_2_naming_the_key(tmp_path: Path, toml: str, key: str) -> None:

@@ -74,6 +74,13 @@ def test_empty_config_is_valid_and_frozen() -> None:
         ({"filter": {"include": ["a", 1]}}, "filter.include", "list of strings"),
         ({"sources": [{"name": "a"}]}, "sources[0].url", "missing"),
         ({"sources": [{"name": "a", "url": "ftp://x/feed"}]}, "sources[0].url", "http(s) URL"),
+        ({"sources": [{"name": "a", "url": "http://[::1/feed.xml"}]}, "sources[0].url", "http(s) URL"),
+        ({"sources": [{"name": "a", "url": "http://127.0.0.1:99999/f"}]}, "sources[0].url", "http(s) URL"),
+        ({"sources": [{"name": "a", "url": "http://exa mple.com/feed"}]}, "sources[0].url", "http(s) URL"),
+        ({"sources": [{"name": "a", "url": "http://example.com\t/feed"}]}, "sources[0].url", "http(s) URL"),
+        ({"sources": [{"name": "a", "url": "http://:80/feed"}]}, "sources[0].url", "http(s) URL"),
+        ({"leaderboard": {"url": "https://[fe80::1/x.json"}}, "leaderboard.url", "http(s) URL"),
+        ({"report": {"site_url": "https://example.com:0x50/"}}, "report.site_url", "http(s) URL"),
         (
             {"sources": [{"name": "a", "url": "https://a/"}, {"name": "a", "url": "https://b/"}]},
             "sources[1].name",

@@ -19,7 +19,7 @@ from datetime import date
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError
@@ -354,15 +354,15 @@ def _check_report(report: ReportConfig) -> None:
 
 def check_site_url(url: str, key: str) -> None:
     """The site's base URL must be an absolute http(s) URL without query or fragment."""
-    ok = url == url.strip() and not any(c.isspace() or ord(c) < 0x20 or c in "<>\"'`\\" for c in url)
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        ok = False
-    else:
-        ok = ok and parts.scheme in ("http", "https") and bool(parts.hostname)
-        ok = ok and not parts.query and not parts.fragment
-    if not ok:
+    parts = _split_url(url)
+    if (
+        parts is None
+        or any(c in "<>\"'`\\" for c in url)
+        or parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.query
+        or parts.fragment
+    ):
         raise ConfigError(key, f"must be an http(s) URL without query or fragment: {url!r}")
 
 
@@ -460,6 +460,19 @@ def _check_timezone(name: str, key: str) -> None:
 
 
 def _check_url(url: str, key: str) -> None:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    parts = _split_url(url)
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(key, f"expected an http(s) URL, got {url!r}")
+
+
+def _split_url(url: str) -> SplitResult | None:
+    """``url`` in its parts, or None when it cannot be fetched as written: whitespace or a control
+    character anywhere (a host holds neither), an unbalanced IPv6 bracket, a port that is not 1-65535."""
+    if any(c.isspace() or unicodedata.category(c) == "Cc" for c in url):
+        return None
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # ValueError when out of range or not a number
+    except ValueError:
+        return None
+    return None if port == 0 else parts
