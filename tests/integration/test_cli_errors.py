@@ -28,6 +28,8 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
         ("[report]\nmax_itmes = 30\n", "report.max_itmes"),
         ('[[sources]]\nname = "a"\nurl = "javascript:alert(1)"\n', "sources[0].url"),
         ('[[sources]]\nname = "a"\nurl = "http://[::1/feed.xml"\n', "sources[0].url"),
+        ("[fetch]\ndeadline = inf\n", "fetch.deadline"),
+        ("[report]\nlookback_hours = 100000000\n", "report.lookback_hours"),
     ],
 )
 def test_bad_config_exits_2_naming_the_key(tmp_path: Path, toml: str, key: str) -> None:

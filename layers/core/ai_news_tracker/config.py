@@ -272,6 +272,63 @@ def _check_values(config: Config) -> None:
     _check_summarizer(config.summarizer)
     _check_fetch(config.fetch)
     _check_email(config.email)
+    for path in ("report", "filter", "leaderboard", "summarizer", "fetch"):
+        section = getattr(config, path)
+        if section is not None:
+            _check_limits(section, path)
+
+
+# The largest value of every number (its least is checked with the key's own rule above): generous,
+# yet small enough that no timer, date window, sum or allocation made from it can overflow.
+_HOUR = 3600.0  # seconds: no wait of a run is meant to be longer
+_MOST: dict[str, float] = {
+    "report.summary_chars": 100_000,
+    "report.max_items": 10_000,
+    "report.lookback_hours": 24 * 366 * 10,  # ten years: the first edition's window, "every item"
+    "report.key_points": 100,
+    "report.dedupe_threshold": 10,  # above 1 nothing is merged already
+    "filter.threshold": 1_000,  # either sign, as the weights
+    "filter.title_factor": 100,
+    "filter.text_cap": 10_000,
+    "filter.text_chars": 1_000_000,
+    "leaderboard.top_n": 1_000,
+    "leaderboard.domestic_n": 1_000,
+    "leaderboard.max_age_days": 3_660,
+    "summarizer.point_chars": 10_000,
+    "summarizer.timeout": _HOUR,
+    "summarizer.max_input_chars": 1_000_000,
+    "summarizer.item_chars": 100_000,
+    "summarizer.max_tokens": 1_000_000,
+    "fetch.connect_timeout": _HOUR,
+    "fetch.read_timeout": _HOUR,
+    "fetch.deadline": _HOUR,
+    "fetch.retries": 10,
+    "fetch.backoff": _HOUR,
+    "fetch.max_retry_after": _HOUR,
+    "fetch.max_bytes": 1_000_000_000,
+    "fetch.leaderboard_max_bytes": 1_000_000_000,
+    "fetch.max_redirects": 30,
+    "fetch.workers": 256,
+    "fetch.article_fetches": 1_000,
+}
+_MOST_WEIGHT = 1_000.0  # [filter.weights], either sign
+
+
+def _check_limits(section: Any, path: str) -> None:
+    """Every number of a section is finite and at most its ``_MOST`` (the least, for either sign)."""
+    for f in dataclasses.fields(section):
+        value = getattr(section, f.name)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            _check_magnitude(value, f"{path}.{f.name}", _MOST[f"{path}.{f.name}"])
+
+
+def _check_magnitude(value: float, key: str, most: float) -> None:
+    if not math.isfinite(value):
+        raise ConfigError(key, f"must be a finite number, got {value}")
+    if value > most:
+        raise ConfigError(key, f"must be at most {int(most):_}, got {value}")
+    if value < -most:
+        raise ConfigError(key, f"must be at least {-int(most):_}, got {value}")
 
 
 def _check_email(email: EmailConfig) -> None:
@@ -324,6 +381,7 @@ def _check_filter(rules: FilterConfig) -> None:
             raise ConfigError("filter.weights", "a term must not be empty")
         if not math.isfinite(weight):
             raise ConfigError(f'filter.weights."{term}"', "must be a finite number")
+        _check_magnitude(weight, f'filter.weights."{term}"', _MOST_WEIGHT)
 
 
 def _check_line(value: str, key: str) -> None:
