@@ -105,6 +105,7 @@ def test_empty_config_is_valid_and_frozen() -> None:
         ({"summarizer": {"provider": "gpt"}}, "summarizer.provider", "one of"),
         ({"email": {"enabled": "yes"}}, "email.enabled", "true or false"),
         ({"email": {"recipients": ["not-an-address"]}}, "email.recipients[0]", "not an email address"),
+        ({"fetch": {"article_fetches": -1}}, "fetch.article_fetches", "must not be negative"),
         ({"fetch": {"read_timeout": 0}}, "fetch.read_timeout", "positive"),
         ({"sources": {"name": "a"}}, "sources", "[[sources]]"),
     ],

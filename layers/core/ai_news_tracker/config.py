@@ -505,7 +505,7 @@ def _check_fetch(fetch: FetchConfig) -> None:
     for key in _POSITIVE_FETCH_KEYS:
         if getattr(fetch, key) <= 0:
             raise ConfigError(f"fetch.{key}", "must be positive")
-    for key in ("retries", "backoff", "max_retry_after", "max_redirects"):
+    for key in ("retries", "backoff", "max_retry_after", "max_redirects", "article_fetches"):
         if getattr(fetch, key) < 0:
             raise ConfigError(f"fetch.{key}", "must not be negative")
 
