@@ -335,7 +335,7 @@ def _check_email(email: EmailConfig) -> None:
     for i, address in enumerate(email.recipients):
         if not _is_address(address, display_name=False):
             raise ConfigError(f"email.recipients[{i}]", f"not an email address: {address!r}")
-    if email.enabled and not _is_address(email.sender, display_name=True):
+    if not _is_address(email.sender, display_name=True):  # `send` mails whatever `enabled` says
         raise ConfigError("email.sender", f"not an email address: {email.sender!r}")
 
 
@@ -345,7 +345,8 @@ def _is_address(value: str, *, display_name: bool) -> bool:
     name, address = parseaddr(value)
     local, _, domain = address.partition("@")
     plain = address == value.strip()
-    return bool(local and "." in domain and (display_name or (plain and not name)))
+    ascii_only = address.isascii()  # as the mailer needs it: an internationalised address is refused there
+    return bool(local and "." in domain and ascii_only and (display_name or (plain and not name)))
 
 
 def _filter_section(data: Any) -> FilterConfig:
