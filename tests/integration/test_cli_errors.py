@@ -128,3 +128,28 @@ def test_a_data_dir_that_is_a_file_is_named(tmp_path: Path) -> None:
     result = run_cli("fetch", "--config", str(config), "--data-dir", str(not_a_folder))
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "--data-dir: not a folder" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("now", "day"),
+    [
+        ("2000-01-01T00:00:00", "2000-01-01"),  # naive: in the report's timezone
+        ("1999-12-31T16:00:00+00:00", "2000-01-01"),  # the same instant: its UTC year does not matter
+        ("2099-12-31T23:59:59+08:00", "2099-12-31"),
+    ],
+)
+def test_the_first_and_last_allowed_now_publish_with_the_widest_window(
+    tmp_path: Path, now: str, day: str
+) -> None:
+    # Given a feed and the longest first window the configuration allows
+    with LoopbackServer({"/feed": static(FEED)}) as server:
+        config = tmp_path / "c.toml"
+        config.write_text(
+            f'[report]\nlookback_hours = 87840\n[[sources]]\nname = "甲"\nurl = "{server.url("/feed")}"\n',
+            encoding="utf-8",
+        )
+        # When the day is run at either end of the range --now accepts
+        result = run_cli("run", "--config", str(config), "--data-dir", str(tmp_path / "d"), "--now", now)
+    # Then that day's edition is published, without a word on stderr
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == "" and f"published the {day} edition" in result.stdout

@@ -39,3 +39,25 @@ def test_send_refuses_a_sender_that_is_not_an_address_even_with_email_off(
     )
     # Then the configuration is refused, naming the key
     assert "email.sender" in err and "'nobody'" in err
+
+
+@pytest.mark.parametrize(
+    "now",
+    [
+        "9999-12-31T23:00:00-12:00",  # its UTC value is past year 9999
+        "0001-01-01T01:00:00+14:00",  # its UTC value is before year 1
+        "0001-01-01T00:00:00",  # the first edition's window would start before year 1
+        "9999-12-31T23:59:59",
+        "3026-11-20T08:00:00+08:00",  # a year typo: items first seen then never reach an edition
+        "2100-01-01T07:59:59+08:00",
+        "1999-12-31T23:59:59",
+    ],
+)
+def test_a_now_out_of_range_is_named(now: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "d"
+    for command in ("run", "fetch"):
+        err = _refused(
+            [command, "--config", _config(tmp_path), "--data-dir", str(data), "--now", now], capsys
+        )
+        assert "--now" in err and "2000" in err and "2099" in err
+    assert not data.exists()  # nothing stored with that clock
