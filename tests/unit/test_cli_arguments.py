@@ -61,3 +61,26 @@ def test_a_now_out_of_range_is_named(now: str, tmp_path: Path, capsys: pytest.Ca
         )
         assert "--now" in err and "2000" in err and "2099" in err
     assert not data.exists()  # nothing stored with that clock
+
+
+def test_a_data_dir_under_a_file_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Given a --data-dir whose parent is a file
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    data_dir = str(tmp_path / "file" / "sub")
+    # When it is fetched into, Then the argument is named, as for a data dir that is a file
+    err = _refused(["fetch", "--config", _config(tmp_path), "--data-dir", data_dir], capsys)
+    assert "--data-dir: not a folder" in err and data_dir in err
+
+
+def test_an_empty_data_dir_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the current directory is an empty folder
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    # When --data-dir is empty (an unset shell variable), Then it is refused, nothing written here
+    argv = ["run", "--config", _config(tmp_path), "--data-dir", "", "--now", "2026-11-20T08:00"]
+    err = _refused(argv, capsys)
+    assert "--data-dir" in err
+    assert list(cwd.iterdir()) == []

@@ -144,8 +144,7 @@ def dispatch(args: argparse.Namespace) -> int:
 
         return run_command(args.logical_id, args.event, args.env_vars, args.template, verbose=args.verbose)
     config = load_config(args.config)
-    if Path(args.data_dir).exists() and not Path(args.data_dir).is_dir():
-        raise UsageError(f"--data-dir: not a folder: {args.data_dir!r}")
+    check_data_dir(args.data_dir)
     raw, site = local_stores(args.data_dir)
     summarizer = make_summarizer(config.summarizer, secrets=os.environ.get)  # an API key by its name
     pipeline = Pipeline(config, raw, site, outbox=LocalStore(args.data_dir), summarizer=summarizer)
@@ -155,6 +154,20 @@ def dispatch(args: argparse.Namespace) -> int:
     if args.command == "fetch":
         return report_fetch(pipeline.fetch(now))
     return report_run(pipeline.run(now), args.data_dir, email_on=config.email.enabled)
+
+
+def check_data_dir(value: str) -> None:
+    """--data-dir is a folder, or can become one: not empty (an unset variable), no file on its way."""
+    if not value:
+        raise UsageError("--data-dir: must not be empty (use . for the current folder)")
+    path = Path(value)
+    try:
+        existing = next((folder for folder in (path, *path.parents) if folder.exists()), None)
+    except OSError as exc:
+        raise UsageError(f"--data-dir: cannot be read: {value!r} ({exc.strerror})") from exc
+    if existing is not None and not existing.is_dir():
+        where = "" if existing == path else f" ({str(existing)!r} is a file)"
+        raise UsageError(f"--data-dir: not a folder: {value!r}{where}")
 
 
 def send(pipeline: Pipeline, day: str, *, dry_run: bool) -> int:
