@@ -172,10 +172,16 @@ def load_config(path: str | Path) -> Config:
 
 def parse_config(data: dict[str, Any]) -> Config:
     """Turn parsed TOML into a :class:`Config`, checking every key."""
-    known = {f.name for f in dataclasses.fields(Config)}
-    for key in data:
-        if key not in known:
-            raise ConfigError(key, "unknown section")
+    for key, value in data.items():
+        if key in _SECTIONS:
+            continue
+        tables = isinstance(value, list) and value and all(isinstance(v, dict) for v in value)
+        if not isinstance(value, dict) and not tables:  # a key written above every [section]
+            owners = " or ".join(_header(s) for s, cls in _SECTIONS.items() if key in _field_names(cls))
+            raise ConfigError(
+                key, "unknown key outside any section" + (f" (belongs in {owners}?)" if owners else "")
+            )
+        raise ConfigError(key, "unknown section")
     sources_raw = data.get("sources", [])
     if not isinstance(sources_raw, list):
         raise ConfigError("sources", "expected [[sources]] tables")
@@ -204,6 +210,25 @@ def parse_config(data: dict[str, Any]) -> Config:
     )
     _check_values(config)
     return config
+
+
+_SECTIONS: dict[str, type[Any]] = {  # Config's fields, and the dataclass of each one's tables
+    "report": ReportConfig,
+    "filter": FilterConfig,
+    "sources": SourceConfig,
+    "leaderboard": LeaderboardConfig,
+    "summarizer": SummarizerConfig,
+    "email": EmailConfig,
+    "fetch": FetchConfig,
+}
+
+
+def _header(section: str) -> str:
+    return "[[sources]]" if section == "sources" else f"[{section}]"
+
+
+def _field_names(cls: type[Any]) -> set[str]:
+    return {f.name for f in dataclasses.fields(cls)}
 
 
 _T = typing.TypeVar("_T")
@@ -235,9 +260,9 @@ def _coerce(value: Any, hint: Any, key: str) -> Any:
         options = [a for a in typing.get_args(hint) if a is not type(None)]
         return _coerce(value, options[0], key)
     if origin is tuple:
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        if not isinstance(value, list):
             raise ConfigError(key, f"expected a list of strings, got {_describe(value)}")
-        return tuple(value)
+        return tuple(_coerce(v, str, f"{key}[{i}]") for i, v in enumerate(value))
     if hint is bool:
         if not isinstance(value, bool):
             raise ConfigError(key, f"expected true or false, got {_describe(value)}")
