@@ -70,6 +70,12 @@ def test_empty_config_is_valid_and_frozen() -> None:
         ({"report": {"title": "日报\nBcc: x@example.com"}}, "report.title", "one line of text"),
         ({"report": {"title": "日报\u2028"}}, "report.title", "one line of text"),
         ({"sources": [{"name": "a\tb", "url": "https://a/"}]}, "sources[0].name", "one line of text"),
+        ({"sources": [{"name": "36Kr\u202e", "url": "https://a/"}]}, "sources[0].name", "U+202E"),
+        ({"sources": [{"name": "\u2067机器之心", "url": "https://a/"}]}, "sources[0].name", "U+2067"),
+        ({"sources": [{"name": "36\u200bKr", "url": "https://a/"}]}, "sources[0].name", "U+200B"),
+        ({"leaderboard": {"name": "LM\u202aArena"}}, "leaderboard.name", "U+202A"),
+        ({"report": {"title": "日报\ufeff"}}, "report.title", "U+FEFF"),
+        ({"report": {"subtitle": "每日\u2069"}}, "report.subtitle", "U+2069"),
         ({"leaderboard": {"name": ""}}, "leaderboard.name", "must not be empty"),
         ({"filter": {"include": "大模型"}}, "filter.include", "list of strings"),
         ({"filter": {"include": ["a", 1]}}, "filter.include[1]", "expected a string, got an integer"),
@@ -125,7 +131,7 @@ def test_bad_key_is_named(data: dict[str, object], key: str, words: str) -> None
     assert caught.value.key == key
     assert key in str(caught.value)
     assert words in str(caught.value)
-    assert "\n" not in str(caught.value)
+    assert str(caught.value).isprintable()  # one line, no raw control or bidi character reordering it
 
 
 def test_invalid_toml_and_missing_file_are_config_errors(tmp_path: Path) -> None:

@@ -410,12 +410,21 @@ def _check_filter(rules: FilterConfig) -> None:
         _check_magnitude(weight, f'filter.weights."{term}"', _MOST_WEIGHT)
 
 
+# Line breaks and control characters, and the invisible format characters (Cf: bidi embeddings,
+# overrides and isolates, zero-width spaces and joiners, BOM…) that reorder or hide a name's text.
+_NOT_IN_A_LINE = ("Cc", "Cf", "Cs", "Zl", "Zp")
+
+
 def _check_line(value: str, key: str) -> None:
-    """A name readers see (a title, a source): some text, on one line, without control characters."""
+    """A name readers see (a title, a source): some text, on one line, nothing invisible in it."""
     if not value.strip():
         raise ConfigError(key, "must not be empty")
-    if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in value):
-        raise ConfigError(key, f"must be one line of text without control characters: {value!r}")
+    bad = next((c for c in value if unicodedata.category(c) in _NOT_IN_A_LINE), None)
+    if bad is not None:
+        raise ConfigError(
+            key,
+            f"must be one line of text without control or format characters (U+{ord(bad):04X}): {value!r}",
+        )
 
 
 def _check_report(report: ReportConfig) -> None:
