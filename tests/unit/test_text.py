@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
+
 import feedparser
 import pytest
 from shared_data import DATA
@@ -71,6 +73,7 @@ def test_html_to_text_drops_code_metadata_and_comments(fragment: str, expected: 
         ("<![CDATA[in cdata]]> after", "in cdata after"),
         ("<p>cut off <![CDATA[in cdata", "cut off"),  # a bogus comment, as in a browser
         ("<![CDATA[<b>x</b>]]&gt; after", "x]]> after"),
+        ("<![CDATA[>a<![cdata[>b<![CDATA[", "ab"),  # each unterminated one up to its ">"
         ("<p>a</p><!-- unterminated comment", "a"),
         ('<p>truncated <img src="http://x', "truncated"),
         ("text </", "text"),
@@ -90,6 +93,27 @@ def test_html_to_text_survives_broken_markup(fragment: str, expected: str) -> No
     result = html_to_text(fragment)
     # Then it does not raise and shows only text
     assert result == expected
+
+
+def test_unterminated_cdata_sections_are_read_in_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a fragment of thousands of "<![CDATA[" that no "]]>" closes (each one was searched to the
+    # end of the input again: 2.5 MB of them took two minutes)
+    fragment = "<p>前</p>" + "<![CDATA[>字" * 2000 + "<p>后</p>"
+    fed: list[int] = []
+    feed = HTMLParser.feed
+
+    def counting_feed(parser: HTMLParser, data: str) -> None:
+        fed.append(len(data))
+        feed(parser, data)
+
+    monkeypatch.setattr(HTMLParser, "feed", counting_feed)
+
+    # When it is converted
+    text = html_to_text(fragment)
+
+    # Then each is a bogus comment up to its ">", as in a browser, and the parser reads the input once
+    assert text == "前 " + "字" * 2000 + " 后"
+    assert sum(fed) == len(fragment)
 
 
 @pytest.mark.parametrize(

@@ -105,7 +105,7 @@ _LINE_BREAKING = frozenset("\t\n\r\x0b\x0c\u2028\u2029")  # unsafe characters th
 
 # What is left unparsed at the end of the input when a tag, comment or declaration was cut off.
 _CUT_OFF_MARKUP = re.compile(r"<[A-Za-z/!?]")
-_CDATA_OPEN = "<![CDATA["
+_CDATA_OPEN = re.compile(r"<!\[CDATA\[", re.IGNORECASE)
 
 
 def without_surrogates(text: str) -> str:
@@ -175,6 +175,8 @@ class _TextExtractor(HTMLParser):
         super().__init__(convert_charrefs=True)
         self._parts: list[str] = []
         self._open_skipped: dict[str, int] = {}
+        # Set once the input is known to hold no "]]>" after an unterminated <![CDATA[ (see close).
+        self._cdata_unterminated = False
 
     @property
     def text(self) -> str:
@@ -211,26 +213,28 @@ class _TextExtractor(HTMLParser):
             self.handle_data(data[len("CDATA[") :])
 
     def parse_marked_section(self, i: int, report: bool = True) -> int:
+        if self._cdata_unterminated and _CDATA_OPEN.match(self.rawdata, i):
+            return self._bogus_comment(i)
         # The stdlib raises AssertionError on an unknown keyword such as "<![foo[": treat the section
         # as a bogus comment running to the next ">", as browsers do.
         try:
             return super().parse_marked_section(i, report)
         except AssertionError:
-            end = self.rawdata.find(">", i)
-            return -1 if end < 0 else end + 1
+            return self._bogus_comment(i)
+
+    def _bogus_comment(self, i: int) -> int:
+        """The end of a bogus comment starting at ``i``: after the next ">", or -1 without one."""
+        end = self.rawdata.find(">", i)
+        return -1 if end < 0 else end + 1
 
     def close(self) -> None:
-        rest = self.rawdata
-        while rest.startswith(_CDATA_OPEN):
-            # An unterminated <![CDATA[ in HTML is a bogus comment up to the next ">", as in a
-            # browser; whatever follows is parsed as HTML again.
-            end = rest.find(">")
-            self.rawdata = ""
-            if end < 0:
-                break
-            self.feed(rest[end + 1 :])
-            rest = self.rawdata
-        if _CUT_OFF_MARKUP.match(rest):  # cut off inside a tag or comment: nothing to show
+        if _CDATA_OPEN.match(self.rawdata):
+            # The parser stopped at a <![CDATA[ that no "]]>" closes, so none closes any later one
+            # either: each is a bogus comment up to the next ">", as in a browser, and whatever follows
+            # is parsed as HTML again. Searching for "]]>" again from each of them was quadratic.
+            self._cdata_unterminated = True
+            self.goahead(False)
+        if _CUT_OFF_MARKUP.match(self.rawdata):  # cut off inside a tag, comment or CDATA: nothing to show
             self.rawdata = ""
         super().close()
 
