@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from ai_news_tracker import feeds, text
 from ai_news_tracker.errors import Blocked, EmptyResponse, MalformedFeed, NotAFeed, SourceFailure
-from ai_news_tracker.feeds import TEXT_MAX_CHARS, parse_feed
+from ai_news_tracker.feeds import MARKUP_PER_CHAR, TEXT_MAX_CHARS, parse_feed
 from ai_news_tracker.models import Entry
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -322,6 +323,45 @@ def test_text_is_capped() -> None:
     (entry,) = parse(body)
 
     assert len(entry.text) == TEXT_MAX_CHARS
+
+
+def test_a_huge_hostile_description_is_read_only_as_far_as_the_kept_text(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given a 2.75 MB description (under the 5 MB cap) of unterminated "<![CDATA[" sections, each before
+    # a character of text: parsing all of it took minutes, over the fetch function's time
+    description = "<![CDATA[>字" * 250_000
+    body = rss(f"<item><title>t</title><description><![CDATA[{description}]]></description></item>")
+    read: list[int] = []
+
+    def html_to_text(fragment: str) -> str:
+        read.append(len(fragment))
+        return text.html_to_text(fragment)
+
+    monkeypatch.setattr(feeds, "html_to_text", html_to_text)
+
+    # When the feed is parsed
+    (entry,) = parse(body)
+
+    # Then the kept text is what a reader sees, and no more markup is parsed than a small multiple of it
+    assert entry.text == "字" * TEXT_MAX_CHARS
+    assert max(read) <= MARKUP_PER_CHAR * TEXT_MAX_CHARS
+
+
+def test_heavily_styled_text_is_kept_whole() -> None:
+    # Given WeChat-style markup: every paragraph in styled sections, 8 characters of markup per character
+    style = "margin: 0px; padding: 0px; max-width: 100%; box-sizing: border-box !important; color: #3e3e3e"
+    paragraph = "大模型推理能力显著提升，" * 4 + "。"
+    html = (
+        f'<section style="{style}"><p style="{style}"><span style="{style}">{paragraph}</span></p></section>'
+    )
+    count = TEXT_MAX_CHARS // len(paragraph) + 1
+    body = rss(f"<item><title>t</title><description><![CDATA[{html * count}]]></description></item>")
+    assert len(html) > 7 * len(paragraph)
+
+    (entry,) = parse(body)
+
+    assert entry.text == " ".join([paragraph] * count)[:TEXT_MAX_CHARS]
 
 
 def test_scripts_and_styles_never_reach_the_text() -> None:
