@@ -185,6 +185,42 @@ def test_undeclared_utf8_body_without_content_type() -> None:
     assert entry.title == "百度文心大模型发布"
 
 
+CUT_OFF_ITEMS = """<item><title>智谱发布新模型</title><link>https://e.cn/1</link><description>大模型</description>
+</item><item><title>第二条</title><link>https://e.cn/2</link></item>"""
+
+
+@pytest.mark.parametrize(
+    ("decl", "headers"),
+    [
+        ('<?xml version="1.0" encoding="UTF-8"?>', {}),
+        ('<?xml version="1.0" encoding="UTF-8"?>', {"content-type": "text/xml"}),
+        ('<?xml version="1.0"?>', {"content-type": "application/rss+xml; charset=utf-8"}),
+        ('<?xml version="1.0"?>', {"content-type": 'text/xml; charset="UTF8"'}),
+        ("\ufeff", {"content-type": "application/xml"}),  # a BOM
+        ('<?xml version="1.0"?>', {}),  # nothing declared: UTF-8 is the default
+        ("", {"content-type": "application/rss+xml"}),
+    ],
+)
+def test_one_invalid_utf8_sequence_spoils_only_itself(decl: str, headers: dict[str, str]) -> None:
+    # Given a UTF-8 feed whose description ends in a character cut off after 2 of its 3 bytes
+    body = rss(CUT_OFF_ITEMS, decl=decl).replace("型</desc".encode(), "型".encode()[:2] + b"</desc")
+
+    # When it is parsed
+    first, second = parse(body, headers)
+
+    # Then only the broken character reads U+FFFD, not the whole feed as windows-1252 / iso-8859-2
+    assert (first.title, first.text, second.title) == ("智谱发布新模型", "大模\ufffd", "第二条")
+
+
+def test_a_gbk_feed_under_a_servers_default_utf8_charset_is_read_as_it_declares() -> None:
+    # Given a GB2312 feed served with the web server's "charset=utf-8", which its bytes are not
+    body = rss(GBK_ITEMS, decl='<?xml version="1.0" encoding="gb2312"?>').decode().encode("gb2312")
+
+    (entry,) = parse(body, {"content-type": "text/html; charset=utf-8"})
+
+    assert (entry.title, entry.text) == ("百度文心大模型发布", "国产大模型。")
+
+
 def test_feed_served_as_text_html_is_still_a_feed() -> None:
     (entry,) = parse(rss(GBK_ITEMS), {"content-type": "text/html; charset=utf-8"})
 

@@ -13,11 +13,14 @@ the text (36Kr's video placeholders showed as ``&amp;nbsp;``).
 
 Character sets: the charset of the ``Content-Type`` header wins, then the XML declaration or a BOM
 (feedparser's rules; GB2312 is read as its superset GB18030). When nothing declares one, the body is read
-as UTF-8 if it decodes as such, else as GB18030: the usual legacy encoding of Chinese sites.
+as UTF-8 if it is mostly valid UTF-8, else as GB18030: the usual legacy encoding of Chinese sites. In a
+body read as UTF-8, each invalid byte sequence (a character cut off) becomes U+FFFD; feedparser would read
+the whole feed as windows-1252 instead.
 """
 
 from __future__ import annotations
 
+import codecs
 import io
 import re
 from collections.abc import Mapping
@@ -46,8 +49,16 @@ MARKUP_PER_CHAR = 16
 # Leading bytes that carry no content: a UTF-8 BOM, whitespace, comments and the XML declaration.
 _PROLOGUE = re.compile(rb"(?:\xef\xbb\xbf|\s|<!--.*?-->|<\?xml[^>]*\?>)*", re.DOTALL)
 _HTML_START = re.compile(rb"<!doctype\s+html|<html[\s>]", re.IGNORECASE)
-_XML_ENCODING = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*<\?xml[^>]*\bencoding\s*=", re.IGNORECASE)
+_XML_ENCODING = re.compile(
+    rb"\A(?:\xef\xbb\xbf)?\s*<\?xml[^>]*\bencoding\s*=\s*[\"']?([A-Za-z0-9._:-]*)", re.IGNORECASE
+)
+_CHARSET = re.compile(r"charset\s*=\s*[\"']?([^\"';\s]*)", re.IGNORECASE)
 _UTF_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+_REPLACEMENT_UTF8 = "\ufffd".encode()
+# An undeclared body that is not valid UTF-8 is still read as UTF-8 when its valid non-ASCII characters
+# outnumber its invalid sequences this many times. GBK text read as UTF-8 has at most 0.6 valid per
+# invalid (at about 0.3 over a whole feed); a UTF-8 feed with a cut-off character has thousands.
+_UTF8_MAJORITY = 4
 # The end of a complete feed document: the root element's end tag, then nothing but whitespace/comments.
 # Not well-formed XML without entries is still a legitimately empty feed when it ends like this (an
 # undefined &nbsp; in the channel title); without it, the download may have been cut off.
@@ -91,7 +102,7 @@ def parse_feed(body: bytes, headers: Mapping[str, str], url: str, default_tz: tz
         raise EmptyResponse("answered an empty body")
     if _HTML_START.match(document):
         raise _html_failure(body)
-    body = _CHARREF.sub(_valid_charref, body)
+    body = _utf8_repaired(_CHARREF.sub(_valid_charref, body), lowered)
     try:
         parsed = feedparser.parse(
             io.BytesIO(body),  # not the bytes: feedparser opens a string that names a file ("/etc/passwd")
@@ -172,6 +183,49 @@ def _parser_headers(headers: Mapping[str, str], body: bytes) -> dict[str, str]:
         content_type += "; charset=" + ("utf-8" if _is_utf8(body) else "gb18030")
     result["content-type"] = content_type
     return result
+
+
+def _utf8_repaired(body: bytes, headers: Mapping[str, str]) -> bytes:
+    """``body`` with each invalid UTF-8 sequence replaced by U+FFFD, when it is meant to be UTF-8.
+
+    It is when every character set it declares (in the Content-Type, a BOM, the XML declaration) is
+    UTF-8, or when it declares none and is mostly UTF-8. A body that declares another one (GBK under a
+    web server's default ``charset=utf-8`` too) is left to feedparser.
+    """
+    if _is_utf8(body):
+        return body
+    declared = [codec for label in _declared_charsets(headers, body) if (codec := _codec(label))]
+    if not (all(codec == "utf-8" for codec in declared) if declared else _mostly_utf8(body)):
+        return body
+    return body.decode("utf-8", errors="replace").encode("utf-8")
+
+
+def _declared_charsets(headers: Mapping[str, str], body: bytes) -> list[str]:
+    """The character set labels the response declares: its Content-Type's, a BOM's, its XML declaration's."""
+    labels = [match.group(1) for match in [_CHARSET.search(headers.get("content-type", ""))] if match]
+    if body.startswith(b"\xef\xbb\xbf"):
+        labels.append("utf-8")
+    elif body.startswith(_UTF_BOMS):
+        labels.append("utf-16")
+    if xml := _XML_ENCODING.match(body):
+        labels.append(xml.group(1).decode("ascii"))
+    return labels
+
+
+def _codec(label: str) -> str | None:
+    """Python's name for a character set label ("UTF8" → "utf-8"), or None for a label it does not know."""
+    try:
+        return codecs.lookup(label).name
+    except LookupError:
+        return None
+
+
+def _mostly_utf8(body: bytes) -> bool:
+    """Whether a body that is not valid UTF-8 is still UTF-8 but for a few invalid sequences."""
+    text = body.decode("utf-8", errors="replace")
+    invalid = text.count("\ufffd") - body.count(_REPLACEMENT_UTF8)
+    valid = len(text) - len(text.encode("ascii", errors="ignore")) - invalid
+    return valid >= _UTF8_MAJORITY * invalid
 
 
 def _is_utf8(body: bytes) -> bool:
