@@ -236,6 +236,60 @@ def test_entities_in_an_item_are_decoded_and_nbsp_collapsed() -> None:
 
 
 @pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        (
+            "DeepSeek R1 的 &lt;think&gt; 标签 与 vector&lt;int&gt; 以及 a&lt;b",
+            "DeepSeek R1 的 <think> 标签 与 vector<int> 以及 a<b",
+        ),
+        ("&lt;think&gt;\n  推理 &lt;/think&gt;", "<think> 推理 </think>"),
+        ("&lt;think&gt;&nbsp;标签&hellip;", "<think> 标签…"),  # undefined in XML: the lenient parser
+        ("<![CDATA[Qwen3 的 <tool_call> 格式]]>", "Qwen3 的 <tool_call> 格式"),
+    ],
+)
+def test_a_plain_text_title_is_kept_literally(title: str, expected: str) -> None:
+    # Given an RSS title that feedparser reads as text/plain, with "<" and ">" in it
+    body = rss(f"<item><title>{title}</title><link>https://example.cn/t</link></item>")
+
+    # When the feed is parsed, Then the title reads as written (whitespace collapsed), nothing stripped
+    (entry,) = parse(body)
+    assert entry.title == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("智谱 &lt;em&gt;GLM-5&lt;/em&gt; 发布", "智谱 GLM-5 发布"),
+        ("<![CDATA[<b>36氪</b>首发]]>", "36氪首发"),
+        ("AI&amp;nbsp;行业 &amp;amp; 资本", "AI 行业 & 资本"),
+    ],
+)
+def test_a_title_of_escaped_html_is_still_read_as_html(title: str, expected: str) -> None:
+    # Given a title of entity-escaped HTML, as 36Kr's RSSHub feeds have, which feedparser takes for HTML
+    body = rss(f"<item><title>{title}</title><link>https://example.cn/t</link></item>")
+
+    (entry,) = parse(body)
+
+    assert entry.title == expected
+
+
+def test_atom_text_constructs_of_type_text_are_kept_literally() -> None:
+    body = b"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>x</title><id>urn:f</id>
+  <entry><id>urn:1</id><title type="text">&lt;b&gt;x&lt;/b&gt;</title><link href="https://e.cn/1"/>
+    <summary type="text">Use   &lt;br&gt; for a line break &amp;amp; more</summary></entry>
+  <entry><id>urn:2</id><title type="html">&lt;b&gt;y&lt;/b&gt;</title><link href="https://e.cn/2"/>
+    <content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml"><p>a &amp;lt; b</p></div></content>
+  </entry>
+</feed>"""
+
+    first, second = parse(body, {"content-type": "application/atom+xml"})
+
+    assert (first.title, first.text) == ("<b>x</b>", "Use <br> for a line break &amp; more")
+    assert (second.title, second.text) == ("y", "a &lt; b")
+
+
+@pytest.mark.parametrize(
     "reference",
     ["&#xD800;", "&#xdfff;", "&#55296;", "&#57343;", "&#x110000;", "&#99999999999;", "&#x0000D800;"],
 )

@@ -6,7 +6,10 @@ a captcha page, an HTML page, or bytes that are no feed raise
 :class:`~ai_news_tracker.errors.NotAFeed` or :class:`~ai_news_tracker.errors.MalformedFeed`, so a broken
 source is never reported as "0 new items".
 
-Entry text comes from :func:`~ai_news_tracker.text.html_to_text` alone. feedparser's HTML sanitizer is
+Entry text is kept as written where feedparser says it is plain text (an RSS title that does not look
+like HTML: "R1 的 <think> 标签"; an Atom ``type="text"`` construct), with its whitespace collapsed;
+everything else, HTML or XHTML, becomes text through :func:`~ai_news_tracker.text.html_to_text` alone.
+Either way it is untrusted text that the renderers escape. feedparser's HTML sanitizer is
 off: it is made to output safe HTML, not text, and it keeps what a reader never sees (the fallback
 content of ``<iframe>``/``<noscript>``, the source of a half-broken ``<script>``), which then leaked into
 the text (36Kr's video placeholders showed as ``&amp;nbsp;``).
@@ -35,7 +38,7 @@ from .errors import Blocked, EmptyResponse, MalformedFeed, NotAFeed
 from .identity import safe_link
 from .log import get_logger
 from .models import Entry
-from .text import html_to_text, truncate
+from .text import collapse_whitespace, html_to_text, truncate
 
 logger = get_logger()
 
@@ -237,7 +240,9 @@ def _is_utf8(body: bytes) -> bool:
 
 
 def _entry(raw: Any, base: str, default_tz: tzinfo) -> Entry | None:
-    title = truncate(_plain(raw.get("title"), TITLE_MAX_CHARS), TITLE_MAX_CHARS)
+    title = truncate(
+        _plain(raw.get("title"), _type(raw.get("title_detail")), TITLE_MAX_CHARS), TITLE_MAX_CHARS
+    )
     text = truncate(_longest_text(raw), TEXT_MAX_CHARS)
     url = _link(raw, base)
     if not (title or text or url):
@@ -256,18 +261,26 @@ def _published_at(raw: Any, default_tz: tzinfo) -> datetime | None:
     return next((date for date in dates if date is not None), None)
 
 
-def _plain(value: object, limit: int) -> str:
-    """The text of a value, read from its first ``MARKUP_PER_CHAR * limit`` characters only."""
+def _plain(value: object, content_type: str, limit: int) -> str:
+    """The text of a value, read from its first ``MARKUP_PER_CHAR * limit`` characters only: kept as
+    written when it is plain text, else read as HTML."""
     if not isinstance(value, str) or not value.strip():
         return ""
-    return html_to_text(value[: MARKUP_PER_CHAR * limit])
+    head = value[: MARKUP_PER_CHAR * limit]
+    return collapse_whitespace(head) if content_type == "text/plain" else html_to_text(head)
+
+
+def _type(detail: object) -> str:
+    """The content type feedparser gives a value (its ``*_detail``, a content part); HTML when unsaid."""
+    kind = detail.get("type") if isinstance(detail, Mapping) else None
+    return kind if isinstance(kind, str) and kind else "text/html"
 
 
 def _longest_text(raw: Any) -> str:
     """The longest plain text among the entry's contents and its summary."""
-    candidates = [part.get("value") for part in raw.get("content") or ()]
-    candidates.append(raw.get("summary"))
-    return max((_plain(value, TEXT_MAX_CHARS) for value in candidates), key=len, default="")
+    candidates = [(part.get("value"), _type(part)) for part in raw.get("content") or ()]
+    candidates.append((raw.get("summary"), _type(raw.get("summary_detail"))))
+    return max((_plain(value, kind, TEXT_MAX_CHARS) for value, kind in candidates), key=len, default="")
 
 
 def _link(raw: Any, base: str) -> str | None:
