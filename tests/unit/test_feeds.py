@@ -5,6 +5,7 @@ Every fixture is written here, inline, after the shapes described in ../shared/d
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -14,6 +15,7 @@ import pytest
 from ai_news_tracker import feeds, text
 from ai_news_tracker.errors import Blocked, EmptyResponse, MalformedFeed, NotAFeed, SourceFailure
 from ai_news_tracker.feeds import MARKUP_PER_CHAR, TEXT_MAX_CHARS, parse_feed
+from ai_news_tracker.log import SERVICE
 from ai_news_tracker.models import Entry
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -398,6 +400,30 @@ def test_entries_without_title_text_or_link_are_skipped() -> None:
         ("", "text only", None),
         ("", "", "https://e.cn/x"),
     ]
+
+
+def test_skipped_entries_are_logged_with_the_reason(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given an item with nothing but an enclosure beside an ordinary one
+    body = rss("""<item><enclosure url="https://e.cn/a.mp3" length="1" type="audio/mpeg"/></item>
+<item><title>kept</title><link>https://e.cn/k</link></item>""")
+    # (a CLI run earlier in the process set the service logger up: ERROR, not propagated)
+    caplog.set_level(logging.INFO, logger=SERVICE)
+    monkeypatch.setattr(logging.getLogger(SERVICE), "propagate", True)
+
+    # When the feed is parsed
+    entries = parse(body, url="https://e.cn/podcast.xml")
+
+    # Then the enclosure-only item is dropped, and a log line says so, for which feed and why
+    assert [e.title for e in entries] == ["kept"]
+    (record,) = [r for r in caplog.records if r.getMessage() == "feed entries skipped"]
+    assert (record.levelno, vars(record)["url"], vars(record)["skipped"], vars(record)["reason"]) == (
+        logging.INFO,
+        "https://e.cn/podcast.xml",
+        1,
+        "no title, text or link",
+    )
 
 
 def test_a_feed_whose_entries_are_all_empty_is_malformed_not_empty() -> None:

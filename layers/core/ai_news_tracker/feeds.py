@@ -124,6 +124,8 @@ def parse_feed(body: bytes, headers: Mapping[str, str], url: str, default_tz: tz
         raise MalformedFeed(
             f"{count} {'entry' if count == 1 else 'entries'}, none with a title, text or link"
         )
+    if skipped := len(raw_entries) - len(entries):  # an enclosure alone, a guid alone…
+        logger.info("feed entries skipped", url=url, skipped=skipped, reason="no title, text or link")
     if parsed.get("bozo") and not isinstance(parsed.get("bozo_exception"), _BENIGN_BOZO):
         logger.warning("feed parsed with errors", url=url, entries=len(entries), error=_describe(parsed))
     return entries
