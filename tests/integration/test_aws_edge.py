@@ -157,6 +157,16 @@ def test_event_clock() -> None:
         event_now({"scheduled_time": "yesterday"}, clock)
 
 
+@pytest.mark.parametrize(
+    "value",
+    ["9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59", "1980-06-01T00:00Z"],
+)
+def test_an_event_time_out_of_the_years_a_run_can_have_is_refused_naming_its_field(value: str) -> None:
+    # An event replayed by hand with a typo in its year: refused, as --now is, before anything is stored
+    with pytest.raises(TrackerError, match=r"event field 'now' must fall in the years 2000 to 2099"):
+        event_now({"now": value}, lambda: datetime(2030, 1, 1, tzinfo=UTC))
+
+
 def test_the_stores_clients_have_a_connection_for_each_thread_the_pipeline_runs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -21,7 +21,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from .config import Config, check_site_url, load_config, parse_config
 from .errors import ConfigError, StorageError, TrackerError
-from .models import Edition
+from .models import CLOCK_YEARS, Edition, in_clock_years
 from .store import content_type_for
 
 if TYPE_CHECKING:
@@ -214,7 +214,13 @@ def event_now(event: Mapping[str, Any], clock: Callable[[], datetime]) -> dateti
                 parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
             except ValueError as exc:
                 raise TrackerError(f"event field {key!r} is not an ISO-8601 time: {value!r}") from exc
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+            moment = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+            if not in_clock_years(moment, UTC):  # as --now: a typo, or a time that overflows later
+                raise TrackerError(
+                    f"event field {key!r} must fall in the years {CLOCK_YEARS[0]} to {CLOCK_YEARS[-1]}: "
+                    f"{value!r}"
+                )
+            return moment
     return clock()
 
 

@@ -21,7 +21,7 @@ from . import __version__
 from .config import Config, load_config
 from .errors import ConfigError, TrackerError
 from .log import SERVICE
-from .models import SourceStatus
+from .models import CLOCK_YEARS, SourceStatus, in_clock_years
 from .pipeline import FetchReport, Pipeline, PublishReport, local_stores
 from .store import LocalStore
 from .summarizers import make_summarizer
@@ -83,13 +83,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-# The years --now may fall in, in the report's timezone. An edition before 2000 or after 2099 is a typo
-# (a run's items would be first seen then, never to reach an edition), and any instant of these years
-# leaves its day, its UTC value and the first edition's window (ten years back at most) far from the
-# limits of datetime (years 1 to 9999), which crashed the run.
-NOW_YEARS = range(2000, 2100)
-
-
 def parse_now(value: str | None, config: Config) -> datetime:
     tz = ZoneInfo(config.report.timezone)
     if value is None:
@@ -99,13 +92,9 @@ def parse_now(value: str | None, config: Config) -> datetime:
     except ValueError as exc:
         raise UsageError(f"--now: not an ISO-8601 time: {value!r}") from exc
     now = parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
-    try:
-        year = now.astimezone(tz).year
-    except OverflowError:  # its UTC value is before year 1 or after 9999
-        year = 0
-    if year not in NOW_YEARS:
+    if not in_clock_years(now, tz):
         raise UsageError(
-            f"--now: must fall in the years {NOW_YEARS[0]} to {NOW_YEARS[-1]} "
+            f"--now: must fall in the years {CLOCK_YEARS[0]} to {CLOCK_YEARS[-1]} "
             f"({config.report.timezone} time): {value!r}"
         )
     return now

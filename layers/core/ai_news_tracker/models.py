@@ -4,8 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any
+
+# The years a run's clock (``--now``, an event's ``now``) may fall in. An edition before 2000 or after 2099
+# is a typo (a run's items would be first seen then, never to reach an edition), and any instant of
+# these years leaves its day, its UTC value and the first edition's window (ten years back at most) far
+# from the limits of datetime (years 1 to 9999), which crashed the run.
+CLOCK_YEARS = range(2000, 2100)
+
+
+def in_clock_years(moment: datetime, tz: tzinfo) -> bool:
+    """Whether ``moment``'s year in ``tz`` is one of :data:`CLOCK_YEARS` (False when it has none)."""
+    try:
+        return moment.astimezone(tz).year in CLOCK_YEARS
+    except OverflowError:  # its UTC value is before year 1 or after 9999
+        return False
 
 
 def iso(dt: datetime) -> str:
