@@ -149,7 +149,7 @@ def test_escape_inline_edges(text: str, expected: str) -> None:
 
 # Control characters (NUL, ESC of an ANSI colour, BEL, U+0001, DEL, C1), bidi overrides, isolates and
 # marks, and non-characters: none has a place in a text file, and the web edition drops them too.
-UNSAFE = "\x00\x1b\x07\x01\x7f\x9b\u202e\u202c\u2066\u2069\u200e\u200f\ufffe\uffff\U0001fffe\ud800"
+UNSAFE = "\x00\x1b\x07\x01\x7f\x9b\u202e\u202c\u2066\u2069\u061c\u200e\u200f\ufffe\uffff\U0001fffe\ud800"
 
 
 @pytest.mark.parametrize(

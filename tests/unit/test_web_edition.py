@@ -176,7 +176,7 @@ def reference_clean_text(value: object) -> str:
     """:func:`clean_text` as it was: the astral non-characters removed one character at a time."""
     text = "" if value is None else str(value)
     text = re.sub(
-        "[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029"
+        "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029"
         "\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]",
         lambda m: " " if m.group() in "\t\n\r\x0b\x0c\u2028\u2029" else "",
         text,

@@ -98,7 +98,7 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 # takes the whole range from U+1FFFE, and _unsafe tells the 32 non-characters from the rare letters
 # there (CJK extensions B to H): a class listing them one by one makes every search about ten times slower.
 _UNSAFE_CHARS = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029"
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029"
     "\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff\U0001fffe-\U0010ffff]"
 )
 _LINE_BREAKING = frozenset("\t\n\r\x0b\x0c\u2028\u2029")  # unsafe characters that become a space
