@@ -72,15 +72,21 @@ def test_a_data_dir_under_a_file_is_named(tmp_path: Path, capsys: pytest.Capture
     assert "--data-dir: not a folder" in err and data_dir in err
 
 
+@pytest.mark.parametrize("data_dir", ["", " ", "\t"])
 def test_an_empty_data_dir_is_refused(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, data_dir: str
 ) -> None:
     # Given the current directory is an empty folder
     cwd = tmp_path / "cwd"
     cwd.mkdir()
     monkeypatch.chdir(cwd)
-    # When --data-dir is empty (an unset shell variable), Then it is refused, nothing written here
-    argv = ["run", "--config", _config(tmp_path), "--data-dir", "", "--now", "2026-11-20T08:00"]
+    # When --data-dir is empty or blank (an unset shell variable), Then it is refused, nothing written here
+    argv = ["run", "--config", _config(tmp_path), "--data-dir", data_dir, "--now", "2026-11-20T08:00"]
     err = _refused(argv, capsys)
     assert "--data-dir" in err
     assert list(cwd.iterdir()) == []
+
+
+def test_an_empty_config_is_named_as_given(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    err = _refused(["fetch", "--config", "", "--data-dir", str(tmp_path / "d")], capsys)
+    assert "no config file given: ''" in err

@@ -147,8 +147,8 @@ def dispatch(args: argparse.Namespace) -> int:
 
 def check_data_dir(value: str) -> None:
     """--data-dir is a folder, or can become one: not empty (an unset variable), no file on its way."""
-    if not value:
-        raise UsageError("--data-dir: must not be empty (use . for the current folder)")
+    if not value.strip():  # "" or " ": an unset variable, a stray quote
+        raise UsageError("--data-dir: must not be empty or blank (use . for the current folder)")
     path = Path(value)
     try:
         existing = next((folder for folder in (path, *path.parents) if folder.exists()), None)

@@ -156,6 +156,8 @@ class Config:
 
 def load_config(path: str | Path) -> Config:
     """Read and check a TOML configuration file."""
+    if not str(path).strip():  # Path("") is "."; say what was given
+        raise ConfigError("", f"no config file given: {str(path)!r}")
     path = Path(path)
     try:
         raw = path.read_bytes()
