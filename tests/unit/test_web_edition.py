@@ -620,3 +620,23 @@ def test_the_markdown_links_only_what_the_web_and_the_email_link(renderer: Rende
     markdown = renderer.markdown(ed)
     assert markdown.count("[阅读原文](") == 1 and "[阅读原文](https://36kr.com/p/1)" in markdown
     assert "阅读原文" not in strict_parse(renderer.html(edition(items=(item(1, url=url),)))).itertext()
+
+
+def test_stories_past_the_list_are_counted_and_the_listed_ones_said_to_be_the_newer(
+    renderer: Renderer,
+) -> None:
+    # Given an edition of two items in full, three more listed and 47 past the list
+    listed = tuple(replace(item(n), text="") for n in range(3, 6))
+    ed = replace(edition(), more=listed, unlisted=47)
+    # Then the Markdown counts all 50 and says which are listed
+    assert (
+        "*另有 50 条相关资讯未列出（每期最多详列 2 条），其中较新的 3 条标题与链接见本期网页版和 JSON。*"
+        in (renderer.markdown(ed))
+    )
+    # and the page says so at its head, lists the three and counts the rest
+    page = renderer.html(ed)
+    tree = strict_parse(page)
+    assert "2 条资讯（另有 50 条见文末）" in "".join(tree.find(".//p[@class='meta']").itertext())
+    assert len(tree.findall(".//ul[@class='more-list']/li")) == 3
+    assert "另有 47 条较早的相关资讯未列出" in page
+    assert audit(page) == []
