@@ -114,3 +114,20 @@ def test_the_same_guid_and_title_in_another_feed_is_that_feeds_own(tmp_path: Pat
     _, first = repo.record_entries("甲", [wechat("同题", "https://example.com/a", guid="7")], T0)
     _, other = repo.record_entries("乙", [wechat("同题", "https://example.org/z", guid="7")], T0)
     assert len(first) == len(other) == 1
+
+
+def test_a_column_of_the_same_title_each_day_under_a_reused_guid_loses_no_day(tmp_path: Path) -> None:
+    # Given a feed whose daily briefing is always titled the same, under guid "1", at another link
+    repo = RawRepository(LocalStore(tmp_path))
+
+    def briefing(day: int) -> Entry:
+        return Entry(
+            title="AI 大模型 早报", text=f"第 {day} 天", url=f"https://brief.example.com/{day}", guid="1",
+            published_at=T0 + timedelta(days=day),
+        )  # fmt: skip
+
+    # When two days' briefings are fetched, together and then apart
+    _, together = repo.record_entries("甲", [briefing(1), briefing(2)], T0 + timedelta(days=2))
+    _, apart = repo.record_entries("甲", [briefing(3)], T0 + timedelta(days=3))
+    # Then every day's is an item of its own
+    assert [i.text for i in together + apart] == ["第 1 天", "第 2 天", "第 3 天"]

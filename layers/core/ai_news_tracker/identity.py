@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import UTC, datetime
 from urllib.parse import SplitResult, parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
 from .text import collapse_whitespace
@@ -123,13 +124,16 @@ def identity_key(url: str | None, guid: str | None, title: str, text: str, sourc
     return "hash:" + hashlib.sha256(content.encode("utf-8")).hexdigest()
 
 
-def guid_alias(url: str | None, guid: str | None, title: str, source: str) -> str | None:
+def guid_alias(
+    url: str | None, guid: str | None, title: str, source: str, published: datetime | None = None
+) -> str | None:
     """The alias under which an item identified by its link is also known by its guid and title.
 
     Some feeds keep an article's guid but change its link (a WeChat bridge switching between its two
-    URL forms): the same guid, title and feed then mean the same item. Only for an entry whose identity
-    is its link and whose guid is not that link; the title is part of the alias, so a feed that reuses
-    its guids ("1", "2"… by position) does not make a new article the old one. None otherwise."""
+    URL forms): the same guid, title, publication time and feed then mean the same item. Only for an
+    entry whose identity is its link and whose guid is not that link. The title and the time are part
+    of the alias, so a feed that reuses its guids ("1", "2"… by position), even for a column of the
+    same title each day, does not make a new article the old one. None otherwise."""
     link = safe_link(url)
     mark = (guid or "").strip()
     if link is None or not mark:
@@ -137,7 +141,8 @@ def guid_alias(url: str | None, guid: str | None, title: str, source: str) -> st
     guid_link = safe_link(mark)
     if guid_link is not None and normalize_url(guid_link) == normalize_url(link):
         return None  # the guid is the link: a new link is a new guid
-    return "alias:" + f"{source}\n{mark}\n{collapse_whitespace(title)}"
+    when = published.astimezone(UTC).isoformat() if published is not None else ""
+    return "alias:" + f"{source}\n{mark}\n{collapse_whitespace(title)}\n{when}"
 
 
 def item_id(identity: str) -> str:

@@ -6,8 +6,8 @@ Key layout (the same in ``<data-dir>/raw`` and in the raw S3 bucket)::
     seen/<YYYY-MM-DD>/<stamp>-<id>          first-seen index by UTC day; written just before the item
     sources/<source-key>.json               validators, last status and recent ids of one source
     articles/<id>.json                      an item's article-page summary, for feeds without text
-    aliases/<alias-id>                      the id of the item an entry's guid and title name, when it is
-                                            identified by a link (identity.guid_alias); written after it
+    aliases/<alias-id>                      the id of the item an entry's guid, title and date name, when it
+                                            is identified by a link (identity.guid_alias); written after it
     leaderboard/<provider>.json             the current leaderboard snapshot and how it was fetched
     editions/<YYYY-MM-DD>.json              each edition exactly as it was built
 
@@ -98,7 +98,7 @@ class RawRepository:
             if item.id in known_ids or self.store.get(_item_key(item.id)) is not None:
                 shown.append(item.id)
                 continue
-            alias = guid_alias(entry.url, entry.guid, entry.title, source)
+            alias = guid_alias(entry.url, entry.guid, entry.title, source, entry.published_at)
             earlier = self._aliased(alias)
             if earlier is not None:  # the same article under a new link: shown, not new
                 if earlier not in shown:
