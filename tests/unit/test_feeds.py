@@ -223,6 +223,41 @@ def test_a_gbk_feed_under_a_servers_default_utf8_charset_is_read_as_it_declares(
     assert (entry.title, entry.text) == ("百度文心大模型发布", "国产大模型。")
 
 
+BROKEN_GBK = "<item><title>阿里通义千问大模型发布</title><link>https://example.cn/3</link></item>" + GBK_ITEMS
+
+
+@pytest.mark.parametrize(
+    ("decl", "headers"),
+    [
+        ('<?xml version="1.0" encoding="gbk"?>', {}),
+        ('<?xml version="1.0" encoding="GB2312"?>', {"content-type": "application/rss+xml"}),
+        ('<?xml version="1.0"?>', {"content-type": "text/xml; charset=GBK"}),
+        ("", {}),  # nothing declared: read as GB18030, the legacy encoding of Chinese sites
+    ],
+)
+def test_one_invalid_byte_in_a_gbk_feed_spoils_only_its_character(decl: str, headers: dict[str, str]) -> None:
+    # Given a GBK feed where one character's two bytes are garbage (a description cut by bytes, a bad copy)
+    body = rss(BROKEN_GBK, decl=decl).decode().encode("gbk").replace("千".encode("gbk"), b"\xff\xff")
+
+    # When it is parsed
+    first, second = parse(body, headers)
+
+    # Then only that character reads U+FFFD; before, feedparser read the whole feed as windows-1252
+    assert first.title.startswith("阿里通义") and first.title.endswith("问大模型发布")
+    assert "\ufffd" in first.title and first.title.isprintable()
+    assert (second.title, second.text) == ("百度文心大模型发布", "国产大模型。")
+
+
+def test_a_gbk_feed_served_as_utf8_without_a_declaration_of_its_own_is_read_as_gbk() -> None:
+    # Given GBK bytes under a web server's default charset=utf-8, and no XML declaration to say otherwise
+    body = rss(GBK_ITEMS, decl="").decode().encode("gbk")
+
+    (entry,) = parse(body, {"content-type": "application/xml; charset=utf-8"})
+
+    # Then it reads as what it is; before, every Chinese character read U+FFFD
+    assert (entry.title, entry.text) == ("百度文心大模型发布", "国产大模型。")
+
+
 def test_feed_served_as_text_html_is_still_a_feed() -> None:
     (entry,) = parse(rss(GBK_ITEMS), {"content-type": "text/html; charset=utf-8"})
 

@@ -16,9 +16,10 @@ the text (36Kr's video placeholders showed as ``&amp;nbsp;``).
 
 Character sets: the charset of the ``Content-Type`` header wins, then the XML declaration or a BOM
 (feedparser's rules; GB2312 is read as its superset GB18030). When nothing declares one, the body is read
-as UTF-8 if it is mostly valid UTF-8, else as GB18030: the usual legacy encoding of Chinese sites. In a
-body read as UTF-8, each invalid byte sequence (a character cut off) becomes U+FFFD; feedparser would read
-the whole feed as windows-1252 instead.
+as UTF-8 if it is mostly valid UTF-8, else as GB18030: the usual legacy encoding of Chinese sites. A body
+that is not valid in its character set (a character cut off, a stray byte) is handed to feedparser as
+UTF-8 with each invalid byte sequence as U+FFFD (:func:`_repaired`); feedparser would read the whole feed
+as windows-1252 instead.
 """
 
 from __future__ import annotations
@@ -56,6 +57,12 @@ _XML_ENCODING = re.compile(
     rb"\A(?:\xef\xbb\xbf)?\s*<\?xml[^>]*\bencoding\s*=\s*[\"']?([A-Za-z0-9._:-]*)", re.IGNORECASE
 )
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([^\"';\s]*)", re.IGNORECASE)
+# The XML declaration's encoding, in the decoded text: rewritten when the body is handed on as UTF-8.
+_XML_ENCODING_TEXT = re.compile(
+    r"\A(\ufeff?\s*<\?xml[^>]*\bencoding\s*=\s*[\"']?)[A-Za-z0-9._:-]*", re.IGNORECASE
+)
+# Character sets read as their superset: what Chinese sites label GB2312 or GBK is often GB18030 text.
+_SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "ascii": "utf-8"}
 _UTF_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 _REPLACEMENT_UTF8 = "\ufffd".encode()
 # An undeclared body that is not valid UTF-8 is still read as UTF-8 when its valid non-ASCII characters
@@ -105,7 +112,7 @@ def parse_feed(body: bytes, headers: Mapping[str, str], url: str, default_tz: tz
         raise EmptyResponse("answered an empty body")
     if _HTML_START.match(document):
         raise _html_failure(body)
-    body = _utf8_repaired(_CHARREF.sub(_valid_charref, body), lowered)
+    body, lowered = _repaired(_CHARREF.sub(_valid_charref, body), lowered)
     try:
         parsed = feedparser.parse(
             io.BytesIO(body),  # not the bytes: feedparser opens a string that names a file ("/etc/passwd")
@@ -190,19 +197,50 @@ def _parser_headers(headers: Mapping[str, str], body: bytes) -> dict[str, str]:
     return result
 
 
-def _utf8_repaired(body: bytes, headers: Mapping[str, str]) -> bytes:
-    """``body`` with each invalid UTF-8 sequence replaced by U+FFFD, when it is meant to be UTF-8.
+def _repaired(body: bytes, headers: dict[str, str]) -> tuple[bytes, dict[str, str]]:
+    """``body`` and ``headers`` as feedparser should see them: a body that is not valid in the character
+    set it is in comes out as UTF-8, each invalid byte sequence as U+FFFD and its declarations saying
+    UTF-8, so that one bad byte costs one character, not the feed (feedparser would read the whole feed
+    as windows-1252: 智谱 as ć™ş…).
 
-    It is when every character set it declares (in the Content-Type, a BOM, the XML declaration) is
-    UTF-8, or when it declares none and is mostly UTF-8. A body that declares another one (GBK under a
-    web server's default ``charset=utf-8`` too) is left to feedparser.
+    The character set is the one everything declares (the Content-Type's, a BOM's, the XML
+    declaration's; GB2312 and GBK read as their superset GB18030, US-ASCII as UTF-8), but a body declared
+    UTF-8 that mostly is not and is GB18030 is GB18030 (a GBK feed under a web server's default
+    ``charset=utf-8``). An undeclared body is UTF-8 when it mostly is, else GB18030, the usual legacy
+    encoding of Chinese sites. A body valid in what it declares, or whose declarations disagree, is left
+    to feedparser's own rules.
     """
     if _is_utf8(body):
-        return body
-    declared = [codec for label in _declared_charsets(headers, body) if (codec := _codec(label))]
-    if not (all(codec == "utf-8" for codec in declared) if declared else _mostly_utf8(body)):
-        return body
-    return body.decode("utf-8", errors="replace").encode("utf-8")
+        return body, headers
+    declared = {_SUPERSETS.get(c, c) for label in _declared_charsets(headers, body) if (c := _codec(label))}
+    if len(declared) > 1:
+        return body, headers
+    if declared:
+        codec = declared.pop()
+        if codec == "utf-8" and not _mostly_utf8(body) and _decodes(body, "gb18030"):
+            codec = "gb18030"
+        elif codec != "utf-8" and _decodes(body, codec):
+            return body, headers
+    else:
+        codec = "utf-8" if _mostly_utf8(body) else "gb18030"
+    text = _XML_ENCODING_TEXT.sub(r"\g<1>utf-8", body.decode(codec, errors="replace"), count=1)
+    return text.encode("utf-8"), _utf8_content_type(headers)
+
+
+def _utf8_content_type(headers: dict[str, str]) -> dict[str, str]:
+    """``headers`` with the Content-Type's charset, if it has one, saying UTF-8."""
+    content_type = headers.get("content-type", "")
+    if not _CHARSET.search(content_type):
+        return headers
+    return {**headers, "content-type": _CHARSET.sub("charset=utf-8", content_type, count=1)}
+
+
+def _decodes(body: bytes, codec: str) -> bool:
+    try:
+        body.decode(codec)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _declared_charsets(headers: Mapping[str, str], body: bytes) -> list[str]:
