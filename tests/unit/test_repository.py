@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from ai_news_tracker.models import Entry
 from ai_news_tracker.repository import RawRepository, make_item
 from ai_news_tracker.store import LocalStore
@@ -116,14 +118,17 @@ def test_the_same_guid_and_title_in_another_feed_is_that_feeds_own(tmp_path: Pat
     assert len(first) == len(other) == 1
 
 
-def test_a_column_of_the_same_title_each_day_under_a_reused_guid_loses_no_day(tmp_path: Path) -> None:
+@pytest.mark.parametrize("dated", [True, False])
+def test_a_column_of_the_same_title_each_day_under_a_reused_guid_loses_no_day(
+    tmp_path: Path, dated: bool
+) -> None:
     # Given a feed whose daily briefing is always titled the same, under guid "1", at another link
     repo = RawRepository(LocalStore(tmp_path))
 
     def briefing(day: int) -> Entry:
         return Entry(
             title="AI 大模型 早报", text=f"第 {day} 天", url=f"https://brief.example.com/{day}", guid="1",
-            published_at=T0 + timedelta(days=day),
+            published_at=T0 + timedelta(days=day) if dated else None,
         )  # fmt: skip
 
     # When two days' briefings are fetched, together and then apart

@@ -125,15 +125,22 @@ def identity_key(url: str | None, guid: str | None, title: str, text: str, sourc
 
 
 def guid_alias(
-    url: str | None, guid: str | None, title: str, source: str, published: datetime | None = None
+    url: str | None,
+    guid: str | None,
+    title: str,
+    source: str,
+    *,
+    published: datetime | None = None,
+    text: str = "",
 ) -> str | None:
     """The alias under which an item identified by its link is also known by its guid and title.
 
     Some feeds keep an article's guid but change its link (a WeChat bridge switching between its two
-    URL forms): the same guid, title, publication time and feed then mean the same item. Only for an
-    entry whose identity is its link and whose guid is not that link. The title and the time are part
-    of the alias, so a feed that reuses its guids ("1", "2"… by position), even for a column of the
-    same title each day, does not make a new article the old one. None otherwise."""
+    URL forms): the same guid, title, publication time (its text, when it has no time) and feed then
+    mean the same item. Only for an entry whose identity is its link and whose guid is not that link.
+    The title and the time or text are part of the alias, so a feed that reuses its guids ("1", "2"…
+    by position), even for a column of the same title each day, does not make a new article the old
+    one. None otherwise."""
     link = safe_link(url)
     mark = (guid or "").strip()
     if link is None or not mark:
@@ -141,7 +148,7 @@ def guid_alias(
     guid_link = safe_link(mark)
     if guid_link is not None and normalize_url(guid_link) == normalize_url(link):
         return None  # the guid is the link: a new link is a new guid
-    when = published.astimezone(UTC).isoformat() if published is not None else ""
+    when = published.astimezone(UTC).isoformat() if published is not None else collapse_whitespace(text)
     return "alias:" + f"{source}\n{mark}\n{collapse_whitespace(title)}\n{when}"
 
 

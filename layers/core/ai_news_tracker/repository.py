@@ -98,7 +98,9 @@ class RawRepository:
             if item.id in known_ids or self.store.get(_item_key(item.id)) is not None:
                 shown.append(item.id)
                 continue
-            alias = guid_alias(entry.url, entry.guid, entry.title, source, entry.published_at)
+            alias = guid_alias(
+                entry.url, entry.guid, entry.title, source, published=entry.published_at, text=entry.text
+            )
             earlier = self._aliased(alias)
             if earlier is not None:  # the same article under a new link: shown, not new
                 if earlier not in shown:
