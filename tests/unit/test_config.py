@@ -92,6 +92,20 @@ def test_empty_config_is_valid_and_frozen() -> None:
         ({"sources": [{"name": "a", "url": "http://:80/feed"}]}, "sources[0].url", "http(s) URL"),
         ({"leaderboard": {"url": "https://[fe80::1/x.json"}}, "leaderboard.url", "http(s) URL"),
         ({"report": {"site_url": "https://example.com:0x50/"}}, "report.site_url", "http(s) URL"),
+        # user info or a backslash before the path: a browser goes elsewhere, the editions refuse the link
+        (
+            {"sources": [{"name": "a", "url": "https://user:pw@feeds.example.com/rss"}]},
+            "sources[0].url",
+            "URL",
+        ),
+        (
+            {"sources": [{"name": "a", "url": "https://evil.example\\@36kr.com/feed"}]},
+            "sources[0].url",
+            "URL",
+        ),
+        ({"report": {"site_url": "https://user@news.example.com"}}, "report.site_url", "http(s) URL"),
+        ({"report": {"subscribe_url": "https://u@api.example.com/subscribe"}}, "report.subscribe_url", "URL"),
+        ({"leaderboard": {"url": "https://u@raw.example.com/x.json"}}, "leaderboard.url", "http(s) URL"),
         (
             {"sources": [{"name": "a", "url": "https://a/"}, {"name": "a", "url": "https://b/"}]},
             "sources[1].name",

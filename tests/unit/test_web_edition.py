@@ -640,3 +640,15 @@ def test_stories_past_the_list_are_counted_and_the_listed_ones_said_to_be_the_ne
     assert len(tree.findall(".//ul[@class='more-list']/li")) == 3
     assert "另有 47 条较早的相关资讯未列出" in page
     assert audit(page) == []
+
+
+def test_the_json_gives_only_the_links_every_other_format_links(renderer: Renderer) -> None:
+    # Given items whose links hide an invisible or a bidi character, one shown in full and one listed
+    hidden = item(1, url="https://exa\u200bmple.com/zw")
+    listed = replace(item(3, url="https://example.com/\u202etxt.exe"), text="")
+    ed = replace(edition(items=(hidden, item(2))), more=(listed,))
+    # Then the JSON has no link for them either, and keeps the good one
+    payload = renderer.json_payload(ed)
+    assert [i["url"] for i in payload["items"]] == [None, "https://36kr.com/p/1"]
+    assert [link["url"] for link in payload["items"][0]["links"]] == [None]
+    assert [i["url"] for i in payload["more_items"]] == [None]

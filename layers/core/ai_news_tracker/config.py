@@ -562,12 +562,16 @@ def _check_url(url: str, key: str) -> None:
 
 def _split_url(url: str) -> SplitResult | None:
     """``url`` in its parts, or None when it cannot be fetched as written: whitespace or a control
-    character anywhere (a host holds neither), an unbalanced IPv6 bracket, a port that is not 1-65535."""
+    character anywhere (a host holds neither), an unbalanced IPv6 bracket, a port that is not 1-65535,
+    user info or a backslash before the path (a browser goes elsewhere than it reads; the editions
+    refuse such links, see ``identity.safe_link``)."""
     if any(c.isspace() or unicodedata.category(c) == "Cc" for c in url):
         return None
     try:
         parts = urlsplit(url)
         port = parts.port  # ValueError when out of range or not a number
     except ValueError:
+        return None
+    if "@" in parts.netloc or "\\" in parts.netloc:
         return None
     return None if port == 0 else parts

@@ -466,14 +466,14 @@ class Renderer:
                     "source": item.source,
                     "sources": list(item.sources),
                     "links": [
-                        {"source": source, "url": url}
+                        {"source": source, "url": safe_href(url) or None}
                         for source, url in zip(item.sources, (item.url, *item.also_urls), strict=False)
                     ],
                     "published_at": item.published.astimezone(tz).isoformat() if item.published else None,
                     "first_seen": item.first_seen.astimezone(tz).isoformat(),
                     "summary": truncate(item.text, self.config.report.summary_chars),
                     "summary_truncated": len(item.text) > self.config.report.summary_chars,
-                    "url": item.url,
+                    "url": safe_href(item.url) or None,  # the link rule of every format
                 }
                 for item in edition.items
             ],
@@ -486,7 +486,7 @@ class Renderer:
                     "sources": list(item.sources),
                     "published_at": item.published.astimezone(tz).isoformat() if item.published else None,
                     "first_seen": item.first_seen.astimezone(tz).isoformat(),
-                    "url": item.url,
+                    "url": safe_href(item.url) or None,  # the link rule of every format
                 }
                 for item in edition.more
             ],
