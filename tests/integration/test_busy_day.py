@@ -138,3 +138,24 @@ def test_stories_past_max_items_are_listed_in_their_edition_and_never_again(tmp_
     # and the next edition repeats none of them
     day2 = json.loads((reports / "2026-11-21.json").read_text(encoding="utf-8"))
     assert day2["items"] == day2["more_items"] == []
+
+
+def test_a_listed_story_two_feeds_carried_names_both(tmp_path: Path) -> None:
+    # Given two feeds, the second carrying the first's oldest story, and editions of three
+    titles = [f"大模型快讯 {n}：O{n}" for n in range(1, 6)]
+    routes = {"/a": static(rss(*titles)), "/b": static(rss(titles[0]))}
+    with LoopbackServer(routes) as server:
+        config = tmp_path / "c.toml"
+        config.write_text(
+            "[report]\nmax_items = 3\n[filter]\ninclude = []\n"
+            f'[[sources]]\nname = "甲"\nurl = "{server.url("/a")}"\n'
+            f'[[sources]]\nname = "乙"\nurl = "{server.url("/b")}"\n',
+            encoding="utf-8",
+        )
+        # When the day is run
+        argv = ["run", "--config", str(config), "--data-dir", str(tmp_path / "d")]
+        assert main([*argv, "--now", "2026-11-20T20:00:00+08:00"]) == 0
+    # Then the story listed past the three names both feeds as its sources
+    day = json.loads((tmp_path / "d" / "site" / "reports" / "2026-11-20.json").read_text(encoding="utf-8"))
+    listed = {i["title"]: i["sources"] for i in day["more_items"]}
+    assert sorted(listed[titles[0]]) == sorted(["甲", "乙"])

@@ -652,3 +652,32 @@ def test_the_json_gives_only_the_links_every_other_format_links(renderer: Render
     assert [i["url"] for i in payload["items"]] == [None, "https://36kr.com/p/1"]
     assert [link["url"] for link in payload["items"][0]["links"]] == [None]
     assert [i["url"] for i in payload["more_items"]] == [None]
+
+
+def test_the_archive_the_feed_and_the_description_count_the_stories_past_the_full_ones(
+    renderer: Renderer,
+) -> None:
+    # Given an edition of two items in full, three listed and 42 past the list, without key points
+    listed = tuple(replace(item(n), text="") for n in range(3, 6))
+    ed = replace(edition(key_points=()), more=listed, unlisted=42)
+    # Then the archive, the Atom feed and the page's description say there are 45 more
+    assert "2 条资讯（另有 45 条）" in "".join(strict_parse(renderer.index([ed.summary()])).itertext())
+    assert "本期 2 条资讯，另有 45 条，" in renderer.feed([ed.summary()])
+    assert 'content="本期 2 条资讯，另有 45 条。"' in renderer.html(ed)
+    # and an edition without more says it as before
+    assert "本期共 2 条资讯，" in renderer.feed([edition(key_points=()).summary()])
+
+
+def test_the_json_lists_the_more_stories_in_the_zone_of_the_edition(renderer: Renderer) -> None:
+    listed = replace(item(3), text="")
+    payload = renderer.json_payload(replace(edition(), more=(listed,), unlisted=1))
+    assert payload["more_items"][0]["first_seen"] == "2026-11-20T10:00:00+08:00"
+    assert payload["unlisted"] == 1
+
+
+def test_an_edition_naming_a_zone_this_machine_lacks_is_shown_in_the_configured_one(
+    renderer: Renderer,
+) -> None:
+    ed = replace(edition(), timezone="Nowhere/Zone")
+    assert "更新时间: 2026-11-20 08:00:07*" in renderer.markdown(ed)
+    assert renderer.json_payload(ed)["generated_at"] == "2026-11-20T08:00:07+08:00"

@@ -238,7 +238,9 @@ class Edition:
         return len(self.more) + self.unlisted
 
     def summary(self) -> EditionSummary:
-        return EditionSummary(self.date, self.title, self.generated_at, self.key_points, len(self.items))
+        return EditionSummary(
+            self.date, self.title, self.generated_at, self.key_points, len(self.items), self.not_shown
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -294,6 +296,7 @@ class EditionSummary:
     generated_at: datetime
     key_points: tuple[str, ...]
     items: int
+    more: int = 0  # relevant stories past the items shown in full (Edition.not_shown)
 
 
 @dataclass(frozen=True)

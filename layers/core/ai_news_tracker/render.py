@@ -146,8 +146,10 @@ DESCRIPTION_CHARS = 160  # what search results and link previews show of a page'
 
 def page_description(edition: Edition) -> str:
     """A page's ``description`` (search results, link previews): its key points, else its item count."""
+    more = f"，另有 {edition.not_shown} 条" if edition.not_shown else ""
     text = (
-        "；".join(clean_text(point) for point in edition.key_points) or f"本期 {len(edition.items)} 条资讯。"
+        "；".join(clean_text(point) for point in edition.key_points)
+        or f"本期 {len(edition.items)} 条资讯{more}。"
     )
     return text if len(text) <= DESCRIPTION_CHARS else text[: DESCRIPTION_CHARS - 1] + "…"
 
@@ -334,6 +336,7 @@ class Renderer:
             "key_points": list(summary.key_points),
             "show_points": bool(summary.key_points) or self.config.report.key_points > 0,
             "item_count": summary.items,
+            "more_count": summary.more,
             "path": f"reports/{day}.html",
             "generated_minute": local_time(summary.generated_at, self.tz),
         }
