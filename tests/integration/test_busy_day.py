@@ -159,3 +159,23 @@ def test_a_listed_story_two_feeds_carried_names_both(tmp_path: Path) -> None:
     day = json.loads((tmp_path / "d" / "site" / "reports" / "2026-11-20.json").read_text(encoding="utf-8"))
     listed = {i["title"]: i["sources"] for i in day["more_items"]}
     assert sorted(listed[titles[0]]) == sorted(["甲", "乙"])
+
+
+def test_the_first_key_point_is_the_story_two_feeds_carried(tmp_path: Path) -> None:
+    # Given two feeds, the second carrying the first's oldest story
+    titles = [f"大模型快讯 {n}：O{n}" for n in range(1, 6)]
+    routes = {"/a": static(rss(*titles)), "/b": static(rss(titles[0]))}
+    with LoopbackServer(routes) as server:
+        config = tmp_path / "c.toml"
+        config.write_text(
+            "[filter]\ninclude = []\n"
+            f'[[sources]]\nname = "甲"\nurl = "{server.url("/a")}"\n'
+            f'[[sources]]\nname = "乙"\nurl = "{server.url("/b")}"\n',
+            encoding="utf-8",
+        )
+        argv = ["run", "--config", str(config), "--data-dir", str(tmp_path / "d")]
+        assert main([*argv, "--now", "2026-11-20T20:00:00+08:00"]) == 0
+    day = json.loads((tmp_path / "d" / "site" / "reports" / "2026-11-20.json").read_text(encoding="utf-8"))
+    # Then the edition is newest first, but its first key point is the story both feeds told
+    assert [i["title"] for i in day["items"]] == titles[::-1]
+    assert day["key_points"][:2] == [titles[0], titles[4]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from ai_news_tracker.edition import newest_first, select_items, split_shown
+from ai_news_tracker.edition import for_points, newest_first, select_items, split_shown
 from ai_news_tracker.models import Item
 
 T0 = datetime(2026, 1, 20, 5, 50, tzinfo=UTC)  # 13:50 in Shanghai
@@ -128,3 +128,14 @@ def test_an_item_two_feeds_showed_is_credited_to_both() -> None:
     # Then the shared item names both, with the same link, and nothing is credited twice or invented
     assert shared_c.sources == ("甲", "镜像") and shared_c.also_urls == ("https://example.com/a/1",)
     assert merged_c == merged and own_c == own
+
+
+def test_the_key_points_take_the_stories_most_feeds_carried_first_then_the_newest() -> None:
+    # Given four items newest first, the third told by two feeds and the fourth by three
+    items = newest_first(item(str(n), T0, T0 - timedelta(minutes=n)) for n in range(4))
+    items[2] = replace(items[2], also_in=("乙",))
+    items[3] = replace(items[3], also_in=("乙", "丙"))
+    # Then the points take the most carried first, and the rest newest first
+    assert [i.id for i in for_points(items)] == ["3", "2", "0", "1"]
+    # while the edition keeps its order
+    assert [i.id for i in items] == ["0", "1", "2", "3"]

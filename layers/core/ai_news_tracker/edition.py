@@ -46,6 +46,14 @@ def select_items(
     return newest_first(unique.values())
 
 
+def for_points(items: Sequence[Item]) -> list[Item]:
+    """The edition's items (newest first) in the order its key points take them: the stories the most
+    feeds carried first, what many outlets report being the day's news, then the newest. The items
+    themselves stay newest first."""
+    position = {item.id: n for n, item in enumerate(items)}
+    return sorted(items, key=lambda item: (-len(item.sources), position[item.id]))
+
+
 MORE_LISTED = 100  # stories past max_items that an edition lists by title and link; the rest are counted
 
 

@@ -17,7 +17,14 @@ from zoneinfo import ZoneInfo
 
 from .articles import article_summary
 from .config import Config, SourceConfig
-from .edition import credit_carriers, first_edition_scan_start, newest_first, select_items, split_shown
+from .edition import (
+    credit_carriers,
+    first_edition_scan_start,
+    for_points,
+    newest_first,
+    select_items,
+    split_shown,
+)
 from .errors import EditionError, InvalidLeaderboard, SourceFailure
 from .log import debug_enabled, get_logger
 from .models import Edition, EditionSummary, Item, Leaderboard, SourceStatus, iso
@@ -371,7 +378,7 @@ class Pipeline:
             # The leaderboard alone is no edition: it is not what the day's news is.
             failed = "; ".join(f"{s.name}: {s.error or s.status}" for s in sources) or "no feeds configured"
             raise EditionError(f"no edition for {day}: no news, no feed could be fetched ({failed})")
-        summary = self.summarizer.summarize(items, report.key_points)
+        summary = self.summarizer.summarize(for_points(items), report.key_points)
         edition = Edition(
             date=day,
             title=report.title,
