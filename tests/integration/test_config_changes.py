@@ -45,3 +45,29 @@ def test_a_longer_lookback_after_the_first_edition_does_not_bring_back_what_it_n
     day2, _ = later.build(DAY1 + timedelta(days=1))
     # Then it holds only what came since the first edition
     assert [i.title for i in day2.items] == ["DAY2"]
+
+
+def test_a_feed_added_later_brings_its_news_but_not_its_archive(tmp_path: Path) -> None:
+    # Given a first edition
+    pipe = pipeline(tmp_path, lookback_hours=24)
+    pipe.repo.record_entries("甲", [entry("FRESH")], DAY1 - timedelta(hours=2))
+    pipe.build(DAY1)
+    # When a feed added the next day shows its archive from 2019 besides its news of the day
+    old = Entry(
+        title="OLD",
+        text="旧文",
+        url="https://example.com/old",
+        guid=None,
+        published_at=datetime(2019, 11, 28, tzinfo=UTC),
+    )
+    news = Entry(
+        title="NEWS",
+        text="新闻",
+        url="https://example.com/news",
+        guid=None,
+        published_at=DAY1 + timedelta(hours=20),
+    )
+    pipe.repo.record_entries("甲", [old, news], DAY1 + timedelta(hours=22))
+    day2, _ = pipe.build(DAY1 + timedelta(days=1))
+    # Then the next edition holds its news alone
+    assert [i.title for i in day2.items] == ["NEWS"]

@@ -1,8 +1,10 @@
 """Which items an edition holds: pure functions over items and times.
 
-An edition covers the items first seen since the previous edition's cutoff (its ``window_end``);
+An edition covers the items first seen since the previous edition's cutoff (its ``window_end``), but
+for old news first seen late (published :data:`OLD_NEWS` before that cutoff: a new feed's archive);
 the first edition takes the items published within ``lookback_hours`` before its cutoff. So across
-days every item lands in exactly one edition, and a missed day is caught up by the next one.
+days every item lands in at most one edition, every item of the last week in exactly one, and a missed
+day is caught up by the next one.
 """
 
 from __future__ import annotations
@@ -14,6 +16,10 @@ from datetime import datetime, timedelta
 from .models import Item
 
 FIRST_EDITION_MARGIN = timedelta(days=1)  # how far before the lookback an item may have been first seen
+# An item published this long before a later edition's window starts is old news, first seen late: the
+# archive of a newly added feed, a feed that serves its old entries again. A source back from an outage
+# shorter than this is still caught up.
+OLD_NEWS = timedelta(days=7)
 
 
 def first_edition_scan_start(cutoff: datetime, lookback_hours: int) -> datetime:
@@ -24,6 +30,11 @@ def first_edition_scan_start(cutoff: datetime, lookback_hours: int) -> datetime:
 def in_first_window(item: Item, cutoff: datetime, lookback_hours: int) -> bool:
     start = cutoff - timedelta(hours=lookback_hours)
     return item.first_seen <= cutoff and start < item.shown_at
+
+
+def is_old_news(item: Item, window_start: datetime) -> bool:
+    """Whether an item of a later edition was published :data:`OLD_NEWS` or more before its window."""
+    return item.published is not None and item.published <= window_start - OLD_NEWS
 
 
 def newest_first(items: Iterable[Item]) -> list[Item]:
@@ -41,7 +52,11 @@ def select_items(
     if previous_cutoff is None:
         chosen = [i for i in candidates if in_first_window(i, cutoff, lookback_hours)]
     else:
-        chosen = [i for i in candidates if previous_cutoff < i.first_seen <= cutoff]
+        chosen = [
+            i
+            for i in candidates
+            if previous_cutoff < i.first_seen <= cutoff and not is_old_news(i, previous_cutoff)
+        ]
     unique = {item.id: item for item in chosen}
     return newest_first(unique.values())
 
