@@ -51,6 +51,16 @@ def test_point_is_the_title_without_its_column_tag() -> None:
     assert key_point(item("某公司发布新一代推理模型 | 早期项目"), 60) == "某公司发布新一代推理模型"
     assert key_point(item("某手机厂商发布两款新机型丨最前线"), 60) == "某手机厂商发布两款新机型"
     assert key_point(item("A | B 两家公司合作"), 60) == "A | B 两家公司合作"
+    # a column tag before the title, and an exclamation, go too
+    assert (
+        key_point(item("硬氪首发|某前高管搭档大疆骨干入局陪伴机器人"), 60)
+        == "某前高管搭档大疆骨干入局陪伴机器人"
+    )
+    assert key_point(item("36氪首发｜智谱完成新一轮融资"), 60) == "智谱完成新一轮融资"
+    assert key_point(item("8点1氪｜DeepSeek发布V4"), 60) == "DeepSeek发布V4"
+    assert key_point(item("刚刚，诺贝尔奖得主成Anthropic新员工"), 60) == "诺贝尔奖得主成Anthropic新员工"
+    # but a short title keeps what follows its bar: it is the title, not a column
+    assert key_point(item("AI新闻 | 机器之心周报"), 60) == "AI新闻 | 机器之心周报"
 
 
 def test_untitled_item_gives_its_first_sentence() -> None:

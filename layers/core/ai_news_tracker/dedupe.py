@@ -64,6 +64,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from .models import Item
+from .text import TITLE_LEADING_TAG
 
 DEFAULT_THRESHOLD = 0.27
 GENERIC_WEIGHT = 0.25
@@ -100,10 +101,6 @@ _TEXT_BOILERPLATE = (
 )
 # Column tags and exclamations around a title: "| 早期项目", "丨最前线", "36氪首发｜", "刚刚，", "重磅！"
 _TITLE_TRAILING_TAG = re.compile(r"\s*[|｜丨]\s*[^|｜丨]{1,8}$")
-_TITLE_LEADING_TAG = re.compile(
-    r"^\s*(?:36氪首发|硬氪首发|氪星晚报|8点1氪|最前线|早期项目|独家|首发|快讯|速递|重磅|突发|刚刚|震撼)"
-    r"\s*[|｜丨:：，,！!]\s*"
-)
 
 # One unit: a Latin word, a number (with its decimal point) or one other letter (a Chinese character).
 _UNIT = re.compile(r"[a-z]+|[0-9]+(?:\.[0-9]+)*|[^\W\d_]")
@@ -167,7 +164,7 @@ def clean_title(title: str) -> str:
     previous = None
     while previous != text:
         previous = text
-        text = _TITLE_LEADING_TAG.sub("", text)
+        text = TITLE_LEADING_TAG.sub("", text)
         text = _TITLE_TRAILING_TAG.sub("", text).strip()
     return text or normalize(title).strip()
 

@@ -47,6 +47,7 @@ from .config import SummarizerConfig
 from .errors import TrackerError
 from .log import get_logger
 from .models import Item
+from .text import TITLE_LEADING_TAG
 
 logger = get_logger()
 
@@ -57,6 +58,7 @@ _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])")
 FALLBACK_NOTE = "今日要点由摘要模型生成失败，已改用标题摘录"
 MIN_TEXT_CHARS = 20  # an item with less own text than this is summarised by its title alone
 TITLE_CHARS = 200  # cap on a title sent to the model
+MIN_TITLE_CHARS = 8  # a title without its trailing column tag is kept from this many characters on
 
 
 class SummaryError(TrackerError):
@@ -95,8 +97,12 @@ def first_sentence(text: str) -> str:
 
 
 def key_point(item: Item, limit: int) -> str:
-    """The item's title without its column tag; only an untitled item gives its first sentence."""
-    title = _COLUMN_TAG.sub("", item.title).strip() or item.title.strip()
+    """The item's title without its column tags, before ("硬氪首发|") and after ("丨最前线"); a trailing
+    one stays when what it leaves is short ("AI新闻 | 机器之心周报" is a title). Only an untitled item
+    gives its first sentence."""
+    title = TITLE_LEADING_TAG.sub("", item.title).strip() or item.title.strip()
+    untagged = _COLUMN_TAG.sub("", title).strip()
+    title = untagged if len(untagged) >= MIN_TITLE_CHARS else title
     return shorten(title or first_sentence(item.text), limit)
 
 

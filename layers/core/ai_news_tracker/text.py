@@ -103,6 +103,13 @@ _UNSAFE_CHARS = re.compile(
 )
 _LINE_BREAKING = frozenset("\t\n\r\x0b\x0c\u2028\u2029")  # unsafe characters that become a space
 
+# A column tag or an exclamation before a title: "36氪首发｜", "硬氪首发|", "刚刚，", "重磅！" (dedupe
+# ignores them when comparing titles; key points leave them out).
+TITLE_LEADING_TAG = re.compile(
+    r"^\s*(?:36氪首发|硬氪首发|氪星晚报|8点1氪|最前线|早期项目|独家|首发|快讯|速递|重磅|突发|刚刚|震撼)"
+    r"\s*[|｜丨:：，,！!]\s*"
+)
+
 # What is left unparsed at the end of the input when a tag, comment or declaration was cut off.
 _CUT_OFF_MARKUP = re.compile(r"<[A-Za-z/!?]")
 _CDATA_OPEN = re.compile(r"<!\[CDATA\[", re.IGNORECASE)
