@@ -84,6 +84,13 @@ def test_each_fetch_handler_keeps_what_it_fetched(stack: Stack) -> None:
     assert "leaderboard/lmarena-history.json" in raw
 
 
+def test_the_render_summary_names_a_leaderboard_that_was_not_had(stack: Stack) -> None:
+    # Given the feeds were fetched but the leaderboard never was
+    stack.invoke("fetch_feeds", {"scheduled_time": NOW})
+    # When the edition is rendered, Then its summary names the leaderboard, as the edition does
+    assert stack.invoke("render_edition", {"scheduled_time": NOW})["failed_sources"] == ["LM Arena"]
+
+
 def test_the_chain_publishes_announces_once_and_retries_change_nothing(stack: Stack) -> None:
     # Given the scheduled fetches ran
     stack.invoke("fetch_feeds", {"scheduled_time": NOW})

@@ -168,5 +168,7 @@ def render(deployment: Deployment, now: datetime, context: LambdaContext | None 
         "keys": list(keys),
         "url": edition_url(deployment.settings, edition),
         "announcement": announced,
-        "failed_sources": [s.name for s in edition.sources if not s.ok],
+        "failed_sources": [
+            s.name for s in (*edition.sources, *filter(None, [edition.leaderboard_status])) if not s.ok
+        ],
     }
