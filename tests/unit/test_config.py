@@ -92,20 +92,19 @@ def test_empty_config_is_valid_and_frozen() -> None:
         ({"sources": [{"name": "a", "url": "http://:80/feed"}]}, "sources[0].url", "http(s) URL"),
         ({"leaderboard": {"url": "https://[fe80::1/x.json"}}, "leaderboard.url", "http(s) URL"),
         ({"report": {"site_url": "https://example.com:0x50/"}}, "report.site_url", "http(s) URL"),
-        # user info or a backslash before the path: a browser goes elsewhere, the editions refuse the link
-        (
-            {"sources": [{"name": "a", "url": "https://user:pw@feeds.example.com/rss"}]},
-            "sources[0].url",
-            "URL",
-        ),
+        # a backslash before the path: a browser reads a slash, a client may not
         (
             {"sources": [{"name": "a", "url": "https://evil.example\\@36kr.com/feed"}]},
             "sources[0].url",
             "URL",
         ),
-        ({"report": {"site_url": "https://user@news.example.com"}}, "report.site_url", "http(s) URL"),
-        ({"report": {"subscribe_url": "https://u@api.example.com/subscribe"}}, "report.subscribe_url", "URL"),
-        ({"leaderboard": {"url": "https://u@raw.example.com/x.json"}}, "leaderboard.url", "http(s) URL"),
+        # user info where the editions link the URL: they refuse a link with it
+        ({"report": {"site_url": "https://user@news.example.com"}}, "report.site_url", "without user info"),
+        (
+            {"report": {"subscribe_url": "https://u@api.example.com/subscribe"}},
+            "report.subscribe_url",
+            "user info",
+        ),
         (
             {"sources": [{"name": "a", "url": "https://a/"}, {"name": "a", "url": "https://b/"}]},
             "sources[1].name",
@@ -171,3 +170,19 @@ def test_a_leaderboard_without_url_reads_its_providers_own_file(provider: str) -
 
 def test_integer_is_accepted_where_a_number_is_expected() -> None:
     assert parse_config({"fetch": {"read_timeout": 3}}).fetch.read_timeout == 3.0
+
+
+def test_a_feed_behind_basic_auth_is_fetched_and_its_password_never_shown() -> None:
+    # Given a private feed and leaderboard whose URLs carry user info
+    config = parse_config(
+        {
+            "sources": [{"name": "私有", "url": "https://reader:s3cret@rsshub.example.org/feed"}],
+            "leaderboard": {"url": "https://reader:s3cret@raw.example.org/scores.json"},
+        }
+    )
+    # Then they are taken, as before
+    assert config.sources[0].url == "https://reader:s3cret@rsshub.example.org/feed"
+    # and an error about such a URL does not repeat the password
+    with pytest.raises(ConfigError) as refused:
+        parse_config({"sources": [{"name": "a", "url": "https://reader:s3cret@rsshub.example.org:99999/f"}]})
+    assert "s3cret" not in str(refused.value) and "***@rsshub.example.org" in str(refused.value)

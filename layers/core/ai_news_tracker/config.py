@@ -448,17 +448,21 @@ def _check_report(report: ReportConfig) -> None:
 
 
 def check_site_url(url: str, key: str) -> None:
-    """The site's base URL must be an absolute http(s) URL without query or fragment."""
+    """The site's base URL must be an absolute http(s) URL without user info, query or fragment: the
+    editions link it, and they refuse a link with user info (``identity.safe_link``)."""
     parts = _split_url(url)
     if (
         parts is None
         or any(c in "<>\"'`\\" for c in url)
         or parts.scheme not in ("http", "https")
         or not parts.hostname
+        or "@" in parts.netloc
         or parts.query
         or parts.fragment
     ):
-        raise ConfigError(key, f"must be an http(s) URL without query or fragment: {url!r}")
+        raise ConfigError(
+            key, f"must be an http(s) URL without user info, query or fragment: {_shown(url)!r}"
+        )
 
 
 def _check_source(source: SourceConfig, path: str) -> None:
@@ -555,16 +559,17 @@ def _check_timezone(name: str, key: str) -> None:
 
 
 def _check_url(url: str, key: str) -> None:
+    """A URL to fetch: http(s) with a host. User info is allowed (a private feed behind basic auth),
+    but never shown in an error."""
     parts = _split_url(url)
     if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(key, f"expected an http(s) URL, got {url!r}")
+        raise ConfigError(key, f"expected an http(s) URL, got {_shown(url)!r}")
 
 
 def _split_url(url: str) -> SplitResult | None:
     """``url`` in its parts, or None when it cannot be fetched as written: whitespace or a control
     character anywhere (a host holds neither), an unbalanced IPv6 bracket, a port that is not 1-65535,
-    user info or a backslash before the path (a browser goes elsewhere than it reads; the editions
-    refuse such links, see ``identity.safe_link``)."""
+    a backslash before the path (a browser reads it as a slash, a client may not)."""
     if any(c.isspace() or unicodedata.category(c) == "Cc" for c in url):
         return None
     try:
@@ -572,6 +577,14 @@ def _split_url(url: str) -> SplitResult | None:
         port = parts.port  # ValueError when out of range or not a number
     except ValueError:
         return None
-    if "@" in parts.netloc or "\\" in parts.netloc:
+    if "\\" in parts.netloc:
         return None
     return None if port == 0 else parts
+
+
+_USER_INFO = re.compile(r"(?<=//)[^/?#@]*@")
+
+
+def _shown(url: str) -> str:
+    """``url`` as an error message shows it: its user info, which may hold a password, as ``***@``."""
+    return _USER_INFO.sub("***@", url, count=1)
