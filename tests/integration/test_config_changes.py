@@ -71,3 +71,30 @@ def test_a_feed_added_later_brings_its_news_but_not_its_archive(tmp_path: Path) 
     day2, _ = pipe.build(DAY1 + timedelta(days=1))
     # Then the next edition holds its news alone
     assert [i.title for i in day2.items] == ["NEWS"]
+
+
+def test_the_first_fetch_after_an_upgrade_gives_the_items_it_shows_their_guid_aliases(tmp_path: Path) -> None:
+    import shutil
+    from dataclasses import replace
+
+    from loopback import LoopbackServer, static
+
+    feed = (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>t</title>'
+        "<item><title>智谱发布 GLM-5</title><link>https://mp.weixin.qq.com/s/AbC</link><guid>wx-1</guid>"
+        "<pubDate>Fri, 19 Jun 2026 10:00:00 +0800</pubDate></item></channel></rss>"
+    ).encode()
+    with LoopbackServer({"/feed.xml": static(feed)}) as server:
+        config = parse_config(
+            {"filter": {"include": []}, "sources": [{"name": "新智元", "url": server.url("/feed.xml")}]}
+        )
+        pipe = Pipeline(config, raw=LocalStore(tmp_path / "raw"), site=LocalStore(tmp_path / "site"))
+        # Given a source fetched by a version that wrote no aliases
+        pipe.fetch(DAY1)
+        shutil.rmtree(tmp_path / "raw" / "aliases")
+        pipe.repo.save_source_state("新智元", replace(pipe.repo.source_state("新智元"), aliased=False))
+        # When it is fetched again
+        pipe.fetch(DAY1 + timedelta(hours=1))
+    # Then the item it shows has its alias, and the source is not asked to again
+    assert len(list((tmp_path / "raw" / "aliases").iterdir())) == 1
+    assert pipe.repo.source_state("新智元").aliased

@@ -136,3 +136,21 @@ def test_a_column_of_the_same_title_each_day_under_a_reused_guid_loses_no_day(
     _, apart = repo.record_entries("甲", [briefing(3)], T0 + timedelta(days=3))
     # Then every day's is an item of its own
     assert [i.text for i in together + apart] == ["第 1 天", "第 2 天", "第 3 天"]
+
+
+def test_items_stored_before_aliases_existed_get_theirs_on_their_sources_first_fetch(tmp_path: Path) -> None:
+    # Given a bridge's article stored by a version without aliases
+    import shutil
+
+    repo = RawRepository(LocalStore(tmp_path))
+    shown, _ = repo.record_entries("新智元", [wechat("智谱发布 GLM-5", "https://mp.weixin.qq.com/s/AbC")], T0)
+    shutil.rmtree(tmp_path / "aliases")
+    # When its source is fetched for the first time since, the article still under its short link
+    again = [wechat("智谱发布 GLM-5", "https://mp.weixin.qq.com/s/AbC")]
+    repo.record_entries("新智元", again, T0 + timedelta(hours=1), known=shown, backfill_aliases=True)
+    # Then a later switch to its long link keeps the item
+    long = "https://mp.weixin.qq.com/s?__biz=MzI&mid=22&idx=1&sn=ff"
+    _, new = repo.record_entries(
+        "新智元", [wechat("智谱发布 GLM-5", long)], T0 + timedelta(hours=2), known=shown
+    )
+    assert new == []

@@ -191,7 +191,9 @@ class Pipeline:
             entries = parse_feed(result.body, result.headers, result.url, tz)
         except SourceFailure as failure:
             return self._record_failure(source.name, source.name, state, failure, now), state.last_new_at
-        shown, new = self.repo.record_entries(source.name, entries, now, known=state.recent_ids)
+        shown, new = self.repo.record_entries(
+            source.name, entries, now, known=state.recent_ids, backfill_aliases=not state.aliased
+        )
         if source.article_text:
             wanted = [i for i in new if not i.text and i.url]
             textless.extend(wanted[: self.config.fetch.article_fetches])
@@ -202,7 +204,13 @@ class Pipeline:
         last_new = now if fresh or state.last_new_at is None else state.last_new_at
         self.repo.save_source_state(
             source.name,
-            SourceState(validators=result.validators, status=status, recent_ids=recent, last_new_at=last_new),
+            SourceState(
+                validators=result.validators,
+                status=status,
+                recent_ids=recent,
+                last_new_at=last_new,
+                aliased=True,
+            ),
         )
         logger.info("feed fetched", source=source.name, entries=len(shown), new=len(new))
         return status, last_new

@@ -38,6 +38,7 @@ class SourceState:
     recent_ids: tuple[str, ...] = ()
     fingerprint: str | None = None  # content hash, for sources whose files carry no date
     last_new_at: datetime | None = None  # when the source last had an item not seen before
+    aliased: bool = False  # the guid aliases of the items it shows were written (once, for older items)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -46,6 +47,7 @@ class SourceState:
             "recent_ids": list(self.recent_ids),
             "fingerprint": self.fingerprint,
             "last_new_at": iso(self.last_new_at) if self.last_new_at else None,
+            "aliased": self.aliased,
         }
 
     @classmethod
@@ -57,6 +59,7 @@ class SourceState:
             recent_ids=tuple(data.get("recent_ids", [])),
             fingerprint=data.get("fingerprint"),
             last_new_at=parse_iso(data["last_new_at"]) if data.get("last_new_at") else None,
+            aliased=bool(data.get("aliased", False)),
         )
 
 
@@ -85,9 +88,18 @@ class RawRepository:
 
     # -- items -----------------------------------------------------------------------------
     def record_entries(
-        self, source: str, entries: Iterable[Entry], now: datetime, known: Iterable[str] = ()
+        self,
+        source: str,
+        entries: Iterable[Entry],
+        now: datetime,
+        known: Iterable[str] = (),
+        *,
+        backfill_aliases: bool = False,
     ) -> tuple[list[str], list[Item]]:
-        """Store the entries not seen before. Returns (ids of every entry shown, the new items)."""
+        """Store the entries not seen before. Returns (ids of every entry shown, the new items).
+
+        With ``backfill_aliases`` the guid aliases of entries stored before are written too (a source's
+        first fetch since aliases exist), so a link they change later keeps them."""
         shown: list[str] = []
         new: list[Item] = []
         known_ids = set(known)
@@ -95,12 +107,14 @@ class RawRepository:
             item = make_item(source, entry, now)
             if item.id in shown:
                 continue
-            if item.id in known_ids or self.store.get(_item_key(item.id)) is not None:
-                shown.append(item.id)
-                continue
             alias = guid_alias(
                 entry.url, entry.guid, entry.title, source, published=entry.published_at, text=entry.text
             )
+            if item.id in known_ids or self.store.get(_item_key(item.id)) is not None:
+                shown.append(item.id)
+                if backfill_aliases and alias is not None:
+                    self.store.put_if_absent(_alias_key(alias), item.id.encode("ascii"))
+                continue
             earlier = self._aliased(alias)
             if earlier is not None:  # the same article under a new link: shown, not new
                 if earlier not in shown:
