@@ -215,10 +215,12 @@ def event_now(event: Mapping[str, Any], clock: Callable[[], datetime]) -> dateti
             except ValueError as exc:
                 raise TrackerError(f"event field {key!r} is not an ISO-8601 time: {value!r}") from exc
             moment = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-            if not in_clock_years(moment, UTC):  # as --now: a typo, or a time that overflows later
+            # As --now (whose years are the report's timezone's; an event knows no configuration): a typo,
+            # or a time that overflows later.
+            if not in_clock_years(moment, UTC):
                 raise TrackerError(
-                    f"event field {key!r} must fall in the years {CLOCK_YEARS[0]} to {CLOCK_YEARS[-1]}: "
-                    f"{value!r}"
+                    f"event field {key!r} must fall in the years {CLOCK_YEARS[0]} to {CLOCK_YEARS[-1]} "
+                    f"(UTC): {value!r}"
                 )
             return moment
     return clock()
