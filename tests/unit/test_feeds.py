@@ -650,3 +650,14 @@ def test_failures_are_source_failures_with_a_status_word() -> None:
         with pytest.raises(SourceFailure) as caught:
             parse(body)
         assert caught.value.status == status
+
+
+def test_a_text_does_not_start_with_the_punctuation_of_a_lead_cut_off() -> None:
+    # Given a proxy's description that starts with what is left of a cut-off sentence
+    items = (
+        "<item><title>t</title><link>https://e.cn/1</link>"
+        "<description><![CDATA[ 。 \n，ChatGPT访问量骤降！]]></description></item>"
+    )
+    (entry,) = parse(rss(items), {})
+    # Then the text starts with its first word
+    assert entry.text == "ChatGPT访问量骤降！"
