@@ -8,7 +8,7 @@ import feedparser
 import pytest
 from shared_data import DATA
 
-from ai_news_tracker.text import collapse_whitespace, html_to_text, truncate
+from ai_news_tracker.text import collapse_whitespace, html_to_text, truncate, without_boilerplate
 
 REAL_FEEDS = DATA / "feeds" / "real"
 
@@ -196,3 +196,27 @@ def test_real_feed_descriptions_become_markup_free_text() -> None:
             assert text == text.strip()
             checked += 1
     assert checked > 50
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "新智元报道 编辑：Aeneas 桃子【新智元导读】腾讯发布混元新模型。正文在此。",
+            "腾讯发布混元新模型。正文在此。",
+        ),
+        ("机器之心报道 编辑：泽南、杜伟 谷歌发布新模型。", "谷歌发布新模型。"),
+        ("机器之心报道 编辑：泽南 ", "机器之心报道 编辑：泽南 "),  # nothing else: kept as it is
+        ("作者 | 论文团队 编辑丨ScienceAI 一种新的蛋白质模型。", "一种新的蛋白质模型。"),
+        ("编辑｜Sia 这是正文。", "这是正文。"),
+        ("编辑：张三今天发布了新模型。", "编辑：张三今天发布了新模型。"),  # a name run into the text: left
+        (
+            "神译局是36氪旗下编译团队，关注科技、商业。 编者按：机器人会迎来爆发吗？ "
+            "本文来自编译，希望对您有所启发。 正文。",
+            "机器人会迎来爆发吗？ 正文。",
+        ),
+        ("普通的一段正文，提到编辑：这个词。", "普通的一段正文，提到编辑：这个词。"),
+    ],
+)
+def test_outlet_boilerplate_before_the_lead_is_left_out(text: str, expected: str) -> None:
+    assert without_boilerplate(text) == expected

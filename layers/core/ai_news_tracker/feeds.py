@@ -39,7 +39,7 @@ from .errors import Blocked, EmptyResponse, MalformedFeed, NotAFeed
 from .identity import safe_link
 from .log import get_logger
 from .models import Entry
-from .text import collapse_whitespace, html_to_text, truncate
+from .text import collapse_whitespace, html_to_text, truncate, without_boilerplate
 
 logger = get_logger()
 
@@ -285,7 +285,7 @@ def _entry(raw: Any, base: str, default_tz: tzinfo) -> Entry | None:
     title = truncate(
         _plain(raw.get("title"), _type(raw.get("title_detail")), TITLE_MAX_CHARS), TITLE_MAX_CHARS
     )
-    text = truncate(_LEADING_PUNCTUATION.sub("", _longest_text(raw)), TEXT_MAX_CHARS)
+    text = truncate(_LEADING_PUNCTUATION.sub("", without_boilerplate(_longest_text(raw))), TEXT_MAX_CHARS)
     url = _link(raw, base)
     if not (title or text or url):
         return None

@@ -110,6 +110,19 @@ TITLE_LEADING_TAG = re.compile(
     r"\s*[|｜丨:：，,！!]\s*"
 )
 
+# Outlet boilerplate before an article's lead, which would take the place of its summary: 新智元's
+# header up to 【新智元导读】, the outlets' "…报道" marks and bylines ("编辑：Aeneas", "作者 | 论文团队"),
+# each followed by a space: a name run into the text is left, rather than cut into the lead.
+_LEAD_BOILERPLATE = re.compile(
+    r"^(?:.{0,80}?【新智元导读】\s*"
+    r"|(?:新智元报道|机器之心报道|机器之心编辑部|机器之心发布|机器之心原创|量子位报道)\s*"
+    r"|(?:编辑|作者|撰文|来源|出品|责编|审校|编译)\s*[:：|｜丨]\s*\S{1,20}\s+)+"
+)
+# 36Kr's translation column: its header and its sign-off, wherever they are, and the 编者按 label.
+_COLUMN_BOILERPLATE = re.compile(
+    r"神译局是36氪旗下编译团队[^。]*。\s*|本文来自编译，希望对您有所启发。\s*|编者按\s*[:：]\s*"
+)
+
 # What is left unparsed at the end of the input when a tag, comment or declaration was cut off.
 _CUT_OFF_MARKUP = re.compile(r"<[A-Za-z/!?]")
 _CDATA_OPEN = re.compile(r"<!\[CDATA\[", re.IGNORECASE)
@@ -141,6 +154,14 @@ def clean_text(value: object) -> str:
     """One line of plain text: control, bidi and non-characters gone, whitespace runs made one space."""
     text = "" if value is None else str(value)
     return _WHITESPACE_RUN.sub(" ", without_unsafe_characters(text)).strip()
+
+
+def without_boilerplate(text: str) -> str:
+    """An article's text without the outlet boilerplate before its lead (新智元's header, bylines, the
+    outlets' "…报道" marks) and 36Kr's translation-column header and sign-off; the text itself when
+    nothing would be left."""
+    stripped = _COLUMN_BOILERPLATE.sub("", _LEAD_BOILERPLATE.sub("", text, count=1)).strip()
+    return stripped or text
 
 
 def collapse_whitespace(text: str) -> str:
