@@ -681,3 +681,16 @@ def test_an_edition_naming_a_zone_this_machine_lacks_is_shown_in_the_configured_
     ed = replace(edition(), timezone="Nowhere/Zone")
     assert "更新时间: 2026-11-20 08:00:07*" in renderer.markdown(ed)
     assert renderer.json_payload(ed)["generated_at"] == "2026-11-20T08:00:07+08:00"
+
+
+def test_a_story_several_outlets_told_links_each_of_them_on_its_page(renderer: Renderer) -> None:
+    # Given a story 36Kr and 新智元 told, and one whose second outlet gave no usable link
+    told = replace(item(1), also_in=("新智元",), also_urls=("https://mp.weixin.qq.com/s/AbC",))
+    unlinked = replace(item(2, url="https://36kr.com/p/2"), also_in=("机器之心",), also_urls=(None,))
+    tree = strict_parse(renderer.html(edition(items=(told, unlinked))))
+    # Then the first offers both articles, the second its own alone
+    links = [[(a.text, a.get("href")) for a in p.iterfind("a")] for p in tree.iterfind(".//p[@class='more']")]
+    assert links == [
+        [("阅读原文", "https://36kr.com/p/1"), ("新智元的报道", "https://mp.weixin.qq.com/s/AbC")],
+        [("阅读原文", "https://36kr.com/p/2")],
+    ]

@@ -126,6 +126,16 @@ def default_templates_dir() -> Path:
     return here.parents[2] / "templates"
 
 
+def other_links(item: Item) -> list[dict[str, str]]:
+    """The other outlets' links to a story told by several, each with its source's name ("" when it has
+    no safe link), for the page to offer beside the one it shows."""
+    return [
+        {"source": source, "url": safe_href(url)}
+        for source, url in zip(item.also_in, item.also_urls, strict=False)
+        if safe_href(url) and safe_href(url) != safe_href(item.url)
+    ]
+
+
 def edition_zone(name: str, default: ZoneInfo) -> ZoneInfo:
     """The zone an edition names, or ``default`` when this machine has no such zone."""
     try:
@@ -240,6 +250,7 @@ class Renderer:
                 "url": safe_href(view["url"]),
                 "datetime": item.shown_at.astimezone(tz).isoformat(),
                 "truncated": len(item.text) > self.config.report.summary_chars,
+                "others": other_links(item),
             }
             for view, item in zip(context["items"], edition.items, strict=True)
         ]
