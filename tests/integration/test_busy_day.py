@@ -134,7 +134,7 @@ def test_stories_past_max_items_are_listed_in_their_edition_and_never_again(tmp_
     message = email.message_from_bytes(mail.read_bytes(), policy=email.policy.default)
     text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
-    assert "还有 2 条资讯，请阅读网页版" in text and "还有 2 条资讯，请阅读网页版" in html
+    assert "另有 2 条资讯未在邮件中列出" in text and "另有 2 条资讯未在邮件中列出" in html  # no site_url
     # and the next edition repeats none of them
     day2 = json.loads((reports / "2026-11-21.json").read_text(encoding="utf-8"))
     assert day2["items"] == day2["more_items"] == []

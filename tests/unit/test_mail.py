@@ -673,7 +673,7 @@ def test_safe_href_keeps_markup_apart_from_text_and_refuses_what_is_not_a_string
 def test_without_a_web_url_the_rest_line_is_plain_text() -> None:
     ed = edition([item(n, text=long_text(n)) for n in range(2000)])
     _, html = bodies(message(ed, web_url=None))
-    assert re.search(r">还有 \d+ 条资讯，请阅读网页版</p>", html)
+    assert re.search(r">另有 \d+ 条资讯未在邮件中列出</p>", html)
 
 
 # -- the outbox -------------------------------------------------------------------------------------
@@ -1067,3 +1067,20 @@ def test_an_ses_answer_names_the_recipient_only_by_its_whole_address(text: str, 
     from ai_news_tracker.mail import names_address
 
     assert names_address(text, "reader@example.org") is named
+
+
+def test_a_summary_cut_inside_a_link_leaves_the_link_out_rather_than_broken() -> None:
+    # Given an item whose text is cut at 300 characters in the middle of a repository's address
+    text = "这" * 280 + "仓库地址：https://github.com/example/project-with-a-long-name 更多内容"
+    ed = edition([replace(item(1), text=text)])
+    plain, html = bodies(message(ed))
+    # Then the email ends the summary before the link, never with a part of it
+    assert "这" * 280 + "仓库地址：…" in plain and "https://github.com/exam" not in plain
+    assert "https://github.com/exam" not in html
+
+
+def test_without_a_web_edition_the_email_does_not_send_readers_to_it() -> None:
+    more = tuple(replace(item(n), text="") for n in range(3, 6))
+    plain, html = bodies(message(replace(edition([item(1), item(2)]), more=more), web_url=None))
+    assert "另有 3 条资讯未在邮件中列出" in plain and "另有 3 条资讯未在邮件中列出" in html
+    assert "请阅读网页版" not in plain + html

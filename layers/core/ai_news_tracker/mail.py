@@ -183,10 +183,24 @@ def _item_view(item: Item, tz: ZoneInfo, summary_chars: int) -> dict[str, Any]:
         "source": clean_line(", ".join(item.sources)),
         "time": local_time(item.shown_at, tz),
         # "…" where the text goes on, as the web edition shows it (the Markdown keeps the sample's cut)
-        "summary": clean_line(truncate(item.text, summary_chars))
-        + ("…" if len(item.text) > summary_chars else ""),
+        "summary": _cut_summary(item.text, summary_chars),
         "url": safe_href(item.url),
     }
+
+
+# A link at the end of a text cut short: mail clients would link the part, which goes nowhere.
+_CUT_LINK = re.compile(r"https?://\S*$", re.IGNORECASE)
+
+
+def _cut_summary(text: str, limit: int) -> str:
+    """The first ``limit`` characters of an item's text, as one line, "…" where it goes on; a link the
+    cut falls into is left out rather than shown broken."""
+    if len(text) <= limit:
+        return clean_line(text)
+    head = truncate(text, limit)
+    if not text[len(head) : len(head) + 1].isspace():  # the cut is inside a word: is it a link?
+        head = _CUT_LINK.sub("", head)
+    return clean_line(head) + "…"
 
 
 def _board_view(edition: Edition, config: Config) -> dict[str, Any]:
