@@ -48,29 +48,49 @@ def test_a_longer_lookback_after_the_first_edition_does_not_bring_back_what_it_n
 
 
 def test_a_feed_added_later_brings_its_news_but_not_its_archive(tmp_path: Path) -> None:
-    # Given a first edition
-    pipe = pipeline(tmp_path, lookback_hours=24)
-    pipe.repo.record_entries("甲", [entry("FRESH")], DAY1 - timedelta(hours=2))
-    pipe.build(DAY1)
-    # When a feed added the next day shows its archive from 2019 besides its news of the day
-    old = Entry(
-        title="OLD",
-        text="旧文",
-        url="https://example.com/old",
-        guid=None,
-        published_at=datetime(2019, 11, 28, tzinfo=UTC),
-    )
-    news = Entry(
-        title="NEWS",
-        text="新闻",
-        url="https://example.com/news",
-        guid=None,
-        published_at=DAY1 + timedelta(hours=20),
-    )
-    pipe.repo.record_entries("甲", [old, news], DAY1 + timedelta(hours=22))
-    day2, _ = pipe.build(DAY1 + timedelta(days=1))
-    # Then the next edition holds its news alone
-    assert [i.title for i in day2.items] == ["NEWS"]
+    from loopback import LoopbackServer, static
+
+    def rss(*items: tuple[str, str]) -> bytes:
+        body = "".join(
+            f"<item><title>{title}</title><link>https://example.com/{title}</link>"
+            f"<pubDate>{date}</pubDate></item>"
+            for title, date in items
+        )
+        head = '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>t</title>'
+        return f"{head}{body}</channel></rss>".encode()
+
+    day1_news = ("甲今日", "Fri, 19 Jun 2026 15:00:00 +0800")
+    routes = {"/a.xml": static(rss(day1_news, ("甲旧文", "Thu, 28 Nov 2019 10:00:00 +0800")))}
+    with LoopbackServer(routes) as server:
+        sources = [{"name": "甲", "url": server.url("/a.xml")}]
+        # Given a first edition of one feed, which dates one of its items 2019 (a wrong date, say)
+        first = Pipeline(
+            parse_config({"filter": {"include": []}, "sources": sources}),
+            raw=LocalStore(tmp_path / "raw"),
+            site=LocalStore(tmp_path / "site"),
+        )
+        first.fetch(DAY1 - timedelta(hours=3))
+        first.build(DAY1)
+        # When a second feed is added the next day, its archive from 2019 beside its news, and the first
+        # feed shows a new item it also dates 2019
+        server.routes["/b.xml"] = static(
+            rss(("乙今日", "Sat, 20 Jun 2026 15:00:00 +0800"), ("乙旧文", "Thu, 28 Nov 2019 10:00:00 +0800"))
+        )
+        server.routes["/a.xml"] = static(rss(day1_news, ("甲又一篇", "Thu, 28 Nov 2019 11:00:00 +0800")))
+        later = Pipeline(
+            parse_config(
+                {
+                    "filter": {"include": []},
+                    "sources": [*sources, {"name": "乙", "url": server.url("/b.xml")}],
+                }
+            ),
+            raw=LocalStore(tmp_path / "raw"),
+            site=LocalStore(tmp_path / "site"),
+        )
+        later.fetch(DAY1 + timedelta(hours=5))
+        day2, _ = later.build(DAY1 + timedelta(days=1))
+    # Then the next edition holds the new feed's news but not its archive, and all of the first feed's
+    assert sorted(i.title for i in day2.items) == sorted(["乙今日", "甲又一篇"])
 
 
 def test_the_first_fetch_after_an_upgrade_gives_the_items_it_shows_their_guid_aliases(tmp_path: Path) -> None:

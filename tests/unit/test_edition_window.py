@@ -141,10 +141,10 @@ def test_the_key_points_take_the_stories_most_feeds_carried_first_then_the_newes
     assert [i.id for i in items] == ["0", "1", "2", "3"]
 
 
-def test_a_later_edition_leaves_out_old_news_first_seen_late_but_catches_up_a_week() -> None:
-    # Given the previous cutoff, and items first seen since: a new feed's archive from two years ago,
-    # one published eight days before the cutoff, one six days before (a source back from an outage),
-    # one undated, and one of today
+def test_a_later_edition_leaves_out_the_archive_of_a_feed_added_since() -> None:
+    # Given the previous cutoff, and items first seen since: from a feed added since, its archive of two
+    # years ago, one published eight days before the cutoff, one six days before, one undated and one
+    # of today; from an established feed, one whose feed dates it two years ago (a wrong, fixed date)
     previous = T0 - timedelta(days=1)
     seen = T0 - timedelta(hours=1)
     archive = item("archive", seen, T0 - timedelta(days=730))
@@ -152,7 +152,9 @@ def test_a_later_edition_leaves_out_old_news_first_seen_late_but_catches_up_a_we
     six = item("six", seen, previous - timedelta(days=6))
     undated = item("undated", seen)
     today = item("today", seen, T0 - timedelta(hours=3))
+    added = [replace(i, source="新") for i in (archive, eight, six, undated, today)]
+    misdated = replace(item("misdated", seen, T0 - timedelta(days=730)), source="老")
     # When the edition is cut
-    chosen = select_items([archive, eight, six, undated, today], T0, previous, lookback_hours=24)
-    # Then the old news is left out, the outage is caught up, and nothing else changes
-    assert [i.id for i in chosen] == ["undated", "today", "six"]
+    chosen = select_items([*added, misdated], T0, previous, lookback_hours=24, new_sources={"新"})
+    # Then the new feed's old news is left out, its week kept, and the established feed loses nothing
+    assert [i.id for i in chosen] == ["undated", "today", "six", "misdated"]

@@ -1,24 +1,24 @@
 """Which items an edition holds: pure functions over items and times.
 
 An edition covers the items first seen since the previous edition's cutoff (its ``window_end``), but
-for old news first seen late (published :data:`OLD_NEWS` before that cutoff: a new feed's archive);
-the first edition takes the items published within ``lookback_hours`` before its cutoff. So across
-days every item lands in at most one edition, every item of the last week in exactly one, and a missed
+for the archive of a feed added since (its items published :data:`OLD_NEWS` before that cutoff); the
+first edition takes the items published within ``lookback_hours`` before its cutoff. So across days
+every item lands in at most one edition, every item of an established feed in exactly one, and a missed
 day is caught up by the next one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
 from .models import Item
 
 FIRST_EDITION_MARGIN = timedelta(days=1)  # how far before the lookback an item may have been first seen
-# An item published this long before a later edition's window starts is old news, first seen late: the
-# archive of a newly added feed, a feed that serves its old entries again. A source back from an outage
-# shorter than this is still caught up.
+# An item a source first fetched in a later edition's window shows, published this long before that
+# window, is old news: the archive of a feed added since. Only for such new sources: an established
+# feed's items are news whatever dates it gives them (a feed with a wrong, fixed date loses nothing).
 OLD_NEWS = timedelta(days=7)
 
 
@@ -47,15 +47,20 @@ def select_items(
     cutoff: datetime,
     previous_cutoff: datetime | None,
     lookback_hours: int,
+    new_sources: Collection[str] = (),
 ) -> list[Item]:
-    """The items of an edition, newest first, before relevance filtering and the cap."""
+    """The items of an edition, newest first, before relevance filtering and the cap.
+
+    ``new_sources`` are the sources first fetched since ``previous_cutoff``: their old news is left out
+    (:data:`OLD_NEWS`)."""
     if previous_cutoff is None:
         chosen = [i for i in candidates if in_first_window(i, cutoff, lookback_hours)]
     else:
         chosen = [
             i
             for i in candidates
-            if previous_cutoff < i.first_seen <= cutoff and not is_old_news(i, previous_cutoff)
+            if previous_cutoff < i.first_seen <= cutoff
+            and not (i.source in new_sources and is_old_news(i, previous_cutoff))
         ]
     unique = {item.id: item for item in chosen}
     return newest_first(unique.values())

@@ -210,6 +210,9 @@ class Pipeline:
                 recent_ids=recent,
                 last_new_at=last_new,
                 aliased=True,
+                # its first good answer is now when it has shown nothing before (a source fetched before
+                # this was kept has: it stays None, established)
+                first_fetched_at=state.first_fetched_at or (None if state.recent_ids else now),
             ),
         )
         logger.info("feed fetched", source=source.name, entries=len(shown), new=len(new))
@@ -350,7 +353,11 @@ class Pipeline:
         start = previous.window_end if previous else first_edition_scan_start(cutoff, report.lookback_hours)
         candidates = self.repo.items_first_seen(start, cutoff)
         window = select_items(
-            candidates, cutoff, previous.window_end if previous else None, report.lookback_hours
+            candidates,
+            cutoff,
+            previous.window_end if previous else None,
+            report.lookback_hours,
+            new_sources=self._new_sources(previous.window_end) if previous else (),
         )
         if previous is not None:
             window = newest_first({i.id: i for i in window + self._late_items(previous)}.values())
@@ -441,6 +448,15 @@ class Pipeline:
             if story.id not in shown:
                 logger.debug("item over max_items", item=story.id, source=story.source, title=story.title)
         logger.debug("edition window", date=day.isoformat(), window=len(window), relevant=len(relevant))
+
+    def _new_sources(self, since: datetime) -> set[str]:
+        """The sources first fetched after ``since``: what they bring is new to us, not news."""
+        states = {s.name: self.repo.source_state(s.name) for s in self.config.enabled_sources}
+        return {
+            name
+            for name, state in states.items()
+            if state.first_fetched_at and state.first_fetched_at > since
+        }
 
     def _late_items(self, previous: Edition) -> list[Item]:
         """Items first seen within the previous edition's span but committed after it was cut."""

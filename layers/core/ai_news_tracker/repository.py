@@ -39,6 +39,7 @@ class SourceState:
     fingerprint: str | None = None  # content hash, for sources whose files carry no date
     last_new_at: datetime | None = None  # when the source last had an item not seen before
     aliased: bool = False  # the guid aliases of the items it shows were written (once, for older items)
+    first_fetched_at: datetime | None = None  # its first good answer (None: before this was kept)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -48,6 +49,7 @@ class SourceState:
             "fingerprint": self.fingerprint,
             "last_new_at": iso(self.last_new_at) if self.last_new_at else None,
             "aliased": self.aliased,
+            "first_fetched_at": iso(self.first_fetched_at) if self.first_fetched_at else None,
         }
 
     @classmethod
@@ -60,6 +62,7 @@ class SourceState:
             fingerprint=data.get("fingerprint"),
             last_new_at=parse_iso(data["last_new_at"]) if data.get("last_new_at") else None,
             aliased=bool(data.get("aliased", False)),
+            first_fetched_at=parse_iso(data["first_fetched_at"]) if data.get("first_fetched_at") else None,
         )
 
 
