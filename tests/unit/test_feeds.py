@@ -661,3 +661,30 @@ def test_a_text_does_not_start_with_the_punctuation_of_a_lead_cut_off() -> None:
     (entry,) = parse(rss(items), {})
     # Then the text starts with its first word
     assert entry.text == "ChatGPT访问量骤降！"
+
+
+@pytest.mark.parametrize(
+    ("title", "codec", "shown"),
+    [
+        ("Künstliche Intelligenz in München", "latin-1", "K\ufffdnstliche Intelligenz in M\ufffdnchen"),
+        ("OpenAI’s model: Don’t wait", "cp1252", "OpenAI\ufffds model: Don\ufffdt wait"),
+    ],
+)
+def test_latin_text_under_a_utf8_label_is_not_taken_for_chinese(title: str, codec: str, shown: str) -> None:
+    # Given Latin text served as UTF-8, which its bytes are not
+    body = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+        f"<item><title>{title}</title><link>https://e.org/1</link></item></channel></rss>"
+    ).encode(codec)
+    (entry,) = parse(body, {"content-type": "text/xml; charset=utf-8"})
+    # Then each bad byte reads U+FFFD, and no letter is eaten into a Chinese character
+    assert entry.title == shown
+
+
+def test_a_gbk_label_on_gb18030_only_characters_loses_them_alone() -> None:
+    # Given a feed labelled GBK holding a character only GB18030 has (an emoji)
+    items = "<item><title>智谱发布新模型😀</title><link>https://e.cn/1</link></item>"
+    body = rss(items, decl='<?xml version="1.0" encoding="gbk"?>').decode().encode("gb18030")
+    (entry,) = parse(body, {})
+    # Then it reads as the GB18030 it is
+    assert entry.title == "智谱发布新模型😀"

@@ -214,15 +214,16 @@ def _repaired(body: bytes, headers: dict[str, str]) -> tuple[bytes, dict[str, st
     """
     if _is_utf8(body):
         return body, headers
-    declared = {_SUPERSETS.get(c, c) for label in _declared_charsets(headers, body) if (c := _codec(label))}
+    labels = [c for label in _declared_charsets(headers, body) if (c := _codec(label))]
+    declared = {_SUPERSETS.get(c, c) for c in labels}
     if len(declared) > 1:
         return body, headers
     if declared:
         codec = declared.pop()
-        if codec == "utf-8" and not _mostly_utf8(body) and _decodes(body, "gb18030"):
+        if codec == "utf-8" and not _mostly_utf8(body) and _is_chinese(body):
             codec = "gb18030"
-        elif codec != "utf-8" and _decodes(body, codec):
-            return body, headers
+        elif codec != "utf-8" and all(_decodes(body, label) for label in labels):
+            return body, headers  # valid in each codec it names: feedparser reads it so
     else:
         codec = "utf-8" if _mostly_utf8(body) else "gb18030"
     text = _XML_ENCODING_TEXT.sub(r"\g<1>utf-8", body.decode(codec, errors="replace"), count=1)
@@ -235,6 +236,27 @@ def _utf8_content_type(headers: dict[str, str]) -> dict[str, str]:
     if not _CHARSET.search(content_type):
         return headers
     return {**headers, "content-type": _CHARSET.sub("charset=utf-8", content_type, count=1)}
+
+
+def _is_chinese(body: bytes) -> bool:
+    """Whether a body is GB18030 Chinese text: it decodes so, and most of its other characters are
+    common Chinese (in GB2312). Latin-1 or windows-1252 text also decodes as GB18030 (a high byte and
+    the ASCII letter after it make a rare character), but into no GB2312 character."""
+    try:
+        text = body.decode("gb18030")
+    except UnicodeDecodeError:
+        return False
+    others = [c for c in text if not c.isascii()]
+    common = sum(1 for c in others if _encodes(c, "gb2312"))
+    return bool(others) and common >= _UTF8_MAJORITY * (len(others) - common)
+
+
+def _encodes(char: str, codec: str) -> bool:
+    try:
+        char.encode(codec)
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _decodes(body: bytes, codec: str) -> bool:
