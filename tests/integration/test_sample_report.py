@@ -18,8 +18,8 @@ import pytest
 from loopback import LoopbackServer, static
 from shared_data import DATA, SPEC, require
 
+from ai_news_tracker import text
 from ai_news_tracker.cli import main
-from ai_news_tracker.text import html_to_text, truncate, without_boilerplate
 
 pytestmark = pytest.mark.shared_data
 
@@ -166,11 +166,11 @@ def test_sample_report_is_given_back(tmp_path: Path) -> None:
     details = sample.split("## 详细资讯", 1)[1]
     for item in items:
         if item.text:
-            details = details.replace(item.text, shown_text(item), 1)
+            details = details.replace(item.text, edition_text(item), 1)
     assert ours.split("## 详细资讯", 1)[1] == details
     assert "作者丨" not in ours and "【新智元导读】" not in ours
 
 
-def shown_text(item: SampleItem) -> str:
+def edition_text(item: SampleItem) -> str:
     """What the edition shows of a sample item's text: from its lead, the first 300 characters."""
-    return truncate(without_boilerplate(html_to_text(item.description())), 300)
+    return text.truncate(text.shown_text(text.html_to_text(item.description())), 300)

@@ -1084,3 +1084,15 @@ def test_without_a_web_edition_the_email_does_not_send_readers_to_it() -> None:
     plain, html = bodies(message(replace(edition([item(1), item(2)]), more=more), web_url=None))
     assert "另有 3 条资讯未在邮件中列出" in plain and "另有 3 条资讯未在邮件中列出" in html
     assert "请阅读网页版" not in plain + html
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "OpenAI发布了GPT-5（https://openai.com/gpt-5），这是迄今为止最强大的模型，" + "它" * 300,
+        "详情见官网https://openai.com/blog。此外，" + "它" * 300,
+    ],
+)
+def test_a_summary_cut_after_a_whole_link_keeps_the_link_and_the_text(text: str) -> None:
+    plain, _ = bodies(message(edition([replace(item(1), text=text)])))
+    assert text[:60] in plain

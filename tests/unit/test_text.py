@@ -8,7 +8,7 @@ import feedparser
 import pytest
 from shared_data import DATA
 
-from ai_news_tracker.text import collapse_whitespace, html_to_text, truncate, without_boilerplate
+from ai_news_tracker.text import collapse_whitespace, html_to_text, shown_text, truncate, without_boilerplate
 
 REAL_FEEDS = DATA / "feeds" / "real"
 
@@ -216,7 +216,28 @@ def test_real_feed_descriptions_become_markup_free_text() -> None:
             "机器人会迎来爆发吗？ 正文。",
         ),
         ("普通的一段正文，提到编辑：这个词。", "普通的一段正文，提到编辑：这个词。"),
+        (
+            "作者：Sam Altman 在博客中写道：AGI 近了。",
+            "作者：Sam Altman 在博客中写道：AGI 近了。",
+        ),  # two words
+        ("作者丨林知夏 编辑丨周默 11月20日上午，阶跃星辰发布新模型。", "11月20日上午，阶跃星辰发布新模型。"),
+        (
+            "新智元报道 编辑：青柚【新智元导读】导读一。正文提到【新智元导读】二字。",
+            "导读一。正文提到【新智元导读】二字。",
+        ),
     ],
 )
 def test_outlet_boilerplate_before_the_lead_is_left_out(text: str, expected: str) -> None:
     assert without_boilerplate(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (" 。 \n，ChatGPT访问量骤降！", "ChatGPT访问量骤降！"),
+        ("来源：量子位 | 公众号 QbitAI 近日，某模型发布。", "公众号 QbitAI 近日，某模型发布。"),
+        ("正文。", "正文。"),
+    ],
+)
+def test_the_shown_text_starts_with_a_word(text: str, expected: str) -> None:
+    assert shown_text(text) == expected

@@ -39,7 +39,7 @@ from .errors import Blocked, EmptyResponse, MalformedFeed, NotAFeed
 from .identity import safe_link
 from .log import get_logger
 from .models import Entry
-from .text import collapse_whitespace, html_to_text, truncate, without_boilerplate
+from .text import collapse_whitespace, html_to_text, truncate
 
 logger = get_logger()
 
@@ -49,8 +49,6 @@ TITLE_MAX_CHARS = 500
 # text kept from it before it is parsed, so a huge description costs no more than a normal one (parsing
 # 2.5 MB of hostile markup took minutes). The real feeds need under 5 (机器之心's inline styles).
 MARKUP_PER_CHAR = 16
-# Punctuation a text cannot start with: what is left of a lead a proxy cut off ("。 ChatGPT访问量…").
-_LEADING_PUNCTUATION = re.compile(r"^[\s。，、；：！？,;:!?]+")
 
 # Leading bytes that carry no content: a UTF-8 BOM, whitespace, comments and the XML declaration.
 _PROLOGUE = re.compile(rb"(?:\xef\xbb\xbf|\s|<!--.*?-->|<\?xml[^>]*\?>)*", re.DOTALL)
@@ -307,7 +305,7 @@ def _entry(raw: Any, base: str, default_tz: tzinfo) -> Entry | None:
     title = truncate(
         _plain(raw.get("title"), _type(raw.get("title_detail")), TITLE_MAX_CHARS), TITLE_MAX_CHARS
     )
-    text = truncate(_LEADING_PUNCTUATION.sub("", without_boilerplate(_longest_text(raw))), TEXT_MAX_CHARS)
+    text = truncate(_longest_text(raw), TEXT_MAX_CHARS)
     url = _link(raw, base)
     if not (title or text or url):
         return None

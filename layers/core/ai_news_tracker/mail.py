@@ -84,7 +84,7 @@ from .render import (
     show_points,
 )
 from .store import Store, content_type_for
-from .text import clean_text, truncate, without_surrogates
+from .text import clean_text, shown_text, truncate, without_surrogates
 
 if TYPE_CHECKING:
     import jinja2
@@ -183,13 +183,17 @@ def _item_view(item: Item, tz: ZoneInfo, summary_chars: int) -> dict[str, Any]:
         "source": clean_line(", ".join(item.sources)),
         "time": local_time(item.shown_at, tz),
         # "…" where the text goes on, as the web edition shows it (the Markdown keeps the sample's cut)
-        "summary": _cut_summary(item.text, summary_chars),
+        "summary": _cut_summary(shown_text(item.text), summary_chars),
         "url": safe_href(item.url),
     }
 
 
-# A link at the end of a text cut short: mail clients would link the part, which goes nowhere.
-_CUT_LINK = re.compile(r"https?://\S*$", re.IGNORECASE)
+# A link at the end of a text cut short: mail clients would link the part, which goes nowhere. Only
+# the characters a URL is written with (RFC 3986): Chinese text right before or after a link is no part
+# of it.
+_URL_CHARS = "A-Za-z0-9\\-._~:/?#\\[\\]@!$&'()*+,;=%"
+_CUT_LINK = re.compile(rf"https?://[{_URL_CHARS}]*$", re.IGNORECASE)
+_URL_CHAR = re.compile(rf"[{_URL_CHARS}]")
 
 
 def _cut_summary(text: str, limit: int) -> str:
@@ -198,7 +202,7 @@ def _cut_summary(text: str, limit: int) -> str:
     if len(text) <= limit:
         return clean_line(text)
     head = truncate(text, limit)
-    if not text[len(head) : len(head) + 1].isspace():  # the cut is inside a word: is it a link?
+    if _URL_CHAR.match(text[limit]):  # the cut may be inside a link
         head = _CUT_LINK.sub("", head)
     return clean_line(head) + "…"
 

@@ -32,7 +32,7 @@ from .identity import safe_link
 from .leaderboard import display_score, movements, snapshot_age_days
 from .markdown import escape_inline, escape_table_cell, link_target
 from .models import Edition, EditionSummary, Item, Leaderboard, SourceStatus
-from .text import clean_text, collapse_whitespace, truncate, without_surrogates
+from .text import clean_text, collapse_whitespace, shown_text, truncate, without_surrogates
 
 if TYPE_CHECKING:
     import jinja2
@@ -249,7 +249,7 @@ class Renderer:
                 **view,
                 "url": safe_href(view["url"]),
                 "datetime": item.shown_at.astimezone(tz).isoformat(),
-                "truncated": len(item.text) > self.config.report.summary_chars,
+                "truncated": len(shown_text(item.text)) > self.config.report.summary_chars,
                 "others": other_links(item),
             }
             for view, item in zip(context["items"], edition.items, strict=True)
@@ -400,7 +400,7 @@ class Renderer:
             "title": item.title or "(无标题)",
             "source": ", ".join(item.sources),
             "time": local_time(item.shown_at, tz),
-            "summary": truncate(item.text, self.config.report.summary_chars),
+            "summary": truncate(shown_text(item.text), self.config.report.summary_chars),
             "url": safe_href(item.url) or None,  # the link rule of the web and the email editions
         }
 
@@ -485,7 +485,7 @@ class Renderer:
                     ],
                     "published_at": item.published.astimezone(tz).isoformat() if item.published else None,
                     "first_seen": item.first_seen.astimezone(tz).isoformat(),
-                    "summary": truncate(item.text, self.config.report.summary_chars),
+                    "summary": truncate(shown_text(item.text), self.config.report.summary_chars),
                     "summary_truncated": len(item.text) > self.config.report.summary_chars,
                     "url": safe_href(item.url) or None,  # the link rule of every format
                 }

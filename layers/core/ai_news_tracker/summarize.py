@@ -47,7 +47,7 @@ from .config import SummarizerConfig
 from .errors import TrackerError
 from .log import get_logger
 from .models import Item
-from .text import TITLE_LEADING_TAG
+from .text import TITLE_LEADING_TAG, shown_text
 
 logger = get_logger()
 
@@ -103,7 +103,7 @@ def key_point(item: Item, limit: int) -> str:
     title = TITLE_LEADING_TAG.sub("", item.title).strip() or item.title.strip()
     untagged = _COLUMN_TAG.sub("", title).strip()
     title = untagged if len(untagged) >= MIN_TITLE_CHARS else title
-    return shorten(title or first_sentence(item.text), limit)
+    return shorten(title or first_sentence(shown_text(item.text)), limit)
 
 
 def extractive_points(items: Sequence[Item], count: int, limit: int) -> list[str]:

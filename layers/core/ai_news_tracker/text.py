@@ -111,12 +111,13 @@ TITLE_LEADING_TAG = re.compile(
 )
 
 # Outlet boilerplate before an article's lead, which would take the place of its summary: 新智元's
-# header up to 【新智元导读】, the outlets' "…报道" marks and bylines ("编辑：Aeneas", "作者 | 论文团队"),
-# each followed by a space: a name run into the text is left, rather than cut into the lead.
+# header up to 【新智元导读】 (once), the outlets' "…报道" marks and bylines ("编辑：Aeneas", "作者 |
+# 论文团队"), each followed by a space and then not by a Latin letter: a name run into the text, or of two
+# words ("作者：Sam Altman"), is left whole rather than cut.
 _LEAD_BOILERPLATE = re.compile(
-    r"^(?:.{0,80}?【新智元导读】\s*"
-    r"|(?:新智元报道|机器之心报道|机器之心编辑部|机器之心发布|机器之心原创|量子位报道)\s*"
-    r"|(?:编辑|作者|撰文|来源|出品|责编|审校|编译)\s*[:：|｜丨]\s*\S{1,20}\s+)+"
+    r"^(?:.{0,80}?【新智元导读】\s*)?"
+    r"(?:(?:新智元报道|机器之心报道|机器之心编辑部|机器之心发布|机器之心原创|量子位报道)\s*"
+    r"|(?:编辑|作者|撰文|来源|出品|责编|审校|编译)\s*[:：|｜丨]\s*\S{1,20}\s+(?![A-Za-z]))*"
 )
 # 36Kr's translation column: its header and its sign-off, wherever they are, and the 编者按 label.
 _COLUMN_BOILERPLATE = re.compile(
@@ -162,6 +163,17 @@ def without_boilerplate(text: str) -> str:
     nothing would be left."""
     stripped = _COLUMN_BOILERPLATE.sub("", _LEAD_BOILERPLATE.sub("", text, count=1)).strip()
     return stripped or text
+
+
+# Punctuation a text cannot start with: what is left of a lead a proxy cut off ("。 ChatGPT访问量…"), or
+# of a byline's column ("| 公众号 QbitAI").
+_LEADING_PUNCTUATION = re.compile(r"^[\s。，、；：！？,;:!?|｜丨]+")
+
+
+def shown_text(text: str) -> str:
+    """What the editions show of an item's text: from its lead (:func:`without_boilerplate`), without
+    leading punctuation. The stored text, which the item's identity hashes, stays as the feed gave it."""
+    return _LEADING_PUNCTUATION.sub("", without_boilerplate(text))
 
 
 def collapse_whitespace(text: str) -> str:
