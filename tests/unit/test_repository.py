@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -154,3 +155,33 @@ def test_items_stored_before_aliases_existed_get_theirs_on_their_sources_first_f
         "新智元", [wechat("智谱发布 GLM-5", long)], T0 + timedelta(hours=2), known=shown
     )
     assert new == []
+
+
+def test_an_article_whose_link_and_updated_date_change_together_is_the_same_item(tmp_path: Path) -> None:
+    # Given an Atom bridge's entry (its date is its <updated>), stored under its short link
+    repo = RawRepository(LocalStore(tmp_path))
+    _, new = repo.record_entries("新智元", [wechat("智谱发布 GLM-5", "https://mp.weixin.qq.com/s/AbC")], T0)
+    # When the bridge shows it under its long link, its updated date bumped with it
+    moved = replace(
+        wechat("智谱发布 GLM-5", "https://mp.weixin.qq.com/s?__biz=MzI&mid=22&idx=1&sn=ff"),
+        published_at=T0 + timedelta(minutes=90),
+    )
+    _, again = repo.record_entries("新智元", [moved], T0 + timedelta(hours=2))
+    # Then it is the same item
+    assert len(new) == 1 and again == []
+
+
+def test_textless_columns_under_a_reused_guid_are_told_apart_by_their_dates(tmp_path: Path) -> None:
+    repo = RawRepository(LocalStore(tmp_path))
+    days = [
+        Entry(
+            title="早报",
+            text="",
+            url=f"https://brief.example.com/{d}",
+            guid="1",
+            published_at=T0 + timedelta(days=d),
+        )
+        for d in (1, 2)
+    ]
+    _, new = repo.record_entries("甲", days, T0 + timedelta(days=2))
+    assert len(new) == 2

@@ -136,11 +136,10 @@ def guid_alias(
     """The alias under which an item identified by its link is also known by its guid and title.
 
     Some feeds keep an article's guid but change its link (a WeChat bridge switching between its two
-    URL forms): the same guid, title, publication time (its text, when it has no time) and feed then
-    mean the same item. Only for an entry whose identity is its link and whose guid is not that link.
-    The title and the time or text are part of the alias, so a feed that reuses its guids ("1", "2"…
-    by position), even for a column of the same title each day, does not make a new article the old
-    one. None otherwise."""
+    URL forms): the same guid, title, text (its date, when it has none) and feed then mean the same
+    item. Only for an entry whose identity is its link and whose guid is not that link. The title and
+    the text are part of the alias, so a feed that reuses its guids ("1", "2"… by position), even for a
+    column of the same title each day, does not make a new article the old one. None otherwise."""
     link = safe_link(url)
     mark = (guid or "").strip()
     if link is None or not mark:
@@ -148,8 +147,12 @@ def guid_alias(
     guid_link = safe_link(mark)
     if guid_link is not None and normalize_url(guid_link) == normalize_url(link):
         return None  # the guid is the link: a new link is a new guid
-    when = published.astimezone(UTC).isoformat() if published is not None else collapse_whitespace(text)
-    return "alias:" + f"{source}\n{mark}\n{collapse_whitespace(title)}\n{when}"
+    # the text, which a new link leaves as it is; the date only for an entry without text (a feed may
+    # bump its "updated" date, which stands in for a missing publication date, with the link)
+    body = collapse_whitespace(text)
+    if not body and published is not None:
+        body = published.astimezone(UTC).isoformat()
+    return "alias:" + f"{source}\n{mark}\n{collapse_whitespace(title)}\n{body}"
 
 
 def item_id(identity: str) -> str:
