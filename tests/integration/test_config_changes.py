@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from ai_news_tracker.config import parse_config
 from ai_news_tracker.models import Entry
 from ai_news_tracker.pipeline import Pipeline
@@ -118,3 +120,35 @@ def test_the_first_fetch_after_an_upgrade_gives_the_items_it_shows_their_guid_al
     # Then the item it shows has its alias, and the source is not asked to again
     assert len(list((tmp_path / "raw" / "aliases").iterdir())) == 1
     assert pipe.repo.source_state("新智元").aliased
+
+
+def test_a_new_source_is_known_as_new_before_its_items_are_stored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from loopback import LoopbackServer, static
+
+    feed = (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>t</title>'
+        "<item><title>旧文</title><link>https://example.com/old</link>"
+        "<pubDate>Thu, 28 Nov 2019 10:00:00 +0800</pubDate></item></channel></rss>"
+    ).encode()
+    with LoopbackServer({"/b.xml": static(feed)}) as server:
+        pipe = Pipeline(
+            parse_config(
+                {"filter": {"include": []}, "sources": [{"name": "乙", "url": server.url("/b.xml")}]}
+            ),
+            raw=LocalStore(tmp_path / "raw"),
+            site=LocalStore(tmp_path / "site"),
+        )
+        # Given the storing of a new source's items is interrupted (a crash, or an edition cut meanwhile)
+        seen: list[object] = []
+
+        def interrupted(*args: object, **kwargs: object) -> None:
+            seen.append(pipe.repo.source_state("乙").first_fetched_at)
+            raise RuntimeError("interrupted")
+
+        monkeypatch.setattr(pipe.repo, "record_entries", interrupted)
+        with pytest.raises(RuntimeError):
+            pipe.fetch(DAY1)
+    # Then the source was already known as new, from its first answer on
+    assert seen == [DAY1]

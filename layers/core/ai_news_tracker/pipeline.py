@@ -191,6 +191,11 @@ class Pipeline:
             entries = parse_feed(result.body, result.headers, result.url, tz)
         except SourceFailure as failure:
             return self._record_failure(source.name, source.name, state, failure, now), state.last_new_at
+        if state.first_fetched_at is None and not state.recent_ids:
+            # A source new to us: said before its items are stored, so an edition cut meanwhile, or a
+            # crash before the state below is saved, cannot take its archive for news
+            state = replace(state, first_fetched_at=now)
+            self.repo.save_source_state(source.name, state)
         shown, new = self.repo.record_entries(
             source.name, entries, now, known=state.recent_ids, backfill_aliases=not state.aliased
         )
@@ -210,9 +215,7 @@ class Pipeline:
                 recent_ids=recent,
                 last_new_at=last_new,
                 aliased=True,
-                # its first good answer is now when it has shown nothing before (a source fetched before
-                # this was kept has: it stays None, established)
-                first_fetched_at=state.first_fetched_at or (None if state.recent_ids else now),
+                first_fetched_at=state.first_fetched_at,  # None: established before this was kept
             ),
         )
         logger.info("feed fetched", source=source.name, entries=len(shown), new=len(new))

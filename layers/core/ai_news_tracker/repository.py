@@ -6,7 +6,7 @@ Key layout (the same in ``<data-dir>/raw`` and in the raw S3 bucket)::
     seen/<YYYY-MM-DD>/<stamp>-<id>          first-seen index by UTC day; written just before the item
     sources/<source-key>.json               validators, last status and recent ids of one source
     articles/<id>.json                      an item's article-page summary, for feeds without text
-    aliases/<alias-id>                      the id of the item an entry's guid, title and date name, when it
+    aliases/<alias-id>                      the id of the item an entry's guid, title and text name, when it
                                             is identified by a link (identity.guid_alias); written after it
     leaderboard/<provider>.json             the current leaderboard snapshot and how it was fetched
     editions/<YYYY-MM-DD>.json              each edition exactly as it was built
