@@ -527,3 +527,21 @@ def test_failures_are_source_failures(client: HttpClient) -> None:
     results = client.fetch_many([(1, f"http://127.0.0.1:{closed_port()}/", None, None)])
 
     assert isinstance(results[1], SourceFailure) and results[1].status == "connection_error"
+
+
+def test_a_feed_behind_basic_auth_is_asked_with_its_password_which_no_log_and_no_link_base_keeps(
+    server: LoopbackServer, client: HttpClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a feed whose configured URL carries user info
+    from ai_news_tracker import http as http_module
+
+    server.routes["/private"] = static(FEED)
+    url = server.url("/private").replace("http://", "http://bob:s3cret@")
+    logged: list[dict[str, object]] = []
+    monkeypatch.setattr(http_module.logger, "info", lambda message, **keys: logged.append(keys))
+    # When it is fetched
+    answer = client.get(url)
+    # Then the server was asked with the credentials, and neither the log nor the answer's URL has them
+    assert server.requests[-1].headers["authorization"].startswith("Basic ")
+    assert answer.url == server.url("/private")
+    assert logged and all("s3cret" not in str(keys) for keys in logged)

@@ -186,3 +186,17 @@ def test_a_feed_behind_basic_auth_is_fetched_and_its_password_never_shown() -> N
     with pytest.raises(ConfigError) as refused:
         parse_config({"sources": [{"name": "a", "url": "https://reader:s3cret@rsshub.example.org:99999/f"}]})
     assert "s3cret" not in str(refused.value) and "***@rsshub.example.org" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://bob:pa/ss@exa mple.com/feed", "https://bob:pa#ss@ex.com:70000/", "https://bob:p@ss:1@e .com/"],
+)
+def test_a_refused_url_never_shows_a_password_whatever_it_holds(url: str) -> None:
+    with pytest.raises(ConfigError) as refused:
+        parse_config({"sources": [{"name": "a", "url": url}]})
+    assert (
+        "pa/ss" not in str(refused.value)
+        and "pa#ss" not in str(refused.value)
+        and "ss:1" not in str(refused.value)
+    )

@@ -16,6 +16,7 @@ from ai_news_tracker.identity import (
     item_id,
     normalize_url,
     safe_link,
+    without_user_info,
 )
 
 WECHAT = (
@@ -371,3 +372,16 @@ def test_an_entry_has_a_guid_alias_only_when_its_guid_is_not_its_link(
     url: str | None, guid: str | None, aliased: bool
 ) -> None:
     assert (guid_alias(url, guid, "标题", "甲") is not None) == aliased
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("https://bob:s3cret@rsshub.example.org/feed?x=1", "https://rsshub.example.org/feed?x=1"),
+        ("https://bob:p@ss@example.com/a@b", "https://example.com/a@b"),
+        ("https://example.com/feed", "https://example.com/feed"),
+        ("https://example.com/a@b", "https://example.com/a@b"),  # an @ in the path is no user info
+    ],
+)
+def test_without_user_info_keeps_the_url_but_its_credentials(url: str, shown: str) -> None:
+    assert without_user_info(url) == shown

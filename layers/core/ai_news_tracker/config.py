@@ -582,7 +582,7 @@ def _split_url(url: str) -> SplitResult | None:
     return None if port == 0 else parts
 
 
-_USER_INFO = re.compile(r"(?<=//)[^/?#@]*@")
+_USER_INFO = re.compile(r"(?<=//).*@")  # to the last "@": a password may hold "@", "/" or "#"
 
 
 def _shown(url: str) -> str:

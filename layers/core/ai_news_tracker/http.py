@@ -82,6 +82,7 @@ from .errors import (
     SourceFailure,
     TooManyRedirects,
 )
+from .identity import without_user_info
 from .log import get_logger
 from .models import Validators
 
@@ -268,7 +269,7 @@ class HttpClient:
         except SourceFailure as failure:
             return failure
         except Exception as exc:  # a bug must not cost the other sources their results
-            logger.exception("http get crashed", url=url)
+            logger.exception("http get crashed", url=without_user_info(url))
             return SourceFailure(f"unexpected error ({type(exc).__name__})")
 
     def _fetch(
@@ -285,12 +286,16 @@ class HttpClient:
         except SourceFailure as failure:
             seconds = round(time.monotonic() - started, 3)
             logger.warning(
-                "http get failed", url=url, status=failure.status, reason=str(failure), seconds=seconds
+                "http get failed",
+                url=without_user_info(url),
+                status=failure.status,
+                reason=str(failure),
+                seconds=seconds,
             )
             raise
         logger.info(
             "http get",
-            url=url,
+            url=without_user_info(url),
             status=response.status,
             bytes=len(response.body),
             not_modified=response.not_modified,
@@ -336,7 +341,12 @@ class HttpClient:
                                 raise FetchTimeout(f"not complete within {config.deadline:g} s")
                             return response
                     # closed unread: a redirect's body is never read
-                    logger.debug("http redirect", url=current, status=answer.status_code, location=target)
+                    logger.debug(
+                        "http redirect",
+                        url=without_user_info(current),
+                        status=answer.status_code,
+                        location=without_user_info(target),
+                    )
                     current = target
                 raise TooManyRedirects(f"redirected more than {config.max_redirects} times")
             except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
@@ -387,7 +397,7 @@ class HttpClient:
             status=code,
             body=body,
             headers=headers,
-            url=answer.url,
+            url=without_user_info(answer.url),  # logged and the base of relative links: no password
             # a 304 may update some validators and leaves the others as they were; a 200 replaces them
             validators=Validators.from_headers(headers, validators if not_modified else None),
             not_modified=not_modified,

@@ -155,6 +155,15 @@ def guid_alias(
     return "alias:" + f"{source}\n{mark}\n{collapse_whitespace(title)}\n{body}"
 
 
+_USER_INFO = re.compile(r"(?<=//)[^/?#]*@")
+
+
+def without_user_info(url: str) -> str:
+    """``url`` without its user info (``user:password@``), as logs and the base of relative links
+    need it: a feed behind basic auth may carry a password in its configured URL."""
+    return _USER_INFO.sub("", url, count=1)
+
+
 def item_id(identity: str) -> str:
     """A short storage key for an identity: the first 24 hex digits of its SHA-256."""
     return hashlib.sha256(identity.encode("utf-8")).hexdigest()[:24]
