@@ -687,10 +687,13 @@ def test_a_story_several_outlets_told_links_each_of_them_on_its_page(renderer: R
     # Given a story 36Kr and 新智元 told, and one whose second outlet gave no usable link
     told = replace(item(1), also_in=("新智元",), also_urls=("https://mp.weixin.qq.com/s/AbC",))
     unlinked = replace(item(2, url="https://36kr.com/p/2"), also_in=("机器之心",), also_urls=(None,))
-    tree = strict_parse(renderer.html(edition(items=(told, unlinked))))
-    # Then the first offers both articles, the second its own alone
+    # and one whose first outlet gave no usable link but the second did
+    linkless = replace(item(3, url=None), also_in=("新智元",), also_urls=("https://mp.weixin.qq.com/s/XyZ",))
+    tree = strict_parse(renderer.html(edition(items=(told, unlinked, linkless))))
+    # Then the first offers both articles, the second its own alone, the third the one there is
     links = [[(a.text, a.get("href")) for a in p.iterfind("a")] for p in tree.iterfind(".//p[@class='more']")]
     assert links == [
         [("阅读原文", "https://36kr.com/p/1"), ("新智元的报道", "https://mp.weixin.qq.com/s/AbC")],
         [("阅读原文", "https://36kr.com/p/2")],
+        [("新智元的报道", "https://mp.weixin.qq.com/s/XyZ")],
     ]
