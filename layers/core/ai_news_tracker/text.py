@@ -8,6 +8,7 @@ with the markup, scripts, styles and comments gone and the entities decoded.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from html.parser import HTMLParser
 
 # Elements whose content is never reader text: code, styling, embedded documents, metadata.
@@ -170,6 +171,7 @@ def without_boilerplate(text: str) -> str:
 _LEADING_PUNCTUATION = re.compile(r"^[\s。，、；：！？,;:!?|｜丨]+")
 
 
+@lru_cache(maxsize=8192)  # each format of an edition asks for every item's, some twice
 def shown_text(text: str) -> str:
     """What the editions show of an item's text: from its lead (:func:`without_boilerplate`), without
     leading punctuation. The stored text, which the item's identity hashes, stays as the feed gave it."""
