@@ -140,42 +140,37 @@ def test_stories_past_max_items_are_listed_in_their_edition_and_never_again(tmp_
     assert day2["items"] == day2["more_items"] == []
 
 
-def test_a_listed_story_two_feeds_carried_names_both(tmp_path: Path) -> None:
-    # Given two feeds, the second carrying the first's oldest story, and editions of three
-    titles = [f"大模型快讯 {n}：O{n}" for n in range(1, 6)]
-    routes = {"/a": static(rss(*titles)), "/b": static(rss(titles[0]))}
+TITLES = [f"大模型快讯 {n}：O{n}" for n in range(1, 6)]
+
+
+def day_of_two_feeds(tmp_path: Path, report: str = "") -> dict[str, Any]:
+    """The JSON edition of a day with two feeds: 甲's five stories (TITLES), 乙 carrying the oldest."""
+    routes = {"/a": static(rss(*TITLES)), "/b": static(rss(TITLES[0]))}
     with LoopbackServer(routes) as server:
         config = tmp_path / "c.toml"
         config.write_text(
-            "[report]\nmax_items = 3\n[filter]\ninclude = []\n"
+            f"{report}[filter]\ninclude = []\n"
             f'[[sources]]\nname = "甲"\nurl = "{server.url("/a")}"\n'
             f'[[sources]]\nname = "乙"\nurl = "{server.url("/b")}"\n',
             encoding="utf-8",
         )
-        # When the day is run
         argv = ["run", "--config", str(config), "--data-dir", str(tmp_path / "d")]
         assert main([*argv, "--now", "2026-11-20T20:00:00+08:00"]) == 0
+    reports = tmp_path / "d" / "site" / "reports"
+    return dict(json.loads((reports / "2026-11-20.json").read_text(encoding="utf-8")))
+
+
+def test_a_listed_story_two_feeds_carried_names_both(tmp_path: Path) -> None:
+    # Given two feeds, the second carrying the first's oldest story, and editions of three
+    day = day_of_two_feeds(tmp_path, "[report]\nmax_items = 3\n")
     # Then the story listed past the three names both feeds as its sources
-    day = json.loads((tmp_path / "d" / "site" / "reports" / "2026-11-20.json").read_text(encoding="utf-8"))
     listed = {i["title"]: i["sources"] for i in day["more_items"]}
-    assert sorted(listed[titles[0]]) == sorted(["甲", "乙"])
+    assert sorted(listed[TITLES[0]]) == sorted(["甲", "乙"])
 
 
 def test_the_first_key_point_is_the_story_two_feeds_carried(tmp_path: Path) -> None:
     # Given two feeds, the second carrying the first's oldest story
-    titles = [f"大模型快讯 {n}：O{n}" for n in range(1, 6)]
-    routes = {"/a": static(rss(*titles)), "/b": static(rss(titles[0]))}
-    with LoopbackServer(routes) as server:
-        config = tmp_path / "c.toml"
-        config.write_text(
-            "[filter]\ninclude = []\n"
-            f'[[sources]]\nname = "甲"\nurl = "{server.url("/a")}"\n'
-            f'[[sources]]\nname = "乙"\nurl = "{server.url("/b")}"\n',
-            encoding="utf-8",
-        )
-        argv = ["run", "--config", str(config), "--data-dir", str(tmp_path / "d")]
-        assert main([*argv, "--now", "2026-11-20T20:00:00+08:00"]) == 0
-    day = json.loads((tmp_path / "d" / "site" / "reports" / "2026-11-20.json").read_text(encoding="utf-8"))
+    day = day_of_two_feeds(tmp_path)
     # Then the edition is newest first, but its first key point is the story both feeds told
-    assert [i["title"] for i in day["items"]] == titles[::-1]
-    assert day["key_points"][:2] == [titles[0], titles[4]]
+    assert [i["title"] for i in day["items"]] == TITLES[::-1]
+    assert day["key_points"][:2] == [TITLES[0], TITLES[4]]
