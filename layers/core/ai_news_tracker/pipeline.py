@@ -355,12 +355,13 @@ class Pipeline:
             )
         start = previous.window_end if previous else first_edition_scan_start(cutoff, report.lookback_hours)
         candidates = self.repo.items_first_seen(start, cutoff)
+        states = {s.name: self.repo.source_state(s.name) for s in self.config.enabled_sources}
         window = select_items(
             candidates,
             cutoff,
             previous.window_end if previous else None,
             report.lookback_hours,
-            new_sources=self._new_sources(previous.window_end) if previous else (),
+            new_sources=_first_fetched_after(states, previous.window_end) if previous else (),
         )
         if previous is not None:
             window = newest_first({i.id: i for i in window + self._late_items(previous)}.values())
@@ -386,7 +387,6 @@ class Pipeline:
                 stories=stories,
                 items=items,
             )
-        states = {s.name: self.repo.source_state(s.name) for s in self.config.enabled_sources}
         sources = tuple(_status_or_never(state, name) for name, state in states.items())
         carried = {name: state.recent_ids for name, state in states.items()}
         items, more = credit_carriers(items, carried), credit_carriers(more, carried)
@@ -451,15 +451,6 @@ class Pipeline:
             if story.id not in shown:
                 logger.debug("item over max_items", item=story.id, source=story.source, title=story.title)
         logger.debug("edition window", date=day.isoformat(), window=len(window), relevant=len(relevant))
-
-    def _new_sources(self, since: datetime) -> set[str]:
-        """The sources first fetched after ``since``: what they bring is new to us, not news."""
-        states = {s.name: self.repo.source_state(s.name) for s in self.config.enabled_sources}
-        return {
-            name
-            for name, state in states.items()
-            if state.first_fetched_at and state.first_fetched_at > since
-        }
 
     def _late_items(self, previous: Edition) -> list[Item]:
         """Items first seen within the previous edition's span but committed after it was cut."""
@@ -639,6 +630,13 @@ _BOARD_JOB = "\x00leaderboard"
 ARTICLE_MAX_BYTES = 2_000_000  # an article page; its summary is in the head
 COMMIT_ANSWER_MAX_BYTES = 200_000  # GitHub's answer about one commit is a few KB
 CLUSTER_FACTOR = 10  # a day's duplicate merging looks at the newest max_items x this relevant items
+
+
+def _first_fetched_after(states: Mapping[str, SourceState], since: datetime) -> set[str]:
+    """The sources first fetched after ``since``: what they bring is new to us, not news."""
+    return {
+        name for name, state in states.items() if state.first_fetched_at and state.first_fetched_at > since
+    }
 
 
 def _status_or_never(state: SourceState, name: str) -> SourceStatus:
