@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from loopback import LoopbackServer, static
 
 from ai_news_tracker.config import parse_config
 from ai_news_tracker.models import Entry
@@ -13,17 +17,27 @@ from ai_news_tracker.pipeline import Pipeline
 from ai_news_tracker.store import LocalStore
 
 DAY1 = datetime(2026, 6, 19, 12, 0, tzinfo=UTC)  # 20:00 in Shanghai
+FEED = [{"name": "甲", "url": "https://example.com/feed.xml"}]
 
 
-def pipeline(tmp_path: Path, lookback_hours: int) -> Pipeline:
+def pipeline(tmp_path: Path, lookback_hours: int = 24, sources: list[dict[str, Any]] = FEED) -> Pipeline:
     config = parse_config(
-        {
-            "report": {"lookback_hours": lookback_hours},
-            "filter": {"include": []},
-            "sources": [{"name": "甲", "url": "https://example.com/feed.xml"}],
-        }
+        {"report": {"lookback_hours": lookback_hours}, "filter": {"include": []}, "sources": sources}
     )
     return Pipeline(config, raw=LocalStore(tmp_path / "raw"), site=LocalStore(tmp_path / "site"))
+
+
+def rss(*items: str) -> bytes:
+    head = '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>t</title>'
+    return f"{head}{''.join(items)}</channel></rss>".encode()
+
+
+def rss_item(title: str, date: str, link: str | None = None, guid: str | None = None) -> str:
+    guid_xml = f"<guid>{guid}</guid>" if guid else ""
+    return (
+        f"<item><title>{title}</title><link>{link or f'https://example.com/{title}'}</link>{guid_xml}"
+        f"<pubDate>{date}</pubDate></item>"
+    )
 
 
 def entry(name: str) -> Entry:
@@ -50,45 +64,26 @@ def test_a_longer_lookback_after_the_first_edition_does_not_bring_back_what_it_n
 
 
 def test_a_feed_added_later_brings_its_news_but_not_its_archive(tmp_path: Path) -> None:
-    from loopback import LoopbackServer, static
-
-    def rss(*items: tuple[str, str]) -> bytes:
-        body = "".join(
-            f"<item><title>{title}</title><link>https://example.com/{title}</link>"
-            f"<pubDate>{date}</pubDate></item>"
-            for title, date in items
-        )
-        head = '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>t</title>'
-        return f"{head}{body}</channel></rss>".encode()
-
-    day1_news = ("甲今日", "Fri, 19 Jun 2026 15:00:00 +0800")
-    routes = {"/a.xml": static(rss(day1_news, ("甲旧文", "Thu, 28 Nov 2019 10:00:00 +0800")))}
+    day1_news = rss_item("甲今日", "Fri, 19 Jun 2026 15:00:00 +0800")
+    routes = {"/a.xml": static(rss(day1_news, rss_item("甲旧文", "Thu, 28 Nov 2019 10:00:00 +0800")))}
     with LoopbackServer(routes) as server:
         sources = [{"name": "甲", "url": server.url("/a.xml")}]
         # Given a first edition of one feed, which dates one of its items 2019 (a wrong date, say)
-        first = Pipeline(
-            parse_config({"filter": {"include": []}, "sources": sources}),
-            raw=LocalStore(tmp_path / "raw"),
-            site=LocalStore(tmp_path / "site"),
-        )
+        first = pipeline(tmp_path, sources=sources)
         first.fetch(DAY1 - timedelta(hours=3))
         first.build(DAY1)
         # When a second feed is added the next day, its archive from 2019 beside its news, and the first
         # feed shows a new item it also dates 2019
         server.routes["/b.xml"] = static(
-            rss(("乙今日", "Sat, 20 Jun 2026 15:00:00 +0800"), ("乙旧文", "Thu, 28 Nov 2019 10:00:00 +0800"))
+            rss(
+                rss_item("乙今日", "Sat, 20 Jun 2026 15:00:00 +0800"),
+                rss_item("乙旧文", "Thu, 28 Nov 2019 10:00:00 +0800"),
+            )
         )
-        server.routes["/a.xml"] = static(rss(day1_news, ("甲又一篇", "Thu, 28 Nov 2019 11:00:00 +0800")))
-        later = Pipeline(
-            parse_config(
-                {
-                    "filter": {"include": []},
-                    "sources": [*sources, {"name": "乙", "url": server.url("/b.xml")}],
-                }
-            ),
-            raw=LocalStore(tmp_path / "raw"),
-            site=LocalStore(tmp_path / "site"),
+        server.routes["/a.xml"] = static(
+            rss(day1_news, rss_item("甲又一篇", "Thu, 28 Nov 2019 11:00:00 +0800"))
         )
+        later = pipeline(tmp_path, sources=[*sources, {"name": "乙", "url": server.url("/b.xml")}])
         later.fetch(DAY1 + timedelta(hours=5))
         day2, _ = later.build(DAY1 + timedelta(days=1))
     # Then the next edition holds the new feed's news but not its archive, and all of the first feed's
@@ -96,21 +91,13 @@ def test_a_feed_added_later_brings_its_news_but_not_its_archive(tmp_path: Path) 
 
 
 def test_the_first_fetch_after_an_upgrade_gives_the_items_it_shows_their_guid_aliases(tmp_path: Path) -> None:
-    import shutil
-    from dataclasses import replace
-
-    from loopback import LoopbackServer, static
-
-    feed = (
-        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>t</title>'
-        "<item><title>智谱发布 GLM-5</title><link>https://mp.weixin.qq.com/s/AbC</link><guid>wx-1</guid>"
-        "<pubDate>Fri, 19 Jun 2026 10:00:00 +0800</pubDate></item></channel></rss>"
-    ).encode()
-    with LoopbackServer({"/feed.xml": static(feed)}) as server:
-        config = parse_config(
-            {"filter": {"include": []}, "sources": [{"name": "新智元", "url": server.url("/feed.xml")}]}
+    feed = rss(
+        rss_item(
+            "智谱发布 GLM-5", "Fri, 19 Jun 2026 10:00:00 +0800", "https://mp.weixin.qq.com/s/AbC", "wx-1"
         )
-        pipe = Pipeline(config, raw=LocalStore(tmp_path / "raw"), site=LocalStore(tmp_path / "site"))
+    )
+    with LoopbackServer({"/feed.xml": static(feed)}) as server:
+        pipe = pipeline(tmp_path, sources=[{"name": "新智元", "url": server.url("/feed.xml")}])
         # Given a source fetched by a version that wrote no aliases
         pipe.fetch(DAY1)
         shutil.rmtree(tmp_path / "raw" / "aliases")
@@ -125,21 +112,9 @@ def test_the_first_fetch_after_an_upgrade_gives_the_items_it_shows_their_guid_al
 def test_a_new_source_is_known_as_new_before_its_items_are_stored(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from loopback import LoopbackServer, static
-
-    feed = (
-        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>t</title>'
-        "<item><title>旧文</title><link>https://example.com/old</link>"
-        "<pubDate>Thu, 28 Nov 2019 10:00:00 +0800</pubDate></item></channel></rss>"
-    ).encode()
+    feed = rss(rss_item("旧文", "Thu, 28 Nov 2019 10:00:00 +0800"))
     with LoopbackServer({"/b.xml": static(feed)}) as server:
-        pipe = Pipeline(
-            parse_config(
-                {"filter": {"include": []}, "sources": [{"name": "乙", "url": server.url("/b.xml")}]}
-            ),
-            raw=LocalStore(tmp_path / "raw"),
-            site=LocalStore(tmp_path / "site"),
-        )
+        pipe = pipeline(tmp_path, sources=[{"name": "乙", "url": server.url("/b.xml")}])
         # Given the storing of a new source's items is interrupted (a crash, or an edition cut meanwhile)
         seen: list[object] = []
 
