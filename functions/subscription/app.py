@@ -57,6 +57,8 @@ MAX_BODY = 4096  # bytes of a subscribe request
 # Every subscribe answer takes at least this long, whether a mail was sent (an SES call) or not
 # (active, suppressed, throttled): the time taken tells nothing about the address either.
 MIN_SUBSCRIBE_SECONDS = 1.0
+# The stack's own confirmation budgets spent (one mailbox's is not: that refuses its abuser alone).
+STACK_OVER_BUDGET = frozenset({"over_hour_budget", "over_day_budget"})
 
 logger = Logger()
 tracer = Tracer(patch_modules=TRACED_AWS_ONLY)
@@ -160,6 +162,8 @@ def subscribe() -> Response[str]:
     metrics.add_metric(name="SubscribeRequests", unit=MetricUnit.Count, value=1)
     if outcome == "mail_failed":
         metrics.add_metric(name="ConfirmationsFailed", unit=MetricUnit.Count, value=1)
+    if outcome in STACK_OVER_BUDGET:  # a reader may have been refused their confirmation mail
+        metrics.add_metric(name="SubscribeOverBudget", unit=MetricUnit.Count, value=1)
     logger.info("subscribe request", outcome=outcome)
     return answer(CHECK_MAIL, "accepted")  # the same answer for every state of the address
 

@@ -1019,5 +1019,63 @@ def test_a_mailbox_posted_under_many_spellings_gets_three_mails_and_the_budgets_
     assert [store.take("quota#test", 2, 1_800_000_000) for _ in range(3)] == [True, True, False]
     item = stack.dynamodb.get_item(TableName=TABLE, Key={"id": {"S": "quota#test"}})["Item"]
     assert (item["count"]["N"], item["expires_at"]["N"]) == ("2", "1800000000")
+    # a count given back (a request another budget refused) is counted again, with its expiry
+    assert store.give_back("quota#test") and not store.give_back("quota#never-counted")
+    item = stack.dynamodb.get_item(TableName=TABLE, Key={"id": {"S": "quota#test"}})["Item"]
+    assert (item["count"]["N"], item["expires_at"]["N"]) == ("1", "1800000000")
+    assert store.take("quota#test", 2, 1_800_000_000) and not store.take("quota#test", 2, 1_800_000_000)
     subscribe_and_confirm(stack, "reader@example.org")
     assert list(store.active_ids()) == [[subscriber_id("reader@example.org")]]
+
+
+def test_one_mailbox_posted_all_hour_leaves_the_stacks_budget_to_a_genuine_reader(stack: Stack) -> None:
+    from ai_news_tracker.subscribers import CONFIRMATIONS_PER_HOUR
+
+    hour = (1_790_000_000 // 3600 + 1) * 3600
+    stack.monkeypatch.setattr(stack.handler("subscription"), "now", lambda: hour + 60)
+    # Given someone posting their own mailbox: three spellings mailed, then one of them again and again
+    spellings = ["me@attacker.example", "me+a@attacker.example", "me+b@attacker.example"]
+    for address in spellings + ["me+c@attacker.example"] * CONFIRMATIONS_PER_HOUR:
+        assert stack.subscribe(address).status == 202
+    assert len(stack.mails()) == 3
+    # Then a genuine reader that hour still gets a confirmation mail
+    assert stack.subscribe("reader@example.org").status == 202
+    assert len(stack.mails_to("reader@example.org")) == 1
+    # And the stack's budget in the table counts the mails sent, not the requests refused
+    store = stack.dynamodb
+    item = store.get_item(TableName=TABLE, Key={"id": {"S": f"quota#hour#{hour // 3600}"}})["Item"]
+    assert item["count"]["N"] == "4"
+
+
+def test_a_spent_stack_budget_is_counted_for_its_alarm(
+    stack: Stack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import ai_news_tracker.subscribers as subscribers_module
+
+    stack.monkeypatch.setattr(subscribers_module, "CONFIRMATIONS_PER_HOUR", 1)
+    hour = (1_790_000_000 // 3600 + 1) * 3600
+    stack.monkeypatch.setattr(stack.handler("subscription"), "now", lambda: hour + 60)
+
+    def counted(output: str) -> list[str]:
+        """The metrics of the invocation's embedded-metric-format lines."""
+        names = []
+        for line in output.splitlines():
+            if line.startswith("{") and '"_aws"' in line:
+                directives = json.loads(line)["_aws"]["CloudWatchMetrics"]
+                names += [metric["Name"] for directive in directives for metric in directive["Metrics"]]
+        return names
+
+    # Given the hour's one confirmation mail sent
+    assert stack.subscribe("first@example.org").status == 202
+    assert "SubscribeOverBudget" not in counted(capsys.readouterr().out)
+    # When another reader signs up that hour, Then the answer is the same, and the refusal is counted
+    answer = stack.subscribe("reader@example.org")
+    assert (answer.status, answer.json()["status"]) == (202, "accepted")
+    assert counted(capsys.readouterr().out).count("SubscribeOverBudget") == 1
+    assert stack.mails_to("reader@example.org") == []
+    # But one mailbox over its own budget is not the stack's: no count
+    stack.monkeypatch.setattr(subscribers_module, "CONFIRMATIONS_PER_HOUR", 10)
+    stack.monkeypatch.setattr(stack.handler("subscription"), "now", lambda: hour + 3600 + 60)
+    for n in range(4):
+        stack.subscribe(f"me+{n}@attacker.example")
+    assert "SubscribeOverBudget" not in counted(capsys.readouterr().out)

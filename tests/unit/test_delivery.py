@@ -361,8 +361,76 @@ def test_the_stack_mails_at_most_its_hourly_budget(monkeypatch: pytest.MonkeyPat
     ]
     # Then five mails go out that hour, and the rest wait for the next one
     assert len(sent) == 5 and outcomes[5:] == ["over_hour_budget"] * 3
-    assert subscribe.subscribe("reader7@example.org", hour + 3600, "https://api.example.org") == "resent"
+    # And one refused asks again an hour later (as the page says) and gets its mail
+    assert subscribe.subscribe("reader7@example.org", hour + 7 + 3600, "https://api.example.org") == "resent"
     assert len(sent) == 6
+
+
+@pytest.mark.parametrize(
+    "spellings",
+    [
+        [f"me+{n}@attacker.example" for n in range(300)],
+        ["me@attacker.example", "me+a@attacker.example", "me+b@attacker.example"]
+        + ["me+c@attacker.example"] * 297,
+    ],
+    ids=["300 spellings", "one spelling 297 times"],
+)
+def test_one_mailbox_posted_all_hour_leaves_the_stacks_budget_to_other_readers(spellings: list[str]) -> None:
+    sent: list[EmailMessage] = []
+    subscribe, _ = service(lambda m: sent.append(m) or "id")
+    hour = (T0 // 3600 + 1) * 3600
+    # Given someone posting their own mailbox 300 times in 150 s (the route's 2 requests a second)
+    outcomes = [
+        subscribe.subscribe(address, hour + n // 2, "https://api.example.org")
+        for n, address in enumerate(spellings)
+    ]
+    # Then the mailbox gets its three mails a day and nothing more
+    assert len(sent) == 3 and "over_hour_budget" not in outcomes and "over_day_budget" not in outcomes
+    # And a genuine reader later that hour, and the next, still gets a confirmation mail
+    assert subscribe.subscribe("reader@example.org", hour + 600, "https://api.example.org") == "new"
+    assert subscribe.subscribe("reader2@example.org", hour + 3500, "https://api.example.org") == "new"
+    assert [str(m["To"]) for m in sent[3:]] == ["reader@example.org", "reader2@example.org"]
+
+
+def test_an_address_refused_for_the_stacks_budget_waits_an_hour_and_keeps_its_three_mails(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import ai_news_tracker.subscribers as subscribers_module
+
+    sent: list[EmailMessage] = []
+    subscribe, _ = service(lambda m: sent.append(m) or "id")
+    # Given a stack whose budget is spent (by a flood of sign-ups) for three hours
+    monkeypatch.setattr(subscribers_module, "CONFIRMATIONS_PER_HOUR", 0)
+    asked = [T0, T0 + 60, T0 + 3600, T0 + 7200]
+    outcomes = [subscribe.subscribe("reader@example.org", t, "https://api.example.org") for t in asked]
+    # Then a reader asking is refused, and asking again within the hour changes nothing
+    assert outcomes == ["over_hour_budget", "throttled", "over_hour_budget", "over_hour_budget"]
+    # And once the budget is back, the refusals have cost the reader none of their three mails
+    monkeypatch.undo()
+    later = [T0 + 3 * 3600, T0 + 4 * 3600, T0 + 5 * 3600, T0 + 6 * 3600]
+    outcomes = [subscribe.subscribe("reader@example.org", t, "https://api.example.org") for t in later]
+    assert outcomes == ["resent", "resent", "resent", "capped"] and len(sent) == 3
+
+
+def test_a_mailbox_keeps_its_daily_mails_while_the_stack_is_over_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import ai_news_tracker.subscribers as subscribers_module
+
+    monkeypatch.setattr(subscribers_module, "CONFIRMATIONS_PER_HOUR", 1)
+    sent: list[EmailMessage] = []
+    subscribe, _ = service(lambda m: sent.append(m) or "id")
+    hour = (T0 // 3600 + 1) * 3600
+    # Given an hour whose one mail went to someone else
+    assert subscribe.subscribe("first@example.org", hour, "https://api.example.org") == "new"
+    # When a reader's mailbox is posted under three spellings that hour
+    for n in range(3):
+        assert subscribe.subscribe(f"reader+{n}@example.org", hour + 1 + n, "https://api.example.org") == (
+            "over_hour_budget"
+        )
+    # Then the next hour the reader still gets a mail: the refusals took nothing from the mailbox
+    assert subscribe.subscribe("reader@example.org", hour + 3600, "https://api.example.org") == "new"
+    assert [str(m["To"]) for m in sent] == ["first@example.org", "reader@example.org"]
 
 
 @pytest.mark.parametrize(

@@ -21,11 +21,15 @@ answers every request the same way, so nobody learns whether an address is subsc
 Unsubscribed and suppressed records keep no address, only its hash and the state; an unsubscribed
 one is deleted (TTL) once the links made before could have expired.
 
-Two budgets bound what the endpoint can be made to mail (:meth:`Subscriptions.take_mail_budget`),
+Budgets bound what the endpoint can be made to mail (:meth:`Subscriptions.take_mail_budget`),
 counted in the same table under ``quota#…`` keys that DynamoDB's TTL deletes: one mailbox gets at most
 :data:`MAILBOX_MAILS_PER_DAY` confirmation mails a day, however its address is spelled (``+tags``, a
 Gmail address's dots: :func:`mailbox_key`), and the whole stack sends at most
-:data:`CONFIRMATIONS_PER_HOUR` an hour. A request over budget is answered like any other.
+:data:`CONFIRMATIONS_PER_HOUR` an hour. The mailbox's
+budget is counted first, and a request one budget refuses gives back what the others counted, so
+posting one's own mailbox again and again spends nothing of the stack's. A request over budget is
+answered like any other, and its address waits the hour as if it had been mailed
+(:func:`mail_withheld`).
 """
 
 from __future__ import annotations
@@ -243,6 +247,15 @@ def mail_not_sent(current: Subscriber | None, sent_at: int, now: int) -> Subscri
     return replace(current, mails=max(0, current.mails - 1), last_mail_at=None, updated_at=now)
 
 
+def mail_withheld(current: Subscriber | None, sent_at: int, now: int) -> Subscriber | None:
+    """A confirmation mail was due but a budget refused it: the address keeps waiting the hour, as if
+    it had been mailed, but the mail does not count against its :data:`MAX_CONFIRMATION_MAILS` (None:
+    nothing to change)."""
+    if current is None or current.status != PENDING or current.last_mail_at != sent_at:
+        return None
+    return replace(current, mails=max(0, current.mails - 1), updated_at=now)
+
+
 def confirm(current: Subscriber | None, now: int, issued_at: int | None = None) -> Subscriber | None:
     """Pending → active (an active one stays so); None when there is nothing to confirm.
 
@@ -335,6 +348,9 @@ class SubscriberStore(Protocol):
         """Count one against the budget ``key`` (deleted after ``expires_at``): False when ``limit``
         were counted already (nothing is counted then)."""
 
+    def give_back(self, key: str) -> bool:
+        """Uncount one that :meth:`take` counted against ``key``; False when it could not be done."""
+
 
 class MemorySubscriberStore:
     """The store in a dict (unit tests, local experiments)."""
@@ -367,6 +383,13 @@ class MemorySubscriberStore:
         if count >= limit:
             return False
         self.items[key] = {"id": key, "count": count + 1, "expires_at": expires_at}
+        return True
+
+    def give_back(self, key: str) -> bool:
+        item = self.items.get(key)
+        if item is None or int(item.get("count", 0)) <= 0:
+            return False
+        self.items[key] = {**item, "count": int(item["count"]) - 1}
         return True
 
 
@@ -486,6 +509,35 @@ class DynamoSubscriberStore:
                 raise StorageError(f"cannot count in the subscribers table: {exc}") from exc
         return False
 
+    def give_back(self, key: str) -> bool:
+        """Write the count - 1 only if it is still what was read (as :meth:`take`); False when there
+        is nothing to give back or a conflict persists (the budget then stays counted: fewer mails)."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        for _ in range(WRITE_ATTEMPTS):
+            try:
+                answer = self.client.get_item(
+                    TableName=self.table, Key={"id": {"S": key}}, ConsistentRead=True
+                )
+                item = answer.get("Item")
+                count = int(item["count"]["N"]) if item and "count" in item else 0
+                if item is None or count <= 0:
+                    return False
+                self.client.put_item(
+                    TableName=self.table,
+                    Item={**item, "count": {"N": str(count - 1)}},
+                    ConditionExpression="#c = :c",
+                    ExpressionAttributeNames={"#c": "count"},
+                    ExpressionAttributeValues={":c": {"N": str(count)}},
+                )
+                return True
+            except ClientError as exc:
+                if _describe(exc) != "ConditionalCheckFailedException":
+                    raise StorageError(f"cannot count in the subscribers table: {_describe(exc)}") from exc
+            except BotoCoreError as exc:
+                raise StorageError(f"cannot count in the subscribers table: {exc}") from exc
+        return False
+
     def get_many(self, ids: Sequence[str]) -> dict[str, Subscriber]:
         from botocore.exceptions import BotoCoreError, ClientError
 
@@ -555,23 +607,46 @@ class Subscriptions:
         return replace(decision, record=written) if written is not None else decision
 
     def take_mail_budget(self, address: str, now: int) -> str | None:
-        """Count a confirmation mail to ``address`` against the stack's hourly and the mailbox's daily
-        budget; None when it may go out, else which budget is spent (``hour`` or ``mailbox``)."""
+        """Count a confirmation mail to ``address`` against the mailbox's daily, then the stack's hourly
+        budget; None when it may go out, else which budget is spent (``mailbox`` or ``hour``), and then
+        nothing stays counted: a refused request costs no budget."""
         hour, day = now // 3600, now // 86400
-        if not self.store.take(f"{QUOTA_PREFIX}hour#{hour}", CONFIRMATIONS_PER_HOUR, (hour + 2) * 3600):
-            return "hour"
         mailbox = recipient_key(mailbox_key(address))[:32]
-        if not self.store.take(
-            f"{QUOTA_PREFIX}mailbox#{mailbox}#{day}", MAILBOX_MAILS_PER_DAY, (day + 2) * 86400
-        ):
-            return "mailbox"
+        budgets = (
+            ("mailbox", f"{QUOTA_PREFIX}mailbox#{mailbox}#{day}", MAILBOX_MAILS_PER_DAY, (day + 2) * 86400),
+            ("hour", f"{QUOTA_PREFIX}hour#{hour}", CONFIRMATIONS_PER_HOUR, (hour + 2) * 3600),
+        )
+        taken: list[str] = []
+        for name, key, limit, expires_at in budgets:
+            if not self.store.take(key, limit, expires_at):
+                self._give_back(taken)
+                return name
+            taken.append(key)
         return None
+
+    def _give_back(self, keys: Sequence[str]) -> None:
+        """Uncount ``keys``; one that cannot be stays counted (fewer mails rather than more)."""
+        for key in keys:
+            try:
+                given = self.store.give_back(key)
+            except StorageError as exc:
+                logger.error("mail budget not given back", budget=key.split("#")[1], reason=str(exc))
+                continue
+            if not given:
+                logger.warning("mail budget not given back", budget=key.split("#")[1], reason="conflict")
 
     def mail_failed(self, record: Subscriber, now: int) -> None:
         """Give back the hourly slot of a confirmation mail that could not be sent."""
         sent_at = record.last_mail_at
         if sent_at is not None:
             self._change(record.id, lambda current: mail_not_sent(current, sent_at, now))
+
+    def mail_withheld(self, record: Subscriber, now: int) -> None:
+        """A budget refused the mail due to ``record``: it does not count against the address's
+        confirmation mails, but the address waits the hour (:func:`mail_withheld`)."""
+        sent_at = record.last_mail_at
+        if sent_at is not None:
+            self._change(record.id, lambda current: mail_withheld(current, sent_at, now))
 
     def get(self, sid: str) -> Subscriber | None:
         return self.store.get(sid)

@@ -281,8 +281,8 @@ class SubscriptionService:
         if not decision.mail or record.address is None:
             return decision.why
         spent = self.subscriptions.take_mail_budget(record.address, now)
-        if spent is not None:  # no mail: the address keeps its slot, as when a mail could not be sent
-            self.subscriptions.mail_failed(record, now)
+        if spent is not None:  # no mail, and the address waits the hour as if it had had one
+            self.subscriptions.mail_withheld(record, now)
             logger.warning("confirmation mail over budget", subscriber=record.id[:16], budget=spent)
             return f"over_{spent}_budget"
         try:
