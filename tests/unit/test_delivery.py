@@ -433,6 +433,24 @@ def test_a_mailbox_keeps_its_daily_mails_while_the_stack_is_over_budget(
     assert [str(m["To"]) for m in sent] == ["first@example.org", "reader@example.org"]
 
 
+def test_random_addresses_posted_all_day_get_at_most_the_stacks_daily_budget() -> None:
+    from ai_news_tracker.subscribers import CONFIRMATIONS_PER_DAY
+
+    sent: list[EmailMessage] = []
+    subscribe, _ = service(lambda m: sent.append(m) or "id")
+    day = (T0 // 86400 + 1) * 86400
+    # Given random, non-existent addresses posted all day, 40 an hour
+    for hour in range(24):
+        for n in range(40):
+            subscribe.subscribe(
+                f"x{hour}-{n}@gmail.com", day + hour * 3600 + n * 10, "https://api.example.org"
+            )
+    # Then SES is asked for no more than the day's budget of confirmation mails (which bounce)
+    assert len(sent) == CONFIRMATIONS_PER_DAY < 24 * 40
+    # And the next day sign-ups get their mails again
+    assert subscribe.subscribe("reader@example.org", day + 86400, "https://api.example.org") == "new"
+
+
 @pytest.mark.parametrize(
     ("address", "mailbox"),
     [

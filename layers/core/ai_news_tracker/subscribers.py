@@ -25,7 +25,7 @@ Budgets bound what the endpoint can be made to mail (:meth:`Subscriptions.take_m
 counted in the same table under ``quota#…`` keys that DynamoDB's TTL deletes: one mailbox gets at most
 :data:`MAILBOX_MAILS_PER_DAY` confirmation mails a day, however its address is spelled (``+tags``, a
 Gmail address's dots: :func:`mailbox_key`), and the whole stack sends at most
-:data:`CONFIRMATIONS_PER_HOUR` an hour. The mailbox's
+:data:`CONFIRMATIONS_PER_HOUR` an hour and :data:`CONFIRMATIONS_PER_DAY` a (UTC) day. The mailbox's
 budget is counted first, and a request one budget refuses gives back what the others counted, so
 posting one's own mailbox again and again spends nothing of the stack's. A request over budget is
 answered like any other, and its address waits the hour as if it had been mailed
@@ -58,7 +58,12 @@ MAX_CONFIRMATION_MAILS = 3  # per pending period
 ACTIVE_INDEX = "ActiveIndex"
 WRITE_ATTEMPTS = 4  # a conflicting write is re-read and retried this often
 MAILBOX_MAILS_PER_DAY = 3  # confirmation mails to one mailbox (+tags and Gmail dots folded) a day
-CONFIRMATIONS_PER_HOUR = 300  # confirmation mails of the whole stack an hour (sign-ups come slowly)
+# Confirmation mails of the whole stack. A list grows slowly (a few sign-ups a day; 50 is ten times
+# that), and a mail to an address that does not exist bounces: a whole day's budget bouncing stays
+# under the 5 % bounce rate at which SES reviews an account for a list of 1,000 (50 of ~1,050 mails
+# that day). The hourly budget keeps one burst (a link shared somewhere) from spending the day's.
+CONFIRMATIONS_PER_DAY = 50
+CONFIRMATIONS_PER_HOUR = 20
 QUOTA_PREFIX = "quota#"
 _GMAIL = frozenset({"gmail.com", "googlemail.com"})
 
@@ -608,13 +613,14 @@ class Subscriptions:
 
     def take_mail_budget(self, address: str, now: int) -> str | None:
         """Count a confirmation mail to ``address`` against the mailbox's daily, then the stack's hourly
-        budget; None when it may go out, else which budget is spent (``mailbox`` or ``hour``), and then
-        nothing stays counted: a refused request costs no budget."""
+        and daily budget; None when it may go out, else which budget is spent (``mailbox``, ``hour`` or
+        ``day``), and then nothing stays counted: a refused request costs no budget."""
         hour, day = now // 3600, now // 86400
         mailbox = recipient_key(mailbox_key(address))[:32]
         budgets = (
             ("mailbox", f"{QUOTA_PREFIX}mailbox#{mailbox}#{day}", MAILBOX_MAILS_PER_DAY, (day + 2) * 86400),
             ("hour", f"{QUOTA_PREFIX}hour#{hour}", CONFIRMATIONS_PER_HOUR, (hour + 2) * 3600),
+            ("day", f"{QUOTA_PREFIX}day#{day}", CONFIRMATIONS_PER_DAY, (day + 2) * 86400),
         )
         taken: list[str] = []
         for name, key, limit, expires_at in budgets:
