@@ -279,6 +279,31 @@ def test_an_old_confirmation_link_cannot_confirm_a_later_request() -> None:
     assert subscribe.confirm(link_token(sent[-1]), T0 + 3800)
 
 
+def test_a_confirmation_mail_ses_refuses_by_name_is_logged_without_the_address(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import logging
+
+    from ai_news_tracker.log import SERVICE
+
+    caplog.set_level(logging.INFO, logger=SERVICE)
+    monkeypatch.setattr(logging.getLogger(SERVICE), "propagate", True)
+
+    def refuse(message: EmailMessage) -> str:  # the SES sandbox, for an unverified recipient
+        raise SendError(
+            "SES refused the message: MessageRejected: Email address is not verified. The following "
+            "identities failed the check in region US-EAST-1: reader@example.org"
+        )
+
+    # Given SES refusing a confirmation mail by naming its recipient
+    failing, _ = service(refuse)
+    assert failing.subscribe("reader@example.org", 1000, "https://api.example.org") == "mail_failed"
+    # Then the log names them by the hash logs use, never by their address
+    (record,) = [r for r in caplog.records if r.getMessage() == "confirmation mail not sent"]
+    assert vars(record)["reason"].endswith(f"US-EAST-1: {ID[:16]}")
+    assert "reader@" not in str(vars(record))
+
+
 def test_a_missing_token_key_fails_the_request_and_keeps_no_slot() -> None:
     def no_key() -> list[bytes]:
         raise ConfigError("TOKEN_KEY_PARAMETER", "cannot read SSM parameter '/k'")

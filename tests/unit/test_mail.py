@@ -851,6 +851,36 @@ def unverified(address: str) -> SendError:
     )
 
 
+def test_an_address_ses_names_in_a_refusal_is_logged_and_kept_only_as_its_hash(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import logging
+
+    from ai_news_tracker.identity import recipient_key
+    from ai_news_tracker.log import SERVICE
+
+    caplog.set_level(logging.INFO, logger=SERVICE)
+    monkeypatch.setattr(logging.getLogger(SERVICE), "propagate", True)
+    # Given SES refusing a subscriber by name (the sandbox), and the sender's identity too
+    log = LocalStore(tmp_path)
+    both = SendError(f"{unverified('Reader@Example.org')}, digest@example.com.")
+    refusing = Recorder({"reader@example.org": both})
+    # When the edition is sent to them, three times (the batch's three receives)
+    reports = [send(log, ["reader@example.org"], refusing) for _ in range(MAX_ATTEMPTS)]
+    # Then the refusal still counts as theirs (they are given up by the third)
+    assert reports[-1].given_up == ["reader@example.org"]
+    # And the logs, the sent log and what the batch reports name them by their hash alone
+    hashed = recipient_key("reader@example.org")[:16]
+    written = [(tmp_path / key).read_text(encoding="utf-8") for key in log.list("sent/")]
+    logged = [str(vars(r)) for r in caplog.records if r.getMessage() == "email not sent"]
+    reported = [str(r.summary()) for r in reports] + [str(list(r.failed.values())) for r in reports]
+    assert logged and len(written) == 3 * MAX_ATTEMPTS  # a claim, deferred and failed each
+    for text in written + logged + reported:
+        assert "eader@" not in text.lower()
+    for text in logged + [w for w in written if "reason" in w] + reported:
+        assert f"US-EAST-1: {hashed}, digest@example.com." in text  # the sender's own stays readable
+
+
 @pytest.mark.parametrize("position", [0, 1, 2], ids=["first", "middle", "last"])
 def test_a_redelivered_batch_gives_up_a_recipient_ses_refuses_by_name_by_its_third_receive(
     tmp_path: Path, position: int

@@ -947,7 +947,7 @@ class _Run:
         try:
             message = self.composer.message(recipient, *self.links(recipient))
         except MailError as exc:
-            report.failed[recipient] = str(exc)
+            report.failed[recipient] = hide_addresses(str(exc))
             return
         if self.dry_run:
             report.dry_run.append(recipient)
@@ -1016,12 +1016,13 @@ class _Run:
         A refusal counts against its recipient at once when SES names the address in it, else when
         SES takes a later message of this run. Five refusals naming no recipient, or five sends
         without an answer, in a row stop the run: something is wrong for every message, and the rest
-        wait for a retry.
+        wait for a retry. The reason is logged and kept with every address in it but the sender's
+        hashed (:func:`hide_addresses`).
         """
-        reason = str(exc)
+        named = not (exc.ambiguous or exc.systemic) and names_address(str(exc), recipient)
+        reason = hide_addresses(str(exc), keep=self.composer.sender.addr_spec)  # logged and kept 90 days
         _record(self.sent_log, f"{key}.{'unknown' if exc.ambiguous else 'deferred'}", _entry(reason=reason))
         (self.report.pending if exc.ambiguous else self.report.failed)[recipient] = reason
-        named = not (exc.ambiguous or exc.systemic) and names_address(reason, recipient)
         if named:  # the recipient's own: says nothing about SES's other messages
             self._count_failure(recipient, key, reason, failures)
         elif not (exc.ambiguous or exc.systemic):
@@ -1043,6 +1044,21 @@ def names_address(text: str, recipient: str) -> bool:
     "Email address is not verified. The following identities failed the check …: <address>" does."""
     wanted = normalise_recipient(recipient)
     return any(found.lower().rstrip(".") == wanted for found in _ADDRESS_IN_TEXT.findall(text))
+
+
+def hide_addresses(text: str, keep: str = "") -> str:
+    """``text`` with every address in it but ``keep`` (the sender's own) replaced by the prefix of its
+    hash that logs name a recipient by (``recipient=<sha256[:16]>``): an SES refusal may name its
+    recipient, and it is logged and kept in the sent log."""
+    kept = normalise_recipient(keep)
+
+    def hidden(found: re.Match[str]) -> str:
+        address = found.group().rstrip(".")
+        if normalise_recipient(address) == kept:
+            return found.group()
+        return recipient_key(address)[:16] + found.group()[len(address) :]
+
+    return _ADDRESS_IN_TEXT.sub(hidden, text)
 
 
 def _unique(recipients: Iterable[str]) -> list[str]:

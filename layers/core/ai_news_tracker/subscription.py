@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from email.utils import parseaddr
 from functools import lru_cache
 from itertools import islice
 from pathlib import Path
@@ -24,7 +25,7 @@ from urllib.parse import quote
 from .config import Config
 from .errors import ConfigError, StorageError
 from .log import get_logger
-from .mail import MailError, SendError, build_confirmation, build_subscribed_notice
+from .mail import MailError, SendError, build_confirmation, build_subscribed_notice, hide_addresses
 from .subscribers import (
     ACTIVE,
     CONFIRM_TTL,
@@ -292,7 +293,9 @@ class SubscriptionService:
                 self.subscriptions.mail_failed(record, now)
             except StorageError as undo:
                 logger.error("confirmation slot not released", reason=str(undo))
-            logger.error("confirmation mail not sent", subscriber=record.id[:16], reason=str(exc))
+            sender = parseaddr(self.config.email.sender)[1]  # SES's refusal may name the subscriber
+            reason = hide_addresses(str(exc), keep=sender)
+            logger.error("confirmation mail not sent", subscriber=record.id[:16], reason=reason)
             if isinstance(exc, MailError | SendError):
                 return "mail_failed"
             raise  # a missing token key or the like: the function fails (and is alarmed)
