@@ -31,13 +31,12 @@ def catalog(leader_score: float) -> bytes:
     ).encode()
 
 
-def pipeline(tmp_path: Path, url: str, provider: str) -> Pipeline:
-    config = parse_config(
-        {
-            "sources": [{"name": "甲", "url": url.replace("board", "feed")}],
-            "leaderboard": {"provider": provider, "url": url},
-        }
-    )
+def pipeline(tmp_path: Path, url: str, provider: str, category: str | None = None) -> Pipeline:
+    board: dict[str, Any] = {"provider": provider, "url": url}
+    if category is not None:
+        board["category"] = category
+    feed = {"name": "甲", "url": url.replace("board", "feed")}
+    config = parse_config({"sources": [feed], "leaderboard": board})
     raw, site = local_stores(tmp_path)
     return Pipeline(config, raw, site)
 
@@ -94,6 +93,52 @@ def test_unchanged_leaderboard_costs_a_304(tmp_path: Path) -> None:
     # The newest snapshot is the largest key, whatever the file's order
     assert board_now is not None and board_now.snapshot_date == date(2025, 6, 1)
     assert [r.score for r in board_now.global_top] == [1450.0, 1360.0]
+
+
+def test_a_changed_category_is_parsed_again_though_the_file_is_unchanged(tmp_path: Path) -> None:
+    sent: list[int] = []
+
+    def board(exchange: Exchange) -> None:  # as raw.githubusercontent.com: an ETag, 304 when it matches
+        if exchange.headers.get("if-none-match") == '"v1"':
+            sent.append(304)
+            exchange.respond(304, headers={"ETag": '"v1"'})
+        else:
+            sent.append(200)
+            exchange.respond(200, catalog(1486.6), {"ETag": '"v1"', "Content-Type": "application/json"})
+
+    with LoopbackServer({"/board": board}) as server:
+        # Given the overall ranking fetched, then the operator switching to the chinese one
+        pipeline(tmp_path, server.url("/board"), "arena-catalog").fetch(DAY1, feeds=False)
+        chinese = pipeline(tmp_path, server.url("/board"), "arena-catalog", category="chinese")
+        # When the unchanged file is fetched again, and once more the day after
+        chinese.fetch(DAY1 + timedelta(days=1), feeds=False)
+        chinese.fetch(DAY1 + timedelta(days=2), feeds=False)
+
+    # Then the switch downloads the file whole and ranks its chinese category; only then is it a 304
+    assert sent == [200, 200, 304]
+    current = chinese.current_leaderboard()
+    assert current is not None and current.category == "chinese"
+    assert [(r.rank, r.model, r.score) for r in current.global_top] == [(1, "glm-4.6", 1500.0)]
+    # And the file keeps the day it was first seen: it did not change
+    assert current.snapshot_date == date(2026, 11, 1)
+
+
+def test_a_failed_switch_keeps_the_last_ranking_under_its_own_category(tmp_path: Path) -> None:
+    def board(exchange: Exchange) -> None:
+        exchange.respond(200, catalog(1486.6), {"ETag": '"v1"', "Content-Type": "application/json"})
+
+    with LoopbackServer({"/board": board}) as server:
+        # Given the full ranking stored, then a category the file does not have
+        pipeline(tmp_path, server.url("/board"), "arena-catalog").fetch(DAY1, feeds=False)
+        coding = pipeline(tmp_path, server.url("/board"), "arena-catalog", category="coding")
+        report = coding.fetch(DAY1 + timedelta(days=1), feeds=False)
+
+    # Then the fetch fails by name, and the edition keeps the full ranking, saying it is the full one
+    assert report.leaderboard is not None and report.leaderboard.status == "malformed"
+    assert "no category 'coding'" in (report.leaderboard.error or "")
+    current = coding.current_leaderboard()
+    assert current is not None and current.category == "full"
+    assert current.global_top[0].model == "gemini-3-pro"
 
 
 # -- an undated file, dated by its publisher ----------------------------------------------------------

@@ -22,9 +22,14 @@ BEFORE = {
 
 
 def board(
-    scores: dict[str, float], *, top_n: int = 2, domestic_n: int = 5, provider: str = "x"
+    scores: dict[str, float],
+    *,
+    top_n: int = 2,
+    domestic_n: int = 5,
+    provider: str = "x",
+    category: str | None = "overall",
 ) -> Leaderboard:
-    return build_leaderboard(provider, scores, date(2026, 11, 15), top_n, domestic_n)
+    return build_leaderboard(provider, scores, date(2026, 11, 15), top_n, domestic_n, category=category)
 
 
 def test_no_previous_leaderboard_gives_no_movements() -> None:
@@ -33,6 +38,27 @@ def test_no_previous_leaderboard_gives_no_movements() -> None:
 
 def test_a_previous_leaderboard_of_another_provider_does_not_compare() -> None:
     assert movements(board(BEFORE), board(BEFORE, provider="y")) == {}
+
+
+def test_a_previous_leaderboard_of_another_category_does_not_compare() -> None:
+    # Given the operator switched from the overall ranking to the chinese one, whose ranks differ
+    chinese = {"qwen3-max": 1520.0, "glm-4.6": 1510.0, "gemini-3-pro": 1500.0, "kimi-k2": 1400.0}
+    # Then no arrow compares the two (as in a first edition), rather than ↑ for every domestic model
+    assert movements(board(chinese, category="chinese"), board(BEFORE, category="overall")) == {}
+
+
+def test_a_previous_edition_stored_without_its_category_still_compares() -> None:
+    # Given an edition stored before the category was recorded (read back with category None)
+    previous = Leaderboard.from_dict(board(BEFORE, category=None).to_dict())
+    assert previous.category is None
+    # Then it is taken for the same ranking, so the day after an upgrade keeps its arrows
+    assert {m.kind for m in movements(board(BEFORE), previous).values()} == {"same"}
+
+
+def test_the_category_is_stored_with_the_edition() -> None:
+    stored = board(BEFORE, category="chinese").to_dict()
+    assert stored["category"] == "chinese"
+    assert Leaderboard.from_dict(stored) == board(BEFORE, category="chinese")
 
 
 def test_the_same_leaderboard_again_moves_nobody() -> None:

@@ -227,11 +227,13 @@ def build_leaderboard(
     domestic_n: int,
     *,
     date_basis: str = "file",
+    category: str | None = None,
 ) -> Leaderboard:
     """The global top ``top_n`` and the best ``domestic_n`` domestic models, each with its global rank.
 
     ``date_basis`` says what ``snapshot_date`` is: the file's own date (``file``), its publisher's
-    (``published``), or only the day it was first seen (``first_seen``), which the edition says."""
+    (``published``), or only the day it was first seen (``first_seen``), which the edition says.
+    ``category`` is the ranking the scores are (``overall``, ``chinese``, ...)."""
     if top_n < 0 or domestic_n < 0:
         raise ValueError(f"top_n and domestic_n must not be negative (got {top_n}, {domestic_n})")
     ranked = rank_models(scores)
@@ -243,6 +245,7 @@ def build_leaderboard(
         domestic=tuple(domestic[:domestic_n]),
         models_ranked=len(scores),
         date_basis=date_basis,
+        category=category,
     )
 
 
@@ -265,6 +268,13 @@ def snapshot_age_days(snapshot_date: date, edition_date: date) -> int:
 def is_stale(snapshot_date: date, edition_date: date, max_age_days: int) -> bool:
     """A snapshot is stale when it is more than ``max_age_days`` days older than the edition."""
     return snapshot_age_days(snapshot_date, edition_date) > max_age_days
+
+
+def source_id(provider: str, url: str, category: str) -> str:
+    """Which configured source a stored snapshot was fetched from: provider, URL and category, as a
+    digest (a URL may carry a password). A snapshot of another source is not revalidated: its ETag would
+    answer 304 for a file whose other category, or another file, was never parsed."""
+    return hashlib.sha256(f"{provider}\n{url}\n{category}".encode()).hexdigest()[:16]
 
 
 def content_fingerprint(data: bytes) -> str:
@@ -367,15 +377,23 @@ class Movement:
         return {"change": self.kind, "previous_rank": self.previous_rank, "delta": self.change}
 
 
+def same_ranking(one: Leaderboard, other: Leaderboard) -> bool:
+    """Whether two leaderboards rank the same way, so that their ranks compare."""
+    if one.provider != other.provider:
+        return False
+    return one.category is None or other.category is None or one.category == other.category
+
+
 def movements(current: Leaderboard, previous: Leaderboard | None) -> dict[str, Movement]:
     """Each domestic model of ``current`` with its movement since ``previous``.
 
     Ranks are global ranks (the ones both tables show). A model is found in the previous edition's
     global top or domestic table; one in neither is ``new`` (newly on the table: it may have ranked
-    below it before). No previous leaderboard, or one of another provider (whose ranks do not
-    compare), gives no movements at all: an empty dict.
+    below it before). No previous leaderboard, or one of another ranking (another provider or
+    category, whose ranks do not compare), gives no movements at all: an empty dict, as for a first
+    edition. A previous edition stored before the category was recorded (``None``) is taken as the same.
     """
-    if previous is None or previous.provider != current.provider:
+    if previous is None or not same_ranking(current, previous):
         return {}
     before = {row.model: row.rank for row in (*previous.global_top, *previous.domestic)}
     moved: dict[str, Movement] = {}

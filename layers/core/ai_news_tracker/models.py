@@ -181,9 +181,10 @@ class Leaderboard:
     domestic: tuple[RankedModel, ...]
     models_ranked: int
     date_basis: str = "file"  # snapshot_date is the file's own ("file"), its publisher's, or "first_seen"
+    category: str | None = None  # the ranking it is (None: an edition stored before it was recorded)
 
     def to_dict(self) -> dict[str, Any]:
-        data = {
+        data: dict[str, Any] = {
             "provider": self.provider,
             "snapshot_date": self.snapshot_date.isoformat(),
             "global_top": [row.to_dict() for row in self.global_top],
@@ -192,6 +193,8 @@ class Leaderboard:
         }
         if self.date_basis != "file":  # editions stored before it was recorded read the same
             data["date_basis"] = self.date_basis
+        if self.category is not None:
+            data["category"] = self.category
         return data
 
     @classmethod
@@ -203,6 +206,7 @@ class Leaderboard:
             domestic=tuple(RankedModel.from_dict(r) for r in data["domestic"]),
             models_ranked=int(data["models_ranked"]),
             date_basis=str(data.get("date_basis", "file")),
+            category=str(data["category"]) if data.get("category") is not None else None,
         )
 
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from .articles import article_summary
-from .config import Config, SourceConfig
+from .config import Config, LeaderboardConfig, SourceConfig
 from .edition import (
     credit_carriers,
     first_edition_scan_start,
@@ -27,7 +27,7 @@ from .edition import (
 )
 from .errors import EditionError, InvalidLeaderboard, SourceFailure
 from .log import debug_enabled, get_logger
-from .models import Edition, EditionSummary, Item, Leaderboard, SourceStatus, iso
+from .models import Edition, EditionSummary, Item, Leaderboard, SourceStatus, Validators, iso
 from .repository import RECENT_IDS, RawRepository, SourceState
 from .store import LocalStore, Store, content_type_for
 
@@ -135,9 +135,8 @@ class Pipeline:
         board_state = None
         if board is not None and board.enabled:
             board_state = self.repo.source_state(_board_key(board.provider))
-            jobs.append(
-                (_BOARD_JOB, board.url, board_state.validators, self.config.fetch.leaderboard_max_bytes)
-            )
+            validators = self._board_validators(board, board_state)
+            jobs.append((_BOARD_JOB, board.url, validators, self.config.fetch.leaderboard_max_bytes))
         results = self.http.fetch_many(jobs) if jobs else {}
         seen_at = self._first_seen_time(now)
         textless: list[Item] = []
@@ -261,6 +260,23 @@ class Pipeline:
         logger.warning("source failed", source=name, status=failure.status, reason=str(failure))
         return status
 
+    def _board_validators(self, board: LeaderboardConfig, state: SourceState) -> Validators:
+        """The validators of the stored snapshot's answer, unless it was fetched from another URL or for
+        another category: then a 304 would keep a ranking the configuration no longer asks for."""
+        from .leaderboard import source_id
+
+        stored = self.repo.leaderboard_snapshot(board.provider) or {}
+        if stored.get("source") == source_id(board.provider, board.url, board.effective_category):
+            return state.validators
+        if not state.validators.empty:
+            logger.info(
+                "leaderboard source changed",
+                provider=board.provider,
+                category=board.effective_category,
+                stored_category=stored.get("category"),
+            )
+        return Validators()
+
     def _store_leaderboard(
         self, state: SourceState, result: Response | SourceFailure, now: datetime
     ) -> SourceStatus:
@@ -287,7 +303,13 @@ class Pipeline:
         return status
 
     def _parse_leaderboard(self, result: Response, now: datetime) -> dict[str, Any]:
-        from .leaderboard import DATE_FIRST_SEEN, DATE_FROM_FILE, content_fingerprint, parse_snapshot
+        from .leaderboard import (
+            DATE_FIRST_SEEN,
+            DATE_FROM_FILE,
+            content_fingerprint,
+            parse_snapshot,
+            source_id,
+        )
 
         board = self.config.leaderboard
         assert board is not None  # noqa: S101
@@ -315,6 +337,7 @@ class Pipeline:
         return {
             "provider": board.provider,
             "category": board.effective_category,
+            "source": source_id(board.provider, board.url, board.effective_category),
             "snapshot_date": snapshot_date.isoformat(),
             "date_basis": basis,
             "fingerprint": fingerprint,
@@ -499,6 +522,7 @@ class Pipeline:
             board.top_n,
             board.domestic_n,
             date_basis=snapshot.get("date_basis") or default_date_basis(board.provider),
+            category=snapshot.get("category"),  # the stored snapshot's: kept when a new one failed
         )
 
     def _leaderboard_status(self) -> SourceStatus | None:
