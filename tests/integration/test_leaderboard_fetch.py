@@ -204,6 +204,8 @@ def test_an_undated_file_on_github_is_dated_by_its_latest_commit(tmp_path: Path)
     edition, _ = pipe.build(DAY1)
     markdown = pipe.renderer.markdown(edition)
     assert "| 数据日期: 2025-12-11 | ⚠️ 已 325 天未更新，排名仅供参考 | 更新时间:" in markdown
+    # And it names the ranking: upstream's leaderboard-text.json is the one without style control
+    assert "| 榜单: full（未启用风格控制） | 数据日期: 2025-12-11 |" in markdown
 
 
 def test_an_undated_file_its_publisher_does_not_date_says_it_was_first_seen(tmp_path: Path) -> None:

@@ -29,8 +29,8 @@ ITEM = re.compile(
     r"(?:(?P<text>.+)\n\n)?\[阅读原文\]\((?P<url>\S+)\)"
 )
 # The departures the contract requires: qwq-32b (Alibaba) is domestic, so it enters the domestic
-# table at its global rank and step-2 drops out of the top 10; the source line gives the snapshot's
-# own date and warns that it is old.
+# table at its global rank and step-2 drops out of the top 10; the source line names the ranking (the
+# category, without style control), gives the snapshot's own date and warns that it is old.
 DOMESTIC = """| 全球排名 | 模型 | ELO 分数 |
 |---------|------|---------|
 | 15 | deepseek-v3-0324 | 1368 |
@@ -46,6 +46,7 @@ DOMESTIC = """| 全球排名 | 模型 | ELO 分数 |
 """
 SOURCE_LINE = (
     "*数据来源: [LM Arena (lmarena.ai)](https://lmarena.ai/) | [原始数据](https://github.com/nakasyou/lmarena-history)"
+    " | 榜单: overall（未启用风格控制）"
     " | 数据日期: 2025-05-22 | ⚠️ 已 243 天未更新，排名仅供参考 | 更新时间: 2026-01-20 13:50*\n\n---\n"
 )
 

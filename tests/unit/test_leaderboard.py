@@ -27,6 +27,7 @@ from ai_news_tracker.leaderboard import (
     parse_snapshot,
     rank_models,
     snapshot_age_days,
+    style_control,
 )
 from ai_news_tracker.models import Leaderboard, RankedModel
 
@@ -90,6 +91,32 @@ def test_catalog_skips_entries_without_a_numeric_rating() -> None:
     table = {"a": _entry(1400), "b": _entry("1300"), "c": _entry(False), "d": 1200.0, "e": None, "f": {}}
     snapshot = parse_snapshot("arena-catalog", {"full": table}, "full")
     assert snapshot.scores == {"a": 1400.0}
+
+
+# --- which ranking ---------------------------------------------------------------------------------
+
+CATALOG_DATA = "https://raw.githubusercontent.com/lmarena/arena-catalog/main/data"
+
+
+@pytest.mark.parametrize(
+    ("provider", "url", "category", "controlled"),
+    [
+        # lmarena-history holds both: a category and its _style_control twin
+        ("lmarena-history", "https://example.com/scores.json", "overall", False),
+        ("lmarena-history", "https://example.com/scores.json", "overall_style_control", True),
+        # arena-catalog publishes them as two files
+        ("arena-catalog", f"{CATALOG_DATA}/leaderboard-text.json", "full", False),
+        ("arena-catalog", f"{CATALOG_DATA}/leaderboard-text-style-control.json", "full", True),
+        ("arena-catalog", f"{CATALOG_DATA}/leaderboard-text-style-control.json?x=1", "chinese", True),
+        # a file of another name says nothing
+        ("arena-catalog", "http://127.0.0.1:8000/board", "full", None),
+        ("arena-catalog", "https://mirror.example/catalog.json", "full", None),
+    ],
+)
+def test_style_control_is_what_the_source_says(
+    provider: str, url: str, category: str, controlled: bool | None
+) -> None:
+    assert style_control(provider, url, category) is controlled
 
 
 # --- invalid files ---------------------------------------------------------------------------------

@@ -47,6 +47,16 @@ def test_a_previous_leaderboard_of_another_category_does_not_compare() -> None:
     assert movements(board(chinese, category="chinese"), board(BEFORE, category="overall")) == {}
 
 
+def test_a_previous_leaderboard_with_other_style_control_does_not_compare() -> None:
+    # Given arena-catalog's style-controlled file after its plain one (the same category, other ranks)
+    day = date(2026, 11, 15)
+    controlled = build_leaderboard("x", BEFORE, day, 2, 5, category="overall", style_control=True)
+    plain = build_leaderboard("x", BEFORE, day, 2, 5, category="overall", style_control=False)
+    assert movements(controlled, plain) == {}
+    # And a leaderboard whose source does not say (None) compares with either
+    assert movements(controlled, board(BEFORE)) != {}
+
+
 def test_a_previous_edition_stored_without_its_category_still_compares() -> None:
     # Given an edition stored before the category was recorded (read back with category None)
     previous = Leaderboard.from_dict(board(BEFORE, category=None).to_dict())

@@ -228,12 +228,14 @@ def build_leaderboard(
     *,
     date_basis: str = "file",
     category: str | None = None,
+    style_control: bool | None = None,
 ) -> Leaderboard:
     """The global top ``top_n`` and the best ``domestic_n`` domestic models, each with its global rank.
 
     ``date_basis`` says what ``snapshot_date`` is: the file's own date (``file``), its publisher's
     (``published``), or only the day it was first seen (``first_seen``), which the edition says.
-    ``category`` is the ranking the scores are (``overall``, ``chinese``, ...)."""
+    ``category`` is the ranking the scores are (``overall``, ``chinese``, ...), ``style_control`` whether
+    they are style-controlled (:func:`style_control`)."""
     if top_n < 0 or domestic_n < 0:
         raise ValueError(f"top_n and domestic_n must not be negative (got {top_n}, {domestic_n})")
     ranked = rank_models(scores)
@@ -246,6 +248,7 @@ def build_leaderboard(
         models_ranked=len(scores),
         date_basis=date_basis,
         category=category,
+        style_control=style_control,
     )
 
 
@@ -268,6 +271,29 @@ def snapshot_age_days(snapshot_date: date, edition_date: date) -> int:
 def is_stale(snapshot_date: date, edition_date: date, max_age_days: int) -> bool:
     """A snapshot is stale when it is more than ``max_age_days`` days older than the edition."""
     return snapshot_age_days(snapshot_date, edition_date) > max_age_days
+
+
+_STYLE_CONTROL = re.compile(r"style[-_]control", re.IGNORECASE)
+_CATALOG_FILE = re.compile(r"leaderboard-[a-z0-9_-]+\.json", re.IGNORECASE)
+
+
+def style_control(provider: str, url: str, category: str) -> bool | None:
+    """Whether the ranking is style-controlled, as far as its source says; ``None`` when it does not.
+
+    lmarena-history holds both rankings, a category and its ``…_style_control`` twin. arena-catalog
+    publishes them as two files, ``leaderboard-text.json`` (without) and
+    ``leaderboard-text-style-control.json``; a file of another name says nothing.
+    """
+    if _STYLE_CONTROL.search(category):
+        return True
+    if provider == LMARENA_HISTORY:
+        return False
+    if provider == ARENA_CATALOG:
+        name = urlsplit(url).path.rsplit("/", 1)[-1]
+        if _STYLE_CONTROL.search(name):
+            return True
+        return False if _CATALOG_FILE.fullmatch(name) else None
+    return None
 
 
 def source_id(provider: str, url: str, category: str) -> str:
@@ -378,10 +404,12 @@ class Movement:
 
 
 def same_ranking(one: Leaderboard, other: Leaderboard) -> bool:
-    """Whether two leaderboards rank the same way, so that their ranks compare."""
+    """Whether two leaderboards rank the same way, so that their ranks compare: the same provider,
+    category and style control (what either does not say is taken as the same)."""
     if one.provider != other.provider:
         return False
-    return one.category is None or other.category is None or one.category == other.category
+    pairs = ((one.category, other.category), (one.style_control, other.style_control))
+    return all(a is None or b is None or a == b for a, b in pairs)
 
 
 def movements(current: Leaderboard, previous: Leaderboard | None) -> dict[str, Movement]:
@@ -389,9 +417,10 @@ def movements(current: Leaderboard, previous: Leaderboard | None) -> dict[str, M
 
     Ranks are global ranks (the ones both tables show). A model is found in the previous edition's
     global top or domestic table; one in neither is ``new`` (newly on the table: it may have ranked
-    below it before). No previous leaderboard, or one of another ranking (another provider or
-    category, whose ranks do not compare), gives no movements at all: an empty dict, as for a first
-    edition. A previous edition stored before the category was recorded (``None``) is taken as the same.
+    below it before). No previous leaderboard, or one of another ranking (another provider, category
+    or style control: :func:`same_ranking`; their ranks do not compare), gives no movements at all: an
+    empty dict, as for a first edition. A previous edition stored before the category was recorded
+    (``None``) is taken as the same.
     """
     if previous is None or not same_ranking(current, previous):
         return {}

@@ -80,6 +80,7 @@ from .render import (
     date_label,
     edition_zone,
     local_time,
+    ranking_label,
     safe_href,
     show_points,
 )
@@ -236,6 +237,7 @@ def _board_view(edition: Edition, config: Config) -> dict[str, Any]:
         "data_url": PROVIDER_LINKS.get(board.provider, SITE_URL),
         "snapshot_date": board.snapshot_date.isoformat(),
         "date_label": date_label(board),
+        "ranking": clean_line(ranking_label(board) or ""),
         "stale_days": age if age > max_age else 0,
     }
 

@@ -182,6 +182,7 @@ class Leaderboard:
     models_ranked: int
     date_basis: str = "file"  # snapshot_date is the file's own ("file"), its publisher's, or "first_seen"
     category: str | None = None  # the ranking it is (None: an edition stored before it was recorded)
+    style_control: bool | None = None  # whether its scores are style-controlled (None: not said)
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -195,6 +196,8 @@ class Leaderboard:
             data["date_basis"] = self.date_basis
         if self.category is not None:
             data["category"] = self.category
+        if self.style_control is not None:
+            data["style_control"] = self.style_control
         return data
 
     @classmethod
@@ -207,6 +210,7 @@ class Leaderboard:
             models_ranked=int(data["models_ranked"]),
             date_basis=str(data.get("date_basis", "file")),
             category=str(data["category"]) if data.get("category") is not None else None,
+            style_control=bool(data["style_control"]) if data.get("style_control") is not None else None,
         )
 
 

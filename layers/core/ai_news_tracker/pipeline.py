@@ -309,6 +309,7 @@ class Pipeline:
             content_fingerprint,
             parse_snapshot,
             source_id,
+            style_control,
         )
 
         board = self.config.leaderboard
@@ -338,6 +339,7 @@ class Pipeline:
             "provider": board.provider,
             "category": board.effective_category,
             "source": source_id(board.provider, board.url, board.effective_category),
+            "style_control": style_control(board.provider, board.url, board.effective_category),
             "snapshot_date": snapshot_date.isoformat(),
             "date_basis": basis,
             "fingerprint": fingerprint,
@@ -523,6 +525,7 @@ class Pipeline:
             board.domestic_n,
             date_basis=snapshot.get("date_basis") or default_date_basis(board.provider),
             category=snapshot.get("category"),  # the stored snapshot's: kept when a new one failed
+            style_control=snapshot.get("style_control"),
         )
 
     def _leaderboard_status(self) -> SourceStatus | None:

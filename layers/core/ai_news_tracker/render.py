@@ -151,6 +151,17 @@ def date_label(board: Leaderboard) -> str:
     return f"不详（{day} 首次获取）" if board.date_basis == "first_seen" else day
 
 
+def ranking_label(board: Leaderboard) -> str | None:
+    """The data-source line's 榜单: which ranking the tables are (its category, and whether its scores
+    are style-controlled when the source says), as the linked site names its views; ``None`` for an
+    edition stored before the category was recorded."""
+    if board.category is None:
+        return None
+    if board.style_control is None:
+        return board.category
+    return f"{board.category}（{'已' if board.style_control else '未'}启用风格控制）"
+
+
 DESCRIPTION_CHARS = 160  # what search results and link previews show of a page's description
 
 
@@ -427,6 +438,7 @@ class Renderer:
             "data_url": PROVIDER_LINKS.get(board.provider, SITE_URL),
             "snapshot_date": board.snapshot_date.isoformat(),
             "date_label": date_label(board),
+            "ranking": ranking_label(board),
             "stale_days": age if age > max_age else 0,
         }
 
@@ -517,6 +529,8 @@ class Renderer:
                 "available": False,
                 "error": status.error if status and status.error else "no leaderboard configured",
                 "provider": cfg.provider if cfg else None,
+                "category": cfg.effective_category if cfg else None,
+                "style_control": None,
                 "snapshot_date": None,
                 "date_basis": None,
                 "age_days": None,
@@ -545,6 +559,8 @@ class Renderer:
             "available": True,
             "error": None,
             "provider": board.provider,
+            "category": board.category,  # the ranking: overall, chinese, ... (null: not recorded)
+            "style_control": board.style_control,  # null when the source does not say
             "snapshot_date": board.snapshot_date.isoformat(),
             "date_basis": board.date_basis,  # file / published: the data's own date; first_seen: ours
             "age_days": age,

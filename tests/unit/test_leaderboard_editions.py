@@ -1,0 +1,112 @@
+"""What the editions say about the leaderboard they show: which ranking it is, how old, and what it lacks.
+
+Every format is read: the Markdown, the web page, the JSON and both parts of the email.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import date
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from editions import plain_edition
+from web_audit import audit, strict_parse
+
+from ai_news_tracker.config import Config, LeaderboardConfig
+from ai_news_tracker.leaderboard import build_leaderboard
+from ai_news_tracker.mail import bodies, build_message
+from ai_news_tracker.models import Edition, SourceStatus
+from ai_news_tracker.render import Renderer
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+CONFIG = Config(leaderboard=LeaderboardConfig(provider="arena-catalog", category="chinese"))
+SCORES = {"gemini-3-pro": 1500.0, "ernie-5.0-preview-1103": 1509.0, "glm-4.6": 1505.0, "gpt-5": 1490.0}
+
+
+def board_edition(
+    scores: dict[str, float] = SCORES, snapshot: date = date(2026, 11, 15), **board: object
+) -> Edition:
+    leaderboard = build_leaderboard("arena-catalog", scores, snapshot, 2, 10, **board)  # type: ignore[arg-type]
+    return plain_edition(leaderboard=leaderboard, leaderboard_status=SourceStatus("LM Arena", "ok"))
+
+
+@pytest.fixture
+def renderer() -> Renderer:
+    return Renderer(CONFIG, TEMPLATES)
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def email_parts(edition: Edition) -> tuple[str, str]:
+    """The text part, and the text the HTML part shows."""
+    message = build_message(
+        edition,
+        CONFIG,
+        recipient="reader@example.org",
+        web_url=None,
+        unsubscribe_url=None,
+        unsubscribe_mailto=None,
+        templates_dir=TEMPLATES,
+    )
+    text, html = bodies(message)
+    shown = _Text()
+    shown.feed(html)
+    return text, "".join(shown.parts)
+
+
+def source_line(markdown: str) -> str:
+    (line,) = [line for line in markdown.splitlines() if line.startswith("*数据来源:")]
+    return line
+
+
+# -- which ranking ---------------------------------------------------------------------------------
+
+
+def test_every_format_names_the_category_and_its_style_control(renderer: Renderer) -> None:
+    # Given the chinese ranking of arena-catalog's file without style control
+    edition = board_edition(category="chinese", style_control=False)
+    # Then the Markdown's data-source line names it, on its one line
+    line = source_line(renderer.markdown(edition))
+    assert "| 榜单: chinese（未启用风格控制） | 数据日期: 2026-11-15 |" in line
+    # And the web page and both parts of the email say the same
+    page = renderer.html(edition)
+    assert audit(page) == []
+    (source,) = [p for p in strict_parse(page).iter("p") if p.get("class") == "source"]
+    assert "榜单: chinese（未启用风格控制）" in "".join(source.itertext())
+    text, html = email_parts(edition)
+    assert "榜单: chinese（未启用风格控制） | 数据日期: 2026-11-15" in text
+    assert "榜单: chinese（未启用风格控制）" in html
+    # And the JSON carries it as data
+    payload = json.loads(renderer.json(edition))["leaderboard"]
+    assert (payload["category"], payload["style_control"]) == ("chinese", False)
+
+
+def test_a_style_controlled_ranking_says_so(renderer: Renderer) -> None:
+    edition = board_edition(category="full", style_control=True)
+    assert "| 榜单: full（已启用风格控制） |" in source_line(renderer.markdown(edition))
+
+
+def test_an_edition_stored_before_the_category_was_recorded_names_none(renderer: Renderer) -> None:
+    # Given an older stored edition: its leaderboard has no category
+    edition = board_edition()
+    line = source_line(renderer.markdown(edition))
+    # Then its line reads as it did, with no empty 榜单
+    assert "榜单" not in line and "| [原始数据](https://github.com/lmarena/arena-catalog) | 数据日期:" in line
+    assert json.loads(renderer.json(edition))["leaderboard"]["category"] is None
+
+
+def test_an_unavailable_leaderboard_names_the_configured_category_in_the_json(renderer: Renderer) -> None:
+    failed = SourceStatus("LM Arena", "timeout")
+    edition = replace(board_edition(), leaderboard=None, leaderboard_status=failed)
+    payload = json.loads(renderer.json(edition))["leaderboard"]
+    assert (payload["available"], payload["category"], payload["style_control"]) == (False, "chinese", None)
