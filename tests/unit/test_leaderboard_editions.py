@@ -110,3 +110,28 @@ def test_an_unavailable_leaderboard_names_the_configured_category_in_the_json(re
     edition = replace(board_edition(), leaderboard=None, leaderboard_status=failed)
     payload = json.loads(renderer.json(edition))["leaderboard"]
     assert (payload["available"], payload["category"], payload["style_control"]) == (False, "chinese", None)
+
+
+# -- how old ---------------------------------------------------------------------------------------
+
+
+def test_the_stale_warning_of_a_file_first_seen_long_ago_gives_no_data_date(renderer: Renderer) -> None:
+    # Given an undated file its publisher did not date, first seen 50 days before the edition
+    edition = board_edition(snapshot=date(2026, 10, 1), date_basis="first_seen")
+    # Then the web page's warning says the day it was first fetched as such, as its data-source line does
+    page = renderer.html(edition)
+    (warning,) = [p for p in strict_parse(page).iter("p") if p.get("class") == "warning"]
+    expected = "⚠️ 排行榜数据日期不详，自 2026-10-01 首次获取以来已 50 天未更新，排名仅供参考。"
+    assert "".join(warning.itertext()) == expected
+    assert "数据日期: 不详（2026-10-01 首次获取）" in page
+    # And so do both parts of the email, never calling it the day the data stopped at
+    for part in email_parts(edition):
+        assert expected in part and "停留在" not in part
+
+
+def test_the_stale_warning_of_a_dated_file_gives_its_date(renderer: Renderer) -> None:
+    edition = board_edition(snapshot=date(2026, 10, 1))
+    expected = "⚠️ 排行榜数据停留在 2026-10-01，已 50 天未更新，排名仅供参考。"
+    assert expected in renderer.html(edition)
+    for part in email_parts(edition):
+        assert expected in part

@@ -83,6 +83,7 @@ from .render import (
     ranking_label,
     safe_href,
     show_points,
+    stale_warning,
 )
 from .store import Store, content_type_for
 from .text import clean_text, shown_text, truncate, without_surrogates
@@ -239,6 +240,7 @@ def _board_view(edition: Edition, config: Config) -> dict[str, Any]:
         "date_label": date_label(board),
         "ranking": clean_line(ranking_label(board) or ""),
         "stale_days": age if age > max_age else 0,
+        "stale_warning": stale_warning(board, age) if age > max_age else "",
     }
 
 

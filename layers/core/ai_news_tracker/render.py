@@ -151,6 +151,15 @@ def date_label(board: Leaderboard) -> str:
     return f"不详（{day} 首次获取）" if board.date_basis == "first_seen" else day
 
 
+def stale_warning(board: Leaderboard, days: int) -> str:
+    """The warning under a leaderboard ``days`` old: the day the data stopped at, or, when that is only
+    the day it was first seen (:func:`date_label`), that the data's date is unknown."""
+    day = board.snapshot_date.isoformat()
+    if board.date_basis == "first_seen":
+        return f"排行榜数据日期不详，自 {day} 首次获取以来已 {days} 天未更新，排名仅供参考。"
+    return f"排行榜数据停留在 {day}，已 {days} 天未更新，排名仅供参考。"
+
+
 def ranking_label(board: Leaderboard) -> str | None:
     """The data-source line's 榜单: which ranking the tables are (its category, and whether its scores
     are style-controlled when the source says), as the linked site names its views; ``None`` for an
@@ -440,6 +449,7 @@ class Renderer:
             "date_label": date_label(board),
             "ranking": ranking_label(board),
             "stale_days": age if age > max_age else 0,
+            "stale_warning": stale_warning(board, age) if age > max_age else "",
         }
 
     @staticmethod
