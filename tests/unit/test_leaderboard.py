@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from ai_news_tracker.errors import InvalidLeaderboard
 from ai_news_tracker.leaderboard import (
     DOMESTIC_DEVELOPERS,
+    DOMESTIC_ORGS,
     Snapshot,
     build_leaderboard,
     commit_time,
@@ -369,6 +370,32 @@ DOMESTIC = [
     ("telechat2-115b", "China Telecom"),
     ("TeleChat-12B", "China Telecom"),
     ("  qwen3-32b  ", "Alibaba"),  # surrounding blanks are ignored
+    ("stepfun-2", "StepFun"),
+    ("kat-coder-pro", "Kuaishou"),
+    ("KAT-Dev", "Kuaishou"),
+    ("kwaipilot-kat-v1", "Kuaishou"),
+    ("skywork-o1", "Kunlun Tech"),
+    ("360gpt-pro", "Qihoo 360"),
+    ("360zhinao2-o1", "Qihoo 360"),
+    ("xverse-65b", "XVERSE"),
+    ("dots.llm1", "Xiaohongshu"),
+    ("dots.vlm1", "Xiaohongshu"),
+    # a name carrying its org (Hugging Face's spelling) is decided by the org
+    ("moonshotai/Kimi-K2-Instruct", "Moonshot AI"),
+    ("zai-org/GLM-4.6", "Zhipu AI"),
+    ("THUDM/glm-4-9b-chat", "Zhipu AI"),
+    ("MiniMaxAI/MiniMax-M1-80k", "MiniMax"),
+    ("baidu/ERNIE-4.5-300B-A47B-PT", "Baidu"),
+    ("tencent/Hunyuan-A13B-Instruct", "Tencent"),
+    ("XiaomiMiMo/MiMo-7B-RL", "Xiaomi"),
+    ("inclusionAI/Ling-1T", "Ant Group"),
+    ("stepfun-ai/step3", "StepFun"),
+    ("ByteDance-Seed/Seed-OSS-36B-Instruct", "ByteDance"),
+    ("Kwaipilot/KAT-Dev", "Kuaishou"),
+    ("Skywork/Skywork-OR1-32B", "Kunlun Tech"),
+    ("rednote-hilab/dots.llm1.inst", "Xiaohongshu"),
+    ("deepseek-ai/DeepSeek-V3", "DeepSeek"),  # an org named as its models are
+    ("internlm/internlm3-8b-instruct", "Shanghai AI Lab"),
 ]
 
 NOT_DOMESTIC = [
@@ -389,6 +416,12 @@ NOT_DOMESTIC = [
     "athene-v2-chat",
     "intellect-3-glm",
     "meta/deepseek-distill",
+    # another lab's derivative of a Chinese model is that lab's, whatever its name
+    "unsloth/Qwen3-8B-GGUF",
+    "nvidia/DeepSeek-R1-FP4",
+    "/qwen3-32b",  # an empty org
+    "\u212aimi/qwen3",  # an org that only case-folds to a Chinese lab's name is not one
+    "\u212awaipilot/x",
     # a pattern not followed by a separator, a digit or the end
     "deepseeker-7b",
     "qwenlike-7b",
@@ -430,6 +463,14 @@ NOT_DOMESTIC = [
     "minicpmx",
     "pangus",
     "telechats",
+    "katana-7b",
+    "kat-coderx",
+    "skyworks",
+    "360gptx",
+    "xversex",
+    "dots.llmx",
+    "dots-llm1",
+    "stepfunny",
     # unicode look-alikes do not pass for ASCII letters
     "\u212aimi-k2",  # KELVIN SIGN, which case-folds to "k"
     "qwen\uff13-32b",  # full-width digit three
@@ -451,12 +492,18 @@ def test_every_developer_of_the_table_is_tested() -> None:
     assert {developer for _, developer in DOMESTIC_DEVELOPERS} == {developer for _, developer in DOMESTIC}
 
 
+def test_every_org_names_a_developer_of_the_table() -> None:
+    developers = {developer for _, developer in DOMESTIC_DEVELOPERS}
+    assert set(DOMESTIC_ORGS.values()) <= developers
+    assert all(org == org.lower() for org in DOMESTIC_ORGS)  # looked up lower-cased
+
+
 def test_every_pattern_of_the_table_is_tested_positively() -> None:
     # each alternative of each row matches at least one name of DOMESTIC
     for pattern, developer in DOMESTIC_DEVELOPERS:
-        alternatives = re.fullmatch(r"\(\?:([a-z|]+)\)\(\?=.*", pattern.pattern)
+        alternatives = re.fullmatch(r"\(\?:([^()]+)\)\(\?=.*", pattern.pattern)
         assert alternatives, pattern.pattern
-        for prefix in alternatives.group(1).split("|"):
+        for prefix in alternatives.group(1).replace("\\", "").split("|"):
             assert any(
                 name.strip().lower().startswith(prefix) and dev == developer for name, dev in DOMESTIC
             ), prefix

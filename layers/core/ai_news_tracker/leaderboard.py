@@ -69,7 +69,7 @@ DOMESTIC_DEVELOPERS: tuple[tuple[re.Pattern[str], str], ...] = (
     _developer(("glm", "chatglm", "cogvlm", "codegeex"), "Zhipu AI"),
     _developer(("kimi", "moonshot"), "Moonshot AI"),
     _developer(("minimax", "abab"), "MiniMax"),
-    _developer(("step",), "StepFun"),
+    _developer(("step", "stepfun"), "StepFun"),
     _developer(("hunyuan",), "Tencent"),
     _developer(("doubao", "seed"), "ByteDance"),
     _developer(("ernie",), "Baidu"),
@@ -84,12 +84,59 @@ DOMESTIC_DEVELOPERS: tuple[tuple[re.Pattern[str], str], ...] = (
     _developer(("minicpm",), "ModelBest"),
     _developer(("pangu",), "Huawei"),
     _developer(("telechat",), "China Telecom"),
+    _developer(("kat-coder", "kat-dev", "kwaipilot"), "Kuaishou"),
+    _developer(("skywork",), "Kunlun Tech"),
+    _developer(("360gpt", "360zhinao"), "Qihoo 360"),
+    _developer(("xverse",), "XVERSE"),
+    _developer(("dots.llm", "dots.vlm"), "Xiaohongshu"),
 )
+
+# The organisations of Chinese labs as a name's "org/" part spells them (Hugging Face's names, compared
+# without case), where the org is not itself a model's name above ("deepseek-ai" and "Qwen" are).
+DOMESTIC_ORGS: Mapping[str, str] = {
+    "zai-org": "Zhipu AI",
+    "thudm": "Zhipu AI",
+    "zhipuai": "Zhipu AI",
+    "moonshotai": "Moonshot AI",
+    "minimaxai": "MiniMax",
+    "stepfun-ai": "StepFun",
+    "tencent": "Tencent",
+    "tencent-hunyuan": "Tencent",
+    "bytedance": "ByteDance",
+    "bytedance-seed": "ByteDance",
+    "baidu": "Baidu",
+    "paddlepaddle": "Baidu",
+    "01-ai": "01.AI",
+    "baichuan-inc": "Baichuan",
+    "opengvlab": "Shanghai AI Lab",
+    "xiaomimimo": "Xiaomi",
+    "meituan-longcat": "Meituan",
+    "inclusionai": "Ant Group",
+    "openbmb": "ModelBest",
+    "tele-ai": "China Telecom",
+    "kwaipilot": "Kuaishou",
+    "kwai-kolors": "Kuaishou",
+    "skywork": "Kunlun Tech",
+    "qihoo360": "Qihoo 360",
+    "xverse": "XVERSE",
+    "rednote-hilab": "Xiaohongshu",
+    "alibaba-nlp": "Alibaba",
+    "alibaba-pai": "Alibaba",
+}
 
 
 def domestic_developer(model: str) -> str | None:
-    """The developer of a Chinese model, by the start of its name; ``None`` for any other model."""
+    """The developer of a Chinese model, by the start of its name; ``None`` for any other model.
+
+    A name with an org part (``moonshotai/Kimi-K2-Instruct``) is decided by its org alone: a Chinese
+    lab's (:data:`DOMESTIC_ORGS`, or an org named as its models are, ``deepseek-ai``), not another
+    lab's derivative of a Chinese model (``unsloth/Qwen3-8B-GGUF``, as ``llava-…-qwen2`` is not)."""
     name = model.strip()
+    org, slash, _ = name.partition("/")
+    if slash and org:
+        if org.isascii() and org.lower() in DOMESTIC_ORGS:
+            return DOMESTIC_ORGS[org.lower()]
+        name = org
     for pattern, developer in DOMESTIC_DEVELOPERS:
         if pattern.match(name):
             return developer
