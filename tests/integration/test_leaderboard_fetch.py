@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from loopback import Exchange, LoopbackServer
 
 from ai_news_tracker.config import parse_config
 from ai_news_tracker.errors import HTTPStatusFailure, SourceFailure
 from ai_news_tracker.http import Response
+from ai_news_tracker.log import SERVICE
 from ai_news_tracker.models import Validators
 from ai_news_tracker.pipeline import Pipeline, local_stores
 
@@ -139,6 +142,26 @@ def test_a_failed_switch_keeps_the_last_ranking_under_its_own_category(tmp_path:
     current = coding.current_leaderboard()
     assert current is not None and current.category == "full"
     assert current.global_top[0].model == "gemini-3-pro"
+
+
+def test_a_ranking_without_a_recognised_chinese_model_is_logged(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    foreign = {"full": {"gemini-3-pro": {"rating": 1500.0}, "gpt-5": {"rating": 1490.0}}}
+
+    def board(exchange: Exchange) -> None:
+        exchange.respond(200, json.dumps(foreign).encode(), {"Content-Type": "application/json"})
+
+    caplog.set_level(logging.WARNING, logger=SERVICE)
+    monkeypatch.setattr(logging.getLogger(SERVICE), "propagate", True)
+    with LoopbackServer({"/board": board}) as server:
+        pipe = pipeline(tmp_path, server.url("/board"), "arena-catalog")
+        pipe.fetch(DAY1, feeds=False)
+    # When the edition's leaderboard is ranked, Then the operator is told the domestic rule found nothing
+    current = pipe.current_leaderboard()
+    assert current is not None and current.domestic == ()
+    (record,) = [r for r in caplog.records if r.getMessage() == "no domestic model recognised"]
+    assert (vars(record)["category"], vars(record)["models_ranked"]) == ("full", 2)
 
 
 # -- an undated file, dated by its publisher ----------------------------------------------------------

@@ -48,7 +48,7 @@ class _Text(HTMLParser):
 
 
 def email_parts(edition: Edition) -> tuple[str, str]:
-    """The text part, and the text the HTML part shows."""
+    """The text part (its lines ended by \\n), and the text the HTML part shows."""
     message = build_message(
         edition,
         CONFIG,
@@ -61,7 +61,7 @@ def email_parts(edition: Edition) -> tuple[str, str]:
     text, html = bodies(message)
     shown = _Text()
     shown.feed(html)
-    return text, "".join(shown.parts)
+    return text.replace("\r\n", "\n"), "".join(shown.parts)
 
 
 def source_line(markdown: str) -> str:
@@ -135,3 +135,37 @@ def test_the_stale_warning_of_a_dated_file_gives_its_date(renderer: Renderer) ->
     assert expected in renderer.html(edition)
     for part in email_parts(edition):
         assert expected in part
+
+
+# -- what it lacks ---------------------------------------------------------------------------------
+
+FOREIGN = {"gemini-3-pro": 1500.0, "gpt-5": 1490.0, "claude-opus-4-5": 1480.0}
+
+
+def test_a_ranking_without_a_recognised_chinese_model_says_so(renderer: Renderer) -> None:
+    # Given a ranking in which no model is recognised as Chinese
+    edition = board_edition(FOREIGN)
+    # Then the Markdown keeps the table's headers (the contract's shape) and says it is empty, in one line
+    markdown = renderer.markdown(edition)
+    assert (
+        "### 国产模型排名\n\n| 全球排名 | 模型 | ELO 分数 |\n|---------|------|---------|\n\n"
+        "*本期榜单中未识别到国产模型*\n\n*数据来源:"
+    ) in markdown
+    # And the web page and both parts of the email say it instead of showing an empty table
+    page = renderer.html(edition)
+    assert audit(page) == []
+    tree = strict_parse(page)
+    assert len(tree.findall(".//table")) == 1  # the global top alone
+    assert "本期榜单中未识别到国产模型" in [p.text for p in tree.iter("p") if p.get("class") == "empty"]
+    text, html = email_parts(edition)
+    assert "国产模型排名\n本期榜单中未识别到国产模型\n" in text and "全球排名 |" not in text
+    assert "本期榜单中未识别到国产模型" in html and "全球排名" not in html
+
+
+def test_a_domestic_table_configured_away_is_not_called_empty() -> None:
+    config = Config(leaderboard=LeaderboardConfig(domestic_n=0))
+    edition = plain_edition(
+        leaderboard=build_leaderboard("arena-catalog", SCORES, date(2026, 11, 15), 2, 0),
+        leaderboard_status=SourceStatus("LM Arena", "ok"),
+    )
+    assert "未识别到国产模型" not in Renderer(config, TEMPLATES).markdown(edition)

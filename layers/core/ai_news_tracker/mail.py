@@ -233,6 +233,7 @@ def _board_view(edition: Edition, config: Config) -> dict[str, Any]:
         "top_n": len(board.global_top),
         "global_top": rows(board.global_top),
         "domestic": rows(board.domestic),
+        "no_domestic": not board.domestic and (cfg.domestic_n if cfg else 1) > 0,  # as the web's
         "site_label": SITE_LABEL,
         "site_url": SITE_URL,
         "data_url": PROVIDER_LINKS.get(board.provider, SITE_URL),

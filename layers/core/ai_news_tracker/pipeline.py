@@ -517,7 +517,7 @@ class Pipeline:
             return None
         from .leaderboard import build_leaderboard, default_date_basis  # not at import: fetch never ranks
 
-        return build_leaderboard(
+        ranked = build_leaderboard(
             board.provider,
             {str(k): float(v) for k, v in snapshot["scores"].items()},
             datetime.fromisoformat(snapshot["snapshot_date"]).date(),
@@ -527,6 +527,14 @@ class Pipeline:
             category=snapshot.get("category"),  # the stored snapshot's: kept when a new one failed
             style_control=snapshot.get("style_control"),
         )
+        if not ranked.domestic and board.domestic_n > 0:  # the edition says so; the domestic rule may lag
+            logger.warning(
+                "no domestic model recognised",
+                provider=ranked.provider,
+                category=ranked.category,
+                models_ranked=ranked.models_ranked,
+            )
+        return ranked
 
     def _leaderboard_status(self) -> SourceStatus | None:
         board = self.config.leaderboard

@@ -442,6 +442,8 @@ class Renderer:
             "top_n": len(board.global_top),
             "global_top": [self._row(r.rank, r.model, r.score) for r in board.global_top],
             "domestic": [self._row(r.rank, r.model, r.score) for r in board.domestic],
+            # no model of the ranking was recognised as Chinese (not a table configured away)
+            "no_domestic": not board.domestic and (cfg.domestic_n if cfg else 1) > 0,
             "site_label": SITE_LABEL,
             "site_url": SITE_URL,
             "data_url": PROVIDER_LINKS.get(board.provider, SITE_URL),
