@@ -144,6 +144,29 @@ def test_a_failed_switch_keeps_the_last_ranking_under_its_own_category(tmp_path:
     assert current.global_top[0].model == "gemini-3-pro"
 
 
+def test_a_partly_migrated_file_never_shows_a_wrong_leader(tmp_path: Path) -> None:
+    body = {"content": catalog(1486.6)}
+
+    def board(exchange: Exchange) -> None:
+        exchange.respond(200, body["content"], {"Content-Type": "application/json"})
+
+    with LoopbackServer({"/board": board}) as server:
+        # Given a good file, then one whose leader's rating was renamed (the others not yet)
+        pipeline(tmp_path, server.url("/board"), "arena-catalog").fetch(DAY1, feeds=False)
+        migrated = json.loads(catalog(1486.6))
+        migrated["full"]["gemini-3-pro"] = {"score": 1490.0}
+        body["content"] = json.dumps(migrated).encode()
+        pipe = pipeline(tmp_path, server.url("/board"), "arena-catalog")
+        report = pipe.fetch(DAY1 + timedelta(days=1), feeds=False)
+
+    # Then the fetch fails by name, counting the unusable entries, and glm-4.6 is not promoted to #1
+    assert report.leaderboard is not None and report.leaderboard.status == "malformed"
+    assert "has 1 of 3 entries without a model name or a numeric score" in (report.leaderboard.error or "")
+    current = pipe.current_leaderboard()
+    assert current is not None and [r.model for r in current.global_top][:2] == ["gemini-3-pro", "glm-4.6"]
+    assert current.snapshot_date == date(2026, 11, 1)  # the last good snapshot, with its own date
+
+
 def test_a_ranking_without_a_recognised_chinese_model_is_logged(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:

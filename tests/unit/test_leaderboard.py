@@ -66,10 +66,16 @@ def test_history_reads_the_requested_text_category() -> None:
     assert all(type(v) is float for v in snapshot.scores.values())
 
 
-def test_history_skips_non_numeric_and_boolean_entries() -> None:
-    table = {"a": 1300.5, "b": "1200", "c": None, "d": True, "e": [1], "f": {"rating": 1.0}, "": 5.0}
-    snapshot = parse_snapshot("lmarena-history", {"20250522": {"text": {"overall": table}}}, "overall")
-    assert snapshot.scores == {"a": 1300.5}
+def test_history_with_entries_without_a_numeric_score_fails_naming_them() -> None:
+    # Given a category in which some entries have no usable score (any of them might be the leader)
+    table = {"a": 1300.5, "b": "1400", "c": None, "d": True, "e": [1], "f": {"rating": 1.0}, "": 5.0}
+    # Then the snapshot fails, saying how many and which, rather than ranking the rest as fact
+    with pytest.raises(InvalidLeaderboard) as info:
+        parse_snapshot("lmarena-history", {"20250522": {"text": {"overall": table}}}, "overall")
+    assert str(info.value) == (
+        "leaderboard snapshot 20250522 category 'overall' has 6 of 7 entries without a model name or a"
+        " numeric score (first: 'b': '1400')"
+    )
 
 
 # --- arena-catalog ---------------------------------------------------------------------------------
@@ -82,16 +88,29 @@ def _entry(rating: Any) -> dict[str, Any]:
 def test_catalog_reads_the_rating_and_has_no_date() -> None:
     data = {
         "chinese": {"x": _entry(1500.0)},
-        "full": {"gemini-3-pro": _entry(1486.6), "glm-4.6": _entry(1441.2), "odd": {"score": 1.0}},
+        "full": {"gemini-3-pro": _entry(1486.6), "glm-4.6": _entry(1441.2)},
+        "odd": {"x": {"score": 1.0}},  # another category's shape is not this one's concern
     }
     snapshot = parse_snapshot("arena-catalog", data, "full")
     assert snapshot == Snapshot(scores={"gemini-3-pro": 1486.6, "glm-4.6": 1441.2}, snapshot_date=None)
 
 
-def test_catalog_skips_entries_without_a_numeric_rating() -> None:
-    table = {"a": _entry(1400), "b": _entry("1300"), "c": _entry(False), "d": 1200.0, "e": None, "f": {}}
-    snapshot = parse_snapshot("arena-catalog", {"full": table}, "full")
-    assert snapshot.scores == {"a": 1400.0}
+@pytest.mark.parametrize(
+    "table",
+    [
+        # a partly migrated file: the leader's rating renamed, or written as a string
+        {"gemini": {"score": 1500}, "qwen3-max": _entry(1400), "gpt": _entry(1300)},
+        {"gemini": _entry("1500.1"), "qwen3-max": _entry(1400)},
+        # one odd entry among many still fails: it may be the leader
+        {"gemini": _entry(None)} | {f"m{i}": _entry(1000.0 + i) for i in range(50)},
+        {"gemini": _entry(False), "qwen3-max": _entry(1400)},
+        {"gemini": 1500.0, "qwen3-max": _entry(1400)},
+    ],
+)
+def test_catalog_never_ranks_the_rest_when_an_entry_has_no_numeric_rating(table: dict[str, Any]) -> None:
+    with pytest.raises(InvalidLeaderboard, match=r"category 'full' has 1 of \d+ entries without") as info:
+        parse_snapshot("arena-catalog", {"full": table}, "full")
+    assert "(first: 'gemini': " in str(info.value) and info.value.status == "malformed"
 
 
 # --- which ranking ---------------------------------------------------------------------------------

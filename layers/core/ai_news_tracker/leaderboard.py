@@ -146,8 +146,10 @@ def domestic_developer(model: str) -> str | None:
 def parse_snapshot(provider: str, data: Any, category: str) -> Snapshot:
     """The scores of ``category`` in the newest snapshot of a parsed (JSON) leaderboard file.
 
-    Entries whose score is not a number (or is a boolean) are skipped; a file without any numeric
-    score left, of the wrong shape, or with a NaN or infinite score raises :class:`InvalidLeaderboard`.
+    A file of the wrong shape, with a NaN or infinite score, or with any entry of the category whose
+    score is not a number (or is a boolean) or whose model has no name raises
+    :class:`InvalidLeaderboard`: that entry might be the leader, so the others are never ranked as if it
+    were not there (a partly migrated file would show a wrong #1 as fact).
     """
     if provider == LMARENA_HISTORY:
         return _parse_lmarena_history(data, category)
@@ -205,11 +207,12 @@ def _parse_arena_catalog(data: Any, category: str) -> Snapshot:
 def _scores(pairs: Iterable[tuple[Any, Any]], where: str) -> dict[str, float]:
     scores: dict[str, float] = {}
     seen = 0
+    unusable: list[tuple[Any, Any]] = []
     for model, value in pairs:
         seen += 1
-        if not isinstance(model, str) or not model.strip():
-            continue
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        named = isinstance(model, str) and bool(model.strip())
+        if not named or isinstance(value, bool) or not isinstance(value, int | float):
+            unusable.append((model, value))
             continue
         try:
             score = float(value)
@@ -224,7 +227,19 @@ def _scores(pairs: Iterable[tuple[Any, Any]], where: str) -> dict[str, float]:
         if seen == 0:
             raise InvalidLeaderboard(f"{where} is empty")
         raise InvalidLeaderboard(f"{where} has no numeric scores (among {seen} entries)")
+    if unusable:
+        model, value = unusable[0]
+        raise InvalidLeaderboard(
+            f"{where} has {len(unusable)} of {seen} entries without a model name or a numeric score"
+            f" (first: {_shown(model)}: {_shown(value)})"
+        )
     return scores
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    """``repr(value)``, cut to ``limit`` characters for an error message."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _describe(value: Any) -> str:
