@@ -296,6 +296,29 @@ def test_a_call_outside_the_policies_is_caught() -> None:
     assert any(g.allows(Call("s3:PutObject", "RawBucket", "items/x.json")) for g in allowed)
 
 
+# What each function writes in the raw bucket (repository.RawRepository's keys; the sent log is mail's)
+RAW_WRITES = {
+    "FetchFeedsFunction": {"items", "seen", "aliases", "sources", "articles"},
+    "FetchLeaderboardFunction": {"leaderboard", "sources"},
+    "RenderEditionFunction": {"editions"},
+    "SendBatchFunction": {"sent"},
+}
+RAW_PREFIXES = {"items", "seen", "aliases", "sources", "articles", "leaderboard", "editions", "sent", "x"}
+
+
+@pytest.mark.parametrize("function", sorted(RAW_WRITES))
+def test_each_function_writes_only_its_own_prefixes_of_the_raw_bucket(function: str) -> None:
+    # The fetch functions parse hostile bytes: they may not replace a stored edition (republished byte
+    # for byte) nor the sent log (who gets mail); the render function may not replace items
+    allowed = grants(function)
+    writable = {
+        prefix
+        for prefix in RAW_PREFIXES
+        if any(g.allows(Call("s3:PutObject", "RawBucket", f"{prefix}/2026-11-20/a.json")) for g in allowed)
+    }
+    assert writable == RAW_WRITES[function]
+
+
 def persistence_layer_actions() -> set[str]:
     """The DynamoDB actions Powertools' idempotency layer may call: every ``self.client.<op>(`` of it."""
     source = inspect.getsource(DynamoDBPersistenceLayer)
@@ -322,12 +345,14 @@ def test_the_scheduled_functions_may_write_objects_and_idempotency_records_and_n
     for action in ("dynamodb:Scan", "dynamodb:Query", "dynamodb:BatchWriteItem", "dynamodb:DescribeTable"):
         assert not allows(Call(action, "IdempotencyTable")), f"{function} may {action}"
     # objects, but no ACL (the buckets enforce the owner) and no lifecycle rules
-    buckets = ["RawBucket", "SiteBucket"] if function == "RenderEditionFunction" else ["RawBucket"]
-    for bucket in buckets:
-        assert allows(Call("s3:PutObject", bucket, "x/y.json"))
-        assert not allows(Call("s3:PutObjectAcl", bucket, "x/y.json"))
+    writes = {"RawBucket": f"{sorted(RAW_WRITES[function])[0]}/y.json"}
+    if function == "RenderEditionFunction":
+        writes["SiteBucket"] = "reports/y.json"
+    for bucket, key in writes.items():
+        assert allows(Call("s3:PutObject", bucket, key))
+        assert not allows(Call("s3:PutObjectAcl", bucket, key))
         assert not allows(Call("s3:PutLifecycleConfiguration", bucket))
-        assert not allows(Call("s3:DeleteObject", bucket, "x/y.json"))
+        assert not allows(Call("s3:DeleteObject", bucket, key))
 
 
 @pytest.fixture

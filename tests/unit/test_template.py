@@ -552,9 +552,20 @@ def test_each_function_may_do_what_its_use_case_needs_and_no_more() -> None:
         ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
         {"Fn::GetAtt": ["IdempotencyTable", "Arn"]},
     )
-    writes_raw = ("s3:PutObject", {"Fn::Sub": "${RawBucket.Arn}/*"})
-    for name in ("FetchFeedsFunction", "FetchLeaderboardFunction"):
-        assert statements(name) == {"WriteTheRawBucket": writes_raw, "UseTheIdempotencyTable": idempotency}
+
+    # each writes only the raw bucket's prefixes its use case writes (repository.RawRepository's keys)
+    def writes_raw(*prefixes: str) -> tuple[str, Any]:
+        resources = [{"Fn::Sub": f"${{RawBucket.Arn}}/{prefix}/*"} for prefix in prefixes]
+        return ("s3:PutObject", resources if len(resources) > 1 else resources[0])
+
+    assert statements("FetchFeedsFunction") == {
+        "WriteTheRawBucket": writes_raw("items", "seen", "aliases", "sources", "articles"),
+        "UseTheIdempotencyTable": idempotency,
+    }
+    assert statements("FetchLeaderboardFunction") == {
+        "WriteTheRawBucket": writes_raw("leaderboard", "sources"),
+        "UseTheIdempotencyTable": idempotency,
+    }
     render = statements("RenderEditionFunction")
     # the model summarizers' grants, each under its own condition (test_the_model_summarizers_…)
     assert {sid: render.pop(sid)[0] for sid in ("InvokeTheSummarizerModels", "ReadTheSummarizerKey")} == {
@@ -562,7 +573,7 @@ def test_each_function_may_do_what_its_use_case_needs_and_no_more() -> None:
         "ReadTheSummarizerKey": "ssm:GetParameter",
     }
     assert render == {
-        "WriteTheRawBucket": writes_raw,
+        "WriteTheRawBucket": writes_raw("editions"),
         "WriteTheSiteBucket": ("s3:PutObject", {"Fn::Sub": "${SiteBucket.Arn}/*"}),
         "UseTheIdempotencyTable": idempotency,
     }
@@ -621,6 +632,37 @@ def test_each_function_may_do_what_its_use_case_needs_and_no_more() -> None:
         if "SSMParameterReadPolicy" in policy and "TokenKeyParameterName" in json.dumps(policy)
     }
     assert readers == {"SubscriptionFunction", "SendBatchFunction", "UnsubscribeMailFunction"}
+
+
+def test_no_function_may_write_the_whole_raw_bucket() -> None:
+    # The fetch functions parse hostile feed bytes: written anywhere, they could replace a stored
+    # edition (republished byte for byte) or the sent log (who gets mail). Each write names a prefix.
+    writers = set()
+    for name in functions():
+        for policy in policies(name):
+            for statement in policy.get("Statement", []):
+                actions = (
+                    statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+                )
+                targets = (
+                    statement["Resource"]
+                    if isinstance(statement["Resource"], list)
+                    else [statement["Resource"]]
+                )
+                for target in targets:
+                    if "${RawBucket.Arn}/" not in json.dumps(target) or not any(
+                        a.startswith("s3:Put") for a in actions
+                    ):
+                        continue
+                    writers.add(name)
+                    prefix = target["Fn::Sub"].removeprefix("${RawBucket.Arn}/")
+                    assert re.fullmatch(r"[a-z]+/\*", prefix), f"{name} may write {prefix} in the raw bucket"
+    assert writers == {
+        "FetchFeedsFunction",
+        "FetchLeaderboardFunction",
+        "RenderEditionFunction",
+        "SendBatchFunction",
+    }
 
 
 # ---------------------------------------------------------------- the model summarizers' permissions
