@@ -57,8 +57,8 @@ def edition_resources(
     monkeypatch: pytest.MonkeyPatch, config: Path, raw: str, site: str, table: str
 ) -> tuple[Any, Any, str]:
     """Under an active ``mock_aws``: what the fetch and render functions use (the buckets, the edition
-    topic with a queue subscribed to read the announcements, the idempotency table) and their
-    environment. Returns the S3 and SQS clients and the queue's URL."""
+    topic with a queue subscribed to read the announcements, the idempotency table, the site's
+    distribution) and their environment. Returns the S3 and SQS clients and the queue's URL."""
     s3 = boto3.client("s3", region_name=REGION)
     for bucket in (raw, site):
         s3.create_bucket(Bucket=bucket)
@@ -79,6 +79,7 @@ def edition_resources(
         "RAW_BUCKET": raw,
         "SITE_BUCKET": site,
         "SITE_URL": "https://d111111abcdef8.cloudfront.net",
+        "DISTRIBUTION_ID": site_distribution(site),
         "CONFIG_FILE": str(config),
         "EDITION_TOPIC_ARN": topic,
         "IDEMPOTENCY_TABLE": table,
@@ -89,3 +90,44 @@ def edition_resources(
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     return s3, sqs, queue_url
+
+
+def site_distribution(bucket: str) -> str:
+    """Under an active ``mock_aws``: a CloudFront distribution in front of the bucket; its id."""
+    answer = boto3.client("cloudfront", region_name=REGION).create_distribution(
+        DistributionConfig={
+            "CallerReference": bucket,
+            "Comment": "site",
+            "Enabled": True,
+            "Origins": {
+                "Quantity": 1,
+                "Items": [
+                    {
+                        "Id": "site-bucket",
+                        "DomainName": f"{bucket}.s3.{REGION}.amazonaws.com",
+                        "S3OriginConfig": {"OriginAccessIdentity": ""},
+                    }
+                ],
+            },
+            "DefaultCacheBehavior": {
+                "TargetOriginId": "site-bucket",
+                "ViewerProtocolPolicy": "redirect-to-https",
+                "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6",
+            },
+        }
+    )
+    return str(answer["Distribution"]["Id"])
+
+
+def invalidated_paths(distribution_id: str) -> list[list[str]]:
+    """Under an active ``mock_aws``: the paths of each invalidation of the distribution, sorted."""
+    cloudfront = boto3.client("cloudfront", region_name=REGION)
+    listed = cloudfront.list_invalidations(DistributionId=distribution_id)["InvalidationList"]
+    return [
+        sorted(
+            cloudfront.get_invalidation(DistributionId=distribution_id, Id=entry["Id"])["Invalidation"][
+                "InvalidationBatch"
+            ]["Paths"].get("Items", [])
+        )
+        for entry in listed.get("Items", [])
+    ]

@@ -10,12 +10,24 @@ from typing import Any
 import boto3
 import pytest
 from aws_lambda_powertools.utilities import parameters
+from lambda_support import invalidated_paths, site_distribution
 from moto import mock_aws
 
-from ai_news_tracker.aws import S3Store, Settings, cache_control_for, event_now, load_deployed_config
+from ai_news_tracker.aws import (
+    CdnInvalidator,
+    S3Store,
+    Settings,
+    cache_control_for,
+    event_now,
+    load_deployed_config,
+)
 from ai_news_tracker.errors import ConfigError, StorageError, TrackerError
 
 REGION = "us-east-1"
+# A dated page: five minutes in a reader's browser, as the index and latest (a rebuilt edition reaches
+# every reader as soon as they do), a day at CloudFront, which the render function invalidates.
+DATED = "public, max-age=300, s-maxage=86400"
+SHORT = "public, max-age=300"
 
 
 @pytest.fixture
@@ -44,11 +56,48 @@ def test_site_objects_carry_content_type_and_cache_control(s3: Any) -> None:
         answer = s3.head_object(Bucket="site-bucket", Key=key)
         return answer["ContentType"], answer["CacheControl"]
 
-    assert head("reports/2026-11-20.md") == ("text/markdown; charset=utf-8", "public, max-age=604800")
-    assert head("reports/2026-11-20.json") == ("application/json", "public, max-age=604800")
-    assert head("reports/2026-11-20.html") == ("text/html; charset=utf-8", "public, max-age=604800")
-    assert head("index.html") == ("text/html; charset=utf-8", "public, max-age=300")
-    assert head("feed.xml") == ("application/atom+xml", "public, max-age=300")
+    assert head("reports/2026-11-20.md") == ("text/markdown; charset=utf-8", DATED)
+    assert head("reports/2026-11-20.json") == ("application/json", DATED)
+    assert head("reports/2026-11-20.html") == ("text/html; charset=utf-8", DATED)
+    assert head("index.html") == ("text/html; charset=utf-8", SHORT)
+    assert head("feed.xml") == ("application/atom+xml", SHORT)
+
+
+def test_a_site_store_knows_the_dated_pages_it_replaced_with_other_bytes(s3: Any) -> None:
+    # Given a dated page and the index, published once
+    store = S3Store("site-bucket", s3, public=True)
+    store.put("reports/2026-11-20.html", b"first")
+    store.put("index.html", b"first")
+    # When a re-run writes the same bytes, Then it replaced nothing
+    store.put("reports/2026-11-20.html", b"first")
+    assert store.replaced == set()
+    # When a rebuild writes other bytes to the page and the index, and the next day's page is new
+    store.put("reports/2026-11-20.html", b"second")
+    store.put("index.html", b"second")
+    store.put("reports/2026-11-21.html", b"new")
+    # Then the dated page alone was replaced (the index is cached five minutes anywhere; a new page
+    # replaced nothing a cache could hold)
+    assert store.replaced == {"reports/2026-11-20.html"}
+    # And a private store (the raw bucket) keeps no such record
+    raw = S3Store("site-bucket", s3)
+    raw.put("reports/2026-11-20.html", b"third")
+    assert raw.replaced == set()
+
+
+def test_the_cdn_drops_the_replaced_pages_in_one_invalidation(s3: Any) -> None:
+    # Given the site's distribution
+    distribution = site_distribution("site-bucket")
+    cloudfront = boto3.client("cloudfront", region_name=REGION)
+    cdn = CdnInvalidator(distribution, cloudfront)
+    # When nothing was replaced, Then nothing is invalidated
+    assert cdn.invalidate([]) is None
+    assert invalidated_paths(distribution) == []
+    # When two pages were, Then one invalidation names both paths
+    assert cdn.invalidate(["reports/2026-11-20.md", "reports/2026-11-20.html"])
+    assert invalidated_paths(distribution) == [["/reports/2026-11-20.html", "/reports/2026-11-20.md"]]
+    # And a refusal is an error naming the paths
+    with pytest.raises(TrackerError, match=r"cannot invalidate /reports/2026-11-20.md on CloudFront"):
+        CdnInvalidator("E000000000000", cloudfront).invalidate(["reports/2026-11-20.md"])
 
 
 def test_put_if_absent_never_overwrites_a_first_seen_record(s3: Any) -> None:
@@ -79,15 +128,18 @@ def test_a_missing_bucket_is_a_storage_error(s3: Any) -> None:
         store.list("")
 
 
-def test_cache_control_is_long_only_for_dated_reports() -> None:
-    assert cache_control_for("reports/2026-11-20.md") == "public, max-age=604800"
-    assert cache_control_for("reports/latest.md") == "public, max-age=300"
+def test_cache_control_is_long_only_for_dated_reports_and_only_at_the_cdn() -> None:
+    assert cache_control_for("reports/2026-11-20.md") == DATED
+    assert cache_control_for("reports/latest.md") == SHORT
 
 
 def test_settings_need_both_buckets() -> None:
     settings = Settings.from_env({"RAW_BUCKET": "r", "SITE_BUCKET": "s", "SITE_URL": "https://x.net/"})
 
     assert settings.site_url == "https://x.net" and settings.config_parameter is None
+    assert settings.distribution_id is None  # no CDN: nothing to invalidate (a local run)
+    env = {"RAW_BUCKET": "r", "SITE_BUCKET": "s", "DISTRIBUTION_ID": " E2QWRUHAPOMQZL "}
+    assert Settings.from_env(env).distribution_id == "E2QWRUHAPOMQZL"
     with pytest.raises(ConfigError, match="SITE_BUCKET"):
         Settings.from_env({"RAW_BUCKET": "r"})
 

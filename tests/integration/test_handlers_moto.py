@@ -8,6 +8,7 @@ one announcement on the topic, and a retry of every invocation changes nothing.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,9 +16,12 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from lambda_support import Context, edition_resources, fake_credentials, load_handler
+from lambda_support import Context, edition_resources, fake_credentials, invalidated_paths, load_handler
 from loopback import LoopbackServer, static
 from moto import mock_aws
+
+from ai_news_tracker.aws import CdnInvalidator
+from ai_news_tracker.errors import TrackerError
 
 REPO = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
@@ -48,6 +52,10 @@ class Stack:
     def objects(self, bucket: str) -> dict[str, str]:
         pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
         return {o["Key"]: o["ETag"] for page in pages for o in page.get("Contents", [])}
+
+    def invalidations(self) -> list[list[str]]:
+        """The paths of each CloudFront invalidation the functions made."""
+        return invalidated_paths(os.environ["DISTRIBUTION_ID"])
 
     def announcements(self) -> list[dict[str, Any]]:
         answer = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
@@ -97,15 +105,16 @@ def test_the_chain_publishes_announces_once_and_retries_change_nothing(stack: St
     stack.invoke("fetch_leaderboard", {"scheduled_time": NOW})
     # When the edition is rendered
     result = stack.invoke("render_edition", {"scheduled_time": NOW})
-    # Then the edition is in the site bucket, typed and cached as a dated report
+    # Then the edition is in the site bucket, typed and cached as a dated report: a day at CloudFront,
+    # five minutes in a browser
     assert result["date"] == "2026-11-20" and result["items"] == 2 and not result["rebuilt"]
     md = stack.s3.get_object(Bucket=SITE, Key="reports/2026-11-20.md")
     js = stack.s3.get_object(Bucket=SITE, Key="reports/2026-11-20.json")
     assert md["ContentType"] == "text/markdown; charset=utf-8"
     assert js["ContentType"] == "application/json"
-    assert (
-        md["CacheControl"].startswith("public, max-age=") and int(md["CacheControl"].split("=")[1]) >= 86400
-    )
+    assert md["CacheControl"] == "public, max-age=300, s-maxage=86400"
+    # And nothing was invalidated: a first publish replaces nothing
+    assert result["invalidation"] is None and stack.invalidations() == []
     text = md["Body"].read().decode("utf-8")
     assert "### DeepSeek 发布新一代推理模型" in text and "| 10 | glm-4.6 | 1434 |" not in text
     assert json.loads(js["Body"].read())["items"][0]["url"] == "https://36kr.com/p/1001?f=rss"
@@ -122,10 +131,74 @@ def test_the_chain_publishes_announces_once_and_retries_change_nothing(stack: St
         stack.invoke("fetch_leaderboard", {"scheduled_time": NOW}),
         stack.invoke("render_edition", {"scheduled_time": NOW}),
     ]
-    # Then nothing changed: same objects with the same content, and no second announcement
+    # Then nothing changed: same objects with the same content, no second announcement, and no
+    # invalidation of pages that did not change
     assert again[2]["rebuilt"] is True
     assert {RAW: stack.objects(RAW), SITE: stack.objects(SITE)} == before
     assert stack.announcements() == []
+    assert again[2]["invalidation"] is None and stack.invalidations() == []
+
+
+def test_a_rebuilt_edition_is_invalidated_at_the_cdn_once_and_only_when_its_pages_changed(
+    stack: Stack, tmp_path: Path
+) -> None:
+    # Given the day's edition, published
+    stack.invoke("fetch_feeds", {"scheduled_time": NOW})
+    stack.invoke("render_edition", {"scheduled_time": NOW})
+    # When the operator rebuilds it without changing anything (README: runbook)
+    stack.s3.delete_object(Bucket=RAW, Key="editions/2026-11-20.json")
+    same = stack.invoke("render_edition", {"scheduled_time": NOW})
+    # Then its pages have the same bytes, and nothing is invalidated
+    assert same["invalidation"] is None and stack.invalidations() == []
+
+    # When a source's item has to come down: the configuration excludes it (a deployment: a cold
+    # start) and the edition is rebuilt
+    config = tmp_path / "config.toml"
+    config.write_text(
+        config.read_text("utf-8").replace("include = []", 'include = []\nexclude = ["通义千问"]'), "utf-8"
+    )
+    stack.handlers["render_edition"] = load_handler("render_edition")
+    stack.s3.delete_object(Bucket=RAW, Key="editions/2026-11-20.json")
+    rebuilt = stack.invoke("render_edition", {"scheduled_time": NOW})
+    # Then the edition's three pages are invalidated at once, in one invalidation
+    assert rebuilt["items"] == 1
+    assert stack.invalidations() == [
+        ["/reports/2026-11-20.html", "/reports/2026-11-20.json", "/reports/2026-11-20.md"]
+    ]
+    assert rebuilt["invalidation"]
+    # And a retry of that rebuild invalidates nothing more
+    stack.invoke("render_edition", {"scheduled_time": NOW})
+    assert len(stack.invalidations()) == 1
+
+
+def test_pages_whose_invalidation_failed_are_invalidated_by_the_retry(
+    stack: Stack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the day's edition, published, then rebuilt with an item left out while CloudFront refuses
+    stack.invoke("fetch_feeds", {"scheduled_time": NOW})
+    stack.invoke("render_edition", {"scheduled_time": NOW})
+    config = tmp_path / "config.toml"
+    config.write_text(
+        config.read_text("utf-8").replace("include = []", 'include = []\nexclude = ["通义千问"]'), "utf-8"
+    )
+    stack.handlers["render_edition"] = load_handler("render_edition")
+    stack.s3.delete_object(Bucket=RAW, Key="editions/2026-11-20.json")
+    invalidate = CdnInvalidator.invalidate
+    monkeypatch.setattr(CdnInvalidator, "invalidate", lambda self, keys: _refused())
+    with pytest.raises(TrackerError, match="cannot invalidate"):
+        stack.invoke("render_edition", {"scheduled_time": NOW})
+    assert stack.invalidations() == []
+    # When Lambda retries the invocation (in the same environment) and CloudFront answers
+    monkeypatch.setattr(CdnInvalidator, "invalidate", invalidate)
+    retry = stack.invoke("render_edition", {"scheduled_time": NOW})
+    # Then the pages the first attempt replaced are invalidated, though the retry wrote the same bytes
+    assert retry["invalidation"] and stack.invalidations() == [
+        ["/reports/2026-11-20.html", "/reports/2026-11-20.json", "/reports/2026-11-20.md"]
+    ]
+
+
+def _refused() -> str | None:
+    raise TrackerError("cannot invalidate /reports/2026-11-20.md on CloudFront: Throttling")
 
 
 def test_a_later_render_announces_again_only_for_a_new_day(stack: Stack) -> None:

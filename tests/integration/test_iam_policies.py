@@ -23,6 +23,7 @@ import test_subscriptions_moto as mail
 from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from botocore.stub import Stubber
+from lambda_support import load_handler
 from test_handlers_moto import NOW, RAW, SITE, TABLE, Stack, stack  # noqa: F401 - the fixture
 
 from ai_news_tracker import summarizers
@@ -133,6 +134,8 @@ def _statement(statement: dict[str, Any]) -> list[Grant]:
             out.append(Grant(actions, "SenderIdentity"))
         elif isinstance(sub, str) and ":configuration-set/${EmailConfigurationSet}" in sub:
             out.append(Grant(actions, "EmailConfigurationSet"))
+        elif isinstance(sub, str) and sub.endswith(":distribution/${SiteDistribution}"):
+            out.append(Grant(actions, "SiteDistribution"))
         elif isinstance(sub, str) and sub.startswith("${") and ".Arn}" in sub:
             name, _, rest = sub[2:].partition(".Arn}")
             out.append(Grant(actions, name, rest.lstrip("/") or "*"))
@@ -172,6 +175,7 @@ def as_calls(recorded: list[tuple[str, str, dict[str, Any]]], names: dict[str, s
             or params.get("Name")
             or params.get("QueueUrl")
             or params.get("modelId")  # bedrock-runtime
+            or params.get("DistributionId")  # cloudfront
             or next(iter(params.get("RequestItems") or {}), None)  # BatchGetItem
         )
         resource = names.get(str(target), str(target))
@@ -287,12 +291,46 @@ def test_only_the_render_function_may_call_a_summarizer_model_or_read_its_key() 
     assert not any(g.allows(Call("ssm:GetParameters", "SummarizerKeyParameter")) for g in render)
 
 
+def test_the_render_function_may_invalidate_the_pages_of_an_edition_it_rebuilt(
+    stack: Stack,  # noqa: F811
+    tmp_path: Path,
+    recorded: list[tuple[str, str, dict[str, Any]]],
+) -> None:
+    # Given the day's edition, published
+    stack.invoke("fetch_feeds", {"scheduled_time": NOW})
+    stack.invoke("render_edition", {"scheduled_time": NOW})
+    # When it is rebuilt with an item left out (README: runbook)
+    config = tmp_path / "config.toml"
+    config.write_text(
+        config.read_text("utf-8").replace("include = []", 'include = []\nexclude = ["通义千问"]'), "utf-8"
+    )
+    stack.handlers["render_edition"] = load_handler("render_edition")
+    stack.s3.delete_object(Bucket=RAW, Key="editions/2026-11-20.json")
+    topic = stack.handlers["render_edition"].deployment().settings.edition_topic_arn
+    distribution = stack.handlers["render_edition"].deployment().settings.distribution_id
+    names = {
+        RAW: "RawBucket",
+        SITE: "SiteBucket",
+        TABLE: "IdempotencyTable",
+        str(topic): "EditionTopic",
+        str(distribution): "SiteDistribution",
+    }
+    recorded.clear()
+    stack.invoke("render_edition", {"scheduled_time": NOW})
+    # Then its invalidation of the site's distribution is allowed, as every other call it made
+    calls = as_calls(recorded, names)
+    assert Call("cloudfront:CreateInvalidation", "SiteDistribution") in calls
+    allowed = grants("RenderEditionFunction")
+    assert [str(c) for c in calls if not any(g.allows(c) for g in allowed)] == []
+
+
 def test_a_call_outside_the_policies_is_caught() -> None:
     # The check itself can fail: the fetch function may not write the site bucket nor publish
     allowed = grants("FetchFeedsFunction")
 
     assert not any(g.allows(Call("s3:PutObject", "SiteBucket", "reports/x.md")) for g in allowed)
     assert not any(g.allows(Call("sns:Publish", "EditionTopic")) for g in allowed)
+    assert not any(g.allows(Call("cloudfront:CreateInvalidation", "SiteDistribution")) for g in allowed)
     assert any(g.allows(Call("s3:PutObject", "RawBucket", "items/x.json")) for g in allowed)
 
 

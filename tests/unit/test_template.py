@@ -576,6 +576,14 @@ def test_each_function_may_do_what_its_use_case_needs_and_no_more() -> None:
         "WriteTheRawBucket": writes_raw("editions"),
         "WriteTheSiteBucket": ("s3:PutObject", {"Fn::Sub": "${SiteBucket.Arn}/*"}),
         "UseTheIdempotencyTable": idempotency,
+        # the pages of a rebuilt edition, at this stack's distribution only
+        "InvalidateTheSite": (
+            "cloudfront:CreateInvalidation",
+            {
+                "Fn::Sub": "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/"
+                "${SiteDistribution}"
+            },
+        ),
     }
     # the fan-out reads the edition and the active ids, and enqueues
     assert grants("SendEmailFunction") == {
@@ -663,6 +671,16 @@ def test_no_function_may_write_the_whole_raw_bucket() -> None:
         "RenderEditionFunction",
         "SendBatchFunction",
     }
+
+
+def test_only_the_render_function_knows_the_distribution_it_invalidates() -> None:
+    for name in functions():
+        distribution = variables(name).get("DISTRIBUTION_ID")
+        if name == "RenderEditionFunction":
+            assert referenced(distribution) == "SiteDistribution"
+        else:
+            assert distribution is None, name
+            assert "cloudfront:" not in json.dumps(list(policies(name))), name
 
 
 # ---------------------------------------------------------------- the model summarizers' permissions
@@ -777,6 +795,7 @@ def test_by_default_no_function_may_call_a_model_or_read_a_summarizer_key() -> N
         "WriteTheRawBucket",
         "WriteTheSiteBucket",
         "UseTheIdempotencyTable",
+        "InvalidateTheSite",
     }
     with_config = deployed_policies("RenderEditionFunction", ConfigParameterName="/ai-news-tracker/config")
     assert [p for p in with_config if mentions([p], "ssm:", "SSMParameterReadPolicy")] == [

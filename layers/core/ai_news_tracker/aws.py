@@ -1,5 +1,6 @@
 """The AWS edge: the S3 backend of the storage interface, settings from the Lambda environment, the
-SNS announcement, and the dependencies a handler builds once.
+SNS announcement, the CloudFront invalidation of a rebuilt edition's pages, and the dependencies a
+handler builds once.
 
 Nothing here runs at import time: boto3 clients are created when first needed, or injected
 (``client: S3Client | None = None``) so tests pass moto or stub clients.
@@ -7,10 +8,12 @@ Nothing here runs at import time: boto3 clients are created when first needed, o
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import tomllib
-from collections.abc import Callable, Mapping
+import uuid
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
@@ -25,17 +28,30 @@ from .models import CLOCK_YEARS, Edition, in_clock_years
 from .store import content_type_for
 
 if TYPE_CHECKING:
+    from mypy_boto3_cloudfront import CloudFrontClient
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_sns import SNSClient
 
 DATED_REPORT = re.compile(r"^reports/\d{4}-\d{2}-\d{2}\.[a-z]+$")
-CACHE_DATED = "public, max-age=604800"  # a dated edition does not change (a re-run gives the same bytes)
+# A dated edition changes only when it is rebuilt (README: runbook). CloudFront keeps it a day
+# (s-maxage), and the render function invalidates the pages a rebuild changed; a browser cannot be
+# invalidated, so it keeps the page five minutes, as the index and latest (then a conditional request,
+# answered 304 by the edge). A day, not longer: should an invalidation be lost (the function failed
+# after writing), the edges still serve the rebuilt page the next day.
+CACHE_DATED = "public, max-age=300, s-maxage=86400"
 CACHE_SHORT = "public, max-age=300"  # the index, latest and the feed change with every edition
 
 
 def cache_control_for(key: str) -> str:
-    """Long caching for dated editions, short for the index, latest and the feed."""
+    """Long caching at the CDN for dated editions; short for the index, latest, the feed, and browsers."""
     return CACHE_DATED if DATED_REPORT.match(key) else CACHE_SHORT
+
+
+def same_bytes(etag: str, data: bytes) -> bool:
+    """Whether an object of this ETag holds ``data``: an object put in one part, unencrypted or under
+    SSE-S3 (the site bucket's), has the MD5 of its bytes as its ETag. Any other ETag (multipart, SSE-KMS)
+    never matches: it costs an invalidation, never a stale page."""
+    return etag.strip('"') == hashlib.md5(data, usedforsecurity=False).hexdigest()
 
 
 class S3Store:
@@ -53,6 +69,9 @@ class S3Store:
         self._client = client
         self.public = public  # the site bucket: Content-Type and Cache-Control on every object
         self.connections = connections  # the pool of a client made here: as many as threads use it
+        # The site's dated pages this store overwrote with other bytes (a rebuilt edition), which
+        # CloudFront may still hold: the render function invalidates them, then discards them here.
+        self.replaced: set[str] = set()
 
     @property
     def client(self) -> S3Client:
@@ -76,10 +95,25 @@ class S3Store:
             raise StorageError(f"cannot read s3://{self.bucket}/{key}: {exc}") from exc
 
     def put(self, key: str, data: bytes, *, content_type: str | None = None) -> None:
+        replacing = self.public and DATED_REPORT.match(key) is not None and self._differs(key, data)
         try:
             self.client.put_object(**self._put_args(key, data, content_type))
         except (ClientError, BotoCoreError) as exc:
             raise StorageError(f"cannot write s3://{self.bucket}/{key}: {_describe(exc)}") from exc
+        if replacing:
+            self.replaced.add(key)
+
+    def _differs(self, key: str, data: bytes) -> bool:
+        """Whether the key holds other bytes than ``data`` (False when there is no such key)."""
+        try:
+            etag = self.client.head_object(Bucket=self.bucket, Key=key)["ETag"]
+        except ClientError as exc:
+            if _code(exc) in ("NoSuchKey", "404"):
+                return False
+            raise StorageError(f"cannot read s3://{self.bucket}/{key}: {_code(exc)}") from exc
+        except BotoCoreError as exc:
+            raise StorageError(f"cannot read s3://{self.bucket}/{key}: {exc}") from exc
+        return not same_bytes(etag, data)
 
     def put_if_absent(self, key: str, data: bytes, *, content_type: str | None = None) -> bool:
         try:
@@ -134,6 +168,7 @@ class Settings:
     edition_topic_arn: str | None = None
     idempotency_table: str | None = None
     ses_configuration_set: str | None = None
+    distribution_id: str | None = None  # the site's CloudFront distribution (the render function's)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -156,6 +191,7 @@ class Settings:
             edition_topic_arn=optional("EDITION_TOPIC_ARN"),
             idempotency_table=optional("IDEMPOTENCY_TABLE"),
             ses_configuration_set=optional("SES_CONFIGURATION_SET"),
+            distribution_id=optional("DISTRIBUTION_ID"),
         )
 
 
@@ -274,6 +310,41 @@ class Announcer:
         except (ClientError, BotoCoreError) as exc:
             raise TrackerError(f"cannot announce the {message['date']} edition: {_describe(exc)}") from exc
         return answer["MessageId"]
+
+
+class CdnInvalidator:
+    """Makes CloudFront drop its copies of the site's pages that a publish replaced."""
+
+    def __init__(self, distribution_id: str, client: CloudFrontClient | None = None) -> None:
+        self.distribution_id = distribution_id
+        self._client = client
+
+    @property
+    def client(self) -> CloudFrontClient:
+        if self._client is None:
+            from .sdk import client
+
+            self._client = client("cloudfront")
+        return self._client
+
+    def invalidate(self, keys: Collection[str]) -> str | None:
+        """One invalidation of every key's path; its id (None when there is no key)."""
+        if not keys:
+            return None
+        paths = sorted("/" + key for key in set(keys))
+        try:
+            answer = self.client.create_invalidation(
+                DistributionId=self.distribution_id,
+                InvalidationBatch={
+                    "Paths": {"Quantity": len(paths), "Items": paths},
+                    # unique per call: the same pages changed again later are invalidated again
+                    "CallerReference": uuid.uuid4().hex,
+                },
+            )
+        except (ClientError, BotoCoreError) as exc:
+            reason = _describe(exc)
+            raise TrackerError(f"cannot invalidate {' '.join(paths)} on CloudFront: {reason}") from exc
+        return answer["Invalidation"]["Id"]
 
 
 def templates_dir() -> Path:

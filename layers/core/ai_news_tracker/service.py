@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-from .aws import Announcer, S3Store, Settings, announcement, edition_url, load_deployed_config
+from .aws import Announcer, CdnInvalidator, S3Store, Settings, announcement, edition_url, load_deployed_config
 from .config import Config
 from .log import get_logger
 from .models import SourceStatus, iso
@@ -24,6 +24,7 @@ from .pipeline import FetchReport, Pipeline
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import BasePersistenceLayer
     from aws_lambda_powertools.utilities.typing import LambdaContext
+    from mypy_boto3_cloudfront import CloudFrontClient
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_sns import SNSClient
@@ -45,6 +46,8 @@ class Deployment:
     pipeline: Pipeline
     announcer: Announcer | None
     persistence: BasePersistenceLayer | None
+    site: S3Store  # the pipeline's site store, which knows the dated pages a publish replaced
+    cdn: CdnInvalidator | None  # the site's distribution, when the stack names one
 
     @classmethod
     def from_env(
@@ -54,6 +57,7 @@ class Deployment:
         s3_client: S3Client | None = None,
         sns_client: SNSClient | None = None,
         dynamodb_client: DynamoDBClient | None = None,
+        cloudfront_client: CloudFrontClient | None = None,
         get_parameter: Callable[[str], str] | None = None,
         http: HttpClient | None = None,
         idempotency: bool = True,
@@ -62,15 +66,19 @@ class Deployment:
         functions that never run a job through :meth:`once` (the email functions)."""
         settings = Settings.from_env(env)
         config = load_deployed_config(settings, get_parameter)
+        # the pipeline reads and writes with up to [fetch] workers threads (editions, items)
+        site = S3Store(settings.site_bucket, s3_client, public=True, connections=config.fetch.workers)
         pipeline = Pipeline(
             config,
-            # the pipeline reads and writes with up to [fetch] workers threads (editions, items)
             raw=S3Store(settings.raw_bucket, s3_client, connections=config.fetch.workers),
-            site=S3Store(settings.site_bucket, s3_client, public=True, connections=config.fetch.workers),
+            site=site,
             http=http,
             summarizer_factory=lambda: _summarizer(config, env, get_parameter),
         )
         announcer = Announcer(settings.edition_topic_arn, sns_client) if settings.edition_topic_arn else None
+        cdn = None
+        if settings.distribution_id:
+            cdn = CdnInvalidator(settings.distribution_id, cloudfront_client)
         persistence = None
         if idempotency and settings.idempotency_table:
             from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
@@ -80,7 +88,7 @@ class Deployment:
             persistence = DynamoDBPersistenceLayer(  # its client from the default session, as ours are
                 table_name=settings.idempotency_table, boto3_client=dynamodb_client or client("dynamodb")
             )
-        return cls(settings, config, pipeline, announcer, persistence)
+        return cls(settings, config, pipeline, announcer, persistence, site, cdn)
 
     def once(
         self, function: Callable[..., dict[str, Any]], key: str, ttl: int, context: LambdaContext | None
@@ -145,6 +153,20 @@ def fetch(
     return deployment.once(job_fn, "[kind, now]", RUN_TTL, context)(job={"kind": kind, "now": iso(now)})
 
 
+def invalidate_replaced(deployment: Deployment) -> str | None:
+    """One CloudFront invalidation of the dated pages the site store replaced with other bytes (a
+    rebuilt edition), else none; its id. Pages whose invalidation failed stay pending, for a retry in
+    this environment (the retry writes the same bytes, which replace nothing)."""
+    replaced = sorted(deployment.site.replaced)
+    if not replaced:
+        return None
+    invalidation = deployment.cdn.invalidate(replaced) if deployment.cdn is not None else None
+    if invalidation is not None:
+        logger.info("edition pages invalidated", paths=replaced, invalidation=invalidation)
+    deployment.site.replaced.difference_update(replaced)
+    return invalidation
+
+
 def render(deployment: Deployment, now: datetime, context: LambdaContext | None = None) -> dict[str, Any]:
     """The render function: build the day's edition, publish it, announce it once."""
     edition, rebuilt = deployment.pipeline.build(now)
@@ -160,7 +182,14 @@ def render(deployment: Deployment, now: datetime, context: LambdaContext | None 
 
         message = announcement(deployment.settings, edition)
         announced = deployment.once(announce, "date", EDITION_TTL, context)(job=message)["message_id"]
-    logger.info("edition rendered", date=edition.date.isoformat(), rebuilt=rebuilt, announced=announced)
+    invalidation = invalidate_replaced(deployment)  # after the announcement: a CDN failure delays no mail
+    logger.info(
+        "edition rendered",
+        date=edition.date.isoformat(),
+        rebuilt=rebuilt,
+        announced=announced,
+        invalidation=invalidation,
+    )
     return {
         "date": edition.date.isoformat(),
         "items": len(edition.items),
@@ -168,6 +197,7 @@ def render(deployment: Deployment, now: datetime, context: LambdaContext | None 
         "keys": list(keys),
         "url": edition_url(deployment.settings, edition),
         "announcement": announced,
+        "invalidation": invalidation,
         "failed_sources": [
             s.name for s in (*edition.sources, *filter(None, [edition.leaderboard_status])) if not s.ok
         ],
