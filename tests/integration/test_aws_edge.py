@@ -60,7 +60,7 @@ def test_site_objects_carry_content_type_and_cache_control(s3: Any) -> None:
     assert head("reports/2026-11-20.json") == ("application/json", DATED)
     assert head("reports/2026-11-20.html") == ("text/html; charset=utf-8", DATED)
     assert head("index.html") == ("text/html; charset=utf-8", SHORT)
-    assert head("feed.xml") == ("application/atom+xml", SHORT)
+    assert head("feed.xml") == ("application/atom+xml; charset=utf-8", SHORT)
 
 
 def test_a_site_store_knows_the_dated_pages_it_replaced_with_other_bytes(s3: Any) -> None:

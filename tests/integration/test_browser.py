@@ -2,13 +2,16 @@
 
 The site is the demo run (``demo/``, fictional news) of 2026-11-20, after a stored edition of the
 day before whose leaderboard is the demo's older snapshot, so the page shows movements. ``site/`` is
-served by ``http.server`` on 127.0.0.1 with the response headers CloudFront adds (the
-Content-Security-Policy and the rest, read from ``template.yaml``), so a page that needed anything
-the policy forbids (a script, an inline style, a font or image from elsewhere) would log an error.
+served by ``http.server`` on 127.0.0.1 with the Content-Type each file is published with
+(``store.content_type_for``) and the response headers CloudFront adds (the Content-Security-Policy,
+``nosniff`` and the rest, read from ``template.yaml``), so a page that needed anything the policy
+forbids (a script, an inline style, a font or image from elsewhere) would log an error, and a file whose
+type the browser misreads (the feed without its charset) would show so.
 
 Checked for the edition page, ``latest.html`` and the archive: no console errors, every item title
-visible, nothing wider than a phone's screen. Screenshots at phone (390×844, light and dark) and
-desktop (1280×900) widths land in ``test-artifacts/`` (gitignored) for people to look at.
+visible, nothing wider than a phone's screen; the Atom feed opened by its link reads as UTF-8.
+Screenshots at phone (390×844, light and dark) and desktop (1280×900) widths land in
+``test-artifacts/`` (gitignored) for people to look at.
 
 Needs Debian's ``chromium`` and ``chromium-driver`` (``.ci/run`` installs them) and Selenium; the
 test skips with the reason when they are absent. Selenium never downloads a driver here: the paths of
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
 import shutil
 import sys
@@ -38,7 +42,7 @@ from ai_news_tracker.cli import main
 from ai_news_tracker.leaderboard import build_leaderboard
 from ai_news_tracker.models import Edition
 from ai_news_tracker.repository import RawRepository
-from ai_news_tracker.store import LocalStore
+from ai_news_tracker.store import LocalStore, content_type_for
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
@@ -132,6 +136,10 @@ def cloudfront_headers() -> dict[str, str]:
 
 class SiteHandler(SimpleHTTPRequestHandler):
     headers_to_add: dict[str, str] = {}  # noqa: RUF012 - set once per server below
+
+    def guess_type(self, path: str | os.PathLike[str]) -> str:
+        """The Content-Type the publisher stores each file with, which S3 and CloudFront serve."""
+        return content_type_for(str(path))
 
     def end_headers(self) -> None:
         for name, value in self.headers_to_add.items():
@@ -308,6 +316,21 @@ def test_the_links_between_pages_work(browser: Browser, base_url: str) -> None:
     browser.wait_for_url(f"{base_url}reports/{PREVIOUS_DAY.isoformat()}.html")
     assert browser.driver.find_elements(By.CSS_SELECTOR, "article.item") == []  # it had no items
     assert browser.errors() == []
+
+
+def test_the_feed_opened_in_the_browser_reads_as_utf8(browser: Browser, base_url: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    # Given the archive, whose "Atom 订阅" link readers click
+    browser.open(base_url + "index.html", *DESKTOP)
+    # When they follow it (feed.xml served with its published type, under nosniff)
+    browser.driver.find_element(By.LINK_TEXT, "Atom 订阅").click()
+    browser.wait_for_url(f"{base_url}feed.xml")
+    # Then the browser reads it as UTF-8: the Chinese title is shown as written, not as mojibake
+    assert browser.script("return document.characterSet") == "UTF-8"
+    text = browser.script("return (document.body || document.documentElement).textContent")
+    assert "<title>国产大模型日报</title>" in text, text[:300]
+    assert "å›½" not in text
 
 
 def test_the_subscribe_form_fits_a_phone_and_the_site_s_csp_lets_it_post_to_the_api_only(

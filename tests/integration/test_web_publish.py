@@ -197,7 +197,7 @@ def test_on_s3_every_file_is_typed_and_only_dated_reports_are_cached_long(s3: An
         "assets/favicon.svg": ("image/svg+xml", short),
         "index.html": ("text/html; charset=utf-8", short),
         "404.html": ("text/html; charset=utf-8", short),
-        "feed.xml": ("application/atom+xml", short),
+        "feed.xml": ("application/atom+xml; charset=utf-8", short),
         "latest.html": ("text/html; charset=utf-8", short),
         "latest.md": ("text/markdown; charset=utf-8", short),
     }

@@ -45,4 +45,4 @@ def test_content_types_of_published_files() -> None:
     assert content_type_for("reports/2026-01-20.md") == "text/markdown; charset=utf-8"
     assert content_type_for("reports/2026-01-20.json") == "application/json"
     assert content_type_for("index.html") == "text/html; charset=utf-8"
-    assert content_type_for("feed.xml") == "application/atom+xml"
+    assert content_type_for("feed.xml") == "application/atom+xml; charset=utf-8"

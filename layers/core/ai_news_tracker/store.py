@@ -21,7 +21,9 @@ CONTENT_TYPES = {
     ".css": "text/css; charset=utf-8",
     ".svg": "image/svg+xml",
     ".json": "application/json",
-    ".xml": "application/atom+xml",
+    # with its charset: a browser opening the feed (its links are on every page) reads an XML type it
+    # does not render as windows-1252 text, whatever the XML declaration says
+    ".xml": "application/atom+xml; charset=utf-8",
     ".eml": "message/rfc822",
 }
 
