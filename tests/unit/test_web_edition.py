@@ -675,6 +675,21 @@ def test_the_json_lists_the_more_stories_in_the_zone_of_the_edition(renderer: Re
     assert payload["unlisted"] == 1
 
 
+def test_the_json_counts_a_source_s_stories_listed_past_the_full_ones(renderer: Renderer) -> None:
+    # Given a busy day: 36Kr's two stories shown in full, 机器之心's two only listed (更多资讯), one of
+    # them also carried by 36Kr
+    listed = (
+        replace(item(3), source="机器之心", text=""),
+        replace(item(4), source="机器之心", text="", also_in=("36Kr",), also_urls=("https://36kr.com/p/4",)),
+    )
+    sources = (SourceStatus("36Kr", "ok"), SourceStatus("机器之心", "ok"), SourceStatus("量子位", "ok"))
+    payload = renderer.json_payload(replace(edition(sources=sources), more=listed))
+    # Then each source counts every story it carried, and says how many of them are only listed:
+    # 机器之心 brought news, it is not reported as bringing nothing
+    counts = {s["name"]: (s["items"], s["more_items"]) for s in payload["sources"]}
+    assert counts == {"36Kr": (3, 1), "机器之心": (2, 2), "量子位": (0, 0), "LM Arena": (5, 0)}
+
+
 def test_an_edition_naming_a_zone_this_machine_lacks_is_shown_in_the_configured_one(
     renderer: Renderer,
 ) -> None:

@@ -136,6 +136,15 @@ def other_links(item: Item) -> list[dict[str, str]]:
     ]
 
 
+def carried_by(items: Sequence[Item]) -> dict[str, int]:
+    """How many of ``items`` each source carried (a story several feeds carried counts for each)."""
+    counts: dict[str, int] = {}
+    for item in items:
+        for source in item.sources:
+            counts[source] = counts.get(source, 0) + 1
+    return counts
+
+
 def edition_zone(name: str, default: ZoneInfo) -> ZoneInfo:
     """The zone an edition names, or ``default`` when this machine has no such zone."""
     try:
@@ -467,13 +476,17 @@ class Renderer:
 
     def json_payload(self, edition: Edition, previous: Edition | None = None) -> dict[str, Any]:
         tz = self.zone(edition)
-        counts: dict[str, int] = {}
-        for item in edition.items:
-            for source in item.sources:
-                counts[source] = counts.get(source, 0) + 1
+        shown, listed = carried_by(edition.items), carried_by(edition.more)
         board = edition.leaderboard
+        # items: every story the source carried, shown in full or listed past them (more_items: those)
         sources = [
-            {"name": s.name, "status": s.status, "items": counts.get(s.name, 0), "error": s.error}
+            {
+                "name": s.name,
+                "status": s.status,
+                "items": shown.get(s.name, 0) + listed.get(s.name, 0),
+                "more_items": listed.get(s.name, 0),
+                "error": s.error,
+            }
             for s in edition.sources
         ]
         if edition.leaderboard_status is not None:
@@ -483,6 +496,7 @@ class Renderer:
                     "name": s.name,
                     "status": s.status,
                     "items": board.models_ranked if board else 0,
+                    "more_items": 0,
                     "error": s.error,
                 }
             )
