@@ -315,6 +315,8 @@ def test_the_links_between_pages_work(browser: Browser, base_url: str) -> None:
     browser.driver.find_element(By.PARTIAL_LINK_TEXT, "上一期").click()
     browser.wait_for_url(f"{base_url}reports/{PREVIOUS_DAY.isoformat()}.html")
     assert browser.driver.find_elements(By.CSS_SELECTOR, "article.item") == []  # it had no items
+    browser.driver.find_element(By.PARTIAL_LINK_TEXT, "下一期").click()  # and forward again
+    browser.wait_for_url(f"{base_url}reports/{DAY}.html")
     assert browser.errors() == []
 
 

@@ -262,6 +262,7 @@ class Simulation:
     data_dir: Path
     outcomes: dict[datetime, Outcome] = field(default_factory=dict)
     day5_first: dict[str, bytes] = field(default_factory=dict)
+    day5_rerun: dict[str, bytes] = field(default_factory=dict)
 
     def urls_first_seen(self, after: datetime, until: datetime) -> set[str]:
         return {u for u, t in self.publisher.first_exposed.items() if after < t <= until}
@@ -298,9 +299,11 @@ def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulation]:
                 publisher.down = {KR36.path}
             outcome = cli(command, config, simulation.data_dir, now)
             simulation.outcomes[now] = outcome
+            reports = simulation.data_dir / "site" / "reports"
             if now == at(5, 8):  # keep the first 11-20 edition to compare with the re-run's
-                reports = simulation.data_dir / "site" / "reports"
                 simulation.day5_first = {p.name: p.read_bytes() for p in reports.glob("2026-11-20.*")}
+            if now == at(5, 20):  # and the re-run's (the 11-21 publish links its page forward)
+                simulation.day5_rerun = {p.name: p.read_bytes() for p in reports.glob("2026-11-20.*")}
             now += timedelta(hours=2)
     yield simulation
 
@@ -384,8 +387,14 @@ def test_missed_day_is_caught_up_by_the_next_edition(sim: Simulation) -> None:
 def test_rerun_of_a_day_publishes_the_same_bytes_and_later_items_go_to_the_next_day(sim: Simulation) -> None:
     reports = sim.data_dir / "site" / "reports"
     assert sorted(sim.day5_first) == ["2026-11-20.html", "2026-11-20.json", "2026-11-20.md"]
+    assert sim.day5_rerun == sim.day5_first
+    # Later, only its page changed: it links forward to the next edition
     for name, first in sim.day5_first.items():
-        assert (reports / name).read_bytes() == first, name
+        forward = b'href="2026-11-21.html" rel="next"'
+        if name.endswith(".html"):
+            assert forward in (reports / name).read_bytes() and forward not in first
+        else:
+            assert (reports / name).read_bytes() == first, name
     assert sim.outcomes[at(5, 20)].out.startswith("republished the 2026-11-20 edition")
     between = sim.urls_first_seen(at(5, 8), at(5, 20))  # fetched up to and by the re-run
     assert between

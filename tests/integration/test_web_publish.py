@@ -104,7 +104,10 @@ def test_each_publish_writes_the_day_and_rewrites_the_archive_feed_and_latest(si
     for n, day in enumerate(DAYS):
         keys = site.publish(n)
         assert keys[:3] == (f"reports/{day}.md", f"reports/{day}.json", f"reports/{day}.html")
-        assert set(keys[3:]) == set(SHARED)
+        # and the page of the edition before, which now links forward to this one
+        again = (f"reports/{DAYS[n - 1]}.html",) if n else ()
+        assert keys[3 : 3 + len(again)] == again
+        assert set(keys[3 + len(again) :]) == set(SHARED)
         # The archive lists every edition so far, newest first
         index = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parse(site.text("index.html"))
         listed = [a.get("href") for a in index.iterfind(".//article/h3/a")]
@@ -144,6 +147,24 @@ def test_re_running_any_day_writes_the_same_bytes(site: Site) -> None:
     assert site.files() == before
 
 
+def test_a_day_s_page_links_the_next_edition_once_there_is_one(site: Site) -> None:
+    # Given the 18th published: its page can only link back
+    site.publish(0)
+    assert 'rel="next"' not in site.text("reports/2026-11-18.html")
+    # When the 19th is published
+    keys = site.publish(1)
+    # Then the 18th's page, and only that, is written again, now linking forward to the 19th
+    assert 'href="2026-11-19.html" rel="next">下一期 2026-11-19 →</a>' in site.text("reports/2026-11-18.html")
+    assert [k for k in keys if k.startswith("reports/2026-11-18")] == ["reports/2026-11-18.html"]
+    # And the newest page (latest.html too) has no next edition to link
+    assert 'rel="next"' not in site.text("reports/2026-11-19.html")
+    assert 'rel="next"' not in site.text("latest.html")
+    # And publishing the 19th again leaves every page as it was
+    before = site.files()
+    site.pipeline.publish(edition(1))
+    assert site.files() == before
+
+
 def test_pages_missing_for_stored_editions_are_backfilled(site: Site) -> None:
     # Given editions stored before the web edition existed: no HTML page for them
     for n in range(2):
@@ -155,6 +176,9 @@ def test_pages_missing_for_stored_editions_are_backfilled(site: Site) -> None:
     assert pages == [f"reports/{d}.html" for d in DAYS]
     page = site.text("reports/2026-11-19.html")  # compared with the 18th: glm-4.6 3rd -> 4th
     assert ">↓1<" in page and ">↑1<" in page and 'href="2026-11-18.html" rel="prev"' in page
+    # and links forward as a page written then would
+    assert 'href="2026-11-20.html" rel="next"' in page
+    assert 'href="2026-11-19.html" rel="next"' in site.text("reports/2026-11-18.html")
 
 
 def test_a_publish_with_a_site_url_links_the_feed_absolutely(tmp_path: Path) -> None:

@@ -545,15 +545,21 @@ class Pipeline:
     def publish(self, edition: Edition) -> tuple[str, ...]:
         """Write the edition's files to the site store, then the pages that list the editions.
 
-        ``reports/<day>.md``, ``.json`` and ``.html`` depend only on the edition and the one before it
-        (the leaderboard's movements), so a re-run writes the same bytes. Then ``index.html``,
+        ``reports/<day>.md``, ``.json`` and ``.html`` depend only on the edition, the one before it (the
+        leaderboard's movements) and the day of the one after it (the page's 下一期 link), so a re-run
+        writes the same bytes. The page of the edition before is written again, to link forward to this
+        one (it changes once, when the day after it is first published). Then ``index.html``,
         ``feed.xml``, ``latest.html``, ``latest.md``, ``404.html`` and ``assets/`` are written again from
         every stored edition (the newest one is "latest", whichever day this run published), after the
         missing files of any other stored edition.
         """
         dates = sorted(set(self.repo.edition_dates()) | {edition.date})
         previous = self._edition_before(edition.date, dates, edition)
-        keys = self._put(self._edition_files(edition, previous))
+        keys = self._put(self._edition_files(edition, previous, _day_after(edition.date, dates)))
+        if previous is not None:
+            before = self._edition_before(previous.date, dates, edition)
+            page = self.renderer.html(previous, before, next_date=edition.date)
+            keys += self._put({f"reports/{previous.date.isoformat()}.html": page})
         keys += self._backfill_pages(dates, edition)
         newest = edition if dates[-1] == edition.date else self._load(dates[-1], edition)
         newest_previous = previous if newest is edition else self._edition_before(newest.date, dates, edition)
@@ -589,12 +595,14 @@ class Pipeline:
         earlier = [d for d in dates if d < day]
         return self._load(earlier[-1], known) if earlier else None
 
-    def _edition_files(self, edition: Edition, previous: Edition | None) -> dict[str, str]:
+    def _edition_files(
+        self, edition: Edition, previous: Edition | None, next_date: date | None
+    ) -> dict[str, str]:
         base = f"reports/{edition.date.isoformat()}"
         return {
             f"{base}.md": self.renderer.markdown(edition),
             f"{base}.json": self.renderer.json(edition, previous),
-            f"{base}.html": self.renderer.html(edition, previous),
+            f"{base}.html": self.renderer.html(edition, previous, next_date=next_date),
         }
 
     def _backfill_pages(self, dates: Sequence[date], known: Edition) -> tuple[str, ...]:
@@ -609,7 +617,9 @@ class Pipeline:
             names = [f"reports/{day.isoformat()}.{suffix}" for suffix in ("md", "json", "html")]
             if all(name in present for name in names):
                 continue
-            rendered = self._edition_files(self._load(day, known), self._edition_before(day, dates, known))
+            rendered = self._edition_files(
+                self._load(day, known), self._edition_before(day, dates, known), _day_after(day, dates)
+            )
             files |= {name: text for name, text in rendered.items() if name not in present}
         if files:
             logger.info("edition files backfilled", keys=sorted(files))
@@ -672,6 +682,11 @@ def _first_fetched_after(states: Mapping[str, SourceState], since: datetime) -> 
     return {
         name for name, state in states.items() if state.first_fetched_at and state.first_fetched_at > since
     }
+
+
+def _day_after(day: date, dates: Sequence[date]) -> date | None:
+    """The first of ``dates`` after ``day``: the edition a day's page links forward to."""
+    return min((d for d in dates if d > day), default=None)
 
 
 def _status_or_never(state: SourceState, name: str) -> SourceStatus:

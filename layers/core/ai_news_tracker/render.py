@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -265,10 +265,18 @@ class Renderer:
         return without_surrogates(text)
 
     # -- the web edition -------------------------------------------------------------------------
-    def html(self, edition: Edition, previous: Edition | None = None, *, at_root: bool = False) -> str:
+    def html(
+        self,
+        edition: Edition,
+        previous: Edition | None = None,
+        *,
+        at_root: bool = False,
+        next_date: date | None = None,
+    ) -> str:
         """The edition's page: ``reports/<day>.html``, or with ``at_root`` the site's ``latest.html``.
 
-        ``previous`` is the edition before it (the leaderboard's movements, the link to it).
+        ``previous`` is the edition before it (the leaderboard's movements, the link to it);
+        ``next_date`` the day of the edition after it, which the page links forward to.
         """
         tz = self.zone(edition)
         context = self._context(edition)
@@ -291,6 +299,7 @@ class Renderer:
             root="" if at_root else "../",
             reports="reports/" if at_root else "",
             previous_date=previous.date.isoformat() if previous else None,
+            next_date=next_date.isoformat() if next_date else None,
             weekday=WEEKDAYS[edition.date.weekday()],
             generated_iso=edition.generated_at.astimezone(tz).isoformat(),
             latest=at_root,
