@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +20,10 @@ import pytest
 from moto import mock_aws
 
 from ai_news_tracker.aws import S3Store, Settings, announcement, cache_control_for, load_deployed_config
-from ai_news_tracker.config import Config, LeaderboardConfig, ReportConfig
+from ai_news_tracker.config import Config, LeaderboardConfig, ReportConfig, parse_config
 from ai_news_tracker.errors import ConfigError
 from ai_news_tracker.leaderboard import build_leaderboard
-from ai_news_tracker.models import Edition, Item, SourceStatus
+from ai_news_tracker.models import Edition, Entry, Item, SourceStatus
 from ai_news_tracker.pipeline import Pipeline
 from ai_news_tracker.repository import RawRepository
 from ai_news_tracker.store import LocalStore
@@ -188,6 +188,56 @@ def test_a_publish_with_a_site_url_links_the_feed_absolutely(tmp_path: Path) -> 
     feed = feedparser.parse(site.text("feed.xml"))
     assert feed.entries[0].link == "https://digest.example.cn/reports/2026-11-18.html"
     assert 'href="../index.html"' in site.text("reports/2026-11-18.html")  # pages stay relative
+
+
+def rebuild(root: Path, max_items: int) -> Site:
+    """The runbook's "Rebuild the newest edition": its stored edition deleted, built again at the
+    original time (the same clock) with the configuration of the day, and published."""
+    site = Site(root, parse_config({"report": {"max_items": max_items}, "filter": {"include": []}}))
+    (root / "raw" / "editions" / "2026-11-20.json").unlink(missing_ok=True)
+    built, rebuilt = site.pipeline.build(REBUILT_AT)
+    assert not rebuilt
+    site.pipeline.publish(built)
+    return site
+
+
+REBUILT_AT = datetime(2026, 11, 20, 0, 10, tzinfo=UTC)
+
+
+def entry_updated(site: Site) -> tuple[str, str]:
+    (entry,) = feedparser.parse(site.text("feed.xml")).entries
+    return entry.published, entry.updated
+
+
+def test_a_rebuilt_day_whose_content_changed_is_updated_in_the_feed_and_only_then(tmp_path: Path) -> None:
+    # Given a day of five stories, published
+    raw = RawRepository(LocalStore(tmp_path / "raw"))
+    for n in range(5):
+        story = Entry(f"国产大模型 {n} 号发布", f"第 {n} 条正文", f"https://36kr.com/p/{n}", None, None)
+        raw.record_entries("36Kr", [story], REBUILT_AT - timedelta(hours=n + 1))
+    site = rebuild(tmp_path, max_items=5)
+    assert entry_updated(site) == ("2026-11-20T00:10:00Z", "2026-11-20T00:10:00Z")
+    # When it is rebuilt at its original time with the same configuration
+    before = site.files()
+    site = rebuild(tmp_path, max_items=5)
+    # Then nothing changed, the feed included
+    assert site.files() == before
+    # When it is rebuilt with another configuration, which shows three stories in full
+    site = rebuild(tmp_path, max_items=3)
+    # Then its feed entry says it was updated (after what readers had), and the JSON says when
+    published, updated = entry_updated(site)
+    assert published == "2026-11-20T00:10:00Z" and updated > published
+    assert feedparser.parse(site.text("feed.xml")).feed.updated == updated
+    payload = json.loads(site.text("reports/2026-11-20.json"))
+    assert len(payload["items"]) == 3 and payload["generated_at"] == "2026-11-20T08:10:00+08:00"
+    assert payload["updated_at"] > payload["generated_at"]
+    # And a re-run (the rebuilt edition stored) writes the same bytes
+    after = site.files()
+    site.pipeline.publish(site.pipeline.build(REBUILT_AT)[0])
+    assert site.files() == after
+    # And each rebuild that changes it again moves the entry's time on
+    site = rebuild(tmp_path, max_items=2)
+    assert entry_updated(site)[1] > updated
 
 
 # -- on S3 ------------------------------------------------------------------------------------------

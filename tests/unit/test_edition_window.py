@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from ai_news_tracker.edition import for_points, newest_first, select_items, split_shown
+from ai_news_tracker.edition import for_points, newest_first, revised_at, select_items, split_shown
 from ai_news_tracker.models import Item
 
 T0 = datetime(2026, 1, 20, 5, 50, tzinfo=UTC)  # 13:50 in Shanghai
@@ -158,3 +158,17 @@ def test_a_later_edition_leaves_out_the_archive_of_a_feed_added_since() -> None:
     chosen = select_items([*added, misdated], T0, previous, lookback_hours=24, new_sources={"新"})
     # Then the new feed's old news is left out, its week kept, and the established feed loses nothing
     assert [i.id for i in chosen] == ["undated", "today", "six", "misdated"]
+
+
+def test_a_rebuilt_day_is_dated_by_when_what_it_says_last_changed() -> None:
+    second = timedelta(seconds=1)
+    # Never published before: its cutoff
+    assert revised_at(T0, None, changed=True) is None
+    # Published, and the same again: the time readers have, whichever it is
+    assert revised_at(T0, T0, changed=False) is None
+    assert revised_at(T0, T0 + 5 * second, changed=False) == T0 + 5 * second
+    # Changed, rebuilt at the original time (or before what readers have): just after that
+    assert revised_at(T0, T0, changed=True) == T0 + second
+    assert revised_at(T0, T0 + 5 * second, changed=True) == T0 + 6 * second
+    # Changed, rebuilt at a later time of the day: its own cutoff
+    assert revised_at(T0 + timedelta(hours=3), T0, changed=True) is None

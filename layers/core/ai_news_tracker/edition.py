@@ -108,3 +108,22 @@ def credit_carriers(items: Iterable[Item], shown_by: Mapping[str, Iterable[str]]
         )
 
     return [credit(item) for item in items]
+
+
+# How much later than the time readers have a rebuilt day's changed content is dated at least: the
+# domain has no clock of its own, and a rebuild at the original time has the original cutoff.
+REVISED_AFTER = timedelta(seconds=1)
+
+
+def revised_at(generated_at: datetime, published: datetime | None, changed: bool) -> datetime | None:
+    """An edition's ``updated_at``: when what it says last changed, None when that is its ``generated_at``.
+
+    ``published`` is when what readers have of the day last changed (None: nothing published), and
+    ``changed`` whether this edition says something else. Unchanged, it keeps that time, so building a
+    day again gives the same bytes; changed, it is dated its cutoff, or just after that time when the
+    cutoff is not later (a rebuild at the original time): a feed reader refreshes an entry whose time grew.
+    """
+    if published is None:
+        return None
+    updated = max(generated_at, published + REVISED_AFTER) if changed else published
+    return updated if updated != generated_at else None

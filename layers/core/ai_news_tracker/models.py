@@ -239,15 +239,29 @@ class Edition:
     # their text), so that a busy day loses nothing silently; ``unlisted`` counts those past that list
     more: tuple[Item, ...] = ()
     unlisted: int = 0
+    # when what it says last changed, when after ``generated_at``: a rebuilt day (its stored edition
+    # deleted and built again) that says something else than what was published (edition.revised_at)
+    updated_at: datetime | None = None
 
     @property
     def not_shown(self) -> int:
         """How many relevant stories the edition has beyond the ones it shows in full."""
         return len(self.more) + self.unlisted
 
+    @property
+    def updated(self) -> datetime:
+        """When what the edition says last changed (its feed entry's ``updated``)."""
+        return self.updated_at or self.generated_at
+
     def summary(self) -> EditionSummary:
         return EditionSummary(
-            self.date, self.title, self.generated_at, self.key_points, len(self.items), self.not_shown
+            self.date,
+            self.title,
+            self.generated_at,
+            self.key_points,
+            len(self.items),
+            self.not_shown,
+            self.updated_at,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -268,7 +282,7 @@ class Edition:
             "scanned_from": iso(self.scanned_from) if self.scanned_from else None,
             "more": [item.to_dict() for item in self.more],
             "unlisted": self.unlisted,
-        }
+        } | ({"updated_at": iso(self.updated_at)} if self.updated_at else {})
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Edition:
@@ -292,6 +306,7 @@ class Edition:
             scanned_from=parse_iso(str(data["scanned_from"])) if data.get("scanned_from") else None,
             more=tuple(Item.from_dict(i) for i in data.get("more", [])),
             unlisted=int(data.get("unlisted", 0)),
+            updated_at=parse_iso(str(data["updated_at"])) if data.get("updated_at") else None,
         )
 
 
@@ -305,6 +320,11 @@ class EditionSummary:
     key_points: tuple[str, ...]
     items: int
     more: int = 0  # relevant stories past the items shown in full (Edition.not_shown)
+    updated_at: datetime | None = None  # Edition.updated_at
+
+    @property
+    def updated(self) -> datetime:
+        return self.updated_at or self.generated_at
 
 
 @dataclass(frozen=True)

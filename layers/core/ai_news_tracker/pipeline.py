@@ -22,14 +22,15 @@ from .edition import (
     first_edition_scan_start,
     for_points,
     newest_first,
+    revised_at,
     select_items,
     split_shown,
 )
-from .errors import EditionError, InvalidLeaderboard, SourceFailure
+from .errors import EditionError, InvalidLeaderboard, SourceFailure, StorageError
 from .log import debug_enabled, get_logger
-from .models import Edition, EditionSummary, Item, Leaderboard, SourceStatus, Validators, iso
+from .models import Edition, EditionSummary, Item, Leaderboard, SourceStatus, Validators, iso, parse_iso
 from .repository import RECENT_IDS, RawRepository, SourceState
-from .store import LocalStore, Store, content_type_for
+from .store import LocalStore, Store, content_type_for, get_json
 
 if TYPE_CHECKING:  # imported where used: a fetch function never loads Jinja2, the renderer or the
     # mailer, the feeds' fetch never the leaderboard, and the email functions never requests or feedparser
@@ -440,6 +441,7 @@ class Pipeline:
             more=tuple(more),
             unlisted=unlisted,
         )
+        edition = self._revised(edition, previous)
         if not self.repo.save_edition(edition):  # built concurrently: the first one stands
             stored = self.repo.load_edition(day)
             if stored is not None:
@@ -452,6 +454,28 @@ class Pipeline:
             candidates=len(window),
         )
         return edition, False
+
+    def _revised(self, edition: Edition, previous: Edition | None) -> Edition:
+        """A day published before (rebuilt: its stored edition deleted) is dated by when what it says
+        last changed (``updated_at``): compared with its published JSON, what readers have."""
+        key = f"reports/{edition.date.isoformat()}.json"
+        try:
+            published = get_json(self.site, key)
+        except StorageError as exc:  # unreadable: dated as if never published
+            logger.warning("published edition unreadable", key=key, reason=str(exc))
+            return edition
+        if not isinstance(published, dict):
+            return edition
+        try:
+            when = parse_iso(str(published.get("updated_at") or published["generated_at"]))
+        except (KeyError, ValueError):
+            return edition
+        payload = json.loads(self.renderer.json(edition, previous))
+        changed = {**payload, "updated_at": None} != {**published, "updated_at": None}
+        revised = replace(edition, updated_at=revised_at(edition.generated_at, when, changed))
+        if changed:
+            logger.info("edition revised", date=edition.date.isoformat(), updated_at=iso(revised.updated))
+        return revised
 
     @staticmethod
     def _explain(

@@ -358,7 +358,8 @@ class Renderer:
                 **self._summary_view(summary),
                 "id": f"{TAG_AUTHORITY}edition/{summary.date.isoformat()}",
                 "href": f"{base}reports/{summary.date.isoformat()}.html",
-                "updated": rfc3339(summary.generated_at),
+                "published": rfc3339(summary.generated_at),
+                "updated": rfc3339(summary.updated),  # later when a rebuild changed what it says
             }
             for summary in ordered
         ]
@@ -513,6 +514,7 @@ class Renderer:
             "date": edition.date.isoformat(),
             "title": edition.title,
             "generated_at": edition.generated_at.astimezone(tz).isoformat(),
+            "updated_at": edition.updated.astimezone(tz).isoformat(),
             "window": {
                 "start": edition.window_start.astimezone(tz).isoformat() if edition.window_start else None,
                 "end": edition.window_end.astimezone(tz).isoformat(),
