@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from ai_news_tracker.errors import StorageError
 from ai_news_tracker.models import Entry
 from ai_news_tracker.repository import RawRepository, make_item
 from ai_news_tracker.store import LocalStore
@@ -185,3 +186,31 @@ def test_textless_columns_under_a_reused_guid_are_told_apart_by_their_dates(tmp_
     ]
     _, new = repo.record_entries("甲", days, T0 + timedelta(days=2))
     assert len(new) == 2
+
+
+class AliasWriteFails(LocalStore):
+    """A bucket whose alias writes fail: an S3 error, or a crash, right after an item's own write."""
+
+    def put_if_absent(self, key: str, data: bytes, *, content_type: str | None = None) -> bool:
+        if key.startswith("aliases/"):
+            raise StorageError(f"injected: cannot write {key!r}")
+        return super().put_if_absent(key, data, content_type=content_type)
+
+
+def test_an_alias_lost_after_its_item_was_stored_is_written_when_the_item_is_found_again(
+    tmp_path: Path,
+) -> None:
+    # Given a bridge's article stored, but the fetch failed writing its alias (so the source's state,
+    # and the item among its known ids, were never saved)
+    short = wechat("智谱发布 GLM-5", "https://mp.weixin.qq.com/s/AbC")
+    with pytest.raises(StorageError):
+        RawRepository(AliasWriteFails(tmp_path)).record_entries("新智元", [short], T0)
+    repo = RawRepository(LocalStore(tmp_path))
+    # When the next fetch of the established source finds the article stored
+    shown, new = repo.record_entries("新智元", [short], T0 + timedelta(hours=1))
+    # Then a later switch to its long link is still the same item, not a new one
+    long = "https://mp.weixin.qq.com/s?__biz=MzI&mid=22&idx=1&sn=ff"
+    _, again = repo.record_entries(
+        "新智元", [wechat("智谱发布 GLM-5", long)], T0 + timedelta(hours=2), known=shown
+    )
+    assert new == [] and again == []

@@ -101,8 +101,9 @@ class RawRepository:
     ) -> tuple[list[str], list[Item]]:
         """Store the entries not seen before. Returns (ids of every entry shown, the new items).
 
-        With ``backfill_aliases`` the guid aliases of entries stored before are written too (a source's
-        first fetch since aliases exist), so a link they change later keeps them."""
+        The guid alias of an entry stored before but not ``known`` is written when missing (a fetch that
+        stored the item died before its alias); with ``backfill_aliases`` those of every entry stored
+        before (a source's first fetch since aliases exist), so a link they change later keeps them."""
         shown: list[str] = []
         new: list[Item] = []
         known_ids = set(known)
@@ -113,9 +114,12 @@ class RawRepository:
             alias = guid_alias(
                 entry.url, entry.guid, entry.title, source, published=entry.published_at, text=entry.text
             )
-            if item.id in known_ids or self.store.get(_item_key(item.id)) is not None:
+            known_item = item.id in known_ids
+            if known_item or self.store.get(_item_key(item.id)) is not None:
                 shown.append(item.id)
-                if backfill_aliases and alias is not None:
+                # Found in storage but not among the source's known ids: a fetch may have died between
+                # the item's write and its alias's, so the alias is written when missing (one request)
+                if alias is not None and (backfill_aliases or not known_item):
                     self.store.put_if_absent(_alias_key(alias), item.id.encode("ascii"))
                 continue
             earlier = self._aliased(alias)
