@@ -576,8 +576,34 @@ class Pipeline:
         ``feed.xml``, ``latest.html``, ``latest.md``, ``404.html`` and ``assets/`` are written again from
         every stored edition (the newest one is "latest", whichever day this run published), after the
         missing files of any other stored edition.
+
+        The editions are listed again once written: an edition stored meanwhile (another day's run,
+        whose publish may have written before this one) has them all written again, with it.
         """
-        dates = sorted(set(self.repo.edition_dates()) | {edition.date})
+        dates = self._dates_with(edition)
+        keys: dict[str, None] = {}
+        for _ in range(PUBLISH_ROUNDS):
+            keys |= dict.fromkeys(self._publish_pages(edition, dates))
+            listed = self._dates_with(edition)
+            added = sorted(set(listed) - set(dates))
+            if not added:
+                break
+            logger.info(
+                "editions stored meanwhile", date=edition.date.isoformat(), added=[str(d) for d in added]
+            )
+            dates = listed
+        else:
+            logger.warning(
+                "editions still being stored", date=edition.date.isoformat(), rounds=PUBLISH_ROUNDS
+            )
+        logger.info("edition published", date=edition.date.isoformat(), keys=list(keys))
+        return tuple(keys)
+
+    def _dates_with(self, edition: Edition) -> list[date]:
+        return sorted(set(self.repo.edition_dates()) | {edition.date})
+
+    def _publish_pages(self, edition: Edition, dates: Sequence[date]) -> tuple[str, ...]:
+        """The edition's files and the listing pages, as of the stored editions ``dates``."""
         previous = self._edition_before(edition.date, dates, edition)
         keys = self._put(self._edition_files(edition, previous, _day_after(edition.date, dates)))
         if previous is not None:
@@ -588,7 +614,7 @@ class Pipeline:
         newest = edition if dates[-1] == edition.date else self._load(dates[-1], edition)
         newest_previous = previous if newest is edition else self._edition_before(newest.date, dates, edition)
         summaries = self._summaries(dates, edition)
-        keys += self._put(
+        return keys + self._put(
             {
                 **self.renderer.assets(),
                 "index.html": self.renderer.index(summaries),
@@ -598,8 +624,6 @@ class Pipeline:
                 "latest.md": self.renderer.markdown(newest),
             }
         )
-        logger.info("edition published", date=edition.date.isoformat(), keys=list(keys))
-        return keys
 
     def _put(self, outputs: dict[str, str]) -> tuple[str, ...]:
         for key, text in outputs.items():
@@ -696,6 +720,7 @@ class Pipeline:
 
 
 _BOARD_JOB = "\x00leaderboard"
+PUBLISH_ROUNDS = 3  # a publish writes its pages again while other editions are stored meanwhile
 ARTICLE_MAX_BYTES = 2_000_000  # an article page; its summary is in the head
 COMMIT_ANSWER_MAX_BYTES = 200_000  # GitHub's answer about one commit is a few KB
 CLUSTER_FACTOR = 10  # a day's duplicate merging looks at the newest max_items x this relevant items
