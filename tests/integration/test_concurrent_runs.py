@@ -7,6 +7,7 @@ steps at a chosen point of this one, so every test takes the same path on every 
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable
 from datetime import datetime
@@ -16,6 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ai_news_tracker.config import parse_config
+from ai_news_tracker.errors import EditionError
 from ai_news_tracker.models import Edition, Entry
 from ai_news_tracker.pipeline import Pipeline
 from ai_news_tracker.store import LocalStore
@@ -84,6 +86,75 @@ def stored(data: Path) -> dict[str, Edition]:
 
 def titles_by_edition(data: Path) -> dict[str, list[str]]:
     return {day: sorted(i.title for i in edition.items) for day, edition in stored(data).items()}
+
+
+# -- two builds of consecutive days -------------------------------------------------------------------
+def missed_day(data: Path) -> Pipeline:
+    """The edition of 11-18 published; the render of 11-19 failed; an item for each of 11-19 and 11-20."""
+    first = pipeline(data)
+    first.repo.record_entries("甲", [story("十八日", at(18, 7))], at(18, 8))
+    first.publish(first.build(at(18))[0])
+    first.repo.record_entries("甲", [story("十九日", at(19, 9))], at(19, 10))
+    first.repo.record_entries("甲", [story("二十日", at(20, 6))], at(20, 8))
+    return first
+
+
+@pytest.mark.parametrize("outer", ["backfill", "schedule"])
+@pytest.mark.parametrize("point", [1, 2], ids=["before-the-claim", "before-the-edition"])
+def test_a_missed_day_built_while_the_next_day_builds_puts_every_item_in_one_edition(
+    tmp_path: Path, outer: str, point: int
+) -> None:
+    # Given a missed day (11-19), its items and the next day's stored
+    missed_day(tmp_path)
+    # When the operator's backfill of 11-19 (README runbook) and the schedule's 11-20 build at once:
+    # the other whole build runs before this one's first (or second) write of the editions
+    days = {"backfill": at(19, 23), "schedule": at(20)}
+    inner_day = days["schedule" if outer == "backfill" else "backfill"]
+    hooked = Hooked(tmp_path / "raw", prefix="editions/", at=point)
+    outcome: dict[str, str] = {}
+
+    def build(pipe: Pipeline, now: datetime) -> None:
+        try:
+            pipe.publish(pipe.build(now)[0])
+            outcome[now.date().isoformat()] = "built"
+        except EditionError as refused:
+            outcome[now.date().isoformat()] = str(refused)
+
+    hooked.meanwhile = lambda: build(pipeline(tmp_path), inner_day)
+    build(pipeline(tmp_path, raw=hooked), days[outer])
+    assert hooked.fired
+    # Then one of them is refused, naming the other; retried, the schedule starts from what stands
+    (refused,) = [(day, why) for day, why in outcome.items() if why != "built"]
+    other = "2026-11-19" if refused[0] == "2026-11-20" else "2026-11-20"
+    assert len(outcome) == 2 and other in refused[1], outcome
+    build(pipeline(tmp_path), at(20))
+    found = titles_by_edition(tmp_path)
+    placed = sorted(title for titles in found.values() for title in titles)
+    assert placed == sorted(["十八日", "十九日", "二十日"]), found
+    editions = list(stored(tmp_path).values())
+    for before, after in itertools.pairwise(editions):
+        assert after.window_start == before.window_end, (before.date, after.date)
+    assert "2026-11-20" in (tmp_path / "site" / "latest.md").read_text("utf-8")
+
+
+def test_the_rebuild_runbook_still_rebuilds_the_newest_edition_and_the_next_day_waits_for_it(
+    tmp_path: Path,
+) -> None:
+    # Given the editions of 11-18 and 11-19, and an item for 11-20
+    pipe = missed_day(tmp_path)
+    pipe.publish(pipe.build(at(19, 23))[0])
+    before = stored(tmp_path)["2026-11-19"]
+    # When the operator deletes the newest stored edition to rebuild it (README runbook), and the
+    # next day's schedule builds in that gap
+    (tmp_path / "raw" / "editions" / "2026-11-19.json").unlink()
+    with pytest.raises(EditionError, match=r"2026-11-19 is being built as the edition after 2026-11-18"):
+        pipeline(tmp_path).build(at(20))
+    rebuilt, was_stored = pipeline(tmp_path).build(at(19, 23))
+    # Then the day is rebuilt from the same start, and the next day, retried, starts at its cutoff
+    assert not was_stored and rebuilt.window_start == before.window_start
+    after, _ = pipeline(tmp_path).build(at(20))
+    assert after.window_start == rebuilt.window_end
+    assert [i.title for i in after.items] == ["二十日"]
 
 
 # -- a publish of an older day while today's is published ---------------------------------------------

@@ -516,7 +516,7 @@ def stored_editions(store: MemoryStore) -> list[Edition]:
     found = [
         Edition.from_dict(json.loads(data))
         for key, data in store.objects.items()
-        if key.startswith("editions/")
+        if key.startswith("editions/") and key.count("/") == 1  # not a successor claim
     ]
     return sorted(found, key=lambda e: e.date)
 

@@ -29,7 +29,7 @@ from .edition import (
 from .errors import EditionError, InvalidLeaderboard, SourceFailure, StorageError
 from .log import debug_enabled, get_logger
 from .models import Edition, EditionSummary, Item, Leaderboard, SourceStatus, Validators, iso, parse_iso
-from .repository import RECENT_IDS, RawRepository, SourceState
+from .repository import RECENT_IDS, RawRepository, SourceState, successor_key
 from .store import LocalStore, Store, content_type_for, get_json
 
 if TYPE_CHECKING:  # imported where used: a fetch function never loads Jinja2, the renderer or the
@@ -442,6 +442,7 @@ class Pipeline:
             unlisted=unlisted,
         )
         edition = self._revised(edition, previous)
+        self._claim_successor(day, previous)
         if not self.repo.save_edition(edition):  # built concurrently: the first one stands
             stored = self.repo.load_edition(day)
             if stored is not None:
@@ -454,6 +455,23 @@ class Pipeline:
             candidates=len(window),
         )
         return edition, False
+
+    def _claim_successor(self, day: date, previous: Edition | None) -> None:
+        """Refuse to store ``day`` when another day's build starts from the same edition (a missed day
+        built while the next one is): the first to claim it stands, the other's items wait for the
+        edition after it. A day claimed but never stored (a build that died, a rebuild's gap) holds it
+        until it is built again, or its claim deleted."""
+        after = previous.date if previous else None
+        holder = self.repo.claim_successor(after, day)
+        if holder == day:
+            return
+        what = f"the edition after {after}" if after else "the first edition"
+        if self.repo.load_edition(holder) is not None:
+            raise EditionError(f"cannot build {day}: {holder} was built meanwhile as {what}")
+        raise EditionError(
+            f"cannot build {day}: {holder} is being built as {what} (or its build died: build {holder} "
+            f"again, or delete {successor_key(after)} from the raw store)"
+        )
 
     def _revised(self, edition: Edition, previous: Edition | None) -> Edition:
         """A day published before (rebuilt: its stored edition deleted) is dated by when what it says

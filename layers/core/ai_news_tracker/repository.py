@@ -10,6 +10,8 @@ Key layout (the same in ``<data-dir>/raw`` and in the raw S3 bucket)::
                                             is identified by a link (identity.guid_alias); written after it
     leaderboard/<provider>.json             the current leaderboard snapshot and how it was fetched
     editions/<YYYY-MM-DD>.json              each edition exactly as it was built
+    editions/successors/<YYYY-MM-DD>|first  the day of the edition after that one (or of the first): the
+                                            claim its build made just before storing it, created once
 
 An index entry whose item was never created (a crash between the two writes), or whose item carries
 another first-seen time (a lost race), is ignored, so every item is found in exactly one window.
@@ -23,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from .errors import StorageError
 from .identity import guid_alias, identity_key, item_id
 from .models import Edition, Entry, Item, SourceStatus, Validators, iso, parse_iso
 from .store import Store, dump_json, get_json
@@ -204,9 +207,11 @@ class RawRepository:
     def edition_dates(self) -> list[date]:
         dates = []
         for key in self.store.list("editions/"):
-            name = key.removeprefix("editions/").removesuffix(".json")
+            name = key.removeprefix("editions/")
+            if "/" in name or not name.endswith(".json"):  # a successor claim
+                continue
             try:
-                dates.append(date.fromisoformat(name))
+                dates.append(date.fromisoformat(name.removesuffix(".json")))
             except ValueError:
                 continue
         return sorted(dates)
@@ -221,6 +226,29 @@ class RawRepository:
             f"editions/{edition.date.isoformat()}.json", dump_json(edition.to_dict())
         )
 
+    def claim_successor(self, previous: date | None, day: date) -> date:
+        """Claim the edition after ``previous`` (None: the first edition) for ``day``; the day holding
+        the claim: ``day`` when this call made it or made it before, else the other build's day.
+
+        Two builds of different days starting from the same edition would give them overlapping
+        windows; only the build whose day holds the claim may store its edition."""
+        key = successor_key(previous)
+        for _ in range(2):  # not readable yet (S3 answers 409 to a write racing ours), or deleted meanwhile
+            if self.store.put_if_absent(key, day.isoformat().encode("ascii")):
+                return day
+            data = self.store.get(key)
+            if data is not None:
+                try:
+                    return date.fromisoformat(data.decode("ascii", "replace").strip())
+                except ValueError as exc:
+                    raise StorageError(f"stored claim {key!r} does not name a day") from exc
+        raise StorageError(f"cannot claim {key!r}: it exists but cannot be read")
+
+
+def successor_key(previous: date | None) -> str:
+    """The key of the claim on the edition after ``previous`` (None: the first edition)."""
+    return f"editions/successors/{previous.isoformat() if previous else 'first'}"
+
 
 def _item_key(id_: str) -> str:
     return f"items/{id_}.json"
@@ -230,4 +258,4 @@ def _alias_key(alias: str) -> str:
     return f"aliases/{item_id(alias)}"
 
 
-__all__ = ["RawRepository", "SourceState", "iso", "make_item", "parse_iso", "source_key"]
+__all__ = ["RawRepository", "SourceState", "iso", "make_item", "parse_iso", "source_key", "successor_key"]
