@@ -20,6 +20,7 @@ from ai_news_tracker.config import parse_config
 from ai_news_tracker.errors import EditionError
 from ai_news_tracker.models import Edition, Entry
 from ai_news_tracker.pipeline import Pipeline
+from ai_news_tracker.repository import SourceState
 from ai_news_tracker.store import LocalStore
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -195,3 +196,31 @@ def test_republishing_an_older_day_while_today_is_published_keeps_today_in_every
     assert "2026-11-20" in text["index.html"] and "2026-11-20" in text["feed.xml"]
     assert (tmp_path / "site" / "latest.md").read_text("utf-8").startswith("# 2026-11-20")
     assert "2026-11-20.html" in (tmp_path / "site" / "reports" / "2026-11-19.html").read_text("utf-8")
+
+
+# -- a new feed's first fetch storing while the edition is cut ------------------------------------------
+@pytest.mark.parametrize("first_edition", [False, True])
+def test_a_new_feeds_archive_stored_after_the_cut_is_in_no_edition(
+    tmp_path: Path, first_edition: bool
+) -> None:
+    pipe = pipeline(tmp_path)
+    cut = at(19)
+    if not first_edition:  # Given an edition of the established feed 甲 the day before
+        pipe.repo.record_entries("甲", [story("甲十八日", at(18, 7))], at(18, 8))
+        pipe.build(at(18))
+    # and 乙 added: its first fetch at 08:00 marks it new, then stores its October archive and its
+    # news, all first seen at 08:00, while the 08:10 render cuts the edition in the middle
+    pipe.repo.record_entries("甲", [story("甲十九日", at(19, 7))], at(19, 8))
+    pipe.repo.save_source_state("乙", SourceState(first_fetched_at=at(19, 8)))
+    pipe.repo.record_entries("乙", [story("乙新闻一", at(19, 6))], at(19, 8))
+    pipe.build(cut)
+    archive = [story(f"乙旧文{n}", datetime(2026, 10, 10 + n, 9, 0, tzinfo=SHANGHAI)) for n in range(4)]
+    pipe.repo.record_entries("乙", [story("乙新闻二", at(19, 7)), *archive], at(19, 8))
+    # When the next day's edition is built
+    pipe.repo.record_entries("甲", [story("甲二十日", at(20, 7))], at(20, 8))
+    pipe.build(at(20))
+    # Then the archive is in neither edition, as when the fetch does not overlap the cut; its news is
+    found = titles_by_edition(tmp_path)
+    assert found["2026-11-20"] == sorted(["甲二十日", "乙新闻二"]), found
+    assert found["2026-11-19"] == sorted(["甲十九日", "乙新闻一"]), found
+    assert not any("旧文" in title for titles in found.values() for title in titles)

@@ -390,7 +390,7 @@ class Pipeline:
             new_sources=_first_fetched_after(states, previous.window_end) if previous else (),
         )
         if previous is not None:
-            window = newest_first({i.id: i for i in window + self._late_items(previous)}.values())
+            window = newest_first({i.id: i for i in window + self._late_items(previous, states)}.values())
         window = [self._with_article_text(item) for item in window]
         from .dedupe import cluster
         from .relevance import RelevanceFilter
@@ -519,19 +519,23 @@ class Pipeline:
                 logger.debug("item over max_items", item=story.id, source=story.source, title=story.title)
         logger.debug("edition window", date=day.isoformat(), window=len(window), relevant=len(relevant))
 
-    def _late_items(self, previous: Edition) -> list[Item]:
-        """Items first seen within the previous edition's span but committed after it was cut."""
+    def _late_items(self, previous: Edition, states: Mapping[str, SourceState]) -> list[Item]:
+        """Items first seen within the previous edition's span but committed after it was cut, which it
+        would have held (the same rule: the archive of a feed new then is no news now either)."""
         if previous.considered is None:
             return []
         known = set(previous.considered)
         # What the previous edition scanned: an edition stored before ``scanned_from`` existed is
         # assumed to have used today's lookback_hours.
+        lookback = self.config.report.lookback_hours
         start = (
             previous.window_start
             or previous.scanned_from
-            or first_edition_scan_start(previous.window_end, self.config.report.lookback_hours)
+            or first_edition_scan_start(previous.window_end, lookback)
         )
-        late = [i for i in self.repo.items_first_seen(start, previous.window_end) if i.id not in known]
+        committed = [i for i in self.repo.items_first_seen(start, previous.window_end) if i.id not in known]
+        new_sources = _first_fetched_after(states, previous.window_start) if previous.window_start else ()
+        late = select_items(committed, previous.window_end, previous.window_start, lookback, new_sources)
         if late:
             logger.warning("late items taken into this edition", items=len(late), previous=str(previous.date))
         return late
