@@ -210,6 +210,41 @@ def test_a_later_render_announces_again_only_for_a_new_day(stack: Stack) -> None
     assert [m["date"] for m in stack.announcements()] == ["2026-11-20", "2026-11-21"]
 
 
+def test_a_render_while_another_announces_the_day_succeeds_invalidates_and_announces_nothing(
+    stack: Stack, tmp_path: Path
+) -> None:
+    # Given the scheduled render of the day, announcing it (its idempotency record in progress)
+    stack.invoke("fetch_feeds", {"scheduled_time": NOW})
+    scheduled = stack.handlers["render_edition"]
+    announcer = scheduled.deployment().announcer
+    announce = announcer.announce
+    meanwhile: dict[str, Any] = {}
+
+    def operator_rebuilds(job: dict[str, Any]) -> str:
+        # When the operator rebuilds the day meanwhile in another environment, an item left out
+        # (README: runbook), so its pages replace the ones just published
+        config = tmp_path / "config.toml"
+        config.write_text(
+            config.read_text("utf-8").replace("include = []", 'include = []\nexclude = ["通义千问"]'), "utf-8"
+        )
+        stack.handlers["render_edition"] = load_handler("render_edition")
+        stack.s3.delete_object(Bucket=RAW, Key="editions/2026-11-20.json")
+        meanwhile["result"] = stack.invoke("render_edition", {"scheduled_time": NOW})
+        message_id: str = announce(job)
+        return message_id
+
+    announcer.announce = operator_rebuilds
+    first = stack.invoke("render_edition", {"scheduled_time": NOW})
+    # Then the rebuild succeeds without announcing (the scheduled render does) and invalidates its pages
+    second = meanwhile["result"]
+    assert second["items"] == 1 and second["announcement"] is None
+    assert second["invalidation"] and stack.invalidations() == [
+        ["/reports/2026-11-20.html", "/reports/2026-11-20.json", "/reports/2026-11-20.md"]
+    ]
+    # And the day is announced once
+    assert first["announcement"] and [m["date"] for m in stack.announcements()] == ["2026-11-20"]
+
+
 def emitted_metrics(out: str) -> dict[str, list[float]]:
     """The metrics Powertools wrote as embedded metric format (one JSON object a line on stdout)."""
     found: dict[str, list[float]] = {}

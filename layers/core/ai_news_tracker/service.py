@@ -175,13 +175,21 @@ def render(deployment: Deployment, now: datetime, context: LambdaContext | None 
     metrics.add_metric(name="EditionItems", unit=MetricUnit.Count, value=len(edition.items))
     announced = None
     if deployment.announcer is not None:
+        from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
+
         announcer = deployment.announcer
 
         def announce(job: dict[str, Any]) -> dict[str, Any]:
             return {"date": job["date"], "message_id": announcer.announce(job)}
 
+        # (``announce`` keeps its name and place: its qualified name is part of the idempotency key)
         message = announcement(deployment.settings, edition)
-        announced = deployment.once(announce, "date", EDITION_TTL, context)(job=message)["message_id"]
+        try:
+            announced = deployment.once(announce, "date", EDITION_TTL, context)(job=message)["message_id"]
+        except IdempotencyAlreadyInProgressError:
+            # Another invocation is announcing the day (the schedule, and a replayed or manual render):
+            # it announces, or fails and is retried; this one has published and goes on to invalidate
+            logger.info("edition announced by another invocation", date=edition.date.isoformat())
     invalidation = invalidate_replaced(deployment)  # after the announcement: a CDN failure delays no mail
     logger.info(
         "edition rendered",
