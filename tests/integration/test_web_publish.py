@@ -26,7 +26,7 @@ from ai_news_tracker.leaderboard import build_leaderboard
 from ai_news_tracker.models import Edition, Entry, Item, SourceStatus
 from ai_news_tracker.pipeline import Pipeline
 from ai_news_tracker.repository import RawRepository
-from ai_news_tracker.store import LocalStore
+from ai_news_tracker.store import LocalStore, content_type_for
 
 CONFIG = Config(leaderboard=LeaderboardConfig(provider="lmarena-history"))
 DAYS = [date(2026, 11, 18), date(2026, 11, 19), date(2026, 11, 20)]
@@ -181,6 +181,55 @@ def test_pages_missing_for_stored_editions_are_backfilled(site: Site) -> None:
     assert 'href="2026-11-19.html" rel="next"' in site.text("reports/2026-11-18.html")
 
 
+def published_without_the_forward_link(pipeline: Pipeline, days: int) -> None:
+    """The first ``days`` editions stored and published as a version without the 下一期 link left them:
+    pages that link back only, and no layout version recorded in the raw store."""
+    previous = None
+    for n in range(days):
+        pipeline.repo.save_edition(edition(n))
+        base = f"reports/{DAYS[n]}"
+        files = {
+            f"{base}.md": pipeline.renderer.markdown(edition(n)),
+            f"{base}.json": pipeline.renderer.json(edition(n), previous),
+            f"{base}.html": pipeline.renderer.html(edition(n), previous),
+        }
+        for key, text in files.items():
+            pipeline.site.put(key, text.encode("utf-8"), content_type=content_type_for(key))
+        previous = edition(n)
+
+
+def test_pages_published_before_the_forward_link_all_get_it_at_the_next_publish(tmp_path: Path) -> None:
+    # Given two days published by a version whose pages had no 下一期 link
+    site = Site(tmp_path / "upgraded")
+    published_without_the_forward_link(site.pipeline, 2)
+    assert not [d for d in DAYS[:2] if 'rel="next"' in site.text(f"reports/{d}.html")]
+    # When the next day is published
+    keys = site.publish(2)
+    # Then every page with a later edition links to it, the oldest too (not only the day before)
+    assert 'href="2026-11-19.html" rel="next"' in site.text("reports/2026-11-18.html")
+    assert 'href="2026-11-20.html" rel="next"' in site.text("reports/2026-11-19.html")
+    # And only the pages were written again: the Markdown and JSON carry no link, they stay as published
+    assert [k for k in keys if k.startswith("reports/2026-11-18")] == ["reports/2026-11-18.html"]
+    # And each page has the bytes a site published by this version from the start has
+    fresh = Site(tmp_path / "fresh")
+    for n in range(3):
+        fresh.publish(n)
+    assert {k: v for k, v in site.files().items() if k.endswith(".html")} == {
+        k: v for k, v in fresh.files().items() if k.endswith(".html")
+    }
+    # When the day is published again
+    before = site.files()
+    keys = site.pipeline.publish(edition(2))
+    # Then no older page is written again (the layout is recorded as current), and nothing changed
+    assert [k for k in keys if k.startswith("reports/")] == [
+        "reports/2026-11-20.md",
+        "reports/2026-11-20.json",
+        "reports/2026-11-20.html",
+        "reports/2026-11-19.html",
+    ]
+    assert site.files() == before
+
+
 def test_a_publish_with_a_site_url_links_the_feed_absolutely(tmp_path: Path) -> None:
     config = replace(CONFIG, report=ReportConfig(site_url="https://digest.example.cn"))
     site = Site(tmp_path, config)
@@ -276,6 +325,24 @@ def test_on_s3_every_file_is_typed_and_only_dated_reports_are_cached_long(s3: An
         "latest.md": ("text/markdown; charset=utf-8", short),
     }
     assert cache_control_for("latest.html") == short
+
+
+def test_on_s3_the_pages_written_again_for_a_new_layout_are_replaced_once(s3: Any) -> None:
+    # Given two days published on S3 by a version whose pages had no 下一期 link
+    site = S3Store("site", s3, public=True)
+    pipeline = Pipeline(CONFIG, S3Store("raw", s3), site)
+    published_without_the_forward_link(pipeline, 2)
+    # When the next day is published
+    pipeline.repo.save_edition(edition(2))
+    pipeline.publish(edition(2))
+    # Then both older pages were replaced with other bytes (the render function invalidates them)
+    assert site.replaced == {"reports/2026-11-18.html", "reports/2026-11-19.html"}
+    assert 'rel="next"' in s3.get_object(Bucket="site", Key="reports/2026-11-18.html")["Body"].read().decode()
+    # When a later invocation (another environment) publishes the day again
+    again = S3Store("site", s3, public=True)
+    Pipeline(CONFIG, S3Store("raw", s3), again).publish(edition(2))
+    # Then it replaces nothing: the layout was recorded as current in the raw bucket
+    assert again.replaced == set()
 
 
 def test_the_deployments_site_url_fills_an_empty_site_url(tmp_path: Path) -> None:

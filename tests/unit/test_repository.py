@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -214,3 +214,19 @@ def test_an_alias_lost_after_its_item_was_stored_is_written_when_the_item_is_fou
         "新智元", [wechat("智谱发布 GLM-5", long)], T0 + timedelta(hours=2), known=shown
     )
     assert new == [] and again == []
+
+
+def test_the_pages_layout_version_is_kept_beside_the_editions_and_never_taken_for_one(tmp_path: Path) -> None:
+    # Given one stored edition, and no layout version recorded (pages published before versions were)
+    repo = RawRepository(LocalStore(tmp_path))
+    repo.store.put("editions/2026-01-20.json", b"{}")
+    assert repo.pages_version() == 0
+    # When a publish records the layout its pages were written with
+    repo.save_pages_version(3)
+    # Then it is read back, and the editions, and the claim on the one after them, are as they were
+    assert repo.pages_version() == 3
+    assert repo.edition_dates() == [date(2026, 1, 20)]
+    assert repo.claim_successor(date(2026, 1, 20), date(2026, 1, 21)) == date(2026, 1, 21)
+    # And a record that does not read as a number is no version: the pages are written again
+    repo.store.put("editions/site/pages-version", b"\xff")
+    assert repo.pages_version() == 0

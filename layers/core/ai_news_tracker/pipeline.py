@@ -7,12 +7,12 @@ the caller, so the CLI, the Lambda handlers and the tests drive the very same co
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from .articles import article_summary
@@ -42,6 +42,7 @@ if TYPE_CHECKING:  # imported where used: a fetch function never loads Jinja2, t
     from .summarize import Summarizer
 
 logger = get_logger()
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -599,13 +600,19 @@ class Pipeline:
         every stored edition (the newest one is "latest", whichever day this run published), after the
         missing files of any other stored edition.
 
+        When the raw store records an older layout of the pages than :data:`PAGES_VERSION` (none: pages
+        published before versions were), every stored edition's page is written again, as a publish of
+        it now writes it, and the version is then recorded: a template change reaches the pages of days
+        long published once, not only the day before this one.
+
         The editions are listed again once written: an edition stored meanwhile (another day's run,
         whose publish may have written before this one) has them all written again, with it.
         """
         dates = self._dates_with(edition)
+        outdated = self.repo.pages_version() < PAGES_VERSION
         keys: dict[str, None] = {}
         for _ in range(PUBLISH_ROUNDS):
-            keys |= dict.fromkeys(self._publish_pages(edition, dates))
+            keys |= dict.fromkeys(self._publish_pages(edition, dates, every_page=outdated))
             listed = self._dates_with(edition)
             added = sorted(set(listed) - set(dates))
             if not added:
@@ -618,14 +625,20 @@ class Pipeline:
             logger.warning(
                 "editions still being stored", date=edition.date.isoformat(), rounds=PUBLISH_ROUNDS
             )
+        if outdated:  # once every page is written: a publish that failed before writes them all again
+            self.repo.save_pages_version(PAGES_VERSION)
+            logger.info("pages layout recorded", version=PAGES_VERSION)
         logger.info("edition published", date=edition.date.isoformat(), keys=list(keys))
         return tuple(keys)
 
     def _dates_with(self, edition: Edition) -> list[date]:
         return sorted(set(self.repo.edition_dates()) | {edition.date})
 
-    def _publish_pages(self, edition: Edition, dates: Sequence[date]) -> tuple[str, ...]:
-        """The edition's files and the listing pages, as of the stored editions ``dates``."""
+    def _publish_pages(
+        self, edition: Edition, dates: Sequence[date], *, every_page: bool = False
+    ) -> tuple[str, ...]:
+        """The edition's files and the listing pages, as of the stored editions ``dates``; with
+        ``every_page``, every other stored edition's page too."""
         previous = self._edition_before(edition.date, dates, edition)
         keys = self._put(self._edition_files(edition, previous, _day_after(edition.date, dates)))
         if previous is not None:
@@ -633,6 +646,8 @@ class Pipeline:
             page = self.renderer.html(previous, before, next_date=edition.date)
             keys += self._put({f"reports/{previous.date.isoformat()}.html": page})
         keys += self._backfill_pages(dates, edition)
+        if every_page:
+            keys += self._rewrite_pages(dates, edition, written=keys)
         newest = edition if dates[-1] == edition.date else self._load(dates[-1], edition)
         newest_previous = previous if newest is edition else self._edition_before(newest.date, dates, edition)
         summaries = self._summaries(dates, edition)
@@ -695,11 +710,36 @@ class Pipeline:
             logger.info("edition files backfilled", keys=sorted(files))
         return self._put(files)
 
+    def _rewrite_pages(
+        self, dates: Sequence[date], known: Edition, written: Collection[str]
+    ) -> tuple[str, ...]:
+        """The page of every stored edition but those ``written``, as a publish of it writes it: the
+        pages' layout changed (:data:`PAGES_VERSION`). The .md and .json are left as they are: what they
+        hold is the edition, which no layout changes (and readers may have compared them)."""
+        days = [day for day in dates if _page_key(day) not in written]
+        renderer = self.renderer  # made once, before the threads share it
+
+        def rewrite(day: date) -> str:
+            page = renderer.html(
+                self._load(day, known),
+                self._edition_before(day, dates, known),
+                next_date=_day_after(day, dates),
+            )
+            return self._put({_page_key(day): page})[0]
+
+        keys = tuple(self._each_day(days, rewrite))
+        logger.info("edition pages rewritten", version=PAGES_VERSION, pages=len(keys))
+        return keys
+
     def _summaries(self, dates: Sequence[date], known: Edition) -> list[EditionSummary]:
         """What the archive and the feed show of every edition, read a few at a time."""
-        workers = max(1, min(self.config.fetch.workers, len(dates)))
+        return self._each_day(dates, lambda day: self._load(day, known).summary())
+
+    def _each_day(self, days: Sequence[date], work: Callable[[date], _T]) -> list[_T]:
+        """``work`` done for each day, a few days at a time (each reads its editions from the store)."""
+        workers = max(1, min(self.config.fetch.workers, len(days)))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="editions") as pool:
-            return list(pool.map(lambda day: self._load(day, known).summary(), dates))
+            return list(pool.map(work, days))
 
     def send_email(
         self, edition: Edition, *, dry_run: bool = False, asked: bool = False
@@ -743,6 +783,10 @@ class Pipeline:
 
 _BOARD_JOB = "\x00leaderboard"
 PUBLISH_ROUNDS = 3  # a publish writes its pages again while other editions are stored meanwhile
+# The layout of the dated pages (reports/<day>.html): bumped when a template change should reach every
+# page published before it. The first publish that finds an older version recorded in the raw store
+# writes every stored edition's page again, once. 1: the 下一期 link to the next edition.
+PAGES_VERSION = 1
 ARTICLE_MAX_BYTES = 2_000_000  # an article page; its summary is in the head
 COMMIT_ANSWER_MAX_BYTES = 200_000  # GitHub's answer about one commit is a few KB
 CLUSTER_FACTOR = 10  # a day's duplicate merging looks at the newest max_items x this relevant items
@@ -753,6 +797,10 @@ def _first_fetched_after(states: Mapping[str, SourceState], since: datetime) -> 
     return {
         name for name, state in states.items() if state.first_fetched_at and state.first_fetched_at > since
     }
+
+
+def _page_key(day: date) -> str:
+    return f"reports/{day.isoformat()}.html"
 
 
 def _day_after(day: date, dates: Sequence[date]) -> date | None:

@@ -12,6 +12,8 @@ Key layout (the same in ``<data-dir>/raw`` and in the raw S3 bucket)::
     editions/<YYYY-MM-DD>.json              each edition exactly as it was built
     editions/successors/<YYYY-MM-DD>|first  the day of the edition after that one (or of the first): the
                                             claim its build made just before storing it, created once
+    editions/site/pages-version             the layout version every dated page of the site was last
+                                            written with (pipeline.PAGES_VERSION; absent: before versions)
 
 An index entry whose item was never created (a crash between the two writes), or whose item carries
 another first-seen time (a lost race), is ignored, so every item is found in exactly one window.
@@ -243,6 +245,23 @@ class RawRepository:
                 except ValueError as exc:
                     raise StorageError(f"stored claim {key!r} does not name a day") from exc
         raise StorageError(f"cannot claim {key!r}: it exists but cannot be read")
+
+    # -- the site's pages -----------------------------------------------------------------
+    def pages_version(self) -> int:
+        """The layout version every published page was last written with (0: none recorded, pages
+        published before versions were; an unreadable record too: writing them again is always safe)."""
+        data = self.store.get(PAGES_VERSION_KEY)
+        try:
+            return int(data) if data else 0
+        except ValueError:
+            return 0
+
+    def save_pages_version(self, version: int) -> None:
+        self.store.put(PAGES_VERSION_KEY, str(version).encode("ascii"))
+
+
+# Under editions/, which the render function alone writes; in a folder, so never taken for an edition
+PAGES_VERSION_KEY = "editions/site/pages-version"
 
 
 def successor_key(previous: date | None) -> str:
