@@ -14,6 +14,7 @@ from lambda_support import invalidated_paths, site_distribution
 from moto import mock_aws
 
 from ai_news_tracker.aws import (
+    INVALIDATION_PATHS,
     CdnInvalidator,
     S3Store,
     Settings,
@@ -98,6 +99,22 @@ def test_the_cdn_drops_the_replaced_pages_in_one_invalidation(s3: Any) -> None:
     # And a refusal is an error naming the paths
     with pytest.raises(TrackerError, match=r"cannot invalidate /reports/2026-11-20.md on CloudFront"):
         CdnInvalidator("E000000000000", cloudfront).invalidate(["reports/2026-11-20.md"])
+
+
+def test_many_replaced_pages_are_invalidated_by_their_folders_wildcard(s3: Any) -> None:
+    # Given the site's distribution
+    distribution = site_distribution("site-bucket")
+    cdn = CdnInvalidator(distribution, boto3.client("cloudfront", region_name=REGION))
+    # When a publish replaced every dated page (a new layout of the pages written to every stored day)
+    pages = [f"reports/2026-{month:02d}-{day:02d}.html" for month in (10, 11) for day in range(1, 31)]
+    assert cdn.invalidate(pages)
+    # Then one path, the folder's wildcard, invalidates them all (CloudFront charges per path, a
+    # wildcard counting as one)
+    assert invalidated_paths(distribution) == [["/reports/*"]]
+    # And a rebuilt day's few pages are still named one by one
+    assert cdn.invalidate(pages[:INVALIDATION_PATHS])
+    named = sorted("/" + page for page in pages[:INVALIDATION_PATHS])
+    assert sorted(invalidated_paths(distribution)) == sorted([["/reports/*"], named])
 
 
 def test_put_if_absent_never_overwrites_a_first_seen_record(s3: Any) -> None:

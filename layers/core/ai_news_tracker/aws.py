@@ -40,6 +40,10 @@ DATED_REPORT = re.compile(r"^reports/\d{4}-\d{2}-\d{2}\.[a-z]+$")
 # after writing), the edges still serve the rebuilt page the next day.
 CACHE_DATED = "public, max-age=300, s-maxage=86400"
 CACHE_SHORT = "public, max-age=300"  # the index, latest and the feed change with every edition
+# An invalidation of more paths than this names their folders' wildcards instead (/reports/*, one path
+# to CloudFront, which charges per path beyond 1,000 a month): a new layout of the pages writes every
+# stored day's page again (pipeline.PAGES_VERSION); a rebuilt day replaces a few.
+INVALIDATION_PATHS = 10
 
 
 def cache_control_for(key: str) -> str:
@@ -331,7 +335,7 @@ class CdnInvalidator:
         """One invalidation of every key's path; its id (None when there is no key)."""
         if not keys:
             return None
-        paths = sorted("/" + key for key in set(keys))
+        paths = invalidation_paths(keys)
         try:
             answer = self.client.create_invalidation(
                 DistributionId=self.distribution_id,
@@ -345,6 +349,15 @@ class CdnInvalidator:
             reason = _describe(exc)
             raise TrackerError(f"cannot invalidate {' '.join(paths)} on CloudFront: {reason}") from exc
         return answer["Invalidation"]["Id"]
+
+
+def invalidation_paths(keys: Collection[str]) -> list[str]:
+    """The paths that invalidate ``keys``: each key's, or over :data:`INVALIDATION_PATHS` of them, the
+    wildcard of each folder they are in (``/*`` for keys at the root)."""
+    paths = sorted({"/" + key for key in keys})
+    if len(paths) <= INVALIDATION_PATHS:
+        return paths
+    return sorted({path.rpartition("/")[0] + "/*" for path in paths})
 
 
 def templates_dir() -> Path:
