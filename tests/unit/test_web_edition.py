@@ -361,6 +361,22 @@ def test_a_truncated_text_ends_with_an_ellipsis(renderer: Renderer) -> None:
     assert summaries == ["长" * 300 + "…", "第 2 条资讯的正文。"]
 
 
+def test_a_text_shown_whole_after_its_byline_is_not_said_to_be_cut(renderer: Renderer) -> None:
+    # Given a text of more than summary_chars (300) characters, of which a byline no format shows
+    # leaves 290
+    body = "智谱发布GLM-5，" * 29
+    text = "机器之心报道 编辑：泽南 " + body
+    assert len(text) > 300 > len(body)
+    ed = edition(items=(item(1, text=text), item(2)))
+    # Then the page shows the whole of it without "…"
+    summaries = [p.text for p in strict_parse(renderer.html(ed)).iterfind(".//p[@class='summary']")]
+    assert summaries[0] == body
+    # And the JSON gives the whole of it and says it is not cut, as the email shows it
+    shown = json.loads(renderer.json(ed))["items"][0]
+    assert (shown["summary"], shown["summary_truncated"]) == (body, False)
+    assert edition_view(ed, CONFIG)["items"][0]["summary"] == body
+
+
 # -- hostile text in every page ---------------------------------------------------------------------
 def test_hostile_feed_text_never_becomes_markup_in_the_edition_page(renderer: Renderer) -> None:
     hostile = hostile_edition()

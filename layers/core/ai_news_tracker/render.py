@@ -535,7 +535,7 @@ class Renderer:
                     "published_at": item.published.astimezone(tz).isoformat() if item.published else None,
                     "first_seen": item.first_seen.astimezone(tz).isoformat(),
                     "summary": truncate(shown_text(item.text), self.config.report.summary_chars),
-                    "summary_truncated": len(item.text) > self.config.report.summary_chars,
+                    "summary_truncated": len(shown_text(item.text)) > self.config.report.summary_chars,
                     "url": safe_href(item.url) or None,  # the link rule of every format
                 }
                 for item in edition.items
