@@ -398,6 +398,26 @@ def test_hostile_feed_text_never_becomes_markup_in_the_edition_page(renderer: Re
         }
 
 
+def markdown_table(markdown: str, heading: str) -> list[list[str]]:
+    """The cells of each row of the table under ``heading``, split at the pipes that are not escaped."""
+    lines = markdown.split(heading + "\n", 1)[1].splitlines()[3:]
+    rows = lines[: next(n for n, line in enumerate(lines) if not line.startswith("|"))]
+    return [[cell.strip() for cell in re.split(r"(?<!\\)\|", row)[1:-1]] for row in rows]
+
+
+def test_hostile_model_names_keep_both_markdown_tables_three_columns(renderer: Renderer) -> None:
+    # Given hostile model names ranked first overall, one of them recognised as Chinese
+    scores = {"gpt|5 <b>x</b>": 1600.0, "qwen-evil|x <i>": 1590.0} | SCORES
+    markdown = renderer.markdown(edition(scores=scores))
+    # Then each row of the global Top table and of the domestic table has its three cells, the name
+    # whole in the second
+    assert markdown_table(markdown, "### 全球 Top 2") == [
+        ["1", r"gpt\|5 \<b\>x\</b\>", "1600"],
+        ["2", r"qwen-evil\|x \<i\>", "1590"],
+    ]
+    assert markdown_table(markdown, "### 国产模型排名")[0] == ["2", r"qwen-evil\|x \<i\>", "1590"]
+
+
 def test_hostile_feed_text_never_becomes_markup_in_the_archive(renderer: Renderer) -> None:
     page = renderer.index([hostile_edition().summary(), edition(date(2026, 11, 19)).summary()])
     assert audit(page) == []
