@@ -6,6 +6,7 @@ The headlines here are invented for the tests (not real news).
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from itertools import permutations
 
@@ -130,6 +131,39 @@ def test_different_versions_of_one_model_family_stay_apart_whatever_the_threshol
     assert not same_story(v31, v32, threshold=0.0)
 
 
+def test_an_item_matching_two_releases_joins_one_and_never_makes_them_one_story() -> None:
+    # Given V3.1 and V3.2 of one family, and an item naming no version that matches each of them
+    v31 = item(
+        "v31",
+        "36Kr",
+        "DeepSeek发布V3.1，采用混合推理架构",
+        "36氪获悉，DeepSeek今日发布DeepSeek-V3.1，采用混合推理架构，思考模式与非思考模式合一，"
+        "上下文长度128K，杭州深度求索公司称其智能体能力明显增强。",
+    )
+    bridge = item(
+        "br",
+        "机器之心",
+        "深度求索发布新版本，混合推理架构与稀疏注意力",
+        "机器之心报道 深度求索公司今日发布DeepSeek新版本，采用混合推理架构，上下文长度128K，"
+        "并引入DeepSeek稀疏注意力，杭州深度求索公司称其智能体能力明显增强。",
+        minutes=5,
+    )
+    v32 = item(
+        "v32",
+        "新智元",
+        "DeepSeek V3.2来了！稀疏注意力上线",
+        "新智元报道 深度求索公司发布DeepSeek-V3.2，引入DeepSeek稀疏注意力，"
+        "杭州深度求索公司称其智能体能力明显增强，上下文长度128K。",
+        minutes=10,
+    )
+    assert same_story(v31, bridge) and same_story(bridge, v32) and not same_story(v31, v32)
+    # When the three are clustered
+    clusters = cluster([v31, bridge, v32])
+    # Then the chain does not carry V3.1 and V3.2 into one story: the bridge joins one of them, and the
+    # other release is still its own story in the edition
+    assert sorted(sorted(i.id for i in c.items) for c in clusters) == [["br", "v32"], ["v31"]]
+
+
 def test_different_products_of_one_family_stay_apart() -> None:
     sonnet = item("s", "36Kr", "Anthropic发布Claude Sonnet 4.5", "36氪获悉，Anthropic发布Claude Sonnet 4.5。")
     opus = item("o", "新智元", "Claude Opus 4.5杀疯了！", "新智元报道 Anthropic发布Claude Opus 4.5。")
@@ -168,6 +202,17 @@ def test_the_primary_item_has_the_longest_text_and_the_time_is_the_earliest() ->
     assert merged.shown_at == T0 + timedelta(minutes=10)
     # The sources: the primary's first, then by earliest publication
     assert story.sources == ("36Kr", "新智元", "机器之心")
+
+
+def test_the_sources_after_the_primary_are_listed_by_time_not_by_name() -> None:
+    # Given 机器之心 told the story before 新智元 (by name, 新 U+65B0 sorts before 机 U+673A)
+    earlier = T0 + timedelta(minutes=5)
+    jqzx = replace(JQZX, published_at=earlier, first_seen=earlier)
+    # When it is clustered
+    (story,) = cluster([KR, XZY, jqzx])
+    # Then 来源 lists the primary, then 机器之心, the earlier, then 新智元
+    assert story.sources == ("36Kr", "机器之心", "新智元")
+    assert story.merged().shown_at == earlier
 
 
 def test_the_earliest_time_ignores_members_without_a_publication_date() -> None:
