@@ -314,6 +314,32 @@ def test_both_parts_carry_key_points_leaderboard_and_failed_sources() -> None:
     assert "数据日期: 2026-11-15" in shown
 
 
+def test_a_key_point_with_nothing_left_to_show_is_not_numbered() -> None:
+    # Given a key point made only of control and bidi characters between two others
+    ed = edition([item(1)], key_points=("要点一", "\x00\x1b\u202e \u2066", "要点二"))
+    # When the email is built
+    text, html = bodies(message(ed))
+    # Then the text part numbers the two points with text, with no empty one between them
+    points = text.replace("\r\n", "\n").split("【今日要点】\n", 1)[1].split("\n\n", 1)[0]
+    assert points.splitlines() == ["1. 要点一", "2. 要点二"]
+    # And the HTML part's list has those two items only
+    assert re.findall(r"<li[^>]*>(.*?)</li>", html, flags=re.DOTALL) == ["要点一", "要点二"]
+
+
+def test_a_leaderboard_fetch_that_failed_alone_is_said_in_both_parts() -> None:
+    # Given every feed fetched, and the leaderboard's fetch timed out (the stored snapshot is shown)
+    ed = edition(
+        [item(1)],
+        sources=(SourceStatus("36Kr", "ok"),),
+        leaderboard_status=SourceStatus("LM Arena", "timeout", "read timed out"),
+    )
+    # When the email is built
+    text, html = bodies(message(ed))
+    # Then both parts name it, as the web edition does: the reader's one hint that the board is old
+    assert "本期部分来源未能获取: LM Arena (超时)" in text
+    assert "本期部分来源未能获取: LM Arena (超时)" in "".join(audit(html).text)
+
+
 def test_a_leaderboard_dated_only_by_its_first_fetch_says_so_in_both_parts() -> None:
     # Given a leaderboard file that carried no date and whose publisher gave none
     base = hostile_edition()
@@ -825,6 +851,27 @@ def test_a_refused_send_is_retried_by_the_next_run(tmp_path: Path) -> None:
     working = Recorder()
     second = send(log, ["a@example.org", "b@example.org"], working)
     assert working.recipients == ["b@example.org"] and second.skipped == ["a@example.org"]
+
+
+class RefusingFirst(Recorder):
+    """Records every message it is given, and refuses the first."""
+
+    def __call__(self, msg: EmailMessage) -> str:
+        self.sent.append(msg)
+        if len(self.sent) == 1:
+            raise SendError("SES refused the message: MessageRejected")
+        return f"id-{len(self.sent)}"
+
+
+def test_a_resend_carries_the_message_id_of_the_first_send_and_its_own_date(tmp_path: Path) -> None:
+    # Given a send refused at 08:00 and retried by the next run an hour later
+    sender = RefusingFirst()
+    send(LocalStore(tmp_path), ["a@example.org"], sender, sent_at=NOW)
+    send(LocalStore(tmp_path), ["a@example.org"], sender, sent_at=NOW + timedelta(hours=1))
+    # Then both messages have one Message-ID, so the reader's client knows the resend, and each its Date
+    first, second = sender.sent
+    assert first["Message-ID"] == second["Message-ID"]
+    assert (first["Date"].datetime, second["Date"].datetime) == (NOW, NOW + timedelta(hours=1))
 
 
 def test_a_recipient_refused_while_ses_took_other_mail_is_given_up_after_the_limit(tmp_path: Path) -> None:
