@@ -137,6 +137,23 @@ def test_the_stale_warning_of_a_dated_file_gives_its_date(renderer: Renderer) ->
         assert expected in part
 
 
+def test_the_stale_warning_starts_the_day_after_max_age_days(renderer: Renderer) -> None:
+    # Given max_age_days 30 and the edition of 2026-11-20
+    assert CONFIG.leaderboard is not None and CONFIG.leaderboard.max_age_days == 30
+    # When the snapshot is exactly 30 days old, Then no format warns
+    edition = board_edition(snapshot=date(2026, 10, 21))
+    for output in (renderer.markdown(edition), renderer.html(edition), *email_parts(edition)):
+        assert "⚠️" not in output and "未更新" not in output
+    assert json.loads(renderer.json(edition))["leaderboard"]["stale"] is False
+    # When it is 31 days old, Then every format does
+    edition = board_edition(snapshot=date(2026, 10, 20))
+    assert "| ⚠️ 已 31 天未更新，排名仅供参考 |" in renderer.markdown(edition)
+    expected = "⚠️ 排行榜数据停留在 2026-10-20，已 31 天未更新，排名仅供参考。"
+    for output in (renderer.html(edition), *email_parts(edition)):
+        assert expected in output
+    assert json.loads(renderer.json(edition))["leaderboard"]["stale"] is True
+
+
 # -- what it lacks ---------------------------------------------------------------------------------
 
 FOREIGN = {"gemini-3-pro": 1500.0, "gpt-5": 1490.0, "claude-opus-4-5": 1480.0}
