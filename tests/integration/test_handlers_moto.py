@@ -8,6 +8,7 @@ one announcement on the topic, and a retry of every invocation changes nothing.
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from moto import mock_aws
 
 from ai_news_tracker.aws import CdnInvalidator
 from ai_news_tracker.errors import TrackerError
+from ai_news_tracker.log import SERVICE
 
 REPO = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
@@ -171,7 +173,7 @@ def test_a_rebuilt_edition_is_invalidated_at_the_cdn_once_and_only_when_its_page
     assert len(stack.invalidations()) == 1
 
 
-def test_pages_whose_invalidation_failed_are_invalidated_by_the_retry(
+def test_a_rebuild_whose_invalidation_failed_succeeds_and_the_next_invocation_invalidates_its_pages(
     stack: Stack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given the day's edition, published, then rebuilt with an item left out while CloudFront refuses
@@ -184,21 +186,75 @@ def test_pages_whose_invalidation_failed_are_invalidated_by_the_retry(
     stack.handlers["render_edition"] = load_handler("render_edition")
     stack.s3.delete_object(Bucket=RAW, Key="editions/2026-11-20.json")
     invalidate = CdnInvalidator.invalidate
-    monkeypatch.setattr(CdnInvalidator, "invalidate", lambda self, keys: _refused())
-    with pytest.raises(TrackerError, match="cannot invalidate"):
-        stack.invoke("render_edition", {"scheduled_time": NOW})
+    monkeypatch.setattr(CdnInvalidator, "invalidate", _refused)
+    rebuilt = stack.invoke("render_edition", {"scheduled_time": NOW})
+    # Then the rebuild succeeds, and its summary names the pages left cached and why (README: runbook)
+    assert rebuilt["items"] == 1 and rebuilt["invalidation"] is None
+    assert rebuilt["invalidation_failed"] == (
+        "cannot invalidate /reports/2026-11-20.html /reports/2026-11-20.json /reports/2026-11-20.md "
+        "on CloudFront: Throttling"
+    )
     assert stack.invalidations() == []
-    # When Lambda retries the invocation (in the same environment) and CloudFront answers
+    # When the operator invokes it again (in the same environment) and CloudFront answers
     monkeypatch.setattr(CdnInvalidator, "invalidate", invalidate)
     retry = stack.invoke("render_edition", {"scheduled_time": NOW})
     # Then the pages the first attempt replaced are invalidated, though the retry wrote the same bytes
-    assert retry["invalidation"] and stack.invalidations() == [
+    assert retry["invalidation"] and retry["invalidation_failed"] is None
+    assert stack.invalidations() == [
         ["/reports/2026-11-20.html", "/reports/2026-11-20.json", "/reports/2026-11-20.md"]
     ]
 
 
-def _refused() -> str | None:
-    raise TrackerError("cannot invalidate /reports/2026-11-20.md on CloudFront: Throttling")
+def _refused(self: CdnInvalidator, keys: list[str]) -> str | None:
+    paths = " ".join(sorted("/" + key for key in keys))
+    raise TrackerError(f"cannot invalidate {paths} on CloudFront: Throttling")
+
+
+DAY2 = "2026-11-21T00:00:00Z"
+
+
+def test_the_next_days_render_invalidates_only_the_page_of_the_day_before_it(stack: Stack) -> None:
+    # Given the day's edition, published
+    stack.invoke("fetch_feeds", {"scheduled_time": NOW})
+    stack.invoke("render_edition", {"scheduled_time": NOW})
+    # When the next day's edition is rendered (nothing rebuilt)
+    result = stack.invoke("render_edition", {"scheduled_time": DAY2})
+    # Then the page of the day before, written again to link forward to it, is invalidated, and only it
+    page = stack.s3.get_object(Bucket=SITE, Key="reports/2026-11-20.html")["Body"].read().decode("utf-8")
+    assert 'href="2026-11-21.html" rel="next"' in page
+    assert stack.invalidations() == [["/reports/2026-11-20.html"]]
+    assert result["invalidation"] and result["invalidation_failed"] is None
+
+
+def test_a_render_cloudfront_refuses_to_invalidate_for_publishes_announces_and_is_counted_for_its_alarm(
+    stack: Stack,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING, logger=SERVICE)
+    monkeypatch.setattr(logging.getLogger(SERVICE), "propagate", True)
+    # Given the day's edition, published
+    stack.invoke("fetch_feeds", {"scheduled_time": NOW})
+    stack.invoke("render_edition", {"scheduled_time": NOW})
+    capsys.readouterr()
+    # When CloudFront refuses the next day's invalidation (throttling, a changed distribution)
+    monkeypatch.setattr(CdnInvalidator, "invalidate", _refused)
+    result = stack.invoke("render_edition", {"scheduled_time": DAY2})
+    # Then the day is published and announced all the same: the render succeeds
+    assert result["date"] == "2026-11-21" and result["announcement"]
+    assert [m["date"] for m in stack.announcements()] == ["2026-11-20", "2026-11-21"]
+    # And its summary, a warning naming the page and the reason, and InvalidationsFailed say so
+    assert result["invalidation"] is None
+    refused = "cannot invalidate /reports/2026-11-20.html on CloudFront: Throttling"
+    assert result["invalidation_failed"] == refused
+    assert emitted_metrics(capsys.readouterr().out)["InvalidationsFailed"] == [1.0]
+    (logged,) = [r for r in caplog.records if r.getMessage() == "edition pages not invalidated"]
+    assert logged.levelno == logging.WARNING
+    assert (vars(logged)["paths"], vars(logged)["reason"]) == (
+        ["reports/2026-11-20.html"],
+        result["invalidation_failed"],
+    )
 
 
 def test_a_later_render_announces_again_only_for_a_new_day(stack: Stack) -> None:

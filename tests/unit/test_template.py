@@ -890,6 +890,7 @@ def test_the_edition_and_source_alarms_watch_what_powertools_emits() -> None:
         "MaxQuietHours",
         "ConfirmationsFailed",
         "SubscribeOverBudget",
+        "InvalidationsFailed",
     }
     for alarm in ours:
         assert (alarm["Namespace"], alarm["Dimensions"]) == (env["POWERTOOLS_METRICS_NAMESPACE"], service)
@@ -905,6 +906,14 @@ def test_the_edition_and_source_alarms_watch_what_powertools_emits() -> None:
         "Minimum",
         1,
         "LessThanThreshold",
+    )
+    # a render whose CloudFront invalidation failed (it succeeds: the pages stay cached up to a day)
+    (cdn,) = [a for a in alarms() if a["MetricName"] == "InvalidationsFailed"]
+    assert (cdn["Statistic"], cdn["Threshold"], cdn["ComparisonOperator"], cdn["TreatMissingData"]) == (
+        "Sum",
+        0,
+        "GreaterThanThreshold",
+        "notBreaching",
     )
 
 

@@ -33,11 +33,12 @@ if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
 
 DATED_REPORT = re.compile(r"^reports/\d{4}-\d{2}-\d{2}\.[a-z]+$")
-# A dated edition changes only when it is rebuilt (README: runbook). CloudFront keeps it a day
-# (s-maxage), and the render function invalidates the pages a rebuild changed; a browser cannot be
+# A dated edition's page changes once the next day, when publishing that day writes it again to link
+# forward (下一期), and a day's pages change when it is rebuilt (README: runbook). CloudFront keeps
+# them a day (s-maxage), and the render function invalidates the pages it changed; a browser cannot be
 # invalidated, so it keeps the page five minutes, as the index and latest (then a conditional request,
-# answered 304 by the edge). A day, not longer: should an invalidation be lost (the function failed
-# after writing), the edges still serve the rebuilt page the next day.
+# answered 304 by the edge). A day, not longer: should an invalidation fail or be lost (the function
+# failed after writing), the edges still serve the new page the next day.
 CACHE_DATED = "public, max-age=300, s-maxage=86400"
 CACHE_SHORT = "public, max-age=300"  # the index, latest and the feed change with every edition
 # An invalidation of more paths than this names their folders' wildcards instead (/reports/*, one path

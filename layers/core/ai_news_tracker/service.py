@@ -17,6 +17,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from .aws import Announcer, CdnInvalidator, S3Store, Settings, announcement, edition_url, load_deployed_config
 from .config import Config
+from .errors import TrackerError
 from .log import get_logger
 from .models import SourceStatus, iso
 from .pipeline import FetchReport, Pipeline
@@ -153,18 +154,33 @@ def fetch(
     return deployment.once(job_fn, "[kind, now]", RUN_TTL, context)(job={"kind": kind, "now": iso(now)})
 
 
-def invalidate_replaced(deployment: Deployment) -> str | None:
-    """One CloudFront invalidation of the dated pages the site store replaced with other bytes (a
-    rebuilt edition), else none; its id. Pages whose invalidation failed stay pending, for a retry in
-    this environment (the retry writes the same bytes, which replace nothing)."""
+@dataclass(frozen=True)
+class Invalidated:
+    """What became of the CloudFront invalidation of a render's replaced pages."""
+
+    invalidation: str | None = None  # its id
+    failed: str | None = None  # why the pages were not invalidated (they stay cached up to a day)
+
+
+def invalidate_replaced(deployment: Deployment) -> Invalidated:
+    """One CloudFront invalidation of the dated pages the site store replaced with other bytes (the
+    page before a new day, which links forward to it; a rebuilt edition's), else none. A refusal does
+    not fail the render, which has published and announced: it is logged, counted for its alarm
+    (``InvalidationsFailed``) and returned, and the pages stay pending for the next invocation in this
+    environment (which writes the same bytes, so replaces nothing)."""
     replaced = sorted(deployment.site.replaced)
-    if not replaced:
-        return None
-    invalidation = deployment.cdn.invalidate(replaced) if deployment.cdn is not None else None
-    if invalidation is not None:
-        logger.info("edition pages invalidated", paths=replaced, invalidation=invalidation)
+    if not replaced or deployment.cdn is None:
+        deployment.site.replaced.difference_update(replaced)
+        return Invalidated()
+    try:
+        invalidation = deployment.cdn.invalidate(replaced)
+    except TrackerError as exc:
+        logger.warning("edition pages not invalidated", paths=replaced, reason=str(exc))
+        metrics.add_metric(name="InvalidationsFailed", unit=MetricUnit.Count, value=1)
+        return Invalidated(failed=str(exc))
+    logger.info("edition pages invalidated", paths=replaced, invalidation=invalidation)
     deployment.site.replaced.difference_update(replaced)
-    return invalidation
+    return Invalidated(invalidation)
 
 
 def render(deployment: Deployment, now: datetime, context: LambdaContext | None = None) -> dict[str, Any]:
@@ -190,13 +206,13 @@ def render(deployment: Deployment, now: datetime, context: LambdaContext | None 
             # Another invocation is announcing the day (the schedule, and a replayed or manual render):
             # it announces, or fails and is retried; this one has published and goes on to invalidate
             logger.info("edition announced by another invocation", date=edition.date.isoformat())
-    invalidation = invalidate_replaced(deployment)  # after the announcement: a CDN failure delays no mail
+    invalidated = invalidate_replaced(deployment)  # after the announcement: a CDN call delays no mail
     logger.info(
         "edition rendered",
         date=edition.date.isoformat(),
         rebuilt=rebuilt,
         announced=announced,
-        invalidation=invalidation,
+        invalidation=invalidated.invalidation,
     )
     return {
         "date": edition.date.isoformat(),
@@ -205,7 +221,8 @@ def render(deployment: Deployment, now: datetime, context: LambdaContext | None 
         "keys": list(keys),
         "url": edition_url(deployment.settings, edition),
         "announcement": announced,
-        "invalidation": invalidation,
+        "invalidation": invalidated.invalidation,
+        "invalidation_failed": invalidated.failed,
         "failed_sources": [
             s.name for s in (*edition.sources, *filter(None, [edition.leaderboard_status])) if not s.ok
         ],
