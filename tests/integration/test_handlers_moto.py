@@ -10,20 +10,24 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import boto3
 import pytest
 from lambda_support import Context, edition_resources, fake_credentials, invalidated_paths, load_handler
 from loopback import LoopbackServer, static
 from moto import mock_aws
 
+from ai_news_tracker import service
 from ai_news_tracker.aws import CdnInvalidator
 from ai_news_tracker.errors import TrackerError
 from ai_news_tracker.log import SERVICE
+from ai_news_tracker.models import parse_iso
 
 REPO = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
@@ -266,39 +270,152 @@ def test_a_later_render_announces_again_only_for_a_new_day(stack: Stack) -> None
     assert [m["date"] for m in stack.announcements()] == ["2026-11-20", "2026-11-21"]
 
 
-def test_a_render_while_another_announces_the_day_succeeds_invalidates_and_announces_nothing(
+class Meanwhile:
+    """Another invocation's render (in its own environment), run in a thread while this one announces
+    the day. Its waits for the announcement (the sleep it is given) last until :meth:`finish`."""
+
+    def __init__(self, handler: ModuleType) -> None:
+        self.handler = handler
+        self.waits: list[float] = []
+        self.waiting = threading.Event()  # it found the day being announced, and waits
+        self.finished = threading.Event()  # this invocation has finished (announced, or failed)
+        self.outcome: dict[str, Any] | BaseException | None = None
+        self.thread = threading.Thread(target=self._run)
+
+    def _run(self) -> None:
+        try:
+            self.outcome = service.render(
+                self.handler.deployment(), parse_iso(NOW), Context(), sleep=self._sleep
+            )
+        except BaseException as exc:  # handed to the test's thread
+            self.outcome = exc
+
+    def _sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.waiting.set()
+        assert self.finished.wait(timeout=30)
+
+    def start(self) -> None:
+        self.thread.start()
+        assert self.waiting.wait(timeout=30), f"it did not wait: {self.outcome!r}"
+
+    def finish(self) -> dict[str, Any]:
+        self.finished.set()
+        self.thread.join(timeout=30)
+        if isinstance(self.outcome, BaseException):
+            raise self.outcome
+        assert self.outcome is not None
+        return self.outcome
+
+
+def leave_out_an_item(stack: Stack, tmp_path: Path) -> ModuleType:
+    """The operator's rebuild of the day (README: runbook): the configuration excludes an item, the
+    stored edition is deleted; the render function of the new configuration (another environment)."""
+    config = tmp_path / "config.toml"
+    config.write_text(
+        config.read_text("utf-8").replace("include = []", 'include = []\nexclude = ["通义千问"]'), "utf-8"
+    )
+    stack.s3.delete_object(Bucket=RAW, Key="editions/2026-11-20.json")
+    return load_handler("render_edition")
+
+
+def test_a_render_while_another_announces_the_day_waits_for_it_and_invalidates_its_pages(
     stack: Stack, tmp_path: Path
 ) -> None:
     # Given the scheduled render of the day, announcing it (its idempotency record in progress)
     stack.invoke("fetch_feeds", {"scheduled_time": NOW})
-    scheduled = stack.handlers["render_edition"]
-    announcer = scheduled.deployment().announcer
+    announcer = stack.handlers["render_edition"].deployment().announcer
     announce = announcer.announce
-    meanwhile: dict[str, Any] = {}
+    meanwhile: list[Meanwhile] = []
 
     def operator_rebuilds(job: dict[str, Any]) -> str:
-        # When the operator rebuilds the day meanwhile in another environment, an item left out
-        # (README: runbook), so its pages replace the ones just published
-        config = tmp_path / "config.toml"
-        config.write_text(
-            config.read_text("utf-8").replace("include = []", 'include = []\nexclude = ["通义千问"]'), "utf-8"
-        )
-        stack.handlers["render_edition"] = load_handler("render_edition")
-        stack.s3.delete_object(Bucket=RAW, Key="editions/2026-11-20.json")
-        meanwhile["result"] = stack.invoke("render_edition", {"scheduled_time": NOW})
+        # When the operator rebuilds the day meanwhile, an item left out, so its pages replace the ones
+        # just published, and it reaches the announcement before the schedule's has announced
+        meanwhile.append(Meanwhile(leave_out_an_item(stack, tmp_path)))
+        meanwhile[0].start()
         message_id: str = announce(job)
         return message_id
 
     announcer.announce = operator_rebuilds
     first = stack.invoke("render_edition", {"scheduled_time": NOW})
-    # Then the rebuild succeeds without announcing (the scheduled render does) and invalidates its pages
-    second = meanwhile["result"]
-    assert second["items"] == 1 and second["announcement"] is None
+    second = meanwhile[0].finish()
+    # Then the rebuild waited once, and succeeds with the day's announcement, which it did not make again
+    assert meanwhile[0].waits == [1.0]
+    assert second["items"] == 1 and second["announcement"] == first["announcement"] is not None
+    assert [m["date"] for m in stack.announcements()] == ["2026-11-20"]
+    # (under the key of the days announced before: the closure's qualified name, DEVELOPERS.md)
+    records = boto3.client("dynamodb", region_name=REGION).scan(TableName=TABLE)["Items"]
+    (key,) = [r["id"]["S"].split("#")[0] for r in records if "announce" in r["id"]["S"]]
+    assert key.endswith(".ai_news_tracker.service.render.<locals>.announce")
+    # And it invalidated its pages
     assert second["invalidation"] and stack.invalidations() == [
         ["/reports/2026-11-20.html", "/reports/2026-11-20.json", "/reports/2026-11-20.md"]
     ]
-    # And the day is announced once
-    assert first["announcement"] and [m["date"] for m in stack.announcements()] == ["2026-11-20"]
+
+
+def test_a_render_while_another_announces_the_day_announces_it_when_the_other_fails(
+    stack: Stack, tmp_path: Path
+) -> None:
+    # Given a manual (synchronous) render of the day, announcing it
+    stack.invoke("fetch_feeds", {"scheduled_time": NOW})
+    announcer = stack.handlers["render_edition"].deployment().announcer
+    meanwhile: list[Meanwhile] = []
+
+    def scheduled_render_meanwhile_then_sns_fails(job: dict[str, Any]) -> str:
+        # When the scheduled render reaches the announcement meanwhile, and then SNS refuses the manual one
+        meanwhile.append(Meanwhile(load_handler("render_edition")))
+        meanwhile[0].start()
+        raise TrackerError("cannot announce the 2026-11-20 edition: Throttling")
+
+    announcer.announce = scheduled_render_meanwhile_then_sns_fails
+    with pytest.raises(TrackerError, match="cannot announce"):
+        stack.invoke("render_edition", {"scheduled_time": NOW})  # nothing retries it: it was synchronous
+    scheduled = meanwhile[0].finish()
+    # Then the scheduled render, asked again, announces the day itself: once
+    assert scheduled["announcement"] is not None
+    assert [m["date"] for m in stack.announcements()] == ["2026-11-20"]
+
+
+def test_a_render_while_another_announces_the_day_too_long_fails_for_lambda_to_retry(
+    stack: Stack, tmp_path: Path
+) -> None:
+    from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
+
+    # Given a render of the day announcing it, and not done before the other's waits are over
+    stack.invoke("fetch_feeds", {"scheduled_time": NOW})
+    announcer = stack.handlers["render_edition"].deployment().announcer
+    announce = announcer.announce
+    waits: list[float] = []
+    raised: list[BaseException] = []
+
+    def operator_rebuilds(job: dict[str, Any]) -> str:
+        # When the operator's rebuild reaches the announcement meanwhile
+        rebuild = leave_out_an_item(stack, tmp_path)
+        try:
+            service.render(rebuild.deployment(), parse_iso(NOW), Context(), sleep=waits.append)
+        except IdempotencyAlreadyInProgressError as exc:
+            raised.append(exc)
+        message_id: str = announce(job)
+        return message_id
+
+    announcer.announce = operator_rebuilds
+    stack.invoke("render_edition", {"scheduled_time": NOW})
+    # Then it asked again after each of its waits, which leave it time to announce, then failed (an
+    # asynchronous invocation is retried, and the retry announces or finds the day announced)
+    assert raised and waits == list(service.ANNOUNCE_WAITS)
+    assert sum(waits) * 1000 <= Context().get_remaining_time_in_millis() - service.ANNOUNCE_RESERVE_MS
+    # And it invalidated the pages it replaced all the same
+    assert stack.invalidations() == [
+        ["/reports/2026-11-20.html", "/reports/2026-11-20.json", "/reports/2026-11-20.md"]
+    ]
+    assert [m["date"] for m in stack.announcements()] == ["2026-11-20"]
+
+
+def test_the_waits_for_another_invocations_announcement_leave_the_invocation_time_to_finish() -> None:
+    reserve = service.ANNOUNCE_RESERVE_MS
+    assert service.announce_waits(None) == list(service.ANNOUNCE_WAITS)
+    assert service.announce_waits(reserve + 3_500) == [1.0, 2.0]
+    assert service.announce_waits(reserve + 999) == []
 
 
 def emitted_metrics(out: str) -> dict[str, list[float]]:

@@ -7,7 +7,8 @@ edition go through Powertools Idempotency, keyed by the scheduled time and the e
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -38,6 +39,10 @@ metrics = Metrics()  # Powertools shares the metric set: the handler's @log_metr
 
 RUN_TTL = 6 * 3600  # a retried scheduled run is recognised for this long
 EDITION_TTL = 7 * 86400
+# A render that finds the day being announced by another invocation asks again after each of these
+# (seconds; an SNS publish takes well under one), keeping this much of its time (ms) to finish
+ANNOUNCE_WAITS = (1.0, 2.0, 4.0, 8.0)
+ANNOUNCE_RESERVE_MS = 10_000
 
 
 @dataclass(frozen=True)
@@ -183,30 +188,69 @@ def invalidate_replaced(deployment: Deployment) -> Invalidated:
     return Invalidated(invalidation)
 
 
-def render(deployment: Deployment, now: datetime, context: LambdaContext | None = None) -> dict[str, Any]:
+def announce_waits(remaining_ms: int | None) -> list[float]:
+    """How long to wait before each new ask for the day's announcement while another invocation is
+    announcing it: :data:`ANNOUNCE_WAITS`, as many as leave the invocation :data:`ANNOUNCE_RESERVE_MS`
+    of its time (``remaining_ms``; all of them without a Lambda context)."""
+    waits: list[float] = []
+    for wait in ANNOUNCE_WAITS:
+        if remaining_ms is not None and remaining_ms - 1000 * (sum(waits) + wait) < ANNOUNCE_RESERVE_MS:
+            break
+        waits.append(wait)
+    return waits
+
+
+def _asked_until_done(
+    call: Callable[[], dict[str, Any]], waits: Sequence[float], sleep: Callable[[float], None], day: str
+) -> dict[str, Any]:
+    """``call()``, the day's idempotent announcement, asked again after each of ``waits`` while another
+    invocation is announcing the day: once it has, the call returns what it stored; had it failed (its
+    record deleted), the call announces. Still in progress after the last wait, the error is raised: the
+    invocation fails, and Lambda's retry announces the day or finds it announced."""
+    from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
+
+    for wait in waits:
+        try:
+            return call()
+        except IdempotencyAlreadyInProgressError:
+            logger.info("edition being announced by another invocation", date=day, wait=wait)
+            sleep(wait)
+    try:
+        return call()
+    except IdempotencyAlreadyInProgressError:
+        logger.warning("edition still being announced by another invocation", date=day)
+        raise
+
+
+def render(
+    deployment: Deployment,
+    now: datetime,
+    context: LambdaContext | None = None,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+) -> dict[str, Any]:
     """The render function: build the day's edition, publish it, announce it once."""
     edition, rebuilt = deployment.pipeline.build(now)
     keys = deployment.pipeline.publish(edition)
     metrics.add_metric(name="EditionPublished", unit=MetricUnit.Count, value=1)
     metrics.add_metric(name="EditionItems", unit=MetricUnit.Count, value=len(edition.items))
     announced = None
-    if deployment.announcer is not None:
-        from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
+    try:
+        if deployment.announcer is not None:
+            announcer = deployment.announcer
 
-        announcer = deployment.announcer
+            def announce(job: dict[str, Any]) -> dict[str, Any]:
+                return {"date": job["date"], "message_id": announcer.announce(job)}
 
-        def announce(job: dict[str, Any]) -> dict[str, Any]:
-            return {"date": job["date"], "message_id": announcer.announce(job)}
-
-        # (``announce`` keeps its name and place: its qualified name is part of the idempotency key)
-        message = announcement(deployment.settings, edition)
-        try:
-            announced = deployment.once(announce, "date", EDITION_TTL, context)(job=message)["message_id"]
-        except IdempotencyAlreadyInProgressError:
-            # Another invocation is announcing the day (the schedule, and a replayed or manual render):
-            # it announces, or fails and is retried; this one has published and goes on to invalidate
-            logger.info("edition announced by another invocation", date=edition.date.isoformat())
-    invalidated = invalidate_replaced(deployment)  # after the announcement: a CDN call delays no mail
+            # (``announce`` keeps its name and place: its qualified name is part of the idempotency key)
+            once = deployment.once(announce, "date", EDITION_TTL, context)
+            message = announcement(deployment.settings, edition)
+            waits = announce_waits(context.get_remaining_time_in_millis() if context is not None else None)
+            day = edition.date.isoformat()
+            announced = _asked_until_done(lambda: once(job=message), waits, sleep, day)["message_id"]
+    finally:  # after the announcement (a CDN call delays no mail), and also when it failed: the pages
+        # this invocation replaced are not left to a retry, which writes the same bytes
+        invalidated = invalidate_replaced(deployment)
     logger.info(
         "edition rendered",
         date=edition.date.isoformat(),
