@@ -289,6 +289,48 @@ def test_a_rebuilt_day_whose_content_changed_is_updated_in_the_feed_and_only_the
     assert entry_updated(site)[1] > updated
 
 
+def as_the_previous_version_wrote_it(payload: dict[str, Any]) -> dict[str, Any]:
+    """A day's JSON as the version before the forward link wrote it: no ``updated_at``, no
+    ``more_items`` in its sources (whose ``items`` counted only the stories shown in full), no
+    ``category`` or ``style_control`` in its leaderboard."""
+    older = {key: value for key, value in payload.items() if key != "updated_at"}
+    older["sources"] = [
+        {
+            **{k: v for k, v in source.items() if k != "more_items"},
+            "items": source["items"] - source["more_items"],
+        }
+        for source in payload["sources"]
+    ]
+    older["leaderboard"] = {
+        k: v for k, v in payload["leaderboard"].items() if k not in ("category", "style_control")
+    }
+    return older
+
+
+def test_a_day_the_previous_version_published_rebuilt_unchanged_keeps_the_time_readers_have(
+    tmp_path: Path,
+) -> None:
+    # Given a day of five stories, three shown in full, published by the previous version
+    raw = RawRepository(LocalStore(tmp_path / "raw"))
+    for n in range(5):
+        story = Entry(f"国产大模型 {n} 号发布", f"第 {n} 条正文", f"https://36kr.com/p/{n}", None, None)
+        raw.record_entries("36Kr", [story], REBUILT_AT - timedelta(hours=n + 1))
+    published = tmp_path / "site" / "reports" / "2026-11-20.json"
+    rebuild(tmp_path, max_items=3)
+    payload = json.loads(published.read_text("utf-8"))
+    older = as_the_previous_version_wrote_it(payload)
+    published.write_text(json.dumps(older, ensure_ascii=False, indent=2), "utf-8")
+    # When the new version rebuilds it at its original time with the same configuration (README: runbook)
+    site = rebuild(tmp_path, max_items=3)
+    # Then readers are not told it was updated: what both versions write says the same
+    assert entry_updated(site) == ("2026-11-20T00:10:00Z", "2026-11-20T00:10:00Z")
+    assert json.loads(published.read_text("utf-8")) == payload
+    # And a rebuild of such a day that changes what it says is still an update
+    published.write_text(json.dumps(older, ensure_ascii=False, indent=2), "utf-8")
+    site = rebuild(tmp_path, max_items=2)
+    assert entry_updated(site)[1] > "2026-11-20T00:10:00Z"
+
+
 # -- on S3 ------------------------------------------------------------------------------------------
 @pytest.fixture
 def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:

@@ -476,7 +476,8 @@ class Pipeline:
 
     def _revised(self, edition: Edition, previous: Edition | None) -> Edition:
         """A day published before (rebuilt: its stored edition deleted) is dated by when what it says
-        last changed (``updated_at``): compared with its published JSON, what readers have."""
+        last changed (``updated_at``): compared with its published JSON, what readers have, on what
+        both say (:func:`says_the_same`: a JSON an older version wrote lacks fields it did not have)."""
         key = f"reports/{edition.date.isoformat()}.json"
         try:
             published = get_json(self.site, key)
@@ -490,7 +491,7 @@ class Pipeline:
         except (KeyError, ValueError):
             return edition
         payload = json.loads(self.renderer.json(edition, previous))
-        changed = {**payload, "updated_at": None} != {**published, "updated_at": None}
+        changed = not says_the_same(_compared(payload), _compared(published))
         revised = replace(edition, updated_at=revised_at(edition.generated_at, when, changed))
         if changed:
             logger.info("edition revised", date=edition.date.isoformat(), updated_at=iso(revised.updated))
@@ -815,6 +816,33 @@ def _status_or_never(state: SourceState, name: str) -> SourceStatus:
 
 def _board_key(provider: str) -> str:
     return f"leaderboard:{provider}"
+
+
+def says_the_same(new: Any, old: Any) -> bool:
+    """Whether two editions' JSON say the same on what both have: objects on their common keys, arrays
+    element by element (one of another length differs), the rest by value. A key only one of them has
+    was added or dropped by another version of the format (``updated_at``, a source's ``more_items``,
+    the leaderboard's ``category``), which changes nothing the day says."""
+    if isinstance(new, dict) and isinstance(old, dict):
+        return all(says_the_same(new[key], old[key]) for key in new.keys() & old.keys())
+    if isinstance(new, list) and isinstance(old, list):
+        return len(new) == len(old) and all(map(says_the_same, new, old))
+    return bool(new == old)
+
+
+def _compared(payload: dict[str, Any]) -> dict[str, Any]:
+    """What of an edition's JSON tells whether a rebuild changed it: all but ``updated_at`` (what the
+    comparison dates) and its sources' ``items`` and ``more_items``, counts that follow from the items'
+    ``sources`` (compared) and that the previous version counted otherwise (shown in full only)."""
+    compared = {key: value for key, value in payload.items() if key != "updated_at"}
+    if isinstance(payload.get("sources"), list):
+        compared["sources"] = [
+            {k: v for k, v in source.items() if k not in ("items", "more_items")}
+            if isinstance(source, dict)
+            else source
+            for source in payload["sources"]
+        ]
+    return compared
 
 
 def local_stores(data_dir: str | Path) -> tuple[Store, Store]:
