@@ -928,6 +928,36 @@ def test_an_address_ses_names_in_a_refusal_is_logged_and_kept_only_as_its_hash(
         assert f"US-EAST-1: {hashed}, digest@example.com." in text  # the sender's own stays readable
 
 
+def test_reasons_the_sent_log_kept_in_clear_before_hashing_are_reported_hashed(tmp_path: Path) -> None:
+    from ai_news_tracker.identity import recipient_key
+
+    # Given a reader refused by name three times and another whose send got no answer naming them, kept
+    # in the sent log (90 days) as the version before hashing wrote them: with the addresses in clear
+    log = LocalStore(tmp_path)
+    refusing = Recorder(
+        {
+            "reader@example.org": unverified("reader@example.org"),
+            "late@example.org": SendError("SES did not answer for late@example.org", ambiguous=True),
+        }
+    )
+    for _ in range(MAX_ATTEMPTS):
+        send(log, ["reader@example.org", "late@example.org"], refusing)
+    for key in log.list("sent/"):
+        path = tmp_path / key
+        text = path.read_text(encoding="utf-8")
+        for address in ("reader@example.org", "late@example.org"):
+            text = text.replace(recipient_key(address)[:16], address)
+        path.write_text(text, encoding="utf-8")
+    # When the day is sent to them again (README: runbook, to whoever has not had it)
+    report = send(log, ["reader@example.org", "late@example.org"], Recorder())
+    # Then the reasons read back from the sent log, reported and logged, name them by their hash alone
+    assert report.given_up == ["reader@example.org"] and list(report.pending) == ["late@example.org"]
+    reported = str(report.summary()) + str(list(report.failed.values()) + list(report.pending.values()))
+    assert "reader@" not in reported and "late@" not in reported
+    assert f"US-EAST-1: {recipient_key('reader@example.org')[:16]}" in reported
+    assert f"did not answer for {recipient_key('late@example.org')[:16]}" in reported
+
+
 @pytest.mark.parametrize("position", [0, 1, 2], ids=["first", "middle", "last"])
 def test_a_redelivered_batch_gives_up_a_recipient_ses_refuses_by_name_by_its_third_receive(
     tmp_path: Path, position: int

@@ -810,13 +810,17 @@ def _attempts(sent_log: Store, prefix: str, listing: str | None = None) -> dict[
     return latest
 
 
-def _reason(sent_log: Store, key: str) -> str:
+def _reason(sent_log: Store, key: str, keep: str) -> str:
+    """The reason a sent-log entry keeps, its addresses but ``keep`` hashed (:func:`hide_addresses`):
+    entries written before the hashing, kept 90 days, hold them in clear."""
     data = sent_log.get(key)
     try:
         value = json.loads(data) if data else None
     except ValueError:
         value = None
-    return str(value.get("reason")) if isinstance(value, dict) else "unreadable sent-log entry"
+    if not isinstance(value, dict):
+        return "unreadable sent-log entry"
+    return hide_addresses(str(value.get("reason")), keep=keep)
 
 
 def _entry(**fields: Any) -> bytes:
@@ -996,6 +1000,11 @@ class _Run:
             self.report.failed[recipient] = f"gave up after {failures + 1} refusals: {reason}"
             self.report.given_up.append(recipient)
 
+    @property
+    def _sender(self) -> str:
+        """The sender's own address, which refusals keep readable."""
+        return self.composer.sender.addr_spec
+
     def _may_retry(self, recipient: str, base: str, previous: _Attempt) -> bool:
         """Whether a recipient with an earlier attempt gets another; the reason is reported if not."""
         key = f"{base}{previous.number}"
@@ -1006,10 +1015,10 @@ class _Run:
             self.report.pending[recipient] = "claimed earlier, no outcome recorded"
             return False
         if previous.outcome == "unknown":
-            self.report.pending[recipient] = _reason(self.sent_log, f"{key}.unknown")
+            self.report.pending[recipient] = _reason(self.sent_log, f"{key}.unknown", self._sender)
             return False
         if previous.failures >= MAX_ATTEMPTS:
-            reason = _reason(self.sent_log, f"{base}{previous.last_failed}.failed")
+            reason = _reason(self.sent_log, f"{base}{previous.last_failed}.failed", self._sender)
             self.report.failed[recipient] = f"gave up after {previous.failures} refusals: {reason}"
             self.report.given_up.append(recipient)
             return False
@@ -1025,7 +1034,7 @@ class _Run:
         hashed (:func:`hide_addresses`).
         """
         named = not (exc.ambiguous or exc.systemic) and names_address(str(exc), recipient)
-        reason = hide_addresses(str(exc), keep=self.composer.sender.addr_spec)  # logged and kept 90 days
+        reason = hide_addresses(str(exc), keep=self._sender)  # logged and kept 90 days
         _record(self.sent_log, f"{key}.{'unknown' if exc.ambiguous else 'deferred'}", _entry(reason=reason))
         (self.report.pending if exc.ambiguous else self.report.failed)[recipient] = reason
         if named:  # the recipient's own: says nothing about SES's other messages
