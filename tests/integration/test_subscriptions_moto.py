@@ -1028,6 +1028,56 @@ def test_a_mailbox_posted_under_many_spellings_gets_three_mails_and_the_budgets_
     assert list(store.active_ids()) == [[subscriber_id("reader@example.org")]]
 
 
+class CountedMeanwhile:
+    """The table's client, but another request counts (``delta``) under the key between the first few
+    reads and their conditional writes."""
+
+    def __init__(self, client: Any, key: str, delta: int, times: int) -> None:
+        self.client, self.key, self.delta, self.times = client, key, delta, times
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.client, name)
+
+    def get_item(self, **kwargs: Any) -> Any:
+        answer = self.client.get_item(**kwargs)
+        if self.times:
+            self.times -= 1
+            count = int(answer["Item"]["count"]["N"])
+            item = {**answer["Item"], "count": {"N": str(count + self.delta)}}
+            self.client.put_item(TableName=kwargs["TableName"], Item=item)
+        return answer
+
+
+def test_a_budget_counted_by_another_request_meanwhile_is_read_again_and_never_overspent(
+    stack: Stack,
+) -> None:
+    # Given a budget of 3 with 1 counted, and another request counting under it between read and write
+    store = DynamoSubscriberStore(TABLE, stack.dynamodb)
+    assert store.take("quota#busy", 3, 1_800_000_000)
+    busy = DynamoSubscriberStore(TABLE, CountedMeanwhile(stack.dynamodb, "quota#busy", +1, 1))
+    # When this request counts, Then it writes after reading again: 3 counted, none lost
+    assert busy.take("quota#busy", 3, 1_800_000_000)
+
+    def count() -> str:
+        return str(
+            stack.dynamodb.get_item(TableName=TABLE, Key={"id": {"S": "quota#busy"}})["Item"]["count"]["N"]
+        )
+
+    assert count() == "3"
+    # And once the other request spends the last one meanwhile, this one is refused, not over the budget
+    store.give_back("quota#busy")
+    assert not DynamoSubscriberStore(TABLE, CountedMeanwhile(stack.dynamodb, "quota#busy", +1, 1)).take(
+        "quota#busy", 3, 1_800_000_000
+    )
+    assert count() == "3"
+    # And a count given back while another request gives one back is read again too
+    giving = DynamoSubscriberStore(TABLE, CountedMeanwhile(stack.dynamodb, "quota#busy", -1, 1))
+    assert giving.give_back("quota#busy") and count() == "1"
+    # And a conflict that persists leaves the count as the others wrote it (fewer mails, never more)
+    persisting = DynamoSubscriberStore(TABLE, CountedMeanwhile(stack.dynamodb, "quota#busy", +1, 99))
+    assert not persisting.take("quota#busy", 99, 1_800_000_000) and not persisting.give_back("quota#busy")
+
+
 def test_one_mailbox_posted_all_hour_leaves_the_stacks_budget_to_a_genuine_reader(stack: Stack) -> None:
     from ai_news_tracker.subscribers import CONFIRMATIONS_PER_HOUR
 

@@ -474,9 +474,19 @@ class DynamoSubscriberStore:
                 return
 
     def take(self, key: str, limit: int, expires_at: int) -> bool:
-        """Read the count, write it + 1 only if it is still what was read (GetItem and PutItem, which
-        the functions may already call); a conflict is re-read, and one that persists counts as over
-        the budget (no mail goes out rather than too many)."""
+        """Count one more under ``key`` unless ``limit`` are counted (:meth:`_adjust`); a conflict that
+        persists counts as over the budget (no mail goes out rather than too many)."""
+        return self._adjust(key, +1, limit, expires_at)
+
+    def give_back(self, key: str) -> bool:
+        """Count one less under ``key`` (:meth:`_adjust`); False when there is nothing to give back or
+        a conflict persists (the budget then stays counted: fewer mails)."""
+        return self._adjust(key, -1)
+
+    def _adjust(self, key: str, delta: int, limit: int | None = None, expires_at: int | None = None) -> bool:
+        """Read the count, write it + ``delta`` only if it is still what was read (GetItem and PutItem,
+        which the functions may already call) and stays within 0 and ``limit``; a conflict is re-read,
+        :data:`WRITE_ATTEMPTS` times. ``expires_at``: the count's expiry (else the one it has)."""
         from botocore.exceptions import BotoCoreError, ClientError
 
         for _ in range(WRITE_ATTEMPTS):
@@ -486,7 +496,7 @@ class DynamoSubscriberStore:
                 )
                 item = answer.get("Item")
                 count = int(item["count"]["N"]) if item and "count" in item else 0
-                if count >= limit:
+                if count + delta < 0 or (limit is not None and count + delta > limit):
                     return False
                 condition: dict[str, Any] = (
                     {"ConditionExpression": "attribute_not_exists(id)"}
@@ -497,44 +507,10 @@ class DynamoSubscriberStore:
                         "ExpressionAttributeValues": {":c": {"N": str(count)}},
                     }
                 )
-                self.client.put_item(
-                    TableName=self.table,
-                    Item={
-                        "id": {"S": key},
-                        "count": {"N": str(count + 1)},
-                        "expires_at": {"N": str(expires_at)},
-                    },
-                    **condition,
-                )
-                return True
-            except ClientError as exc:
-                if _describe(exc) != "ConditionalCheckFailedException":
-                    raise StorageError(f"cannot count in the subscribers table: {_describe(exc)}") from exc
-            except BotoCoreError as exc:
-                raise StorageError(f"cannot count in the subscribers table: {exc}") from exc
-        return False
-
-    def give_back(self, key: str) -> bool:
-        """Write the count - 1 only if it is still what was read (as :meth:`take`); False when there
-        is nothing to give back or a conflict persists (the budget then stays counted: fewer mails)."""
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        for _ in range(WRITE_ATTEMPTS):
-            try:
-                answer = self.client.get_item(
-                    TableName=self.table, Key={"id": {"S": key}}, ConsistentRead=True
-                )
-                item = answer.get("Item")
-                count = int(item["count"]["N"]) if item and "count" in item else 0
-                if item is None or count <= 0:
-                    return False
-                self.client.put_item(
-                    TableName=self.table,
-                    Item={**item, "count": {"N": str(count - 1)}},
-                    ConditionExpression="#c = :c",
-                    ExpressionAttributeNames={"#c": "count"},
-                    ExpressionAttributeValues={":c": {"N": str(count)}},
-                )
+                written = {**(item or {}), "id": {"S": key}, "count": {"N": str(count + delta)}}
+                if expires_at is not None:
+                    written["expires_at"] = {"N": str(expires_at)}
+                self.client.put_item(TableName=self.table, Item=written, **condition)
                 return True
             except ClientError as exc:
                 if _describe(exc) != "ConditionalCheckFailedException":
