@@ -159,12 +159,7 @@ def test_a_rebuilt_edition_is_invalidated_at_the_cdn_once_and_only_when_its_page
 
     # When a source's item has to come down: the configuration excludes it (a deployment: a cold
     # start) and the edition is rebuilt
-    config = tmp_path / "config.toml"
-    config.write_text(
-        config.read_text("utf-8").replace("include = []", 'include = []\nexclude = ["通义千问"]'), "utf-8"
-    )
-    stack.handlers["render_edition"] = load_handler("render_edition")
-    stack.s3.delete_object(Bucket=RAW, Key="editions/2026-11-20.json")
+    stack.handlers["render_edition"] = leave_out_an_item(stack, tmp_path)
     rebuilt = stack.invoke("render_edition", {"scheduled_time": NOW})
     # Then the edition's three pages are invalidated at once, in one invalidation
     assert rebuilt["items"] == 1
@@ -183,12 +178,7 @@ def test_a_rebuild_whose_invalidation_failed_succeeds_and_the_next_invocation_in
     # Given the day's edition, published, then rebuilt with an item left out while CloudFront refuses
     stack.invoke("fetch_feeds", {"scheduled_time": NOW})
     stack.invoke("render_edition", {"scheduled_time": NOW})
-    config = tmp_path / "config.toml"
-    config.write_text(
-        config.read_text("utf-8").replace("include = []", 'include = []\nexclude = ["通义千问"]'), "utf-8"
-    )
-    stack.handlers["render_edition"] = load_handler("render_edition")
-    stack.s3.delete_object(Bucket=RAW, Key="editions/2026-11-20.json")
+    stack.handlers["render_edition"] = leave_out_an_item(stack, tmp_path)
     invalidate = CdnInvalidator.invalidate
     monkeypatch.setattr(CdnInvalidator, "invalidate", _refused)
     rebuilt = stack.invoke("render_edition", {"scheduled_time": NOW})
