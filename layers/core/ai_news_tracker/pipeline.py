@@ -832,17 +832,20 @@ def says_the_same(new: Any, old: Any) -> bool:
 
 def _compared(payload: dict[str, Any]) -> dict[str, Any]:
     """What of an edition's JSON tells whether a rebuild changed it: all but ``updated_at`` (what the
-    comparison dates) and its sources' ``items`` and ``more_items``, counts that follow from the items'
-    ``sources`` (compared) and that the previous version counted otherwise (shown in full only)."""
+    comparison dates), its sources' ``items`` and ``more_items``, counts that follow from the items'
+    ``sources`` (compared) and that the previous version counted otherwise (shown in full only), and its
+    items' ``summary_truncated``, which follows from their ``summary`` (compared) and that the previous
+    version measured otherwise (on the whole text, a byline counted)."""
     compared = {key: value for key, value in payload.items() if key != "updated_at"}
-    if isinstance(payload.get("sources"), list):
-        compared["sources"] = [
-            {k: v for k, v in source.items() if k not in ("items", "more_items")}
-            if isinstance(source, dict)
-            else source
-            for source in payload["sources"]
-        ]
+    for key, left_out in (("sources", ("items", "more_items")), ("items", ("summary_truncated",))):
+        if isinstance(payload.get(key), list):
+            compared[key] = [_without(entry, left_out) for entry in payload[key]]
     return compared
+
+
+def _without(entry: Any, keys: Collection[str]) -> Any:
+    """An object of a JSON list without ``keys`` (anything else as it is)."""
+    return {k: v for k, v in entry.items() if k not in keys} if isinstance(entry, dict) else entry
 
 
 def local_stores(data_dir: str | Path) -> tuple[Store, Store]:
