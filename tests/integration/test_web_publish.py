@@ -21,10 +21,10 @@ from moto import mock_aws
 
 from ai_news_tracker.aws import S3Store, Settings, announcement, cache_control_for, load_deployed_config
 from ai_news_tracker.config import Config, LeaderboardConfig, ReportConfig, parse_config
-from ai_news_tracker.errors import ConfigError
+from ai_news_tracker.errors import ConfigError, StorageError
 from ai_news_tracker.leaderboard import build_leaderboard
 from ai_news_tracker.models import Edition, Entry, Item, SourceStatus
-from ai_news_tracker.pipeline import Pipeline
+from ai_news_tracker.pipeline import PAGES_VERSION, Pipeline
 from ai_news_tracker.repository import RawRepository
 from ai_news_tracker.store import LocalStore, content_type_for
 
@@ -47,7 +47,8 @@ SHARED = (
 
 
 def edition(n: int) -> Edition:
-    day = DAYS[n]
+    """The ``n``-th day's edition from the 18th (DAYS[n] for the first three)."""
+    day = DAYS[0] + timedelta(days=n)
     cutoff = datetime(day.year, day.month, day.day, 0, 0, tzinfo=UTC)
     item = Item(
         id=f"id{n}",
@@ -69,7 +70,7 @@ def edition(n: int) -> Edition:
         key_points=(f"{day} 的要点",),
         items=(item,),
         sources=(SourceStatus("36Kr", "ok"),),
-        leaderboard=build_leaderboard("lmarena-history", SCORES[n], date(2026, 11, 15), 2, 10),
+        leaderboard=build_leaderboard("lmarena-history", SCORES[n % 3], date(2026, 11, 15), 2, 10),
         leaderboard_status=SourceStatus("LM Arena", "ok"),
     )
 
@@ -187,7 +188,7 @@ def published_without_the_forward_link(pipeline: Pipeline, days: int) -> None:
     previous = None
     for n in range(days):
         pipeline.repo.save_edition(edition(n))
-        base = f"reports/{DAYS[n]}"
+        base = f"reports/{edition(n).date}"
         files = {
             f"{base}.md": pipeline.renderer.markdown(edition(n)),
             f"{base}.json": pipeline.renderer.json(edition(n), previous),
@@ -228,6 +229,48 @@ def test_pages_published_before_the_forward_link_all_get_it_at_the_next_publish(
         "reports/2026-11-19.html",
     ]
     assert site.files() == before
+
+
+class PutFails(LocalStore):
+    """A site folder whose first put of ``key`` fails, as S3 or a Lambda timeout may stop a publish."""
+
+    def __init__(self, root: Path, key: str) -> None:
+        super().__init__(root)
+        self.key, self.failed = key, False
+
+    def put(self, key: str, data: bytes, *, content_type: str | None = None) -> None:
+        if key == self.key and not self.failed:
+            self.failed = True
+            raise StorageError(f"cannot write {key!r}: SlowDown")
+        super().put(key, data, content_type=content_type)
+
+
+def html_pages(site: Site) -> dict[str, bytes]:
+    return {k: v for k, v in site.files().items() if k.endswith(".html")}
+
+
+def test_a_publish_that_fails_rewriting_the_pages_leaves_the_layout_old_and_the_next_writes_the_rest(
+    tmp_path: Path,
+) -> None:
+    # Given six days published by a version whose pages had no 下一期 link
+    site = Site(tmp_path / "upgraded")
+    published_without_the_forward_link(site.pipeline, 6)
+    # When the next day's publish fails writing one of the older pages again
+    failing = PutFails(tmp_path / "upgraded" / "site", "reports/2026-11-19.html")
+    site.repo.save_edition(edition(6))
+    with pytest.raises(StorageError):
+        Pipeline(CONFIG, LocalStore(tmp_path / "upgraded" / "raw"), failing).publish(edition(6))
+    # Then the layout is not recorded as current: that page still has the old one
+    assert failing.failed and site.repo.pages_version() == 0
+    assert 'rel="next"' not in site.text("reports/2026-11-19.html")
+    # When the day is published again (Lambda's retry, or the next day's render)
+    site.pipeline.publish(edition(6))
+    # Then every page has the bytes a site published by this version from the start has
+    fresh = Site(tmp_path / "fresh")
+    for n in range(7):
+        fresh.publish(n)
+    assert html_pages(site) == html_pages(fresh)
+    assert site.repo.pages_version() == PAGES_VERSION
 
 
 def test_a_publish_with_a_site_url_links_the_feed_absolutely(tmp_path: Path) -> None:
