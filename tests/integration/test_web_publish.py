@@ -7,7 +7,8 @@ latest.md and assets/ from every stored edition. A re-run of any day writes the 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -24,7 +25,7 @@ from ai_news_tracker.config import Config, LeaderboardConfig, ReportConfig, pars
 from ai_news_tracker.errors import ConfigError, StorageError
 from ai_news_tracker.leaderboard import build_leaderboard
 from ai_news_tracker.models import Edition, Entry, Item, SourceStatus
-from ai_news_tracker.pipeline import PAGES_VERSION, Pipeline
+from ai_news_tracker.pipeline import PAGES_REWRITTEN, PAGES_VERSION, Pipeline
 from ai_news_tracker.repository import RawRepository
 from ai_news_tracker.store import LocalStore, content_type_for
 
@@ -271,6 +272,83 @@ def test_a_publish_that_fails_rewriting_the_pages_leaves_the_layout_old_and_the_
         fresh.publish(n)
     assert html_pages(site) == html_pages(fresh)
     assert site.repo.pages_version() == PAGES_VERSION
+
+
+def test_a_long_archive_of_old_pages_is_rewritten_a_bounded_batch_per_publish_newest_first(
+    tmp_path: Path,
+) -> None:
+    # Given 150 days published by a version whose pages had no 下一期 link
+    site = Site(tmp_path)
+    published_without_the_forward_link(site.pipeline, 150)
+    old = sorted(k for k in site.files() if k.startswith("reports/") and k.endswith(".html"))
+    rewritten: list[list[str]] = []
+    # When the next four days are published, one a day
+    for n in range(150, 154):
+        site.repo.save_edition(edition(n))
+        keys = site.pipeline.publish(edition(n))
+        # (the day's page and its previous one are written by every publish)
+        fresh = {f"reports/{edition(n).date}.html", f"reports/{edition(n - 1).date}.html"}
+        rewritten.append([k for k in keys if k in old and k not in fresh])
+        # Then the layout is recorded as current only once no old page is left
+        assert site.repo.pages_version() == (PAGES_VERSION if n >= 152 else 0)
+    # Then the first three rewrote every old page, newest first, none more than once, each no more than
+    # the bound (a render must fit its time); the fourth rewrote none
+    assert [len(batch) for batch in rewritten] == [
+        PAGES_REWRITTEN,
+        PAGES_REWRITTEN,
+        149 - 2 * PAGES_REWRITTEN,
+        0,
+    ]
+    assert [k for batch in rewritten for k in batch] == sorted(old, reverse=True)[1:]
+    # And every page has the bytes a publish of its day writes now, with the 下一期 link
+    renderer = site.pipeline.renderer
+    for n in range(153):
+        expected = renderer.html(edition(n), edition(n - 1) if n else None, next_date=edition(n + 1).date)
+        assert site.text(f"reports/{edition(n).date}.html") == expected
+
+
+class Counted(LocalStore):
+    """A site folder that counts the writes of each key, and runs ``meanwhile`` before the first write
+    of the archive (index.html), once the day's pages are written."""
+
+    def __init__(self, root: Path, meanwhile: Callable[[], object]) -> None:
+        super().__init__(root)
+        self.puts: Counter[str] = Counter()
+        self.meanwhile = meanwhile
+
+    def put(self, key: str, data: bytes, *, content_type: str | None = None) -> None:
+        if key == "index.html" and not self.puts[key]:
+            self.meanwhile()
+        self.puts[key] += 1
+        super().put(key, data, content_type=content_type)
+
+
+def test_an_edition_stored_during_the_rewrite_has_only_the_page_before_it_written_again(
+    tmp_path: Path,
+) -> None:
+    # Given seven days published by a version whose pages had no 下一期 link
+    site = Site(tmp_path)
+    published_without_the_forward_link(site.pipeline, 7)
+    # When the fourth day is published again (a replayed render) while the next day's run stores its
+    # edition, after this publish wrote the older pages again
+    counted = Counted(tmp_path / "site", lambda: site.repo.save_edition(edition(7)))
+    Pipeline(CONFIG, LocalStore(tmp_path / "raw"), counted).publish(edition(3))
+    # Then the publish wrote its pages again with the new edition listed: the page that was the newest,
+    # to link forward to it, but no other page it had written already
+    pages = {
+        key: n for key, n in counted.puts.items() if key.startswith("reports/") and key.endswith(".html")
+    }
+    assert pages == {
+        "reports/2026-11-18.html": 1,
+        "reports/2026-11-19.html": 1,
+        "reports/2026-11-20.html": 2,  # the day before the edition: every round writes it
+        "reports/2026-11-21.html": 2,  # the edition's
+        "reports/2026-11-22.html": 1,
+        "reports/2026-11-23.html": 1,
+        "reports/2026-11-24.html": 2,
+        "reports/2026-11-25.html": 1,  # the new edition's, missing
+    }
+    assert 'href="2026-11-25.html" rel="next"' in site.text("reports/2026-11-24.html")
 
 
 def test_a_publish_with_a_site_url_links_the_feed_absolutely(tmp_path: Path) -> None:

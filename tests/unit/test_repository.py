@@ -230,3 +230,20 @@ def test_the_pages_layout_version_is_kept_beside_the_editions_and_never_taken_fo
     # And a record that does not read as a number is no version: the pages are written again
     repo.store.put("editions/site/pages-version", b"\xff")
     assert repo.pages_version() == 0
+
+
+def test_the_progress_of_a_pages_rewrite_is_kept_for_its_layout_version_only(tmp_path: Path) -> None:
+    # Given one stored edition, and no page written again yet
+    repo = RawRepository(LocalStore(tmp_path))
+    repo.store.put("editions/2026-01-20.json", b"{}")
+    assert repo.pages_rewritten_since(2) is None
+    # When a publish records the oldest day whose page it wrote again in layout 2
+    repo.save_pages_rewritten_since(2, date(2025, 11, 3))
+    # Then it is read back for that layout, and is no progress towards another one
+    assert repo.pages_rewritten_since(2) == date(2025, 11, 3)
+    assert repo.pages_rewritten_since(3) is None
+    # And it is never taken for an edition
+    assert repo.edition_dates() == [date(2026, 1, 20)]
+    # And a record that does not read is no progress: the pages are written again
+    repo.store.put("editions/site/pages-rewrite", b'{"version": 2, "since": "11/03"}')
+    assert repo.pages_rewritten_since(2) is None

@@ -602,18 +602,21 @@ class Pipeline:
         missing files of any other stored edition.
 
         When the raw store records an older layout of the pages than :data:`PAGES_VERSION` (none: pages
-        published before versions were), every stored edition's page is written again, as a publish of
-        it now writes it, and the version is then recorded: a template change reaches the pages of days
-        long published once, not only the day before this one.
+        published before versions were), the stored editions' pages are written again, as a publish of
+        each writes it now, newest first and at most :data:`PAGES_REWRITTEN` a publish (a render must fit
+        its time), with the oldest day written recorded; the version is recorded once none is left: a
+        template change reaches the pages of days long published, not only the day before this one.
 
         The editions are listed again once written: an edition stored meanwhile (another day's run,
-        whose publish may have written before this one) has them all written again, with it.
+        whose publish may have written before this one) has them written again with it, and the pages
+        written again that it is next to.
         """
         dates = self._dates_with(edition)
-        outdated = self.repo.pages_version() < PAGES_VERSION
+        batch, left = self._outdated_pages(edition, dates)
         keys: dict[str, None] = {}
+        pages = batch
         for _ in range(PUBLISH_ROUNDS):
-            keys |= dict.fromkeys(self._publish_pages(edition, dates, every_page=outdated))
+            keys |= dict.fromkeys(self._publish_pages(edition, dates, rewrite=pages))
             listed = self._dates_with(edition)
             added = sorted(set(listed) - set(dates))
             if not added:
@@ -621,25 +624,48 @@ class Pipeline:
             logger.info(
                 "editions stored meanwhile", date=edition.date.isoformat(), added=[str(d) for d in added]
             )
+            pages = [day for day in batch if _neighbours(day, listed) != _neighbours(day, dates)]
             dates = listed
         else:
             logger.warning(
                 "editions still being stored", date=edition.date.isoformat(), rounds=PUBLISH_ROUNDS
             )
-        if outdated:  # once every page is written: a publish that failed before writes them all again
-            self.repo.save_pages_version(PAGES_VERSION)
-            logger.info("pages layout recorded", version=PAGES_VERSION)
+        if left is not None:  # once the pages are written: a publish that failed before writes them again
+            self._record_layout(batch, left)
         logger.info("edition published", date=edition.date.isoformat(), keys=list(keys))
         return tuple(keys)
+
+    def _outdated_pages(self, edition: Edition, dates: Sequence[date]) -> tuple[list[date], int | None]:
+        """The days whose page this publish writes again in the current layout, newest first (those of
+        ``edition`` and the day before it, which every publish writes, aside), and how many are left for
+        the next publish (None: the layout recorded is current, nothing is read)."""
+        if self.repo.pages_version() >= PAGES_VERSION:
+            return [], None
+        since = self.repo.pages_rewritten_since(PAGES_VERSION)
+        written = {edition.date, *[d for d in dates if d < edition.date][-1:]}
+        outdated = [d for d in reversed(dates) if (since is None or d < since) and d not in written]
+        return outdated[:PAGES_REWRITTEN], len(outdated[PAGES_REWRITTEN:])
+
+    def _record_layout(self, rewritten: Sequence[date], left: int) -> None:
+        """The current layout recorded in the raw store when no page is left to write again in it, else
+        the oldest day this publish wrote again (every later one's page is in it)."""
+        if left:
+            self.repo.save_pages_rewritten_since(PAGES_VERSION, rewritten[-1])
+            logger.info(
+                "pages layout progress recorded", version=PAGES_VERSION, since=str(rewritten[-1]), left=left
+            )
+        else:
+            self.repo.save_pages_version(PAGES_VERSION)
+            logger.info("pages layout recorded", version=PAGES_VERSION)
 
     def _dates_with(self, edition: Edition) -> list[date]:
         return sorted(set(self.repo.edition_dates()) | {edition.date})
 
     def _publish_pages(
-        self, edition: Edition, dates: Sequence[date], *, every_page: bool = False
+        self, edition: Edition, dates: Sequence[date], *, rewrite: Sequence[date] = ()
     ) -> tuple[str, ...]:
-        """The edition's files and the listing pages, as of the stored editions ``dates``; with
-        ``every_page``, every other stored edition's page too."""
+        """The edition's files and the listing pages, as of the stored editions ``dates``, and the pages
+        of the days to ``rewrite`` (in a new layout)."""
         previous = self._edition_before(edition.date, dates, edition)
         keys = self._put(self._edition_files(edition, previous, _day_after(edition.date, dates)))
         if previous is not None:
@@ -647,8 +673,8 @@ class Pipeline:
             page = self.renderer.html(previous, before, next_date=edition.date)
             keys += self._put({f"reports/{previous.date.isoformat()}.html": page})
         keys += self._backfill_pages(dates, edition)
-        if every_page:
-            keys += self._rewrite_pages(dates, edition, written=keys)
+        if rewrite:
+            keys += self._rewrite_pages(rewrite, dates, edition, written=keys)
         newest = edition if dates[-1] == edition.date else self._load(dates[-1], edition)
         newest_previous = previous if newest is edition else self._edition_before(newest.date, dates, edition)
         summaries = self._summaries(dates, edition)
@@ -712,12 +738,12 @@ class Pipeline:
         return self._put(files)
 
     def _rewrite_pages(
-        self, dates: Sequence[date], known: Edition, written: Collection[str]
+        self, outdated: Sequence[date], dates: Sequence[date], known: Edition, written: Collection[str]
     ) -> tuple[str, ...]:
-        """The page of every stored edition but those ``written``, as a publish of it writes it: the
+        """The page of each ``outdated`` day but those ``written``, as a publish of it writes it: the
         pages' layout changed (:data:`PAGES_VERSION`). The .md and .json are left as they are: what they
         hold is the edition, which no layout changes (and readers may have compared them)."""
-        days = [day for day in dates if _page_key(day) not in written]
+        days = [day for day in outdated if _page_key(day) not in written]
         renderer = self.renderer  # made once, before the threads share it
 
         def rewrite(day: date) -> str:
@@ -785,9 +811,13 @@ class Pipeline:
 _BOARD_JOB = "\x00leaderboard"
 PUBLISH_ROUNDS = 3  # a publish writes its pages again while other editions are stored meanwhile
 # The layout of the dated pages (reports/<day>.html): bumped when a template change should reach every
-# page published before it. The first publish that finds an older version recorded in the raw store
-# writes every stored edition's page again, once. 1: the 下一期 link to the next edition.
+# page published before it. The publishes that find an older version recorded in the raw store write
+# every stored edition's page again, once, PAGES_REWRITTEN a publish. 1: the 下一期 link to the next edition.
 PAGES_VERSION = 1
+# The most pages a publish writes again in a new layout, the newest first (the likeliest to be opened):
+# the render function has 60 s at 256 MB, about 1/7 of a CPU, and a year of pages took 3.3 s of CPU
+# here; the rest are left to the next publishes (raw store: editions/site/pages-rewrite).
+PAGES_REWRITTEN = 60
 ARTICLE_MAX_BYTES = 2_000_000  # an article page; its summary is in the head
 COMMIT_ANSWER_MAX_BYTES = 200_000  # GitHub's answer about one commit is a few KB
 CLUSTER_FACTOR = 10  # a day's duplicate merging looks at the newest max_items x this relevant items
@@ -802,6 +832,11 @@ def _first_fetched_after(states: Mapping[str, SourceState], since: datetime) -> 
 
 def _page_key(day: date) -> str:
     return f"reports/{day.isoformat()}.html"
+
+
+def _neighbours(day: date, dates: Sequence[date]) -> tuple[date | None, date | None]:
+    """The editions around ``day``'s: what its page links to, besides its own."""
+    return max((d for d in dates if d < day), default=None), _day_after(day, dates)
 
 
 def _day_after(day: date, dates: Sequence[date]) -> date | None:

@@ -14,6 +14,8 @@ Key layout (the same in ``<data-dir>/raw`` and in the raw S3 bucket)::
                                             claim its build made just before storing it, created once
     editions/site/pages-version             the layout version every dated page of the site was last
                                             written with (pipeline.PAGES_VERSION; absent: before versions)
+    editions/site/pages-rewrite             the progress of writing them again in a newer one, a batch a
+                                            publish: that version, and the oldest day written since
 
 An index entry whose item was never created (a crash between the two writes), or whose item carries
 another first-seen time (a lost race), is ignored, so every item is found in exactly one window.
@@ -22,6 +24,7 @@ another first-seen time (a lost race), is ignored, so every item is found in exa
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -259,9 +262,26 @@ class RawRepository:
     def save_pages_version(self, version: int) -> None:
         self.store.put(PAGES_VERSION_KEY, str(version).encode("ascii"))
 
+    def pages_rewritten_since(self, version: int) -> date | None:
+        """The oldest day whose page was written again in layout ``version``, as were those of every
+        later day (None: none yet, or in another version; an unreadable record too: writing them again
+        is always safe)."""
+        data = self.store.get(PAGES_REWRITE_KEY)
+        try:
+            progress = json.loads(data) if data else None
+            if isinstance(progress, dict) and progress.get("version") == version:
+                return date.fromisoformat(str(progress["since"]))
+        except (KeyError, ValueError):
+            pass
+        return None
+
+    def save_pages_rewritten_since(self, version: int, day: date) -> None:
+        self.store.put(PAGES_REWRITE_KEY, dump_json({"version": version, "since": day.isoformat()}))
+
 
 # Under editions/, which the render function alone writes; in a folder, so never taken for an edition
 PAGES_VERSION_KEY = "editions/site/pages-version"
+PAGES_REWRITE_KEY = "editions/site/pages-rewrite"
 
 
 def successor_key(previous: date | None) -> str:
