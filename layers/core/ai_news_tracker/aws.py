@@ -42,8 +42,9 @@ DATED_REPORT = re.compile(r"^reports/\d{4}-\d{2}-\d{2}\.[a-z]+$")
 CACHE_DATED = "public, max-age=300, s-maxage=86400"
 CACHE_SHORT = "public, max-age=300"  # the index, latest and the feed change with every edition
 # An invalidation of more paths than this names their folders' wildcards instead (/reports/*, one path
-# to CloudFront, which charges per path beyond 1,000 a month): a new layout of the pages writes every
-# stored day's page again (pipeline.PAGES_VERSION); a rebuilt day replaces a few.
+# to CloudFront, which charges per path beyond 1,000 a month): a new layout of the pages writes the
+# stored days' pages again, up to pipeline.PAGES_REWRITTEN a publish (pipeline.PAGES_VERSION); a
+# rebuilt day replaces a few.
 INVALIDATION_PATHS = 10
 
 
