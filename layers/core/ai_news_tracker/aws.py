@@ -202,14 +202,44 @@ class Settings:
 
 
 def load_deployed_config(settings: Settings, get_parameter: Callable[[str], str] | None = None) -> Config:
-    """The configuration: from the SSM parameter when one is named, else from the shipped file.
+    """The configuration: from the SSM parameter when one is named, else from the shipped file."""
+    return parse_deployed_config(settings, read_config_text(settings, get_parameter))
+
+
+def read_config_text(settings: Settings, get_parameter: Callable[[str], str] | None = None) -> str | None:
+    """The TOML text of the SSM parameter named by ``CONFIG_PARAMETER``, through Powertools Parameters'
+    cache (5 minutes: no AWS call while it holds the value), decrypted, so that a SecureString works as
+    a String does; None when the configuration is the shipped file (``CONFIG_FILE``)."""
+    if settings.config_parameter is None:
+        return None
+    from .sdk import get_parameter as ssm_parameter
+
+    fetch = get_parameter or partial(ssm_parameter, decrypt=True)
+    try:
+        return fetch(settings.config_parameter)
+    except Exception as exc:  # Powertools wraps every failure in its own GetParameterError
+        raise ConfigError(
+            "CONFIG_PARAMETER", f"cannot read SSM parameter {settings.config_parameter!r}"
+        ) from exc
+
+
+def parse_deployed_config(settings: Settings, text: str | None) -> Config:
+    """The configuration of ``text`` (the SSM parameter's, :func:`read_config_text`), or of the shipped
+    file when it is None.
 
     An empty ``[report] site_url`` is filled in with the deployment's ``SITE_URL`` (the CloudFront
     or custom domain), so the Atom feed links absolutely without a per-stack configuration; an empty
     ``[report] subscribe_url`` with the stack's ``SUBSCRIPTION_API_URL`` + ``/subscribe``, so the
     pages offer the stack's own subscribe form.
     """
-    config = _with_site_url(_load_deployed_config(settings, get_parameter), settings.site_url)
+    if text is None:
+        config = load_config(settings.config_file)
+    else:
+        try:
+            config = parse_config(tomllib.loads(text))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError("CONFIG_PARAMETER", f"SSM parameter is not valid TOML: {exc}") from exc
+    config = _with_site_url(config, settings.site_url)
     return _with_subscribe_url(config, settings.subscription_api_url)
 
 
@@ -226,25 +256,6 @@ def _with_site_url(config: Config, site_url: str) -> Config:
         return config
     check_site_url(site_url, "SITE_URL")
     return replace(config, report=replace(config.report, site_url=site_url))
-
-
-def _load_deployed_config(settings: Settings, get_parameter: Callable[[str], str] | None) -> Config:
-    if settings.config_parameter is None:
-        return load_config(settings.config_file)
-    from .sdk import get_parameter as ssm_parameter
-
-    # Powertools Parameters, cached 5 minutes; decrypted, so that a SecureString works as a String does
-    fetch = get_parameter or partial(ssm_parameter, decrypt=True)
-    try:
-        text = fetch(settings.config_parameter)
-    except Exception as exc:  # Powertools wraps every failure in its own GetParameterError
-        raise ConfigError(
-            "CONFIG_PARAMETER", f"cannot read SSM parameter {settings.config_parameter!r}"
-        ) from exc
-    try:
-        return parse_config(tomllib.loads(text))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError("CONFIG_PARAMETER", f"SSM parameter is not valid TOML: {exc}") from exc
 
 
 def event_now(event: Mapping[str, Any], clock: Callable[[], datetime]) -> datetime:

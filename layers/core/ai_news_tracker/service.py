@@ -1,7 +1,9 @@
 """What each Lambda function does: the pipeline's use cases composed with the AWS edge.
 
 A handler builds a :class:`Deployment` once (``@cache``) and calls one function here with the
-invocation's clock. Retried invocations do no work twice: the fetches and the announcement of an
+invocation's clock, which first brings the deployment's configuration up to date
+(:meth:`Deployment.refresh`: a change in SSM reaches a warm function within Powertools' 5-minute
+parameter cache). Retried invocations do no work twice: the fetches and the announcement of an
 edition go through Powertools Idempotency, keyed by the scheduled time and the edition's day.
 """
 
@@ -9,16 +11,26 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-from .aws import Announcer, CdnInvalidator, S3Store, Settings, announcement, edition_url, load_deployed_config
+from .aws import (
+    Announcer,
+    CdnInvalidator,
+    S3Store,
+    Settings,
+    announcement,
+    edition_url,
+    parse_deployed_config,
+    read_config_text,
+)
 from .config import Config
-from .errors import TrackerError
+from .errors import ConfigError, TrackerError
 from .log import get_logger
 from .models import SourceStatus, iso
 from .pipeline import FetchReport, Pipeline
@@ -45,8 +57,12 @@ ANNOUNCE_WAITS = (1.0, 2.0, 4.0, 8.0)
 ANNOUNCE_RESERVE_MS = 10_000
 
 
-@dataclass(frozen=True)
+@dataclass
 class Deployment:
+    """What a function builds once: its settings, the stores and clients, the announcer, the CDN and the
+    idempotency store; and what it builds from the configuration (``config``, ``pipeline``), which
+    :meth:`refresh` builds again when the configuration in SSM (``CONFIG_PARAMETER``) has changed."""
+
     settings: Settings
     config: Config
     pipeline: Pipeline
@@ -54,6 +70,11 @@ class Deployment:
     persistence: BasePersistenceLayer | None
     site: S3Store  # the pipeline's site store, which knows the dated pages a publish replaced
     cdn: CdnInvalidator | None  # the site's distribution, when the stack names one
+    # The SSM parameter's text ``config`` was built from (None: the shipped file, which never changes),
+    # how to read it again, and how to build a pipeline of another configuration on the same stores
+    config_text: str | None = field(repr=False)
+    config_reader: Callable[[], str | None] = field(repr=False)
+    pipeline_for: Callable[[Config], Pipeline] = field(repr=False)
 
     @classmethod
     def from_env(
@@ -71,16 +92,17 @@ class Deployment:
         """What a function builds once. ``idempotency=False``: no Powertools idempotency store, for the
         functions that never run a job through :meth:`once` (the email functions)."""
         settings = Settings.from_env(env)
-        config = load_deployed_config(settings, get_parameter)
-        # the pipeline reads and writes with up to [fetch] workers threads (editions, items)
+        text = read_config_text(settings, get_parameter)
+        config = parse_deployed_config(settings, text)
+        # the pipeline reads and writes with up to [fetch] workers threads (editions, items); the
+        # stores and their clients stay when the configuration changes (their pools keep their size)
         site = S3Store(settings.site_bucket, s3_client, public=True, connections=config.fetch.workers)
-        pipeline = Pipeline(
-            config,
-            raw=S3Store(settings.raw_bucket, s3_client, connections=config.fetch.workers),
-            site=site,
-            http=http,
-            summarizer_factory=lambda: _summarizer(config, env, get_parameter),
-        )
+        raw = S3Store(settings.raw_bucket, s3_client, connections=config.fetch.workers)
+
+        def pipeline_for(config: Config) -> Pipeline:
+            summarizer = partial(_summarizer, config, env, get_parameter)
+            return Pipeline(config, raw=raw, site=site, http=http, summarizer_factory=summarizer)
+
         announcer = Announcer(settings.edition_topic_arn, sns_client) if settings.edition_topic_arn else None
         cdn = None
         if settings.distribution_id:
@@ -94,7 +116,41 @@ class Deployment:
             persistence = DynamoDBPersistenceLayer(  # its client from the default session, as ours are
                 table_name=settings.idempotency_table, boto3_client=dynamodb_client or client("dynamodb")
             )
-        return cls(settings, config, pipeline, announcer, persistence, site, cdn)
+        return cls(
+            settings,
+            config,
+            pipeline_for(config),
+            announcer,
+            persistence,
+            site,
+            cdn,
+            config_text=text,
+            config_reader=partial(read_config_text, settings, get_parameter),
+            pipeline_for=pipeline_for,
+        )
+
+    def refresh(self) -> None:
+        """The configuration as it is now, for an invocation of a warm function: the SSM parameter read
+        again through Powertools' cache (no AWS call while it holds the text, 5 minutes: the first
+        invocation finds the text :meth:`from_env` just read), and when its text is not the one
+        ``config`` was built from, the configuration and the pipeline built again from it (the stores,
+        their clients, the pages pending invalidation and the other clients kept). A configuration that
+        does not load raises its :class:`ConfigError` and changes nothing here: the next invocation
+        reads the parameter again. A parameter SSM does not give (throttled, unavailable) leaves the
+        configuration this function has, with a warning: a warm function does not fail on it."""
+        try:
+            text = self.config_reader()
+        except ConfigError as exc:
+            logger.warning(
+                "configuration not read again", parameter=self.settings.config_parameter, reason=str(exc)
+            )
+            return
+        if text is None or text == self.config_text:
+            return
+        config = parse_deployed_config(self.settings, text)
+        self.pipeline = self.pipeline_for(config)
+        self.config, self.config_text = config, text
+        logger.info("configuration changed", parameter=self.settings.config_parameter)
 
     def once(
         self, function: Callable[..., dict[str, Any]], key: str, ttl: int, context: LambdaContext | None
@@ -148,6 +204,7 @@ def fetch(
     context: LambdaContext | None = None,
 ) -> dict[str, Any]:
     """The fetch functions: every feed (or the leaderboard) once per scheduled time."""
+    deployment.refresh()
     metrics.add_metric(name="FetchRuns", unit=MetricUnit.Count, value=1)
 
     def job_fn(job: dict[str, Any]) -> dict[str, Any]:
@@ -230,6 +287,7 @@ def render(
     sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, Any]:
     """The render function: build the day's edition, publish it, announce it once."""
+    deployment.refresh()
     edition, rebuilt = deployment.pipeline.build(now)
     keys = deployment.pipeline.publish(edition)
     metrics.add_metric(name="EditionPublished", unit=MetricUnit.Count, value=1)

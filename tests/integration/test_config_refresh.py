@@ -1,0 +1,200 @@
+"""A configuration kept in Parameter Store (``CONFIG_PARAMETER``) changed while the functions are warm.
+
+The handlers run in-process under moto, their feeds served from loopback. ``put-parameter --overwrite``
+reaches an invocation once Powertools' parameter cache (5 minutes) has let the old text go: the tests
+empty that cache instead of waiting, and count the SSM calls the functions make.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import boto3
+import pytest
+from aws_lambda_powertools.utilities import parameters
+from aws_lambda_powertools.utilities.parameters.constants import DEFAULT_PROVIDERS
+from lambda_support import REGION, Context, edition_resources, fake_credentials, load_handler
+from loopback import LoopbackServer, static
+from moto import mock_aws
+
+from ai_news_tracker.errors import ConfigError
+from ai_news_tracker.log import SERVICE
+
+RAW, SITE, TABLE = "cfg-raw-bucket", "cfg-site-bucket", "cfg-idempotency"
+PARAMETER = "/ai-news-tracker/config"
+FETCHED = "2026-11-20T00:00:00Z"  # 08:00 in Shanghai
+RENDERED = "2026-11-20T00:10:00Z"
+DAY = "2026-11-20"
+
+
+def rss(feed: str, *titles: str) -> bytes:
+    items = "".join(
+        f"<item><title>{title}</title><link>https://example.com/{feed}/{n}</link>"
+        f"<pubDate>Fri, 20 Nov 2026 07:0{n}:00 +0800</pubDate><description>{title}。</description></item>"
+        for n, title in enumerate(titles)
+    )
+    head = '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>t</title>'
+    return f"{head}{items}</channel></rss>".encode()
+
+
+@dataclass
+class Stack:
+    server: LoopbackServer
+    s3: Any
+    ssm: Any
+    handlers: dict[str, ModuleType]
+    ssm_calls: list[str]
+
+    def config(self, *sources: str, exclude: tuple[str, ...] = (), extra: str = "") -> str:
+        feeds = "".join(
+            f'[[sources]]\nname = "{s}"\nurl = "{self.server.url(f"/{s}.xml")}"\n' for s in sources
+        )
+        return f"[filter]\ninclude = []\nexclude = {list(exclude)!r}\n{extra}{feeds}"
+
+    def put_config(self, text: str) -> None:
+        """``aws ssm put-parameter --overwrite``."""
+        self.ssm.put_parameter(Name=PARAMETER, Type="String", Value=text, Overwrite=True)
+
+    def minutes_pass(self) -> None:
+        """The 5 minutes of Powertools' parameter cache go by: its SSM provider forgets the values."""
+        DEFAULT_PROVIDERS["ssm"].clear_cache()
+
+    def invoke(self, name: str, event: dict[str, Any]) -> dict[str, Any]:
+        result: dict[str, Any] = self.handlers[name].lambda_handler(event, Context())
+        return result
+
+    def titles(self) -> list[str]:
+        import json
+
+        body = self.s3.get_object(Bucket=SITE, Key=f"reports/{DAY}.json")["Body"].read()
+        return sorted(item["title"] for item in json.loads(body)["items"])
+
+
+@pytest.fixture
+def stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
+    fake_credentials(monkeypatch)
+    parameters.clear_caches()  # Powertools keeps its SSM provider (and its values) across tests
+    routes = {
+        "/a.xml": static(
+            rss("a", "大模型新闻 第1条", "某品牌手机发布"), headers={"Content-Type": "application/rss+xml"}
+        ),
+        "/b.xml": static(rss("b", "开源模型发布"), headers={"Content-Type": "application/rss+xml"}),
+    }
+    with LoopbackServer(routes) as server, mock_aws():
+        shipped = tmp_path / "shipped.toml"  # the layer's file, which CONFIG_PARAMETER overrides
+        shipped.write_text('[report]\ntitle = "未用"\n', encoding="utf-8")
+        s3, _, _ = edition_resources(monkeypatch, shipped, RAW, SITE, TABLE)
+        ssm = boto3.client("ssm", region_name=REGION)
+        calls: list[str] = []
+        # every client of the default session (the functions' SSM provider's too) counts its SSM reads
+        boto3.client("s3")  # boto3's default session (mock_aws resets it)
+        assert boto3.DEFAULT_SESSION is not None
+        boto3.DEFAULT_SESSION.events.register(
+            "provide-client-params.ssm.GetParameter", lambda params, **_: calls.append(params["Name"])
+        )
+        current = Stack(server, s3, ssm, {}, calls)
+        ssm.put_parameter(Name=PARAMETER, Type="String", Value=current.config("a"))
+        monkeypatch.setenv("CONFIG_PARAMETER", PARAMETER)
+        current.handlers = {n: load_handler(n) for n in ("fetch_feeds", "render_edition")}
+        yield current
+    parameters.clear_caches()
+
+
+def test_a_changed_filter_reaches_a_warm_render_function_once_the_parameter_cache_expires(
+    stack: Stack,
+) -> None:
+    # Given a day's edition rendered with a filter that lets a phone launch through
+    stack.invoke("fetch_feeds", {"scheduled_time": FETCHED})
+    assert stack.invoke("render_edition", {"scheduled_time": RENDERED})["items"] == 2
+    # When the operator follows the runbook: fixes the filter in SSM, deletes the stored edition, and
+    # invokes the (still warm) render function once the parameter cache has let the old text go
+    stack.put_config(stack.config("a", exclude=("手机",)))
+    stack.s3.delete_object(Bucket=RAW, Key=f"editions/{DAY}.json")
+    stack.minutes_pass()
+    result = stack.invoke("render_edition", {"scheduled_time": RENDERED})
+    # Then the rebuilt edition applies the new filter
+    assert result["items"] == 1 and stack.titles() == ["大模型新闻 第1条"]
+
+
+def test_a_source_added_in_ssm_is_fetched_by_a_warm_fetch_function(stack: Stack) -> None:
+    # Given a warm fetch function that fetched the one configured feed
+    first = stack.invoke("fetch_feeds", {"scheduled_time": FETCHED})
+    assert [s["name"] for s in first["sources"]] == ["a"]
+    # When a second feed is added in SSM and the parameter cache expires before the next run
+    stack.put_config(stack.config("a", "b"))
+    stack.minutes_pass()
+    later = stack.invoke("fetch_feeds", {"scheduled_time": "2026-11-20T00:05:00Z"})
+    # Then that run fetches it too, and the day's edition has its news
+    assert [s["name"] for s in later["sources"]] == ["a", "b"]
+    assert stack.server.hits("/b.xml") == 1
+    stack.invoke("render_edition", {"scheduled_time": RENDERED})
+    assert "开源模型发布" in stack.titles()
+
+
+def test_warm_invocations_within_the_cache_read_ssm_once_and_keep_the_configuration(stack: Stack) -> None:
+    # Given a cold function's first invocation, whose deployment read the configuration
+    stack.invoke("fetch_feeds", {"scheduled_time": FETCHED})
+    # Then that was the one SSM call: the invocation found the text the deployment had just read
+    assert stack.ssm_calls == [PARAMETER]
+    # When the configuration changes and the function is invoked again within the cache's 5 minutes
+    stack.put_config(stack.config("a", "b"))
+    later = stack.invoke("fetch_feeds", {"scheduled_time": "2026-11-20T02:00:00Z"})
+    # Then it made no SSM call, and still has the configuration it read (README: up to 5 minutes)
+    assert stack.ssm_calls == [PARAMETER]
+    assert [s["name"] for s in later["sources"]] == ["a"]
+
+
+def test_a_bad_configuration_fails_the_invocation_naming_its_key_and_its_fix_is_taken(stack: Stack) -> None:
+    stack.invoke("fetch_feeds", {"scheduled_time": FETCHED})
+    # Given a configuration put with a key that is not valid
+    stack.put_config(stack.config("a", extra="[report]\nmax_items = -1\n"))
+    stack.minutes_pass()
+    # When the warm function is invoked, Then the invocation fails naming the key
+    with pytest.raises(ConfigError, match="max_items"):
+        stack.invoke("fetch_feeds", {"scheduled_time": "2026-11-20T02:00:00Z"})
+    # And so does the next one while the parameter is unchanged (the bad text is not taken as read)
+    with pytest.raises(ConfigError, match="max_items"):
+        stack.invoke("fetch_feeds", {"scheduled_time": "2026-11-20T02:00:00Z"})
+    # When it is fixed and the cache lets the bad text go, Then the same container works again
+    stack.put_config(stack.config("a", "b"))
+    stack.minutes_pass()
+    fixed = stack.invoke("fetch_feeds", {"scheduled_time": "2026-11-20T02:00:00Z"})
+    assert [s["name"] for s in fixed["sources"]] == ["a", "b"]
+
+
+def test_a_warm_function_that_cannot_read_the_parameter_keeps_its_configuration(
+    stack: Stack, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Given a warm fetch function
+    stack.invoke("fetch_feeds", {"scheduled_time": FETCHED})
+    # When SSM does not give the parameter once the cache has expired (here: it is gone)
+    stack.ssm.delete_parameter(Name=PARAMETER)
+    stack.minutes_pass()
+    with caplog.at_level(logging.WARNING, logger=SERVICE):
+        later = stack.invoke("fetch_feeds", {"scheduled_time": "2026-11-20T02:00:00Z"})
+    # Then the run goes on with the configuration the function has, and says why it did not change
+    assert [s["name"] for s in later["sources"]] == ["a"]
+    (logged,) = [r for r in caplog.records if r.getMessage() == "configuration not read again"]
+    assert logged.levelno == logging.WARNING and vars(logged)["parameter"] == PARAMETER
+
+
+def test_a_configuration_shipped_in_the_layer_is_never_read_from_ssm(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Given functions configured by the layer's file alone (no CONFIG_PARAMETER)
+    shipped = tmp_path / "layer.toml"
+    shipped.write_text(stack.config("b"), encoding="utf-8")
+    monkeypatch.setenv("CONFIG_FILE", str(shipped))
+    monkeypatch.delenv("CONFIG_PARAMETER")
+    handler = load_handler("fetch_feeds")
+    stack.handlers["fetch_feeds"] = handler
+    # When the function is invoked twice
+    stack.invoke("fetch_feeds", {"scheduled_time": FETCHED})
+    second = stack.invoke("fetch_feeds", {"scheduled_time": "2026-11-20T02:00:00Z"})
+    # Then it used the file's configuration without one SSM call
+    assert [s["name"] for s in second["sources"]] == ["b"] and stack.ssm_calls == []
