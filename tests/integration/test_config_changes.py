@@ -127,3 +127,69 @@ def test_a_new_source_is_known_as_new_before_its_items_are_stored(
             pipe.fetch(DAY1)
     # Then the source was already known as new, from its first answer on
     assert seen == [DAY1]
+
+
+# -- a source removed or disabled (README runbook: "Rebuild the newest edition … a source to drop") ----
+DAY = datetime(2026, 11, 20, 0, 10, tzinfo=UTC)  # 08:10 in Shanghai
+DROPPED = "小米汽车发布会 彩票中奖"
+
+
+def two_feeds(server: LoopbackServer) -> list[dict[str, Any]]:
+    """甲, and 乙, which carries an item of its own and, first, the article 甲 carries too."""
+    shared = rss_item("大模型 DeepSeek 发布", "Fri, 20 Nov 2026 06:00:00 +0800", "https://example.com/shared")
+    server.routes["/a.xml"] = static(
+        rss(shared, rss_item("大模型 甲独家", "Fri, 20 Nov 2026 06:30:00 +0800"))
+    )
+    server.routes["/b.xml"] = static(rss(shared, rss_item(DROPPED, "Fri, 20 Nov 2026 07:00:00 +0800")))
+    return [{"name": "乙", "url": server.url("/b.xml")}, {"name": "甲", "url": server.url("/a.xml")}]
+
+
+def credits(items: Any) -> dict[str, tuple[str, ...]]:
+    return {item.title: item.sources for item in items}
+
+
+@pytest.mark.parametrize("change", ["removed", "disabled"])
+def test_a_rebuild_after_dropping_a_source_leaves_out_what_only_it_carried(
+    tmp_path: Path, change: str
+) -> None:
+    with LoopbackServer({}) as server:
+        sources = two_feeds(server)
+        # Given an edition of two feeds, one of its items carried by both (stored under 乙, first)
+        pipe = pipeline(tmp_path, sources=sources)
+        pipe.fetch(DAY - timedelta(minutes=10))
+        before, _ = pipe.build(DAY)
+        pipe.publish(before)
+        assert credits(before.items)["大模型 DeepSeek 发布"] == ("乙", "甲")
+        assert DROPPED in credits(before.items) and any("彩票" in point for point in before.key_points)
+        # When 乙 is dropped from the configuration (removed, or `enabled = false`) and the day rebuilt
+        kept = [sources[1]] if change == "removed" else [{**sources[0], "enabled": False}, sources[1]]
+        (tmp_path / "raw" / "editions" / "2026-11-20.json").unlink()
+        rebuilt, was_stored = pipeline(tmp_path, sources=kept).build(DAY)
+    # Then what only 乙 carried is gone, from the items and the key points, and the shared article is
+    # credited to 甲 alone, the one source the edition names
+    assert not was_stored
+    assert credits(rebuilt.items) == {"大模型 DeepSeek 发布": ("甲",), "大模型 甲独家": ("甲",)}
+    assert not any("彩票" in point for point in rebuilt.key_points)
+    assert [s.name for s in rebuilt.sources] == ["甲"]
+
+
+def test_the_next_edition_after_removing_a_source_leaves_out_what_it_fetched_before(tmp_path: Path) -> None:
+    with LoopbackServer({}) as server:
+        sources = two_feeds(server)
+        # Given a first edition of two feeds
+        pipe = pipeline(tmp_path, sources=sources)
+        pipe.fetch(DAY - timedelta(minutes=10))
+        pipe.build(DAY)
+        # and, after it, 乙 fetched once more (a new item), and an item of 乙 first seen before that
+        # cutoff but stored after it was cut (a late item)
+        server.routes["/b.xml"] = static(rss(rss_item("乙次日", "Sat, 21 Nov 2026 06:00:00 +0800")))
+        pipe.fetch(DAY + timedelta(hours=20))
+        pipe.repo.record_entries("乙", [entry("彩票开奖结果公布")], DAY - timedelta(minutes=5))
+        pipe.repo.record_entries("甲", [entry("大模型训练成本下降")], DAY - timedelta(minutes=5))
+        # When 乙 is removed and the next day fetched and built as usual
+        server.routes["/a.xml"] = static(rss(rss_item("甲次日", "Sat, 21 Nov 2026 07:00:00 +0800")))
+        later = pipeline(tmp_path, sources=[sources[1]])
+        later.fetch(DAY + timedelta(days=1, minutes=-10))
+        day2, _ = later.build(DAY + timedelta(days=1))
+    # Then it holds 甲's items only, late or not
+    assert credits(day2.items) == {"甲次日": ("甲",), "大模型训练成本下降": ("甲",)}

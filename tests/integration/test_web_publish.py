@@ -363,7 +363,9 @@ def test_a_publish_with_a_site_url_links_the_feed_absolutely(tmp_path: Path) -> 
 def rebuild(root: Path, max_items: int) -> Site:
     """The runbook's "Rebuild the newest edition": its stored edition deleted, built again at the
     original time (the same clock) with the configuration of the day, and published."""
-    site = Site(root, parse_config({"report": {"max_items": max_items}, "filter": {"include": []}}))
+    source = {"name": "36Kr", "url": "https://36kr.com/feed"}  # the items' source, never fetched here
+    config = {"report": {"max_items": max_items}, "filter": {"include": []}, "sources": [source]}
+    site = Site(root, parse_config(config))
     (root / "raw" / "editions" / "2026-11-20.json").unlink(missing_ok=True)
     built, rebuilt = site.pipeline.build(REBUILT_AT)
     assert not rebuilt

@@ -90,6 +90,24 @@ def split_shown(
     return list(stories[:max_items]), more, len(rest) - len(more)
 
 
+def configured_carriers(items: Iterable[Item], shown_by: Mapping[str, Iterable[str]]) -> list[Item]:
+    """The items the configured sources carry, each credited to one of them.
+
+    ``shown_by`` maps each configured (enabled) source to the ids it showed lately. An item is stored
+    under the source that showed it first: when that source is no longer configured (removed, or
+    ``enabled = false``), the item is credited to the first configured source that showed it too, or
+    left out, so an edition names no source it does not list."""
+    showing = {name: set(ids) for name, ids in shown_by.items()}
+
+    def carrier(item: Item) -> str | None:
+        if item.source in showing:
+            return item.source
+        return next((name for name, ids in showing.items() if item.id in ids), None)
+
+    carried = ((item, carrier(item)) for item in items)
+    return [item if name == item.source else replace(item, source=name) for item, name in carried if name]
+
+
 def credit_carriers(items: Iterable[Item], shown_by: Mapping[str, Iterable[str]]) -> list[Item]:
     """Each item also credited to the other sources that showed that very item (the same link).
 

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from .articles import article_summary
 from .config import Config, LeaderboardConfig, SourceConfig
 from .edition import (
+    configured_carriers,
     credit_carriers,
     first_edition_scan_start,
     for_points,
@@ -390,6 +391,7 @@ class Pipeline:
             report.lookback_hours,
             new_sources=_first_fetched_after(states, previous.window_end) if previous else (),
         )
+        window = _configured(window, states)  # a source removed or disabled since: its items left out
         if previous is not None:
             window = newest_first({i.id: i for i in window + self._late_items(previous, states)}.values())
         window = [self._with_article_text(item) for item in window]
@@ -415,7 +417,7 @@ class Pipeline:
                 items=items,
             )
         sources = tuple(_status_or_never(state, name) for name, state in states.items())
-        carried = {name: state.recent_ids for name, state in states.items()}
+        carried = _shown_by(states)
         items, more = credit_carriers(items, carried), credit_carriers(more, carried)
         if not items and not any(s.ok for s in sources):
             # Nothing to show and no source answered: publish nothing, so the next edition, whose
@@ -537,7 +539,9 @@ class Pipeline:
         )
         committed = [i for i in self.repo.items_first_seen(start, previous.window_end) if i.id not in known]
         new_sources = _first_fetched_after(states, previous.window_start) if previous.window_start else ()
-        late = select_items(committed, previous.window_end, previous.window_start, lookback, new_sources)
+        late = _configured(
+            select_items(committed, previous.window_end, previous.window_start, lookback, new_sources), states
+        )
         if late:
             logger.warning("late items taken into this edition", items=len(late), previous=str(previous.date))
         return late
@@ -828,6 +832,20 @@ def _first_fetched_after(states: Mapping[str, SourceState], since: datetime) -> 
     return {
         name for name, state in states.items() if state.first_fetched_at and state.first_fetched_at > since
     }
+
+
+def _shown_by(states: Mapping[str, SourceState]) -> dict[str, tuple[str, ...]]:
+    """The ids each configured source showed lately: the sources an item is credited to."""
+    return {name: state.recent_ids for name, state in states.items()}
+
+
+def _configured(items: Sequence[Item], states: Mapping[str, SourceState]) -> list[Item]:
+    """``items`` but those only sources no longer configured (or disabled) carried: an edition names
+    no source it does not list (a rebuild after a source was dropped, items it fetched before)."""
+    kept = configured_carriers(items, _shown_by(states))
+    if len(kept) < len(items):
+        logger.info("items of unconfigured sources left out", items=len(items) - len(kept))
+    return kept
 
 
 def _page_key(day: date) -> str:
