@@ -158,6 +158,27 @@ def test_the_rebuild_runbook_still_rebuilds_the_newest_edition_and_the_next_day_
     assert [i.title for i in after.items] == ["二十日"]
 
 
+@pytest.mark.parametrize("published", [True, False], ids=["a-rebuild-under-way", "a-render-that-died"])
+def test_the_next_day_refused_by_a_day_not_stored_says_how_out_and_never_to_give_up_a_published_day(
+    tmp_path: Path, published: bool
+) -> None:
+    # Given 11-19 claimed as the edition after 11-18 but not stored: published, then deleted to be
+    # rebuilt (README runbook), or a render of it that died between its claim and its edition
+    pipe = missed_day(tmp_path)
+    if published:
+        pipe.publish(pipe.build(at(19, 23))[0])
+        (tmp_path / "raw" / "editions" / "2026-11-19.json").unlink()
+    else:
+        pipe.repo.claim_successor(at(18).date(), at(19).date())
+    # When the next day's render runs
+    with pytest.raises(EditionError) as refused:
+        pipeline(tmp_path).build(at(20))
+    # Then it says to build 11-19 again; giving the day up (deleting the claim) only for a day never
+    # published: its items, mailed already, would go out again in 11-20's edition
+    assert "build 2026-11-19 again" in str(refused.value)
+    assert ("editions/successors/2026-11-18" in str(refused.value)) is not published
+
+
 # -- a publish of an older day while today's is published ---------------------------------------------
 def three_days(data: Path) -> None:
     """The editions of 11-18 and 11-19 published; an item for 11-20 stored."""

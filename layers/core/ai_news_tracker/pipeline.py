@@ -463,7 +463,8 @@ class Pipeline:
         """Refuse to store ``day`` when another day's build starts from the same edition (a missed day
         built while the next one is): the first to claim it stands, the other's items wait for the
         edition after it. A day claimed but never stored (a build that died, a rebuild's gap) holds it
-        until it is built again, or its claim deleted."""
+        until it is built again, or, never published, its claim deleted: a published day given up would
+        have its items, mailed already, announced again in the edition after it."""
         after = previous.date if previous else None
         holder = self.repo.claim_successor(after, day)
         if holder == day:
@@ -471,6 +472,11 @@ class Pipeline:
         what = f"the edition after {after}" if after else "the first edition"
         if self.repo.load_edition(holder) is not None:
             raise EditionError(f"cannot build {day}: {holder} was built meanwhile as {what}")
+        if self.site.get(f"reports/{holder.isoformat()}.json") is not None:  # a rebuild under way or died
+            raise EditionError(
+                f"cannot build {day}: {holder} is being built as {what} (or its rebuild died: build "
+                f"{holder} again; it is published, so it cannot be given up)"
+            )
         raise EditionError(
             f"cannot build {day}: {holder} is being built as {what} (or its build died: build {holder} "
             f"again, or delete {successor_key(after)} from the raw store)"
