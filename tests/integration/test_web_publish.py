@@ -363,8 +363,11 @@ def test_a_publish_with_a_site_url_links_the_feed_absolutely(tmp_path: Path) -> 
 def rebuild(root: Path, max_items: int) -> Site:
     """The runbook's "Rebuild the newest edition": its stored edition deleted, built again at the
     original time (the same clock) with the configuration of the day, and published."""
-    source = {"name": "36Kr", "url": "https://36kr.com/feed"}  # the items' source, never fetched here
-    config = {"report": {"max_items": max_items}, "filter": {"include": []}, "sources": [source]}
+    sources = [  # the items' sources, never fetched here
+        {"name": "36Kr", "url": "https://36kr.com/feed"},
+        {"name": "机器之心", "url": "https://www.jiqizhixin.com/rss"},
+    ]
+    config = {"report": {"max_items": max_items}, "filter": {"include": []}, "sources": sources}
     site = Site(root, parse_config(config))
     (root / "raw" / "editions" / "2026-11-20.json").unlink(missing_ok=True)
     built, rebuilt = site.pipeline.build(REBUILT_AT)
