@@ -12,6 +12,7 @@ import pytest
 from loopback import LoopbackServer, static
 
 from ai_news_tracker.config import parse_config
+from ai_news_tracker.errors import EditionError
 from ai_news_tracker.models import Entry
 from ai_news_tracker.pipeline import Pipeline
 from ai_news_tracker.store import LocalStore
@@ -193,3 +194,81 @@ def test_the_next_edition_after_removing_a_source_leaves_out_what_it_fetched_bef
         day2, _ = later.build(DAY + timedelta(days=1))
     # Then it holds 甲's items only, late or not
     assert credits(day2.items) == {"甲次日": ("甲",), "大模型训练成本下降": ("甲",)}
+
+
+# -- a source renamed (the same feed URL): its items stay, credited to its new name -----------------
+def test_a_render_after_renaming_a_source_keeps_what_it_fetched_under_its_old_name(tmp_path: Path) -> None:
+    with LoopbackServer({}) as server:
+        # Given a first edition, then a day's fetches of 机器之心, whose feed shows its 2 newest entries
+        # (behind basic auth: the URL's password is not what names the feed)
+        url = server.url("/j.xml").replace("http://", "http://user:secret@")
+        old = {"name": "机器之心", "url": url}
+        server.routes["/j.xml"] = static(rss(rss_item("昨日 大模型", "Wed, 18 Nov 2026 20:00:00 +0800")))
+        pipe = pipeline(tmp_path, sources=[old])
+        pipe.fetch(DAY - timedelta(days=1, minutes=10))
+        pipe.build(DAY - timedelta(days=1))
+        server.routes["/j.xml"] = static(rss(rss_item("一号 大模型", "Thu, 19 Nov 2026 10:00:00 +0800")))
+        pipe.fetch(DAY - timedelta(hours=20))
+        server.routes["/j.xml"] = static(
+            rss(
+                rss_item("三号 大模型", "Thu, 19 Nov 2026 18:00:00 +0800"),
+                rss_item("二号 大模型", "Thu, 19 Nov 2026 14:00:00 +0800"),
+            )
+        )
+        pipe.fetch(DAY - timedelta(hours=10))
+        # When the source is renamed (same URL, another password) and the day rendered before any fetch
+        renamed = {"name": "机器之心 Synced", "url": url.replace("secret", "rotated")}
+        edition, _ = pipeline(tmp_path, sources=[renamed]).build(DAY)
+        states = [p.read_text() for p in (tmp_path / "raw" / "sources").glob("*.json")]
+    # Then the day's three articles are in it, credited to the new name, the one the edition lists
+    assert credits(edition.items) == {
+        "三号 大模型": ("机器之心 Synced",),
+        "二号 大模型": ("机器之心 Synced",),
+        "一号 大模型": ("机器之心 Synced",),
+    }
+    assert [s.name for s in edition.sources] == ["机器之心 Synced"]
+    # and the feed's URL is stored without its password
+    assert states and not any("secret" in state for state in states)
+
+
+def test_the_runbook_rebuild_after_renaming_the_only_source_rebuilds_the_day(tmp_path: Path) -> None:
+    with LoopbackServer({}) as server:
+        # Given a published edition of one source, whose name has a typo
+        server.routes["/j.xml"] = static(
+            rss(
+                rss_item("大模型 一号", "Fri, 20 Nov 2026 07:00:00 +0800"),
+                rss_item(DROPPED, "Fri, 20 Nov 2026 06:00:00 +0800"),
+            )
+        )
+        typo = {"name": "机器之 心", "url": server.url("/j.xml")}
+        pipe = pipeline(tmp_path, sources=[typo])
+        pipe.fetch(DAY - timedelta(minutes=10))
+        published, _ = pipe.build(DAY)
+        pipe.publish(published)
+        # When the runbook fixes the name, deletes the stored edition and builds the day again
+        (tmp_path / "raw" / "editions" / "2026-11-20.json").unlink()
+        rebuilt, was_stored = pipeline(tmp_path, sources=[{**typo, "name": "机器之心"}]).build(DAY)
+    # Then the day is rebuilt with its items, credited to the fixed name
+    assert not was_stored
+    assert credits(rebuilt.items) == {"大模型 一号": ("机器之心",), DROPPED: ("机器之心",)}
+    assert [s.name for s in rebuilt.sources] == ["机器之心"]
+
+
+def test_a_rename_of_a_source_last_fetched_before_its_url_was_kept_leaves_its_items_out(
+    tmp_path: Path,
+) -> None:
+    with LoopbackServer({}) as server:
+        # Given an edition of a source whose state was stored before the feed's URL was kept in it
+        server.routes["/j.xml"] = static(rss(rss_item("大模型 一号", "Fri, 20 Nov 2026 07:00:00 +0800")))
+        typo = {"name": "机器之 心", "url": server.url("/j.xml")}
+        pipe = pipeline(tmp_path, sources=[typo])
+        pipe.fetch(DAY - timedelta(minutes=10))
+        pipe.build(DAY)
+        (state_file,) = (tmp_path / "raw" / "sources").glob("*.json")
+        state_file.write_text(state_file.read_text().replace('"url"', '"unknown"'))
+        # When it is renamed and the day rebuilt before any fetch
+        (tmp_path / "raw" / "editions" / "2026-11-20.json").unlink()
+        renamed = pipeline(tmp_path, sources=[{**typo, "name": "机器之心"}])
+        # Then its items are left out, as those of a source removed: nothing tells its feed is the same
+        with pytest.raises(EditionError, match="no news"):
+            renamed.build(DAY)

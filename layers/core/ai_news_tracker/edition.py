@@ -90,18 +90,23 @@ def split_shown(
     return list(stories[:max_items]), more, len(rest) - len(more)
 
 
-def configured_carriers(items: Iterable[Item], shown_by: Mapping[str, Iterable[str]]) -> list[Item]:
+def configured_carriers(
+    items: Iterable[Item], shown_by: Mapping[str, Iterable[str]], renamed: Mapping[str, str]
+) -> list[Item]:
     """The items the configured sources carry, each credited to one of them.
 
-    ``shown_by`` maps each configured (enabled) source to the ids it showed lately. An item is stored
+    ``shown_by`` maps each configured (enabled) source to the ids it showed lately, and ``renamed`` a
+    source no longer configured to the configured one that fetches its feed now. An item is stored
     under the source that showed it first: when that source is no longer configured (removed, or
-    ``enabled = false``), the item is credited to the first configured source that showed it too, or
-    left out, so an edition names no source it does not list."""
+    ``enabled = false``), the item is credited to the source it was renamed to, else to the first
+    configured source that showed it too, or left out, so an edition names no source it does not list."""
     showing = {name: set(ids) for name, ids in shown_by.items()}
 
     def carrier(item: Item) -> str | None:
         if item.source in showing:
             return item.source
+        if item.source in renamed:
+            return renamed[item.source]
         return next((name for name, ids in showing.items() if item.id in ids), None)
 
     carried = ((item, carrier(item)) for item in items)

@@ -28,6 +28,7 @@ from .edition import (
     split_shown,
 )
 from .errors import EditionError, InvalidLeaderboard, SourceFailure, StorageError
+from .identity import without_user_info
 from .log import debug_enabled, get_logger
 from .models import Edition, EditionSummary, Item, Leaderboard, SourceStatus, Validators, iso, parse_iso
 from .repository import RECENT_IDS, RawRepository, SourceState, successor_key
@@ -186,7 +187,10 @@ class Pipeline:
             if result.not_modified:
                 status = SourceStatus(source.name, "ok", not_modified=True, checked_at=now)
                 last_new = state.last_new_at or now
-                self.repo.save_source_state(source.name, replace(state, status=status, last_new_at=last_new))
+                feed = without_user_info(source.url)
+                self.repo.save_source_state(
+                    source.name, replace(state, status=status, last_new_at=last_new, url=feed)
+                )
                 logger.info("feed not modified", source=source.name)
                 return status, last_new
             tz = ZoneInfo(source.timezone or self.config.report.timezone)
@@ -218,6 +222,7 @@ class Pipeline:
                 last_new_at=last_new,
                 aliased=True,
                 first_fetched_at=state.first_fetched_at,  # None: established before this was kept
+                url=without_user_info(source.url),
             ),
         )
         logger.info("feed fetched", source=source.name, entries=len(shown), new=len(new))
@@ -391,7 +396,7 @@ class Pipeline:
             report.lookback_hours,
             new_sources=_first_fetched_after(states, previous.window_end) if previous else (),
         )
-        window = _configured(window, states)  # a source removed or disabled since: its items left out
+        window = self._configured(window, states)  # a source removed or disabled since: its items left out
         if previous is not None:
             window = newest_first({i.id: i for i in window + self._late_items(previous, states)}.values())
         window = [self._with_article_text(item) for item in window]
@@ -545,12 +550,24 @@ class Pipeline:
         )
         committed = [i for i in self.repo.items_first_seen(start, previous.window_end) if i.id not in known]
         new_sources = _first_fetched_after(states, previous.window_start) if previous.window_start else ()
-        late = _configured(
+        late = self._configured(
             select_items(committed, previous.window_end, previous.window_start, lookback, new_sources), states
         )
         if late:
             logger.warning("late items taken into this edition", items=len(late), previous=str(previous.date))
         return late
+
+    def _configured(self, items: Sequence[Item], states: Mapping[str, SourceState]) -> list[Item]:
+        """``items`` but those only sources no longer configured (or disabled) carried: an edition names
+        no source it does not list (a rebuild after a source was dropped, items it fetched before). A
+        source renamed (its feed's URL now fetched under another name) still carries its items."""
+        former = {i.source for i in items if i.source not in states}
+        feeds = {without_user_info(s.url): s.name for s in reversed(self.config.enabled_sources)}
+        renamed = _renamed({name: self.repo.source_state(name) for name in former}, feeds)
+        kept = configured_carriers(items, _shown_by(states), renamed)
+        if len(kept) < len(items):
+            logger.info("items of unconfigured sources left out", items=len(items) - len(kept))
+        return kept
 
     def check_buildable(self, day: date) -> list[date]:
         """Refuse a new day before an existing edition (its window was given away); the edition dates.
@@ -845,13 +862,10 @@ def _shown_by(states: Mapping[str, SourceState]) -> dict[str, tuple[str, ...]]:
     return {name: state.recent_ids for name, state in states.items()}
 
 
-def _configured(items: Sequence[Item], states: Mapping[str, SourceState]) -> list[Item]:
-    """``items`` but those only sources no longer configured (or disabled) carried: an edition names
-    no source it does not list (a rebuild after a source was dropped, items it fetched before)."""
-    kept = configured_carriers(items, _shown_by(states))
-    if len(kept) < len(items):
-        logger.info("items of unconfigured sources left out", items=len(items) - len(kept))
-    return kept
+def _renamed(former: Mapping[str, SourceState], feeds: Mapping[str, str]) -> dict[str, str]:
+    """Each source no longer configured whose feed (the URL it was last fetched from) a configured source
+    fetches now, to that source's name: a rename. A state stored before the URL was kept names none."""
+    return {name: feeds[state.url] for name, state in former.items() if state.url and state.url in feeds}
 
 
 def _page_key(day: date) -> str:

@@ -48,6 +48,9 @@ class SourceState:
     last_new_at: datetime | None = None  # when the source last had an item not seen before
     aliased: bool = False  # the guid aliases of the items it shows were written (once, for older items)
     first_fetched_at: datetime | None = None  # its first good answer (None: before this was kept)
+    # The feed URL of its last good answer, without user info: a source renamed keeps its items
+    # (None: before this was kept)
+    url: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -58,6 +61,7 @@ class SourceState:
             "last_new_at": iso(self.last_new_at) if self.last_new_at else None,
             "aliased": self.aliased,
             "first_fetched_at": iso(self.first_fetched_at) if self.first_fetched_at else None,
+            "url": self.url,
         }
 
     @classmethod
@@ -71,6 +75,7 @@ class SourceState:
             last_new_at=parse_iso(data["last_new_at"]) if data.get("last_new_at") else None,
             aliased=bool(data.get("aliased", False)),
             first_fetched_at=parse_iso(data["first_fetched_at"]) if data.get("first_fetched_at") else None,
+            url=data.get("url"),
         )
 
 
