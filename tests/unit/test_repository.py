@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -247,3 +248,26 @@ def test_the_progress_of_a_pages_rewrite_is_kept_for_its_layout_version_only(tmp
     # And a record that does not read is no progress: the pages are written again
     repo.store.put("editions/site/pages-rewrite", b'{"version": 2, "since": "11/03"}')
     assert repo.pages_rewritten_since(2) is None
+
+
+def test_a_link_less_item_stored_before_guids_were_scoped_to_their_feed_is_not_new_again(
+    tmp_path: Path,
+) -> None:
+    # Given a flash-news feed's link-less entry stored by a release that identified it by its guid alone
+    from ai_news_tracker.identity import item_id
+    from ai_news_tracker.models import Item
+
+    repo = RawRepository(LocalStore(tmp_path))
+    flash = Entry("快讯：某大模型开放API", "正文", None, "flash-1", T0)
+    old = Item(
+        id=item_id("guid:flash-1"), identity="guid:flash-1", source="快讯", title=flash.title,
+        text=flash.text, url=None, published_at=T0, first_seen=T0,
+    )  # fmt: skip
+    repo.store.put(f"items/{old.id}.json", json.dumps(old.to_dict()).encode())
+    # When the upgraded release fetches the feed again
+    shown, new = repo.record_entries("快讯", [flash], T0 + timedelta(days=1))
+    # Then it is the item stored before, not news of the day
+    assert new == [] and shown == [old.id]
+    # And another feed numbering its own entry the same is still its own item
+    _, other = repo.record_entries("别的快讯", [replace(flash, title="另一条")], T0 + timedelta(days=1))
+    assert [i.title for i in other] == ["另一条"]

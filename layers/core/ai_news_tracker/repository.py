@@ -135,8 +135,8 @@ class RawRepository:
                 if alias is not None and (backfill_aliases or not known_item):
                     self.store.put_if_absent(_alias_key(alias), item.id.encode("ascii"))
                 continue
-            earlier = self._aliased(alias)
-            if earlier is not None:  # the same article under a new link: shown, not new
+            earlier = self._aliased(alias) or self._stored_before_feed_scoped_guids(item, known_ids)
+            if earlier is not None:  # the same article under a new link or an older id: shown, not new
                 if earlier not in shown:
                     shown.append(earlier)
                 continue
@@ -153,6 +153,20 @@ class RawRepository:
             return None
         data = self.store.get(_alias_key(alias))
         return data.decode("ascii", "replace") if data else None
+
+    def _stored_before_feed_scoped_guids(self, item: Item, known_ids: set[str]) -> str | None:
+        """The id a link-less item had before guids were scoped to their feed, when this feed stored it.
+
+        Releases before 2026-11-30 06:57 identified such an entry by ``guid:`` + its guid alone; its
+        item stays that one after the upgrade (read only: nothing is moved or rewritten)."""
+        prefix = f"guid:{item.source}\n"
+        if not item.identity.startswith(prefix):
+            return None
+        legacy = item_id("guid:" + item.identity[len(prefix) :])
+        if legacy in known_ids:
+            return legacy
+        stored = self.get_item(legacy)
+        return legacy if stored is not None and stored.source == item.source else None
 
     def _create(self, item: Item) -> bool:
         stamp = item.first_seen.strftime(_STAMP)
