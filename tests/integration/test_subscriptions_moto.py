@@ -877,12 +877,32 @@ def test_a_recipient_given_up_no_longer_fails_the_batch(stack: Stack) -> None:
     prefix = f"sent/{DAY1}/{recipient_key('b@example.org')}"
     for n in (1, 2, 3):
         stack.s3.put_object(Bucket=RAW, Key=f"{prefix}/{n}", Body=b"{}")
-        stack.s3.put_object(Bucket=RAW, Key=f"{prefix}/{n}.failed", Body=b'{"reason": "MessageRejected"}')
+        for outcome in ("deferred", "failed"):  # a counted refusal: deferred, then failed
+            stack.s3.put_object(
+                Bucket=RAW, Key=f"{prefix}/{n}.{outcome}", Body=b'{"reason": "MessageRejected"}'
+            )
     # When the edition's batch is delivered
     stack.announce(DAY1)
     # Then a gets it, b is given up, and the batch succeeds (another receive could send no one)
     assert stack.drain() == []
     assert len(stack.editions_to("a@example.org")) == 1 and stack.editions_to("b@example.org") == []
+
+
+def test_refusals_an_older_release_recorded_do_not_give_a_recipient_up(stack: Stack) -> None:
+    # Given a sent log written by a release before 2026-11-30 06:26: every refusal of an SES outage
+    # (its daily quota) recorded as "failed" alone, three receives of the batch before the DLQ
+    from ai_news_tracker.identity import recipient_key
+
+    subscribe_and_confirm(stack, "b@example.org")
+    prefix = f"sent/{DAY1}/{recipient_key('b@example.org')}"
+    for n in (1, 2, 3):
+        stack.s3.put_object(Bucket=RAW, Key=f"{prefix}/{n}", Body=b"{}")
+        stack.s3.put_object(Bucket=RAW, Key=f"{prefix}/{n}.failed", Body=b'{"reason": "LimitExceeded"}')
+    # When the upgraded stack delivers the day's batch again (the runbook's redrive)
+    stack.announce(DAY1)
+    # Then the recipient still due gets the edition, once
+    assert stack.drain() == []
+    assert len(stack.editions_to("b@example.org")) == 1
 
 
 def test_only_the_failed_record_of_a_batch_is_retried(stack: Stack) -> None:

@@ -791,13 +791,21 @@ class _Attempt:
 
 
 def _attempts(sent_log: Store, prefix: str, listing: str | None = None) -> dict[str, _Attempt]:
-    """recipient key -> its latest attempt, from one listing of the day's sent log (or of ``listing``)."""
+    """recipient key -> its latest attempt, from one listing of the day's sent log (or of ``listing``).
+
+    A refusal counted against its recipient is written ``deferred`` first, then ``failed``; a
+    ``failed`` alone was written by a release before 2026-11-30 06:26, which recorded every refusal
+    so (SES's daily quota, throttling): it counts as deferred, so a batch of that time moved back from
+    the dead-letter queue reaches every recipient still due."""
     outcomes: dict[str, dict[int, str | None]] = {}
+    deferred: set[tuple[str, int]] = set()
     for key in sent_log.list(listing or prefix):
         who, _, name = key.removeprefix(prefix).partition("/")
         digits, _, outcome = name.partition(".")
         if not digits.isdigit() or (outcome and outcome not in OUTCOMES):
             continue
+        if outcome == "deferred":
+            deferred.add((who, int(digits)))
         attempts = outcomes.setdefault(who, {})
         known = attempts.get(int(digits))
         if known is None or (outcome and OUTCOMES.index(outcome) > OUTCOMES.index(known)):
@@ -805,7 +813,7 @@ def _attempts(sent_log: Store, prefix: str, listing: str | None = None) -> dict[
     latest: dict[str, _Attempt] = {}
     for who, attempts in outcomes.items():
         number = max(attempts)
-        failed = sorted(n for n, result in attempts.items() if result == "failed")
+        failed = sorted(n for n, result in attempts.items() if result == "failed" and (who, n) in deferred)
         latest[who] = _Attempt(number, attempts[number], len(failed), failed[-1] if failed else None)
     return latest
 
