@@ -18,6 +18,7 @@ from loopback import Exchange, LoopbackServer, redirect, sequence, static
 
 from ai_news_tracker.config import DEFAULT_USER_AGENT, FetchConfig
 from ai_news_tracker.errors import (
+    FAILURE_CHARS,
     ConnectionFailed,
     FetchTimeout,
     HTTPStatusFailure,
@@ -256,6 +257,27 @@ def test_404_is_not_retried(server: LoopbackServer, client: HttpClient) -> None:
         client.get(server.url("/missing"))
 
     assert caught.value.code == 404 and server.hits("/missing") == 1
+
+
+def test_an_unknown_status_with_a_huge_reason_phrase_fails_with_a_short_message(
+    server: LoopbackServer, client: HttpClient
+) -> None:
+    # Given a server answering a status code of its own with a 60,000-character reason phrase
+    def hostile(exchange: Exchange) -> None:
+        exchange._request.send_response(599, "x" * 60_000)
+        exchange._request.send_header("Content-Length", "0")
+        exchange._request.end_headers()
+        exchange.started = True
+
+    server.routes["/feed"] = hostile
+    # When it is fetched
+    with pytest.raises(HTTPStatusFailure) as caught:
+        client.get(server.url("/feed"))
+    # Then the failure says the code and the start of the phrase, in a few hundred characters at most:
+    # its message goes into the run's return value, the source's state and the edition
+    message = str(caught.value)
+    assert caught.value.code == 599 and message.startswith("HTTP 599 xxx")
+    assert len(message) <= FAILURE_CHARS and message.endswith("…")
 
 
 def _gap(server: LoopbackServer, path: str) -> float:

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from ai_news_tracker.errors import InvalidLeaderboard
+from ai_news_tracker.errors import FAILURE_CHARS, InvalidLeaderboard
 from ai_news_tracker.leaderboard import (
     DOMESTIC_DEVELOPERS,
     DOMESTIC_ORGS,
@@ -221,6 +221,15 @@ def test_missing_category_message_lists_only_some_of_many_categories() -> None:
     data = {f"cat{i:02d}": {"m": _entry(1.0)} for i in range(20)}
     with pytest.raises(InvalidLeaderboard, match=r"has: cat00, .*cat11, \.\.\. 8 more\)"):
         parse_snapshot("arena-catalog", data, "full")
+
+
+def test_a_failure_listing_huge_category_names_is_cut_to_a_short_message() -> None:
+    # Given a file whose categories have names of 50,000 characters (any JSON key the server chose)
+    data = {"类" * 50_000 + str(i): {"m": _entry(1.0)} for i in range(3)}
+    # When the configured category is missing, Then the message names it within FAILURE_CHARS
+    with pytest.raises(InvalidLeaderboard, match=r"^leaderboard has no category 'full' \(has: 类") as info:
+        parse_snapshot("arena-catalog", data, "full")
+    assert len(str(info.value)) == FAILURE_CHARS and str(info.value).endswith("…")
 
 
 # --- ranking ---------------------------------------------------------------------------------------

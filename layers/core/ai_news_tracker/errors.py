@@ -35,10 +35,19 @@ class EditionError(TrackerError):
     status = "edition_error"
 
 
+# A source failure's message is cut to this many characters (the last one an ellipsis): it may hold text
+# the remote end chose (a reason phrase, a parser's words, a leaderboard's keys), and it is kept in the
+# source's state, the edition, the logs and the fetch functions' return value (a DynamoDB item, 400 KB)
+FAILURE_CHARS = 300
+
+
 class SourceFailure(TrackerError):
     """A source could not be read. Subclasses name the failure; it is never reported as 0 items."""
 
     status = "failed"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message if len(message) <= FAILURE_CHARS else message[: FAILURE_CHARS - 1] + "…")
 
 
 class FetchTimeout(SourceFailure):
