@@ -8,7 +8,14 @@ import feedparser
 import pytest
 from shared_data import DATA
 
-from ai_news_tracker.text import collapse_whitespace, html_to_text, shown_text, truncate, without_boilerplate
+from ai_news_tracker.text import (
+    collapse_whitespace,
+    html_to_text,
+    shorten,
+    shown_text,
+    truncate,
+    without_boilerplate,
+)
 
 REAL_FEEDS = DATA / "feeds" / "real"
 
@@ -176,6 +183,16 @@ def test_truncate_matches_the_sample_edition_cut() -> None:
 def test_truncate_rejects_a_negative_limit() -> None:
     with pytest.raises(ValueError, match="negative"):
         truncate("abc", -1)
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "expected"),
+    [("abc", 3, "abc"), ("abcd", 3, "ab…"), ("来源名称", 2, "来…"), ("", 1, "")],
+)
+def test_shorten_keeps_a_short_text_and_marks_a_cut_one_within_limit(
+    text: str, limit: int, expected: str
+) -> None:
+    assert shorten(text, limit) == expected
 
 
 @pytest.mark.shared_data

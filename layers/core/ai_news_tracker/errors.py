@@ -6,6 +6,8 @@ prints the reason on one line, the edition's JSON records both.
 
 from __future__ import annotations
 
+from .text import shorten
+
 
 class TrackerError(Exception):
     """Base of every error this package raises on purpose."""
@@ -47,7 +49,7 @@ class SourceFailure(TrackerError):
     status = "failed"
 
     def __init__(self, message: str) -> None:
-        super().__init__(message if len(message) <= FAILURE_CHARS else message[: FAILURE_CHARS - 1] + "…")
+        super().__init__(shorten(message, FAILURE_CHARS))
 
 
 class FetchTimeout(SourceFailure):

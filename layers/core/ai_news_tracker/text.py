@@ -194,6 +194,13 @@ def truncate(text: str, limit: int) -> str:
     return text[:limit]
 
 
+def shorten(text: str, limit: int) -> str:
+    """``text``, or when it is longer than ``limit`` characters its first ``limit - 1`` and "…"."""
+    if limit < 1:
+        raise ValueError(f"limit must be at least 1, got {limit}")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def html_to_text(fragment: str) -> str:
     """Turn an HTML fragment (or plain text) into one line of plain text.
 
