@@ -9,6 +9,7 @@ edition go through Powertools Idempotency, keyed by the scheduled time and the e
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from .errors import ConfigError, TrackerError
 from .log import get_logger
 from .models import SourceStatus, iso
 from .pipeline import FetchReport, Pipeline
+from .text import shorten
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import BasePersistenceLayer
@@ -50,6 +52,11 @@ logger = get_logger()
 metrics = Metrics()  # Powertools shares the metric set: the handler's @log_metrics flushes it
 
 RUN_TTL = 6 * 3600  # a retried scheduled run is recognised for this long
+# A fetch function's return value, which Powertools Idempotency keeps in a DynamoDB item (400 KB at
+# most, whatever the number of sources): its sources' entries take at most this many bytes of JSON,
+# each name and error at most this many characters (the others are counted in ``more_sources``)
+RETURN_BYTES = 64_000
+RETURN_CHARS = 300
 EDITION_TTL = 7 * 86400
 # A render that finds the day being announced by another invocation asks again after each of these
 # (seconds; an SNS publish takes well under one), keeping this much of its time (ms) to finish
@@ -179,8 +186,31 @@ def _summarizer(
     return make_summarizer(config.summarizer, secrets=env.get, get_parameter=get_parameter)
 
 
-def _statuses(statuses: tuple[SourceStatus, ...]) -> list[dict[str, Any]]:
-    return [{"name": s.name, "status": s.status, "error": s.error, "new": s.new} for s in statuses]
+def _statuses(statuses: Sequence[SourceStatus]) -> tuple[list[dict[str, Any]], int]:
+    """The sources a fetch function returns, and how many it leaves out: Powertools Idempotency stores
+    the return value in a DynamoDB item (400 KB at most), so the entries, in the configuration's order,
+    take at most ``RETURN_BYTES`` of JSON as Powertools writes it (non-ASCII as ``\\u`` escapes); when
+    they do not all fit, the failed ones are kept first. Names and errors are cut to ``RETURN_CHARS``."""
+    entries = [
+        {
+            "name": shorten(s.name, RETURN_CHARS),
+            "status": s.status,
+            "error": s.error and shorten(s.error, RETURN_CHARS),
+            "new": s.new,
+        }
+        for s in statuses
+    ]
+    sizes = [len(json.dumps(entry, sort_keys=True)) + 2 for entry in entries]  # and ", "
+    if sum(sizes) <= RETURN_BYTES:
+        return entries, 0
+    kept: set[int] = set()
+    used = 0
+    for i in sorted(range(len(entries)), key=lambda i: statuses[i].ok):  # failures first, stable
+        if used + sizes[i] > RETURN_BYTES:
+            break
+        kept.add(i)
+        used += sizes[i]
+    return [entry for i, entry in enumerate(entries) if i in kept], len(entries) - len(kept)
 
 
 def _record_fetch(report: FetchReport) -> None:
@@ -210,7 +240,8 @@ def fetch(
     def job_fn(job: dict[str, Any]) -> dict[str, Any]:
         report = deployment.pipeline.fetch(now, feeds=feeds, leaderboard=leaderboard)
         _record_fetch(report)
-        return {"now": job["now"], "new_items": report.new_items, "sources": _statuses(report.statuses)}
+        sources, more = _statuses(report.statuses)
+        return {"now": job["now"], "new_items": report.new_items, "sources": sources, "more_sources": more}
 
     kind = "feeds" if feeds else "leaderboard"
     return deployment.once(job_fn, "[kind, now]", RUN_TTL, context)(job={"kind": kind, "now": iso(now)})
