@@ -26,6 +26,7 @@ from .config import Config, check_site_url, load_config, parse_config
 from .errors import ConfigError, StorageError, TrackerError
 from .models import CLOCK_YEARS, Edition, in_clock_years
 from .store import content_type_for
+from .text import shorten
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudfront import CloudFrontClient
@@ -283,17 +284,39 @@ def edition_url(settings: Settings, edition: Edition, suffix: str = "md") -> str
     return f"{settings.site_url}/reports/{edition.date.isoformat()}.{suffix}"
 
 
+# SNS takes a message of 256 KB counted in UTF-8 bytes, and the announcement goes in it six times (one
+# copy a protocol): it carries the title and each key point cut to these many characters, and the
+# points, in order, while they take at most ANNOUNCED_POINTS_BYTES of JSON (whatever key_points and
+# point_chars say: 100 points of 10,000 Chinese characters were 18 MB); the edition has them all.
+ANNOUNCED_TITLE_CHARS = 200
+ANNOUNCED_POINT_CHARS = 500
+ANNOUNCED_POINTS_BYTES = 10_000
+
+
 def announcement(settings: Settings, edition: Edition) -> dict[str, Any]:
-    """What the edition topic carries: the date, the URL and the key points."""
+    """What the edition topic carries: the date, the URLs and the key points (as many as fit)."""
     return {
         "date": edition.date.isoformat(),
-        "title": f"{edition.date.isoformat()} {edition.title}",
+        "title": shorten(f"{edition.date.isoformat()} {edition.title}", ANNOUNCED_TITLE_CHARS),
         "url": edition_url(settings, edition),
         "json_url": edition_url(settings, edition, "json"),
         "html_url": edition_url(settings, edition, "html"),  # the web edition's page
-        "key_points": list(edition.key_points),
+        "key_points": announced_points(edition.key_points),
         "items": len(edition.items),
     }
+
+
+def announced_points(points: Collection[str]) -> list[str]:
+    """The first points, each cut to ``ANNOUNCED_POINT_CHARS``, that fit ``ANNOUNCED_POINTS_BYTES``."""
+    kept: list[str] = []
+    size = 0
+    for point in points:
+        cut = shorten(point, ANNOUNCED_POINT_CHARS)
+        size += len(json.dumps(cut, ensure_ascii=False).encode()) + 2  # and ", "
+        if size > ANNOUNCED_POINTS_BYTES:
+            break
+        kept.append(cut)
+    return kept
 
 
 class Announcer:

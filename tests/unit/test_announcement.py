@@ -1,0 +1,62 @@
+"""The edition's announcement on SNS: what its subscribers read, within SNS's 256 KB counted in UTF-8
+bytes (moto counts characters, so only a measurement here catches a Chinese message that is too long)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from editions import plain_edition
+
+from ai_news_tracker.aws import Announcer, Settings, announcement
+from ai_news_tracker.config import parse_config
+
+SNS_MESSAGE_MAX = 256 * 1024  # bytes: the Message, its attributes and its subject together
+SETTINGS = Settings("raw", "site", site_url="https://d111111abcdef8.cloudfront.net")
+
+
+class Capture:
+    """An SNS client that keeps what it is asked to publish."""
+
+    def __init__(self) -> None:
+        self.published: list[dict[str, Any]] = []
+
+    def publish(self, **request: Any) -> dict[str, str]:
+        self.published.append(request)
+        return {"MessageId": "m1"}
+
+
+def published(points: tuple[str, ...], title: str = "国产大模型日报") -> dict[str, Any]:
+    client = Capture()
+    edition = plain_edition(key_points=points, title=title)
+    Announcer("arn:aws:sns:us-east-1:123456789012:editions", client).announce(announcement(SETTINGS, edition))  # type: ignore[arg-type]
+    (request,) = client.published
+    return request
+
+
+def test_an_announcement_at_the_configurations_maximums_fits_sns_in_bytes_with_room_to_spare() -> None:
+    # Given the most key points, each the longest, the configuration check accepts, in Chinese (3 bytes
+    # a character in UTF-8), and the longest title one would plausibly set
+    config = parse_config({"report": {"key_points": 100}, "summarizer": {"point_chars": 10_000}})
+    points = tuple(f"{n}要点" + "模" * config.summarizer.point_chars for n in range(config.report.key_points))
+    # When the day is announced
+    request = published(points, title="国产大模型日报" * 1_000)
+    # Then the whole message is well under SNS's limit in UTF-8 bytes
+    size = len(request["Message"].encode("utf-8")) + len(request["Subject"].encode("utf-8"))
+    assert size < SNS_MESSAGE_MAX // 2, size
+    # And every subscriber still gets the day, its pages and the first points, in order
+    body = json.loads(request["Message"])
+    data = json.loads(body["lambda"])
+    assert data["date"] == "2026-11-20" and data["html_url"].endswith("/reports/2026-11-20.html")
+    assert data["key_points"][0].startswith("0要点模") and data["key_points"][1].startswith("1要点模")
+    assert body["default"].startswith("2026-11-20 国产大模型日报") and "\n1. 0要点模" in body["default"]
+    assert body["default"].endswith("https://d111111abcdef8.cloudfront.net/reports/2026-11-20.md")
+
+
+def test_a_usual_announcement_carries_every_point_whole() -> None:
+    # Given five points of 60 characters (the defaults)
+    points = tuple(f"第 {n} 条要点：" + "国产模型发布" * 9 for n in range(1, 6))
+    # When announced, Then each subscriber's copy has all five as written
+    body = json.loads(published(points)["Message"])
+    assert json.loads(body["sqs"])["key_points"] == list(points)
+    assert all(f"{n}. {point}" in body["default"] for n, point in enumerate(points, 1))
