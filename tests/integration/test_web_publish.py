@@ -25,7 +25,7 @@ from ai_news_tracker.config import Config, LeaderboardConfig, ReportConfig, pars
 from ai_news_tracker.errors import ConfigError, StorageError
 from ai_news_tracker.leaderboard import build_leaderboard
 from ai_news_tracker.models import Edition, Entry, Item, SourceStatus
-from ai_news_tracker.pipeline import PAGES_REWRITTEN, PAGES_VERSION, Pipeline
+from ai_news_tracker.pipeline import BACKFILLED, PAGES_REWRITTEN, PAGES_VERSION, Pipeline
 from ai_news_tracker.repository import RawRepository
 from ai_news_tracker.store import LocalStore, content_type_for
 
@@ -181,6 +181,35 @@ def test_pages_missing_for_stored_editions_are_backfilled(site: Site) -> None:
     # and links forward as a page written then would
     assert 'href="2026-11-20.html" rel="next"' in page
     assert 'href="2026-11-19.html" rel="next"' in site.text("reports/2026-11-18.html")
+
+
+def test_a_long_run_of_missing_files_is_backfilled_newest_first_a_bounded_number_of_days_a_publish(
+    site: Site,
+) -> None:
+    # Given more stored editions than a publish backfills, none of them on the site (a site bucket
+    # emptied, or made anew beside the raw bucket)
+    count = BACKFILLED + 5
+    for n in range(count):
+        site.repo.save_edition(edition(n))
+    site.repo.save_pages_version(PAGES_VERSION)  # published by this version: no page to write again
+    days = [edition(n).date for n in range(count)]
+    # When the next day is published
+    keys = site.publish(count)
+
+    # Then the newest BACKFILLED days got their three files, the oldest none yet (a render must fit its
+    # time), while the archive lists them all
+    def published(day: date) -> bool:
+        return all(f"reports/{day}.{suffix}" in site.files() for suffix in ("md", "json", "html"))
+
+    assert [published(day) for day in days] == [False] * 5 + [True] * BACKFILLED
+    assert len([k for k in keys if k.startswith("reports/")]) == 3 * BACKFILLED + 3
+    assert f'href="reports/{days[0]}.html"' in site.text("index.html")
+    # And the next publish writes the rest, each as a publish of its day writes it
+    site.pipeline.publish(edition(count))
+    assert all(published(day) for day in days)
+    assert site.text(f"reports/{days[4]}.html") == site.pipeline.renderer.html(
+        edition(4), edition(3), next_date=days[5]
+    )
 
 
 def published_without_the_forward_link(pipeline: Pipeline, days: int) -> None:

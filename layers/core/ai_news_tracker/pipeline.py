@@ -737,31 +737,35 @@ class Pipeline:
     def _edition_files(
         self, edition: Edition, previous: Edition | None, next_date: date | None
     ) -> dict[str, str]:
-        base = f"reports/{edition.date.isoformat()}"
+        md, js, page = _edition_keys(edition.date)
         return {
-            f"{base}.md": self.renderer.markdown(edition),
-            f"{base}.json": self.renderer.json(edition, previous),
-            f"{base}.html": self.renderer.html(edition, previous, next_date=next_date),
+            md: self.renderer.markdown(edition),
+            js: self.renderer.json(edition, previous),
+            page: self.renderer.html(edition, previous, next_date=next_date),
         }
 
     def _backfill_pages(self, dates: Sequence[date], known: Edition) -> tuple[str, ...]:
-        """The files of each stored edition that lacks any (the index and the pages link to them).
+        """The files of each stored edition that lacks any (the index and the pages link to them), newest
+        first, for at most :data:`BACKFILLED` days a publish: the next publishes find the others still
+        missing and write them.
 
         An edition stored but never (wholly) published — a run that failed between the two — and the
         editions from before the web edition get their missing files, rendered as a re-run would.
         """
         present = set(self.site.list("reports/"))
+        missing = [
+            day
+            for day in reversed(dates)
+            if day != known.date and not all(name in present for name in _edition_keys(day))
+        ]
         files: dict[str, str] = {}
-        for day in (d for d in dates if d != known.date):
-            names = [f"reports/{day.isoformat()}.{suffix}" for suffix in ("md", "json", "html")]
-            if all(name in present for name in names):
-                continue
+        for day in missing[:BACKFILLED]:
             rendered = self._edition_files(
                 self._load(day, known), self._edition_before(day, dates, known), _day_after(day, dates)
             )
             files |= {name: text for name, text in rendered.items() if name not in present}
         if files:
-            logger.info("edition files backfilled", keys=sorted(files))
+            logger.info("edition files backfilled", keys=sorted(files), days_left=len(missing[BACKFILLED:]))
         return self._put(files)
 
     def _rewrite_pages(
@@ -845,6 +849,11 @@ PAGES_VERSION = 1
 # the render function has 60 s at 256 MB, about 1/7 of a CPU, and a year of pages took 3.3 s of CPU
 # here; the rest are left to the next publishes (raw store: editions/site/pages-rewrite).
 PAGES_REWRITTEN = 60
+# The most stored editions a publish writes the missing files of (.md, .json, .html), the newest first:
+# a year of them (a site bucket emptied, or made anew beside the raw one) took one publish about 2,900
+# S3 calls one after the other (HEAD, PUT; the edition and the one before it read) and 2.5 s of CPU
+# here, well over the render function's 60 s; the rest are left to the next publishes.
+BACKFILLED = 30
 ARTICLE_MAX_BYTES = 2_000_000  # an article page; its summary is in the head
 COMMIT_ANSWER_MAX_BYTES = 200_000  # GitHub's answer about one commit is a few KB
 CLUSTER_FACTOR = 10  # a day's duplicate merging looks at the newest max_items x this relevant items
@@ -870,6 +879,12 @@ def _renamed(former: Mapping[str, SourceState], feeds: Mapping[str, str]) -> dic
 
 def _page_key(day: date) -> str:
     return f"reports/{day.isoformat()}.html"
+
+
+def _edition_keys(day: date) -> tuple[str, str, str]:
+    """The day's files on the site: its .md, .json and .html."""
+    base = f"reports/{day.isoformat()}"
+    return f"{base}.md", f"{base}.json", f"{base}.html"
 
 
 def _neighbours(day: date, dates: Sequence[date]) -> tuple[date | None, date | None]:
