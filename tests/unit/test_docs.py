@@ -66,7 +66,7 @@ SECTIONS = {
 # Defaults the table words rather than prints (a size, a sentence, the provider's own file).
 WORDED_DEFAULTS = {
     ("[fetch]", "max_bytes"): "5 MB",
-    ("[fetch]", "leaderboard_max_bytes"): "100 MB",
+    ("[fetch]", "leaderboard_max_bytes"): "20 MB",
     ("[fetch]", "deadline"): "20 s",
     ("[leaderboard]", "url"): "the provider's own file",
 }
