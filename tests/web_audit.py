@@ -61,3 +61,13 @@ def own_or_web(url: str) -> bool:
 def external_links(tree: Any) -> set[str]:
     """The href of every link that leaves the site."""
     return {a.get("href") for a in tree.iterfind(".//a") if urlsplit(a.get("href", "")).scheme}
+
+
+def archive_links(tree: Any) -> list[str]:
+    """The edition pages the archive (index.html) links from its entries, in page order: in each month,
+    the newest days with their key points (``article``), then the older ones a line each (``ol.days``)."""
+    links = []
+    for section in tree.iterfind(".//section"):
+        links += [a.get("href") for a in section.iterfind("article/h3/a")]
+        links += [a.get("href") for a in section.iterfind("ol[@class='days']/li/a")]
+    return links

@@ -8,8 +8,9 @@ served by ``http.server`` on 127.0.0.1 with the Content-Type each file is publis
 forbids (a script, an inline style, a font or image from elsewhere) would log an error, and a file whose
 type the browser misreads (the feed without its charset) would show so.
 
-Checked for the edition page, ``latest.html`` and the archive: no console errors, every item title
-visible, nothing wider than a phone's screen; the Atom feed opened by its link reads as UTF-8.
+Checked for the edition page, ``latest.html`` and the archive (and an archive of 400 days, whose month
+list jumps to a month): no console errors, every item title visible, nothing wider than a phone's
+screen; the Atom feed opened by its link reads as UTF-8.
 Screenshots at phone (390×844, light and dark) and desktop (1280×900) widths land in
 ``test-artifacts/`` (gitignored) for people to look at.
 
@@ -29,7 +30,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -39,8 +40,10 @@ import pytest
 import yaml
 
 from ai_news_tracker.cli import main
+from ai_news_tracker.config import Config
 from ai_news_tracker.leaderboard import build_leaderboard
-from ai_news_tracker.models import Edition
+from ai_news_tracker.models import Edition, EditionSummary
+from ai_news_tracker.render import ARCHIVE_POINTS, Renderer
 from ai_news_tracker.repository import RawRepository
 from ai_news_tracker.store import LocalStore, content_type_for
 
@@ -164,15 +167,42 @@ class SiteHandler(SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="module")
-def base_url(site: Path) -> Iterator[str]:
+def serve(directory: Path) -> Iterator[str]:
+    """``directory`` over loopback HTTP, as CloudFront serves the site; yields its base URL."""
     handler = type("Handler", (SiteHandler,), {"headers_to_add": cloudfront_headers()})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=str(site)))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=str(directory)))
     threading.Thread(target=server.serve_forever, name="site-http", daemon=True).start()
     host, port = server.server_address[:2]
     yield f"http://{host!s}:{port}/"
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture(scope="module")
+def base_url(site: Path) -> Iterator[str]:
+    yield from serve(site)
+
+
+LONG_ARCHIVE_DAYS = 400  # 2025-01-01 to 2026-02-04: two years in the month list, a day over a year
+
+
+@pytest.fixture(scope="module")
+def long_archive_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An archive of 400 daily editions, each with five key points of the default summarizer's 60
+    characters, and the site's assets."""
+    folder = tmp_path_factory.mktemp("long-archive")
+    summaries = []
+    for n in range(LONG_ARCHIVE_DAYS):
+        day = date(2025, 1, 1) + timedelta(days=n)
+        points = tuple((f"第{k}条：" + "某国产大模型发布新版本并开源" * 5)[:60] for k in range(1, 6))
+        cutoff = datetime(day.year, day.month, day.day, 0, 10, tzinfo=UTC)
+        summaries.append(EditionSummary(day, "国产大模型日报", cutoff, points, 30))
+    renderer = Renderer(Config(), REPO / "templates")
+    (folder / "index.html").write_text(renderer.index(summaries), encoding="utf-8")
+    for key, text in renderer.assets().items():
+        (folder / key).parent.mkdir(parents=True, exist_ok=True)
+        (folder / key).write_text(text, encoding="utf-8")
+    yield from serve(folder)
 
 
 # -- the browser ------------------------------------------------------------------------------------
@@ -304,6 +334,36 @@ def test_the_archive_lists_every_edition_newest_first(
     assert len(points) == 5 + 2 and all(p.is_displayed() for p in points)
     assert horizontal_overflow(browser) == 0
     browser.screenshot(shot)
+
+
+@pytest.mark.parametrize(("size", "shot"), [(PHONE, "index-long-phone"), (DESKTOP, "index-long-desktop")])
+def test_a_long_archive_lists_every_day_and_jumps_to_a_month(
+    browser: Browser, long_archive_url: str, size: tuple[int, int], shot: str
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    # Given the archive of 400 days, opened
+    browser.open(long_archive_url + "index.html", *size)
+    assert browser.errors() == []
+    # Then the month list is on the first screen, and every day is shown: the newest with their points
+    months = browser.driver.find_element(By.CSS_SELECTOR, "nav.months")
+    assert months.is_displayed() and months.rect["y"] < size[1]
+    issues = browser.driver.find_elements(By.CSS_SELECTOR, "article.issue h3")
+    lines = browser.driver.find_elements(By.CSS_SELECTOR, "ol.days li")
+    assert len(issues) == ARCHIVE_POINTS and len(issues) + len(lines) == LONG_ARCHIVE_DAYS
+    assert all(line.is_displayed() for line in lines[:: LONG_ARCHIVE_DAYS // 20])
+    assert horizontal_overflow(browser) == 0
+    browser.screenshot(shot)
+    # When a reader picks 2025's March in the month list
+    row = next(r for r in months.find_elements(By.CSS_SELECTOR, "ul.years > li") if r.text.startswith("2025"))
+    row.find_element(By.LINK_TEXT, "3 月").click()
+    browser.wait_for_url(long_archive_url + "index.html#m2025-03")
+    # Then March 2025's heading is at the top of the window, its first line the 31st
+    top = browser.script("return document.getElementById('m2025-03').getBoundingClientRect().top")
+    assert 0 <= top < 40
+    section = browser.driver.find_element(By.CSS_SELECTOR, "section[aria-labelledby='m2025-03']")
+    assert section.find_element(By.CSS_SELECTOR, "ol.days li").text.startswith("2025-03-31 星期一")
+    assert browser.errors() == []
 
 
 def test_the_links_between_pages_work(browser: Browser, base_url: str) -> None:

@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo
 import feedparser
 import pytest
 from loopback import Exchange, LoopbackServer
-from web_audit import audit, strict_parse
+from web_audit import archive_links, audit, strict_parse
 
 from ai_news_tracker.cli import main
 
@@ -362,7 +362,7 @@ def test_the_web_edition_lists_every_edition_in_the_archive_and_the_feed(sim: Si
     assert len(days) == 5  # 11-18 was missed
     # The archive links every edition's page, newest first, and each page is valid HTML5
     index = strict_parse((site / "index.html").read_text(encoding="utf-8"))
-    assert [a.get("href") for a in index.iterfind(".//article/h3/a")] == [f"reports/{d}.html" for d in days]
+    assert archive_links(index) == [f"reports/{d}.html" for d in days]
     for day in days:
         assert audit((site / "reports" / f"{day}.html").read_text(encoding="utf-8")) == [], day
     # The feed has one entry per edition, with stable ids and UTC times

@@ -20,14 +20,22 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from markupsafe import Markup
-from web_audit import audit, external_links, strict_parse
+from web_audit import archive_links, audit, external_links, strict_parse
 
 from ai_news_tracker.config import Config, LeaderboardConfig, ReportConfig, parse_config
 from ai_news_tracker.errors import ConfigError, SourceFailure
 from ai_news_tracker.leaderboard import build_leaderboard
 from ai_news_tracker.mail import edition_view
 from ai_news_tracker.models import Edition, EditionSummary, Item, SourceStatus
-from ai_news_tracker.render import FAILURE_LABELS, FEED_ENTRIES, Renderer, clean_text, safe_href
+from ai_news_tracker.render import (
+    ARCHIVE_HEADLINE_CHARS,
+    ARCHIVE_POINTS,
+    FAILURE_LABELS,
+    FEED_ENTRIES,
+    Renderer,
+    clean_text,
+    safe_href,
+)
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 CONFIG = Config(leaderboard=LeaderboardConfig(provider="lmarena-history"))
@@ -423,6 +431,12 @@ def test_hostile_feed_text_never_becomes_markup_in_the_archive(renderer: Rendere
     assert audit(page) == []
     points = ["".join(li.itertext()) for li in strict_parse(page).iterfind(".//ol/li")]
     assert points == [clean_text(text) for text in HOSTILE] + ["要点一", "要点二"]
+    # Nor as an older day's line, with its first point
+    old = replace(hostile_edition().summary(), date=date(2025, 1, 1))
+    page = renderer.index([old, *summaries(date(2026, 1, 1), ARCHIVE_POINTS)])
+    assert audit(page) == []
+    (line,) = strict_parse(page).iterfind(".//ol[@class='days']/li")
+    assert line.find("span").tail is None and "".join(line.itertext()).endswith(clean_text(HOSTILE[0]))
 
 
 def test_hostile_feed_text_stays_text_in_the_feed(renderer: Renderer) -> None:
@@ -458,6 +472,80 @@ def test_the_archive_lists_every_edition_newest_first_by_month(renderer: Rendere
     ]
     assert "".join(issues[0].find("h3/a").itertext()) == "2026-11-20 星期五"
     assert tree.find(".//a[@class='button']").get("href") == "reports/2026-11-20.html"
+
+
+def summaries(first: date, days: int, points: int = 5, point_chars: int = 60) -> list[EditionSummary]:
+    """``days`` consecutive editions from ``first``, each with ``points`` key points of ``point_chars``
+    characters (the default summarizer's longest), as a year or three of a daily digest has."""
+    result = []
+    for n in range(days):
+        day = first + timedelta(days=n)
+        texts = tuple((f"{day} 第{k}条要点：" + "国产大模型发布" * 20)[:point_chars] for k in range(points))
+        cutoff = datetime(day.year, day.month, day.day, 0, 10, tzinfo=UTC)
+        result.append(EditionSummary(day, "国产大模型日报", cutoff, texts, 30))
+    return result
+
+
+def test_a_long_archive_links_every_day_and_shows_the_points_of_the_newest_only(renderer: Renderer) -> None:
+    # Given three years of daily editions, one day of them without key points, one with a long first one
+    editions = summaries(date(2025, 1, 1), 3 * 365)
+    pointless, long_first = date(2025, 6, 1), "某国产大模型发布新版本，" * 10
+    points = {pointless: (), date(2025, 3, 14): (long_first, "第二条"), date(2025, 3, 15): ("短要点",)}
+    editions = [replace(s, key_points=points.get(s.date, s.key_points)) for s in editions]
+    # When the archive is rendered
+    page = renderer.index(list(reversed(editions)))
+    assert audit(page) == []
+    tree = strict_parse(page)
+    # Then every day is linked exactly once, newest first
+    days = sorted((s.date for s in editions), reverse=True)
+    assert archive_links(tree) == [f"reports/{d}.html" for d in days]
+    # And only the newest ARCHIVE_POINTS show their key points, five each
+    issues = tree.findall(".//article")
+    assert [a.find("h3/a/time").get("datetime") for a in issues] == [str(d) for d in days[:ARCHIVE_POINTS]]
+    assert all(len(a.findall("ol/li")) == 5 for a in issues)
+    assert len(tree.findall(".//ol[@class='points']/li")) == 5 * ARCHIVE_POINTS
+    # And an older day is a line: its date, its weekday and its first point, cut with an ellipsis
+    lines = {li.find("a/time").get("datetime"): li for li in tree.iterfind(".//ol[@class='days']/li")}
+    line = lines["2025-03-14"]
+    assert "".join(line.find("a").itertext()) == "2025-03-14 星期五"
+    assert line.find("span[@class='headline']").text == long_first[:ARCHIVE_HEADLINE_CHARS] + "…"
+    assert lines["2025-03-15"].find("span[@class='headline']").text == "短要点"  # a short one whole
+    assert "".join(lines[str(pointless)].itertext()).endswith("30 条资讯")
+
+
+def test_a_long_archive_lists_its_months_by_year_linking_each_month_s_heading(renderer: Renderer) -> None:
+    # Given editions from 2025-11-20 to 2027-02-03
+    editions = summaries(date(2025, 11, 20), 441)
+    # When the archive is rendered
+    tree = strict_parse(renderer.index(editions))
+    # Then the list at its top has a row per year, newest first, its months in calendar order
+    rows = tree.findall(".//nav[@class='block months']/ul/li")
+    assert [row.find("span").text for row in rows] == ["2027 年", "2026 年", "2025 年"]
+    assert [[a.text for a in row.iterfind("ul/li/a")] for row in rows] == [
+        ["1 月", "2 月"],
+        [f"{m} 月" for m in range(1, 13)],
+        ["11 月", "12 月"],
+    ]
+    # And each link leads to its month's heading, which holds that month's days
+    headings = {h.get("id"): h for h in tree.iterfind(".//section/h2")}
+    targets = [a.get("href") for a in tree.iterfind(".//nav//ul[@class='month-links']/li/a")]
+    assert sorted(t.removeprefix("#") for t in targets) == sorted(headings) and len(headings) == 16
+    assert headings["m2026-02"].text == "2026 年 2 月"
+
+
+def test_an_archive_of_one_month_has_no_month_list(renderer: Renderer) -> None:
+    tree = strict_parse(renderer.index(summaries(date(2026, 11, 1), 20)))
+    assert tree.find(".//nav[@class='block months']") is None
+    assert len(tree.findall(".//article")) == 20
+
+
+def test_the_archive_grows_by_a_line_a_day_not_by_the_day_s_points(renderer: Renderer) -> None:
+    # Given a year and three years of editions with five 60-character points each
+    year = len(renderer.index(summaries(date(2025, 1, 1), 365)).encode("utf-8"))
+    three_years = len(renderer.index(summaries(date(2025, 1, 1), 3 * 365)).encode("utf-8"))
+    # Then each day past the newest adds well under half a kilobyte (its five points alone are 0.9 KB)
+    assert (three_years - year) / (2 * 365) < 400
+    assert three_years < 450_000
 
 
 # -- the feed ---------------------------------------------------------------------------------------

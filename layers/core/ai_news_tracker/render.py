@@ -70,6 +70,11 @@ ASSETS = {"assets/style.css": "site.css", "assets/favicon.svg": "favicon.svg"}
 WEEKDAYS = "一二三四五六日"
 WEB_CACHE_SIZE = 50  # compiled templates the web environment keeps
 FEED_ENTRIES = 50  # the newest editions in feed.xml; index.html lists them all
+# The archive (index.html) shows the key points of its newest ARCHIVE_POINTS editions; each older one is
+# a line: its date and its first point, cut at ARCHIVE_HEADLINE_CHARS. So the page grows by a line a day
+# (about 0.3 KB), not by its five points (1.3 KB), and a month list at its top jumps to any month.
+ARCHIVE_POINTS = 30
+ARCHIVE_HEADLINE_CHARS = 40  # two lines on a phone
 # Ids of the feed and its entries: tag URIs (RFC 4151), the same whatever the site's address.
 TAG_AUTHORITY = "tag:ai-news-tracker,2026:"
 
@@ -315,19 +320,39 @@ class Renderer:
         return safe_href(self.config.report.subscribe_url) if self.config.report.subscribe_url else ""
 
     def index(self, editions: Sequence[EditionSummary]) -> str:
-        """The archive page (``index.html``): every edition, newest first, grouped by month."""
+        """The archive page (``index.html``): every edition, newest first, grouped by month; the newest
+        :data:`ARCHIVE_POINTS` with their key points, the older ones a line each, and at the top a list of
+        the months by year, linking each month's heading."""
         ordered = sorted(editions, key=lambda e: e.date, reverse=True)
         months: list[dict[str, Any]] = []
-        for summary in ordered:
+        for n, summary in enumerate(ordered):
             label = f"{summary.date.year} 年 {summary.date.month} 月"
             if not months or months[-1]["label"] != label:
-                months.append({"label": label, "id": summary.date.strftime("m%Y-%m"), "editions": []})
-            months[-1]["editions"].append(self._summary_view(summary))
+                months.append(
+                    {
+                        "label": label,
+                        "id": summary.date.strftime("m%Y-%m"),
+                        "year": summary.date.year,
+                        "month": summary.date.month,
+                        "editions": [],
+                        "days": [],
+                    }
+                )
+            if n < ARCHIVE_POINTS:
+                months[-1]["editions"].append(self._summary_view(summary))
+            else:
+                months[-1]["days"].append(self._day_view(summary))
+        years: list[dict[str, Any]] = []
+        for month in months:
+            if not years or years[-1]["year"] != month["year"]:
+                years.append({"year": month["year"], "months": []})
+            years[-1]["months"].append(month)
         return self.web_env.get_template(INDEX_HTML).render(
             root="",
             title=self.config.report.title,
             subtitle=self.config.report.subtitle,
             months=months,
+            years=years if len(months) > 1 else [],
             latest=self._summary_view(ordered[0]) if ordered else None,
             count=len(ordered),
             subscribe_url=self.subscribe_url,
@@ -389,6 +414,19 @@ class Renderer:
             "more_count": summary.more,
             "path": f"reports/{day}.html",
             "generated_minute": local_time(summary.generated_at, self.tz),
+        }
+
+    def _day_view(self, summary: EditionSummary) -> dict[str, Any]:
+        """An older edition in the archive: its day and its first key point (the day's lead story)."""
+        day = summary.date.isoformat()
+        first = summary.key_points[0] if summary.key_points else ""
+        headline = truncate(first, ARCHIVE_HEADLINE_CHARS)
+        return {
+            "date": day,
+            "weekday": WEEKDAYS[summary.date.weekday()],
+            "headline": headline + ("…" if len(first) > len(headline) else ""),
+            "item_count": summary.items,
+            "path": f"reports/{day}.html",
         }
 
     def _web_board(self, edition: Edition, previous: Edition | None) -> dict[str, Any]:
