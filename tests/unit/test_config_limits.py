@@ -13,8 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from ai_news_tracker.config import (
+    LOOKBACK_MOST_DAYS,
+    SEEN_INDEX_DAYS,
     EmailConfig,
     FetchConfig,
     FilterConfig,
@@ -107,7 +110,7 @@ def test_the_reviewers_values_are_refused_from_toml(tmp_path: Path, toml: str, k
 def test_generous_values_are_still_accepted() -> None:
     config = parse_config(
         {
-            "report": {"lookback_hours": 24 * 3650, "max_items": 1_000, "dedupe_threshold": 1.5},
+            "report": {"lookback_hours": 24 * 90, "max_items": 1_000, "dedupe_threshold": 1.5},
             "filter": {"threshold": -50, "weights": {"手机": -100}},
             "leaderboard": {"max_age_days": 3 * 365},
             "summarizer": {"timeout": 900},
@@ -115,5 +118,38 @@ def test_generous_values_are_still_accepted() -> None:
         }
     )
 
-    assert config.report.lookback_hours == 87_600  # every item of ten years, as a test of real feeds asks
+    assert config.report.lookback_hours == 2_160  # a first edition of every item of a quarter
     assert config.fetch.deadline == 3600.0
+
+
+# -- lookback_hours and the first-seen index ---------------------------------------------------------
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_the_longest_lookback_is_accepted_and_an_hour_more_refused_naming_why() -> None:
+    most = 24 * LOOKBACK_MOST_DAYS
+    assert parse_config({"report": {"lookback_hours": most}}).report.lookback_hours == most
+    # Given a first edition asked to look further back than the first-seen index keeps, with a margin
+    with pytest.raises(ConfigError) as caught:
+        parse_config({"report": {"lookback_hours": most + 1}})
+    # Then the configuration is refused, naming the key, its bound and the index's retention
+    assert caught.value.key == "report.lookback_hours"
+    assert f"at most {most}" in str(caught.value) and f"{SEEN_INDEX_DAYS} days" in str(caught.value)
+    # And the first edition's scan (the lookback and a day) and the next one's rescan stay within it
+    assert LOOKBACK_MOST_DAYS + 2 < SEEN_INDEX_DAYS
+
+
+def test_the_seen_index_retention_is_the_raw_bucket_s_lifecycle_rule() -> None:
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.add_multi_constructor("!", lambda loader, suffix, node: None)  # CloudFormation's tags
+    template = yaml.load((REPO / "template.yaml").read_text(encoding="utf-8"), Loader=Loader)  # noqa: S506
+    rules = [
+        rule
+        for resource in template["Resources"].values()
+        for rule in ((resource.get("Properties") or {}).get("LifecycleConfiguration") or {}).get("Rules", [])
+    ]
+    (seen,) = [rule for rule in rules if rule["Id"] == "ExpireOldSeenIndex"]
+    assert seen["Prefix"] == "seen/" and seen["Status"] == "Enabled"
+    assert seen["ExpirationInDays"] == SEEN_INDEX_DAYS

@@ -307,13 +307,22 @@ def _check_values(config: Config) -> None:
             _check_limits(section, path)
 
 
+# How many days the raw store keeps its first-seen index (seen/) on AWS: the raw bucket's lifecycle rule
+# ExpireOldSeenIndex in template.yaml (tests/unit/test_config_limits.py checks they agree). An edition
+# finds only the items first seen in the days it lists there: the first edition looks lookback_hours and
+# a day back (edition.FIRST_EDITION_MARGIN), the next one again as far, for items committed late; so
+# lookback_hours is at most LOOKBACK_MOST_DAYS, leaving a month to spare. A later edition starts at the
+# previous one's cutoff: after a longer outage it says so (pipeline.window_note).
+SEEN_INDEX_DAYS = 120
+LOOKBACK_MOST_DAYS = 90
+
 # The largest value of every number (its least is checked with the key's own rule above): generous,
 # yet small enough that no timer, date window, sum or allocation made from it can overflow.
 _HOUR = 3600.0  # seconds: no wait of a run is meant to be longer
 _MOST: dict[str, float] = {
     "report.summary_chars": 100_000,
     "report.max_items": 10_000,
-    "report.lookback_hours": 24 * 366 * 10,  # ten years: the first edition's window, "every item"
+    "report.lookback_hours": 24 * LOOKBACK_MOST_DAYS,  # within the first-seen index (SEEN_INDEX_DAYS)
     "report.key_points": 100,
     "report.dedupe_threshold": 10,  # above 1 nothing is merged already
     "filter.threshold": 1_000,  # either sign, as the weights
@@ -439,6 +448,12 @@ def _check_report(report: ReportConfig) -> None:
     for key in ("summary_chars", "max_items", "lookback_hours"):
         if getattr(report, key) < 1:
             raise ConfigError(f"report.{key}", "must be at least 1")
+    if report.lookback_hours > 24 * LOOKBACK_MOST_DAYS:
+        raise ConfigError(
+            "report.lookback_hours",
+            f"must be at most {24 * LOOKBACK_MOST_DAYS} ({LOOKBACK_MOST_DAYS} days: on AWS the index of when "
+            f"items were first seen is kept {SEEN_INDEX_DAYS} days), got {report.lookback_hours}",
+        )
     if report.dedupe_threshold < 0:
         raise ConfigError("report.dedupe_threshold", "must not be negative")
     if report.key_points < 0:
