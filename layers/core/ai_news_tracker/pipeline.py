@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from .articles import article_summary
-from .config import Config, LeaderboardConfig, SourceConfig
+from .config import SEEN_INDEX_DAYS, Config, LeaderboardConfig, SourceConfig
 from .edition import (
     configured_carriers,
     credit_carriers,
@@ -387,6 +387,14 @@ class Pipeline:
                 f"cannot build {day}: its time {iso(cutoff)} is before the previous edition's cutoff"
             )
         start = previous.window_end if previous else first_edition_scan_start(cutoff, report.lookback_hours)
+        unindexed = window_note(start, cutoff, report.tz)
+        if unindexed:
+            logger.warning(
+                "edition window older than the seen index",
+                date=day.isoformat(),
+                start=iso(start),
+                kept_days=SEEN_INDEX_DAYS,
+            )
         candidates = self.repo.items_first_seen(start, cutoff)
         states = {s.name: self.repo.source_state(s.name) for s in self.config.enabled_sources}
         window = select_items(
@@ -443,7 +451,7 @@ class Pipeline:
             sources=sources,
             leaderboard=self.current_leaderboard(),
             leaderboard_status=self._leaderboard_status(),
-            notes=(summary.note,) if summary.note else (),
+            notes=tuple(note for note in (summary.note, unindexed) if note),
             considered=tuple(sorted({i.id for i in candidates} | {i.id for i in window})),
             scanned_from=start,
             more=tuple(more),
@@ -857,6 +865,19 @@ BACKFILLED = 30
 ARTICLE_MAX_BYTES = 2_000_000  # an article page; its summary is in the head
 COMMIT_ANSWER_MAX_BYTES = 200_000  # GitHub's answer about one commit is a few KB
 CLUSTER_FACTOR = 10  # a day's duplicate merging looks at the newest max_items x this relevant items
+
+
+def window_note(start: datetime, cutoff: datetime, tz: ZoneInfo) -> str | None:
+    """The edition's note when its window starts more than :data:`~ai_news_tracker.config.SEEN_INDEX_DAYS`
+    before its cutoff (an outage that long): on AWS the first-seen index of those days is gone, so items
+    first seen then are not found. None when the window is within it."""
+    if cutoff - start <= timedelta(days=SEEN_INDEX_DAYS):
+        return None
+    since = start.astimezone(tz).date().isoformat()
+    return (
+        f"本期涵盖自 {since} 以来首次抓取的资讯，但抓取记录只保留 {SEEN_INDEX_DAYS} 天，"
+        "更早抓取的资讯可能未能收录。"
+    )
 
 
 def _first_fetched_after(states: Mapping[str, SourceState], since: datetime) -> set[str]:
