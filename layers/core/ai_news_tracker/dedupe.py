@@ -406,6 +406,28 @@ def cluster(items: Sequence[Item], threshold: float = DEFAULT_THRESHOLD) -> list
     return sorted(clusters, key=_newest_key, reverse=True)
 
 
+def reported_before(
+    clusters: Sequence[Cluster], earlier: Sequence[Item], threshold: float = DEFAULT_THRESHOLD
+) -> dict[str, Item]:
+    """The stories of ``clusters`` that are one of the ``earlier`` stories (those published before, oldest
+    first), by the rules of :func:`cluster`: each story's id (its primary's) → the earlier story it is.
+
+    A story is one of them when any of its members would join that story's item in a cluster (score,
+    guards, another source: an outlet's later article on a story it told is a follow-up, not a repeat);
+    several: the best score, then the first of ``earlier``. Only pairs of a story's member and an
+    earlier item count, found as :func:`cluster` finds its pairs, so the work grows linearly."""
+    members = [(c.primary.id, item) for c in clusters for item in c.items]
+    if not members or not earlier:
+        return {}
+    everything = [item for _, item in members] + list(earlier)
+    prints = [Fingerprint.of(item.title, item.text) for item in everything]
+    found: dict[str, Item] = {}
+    for _, i, j in _scored_pairs(everything, prints, threshold):  # best first, then by index: i < j
+        if i < len(members) <= j:
+            found.setdefault(members[i][0], earlier[j - len(members)])
+    return found
+
+
 def _scored_pairs(
     items: Sequence[Item], prints: Sequence[Fingerprint], threshold: float
 ) -> list[tuple[float, int, int]]:
