@@ -531,7 +531,7 @@ def check_items(sim: Simulation) -> None:
     first_cutoff, last_cutoff = editions[0].window_end, editions[-1].window_end
     placed: dict[str, list[date]] = {}
     for edition in editions:
-        for item in edition.items:
+        for item in [*edition.items, *(repeat.item for repeat in edition.repeats)]:  # a repeat is listed
             stored = items.get(item.id)
             assert stored is not None, f"{edition.date}: {item.id} is not a stored item"
             assert stored.first_seen == item.first_seen

@@ -13,16 +13,18 @@ import ast
 import dataclasses
 import json
 import re
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
-from editions import plain_edition
+from editions import plain_edition, plain_items
 
 from ai_news_tracker import config as config_module
 from ai_news_tracker.cli import build_parser
 from ai_news_tracker.config import Config, LeaderboardConfig
-from ai_news_tracker.models import SourceStatus
+from ai_news_tracker.models import Repeat, SourceStatus
 from ai_news_tracker.render import Renderer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -163,14 +165,16 @@ def edition_json_row() -> str:
 
 
 def test_the_edition_json_row_names_every_field_of_the_file() -> None:
-    # Given an edition with an item, a source and an unavailable leaderboard, rendered as JSON
+    # Given an edition with an item, a story reported before, a source and an unavailable leaderboard,
+    # rendered as JSON
     board = SourceStatus("LM Arena", "http_error", "HTTP 503")
     config = Config(leaderboard=LeaderboardConfig())
-    payload = json.loads(
-        Renderer(config, REPO / "templates").json(plain_edition(items=1, leaderboard_status=board))
-    )
+    repeat = Repeat(replace(plain_items(2)[1], text=""), date(2026, 11, 19), "id0")
+    edition = plain_edition(items=1, leaderboard_status=board, repeats=(repeat,))
+    payload = json.loads(Renderer(config, REPO / "templates").json(edition))
     fields = set(payload) | set(payload["items"][0]) | set(payload["sources"][0]) | set(payload["window"])
     fields |= set(payload["leaderboard"]) | set(payload["items"][0]["links"][0])
+    fields |= set(payload["reported_before"][0])
     # Then the README's row for the file names each of its fields
     missing = fields - quoted(edition_json_row())
     assert not missing, f"the README's edition JSON row leaves out {sorted(missing)}"

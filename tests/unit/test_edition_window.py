@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from ai_news_tracker.edition import for_points, newest_first, revised_at, select_items, split_shown
-from ai_news_tracker.models import Item
+from ai_news_tracker.edition import (
+    for_points,
+    newest_first,
+    revised_at,
+    select_items,
+    split_repeats,
+    split_shown,
+)
+from ai_news_tracker.models import Edition, Item
 
 T0 = datetime(2026, 1, 20, 5, 50, tzinfo=UTC)  # 13:50 in Shanghai
 
@@ -172,3 +179,21 @@ def test_a_rebuilt_day_is_dated_by_when_what_it_says_last_changed() -> None:
     assert revised_at(T0, T0 + 5 * second, changed=True) == T0 + 6 * second
     # Changed, rebuilt at a later time of the day: its own cutoff
     assert revised_at(T0 + timedelta(hours=3), T0, changed=True) is None
+
+
+def test_the_stories_reported_before_are_split_from_the_news_naming_the_day_and_keeping_no_text() -> None:
+    # Given today's stories, newest first, one of which an edition of 01-19 published as "old"
+    published = replace(item("old", T0 - timedelta(days=1)), text="昨天的正文")
+    yesterday = Edition(
+        date=date(2026, 1, 19), title="t", timezone="Asia/Shanghai", generated_at=T0 - timedelta(days=1),
+        window_start=None, window_end=T0 - timedelta(days=1), key_points=(), items=(published,), sources=(),
+        leaderboard=None,
+    )  # fmt: skip
+    stories = [replace(item(id_, T0), text=f"{id_} 的正文") for id_ in ("a", "late", "b")]
+    # When they are split with "late" found to be that story
+    news, repeats = split_repeats(stories, {"late": published}, [yesterday])
+    # Then the news keep their order, and the repeat names the day and the story, without its text
+    assert [i.id for i in news] == ["a", "b"]
+    assert [(r.item.id, r.item.text, r.reported_on, r.reported_item) for r in repeats] == [
+        ("late", "", date(2026, 1, 19), "old")
+    ]

@@ -43,7 +43,7 @@ from ai_news_tracker.mail import (
     send_edition,
     write_outbox,
 )
-from ai_news_tracker.models import Edition, Item, Leaderboard, RankedModel, SourceStatus
+from ai_news_tracker.models import Edition, Item, Leaderboard, RankedModel, Repeat, SourceStatus
 from ai_news_tracker.store import LocalStore
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -1203,3 +1203,22 @@ def test_without_a_web_edition_the_email_does_not_send_readers_to_it() -> None:
 def test_a_summary_cut_after_a_whole_link_keeps_the_link_and_the_text(text: str) -> None:
     plain, _ = bodies(message(edition([replace(item(1), text=text)])))
     assert text[:60] in plain
+
+
+def test_stories_reported_before_are_listed_safely_the_first_twenty_and_the_rest_counted() -> None:
+    # Given an edition with one item and 25 stories an earlier edition published, the first hostile
+    hostile = replace(item(100, title=HOSTILE_TITLES[0], url=HOSTILE_URLS[0]), text="")
+    repeats = [Repeat(hostile, date(2026, 11, 19), "id00000")] + [
+        Repeat(replace(item(100 + n, url=f"https://qbitai.com/{n}"), text=""), date(2026, 11, 18), "x")
+        for n in range(1, 25)
+    ]
+    # When it is mailed
+    text, html = bodies(message(edition([item(1)], repeats=tuple(repeats))))
+    # Then both parts list the first REPEATS_MAILED under 此前已报道, with the day each was reported
+    assert mail.REPEATS_MAILED == 20
+    for part in (text, html):
+        listed = part[part.index("此前已报道") :]
+        assert "已于 11-19 报道" in listed and "新闻 119" in listed and "新闻 120" not in listed
+        assert "另有 5 条此前已报道的资讯，请阅读网页版" in listed  # nothing dropped unsaid
+    # And a hostile title stays text, a hostile link is no link
+    assert "<script>" not in html and "javascript:" not in html.lower()

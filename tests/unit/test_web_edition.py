@@ -26,7 +26,7 @@ from ai_news_tracker.config import Config, LeaderboardConfig, ReportConfig, pars
 from ai_news_tracker.errors import ConfigError, SourceFailure
 from ai_news_tracker.leaderboard import build_leaderboard
 from ai_news_tracker.mail import edition_view
-from ai_news_tracker.models import Edition, EditionSummary, Item, SourceStatus
+from ai_news_tracker.models import Edition, EditionSummary, Item, Repeat, SourceStatus
 from ai_news_tracker.render import (
     ARCHIVE_HEADLINE_CHARS,
     ARCHIVE_POINTS,
@@ -404,6 +404,28 @@ def test_hostile_feed_text_never_becomes_markup_in_the_edition_page(renderer: Re
             "https://github.com/nakasyou/lmarena-history",
             'https://36kr.com/p/1?a="onmouseover="alert(1)',
         }
+
+
+def test_stories_reported_before_are_listed_as_text_with_safe_links_and_their_day(renderer: Renderer) -> None:
+    # Given an edition whose stories reported before carry hostile titles, outlets and links
+    repeats = tuple(
+        Repeat(replace(item(n, title=text, text="", url=HOSTILE_URLS[n % len(HOSTILE_URLS)]), source=text),
+               date(2026, 11, 19), f"id{n}")
+        for n, text in enumerate(HOSTILE, start=1)
+    )  # fmt: skip
+    ed = replace(edition(), repeats=repeats)
+    for page, reports in ((renderer.html(ed), ""), (renderer.html(ed, at_root=True), "reports/")):
+        # Then each is listed under 此前已报道, as text, linking to the page of the day that reported it
+        assert audit(page) == []
+        listed = strict_parse(page).find(".//ul[@aria-labelledby='reported']")
+        assert ["".join(li.find("span/a").itertext()) for li in listed] == ["已于 11-19 报道"] * len(HOSTILE)
+        assert {li.find("span/a").get("href") for li in listed} == {f"{reports}2026-11-19.html"}
+        assert all(
+            clean_text(text) in "".join(li.itertext()) for li, text in zip(listed, HOSTILE, strict=True)
+        )
+        # And the only links to other sites are the safe ones
+        assert 'https://36kr.com/p/1?a="onmouseover="alert(1)' in external_links(strict_parse(page))
+        assert not any("javascript" in link.lower() for link in external_links(strict_parse(page)))
 
 
 def markdown_table(markdown: str, heading: str) -> list[list[str]]:

@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from .models import Item
+from .models import Edition, Item, Repeat
 
 FIRST_EDITION_MARGIN = timedelta(days=1)  # how far before the lookback an item may have been first seen
 # An item a source first fetched in a later edition's window shows, published this long before that
@@ -88,6 +88,33 @@ def split_shown(
     rest = [*stories[max_items:], *older]
     more = [replace(item, text="") for item in rest[:listed]]
     return list(stories[:max_items]), more, len(rest) - len(more)
+
+
+# The editions a day's stories are compared with, to tell a story published already (a repeat): the one
+# before it, and those cut within REPEATS_WITHIN before its cutoff, at most REPEAT_EDITIONS in all.
+REPEATS_WITHIN = timedelta(hours=72)
+REPEAT_EDITIONS = 3
+
+
+def published_stories(editions: Iterable[Edition]) -> list[Item]:
+    """The stories ``editions`` published, shown in full or listed past them, in the editions' order."""
+    return [item for edition in editions for item in (*edition.items, *edition.more)]
+
+
+def split_repeats(
+    stories: Sequence[Item], reported: Mapping[str, Item], editions: Iterable[Edition]
+) -> tuple[list[Item], list[Repeat]]:
+    """An edition's merged stories (newest first) split into the news and the repeats: those ``reported``
+    maps to a story one of the earlier ``editions`` published. A repeat keeps its sources and link but
+    not its text (it is listed, not shown), and names the day of the edition that published it."""
+    day_of = {item.id: edition.date for edition in editions for item in (*edition.items, *edition.more)}
+    news = [story for story in stories if story.id not in reported]
+    repeats = [
+        Repeat(replace(story, text=""), day_of[reported[story.id].id], reported[story.id].id)
+        for story in stories
+        if story.id in reported
+    ]
+    return news, repeats
 
 
 def configured_carriers(

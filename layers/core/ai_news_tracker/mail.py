@@ -71,7 +71,7 @@ from .errors import StorageError, TrackerError
 from .identity import normalise_recipient, recipient_key
 from .leaderboard import display_score, snapshot_age_days
 from .log import get_logger
-from .models import Edition, Item, SourceStatus
+from .models import Edition, Item, Repeat, SourceStatus
 from .render import (
     FAILURE_LABELS,
     PROVIDER_LINKS,
@@ -81,6 +81,7 @@ from .render import (
     edition_zone,
     local_time,
     ranking_label,
+    reported_label,
     safe_href,
     show_points,
     stale_warning,
@@ -103,6 +104,7 @@ STOP_AFTER_REFUSALS = 5  # refusals in a row stop a run: something is wrong for 
 MAX_HEADER_URL = 900  # a header line must stay under 998 octets
 LIST_ID_LABEL = "ai-news-tracker"
 UNTITLED = "(无标题)"
+REPEATS_MAILED = 20  # stories reported before that a mail lists (by title); the rest, counted, on the web
 
 
 class MailError(TrackerError):
@@ -174,6 +176,9 @@ def edition_view(edition: Edition, config: Config) -> dict[str, Any]:
         ],
         "items": [_item_view(item, tz, config.report.summary_chars) for item in edition.items],
         "not_shown": edition.not_shown,  # past max_items: the web edition lists them
+        # the stories an earlier edition published already: listed, the first REPEATS_MAILED
+        "repeats": [_repeat_view(repeat, tz) for repeat in edition.repeats[:REPEATS_MAILED]],
+        "repeats_unlisted": len(edition.repeats[REPEATS_MAILED:]),
         "generated_minute": local_time(edition.generated_at, tz),
         "generated_second": local_time(edition.generated_at, tz, "%Y-%m-%d %H:%M:%S"),
     }
@@ -187,6 +192,15 @@ def _item_view(item: Item, tz: ZoneInfo, summary_chars: int) -> dict[str, Any]:
         # "…" where the text goes on, as the web edition shows it (the Markdown keeps the sample's cut)
         "summary": _cut_summary(shown_text(item.text), summary_chars),
         "url": safe_href(item.url),
+    }
+
+
+def _repeat_view(repeat: Repeat, tz: ZoneInfo) -> dict[str, Any]:
+    return {
+        "title": clean_line(repeat.item.title) or UNTITLED,
+        "source": clean_line(", ".join(repeat.item.sources)),
+        "url": safe_href(repeat.item.url),
+        "reported_label": reported_label(repeat.reported_on),
     }
 
 

@@ -215,6 +215,30 @@ class Leaderboard:
 
 
 @dataclass(frozen=True, slots=True)
+class Repeat:
+    """A story of an edition's window that an earlier edition published already (another outlet's later
+    report of it): listed by title and link (``item`` stored without its text), not shown as news again."""
+
+    item: Item
+    reported_on: date  # the day of the earlier edition
+    reported_item: str  # the id of that edition's story it repeats
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.item.to_dict() | {
+            "reported_on": self.reported_on.isoformat(),
+            "reported_item": self.reported_item,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Repeat:
+        return cls(
+            item=Item.from_dict(data),
+            reported_on=date.fromisoformat(str(data["reported_on"])),
+            reported_item=str(data["reported_item"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Edition:
     """Everything one day's edition shows. Stored as it was built, so a re-run renders the same bytes."""
 
@@ -242,6 +266,8 @@ class Edition:
     # when what it says last changed, when after ``generated_at``: a rebuilt day (its stored edition
     # deleted and built again) that says something else than what was published (edition.revised_at)
     updated_at: datetime | None = None
+    # the stories of its window an earlier edition published already (Repeat): listed, not news again
+    repeats: tuple[Repeat, ...] = ()
 
     @property
     def not_shown(self) -> int:
@@ -265,7 +291,7 @@ class Edition:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "date": self.date.isoformat(),
             "title": self.title,
             "timezone": self.timezone,
@@ -283,6 +309,9 @@ class Edition:
             "more": [item.to_dict() for item in self.more],
             "unlisted": self.unlisted,
         } | ({"updated_at": iso(self.updated_at)} if self.updated_at else {})
+        if self.repeats:  # an edition without any is stored as before they were
+            data["repeats"] = [repeat.to_dict() for repeat in self.repeats]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Edition:
@@ -307,6 +336,7 @@ class Edition:
             more=tuple(Item.from_dict(i) for i in data.get("more", [])),
             unlisted=int(data.get("unlisted", 0)),
             updated_at=parse_iso(str(data["updated_at"])) if data.get("updated_at") else None,
+            repeats=tuple(Repeat.from_dict(r) for r in data.get("repeats", [])),
         )
 
 

@@ -18,19 +18,33 @@ from zoneinfo import ZoneInfo
 from .articles import article_summary
 from .config import SEEN_INDEX_DAYS, Config, LeaderboardConfig, SourceConfig
 from .edition import (
+    REPEAT_EDITIONS,
+    REPEATS_WITHIN,
     configured_carriers,
     credit_carriers,
     first_edition_scan_start,
     for_points,
     newest_first,
+    published_stories,
     revised_at,
     select_items,
+    split_repeats,
     split_shown,
 )
 from .errors import EditionError, InvalidLeaderboard, SourceFailure, StorageError
 from .identity import without_user_info
 from .log import debug_enabled, get_logger
-from .models import Edition, EditionSummary, Item, Leaderboard, SourceStatus, Validators, iso, parse_iso
+from .models import (
+    Edition,
+    EditionSummary,
+    Item,
+    Leaderboard,
+    Repeat,
+    SourceStatus,
+    Validators,
+    iso,
+    parse_iso,
+)
 from .repository import RECENT_IDS, RawRepository, SourceState, successor_key
 from .store import LocalStore, Store, content_type_for, get_json
 
@@ -408,7 +422,7 @@ class Pipeline:
         if previous is not None:
             window = newest_first({i.id: i for i in window + self._late_items(previous, states)}.values())
         window = [self._with_article_text(item) for item in window]
-        from .dedupe import cluster
+        from .dedupe import cluster, reported_before
         from .relevance import RelevanceFilter
 
         relevance = RelevanceFilter.from_config(self.config.filter)
@@ -418,7 +432,12 @@ class Pipeline:
         newest = relevant[: report.max_items * CLUSTER_FACTOR]
         clusters = cluster(newest, report.dedupe_threshold)  # newest first
         stories = [c.merged() for c in clusters]
-        items, more, unlisted = split_shown(stories, relevant[len(newest) :], report.max_items)
+        # A story the recent editions published already (another outlet's later report) is no news: it
+        # is listed as a repeat, and takes no place among the stories shown in full.
+        recent = self._recent_editions(previous, dates, cutoff)
+        reported = reported_before(clusters, published_stories(recent), report.dedupe_threshold)
+        news, repeats = split_repeats(stories, reported, recent)
+        items, more, unlisted = split_shown(news, relevant[len(newest) :], report.max_items)
         if debug_enabled():  # -vv: why each item is in the edition or not
             self._explain(
                 day,
@@ -428,10 +447,13 @@ class Pipeline:
                 clusters=clusters,
                 stories=stories,
                 items=items,
+                repeats=repeats,
             )
         sources = tuple(_status_or_never(state, name) for name, state in states.items())
         carried = _shown_by(states)
         items, more = credit_carriers(items, carried), credit_carriers(more, carried)
+        credited = credit_carriers([repeat.item for repeat in repeats], carried)
+        repeats = [replace(repeat, item=item) for repeat, item in zip(repeats, credited, strict=True)]
         if not items and not any(s.ok for s in sources):
             # Nothing to show and no source answered: publish nothing, so the next edition, whose
             # window starts at the previous cutoff, catches up with everything.
@@ -456,6 +478,7 @@ class Pipeline:
             scanned_from=start,
             more=tuple(more),
             unlisted=unlisted,
+            repeats=tuple(repeats),
         )
         edition = self._revised(edition, previous)
         self._claim_successor(day, previous)
@@ -468,9 +491,26 @@ class Pipeline:
             date=day.isoformat(),
             items=len(items),
             not_shown=edition.not_shown,
+            repeats=len(repeats),
             candidates=len(window),
         )
         return edition, False
+
+    def _recent_editions(
+        self, previous: Edition | None, dates: Sequence[date], cutoff: datetime
+    ) -> list[Edition]:
+        """The editions a new one's stories are compared with, oldest first: the one before it
+        (``previous``) and those cut within :data:`REPEATS_WITHIN` before ``cutoff``, at most
+        :data:`REPEAT_EDITIONS` (a rebuilt day: only those before it)."""
+        if previous is None:
+            return []
+        recent = [previous]
+        for day in sorted((d for d in dates if d < previous.date), reverse=True)[: REPEAT_EDITIONS - 1]:
+            edition = self.repo.load_edition(day)
+            if edition is None or edition.window_end < cutoff - REPEATS_WITHIN:
+                break
+            recent.append(edition)
+        return recent[::-1]
 
     def _claim_successor(self, day: date, previous: Edition | None) -> None:
         """Refuse to store ``day`` when another day's build starts from the same edition (a missed day
@@ -528,6 +568,7 @@ class Pipeline:
         clusters: Sequence[Cluster],
         stories: Sequence[Item],
         items: Sequence[Item],
+        repeats: Sequence[Repeat],
     ) -> None:
         kept = {item.id for item in relevant}
         for item in window:
@@ -535,11 +576,21 @@ class Pipeline:
                 why = str(relevance.explain(item.title, item.text))
                 logger.debug("item not relevant", item=item.id, source=item.source, title=item.title, why=why)
         shown = {item.id for item in items}
+        repeated = {repeat.item.id for repeat in repeats}
         for group, story in zip(clusters, stories, strict=True):
             if len(group.items) > 1:
                 logger.debug("items merged", item=story.id, title=story.title, sources=list(story.sources))
-            if story.id not in shown:
+            if story.id not in shown and story.id not in repeated:
                 logger.debug("item over max_items", item=story.id, source=story.source, title=story.title)
+        for repeat in repeats:
+            logger.debug(
+                "item reported before",
+                item=repeat.item.id,
+                source=repeat.item.source,
+                title=repeat.item.title,
+                reported_on=repeat.reported_on.isoformat(),
+                reported_item=repeat.reported_item,
+            )
         logger.debug("edition window", date=day.isoformat(), window=len(window), relevant=len(relevant))
 
     def _late_items(self, previous: Edition, states: Mapping[str, SourceState]) -> list[Item]:

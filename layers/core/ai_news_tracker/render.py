@@ -31,7 +31,7 @@ from .config import Config
 from .identity import safe_link
 from .leaderboard import display_score, movements, snapshot_age_days
 from .markdown import escape_inline, escape_table_cell, link_target
-from .models import Edition, EditionSummary, Item, Leaderboard, SourceStatus
+from .models import Edition, EditionSummary, Item, Leaderboard, Repeat, SourceStatus
 from .text import clean_text, collapse_whitespace, shown_text, truncate, without_surrogates
 
 if TYPE_CHECKING:
@@ -198,6 +198,21 @@ def page_description(edition: Edition) -> str:
     return text if len(text) <= DESCRIPTION_CHARS else text[: DESCRIPTION_CHARS - 1] + "…"
 
 
+def reported_label(day: date) -> str:
+    """How an edition names the day a repeat was first reported: its month and day (已于 12-04 报道)."""
+    return day.strftime("%m-%d")
+
+
+def repeat_view(repeat: Repeat, view: dict[str, Any]) -> dict[str, Any]:
+    """A repeat as the editions list it: its item's ``view`` with the day it was first reported (its
+    page's name, ``reported_on``, and ``reported_label``)."""
+    return {
+        **view,
+        "reported_on": repeat.reported_on.isoformat(),
+        "reported_label": reported_label(repeat.reported_on),
+    }
+
+
 def show_points(edition: Edition, config: Config) -> bool:
     """Whether the edition has a 今日要点 section: not when ``key_points = 0`` turned it off."""
     return config.report.key_points > 0 or bool(edition.key_points) or bool(edition.notes)
@@ -300,6 +315,7 @@ class Renderer:
             {**view, "url": safe_href(view["url"]), "datetime": item.shown_at.astimezone(tz).isoformat()}
             for view, item in zip(context["more"], edition.more, strict=True)
         ]
+        context["repeats"] = [{**view, "url": safe_href(view["url"])} for view in context["repeats"]]
         context.update(
             root="" if at_root else "../",
             reports="reports/" if at_root else "",
@@ -465,6 +481,7 @@ class Renderer:
             ],
             "items": [self._item(item, tz) for item in edition.items],
             "more": [self._item(item, tz) for item in edition.more],
+            "repeats": [repeat_view(repeat, self._item(repeat.item, tz)) for repeat in edition.repeats],
             "unlisted": edition.unlisted,
             "not_shown": edition.not_shown,
             "max_items": len(edition.items),
@@ -592,6 +609,23 @@ class Renderer:
                 for item in edition.more
             ],
             "unlisted": edition.unlisted,
+            # the stories an earlier edition published already (another outlet's later report): listed
+            "reported_before": [
+                {
+                    "id": repeat.item.id,
+                    "title": repeat.item.title,
+                    "source": repeat.item.source,
+                    "sources": list(repeat.item.sources),
+                    "published_at": (
+                        repeat.item.published.astimezone(tz).isoformat() if repeat.item.published else None
+                    ),
+                    "first_seen": repeat.item.first_seen.astimezone(tz).isoformat(),
+                    "url": safe_href(repeat.item.url) or None,  # the link rule of every format
+                    "reported_on": repeat.reported_on.isoformat(),
+                    "reported_item": repeat.reported_item,
+                }
+                for repeat in edition.repeats
+            ],
             "sources": sources,
         }
 
