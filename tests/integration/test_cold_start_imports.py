@@ -73,6 +73,8 @@ def test_a_fetch_function_loads_no_renderer_mailer_or_jinja2(name: str) -> None:
     # Then the edition's rendering and email are not loaded
     assert "ai_news_tracker.pipeline" in loaded
     assert not RENDERING & loaded
+    # configured by the layer's file: no Parameters provider (SSM's, or ours of the S3 object), ~0.1 s
+    assert "aws_lambda_powertools.utilities.parameters" not in loaded
     if name == "fetch_feeds":
         assert "ai_news_tracker.leaderboard" not in loaded, "the feeds' fetch ranks no models"
 

@@ -1,8 +1,10 @@
-"""A configuration kept in Parameter Store (``CONFIG_PARAMETER``) changed while the functions are warm.
+"""A configuration kept in Parameter Store (``CONFIG_PARAMETER``) or in the raw bucket
+(``CONFIG_OBJECT_KEY``) changed while the functions are warm.
 
 The handlers run in-process under moto, their feeds served from loopback. ``put-parameter --overwrite``
-reaches an invocation once Powertools' parameter cache (5 minutes) has let the old text go: the tests
-empty that cache instead of waiting, and count the SSM calls the functions make.
+(or ``aws s3 cp``) reaches an invocation once Powertools' parameter cache (5 minutes) has let the old
+text go: the tests empty that cache instead of waiting, and count the reads of the configuration the
+functions make. Every test runs with either place of the configuration.
 """
 
 from __future__ import annotations
@@ -24,9 +26,11 @@ from moto import mock_aws
 
 from ai_news_tracker.errors import ConfigError
 from ai_news_tracker.log import SERVICE
+from ai_news_tracker.sdk import S3_PROVIDER
 
 RAW, SITE, TABLE = "cfg-raw-bucket", "cfg-site-bucket", "cfg-idempotency"
 PARAMETER = "/ai-news-tracker/config"
+OBJECT_KEY = "config/config.toml"
 FETCHED = "2026-11-20T00:00:00Z"  # 08:00 in Shanghai
 RENDERED = "2026-11-20T00:10:00Z"
 DAY = "2026-11-20"
@@ -48,7 +52,8 @@ class Stack:
     s3: Any
     ssm: Any
     handlers: dict[str, ModuleType]
-    ssm_calls: list[str]
+    reads: list[str]  # the reads of the configuration (SSM GetParameter, S3 GetObject of its key)
+    place: str  # "ssm" or "s3"
 
     def config(self, *sources: str, exclude: tuple[str, ...] = (), extra: str = "") -> str:
         feeds = "".join(
@@ -56,13 +61,27 @@ class Stack:
         )
         return f"[filter]\ninclude = []\nexclude = {list(exclude)!r}\n{extra}{feeds}"
 
+    @property
+    def where(self) -> str:
+        """What the functions read: the parameter's name, or the object's key."""
+        return PARAMETER if self.place == "ssm" else OBJECT_KEY
+
     def put_config(self, text: str) -> None:
-        """``aws ssm put-parameter --overwrite``."""
-        self.ssm.put_parameter(Name=PARAMETER, Type="String", Value=text, Overwrite=True)
+        """``aws ssm put-parameter --overwrite``, or ``aws s3 cp`` to the configuration object."""
+        if self.place == "ssm":
+            self.ssm.put_parameter(Name=PARAMETER, Type="String", Value=text, Overwrite=True)
+        else:
+            self.s3.put_object(Bucket=RAW, Key=OBJECT_KEY, Body=text.encode())
+
+    def delete_config(self) -> None:
+        if self.place == "ssm":
+            self.ssm.delete_parameter(Name=PARAMETER)
+        else:
+            self.s3.delete_object(Bucket=RAW, Key=OBJECT_KEY)
 
     def minutes_pass(self) -> None:
-        """The 5 minutes of Powertools' parameter cache go by: its SSM provider forgets the values."""
-        DEFAULT_PROVIDERS["ssm"].clear_cache()
+        """The 5 minutes of Powertools' parameter cache go by: its provider forgets the values."""
+        DEFAULT_PROVIDERS["ssm" if self.place == "ssm" else S3_PROVIDER].clear_cache()
 
     def invoke(self, name: str, event: dict[str, Any]) -> dict[str, Any]:
         result: dict[str, Any] = self.handlers[name].lambda_handler(event, Context())
@@ -75,8 +94,8 @@ class Stack:
         return sorted(item["title"] for item in json.loads(body)["items"])
 
 
-@pytest.fixture
-def stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
+@pytest.fixture(params=["ssm", "s3"])
+def stack(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
     fake_credentials(monkeypatch)
     parameters.clear_caches()  # Powertools keeps its SSM provider (and its values) across tests
     routes = {
@@ -86,20 +105,26 @@ def stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
         "/b.xml": static(rss("b", "开源模型发布"), headers={"Content-Type": "application/rss+xml"}),
     }
     with LoopbackServer(routes) as server, mock_aws():
-        shipped = tmp_path / "shipped.toml"  # the layer's file, which CONFIG_PARAMETER overrides
+        shipped = tmp_path / "shipped.toml"  # the layer's file, which the parameter or object overrides
         shipped.write_text('[report]\ntitle = "未用"\n', encoding="utf-8")
         s3, _, _ = edition_resources(monkeypatch, shipped, RAW, SITE, TABLE)
         ssm = boto3.client("ssm", region_name=REGION)
         calls: list[str] = []
-        # every client of the default session (the functions' SSM provider's too) counts its SSM reads
+        # every client of the default session (the functions' providers' too) counts its reads
         boto3.client("s3")  # boto3's default session (mock_aws resets it)
         assert boto3.DEFAULT_SESSION is not None
         boto3.DEFAULT_SESSION.events.register(
             "provide-client-params.ssm.GetParameter", lambda params, **_: calls.append(params["Name"])
         )
-        current = Stack(server, s3, ssm, {}, calls)
-        ssm.put_parameter(Name=PARAMETER, Type="String", Value=current.config("a"))
-        monkeypatch.setenv("CONFIG_PARAMETER", PARAMETER)
+        boto3.DEFAULT_SESSION.events.register(
+            "provide-client-params.s3.GetObject",
+            lambda params, **_: calls.extend([params["Key"]] if params["Key"] == OBJECT_KEY else []),
+        )
+        current = Stack(server, s3, ssm, {}, calls, request.param)
+        current.put_config(current.config("a"))
+        monkeypatch.setenv(
+            "CONFIG_PARAMETER" if current.place == "ssm" else "CONFIG_OBJECT_KEY", current.where
+        )
         current.handlers = {n: load_handler(n) for n in ("fetch_feeds", "render_edition")}
         yield current
     parameters.clear_caches()
@@ -139,13 +164,13 @@ def test_a_source_added_in_ssm_is_fetched_by_a_warm_fetch_function(stack: Stack)
 def test_warm_invocations_within_the_cache_read_ssm_once_and_keep_the_configuration(stack: Stack) -> None:
     # Given a cold function's first invocation, whose deployment read the configuration
     stack.invoke("fetch_feeds", {"scheduled_time": FETCHED})
-    # Then that was the one SSM call: the invocation found the text the deployment had just read
-    assert stack.ssm_calls == [PARAMETER]
+    # Then that was the one read: the invocation found the text the deployment had just read
+    assert stack.reads == [stack.where]
     # When the configuration changes and the function is invoked again within the cache's 5 minutes
     stack.put_config(stack.config("a", "b"))
     later = stack.invoke("fetch_feeds", {"scheduled_time": "2026-11-20T02:00:00Z"})
-    # Then it made no SSM call, and still has the configuration it read (README: up to 5 minutes)
-    assert stack.ssm_calls == [PARAMETER]
+    # Then it read nothing, and still has the configuration it read (README: up to 5 minutes)
+    assert stack.reads == [stack.where]
     assert [s["name"] for s in later["sources"]] == ["a"]
 
 
@@ -172,29 +197,33 @@ def test_a_warm_function_that_cannot_read_the_parameter_keeps_its_configuration(
 ) -> None:
     # Given a warm fetch function
     stack.invoke("fetch_feeds", {"scheduled_time": FETCHED})
-    # When SSM does not give the parameter once the cache has expired (here: it is gone)
-    stack.ssm.delete_parameter(Name=PARAMETER)
+    # When SSM does not give the parameter (S3 the object) once the cache has expired (here: it is gone)
+    stack.delete_config()
     stack.minutes_pass()
     with caplog.at_level(logging.WARNING, logger=SERVICE):
         later = stack.invoke("fetch_feeds", {"scheduled_time": "2026-11-20T02:00:00Z"})
     # Then the run goes on with the configuration the function has, and says why it did not change
     assert [s["name"] for s in later["sources"]] == ["a"]
     (logged,) = [r for r in caplog.records if r.getMessage() == "configuration not read again"]
-    assert logged.levelno == logging.WARNING and vars(logged)["parameter"] == PARAMETER
+    assert logged.levelno == logging.WARNING
+    if stack.place == "ssm":
+        assert vars(logged)["parameter"] == PARAMETER
+    else:
+        assert vars(logged)["object"] == f"s3://{RAW}/{OBJECT_KEY}" and "NoSuchKey" in vars(logged)["reason"]
 
 
-def test_a_configuration_shipped_in_the_layer_is_never_read_from_ssm(
+def test_a_configuration_shipped_in_the_layer_is_never_read_from_ssm_or_s3(
     stack: Stack, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    # Given functions configured by the layer's file alone (no CONFIG_PARAMETER)
+    # Given functions configured by the layer's file alone (no CONFIG_PARAMETER nor CONFIG_OBJECT_KEY)
     shipped = tmp_path / "layer.toml"
     shipped.write_text(stack.config("b"), encoding="utf-8")
     monkeypatch.setenv("CONFIG_FILE", str(shipped))
-    monkeypatch.delenv("CONFIG_PARAMETER")
+    monkeypatch.delenv("CONFIG_PARAMETER" if stack.place == "ssm" else "CONFIG_OBJECT_KEY")
     handler = load_handler("fetch_feeds")
     stack.handlers["fetch_feeds"] = handler
     # When the function is invoked twice
     stack.invoke("fetch_feeds", {"scheduled_time": FETCHED})
     second = stack.invoke("fetch_feeds", {"scheduled_time": "2026-11-20T02:00:00Z"})
-    # Then it used the file's configuration without one SSM call
-    assert [s["name"] for s in second["sources"]] == ["b"] and stack.ssm_calls == []
+    # Then it used the file's configuration without reading the parameter or the object
+    assert [s["name"] for s in second["sources"]] == ["b"] and stack.reads == []

@@ -80,6 +80,21 @@ def test_a_deployment_and_its_idempotency_store_and_parameters_share_one_session
     assert sessions == [], "\n".join(sessions)
 
 
+def test_the_configuration_object_is_read_on_a_client_of_the_default_session(sessions: list[str]) -> None:
+    with mock_aws():
+        # Given the configuration in the raw bucket (ConfigObjectKey)
+        s3 = boto3.client("s3", region_name=REGION)
+        s3.create_bucket(Bucket="raw")
+        s3.put_object(Bucket="raw", Key="config/c.toml", Body=(REPO / "config" / "default.toml").read_bytes())
+        env = {"RAW_BUCKET": "raw", "SITE_BUCKET": "site", "CONFIG_OBJECT_KEY": "config/c.toml"}
+        sessions.clear()
+        # When a deployment reads it through Powertools Parameters (our S3 provider)
+        deployment = Deployment.from_env(env, idempotency=False)
+    # Then the provider's client came from the default session, and the file was read
+    assert len(deployment.config.sources) > 1
+    assert sessions == [], "\n".join(sessions)
+
+
 def test_powertools_alone_would_have_created_sessions(sessions: list[str]) -> None:
     # The counting above can fail: Powertools' own defaults create a session each
     boto3.client("s3")

@@ -171,11 +171,25 @@ class Settings:
     site_url: str = ""
     subscription_api_url: str = ""  # the subscription API's base URL (the pages' subscribe form)
     config_file: str = "/opt/python/config/default.toml"
-    config_parameter: str | None = None
+    config_parameter: str | None = None  # an SSM parameter holding the TOML
+    config_object_key: str | None = None  # or an object of the raw bucket holding it (config/…)
     edition_topic_arn: str | None = None
     idempotency_table: str | None = None
     ses_configuration_set: str | None = None
     distribution_id: str | None = None  # the site's CloudFront distribution (the render function's)
+
+    def __post_init__(self) -> None:
+        if self.config_parameter is not None and self.config_object_key is not None:
+            raise ConfigError(
+                "CONFIG_PARAMETER",
+                "set with CONFIG_OBJECT_KEY too: the configuration is read from one place, so leave one of"
+                " them empty (the stack's ConfigParameterName or ConfigObjectKey)",
+            )
+
+    @property
+    def config_object(self) -> str | None:
+        """The S3 URI of the configuration object, when there is one."""
+        return f"s3://{self.raw_bucket}/{self.config_object_key}" if self.config_object_key else None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -195,6 +209,7 @@ class Settings:
             subscription_api_url=(optional("SUBSCRIPTION_API_URL") or "").rstrip("/"),
             config_file=optional("CONFIG_FILE") or cls.config_file,
             config_parameter=optional("CONFIG_PARAMETER"),
+            config_object_key=optional("CONFIG_OBJECT_KEY"),
             edition_topic_arn=optional("EDITION_TOPIC_ARN"),
             idempotency_table=optional("IDEMPOTENCY_TABLE"),
             ses_configuration_set=optional("SES_CONFIGURATION_SET"),
@@ -202,15 +217,33 @@ class Settings:
         )
 
 
-def load_deployed_config(settings: Settings, get_parameter: Callable[[str], str] | None = None) -> Config:
-    """The configuration: from the SSM parameter when one is named, else from the shipped file."""
-    return parse_deployed_config(settings, read_config_text(settings, get_parameter))
+def load_deployed_config(
+    settings: Settings,
+    get_parameter: Callable[[str], str] | None = None,
+    s3_client: S3Client | None = None,
+) -> Config:
+    """The configuration: from the SSM parameter or the S3 object when one is named, else from the
+    shipped file."""
+    return parse_deployed_config(settings, read_config_text(settings, get_parameter, s3_client))
 
 
-def read_config_text(settings: Settings, get_parameter: Callable[[str], str] | None = None) -> str | None:
-    """The TOML text of the SSM parameter named by ``CONFIG_PARAMETER``, through Powertools Parameters'
-    cache (5 minutes: no AWS call while it holds the value), decrypted, so that a SecureString works as
-    a String does; None when the configuration is the shipped file (``CONFIG_FILE``)."""
+def read_config_text(
+    settings: Settings,
+    get_parameter: Callable[[str], str] | None = None,
+    s3_client: S3Client | None = None,
+) -> str | bytes | None:
+    """The TOML of the configuration, through Powertools Parameters' cache (5 minutes: no AWS call while
+    it holds the value): the text of the SSM parameter named by ``CONFIG_PARAMETER``, decrypted, so that
+    a SecureString works as a String does; or the bytes of the raw bucket's object at
+    ``CONFIG_OBJECT_KEY``, which has no size limit (a parameter holds 4 KB, 8 KB in the Advanced tier);
+    None when the configuration is the shipped file (``CONFIG_FILE``)."""
+    if settings.config_object_key is not None:
+        from .sdk import get_object
+
+        try:
+            return get_object(settings.raw_bucket, settings.config_object_key, s3_client=s3_client)
+        except Exception as exc:  # Powertools wraps every failure in its own GetParameterError
+            raise ConfigError("CONFIG_OBJECT_KEY", f"cannot read {settings.config_object}: {exc}") from exc
     if settings.config_parameter is None:
         return None
     from .sdk import get_parameter as ssm_parameter
@@ -224,9 +257,9 @@ def read_config_text(settings: Settings, get_parameter: Callable[[str], str] | N
         ) from exc
 
 
-def parse_deployed_config(settings: Settings, text: str | None) -> Config:
-    """The configuration of ``text`` (the SSM parameter's, :func:`read_config_text`), or of the shipped
-    file when it is None.
+def parse_deployed_config(settings: Settings, text: str | bytes | None) -> Config:
+    """The configuration of ``text`` (the SSM parameter's or the S3 object's, :func:`read_config_text`),
+    or of the shipped file when it is None.
 
     An empty ``[report] site_url`` is filled in with the deployment's ``SITE_URL`` (the CloudFront
     or custom domain), so the Atom feed links absolutely without a per-stack configuration; an empty
@@ -236,10 +269,18 @@ def parse_deployed_config(settings: Settings, text: str | None) -> Config:
     if text is None:
         config = load_config(settings.config_file)
     else:
+        key, where = (
+            ("CONFIG_OBJECT_KEY", str(settings.config_object))
+            if settings.config_object_key is not None
+            else ("CONFIG_PARAMETER", "SSM parameter")
+        )
         try:
-            config = parse_config(tomllib.loads(text))
+            toml = text.decode("utf-8") if isinstance(text, bytes) else text
+            config = parse_config(tomllib.loads(toml))
+        except UnicodeDecodeError as exc:  # TOML is UTF-8
+            raise ConfigError(key, f"{where} is not valid TOML: not UTF-8 ({exc.reason})") from exc
         except tomllib.TOMLDecodeError as exc:
-            raise ConfigError("CONFIG_PARAMETER", f"SSM parameter is not valid TOML: {exc}") from exc
+            raise ConfigError(key, f"{where} is not valid TOML: {exc}") from exc
     config = _with_site_url(config, settings.site_url)
     return _with_subscribe_url(config, settings.subscription_api_url)
 

@@ -2,9 +2,10 @@
 
 A handler builds a :class:`Deployment` once (``@cache``) and calls one function here with the
 invocation's clock, which first brings the deployment's configuration up to date
-(:meth:`Deployment.refresh`: a change in SSM reaches a warm function within Powertools' 5-minute
-parameter cache). Retried invocations do no work twice: the fetches and the announcement of an
-edition go through Powertools Idempotency, keyed by the scheduled time and the edition's day.
+(:meth:`Deployment.refresh`: a change in SSM or in the configuration object reaches a warm function
+within Powertools' 5-minute parameter cache). Retried invocations do no work twice: the fetches and the
+announcement of an edition go through Powertools Idempotency, keyed by the scheduled time and the
+edition's day.
 """
 
 from __future__ import annotations
@@ -68,7 +69,8 @@ ANNOUNCE_RESERVE_MS = 10_000
 class Deployment:
     """What a function builds once: its settings, the stores and clients, the announcer, the CDN and the
     idempotency store; and what it builds from the configuration (``config``, ``pipeline``), which
-    :meth:`refresh` builds again when the configuration in SSM (``CONFIG_PARAMETER``) has changed."""
+    :meth:`refresh` builds again when the configuration in SSM (``CONFIG_PARAMETER``) or in the raw
+    bucket (``CONFIG_OBJECT_KEY``) has changed."""
 
     settings: Settings
     config: Config
@@ -77,10 +79,11 @@ class Deployment:
     persistence: BasePersistenceLayer | None
     site: S3Store  # the pipeline's site store, which knows the dated pages a publish replaced
     cdn: CdnInvalidator | None  # the site's distribution, when the stack names one
-    # The SSM parameter's text ``config`` was built from (None: the shipped file, which never changes),
-    # how to read it again, and how to build a pipeline of another configuration on the same stores
-    config_text: str | None = field(repr=False)
-    config_reader: Callable[[], str | None] = field(repr=False)
+    # The SSM parameter's text or the S3 object's bytes ``config`` was built from (None: the shipped
+    # file, which never changes), how to read it again, and how to build a pipeline of another
+    # configuration on the same stores
+    config_text: str | bytes | None = field(repr=False)
+    config_reader: Callable[[], str | bytes | None] = field(repr=False)
     pipeline_for: Callable[[Config], Pipeline] = field(repr=False)
 
     @classmethod
@@ -99,7 +102,7 @@ class Deployment:
         """What a function builds once. ``idempotency=False``: no Powertools idempotency store, for the
         functions that never run a job through :meth:`once` (the email functions)."""
         settings = Settings.from_env(env)
-        text = read_config_text(settings, get_parameter)
+        text = read_config_text(settings, get_parameter, s3_client)
         config = parse_deployed_config(settings, text)
         # the pipeline reads and writes with up to [fetch] workers threads (editions, items); the
         # stores and their clients stay when the configuration changes (their pools keep their size)
@@ -132,24 +135,28 @@ class Deployment:
             site,
             cdn,
             config_text=text,
-            config_reader=partial(read_config_text, settings, get_parameter),
+            config_reader=partial(read_config_text, settings, get_parameter, s3_client),
             pipeline_for=pipeline_for,
         )
 
     def refresh(self) -> None:
-        """The configuration as it is now, for an invocation of a warm function: the SSM parameter read
-        again through Powertools' cache (no AWS call while it holds the text, 5 minutes: the first
-        invocation finds the text :meth:`from_env` just read), and when its text is not the one
-        ``config`` was built from, the configuration and the pipeline built again from it (the stores,
-        their clients, the pages pending invalidation and the other clients kept). A configuration that
-        does not load raises its :class:`ConfigError` and changes nothing here: the next invocation
-        reads the parameter again. A parameter SSM does not give (throttled, unavailable) leaves the
-        configuration this function has, with a warning: a warm function does not fail on it."""
+        """The configuration as it is now, for an invocation of a warm function: the SSM parameter (or
+        the S3 object) read again through Powertools' cache (no AWS call while it holds the text, 5
+        minutes: the first invocation finds the text :meth:`from_env` just read), and when its text is
+        not the one ``config`` was built from, the configuration and the pipeline built again from it
+        (the stores, their clients, the pages pending invalidation and the other clients kept). A
+        configuration that does not load raises its :class:`ConfigError` and changes nothing here: the
+        next invocation reads the parameter again. A parameter SSM does not give (throttled,
+        unavailable), or an object S3 does not, leaves the configuration this function has, with a
+        warning: a warm function does not fail on it."""
         try:
             text = self.config_reader()
         except ConfigError as exc:
             logger.warning(
-                "configuration not read again", parameter=self.settings.config_parameter, reason=str(exc)
+                "configuration not read again",
+                parameter=self.settings.config_parameter,
+                object=self.settings.config_object,
+                reason=str(exc),
             )
             return
         if text is None or text == self.config_text:
@@ -157,7 +164,11 @@ class Deployment:
         config = parse_deployed_config(self.settings, text)
         self.pipeline = self.pipeline_for(config)
         self.config, self.config_text = config, text
-        logger.info("configuration changed", parameter=self.settings.config_parameter)
+        logger.info(
+            "configuration changed",
+            parameter=self.settings.config_parameter,
+            object=self.settings.config_object,
+        )
 
     def once(
         self, function: Callable[..., dict[str, Any]], key: str, ttl: int, context: LambdaContext | None
