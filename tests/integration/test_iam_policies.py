@@ -10,6 +10,7 @@ from __future__ import annotations
 import fnmatch
 import inspect
 import json
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from botocore.stub import Stubber
 from test_handlers_moto import NOW, RAW, SITE, TABLE, Stack, leave_out_an_item, stack  # noqa: F401 - the fixture
 
 from ai_news_tracker import summarizers
+from ai_news_tracker.delivery import MailDeployment
 from ai_news_tracker.invoke import load_template
 
 REPO = Path(__file__).resolve().parents[2]
@@ -48,6 +50,9 @@ SSM_PARAMETERS = {
     "TokenKeyParameterName": "TokenKeyParameter",
     "SummarizerKeyParameterName": "SummarizerKeyParameter",
 }
+# and the configuration object's key (a Resource "${RawBucket.Arn}/${ConfigObjectKey}"), as deployed
+CONFIG_OBJECT_KEY = "config/config.toml"
+KEY_PARAMETERS = {"${ConfigObjectKey}": CONFIG_OBJECT_KEY}
 # so are the Bedrock models (a Resource that is the list parameter itself)
 MODEL_PARAMETERS = {"SummarizerModelArns": "SummarizerModels"}
 # botocore operation -> IAM action
@@ -137,7 +142,7 @@ def _statement(statement: dict[str, Any]) -> list[Grant]:
             out.append(Grant(actions, "SiteDistribution"))
         elif isinstance(sub, str) and sub.startswith("${") and ".Arn}" in sub:
             name, _, rest = sub[2:].partition(".Arn}")
-            out.append(Grant(actions, name, rest.lstrip("/") or "*"))
+            out.append(Grant(actions, name, KEY_PARAMETERS.get(rest.lstrip("/"), rest.lstrip("/")) or "*"))
         elif logical_id(resource) in MODEL_PARAMETERS:
             out.append(Grant(actions, MODEL_PARAMETERS[str(logical_id(resource))]))
         elif logical_id(resource):
@@ -335,7 +340,18 @@ RAW_WRITES = {
     "RenderEditionFunction": {"editions"},
     "SendBatchFunction": {"sent"},
 }
-RAW_PREFIXES = {"items", "seen", "aliases", "sources", "articles", "leaderboard", "editions", "sent", "x"}
+RAW_PREFIXES = {
+    "items",
+    "seen",
+    "aliases",
+    "sources",
+    "articles",
+    "leaderboard",
+    "editions",
+    "sent",
+    "config",
+    "x",
+}
 
 
 @pytest.mark.parametrize("function", sorted(RAW_WRITES))
@@ -487,3 +503,36 @@ def test_the_email_functions_may_do_nothing_more() -> None:
     assert not allows("UnsubscribeMailFunction", Call("s3:GetObject", "RawBucket", "editions/x.json"))
     assert not allows("SubscriptionFunction", Call("sqs:SendMessageBatch", "SendQueue"))
     assert not allows("SubscriptionFunction", Call("s3:GetObject", "RawBucket", "editions/x.json"))
+
+
+def test_the_functions_that_load_the_configuration_may_read_its_object_and_no_function_may_write_it(
+    mail_stack: mail.Stack,
+    recorded: list[tuple[str, str, dict[str, Any]]],
+) -> None:
+    # Given the configuration kept in the raw bucket (README: Deploy), ConfigObjectKey set
+    mail_stack.s3.put_object(Bucket=mail.RAW, Key=CONFIG_OBJECT_KEY, Body=b"[email]\nenabled = true\n")
+    mail_stack.monkeypatch.setenv("CONFIG_OBJECT_KEY", CONFIG_OBJECT_KEY)
+    read = Call("s3:GetObject", "RawBucket", CONFIG_OBJECT_KEY)
+    for function in ("SubscriptionFunction", "SendEmailFunction", "SendBatchFunction"):
+        # When an email function builds its deployment (a cold start)
+        parameters.clear_caches()
+        recorded.clear()
+        deployment = MailDeployment.from_env(os.environ)
+        # Then it read the object, as its policies allow (the endpoints: that object alone)
+        assert deployment.config.email.enabled
+        calls = as_calls(recorded, {mail.RAW: "RawBucket"})
+        assert read in calls, function
+        assert [str(c) for c in calls if not any(g.allows(c) for g in grants(function))] == [], function
+    # the fetch and render functions read it as the rest of the raw bucket; the others not at all
+    for function, resource in TEMPLATE["Resources"].items():
+        if resource["Type"] != "AWS::Serverless::Function":
+            continue
+        allowed = grants(function)
+        assert any(g.allows(read) for g in allowed) == (function not in READS_NO_CONFIGURATION), function
+        assert not any(g.allows(Call("s3:PutObject", "RawBucket", CONFIG_OBJECT_KEY)) for g in allowed)
+    endpoints = grants("SubscriptionFunction")
+    assert not any(g.allows(Call("s3:GetObject", "RawBucket", "editions/2026-11-20.json")) for g in endpoints)
+
+
+# Their handlers build the subscribers table alone (subscribers.subscriptions_from_env)
+READS_NO_CONFIGURATION = {"BounceFunction", "UnsubscribeMailFunction"}

@@ -295,6 +295,7 @@ def test_environment_points_at_this_stack_and_the_shipped_config() -> None:
     assert referenced(env["IDEMPOTENCY_TABLE"]) == "IdempotencyTable"
     assert referenced(env["SES_CONFIGURATION_SET"]) == "EmailConfigurationSet"
     assert referenced(env["CONFIG_PARAMETER"]) == "ConfigParameterName"
+    assert referenced(env["CONFIG_OBJECT_KEY"]) == "ConfigObjectKey"  # a key of RAW_BUCKET
     # CoreLayer puts config/ under /opt/python (layers/core/Makefile)
     assert env["CONFIG_FILE"] == "/opt/python/config/default.toml"
     assert (REPO / "config" / "default.toml").exists()
@@ -614,7 +615,8 @@ def test_each_function_may_do_what_its_use_case_needs_and_no_more() -> None:
         ["dynamodb:GetItem", "dynamodb:PutItem"],
         {"Fn::GetAtt": ["SubscribersTable", "Arn"]},
     )
-    assert set(endpoints) == {"ReadAndWriteSubscribers", "SendTheConfirmationMail"}
+    # (and the configuration object, when there is one: test_only_the_configuration_s_readers_…)
+    assert set(endpoints) == {"ReadAndWriteSubscribers", "SendTheConfirmationMail", "ReadTheConfigObject"}
     assert endpoints["SendTheConfirmationMail"][1] == batch["SendTheEmailEdition"][1]
     # the bounce handler only suppresses
     assert grants("BounceFunction") == {("SSMParameterReadPolicy", None)}
@@ -665,6 +667,7 @@ def test_no_function_may_write_the_whole_raw_bucket() -> None:
                     writers.add(name)
                     prefix = target["Fn::Sub"].removeprefix("${RawBucket.Arn}/")
                     assert re.fullmatch(r"[a-z]+/\*", prefix), f"{name} may write {prefix} in the raw bucket"
+                    assert prefix != "config/*", f"{name} may replace the configuration (ConfigObjectKey)"
     assert writers == {
         "FetchFeedsFunction",
         "FetchLeaderboardFunction",
@@ -681,6 +684,82 @@ def test_only_the_render_function_knows_the_distribution_it_invalidates() -> Non
         else:
             assert distribution is None, name
             assert "cloudfront:" not in json.dumps(list(policies(name))), name
+
+
+# ---------------------------------------------------------------- the configuration object
+
+CONFIG_OBJECT = {"ConfigObjectKey": "config/config.toml"}
+# the functions whose deployment loads the configuration (service.Deployment, delivery.MailDeployment)
+CONFIG_READERS = {
+    "FetchFeedsFunction",
+    "FetchLeaderboardFunction",
+    "RenderEditionFunction",
+    "SendEmailFunction",
+    "SendBatchFunction",
+    "SubscriptionFunction",
+}
+
+
+def test_only_the_configuration_s_readers_may_read_the_configuration_object() -> None:
+    for name in functions():
+        code = (REPO / functions()[name]["Properties"]["CodeUri"] / "app.py").read_text(encoding="utf-8")
+        assert ("Deployment.from_env" in code) == (name in CONFIG_READERS), name
+        policies = deployed_policies(name, **CONFIG_OBJECT)
+        reads_raw = {"S3ReadPolicy": {"BucketName": {"Ref": "RawBucket"}}} in policies
+        statements = deployed_statements(name, **CONFIG_OBJECT)
+        if name == "SubscriptionFunction":  # the one object alone: the endpoints read nothing else there
+            assert not reads_raw
+            assert statements["ReadTheConfigObject"] == (
+                "s3:GetObject",
+                "${RawBucket.Arn}/config/config.toml",
+            )
+        else:  # the others read the whole raw bucket already (S3ReadPolicy); the rest not at all
+            assert reads_raw == (name in CONFIG_READERS), name
+            assert "ReadTheConfigObject" not in statements, name
+    # without the parameter, no such statement
+    assert "ReadTheConfigObject" not in deployed_statements("SubscriptionFunction")
+
+
+def test_the_configuration_object_is_a_key_under_config_which_nothing_writes_or_expires() -> None:
+    parameter = template()["Parameters"]["ConfigObjectKey"]
+    assert (parameter["Type"], parameter["Default"]) == ("String", "")
+    for key in ("", "config/config.toml", "config/prod/ai-news-tracker.toml"):
+        assert re.fullmatch(parameter["AllowedPattern"], key), key
+    for key in (
+        "config/",
+        "config/*",
+        "config/a?.toml",
+        "config/../items/x",
+        "items/x.json",
+        "/config/c",
+        "c",
+    ):
+        assert not re.fullmatch(parameter["AllowedPattern"], key), key
+    # the lifecycle rules expire other prefixes (the versions replaced expire after 30 days)
+    rules = resources()["RawBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    assert all(not "config/".startswith(rule.get("Prefix", "-")) for rule in rules)
+    operations = next(
+        g
+        for g in template()["Metadata"]["AWS::CloudFormation::Interface"]["ParameterGroups"]
+        if "ConfigParameterName" in g["Parameters"]
+    )
+    assert "ConfigObjectKey" in operations["Parameters"]
+
+
+def test_the_configuration_is_taken_from_one_place_only() -> None:
+    (assertion,) = template()["Rules"]["ConfigInOnePlace"]["Assertions"]
+    condition = template()["Rules"]["ConfigInOnePlace"]["RuleCondition"]
+
+    def refused(**values: str) -> bool:
+        resolved = parameter_values(**values)
+        return bool(resolve(condition, resolved)) and not resolve(assertion["Assert"], resolved)
+
+    both = {"ConfigParameterName": "/ai-news-tracker/config", **CONFIG_OBJECT}
+    assert refused(**both)
+    assert not refused(**CONFIG_OBJECT)
+    assert not refused(ConfigParameterName="/ai-news-tracker/config")
+    assert not refused()
+    assert "ConfigObjectKey" in assertion["AssertDescription"]
 
 
 # ---------------------------------------------------------------- the model summarizers' permissions
@@ -937,11 +1016,18 @@ def test_parameters_and_outputs() -> None:
         "CustomDomainName",
         "CertificateArn",
         "ConfigParameterName",
+        "ConfigObjectKey",
         "LogLevel",
         "AlarmEmail",
     ):
         assert name in parameters
-    for optional in ("CustomDomainName", "CertificateArn", "ConfigParameterName", "AlarmEmail"):
+    for optional in (
+        "CustomDomainName",
+        "CertificateArn",
+        "ConfigParameterName",
+        "ConfigObjectKey",
+        "AlarmEmail",
+    ):
         assert parameters[optional]["Default"] == ""
     outputs = template()["Outputs"]
     for name in (
