@@ -9,11 +9,13 @@ same ConfigError on a missing, unreadable or malformed configuration.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
+import yaml
 from aws_lambda_powertools.utilities import parameters
 from botocore.stub import Stubber
 from lambda_support import REGION, REPO, fake_credentials
@@ -22,9 +24,13 @@ from moto import mock_aws
 from ai_news_tracker.aws import Settings, load_deployed_config
 from ai_news_tracker.config import load_config
 from ai_news_tracker.errors import ConfigError
+from ai_news_tracker.service import Deployment
 
 RAW = "cfg-object-raw"
 KEY = "config/config.toml"
+# What put-parameter takes (botocore's PutParameter.Value: "Standard parameters have a value limit of
+# 4 KB. Advanced parameters have a value limit of 8 KB"; AWS counts characters)
+SSM_STANDARD, SSM_ADVANCED = 4096, 8192
 
 
 @pytest.fixture
@@ -83,3 +89,62 @@ def test_a_parameter_and_an_object_together_are_refused_naming_both() -> None:
     # empty is unset, as CloudFormation passes an unused parameter
     assert Settings.from_env(env | {"CONFIG_PARAMETER": ""}).config_object == f"s3://{RAW}/{KEY}"
     assert Settings.from_env(env | {"CONFIG_OBJECT_KEY": " "}).config_parameter == "/c"
+
+
+# ---------------------------------------------------------------- the README's way, on the shipped file
+
+
+def deploy_section() -> str:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    start = text.index("\n## Deploy\n")
+    return text[start : text.index("\n## ", start + 1)]
+
+
+def test_the_readme_s_way_to_configure_the_stack_takes_the_shipped_configuration(s3: Any) -> None:
+    # Given what the README's Deploy section says to run for the configuration
+    deploy = deploy_section()
+    (copy,) = re.findall(r"aws s3 cp (\S+) s3://<RawBucketName>/(\S+)", deploy)
+    (override,) = set(re.findall(r"ConfigObjectKey=([^\s`]+)", deploy))
+    source, key = copy
+    assert source == "config/default.toml" and override == key
+    # And the template takes that key
+    assert re.fullmatch(template_parameters()["ConfigObjectKey"]["AllowedPattern"], key)
+    # When the operator follows it (the stack's functions read RAW_BUCKET)
+    s3.put_object(Bucket=RAW, Key=key, Body=(REPO / source).read_bytes())
+    deployment = Deployment.from_env({"RAW_BUCKET": RAW, "SITE_BUCKET": "site", "CONFIG_OBJECT_KEY": key})
+    # Then the functions run on that configuration
+    assert deployment.config.sources == load_config(REPO / source).sources
+
+
+def test_every_put_parameter_the_readme_documents_fits_ssm() -> None:
+    # The README said `aws ssm put-parameter --type String --value file://config/default.toml`: 8,636
+    # characters, which AWS refuses (ValidationException: at most 4096 characters) and moto took
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for command in re.findall(r"aws ssm put-parameter[^`\n]*(?:\\\n[^`\n]*)*", readme):
+        for path in re.findall(r"file://(\S+)", command):
+            limit = SSM_ADVANCED if "--tier Advanced" in command else SSM_STANDARD
+            size = len((REPO / path).read_text(encoding="utf-8"))
+            assert size <= limit, f"the README puts {path} ({size} characters) in a parameter of {limit}"
+
+
+def test_the_readme_gives_ssm_s_limits_where_it_offers_the_parameter() -> None:
+    deploy = deploy_section()
+    (row,) = [line for line in deploy.splitlines() if line.startswith("| `ConfigParameterName`")]
+    paragraph = deploy[deploy.index("To change the sources without a deployment") :].split("\n\n")[0]
+    for text in (row, paragraph):
+        assert "4 KB" in text and "8 KB" in text and "Advanced" in text
+    # and the template's description of the parameter
+    assert "4 KB" in template_parameters()["ConfigParameterName"]["Description"]
+
+
+class _Untagged(yaml.SafeLoader):
+    """The template read with its CloudFormation tags (!Ref, !Sub…) as nulls: its plain values alone."""
+
+
+_Untagged.add_multi_constructor("!", lambda loader, suffix, node: None)
+
+
+def template_parameters() -> dict[str, Any]:
+    loaded = yaml.load((REPO / "template.yaml").read_text(encoding="utf-8"), Loader=_Untagged)  # noqa: S506
+    found: dict[str, Any] = loaded["Parameters"]
+    return found
