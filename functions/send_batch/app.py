@@ -88,4 +88,5 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = Non
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    deployment().refresh()  # the configuration as it is now, for every record of the batch
     return process_partial_response(event, record_handler, processor, context)

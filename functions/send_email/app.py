@@ -75,5 +75,6 @@ def enqueue(announcement: dict[str, Any]) -> dict[str, Any]:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    deployment().refresh()  # the configuration as it is now ([email] enabled, the page's address)
     results = [enqueue(announcement) for announcement in announcements(event)]
     return results[0] if len(results) == 1 else {"editions": results}

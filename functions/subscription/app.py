@@ -10,7 +10,9 @@ answers 202 whether the address is new, pending, throttled, active or suppressed
 tells nobody who is subscribed; only a malformed address is refused (400). Pages are escaped HTML
 that name no address; JSON answers go to callers that send JSON or accept it (a web form's script).
 Links in the confirmation mail point at the host the request came to (``requestContext.domainName``,
-which API Gateway sets, not the caller).
+which API Gateway sets, not the caller). Each request first takes the configuration as it is now, as
+the other functions' invocations do (its title, site and sender); while it does not load, every
+request is answered 503.
 """
 
 from __future__ import annotations
@@ -24,12 +26,14 @@ from urllib.parse import parse_qs
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, CORSConfig, Response
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ai_news_tracker.aws import templates_dir
+from ai_news_tracker.config import ReportConfig
 from ai_news_tracker.delivery import MailDeployment
-from ai_news_tracker.errors import StorageError
+from ai_news_tracker.errors import ConfigError, StorageError
 from ai_news_tracker.log import TRACED_AWS_ONLY
 from ai_news_tracker.subscribers import InvalidAddress
 from ai_news_tracker.subscription import (
@@ -81,12 +85,23 @@ def deployment() -> MailDeployment:
     return MailDeployment.from_env(os.environ, ses_retries=1)
 
 
-@cache
 def service() -> SubscriptionService:
+    """The use cases on the configuration this request was refreshed to (:func:`current_configuration`)."""
     current = deployment()
     return SubscriptionService(
         current.subscriptions, current.tokens, current.config, current.ses.send, templates_dir()
     )
+
+
+def current_configuration(resolver: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[str]:
+    """Every request first brings the configuration up to date, as the other functions' invocations do
+    (through Powertools' 5-minute cache: no AWS call while it holds the text). One that does not load
+    is answered by :func:`misconfigured`."""
+    deployment().refresh()
+    return next_middleware(resolver)
+
+
+app.use(middlewares=[current_configuration])
 
 
 def now() -> int:
@@ -212,6 +227,19 @@ def not_found(_: Exception) -> Response[str]:
 def unavailable(exc: StorageError) -> Response[str]:
     logger.error("subscription store unavailable", reason=str(exc))
     return answer(UNAVAILABLE, "unavailable")
+
+
+@app.exception_handler(ConfigError)
+def misconfigured(exc: ConfigError) -> Response[str]:
+    """A configuration that does not load (a bad one put in SSM or S3; at a cold start, one that cannot
+    be read): every request is answered 503, as when the store fails, until it is fixed, and the error
+    logged names the key. The same for every address, so a subscribe answer takes no minimum time here."""
+    logger.error("configuration not loaded", key=exc.key, reason=str(exc))
+    if wants_json() or deployment.cache_info().currsize:  # a warm container has a configuration
+        return answer(UNAVAILABLE, "unavailable")
+    # a cold start that has none: the page under the shipped title, without the site's link
+    body = UNAVAILABLE.render(ReportConfig().title, templates_dir())
+    return Response(status_code=UNAVAILABLE.status, body=body, headers=page_headers())
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -4,11 +4,14 @@
 The handlers run in-process under moto, their feeds served from loopback. ``put-parameter --overwrite``
 (or ``aws s3 cp``) reaches an invocation once Powertools' parameter cache (5 minutes) has let the old
 text go: the tests empty that cache instead of waiting, and count the reads of the configuration the
-functions make. Every test runs with either place of the configuration.
+functions make. Every test runs with either place of the configuration. The email functions (the
+fan-out, the batch sender, the subscription endpoints) take a change as the fetch and render functions
+do.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,6 +21,7 @@ from typing import Any
 
 import boto3
 import pytest
+import test_subscriptions_moto as subs
 from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.parameters.constants import DEFAULT_PROVIDERS
 from lambda_support import REGION, Context, edition_resources, fake_credentials, load_handler
@@ -27,6 +31,7 @@ from moto import mock_aws
 from ai_news_tracker.errors import ConfigError
 from ai_news_tracker.log import SERVICE
 from ai_news_tracker.sdk import S3_PROVIDER
+from ai_news_tracker.subscribers import subscriber_id
 
 RAW, SITE, TABLE = "cfg-raw-bucket", "cfg-site-bucket", "cfg-idempotency"
 PARAMETER = "/ai-news-tracker/config"
@@ -47,19 +52,14 @@ def rss(feed: str, *titles: str) -> bytes:
 
 
 @dataclass
-class Stack:
-    server: LoopbackServer
+class ConfigPlace:
+    """Where the functions read the configuration: the SSM parameter or the raw bucket's object."""
+
     s3: Any
     ssm: Any
-    handlers: dict[str, ModuleType]
+    raw: str  # the raw bucket
     reads: list[str]  # the reads of the configuration (SSM GetParameter, S3 GetObject of its key)
     place: str  # "ssm" or "s3"
-
-    def config(self, *sources: str, exclude: tuple[str, ...] = (), extra: str = "") -> str:
-        feeds = "".join(
-            f'[[sources]]\nname = "{s}"\nurl = "{self.server.url(f"/{s}.xml")}"\n' for s in sources
-        )
-        return f"[filter]\ninclude = []\nexclude = {list(exclude)!r}\n{extra}{feeds}"
 
     @property
     def where(self) -> str:
@@ -71,17 +71,50 @@ class Stack:
         if self.place == "ssm":
             self.ssm.put_parameter(Name=PARAMETER, Type="String", Value=text, Overwrite=True)
         else:
-            self.s3.put_object(Bucket=RAW, Key=OBJECT_KEY, Body=text.encode())
+            self.s3.put_object(Bucket=self.raw, Key=OBJECT_KEY, Body=text.encode())
 
     def delete_config(self) -> None:
         if self.place == "ssm":
             self.ssm.delete_parameter(Name=PARAMETER)
         else:
-            self.s3.delete_object(Bucket=RAW, Key=OBJECT_KEY)
+            self.s3.delete_object(Bucket=self.raw, Key=OBJECT_KEY)
 
     def minutes_pass(self) -> None:
         """The 5 minutes of Powertools' parameter cache go by: its provider forgets the values."""
         DEFAULT_PROVIDERS["ssm" if self.place == "ssm" else S3_PROVIDER].clear_cache()
+
+    def use(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """The functions' environment names the place (``CONFIG_PARAMETER`` or ``CONFIG_OBJECT_KEY``)."""
+        monkeypatch.setenv("CONFIG_PARAMETER" if self.place == "ssm" else "CONFIG_OBJECT_KEY", self.where)
+
+
+def config_reads() -> list[str]:
+    """Under an active ``mock_aws``: the reads of the configuration every client of boto3's default
+    session makes from now on (the functions' Powertools providers' too), SSM's and S3's."""
+    calls: list[str] = []
+    boto3.client("s3")  # boto3's default session (mock_aws resets it)
+    assert boto3.DEFAULT_SESSION is not None
+    boto3.DEFAULT_SESSION.events.register(
+        "provide-client-params.ssm.GetParameter",
+        lambda params, **_: calls.extend([params["Name"]] if params["Name"] == PARAMETER else []),
+    )
+    boto3.DEFAULT_SESSION.events.register(
+        "provide-client-params.s3.GetObject",
+        lambda params, **_: calls.extend([params["Key"]] if params["Key"] == OBJECT_KEY else []),
+    )
+    return calls
+
+
+@dataclass
+class Stack(ConfigPlace):
+    server: LoopbackServer
+    handlers: dict[str, ModuleType]
+
+    def config(self, *sources: str, exclude: tuple[str, ...] = (), extra: str = "") -> str:
+        feeds = "".join(
+            f'[[sources]]\nname = "{s}"\nurl = "{self.server.url(f"/{s}.xml")}"\n' for s in sources
+        )
+        return f"[filter]\ninclude = []\nexclude = {list(exclude)!r}\n{extra}{feeds}"
 
     def invoke(self, name: str, event: dict[str, Any]) -> dict[str, Any]:
         result: dict[str, Any] = self.handlers[name].lambda_handler(event, Context())
@@ -109,22 +142,10 @@ def stack(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.Mo
         shipped.write_text('[report]\ntitle = "未用"\n', encoding="utf-8")
         s3, _, _ = edition_resources(monkeypatch, shipped, RAW, SITE, TABLE)
         ssm = boto3.client("ssm", region_name=REGION)
-        calls: list[str] = []
-        # every client of the default session (the functions' providers' too) counts its reads
-        boto3.client("s3")  # boto3's default session (mock_aws resets it)
-        assert boto3.DEFAULT_SESSION is not None
-        boto3.DEFAULT_SESSION.events.register(
-            "provide-client-params.ssm.GetParameter", lambda params, **_: calls.append(params["Name"])
-        )
-        boto3.DEFAULT_SESSION.events.register(
-            "provide-client-params.s3.GetObject",
-            lambda params, **_: calls.extend([params["Key"]] if params["Key"] == OBJECT_KEY else []),
-        )
-        current = Stack(server, s3, ssm, {}, calls, request.param)
+        reads = config_reads()
+        current = Stack(s3, ssm, RAW, reads, request.param, server=server, handlers={})
         current.put_config(current.config("a"))
-        monkeypatch.setenv(
-            "CONFIG_PARAMETER" if current.place == "ssm" else "CONFIG_OBJECT_KEY", current.where
-        )
+        current.use(monkeypatch)
         current.handlers = {n: load_handler(n) for n in ("fetch_feeds", "render_edition")}
         yield current
     parameters.clear_caches()
@@ -227,3 +248,168 @@ def test_a_configuration_shipped_in_the_layer_is_never_read_from_ssm_or_s3(
     second = stack.invoke("fetch_feeds", {"scheduled_time": "2026-11-20T02:00:00Z"})
     # Then it used the file's configuration without reading the parameter or the object
     assert [s["name"] for s in second["sources"]] == ["b"] and stack.reads == []
+
+
+# ---------------------------------------------------------------- the email functions
+
+
+@dataclass
+class MailStack(ConfigPlace):
+    """The email functions under moto (test_subscriptions_moto's stack), their configuration in SSM or
+    in the raw bucket."""
+
+    mail: subs.Stack
+
+    def put_email(self, *, enabled: bool = True, name: str = "日报", title: str = "国产大模型日报") -> None:
+        """A configuration of the email edition: on or off, the sender's display name (the address is
+        the stack's ``SENDER_ADDRESS``), the pages' title."""
+        self.put_config(
+            f'[email]\nenabled = {str(enabled).lower()}\nsender = "{name} <digest@example.com>"\n'
+            f'[report]\ntitle = "{title}"\n'
+        )
+
+    def editions_from(self, address: str) -> list[str]:
+        """The display names of the editions mailed to ``address``, in order."""
+        return [m["From"].addresses[0].display_name for m in self.mail.editions_to(address)]
+
+
+@pytest.fixture(params=["ssm", "s3"])
+def mail(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[MailStack]:
+    with subs.mail_stack(tmp_path, monkeypatch) as stack:
+        ssm = boto3.client("ssm", region_name=REGION)
+        current = MailStack(stack.s3, ssm, subs.RAW, config_reads(), request.param, mail=stack)
+        current.put_email()
+        current.use(monkeypatch)
+        yield current
+
+
+READER = "reader@example.org"
+
+
+def test_email_turned_on_reaches_a_warm_fan_out_function_once_the_cache_expires(mail: MailStack) -> None:
+    # Given a confirmed reader, and the email edition off
+    subs.subscribe_and_confirm(mail.mail, READER)
+    mail.put_email(enabled=False)
+    mail.minutes_pass()
+    assert mail.mail.announce(subs.DAY1)["reason"] == "email disabled"
+    # When the operator turns it on, and the (still warm) fan-out function is invoked once the
+    # parameter cache has let the old text go
+    mail.put_email(enabled=True)
+    mail.minutes_pass()
+    result = mail.mail.announce(subs.DAY2)
+    # Then it fans the edition out, and the warm batch function sends it
+    assert (result["subscribers"], result["batches"], result["reason"]) == (1, 1, None)
+    assert mail.mail.drain() == []
+    assert len(mail.mail.editions_to(READER)) == 1
+
+
+def test_email_turned_off_stops_a_warm_batch_function_and_a_new_sender_name_reaches_it(
+    mail: MailStack,
+) -> None:
+    # Given a reader who received a day's edition from 日报
+    subs.subscribe_and_confirm(mail.mail, READER)
+    mail.mail.announce(subs.DAY1)
+    assert mail.mail.drain() == [] and mail.editions_from(READER) == ["日报"]
+    # When the next day is fanned out, then the operator turns email off before the batches are sent
+    assert mail.mail.announce(subs.DAY2)["batches"] == 1
+    mail.put_email(enabled=False)
+    mail.minutes_pass()
+    # Then the warm batch function sends nothing more
+    assert mail.mail.drain() == [] and mail.editions_from(READER) == ["日报"]
+    # When it is turned on again with another sender name, and the day is announced again
+    mail.put_email(enabled=True, name="模型日报")
+    mail.minutes_pass()
+    mail.mail.announce(subs.DAY2)
+    assert mail.mail.drain() == []
+    # Then the day goes out from the new name, at the stack's address
+    assert mail.editions_from(READER) == ["日报", "模型日报"]
+    assert mail.mail.editions_to(READER)[-1]["From"].addresses[0].addr_spec == "digest@example.com"
+
+
+def test_a_new_title_and_sender_reach_the_warm_subscription_endpoints(mail: MailStack) -> None:
+    # Given warm endpoints that answered a reader
+    assert mail.mail.subscribe(READER).status == 202
+    page = mail.mail.http("GET", "/confirm", query={"token": "x.y"})
+    assert "<title>链接无效或已过期 · 国产大模型日报</title>" in page.body
+    # When the title and the sender's name change, and the cache lets the old text go
+    mail.put_email(name="模型周刊", title="模型周刊")
+    mail.minutes_pass()
+    # Then the pages carry the new title and the next confirmation mail the new sender
+    page = mail.mail.http("GET", "/confirm", query={"token": "x.y"})
+    assert "<title>链接无效或已过期 · 模型周刊</title>" in page.body
+    assert mail.mail.subscribe("other@example.org").status == 202
+    (confirmation,) = mail.mail.mails_to("other@example.org")
+    assert confirmation["From"].addresses[0].display_name == "模型周刊"
+
+
+def test_warm_email_functions_within_the_cache_read_the_configuration_once(mail: MailStack) -> None:
+    # Given the three email functions' cold starts, each of which read the configuration into the
+    # process's parameter cache (one read: in Lambda, one per container)
+    subs.subscribe_and_confirm(mail.mail, READER)
+    mail.mail.announce(subs.DAY1)
+    assert mail.mail.drain() == []
+    assert mail.reads == [mail.where]
+    # When email is turned off and each is invoked again within the cache's 5 minutes
+    mail.put_email(enabled=False)
+    mail.mail.announce(subs.DAY2)
+    assert mail.mail.drain() == []
+    assert mail.mail.subscribe("other@example.org").status == 202
+    assert mail.mail.http("GET", "/unsubscribe", query={"token": "x.y"}).status == 400
+    # Then none of them read it, and they still have the configuration they read (up to 5 minutes)
+    assert mail.reads == [mail.where]
+    assert len(mail.mail.editions_to(READER)) == 2
+
+
+def test_a_bad_configuration_fails_the_email_functions_and_the_endpoints_answer_unavailable(
+    mail: MailStack,
+) -> None:
+    subs.subscribe_and_confirm(mail.mail, READER)
+    # Given a configuration put with a key that is not valid, once the cache has let the good one go
+    mail.put_config(
+        '[email]\nenabled = true\nsender = "日报 <digest@example.com>"\n[report]\nmax_items = -1\n'
+    )
+    mail.minutes_pass()
+    # When the warm fan-out and batch functions are invoked, Then they fail naming the key
+    with pytest.raises(ConfigError, match="max_items"):
+        mail.mail.announce(subs.DAY1)
+    batch = {"v": 1, "date": subs.DAY1, "url": None, "ids": [subscriber_id(READER)]}
+    mail.mail.sqs.send_message(QueueUrl=mail.mail.queue_url, MessageBody=json.dumps(batch))
+    with pytest.raises(ConfigError, match="max_items"):
+        mail.mail.deliver(mail.mail.receive())
+    # And the warm endpoints answer 503, the page and the JSON saying so without naming the key
+    page = mail.mail.http("GET", "/confirm", query={"token": "x.y"})
+    assert page.status == 503 and "暂时无法处理" in page.body and "max_items" not in page.body
+    answer = mail.mail.subscribe("other@example.org")
+    assert answer.status == 503 and answer.json()["status"] == "unavailable"
+    assert mail.mail.mails_to("other@example.org") == [] and mail.mail.record("other@example.org") is None
+    # So does a cold start of the endpoints (no configuration at all)
+    mail.mail.reload("subscription")
+    cold = mail.mail.http("GET", "/confirm", query={"token": "x.y"})
+    assert cold.status == 503 and "<title>暂时无法处理 · 国产大模型日报</title>" in cold.body
+    # When it is fixed and the cache lets the bad text go, Then everything works again
+    mail.put_email()
+    mail.minutes_pass()
+    assert mail.mail.subscribe("other@example.org").status == 202
+    assert mail.mail.drain() == [] and len(mail.mail.editions_to(READER)) == 1
+
+
+def test_warm_email_functions_that_cannot_read_the_configuration_keep_theirs(
+    mail: MailStack, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Given warm email functions
+    subs.subscribe_and_confirm(mail.mail, READER)
+    mail.mail.announce(subs.DAY1)
+    assert mail.mail.drain() == []
+    # When the configuration cannot be read once the cache has expired (here: it is gone)
+    mail.delete_config()
+    mail.minutes_pass()
+    with caplog.at_level(logging.WARNING, logger=SERVICE):
+        fanned = mail.mail.announce(subs.DAY2)
+        assert mail.mail.drain() == []
+        answer = mail.mail.subscribe("other@example.org")
+    # Then they go on with the configuration they have, and say why it did not change
+    assert fanned["batches"] == 1 and len(mail.mail.editions_to(READER)) == 2
+    assert answer.status == 202 and len(mail.mail.mails_to("other@example.org")) == 1
+    assert [r.getMessage() for r in caplog.records].count("configuration not read again") >= 3

@@ -275,7 +275,8 @@ def with_stack_sender(config: Config, stack_address: str | None) -> Config:
 
 
 class MailDeployment:
-    """The email functions' dependencies, built once per container; clients injected in tests."""
+    """The email functions' dependencies, built once per container; clients injected in tests. The
+    configuration is :attr:`base`'s, brought up to date by :meth:`refresh` at each invocation."""
 
     def __init__(
         self,
@@ -290,7 +291,8 @@ class MailDeployment:
     ) -> None:
         self.base = base
         self.settings = settings
-        self.config = with_stack_sender(base.config, settings.sender_address)
+        # base's configuration and it with the stack's sender (SENDER_ADDRESS checked at the cold start)
+        self._derived = (base.config, with_stack_sender(base.config, settings.sender_address))
         self._dynamodb = dynamodb_client
         self._sqs = sqs_client
         self._get_parameter = get_parameter
@@ -325,6 +327,23 @@ class MailDeployment:
             get_parameter=get_parameter,
             ses_retries=ses_retries,
         )
+
+    @property
+    def config(self) -> Config:
+        """The deployment's configuration with the stack's sender (:func:`with_stack_sender`), derived
+        again when :meth:`refresh` has taken another configuration."""
+        base = self.base.config
+        if self._derived[0] is not base:
+            self._derived = (base, with_stack_sender(base, self.settings.sender_address))
+        return self._derived[1]
+
+    def refresh(self) -> None:
+        """The configuration as it is now, for an invocation of a warm function, taken as the fetch and
+        render functions take it (:meth:`~ai_news_tracker.service.Deployment.refresh`: read through
+        Powertools' 5-minute cache; one that does not load raises its
+        :class:`~ai_news_tracker.errors.ConfigError`, one that cannot be read leaves the current one,
+        with a warning). The stores, the clients and the token keys stay."""
+        self.base.refresh()
 
     @cached_property
     def subscriptions(self) -> Subscriptions:
