@@ -523,12 +523,15 @@ def test_the_functions_that_load_the_configuration_may_read_its_object_and_no_fu
         calls = as_calls(recorded, {mail.RAW: "RawBucket"})
         assert read in calls, function
         assert [str(c) for c in calls if not any(g.allows(c) for g in grants(function))] == [], function
-    # the fetch and render functions read it as the rest of the raw bucket; the others not at all
+    # the fetch and render functions read it as the rest of the raw bucket; the others not at all, nor
+    # the configuration's parameter (ConfigParameterName)
     for function, resource in TEMPLATE["Resources"].items():
         if resource["Type"] != "AWS::Serverless::Function":
             continue
         allowed = grants(function)
         assert any(g.allows(read) for g in allowed) == (function not in READS_NO_CONFIGURATION), function
+        parameter = Call("ssm:GetParameter", "ConfigParameter")
+        assert any(g.allows(parameter) for g in allowed) == (function not in READS_NO_CONFIGURATION), function
         assert not any(g.allows(Call("s3:PutObject", "RawBucket", CONFIG_OBJECT_KEY)) for g in allowed)
     endpoints = grants("SubscriptionFunction")
     assert not any(g.allows(Call("s3:GetObject", "RawBucket", "editions/2026-11-20.json")) for g in endpoints)

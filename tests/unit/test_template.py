@@ -618,15 +618,16 @@ def test_each_function_may_do_what_its_use_case_needs_and_no_more() -> None:
     # (and the configuration object, when there is one: test_only_the_configuration_s_readers_…)
     assert set(endpoints) == {"ReadAndWriteSubscribers", "SendTheConfirmationMail", "ReadTheConfigObject"}
     assert endpoints["SendTheConfirmationMail"][1] == batch["SendTheEmailEdition"][1]
-    # the bounce handler only suppresses
-    assert grants("BounceFunction") == {("SSMParameterReadPolicy", None)}
+    # the bounce handler only suppresses (it reads no configuration, no parameter at all)
+    assert grants("BounceFunction") == set()
     assert statements("BounceFunction") == {
         "SuppressSubscribers": (
             ["dynamodb:GetItem", "dynamodb:PutItem"],
             {"Fn::GetAtt": ["SubscribersTable", "Arn"]},
         )
     }
-    # the unsubscribe mailbox's function unsubscribes one subscriber at a time, and sends nothing
+    # the unsubscribe mailbox's function unsubscribes one subscriber at a time, and sends nothing (its
+    # one parameter is the token key)
     assert grants("UnsubscribeMailFunction") == {("SSMParameterReadPolicy", None)}
     assert statements("UnsubscribeMailFunction") == {
         "UnsubscribeSubscribers": (
@@ -718,6 +719,15 @@ def test_only_the_configuration_s_readers_may_read_the_configuration_object() ->
             assert "ReadTheConfigObject" not in statements, name
     # without the parameter, no such statement
     assert "ReadTheConfigObject" not in deployed_statements("SubscriptionFunction")
+
+
+def test_only_the_configuration_s_readers_may_read_the_configuration_parameter() -> None:
+    # the bounce and unsubscribe-mail functions build the subscribers table alone: no configuration
+    parameter = {"ConfigParameterName": "/ai-news-tracker/config"}
+    for name in functions():
+        reads = mentions(deployed_policies(name, **parameter), "ai-news-tracker/config")
+        assert reads == (name in CONFIG_READERS), name
+        assert not mentions(deployed_policies(name), "ai-news-tracker/config"), name  # none without it
 
 
 def test_the_configuration_object_is_a_key_under_config_which_nothing_writes_or_expires() -> None:
