@@ -197,10 +197,10 @@ def filler(n: int) -> Entry:
     )
 
 
-def daily_pipeline(tmp_path: Path) -> Pipeline:
+def daily_pipeline(tmp_path: Path, max_items: int = 30) -> Pipeline:
     config = parse_config(
         {
-            "report": {"timezone": "Asia/Shanghai"},
+            "report": {"timezone": "Asia/Shanghai", "max_items": max_items},
             "filter": {"include": []},
             "sources": [
                 {"name": "36Kr", "url": "https://36kr.example/rss"},
@@ -239,3 +239,48 @@ def test_a_day_compares_its_stories_with_the_previous_edition_and_those_of_the_l
     assert [(r.item.url, r.reported_on.isoformat()) for r in edition.repeats] == (
         [(V4_XZY[1], DAY1)] if repeat else []
     )
+
+
+# -- a day of many repeats: they take no place, and nothing listed as news is one ---------------------
+COMPANIES = ["深度求索", "智谱", "月之暗面", "百川智能", "阶跃星辰", "面壁智能"]
+MODELS = ["DeepSeek-V9", "GLM-9", "Kimi-K9", "Baichuan-9", "Step-9", "MiniCPM-9"]
+FIELDS = ["数学", "代码", "长文本", "多模态", "推理", "翻译"]
+
+
+def launch(k: int, outlet: str) -> Entry:
+    """Company ``k``'s launch as 36Kr tells it, or 新智元 a day late under its own dramatic title."""
+    title = f"{COMPANIES[k]}发布{MODELS[k]}，参数规模{(k + 3) * 111}亿"
+    text = (
+        f"{COMPANIES[k]}今日正式发布{MODELS[k]}大模型，参数规模{(k + 3) * 111}亿，在{FIELDS[k]}评测中得分"
+        f"{60 + k * 3}.{k}分，定价每百万Token {k + 1}.{k}元。"
+    )
+    if outlet == "新智元":
+        title, text = f"刚刚！{title}", f"新智元报道 编辑：桃子【新智元导读】{text}"
+    host = "36kr.com" if outlet == "36Kr" else "mp.weixin.qq.com"
+    return Entry(title=title, text=text, url=f"https://{host}/p/launch{k}", guid=None, published_at=None)
+
+
+def test_repeats_take_no_place_among_the_news_and_none_is_listed_as_news(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given an edition of 2 stories whose merging looks at the newest 2 relevant items (max_items x 1)
+    monkeypatch.setattr("ai_news_tracker.pipeline.CLUSTER_FACTOR", 1)
+    pipe = daily_pipeline(tmp_path, max_items=2)
+    # And day 0's edition showing 36Kr's launches 0 and 1
+    pipe.repo.record_entries("36Kr", [launch(0, "36Kr"), launch(1, "36Kr")], DAY0 - timedelta(hours=2))
+    first, _ = pipe.build(DAY0)
+    assert len(first.items) == 2
+    # When day 1's newest item is 新智元's late report of launch 0, then three fresh stories, and its
+    # oldest 新智元's late report of launch 1
+    cutoff = DAY0 + timedelta(days=1)
+    pipe.repo.record_entries("新智元", [launch(1, "新智元")], cutoff - timedelta(hours=20))
+    pipe.repo.record_entries("36Kr", [launch(n, "36Kr") for n in (2, 3, 4)], cutoff - timedelta(hours=10))
+    pipe.repo.record_entries("新智元", [launch(0, "新智元")], cutoff - timedelta(hours=1))
+    edition, _ = pipe.build(cutoff)
+    # Then the fresh stories are the news, shown in full and listed, the newest max_items in full
+    fresh = {launch(n, "36Kr").url for n in (2, 3, 4)}
+    assert len(edition.items) == 2 and {i.url for i in [*edition.items, *edition.more]} == fresh
+    # And both late reports are listed as repeats of day 0's stories, neither among the news
+    assert sorted(r.item.url for r in edition.repeats) == [launch(0, "新智元").url, launch(1, "新智元").url]
+    assert {r.reported_on.isoformat() for r in edition.repeats} == {DAY1}
+    assert edition.key_points

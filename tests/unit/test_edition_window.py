@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from ai_news_tracker.edition import (
     for_points,
+    listed_repeats,
     newest_first,
     revised_at,
     select_items,
@@ -189,11 +190,30 @@ def test_the_stories_reported_before_are_split_from_the_news_naming_the_day_and_
         window_start=None, window_end=T0 - timedelta(days=1), key_points=(), items=(published,), sources=(),
         leaderboard=None,
     )  # fmt: skip
-    stories = [replace(item(id_, T0), text=f"{id_} 的正文") for id_ in ("a", "late", "b")]
-    # When they are split with "late" found to be that story
-    news, repeats = split_repeats(stories, {"late": published}, [yesterday])
-    # Then the news keep their order, and the repeat names the day and the story, without its text
-    assert [i.id for i in news] == ["a", "b"]
+    stories = [replace(item(id_, T0), text=f"{id_} 的正文") for id_ in ("a", "late", "b", "c")]
+    # When they are checked until 2 are news, with "late" found to be that story
+    news, repeated, unchecked = split_repeats(stories, lambda i: published if i.id == "late" else None, 2)
+    # Then the news keep their order, the repeat takes no place among them, and the rest is not checked
+    assert [i.id for i in news] == ["a", "b"] and [i.id for i in unchecked] == ["c"]
+    # And the repeat names the day and the story, without its text
+    repeats = listed_repeats(repeated, [yesterday], list)
     assert [(r.item.id, r.item.text, r.reported_on, r.reported_item) for r in repeats] == [
         ("late", "", date(2026, 1, 19), "old")
     ]
+
+
+def test_the_repeats_are_listed_newest_first_those_of_one_story_merged() -> None:
+    # Given two stories an edition of 01-19 published
+    old1, old2 = item("old1", T0 - timedelta(days=1)), item("old2", T0 - timedelta(days=1))
+    yesterday = Edition(
+        date=date(2026, 1, 19), title="t", timezone="Asia/Shanghai", generated_at=T0 - timedelta(days=1),
+        window_start=None, window_end=T0 - timedelta(days=1), key_points=(), items=(old1,), sources=(),
+        leaderboard=None, more=(old2,),
+    )  # fmt: skip
+    # When today two items repeat the first and a later one the second
+    a, b, c = (item(id_, T0 + timedelta(minutes=n)) for n, id_ in enumerate("abc"))
+    merge = lambda group: [replace(group[0], also_in=tuple(i.source for i in group[1:]))]  # noqa: E731
+    repeats = listed_repeats([(a, old1), (c, old2), (b, old1)], [yesterday], merge)
+    # Then each story's repeats are one entry, the newest first
+    assert [(r.item.id, r.reported_item) for r in repeats] == [("c", "old2"), ("a", "old1")]
+    assert repeats[1].item.also_in == (b.source,)

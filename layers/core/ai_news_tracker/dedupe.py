@@ -406,28 +406,6 @@ def cluster(items: Sequence[Item], threshold: float = DEFAULT_THRESHOLD) -> list
     return sorted(clusters, key=_newest_key, reverse=True)
 
 
-def reported_before(
-    clusters: Sequence[Cluster], earlier: Sequence[Item], threshold: float = DEFAULT_THRESHOLD
-) -> dict[str, Item]:
-    """The stories of ``clusters`` that are one of the ``earlier`` stories (those published before, oldest
-    first), by the rules of :func:`cluster`: each story's id (its primary's) → the earlier story it is.
-
-    A story is one of them when any of its members would join that story's item in a cluster (score,
-    guards, another source: an outlet's later article on a story it told is a follow-up, not a repeat);
-    several: the best score, then the first of ``earlier``. Only pairs of a story's member and an
-    earlier item count, found as :func:`cluster` finds its pairs, so the work grows linearly."""
-    members = [(c.primary.id, item) for c in clusters for item in c.items]
-    if not members or not earlier:
-        return {}
-    everything = [item for _, item in members] + list(earlier)
-    prints = [Fingerprint.of(item.title, item.text) for item in everything]
-    found: dict[str, Item] = {}
-    for _, i, j in _scored_pairs(everything, prints, threshold):  # best first, then by index: i < j
-        if i < len(members) <= j:
-            found.setdefault(members[i][0], earlier[j - len(members)])
-    return found
-
-
 def _scored_pairs(
     items: Sequence[Item], prints: Sequence[Fingerprint], threshold: float
 ) -> list[tuple[float, int, int]]:
@@ -505,3 +483,58 @@ def _make_cluster(group: Sequence[Item]) -> Cluster:
 def _newest_key(c: Cluster) -> tuple[datetime, datetime, str]:
     merged = c.merged()
     return (merged.shown_at, merged.first_seen, merged.id)
+
+
+# -- stories published before (by earlier editions) -------------------------------------------------
+@dataclass(frozen=True, slots=True, eq=False)
+class Published:
+    """The stories earlier editions published, oldest first, fingerprinted and indexed once: a day's items
+    are compared with them one at a time (:meth:`story_of`), so a day checks only as many as it needs.
+
+    The index holds every distinctive feature of the stories but those of more than STOP_FEATURE_ITEMS
+    of them (stop features, as in :func:`_scored_pairs`): an item is scored against a story only when
+    they share MIN_EVIDENCE of the others, each posting list is bounded, and the work per item too."""
+
+    stories: tuple[Item, ...]
+    prints: tuple[Fingerprint, ...]
+    postings: dict[str, tuple[int, ...]]
+
+    @classmethod
+    def of(cls, stories: Iterable[Item]) -> Published:
+        published = tuple(stories)
+        prints = tuple(Fingerprint.of(story.title, story.text) for story in published)
+        postings: dict[str, list[int]] = defaultdict(list)
+        for index, fp in enumerate(prints):
+            for feature in fp.document.distinct:
+                postings[feature].append(index)
+        kept = {f: tuple(posting) for f, posting in postings.items() if len(posting) <= STOP_FEATURE_ITEMS}
+        return cls(stories=published, prints=prints, postings=kept)
+
+    def story_of(self, item: Item, threshold: float = DEFAULT_THRESHOLD) -> Item | None:
+        """The published story ``item`` is, by the rules of :func:`cluster` (score and guards; another
+        outlet's: an outlet's later article on a story it told is a follow-up, not a repeat), else None;
+        several: the best score, then the oldest."""
+        if not self.stories:
+            return None
+        fp = Fingerprint.of(item.title, item.text)
+        shared = Counter(j for feature in fp.document.distinct for j in self.postings.get(feature, ()))
+        best: tuple[float, int] | None = None
+        for j, count in shared.items():
+            if count < MIN_EVIDENCE or item.source == self.stories[j].source:
+                continue
+            score = similarity(fp, self.prints[j])
+            if score < threshold or conflict(fp, self.prints[j]) is not None:
+                continue
+            if best is None or (score, -j) > (best[0], -best[1]):
+                best = (score, j)
+        return None if best is None else self.stories[best[1]]
+
+
+def reported_before(
+    items: Iterable[Item], earlier: Sequence[Item], threshold: float = DEFAULT_THRESHOLD
+) -> dict[str, Item]:
+    """The ``items`` that are one of the ``earlier`` stories (published before, oldest first): each such
+    item's id → that story (:meth:`Published.story_of`)."""
+    published = Published.of(earlier)
+    found = ((item.id, published.story_of(item, threshold)) for item in items)
+    return {id_: story for id_, story in found if story is not None}

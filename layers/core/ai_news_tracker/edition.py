@@ -9,7 +9,7 @@ day is caught up by the next one.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -102,19 +102,43 @@ def published_stories(editions: Iterable[Edition]) -> list[Item]:
 
 
 def split_repeats(
-    stories: Sequence[Item], reported: Mapping[str, Item], editions: Iterable[Edition]
-) -> tuple[list[Item], list[Repeat]]:
-    """An edition's merged stories (newest first) split into the news and the repeats: those ``reported``
-    maps to a story one of the earlier ``editions`` published. A repeat keeps its sources and link but
-    not its text (it is listed, not shown), and names the day of the edition that published it."""
+    items: Sequence[Item], reported: Callable[[Item], Item | None], wanted: int
+) -> tuple[list[Item], list[tuple[Item, Item]], list[Item]]:
+    """An edition's relevant items (newest first) checked one at a time, newest first, until ``wanted`` of
+    them are no repeat (``reported``: the published story an item is, or None): those (the news), the
+    repeats among the items checked, each with the story it is, and the items past them, not checked. A
+    repeat takes no place among the ``wanted``, however many there are."""
+    news: list[Item] = []
+    repeats: list[tuple[Item, Item]] = []
+    for n, item in enumerate(items):
+        if len(news) >= wanted:
+            return news, repeats, list(items[n:])
+        story = reported(item)
+        if story is None:
+            news.append(item)
+        else:
+            repeats.append((item, story))
+    return news, repeats, []
+
+
+def listed_repeats(
+    repeats: Iterable[tuple[Item, Item]],
+    editions: Iterable[Edition],
+    merge: Callable[[Sequence[Item]], list[Item]],
+) -> list[Repeat]:
+    """The repeats (items, each with the story of one of the earlier ``editions`` it is) as an edition
+    lists them, newest first: those of one story merged (``merge``: the day's clustering, so two outlets'
+    late reports of it are one entry), each kept without its text, naming the day that published it."""
     day_of = {item.id: edition.date for edition in editions for item in (*edition.items, *edition.more)}
-    news = [story for story in stories if story.id not in reported]
-    repeats = [
-        Repeat(replace(story, text=""), day_of[reported[story.id].id], reported[story.id].id)
-        for story in stories
-        if story.id in reported
+    by_story: dict[str, list[Item]] = {}
+    for item, story in repeats:
+        by_story.setdefault(story.id, []).append(item)
+    listed = [
+        Repeat(replace(merged, text=""), day_of[story_id], story_id)
+        for story_id, group in by_story.items()
+        for merged in merge(group)
     ]
-    return news, repeats
+    return sorted(listed, key=lambda r: (r.item.shown_at, r.item.first_seen, r.item.id), reverse=True)
 
 
 def configured_carriers(

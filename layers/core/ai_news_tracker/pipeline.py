@@ -18,12 +18,14 @@ from zoneinfo import ZoneInfo
 from .articles import article_summary
 from .config import SEEN_INDEX_DAYS, Config, LeaderboardConfig, SourceConfig
 from .edition import (
+    MORE_LISTED,
     REPEAT_EDITIONS,
     REPEATS_WITHIN,
     configured_carriers,
     credit_carriers,
     first_edition_scan_start,
     for_points,
+    listed_repeats,
     newest_first,
     published_stories,
     revised_at,
@@ -422,22 +424,16 @@ class Pipeline:
         if previous is not None:
             window = newest_first({i.id: i for i in window + self._late_items(previous, states)}.values())
         window = [self._with_article_text(item) for item in window]
-        from .dedupe import cluster, reported_before
         from .relevance import RelevanceFilter
 
         relevance = RelevanceFilter.from_config(self.config.filter)
         relevant = relevance.apply(window)  # newest first
-        # The edition shows the newest max_items stories: clustering only the newest few times that
-        # many bounds the work and memory of a day with thousands of items (bench/scale.py).
-        newest = relevant[: report.max_items * CLUSTER_FACTOR]
-        clusters = cluster(newest, report.dedupe_threshold)  # newest first
-        stories = [c.merged() for c in clusters]
-        # A story the recent editions published already (another outlet's later report) is no news: it
-        # is listed as a repeat, and takes no place among the stories shown in full.
         recent = self._recent_editions(previous, dates, cutoff)
-        reported = reported_before(clusters, published_stories(recent), report.dedupe_threshold)
-        news, repeats = split_repeats(stories, reported, recent)
-        items, more, unlisted = split_shown(news, relevant[len(newest) :], report.max_items)
+        clusters, repeats, older = news_and_repeats(
+            relevant, recent, report.max_items, report.dedupe_threshold
+        )
+        stories = [c.merged() for c in clusters]
+        items, more, unlisted = split_shown(stories, older, report.max_items)
         if debug_enabled():  # -vv: why each item is in the edition or not
             self._explain(
                 day,
@@ -916,6 +912,28 @@ BACKFILLED = 30
 ARTICLE_MAX_BYTES = 2_000_000  # an article page; its summary is in the head
 COMMIT_ANSWER_MAX_BYTES = 200_000  # GitHub's answer about one commit is a few KB
 CLUSTER_FACTOR = 10  # a day's duplicate merging looks at the newest max_items x this relevant items
+
+
+def news_and_repeats(
+    relevant: Sequence[Item], recent: Sequence[Edition], max_items: int, threshold: float
+) -> tuple[list[Cluster], list[Repeat], list[Item]]:
+    """A day's relevant items (newest first) split into its news, merged (newest first), its repeats, and
+    its news too old to be merged, newest first.
+
+    A story the ``recent`` editions published already (another outlet's later report) is no news: it is
+    listed as a repeat, and takes no place among the stories shown or listed. The items are checked newest
+    first until enough are news: the newest ``max_items`` x CLUSTER_FACTOR of those are merged, which
+    bounds the work and memory of a day with thousands of items (bench/scale.py), and the next
+    MORE_LISTED, which may be listed past them, are no repeat either."""
+    from .dedupe import Published, cluster
+
+    published = Published.of(published_stories(recent))
+    merged = max_items * CLUSTER_FACTOR
+    fresh, repeated, unchecked = split_repeats(
+        relevant, lambda item: published.story_of(item, threshold), merged + MORE_LISTED
+    )
+    repeats = listed_repeats(repeated, recent, lambda group: [c.merged() for c in cluster(group, threshold)])
+    return cluster(fresh[:merged], threshold), repeats, [*fresh[merged:], *unchecked]
 
 
 def window_note(start: datetime, cutoff: datetime, tz: ZoneInfo) -> str | None:
