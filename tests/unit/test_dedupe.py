@@ -266,6 +266,19 @@ def test_the_same_outlets_later_article_is_a_follow_up_not_a_repeat() -> None:
     assert reported_before([follow_up], [KR]) == {}
 
 
+def test_an_outlets_later_article_is_a_follow_up_when_it_was_not_the_published_storys_primary() -> None:
+    # Given yesterday's story told by 36Kr and 新智元, shown with 36Kr's text (the fuller one)
+    (story,) = cluster([KR, XZY])
+    published = story.merged()
+    assert published.source == "36Kr" and published.also_in == ("新智元",)
+    # When 新智元 writes about it again today
+    follow_up = replace(XZY, id="xzy2", identity="url:xzy2")
+    # Then it is news, as when 新智元 had been the primary: one outlet does not tell a story twice
+    assert reported_before([follow_up], [published]) == {}
+    # And a repeat when 36Kr alone had told it
+    assert set(reported_before([follow_up], [replace(published, also_in=(), also_urls=())])) == {"xzy2"}
+
+
 def test_another_release_of_a_published_model_is_news() -> None:
     # Given V3.1 published yesterday; today another outlet's V3.2 release, whatever the threshold
     v31 = item("v31", "36Kr", "DeepSeek发布V3.1，采用混合推理架构", "36氪获悉，DeepSeek发布DeepSeek-V3.1。")

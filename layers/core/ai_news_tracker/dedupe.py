@@ -511,16 +511,16 @@ class Published:
         return cls(stories=published, prints=prints, postings=kept)
 
     def story_of(self, item: Item, threshold: float = DEFAULT_THRESHOLD) -> Item | None:
-        """The published story ``item`` is, by the rules of :func:`cluster` (score and guards; another
-        outlet's: an outlet's later article on a story it told is a follow-up, not a repeat), else None;
-        several: the best score, then the oldest."""
+        """The published story ``item`` is, by the rules of :func:`cluster` (score and guards), else None;
+        several: the best score, then the oldest. A story one of whose outlets (``sources``: its primary's
+        and ``also_in``) is the item's is not: an outlet's later article on a story it told is a follow-up."""
         if not self.stories:
             return None
         fp = Fingerprint.of(item.title, item.text)
         shared = Counter(j for feature in fp.document.distinct for j in self.postings.get(feature, ()))
         best: tuple[float, int] | None = None
         for j, count in shared.items():
-            if count < MIN_EVIDENCE or item.source == self.stories[j].source:
+            if count < MIN_EVIDENCE or item.source in self.stories[j].sources:
                 continue
             score = similarity(fp, self.prints[j])
             if score < threshold or conflict(fp, self.prints[j]) is not None:
