@@ -279,6 +279,22 @@ def test_an_outlets_later_article_is_a_follow_up_when_it_was_not_the_published_s
     assert set(reported_before([follow_up], [replace(published, also_in=(), also_urls=())])) == {"xzy2"}
 
 
+def test_titles_alone_never_make_a_repeat() -> None:
+    # Given Kimi K2's release published yesterday by its title alone (a feed without descriptions)
+    launch = item("k2", "36Kr", "月之暗面发布Kimi K2")
+    # When another outlet's title today names the same model: a later step of it, its text empty too
+    open_weights = item("k2-open", "机器之心", "Kimi K2开源", minutes=24 * 60)
+    # Then it is news, though the titles alone score as one story (the model's name decides them)
+    fa, fb = Fingerprint.of(launch.title, ""), Fingerprint.of(open_weights.title, "")
+    assert similarity(fa, fb) > DEFAULT_THRESHOLD and conflict(fa, fb) is None
+    assert reported_before([open_weights], [launch]) == {}
+    # And a repeat needs a lead on both sides: 新智元's late account is no repeat of a story published
+    # without its text (listed under 更多资讯), nor is an account without one of a story told in full
+    assert reported_before([XZY], [replace(KR, text="")]) == {}
+    assert reported_before([replace(XZY, text="新智元报道 编辑：桃子【新智元导读】")], [KR]) == {}
+    assert set(reported_before([XZY], [KR])) == {"xzy"}
+
+
 def test_another_release_of_a_published_model_is_news() -> None:
     # Given V3.1 published yesterday; today another outlet's V3.2 release, whatever the threshold
     v31 = item("v31", "36Kr", "DeepSeek发布V3.1，采用混合推理架构", "36氪获悉，DeepSeek发布DeepSeek-V3.1。")

@@ -287,6 +287,7 @@ class Fingerprint:
     versions: frozenset[str]
     title_names: frozenset[str]
     all_names: frozenset[str]
+    has_lead: bool  # the text has words of its own, past the outlet's boilerplate
 
     @classmethod
     def of(cls, title: str, text: str) -> Fingerprint:
@@ -301,6 +302,7 @@ class Fingerprint:
             versions=versions(title_clean),
             title_names=title_names,
             all_names=title_names | names(lead_units),
+            has_lead=bool(lead_units),
         )
 
 
@@ -513,14 +515,18 @@ class Published:
     def story_of(self, item: Item, threshold: float = DEFAULT_THRESHOLD) -> Item | None:
         """The published story ``item`` is, by the rules of :func:`cluster` (score and guards), else None;
         several: the best score, then the oldest. A story one of whose outlets (``sources``: its primary's
-        and ``also_in``) is the item's is not: an outlet's later article on a story it told is a follow-up."""
+        and ``also_in``) is the item's is not: an outlet's later article on a story it told is a follow-up.
+        Nor is one when either has no lead (:attr:`Fingerprint.has_lead`): titles alone are the name of a
+        model or a company and a verb, and a launch and its open weights a day later share them."""
         if not self.stories:
             return None
         fp = Fingerprint.of(item.title, item.text)
+        if not fp.has_lead:
+            return None
         shared = Counter(j for feature in fp.document.distinct for j in self.postings.get(feature, ()))
         best: tuple[float, int] | None = None
         for j, count in shared.items():
-            if count < MIN_EVIDENCE or item.source in self.stories[j].sources:
+            if count < MIN_EVIDENCE or item.source in self.stories[j].sources or not self.prints[j].has_lead:
                 continue
             score = similarity(fp, self.prints[j])
             if score < threshold or conflict(fp, self.prints[j]) is not None:
