@@ -2,10 +2,10 @@
 
 Two days through the real command, feeds served on loopback. On 2031-12-04 36Kr carries DeepSeek's V4
 release; on 12-05 新智元 (a WeChat bridge, a day late as usual) carries the same story under its own
-dramatic title, beside a story nobody told before. The second edition shows the fresh story in full and
-lists the late report compactly as 此前已报道 (已于 12-04 报道), in every format; its key points come from
-the news alone. Day 12-05's Markdown, JSON and page are golden files (``UPDATE_GOLDEN=1`` rewrites
-them, as in ``test_golden_edition.py``).
+dramatic title, beside a story nobody told before. The second edition shows the fresh story in full
+and lists the late report compactly under 已报道事件的后续与转载 (首见 12-04), in every format; its
+key points come from the news alone. Day 12-05's Markdown, JSON and page are golden files
+(``UPDATE_GOLDEN=1`` rewrites them, as in ``test_golden_edition.py``).
 """
 
 from __future__ import annotations
@@ -129,13 +129,13 @@ def test_a_story_published_yesterday_is_listed_as_reported_not_shown_again(
     markdown = report(data, DAY2, "md")
     assert V4_XZY[0] not in markdown and "### 月之暗面开源Kimi-K3" in markdown
     assert (
-        "\n*另有 1 条资讯此前已报道（其他媒体的后续报道），不再详列，标题与链接见本期网页版和 JSON。*\n"
+        "\n*另有 1 条资讯为此前已报道事件的后续或转载，不再详列，标题与链接见本期网页版和 JSON。*\n"
         in markdown
     )
-    # And the page lists it under 此前已报道, linking to the day that reported it
+    # And the page lists it under 已报道事件的后续与转载, linking to the day that reported it
     page = report(data, DAY2, "html")
-    listed = page[page.index('<h3 id="reported">此前已报道</h3>') :]
-    assert V4_XZY[1] in listed and f'<a href="{DAY1}.html">已于 12-04 报道</a>' in listed
+    listed = page[page.index('<h3 id="reported">已报道事件的后续与转载</h3>') :]
+    assert V4_XZY[1] in listed and f'<a href="{DAY1}.html">首见 12-04</a>' in listed
     assert page.count(V4_XZY[1]) == 1  # listed once, not as an item
 
 
@@ -148,11 +148,11 @@ def test_the_email_lists_the_repeat_under_its_own_heading_not_among_the_news(
     text_part, html_part = message.get_body(("plain",)), message.get_body(("html",))
     assert text_part is not None and html_part is not None
     text, html = text_part.get_content().replace("\r\n", "\n"), html_part.get_content()
-    news, reported = text.split("【此前已报道】")
+    news, reported = text.split("【已报道事件的后续与转载】")
     assert KIMI[0] in news and V4_XZY[0] not in news
-    assert f"- {V4_XZY[0]}\n   来源: 新智元 | 已于 12-04 报道\n   {V4_XZY[1]}\n" in reported
-    assert html.index(KIMI[0]) < html.index("此前已报道</h3>") < html.index(V4_XZY[0])
-    assert "新智元 · 已于 12-04 报道" in html
+    assert f"- {V4_XZY[0]}\n   来源: 新智元 | 首见 12-04\n   {V4_XZY[1]}\n" in reported
+    assert html.index(KIMI[0]) < html.index("已报道事件的后续与转载</h3>") < html.index(V4_XZY[0])
+    assert "新智元 · 首见 12-04" in html
 
 
 def test_a_rerun_and_a_rebuild_of_the_day_give_the_same_edition(two_days: tuple[Path, Path]) -> None:

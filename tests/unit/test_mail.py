@@ -1214,11 +1214,11 @@ def test_stories_reported_before_are_listed_safely_the_first_twenty_and_the_rest
     ]
     # When it is mailed
     text, html = bodies(message(edition([item(1)], repeats=tuple(repeats))))
-    # Then both parts list the first REPEATS_MAILED under 此前已报道, with the day each was reported
+    # Then both parts list the first REPEATS_MAILED under 已报道事件的后续与转载, each with its day
     assert mail.REPEATS_MAILED == 20
     for part in (text, html):
-        listed = part[part.index("此前已报道") :]
-        assert "已于 11-19 报道" in listed and "新闻 119" in listed and "新闻 120" not in listed
-        assert "另有 5 条此前已报道的资讯，请阅读网页版" in listed  # nothing dropped unsaid
+        listed = part[part.index("已报道事件的后续与转载") :]
+        assert "首见 11-19" in listed and "新闻 119" in listed and "新闻 120" not in listed
+        assert "另有 5 条已报道事件的后续与转载，请阅读网页版" in listed  # nothing dropped unsaid
     # And a hostile title stays text, a hostile link is no link
     assert "<script>" not in html and "javascript:" not in html.lower()

@@ -415,10 +415,10 @@ def test_stories_reported_before_are_listed_as_text_with_safe_links_and_their_da
     )  # fmt: skip
     ed = replace(edition(), repeats=repeats)
     for page, reports in ((renderer.html(ed), ""), (renderer.html(ed, at_root=True), "reports/")):
-        # Then each is listed under 此前已报道, as text, linking to the page of the day that reported it
+        # Then each is listed under 已报道事件的后续与转载, as text, linking to its first day's page
         assert audit(page) == []
         listed = strict_parse(page).find(".//ul[@aria-labelledby='reported']")
-        assert ["".join(li.find("span/a").itertext()) for li in listed] == ["已于 11-19 报道"] * len(HOSTILE)
+        assert ["".join(li.find("span/a").itertext()) for li in listed] == ["首见 11-19"] * len(HOSTILE)
         assert {li.find("span/a").get("href") for li in listed} == {f"{reports}2026-11-19.html"}
         assert all(
             clean_text(text) in "".join(li.itertext()) for li, text in zip(listed, HOSTILE, strict=True)

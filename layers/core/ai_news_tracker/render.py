@@ -199,7 +199,7 @@ def page_description(edition: Edition) -> str:
 
 
 def reported_label(day: date) -> str:
-    """How an edition names the day a repeat was first reported: its month and day (已于 12-04 报道)."""
+    """How an edition names the day a repeat was first reported: its month and day (首见 12-04)."""
     return day.strftime("%m-%d")
 
 
