@@ -295,6 +295,29 @@ def test_titles_alone_never_make_a_repeat() -> None:
     assert set(reported_before([XZY], [KR])) == {"xzy"}
 
 
+def test_a_column_of_another_outlet_under_the_same_name_is_no_repeat() -> None:
+    # Given 量子位's column "AI日报" published yesterday, its stock opening and that day's news
+    opening = "今天的AI圈发生了这些事："
+    yesterday = item(
+        "qbit",
+        "量子位",
+        "AI日报",
+        opening + "智谱发布GLM-5，性能对标国际顶尖模型；月之暗面Kimi上线深度研究功能。",
+    )
+    # When another outlet's column of the same name brings today's news after the same opening
+    today = item(
+        "aitech",
+        "AI科技评论",
+        "AI日报",
+        opening + "字节跳动豆包大模型降价；百度文心一言推出新版本。",
+        minutes=1440,
+    )
+    # Then it is news: a name that says nothing of the story is a column's, not a story told again
+    assert reported_before([today], [yesterday]) == {}
+    # And the same column reprinted is still a repeat
+    assert set(reported_before([replace(today, text=yesterday.text)], [yesterday])) == {"aitech"}
+
+
 def test_another_release_of_a_published_model_is_news() -> None:
     # Given V3.1 published yesterday; today another outlet's V3.2 release, whatever the threshold
     v31 = item("v31", "36Kr", "DeepSeek发布V3.1，采用混合推理架构", "36氪获悉，DeepSeek发布DeepSeek-V3.1。")

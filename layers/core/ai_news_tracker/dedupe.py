@@ -287,7 +287,12 @@ class Fingerprint:
     versions: frozenset[str]
     title_names: frozenset[str]
     all_names: frozenset[str]
-    has_lead: bool  # the text has words of its own, past the outlet's boilerplate
+    lead: Bag  # the lead alone
+
+    @property
+    def has_lead(self) -> bool:
+        """Whether the text has words of its own, past the outlet's boilerplate."""
+        return bool(self.lead.every)
 
     @classmethod
     def of(cls, title: str, text: str) -> Fingerprint:
@@ -296,13 +301,14 @@ class Fingerprint:
         lead_units = units(clean_text(text[:_CLEANED_CHARS])[:LEAD_CHARS])
         title_bag = features(title_units)
         title_names = names(title_units)
+        lead = features(lead_units)
         return cls(
             title=title_bag,
-            document=title_bag | features(lead_units),
+            document=title_bag | lead,
             versions=versions(title_clean),
             title_names=title_names,
             all_names=title_names | names(lead_units),
-            has_lead=bool(lead_units),
+            lead=lead,
         )
 
 
@@ -517,7 +523,8 @@ class Published:
         several: the best score, then the oldest. A story one of whose outlets (``sources``: its primary's
         and ``also_in``) is the item's is not: an outlet's later article on a story it told is a follow-up.
         Nor is one when either has no lead (:attr:`Fingerprint.has_lead`): titles alone are the name of a
-        model or a company and a verb, and a launch and its open weights a day later share them."""
+        model or a company and a verb, and a launch and its open weights a day later share them; nor two
+        issues of a column (:func:`_columns`)."""
         if not self.stories:
             return None
         fp = Fingerprint.of(item.title, item.text)
@@ -529,7 +536,11 @@ class Published:
             if count < MIN_EVIDENCE or item.source in self.stories[j].sources or not self.prints[j].has_lead:
                 continue
             score = similarity(fp, self.prints[j])
-            if score < threshold or conflict(fp, self.prints[j]) is not None:
+            if (
+                score < threshold
+                or conflict(fp, self.prints[j]) is not None
+                or _columns(fp, self.prints[j], threshold)
+            ):
                 continue
             if best is None or (score, -j) > (best[0], -best[1]):
                 best = (score, j)
@@ -544,3 +555,14 @@ def reported_before(
     published = Published.of(earlier)
     found = ((item.id, published.story_of(item, threshold)) for item in items)
     return {id_: story for id_, story in found if story is not None}
+
+
+def _columns(a: Fingerprint, b: Fingerprint, threshold: float) -> bool:
+    """Whether two items are two issues of a column, not one story: the same title that says nothing of
+    a story (fewer than MIN_EVIDENCE distinctive features: "AI日报"), and leads that do not read as one
+    story by themselves (their Dice below ``threshold``: two outlets' daily roundups, one stock opening)."""
+    return (
+        a.title.every == b.title.every
+        and len(a.title.distinct) < MIN_EVIDENCE
+        and dice(a.lead, b.lead) < threshold
+    )
