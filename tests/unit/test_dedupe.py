@@ -318,6 +318,41 @@ def test_a_column_of_another_outlet_under_the_same_name_is_no_repeat() -> None:
     assert set(reported_before([replace(today, text=yesterday.text)], [yesterday])) == {"aitech"}
 
 
+@pytest.mark.parametrize(
+    ("yesterday_title", "today_title"),
+    [("每日AI早报", "每日AI早报"), ("一周AI大事", "一周AI大事"), ("AI日报（第120期）", "AI日报（第121期）")],
+)
+def test_a_column_named_by_several_words_or_numbered_is_no_repeat(
+    yesterday_title: str, today_title: str
+) -> None:
+    # Given another outlet's column published yesterday, its title naming no story
+    yesterday = item(
+        "a", "量子位", yesterday_title, "智谱发布GLM-5，性能对标国际顶尖模型；月之暗面Kimi上线深度研究功能。"
+    )
+    # When today's issue of a column of that name brings other news
+    today = item("b", "新智元", today_title, "字节跳动豆包大模型降价；百度文心一言推出新版本。", minutes=1440)
+    # Then it is news, whatever the name's words; the same issue reprinted is a repeat
+    assert reported_before([today], [yesterday]) == {}
+    assert set(reported_before([replace(today, text=yesterday.text)], [yesterday])) == {"b"}
+
+
+@pytest.mark.parametrize(
+    "description",
+    ["Kimi K2开源，权重上线Hugging Face", "点击阅读原文", "阅读全文", "全文约2000字", "Read more"],
+)
+def test_a_description_that_says_nothing_past_the_title_is_no_lead(description: str) -> None:
+    # Given Kimi K2's release published yesterday with its lead
+    launch = item(
+        "k2", "36Kr", "月之暗面发布Kimi K2", "36氪获悉，月之暗面今日发布新一代模型Kimi K2，支持长上下文。"
+    )
+    # When another outlet's feed gives its open weights today a description that is the title or a
+    # stock line (bridges and RSSHub routes publish such descriptions)
+    open_weights = item("k2-open", "新智元", "Kimi K2开源，权重上线Hugging Face", description, minutes=1440)
+    # Then it is news: titles alone never make a repeat
+    assert not Fingerprint.of(open_weights.title, open_weights.text).has_lead
+    assert reported_before([open_weights], [launch]) == {}
+
+
 def test_another_release_of_a_published_model_is_news() -> None:
     # Given V3.1 published yesterday; today another outlet's V3.2 release, whatever the threshold
     v31 = item("v31", "36Kr", "DeepSeek发布V3.1，采用混合推理架构", "36氪获悉，DeepSeek发布DeepSeek-V3.1。")

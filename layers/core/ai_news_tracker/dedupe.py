@@ -153,6 +153,13 @@ _NOT_NAMES = frozenset(
 )
 
 
+# Stock lines a feed puts in place of a description: no words of the story's own
+_STOCK_LEAD = re.compile(
+    r"(?:点击)?(?:阅读|查看)(?:全文|原文|更多)|全文(?:约|共)?\s*[0-9,]+\s*字|read\s+more|continue\s+reading"
+)
+_DIGITS = re.compile(r"[0-9]+")
+
+
 def normalize(text: str) -> str:
     """NFKC and lower case: full-width letters, digits and punctuation become their plain forms."""
     return unicodedata.normalize("NFKC", text).lower()
@@ -288,20 +295,22 @@ class Fingerprint:
     title_names: frozenset[str]
     all_names: frozenset[str]
     lead: Bag  # the lead alone
-
-    @property
-    def has_lead(self) -> bool:
-        """Whether the text has words of its own, past the outlet's boilerplate."""
-        return bool(self.lead.every)
+    # whether the text says more than the title, past the outlet's boilerplate and a stock line (阅读原文)
+    has_lead: bool
+    title_shape: str  # the cleaned title, its digits one mark: two issues of a column have the same
 
     @classmethod
     def of(cls, title: str, text: str) -> Fingerprint:
         title_clean = clean_title(title)
         title_units = units(title_clean)
-        lead_units = units(clean_text(text[:_CLEANED_CHARS])[:LEAD_CHARS])
+        lead_text = clean_text(text[:_CLEANED_CHARS])[:LEAD_CHARS]
+        lead_units = units(lead_text)
         title_bag = features(title_units)
         title_names = names(title_units)
         lead = features(lead_units)
+        own_text = _STOCK_LEAD.sub(" ", lead_text)
+        own_bag = lead if own_text == lead_text else features(units(own_text))
+        own = own_bag.distinct - title_bag.every  # a description that repeats the title is no lead
         return cls(
             title=title_bag,
             document=title_bag | lead,
@@ -309,6 +318,8 @@ class Fingerprint:
             title_names=title_names,
             all_names=title_names | names(lead_units),
             lead=lead,
+            has_lead=bool(own),
+            title_shape=_DIGITS.sub("#", title_clean),
         )
 
 
@@ -558,11 +569,8 @@ def reported_before(
 
 
 def _columns(a: Fingerprint, b: Fingerprint, threshold: float) -> bool:
-    """Whether two items are two issues of a column, not one story: the same title that says nothing of
-    a story (fewer than MIN_EVIDENCE distinctive features: "AI日报"), and leads that do not read as one
-    story by themselves (their Dice below ``threshold``: two outlets' daily roundups, one stock opening)."""
-    return (
-        a.title.every == b.title.every
-        and len(a.title.distinct) < MIN_EVIDENCE
-        and dice(a.lead, b.lead) < threshold
-    )
+    """Whether two items are two issues of a column, not one story: the same title but for its numbers
+    ("AI日报", "每日AI早报", "AI日报（第121期）"), and leads that do not read as one story by themselves
+    (their Dice below ``threshold``: two outlets' daily roundups, one stock opening). A reprint keeps
+    its lead."""
+    return a.title_shape == b.title_shape and dice(a.lead, b.lead) < threshold
