@@ -261,10 +261,10 @@ class MailStack(ConfigPlace):
     mail: subs.Stack
 
     def put_email(self, *, enabled: bool = True, name: str = "日报", title: str = "国产大模型日报") -> None:
-        """A configuration of the email edition: on or off, the sender's display name (the address is
-        the stack's ``SENDER_ADDRESS``), the pages' title."""
+        """A configuration of the email edition: on or off, the sender's display name (with an address
+        other than the stack's ``SENDER_ADDRESS``, which mail goes from all the same), the pages' title."""
         self.put_config(
-            f'[email]\nenabled = {str(enabled).lower()}\nsender = "{name} <digest@example.com>"\n'
+            f'[email]\nenabled = {str(enabled).lower()}\nsender = "{name} <noreply@elsewhere.example>"\n'
             f'[report]\ntitle = "{title}"\n'
         )
 
@@ -342,6 +342,7 @@ def test_a_new_title_and_sender_reach_the_warm_subscription_endpoints(mail: Mail
     assert mail.mail.subscribe("other@example.org").status == 202
     (confirmation,) = mail.mail.mails_to("other@example.org")
     assert confirmation["From"].addresses[0].display_name == "模型周刊"
+    assert confirmation["From"].addresses[0].addr_spec == "digest@example.com"  # the stack's, verified
 
 
 def test_warm_email_functions_within_the_cache_read_the_configuration_once(mail: MailStack) -> None:
