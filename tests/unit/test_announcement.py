@@ -60,3 +60,13 @@ def test_a_usual_announcement_carries_every_point_whole() -> None:
     body = json.loads(published(points)["Message"])
     assert json.loads(body["sqs"])["key_points"] == list(points)
     assert all(f"{n}. {point}" in body["default"] for n, point in enumerate(points, 1))
+
+
+def test_points_past_the_budget_are_left_out_from_the_first_that_does_not_fit() -> None:
+    # Given a long first point, a short second, then points that take the budget, then short ones again
+    points = ("长" * 400, "短要点", *("模" * 400 for _ in range(12)), "后面的短要点")
+    # When announced
+    kept = json.loads(json.loads(published(points)["Message"])["sqs"])["key_points"]
+    # Then subscribers get the first points in order, and none after one left out (no gap in the list)
+    assert 2 < len(kept) < len(points)
+    assert kept == list(points[: len(kept)])
