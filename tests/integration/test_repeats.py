@@ -168,6 +168,51 @@ def test_a_rerun_and_a_rebuild_of_the_day_give_the_same_edition(two_days: tuple[
     assert [i["url"] for i in payload(data, DAY1)["items"]] == [GLM[1], V4_36KR[1]]
 
 
+def test_a_repeat_several_feeds_carried_names_each_of_them(tmp_path: Path) -> None:
+    # Given 36Kr's report on day 1; on day 2 新智元's late one, a mirror of 新智元's feed carrying that
+    # very article, and 量子位's own late report of the story under another link
+    qbit = ("DeepSeek-V4发布：1.2万亿参数", "https://www.qbitai.com/2031/12/v4", f"量子位 报道 {LEAD}")
+    late = [(V4_XZY, "Thu, 04 Dec 2031 09:00:00 +0800"), (KIMI, "Thu, 04 Dec 2031 20:00:00 +0800")]
+    routes = {
+        "/36kr": static(rss("36kr", [(V4_36KR, "Wed, 03 Dec 2031 10:00:00 +0800")])),
+        "/xzy": static(rss("xzy", [])),
+        "/mirror": static(rss("mirror", [])),
+        "/qbit": static(rss("qbit", [])),
+    }
+    with LoopbackServer(routes) as server:
+        config = tmp_path / "c.toml"
+        config.write_text(
+            '[report]\ntimezone = "Asia/Shanghai"\n'
+            + "".join(
+                f'[[sources]]\nname = "{name}"\nurl = "{server.url(path)}"\n'
+                for name, path in (
+                    ("36Kr", "/36kr"),
+                    ("新智元", "/xzy"),
+                    ("新智元镜像", "/mirror"),
+                    ("量子位", "/qbit"),
+                )
+            )
+            + '[email]\nenabled = true\nsender = "日报 <digest@example.com>"\n'
+            + 'recipients = ["a@example.com"]\n',
+            encoding="utf-8",
+        )
+        data = tmp_path / "data"
+        assert main(["run", "--config", str(config), "--data-dir", str(data), "--now", NOW1]) == 0
+        server.routes["/xzy"] = server.routes["/mirror"] = static(rss("xzy", late))
+        server.routes["/qbit"] = static(rss("qbit", [(qbit, "Thu, 04 Dec 2031 10:00:00 +0800")]))
+        assert main(["run", "--config", str(config), "--data-dir", str(data), "--now", NOW2]) == 0
+    # When day 2 is published, Then the story is listed once, naming every feed that carried it
+    (repeat,) = payload(data, DAY2)["reported_before"]
+    assert sorted(repeat["sources"]) == ["新智元", "新智元镜像", "量子位"]
+    # And so does the email
+    (eml,) = (data / "outbox" / DAY2).glob("*.eml")
+    message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    text_part = message.get_body(("plain",))
+    assert text_part is not None
+    (line,) = [x for x in text_part.get_content().splitlines() if "首见 12-04" in x]
+    assert all(name in line for name in ("新智元", "新智元镜像", "量子位")), line
+
+
 @pytest.mark.parametrize("suffix", ["md", "json", "html"])
 def test_the_edition_with_a_repeat_matches_its_golden_file(two_days: tuple[Path, Path], suffix: str) -> None:
     _, data = two_days
