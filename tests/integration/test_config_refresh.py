@@ -366,6 +366,7 @@ def test_warm_email_functions_within_the_cache_read_the_configuration_once(mail:
 def test_a_bad_configuration_fails_the_email_functions_and_the_endpoints_answer_unavailable(
     mail: MailStack,
 ) -> None:
+    mail.put_email(title="模型周刊")  # the configuration the functions start with: a title of its own
     subs.subscribe_and_confirm(mail.mail, READER)
     # Given a configuration put with a key that is not valid, once the cache has let the good one go
     mail.put_config(
@@ -381,7 +382,8 @@ def test_a_bad_configuration_fails_the_email_functions_and_the_endpoints_answer_
         mail.mail.deliver(mail.mail.receive())
     # And the warm endpoints answer 503, the page and the JSON saying so without naming the key
     page = mail.mail.http("GET", "/confirm", query={"token": "x.y"})
-    assert page.status == 503 and "暂时无法处理" in page.body and "max_items" not in page.body
+    assert page.status == 503 and "max_items" not in page.body
+    assert "<title>暂时无法处理 · 模型周刊</title>" in page.body  # under the title the container has
     answer = mail.mail.subscribe("other@example.org")
     assert answer.status == 503 and answer.json()["status"] == "unavailable"
     assert mail.mail.mails_to("other@example.org") == [] and mail.mail.record("other@example.org") is None
