@@ -235,6 +235,7 @@ def misconfigured(exc: ConfigError) -> Response[str]:
     be read): every request is answered 503, as when the store fails, until it is fixed, and the error
     logged names the key. The same for every address, so a subscribe answer takes no minimum time here."""
     logger.error("configuration not loaded", key=exc.key, reason=str(exc))
+    metrics.add_metric(name="ConfigurationFailed", unit=MetricUnit.Count, value=1)  # alarmed: no Lambda error
     if wants_json() or deployment.cache_info().currsize:  # a warm container has a configuration
         return answer(UNAVAILABLE, "unavailable")
     # a cold start that has none: the page under the shipped title, without the site's link

@@ -980,6 +980,7 @@ def test_the_edition_and_source_alarms_watch_what_powertools_emits() -> None:
         "ConfirmationsFailed",
         "SubscribeOverBudget",
         "InvalidationsFailed",
+        "ConfigurationFailed",
     }
     for alarm in ours:
         assert (alarm["Namespace"], alarm["Dimensions"]) == (env["POWERTOOLS_METRICS_NAMESPACE"], service)
