@@ -69,7 +69,9 @@ sam-lint: $(SAM_STAMP)
 	$(SAM_BIN)/python tools/sam_translate_lint.py template.yaml
 
 # sam build runs pip for Python 3.12 (the Lambda runtime), so python3.12 must run: taken from PATH,
-# else the newest 3.12 that pyenv has. The build goes to .aws-sam/ (gitignored).
+# else the newest 3.12 that pyenv has, its bin folder put first on PATH: through pyenv's shims, the two
+# layers' builds each ran `pyenv rehash` after their pip install at once, and the one that found the
+# other's lock failed the build. The build goes to .aws-sam/ (gitignored).
 sam-build: $(SAM_STAMP)
 	@set -e; \
 	if python3.12 -c '' >/dev/null 2>&1; then :; \
@@ -77,7 +79,8 @@ sam-build: $(SAM_STAMP)
 	     py312=$$(pyenv versions --bare 2>/dev/null | grep -E '^3\.12\.[0-9]+$$' | sort -t. -k3,3n | tail -n1) && \
 	     [ -n "$$py312" ]; then \
 	  PYENV_VERSION="$$(pyenv version-name 2>/dev/null || echo system):$$py312"; export PYENV_VERSION; \
-	  echo "sam-build: python3.12 from pyenv (PYENV_VERSION=$$PYENV_VERSION)"; \
+	  PATH="$$(pyenv root)/versions/$$py312/bin:$$PATH"; export PATH; \
+	  echo "sam-build: python3.12 from pyenv (PYENV_VERSION=$$PYENV_VERSION, its bin first on PATH)"; \
 	else \
 	  echo "sam-build: sam build needs python3.12 (the Lambda runtime) on PATH; install it," \
 	       "e.g. 'pyenv install 3.12', or run this target where python3.12 is available" >&2; \
