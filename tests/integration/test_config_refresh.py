@@ -363,16 +363,6 @@ def test_warm_email_functions_within_the_cache_read_the_configuration_once(mail:
     assert len(mail.mail.editions_to(READER)) == 2
 
 
-def counted(output: str) -> list[str]:
-    """The metrics of the embedded-metric-format lines Powertools printed."""
-    names = []
-    for line in output.splitlines():
-        if line.startswith("{") and '"_aws"' in line:
-            directives = json.loads(line)["_aws"]["CloudWatchMetrics"]
-            names += [metric["Name"] for directive in directives for metric in directive["Metrics"]]
-    return names
-
-
 def test_a_bad_configuration_fails_the_email_functions_and_the_endpoints_answer_unavailable(
     mail: MailStack, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -396,7 +386,7 @@ def test_a_bad_configuration_fails_the_email_functions_and_the_endpoints_answer_
     assert "<title>暂时无法处理 · 模型周刊</title>" in page.body  # under the title the container has
     answer = mail.mail.subscribe("other@example.org")
     assert answer.status == 503 and answer.json()["status"] == "unavailable"
-    assert counted(capsys.readouterr().out).count("ConfigurationFailed") == 2  # alarmed: no Lambda error
+    assert subs.counted(capsys.readouterr().out).count("ConfigurationFailed") == 2  # alarmed: no Lambda error
     assert mail.mail.mails_to("other@example.org") == [] and mail.mail.record("other@example.org") is None
     # So does a cold start of the endpoints (no configuration at all)
     mail.mail.reload("subscription")

@@ -1117,6 +1117,16 @@ def test_one_mailbox_posted_all_hour_leaves_the_stacks_budget_to_a_genuine_reade
     assert item["count"]["N"] == "4"
 
 
+def counted(output: str) -> list[str]:
+    """The metrics of the embedded-metric-format lines Powertools printed (an invocation's output)."""
+    names = []
+    for line in output.splitlines():
+        if line.startswith("{") and '"_aws"' in line:
+            directives = json.loads(line)["_aws"]["CloudWatchMetrics"]
+            names += [metric["Name"] for directive in directives for metric in directive["Metrics"]]
+    return names
+
+
 def test_a_spent_stack_budget_is_counted_for_its_alarm(
     stack: Stack, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -1125,15 +1135,6 @@ def test_a_spent_stack_budget_is_counted_for_its_alarm(
     stack.monkeypatch.setattr(subscribers_module, "CONFIRMATIONS_PER_HOUR", 1)
     hour = (1_790_000_000 // 3600 + 1) * 3600
     stack.monkeypatch.setattr(stack.handler("subscription"), "now", lambda: hour + 60)
-
-    def counted(output: str) -> list[str]:
-        """The metrics of the invocation's embedded-metric-format lines."""
-        names = []
-        for line in output.splitlines():
-            if line.startswith("{") and '"_aws"' in line:
-                directives = json.loads(line)["_aws"]["CloudWatchMetrics"]
-                names += [metric["Name"] for directive in directives for metric in directive["Metrics"]]
-        return names
 
     # Given the hour's one confirmation mail sent
     assert stack.subscribe("first@example.org").status == 202
