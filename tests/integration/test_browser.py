@@ -42,7 +42,7 @@ import yaml
 from ai_news_tracker.cli import main
 from ai_news_tracker.config import Config
 from ai_news_tracker.leaderboard import build_leaderboard
-from ai_news_tracker.models import Edition, EditionSummary
+from ai_news_tracker.models import Edition, EditionSummary, Item
 from ai_news_tracker.render import ARCHIVE_POINTS, Renderer
 from ai_news_tracker.repository import RawRepository
 from ai_news_tracker.store import LocalStore, content_type_for
@@ -493,3 +493,85 @@ def test_an_address_the_site_does_not_have_shows_its_404_page_and_leads_back(
     browser.driver.find_element(By.LINK_TEXT, "阅读最新一期").click()
     browser.wait_for_url(f"{base_url}latest.html")
     assert browser.driver.title == f"{DAY} 国产大模型日报"
+
+
+# A summary as 机器之心's feed gives them: Chinese text, then a link too long for the rest of the line.
+LINKED_SUMMARY = (
+    "研究团队提出了新一代开源具身智能训练平台，在仿真精度与训练吞吐量两个维度上同时取得了领先水平的突破。"
+    "论文链接：https://arxiv.org/abs/2605.01234v2-embodied-simulation-playground-benchmark-suite"
+    " 项目主页与代码均已公开。"
+)
+
+
+@pytest.fixture(scope="module")
+def linked_summary_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An edition page whose one item's summary runs into a long link."""
+    folder = tmp_path_factory.mktemp("linked-summary")
+    now = datetime(2026, 5, 7, 1, 0, tzinfo=UTC)
+    story = Item(
+        id="id00001",
+        identity="identity1",
+        source="机器之心",
+        title="开源具身智能训练平台发布",
+        text=LINKED_SUMMARY,
+        url="https://www.jiqizhixin.com/articles/1",
+        published_at=now,
+        first_seen=now,
+    )
+    edition = Edition(
+        date=date(2026, 5, 7),
+        title="国产大模型日报",
+        timezone="Asia/Shanghai",
+        generated_at=now,
+        window_start=None,
+        window_end=now,
+        key_points=("开源具身智能训练平台发布",),
+        items=(story,),
+        sources=(),
+        leaderboard=None,
+    )
+    renderer = Renderer(Config(), REPO / "templates")
+    (folder / "reports").mkdir()
+    (folder / "reports" / "2026-05-07.html").write_text(renderer.html(edition), encoding="utf-8")
+    for key, text in renderer.assets().items():
+        (folder / key).parent.mkdir(parents=True, exist_ok=True)
+        (folder / key).write_text(text, encoding="utf-8")
+    yield from serve(folder)
+
+
+# The horizontal advance from each Chinese character of the summary to the next one on the same line,
+# in CSS pixels, with the font size: a justified line that a long link broke early spreads its
+# characters apart ("练 吞 吐 量 两 个 维 度 …").
+CJK_ADVANCES = """
+const p = document.querySelector('.summary');
+const text = p.firstChild;
+const range = document.createRange();
+const boxes = [];
+for (let i = 0; i < text.length; i++) {
+  range.setStart(text, i); range.setEnd(text, i + 1);
+  const box = range.getBoundingClientRect();
+  boxes.push({ch: text.data[i], left: box.left, top: box.top});
+}
+const cjk = /[\\u4e00-\\u9fff]/;
+const advances = [];
+for (let i = 0; i + 1 < boxes.length; i++) {
+  const [a, b] = [boxes[i], boxes[i + 1]];
+  if (cjk.test(a.ch) && cjk.test(b.ch) && Math.abs(a.top - b.top) < 1) advances.push(b.left - a.left);
+}
+return [advances, parseFloat(getComputedStyle(p).fontSize)];
+"""
+
+
+@pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_a_summary_running_into_a_long_link_keeps_its_characters_together(
+    browser: Browser, linked_summary_url: str, size: tuple[int, int]
+) -> None:
+    # Given an item whose summary reaches a link too long to fit on the line it starts on
+    browser.open(linked_summary_url + "reports/2026-05-07.html", *size)
+    # Then every Chinese character of the summary sits next to the one before it, as in running text:
+    # no line is stretched to the width of the column
+    advances, font_size = browser.script(CJK_ADVANCES)
+    assert len(advances) > 40
+    assert max(advances) <= font_size * 1.1, (max(advances), font_size)
+    # And the link wraps inside the column instead of widening the page
+    assert horizontal_overflow(browser) == 0
