@@ -138,11 +138,13 @@ def dispatch(args: argparse.Namespace) -> int:
     summarizer = make_summarizer(config.summarizer, secrets=os.environ.get)  # an API key by its name
     pipeline = Pipeline(config, raw, site, outbox=LocalStore(args.data_dir), summarizer=summarizer)
     if args.command == "send":
-        return send(pipeline, args.date, dry_run=args.dry_run)
+        return send(pipeline, args.date, args.data_dir, dry_run=args.dry_run)
     now = parse_now(args.now, config)
     if args.command == "fetch":
         return report_fetch(pipeline.fetch(now))
-    return report_run(pipeline.run(now), args.data_dir, email_on=config.email.enabled)
+    report = pipeline.run(now)
+    newest = report.rebuilt and pipeline.repo.edition_dates()[-1:] == [report.edition.date]
+    return report_run(report, args.data_dir, email_on=config.email.enabled, newest=newest)
 
 
 def check_data_dir(value: str) -> None:
@@ -159,7 +161,7 @@ def check_data_dir(value: str) -> None:
         raise UsageError(f"--data-dir: not a folder: {value!r}{where}")
 
 
-def send(pipeline: Pipeline, day: str, *, dry_run: bool) -> int:
+def send(pipeline: Pipeline, day: str, data_dir: str, *, dry_run: bool) -> int:
     try:
         edition_date = date.fromisoformat(day)
     except ValueError as exc:
@@ -176,7 +178,7 @@ def send(pipeline: Pipeline, day: str, *, dry_run: bool) -> int:
     for recipient in report.dry_run:
         print(f"would send: {recipient}")
     for recipient, where in report.sent.items():
-        print(f"sent: {recipient} -> {where}")
+        print(f"sent: {recipient} -> {data_dir}/{where}")
     for recipient in report.skipped:
         print(f"already sent: {recipient}")
     for recipient, reason in {**report.pending, **report.failed}.items():
@@ -207,7 +209,10 @@ def report_fetch(report: FetchReport) -> int:
     return EXIT_OK
 
 
-def report_run(report: PublishReport, data_dir: str, *, email_on: bool = False) -> int:
+def report_run(report: PublishReport, data_dir: str, *, email_on: bool = False, newest: bool = False) -> int:
+    """The run's one line; for a day built before (``report.rebuilt``: published again as stored),
+    a second one saying so, and for the newest edition how to build it anew with the current
+    configuration (an older one stays as built: the windows of the editions after it start at it)."""
     edition = report.edition
     failed = _failures(
         list(edition.sources) + ([edition.leaderboard_status] if edition.leaderboard_status else [])
@@ -226,6 +231,13 @@ def report_run(report: PublishReport, data_dir: str, *, email_on: bool = False) 
     elif email_on:
         parts.append("email: no one to send to ([email] recipients is empty)")
     print("; ".join(parts) + f" -> {data_dir}/site/{report.keys[0]}")
+    if newest:
+        print(
+            f"  (as built before; to build it again with the current configuration, delete "
+            f"{data_dir}/raw/editions/{edition.date}.json and run again)"
+        )
+    elif report.rebuilt:
+        print("  (as built before: an edition older than the newest is kept as it was built)")
     return EXIT_OK
 
 

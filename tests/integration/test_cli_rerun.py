@@ -1,0 +1,82 @@
+"""A day run again through the command: it publishes the edition as stored, and says how to build the
+newest one again after a configuration change (what a developer tuning the filter does)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from loopback import LoopbackServer, static
+
+from ai_news_tracker.cli import main
+
+HEAD = '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>t</title>'
+FIRST_DAY = (
+    "<item><title>DeepSeek 发布新模型</title><link>https://example.com/a</link></item>"
+    "<item><title>通义千问开源新版本</title><link>https://example.com/b</link></item>"
+)
+NEXT_DAY = "<item><title>Kimi 发布长文本模型</title><link>https://example.com/c</link></item>"
+FEEDS = (
+    f"{HEAD}{FIRST_DAY}</channel></rss>".encode(),
+    f"{HEAD}{NEXT_DAY}{FIRST_DAY}</channel></rss>".encode(),
+)
+DAYS = ("2026-11-19", "2026-11-20")
+
+
+def config(path: Path, url: str, exclude: str = "") -> Path:
+    path.write_text(
+        f'[filter]\ninclude = []\nexclude = [{exclude}]\n[[sources]]\nname = "甲"\nurl = "{url}"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def run(path: Path, data: Path, day: str) -> int:
+    return main(["run", "--config", str(path), "--data-dir", str(data), "--now", f"{day}T20:00:00+08:00"])
+
+
+def test_the_newest_day_run_again_says_how_to_build_it_with_the_new_configuration(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "data"
+    with LoopbackServer({"/feed": static(FEEDS[0])}) as server:
+        # Given two days published, then a term excluded in the configuration
+        path = config(tmp_path / "c.toml", server.url("/feed"))
+        assert run(path, data, DAYS[0]) == 0
+        server.routes["/feed"] = static(FEEDS[1])
+        assert run(path, data, DAYS[1]) == 0
+        config(path, server.url("/feed"), exclude='"Kimi"')
+        capsys.readouterr()
+        # When the newest day is run again
+        assert run(path, data, DAYS[1]) == 0
+        # Then it is published as stored, and the command says how to build it anew
+        published, hint = capsys.readouterr().out.splitlines()
+        assert published.startswith(f"republished the {DAYS[1]} edition: 1 item")
+        stored = data / "raw" / "editions" / f"{DAYS[1]}.json"
+        assert str(stored) in hint and "current configuration" in hint
+        page = data / "site" / "reports" / f"{DAYS[1]}.md"
+        assert "Kimi" in page.read_text(encoding="utf-8")
+        # And doing what it says builds the day with the excluded term left out
+        stored.unlink()
+        assert run(path, data, DAYS[1]) == 0
+    assert capsys.readouterr().out.startswith(f"published the {DAYS[1]} edition: 0 items")
+    assert "Kimi" not in page.read_text(encoding="utf-8")
+
+
+def test_an_older_day_run_again_says_it_stays_as_built(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "data"
+    with LoopbackServer({"/feed": static(FEEDS[0])}) as server:
+        # Given two days published
+        path = config(tmp_path / "c.toml", server.url("/feed"))
+        assert run(path, data, DAYS[0]) == 0
+        server.routes["/feed"] = static(FEEDS[1])
+        assert run(path, data, DAYS[1]) == 0
+        capsys.readouterr()
+        # When the older day is run again
+        assert run(path, data, DAYS[0]) == 0
+    # Then it is published as stored, with no advice to delete it: the next day's window starts at it
+    published, note = capsys.readouterr().out.splitlines()
+    assert published.startswith(f"republished the {DAYS[0]} edition: 2 items")
+    assert "kept as it was built" in note and "delete" not in note
