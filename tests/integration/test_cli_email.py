@@ -152,8 +152,11 @@ def test_send_works_before_email_is_enabled_for_runs(
     assert main([*send, "--dry-run"]) == 0
     assert "would send: a@example.com" in capsys.readouterr().out and not (data / "outbox").exists()
     assert main(send) == 0
-    # Then the recipient's .eml is written; without recipients, send says there is no one to send to
-    assert (data / "outbox" / "2026-11-20" / "a@example.com.eml").is_file()
+    # Then the recipient's .eml is written where the command says it is
+    (line,) = [line for line in capsys.readouterr().out.splitlines() if line.startswith("sent: ")]
+    assert line == f"sent: a@example.com -> {data}/outbox/2026-11-20/a@example.com.eml"
+    assert Path(line.split(" -> ")[1]).is_file()
+    # And without recipients, send says there is no one to send to
     path.write_text(path.read_text(encoding="utf-8").replace('["a@example.com"]', "[]"), encoding="utf-8")
     assert main(send) == 1
     assert "no one to send to" in capsys.readouterr().err
