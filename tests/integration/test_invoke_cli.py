@@ -161,6 +161,20 @@ def test_usage_problems_exit_2_with_one_line(tmp_path: Path, args: list[str], me
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
 
 
+def test_without_boto3_invoke_says_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given an environment with the package but not boto3 (`pip install -e .` alone)
+    monkeypatch.setitem(sys.modules, "boto3", None)  # import boto3 raises ImportError
+    # When a function is invoked
+    status = cli.main(["invoke", "EchoFunction", "--event", str(EVENT), "--template", str(TEMPLATE)])
+    # Then one line says what to install, as for any usage problem, before anything runs
+    assert status == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ai-news-tracker: invoke needs boto3") and "make .venv/.installed" in err
+    assert err.count("\n") == 1
+
+
 def test_a_run_longer_than_the_timeout_is_reported(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -580,6 +580,13 @@ def run_command(
     logical_id: str, event_file: str, env_vars_file: str | None, template_file: str, *, verbose: int = 0
 ) -> int:
     """``ai-news-tracker invoke``: the handler's result as JSON on stdout; FunctionFailed when it raises."""
+    try:  # the Lambda runtime provides boto3; the package does not depend on it
+        import boto3  # noqa: F401
+    except ImportError as exc:
+        raise InvokeError(
+            "invoke needs boto3, which the Lambda runtime provides: make .venv/.installed installs it "
+            "with the other development tools (or: pip install -r requirements-dev.txt)"
+        ) from exc
     template = load_template(template_file)
     spec = function_spec(template, logical_id, Path(template_file).parent)
     event = read_json(event_file, "event")
