@@ -52,6 +52,7 @@ def test_unreadable_config_and_bad_now_exit_2(tmp_path: Path) -> None:
 
     assert missing.returncode == 2 and "cannot read config file" in missing.stderr
     assert bad_now.returncode == 2 and "--now" in bad_now.stderr
+    assert "(e.g. 2026-11-20T08:00" in bad_now.stderr  # the form it takes
     assert "Traceback" not in missing.stderr + bad_now.stderr
 
 

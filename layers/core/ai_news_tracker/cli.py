@@ -90,7 +90,10 @@ def parse_now(value: str | None, config: Config) -> datetime:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError as exc:
-        raise UsageError(f"--now: not an ISO-8601 time: {value!r}") from exc
+        raise UsageError(
+            f"--now: not an ISO-8601 time: {value!r} (e.g. 2026-11-20T08:00, in the report's timezone, "
+            "or 2026-11-20T08:00+08:00)"
+        ) from exc
     now = parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
     if not in_clock_years(now, tz):
         raise UsageError(
