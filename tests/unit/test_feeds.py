@@ -15,6 +15,7 @@ import pytest
 from ai_news_tracker import feeds, text
 from ai_news_tracker.errors import Blocked, EmptyResponse, MalformedFeed, NotAFeed, SourceFailure
 from ai_news_tracker.feeds import MARKUP_PER_CHAR, TEXT_MAX_CHARS, parse_feed
+from ai_news_tracker.identity import identity_key
 from ai_news_tracker.log import SERVICE
 from ai_news_tracker.models import Entry
 
@@ -390,6 +391,66 @@ def test_relative_links_are_resolved_against_the_feed_url() -> None:
 
     assert first.url == "https://36kr.com/p/42?f=rss"
     assert second.url == "https://36kr.com/feeds/p/43"
+
+
+# A WeChat-to-RSS bridge: its URL carries the access key that the bridge's feeds are read with
+BRIDGE = "https://bridge.example/feed/123.xml?access_token=S3CR3T"
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        "<link>#</link>",
+        "<link>#top</link>",
+        "<link>?</link>",
+        f"<link>{BRIDGE}</link>",
+        f"<link>{BRIDGE}#comments</link>",
+        "<link>http://www.bridge.example/feed/123.xml?access_token=S3CR3T</link>",
+        f"<guid>{BRIDGE}</guid>",  # no <link>: the guid stands for it
+    ],
+)
+def test_a_link_to_the_feed_itself_is_no_article_link_and_never_shows_the_feeds_key(item: str) -> None:
+    # Given a bridge's item whose link is only a fragment or a bare "?", or the feed's own URL
+    body = rss(f"<item><title>t</title>{item}</item>")
+
+    # When it is parsed at the bridge's URL, access key and all
+    (entry,) = parse(body, url=BRIDGE)
+
+    # Then the item has no link, as an item without <link>: no page or email gets the feed's key
+    assert entry.url is None
+
+
+def test_items_that_link_only_their_own_feed_stay_distinct_items() -> None:
+    # Given two items of a bridge, without guids, that both link "#" (or "#top")
+    body = rss(
+        "<item><title>甲发布新模型</title><link>#</link></item><item><title>乙完成融资</title><link>#top</link></item>"
+    )
+
+    # When they are parsed
+    first, second = parse(body, url=BRIDGE)
+
+    # Then each is an item of its own, not one shared "link" that keeps only the first
+    assert identity_key(first.url, first.guid, first.title, first.text, "桥") != identity_key(
+        second.url, second.guid, second.title, second.text, "桥"
+    )
+
+
+def test_relative_links_of_a_feed_with_a_query_do_not_take_its_query() -> None:
+    # Given a bridge's items with a relative path, another query of the feed, and an absolute path
+    body = rss(
+        "<item><title>a</title><link>item/5</link></item><item><title>b</title><link>?p=1</link></item>"
+        "<item><title>c</title><link>/p/6#c</link></item>"
+    )
+
+    # When they are parsed at the bridge's URL
+    entries = parse(body, url=BRIDGE)
+
+    # Then each link is resolved as a browser would, and none carries the feed's key
+    assert [e.url for e in entries] == [
+        "https://bridge.example/feed/item/5",
+        "https://bridge.example/feed/123.xml?p=1",
+        "https://bridge.example/p/6#c",
+    ]
 
 
 def test_dates_without_offset_are_read_in_the_sources_timezone() -> None:

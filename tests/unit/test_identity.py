@@ -93,6 +93,8 @@ def test_safe_link_refuses_everything_but_http_with_a_host(url: str | None) -> N
         ("/p/1", "https://36kr.com/feed", "https://36kr.com/p/1"),
         ("p/1", "https://36kr.com/news/feed", "https://36kr.com/news/p/1"),
         ("?page=2", "https://a.example/list?page=1", "https://a.example/list?page=2"),
+        # a path takes none of the base's query, where a bridge keeps its access key
+        ("item/5", "https://bridge.example/feed/1.xml?access_token=K", "https://bridge.example/feed/item/5"),
         ("//cdn.example/x", "https://36kr.com/feed", "https://cdn.example/x"),
         ("https://other.example/x", "https://36kr.com/feed", "https://other.example/x"),
         # an unsafe link stays unsafe whatever the base

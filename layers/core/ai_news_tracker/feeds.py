@@ -36,7 +36,7 @@ import feedparser
 
 from .dates import parse_date
 from .errors import Blocked, EmptyResponse, MalformedFeed, NotAFeed
-from .identity import safe_link
+from .identity import safe_link, same_document
 from .log import get_logger
 from .models import Entry
 from .text import collapse_whitespace, html_to_text, truncate
@@ -346,10 +346,15 @@ def _longest_text(raw: Any) -> str:
 
 
 def _link(raw: Any, base: str) -> str | None:
+    """The entry's article link, resolved against the feed's URL ``base``; None when it has none.
+
+    A link to the feed itself ("#", "#top", "?", the feed's own URL) is no article link: it would also
+    publish the feed URL's query, where a bridge keeps its access key (``?access_token=``).
+    """
     link = raw.get("link")
-    if raw.get("guidislink"):  # no <link>: feedparser copied the guid, which counts only if absolute
-        return safe_link(link)
-    return safe_link(link, base=base)
+    # no <link>: feedparser copied the guid, which counts only if absolute
+    resolved = safe_link(link) if raw.get("guidislink") else safe_link(link, base=base)
+    return None if resolved is None or same_document(resolved, base) else resolved
 
 
 def _describe(parsed: Any) -> str:

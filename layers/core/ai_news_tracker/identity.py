@@ -91,6 +91,14 @@ def safe_link(url: str | None, base: str | None = None) -> str | None:
     return candidate if _web_parts(candidate) is not None else None
 
 
+def same_document(url: str, other: str) -> bool:
+    """Whether two http(s) URLs name one document: equal but for their fragments and what
+    :func:`normalize_url` ignores (``http``/``https``, ``www.``, tracking parameters). False when either
+    is no safe link."""
+    first, second = safe_link(url), safe_link(other)
+    return first is not None and second is not None and normalize_url(first) == normalize_url(second)
+
+
 def normalize_url(url: str) -> str:
     """The identity form of an http(s) URL.
 
