@@ -6,6 +6,7 @@ Timeouts are small (0.5 s read, 1.5 s deadline) and wall-clock assertions are lo
 from __future__ import annotations
 
 import gzip
+import logging
 import socket
 import time
 import tracemalloc
@@ -567,3 +568,58 @@ def test_a_feed_behind_basic_auth_is_asked_with_its_password_which_no_log_and_no
     assert server.requests[-1].headers["authorization"].startswith("Basic ")
     assert answer.url == server.url("/private")
     assert logged and all("s3cret" not in str(keys) for keys in logged)
+
+
+def test_a_feeds_access_key_in_its_query_is_sent_but_no_log_line_and_no_failure_shows_it(
+    server: LoopbackServer, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Given feeds whose configured URLs carry a key in their query (a WeChat-to-RSS bridge, RSSHub): one
+    # that answers, one that redirects with its key, one that keeps failing, one whose host refuses
+    from ai_news_tracker import http as http_module
+
+    server.routes["/ok"] = static(FEED)
+    server.routes["/redir"] = redirect("/ok2?key=SECRETREDIR3")
+    server.routes["/ok2"] = static(FEED)
+    server.routes["/err"] = static(b"", status=500)
+    down = f"http://127.0.0.1:{closed_port()}/feed"
+    jobs: list[tuple[str, str, None, None]] = [
+        ("ok", server.url("/ok?access_token=SECRETOK1").replace("http://", "http://bob:s3cret@"), None, None),
+        ("redirected", server.url("/redir?key=SECRETREDIR3"), None, None),
+        ("failing", server.url("/err?access_token=SECRETERR4"), None, None),
+        ("down", down + "?key=SECRETDOWN5", None, None),
+    ]
+    logged: list[tuple[str, dict[str, object]]] = []
+    for level in ("debug", "info", "warning", "exception"):
+        monkeypatch.setattr(
+            http_module.logger, level, lambda message, **keys: logged.append((str(message), keys))
+        )
+    caplog.set_level(logging.DEBUG, logger="urllib3")  # urllib3's own lines: a retry's names the URL
+
+    # When they are fetched
+    with HttpClient(CONFIG) as client:
+        results = client.fetch_many(jobs)
+
+    # Then each key reached its server
+    assert {r.query for r in server.requests} >= {
+        "access_token=SECRETOK1",
+        "key=SECRETREDIR3",
+        "access_token=SECRETERR4",
+    }
+    assert isinstance(results["ok"], Response) and isinstance(results["redirected"], Response)
+    assert isinstance(results["failing"], HTTPStatusFailure) and isinstance(results["down"], ConnectionFailed)
+    # and the log lines name each feed by its parameters' names, never a key or a password
+    shown = {str(keys["url"]) for message, keys in logged if message in ("http get", "http get failed")}
+    assert shown == {
+        server.url("/ok?access_token=***"),
+        server.url("/redir?key=***"),
+        server.url("/err?access_token=***"),
+        down + "?key=***",
+    }
+    assert (
+        "http redirect",
+        {"url": server.url("/redir?key=***"), "status": 302, "location": server.url("/ok2?key=***")},
+    ) in logged
+    assert "Retrying" in caplog.text  # urllib3 did log the refused connection's retries
+    failures = " ".join(str(result) for result in results.values() if isinstance(result, SourceFailure))
+    written = str(logged) + caplog.text + failures
+    assert "SECRET" not in written and "s3cret" not in written

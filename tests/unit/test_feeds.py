@@ -498,6 +498,28 @@ def test_entries_without_title_text_or_link_are_skipped() -> None:
     ]
 
 
+def test_the_parsers_log_lines_name_a_bridge_feed_without_its_access_key(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a bridge's feed, read with the key in its URL, with an entity XML does not define and an
+    # enclosure-only item: both are logged
+    body = rss("""<item><title>a&nbsp;b</title><link>https://e.cn/a</link></item>
+<item><enclosure url="https://e.cn/a.mp3" length="1" type="audio/mpeg"/></item>""")
+    caplog.set_level(logging.INFO, logger=SERVICE)
+    monkeypatch.setattr(logging.getLogger(SERVICE), "propagate", True)
+
+    # When it is parsed
+    parse(body, url=BRIDGE)
+
+    # Then both lines name the feed, its parameters' names but not their values
+    logged = {r.getMessage(): vars(r)["url"] for r in caplog.records if r.name.startswith(SERVICE)}
+    assert logged == {
+        "feed entries skipped": "https://bridge.example/feed/123.xml?access_token=***",
+        "feed parsed with errors": "https://bridge.example/feed/123.xml?access_token=***",
+    }
+    assert "S3CR3T" not in caplog.text and all("S3CR3T" not in str(vars(r)) for r in caplog.records)
+
+
 def test_skipped_entries_are_logged_with_the_reason(
     caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -14,6 +14,7 @@ from ai_news_tracker.identity import (
     guid_alias,
     identity_key,
     item_id,
+    loggable_url,
     normalize_url,
     safe_link,
     without_user_info,
@@ -387,3 +388,29 @@ def test_an_entry_has_a_guid_alias_only_when_its_guid_is_not_its_link(
 )
 def test_without_user_info_keeps_the_url_but_its_credentials(url: str, shown: str) -> None:
     assert without_user_info(url) == shown
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        # a WeChat-to-RSS bridge's access key, an RSSHub key: the names stay, the values go
+        (
+            "https://bridge.example/feed/1.xml?access_token=S3CR3T",
+            "https://bridge.example/feed/1.xml?access_token=***",
+        ),
+        (
+            "https://bob:s3cret@rsshub.example.org/wx?key=K&limit=20",
+            "https://rsshub.example.org/wx?key=***&limit=***",
+        ),
+        ("https://example.com/feed?S3CR3T", "https://example.com/feed?***"),  # a bare value may be the key
+        ("https://example.com/feed?a=&b=1#S3CR3T", "https://example.com/feed?a=&b=***#***"),
+        ("https://example.com/feed", "https://example.com/feed"),
+        ("https://example.com/feed?", "https://example.com/feed?"),
+        ("https://example.com/a@b?x=y@z", "https://example.com/a@b?x=***"),
+        ("/ok?key=S3CR3T", "/ok?key=***"),  # a path with its query, as urllib3 logs it
+        ("http://[::1/x?k=S3CR3T", "http://[::1/x?k=***"),  # not parsable as a URL: masked all the same
+        ("GET", "GET"),
+    ],
+)
+def test_loggable_url_shows_a_url_without_its_credentials(url: str, shown: str) -> None:
+    assert loggable_url(url) == shown

@@ -36,7 +36,7 @@ import feedparser
 
 from .dates import parse_date
 from .errors import Blocked, EmptyResponse, MalformedFeed, NotAFeed
-from .identity import safe_link, same_document
+from .identity import loggable_url, safe_link, same_document
 from .log import get_logger
 from .models import Entry
 from .text import collapse_whitespace, html_to_text, truncate
@@ -132,9 +132,13 @@ def parse_feed(body: bytes, headers: Mapping[str, str], url: str, default_tz: tz
             f"{count} {'entry' if count == 1 else 'entries'}, none with a title, text or link"
         )
     if skipped := len(raw_entries) - len(entries):  # an enclosure alone, a guid alone…
-        logger.info("feed entries skipped", url=url, skipped=skipped, reason="no title, text or link")
+        logger.info(
+            "feed entries skipped", url=loggable_url(url), skipped=skipped, reason="no title, text or link"
+        )
     if parsed.get("bozo") and not isinstance(parsed.get("bozo_exception"), _BENIGN_BOZO):
-        logger.warning("feed parsed with errors", url=url, entries=len(entries), error=_describe(parsed))
+        logger.warning(
+            "feed parsed with errors", url=loggable_url(url), entries=len(entries), error=_describe(parsed)
+        )
     return entries
 
 

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import io
 import ipaddress
+import logging
 import re
 import socket
 import threading
@@ -82,7 +83,7 @@ from .errors import (
     SourceFailure,
     TooManyRedirects,
 )
-from .identity import without_user_info
+from .identity import loggable_url, without_user_info
 from .log import get_logger
 from .models import Validators
 
@@ -95,6 +96,10 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 PUBLIC_PORTS = frozenset(DEFAULT_PORTS.values())  # the only ports an untrusted destination may use
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")  # IPv4 addresses reached through a NAT64 gateway
 _IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")  # deprecated ::a.b.c.d
+
+# urllib3's loggers that name the URL asked for, path and query: the retry warning, which Lambda's root
+# handler writes to CloudWatch at the functions' WARNING level, and the debug lines.
+URLLIB3_LOGGERS = ("urllib3.connectionpool", "urllib3.poolmanager", "urllib3.util.retry")
 
 K = TypeVar("K", bound=Hashable)
 Origin: TypeAlias = tuple[str, str, int]  # scheme, host, port
@@ -117,6 +122,21 @@ class Response:
     not_modified: bool = False
     attempts: int = 1  # attempts made for the final URL (1 + retries used)
     elapsed: float = field(default=0.0, compare=False)  # seconds, request to last byte
+
+
+class _MaskedUrls(logging.Filter):
+    """Shows the text arguments of a log record as :func:`~ai_news_tracker.identity.loggable_url` does:
+    urllib3 names the URL it retries with its query, where a feed may keep its access key."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(loggable_url(arg) if isinstance(arg, str) else arg for arg in record.args)
+        return True
+
+
+_MASKED_URLS = _MaskedUrls()
+for _name in URLLIB3_LOGGERS:
+    logging.getLogger(_name).addFilter(_MASKED_URLS)
 
 
 class CappedRetry(Retry):
@@ -269,7 +289,7 @@ class HttpClient:
         except SourceFailure as failure:
             return failure
         except Exception as exc:  # a bug must not cost the other sources their results
-            logger.exception("http get crashed", url=without_user_info(url))
+            logger.exception("http get crashed", url=loggable_url(url))
             return SourceFailure(f"unexpected error ({type(exc).__name__})")
 
     def _fetch(
@@ -287,7 +307,7 @@ class HttpClient:
             seconds = round(time.monotonic() - started, 3)
             logger.warning(
                 "http get failed",
-                url=without_user_info(url),
+                url=loggable_url(url),
                 status=failure.status,
                 reason=str(failure),
                 seconds=seconds,
@@ -295,7 +315,7 @@ class HttpClient:
             raise
         logger.info(
             "http get",
-            url=without_user_info(url),
+            url=loggable_url(url),
             status=response.status,
             bytes=len(response.body),
             not_modified=response.not_modified,
@@ -343,9 +363,9 @@ class HttpClient:
                     # closed unread: a redirect's body is never read
                     logger.debug(
                         "http redirect",
-                        url=without_user_info(current),
+                        url=loggable_url(current),
                         status=answer.status_code,
-                        location=without_user_info(target),
+                        location=loggable_url(target),
                     )
                     current = target
                 raise TooManyRedirects(f"redirected more than {config.max_redirects} times")
@@ -397,7 +417,7 @@ class HttpClient:
             status=code,
             body=body,
             headers=headers,
-            url=without_user_info(answer.url),  # logged and the base of relative links: no password
+            url=without_user_info(answer.url),  # the base of relative links: no password (its query kept)
             # a 304 may update some validators and leaves the others as they were; a 200 replaces them
             validators=Validators.from_headers(headers, validators if not_modified else None),
             not_modified=not_modified,

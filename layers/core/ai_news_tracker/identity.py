@@ -167,9 +167,33 @@ _USER_INFO = re.compile(r"(?<=//)[^/?#]*@")
 
 
 def without_user_info(url: str) -> str:
-    """``url`` without its user info (``user:password@``), as logs and the base of relative links
-    need it: a feed behind basic auth may carry a password in its configured URL."""
+    """``url`` without its user info (``user:password@``), as the base of relative links and a source's
+    stored URL need it: a feed behind basic auth may carry a password in its configured URL. Log lines
+    take :func:`loggable_url`."""
     return _USER_INFO.sub("", url, count=1)
+
+
+MASK = "***"  # what a log line shows of a URL's credentials
+
+
+def loggable_url(url: str) -> str:
+    """``url`` as a log line or an error message may show it: without its user info, and with the value
+    of each query parameter and the fragment masked (``***``), the names kept so that an operator still
+    tells feeds apart: ``https://bridge.example/feed/1.xml?access_token=***``. A feed's URL may carry
+    its access key in its query (a WeChat-to-RSS bridge's ``?access_token=``, RSSHub's ``?key=``); a
+    parameter without ``=`` is masked whole, as it may be the key itself. Any string is taken: a path
+    with its query (``/feed?key=***``), text that does not parse as a URL."""
+    rest, hash_mark, fragment = without_user_info(url).partition("#")
+    address, question_mark, query = rest.partition("?")
+    masked = "&".join(_masked_parameter(parameter) for parameter in query.split("&"))
+    return address + question_mark + masked + hash_mark + (MASK if fragment else "")
+
+
+def _masked_parameter(parameter: str) -> str:
+    name, equals, value = parameter.partition("=")
+    if not equals:
+        return MASK if name else ""
+    return f"{name}={MASK}" if value else parameter
 
 
 def item_id(identity: str) -> str:
