@@ -190,6 +190,24 @@ def test_a_feed_behind_basic_auth_is_fetched_and_its_password_never_shown() -> N
 
 @pytest.mark.parametrize(
     "url",
+    [
+        "ftp://bridge.example/feed/1.xml?access_token=S3CR3T",
+        "https://bridge.example:99999/feed?key=S3CR3T&format=rss#S3CR3T",
+        "bridge.example/feed?S3CR3T",
+    ],
+)
+def test_an_error_about_a_feed_url_does_not_repeat_the_key_in_its_query(url: str) -> None:
+    # Given a configured feed URL that cannot be fetched and carries a bridge's access key
+    with pytest.raises(ConfigError) as refused:
+        parse_config({"sources": [{"name": "桥", "url": url}]})
+    # Then the error names the key and the URL's host, but shows no key
+    message = str(refused.value)
+    assert "sources[0].url" in message and "bridge.example" in message
+    assert "S3CR3T" not in message and "***" in message
+
+
+@pytest.mark.parametrize(
+    "url",
     ["https://bob:pa/ss@exa mple.com/feed", "https://bob:pa#ss@ex.com:70000/", "https://bob:p@ss:1@e .com/"],
 )
 def test_a_refused_url_never_shows_a_password_whatever_it_holds(url: str) -> None:

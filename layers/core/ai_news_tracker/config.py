@@ -603,5 +603,11 @@ _USER_INFO = re.compile(r"(?<=//).*@")  # to the last "@": a password may hold "
 
 
 def _shown(url: str) -> str:
-    """``url`` as an error message shows it: its user info, which may hold a password, as ``***@``."""
-    return _USER_INFO.sub("***@", url, count=1)
+    """``url`` as an error message shows it: its user info, which may hold a password, as ``***@``, and
+    its query's values and fragment as ``***`` (a bridge's ``?access_token=``: ``identity.loggable_url``).
+    Taken apart by hand: a URL refused here may not parse."""
+    from .identity import loggable_url
+
+    shown = _USER_INFO.sub("***@", url, count=1)
+    cut = min((at for at in (shown.find("?"), shown.find("#")) if at >= 0), default=len(shown))
+    return shown[:cut] + loggable_url(shown[cut:])
