@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 import feedparser
 import pytest
-from shared_data import DATA
+from shared_data import DATA, require
 
 from ai_news_tracker.text import (
     collapse_whitespace,
@@ -18,6 +19,11 @@ from ai_news_tracker.text import (
 )
 
 REAL_FEEDS = DATA / "feeds" / "real"
+# A paragraph after an image that starts as a caption does but is longer than one: the article's text.
+LONG_FIGURE_TEXT = (
+    "图：这一段很长的正文说明了模型为什么能在真实的软件工程任务上表现得更好，并给出了三个原因、"
+    "详细的实验数据以及与其他方法的对比。"
+)
 
 
 @pytest.mark.parametrize(
@@ -32,7 +38,6 @@ REAL_FEEDS = DATA / "feeds" / "real"
         ("<ul><li>一</li><li>二</li></ul>", "一 二"),
         ("<table><tr><td>a</td><td>b</td></tr><tr><td>c</td></tr></table>", "a b c"),
         ("<h1>标题</h1><section>正文</section><blockquote>引</blockquote>", "标题 正文 引"),
-        ("<figure><img src='x.png'><figcaption>图1</figcaption></figure>说明", "图1 说明"),
         # entities decoded
         ("a &amp; b &lt;c&gt; &#106;&#x61;&quot;", 'a & b <c> ja"'),
         ("&lt;p&gt;escaped markup stays text&lt;/p&gt;", "<p>escaped markup stays text</p>"),
@@ -71,6 +76,65 @@ def test_html_to_text_keeps_the_reader_text(fragment: str, expected: str) -> Non
 )
 def test_html_to_text_drops_code_metadata_and_comments(fragment: str, expected: str) -> None:
     assert html_to_text(fragment) == expected
+
+
+@pytest.mark.parametrize(
+    ("fragment", "expected"),
+    [
+        # 36Kr (RSSHub): the caption and photo credit of an image, a paragraph of class img-desc
+        (
+            '<p>编者按：机器人会迎来爆发吗？</p>\n  <p class="image-wrapper"><img src="https://img.example/a.jpg"></p>'
+            '\n  <p class="img-desc">机器人领域难题需要长期深耕。图片来源：EXAMPLE PHOTO/GETTY IMAGES</p>'
+            "\n  <p>未来数十年，机器人将走进工厂。</p>",
+            "编者按：机器人会迎来爆发吗？ 未来数十年，机器人将走进工厂。",
+        ),
+        ('<p class="img-desc">〓&nbsp;图源：小红书@某用户</p><p>正文。</p>', "正文。"),
+        ('<p class="image img-desc wide">说明<b>文字</b></p>正文', "正文"),  # one of its classes
+        ('<div class="img-desc"><div>说明</div>来源：网站</div>正文', "正文"),  # nested alike
+        ('<p class="img-desc">说明<p>下一段正文', "下一段正文"),  # a <p> left open ends at the next
+        ('<p class="img-desc-like">不是说明</p>', "不是说明"),  # another class
+        # HTML's own caption element
+        ("<figure><img src='x.png'><figcaption>图1 模型结构</figcaption></figure>说明", "说明"),
+        ("甲<figcaption>图注</figcaption>乙", "甲 乙"),
+        # a stock caption line just after an image (机器之心, 36Kr, 新智元 write them as plain paragraphs)
+        (
+            '<p>模型登顶周榜。</p><p><img alt="descript" src="https://img.example/1.png"/></p>'
+            "<p>图：某平台模型调用周榜（5月7日）</p><p>负责人表示：模型主打实用。</p>",
+            "模型登顶周榜。 负责人表示：模型主打实用。",
+        ),
+        ('<p><img src="a.jpg"></p>\n  <p>（图源：某公司）</p>\n  <p>正文。</p>', "正文。"),
+        ('<img src="a.png"/><p>图片来源：Example Stock</p><p>正文。</p>', "正文。"),
+        ('<img src="a.png"/><p>图1. 框架概览</p><p>正文。</p>', "正文。"),
+        ('<p><img src="a.png"></p><p>&nbsp;</p><p>图源：官网</p>正文', "正文"),
+        # but not a paragraph that is no caption, nor one that does not follow an image
+        (f'<p><img src="a.png"></p><p>{LONG_FIGURE_TEXT}</p>', LONG_FIGURE_TEXT),
+        ('<p><img src="a.png"></p><p>瞬悉 2.0 架构概览</p>', "瞬悉 2.0 架构概览"),
+        ("<p>图：不在图片之后的一段。</p>", "图：不在图片之后的一段。"),
+        ('<p><img src="a.png"></p><p>正文提到</p><p>图：某图</p>', "正文提到 图：某图"),
+        ('<p><img src="a.png"></p><p>图形处理器</p>', "图形处理器"),
+    ],
+)
+def test_html_to_text_leaves_out_image_captions(fragment: str, expected: str) -> None:
+    # Given an article whose images carry captions and photo credits
+    # When it becomes the item's text
+    # Then the captions are not read as the article's words
+    assert html_to_text(fragment) == expected
+
+
+@pytest.mark.shared_data
+def test_real_36kr_captions_are_not_read_as_text() -> None:
+    # Given the RSSHub 36Kr feed, whose captions and photo credits are paragraphs of class img-desc
+    path = require(REAL_FEEDS / "36kr_news__rsshub__zhouqun197746.xml")
+    captions = 0
+    for entry in feedparser.parse(path.read_bytes()).entries:
+        description = entry.get("description", "")
+        # When its description becomes the item's text
+        text = html_to_text(description)
+        # Then it reads as the description without those paragraphs (cut here by a pattern of our own)
+        without, cut = re.subn(r'<p class="img-desc">.*?</p>', "", description, flags=re.DOTALL)
+        assert text == html_to_text(without), entry.get("title")
+        captions += cut
+    assert captions > 20
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 Feed descriptions arrive as HTML fragments (36Kr's RSSHub feed ships whole articles, 机器之心 WeChat-style
 markup, 新智元 tracking pixels) or as plain text. :func:`html_to_text` turns either into one line of text
-with the markup, scripts, styles and comments gone and the entities decoded.
+with the markup, scripts, styles, comments and image captions gone and the entities decoded.
 """
 
 from __future__ import annotations
@@ -82,6 +82,15 @@ _BLOCK_ELEMENTS = frozenset(
         "ul",
     }
 )
+
+# Captions and photo credits of images, which are not the article's words: HTML's figcaption and any
+# element of one of these classes (36Kr's, as RSSHub gives them: <p class="img-desc">).
+_CAPTION_CLASSES = frozenset({"img-desc"})
+# A stock caption line: the first text after an image, when it starts as these do (图：…, 图源：…,
+# 图片来源：…, 题图：…, 图1：…, 图1. …, （图源：…）) and is short. 机器之心, 36Kr and 新智元 write their
+# captions as plain paragraphs; one without such a start (瞬悉 2.0 架构概览) is kept, as it may be text.
+_CAPTION_LINE = re.compile(r"[（(]?\s*(?:题图|图片|图)\s*(?:\d+\s*)?(?:来源|源)?\s*[:：]|图\s*\d+\s*[.．]")
+CAPTION_LINE_CHARS = 60
 
 # Zero-width characters that editors (WeChat especially) scatter through text; they are removed, not
 # turned into spaces, so "大\u200b模型" reads "大模型".
@@ -204,12 +213,13 @@ def shorten(text: str, limit: int) -> str:
 def html_to_text(fragment: str) -> str:
     """Turn an HTML fragment (or plain text) into one line of plain text.
 
-    The content of scripts, styles, embedded objects and the document head is dropped, comments too;
-    block elements separate their text by a space while inline elements join it directly; entities are
-    decoded; whitespace is collapsed. Broken markup never raises: a tag or comment cut off at the end
-    of the input is dropped, an unterminated ``<![CDATA[`` is a bogus comment up to the next ``>``
-    (as in a browser), and a ``<`` that does not
-    start markup (``a < b``) is kept as text.
+    The content of scripts, styles, embedded objects and the document head is dropped, comments too,
+    and so are the captions of images (a figcaption, 36Kr's ``class="img-desc"``, and a short stock
+    caption line such as ``图：…`` or ``图片来源：…`` just after an image); block elements separate
+    their text by a space while inline elements join it directly; entities are decoded; whitespace is
+    collapsed. Broken markup never raises: a tag or comment cut off at the end of the input is
+    dropped, an unterminated ``<![CDATA[`` is a bogus comment up to the next ``>`` (as in a browser),
+    and a ``<`` that does not start markup (``a < b``) is kept as text.
     """
     extractor = _TextExtractor()
     extractor.feed(fragment)
@@ -224,6 +234,12 @@ class _TextExtractor(HTMLParser):
         super().__init__(convert_charrefs=True)
         self._parts: list[str] = []
         self._open_skipped: dict[str, int] = {}
+        # The caption element being left out (its tag) and how many of that tag are open in it.
+        self._caption: str | None = None
+        self._caption_depth = 0
+        # No text since the last image yet; then where in _parts the first line after it starts.
+        self._after_image = False
+        self._line_start: int | None = None
         # Set once the input is known to hold no "]]>" after an unterminated <![CDATA[ (see close).
         self._cdata_unterminated = False
 
@@ -233,6 +249,12 @@ class _TextExtractor(HTMLParser):
         return "".join(self._parts)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self._caption == "p" and tag in _BLOCK_ELEMENTS and tag != "br":
+            self._caption = None  # a paragraph left open ends where a block starts, as in a browser
+        if self._caption == tag:
+            self._caption_depth += 1
+        elif self._caption is None and _is_caption(tag, attrs):
+            self._caption, self._caption_depth = tag, 1
         if tag in _SKIPPED_ELEMENTS:
             self._open_skipped[tag] = self._open_skipped.get(tag, 0) + 1
             return
@@ -240,12 +262,20 @@ class _TextExtractor(HTMLParser):
             self._open_skipped.pop("head", None)
             self._open_skipped.pop("title", None)
         self._block_boundary(tag)
+        if tag == "img":
+            self._image()
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        # <br/>, <hr/>, and a self-closed <iframe/> that opens nothing to skip.
+        # <br/>, <hr/>, <img/>, and a self-closed <iframe/> or caption that opens nothing to skip.
         self._block_boundary(tag)
+        if tag == "img":
+            self._image()
 
     def handle_endtag(self, tag: str) -> None:
+        if self._caption == tag:
+            self._caption_depth -= 1
+            if self._caption_depth == 0:
+                self._caption = None
         if tag in _SKIPPED_ELEMENTS:
             if self._open_skipped.get(tag, 0) > 0:
                 self._open_skipped[tag] -= 1
@@ -253,8 +283,12 @@ class _TextExtractor(HTMLParser):
         self._block_boundary(tag)
 
     def handle_data(self, data: str) -> None:
-        if not any(self._open_skipped.values()):
-            self._parts.append(data)
+        if self._caption is not None or any(self._open_skipped.values()):
+            return
+        if self._after_image and data.strip():
+            self._after_image = False
+            self._line_start = len(self._parts)
+        self._parts.append(data)
 
     def unknown_decl(self, data: str) -> None:
         # <![CDATA[text]]> inside HTML: keep the text (other marked sections carry none).
@@ -286,7 +320,30 @@ class _TextExtractor(HTMLParser):
         if _CUT_OFF_MARKUP.match(self.rawdata):  # cut off inside a tag, comment or CDATA: nothing to show
             self.rawdata = ""
         super().close()
+        self._end_line()
 
     def _block_boundary(self, tag: str) -> None:
         if tag in _BLOCK_ELEMENTS:
+            self._end_line()
             self._parts.append(" ")
+
+    def _image(self) -> None:
+        self._end_line()
+        self._after_image = True
+
+    def _end_line(self) -> None:
+        """Close the first line after an image: left out when it is a stock caption line."""
+        if self._line_start is None:
+            return
+        line = collapse_whitespace("".join(self._parts[self._line_start :]))
+        if len(line) <= CAPTION_LINE_CHARS and _CAPTION_LINE.match(line):
+            del self._parts[self._line_start :]
+        self._line_start = None
+
+
+def _is_caption(tag: str, attrs: list[tuple[str, str | None]]) -> bool:
+    """Whether an element holds an image's caption: a figcaption, or one of :data:`_CAPTION_CLASSES`."""
+    if tag == "figcaption":
+        return True
+    classes = " ".join(value or "" for name, value in attrs if name == "class").split()
+    return not _CAPTION_CLASSES.isdisjoint(classes)
