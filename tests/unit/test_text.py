@@ -290,12 +290,18 @@ def test_real_feed_descriptions_become_markup_free_text() -> None:
         ("机器之心报道 编辑：泽南 ", "机器之心报道 编辑：泽南 "),  # nothing else: kept as it is
         ("作者 | 论文团队 编辑丨ScienceAI 一种新的蛋白质模型。", "一种新的蛋白质模型。"),
         ("编辑｜Sia 这是正文。", "这是正文。"),
+        # 机器之心's bylines (a bar, then one word): the lead may start with a Latin word
+        ("编辑｜Panda OpenAI 昨天发布了新模型。", "OpenAI 昨天发布了新模型。"),
+        ("编辑丨Sia SWE-Bench 的作者又放出了新基准。", "SWE-Bench 的作者又放出了新基准。"),
+        ("机器之心报道 编辑 | 泽南、杜伟 Google DeepMind 宣布新合作。", "Google DeepMind 宣布新合作。"),
+        ("作者 | 论文团队 编辑丨ScienceAI AlphaFold 的新版本发布。", "AlphaFold 的新版本发布。"),
         ("编辑：张三今天发布了新模型。", "编辑：张三今天发布了新模型。"),  # a name run into the text: left
         (
             "神译局是36氪旗下编译团队，关注科技、商业。 编者按：机器人会迎来爆发吗？ "
             "本文来自编译，希望对您有所启发。 正文。",
             "机器人会迎来爆发吗？ 正文。",
         ),
+        ("笔记君说： 最近很多创业者说，用了AI效率提升了。", "最近很多创业者说，用了AI效率提升了。"),  # 笔记侠
         ("普通的一段正文，提到编辑：这个词。", "普通的一段正文，提到编辑：这个词。"),
         (
             "作者：Sam Altman 在博客中写道：AGI 近了。",
@@ -318,6 +324,7 @@ def test_outlet_boilerplate_before_the_lead_is_left_out(text: str, expected: str
         (" 。 \n，ChatGPT访问量骤降！", "ChatGPT访问量骤降！"),
         ("来源：量子位 | 公众号 QbitAI 近日，某模型发布。", "公众号 QbitAI 近日，某模型发布。"),
         ("正文。", "正文。"),
+        ("编辑｜Panda OpenAI 昨天发布了新模型。", "OpenAI 昨天发布了新模型。"),
     ],
 )
 def test_the_shown_text_starts_with_a_word(text: str, expected: str) -> None:

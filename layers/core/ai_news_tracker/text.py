@@ -122,16 +122,21 @@ TITLE_LEADING_TAG = re.compile(
 
 # Outlet boilerplate before an article's lead, which would take the place of its summary: 新智元's
 # header up to 【新智元导读】 (once), the outlets' "…报道" marks and bylines ("编辑：Aeneas", "作者 |
-# 论文团队"), each followed by a space and then not by a Latin letter: a name run into the text, or of two
-# words ("作者：Sam Altman"), is left whole rather than cut.
+# 论文团队"), each followed by a space. A byline with a bar (机器之心's "编辑｜Sia") names one word, so
+# the lead after it may start with a Latin one ("编辑｜Sia SWE-Bench 的…"); one with a colon is cut
+# only when no Latin letter follows: a name run into the text, or of two words ("作者：Sam Altman"), is
+# left whole rather than cut.
+_BYLINE_LABEL = r"(?:编辑|作者|撰文|来源|出品|责编|审校|编译)\s*"
 _LEAD_BOILERPLATE = re.compile(
     r"^(?:.{0,80}?【新智元导读】\s*)?"
     r"(?:(?:新智元报道|机器之心报道|机器之心编辑部|机器之心发布|机器之心原创|量子位报道)\s*"
-    r"|(?:编辑|作者|撰文|来源|出品|责编|审校|编译)\s*[:：|｜丨]\s*\S{1,20}\s+(?![A-Za-z]))*"
+    rf"|{_BYLINE_LABEL}[|｜丨]\s*\S{{1,20}}\s+"
+    rf"|{_BYLINE_LABEL}[:：]\s*\S{{1,20}}\s+(?![A-Za-z]))*"
 )
-# 36Kr's translation column: its header and its sign-off, wherever they are, and the 编者按 label.
+# 36Kr's translation column: its header and its sign-off, wherever they are, and the column labels
+# before an editor's note (编者按：, 笔记侠's 笔记君说：).
 _COLUMN_BOILERPLATE = re.compile(
-    r"神译局是36氪旗下编译团队[^。]*。\s*|本文来自编译，希望对您有所启发。\s*|编者按\s*[:：]\s*"
+    r"神译局是36氪旗下编译团队[^。]*。\s*|本文来自编译，希望对您有所启发。\s*|(?:编者按|笔记君说)\s*[:：]\s*"
 )
 
 # What is left unparsed at the end of the input when a tag, comment or declaration was cut off.
@@ -169,8 +174,8 @@ def clean_text(value: object) -> str:
 
 def without_boilerplate(text: str) -> str:
     """An article's text without the outlet boilerplate before its lead (新智元's header, bylines, the
-    outlets' "…报道" marks) and 36Kr's translation-column header and sign-off; the text itself when
-    nothing would be left."""
+    outlets' "…报道" marks), 36Kr's translation-column header and sign-off and its columns' labels
+    (编者按：, 笔记君说：); the text itself when nothing would be left."""
     stripped = _COLUMN_BOILERPLATE.sub("", _LEAD_BOILERPLATE.sub("", text, count=1)).strip()
     return stripped or text
 
