@@ -63,6 +63,43 @@ def test_point_is_the_title_without_its_column_tag() -> None:
     assert key_point(item("AI新闻 | 机器之心周报"), 60) == "AI新闻 | 机器之心周报"
 
 
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        # 机器之心's venue tags before a bar, spaced or full-width
+        (
+            "ACL 2026最佳论文 | 长文本推理遇到真实场景瓶颈，某高校团队提出新的检索增强框架："
+            "显著提升代码智能体的规划质量",
+            "长文本推理遇到真实场景瓶颈，某高校团队提出新的检索增强框架：显著提升代码智能体的规划质量",
+        ),
+        (
+            "ICLR 2026 Oral｜告别灾难性遗忘！某大学提出新的持续学习方法",
+            "告别灾难性遗忘！某大学提出新的持续学习方法",
+        ),
+        ("深度观察 | 国产大模型的价格战打到了哪一步", "国产大模型的价格战打到了哪一步"),
+    ],
+)
+def test_a_short_tag_before_a_bar_leaves_the_point_to_the_news(title: str, expected: str) -> None:
+    # Given a title led by a venue or column tag and a bar
+    # When it becomes a key point
+    # Then the tag does not take the point's characters
+    assert key_point(item(title), 60) == expected
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "谷歌发布新模型，性能领先 | 详细解读与实测对比",  # a clause
+        "GPT-5.5 | 一文读懂它比上一代强在哪里",  # a version: what the title is about
+        "A | B 两家公司合作",  # one letter
+        "某公司今天正式发布了新一代多模态大模型 | 一文读懂十大亮点",  # too long for a tag
+        "AI新闻 | 机器之心周报",  # what is left is too short to be the title
+    ],
+)
+def test_what_leads_a_bar_stays_when_it_is_no_tag(title: str) -> None:
+    assert key_point(item(title), 60) == title
+
+
 def test_untitled_item_gives_its_first_sentence() -> None:
     assert key_point(item("", "第一句话。第二句话。"), 60) == "第一句话。"
     assert first_sentence("没有句号的文本") == "没有句号的文本"
@@ -71,6 +108,27 @@ def test_untitled_item_gives_its_first_sentence() -> None:
 def test_points_are_short_and_marked_when_cut() -> None:
     assert shorten("一" * 80, 60) == "一" * 59 + "…"
     assert shorten("短", 60) == "短"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the last break in the final 40 % of the limit: a comma, a colon, a space between Latin words
+        ("某" * 30 + "，" + "乙" * 20 + "：" + "丙" * 20, "某" * 30 + "，" + "乙" * 20 + "…"),
+        ("某" * 40 + "（附" + "乙" * 30, "某" * 40 + "…"),
+        ("某" * 40 + "《模型》" + "乙" * 30, "某" * 40 + "《模型》…"),
+        ("某" * 50 + "SEAlign Framework 显著提升", "某" * 50 + "SEAlign…"),
+        # none there: the cut at the limit, as before (a break too early would lose half the point)
+        ("某" * 20 + "，" + "乙" * 60, "某" * 20 + "，" + "乙" * 38 + "…"),
+    ],
+)
+def test_a_cut_point_ends_at_a_break_near_its_end(text: str, expected: str) -> None:
+    # Given a point longer than its 60 characters
+    # When it is shortened
+    point = shorten(text, 60)
+    # Then it ends at a word's end where one is near, not within a word
+    assert point == expected
+    assert len(point) <= 60
 
 
 def test_one_point_per_leading_item_without_repeats() -> None:

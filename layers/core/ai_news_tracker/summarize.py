@@ -6,7 +6,8 @@ A summarizer turns the edition's items into at most ``count`` short points:
 with a model, the result holds the extractive points and a ``note`` for the edition saying so.
 
 ``extractive`` needs no network and no key: one short point per leading item, taken from the item's
-own title (column tags such as ``| 早期项目`` or ``丨最前线`` removed), else from its first sentence.
+own title (column tags such as ``| 早期项目``, ``丨最前线`` or a venue's ``ICLR 2026 |`` removed), else
+from its first sentence; a point cut at ``point_chars`` ends at a break near the limit when it can.
 
 Model-backed summarizers (:class:`ModelSummarizer`; the providers are in
 :mod:`ai_news_tracker.summarizers`) work in three steps, only the middle one talking to a model:
@@ -52,6 +53,15 @@ from .text import TITLE_LEADING_TAG, shown_text
 logger = get_logger()
 
 _COLUMN_TAG = re.compile(r"\s*[|｜丨]\s*[^|｜丨\s]{1,6}$")
+# A venue or column tag before a bar that leads a title ("ICSE 2026杰出论文 | ", "CVPR 2026 Oral｜",
+# "深度观察 | "): 2 to 16 characters without a clause's punctuation or a version's dot ("GPT-5.5 | " is
+# what the title is about).
+_NOT_IN_TAG = "|｜丨，。！？,.!?：:；;"
+_LEADING_TAG = re.compile(rf"^\s*(?=\S)[^{_NOT_IN_TAG}]{{2,16}}(?<=\S)\s*[|｜丨]\s*")
+# Where a cut point may end: before a separator or an opening bracket, or after a closing one.
+_BREAK = re.compile(r"[\s，,：:；;、|｜丨。！!？?（(「『“《【]|(?<=[）)」』”》】])")
+_TRAILING_SEPARATORS = "，,：:；;、|｜丨 "
+BREAK_WINDOW = 0.4  # a cut point ends at the last break in this last part of its limit, if there is one
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])")
 
 # The edition's note when a model was configured but its points could not be used.
@@ -86,9 +96,17 @@ class Summarizer(Protocol):
 
 # -- extractive -------------------------------------------------------------------------------
 def shorten(text: str, limit: int) -> str:
-    """At most ``limit`` characters, ending with an ellipsis when cut."""
+    """At most ``limit`` characters, ending with an ellipsis when cut: at the last break (a comma, a colon,
+    a space, a bracket…) in the final :data:`BREAK_WINDOW` of the limit, else within a word."""
     text = text.strip()
-    return text if len(text) <= limit else text[: max(limit - 1, 1)].rstrip() + "…"
+    if len(text) <= limit:
+        return text
+    head = text[: max(limit - 1, 1)]
+    earliest = limit - int(limit * BREAK_WINDOW)
+    breaks = [match.start() for match in _BREAK.finditer(head) if match.start() >= earliest]
+    if breaks:
+        head = head[: breaks[-1]].rstrip(_TRAILING_SEPARATORS)
+    return head.rstrip() + "…"
 
 
 def first_sentence(text: str) -> str:
@@ -97,12 +115,13 @@ def first_sentence(text: str) -> str:
 
 
 def key_point(item: Item, limit: int) -> str:
-    """The item's title without its column tags, before ("硬氪首发|") and after ("丨最前线"); a trailing
-    one stays when what it leaves is short ("AI新闻 | 机器之心周报" is a title). Only an untitled item
-    gives its first sentence."""
+    """The item's title without its column tags, before ("硬氪首发|", "ICSE 2026杰出论文 | ") and after
+    ("丨最前线"); a generic leading or a trailing one stays when what it leaves is short ("AI新闻 |
+    机器之心周报" is a title). Only an untitled item gives its first sentence."""
     title = TITLE_LEADING_TAG.sub("", item.title).strip() or item.title.strip()
-    untagged = _COLUMN_TAG.sub("", title).strip()
-    title = untagged if len(untagged) >= MIN_TITLE_CHARS else title
+    for tag in (_LEADING_TAG, _COLUMN_TAG):
+        untagged = tag.sub("", title, count=1).strip()
+        title = untagged if len(untagged) >= MIN_TITLE_CHARS else title
     return shorten(title or first_sentence(shown_text(item.text)), limit)
 
 
