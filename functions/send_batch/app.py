@@ -23,14 +23,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ai_news_tracker.aws import templates_dir
 from ai_news_tracker.delivery import MailDeployment, parse_batch, send_batch
-from ai_news_tracker.log import TRACED_AWS_ONLY
+from ai_news_tracker.log import TRACED_NOTHING
 from ai_news_tracker.mail import Pacer, SendError
 from ai_news_tracker.models import Edition
 
 STOP_BEFORE_TIMEOUT_MS = 20_000  # one SES call takes at most 5 s to connect and 10 s to answer
 
 logger = Logger()
-tracer = Tracer(patch_modules=TRACED_AWS_ONLY)
+tracer = Tracer(patch_modules=TRACED_NOTHING)  # SES refusals name addresses
 metrics = Metrics()
 # A batch whose records all failed is reported like any other (every record retried, dead-lettered
 # after three receives and alarmed there), not raised: a throttled SES is no function error.

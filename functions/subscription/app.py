@@ -34,7 +34,7 @@ from ai_news_tracker.aws import templates_dir
 from ai_news_tracker.config import ReportConfig
 from ai_news_tracker.delivery import MailDeployment
 from ai_news_tracker.errors import ConfigError, StorageError
-from ai_news_tracker.log import TRACED_AWS_ONLY
+from ai_news_tracker.log import TRACED_NOTHING
 from ai_news_tracker.subscribers import InvalidAddress
 from ai_news_tracker.subscription import (
     ALREADY_SUBSCRIBED,
@@ -65,7 +65,7 @@ MIN_SUBSCRIBE_SECONDS = 1.0
 STACK_OVER_BUDGET = frozenset({"over_hour_budget", "over_day_budget"})
 
 logger = Logger()
-tracer = Tracer(patch_modules=TRACED_AWS_ONLY)
+tracer = Tracer(patch_modules=TRACED_NOTHING)  # SES refusals name addresses
 metrics = Metrics()
 
 _origins = MailSettings.from_env(os.environ).allowed_origins

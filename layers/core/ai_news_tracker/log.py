@@ -29,7 +29,12 @@ def debug_enabled() -> bool:
 # What the functions' Powertools Tracer patches: the libraries they call AWS and the web with. The
 # default patches every library the X-Ray SDK knows, importing each one (about 30 ms of cold start).
 TRACED_MODULES = ("botocore", "requests")  # the fetch functions: feeds, pages and the leaderboard
-TRACED_AWS_ONLY = ("botocore",)  # the render and email functions: S3, DynamoDB, SNS, SES and SQS
+TRACED_AWS_ONLY = ("botocore",)  # render, send_email, bounce, unsubscribe_mail: S3, DynamoDB, SNS, SQS, SSM
+# The functions that send mail through SES (subscription, send_batch) patch nothing: the X-Ray SDK's
+# botocore patch records every AWS error with its message, for every client of the process, and SES's
+# refusals name their recipient (the sandbox's "failed the check …: <address>"), which the logs and the
+# sent log hash (mail.hide_addresses). Their traces keep the handler's subsegment, not one per AWS call.
+TRACED_NOTHING: tuple[str, ...] = ()
 # The summarizer providers that call their model with requests: the render function patches requests
 # only when it is configured with one (importing requests costs ~15 ms of a cold start).
 HTTP_SUMMARIZERS = frozenset({"openai"})
