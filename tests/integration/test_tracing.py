@@ -30,7 +30,13 @@ from aws_xray_sdk.core.sampling.local.sampler import LocalSampler
 from aws_xray_sdk.core.streaming.default_streaming import DefaultStreaming
 from moto.ses.exceptions import MessageRejectedError
 from moto.ses.models import SESBackend
-from test_subscriptions_moto import mail_stack, subscribe_and_confirm
+from test_subscriptions_moto import (
+    Stack,
+    confirmation_link,
+    mail_stack,
+    subscribe_and_confirm,
+    token_of,
+)
 
 READER = "reader@example.org"
 # What SES answers in the sandbox for an unverified recipient: it names the address
@@ -147,3 +153,49 @@ def test_a_refused_edition_leaves_no_address_in_the_trace(
 
         # Then the trace names no address
         assert [a for a in addresses_in(xray.text) if a != "digest@example.com"] == []
+
+
+def unsubscribe_token(stack: Stack, address: str) -> str:
+    subscribe_and_confirm(stack, address)
+    stack.announce("2026-11-20")
+    stack.drain()
+    (edition,) = stack.editions_to(address)
+    https = next(
+        link for link in re.findall(r"<([^>]+)>", str(edition["List-Unsubscribe"])) if "https" in link
+    )
+    return token_of(https)
+
+
+def test_the_unsubscribe_page_leaves_its_token_out_of_the_trace(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch, xray: XRay
+) -> None:
+    with mail_stack(tmp_path, monkeypatch) as stack:
+        # Given a subscriber's unsubscribe link (its token never expires)
+        token = unsubscribe_token(stack, "reader@example.org")
+
+        # When its page is opened, traced
+        xray.on()
+        stack.reload("subscription")
+        page = stack.http("GET", "/unsubscribe", query={"token": token})
+        assert page.status == 200 and token in page.body
+
+        # Then the trace does not keep the token (the page embeds it in its form)
+        assert token not in xray.text
+
+
+def test_the_confirm_page_leaves_its_token_out_of_the_trace(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch, xray: XRay
+) -> None:
+    with mail_stack(tmp_path, monkeypatch) as stack:
+        # Given a confirmation link
+        assert stack.subscribe(READER).status == 202
+        token = token_of(confirmation_link(stack.mails_to(READER)[-1]))
+
+        # When its page is opened, traced
+        xray.on()
+        stack.reload("subscription")
+        page = stack.http("GET", "/confirm", query={"token": token})
+        assert page.status == 200 and token in page.body
+
+        # Then the trace does not keep the token
+        assert token not in xray.text
