@@ -12,10 +12,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ai_news_tracker import service
 from ai_news_tracker.aws import event_now
-from ai_news_tracker.log import TRACED_MODULES
+from ai_news_tracker.log import TRACED_AWS_ONLY
 
 logger = Logger()
-tracer = Tracer(patch_modules=TRACED_MODULES)
+tracer = Tracer(patch_modules=TRACED_AWS_ONLY)
 metrics = Metrics()
 
 

@@ -97,6 +97,18 @@ def test_the_tracer_patches_only_the_libraries_the_functions_use(name: str) -> N
     assert "asyncio" not in loaded, "wrapt 2 imports asyncio for the X-Ray SDK (~10 ms): pinned to 1.x"
 
 
+@pytest.mark.parametrize("name", ["fetch_feeds", "fetch_leaderboard"])
+def test_a_fetch_function_does_not_patch_requests_whose_patch_records_none_of_its_fetches(name: str) -> None:
+    # Given a fresh interpreter with Lambda's Active tracing
+    # When the handler is imported and its deployment built
+    loaded = loaded_at_init(name)
+
+    # Then AWS calls are traced, and requests is not patched: the X-Ray SDK records Session.request,
+    # and the fetches are prepared requests sent with Session.send on worker threads
+    assert "aws_xray_sdk.ext.botocore.patch" in loaded
+    assert "aws_xray_sdk.ext.requests.patch" not in loaded
+
+
 def test_the_render_function_loads_no_http_client_with_the_extractive_summarizer() -> None:
     # Given the shipped configuration: extractive points, no model to call
     loaded = loaded_at_init("render_edition")
@@ -119,7 +131,7 @@ def test_the_render_function_traces_its_model_calls_when_it_has_an_http_summariz
     # When its deployment is built
     loaded = loaded_at_init("render_edition", CONFIG_FILE=str(config))
 
-    # Then requests is patched for X-Ray, as in the fetch functions
+    # Then requests is patched for X-Ray: the model's API calls (Session.request) are recorded
     assert "aws_xray_sdk.ext.requests.patch" in loaded
 
 

@@ -28,8 +28,11 @@ def debug_enabled() -> bool:
 
 # What the functions' Powertools Tracer patches: the libraries they call AWS and the web with. The
 # default patches every library the X-Ray SDK knows, importing each one (about 30 ms of cold start).
-TRACED_MODULES = ("botocore", "requests")  # the fetch functions: feeds, pages and the leaderboard
-TRACED_AWS_ONLY = ("botocore",)  # render, send_email, bounce, unsubscribe_mail: S3, DynamoDB, SNS, SQS, SSM
+# The fetch, render, send_email, bounce and unsubscribe-mail functions: S3, DynamoDB, SNS, SQS and SSM.
+# The fetch functions do not patch requests: the X-Ray SDK records Session.request, and HttpClient
+# sends prepared requests (Session.send) on worker threads, so it recorded none of their fetches; the
+# logs give each one's outcome (http get, http get failed, feed fetched).
+TRACED_AWS_ONLY = ("botocore",)
 # The functions that send mail through SES (subscription, send_batch) patch nothing: the X-Ray SDK's
 # botocore patch records every AWS error with its message, for every client of the process, and SES's
 # refusals name their recipient (the sandbox's "failed the check …: <address>"), which the logs and the
