@@ -6,21 +6,26 @@ and the leaderboard's column headers must stay on one line. The part is taken fr
 exactly as :func:`ai_news_tracker.mail.build_message` builds it, written to a file and opened there;
 screenshots land in ``test-artifacts/`` (gitignored) for people to look at.
 
+It must read for everyone too: every text at 4.5:1 against what is behind it, the confirmation mails
+as well (WCAG 1.4.3).
+
 Uses the ``browser`` fixture of ``test_browser``: skipped, with the reason, where Chromium,
 chromium-driver or Selenium are absent.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
-from test_browser import Browser, browser, horizontal_overflow  # noqa: F401 - browser: the fixture
+from test_browser import Browser, browser, contrast, horizontal_overflow  # noqa: F401 - browser: the fixture
 
 from ai_news_tracker.config import Config, EmailConfig, LeaderboardConfig
-from ai_news_tracker.mail import bodies, build_message
+from ai_news_tracker.mail import bodies, build_confirmation, build_message, build_subscribed_notice
 from ai_news_tracker.models import Edition, Item, Leaderboard, RankedModel, SourceStatus
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -142,3 +147,90 @@ def test_long_unbroken_strings_never_make_the_email_wider_than_the_screen(
     )
     assert lines == [1] * 6, lines
     assert browser.screenshot(shot).stat().st_size > 10_000
+
+
+# -- reading it: contrast ------------------------------------------------------------------------
+def cut_edition() -> Edition:
+    """An edition too long for Gmail's 102 KB with its texts: mailed without them (summaries false)."""
+    text = "国产大模型在推理、代码和多模态任务上持续进步。" * 20
+    items = tuple(item(n, f"新闻 {n}", text, url=f"https://36kr.com/p/{n}") for n in range(100))
+    return replace(long_strings_edition(), items=items)
+
+
+def html_part(message: EmailMessage) -> str:
+    return bodies(message)[1]
+
+
+@pytest.fixture(scope="module")
+def mails(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The file:// address of the HTML part of each mail a reader gets: the edition (whole, and cut
+    to fit 102 KB), the confirmation and the notice to a subscribed address."""
+    folder = tmp_path_factory.mktemp("mails")
+    web_url = "https://d111111abcdef8.cloudfront.net/reports/2026-11-20.html"
+    unsubscribe_url = "https://api.example.com/unsubscribe?token=t0K3n"
+    parts = {
+        name: html_part(
+            build_message(
+                edition,
+                CONFIG,
+                recipient="reader@example.org",
+                web_url=web_url,
+                unsubscribe_url=unsubscribe_url,
+                unsubscribe_mailto=None,
+                templates_dir=TEMPLATES,
+            )
+        )
+        for name, edition in (("edition", long_strings_edition()), ("cut", cut_edition()))
+    }
+    parts["confirmation"] = html_part(
+        build_confirmation(
+            CONFIG,
+            recipient="reader@example.org",
+            confirm_url="https://api.example.com/confirm?token=t0K3n",
+            expires_at=NOW + timedelta(hours=48),
+            templates_dir=TEMPLATES,
+        )
+    )
+    parts["subscribed"] = html_part(
+        build_subscribed_notice(
+            CONFIG, recipient="reader@example.org", unsubscribe_url=unsubscribe_url, templates_dir=TEMPLATES
+        )
+    )
+    assert "全文请阅读网页版" in parts["cut"] and "全文请阅读网页版" not in parts["edition"]
+    urls = {}
+    for name, html in parts.items():
+        path = folder / f"{name}.html"
+        path.write_text(html, encoding="utf-8")
+        urls[name] = path.as_uri()
+    return urls
+
+
+# Each element holding text of its own: the text, its colour, and the first opaque background behind it.
+TEXT_COLOURS = """
+const behind = el => {
+  for (let e = el; e; e = e.parentElement) {
+    const colour = getComputedStyle(e).backgroundColor;
+    if (colour !== 'rgba(0, 0, 0, 0)' && colour !== 'transparent') return colour;
+  }
+  return 'rgb(255, 255, 255)';
+};
+return [...document.body.querySelectorAll('*')]
+  .filter(el => [...el.childNodes].some(n => n.nodeType === Node.TEXT_NODE && n.textContent.trim()))
+  .map(el => [el.textContent.trim().slice(0, 40), getComputedStyle(el).color, behind(el)]);
+"""
+
+
+@pytest.mark.parametrize("mail", ["edition", "cut", "confirmation", "subscribed"])
+def test_every_text_of_a_mail_reads_at_4_5_to_1(
+    browser: Browser,  # noqa: F811 - the fixture imported from test_browser
+    mails: dict[str, str],
+    mail: str,
+) -> None:
+    # Given the HTML part of a mail, opened as a mail client shows it
+    browser.open(mails[mail], 640, 900)
+    texts = browser.script(TEXT_COLOURS)
+    # Then every text stands out from what is behind it at 4.5:1 at least (WCAG 1.4.3), the footer's
+    # small print (why the mail came, 请勿回复) too
+    assert len(texts) > 5
+    faint = [(text, round(contrast(fg, bg), 2)) for text, fg, bg in texts if contrast(fg, bg) < 4.5]
+    assert faint == []
