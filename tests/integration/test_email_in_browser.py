@@ -7,7 +7,7 @@ exactly as :func:`ai_news_tracker.mail.build_message` builds it, written to a fi
 screenshots land in ``test-artifacts/`` (gitignored) for people to look at.
 
 It must read for everyone too: every text at 4.5:1 against what is behind it, the confirmation mails
-as well (WCAG 1.4.3).
+as well (WCAG 1.4.3), and links inside running text underlined (1.4.1).
 
 Uses the ``browser`` fixture of ``test_browser``: skipped, with the reason, where Chromium,
 chromium-driver or Selenium are absent.
@@ -149,7 +149,7 @@ def test_long_unbroken_strings_never_make_the_email_wider_than_the_screen(
     assert browser.screenshot(shot).stat().st_size > 10_000
 
 
-# -- reading it: contrast ------------------------------------------------------------------------
+# -- reading it: contrast, link cues -------------------------------------------------------------------
 def cut_edition() -> Edition:
     """An edition too long for Gmail's 102 KB with its texts: mailed without them (summaries false)."""
     text = "国产大模型在推理、代码和多模态任务上持续进步。" * 20
@@ -234,3 +234,25 @@ def test_every_text_of_a_mail_reads_at_4_5_to_1(
     assert len(texts) > 5
     faint = [(text, round(contrast(fg, bg), 2)) for text, fg, bg in texts if contrast(fg, bg) < 4.5]
     assert faint == []
+
+
+@pytest.mark.parametrize("mail", ["edition", "cut"])
+def test_links_inside_running_text_of_the_email_are_not_told_by_colour_alone(
+    browser: Browser,  # noqa: F811 - the fixture imported from test_browser
+    mails: dict[str, str],
+    mail: str,
+) -> None:
+    # Given the email, whole and cut to fit (which says 全文请阅读网页版)
+    browser.open(mails[mail], 640, 900)
+    # Then every link that shares its paragraph or cell with other text is underlined (WCAG 1.4.1):
+    # its colour alone is no cue against grey text
+    links = dict(
+        browser.script(
+            "return [...document.querySelectorAll('p a, td > a')]"
+            ".filter(a => a.parentElement.textContent.trim() !== a.textContent.trim())"
+            ".map(a => [a.textContent.trim(), getComputedStyle(a).textDecorationLine])"
+        )
+    )
+    expected = {"原始数据", "退订"} | ({"全文请阅读网页版"} if mail == "cut" else set())
+    assert expected <= set(links)
+    assert {name: line for name, line in links.items() if line != "underline"} == {}
