@@ -7,7 +7,8 @@ exactly as :func:`ai_news_tracker.mail.build_message` builds it, written to a fi
 screenshots land in ``test-artifacts/`` (gitignored) for people to look at.
 
 It must read for everyone too: every text at 4.5:1 against what is behind it, the confirmation mails
-as well (WCAG 1.4.3), and links inside running text underlined (1.4.1).
+as well (WCAG 1.4.3), links inside running text underlined (1.4.1), each item a heading whose
+阅读原文 link names it (1.3.1, 2.4.4), as the screen reader finds them in Chromium's accessibility tree.
 
 Uses the ``browser`` fixture of ``test_browser``: skipped, with the reason, where Chromium,
 chromium-driver or Selenium are absent.
@@ -110,9 +111,10 @@ def email_page(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, list[str]
 
 
 def shown_title(page: Browser, title: str) -> Any:
-    """The paragraph showing ``title`` (linked or not), or None."""
+    """The heading showing ``title`` (linked or not), or None."""
     return page.driver.execute_script(
-        "return [...document.querySelectorAll('p')].find(p => p.textContent.trim() === arguments[0]) || null",
+        "return [...document.querySelectorAll('h3')]"
+        ".find(h => h.textContent.trim() === arguments[0]) || null",
         title,
     )
 
@@ -132,9 +134,9 @@ def test_long_unbroken_strings_never_make_the_email_wider_than_the_screen(
     assert horizontal_overflow(browser) == 0
     # And every item's title is shown, within the window
     for title in titles:
-        paragraph = shown_title(browser, title)
-        assert paragraph is not None and paragraph.is_displayed(), title
-        rect = paragraph.rect
+        heading = shown_title(browser, title)
+        assert heading is not None and heading.is_displayed(), title
+        rect = heading.rect
         assert rect["x"] >= 0 and rect["x"] + rect["width"] <= width, (title, rect)
     # And the long model name stays in the leaderboard, within the window
     cells = browser.script("return [...document.querySelectorAll('td')].map(td => td.textContent.trim())")
@@ -149,7 +151,7 @@ def test_long_unbroken_strings_never_make_the_email_wider_than_the_screen(
     assert browser.screenshot(shot).stat().st_size > 10_000
 
 
-# -- reading it: contrast, link cues -------------------------------------------------------------------
+# -- reading it: contrast, link cues, headings ------------------------------------------------------
 def cut_edition() -> Edition:
     """An edition too long for Gmail's 102 KB with its texts: mailed without them (summaries false)."""
     text = "国产大模型在推理、代码和多模态任务上持续进步。" * 20
@@ -256,3 +258,44 @@ def test_links_inside_running_text_of_the_email_are_not_told_by_colour_alone(
     expected = {"原始数据", "退订"} | ({"全文请阅读网页版"} if mail == "cut" else set())
     assert expected <= set(links)
     assert {name: line for name, line in links.items() if line != "underline"} == {}
+
+
+def accessibility_tree(page: Browser) -> list[dict[str, Any]]:
+    """The nodes a screen reader is given (Chromium's accessibility tree, ignored nodes left out)."""
+    page.driver.execute_cdp_cmd("Accessibility.enable", {})
+    nodes = page.driver.execute_cdp_cmd("Accessibility.getFullAXTree", {})["nodes"]
+    return [node for node in nodes if not node.get("ignored")]
+
+
+def ax_value(node: dict[str, Any], key: str) -> Any:
+    return (node.get(key) or {}).get("value")
+
+
+def ax_property(node: dict[str, Any], name: str) -> Any:
+    return next((p["value"].get("value") for p in node.get("properties", ()) if p["name"] == name), None)
+
+
+def test_each_item_of_the_email_is_a_heading_and_its_read_more_link_names_it(
+    browser: Browser,  # noqa: F811 - the fixture imported from test_browser
+    email_page: tuple[str, list[str]],
+) -> None:
+    url, titles = email_page
+    # Given the email, as a screen reader is given it
+    browser.open(url, 640, 900)
+    nodes = accessibility_tree(browser)
+    # Then each item's title is a heading of the third level, under 详细资讯: the reader moves from
+    # story to story by heading (WCAG 1.3.1)
+    headings = [
+        (ax_value(n, "name"), ax_property(n, "level")) for n in nodes if ax_value(n, "role") == "heading"
+    ]
+    assert [(title, 3) for title in titles] == [h for h in headings if h[0] in titles]
+    # And each 阅读原文 link says which story it opens: twelve of them are no longer alike in a list of
+    # links (WCAG 2.4.4); the item without a link has none
+    names = [
+        f"{ax_value(n, 'name')} {ax_value(n, 'description') or ''}".strip()
+        for n in nodes
+        if ax_value(n, "role") == "link" and str(ax_value(n, "name")).startswith("阅读原文")
+    ]
+    linked = [it.title for it in long_strings_edition().items if it.url]
+    assert len(names) == len(linked) == 3
+    assert all(title in name for title, name in zip(linked, names, strict=True)), names
