@@ -437,6 +437,49 @@ def test_the_subscribe_form_fits_a_phone_and_the_site_s_csp_lets_it_post_to_the_
     assert browser.driver.current_url == f"{base_url}reports/{DAY}.html"  # and the page stayed
 
 
+# Slips the browser's own type=email check lets through and the subscribe endpoint refuses, and
+# addresses it must keep taking.
+MISTYPED = ["name@qqcom", "name@163", "zhang.san@gmail", ".name@qq.com", "name.@qq.com", "na..me@qq.com"]
+TYPED_RIGHT = [
+    "name@qq.com",
+    "zhang.san@gmail.com",
+    "o'brien+news@163.com",
+    "x@mail.example.co.uk",
+    "x@bücher.example",
+]
+
+
+def test_the_subscribe_field_catches_the_slips_the_server_refuses_before_they_are_sent(
+    browser: Browser, base_url: str
+) -> None:
+    from ai_news_tracker.subscribers import InvalidAddress, normalise_address
+
+    # Given the archive's subscribe form
+    browser.open(base_url + "index.html", *DESKTOP)
+
+    field = browser.driver.find_element("id", "subscribe-email")
+
+    def accepted(value: str) -> bool:
+        """Whether the field takes ``value`` typed in (Chromium then writes a domain as punycode)."""
+        field.clear()
+        field.send_keys(value)
+        return bool(browser.driver.execute_script("return arguments[0].checkValidity()", field))
+
+    # When a reader types a missing dot in the domain or a stray dot in the name, the field refuses it
+    # before it is sent (WCAG 3.3.1), as the server would
+    assert {value: accepted(value) for value in MISTYPED} == dict.fromkeys(MISTYPED, False)
+    for value in MISTYPED:
+        with pytest.raises(InvalidAddress):
+            normalise_address(value)
+    # And says what it wants: the title the browser shows beside its own message
+    title = browser.script("return document.getElementById('subscribe-email').title")
+    assert "“.”" in title and "qq.com" in title
+    # And every address the server takes, the field takes too
+    assert {value: accepted(value) for value in TYPED_RIGHT} == dict.fromkeys(TYPED_RIGHT, True)
+    assert all(normalise_address(value) for value in TYPED_RIGHT)
+    assert browser.errors() == []
+
+
 def contrast(foreground: str, background: str) -> float:
     """The WCAG contrast ratio of two computed colours (``rgb(r, g, b)`` or ``rgba(…)``, opaque)."""
 
