@@ -41,7 +41,6 @@ from ai_news_tracker.subscription import (
     CHECK_MAIL,
     CONFIRMED,
     INVALID,
-    INVALID_ADDRESS,
     INVALID_LINK,
     INVALID_UNSUBSCRIBE_LINK,
     NOT_FOUND,
@@ -52,6 +51,7 @@ from ai_news_tracker.subscription import (
     Page,
     SubscriptionService,
     confirm_page,
+    invalid_address_page,
     page_headers,
     unsubscribe_page,
 )
@@ -169,9 +169,9 @@ def subscribe() -> Response[str]:
     started = time.monotonic()
     try:
         outcome = service().subscribe(submitted_address(), now(), base_url())
-    except InvalidAddress:
+    except InvalidAddress as refused:
         metrics.add_metric(name="SubscribeRefused", unit=MetricUnit.Count, value=1)
-        return answer(INVALID_ADDRESS, "invalid")
+        return answer(invalid_address_page(refused), "invalid")
     finally:
         time.sleep(max(0.0, MIN_SUBSCRIBE_SECONDS - (time.monotonic() - started)))
     metrics.add_metric(name="SubscribeRequests", unit=MetricUnit.Count, value=1)

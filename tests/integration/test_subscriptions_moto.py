@@ -526,6 +526,43 @@ def test_a_malformed_request_is_refused_and_sends_nothing(stack: Stack) -> None:
     assert stack.mails() == []
 
 
+# Typos the browser's type=email lets through (its own pattern may be missing: an older page, a
+# client without it), and what the refusal must say instead of only 邮箱地址无效.
+TYPOS = [
+    ("name@qqcom", "域名"),
+    ("name@163", "域名"),
+    (".name@qq.com", "邮箱名"),
+    ("na..me@qq.com", "邮箱名"),
+]
+
+
+@pytest.mark.parametrize(("typo", "said"), TYPOS)
+def test_a_mistyped_address_is_told_what_is_wrong_and_led_back_to_the_form(
+    stack: Stack, typo: str, said: str
+) -> None:
+    # Given a reader who typed a common slip into the site's form
+    # When the form posts it
+    answer = stack.http(
+        "POST",
+        "/subscribe",
+        body="email=" + typo.replace("@", "%40"),
+        content_type="application/x-www-form-urlencoded",
+        encoded=True,
+    )
+    # Then the page says which part of the address is wrong (WCAG 3.3.1, 3.3.3), without showing it
+    assert answer.status == 400 and "邮箱地址无效" in answer.body
+    reason = re.search(r"<p [^>]*>([^<]*" + said + r"[^<]*)</p>", answer.body)
+    assert reason is not None, answer.body
+    assert "“.”" in reason.group(1)
+    assert typo not in answer.body
+    # And it leads back to the form on the site, where the field is
+    assert '<a href="https://d111111abcdef8.cloudfront.net/#subscribe"' in answer.body
+    # And a script posting JSON gets the same reason as its message
+    refused = stack.subscribe(typo)
+    assert refused.status == 400 and refused.json() == {"status": "invalid", "message": reason.group(1)}
+    assert stack.mails() == []
+
+
 def test_tampered_or_reused_tokens_are_refused(stack: Stack) -> None:
     subscribe_and_confirm(stack, "alice@example.org")
     subscribe_and_confirm(stack, "bob@example.org")

@@ -13,6 +13,7 @@ import pytest
 from ai_news_tracker.delivery import batches
 from ai_news_tracker.errors import ConfigError
 from ai_news_tracker.identity import recipient_key
+from ai_news_tracker.render import default_templates_dir
 from ai_news_tracker.subscribers import (
     ACTIVE,
     CONFIRM_TTL,
@@ -31,6 +32,7 @@ from ai_news_tracker.subscribers import (
     subscriber_id,
     subscriptions_from_env,
 )
+from ai_news_tracker.subscription import invalid_address_page
 
 T0 = 1_790_000_000
 
@@ -90,6 +92,44 @@ def test_valid_addresses_are_normalised(given: str, expected: str) -> None:
 def test_invalid_addresses_are_refused(given: object) -> None:
     with pytest.raises(InvalidAddress):
         normalise_address(given)
+
+
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        ("reader@example", "“@”后面的域名"),
+        ("reader@exa_mple.org", "“@”后面的域名"),
+        (".reader@example.org", "“@”前面的邮箱名"),
+        ("re..ader@example.org", "“@”前面的邮箱名"),
+        ("读者@example.org", "“@”前面的邮箱名"),
+        ("reader", "“@”"),
+        ("a@b@example.org", "“@”"),
+        ("read er@example.org", "空格"),
+        ("", "请填写"),
+        ("a@" + ".".join(["b" * 60] * 5) + ".org", "太长"),
+    ],
+)
+def test_the_refusal_of_an_address_says_what_is_wrong_with_it_and_never_shows_it(
+    given: str, said: str
+) -> None:
+    # Given an address the subscribe form sent, refused
+    with pytest.raises(InvalidAddress) as refused:
+        normalise_address(given)
+    # When the endpoint's page is made from the refusal
+    page = invalid_address_page(refused.value)
+    # Then its first paragraph says what is wrong, in the reader's words, and what to do follows
+    assert page.status == 400 and page.heading == "邮箱地址无效"
+    assert said in page.paragraphs[0] and page.paragraphs[-1] == "请检查后重新输入。"
+    # And the page never shows the address, and leads back to the site's form
+    html = page.render("日报", default_templates_dir(), "https://news.example.com/")
+    assert '<a href="https://news.example.com/#subscribe"' in html
+    assert not given or given not in html
+
+
+def test_a_refusal_without_a_reason_to_tell_still_says_what_to_do() -> None:
+    with pytest.raises(InvalidAddress) as refused:
+        normalise_address(["reader@example.org"])
+    assert invalid_address_page(refused.value).paragraphs == ("请检查后重新输入。",)
 
 
 def test_the_subscriber_id_is_the_sent_log_s_recipient_key() -> None:

@@ -183,6 +183,7 @@ class Page:
     button: str | None = None
     token: str | None = None
     fields: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    retry: bool = False  # links the site's subscribe form (#subscribe) to fill in again
 
     def render(self, title: str, templates_dir: Path, home: str = "") -> str:
         """The page; ``home`` (the site's address, "" for none) is linked at its foot."""
@@ -196,7 +197,14 @@ class Page:
         return (
             pages_environment(Path(templates_dir))
             .get_template(PAGE_TEMPLATE)
-            .render(title=title, heading=self.heading, paragraphs=list(self.paragraphs), form=form, home=home)
+            .render(
+                title=title,
+                heading=self.heading,
+                paragraphs=list(self.paragraphs),
+                form=form,
+                home=home,
+                retry=f"{home}{SUBSCRIBE_FORM}" if self.retry and home else "",
+            )
         )
 
 
@@ -209,7 +217,29 @@ CHECK_MAIL = Page(
         "没有收到？请先检查垃圾邮件文件夹。一小时后可以再申请一次；同一地址 48 小时内最多收到三封确认邮件。",
     ),
 )
-INVALID_ADDRESS = Page(400, "邮箱地址无效", ("请检查后重新输入。",))
+SUBSCRIBE_FORM = "#subscribe"  # the subscribe form's id on the site's pages (_page.html.j2)
+CHECK_AND_RETRY = "请检查后重新输入。"
+# What is wrong with a refused address, by the reason subscribers.normalise_address gives: the site's
+# form stops the common slips itself, but not on a page published before it did, nor in every browser.
+ADDRESS_PROBLEMS = {
+    "the domain is not a valid name": "“@”后面的域名不完整：域名要含“.”，例如 qq.com、163.com。",
+    "the part before @ is not a plain mailbox name": (
+        "“@”前面的邮箱名只能用英文字母、数字和 . _ - + 等符号，不能以“.”开头或结尾，也不能含连续的“.”。"
+    ),
+    "an address has exactly one @": "邮箱地址要有且只有一个“@”，例如 name@qq.com。",
+    "the address holds control characters or spaces": "邮箱地址中不能有空格。",
+    "the address is empty or too long": "请填写邮箱地址（最长 254 个字符）。",
+    "the address is too long": "邮箱地址太长（最长 254 个字符）。",
+}
+
+
+def invalid_address_page(refused: InvalidAddress) -> Page:
+    """The answer to a refused address: what is wrong with it (never the address), and the way back
+    to the form."""
+    problem = ADDRESS_PROBLEMS.get(str(refused))
+    return Page(400, "邮箱地址无效", (*([problem] if problem else []), CHECK_AND_RETRY), retry=True)
+
+
 INVALID_LINK = Page(
     400,
     "链接无效或已过期",
