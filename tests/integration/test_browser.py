@@ -273,6 +273,21 @@ def visible_titles(browser: Browser) -> list[str]:
     return [h.text for h in headings if h.is_displayed() and h.size["height"] > 0]
 
 
+def accessibility_tree(page: Browser) -> list[dict[str, Any]]:
+    """The nodes a screen reader is given (Chromium's accessibility tree, ignored nodes left out)."""
+    page.driver.execute_cdp_cmd("Accessibility.enable", {})
+    nodes = page.driver.execute_cdp_cmd("Accessibility.getFullAXTree", {})["nodes"]
+    return [node for node in nodes if not node.get("ignored")]
+
+
+def ax_value(node: dict[str, Any], key: str) -> Any:
+    return (node.get(key) or {}).get("value")
+
+
+def ax_property(node: dict[str, Any], name: str) -> Any:
+    return next((p["value"].get("value") for p in node.get("properties", ()) if p["name"] == name), None)
+
+
 def horizontal_overflow(browser: Browser) -> int:
     """How many CSS pixels the page is wider than the window (0: nothing to scroll sideways)."""
     return int(
@@ -435,6 +450,50 @@ def test_the_subscribe_form_fits_a_phone_and_the_site_s_csp_lets_it_post_to_the_
         lambda _: seen.extend(csp_violations()) or any("elsewhere.example" in m for m in seen)
     )
     assert browser.driver.current_url == f"{base_url}reports/{DAY}.html"  # and the page stayed
+
+
+MOVEMENT_NAME = re.compile(r"(上升|下降) \d+ 位（上期第 \d+ 名）|新上榜|排名不变")
+
+
+def test_a_screen_reader_hears_each_movement_and_link_once_and_knows_which_story_a_link_opens(
+    browser: Browser, base_url: str
+) -> None:
+    # Given the edition page, as a screen reader is given it
+    browser.open(base_url + f"reports/{DAY}.html", *DESKTOP)
+    nodes = accessibility_tree(browser)
+    # Then each movement of the domestic table is said once, in words: not "↓1 下降 1 位…"
+    moves = browser.script("return document.querySelectorAll('td.move').length")
+    cells = [ax_value(n, "name") for n in nodes if ax_value(n, "role") == "cell"]
+    said = [name for name in cells if MOVEMENT_NAME.search(name or "")]
+    assert len(said) == moves == 10 and all(MOVEMENT_NAME.fullmatch(name) for name in said), said
+    # And an item's links (阅读原文, another outlet's report) are named without the arrow drawn after
+    # them, and described by the item's title
+    links = [
+        (ax_value(n, "name"), ax_value(n, "description"))
+        for n in nodes
+        if ax_value(n, "role") == "link" and re.fullmatch(r".*(阅读原文|的报道).*", ax_value(n, "name") or "")
+    ]
+    # (the title of the story each link sits in, in the order of the page)
+    stories = browser.script(
+        "return [...document.querySelectorAll('p.more a')]"
+        ".map(a => a.closest('article').querySelector('h3').textContent)"
+    )
+    assert len(links) == len(stories) > 12 and any(name.endswith("的报道") for name, _ in links)
+    assert [(name, described) for name, described in links if re.fullmatch(r"阅读原文|\S+的报道", name)] == [
+        (name, story) for (name, _), story in zip(links, stories, strict=True)
+    ]
+    # And on the archive, each edition's 阅读全文, Markdown and JSON say which day they open
+    browser.open(base_url + "index.html", *DESKTOP)
+    nodes = accessibility_tree(browser)
+    formats = [
+        (ax_value(n, "name"), ax_value(n, "description"))
+        for n in nodes
+        if ax_value(n, "role") == "link" and ax_value(n, "name") in ("阅读全文", "Markdown", "JSON")
+    ]
+    days = [DAY, PREVIOUS_DAY.isoformat()]
+    assert [(name, (described or "")[:10]) for name, described in formats] == [
+        (name, day) for day in days for name in ("阅读全文", "Markdown", "JSON")
+    ]
 
 
 # Slips the browser's own type=email check lets through and the subscribe endpoint refuses, and

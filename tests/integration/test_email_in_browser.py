@@ -23,7 +23,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_browser import Browser, browser, contrast, horizontal_overflow  # noqa: F401 - browser: the fixture
+from test_browser import (  # noqa: F401 - browser: the fixture
+    Browser,
+    accessibility_tree,
+    ax_property,
+    ax_value,
+    browser,
+    contrast,
+    horizontal_overflow,
+)
 
 from ai_news_tracker.config import Config, EmailConfig, LeaderboardConfig
 from ai_news_tracker.mail import bodies, build_confirmation, build_message, build_subscribed_notice
@@ -258,21 +266,6 @@ def test_links_inside_running_text_of_the_email_are_not_told_by_colour_alone(
     expected = {"原始数据", "退订"} | ({"全文请阅读网页版"} if mail == "cut" else set())
     assert expected <= set(links)
     assert {name: line for name, line in links.items() if line != "underline"} == {}
-
-
-def accessibility_tree(page: Browser) -> list[dict[str, Any]]:
-    """The nodes a screen reader is given (Chromium's accessibility tree, ignored nodes left out)."""
-    page.driver.execute_cdp_cmd("Accessibility.enable", {})
-    nodes = page.driver.execute_cdp_cmd("Accessibility.getFullAXTree", {})["nodes"]
-    return [node for node in nodes if not node.get("ignored")]
-
-
-def ax_value(node: dict[str, Any], key: str) -> Any:
-    return (node.get(key) or {}).get("value")
-
-
-def ax_property(node: dict[str, Any], name: str) -> Any:
-    return next((p["value"].get("value") for p in node.get("properties", ()) if p["name"] == name), None)
 
 
 def test_each_item_of_the_email_is_a_heading_and_its_read_more_link_names_it(

@@ -292,13 +292,15 @@ def test_the_domestic_table_shows_the_movements_since_the_previous_edition(rende
     cells = {
         tr.findall("td")[1].text: tr.find("td[@class='move']/span") for tr in domestic.iterfind("./tbody/tr")
     }
-    assert {model: (span.get("class"), span.text) for model, span in cells.items()} == {
+    shown = {model: span.find("span[@aria-hidden='true']") for model, span in cells.items()}
+    assert {model: (cells[model].get("class"), symbol.text) for model, symbol in shown.items()} == {
         "deepseek-v3.2": ("up", "↑2"),
         "qwen3-max": ("down", "↓1"),
         "glm-4.6": ("down", "↓1"),
         "minimax-m2": ("new", "新"),
     }
-    # And the movement is said in words to screen readers, once (no title repeating it)
+    # And the movement is said in words to screen readers, once: the symbol is hidden from them (no
+    # "↑2 上升 2 位…"), and no title repeats it
     hidden = cells["deepseek-v3.2"].find("span[@class='visually-hidden']")
     assert hidden is not None and hidden.text == " 上升 2 位（上期第 4 名）"
     assert cells["deepseek-v3.2"].get("title") is None
@@ -783,6 +785,9 @@ def test_stories_past_the_list_are_counted_and_the_listed_ones_said_to_be_the_ne
     page = renderer.html(ed)
     tree = strict_parse(page)
     assert "2 条资讯（另有 50 条见文末）" in "".join(tree.find(".//p[@class='meta']").itertext())
+    # and that count leads to the list at the end (past every item's links, for a keyboard)
+    (to_more,) = tree.iterfind(".//p[@class='meta']/a")
+    assert to_more.get("href") == "#more" and tree.find(".//*[@id='more']").text == "更多资讯"
     assert len(tree.findall(".//ul[@class='more-list']/li")) == 3
     assert "另有 47 条较早的相关资讯未列出" in page
     assert audit(page) == []
@@ -858,3 +863,10 @@ def test_a_story_several_outlets_told_links_each_of_them_on_its_page(renderer: R
         [("阅读原文", "https://36kr.com/p/2")],
         [("新智元的报道", "https://mp.weixin.qq.com/s/XyZ")],
     ]
+    # And each of them is described by its story's title, as 阅读原文 is
+    titles = {h.get("id"): "".join(h.itertext()) for h in tree.iterfind(".//article/h3")}
+    described = [
+        [titles[a.get("aria-describedby")] for a in p.iterfind("a")]
+        for p in tree.iterfind(".//p[@class='more']")
+    ]
+    assert described == [["第 1 条资讯", "第 1 条资讯"], ["第 2 条资讯"], ["第 3 条资讯"]]
