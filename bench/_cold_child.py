@@ -61,8 +61,12 @@ def without_tracer() -> None:
     """What a handler without Powertools' Tracer would cost: the Tracer made a no-op."""
     import aws_lambda_powertools.tracing.tracer as tracing
 
+    def capture(self: Any, f: Any = None, **kwargs: Any) -> Any:
+        """``@tracer.capture_lambda_handler`` and ``@tracer.capture_lambda_handler(...)`` alike."""
+        return f if f is not None else (lambda handler: handler)
+
     tracing.Tracer.__init__ = lambda self, *args, **kwargs: None  # type: ignore[method-assign]
-    tracing.Tracer.capture_lambda_handler = lambda self, f=None, **kwargs: f  # type: ignore
+    tracing.Tracer.capture_lambda_handler = capture  # type: ignore[method-assign,assignment]
 
 
 def peak_rss_kb() -> int:

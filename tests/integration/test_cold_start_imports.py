@@ -32,7 +32,8 @@ RENDERING = {"jinja2", "ai_news_tracker.render", "ai_news_tracker.mail", "ai_new
 UNUSED_BY_ANY_FUNCTION = {"sqlite3", "pymysql", "psycopg2", "httpx", "aiobotocore", "pynamodb"}
 
 
-def loaded_at_init(name: str, **extra_env: str) -> set[str]:
+def init_env(**extra_env: str) -> dict[str, str]:
+    """A function's environment at init, with Lambda's Active tracing."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POWERTOOLS_", "_X_AMZN"))}
     env |= {
         "AWS_DEFAULT_REGION": REGION,
@@ -52,9 +53,13 @@ def loaded_at_init(name: str, **extra_env: str) -> set[str]:
         "EDITION_TOPIC_ARN": f"arn:aws:sns:{REGION}:123456789012:editions",
         "SUBSCRIBERS_TABLE": "subscribers",
     } | extra_env
+    return env
+
+
+def loaded_at_init(name: str, **extra_env: str) -> set[str]:
     done = subprocess.run(
         [sys.executable, "-c", PROBE, str(REPO / "functions" / name / "app.py")],
-        env=env,
+        env=init_env(**extra_env),
         capture_output=True,
         text=True,
         timeout=120,
@@ -158,3 +163,23 @@ def test_the_extractive_summarizer_loads_no_http_client() -> None:
 
     # Then requests is not loaded: only a model called over HTTP needs it
     assert done.stdout.strip() == "False"
+
+
+FUNCTIONS = sorted(path.parent.name for path in (REPO / "functions").glob("*/app.py"))
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_the_cold_start_bench_can_stub_out_every_function_s_tracer(name: str) -> None:
+    # Given bench/cold_start.py's --without-tracer, which loads each handler with the Tracer a no-op
+    # When its child loads the function that way
+    done = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "_cold_child.py"), "import-without-tracer", name],
+        env=init_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    # Then the handler loads, whichever form of the Tracer's decorators it uses (make bench runs it)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert json.loads(done.stdout.splitlines()[-1])["mode"] == "import-without-tracer"
