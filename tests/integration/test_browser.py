@@ -29,7 +29,7 @@ import shutil
 import sys
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -38,11 +38,12 @@ from typing import Any
 
 import pytest
 import yaml
+from editions import plain_edition, plain_items
 
 from ai_news_tracker.cli import main
 from ai_news_tracker.config import Config
 from ai_news_tracker.leaderboard import build_leaderboard
-from ai_news_tracker.models import Edition, EditionSummary, Item
+from ai_news_tracker.models import Edition, EditionSummary
 from ai_news_tracker.render import ARCHIVE_POINTS, Renderer
 from ai_news_tracker.repository import RawRepository
 from ai_news_tracker.store import LocalStore, content_type_for
@@ -198,11 +199,15 @@ def long_archive_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         cutoff = datetime(day.year, day.month, day.day, 0, 10, tzinfo=UTC)
         summaries.append(EditionSummary(day, "国产大模型日报", cutoff, points, 30))
     renderer = Renderer(Config(), REPO / "templates")
-    (folder / "index.html").write_text(renderer.index(summaries), encoding="utf-8")
-    for key, text in renderer.assets().items():
+    write_site(folder, renderer, {"index.html": renderer.index(summaries)})
+    yield from serve(folder)
+
+
+def write_site(folder: Path, renderer: Renderer, pages: dict[str, str]) -> None:
+    """``pages`` (by their keys) and the site's assets, written under ``folder`` as published."""
+    for key, text in {**pages, **renderer.assets()}.items():
         (folder / key).parent.mkdir(parents=True, exist_ok=True)
         (folder / key).write_text(text, encoding="utf-8")
-    yield from serve(folder)
 
 
 # -- the browser ------------------------------------------------------------------------------------
@@ -609,35 +614,12 @@ LINKED_SUMMARY = (
 def linked_summary_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """An edition page whose one item's summary runs into a long link."""
     folder = tmp_path_factory.mktemp("linked-summary")
-    now = datetime(2026, 5, 7, 1, 0, tzinfo=UTC)
-    story = Item(
-        id="id00001",
-        identity="identity1",
-        source="机器之心",
-        title="开源具身智能训练平台发布",
-        text=LINKED_SUMMARY,
-        url="https://www.jiqizhixin.com/articles/1",
-        published_at=now,
-        first_seen=now,
-    )
-    edition = Edition(
-        date=date(2026, 5, 7),
-        title="国产大模型日报",
-        timezone="Asia/Shanghai",
-        generated_at=now,
-        window_start=None,
-        window_end=now,
-        key_points=("开源具身智能训练平台发布",),
-        items=(story,),
-        sources=(),
-        leaderboard=None,
+    story = replace(
+        plain_items(1)[0], source="机器之心", title="开源具身智能训练平台发布", text=LINKED_SUMMARY
     )
     renderer = Renderer(Config(), REPO / "templates")
-    (folder / "reports").mkdir()
-    (folder / "reports" / "2026-05-07.html").write_text(renderer.html(edition), encoding="utf-8")
-    for key, text in renderer.assets().items():
-        (folder / key).parent.mkdir(parents=True, exist_ok=True)
-        (folder / key).write_text(text, encoding="utf-8")
+    page = renderer.html(replace(plain_edition(0), items=(story,), key_points=(story.title,)))
+    write_site(folder, renderer, {f"reports/{DAY}.html": page})
     yield from serve(folder)
 
 
@@ -669,7 +651,7 @@ def test_a_summary_running_into_a_long_link_keeps_its_characters_together(
     browser: Browser, linked_summary_url: str, size: tuple[int, int]
 ) -> None:
     # Given an item whose summary reaches a link too long to fit on the line it starts on
-    browser.open(linked_summary_url + "reports/2026-05-07.html", *size)
+    browser.open(linked_summary_url + f"reports/{DAY}.html", *size)
     # Then every Chinese character of the summary sits next to the one before it, as in running text:
     # no line is stretched to the width of the column
     advances, font_size = browser.script(CJK_ADVANCES)

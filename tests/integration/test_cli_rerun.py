@@ -35,16 +35,21 @@ def run(path: Path, data: Path, day: str) -> int:
     return main(["run", "--config", str(path), "--data-dir", str(data), "--now", f"{day}T20:00:00+08:00"])
 
 
+def two_days(tmp_path: Path, server: LoopbackServer) -> tuple[Path, Path]:
+    """Both days published, each with what the feed brought that day: the config file and data folder."""
+    path, data = config(tmp_path / "c.toml", server.url("/feed")), tmp_path / "data"
+    for day, feed in zip(DAYS, FEEDS, strict=True):
+        server.routes["/feed"] = static(feed)
+        assert run(path, data, day) == 0
+    return path, data
+
+
 def test_the_newest_day_run_again_says_how_to_build_it_with_the_new_configuration(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    data = tmp_path / "data"
-    with LoopbackServer({"/feed": static(FEEDS[0])}) as server:
+    with LoopbackServer() as server:
         # Given two days published, then a term excluded in the configuration
-        path = config(tmp_path / "c.toml", server.url("/feed"))
-        assert run(path, data, DAYS[0]) == 0
-        server.routes["/feed"] = static(FEEDS[1])
-        assert run(path, data, DAYS[1]) == 0
+        path, data = two_days(tmp_path, server)
         config(path, server.url("/feed"), exclude='"Kimi"')
         capsys.readouterr()
         # When the newest day is run again
@@ -66,13 +71,9 @@ def test_the_newest_day_run_again_says_how_to_build_it_with_the_new_configuratio
 def test_an_older_day_run_again_says_it_stays_as_built(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    data = tmp_path / "data"
-    with LoopbackServer({"/feed": static(FEEDS[0])}) as server:
+    with LoopbackServer() as server:
         # Given two days published
-        path = config(tmp_path / "c.toml", server.url("/feed"))
-        assert run(path, data, DAYS[0]) == 0
-        server.routes["/feed"] = static(FEEDS[1])
-        assert run(path, data, DAYS[1]) == 0
+        path, data = two_days(tmp_path, server)
         capsys.readouterr()
         # When the older day is run again
         assert run(path, data, DAYS[0]) == 0
