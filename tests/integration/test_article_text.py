@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from loopback import LoopbackServer, static
 
 from ai_news_tracker.articles import article_summary
@@ -102,3 +103,52 @@ def test_article_links_leaving_the_feeds_origin_are_refused_and_never_requested(
     assert refused == {f"refused 127.0.0.1:{internal.port}: not a public address"}
     published = "".join(p.read_text(encoding="utf-8") for p in (data / "site").rglob("*.json"))
     assert SUMMARY in published and "INTERNAL-SECRET" not in published
+
+
+# 喆 and 昇 are outside GB2312, 𠮷 outside GBK: read strictly as labelled, they garble the rest of the text.
+GB18030_SUMMARY = "商汤科技发布日日新大模型，徐立与王喆介绍昇腾适配，𠮷野家接入"
+
+
+@pytest.mark.parametrize(
+    ("meta", "headers"),
+    [
+        ('<meta http-equiv="Content-Type" content="text/html; charset=gb2312">', {}),
+        ('<meta charset="GB2312">', {}),
+        ("", {"content-type": "text/html; charset=GB2312"}),
+        ("", {"content-type": "text/html; charset=gbk"}),
+    ],
+)
+def test_a_page_labelled_gb2312_or_gbk_is_read_as_gb18030(meta: str, headers: dict[str, str]) -> None:
+    # Given a page labelled GB2312 (or GBK), as Chinese sites label their GBK/GB18030 text
+    page = f'{meta}<meta name="description" content="{GB18030_SUMMARY}">'.encode("gb18030")
+    # Then its summary reads as written, as feeds labelled so do
+    assert article_summary(page, headers) == GB18030_SUMMARY
+
+
+@pytest.mark.parametrize(
+    ("meta", "headers"),
+    [('<meta charset="iso-8859-1">', {}), ("", {"content-type": "text/html; charset=ISO-8859-1"})],
+)
+def test_a_page_labelled_latin_1_is_read_as_windows_1252(meta: str, headers: dict[str, str]) -> None:
+    # Given a page labelled ISO-8859-1 whose dashes and curly quotes are windows-1252's, as browsers read it
+    page = f'{meta}<meta name="description" content="Café — “AI”">'.encode("cp1252")
+    assert article_summary(page, headers) == "Café — “AI”"
+
+
+def test_an_empty_description_gives_way_to_the_og_description() -> None:
+    page = b'<meta name="description" content=" "><meta property="og:description" content="the summary">'
+    assert article_summary(page, {}) == "the summary"
+
+
+def test_the_http_charset_wins_over_a_disagreeing_meta() -> None:
+    # Given a server that says GB18030 for a page whose template's meta still says UTF-8
+    page = '<meta charset="utf-8"><meta name="description" content="智谱发布新模型">'.encode("gb18030")
+    # Then the header's charset is the one read (as browsers do: the HTTP header wins)
+    assert article_summary(page, {"content-type": "text/html; charset=gb18030"}) == "智谱发布新模型"
+
+
+@pytest.mark.parametrize("label", ["x-unknown", "zlib", "rot13"])
+def test_a_page_labelled_with_no_character_set_python_reads_is_read_as_utf_8(label: str) -> None:
+    page = f'<meta charset="{label}"><meta name="description" content="智谱发布新模型">'.encode()
+    assert article_summary(page, {}) == "智谱发布新模型"
+    assert article_summary(page, {"content-type": f"text/html; charset={label}"}) == "智谱发布新模型"

@@ -8,11 +8,12 @@ result (or the failure) is cached in the raw store.
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Mapping
 from html.parser import HTMLParser
 
-from .text import html_to_text, truncate
+from .text import html_to_text, superset_codec, truncate
 
 SUMMARY_META = ("description", "og:description", "twitter:description")
 MAX_CHARS = 600
@@ -34,18 +35,25 @@ class _MetaParser(HTMLParser):
 
 
 def _charset(body: bytes, headers: Mapping[str, str]) -> str:
+    """The codec a page is read as: its Content-Type's charset, else its meta's, as its superset
+    (GB2312 as GB18030, ISO-8859-1 as windows-1252, as feeds are); UTF-8 when it names none it knows."""
     content_type = headers.get("content-type", "")
     if "charset=" in content_type:
-        return content_type.split("charset=", 1)[1].split(";")[0].strip().strip("\"'") or "utf-8"
-    match = _CHARSET.search(body[:4096])
-    return match.group(1).decode("ascii") if match else "utf-8"
+        label = content_type.split("charset=", 1)[1].split(";")[0].strip().strip("\"'")
+    else:
+        match = _CHARSET.search(body[:4096])
+        label = match.group(1).decode("ascii") if match else ""
+    try:
+        return superset_codec(codecs.lookup(label).name)
+    except LookupError:  # no label, or one Python does not know
+        return "utf-8"
 
 
 def article_summary(body: bytes, headers: Mapping[str, str], limit: int = MAX_CHARS) -> str:
     """The page's own summary as plain text ("" when it has none)."""
     try:
         text = body.decode(_charset(body, headers), errors="replace")
-    except LookupError:  # an unknown charset label
+    except LookupError:  # a codec that is no character set ("zlib", "rot13")
         text = body.decode("utf-8", errors="replace")
     parser = _MetaParser()
     parser.feed(text[:200_000])  # the summary is in the head; the rest of a page is not read

@@ -39,7 +39,7 @@ from .errors import Blocked, EmptyResponse, MalformedFeed, NotAFeed
 from .identity import loggable_url, safe_link, same_document
 from .log import get_logger
 from .models import Entry
-from .text import collapse_whitespace, html_to_text, truncate
+from .text import collapse_whitespace, html_to_text, superset_codec, truncate
 
 logger = get_logger()
 
@@ -61,8 +61,6 @@ _CHARSET = re.compile(r"charset\s*=\s*[\"']?([^\"';\s]*)", re.IGNORECASE)
 _XML_ENCODING_TEXT = re.compile(
     r"\A(\ufeff?\s*<\?xml[^>]*\bencoding\s*=\s*[\"']?)[A-Za-z0-9._:-]*", re.IGNORECASE
 )
-# Character sets read as their superset: what Chinese sites label GB2312 or GBK is often GB18030 text.
-_SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "ascii": "utf-8"}
 _UTF_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 _REPLACEMENT_UTF8 = "\ufffd".encode()
 # An undeclared body that is not valid UTF-8 is still read as UTF-8 when its valid non-ASCII characters
@@ -208,16 +206,16 @@ def _repaired(body: bytes, headers: dict[str, str]) -> tuple[bytes, dict[str, st
     as windows-1252: 智谱 as ć™ş…).
 
     The character set is the one everything declares (the Content-Type's, a BOM's, the XML
-    declaration's; GB2312 and GBK read as their superset GB18030, US-ASCII as UTF-8), but a body declared
-    UTF-8 that mostly is not and is GB18030 is GB18030 (a GBK feed under a web server's default
-    ``charset=utf-8``). An undeclared body is UTF-8 when it mostly is, else GB18030, the usual legacy
-    encoding of Chinese sites. A body valid in what it declares, or whose declarations disagree, is left
-    to feedparser's own rules.
+    declaration's; read as its superset, :func:`text.superset_codec`: GB2312 and GBK as GB18030, US-ASCII
+    as UTF-8, ISO-8859-1 as windows-1252), but a body declared UTF-8 that mostly is not and is GB18030 is
+    GB18030 (a GBK feed under a web server's default ``charset=utf-8``). An undeclared body is UTF-8 when
+    it mostly is, else GB18030, the usual legacy encoding of Chinese sites. A body valid in what it
+    declares, or whose declarations disagree, is left to feedparser's own rules.
     """
     if _is_utf8(body):
         return body, headers
     labels = [c for label in _declared_charsets(headers, body) if (c := _codec(label))]
-    declared = {_SUPERSETS.get(c, c) for c in labels}
+    declared = {superset_codec(c) for c in labels}
     if len(declared) > 1:
         return body, headers
     if declared:

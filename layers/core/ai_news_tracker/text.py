@@ -144,6 +144,18 @@ _CUT_OFF_MARKUP = re.compile(r"<[A-Za-z/!?]")
 _CDATA_OPEN = re.compile(r"<!\[CDATA\[", re.IGNORECASE)
 
 
+# Character sets read as their superset (by Python's codec name), feeds and article pages alike: what
+# Chinese sites label GB2312 or GBK is often GBK or GB18030 text, and one character outside the label's
+# set would garble the rest; ISO-8859-1 is windows-1252, as browsers read it (its dashes and curly
+# quotes); US-ASCII is UTF-8.
+_SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "iso8859-1": "cp1252", "ascii": "utf-8"}
+
+
+def superset_codec(codec: str) -> str:
+    """The codec text labelled ``codec`` (Python's name: ``codecs.lookup(label).name``) is read as."""
+    return _SUPERSETS.get(codec, codec)
+
+
 def without_surrogates(text: str) -> str:
     """``text`` with every lone surrogate replaced by U+FFFD, so that it can be written as UTF-8."""
     return _LONE_SURROGATE.sub("\ufffd", text)
