@@ -141,6 +141,18 @@ def test_redirects_are_followed_and_the_final_url_reported(
     assert response.url == server.url("/new") and response.body == FEED
 
 
+@pytest.mark.parametrize("status", [303, 307, 308])
+def test_every_redirect_status_is_followed(server: LoopbackServer, client: HttpClient, status: int) -> None:
+    # Given a feed behind a 303, 307 or 308 (a permanent move on a modern host is a 308)
+    server.routes["/old"] = redirect("/new", status)
+    server.routes["/new"] = static(FEED)
+
+    # When it is fetched, Then the redirect is followed to the feed
+    response = client.get(server.url("/old"))
+
+    assert response.url == server.url("/new") and response.body == FEED
+
+
 def test_validators_go_with_the_first_request_only(server: LoopbackServer, client: HttpClient) -> None:
     # Given a feed that moved, asked for conditionally
     server.routes["/old"] = redirect("/new", 301)
@@ -247,6 +259,18 @@ def test_500_is_retried_then_fails_with_the_attempt_count(server: LoopbackServer
 def test_503_then_200_recovers(server: LoopbackServer, client: HttpClient) -> None:
     server.routes["/feed"] = sequence(static(b"", status=503), static(FEED))
 
+    response = client.get(server.url("/feed"))
+
+    assert response.body == FEED and response.attempts == 2
+    assert server.hits("/feed") == 2
+
+
+def test_429_without_retry_after_then_200_recovers(server: LoopbackServer, client: HttpClient) -> None:
+    # Given a rate-limited source (raw.githubusercontent.com, RSSHub) answering 429 once, with no
+    # Retry-After (urllib3 retries a 429 that has one of its own accord)
+    server.routes["/feed"] = sequence(static(b"", status=429), static(FEED))
+
+    # When it is fetched, Then it is retried after the backoff and read
     response = client.get(server.url("/feed"))
 
     assert response.body == FEED and response.attempts == 2
