@@ -283,6 +283,24 @@ def test_a_link_whose_name_rebinds_to_loopback_is_connected_at_its_checked_publi
     assert internal.requests == []
 
 
+def test_a_link_whose_name_also_resolves_to_loopback_is_refused(
+    internal: LoopbackServer, client: HttpClient, network: FakeNetwork
+) -> None:
+    # Given a name answering a public address first and 127.0.0.1 next, where the internal server stands
+    # in for a service on port 80 (a connection refused at the first would be tried at the second)
+    network.names["mixed.test"] = ["93.184.215.14 127.0.0.1"]
+    network.forward[("127.0.0.1", 80)] = internal.port
+
+    # When an article link to that name is fetched, Then it is refused naming the loopback address
+    with pytest.raises(
+        BlockedDestination, match=r"^refused mixed\.test \(127\.0\.0\.1\): not a public address$"
+    ):
+        client.get("http://mixed.test/admin", found_at=FEED_URL)
+
+    # And no connection was attempted to either address
+    assert network.connected == [] and internal.requests == []
+
+
 def test_a_configured_url_is_resolved_as_usual(internal: LoopbackServer, network: FakeNetwork) -> None:
     # Given a configured feed on a LAN name (and the same stand-in for port 80 as above)
     network.names["lan.test"] = ["127.0.0.1"]
