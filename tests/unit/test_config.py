@@ -134,6 +134,26 @@ def test_empty_config_is_valid_and_frozen() -> None:
         ({"email": {"recipients": ["读者@example.com"]}}, "email.recipients[0]", "not an email address"),
         ({"fetch": {"article_fetches": -1}}, "fetch.article_fetches", "must not be negative"),
         ({"fetch": {"read_timeout": 0}}, "fetch.read_timeout", "positive"),
+        ({"fetch": {"max_retry_after": -1}}, "fetch.max_retry_after", "must not be negative"),
+        ({"report": {"dedupe_threshold": -0.1}}, "report.dedupe_threshold", "must not be negative"),
+        ({"report": {"key_points": -1}}, "report.key_points", "must not be negative"),
+        ({"leaderboard": {"top_n": 0}}, "leaderboard.top_n", "at least 1"),
+        ({"leaderboard": {"domestic_n": 0}}, "leaderboard.domestic_n", "at least 1"),
+        ({"leaderboard": {"max_age_days": 0}}, "leaderboard.max_age_days", "at least 1"),
+        ({"sources": [{"name": "a", "url": "https://example.com:0/feed"}]}, "sources[0].url", "http(s) URL"),
+        # a line break in an address header would add headers of its own (Bcc:) to every mail
+        (
+            {"email": {"sender": "日报 <digest@example.com>\r\nBcc: x@example.org"}},
+            "email.sender",
+            "not an email address",
+        ),
+        ({"email": {"sender": "digest@example.com\n"}}, "email.sender", "not an email address"),
+        ({"email": {"recipients": ["a@example.com\x00"]}}, "email.recipients[0]", "not an email address"),
+        (
+            {"email": {"recipients": ["a@example.com\rBcc: x@example.org"]}},
+            "email.recipients[0]",
+            "not an email address",
+        ),
         ({"sources": {"name": "a"}}, "sources", "[[sources]]"),
     ],
 )
