@@ -19,7 +19,7 @@ from loopback import Exchange, Handler, LoopbackServer, _RequestHandler, redirec
 from ai_news_tracker.config import SummarizerConfig
 from ai_news_tracker.models import Item
 from ai_news_tracker.summarize import FALLBACK_NOTE, SummaryResult, has_link_or_markup
-from ai_news_tracker.summarizers import make_summarizer
+from ai_news_tracker.summarizers import MAX_ANSWER_BYTES, make_summarizer
 
 NOW = datetime(2026, 1, 20, tzinfo=UTC)
 KEY = "sk-test-0123456789"
@@ -175,6 +175,18 @@ def test_a_trickling_answer_is_cut_at_the_timeout(server: ChatServer) -> None:
     assert_fell_back(result)
 
 
+def test_an_answer_larger_than_the_cap_falls_back(server: ChatServer) -> None:
+    # Given a model whose well-formed answer runs past MAX_ANSWER_BYTES (padding after its points)
+    answer = completion('[{"point": "要点", "items": [1]}]' + " " * MAX_ANSWER_BYTES)
+    server.routes[PATH] = static(answer, 200, {"Content-Type": "application/json"})
+
+    # When the items are summarized, Then the answer is refused by its size, not read whole
+    result = summarize(server)
+
+    assert_fell_back(result)
+    assert f"larger than {MAX_ANSWER_BYTES} bytes" in (result.failure or "")
+
+
 @pytest.mark.parametrize(
     "body",
     [
@@ -249,6 +261,20 @@ def test_key_from_ssm_and_no_header_without_a_key(server: ChatServer) -> None:
     assert result.points == keyless.points == ("要点",)
     assert server.requests[0].headers["authorization"] == "Bearer sk-ssm"
     assert "authorization" not in server.requests[1].headers
+
+
+def test_an_empty_ssm_key_falls_back_without_a_request(server: ChatServer) -> None:
+    # Given a key parameter in SSM left empty (or a line break alone)
+    server.routes[PATH] = answering('[{"point": "要点", "items": [1]}]')
+    ssm = config(server, api_key_env=None, api_key_parameter="/ai-news-tracker/deepseek")
+
+    # When the items are summarized
+    result = make_summarizer(ssm, get_parameter=lambda name: " \n").summarize(ITEMS, 3)
+
+    # Then nothing is sent without the key the configuration asks for: the points are the extractive ones
+    assert_fell_back(result)
+    assert "SSM parameter '/ai-news-tracker/deepseek' is empty" in (result.failure or "")
+    assert server.requests == []
 
 
 def test_an_unreachable_endpoint_falls_back(server: ChatServer) -> None:
