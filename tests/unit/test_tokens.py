@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ai_news_tracker.subscription import Tokens
 from ai_news_tracker.tokens import (
     CONFIRM,
     MIN_KEY_BYTES,
@@ -87,6 +88,30 @@ def test_a_token_signed_with_another_key_is_refused_and_rotation_keeps_old_links
     assert verify([KEY, OTHER_KEY], token, UNSUBSCRIBE, NOW) == ALICE
 
 
+def test_during_a_rotation_new_links_verify_under_both_keys_and_after_it_under_the_new_key_alone() -> None:
+    # Given the token-key parameter "<new> <old>": the first key signs, both verify
+    tokens = Tokens(lambda: [KEY, OTHER_KEY])
+    unsubscribe = tokens.unsubscribe("alice@example.org")
+    confirm = tokens.confirm("alice@example.org", NOW + 60)
+    # Then the links sent now work while both keys are configured ...
+    assert verify([KEY, OTHER_KEY], unsubscribe, UNSUBSCRIBE, NOW) == ALICE
+    assert verify([KEY, OTHER_KEY], confirm, CONFIRM, NOW) == ALICE
+    # ... and once the old key is dropped: they were signed with the new one
+    assert verify([KEY], unsubscribe, UNSUBSCRIBE, NOW) == ALICE
+    assert verify([KEY], confirm, CONFIRM, NOW) == ALICE
+    with pytest.raises(TokenError, match="signature"):
+        verify([OTHER_KEY], unsubscribe, UNSUBSCRIBE, NOW)
+
+
+def test_a_forged_signature_is_refused_however_many_keys_are_configured() -> None:
+    # Given a payload anyone can write (the subject is the sha256 of the address) and a made-up MAC
+    payload = sign(KEY, UNSUBSCRIBE, ALICE).split(".")[0]
+    for mac in (b64(bytes(32)), b64(b"\xff" * 32), b64(b"x")):
+        for keys in ([KEY], [KEY, OTHER_KEY], [OTHER_KEY, KEY, b"t" * MIN_KEY_BYTES]):
+            with pytest.raises(TokenError, match="signature"):
+                verify(keys, f"{payload}.{mac}", UNSUBSCRIBE, NOW)
+
+
 def test_a_confirmation_token_expires() -> None:
     token = sign(KEY, CONFIRM, ALICE, NOW + 60)
     assert verify(KEY, token, CONFIRM, NOW + 59) == ALICE
@@ -118,6 +143,11 @@ def test_keys_from_the_parameter() -> None:
         parse_keys("  ")
     with pytest.raises(TokenError, match="at least"):
         parse_keys("tooshort")
+    # one character short of the minimum, alone or beside a good key
+    assert parse_keys("k" * MIN_KEY_BYTES) == [b"k" * MIN_KEY_BYTES]
+    for short in ("k" * (MIN_KEY_BYTES - 1), f"{'a' * 40} {'k' * (MIN_KEY_BYTES - 1)}"):
+        with pytest.raises(TokenError, match="at least 32 bytes"):
+            parse_keys(short)
 
 
 @given(st.text(max_size=300))
