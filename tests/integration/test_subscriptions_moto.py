@@ -231,6 +231,13 @@ class Stack:
     def record(self, address: str) -> Subscriber | None:
         return DynamoSubscriberStore(TABLE, self.dynamodb).get(subscriber_id(address))
 
+    def item(self, address: str) -> dict[str, Any]:
+        """The raw DynamoDB item of an address (its ``expires_at`` is the table's TTL attribute)."""
+        item: dict[str, Any] = self.dynamodb.get_item(
+            TableName=TABLE, Key={"id": {"S": subscriber_id(address)}}, ConsistentRead=True
+        )["Item"]
+        return item
+
 
 def confirmation_link(message: EmailMessage) -> str:
     text, html = bodies(message)
@@ -734,6 +741,13 @@ def test_a_bounce_or_a_complaint_suppresses_the_address_and_no_more_mail_goes_to
     before = len(stack.mails())
     stack.subscribe("bounces@example.org")
     assert len(stack.mails()) == before
+
+    # A pending address whose confirmation bounced loses its link's TTL: the table keeps it suppressed
+    stack.subscribe("typo@example.org")
+    assert "expires_at" in stack.item("typo@example.org")
+    stack.invoke("bounce", bounce_event("Permanent", "typo@example.org"))
+    item = stack.item("typo@example.org")
+    assert item["status"] == {"S": "suppressed"} and "expires_at" not in item
 
 
 def test_a_bounce_notification_that_is_not_json_fails_loudly(stack: Stack) -> None:

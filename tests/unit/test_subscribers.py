@@ -221,6 +221,19 @@ def test_an_unknown_address_can_be_suppressed_before_it_subscribes() -> None:
     assert record is not None and record.status == SUPPRESSED
 
 
+def test_a_pending_address_that_bounces_stays_suppressed_after_its_link_would_have_expired() -> None:
+    # Given an address whose confirmation mail bounced (a pending record, with the TTL of its link)
+    subscriptions, store = subs()
+    sid = subscriptions.subscribe("typo@example.org", T0).record.id
+    # When SES reports the bounce
+    subscriptions.suppress("typo@example.org", "bounce:Permanent/General", T0 + 60)
+    # Then the suppression has no expiry, so DynamoDB's TTL never deletes it ...
+    record = store.get(sid)
+    assert record is not None and record.status == SUPPRESSED and record.expires_at is None
+    # ... and the form mails it nothing, even long after the link's expiry
+    assert not subscriptions.subscribe("typo@example.org", T0 + 2 * CONFIRM_TTL).mail
+
+
 def test_an_unsubscribed_address_may_subscribe_again_with_a_new_confirmation() -> None:
     subscriptions, _ = subs()
     sid = subscriptions.subscribe("reader@example.org", T0).record.id
