@@ -14,6 +14,7 @@ import email
 import email.policy
 import json
 import re
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,7 +23,7 @@ from datetime import UTC, date, datetime
 from email.message import EmailMessage
 from email.parser import HeaderParser
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
@@ -491,6 +492,36 @@ def test_every_subscribe_request_gets_the_same_answer(stack: Stack) -> None:
     assert len(stack.mails_to("new@example.org")) == 1
     notice = stack.mails_to("active@example.org")[-1]
     assert notice["Subject"] == "您已订阅国产大模型日报"
+
+
+def test_every_subscribe_answer_takes_at_least_a_second_whatever_the_address_s_state(stack: Stack) -> None:
+    # Given addresses in every state (set up by the other tests' handler, whose minimum time is 0)
+    subscribe_and_confirm(stack, "active@example.org")
+    stack.subscribe("pending@example.org")
+    stack.invoke("bounce", bounce_event("Permanent", "suppressed@example.org"))
+    # And the function as deployed, on a clock where handling a request takes 0.25 s
+    deployed = load_handler("subscription")
+    stack.handlers["subscription"] = deployed
+    clock, slept = [0.0], []
+
+    def monotonic() -> float:
+        clock[0] += 0.25
+        return clock[0]
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        clock[0] += seconds
+
+    stack.monkeypatch.setattr(
+        deployed, "time", SimpleNamespace(time=time.time, monotonic=monotonic, sleep=sleep)
+    )
+    # When each is posted, and an address that is refused
+    for address in ("new@example.org", "pending@example.org", "active@example.org", "suppressed@example.org"):
+        assert stack.subscribe(address).status == 202
+    assert stack.subscribe("name@qqcom").status == 400
+    # Then every answer waited out the rest of one second: whether a mail was sent (an SES call) or
+    # not, the time taken tells nothing about the address
+    assert slept == pytest.approx([0.75] * 5)
 
 
 MALFORMED = [
