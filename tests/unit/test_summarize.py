@@ -94,6 +94,11 @@ def test_a_short_tag_before_a_bar_leaves_the_point_to_the_news(title: str, expec
         "A | B 两家公司合作",  # one letter
         "某公司今天正式发布了新一代多模态大模型 | 一文读懂十大亮点",  # too long for a tag
         "AI新闻 | 机器之心周报",  # what is left is too short to be the title
+        # what the headline is about: a company, a model, the news itself
+        "DeepSeek | 开源V4模型，性能比肩GPT-5和Claude",
+        "OpenAI发布GPT-5 | 推理能力大幅提升，API价格下调一半",
+        "字节豆包大模型降价99% | 大模型价格战再升级",
+        "智谱｜GLM-5正式发布，编程能力登顶开源榜",
     ],
 )
 def test_what_leads_a_bar_stays_when_it_is_no_tag(title: str) -> None:

@@ -53,11 +53,14 @@ from .text import TITLE_LEADING_TAG, shown_text
 logger = get_logger()
 
 _COLUMN_TAG = re.compile(r"\s*[|｜丨]\s*[^|｜丨\s]{1,6}$")
-# A venue or column tag before a bar that leads a title ("ICSE 2026杰出论文 | ", "CVPR 2026 Oral｜",
-# "深度观察 | "): 2 to 16 characters without a clause's punctuation or a version's dot ("GPT-5.5 | " is
-# what the title is about).
+# A venue or column tag before a bar that leads a title: a conference and its year, with what it gave
+# the paper ("ICSE 2026杰出论文 | ", "CVPR 2026 Oral｜"), or a column's name ("深度观察 | "). Anything
+# else before a bar is what the headline is about ("DeepSeek | 开源V4模型", "智谱｜GLM-5正式发布") and stays.
 _NOT_IN_TAG = "|｜丨，。！？,.!?：:；;"
-_LEADING_TAG = re.compile(rf"^\s*(?=\S)[^{_NOT_IN_TAG}]{{2,16}}(?<=\S)\s*[|｜丨]\s*")
+_LEADING_TAG = re.compile(
+    rf"^\s*(?:[A-Za-z]{{2,10}}\s?20\d\d(?:\s?[^{_NOT_IN_TAG}\s]{{1,10}})?|深度观察|深度解读|专访|观察|评论)"
+    r"\s*[|｜丨]\s*"
+)
 # Where a cut point may end: before a separator or an opening bracket, or after a closing one.
 _BREAK = re.compile(r"[\s，,：:；;、|｜丨。！!？?（(「『“《【]|(?<=[）)」』”》】])")
 _TRAILING_SEPARATORS = "，,：:；;、|｜丨 "
