@@ -295,6 +295,9 @@ def test_real_feed_descriptions_become_markup_free_text() -> None:
         ("编辑丨Sia SWE-Bench 的作者又放出了新基准。", "SWE-Bench 的作者又放出了新基准。"),
         ("机器之心报道 编辑 | 泽南、杜伟 Google DeepMind 宣布新合作。", "Google DeepMind 宣布新合作。"),
         ("作者 | 论文团队 编辑丨ScienceAI AlphaFold 的新版本发布。", "AlphaFold 的新版本发布。"),
+        # but not half a Latin name: a surname-shaped word after a Latin one leaves the text whole
+        ("作者 | Sam Altman 本文是他的最新博客。", "作者 | Sam Altman 本文是他的最新博客。"),
+        ("编译 | Jack Clark 联合创始人撰文。", "编译 | Jack Clark 联合创始人撰文。"),
         ("编辑：张三今天发布了新模型。", "编辑：张三今天发布了新模型。"),  # a name run into the text: left
         (
             "神译局是36氪旗下编译团队，关注科技、商业。 编者按：机器人会迎来爆发吗？ "

@@ -123,14 +123,17 @@ TITLE_LEADING_TAG = re.compile(
 # Outlet boilerplate before an article's lead, which would take the place of its summary: 新智元's
 # header up to 【新智元导读】 (once), the outlets' "…报道" marks and bylines ("编辑：Aeneas", "作者 |
 # 论文团队"), each followed by a space. A byline with a bar (机器之心's "编辑｜Sia") names one word, so
-# the lead after it may start with a Latin one ("编辑｜Sia SWE-Bench 的…"); one with a colon is cut
+# the lead after it may start with a Latin one ("编辑｜Sia SWE-Bench 的…", "OpenAI"), though after a
+# Latin name not with a word shaped like a surname ("作者 | Sam Altman": half a name would be left,
+# so the text stays whole); one with a colon is cut
 # only when no Latin letter follows: a name run into the text, or of two words ("作者：Sam Altman"), is
 # left whole rather than cut.
 _BYLINE_LABEL = r"(?:编辑|作者|撰文|来源|出品|责编|审校|编译)\s*"
 _LEAD_BOILERPLATE = re.compile(
     r"^(?:.{0,80}?【新智元导读】\s*)?"
     r"(?:(?:新智元报道|机器之心报道|机器之心编辑部|机器之心发布|机器之心原创|量子位报道)\s*"
-    rf"|{_BYLINE_LABEL}[|｜丨]\s*\S{{1,20}}\s+"
+    rf"|{_BYLINE_LABEL}[|｜丨]\s*(?![A-Za-z])\S{{1,20}}\s+"
+    rf"|{_BYLINE_LABEL}[|｜丨]\s*[A-Za-z]\S{{0,19}}\s+(?![A-Z][a-z]+(?![A-Za-z0-9-]))"
     rf"|{_BYLINE_LABEL}[:：]\s*\S{{1,20}}\s+(?![A-Za-z]))*"
 )
 # 36Kr's translation column: its header and its sign-off, wherever they are, and the column labels
