@@ -214,6 +214,7 @@ def test_a_feed_behind_basic_auth_is_fetched_and_its_password_never_shown() -> N
         "ftp://bridge.example/feed/1.xml?access_token=S3CR3T",
         "https://bridge.example:99999/feed?key=S3CR3T&format=rss#S3CR3T",
         "bridge.example/feed?S3CR3T",
+        "https://bridge.example/feeds/ai.xml?user=me@example.org&access_token=S3CR3T ",  # an @ in the query
     ],
 )
 def test_an_error_about_a_feed_url_does_not_repeat_the_key_in_its_query(url: str) -> None:

@@ -600,6 +600,7 @@ def _split_url(url: str) -> SplitResult | None:
 
 
 _USER_INFO = re.compile(r"(?<=//).*@")  # to the last "@": a password may hold "@", "/" or "#"
+_AUTHORITY_ONLY = re.compile(r"(?<=//)[^/]*$")  # what follows "//" when no path does: user info, maybe
 
 
 def _shown(url: str) -> str:
@@ -608,6 +609,10 @@ def _shown(url: str) -> str:
     Taken apart by hand: a URL refused here may not parse."""
     from .identity import loggable_url
 
-    shown = _USER_INFO.sub("***@", url, count=1)
-    cut = min((at for at in (shown.find("?"), shown.find("#")) if at >= 0), default=len(shown))
-    return shown[:cut] + loggable_url(shown[cut:])
+    cut = min((at for at in (url.find("?"), url.find("#")) if at >= 0), default=len(url))
+    head, tail = url[:cut], url[cut:]
+    if "@" in head:
+        head = _USER_INFO.sub("***@", head, count=1)
+    elif "@" in tail:  # a password holding "?" or "#" (the host comes after it), or an "@" in the query
+        head = _AUTHORITY_ONLY.sub("***", head, count=1)
+    return head + loggable_url(tail)
