@@ -98,7 +98,10 @@ def test_invalid_addresses_are_refused(given: object) -> None:
     ("given", "said"),
     [
         ("reader@example", "“@”后面的域名"),
-        ("reader@exa_mple.org", "“@”后面的域名"),
+        ("reader@exa_mple.org", "由字母、数字和“-”组成"),
+        ("reader@192.168.1.1", "最后一段不能全是数字"),  # it has its dots: the page must not say otherwise
+        ("reader@example.org.", "不能以“.”结尾"),
+        ("r" * 65 + "@example.org", "最长 64 个字符"),
         (".reader@example.org", "“@”前面的邮箱名"),
         ("re..ader@example.org", "“@”前面的邮箱名"),
         ("读者@example.org", "“@”前面的邮箱名"),

@@ -222,9 +222,13 @@ CHECK_AND_RETRY = "请检查后重新输入。"
 # What is wrong with a refused address, by the reason subscribers.normalise_address gives: the site's
 # form stops the common slips itself, but not on a page published before it did, nor in every browser.
 ADDRESS_PROBLEMS = {
-    "the domain is not a valid name": "“@”后面的域名不完整：域名要含“.”，例如 qq.com、163.com。",
+    "the domain is not a valid name": (
+        "“@”后面的域名格式不正确：应像 qq.com、163.com 这样，由字母、数字和“-”组成、用“.”分开，"
+        "不能以“.”结尾，最后一段不能全是数字。"
+    ),
     "the part before @ is not a plain mailbox name": (
-        "“@”前面的邮箱名只能用英文字母、数字和 . _ - + 等符号，不能以“.”开头或结尾，也不能含连续的“.”。"
+        "“@”前面的邮箱名格式不正确：最长 64 个字符，只能用英文字母、数字和 . _ - + 等符号，"
+        "不能以“.”开头或结尾，也不能含连续的“.”。"
     ),
     "an address has exactly one @": "邮箱地址要有且只有一个“@”，例如 name@qq.com。",
     "the address holds control characters or spaces": "邮箱地址中不能有空格。",
