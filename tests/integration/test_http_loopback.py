@@ -141,6 +141,28 @@ def test_redirects_are_followed_and_the_final_url_reported(
     assert response.url == server.url("/new") and response.body == FEED
 
 
+def test_the_redirect_log_line_as_written_names_where_it_leads(
+    server: LoopbackServer, client: HttpClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from ai_news_tracker.cli import setup_logging
+
+    # Given the command's logging at its most verbose (Powertools' JSON lines on stderr)
+    server.routes["/old"] = redirect("/new?key=S3CR3T")
+    server.routes["/new"] = static(b"ok")
+    setup_logging(2)
+    try:
+        # When a feed that moved is fetched
+        client.get(server.url("/old"))
+    finally:
+        setup_logging(0)
+    # Then the written line names the redirect's target (masked), not Powertools' own file:line
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
+    (line,) = [line for line in lines if line["message"] == "http redirect"]
+    assert line["target"] == server.url("/new?key=***") and line["status"] == 302
+
+
 @pytest.mark.parametrize("status", [303, 307, 308])
 def test_every_redirect_status_is_followed(server: LoopbackServer, client: HttpClient, status: int) -> None:
     # Given a feed behind a 303, 307 or 308 (a permanent move on a modern host is a 308)
@@ -641,7 +663,7 @@ def test_a_feeds_access_key_in_its_query_is_sent_but_no_log_line_and_no_failure_
     }
     assert (
         "http redirect",
-        {"url": server.url("/redir?key=***"), "status": 302, "location": server.url("/ok2?key=***")},
+        {"url": server.url("/redir?key=***"), "status": 302, "target": server.url("/ok2?key=***")},
     ) in logged
     assert "Retrying" in caplog.text  # urllib3 did log the refused connection's retries
     failures = " ".join(str(result) for result in results.values() if isinstance(result, SourceFailure))

@@ -365,7 +365,7 @@ class HttpClient:
                         "http redirect",
                         url=loggable_url(current),
                         status=answer.status_code,
-                        location=loggable_url(target),
+                        target=loggable_url(target),  # not "location": Powertools' key for file:line
                     )
                     current = target
                 raise TooManyRedirects(f"redirected more than {config.max_redirects} times")
