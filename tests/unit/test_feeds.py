@@ -420,6 +420,18 @@ def test_a_link_to_the_feed_itself_is_no_article_link_and_never_shows_the_feeds_
     assert entry.url is None
 
 
+def test_a_link_to_the_feed_as_configured_before_a_redirect_is_no_article_link_either() -> None:
+    # Given a bridge that redirected its configured URL (key and all) to another address, and an item
+    # that links the configured one
+    body = rss(f"<item><title>t</title><link>{BRIDGE}</link></item>")
+
+    # When it is parsed at the address it was fetched from, knowing the one asked for
+    (entry,) = parse_feed(body, RSS, "https://cdn.bridge.example/feed/123/", UTC, requested=BRIDGE)
+
+    # Then the item has no link: the configured URL's key is shown nowhere
+    assert entry.url is None
+
+
 def test_items_that_link_only_their_own_feed_stay_distinct_items() -> None:
     # Given two items of a bridge, without guids, that both link "#" (or "#top")
     body = rss(

@@ -97,11 +97,14 @@ _BLOCKED_BODY_MARKERS = (
 )
 
 
-def parse_feed(body: bytes, headers: Mapping[str, str], url: str, default_tz: tzinfo) -> list[Entry]:
+def parse_feed(
+    body: bytes, headers: Mapping[str, str], url: str, default_tz: tzinfo, *, requested: str | None = None
+) -> list[Entry]:
     """The entries of an RSS or Atom document, in feed order.
 
     ``headers`` are the response headers (any case), ``url`` the final URL, against which relative
-    links are resolved; dates without an offset are read in ``default_tz``.
+    links are resolved; dates without an offset are read in ``default_tz``. ``requested``: the URL
+    asked for, when a redirect led elsewhere; a link to it is no article link either.
     """
     lowered = {key.lower(): value for key, value in headers.items()}
     _check_blocked_url(url)
@@ -123,7 +126,8 @@ def parse_feed(body: bytes, headers: Mapping[str, str], url: str, default_tz: tz
     raw_entries = list(parsed.entries)
     if not raw_entries:
         return _no_entries(parsed, lowered, body)
-    entries = [entry for raw in raw_entries if (entry := _entry(raw, url, default_tz)) is not None]
+    feed_urls = (url, requested) if requested else (url,)
+    entries = [entry for raw in raw_entries if (entry := _entry(raw, feed_urls, default_tz)) is not None]
     if not entries:
         count = len(raw_entries)
         raise MalformedFeed(
@@ -303,12 +307,12 @@ def _is_utf8(body: bytes) -> bool:
     return True
 
 
-def _entry(raw: Any, base: str, default_tz: tzinfo) -> Entry | None:
+def _entry(raw: Any, feed_urls: tuple[str, ...], default_tz: tzinfo) -> Entry | None:
     title = truncate(
         _plain(raw.get("title"), _type(raw.get("title_detail")), TITLE_MAX_CHARS), TITLE_MAX_CHARS
     )
     text = truncate(_longest_text(raw), TEXT_MAX_CHARS)
-    url = _link(raw, base)
+    url = _link(raw, feed_urls)
     if not (title or text or url):
         return None
     guid = str(raw.get("id") or "").strip() or None
@@ -347,16 +351,20 @@ def _longest_text(raw: Any) -> str:
     return max((_plain(value, kind, TEXT_MAX_CHARS) for value, kind in candidates), key=len, default="")
 
 
-def _link(raw: Any, base: str) -> str | None:
-    """The entry's article link, resolved against the feed's URL ``base``; None when it has none.
+def _link(raw: Any, feed_urls: tuple[str, ...]) -> str | None:
+    """The entry's article link, resolved against the feed's final URL (the first of ``feed_urls``);
+    None when it has none.
 
-    A link to the feed itself ("#", "#top", "?", the feed's own URL) is no article link: it would also
-    publish the feed URL's query, where a bridge keeps its access key (``?access_token=``).
+    A link to the feed itself ("#", "#top", "?", the feed's URL, as fetched or as asked for before a
+    redirect) is no article link: it would also publish the feed URL's query, where a bridge keeps its
+    access key (``?access_token=``).
     """
     link = raw.get("link")
     # no <link>: feedparser copied the guid, which counts only if absolute
-    resolved = safe_link(link) if raw.get("guidislink") else safe_link(link, base=base)
-    return None if resolved is None or same_document(resolved, base) else resolved
+    resolved = safe_link(link) if raw.get("guidislink") else safe_link(link, base=feed_urls[0])
+    if resolved is None or any(same_document(resolved, feed) for feed in feed_urls):
+        return None
+    return resolved
 
 
 def _describe(parsed: Any) -> str:

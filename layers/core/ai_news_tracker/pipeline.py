@@ -210,7 +210,7 @@ class Pipeline:
                 logger.info("feed not modified", source=source.name)
                 return status, last_new
             tz = ZoneInfo(source.timezone or self.config.report.timezone)
-            entries = parse_feed(result.body, result.headers, result.url, tz)
+            entries = parse_feed(result.body, result.headers, result.url, tz, requested=source.url)
         except SourceFailure as failure:
             return self._record_failure(source.name, source.name, state, failure, now), state.last_new_at
         if state.first_fetched_at is None and not state.recent_ids:
