@@ -614,10 +614,10 @@ def parse_once() -> Iterator[None]:
 
     real = feeds_module.parse_feed
 
-    def cached(body: bytes, headers: Any, url: str, tz: Any) -> list[Any]:
-        key = (body, url)
+    def cached(body: bytes, headers: Any, url: str, tz: Any, *, requested: str | None = None) -> list[Any]:
+        key = (body, url, requested)
         if key not in _PARSED:
-            _PARSED[key] = real(body, headers, url, tz)
+            _PARSED[key] = real(body, headers, url, tz, requested=requested)
         return list(_PARSED[key])
 
     with mock.patch.object(feeds_module, "parse_feed", cached):

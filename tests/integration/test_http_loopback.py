@@ -142,23 +142,29 @@ def test_redirects_are_followed_and_the_final_url_reported(
 
 
 def test_the_redirect_log_line_as_written_names_where_it_leads(
-    server: LoopbackServer, client: HttpClient, capsys: pytest.CaptureFixture[str]
+    server: LoopbackServer, client: HttpClient
 ) -> None:
+    import io
     import json
 
     from ai_news_tracker.cli import setup_logging
+    from ai_news_tracker.log import SERVICE
 
-    # Given the command's logging at its most verbose (Powertools' JSON lines on stderr)
+    # Given the command's logging at its most verbose (Powertools' JSON lines), written to a buffer
     server.routes["/old"] = redirect("/new?key=S3CR3T")
     server.routes["/new"] = static(b"ok")
     setup_logging(2)
+    (handler,) = [h for h in logging.getLogger(SERVICE).handlers if isinstance(h, logging.StreamHandler)]
+    written = io.StringIO()
+    stream = handler.setStream(written)
     try:
         # When a feed that moved is fetched
         client.get(server.url("/old"))
     finally:
+        handler.setStream(stream)
         setup_logging(0)
     # Then the written line names the redirect's target (masked), not Powertools' own file:line
-    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
+    lines = [json.loads(line) for line in written.getvalue().splitlines() if line.startswith("{")]
     (line,) = [line for line in lines if line["message"] == "http redirect"]
     assert line["target"] == server.url("/new?key=***") and line["status"] == 302
 
