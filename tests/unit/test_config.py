@@ -75,6 +75,7 @@ def test_empty_config_is_valid_and_frozen() -> None:
         ({"sources": [{"name": "36\u200bKr", "url": "https://a/"}]}, "sources[0].name", "U+200B"),
         ({"leaderboard": {"name": "LM\u202aArena"}}, "leaderboard.name", "U+202A"),
         ({"report": {"title": "日报\ufeff"}}, "report.title", "U+FEFF"),
+        ({"report": {"title": "日报 =?utf-8?q?x?="}}, "report.title", "RFC 2047"),
         ({"report": {"subtitle": "每日\u2069"}}, "report.subtitle", "U+2069"),
         ({"leaderboard": {"name": ""}}, "leaderboard.name", "must not be empty"),
         ({"filter": {"include": "大模型"}}, "filter.include", "list of strings"),

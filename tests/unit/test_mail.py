@@ -39,6 +39,7 @@ from ai_news_tracker.mail import (
     clean_line,
     message_bytes,
     outbox_key,
+    plain_href,
     safe_href,
     send_edition,
     write_outbox,
@@ -225,7 +226,7 @@ def test_the_text_part_lists_every_item_with_source_time_and_safe_url() -> None:
         assert clean_line(it.title) in text
         assert "2026-11-20 " in text
         if safe_href(it.url):
-            assert f"   {it.url}\n" in text
+            assert f"   {plain_href(it.url)}\n" in text
     links = [line.strip() for line in text.split("\n") if re.match(r"\s*[A-Za-z][A-Za-z0-9+.-]*:\S", line)]
     assert links and all(urlsplit(link).scheme in {"http", "https"} for link in links), links
     numbered = re.findall(r"^(\d+)\. ", text.split("【详细资讯】")[1], flags=re.MULTILINE)
@@ -296,6 +297,31 @@ def test_a_link_that_does_not_read_as_it_is_is_shown_in_neither_part_nor_on_the_
     # And the web edition decides alike: one rule
     for url in [*UNREADABLE_LINKS, ordinary]:
         assert safe_href(url) == render.safe_href(url) == ("" if url in UNREADABLE_LINKS else url)
+
+
+@pytest.mark.parametrize(
+    ("url", "printed"),
+    [
+        ('https://example.com/5?a="x"&b=<y>', "https://example.com/5?a=%22x%22&b=%3Cy%3E"),
+        (
+            "https://example.com/新闻/1?q=大模型",
+            "https://example.com/%E6%96%B0%E9%97%BB/1?q=%E5%A4%A7%E6%A8%A1%E5%9E%8B",
+        ),
+        ("https://example.com/a|b{c}^d", "https://example.com/a%7Cb%7Bc%7D%5Ed"),
+        ("https://example.com/100%?x=%E4%B8%AD", "https://example.com/100%25?x=%E4%B8%AD"),
+        ("https://mp.weixin.qq.com/s?__biz=MzA&mid=1#rd", "https://mp.weixin.qq.com/s?__biz=MzA&mid=1#rd"),
+    ],
+)
+def test_the_text_part_prints_links_as_uris_a_text_only_client_links_whole(url: str, printed: str) -> None:
+    # Given an item whose link holds characters a URI may not hold as they are (quotes, angle
+    # brackets, a bar, Chinese), as feeds publish them
+    # When the email is built
+    text, html = bodies(reparse(message(edition([item(1, url=url)]))))
+    # Then the text part prints it percent-encoded: a client that links plain text stops at the first
+    # such character, and would open a cut URL; a link already well formed is printed as it is
+    assert f"   {printed}\n" in text.replace("\r\n", "\n")
+    # And the HTML part keeps the link as the feed wrote it (the browser encodes an href itself)
+    assert url in {value for _, name, value in audit(html).attrs if name == "href"}
 
 
 def test_both_parts_carry_key_points_leaderboard_and_failed_sources() -> None:

@@ -442,6 +442,8 @@ def _check_line(value: str, key: str) -> None:
 
 def _check_report(report: ReportConfig) -> None:
     _check_line(report.title, "report.title")
+    if "=?" in report.title:  # the mails' subjects carry the title
+        raise ConfigError("report.title", 'must not hold "=?": mail readers decode it in subjects (RFC 2047)')
     if report.subtitle:
         _check_line(report.subtitle, "report.subtitle")
     _check_timezone(report.timezone, "report.timezone")

@@ -80,6 +80,7 @@ from .render import (
     date_label,
     edition_zone,
     local_time,
+    plain_href,
     ranking_label,
     reported_label,
     safe_href,
@@ -279,6 +280,7 @@ def mail_environment(templates_dir: Path) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["href"] = safe_href
+    env.filters["uri"] = plain_href
     env.filters["plain"] = clean_line
     return env
 

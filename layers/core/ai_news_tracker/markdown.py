@@ -41,7 +41,7 @@ WORD_JOINER = "\u2060"
 _LEADING_MARKER = re.compile(r"^[+=-]")
 _LEADING_ORDERED_MARKER = re.compile(r"^(\d{1,9})([.)])(?=\s|$)")
 
-_STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 # Kept as they are in a link target; letters, digits and "-._~" always are. Everything else (space,
 # parentheses, quotes, "<", ">", backslash, backtick, control and non-ASCII characters) is
 # percent-encoded as UTF-8.
@@ -95,5 +95,5 @@ def link_target(url: str) -> str:
     to the decoded entity. The caller must have checked the scheme
     (:func:`ai_news_tracker.identity.safe_link`).
     """
-    target = quote(_STRAY_PERCENT.sub("%25", url), safe=_URL_SAFE, errors="surrogatepass")
+    target = quote(STRAY_PERCENT.sub("%25", url), safe=_URL_SAFE, errors="surrogatepass")
     return _ENTITY_AMPERSAND.sub("&amp;", target) if "&" in target else target

@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime, tzinfo
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from markupsafe import Markup
@@ -30,7 +30,7 @@ from markupsafe import Markup
 from .config import Config
 from .identity import safe_link
 from .leaderboard import display_score, movements, snapshot_age_days
-from .markdown import escape_inline, escape_table_cell, link_target
+from .markdown import STRAY_PERCENT, escape_inline, escape_table_cell, link_target
 from .models import Edition, EditionSummary, Item, Leaderboard, Repeat, SourceStatus
 from .text import clean_text, collapse_whitespace, shown_text, truncate, without_surrogates
 
@@ -99,6 +99,18 @@ def _web_link(url: str) -> str:
     # Only a link that reads as it is: no control, bidi or non-character (clean_text), no space of any
     # kind and no invisible zero-width character (collapse_whitespace) in it.
     return link if collapse_whitespace(clean_text(link)) == link else ""
+
+
+# RFC 3986's reserved characters and the escapes already there stay as they are; any other character a
+# URI may not hold (`"`, `<`, `>`, `|`, braces, a backslash, non-ASCII) is percent-encoded (UTF-8).
+_URI_KEEPS = ":/?#[]@!$&'()*+,;="
+
+
+def plain_href(url: object) -> str:
+    """:func:`safe_href` written as a URI, for a plain-text part: a text-only mail client links a URL
+    only up to the first character a URI cannot hold, so ``…/新闻?a="x"`` would open ``…/``."""
+    link = safe_href(url)
+    return quote(STRAY_PERCENT.sub("%25", link), safe=_URI_KEEPS + "%") if link else ""
 
 
 # Pure, so remembered: an edition's page is rendered twice (reports/<day>.html and latest.html), and
