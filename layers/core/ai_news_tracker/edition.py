@@ -189,15 +189,18 @@ def credit_carriers(items: Iterable[Item], shown_by: Mapping[str, Iterable[str]]
 REVISED_AFTER = timedelta(seconds=1)
 
 
-def revised_at(generated_at: datetime, published: datetime | None, changed: bool) -> datetime | None:
+def revised_at(
+    generated_at: datetime, published: datetime | None, changed: bool, rebuilt_at: datetime | None = None
+) -> datetime | None:
     """An edition's ``updated_at``: when what it says last changed, None when that is its ``generated_at``.
 
     ``published`` is when what readers have of the day last changed (None: nothing published), and
     ``changed`` whether this edition says something else. Unchanged, it keeps that time, so building a
-    day again gives the same bytes; changed, it is dated its cutoff, or just after that time when the
-    cutoff is not later (a rebuild at the original time): a feed reader refreshes an entry whose time grew.
+    day again gives the same bytes; changed, it is dated when it was rebuilt (``rebuilt_at``, else its
+    cutoff), or just after that time when that is not later (a rebuild at the original time): a feed reader
+    refreshes an entry whose time grew.
     """
     if published is None:
         return None
-    updated = max(generated_at, published + REVISED_AFTER) if changed else published
+    updated = max(rebuilt_at or generated_at, published + REVISED_AFTER) if changed else published
     return updated if updated != generated_at else None

@@ -397,7 +397,11 @@ class Pipeline:
             return existing, True
         dates = self.check_buildable(day)
         previous = self.repo.load_edition(max(dates)) if dates else None
-        cutoff = now.astimezone(UTC)
+        published = self._published(day)
+        kept = published_cutoff(published)  # a rebuild: what was first seen since goes to the next day
+        if kept is not None:
+            logger.info("rebuilt up to the published cutoff", date=day.isoformat(), cutoff=iso(kept))
+        cutoff = kept or now.astimezone(UTC)
         if previous is not None and cutoff <= previous.window_end:
             raise EditionError(
                 f"cannot build {day}: its time {iso(cutoff)} is before the previous edition's cutoff"
@@ -476,7 +480,7 @@ class Pipeline:
             unlisted=unlisted,
             repeats=tuple(repeats),
         )
-        edition = self._revised(edition, previous)
+        edition = self._revised(edition, previous, published, now)
         self._claim_successor(day, previous)
         if not self.repo.save_edition(edition):  # built concurrently: the first one stands
             stored = self.repo.load_edition(day)
@@ -531,17 +535,24 @@ class Pipeline:
             f"again, or delete {successor_key(after)} from the raw store)"
         )
 
-    def _revised(self, edition: Edition, previous: Edition | None) -> Edition:
-        """A day published before (rebuilt: its stored edition deleted) is dated by when what it says
-        last changed (``updated_at``): compared with its published JSON, what readers have, on what
-        both say (:func:`says_the_same`: a JSON an older version wrote lacks fields it did not have)."""
-        key = f"reports/{edition.date.isoformat()}.json"
+    def _published(self, day: date) -> dict[str, Any] | None:
+        """The day's published JSON, what readers have of it; None when it was never published (an
+        unreadable one counts as never published)."""
+        key = f"reports/{day.isoformat()}.json"
         try:
             published = get_json(self.site, key)
-        except StorageError as exc:  # unreadable: dated as if never published
+        except StorageError as exc:
             logger.warning("published edition unreadable", key=key, reason=str(exc))
-            return edition
-        if not isinstance(published, dict):
+            return None
+        return published if isinstance(published, dict) else None
+
+    def _revised(
+        self, edition: Edition, previous: Edition | None, published: dict[str, Any] | None, now: datetime
+    ) -> Edition:
+        """A day published before (rebuilt at ``now``: its stored edition deleted) is dated by when what it
+        says last changed (``updated_at``): compared with its ``published`` JSON, what readers have, on what
+        both say (:func:`says_the_same`: a JSON an older version wrote lacks fields it did not have)."""
+        if published is None:
             return edition
         try:
             when = parse_iso(str(published.get("updated_at") or published["generated_at"]))
@@ -549,7 +560,7 @@ class Pipeline:
             return edition
         payload = json.loads(self.renderer.json(edition, previous))
         changed = not says_the_same(_compared(payload), _compared(published))
-        revised = replace(edition, updated_at=revised_at(edition.generated_at, when, changed))
+        revised = replace(edition, updated_at=revised_at(edition.generated_at, when, changed, rebuilt_at=now))
         if changed:
             logger.info("edition revised", date=edition.date.isoformat(), updated_at=iso(revised.updated))
         return revised
@@ -936,6 +947,19 @@ def news_and_repeats(
     )
     repeats = listed_repeats(repeated, recent, lambda group: [c.merged() for c in cluster(group, threshold)])
     return cluster(fresh[:merged], threshold), repeats, [*fresh[merged:], *unchecked]
+
+
+def published_cutoff(published: Mapping[str, Any] | None) -> datetime | None:
+    """The cutoff a day was published with (its JSON's ``window.end``), None when it was not published or
+    its JSON does not say. A rebuild of the day keeps it: the day was mailed and is not mailed again, so
+    an item first seen after it belongs to the next edition, which mails it."""
+    window = published.get("window") if published is not None else None
+    if not isinstance(window, dict):
+        return None
+    try:
+        return parse_iso(str(window["end"])).astimezone(UTC)
+    except (KeyError, ValueError):
+        return None
 
 
 def window_note(start: datetime, cutoff: datetime, tz: ZoneInfo) -> str | None:

@@ -1,0 +1,135 @@
+"""Rebuilding a day already published ("Rebuild the newest edition" in the README's runbook) keeps the
+cutoff it was published with: an item first seen after it belongs to the next day, whose email carries
+it. The day was mailed already and is not mailed again, so an item taken into it by a rebuild at a later
+time reached no subscriber; and its feed entry's ``published`` is the first publication's, not the
+rebuild's.
+
+Through the real command, one feed served on loopback, the clock given by ``--now``.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import feedparser
+import pytest
+from loopback import LoopbackServer, static
+
+from ai_news_tracker.cli import main
+
+DAY1, DAY2 = "2026-01-20", "2026-01-21"
+EARLY = ("早间：智谱发布 GLM-5 大模型", "https://36kr.com/p/1", "Tue, 20 Jan 2026 07:00:00 +0800")
+NOON = ("午间：DeepSeek 开源 V4 大模型", "https://36kr.com/p/2", "Tue, 20 Jan 2026 11:30:00 +0800")
+NEXT = ("次日：百度发布文心大模型新版", "https://36kr.com/p/4", "Wed, 21 Jan 2026 07:00:00 +0800")
+
+
+def rss(*entries: tuple[str, str, str]) -> bytes:
+    items = "".join(
+        f"<item><title>{title}</title><link>{link}</link><pubDate>{published}</pubDate>"
+        f"<description>{title}。正文。</description></item>"
+        for title, link, published in entries
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>36kr</title>'
+        f"<link>https://36kr.com/</link><description>d</description>{items}</channel></rss>"
+    ).encode()
+
+
+class Tracker:
+    """The command over one data folder, and the feed it reads."""
+
+    def __init__(self, server: LoopbackServer, root: Path) -> None:
+        self.server, self.data, self.config = server, root / "data", root / "c.toml"
+        self.config.write_text(
+            '[report]\ntimezone = "Asia/Shanghai"\n'
+            f'[[sources]]\nname = "36Kr"\nurl = "{server.url("/36kr")}"\n'
+            '[email]\nenabled = true\nsender = "日报 <digest@example.com>"\nrecipients = ["a@example.com"]\n',
+            encoding="utf-8",
+        )
+
+    def feed(self, *entries: tuple[str, str, str]) -> None:
+        self.server.routes["/36kr"] = static(rss(*entries))
+
+    def __call__(self, command: str, now: str) -> None:
+        argv = [command, "--config", str(self.config), "--data-dir", str(self.data), "--now", now]
+        assert main(argv) == 0
+
+    def delete_stored_edition(self, day: str) -> None:  # the runbook's first step
+        (self.data / "raw" / "editions" / f"{day}.json").unlink()
+
+    def edition(self, day: str) -> dict[str, Any]:
+        loaded: dict[str, Any] = json.loads((self.data / "site" / "reports" / f"{day}.json").read_text())
+        return loaded
+
+    def titles(self, day: str) -> list[str]:
+        return sorted(item["title"] for item in self.edition(day)["items"])
+
+    def mailed(self, day: str) -> list[str]:
+        """The titles the day's one email carries (its text part)."""
+        (eml,) = (self.data / "outbox" / day).glob("*.eml")
+        message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+        body = message.get_body(("plain",))
+        assert body is not None
+        text = body.get_content()
+        return sorted(title for title, _, _ in (EARLY, NOON, NEXT) if title in text)
+
+    def feed_entry(self, day: str) -> tuple[str, str]:
+        feed = feedparser.parse((self.data / "site" / "feed.xml").read_bytes())
+        (entry,) = [e for e in feed.entries if e.id.endswith(day)]
+        return entry.published, entry.updated
+
+
+@pytest.fixture
+def tracker(tmp_path: Path) -> Iterator[Tracker]:
+    """Day 1 published and mailed at 08:10 with the morning's story; at 12:00 a fetch saw the noon one."""
+    with LoopbackServer({}) as server:
+        tracker = Tracker(server, tmp_path)
+        tracker.feed(EARLY)
+        tracker("run", f"{DAY1}T08:10:00+08:00")
+        tracker.feed(NOON, EARLY)
+        tracker("fetch", f"{DAY1}T12:00:00+08:00")
+        yield tracker
+
+
+def test_a_day_rebuilt_later_keeps_its_cutoff_and_the_items_seen_since_are_mailed_the_next_day(
+    tracker: Tracker,
+) -> None:
+    published = tracker.edition(DAY1)
+    first_entry = tracker.feed_entry(DAY1)
+    assert tracker.mailed(DAY1) == [EARLY[0]]
+    # When the day is rebuilt at 15:00 (the stored edition deleted, as the runbook says)
+    tracker.delete_stored_edition(DAY1)
+    tracker("run", f"{DAY1}T15:00:00+08:00")
+    # Then it holds what it was published with, up to the same cutoff, and says so unchanged
+    rebuilt = tracker.edition(DAY1)
+    assert tracker.titles(DAY1) == [EARLY[0]]
+    assert rebuilt["window"] == published["window"] and rebuilt["generated_at"] == published["generated_at"]
+    assert rebuilt == published
+    # And its feed entry keeps the time of its first publication
+    assert tracker.feed_entry(DAY1) == first_entry == ("2026-01-20T00:10:00Z", "2026-01-20T00:10:00Z")
+    # And the next day starts from that cutoff: the story seen at noon is on its page and in its email
+    tracker.feed(NEXT, NOON, EARLY)
+    tracker("run", f"{DAY2}T08:10:00+08:00")
+    assert tracker.edition(DAY2)["window"]["start"] == "2026-01-20T08:10:00+08:00"
+    assert tracker.titles(DAY2) == tracker.mailed(DAY2) == sorted([NOON[0], NEXT[0]])
+
+
+def test_a_day_rebuilt_later_with_other_content_is_updated_at_the_rebuild_and_published_as_first(
+    tracker: Tracker,
+) -> None:
+    published = tracker.edition(DAY1)
+    # When the configuration changes what the day says (its title) and it is rebuilt at 15:00
+    text = tracker.config.read_text("utf-8").replace("[report]\n", '[report]\ntitle = "大模型日报"\n')
+    tracker.config.write_text(text, "utf-8")
+    tracker.delete_stored_edition(DAY1)
+    tracker("run", f"{DAY1}T15:00:00+08:00")
+    # Then its feed entry is updated at the rebuild's time, and still published at the first cutoff
+    assert tracker.feed_entry(DAY1) == ("2026-01-20T00:10:00Z", "2026-01-20T07:00:00Z")
+    rebuilt = tracker.edition(DAY1)
+    assert rebuilt["title"] == "大模型日报" and rebuilt["updated_at"] == "2026-01-20T15:00:00+08:00"
+    assert rebuilt["window"] == published["window"] and tracker.titles(DAY1) == [EARLY[0]]
