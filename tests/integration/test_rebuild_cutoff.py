@@ -25,6 +25,7 @@ from ai_news_tracker.cli import main
 DAY1, DAY2 = "2026-01-20", "2026-01-21"
 EARLY = ("早间：智谱发布 GLM-5 大模型", "https://36kr.com/p/1", "Tue, 20 Jan 2026 07:00:00 +0800")
 NOON = ("午间：DeepSeek 开源 V4 大模型", "https://36kr.com/p/2", "Tue, 20 Jan 2026 11:30:00 +0800")
+EVENING = ("傍晚：月之暗面发布 Kimi 大模型", "https://36kr.com/p/3", "Tue, 20 Jan 2026 14:30:00 +0800")
 NEXT = ("次日：百度发布文心大模型新版", "https://36kr.com/p/4", "Wed, 21 Jan 2026 07:00:00 +0800")
 
 
@@ -76,7 +77,7 @@ class Tracker:
         body = message.get_body(("plain",))
         assert body is not None
         text = body.get_content()
-        return sorted(title for title, _, _ in (EARLY, NOON, NEXT) if title in text)
+        return sorted(title for title, _, _ in (EARLY, NOON, EVENING, NEXT) if title in text)
 
     def feed_entry(self, day: str) -> tuple[str, str]:
         feed = feedparser.parse((self.data / "site" / "feed.xml").read_bytes())
@@ -133,3 +134,18 @@ def test_a_day_rebuilt_later_with_other_content_is_updated_at_the_rebuild_and_pu
     rebuilt = tracker.edition(DAY1)
     assert rebuilt["title"] == "大模型日报" and rebuilt["updated_at"] == "2026-01-20T15:00:00+08:00"
     assert rebuilt["window"] == published["window"] and tracker.titles(DAY1) == [EARLY[0]]
+
+
+def test_a_day_rebuilt_at_its_original_time_takes_in_nothing_its_feed_shows_since(tracker: Tracker) -> None:
+    # Given the feed shows a story since 14:30 that no fetch saw yet
+    published = tracker.edition(DAY1)
+    tracker.feed(EVENING, NOON, EARLY)
+    # When the day is rebuilt with its original time (the runbook: "the original one works too")
+    tracker.delete_stored_edition(DAY1)
+    tracker("run", f"{DAY1}T08:10:00+08:00")
+    # Then it is what was published: the run's clock, behind what the feed shows, dates nothing in it
+    assert tracker.edition(DAY1) == published
+    # And both stories seen after its cutoff are in the next day's edition and email
+    tracker.feed(NEXT, EVENING, NOON, EARLY)
+    tracker("run", f"{DAY2}T08:10:00+08:00")
+    assert tracker.titles(DAY2) == tracker.mailed(DAY2) == sorted([NOON[0], EVENING[0], NEXT[0]])

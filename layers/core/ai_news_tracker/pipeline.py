@@ -897,12 +897,26 @@ class Pipeline:
         """One whole cycle: fetch everything, build the day's edition, publish it, email it."""
         day = now.astimezone(self.config.report.tz).date()
         dates = self.check_buildable(day)  # before fetching anything
-        # A day before the newest edition can only be published again: fetching with its clock
-        # would date what is fetched now (an undated leaderboard's first sight) in the past.
-        fetched = self.fetch(now) if not dates or day >= dates[-1] else None
+        fetched = self.fetch(now) if self._fetches(day, dates, now) else None
         edition, rebuilt = self.build(now)
         keys = self.publish(edition)
         return PublishReport(edition, keys, rebuilt, fetched, self.send_email(edition))
+
+    def _fetches(self, day: date, dates: Sequence[date], now: datetime) -> bool:
+        """Whether a run of ``day`` at ``now`` fetches first. A day before the newest edition can only be
+        published again: fetching with its clock would date what is fetched now (an undated leaderboard's
+        first sight) in the past. A published day rebuilt with a clock not after its published cutoff
+        neither: what is fetched would be first seen within the window it was mailed with, and the
+        rebuild, not mailed, would take it in; the next fetch sees it after the cutoff."""
+        if dates and day < dates[-1]:
+            return False
+        if day in dates:  # a re-run: what it fetches is first seen after the day's cutoff
+            return True
+        cutoff = published_cutoff(self._published(day))
+        if cutoff is None or now > cutoff:
+            return True
+        logger.info("rebuild fetches nothing", date=day.isoformat(), now=iso(now), cutoff=iso(cutoff))
+        return False
 
 
 _BOARD_JOB = "\x00leaderboard"
