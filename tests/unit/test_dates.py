@@ -138,6 +138,42 @@ def test_the_default_zone_is_the_one_passed_in() -> None:
     assert parse_date(raw, UTC) == utc("2026-07-01 12:00:00")
 
 
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        # The hour is read on the 12-hour clock, and the offset after AM/PM is kept
+        ("Fri, 19 Jun 2026 06:01:25 PM -0500", utc("2026-06-19 23:01:25")),
+        ("Fri, 19 Jun 2026 6:01:25 PM GMT", utc("2026-06-19 18:01:25")),
+        ("Fri, 19 Jun 2026 06:01:25PM +0800", utc("2026-06-19 10:01:25")),
+        ("Fri, 19 Jun 2026 06:01:25 p.m. +0000", utc("2026-06-19 18:01:25")),
+        ("Fri, 19 Jun 2026 06:01 am -0500", utc("2026-06-19 11:01:00")),
+        ("Fri, 19 Jun 2026 12:01:25 AM +0000", utc("2026-06-19 00:01:25")),  # 12 AM is just after midnight
+        ("Fri, 19 Jun 2026 12:01:25 PM +0000", utc("2026-06-19 12:01:25")),  # 12 PM just after noon
+        ("Fri Jun 19 06:01:25 PM CST 2026", utc("2026-06-19 10:01:25")),
+        ("2026-06-19 06:01:25 PM +0800", utc("2026-06-19 10:01:25")),
+        # Without an offset, in the source's zone
+        ("Jun 19, 2026 6:01 PM", utc("2026-06-19 10:01:00")),
+        ("2026-06-19 6:01 PM", utc("2026-06-19 10:01:00")),
+    ],
+)
+def test_a_time_with_am_or_pm_is_read_on_the_12_hour_clock(raw: str, expected: datetime) -> None:
+    # Given a date whose time says AM or PM (the RFC 822 parser took "PM" for the zone: 12 hours off, and
+    # the offset after it lost)
+    # When it is parsed
+    # Then it is the instant meant
+    assert parse_date(raw, SHANGHAI) == expected
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["Fri, 19 Jun 2026 18:01:25 PM -0500", "Fri, 19 Jun 2026 00:01:25 AM +0000", "2026-06-19 13:01 PM"],
+)
+def test_an_hour_the_12_hour_clock_has_not_is_unparsable(raw: str) -> None:
+    # Given AM or PM after an hour of 0 or over 12: the date contradicts itself
+    # Then it is not guessed at (the item takes its first-seen time)
+    assert parse_date(raw, SHANGHAI) is None
+
+
 def test_feedparser_is_the_last_resort_for_odd_formats() -> None:
     # asctime with a US zone: no stdlib parser here reads it, feedparser does
     assert parse_date("Sun Jan  4 16:29:06 PST 2004", SHANGHAI) == utc("2004-01-05 00:29:06")

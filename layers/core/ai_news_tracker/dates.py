@@ -19,6 +19,11 @@ declared language, which Chinese feeds often get wrong (RSSHub's 36Kr feed says 
 source's zone. A numeric offset in the same date wins (``CST +0800``, ``-0600 (CST)``). A US feed that
 means Central time by a bare ``CST`` is read 14 hours early; RFC 2822 made zone names obsolete, and
 asks senders for a numeric offset (``-0600``), which is read as written.
+
+A time on the 12-hour clock (``06:01:25 PM -0500``, ``6:01 p.m.``) is read as the 24-hour time it means
+before any parser sees it: the RFC 822 parser took ``PM`` for the zone, so the hour was 12 hours off and
+the offset after it was lost. AM or PM after an hour of 0 or over 12 contradicts itself; such a date is
+unparsable (the item takes its first-seen time), not guessed at.
 """
 
 from __future__ import annotations
@@ -66,24 +71,31 @@ _NUMERIC_FORMATS = tuple(
 # RFC 2822 "-0000": the time is UTC, the sender's zone unknown (the stdlib returns it without offset).
 _RFC_UNKNOWN_ZONE = re.compile(r" -00:?00(?: ?\([^)]*\))?$")
 _RFC_COLON_OFFSET = re.compile(r"([+-]\d{2}):(\d{2})((?: ?\([^)]*\))?)$")
+# A time on the 12-hour clock: "6:01 PM", "06:01:25PM", "6:01 p.m." (not "AMT", a zone).
+_MERIDIEM = re.compile(
+    r"(?<![\d:])(\d{1,2})(:\d{2}(?::\d{2}(?:\.\d+)?)?) ?([ap])\.?m\.?(?![A-Za-z])", re.IGNORECASE
+)
 
 
 def parse_date(raw: str | None, default_tz: tzinfo) -> datetime | None:
     """The aware UTC datetime a feed's date string means, or None when absent or unparsable.
 
     Never raises. A time without an offset is read in ``default_tz``, a bare ``CST`` as China Standard
-    Time (+08:00) whatever ``default_tz`` is; a year before :data:`MIN_YEAR` or after :data:`MAX_YEAR`
-    is treated as unparsable.
+    Time (+08:00) whatever ``default_tz`` is, AM/PM on the 12-hour clock; a year before :data:`MIN_YEAR`
+    or after :data:`MAX_YEAR` is treated as unparsable.
     """
     if raw is None:
         return None
     text = _normalize(raw)
     if not text or len(text) > MAX_DATE_LENGTH:
         return None
-    if _YEAR_FIRST.match(text):
-        parsed = _from_numeric(text, default_tz)
+    clock = _twenty_four_hour(text)
+    if clock is None:
+        return None
+    if _YEAR_FIRST.match(clock):
+        parsed = _from_numeric(clock, default_tz)
     else:
-        parsed = _from_rfc2822(text, default_tz) or _from_feedparser(text)
+        parsed = _from_rfc2822(clock, default_tz) or _from_feedparser(clock)
     return _in_range_utc(parsed) if parsed is not None else None
 
 
@@ -106,6 +118,19 @@ def _china_standard_time(text: str) -> str:
     if _NUMERIC_OFFSET.search(text):
         return collapse_whitespace(_CST.sub("", text))
     return _CST.sub(_CHINA_STANDARD_TIME, text)
+
+
+def _twenty_four_hour(text: str) -> str | None:
+    """``text`` with a 12-hour time (``6:01 PM``) written as its 24-hour time (``18:01``); None when the
+    hour is not one of the 12-hour clock's (1 to 12)."""
+    match = _MERIDIEM.search(text)
+    if match is None:
+        return text
+    hour, rest, half = int(match[1]), match[2], match[3].lower()
+    if not 1 <= hour <= 12:
+        return None
+    hour = hour % 12 + (12 if half == "p" else 0)
+    return f"{text[: match.start()]}{hour:02d}{rest}{text[match.end() :]}"
 
 
 def _from_numeric(text: str, default_tz: tzinfo) -> datetime | None:
