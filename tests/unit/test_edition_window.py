@@ -101,6 +101,30 @@ def test_order_is_newest_first_with_a_stable_tie_break() -> None:
     assert [i.id for i in newest_first([b, a, undated])] == ["undated", "b", "a"]
 
 
+def test_items_shown_at_one_time_keep_their_feeds_order() -> None:
+    # Given one fetch of a feed listing five undated items, newest first, and of one whose clock is ahead
+    undated = [replace(item(f"u{n}", T0), feed_position=n) for n in range(5)]
+    ahead = [
+        replace(item(f"a{n}", T0, T0 + timedelta(hours=8) - timedelta(minutes=n)), feed_position=n)
+        for n in range(5)
+    ]
+    for listed in (undated, ahead):
+        # When they are ordered, whatever order they come in (their ids are hashes)
+        for shuffled in (listed, listed[::-1], listed[2:] + listed[:2]):
+            # Then they are in the feed's order, each showing its first-seen time
+            assert newest_first(shuffled) == listed
+    assert {i.shown_at for i in undated + ahead} == {T0}
+
+
+def test_a_feed_date_after_the_fetch_orders_the_items_shown_at_its_time() -> None:
+    # Given items of one fetch shown at its time, a feed listing them oldest first but dating them ahead
+    later, earlier = item("a", T0, T0 + timedelta(hours=8)), item("b", T0, T0 + timedelta(hours=7))
+    # Then the later date comes first, whatever its place in the feed or its id
+    assert newest_first([replace(earlier, feed_position=0), replace(later, feed_position=1)])[0] == replace(
+        later, feed_position=1
+    )
+
+
 def test_the_newest_are_shown_in_full_the_next_listed_and_the_rest_counted() -> None:
     # Given 40 merged stories and 5 older relevant items that were not merged
     stories = newest_first(

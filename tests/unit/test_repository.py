@@ -39,6 +39,30 @@ def test_fetching_again_never_duplicates_or_moves_first_seen(tmp_path: Path) -> 
     assert len(list((tmp_path / "items").iterdir())) == 3
 
 
+def test_an_item_keeps_its_place_in_its_feed_when_first_seen(tmp_path: Path) -> None:
+    # Given a feed read twice, the second time with a new entry at its top
+    repo = RawRepository(LocalStore(tmp_path))
+    _, first = repo.record_entries("36Kr", [entry(1), entry(2)], T0)
+    _, second = repo.record_entries("36Kr", [entry(3), entry(1), entry(2)], T0 + timedelta(hours=2))
+    # Then each item is stored with its place in the feed when it was first seen (0: the top, the newest)
+    stored = {n: repo.get_item(i.id) for n, i in zip((1, 2, 3), [*first, *second], strict=True)}
+    assert {n: i.feed_position for n, i in stored.items() if i is not None} == {1: 0, 2: 1, 3: 0}
+
+
+def test_an_item_stored_before_feed_positions_were_kept_still_loads(tmp_path: Path) -> None:
+    # Given an item as releases before the feed position stored it
+    repo = RawRepository(LocalStore(tmp_path))
+    _, (new,) = repo.record_entries("36Kr", [entry(1)], T0)
+    path = tmp_path / "items" / f"{new.id}.json"
+    stored = json.loads(path.read_text(encoding="utf-8"))
+    assert stored.pop("feed_position") == 0
+    path.write_text(json.dumps(stored), encoding="utf-8")
+    # Then it loads, with no position, and is written back in its old form
+    old = repo.get_item(new.id)
+    assert old == replace(new, feed_position=None)
+    assert old is not None and old.to_dict() == stored
+
+
 def test_same_article_with_other_tracking_parameters_is_one_item(tmp_path: Path) -> None:
     repo = RawRepository(LocalStore(tmp_path))
 

@@ -63,6 +63,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from .edition import newest_key
 from .models import Item
 from .text import TITLE_LEADING_TAG
 
@@ -499,9 +500,8 @@ def _make_cluster(group: Sequence[Item]) -> Cluster:
     return Cluster(items=(primary, *others))
 
 
-def _newest_key(c: Cluster) -> tuple[datetime, datetime, str]:
-    merged = c.merged()
-    return (merged.shown_at, merged.first_seen, merged.id)
+def _newest_key(c: Cluster) -> tuple[datetime, datetime, datetime, int, str]:
+    return newest_key(c.merged())
 
 
 # -- stories published before (by earlier editions) -------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from .models import Edition, Item, Repeat
 
@@ -37,9 +37,21 @@ def is_old_news(item: Item, window_start: datetime) -> bool:
     return item.published is not None and item.published <= window_start - OLD_NEWS
 
 
+_UNDATED = datetime.min.replace(tzinfo=UTC)
+
+
+def newest_key(item: Item) -> tuple[datetime, datetime, datetime, int, str]:
+    """What orders items newest first (the larger, the newer): the shown time; then the first-seen time;
+    then, for the items of one fetch that show its time (undated, or dated after it: a feed's clock or
+    zone ahead), the feed's own order: the date it gives, then its place in the feed (the top is the
+    newest); then the id, for a stable order (an item stored before its place was kept: by id alone)."""
+    position = -item.feed_position if item.feed_position is not None else 0
+    return (item.shown_at, item.first_seen, item.published_at or _UNDATED, position, item.id)
+
+
 def newest_first(items: Iterable[Item]) -> list[Item]:
-    """Newest first by the shown time; ties broken by first-seen time, then id, for a stable order."""
-    return sorted(items, key=lambda i: (i.shown_at, i.first_seen, i.id), reverse=True)
+    """Newest first by :func:`newest_key`: the shown time, ties in the feed's order."""
+    return sorted(items, key=newest_key, reverse=True)
 
 
 def select_items(
@@ -138,7 +150,7 @@ def listed_repeats(
         for story_id, group in by_story.items()
         for merged in merge(group)
     ]
-    return sorted(listed, key=lambda r: (r.item.shown_at, r.item.first_seen, r.item.id), reverse=True)
+    return sorted(listed, key=lambda r: newest_key(r.item), reverse=True)
 
 
 def configured_carriers(

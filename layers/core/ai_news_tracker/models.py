@@ -59,6 +59,9 @@ class Item:
     first_seen: datetime
     also_in: tuple[str, ...] = ()  # other sources that told the same story (cross-outlet duplicates)
     also_urls: tuple[str | None, ...] = ()  # their links, in the order of also_in
+    # Its place in its feed when first seen (0: the top, which feeds give the newest); None: stored before
+    # it was kept. It orders the items of one fetch that show one time (edition.newest_key).
+    feed_position: int | None = None
 
     @property
     def sources(self) -> tuple[str, ...]:
@@ -79,7 +82,7 @@ class Item:
         return self.published or self.first_seen
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "id": self.id,
             "identity": self.identity,
             "source": self.source,
@@ -88,7 +91,12 @@ class Item:
             "url": self.url,
             "published_at": iso(self.published_at) if self.published_at else None,
             "first_seen": iso(self.first_seen),
-        } | ({"also_in": list(self.also_in), "also_urls": list(self.also_urls)} if self.also_in else {})
+        }
+        if self.also_in:
+            data |= {"also_in": list(self.also_in), "also_urls": list(self.also_urls)}
+        if self.feed_position is not None:  # items stored before it was kept read the same
+            data["feed_position"] = self.feed_position
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Item:
@@ -104,6 +112,7 @@ class Item:
             first_seen=parse_iso(str(data["first_seen"])),
             also_in=tuple(str(s) for s in data.get("also_in", ())),
             also_urls=tuple(data.get("also_urls", ())),
+            feed_position=int(data["feed_position"]) if data.get("feed_position") is not None else None,
         )
 
 

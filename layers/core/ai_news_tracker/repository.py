@@ -84,7 +84,7 @@ def source_key(name: str) -> str:
     return hashlib.sha256(name.encode("utf-8")).hexdigest()[:16]
 
 
-def make_item(source: str, entry: Entry, first_seen: datetime) -> Item:
+def make_item(source: str, entry: Entry, first_seen: datetime, feed_position: int | None = None) -> Item:
     identity = identity_key(entry.url, entry.guid, entry.title, entry.text, source)
     return Item(
         id=item_id(identity),
@@ -95,6 +95,7 @@ def make_item(source: str, entry: Entry, first_seen: datetime) -> Item:
         url=entry.url,
         published_at=entry.published_at,
         first_seen=first_seen.astimezone(UTC),
+        feed_position=feed_position,
     )
 
 
@@ -120,8 +121,8 @@ class RawRepository:
         shown: list[str] = []
         new: list[Item] = []
         known_ids = set(known)
-        for entry in entries:
-            item = make_item(source, entry, now)
+        for position, entry in enumerate(entries):
+            item = make_item(source, entry, now, position)
             if item.id in shown:
                 continue
             alias = guid_alias(
