@@ -219,6 +219,21 @@ def test_collapse_whitespace(text: str, expected: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Deep\xadSeek发布新版本", "DeepSeek发布新版本"),  # a soft hyphen (&#173;) splits a name
+        ("大\xad模型", "大模型"),
+    ],
+)
+def test_soft_hyphens_are_removed(text: str, expected: str) -> None:
+    assert collapse_whitespace(text) == expected
+
+
+def test_a_soft_hyphen_entity_in_feed_html_leaves_the_name_whole() -> None:
+    assert html_to_text("<p>Deep&#173;Seek&shy;发布新版本</p>") == "DeepSeek发布新版本"
+
+
+@pytest.mark.parametrize(
     ("text", "limit", "expected"),
     [
         ("abcdef", 3, "abc"),

@@ -759,7 +759,12 @@ def test_a_stored_edition_is_shown_in_the_zone_it_was_built_in_after_the_timezon
 
 @pytest.mark.parametrize(
     "url",
-    ["https://example.com/\u202etxt.exe", "https://exa\u200bmple.com/zw", "https://example.com/a\u00a0b"],
+    [
+        "https://example.com/\u202etxt.exe",
+        "https://exa\u200bmple.com/zw",
+        "https://example.com/a\u00a0b",
+        "https://exa\xadmple.com/shy",
+    ],
 )
 def test_the_markdown_links_only_what_the_web_and_the_email_link(renderer: Renderer, url: str) -> None:
     # Given an item whose link hides what it reads as

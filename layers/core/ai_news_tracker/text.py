@@ -92,9 +92,10 @@ _CAPTION_CLASSES = frozenset({"img-desc"})
 _CAPTION_LINE = re.compile(r"[（(]?\s*(?:题图|图片|图)\s*(?:\d+\s*)?(?:来源|源)?\s*[:：]|图\s*\d+\s*[.．]")
 CAPTION_LINE_CHARS = 60
 
-# Zero-width characters that editors (WeChat especially) scatter through text; they are removed, not
-# turned into spaces, so "大\u200b模型" reads "大模型".
-_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
+# Invisible characters that editors (WeChat especially) scatter through text, or that split a word
+# where it may break (the soft hyphen, &shy;): zero-width space, non-joiner and joiner, word joiner, BOM.
+# They are removed, not turned into spaces, so "大\u200b模型" reads "大模型" and "Deep\xadSeek" "DeepSeek".
+_ZERO_WIDTH = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 _WHITESPACE_RUN = re.compile(r"\s+")  # str patterns: also \xa0 (&nbsp;), \u3000 (全角空格), \u2028 …
 
 # Lone surrogates: not characters, so no UTF-8 file, page or email can hold them. They reach Python
@@ -208,7 +209,8 @@ def shown_text(text: str) -> str:
 
 
 def collapse_whitespace(text: str) -> str:
-    """Remove zero-width characters, turn every whitespace run into one space, and strip the ends."""
+    """Remove invisible characters (zero-width ones, soft hyphens), turn every whitespace run into one
+    space, and strip the ends."""
     return _WHITESPACE_RUN.sub(" ", _ZERO_WIDTH.sub("", text)).strip()
 
 
