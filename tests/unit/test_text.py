@@ -219,13 +219,36 @@ def test_collapse_whitespace(text: str, expected: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "emoji",
+    [
+        "\U0001f468\u200d\U0001f4bb",  # 👨‍💻 technologist, not 👨💻 man and laptop
+        "\U0001f469\U0001f3fd\u200d\U0001f52c",  # 👩🏽‍🔬 with a skin tone
+        "\U0001f3f3\ufe0f\u200d\U0001f308",  # 🏳️‍🌈 after VS16
+        "\u2764\ufe0f\u200d\U0001f525",  # ❤️‍🔥
+        "\U0001f468\u200d\U0001f469\u200d\U0001f467",  # 👨‍👩‍👧 a family of three joined by two
+    ],
+)
+def test_an_emoji_sequence_keeps_its_joiners(emoji: str) -> None:
+    # Given an emoji sequence a ZWJ joins into one picture, in a title and in HTML (&#8205;)
+    # When the text is cleaned
+    # Then the sequence is whole: the reader sees one emoji, not its parts side by side
+    assert collapse_whitespace(f"{emoji}程序员失业？") == f"{emoji}程序员失业？"
+    assert html_to_text("<p>" + emoji.replace("\u200d", "&#8205;") + "彩虹</p>") == f"{emoji}彩虹"
+
+
+@pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("Deep\xadSeek发布新版本", "DeepSeek发布新版本"),  # a soft hyphen (&#173;) splits a name
+        ("Deep\u200dSeek发布", "DeepSeek发布"),  # a joiner hidden in a name
+        ("\U0001f468\u200dDeepSeek", "\U0001f468DeepSeek"),  # after an emoji, before a letter
+        ("Deep\u200d\U0001f4bb", "Deep\U0001f4bb"),  # before an emoji, after a letter
+        ("\U0001f468\u200d\u200d\U0001f4bb", "\U0001f468\U0001f4bb"),  # two in a row join nothing
+        ("\u200d\U0001f4bb", "\U0001f4bb"),
+        ("Deep\xadSeek发布新版本", "DeepSeek发布新版本"),  # a soft hyphen (&#173;) splits a name too
         ("大\xad模型", "大模型"),
     ],
 )
-def test_soft_hyphens_are_removed(text: str, expected: str) -> None:
+def test_joiners_outside_emoji_and_soft_hyphens_are_removed(text: str, expected: str) -> None:
     assert collapse_whitespace(text) == expected
 
 

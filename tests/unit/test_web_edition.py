@@ -763,6 +763,7 @@ def test_a_stored_edition_is_shown_in_the_zone_it_was_built_in_after_the_timezon
         "https://example.com/\u202etxt.exe",
         "https://exa\u200bmple.com/zw",
         "https://example.com/a\u00a0b",
+        "https://example.com/\U0001f468\u200d\U0001f4bb",  # a joiner, even one an emoji text keeps
         "https://exa\xadmple.com/shy",
     ],
 )

@@ -32,7 +32,7 @@ from .identity import safe_link
 from .leaderboard import display_score, movements, snapshot_age_days
 from .markdown import STRAY_PERCENT, escape_inline, escape_table_cell, link_target
 from .models import Edition, EditionSummary, Item, Leaderboard, Repeat, SourceStatus
-from .text import clean_text, collapse_whitespace, shown_text, truncate, without_surrogates
+from .text import clean_text, collapse_whitespace, has_invisible, shown_text, truncate, without_surrogates
 
 if TYPE_CHECKING:
     import jinja2
@@ -97,8 +97,8 @@ def _web_link(url: str) -> str:
     if link is None or urlsplit(link).scheme.lower() not in ("http", "https"):
         return ""
     # Only a link that reads as it is: no control, bidi or non-character (clean_text), no space of any
-    # kind and no invisible zero-width character (collapse_whitespace) in it.
-    return link if collapse_whitespace(clean_text(link)) == link else ""
+    # kind (collapse_whitespace) and no invisible character (has_invisible: a ZWJ even in an emoji) in it.
+    return link if collapse_whitespace(clean_text(link)) == link and not has_invisible(link) else ""
 
 
 # RFC 3986's reserved characters and the escapes already there stay as they are; any other character a
