@@ -35,6 +35,7 @@ from ai_news_tracker.config import ReportConfig
 from ai_news_tracker.delivery import MailDeployment
 from ai_news_tracker.errors import ConfigError, StorageError
 from ai_news_tracker.log import TRACED_NOTHING
+from ai_news_tracker.store import parse_json
 from ai_news_tracker.subscribers import InvalidAddress
 from ai_news_tracker.subscription import (
     ALREADY_SUBSCRIBED,
@@ -149,8 +150,8 @@ def submitted_address() -> object:
         return None
     if "json" in event.headers.get("content-type", "").lower():
         try:
-            data = json.loads(body)
-        except ValueError:
+            data = parse_json(body)
+        except ValueError:  # nested too deeply included
             return None
         return data.get("email") if isinstance(data, dict) else None
     try:

@@ -542,6 +542,8 @@ MALFORMED = [
     (json.dumps({"email": ["a@example.org", "b@example.org"]}), "application/json"),
     (json.dumps(["a@example.org"]), "application/json"),
     ("{not json", "application/json"),
+    ("[" * 2000 + "]" * 2000, "application/json"),  # 4 KB nested past the parser's recursion limit
+    ('{"email": ' + "[" * 900 + "]" * 900 + "}", "application/json"),  # parsed, nested just below it
     ("email=a%40example.org&email=b%40example.org", "application/x-www-form-urlencoded"),
     ("email=a%40example.org%0d%0aBcc:%20victim%40example.org", "application/x-www-form-urlencoded"),
     ("email=" + "a" * 5000 + "%40example.org", "application/x-www-form-urlencoded"),

@@ -49,12 +49,23 @@ class Store(Protocol):
         """Every key that starts with ``prefix``, sorted."""
 
 
+def parse_json(data: str | bytes | bytearray) -> Any:
+    """The value of a JSON text read from outside (a request's body, a fetched file, an event, a stored
+    object, a model's answer); ``ValueError`` for any that is not one. ``json.loads`` raises
+    ``RecursionError`` for arrays or objects nested past the interpreter's limit (``"[" * 2000 + "]" *
+    2000`` is 4 KB): here that is a ``ValueError`` too, so that the caller's refusal of bad JSON holds it."""
+    try:
+        return json.loads(data)
+    except RecursionError as exc:
+        raise ValueError("the JSON is nested too deeply") from exc
+
+
 def get_json(store: Store, key: str) -> Any:
     data = store.get(key)
     if data is None:
         return None
     try:
-        return json.loads(data)
+        return parse_json(data)
     except ValueError as exc:
         raise StorageError(f"stored object {key!r} is not valid JSON") from exc
 
