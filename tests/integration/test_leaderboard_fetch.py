@@ -167,6 +167,34 @@ def test_a_partly_migrated_file_never_shows_a_wrong_leader(tmp_path: Path) -> No
     assert current.snapshot_date == date(2026, 11, 1)  # the last good snapshot, with its own date
 
 
+@pytest.mark.parametrize("provider", ["lmarena-history", "arena-catalog"])
+def test_a_leaderboard_file_nested_past_the_parsers_limit_fails_by_name_and_the_edition_is_published(
+    tmp_path: Path, provider: str
+) -> None:
+    # Given a leaderboard URL answering 2 KB of nested brackets (json.loads raises RecursionError there)
+    def board(exchange: Exchange) -> None:
+        exchange.respond(200, b"[" * 1000 + b"]" * 1000, {"Content-Type": "application/json"})
+
+    def feed(exchange: Exchange) -> None:
+        exchange.respond(200, FEED, {"Content-Type": "application/rss+xml"})
+
+    with LoopbackServer({"/board": board, "/feed": feed}) as server:
+        pipe = pipeline(tmp_path, server.url("/board"), provider)
+        # When the whole cycle runs
+        report = pipe.run(DAY1)
+
+    # Then the leaderboard is the malformed source it is, and the day's edition is published naming it
+    assert report.fetch is not None and report.fetch.leaderboard is not None
+    assert (report.fetch.leaderboard.status, report.fetch.leaderboard.error) == (
+        "malformed",
+        "the leaderboard file is not JSON",
+    )
+    status = report.edition.leaderboard_status
+    assert status is not None and status.error == "the leaderboard file is not JSON"
+    assert [item.title for item in report.edition.items] == ["DeepSeek"]
+    assert "reports/2026-11-01.html" in report.keys
+
+
 def test_a_ranking_without_a_recognised_chinese_model_is_logged(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -271,6 +299,21 @@ def test_an_undated_file_its_publisher_does_not_date_says_it_was_first_seen(tmp_
     pipe.fetch(DAY1 + timedelta(hours=2), feeds=False)
     board = pipe.current_leaderboard()
     assert board is not None and (board.snapshot_date, board.date_basis) == (date(2025, 12, 11), "published")
+
+
+def test_a_commit_answer_nested_past_the_parsers_limit_leaves_the_file_dated_when_first_seen(
+    tmp_path: Path,
+) -> None:
+    # Given api.github.com answering the commit question with 2 KB of nested brackets
+    http = GithubHttp(b"[" * 1000 + b"]" * 1000)
+    pipe = github_pipeline(tmp_path, http)
+    # When the undated file is fetched
+    report = pipe.fetch(DAY1)
+    # Then the ranking is stored, dated the day it was first seen, as when GitHub does not answer
+    assert http.asked == [COMMITS_URL]
+    assert report.leaderboard is not None and report.leaderboard.ok
+    board = pipe.current_leaderboard()
+    assert board is not None and (board.snapshot_date, board.date_basis) == (date(2026, 11, 1), "first_seen")
 
 
 def test_a_last_modified_header_dates_an_undated_file(tmp_path: Path) -> None:

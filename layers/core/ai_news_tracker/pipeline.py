@@ -48,7 +48,7 @@ from .models import (
     parse_iso,
 )
 from .repository import RECENT_IDS, RawRepository, SourceState, successor_key
-from .store import LocalStore, Store, content_type_for, get_json
+from .store import LocalStore, Store, content_type_for, get_json, parse_json
 
 if TYPE_CHECKING:  # imported where used: a fetch function never loads Jinja2, the renderer or the
     # mailer, the feeds' fetch never the leaderboard, and the email functions never requests or feedparser
@@ -342,7 +342,7 @@ class Pipeline:
         if not body.strip():
             raise InvalidLeaderboard("the leaderboard file is empty")
         try:
-            data = json.loads(body)
+            data = parse_json(body)
         except ValueError as exc:
             raise InvalidLeaderboard("the leaderboard file is not JSON") from exc
         snap = parse_snapshot(board.provider, data, board.effective_category)
@@ -380,7 +380,7 @@ class Pipeline:
         if api_url is not None:
             try:
                 answer = self.http.get(api_url, max_bytes=COMMIT_ANSWER_MAX_BYTES)
-                moment = commit_time(json.loads(answer.body))
+                moment = commit_time(parse_json(answer.body))
             except (SourceFailure, ValueError) as exc:
                 logger.warning("leaderboard date unknown", url=api_url, reason=str(exc))
         if moment is None:
