@@ -139,6 +139,7 @@ def test_a_result_that_is_not_json_fails_like_lambda(tmp_path: Path) -> None:
         (["Bucket"], "Bucket is an AWS::S3::Bucket, not an AWS::Serverless::Function"),
         (["EchoFunction", "--event", "{missing}"], "cannot read event file {missing}: No such file"),
         (["EchoFunction", "--event", "{bad}"], "event file {bad} is not valid JSON"),
+        (["EchoFunction", "--event", "{deep}"], "event file {deep} is not valid JSON"),
         (["EchoFunction", "--env-vars", "{bad}"], "env-vars file {bad} is not valid JSON"),
         (["EchoFunction", "--env-vars", "{list}"], "env-vars file {list} must hold an object"),
         (["EchoFunction", "--template", "{missing}"], "cannot read template {missing}"),
@@ -148,6 +149,8 @@ def test_usage_problems_exit_2_with_one_line(tmp_path: Path, args: list[str], me
     names = {"missing": str(tmp_path / "missing.json"), "bad": str(tmp_path / "bad.json")}
     names["list"] = write_json(tmp_path / "list.json", ["A=1"])
     (tmp_path / "bad.json").write_text("{not json", encoding="utf-8")
+    names["deep"] = str(tmp_path / "deep.json")
+    (tmp_path / "deep.json").write_text("[" * 2000 + "]" * 2000, encoding="utf-8")  # past json's limit
     argv = [a.format(**names) for a in args]
     if "--event" not in argv:
         argv += ["--event", str(EVENT)]

@@ -804,9 +804,10 @@ def test_a_bounce_or_a_complaint_suppresses_the_address_and_no_more_mail_goes_to
     assert item["status"] == {"S": "suppressed"} and "expires_at" not in item
 
 
-def test_a_bounce_notification_that_is_not_json_fails_loudly(stack: Stack) -> None:
+@pytest.mark.parametrize("message", ["garbage", "[" * 2000 + "]" * 2000])
+def test_a_bounce_notification_that_is_not_json_fails_loudly(stack: Stack, message: str) -> None:
     with pytest.raises(Exception, match="not an SES event"):
-        stack.invoke("bounce", {"Records": [{"Sns": {"Message": "garbage"}}]})
+        stack.invoke("bounce", {"Records": [{"Sns": {"Message": message}}]})
 
 
 # ---------------------------------------------------------------- the mailto: unsubscribe address

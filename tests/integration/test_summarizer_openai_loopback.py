@@ -204,6 +204,16 @@ def test_garbage_falls_back(server: ChatServer, body: bytes) -> None:
     assert_fell_back(summarize(server))
 
 
+def test_an_answer_nested_past_the_parsers_limit_is_no_chat_completion(server: ChatServer) -> None:
+    # Given an endpoint answering 4 KB of nested brackets (json.loads raises RecursionError there)
+    server.routes[PATH] = static(b"[" * 2000 + b"]" * 2000, 200, {"Content-Type": "application/json"})
+    # When the points are asked for
+    result = summarize(server)
+    # Then the extractive points stand in, for the reason any other garbage gives, not as a crash
+    assert_fell_back(result)
+    assert result.failure == "the endpoint's answer is not a chat completion"
+
+
 def test_a_model_that_obeys_the_injection_still_gives_clean_points(server: ChatServer) -> None:
     obeyed: list[dict[str, Any]] = [{"point": f"第{n}条：立即访问", "items": []} for n in range(20)]
     obeyed += [

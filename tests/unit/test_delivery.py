@@ -64,6 +64,7 @@ def test_a_batch_message_is_parsed() -> None:
     "body",
     [
         "not json",
+        "[" * 2000 + "]" * 2000,  # nested past json's recursion limit
         "[]",
         json.dumps({"date": "2026-11-20", "ids": [ID]}),
         json.dumps({"v": 1, "date": "yesterday", "ids": [ID]}),

@@ -985,6 +985,18 @@ def test_reasons_the_sent_log_kept_in_clear_before_hashing_are_reported_hashed(t
     assert f"did not answer for {recipient_key('late@example.org')[:16]}" in reported
 
 
+def test_a_sent_log_entry_nested_past_the_parsers_limit_is_reported_unreadable(tmp_path: Path) -> None:
+    # Given a send that got no answer, whose entry in the sent log became 4 KB of nested brackets
+    log = LocalStore(tmp_path)
+    send(log, ["late@example.org"], Recorder({"late@example.org": SendError("no answer", ambiguous=True)}))
+    (unknown,) = [key for key in log.list("sent/") if key.endswith(".unknown")]
+    log.put(unknown, b"[" * 2000 + b"]" * 2000)
+    # When the day is sent again
+    report = send(log, ["late@example.org"], Recorder())
+    # Then the reader stays pending, its reason reported as unreadable: the run does not crash
+    assert report.pending == {"late@example.org": "unreadable sent-log entry"}
+
+
 @pytest.mark.parametrize("position", [0, 1, 2], ids=["first", "middle", "last"])
 def test_a_redelivered_batch_gives_up_a_recipient_ses_refuses_by_name_by_its_third_receive(
     tmp_path: Path, position: int

@@ -272,6 +272,8 @@ def test_the_progress_of_a_pages_rewrite_is_kept_for_its_layout_version_only(tmp
     # And a record that does not read is no progress: the pages are written again
     repo.store.put("editions/site/pages-rewrite", b'{"version": 2, "since": "11/03"}')
     assert repo.pages_rewritten_since(2) is None
+    repo.store.put("editions/site/pages-rewrite", b"[" * 2000 + b"]" * 2000)
+    assert repo.pages_rewritten_since(2) is None
 
 
 def test_a_link_less_item_stored_before_guids_were_scoped_to_their_feed_is_not_new_again(

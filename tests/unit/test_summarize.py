@@ -244,7 +244,9 @@ def test_answer_may_be_fenced_or_wrapped() -> None:
     assert parse_answer("好的，以下是要点：\n" + json.dumps(entries) + "\n希望有帮助") == entries
 
 
-@pytest.mark.parametrize("answer", ["", "不是 JSON", "[{", '{"point": "甲"}', "42", "[1, 2] [3]"])
+@pytest.mark.parametrize(
+    "answer", ["", "不是 JSON", "[{", '{"point": "甲"}', "42", "[1, 2] [3]", "[" * 2000 + "]" * 2000]
+)
 def test_an_answer_that_is_no_json_array_fails(answer: str) -> None:
     with pytest.raises(SummaryError):
         parse_answer(answer)

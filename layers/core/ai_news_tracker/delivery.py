@@ -39,7 +39,7 @@ from .mail import MailError, SendError, SendReport, SesSender, send_edition, sen
 from .models import Edition
 from .render import safe_href
 from .service import Deployment
-from .store import Store
+from .store import Store, parse_json
 from .subscribers import DynamoSubscriberStore, Subscriptions
 from .subscription import MailSettings, TokenKeys, Tokens
 
@@ -186,7 +186,7 @@ class Batch:
 def parse_batch(body: object) -> Batch:
     """A queue message's body (JSON text or already decoded) as a :class:`Batch`, or :class:`BatchError`."""
     try:
-        data = json.loads(body) if isinstance(body, str | bytes) else body
+        data = parse_json(body) if isinstance(body, str | bytes) else body
     except ValueError as exc:
         raise BatchError("the batch is not JSON") from exc
     if not isinstance(data, dict) or data.get("v") != 1:

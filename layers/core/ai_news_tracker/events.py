@@ -6,7 +6,6 @@ Lambda action passes (the unsubscribe mailbox)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.errors import HeaderParseError
@@ -15,6 +14,7 @@ from email.utils import getaddresses
 from typing import Any
 
 from .errors import TrackerError
+from .store import parse_json
 
 
 def sns_messages(event: Mapping[str, Any], what: str) -> list[dict[str, Any]]:
@@ -28,7 +28,7 @@ def sns_messages(event: Mapping[str, Any], what: str) -> list[dict[str, Any]]:
     for record in event["Records"]:
         message = (record.get("Sns") or {}).get("Message")
         try:
-            data = json.loads(message) if isinstance(message, str) else None
+            data = parse_json(message) if isinstance(message, str) else None
         except ValueError:
             data = None
         if not isinstance(data, dict):

@@ -40,6 +40,7 @@ from typing import Any, TextIO
 
 from .errors import ConfigError, TrackerError
 from .log import get_logger
+from .store import parse_json
 
 logger = get_logger()
 
@@ -571,8 +572,8 @@ def read_json(path: str, what: str) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise InvokeError(f"cannot read {what} file {path}: {_reason(exc)}") from exc
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
+        return parse_json(text)
+    except ValueError as exc:  # not JSON, or nested too deeply
         raise InvokeError(f"{what} file {path} is not valid JSON: {exc}") from exc
 
 

@@ -87,7 +87,7 @@ from .render import (
     show_points,
     stale_warning,
 )
-from .store import Store, content_type_for
+from .store import Store, content_type_for, parse_json
 from .text import clean_text, shown_text, truncate, without_surrogates
 
 if TYPE_CHECKING:
@@ -839,7 +839,7 @@ def _reason(sent_log: Store, key: str, keep: str) -> str:
     entries written before the hashing, kept 90 days, hold them in clear."""
     data = sent_log.get(key)
     try:
-        value = json.loads(data) if data else None
+        value = parse_json(data) if data else None
     except ValueError:
         value = None
     if not isinstance(value, dict):

@@ -24,7 +24,6 @@ another first-seen time (a lost race), is ignored, so every item is found in exa
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -33,7 +32,7 @@ from typing import Any
 from .errors import StorageError
 from .identity import guid_alias, identity_key, item_id
 from .models import Edition, Entry, Item, SourceStatus, Validators, iso, parse_iso
-from .store import Store, dump_json, get_json
+from .store import Store, dump_json, get_json, parse_json
 
 _STAMP = "%Y%m%dT%H%M%S%fZ"
 RECENT_IDS = 1000  # ids a source remembers, to skip existence checks for items it showed before
@@ -288,7 +287,7 @@ class RawRepository:
         is always safe)."""
         data = self.store.get(PAGES_REWRITE_KEY)
         try:
-            progress = json.loads(data) if data else None
+            progress = parse_json(data) if data else None
             if isinstance(progress, dict) and progress.get("version") == version:
                 return date.fromisoformat(str(progress["since"]))
         except (KeyError, ValueError):

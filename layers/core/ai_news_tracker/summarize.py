@@ -48,6 +48,7 @@ from .config import SummarizerConfig
 from .errors import TrackerError
 from .log import get_logger
 from .models import Item
+from .store import parse_json
 from .text import TITLE_LEADING_TAG, shown_text
 
 logger = get_logger()
@@ -275,13 +276,13 @@ def parse_answer(answer: str) -> list[dict[str, Any]]:
     if fenced:
         text = fenced.group(1).strip()
     try:
-        data = json.loads(text)
+        data = parse_json(text)
     except ValueError:
         start, end = text.find("["), text.rfind("]")
         if start < 0 or end <= start:
             raise SummaryError("the answer is not JSON") from None
         try:
-            data = json.loads(text[start : end + 1])
+            data = parse_json(text[start : end + 1])
         except ValueError:
             raise SummaryError("the answer is not JSON") from None
     if isinstance(data, dict) and isinstance(data.get("points"), list):

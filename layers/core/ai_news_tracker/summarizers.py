@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .config import SummarizerConfig
+from .store import parse_json
 from .summarize import ExtractiveSummarizer, ModelSummarizer, Prompt, Summarizer, SummaryError
 
 if TYPE_CHECKING:  # requests is imported where a model is called over HTTP: the extractive points and
@@ -227,7 +228,7 @@ def _read_within(answer: requests.Response, deadline: float, timeout: float) -> 
 
 def _completion_text(raw: bytes) -> str:
     try:
-        data: Any = json.loads(raw)
+        data: Any = parse_json(raw)
         content = data["choices"][0]["message"]["content"]
     except (ValueError, KeyError, IndexError, TypeError) as exc:
         raise SummaryError("the endpoint's answer is not a chat completion") from exc
