@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -154,3 +157,67 @@ def test_the_first_and_last_allowed_now_publish_with_the_widest_window(
     # Then that day's edition is published, without a word on stderr
     assert result.returncode == 0, result.stderr
     assert result.stderr == "" and f"published the {day} edition" in result.stdout
+
+
+@pytest.fixture(scope="module")
+def built_day(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data folder with the 2026-11-20 edition built and published from one feed (copied by each test)."""
+    folder = tmp_path_factory.mktemp("built")
+    config = folder / "c.toml"
+    with LoopbackServer({"/feed": static(FEED)}) as server:
+        config.write_text(f'[[sources]]\nname = "甲"\nurl = "{server.url("/feed")}"\n', encoding="utf-8")
+        result = run_cli(
+            "run", "--config", str(config), "--data-dir", str(folder / "d"), "--now", "2026-11-20T12:00"
+        )
+    assert result.returncode == 0, result.stderr
+    return folder
+
+
+EDITION = "editions/2026-11-20.json"
+NEXT_DAY = ["run", "--now", "2026-11-21T12:00"]
+
+
+def edition_without(field: str) -> Callable[[bytes], bytes]:
+    return lambda stored: json.dumps({k: v for k, v in json.loads(stored).items() if k != field}).encode()
+
+
+def edition_with(**fields: object) -> Callable[[bytes], bytes]:
+    return lambda stored: json.dumps(json.loads(stored) | fields).encode()
+
+
+@pytest.mark.parametrize(
+    ("stored", "change", "command", "message"),
+    [
+        pytest.param(
+            "sources/*.json", lambda _: b"[1]", ["fetch"], "not a JSON object", id="source-state-list"
+        ),
+        pytest.param(
+            EDITION, edition_without("items"), ["send", "--date", "2026-11-20"], "KeyError", id="no-items"
+        ),
+        pytest.param(EDITION, edition_with(date=5), NEXT_DAY, "ValueError", id="edition-numeric-date"),
+        pytest.param(EDITION, lambda _: b"{}", NEXT_DAY, "KeyError", id="edition-empty"),
+        pytest.param(EDITION, lambda _: b"null", NEXT_DAY, "not a JSON object", id="edition-null"),
+    ],
+)
+def test_a_stored_object_of_the_wrong_shape_is_one_line_naming_it(  # noqa: PLR0917
+    built_day: Path,
+    tmp_path: Path,
+    stored: str,
+    change: Callable[[bytes], bytes],
+    command: list[str],
+    message: str,
+) -> None:
+    # Given a built day whose raw store was edited by hand: valid JSON, of the wrong shape
+    shutil.copytree(built_day / "d", tmp_path / "d")
+    (path,) = (tmp_path / "d" / "raw").glob(stored)
+    path.write_bytes(change(path.read_bytes()))
+    # When the next command reads it
+    config = built_day / "c.toml"  # its feed's server is gone: the command fails before fetching it
+    result = run_cli(command[0], "--config", str(config), "--data-dir", str(tmp_path / "d"), *command[1:])
+    # Then it fails on one line naming the stored object, as an unreadable one does: no traceback, and an
+    # edition stored as {} or null is not taken for a missing one ("… is being built as the first edition")
+    key = path.relative_to(tmp_path / "d" / "raw").as_posix()
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"ai-news-tracker: stored object {key!r} is not ")
+    assert message in result.stderr

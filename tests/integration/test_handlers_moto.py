@@ -25,7 +25,7 @@ from moto import mock_aws
 
 from ai_news_tracker import service
 from ai_news_tracker.aws import CdnInvalidator
-from ai_news_tracker.errors import TrackerError
+from ai_news_tracker.errors import StorageError, TrackerError
 from ai_news_tracker.log import SERVICE
 from ai_news_tracker.models import parse_iso
 
@@ -103,6 +103,21 @@ def test_the_render_summary_names_a_leaderboard_that_was_not_had(stack: Stack) -
     stack.invoke("fetch_feeds", {"scheduled_time": NOW})
     # When the edition is rendered, Then its summary names the leaderboard, as the edition does
     assert stack.invoke("render_edition", {"scheduled_time": NOW})["failed_sources"] == ["LM Arena"]
+
+
+@pytest.mark.parametrize("stored", [b"{}", b"null", b'{"date": 5}'])
+def test_a_render_over_an_edition_stored_in_the_wrong_shape_fails_naming_it(
+    stack: Stack, stored: bytes
+) -> None:
+    # Given the day before's stored edition restored badly: valid JSON, but no edition
+    stack.invoke("fetch_feeds", {"scheduled_time": NOW})
+    stack.s3.put_object(Bucket=RAW, Key="editions/2026-11-19.json", Body=stored)
+    # When the day is rendered, Then the invocation fails naming the object (Lambda's Errors: the alarm),
+    # and nothing is published or announced: it is not taken for a day without an edition
+    with pytest.raises(StorageError, match=r"stored object 'editions/2026-11-19\.json' is not a"):
+        stack.invoke("render_edition", {"scheduled_time": NOW})
+    assert not [key for key in stack.objects(SITE) if key.startswith("reports/")]
+    assert stack.announcements() == []
 
 
 def test_the_chain_publishes_announces_once_and_retries_change_nothing(stack: Stack) -> None:

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from ai_news_tracker.errors import StorageError
 from ai_news_tracker.models import Entry
-from ai_news_tracker.repository import RawRepository, make_item
+from ai_news_tracker.repository import RawRepository, SourceState, make_item, source_key
 from ai_news_tracker.store import LocalStore
 
 T0 = datetime(2026, 1, 20, 2, 0, tzinfo=UTC)
@@ -297,3 +300,106 @@ def test_a_link_less_item_stored_before_guids_were_scoped_to_their_feed_is_not_n
     # And another feed numbering its own entry the same is still its own item
     _, other = repo.record_entries("别的快讯", [replace(flash, title="另一条")], T0 + timedelta(days=1))
     assert [i.title for i in other] == ["另一条"]
+
+
+# -- stored objects of the wrong shape: a hand edit, a bad restore, a sync cut short that still parses --
+LOADERS: dict[str, tuple[str, Callable[[RawRepository], object]]] = {
+    "edition": ("editions/2026-01-20.json", lambda repo: repo.load_edition(date(2026, 1, 20))),
+    "source": (f"sources/{source_key('36Kr')}.json", lambda repo: repo.source_state("36Kr")),
+    "item": ("items/abc.json", lambda repo: repo.get_item("abc")),
+    "article": ("articles/abc.json", lambda repo: repo.article("abc")),
+    "leaderboard": (
+        "leaderboard/arena-catalog.json",
+        lambda repo: repo.leaderboard_snapshot("arena-catalog"),
+    ),
+}
+
+
+@pytest.mark.parametrize("loader", LOADERS)
+@pytest.mark.parametrize(
+    "body",
+    [b"null", b"[]", b"0", b"[1]", b'"edition"', b"[" * 2000 + b"]" * 2000],
+    ids=["null", "empty-list", "zero", "list", "string", "nested-past-the-parser"],
+)
+def test_a_stored_value_that_is_no_json_object_is_a_storage_error_naming_its_key(
+    tmp_path: Path, loader: str, body: bytes
+) -> None:
+    # Given a stored object that is valid JSON (or nested too deeply to read) but no JSON object
+    key, load = LOADERS[loader]
+    repo = RawRepository(LocalStore(tmp_path))
+    repo.store.put(key, body)
+    # When it is loaded, Then it is a storage error naming it, never taken for absent
+    with pytest.raises(StorageError, match=re.escape(repr(key))):
+        load(repo)
+
+
+def stored_edition(tmp_path: Path) -> dict[str, Any]:
+    from ai_news_tracker.models import Edition
+
+    item = make_item("36Kr", entry(1), T0)
+    edition = Edition(
+        date=date(2026, 1, 20), title="AI 日报", timezone="Asia/Shanghai", generated_at=T0,
+        window_start=None, window_end=T0, key_points=("要点",), items=(item,), sources=(), leaderboard=None,
+    )  # fmt: skip
+    repo = RawRepository(LocalStore(tmp_path))
+    assert repo.save_edition(edition) and repo.load_edition(edition.date) == edition
+    data: dict[str, Any] = json.loads((tmp_path / "editions" / "2026-01-20.json").read_bytes())
+    return data
+
+
+WRONG_SHAPES = [
+    pytest.param("edition", lambda good: {}, id="edition-empty"),
+    pytest.param(
+        "edition", lambda good: {k: v for k, v in good.items() if k != "items"}, id="edition-no-items"
+    ),
+    pytest.param("edition", lambda good: good | {"date": 5}, id="edition-numeric-date"),
+    pytest.param("edition", lambda good: good | {"items": [1]}, id="edition-number-for-item"),
+    pytest.param("edition", lambda good: good | {"generated_at": "2026-01-20T10:00"}, id="edition-no-offset"),
+    pytest.param("source", lambda good: {"validators": [1]}, id="source-list-for-validators"),
+    pytest.param("source", lambda good: {"status": {"name": "36Kr"}}, id="source-status-without-word"),
+    pytest.param(
+        "source",
+        lambda good: {"status": {"name": "36Kr", "status": "ok", "fetched": "many"}},
+        id="source-count",
+    ),
+    pytest.param("source", lambda good: {"last_new_at": 5}, id="source-numeric-time"),
+    pytest.param("source", lambda good: {"recent_ids": 5}, id="source-number-for-ids"),
+    pytest.param("item", lambda good: {}, id="item-empty"),
+    pytest.param("item", lambda good: good["items"][0] | {"first_seen": "yesterday"}, id="item-time"),
+    pytest.param("item", lambda good: good["items"][0] | {"also_in": 5}, id="item-number-for-sources"),
+    pytest.param("leaderboard", lambda good: {}, id="leaderboard-empty"),
+    pytest.param(
+        "leaderboard", lambda good: {"snapshot_date": "2026-01-20", "scores": [1]}, id="leaderboard-list"
+    ),
+    pytest.param(
+        "leaderboard",
+        lambda good: {"snapshot_date": "2026-01-20", "scores": {"glm-4.6": "high"}},
+        id="leaderboard-text-score",
+    ),
+    pytest.param(
+        "leaderboard",
+        lambda good: {"snapshot_date": 20260120, "scores": {"glm-4.6": 1441.2}},
+        id="leaderboard-numeric-date",
+    ),
+]
+
+
+@pytest.mark.parametrize(("loader", "shape"), WRONG_SHAPES)
+def test_a_stored_object_of_the_wrong_shape_is_a_storage_error_naming_its_key(
+    tmp_path: Path, loader: str, shape: Callable[[dict[str, Any]], object]
+) -> None:
+    # Given a stored object that is a JSON object, but not what its loader reads
+    wrong = shape(stored_edition(tmp_path / "good"))
+    key, load = LOADERS[loader]
+    repo = RawRepository(LocalStore(tmp_path / "bad"))
+    repo.store.put(key, json.dumps(wrong).encode())
+    # When it is loaded, Then it is a storage error naming it: not a KeyError, TypeError or ValueError
+    with pytest.raises(StorageError, match=re.escape(repr(key))):
+        load(repo)
+
+
+def test_absent_objects_are_still_absent(tmp_path: Path) -> None:
+    repo = RawRepository(LocalStore(tmp_path))
+    assert repo.load_edition(date(2026, 1, 20)) is None and repo.get_item("abc") is None
+    assert repo.source_state("36Kr") == SourceState() and repo.article("abc") is None
+    assert repo.leaderboard_snapshot("arena-catalog") is None

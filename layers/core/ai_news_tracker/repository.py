@@ -24,17 +24,19 @@ another first-seen time (a lost race), is ignored, so every item is found in exa
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from .errors import StorageError
 from .identity import guid_alias, identity_key, item_id
 from .models import Edition, Entry, Item, SourceStatus, Validators, iso, parse_iso
-from .store import Store, dump_json, get_json, parse_json
+from .store import Store, dump_json, get_object, parse_json
+from .text import shorten
 
 _STAMP = "%Y%m%dT%H%M%S%fZ"
+_T = TypeVar("_T")
 RECENT_IDS = 1000  # ids a source remembers, to skip existence checks for items it showed before
 
 
@@ -175,8 +177,7 @@ class RawRepository:
         return self.store.put_if_absent(_item_key(item.id), dump_json(item.to_dict()))
 
     def get_item(self, item_id_: str) -> Item | None:
-        data = get_json(self.store, _item_key(item_id_))
-        return Item.from_dict(data) if data else None
+        return self._load(_item_key(item_id_), "item", Item.from_dict)
 
     def items_first_seen(self, after: datetime, until: datetime) -> list[Item]:
         """Items whose first-seen time t satisfies after < t <= until."""
@@ -205,24 +206,22 @@ class RawRepository:
     # -- article texts ---------------------------------------------------------------------
     def article(self, item_id_: str) -> dict[str, Any] | None:
         """The cached article-page summary of an item: {"text", "status", "day", "error"}."""
-        data = get_json(self.store, f"articles/{item_id_}.json")
-        return data if isinstance(data, dict) else None
+        return get_object(self.store, f"articles/{item_id_}.json")
 
     def save_article(self, item_id_: str, record: dict[str, Any]) -> None:
         self.store.put(f"articles/{item_id_}.json", dump_json(record))
 
     # -- sources ---------------------------------------------------------------------------
     def source_state(self, name: str) -> SourceState:
-        data = get_json(self.store, f"sources/{source_key(name)}.json")
-        return SourceState.from_dict(data) if data else SourceState()
+        state = self._load(f"sources/{source_key(name)}.json", "source state", SourceState.from_dict)
+        return state if state is not None else SourceState()
 
     def save_source_state(self, name: str, state: SourceState) -> None:
         self.store.put(f"sources/{source_key(name)}.json", dump_json(state.to_dict()))
 
     # -- leaderboard -----------------------------------------------------------------------
     def leaderboard_snapshot(self, provider: str) -> dict[str, Any] | None:
-        data = get_json(self.store, f"leaderboard/{provider}.json")
-        return data if isinstance(data, dict) else None
+        return self._load(f"leaderboard/{provider}.json", "leaderboard snapshot", _snapshot)
 
     def save_leaderboard_snapshot(self, provider: str, snapshot: dict[str, Any]) -> None:
         self.store.put(f"leaderboard/{provider}.json", dump_json(snapshot))
@@ -241,8 +240,7 @@ class RawRepository:
         return sorted(dates)
 
     def load_edition(self, day: date) -> Edition | None:
-        data = get_json(self.store, f"editions/{day.isoformat()}.json")
-        return Edition.from_dict(data) if data else None
+        return self._load(f"editions/{day.isoformat()}.json", "edition", Edition.from_dict)
 
     def save_edition(self, edition: Edition) -> bool:
         """Record an edition; False when one for that day exists already (it is never replaced)."""
@@ -296,6 +294,35 @@ class RawRepository:
 
     def save_pages_rewritten_since(self, version: int, day: date) -> None:
         self.store.put(PAGES_REWRITE_KEY, dump_json({"version": version, "since": day.isoformat()}))
+
+    # -- reading -----------------------------------------------------------------------------
+    def _load(self, key: str, what: str, read: Callable[[dict[str, Any]], _T]) -> _T | None:
+        """The object stored under ``key`` as ``read`` makes it (None: no such key). One of another
+        shape (a hand edit, a bad restore, a sync cut short that still parses) is a :class:`StorageError`
+        naming the key, as one that is no JSON object is: never taken for absent, never a traceback."""
+        data = get_object(self.store, key)
+        if data is None:
+            return None
+        try:
+            return read(data)
+        except SHAPE_ERRORS as exc:
+            reason = shorten(f"{type(exc).__name__}: {exc}", SHAPE_REASON_CHARS)
+            raise StorageError(f"stored object {key!r} is not a valid {what} ({reason})") from exc
+
+
+# What reading a stored object of another shape raises: a missing key, a list for an object, text for a
+# time or a count, Infinity for a count; the reason is cut, the value it quotes may be long
+SHAPE_ERRORS = (AttributeError, KeyError, OverflowError, TypeError, ValueError)
+SHAPE_REASON_CHARS = 200
+
+
+def _snapshot(data: dict[str, Any]) -> dict[str, Any]:
+    """A stored leaderboard snapshot, checked for what the pipeline reads of it: its date and its scores
+    by model (the rest is read where it is used, as absent when it is missing)."""
+    datetime.fromisoformat(data["snapshot_date"])
+    for score in data["scores"].values():
+        float(score)
+    return data
 
 
 # Under editions/, which the render function alone writes; in a folder, so never taken for an edition

@@ -62,8 +62,23 @@ def parse_json(data: str | bytes | bytearray) -> Any:
 
 def get_json(store: Store, key: str) -> Any:
     data = store.get(key)
+    return None if data is None else _stored_json(key, data)
+
+
+def get_object(store: Store, key: str) -> dict[str, Any] | None:
+    """The JSON object stored under ``key``, None when there is no such key; a :class:`StorageError`
+    naming it when it is not valid JSON, or JSON but no object (``null``, ``[]``, a number): a value in
+    its place is never taken for its absence."""
+    data = store.get(key)
     if data is None:
         return None
+    value = _stored_json(key, data)
+    if not isinstance(value, dict):
+        raise StorageError(f"stored object {key!r} is not a JSON object")
+    return value
+
+
+def _stored_json(key: str, data: bytes) -> Any:
     try:
         return parse_json(data)
     except ValueError as exc:
