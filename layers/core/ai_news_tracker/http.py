@@ -3,13 +3,15 @@
 Everything is read from :class:`~ai_news_tracker.config.FetchConfig`:
 
 * ``connect_timeout`` / ``read_timeout`` bound every socket operation; ``deadline`` bounds one whole
-  request, redirects, headers and body included, however slowly it trickles: it is checked between
-  redirects and between reads, no socket wait is longer than the time left, and a watchdog shuts the
-  connection when the deadline passes while headers (or a retried answer's body) trickle in.
-* ``retries`` extra attempts for connection errors and for 429/500/502/503/504 answers, with
-  exponential ``backoff`` and ``Retry-After`` honoured but never waited longer than
-  ``max_retry_after`` seconds. A read timeout is *not* retried: it would blow the time budget.
-  Each redirect hop gets its own attempts.
+  request, connection attempts, waits between retries, redirects, headers and body included, however
+  slowly it trickles: it is checked between redirects and between reads, no socket wait (a connect
+  included) is longer than the time left, no retry is made whose wait would end past it, and a watchdog
+  shuts the connection when the deadline passes while headers (or a retried answer's body) trickle in.
+* ``retries`` extra attempts for connection errors (refused, host name not found, connect timeout) and
+  for 429/500/502/503/504 answers, with exponential ``backoff`` and ``Retry-After`` honoured but never
+  waited longer than ``max_retry_after`` seconds, nor past the deadline. A read timeout is *not*
+  retried: it would blow the time budget. Each redirect hop gets its own attempts (under the one
+  deadline); a failure after several says how many (``connection refused after 3 attempts``).
 * ``max_bytes`` caps the decoded body (a gzip bomb is cut off like any other oversized answer);
   ``max_redirects`` caps redirects.
 
@@ -51,6 +53,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.client import RemoteDisconnected
+from types import TracebackType
 from typing import Any, Self, TypeAlias, TypeVar
 from urllib.parse import urljoin, urlparse
 
@@ -58,7 +61,7 @@ import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.connectionpool import ConnectionPool, HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import (
     DecodeError,
     InvalidHeader,
@@ -68,6 +71,7 @@ from urllib3.exceptions import (
     NewConnectionError,
     ProtocolError,
     ReadTimeoutError,
+    ResponseError,
 )
 from urllib3.exceptions import SSLError as Urllib3SSLError
 from urllib3.response import HTTPResponse
@@ -91,6 +95,7 @@ logger = get_logger()
 
 FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+MIN_WAIT = 0.001  # seconds: the shortest socket wait (0 would make a socket non-blocking)
 READ_CHUNK = 64 * 1024  # decoded bytes asked for per read; a read returns as soon as any data is there
 DEFAULT_PORTS = {"http": 80, "https": 443}
 PUBLIC_PORTS = frozenset(DEFAULT_PORTS.values())  # the only ports an untrusted destination may use
@@ -145,6 +150,10 @@ class CappedRetry(Retry):
     ``Retry-After`` is honoured up to ``max_wait`` (a server asking for an hour gets a few seconds and
     then, if still unhappy, a named failure); a malformed ``Retry-After``, on which urllib3 would raise
     ``InvalidHeader`` out of the request, falls back to the exponential backoff.
+
+    Within a request of :class:`HttpClient` it keeps to the request's deadline: no retry is made whose
+    wait would end past it (the last answer or error stands). Giving up raises a ``MaxRetryError`` that
+    counts the attempts made.
     """
 
     def __init__(self, *args: Any, max_wait: float = 5.0, **kwargs: Any) -> None:
@@ -161,6 +170,51 @@ class CappedRetry(Retry):
         except InvalidHeader:
             return None
         return None if seconds is None else min(seconds, self.max_wait)
+
+    def wait(self, response: urllib3.BaseHTTPResponse | None = None) -> float:
+        """Seconds :meth:`sleep` waits before the next attempt: as urllib3 chooses, ``Retry-After`` first."""
+        if self.respect_retry_after_header and response is not None:
+            retry_after = self.get_retry_after(response)
+            if retry_after:
+                return retry_after
+        return self.get_backoff_time()
+
+    def sleep(self, response: urllib3.BaseHTTPResponse | None = None) -> None:
+        seconds = self.wait(response)
+        if seconds > 0:
+            time.sleep(seconds)
+
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: urllib3.BaseHTTPResponse | None = None,
+        error: Exception | None = None,
+        _pool: ConnectionPool | None = None,
+        _stacktrace: TracebackType | None = None,
+    ) -> Self:
+        attempts = len(self.history) + 1  # the one that just failed included
+        try:
+            retry = super().increment(method, url, response, error, _pool, _stacktrace)
+        except MaxRetryError as exc:
+            raise _RetriesEnded(exc.pool, exc.url, exc.reason, attempts) from exc.reason
+        left = _time_left()
+        if left is not None and retry.wait(response) >= left:
+            reason = error or ResponseError(
+                ResponseError.SPECIFIC_ERROR.format(status_code=response.status)
+                if response
+                else ResponseError.GENERIC_ERROR
+            )
+            raise _RetriesEnded(_pool, url, reason, attempts) from reason
+        return retry
+
+
+class _RetriesEnded(MaxRetryError):
+    """No more attempts: the retries are used up, or the next would start past the deadline."""
+
+    def __init__(self, pool: Any, url: Any, reason: Exception | None = None, attempts: int = 1) -> None:
+        super().__init__(pool, url, reason)
+        self.attempts = attempts
 
 
 def build_retry(config: FetchConfig) -> CappedRetry:
@@ -385,7 +439,7 @@ class HttpClient:
 
         ``checked`` is None for a trusted destination, else the addresses its connection is pinned to.
         """
-        left = max(deadline_at - time.monotonic(), 0.001)
+        left = max(deadline_at - time.monotonic(), MIN_WAIT)
         timeout = (min(self._config.connect_timeout, left), min(self._config.read_timeout, left))
         settings = session.merge_environment_settings(request.url, {}, True, None, None)
         _this_request.pinned = checked
@@ -558,6 +612,10 @@ class _Watchdog:
         if self._timer is not None:
             self._timer.cancel()
 
+    def left(self) -> float:
+        """Seconds until the deadline (negative once it has passed)."""
+        return self._deadline_at - time.monotonic()
+
     def watch(self, sock: socket.socket) -> None:
         with self._lock:
             if not self.fired:
@@ -586,6 +644,12 @@ def _watch_connection(sock: object) -> None:
         watchdog.watch(sock)
 
 
+def _time_left() -> float | None:
+    """Seconds left before the deadline of the request this thread is making (None outside one)."""
+    watchdog: _Watchdog | None = getattr(_this_request, "watchdog", None)
+    return None if watchdog is None else watchdog.left()
+
+
 def _pinned() -> tuple[str, ...] | None:
     """The addresses the hop this thread is sending was checked for (None when it is trusted)."""
     pinned: tuple[str, ...] | None = getattr(_this_request, "pinned", None)
@@ -605,19 +669,31 @@ class _WatchedHTTPConnection(HTTPConnection):
         addresses = _pinned()
         self.pinned = addresses is not None
         if addresses is None:
-            return super()._new_conn()
+            return self._connect()
         for address in addresses[:-1]:  # each in turn, as urllib3 tries each address of a name
             with suppress(NewConnectionError):
                 return self._connect_to(address)
         return self._connect_to(addresses[-1])
 
     def _connect_to(self, address: str) -> socket.socket:
-        """urllib3's own connect, to ``address`` instead of the host (kept for Host, SNI, certificate)."""
+        """:meth:`_connect` to ``address`` instead of the host (kept for Host, SNI, certificate)."""
         host, self._dns_host = self._dns_host, address  # the name urllib3 resolves; ``host`` reads it
         try:
-            return super()._new_conn()
+            return self._connect()
         finally:
             self._dns_host = host
+
+    def _connect(self) -> socket.socket:
+        """urllib3's own connect, its timeout (TLS handshake included) cut to the time the deadline leaves.
+
+        urllib3 gives every attempt of a request the connect timeout it was sent with; a retry made
+        late would otherwise wait its whole length past the deadline.
+        """
+        left = _time_left()
+        if left is not None:
+            left = max(left, MIN_WAIT)
+            self.timeout = left if self.timeout is None else min(self.timeout, left)
+        return super()._new_conn()
 
 
 class _WatchedHTTPSConnection(_WatchedHTTPConnection, HTTPSConnection):
@@ -738,8 +814,12 @@ _CONNECTION_REASONS: tuple[tuple[tuple[type[BaseException], ...], str], ...] = (
 
 
 def _failure(exc: BaseException, config: FetchConfig) -> SourceFailure:
-    """The named failure for an exception out of requests or urllib3."""
+    """The named failure for an exception out of requests or urllib3, counting the attempts if several."""
+    ended = _found_in(exc, _RetriesEnded)
+    attempts = ended.attempts if isinstance(ended, _RetriesEnded) else 1
     if isinstance(exc, requests.ConnectTimeout):
+        if attempts > 1:
+            return FetchTimeout(f"no connection after {attempts} attempts of {config.connect_timeout:g} s")
         return FetchTimeout(f"no connection within {config.connect_timeout:g} s")
     if isinstance(exc, requests.ReadTimeout) or _caused_by(exc, ReadTimeoutError):
         # requests turns a read timeout in the middle of the body into a ConnectionError
@@ -751,11 +831,17 @@ def _failure(exc: BaseException, config: FetchConfig) -> SourceFailure:
         (text for types, text in _CONNECTION_REASONS if _caused_by(exc, *types)),
         f"request failed ({type(exc).__name__})",
     )
-    return ConnectionFailed(reason)
+    return ConnectionFailed(f"{reason} after {attempts} attempts" if attempts > 1 else reason)
 
 
 def _caused_by(exc: BaseException, *types: type[BaseException]) -> bool:
     """Whether ``exc`` or anything it wraps (args, MaxRetryError.reason, cause, context) is a ``types``."""
+    return _found_in(exc, *types) is not None
+
+
+def _found_in(exc: BaseException, *types: type[BaseException]) -> BaseException | None:
+    """The first of ``exc`` and what it wraps (args, MaxRetryError.reason, cause, context) that is a
+    ``types``, or None."""
     seen: set[int] = set()
     todo: list[object] = [exc]
     while todo:
@@ -764,12 +850,12 @@ def _caused_by(exc: BaseException, *types: type[BaseException]) -> bool:
             continue
         seen.add(id(current))
         if isinstance(current, types):
-            return True
+            return current
         todo.extend(current.args)
         todo.extend((current.__cause__, current.__context__))
         if isinstance(current, MaxRetryError):
             todo.append(current.reason)
-    return False
+    return None
 
 
 def _retry_error_code(exc: BaseException) -> int:

@@ -1,0 +1,145 @@
+"""``[fetch] deadline`` bounds a whole request: its connection attempts and the waits between retries too.
+
+A dead host (a closed port, a listening socket whose backlog is full, so that SYNs are dropped as by a
+black-holed address) is retried (``retries``, a DNS blip), but never past the deadline, and the failure
+says what was spent. Attempts are counted at urllib3's ``create_connection``; wall-clock bounds are loose.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, suppress
+from typing import Any
+
+import pytest
+import urllib3.util.connection
+from loopback import LoopbackServer, sequence, static
+
+from ai_news_tracker.config import FetchConfig
+from ai_news_tracker.errors import ConnectionFailed, FetchTimeout, HTTPStatusFailure
+from ai_news_tracker.http import HttpClient
+
+MARGIN = 1.0  # seconds over the deadline a busy, shared machine may take
+
+
+@pytest.fixture
+def black_hole() -> Iterator[str]:
+    """A URL whose connections never complete: its listening socket's backlog is full, SYNs are dropped."""
+    with ExitStack() as stack:
+        listener = stack.enter_context(socket.socket())
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        port = int(listener.getsockname()[1])
+        for _ in range(3):  # fill the accept queue, never accepted
+            filler = stack.enter_context(socket.socket())
+            filler.setblocking(False)
+            with suppress(BlockingIOError):
+                filler.connect(("127.0.0.1", port))
+        yield f"http://127.0.0.1:{port}/feed"
+
+
+@pytest.fixture
+def closed_port_url() -> str:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}/feed"
+
+
+@pytest.fixture
+def connections(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The connect timeout of every connection attempt urllib3 makes, in order."""
+    made: list[float] = []
+    real = urllib3.util.connection.create_connection
+
+    def counting(address: Any, timeout: Any = None, *args: Any, **kwargs: Any) -> socket.socket:
+        made.append(timeout)
+        return real(address, timeout, *args, **kwargs)
+
+    monkeypatch.setattr(urllib3.util.connection, "create_connection", counting)
+    return made
+
+
+def test_a_host_that_never_accepts_is_given_up_at_the_deadline(
+    black_hole: str, connections: list[float]
+) -> None:
+    # Given a black-holed host, 1 s to connect, 5 retries and a 1.5 s deadline (6 s without the bound)
+    config = FetchConfig(connect_timeout=1.0, deadline=1.5, retries=5, backoff=0.0)
+
+    # When it is fetched
+    started = time.monotonic()
+    with HttpClient(config) as client, pytest.raises(FetchTimeout) as caught:
+        client.get(black_hole)
+    spent = time.monotonic() - started
+
+    # Then the request ended at the deadline, saying so: the second attempt was given only the half
+    # second left (none at all if the first ran late on a busy machine), and no third was made
+    assert str(caught.value) == "not complete within 1.5 s"
+    assert connections[0] == 1.0 and len(connections) <= 2
+    assert sum(connections) <= config.deadline + 0.01
+    assert spent < config.deadline + MARGIN
+
+
+def test_connection_retries_inside_the_deadline_say_how_many_were_made(
+    black_hole: str, connections: list[float]
+) -> None:
+    # Given a black-holed host, 0.3 s to connect, 2 retries and a deadline that leaves room for them all
+    config = FetchConfig(connect_timeout=0.3, deadline=10.0, retries=2, backoff=0.0)
+
+    # When it is fetched
+    started = time.monotonic()
+    with HttpClient(config) as client, pytest.raises(FetchTimeout) as caught:
+        client.get(black_hole)
+
+    # Then the three attempts were made and the reason counts them: "within 0.3 s" hid the 0.9 s spent
+    assert str(caught.value) == "no connection after 3 attempts of 0.3 s"
+    assert connections == [0.3, 0.3, 0.3]
+    assert time.monotonic() - started < 0.9 + MARGIN
+
+
+def test_no_backoff_wait_runs_past_the_deadline(closed_port_url: str, connections: list[float]) -> None:
+    # Given a closed port and a long backoff: a 4 s wait before the third attempt, 5 s before the fourth
+    config = FetchConfig(deadline=1.5, retries=3, backoff=2.0, max_retry_after=5.0)
+
+    # When it is fetched
+    started = time.monotonic()
+    with HttpClient(config) as client, pytest.raises(ConnectionFailed) as caught:
+        client.get(closed_port_url)
+
+    # Then it gives up when the next wait would end past the deadline, and says how often it tried
+    assert str(caught.value) == "connection refused after 2 attempts"
+    assert len(connections) == 2
+    assert time.monotonic() - started < config.deadline + MARGIN
+
+
+def test_a_retry_after_that_ends_past_the_deadline_is_not_waited_for() -> None:
+    # Given a server answering 503 with a Retry-After of 3 s (under max_retry_after) and a 1.5 s deadline
+    config = FetchConfig(deadline=1.5, retries=2, backoff=0.0, max_retry_after=5.0)
+    with LoopbackServer() as server, HttpClient(config) as client:
+        server.routes["/feed"] = sequence(static(b"", 503, {"Retry-After": "3"}), static(b"<rss/>"))
+
+        # When it is fetched
+        started = time.monotonic()
+        with pytest.raises(HTTPStatusFailure) as caught:
+            client.get(server.url("/feed"))
+        spent = time.monotonic() - started
+
+        # Then the 503 stands at once: waiting would have ended past the deadline
+        assert str(caught.value) == "HTTP 503 Service Unavailable"
+        assert server.hits("/feed") == 1
+    assert spent < config.deadline
+
+
+def test_a_retry_after_inside_the_deadline_is_still_waited_for() -> None:
+    # Given a server answering 503 with a Retry-After of 1 s, and a deadline that leaves room for it
+    config = FetchConfig(deadline=5.0, retries=2, backoff=0.0, max_retry_after=5.0)
+    with LoopbackServer() as server, HttpClient(config) as client:
+        server.routes["/feed"] = sequence(static(b"", 503, {"Retry-After": "1"}), static(b"<rss/>"))
+
+        # When it is fetched, Then the second attempt, a second later, is read
+        response = client.get(server.url("/feed"))
+
+        assert response.body == b"<rss/>" and response.attempts == 2
+        first, second = [r.at for r in server.requests]
+        assert second - first >= 0.9
