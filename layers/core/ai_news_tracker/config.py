@@ -129,7 +129,7 @@ class FetchConfig:
     connect_timeout: float = 5.0
     read_timeout: float = 10.0
     deadline: float = 20.0  # seconds for one whole response, however slowly it trickles
-    retries: int = 2  # extra attempts, for 429 and 5xx answers only
+    retries: int = 2  # extra attempts, on connection errors and 429/5xx answers; the deadline bounds them
     backoff: float = 0.5
     max_retry_after: float = 5.0
     max_bytes: int = 5_000_000
