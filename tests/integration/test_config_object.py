@@ -71,7 +71,11 @@ def test_a_missing_or_unreadable_object_is_a_config_error_naming_the_key_and_the
 
 @pytest.mark.parametrize(
     ("body", "reason"),
-    [(b"[report", "not valid TOML"), ('title = "日报"'.encode("gb18030"), "not valid TOML: not UTF-8")],
+    [
+        (b"[report", "not valid TOML"),
+        ('title = "日报"'.encode("gb18030"), "not valid TOML: not UTF-8"),
+        (b"x = " + b"[" * 2000 + b"]" * 2000, "not valid TOML: values nested too deeply"),
+    ],
 )
 def test_an_object_that_is_not_toml_is_a_config_error_naming_the_key(
     s3: Any, body: bytes, reason: str

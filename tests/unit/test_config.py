@@ -178,6 +178,16 @@ def test_invalid_toml_and_missing_file_are_config_errors(tmp_path: Path) -> None
         load_config(tmp_path / "absent.toml")
 
 
+@pytest.mark.parametrize("value", ["[" * 2000 + "]" * 2000, "{a = " * 2000 + "1" + "}" * 2000])
+def test_values_nested_past_the_parsers_limit_are_a_config_error(tmp_path: Path, value: str) -> None:
+    # Given a configuration file whose one value nests arrays or inline tables 2,000 deep (8 KB)
+    deep = tmp_path / "deep.toml"
+    deep.write_text(f"x = {value}\n", encoding="utf-8")
+    # When it is loaded, Then it is the one-line configuration error, not a RecursionError's traceback
+    with pytest.raises(ConfigError, match="not valid TOML: values nested too deeply"):
+        load_config(deep)
+
+
 @pytest.mark.parametrize("provider", ["lmarena-history", "arena-catalog"])
 def test_a_leaderboard_without_url_reads_its_providers_own_file(provider: str) -> None:
     # Given a [leaderboard] that names its provider only

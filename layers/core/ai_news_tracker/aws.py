@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .config import Config, check_site_url, load_config, parse_config
+from .config import NESTED_TOO_DEEP, Config, check_site_url, load_config, parse_config
 from .errors import ConfigError, StorageError, TrackerError
 from .models import CLOCK_YEARS, Edition, in_clock_years
 from .store import content_type_for
@@ -281,6 +281,8 @@ def parse_deployed_config(settings: Settings, text: str | bytes | None) -> Confi
             raise ConfigError(key, f"{where} is not valid TOML: not UTF-8 ({exc.reason})") from exc
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(key, f"{where} is not valid TOML: {exc}") from exc
+        except RecursionError as exc:
+            raise ConfigError(key, f"{where} is not valid TOML: {NESTED_TOO_DEEP}") from exc
     config = _with_site_url(config, settings.site_url)
     return _with_subscribe_url(config, settings.subscription_api_url)
 

@@ -156,6 +156,9 @@ class Config:
         return tuple(s for s in self.sources if s.enabled)
 
 
+NESTED_TOO_DEEP = "values nested too deeply"
+
+
 def load_config(path: str | Path) -> Config:
     """Read and check a TOML configuration file."""
     if not str(path).strip():  # Path("") is "."; say what was given
@@ -171,6 +174,8 @@ def load_config(path: str | Path) -> Config:
         raise ConfigError("", f"config file {str(path)!r} is not UTF-8") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError("", f"config file {str(path)!r} is not valid TOML: {exc}") from exc
+    except RecursionError as exc:  # arrays or inline tables nested past the parser's limit
+        raise ConfigError("", f"config file {str(path)!r} is not valid TOML: {NESTED_TOO_DEEP}") from exc
     return parse_config(data)
 
 
