@@ -128,7 +128,7 @@ class FetchConfig:
     user_agent: str = DEFAULT_USER_AGENT
     connect_timeout: float = 5.0
     read_timeout: float = 10.0
-    deadline: float = 20.0  # seconds for one whole response, however slowly it trickles
+    deadline: float = 20.0  # seconds for one whole request, retries included, however slowly it trickles
     retries: int = 2  # extra attempts, on connection errors and 429/5xx answers; the deadline bounds them
     backoff: float = 0.5
     max_retry_after: float = 5.0
