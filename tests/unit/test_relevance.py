@@ -32,6 +32,24 @@ def test_term_matching(term: str, text: str, expected: bool) -> None:
     assert RelevanceFilter(include=[term]).keeps("", text) is expected
 
 
+@pytest.mark.parametrize(
+    ("term", "text", "expected"),
+    [
+        ("618", "可灵年化收入突破6180万美元", False),
+        ("Step-3", "Step-3.5-Flash开源", True),
+        ("618", "618大促", True),
+        ("618", "今年618，家电卖得好", True),
+        ("H20", "英伟达H200获准对华出口", False),
+        ("H20", "英伟达H20恢复供货", True),
+        ("B200", "B2000 显示器", False),
+        ("双11", "双11预售", True),
+        ("双11", "双111", False),
+    ],
+)
+def test_a_term_ending_in_a_digit_is_a_whole_number(term: str, text: str, expected: bool) -> None:
+    assert RelevanceFilter(include=[term]).keeps("", text) is expected
+
+
 def test_empty_include_keeps_everything_but_excludes() -> None:
     keep_all = RelevanceFilter()
     excluding = RelevanceFilter(exclude=["手机"])

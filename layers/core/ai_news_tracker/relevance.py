@@ -2,8 +2,9 @@
 
 Terms match case-insensitively in the title and text. A Latin term matches as a whole word, never
 inside a longer one (``AGI`` does not match inside ``MAGIC8``, ``AI`` not inside ``Air``), though a
-version number may follow it (``Qwen`` matches ``qwen3``); a Chinese term matches anywhere, since
-Chinese has no spaces.
+version number may follow it (``Qwen`` matches ``qwen3``). A term ending in a digit is a whole number
+(``618`` not in ``6180万``, ``H20`` not in ``H200``). A Chinese term matches anywhere, since Chinese
+has no spaces.
 
 An item is scored: every scored term found adds ``weight × (title_factor if it is in the title,
 else 0, + its occurrences in the text, at most text_cap)``. The scored terms are the include terms
@@ -40,12 +41,22 @@ DEFAULT_TITLE_FACTOR = 3.0
 DEFAULT_TEXT_CAP = 3
 
 
+# After a term ending in a letter: no letter ("Qwen" matches "qwen3").
+_AFTER_LETTER = r"(?![A-Za-z])"
+# After a term ending in a digit: no letter or digit ("618" not in "6180万"; "Step-3" still in "Step-3.5").
+_AFTER_DIGIT = r"(?![0-9A-Za-z])"
+
+
 def term_pattern(term: str) -> re.Pattern[str]:
     """A compiled pattern for one configured term."""
-    body = re.escape(term.strip())
-    start = r"(?<![0-9A-Za-z])" if _WORDLIKE.match(term.strip()[:1]) else ""
-    end = r"(?![A-Za-z])" if _WORDLIKE.match(term.strip()[-1:]) else ""  # "Qwen" matches "qwen3"
-    return re.compile(start + body + end, re.IGNORECASE)
+    term = term.strip()
+    start = r"(?<![0-9A-Za-z])" if _WORDLIKE.match(term[:1]) else ""
+    end = ""
+    if term[-1:].isascii() and term[-1:].isdigit():
+        end = _AFTER_DIGIT
+    elif _WORDLIKE.match(term[-1:]):
+        end = _AFTER_LETTER
+    return re.compile(start + re.escape(term) + end, re.IGNORECASE)
 
 
 @dataclass(frozen=True)
