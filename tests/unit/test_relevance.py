@@ -35,6 +35,36 @@ def test_term_matching(term: str, text: str, expected: bool) -> None:
 @pytest.mark.parametrize(
     ("term", "text", "expected"),
     [
+        # a capital or a digit after a lower-case end starts the next part of a joined name
+        ("DeepSeek", "DeepSeekMath-V2：自我验证的数学推理", True),
+        ("DeepSeek", "DeepSeekV3.2发布", True),
+        ("Hunyuan", "腾讯开源HunyuanImage 3.0", True),
+        ("Qwen", "QwenLong-L1.5发布", True),
+        ("Kimi", "KimiK2实测", True),
+        ("MiniMax", "MiniMaxAI开源M2", True),
+        # a lower-case letter still continues the word, in any case
+        ("DeepSeek", "deepseekmath", False),
+        ("AI", "Aid for farmers", False),
+        ("AI", "Air 机身", False),
+        ("AI", "AIR 机身", False),
+        # an all-capitals run is one word: AI is not in AIGC or AIDS
+        ("AI", "AIGC 应用", False),
+        ("AI", "AIDS 防治", False),
+        ("AI", "AIoT 平台", False),
+        ("GPT", "GPTBot 爬虫", False),
+        ("GPT", "GPTs 商店", False),
+        # the start of a term is unchanged: GPT not inside ChatGPT, AI not inside OpenAI
+        ("GPT", "ChatGPT 流量", False),
+        ("AI", "OpenAI 发布", False),
+    ],
+)
+def test_a_joined_name_matches_at_a_capital(term: str, text: str, expected: bool) -> None:
+    assert RelevanceFilter(include=[term]).keeps("", text) is expected
+
+
+@pytest.mark.parametrize(
+    ("term", "text", "expected"),
+    [
         ("618", "可灵年化收入突破6180万美元", False),
         ("Step-3", "Step-3.5-Flash开源", True),
         ("618", "618大促", True),

@@ -1,10 +1,11 @@
 """The relevance filter: which items belong in a digest of Chinese AI / large-model news.
 
 Terms match case-insensitively in the title and text. A Latin term matches as a whole word, never
-inside a longer one (``AGI`` does not match inside ``MAGIC8``, ``AI`` not inside ``Air``), though a
-version number may follow it (``Qwen`` matches ``qwen3``). A term ending in a digit is a whole number
-(``618`` not in ``6180万``, ``H20`` not in ``H200``). A Chinese term matches anywhere, since Chinese
-has no spaces.
+inside a longer one (``AGI`` does not match inside ``MAGIC8``, ``AI`` not inside ``Air`` or ``AIGC``),
+though a version number may follow it (``Qwen`` matches ``qwen3``), and so may the next part of a
+joined name where a capital follows a lower-case end (``DeepSeek`` matches ``DeepSeekMath``, not
+``deepseekmath``). A term ending in a digit is a whole number (``618`` not in ``6180万``, ``H20`` not
+in ``H200``). A Chinese term matches anywhere, since Chinese has no spaces.
 
 An item is scored: every scored term found adds ``weight × (title_factor if it is in the title,
 else 0, + its occurrences in the text, at most text_cap)``. The scored terms are the include terms
@@ -41,8 +42,10 @@ DEFAULT_TITLE_FACTOR = 3.0
 DEFAULT_TEXT_CAP = 3
 
 
-# After a term ending in a letter: no letter ("Qwen" matches "qwen3").
-_AFTER_LETTER = r"(?![A-Za-z])"
+# After a term ending in a letter: no letter ("Qwen" matches "qwen3"), unless the term ends lower-case
+# in the text and a capital follows, starting the next part of a joined name ("DeepSeekMath"; checked
+# case-sensitively, so "AI" stays out of "AIGC" and "Aid").
+_AFTER_LETTER = r"(?:(?![A-Za-z])|(?-i:(?<=[a-z])(?=[A-Z])))"
 # After a term ending in a digit: no letter or digit ("618" not in "6180万"; "Step-3" still in "Step-3.5").
 _AFTER_DIGIT = r"(?![0-9A-Za-z])"
 
