@@ -80,6 +80,40 @@ def test_a_term_ending_in_a_digit_is_a_whole_number(term: str, text: str, expect
     assert RelevanceFilter(include=[term]).keeps("", text) is expected
 
 
+@pytest.mark.parametrize(
+    ("term", "text"),
+    [
+        ("DeepSeek", "ＤｅｅｐＳｅｅｋ发布新版本"),
+        ("Qwen", "Ｑｗｅｎ３发布"),
+        ("Kimi", "Ｋｉｍｉ Ｋ２开源"),
+        ("AI", "ＡＩ芯片"),
+        ("H20", "Ｈ２０恢复供货"),
+        ("ＧＬＭ", "GLM-4.6 发布"),  # a full-width term too
+    ],
+)
+def test_full_width_latin_matches_as_its_ascii_form(term: str, text: str) -> None:
+    rules = RelevanceFilter(include=[term], threshold=3)
+
+    assert rules.keeps(text, "")  # in the title
+    assert rules.keeps("", text + text + text)  # and in the text
+
+
+def test_full_width_digits_still_end_a_number_term() -> None:
+    rules = RelevanceFilter(include=["H20"])
+
+    assert not rules.keeps("英伟达Ｈ２００获准对华出口", "")
+    assert not rules.keeps("ＡＩＧＣ", "") and not RelevanceFilter(include=["AI"]).keeps("ＡＩＧＣ", "")
+
+
+def test_normalised_text_is_cut_at_text_chars_and_excluded_anywhere() -> None:
+    # "㍿" (one character) is "株式会社" (four) under NFKC: the lede is cut after normalising
+    rules = RelevanceFilter(include=["大模型"], exclude=["ＳＰＡＭ"], text_chars=7)
+
+    assert not rules.keeps("", "㍿㍿大模型")
+    assert rules.keeps("", "㍿大模型")
+    assert not rules.keeps("大模型", "啊" * 100 + "spam")
+
+
 def test_empty_include_keeps_everything_but_excludes() -> None:
     keep_all = RelevanceFilter()
     excluding = RelevanceFilter(exclude=["手机"])

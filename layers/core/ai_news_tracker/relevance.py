@@ -1,11 +1,12 @@
 """The relevance filter: which items belong in a digest of Chinese AI / large-model news.
 
-Terms match case-insensitively in the title and text. A Latin term matches as a whole word, never
-inside a longer one (``AGI`` does not match inside ``MAGIC8``, ``AI`` not inside ``Air`` or ``AIGC``),
-though a version number may follow it (``Qwen`` matches ``qwen3``), and so may the next part of a
-joined name where a capital follows a lower-case end (``DeepSeek`` matches ``DeepSeekMath``, not
-``deepseekmath``). A term ending in a digit is a whole number (``618`` not in ``6180万``, ``H20`` not
-in ``H200``). A Chinese term matches anywhere, since Chinese has no spaces.
+Terms match case-insensitively in the title and text, both read as NFKC (``ＤｅｅｐＳｅｅｋ`` is
+``DeepSeek``). A Latin term matches as a whole word, never inside a longer one (``AGI`` does not match
+inside ``MAGIC8``, ``AI`` not inside ``Air`` or ``AIGC``), though a version number may follow it
+(``Qwen`` matches ``qwen3``), and so may the next part of a joined name where a capital follows a
+lower-case end (``DeepSeek`` matches ``DeepSeekMath``, not ``deepseekmath``). A term ending in a digit
+is a whole number (``618`` not in ``6180万``, ``H20`` not in ``H200``). A Chinese term matches
+anywhere, since Chinese has no spaces.
 
 An item is scored: every scored term found adds ``weight × (title_factor if it is in the title,
 else 0, + its occurrences in the text, at most text_cap)``. The scored terms are the include terms
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -50,9 +52,14 @@ _AFTER_LETTER = r"(?:(?![A-Za-z])|(?-i:(?<=[a-z])(?=[A-Z])))"
 _AFTER_DIGIT = r"(?![0-9A-Za-z])"
 
 
+def normalize(text: str) -> str:
+    """Text as terms are matched in it: NFKC, so full-width Latin and digits (ＤｅｅｐＳｅｅｋ) are ASCII."""
+    return unicodedata.normalize("NFKC", text)
+
+
 def term_pattern(term: str) -> re.Pattern[str]:
-    """A compiled pattern for one configured term."""
-    term = term.strip()
+    """A compiled pattern for one configured term, searched in text passed through :func:`normalize`."""
+    term = normalize(term).strip()
     start = r"(?<![0-9A-Za-z])" if _WORDLIKE.match(term[:1]) else ""
     end = ""
     if term[-1:].isascii() and term[-1:].isdigit():
@@ -137,6 +144,7 @@ class RelevanceFilter:
 
     def explain(self, title: str, text: str) -> Explanation:
         """The score of an item and the terms behind it."""
+        title, text = normalize(title), normalize(text)  # before the cut: NFKC may change lengths
         for term, pattern in self._exclude:  # anywhere in the text, not only the lede
             if pattern.search(title) or pattern.search(text):
                 return Explanation(-math.inf, self.threshold, False, term, ())
