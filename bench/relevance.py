@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/relevance.py [--config config/default.toml] [-v]
 
-The labels (tests/fixtures/relevance/labels.toml) name entries of the real feeds in ../shared/data and
-the items of the sample report in ../shared/spec; both are read in place, never copied. Printed: the
+The labels (tests/fixtures/relevance/labels.toml) name entries of the real feeds in ../shared/data, the
+items of the sample report in ../shared/spec (both read in place, never copied) and the headlines
+written for the labels in tests/fixtures/relevance/headlines.toml. Printed: the
 configured scoring filter and, as the baseline measured in the same run, the plain filter of the same
 include and exclude terms (as before scoring); the confusion counts; the label keys of the
 misclassified headlines (``-v``: their titles and why). Exit 2 when the shared data is absent.
@@ -29,7 +30,8 @@ from ai_news_tracker.relevance import RelevanceFilter
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
-LABELS = REPO / "tests" / "fixtures" / "relevance" / "labels.toml"
+FIXTURES = REPO / "tests" / "fixtures"
+LABELS = FIXTURES / "relevance" / "labels.toml"
 DEFAULT_CONFIG = REPO / "config" / "default.toml"
 SAMPLE_ITEM = re.compile(
     r"### (?P<title>.+)\n\n\*\*来源\*\*: \S+ \| \*\*时间\*\*: [\d-]+ [\d:]+\n\n"
@@ -77,7 +79,7 @@ def spec_dir() -> Path:
 
 @dataclass(frozen=True)
 class Labelled:
-    file: str  # as named in labels.toml: data/… or spec/…
+    file: str  # as named in labels.toml: data/…, spec/… or fixtures/…
     key: str
     title: str
     text: str
@@ -132,7 +134,9 @@ def _resolve(name: str, data: Path, spec: Path) -> Path:
         return data / rest
     if folder == "spec":
         return spec / rest
-    raise ValueError(f"labelled file outside data/ and spec/: {name}")
+    if folder == "fixtures":
+        return FIXTURES / rest
+    raise ValueError(f"labelled file outside data/, spec/ and fixtures/: {name}")
 
 
 def entries_of(path: Path) -> Iterable[tuple[str, tuple[str, str]]]:
@@ -141,6 +145,10 @@ def entries_of(path: Path) -> Iterable[tuple[str, tuple[str, str]]]:
         details = path.read_text(encoding="utf-8").split("## 详细资讯", 1)[1]
         for m in SAMPLE_ITEM.finditer(details):
             yield title_key(m["title"]), (m["title"], m["text"] or "")
+        return
+    if path.suffix == ".toml":  # headlines written for the labels, keyed by their table names
+        for key, headline in tomllib.loads(path.read_text(encoding="utf-8")).items():
+            yield key, (headline["title"], headline.get("text", ""))
         return
     for entry in parse_feed(path.read_bytes(), {}, "https://example.com/", ZoneInfo("Asia/Shanghai")):
         yield entry.url or entry.guid or title_key(entry.title), (entry.title, entry.text)

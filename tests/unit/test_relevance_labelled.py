@@ -8,7 +8,9 @@ absent. They load the set with bench/relevance.py, which prints the same figures
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
+import tomllib
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -17,6 +19,7 @@ import pytest
 from shared_data import DATA, SPEC, require
 
 from ai_news_tracker.config import load_config
+from ai_news_tracker.leaderboard import DOMESTIC_DEVELOPERS, domestic_developer
 from ai_news_tracker.relevance import RelevanceFilter
 
 REPO = Path(__file__).resolve().parents[2]
@@ -77,6 +80,52 @@ def test_default_filter_beats_the_plain_include_filter(
     plain = RelevanceFilter(default_filter.include, default_filter.exclude)
 
     assert bench.measure(default_filter, labelled).f1 > bench.measure(plain, labelled).f1
+
+
+def test_every_written_headline_is_classified_as_labelled(default_filter: RelevanceFilter) -> None:
+    # The headlines written for the labels (tests/fixtures/relevance/headlines.toml) need no shared
+    # data: every one must come out as labelled
+    name = "fixtures/relevance/headlines.toml"
+    labels = tomllib.loads(bench.LABELS.read_text(encoding="utf-8"))[name]
+    entries = dict(bench.entries_of(REPO / "tests" / name))
+    assert set(entries) == set(labels)
+
+    wrong = {
+        key: str(default_filter.explain(title, text))
+        for key, (title, text) in entries.items()
+        if default_filter.keeps(title, text) is not labels[key]["relevant"]
+    }
+
+    assert not wrong, wrong
+
+
+# Names of the leaderboard's domestic developers that are ordinary English words: a headline's "Seed"
+# or "Step" says nothing, so [filter] names their models' specific forms (Seed-OSS, Seedream, Ling-1T,
+# StepFun) instead.
+GENERIC_NAMES = frozenset({"seed", "step", "yi", "spark", "ling", "ring"})
+
+
+def _leaderboard_names() -> list[str]:
+    """The names DOMESTIC_DEVELOPERS recognises a Chinese model by (each pattern's alternatives)."""
+    names = []
+    for pattern, _ in DOMESTIC_DEVELOPERS:
+        found = re.match(r"\(\?:(.*?)\)\(\?=", pattern.pattern)
+        assert found, pattern.pattern
+        names += [re.sub(r"\\(.)", r"\1", name) for name in found[1].split("|")]
+    return names
+
+
+def test_every_domestic_model_name_of_the_leaderboard_is_on_topic(default_filter: RelevanceFilter) -> None:
+    # So the two lists cannot drift apart: the ranking table must not list a model (Doubao-Seed-1.6)
+    # whose news the filter drops
+    names = _leaderboard_names()
+    assert set(names) > GENERIC_NAMES and all(domestic_developer(f"{name}-2") for name in names)
+
+    dropped = [
+        name for name in names if name not in GENERIC_NAMES and not default_filter.keeps(f"{name}-2发布", "")
+    ]
+
+    assert not dropped, dropped
 
 
 @pytest.mark.shared_data
