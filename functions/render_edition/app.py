@@ -31,5 +31,7 @@ def deployment() -> service.Deployment:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    now = event_now(event, lambda: datetime.now(UTC))
-    return service.render(deployment(), now, context)
+    current = deployment()
+    current.refresh()  # the configuration as it is now (an event's time without an offset is in its timezone)
+    now = event_now(event, lambda: datetime.now(UTC), current.config.report.tz)
+    return service.render(current, now, context)

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import boto3
 import pytest
@@ -22,6 +23,8 @@ from ai_news_tracker.aws import (
     event_now,
     load_deployed_config,
 )
+from ai_news_tracker.cli import parse_now
+from ai_news_tracker.config import parse_config
 from ai_news_tracker.errors import ConfigError, StorageError, TrackerError
 
 REGION = "us-east-1"
@@ -214,16 +217,37 @@ def test_a_secure_string_config_is_read_decrypted(monkeypatch: pytest.MonkeyPatc
     assert config.report.title == "加密日报"
 
 
-def test_event_clock() -> None:
-    def clock() -> datetime:
-        return datetime(2030, 1, 1, tzinfo=UTC)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
-    assert event_now({"scheduled_time": "2026-11-20T00:00:00Z"}, clock) == datetime(2026, 11, 20, tzinfo=UTC)
-    assert event_now({"now": "2026-11-20T08:00:00+08:00", "scheduled_time": "x"}, clock).hour == 8
-    assert event_now({"time": "2026-11-20T00:00:00Z"}, clock).day == 20  # an EventBridge event
-    assert event_now({}, clock) == clock()
+
+def clock() -> datetime:
+    return datetime(2030, 1, 1, tzinfo=UTC)
+
+
+def test_event_clock() -> None:
+    def at(event: dict[str, Any]) -> datetime:
+        return event_now(event, clock, SHANGHAI)
+
+    assert at({"scheduled_time": "2026-11-20T00:00:00Z"}) == datetime(2026, 11, 20, tzinfo=UTC)
+    assert at({"now": "2026-11-20T08:00:00+08:00", "scheduled_time": "2026-11-20T00:10:00Z"}).hour == 8
+    assert at({"time": "2026-11-20T00:00:00Z"}).day == 20  # an EventBridge event
+    assert at({}) == clock()
     with pytest.raises(TrackerError, match="scheduled_time"):
-        event_now({"scheduled_time": "yesterday"}, clock)
+        at({"scheduled_time": "yesterday"})
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["2026-11-20T20:00", "2026-11-20 23:59:59", "2026-11-20T00:10:00Z", "2026-11-20T08:10+08:00"],
+)
+def test_an_event_time_is_read_as_run_now_reads_it(value: str) -> None:
+    # Given the report's timezone (Asia/Shanghai by default)
+    config = parse_config({})
+    # When a time is given to the render function and to --now, Then both read the same moment: one
+    # without an offset in the report's timezone (20:00 is 2026-11-20, not 04:00 on 2026-11-21)
+    moment = event_now({"scheduled_time": value}, clock, config.report.tz)
+    assert moment == parse_now(value, config)
+    assert moment.astimezone(SHANGHAI).date().isoformat() == "2026-11-20"
 
 
 @pytest.mark.parametrize(
@@ -232,8 +256,8 @@ def test_event_clock() -> None:
 )
 def test_an_event_time_out_of_the_years_a_run_can_have_is_refused_naming_its_field(value: str) -> None:
     # An event replayed by hand with a typo in its year: refused, as --now is, before anything is stored
-    with pytest.raises(TrackerError, match=r"event field 'now' must fall in the years 2000 to 2099"):
-        event_now({"now": value}, lambda: datetime(2030, 1, 1, tzinfo=UTC))
+    with pytest.raises(TrackerError, match=r"event field 'now': must fall in the years 2000 to 2099"):
+        event_now({"now": value}, clock, SHANGHAI)
 
 
 def test_the_stores_clients_have_a_connection_for_each_thread_the_pipeline_runs(

@@ -160,6 +160,18 @@ def test_the_chain_publishes_announces_once_and_retries_change_nothing(stack: St
     assert again[2]["invalidation"] is None and stack.invalidations() == []
 
 
+def test_a_time_without_an_offset_in_an_event_is_the_reports_time_as_for_the_cli(stack: Stack) -> None:
+    # Given the day fetched at 07:00 in Shanghai, the report's timezone, given without an offset
+    stack.invoke("fetch_feeds", {"scheduled_time": "2026-11-20T07:00"})
+    # When the operator publishes the missed day with a time on it, as for run --now 2026-11-20T20:00
+    result = stack.invoke("render_edition", {"scheduled_time": "2026-11-20T20:00"})
+    # Then that day is built, cut at 20:00 in Shanghai (not 2026-11-21, cut at 04:00: 20:00 UTC)
+    assert result["date"] == "2026-11-20" and result["items"] == 2
+    published = json.loads(stack.s3.get_object(Bucket=SITE, Key="reports/2026-11-20.json")["Body"].read())
+    assert published["generated_at"] == "2026-11-20T20:00:00+08:00"
+    assert [m["date"] for m in stack.announcements()] == ["2026-11-20"]
+
+
 def test_a_rebuilt_edition_is_invalidated_at_the_cdn_once_and_only_when_its_pages_changed(
     stack: Stack, tmp_path: Path
 ) -> None:

@@ -15,7 +15,7 @@ import tomllib
 import uuid
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime, tzinfo
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,7 +24,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from .config import NESTED_TOO_DEEP, Config, check_site_url, load_config, parse_config
 from .errors import ConfigError, StorageError, TrackerError
-from .models import CLOCK_YEARS, Edition, in_clock_years
+from .models import Edition, parse_clock
 from .store import content_type_for
 from .text import shorten
 
@@ -302,24 +302,17 @@ def _with_site_url(config: Config, site_url: str) -> Config:
     return replace(config, report=replace(config.report, site_url=site_url))
 
 
-def event_now(event: Mapping[str, Any], clock: Callable[[], datetime]) -> datetime:
-    """The clock of an invocation: the event's ``now``, else its scheduled time, else the clock."""
+def event_now(event: Mapping[str, Any], clock: Callable[[], datetime], tz: tzinfo) -> datetime:
+    """The clock of an invocation: the event's ``now``, else its scheduled time, else the clock; read as
+    ``--now`` is (:func:`~ai_news_tracker.models.parse_clock`: without an offset in ``tz``, the report's
+    timezone)."""
     for key in ("now", "scheduled_time", "time"):
         value = event.get(key)
         if isinstance(value, str) and value.strip():
             try:
-                parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+                return parse_clock(value.strip(), tz)
             except ValueError as exc:
-                raise TrackerError(f"event field {key!r} is not an ISO-8601 time: {value!r}") from exc
-            moment = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-            # As --now (whose years are the report's timezone's; an event knows no configuration): a typo,
-            # or a time that overflows later.
-            if not in_clock_years(moment, UTC):
-                raise TrackerError(
-                    f"event field {key!r} must fall in the years {CLOCK_YEARS[0]} to {CLOCK_YEARS[-1]} "
-                    f"(UTC): {value!r}"
-                )
-            return moment
+                raise TrackerError(f"event field {key!r}: {exc}") from exc
     return clock()
 
 

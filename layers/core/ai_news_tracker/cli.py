@@ -13,7 +13,6 @@ import sys
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools import Logger
 
@@ -21,7 +20,7 @@ from . import __version__
 from .config import Config, load_config
 from .errors import ConfigError, TrackerError
 from .log import SERVICE
-from .models import CLOCK_YEARS, SourceStatus, in_clock_years
+from .models import SourceStatus, parse_clock
 from .pipeline import FetchReport, Pipeline, PublishReport, local_stores
 from .store import LocalStore
 from .summarizers import make_summarizer
@@ -84,23 +83,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def parse_now(value: str | None, config: Config) -> datetime:
-    tz = ZoneInfo(config.report.timezone)
+    tz = config.report.tz
     if value is None:
         return datetime.now(tz)
     try:
-        parsed = datetime.fromisoformat(value)
+        return parse_clock(value, tz)  # as an event's time (aws.event_now)
     except ValueError as exc:
-        raise UsageError(
-            f"--now: not an ISO-8601 time: {value!r} (e.g. 2026-11-20T08:00, in the report's timezone, "
-            "or 2026-11-20T08:00+08:00)"
-        ) from exc
-    now = parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
-    if not in_clock_years(now, tz):
-        raise UsageError(
-            f"--now: must fall in the years {CLOCK_YEARS[0]} to {CLOCK_YEARS[-1]} "
-            f"({config.report.timezone} time): {value!r}"
-        )
-    return now
+        raise UsageError(f"--now: {exc}") from exc
 
 
 def setup_logging(verbosity: int) -> None:

@@ -22,6 +22,27 @@ def in_clock_years(moment: datetime, tz: tzinfo) -> bool:
         return False
 
 
+def parse_clock(value: str, tz: tzinfo) -> datetime:
+    """The moment of a time given to set a run's clock (``--now``, a Lambda event's ``now`` or
+    ``scheduled_time``): ISO-8601 with an offset (or ``Z``), or without one in ``tz``, the report's
+    timezone, whose dates the editions' days are. One rule for the CLI and the functions: the same text
+    builds the same day. ValueError (its message for the caller to name the field) when it is not
+    ISO-8601, or its year in ``tz`` is not one of :data:`CLOCK_YEARS`."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError(
+            f"not an ISO-8601 time: {value!r} (e.g. 2026-11-20T08:00, in the report's timezone, "
+            "or 2026-11-20T08:00+08:00)"
+        ) from exc
+    moment = parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
+    if not in_clock_years(moment, tz):
+        raise ValueError(
+            f"must fall in the years {CLOCK_YEARS[0]} to {CLOCK_YEARS[-1]} ({tz} time): {value!r}"
+        )
+    return moment
+
+
 def iso(dt: datetime) -> str:
     """UTC ISO-8601 with a ``Z``-free offset, the one stored form of every time."""
     return dt.isoformat(timespec="seconds") if dt.microsecond == 0 else dt.isoformat()

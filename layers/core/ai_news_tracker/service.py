@@ -1,11 +1,11 @@
 """What each Lambda function does: the pipeline's use cases composed with the AWS edge.
 
-A handler builds a :class:`Deployment` once (``@cache``) and calls one function here with the
-invocation's clock, which first brings the deployment's configuration up to date
+A handler builds a :class:`Deployment` once (``@cache``), brings its configuration up to date
 (:meth:`Deployment.refresh`: a change in SSM or in the configuration object reaches a warm function
-within Powertools' 5-minute parameter cache). Retried invocations do no work twice: the fetches and the
-announcement of an edition go through Powertools Idempotency, keyed by the scheduled time and the
-edition's day.
+within Powertools' 5-minute parameter cache), reads the invocation's clock from its event
+(:func:`~ai_news_tracker.aws.event_now`, in that configuration's timezone) and calls one function
+here. Retried invocations do no work twice: the fetches and the announcement of an edition go through
+Powertools Idempotency, keyed by the scheduled time and the edition's day.
 """
 
 from __future__ import annotations
@@ -245,7 +245,6 @@ def fetch(
     context: LambdaContext | None = None,
 ) -> dict[str, Any]:
     """The fetch functions: every feed (or the leaderboard) once per scheduled time."""
-    deployment.refresh()
     metrics.add_metric(name="FetchRuns", unit=MetricUnit.Count, value=1)
 
     def job_fn(job: dict[str, Any]) -> dict[str, Any]:
@@ -329,7 +328,6 @@ def render(
     sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, Any]:
     """The render function: build the day's edition, publish it, announce it once."""
-    deployment.refresh()
     edition, rebuilt = deployment.pipeline.build(now)
     keys = deployment.pipeline.publish(edition)
     metrics.add_metric(name="EditionPublished", unit=MetricUnit.Count, value=1)
