@@ -236,6 +236,21 @@ def test_event_clock() -> None:
         at({"scheduled_time": "yesterday"})
 
 
+def test_an_eventbridge_rules_scheduled_event_is_read_at_its_time() -> None:
+    event = {
+        "version": "0",
+        "id": "89d1a02d-5ec7-412e-82f5-13505f849b41",
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "123456789012",
+        "time": "2026-11-20T00:10:00Z",
+        "region": "ap-northeast-1",
+        "resources": ["arn:aws:events:ap-northeast-1:123456789012:rule/render"],
+        "detail": {},
+    }
+    assert event_now(event, clock, SHANGHAI) == datetime(2026, 11, 20, 0, 10, tzinfo=UTC)
+
+
 @pytest.mark.parametrize(
     "value",
     ["2026-11-20T20:00", "2026-11-20 23:59:59", "2026-11-20T00:10:00Z", "2026-11-20T08:10+08:00"],
@@ -248,6 +263,40 @@ def test_an_event_time_is_read_as_run_now_reads_it(value: str) -> None:
     moment = event_now({"scheduled_time": value}, clock, config.report.tz)
     assert moment == parse_now(value, config)
     assert moment.astimezone(SHANGHAI).date().isoformat() == "2026-11-20"
+
+
+@pytest.mark.parametrize(
+    ("event", "named"),
+    [
+        ({"scheduled_time": 1763597400}, "'scheduled_time'"),
+        ({"scheduled_time": " "}, "'scheduled_time'"),
+        ({"now": ""}, "'now'"),
+        ({"now": None}, "'now'"),
+        ({"time": True}, "'time'"),
+        ({"now": ["2026-11-20T08:00+08:00"]}, "'now'"),
+        # a later field is not skipped when an earlier one is usable: every time given is checked
+        ({"now": "2026-11-20T08:00+08:00", "scheduled_time": "x"}, "'scheduled_time'"),
+    ],
+)
+def test_an_event_time_that_is_present_but_unusable_is_refused_naming_its_field(
+    event: dict[str, Any], named: str
+) -> None:
+    with pytest.raises(TrackerError, match=f"event field {named}"):
+        event_now(event, clock, SHANGHAI)
+
+
+def test_an_event_with_keys_the_functions_do_not_know_is_refused_naming_them() -> None:
+    with pytest.raises(TrackerError, match="'date'") as refused:
+        event_now({"date": "2026-11-20"}, clock, SHANGHAI)
+    assert "scheduled_time" in str(refused.value)  # and says what it takes
+    with pytest.raises(TrackerError, match="'dry_run', 'key1'"):
+        event_now({"scheduled_time": "2026-11-20T00:10:00Z", "key1": 1, "dry_run": True}, clock, SHANGHAI)
+
+
+@pytest.mark.parametrize("event", [[], "2026-11-20T08:00", None])
+def test_an_event_that_is_not_an_object_is_refused(event: Any) -> None:
+    with pytest.raises(TrackerError, match="JSON object"):
+        event_now(event, clock, SHANGHAI)
 
 
 @pytest.mark.parametrize(

@@ -172,6 +172,56 @@ def test_a_time_without_an_offset_in_an_event_is_the_reports_time_as_for_the_cli
     assert [m["date"] for m in stack.announcements()] == ["2026-11-20"]
 
 
+@pytest.mark.parametrize(
+    ("event", "named"),
+    [
+        ({"scheduled_time": 1763597400}, "'scheduled_time'"),  # an epoch number
+        ({"scheduled_time": " "}, "'scheduled_time'"),
+        ({"now": None}, "'now'"),
+        ({"date": "2026-11-20"}, "'date'"),  # SendEmailFunction's event, sent to the render function
+        ({"scheduled_time": NOW, "dry_run": True}, "'dry_run'"),
+    ],
+)
+def test_a_render_event_with_an_unusable_time_or_an_unknown_key_is_refused_and_the_day_stays_buildable(
+    stack: Stack, event: dict[str, Any], named: str
+) -> None:
+    # Given the day fetched, its edition not yet built
+    stack.invoke("fetch_feeds", {"scheduled_time": NOW})
+    # When the render function is invoked by hand with a slip in its event
+    with pytest.raises(TrackerError, match=named):
+        stack.invoke("render_edition", event)
+    # Then nothing was built, published or announced (not today's edition, at the wall clock's time)
+    assert not [k for k in stack.objects(RAW) if k.startswith("editions/")]
+    assert stack.objects(SITE) == {} and stack.announcements() == []
+    # And the day can still be built
+    assert stack.invoke("render_edition", {"scheduled_time": NOW})["date"] == "2026-11-20"
+
+
+@pytest.mark.parametrize("handler", ["fetch_feeds", "fetch_leaderboard"])
+def test_a_fetch_event_with_an_unknown_key_or_an_unusable_time_fetches_nothing(
+    stack: Stack, handler: str
+) -> None:
+    for event, named in (({"date": "2026-11-20"}, "'date'"), ({"time": ""}, "'time'")):
+        with pytest.raises(TrackerError, match=named):
+            stack.invoke(handler, event)
+    assert stack.objects(RAW) == {}
+
+
+def test_the_sample_scheduler_events_run_the_chain(stack: Stack) -> None:
+    # Given the events Scheduler sends, as events/ has them (sam local invoke, ai-news-tracker invoke)
+    def sample(name: str) -> dict[str, Any]:
+        event: dict[str, Any] = json.loads((REPO / "events" / f"{name}.json").read_text("utf-8"))
+        return event
+
+    # When each function is invoked with its own
+    feeds = stack.invoke("fetch_feeds", sample("fetch_feeds"))
+    board = stack.invoke("fetch_leaderboard", sample("fetch_leaderboard"))
+    result = stack.invoke("render_edition", sample("render_edition"))
+    # Then they run as scheduled: 06:00 and 07:30 in Shanghai, the edition of 08:10
+    assert (feeds["now"], board["now"]) == ("2026-11-19T22:00:00+00:00", "2026-11-19T23:30:00+00:00")
+    assert result["date"] == "2026-11-20" and result["items"] == 2 and not result["failed_sources"]
+
+
 def test_a_rebuilt_edition_is_invalidated_at_the_cdn_once_and_only_when_its_pages_changed(
     stack: Stack, tmp_path: Path
 ) -> None:

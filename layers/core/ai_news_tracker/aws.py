@@ -302,18 +302,52 @@ def _with_site_url(config: Config, site_url: str) -> Config:
     return replace(config, report=replace(config.report, site_url=site_url))
 
 
-def event_now(event: Mapping[str, Any], clock: Callable[[], datetime], tz: tzinfo) -> datetime:
-    """The clock of an invocation: the event's ``now``, else its scheduled time, else the clock; read as
-    ``--now`` is (:func:`~ai_news_tracker.models.parse_clock`: without an offset in ``tz``, the report's
-    timezone)."""
-    for key in ("now", "scheduled_time", "time"):
-        value = event.get(key)
-        if isinstance(value, str) and value.strip():
-            try:
-                return parse_clock(value.strip(), tz)
-            except ValueError as exc:
-                raise TrackerError(f"event field {key!r}: {exc}") from exc
-    return clock()
+# The keys of the fetch and render functions' events: the times they may give, the first one given
+# being the invocation's clock (Scheduler's Input gives ``scheduled_time``; an operator or a test
+# ``now``), and an EventBridge rule's scheduled event, whose time is ``time``, with the rest of its
+# envelope. Any other key is a slip (``{"date": …}``, SendEmailFunction's event) and is refused: read as
+# no time, it would build the current day at the current moment, and publish and announce it.
+EVENT_TIMES = ("now", "scheduled_time", "time")
+EVENT_KEYS = frozenset(
+    {*EVENT_TIMES, "version", "id", "detail-type", "source", "account", "region", "resources", "detail"}
+)
+EVENT_QUOTED = 200  # the characters of an event's keys or value an error quotes (an event may be large)
+
+
+def event_now(event: object, clock: Callable[[], datetime], tz: tzinfo) -> datetime:
+    """The clock of an invocation: the event's ``now``, else its ``scheduled_time``, else its ``time``,
+    each read as ``--now`` is (:func:`~ai_news_tracker.models.parse_clock`; without an offset in ``tz``,
+    the report's timezone); the clock only for an event without any of them (``{}``). An event that is
+    not an object, has a key the functions do not know, or a time that is not an ISO-8601 string is
+    refused: a :class:`TrackerError` naming it, and the invocation fails before anything is stored."""
+    if not isinstance(event, Mapping):
+        raise TrackerError(
+            'the event must be a JSON object, e.g. {"scheduled_time": "2026-11-20T08:10+08:00"} or {}, '
+            f"not {type(event).__name__}"
+        )
+    unknown = sorted(str(key) for key in event if key not in EVENT_KEYS)
+    if unknown:
+        fields = "field" if len(unknown) == 1 else "fields"
+        raise TrackerError(
+            f"unknown event {fields} {shorten(', '.join(map(repr, unknown)), EVENT_QUOTED)}: the fetch and"
+            " render functions take 'now' or 'scheduled_time' (an ISO-8601 time, without an offset in the"
+            " report's timezone), or {} for the current time"
+        )
+    given = [_event_time(event, key, tz) for key in EVENT_TIMES if key in event]
+    return given[0] if given else clock()
+
+
+def _event_time(event: Mapping[str, Any], key: str, tz: tzinfo) -> datetime:
+    value = event[key]
+    if not isinstance(value, str) or not value.strip():
+        raise TrackerError(
+            f'event field {key!r}: must be an ISO-8601 time string (e.g. "2026-11-20T08:10+08:00"): '
+            f"{shorten(repr(value), EVENT_QUOTED)}"
+        )
+    try:
+        return parse_clock(value.strip(), tz)
+    except ValueError as exc:
+        raise TrackerError(f"event field {key!r}: {exc}") from exc
 
 
 def edition_url(settings: Settings, edition: Edition, suffix: str = "md") -> str:
