@@ -90,3 +90,15 @@ def test_an_empty_data_dir_is_refused(
 def test_an_empty_config_is_named_as_given(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     err = _refused(["fetch", "--config", "", "--data-dir", str(tmp_path / "d")], capsys)
     assert "no config file given: ''" in err
+
+
+@pytest.mark.parametrize("now", ["2026-01-20", "20260120"])
+def test_a_now_that_is_a_date_alone_is_its_midnight_in_the_report_timezone(now: str) -> None:
+    # CONTRACT.md: `--now ISO-8601`; a date alone is ISO-8601, so it is taken, as its midnight there
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from ai_news_tracker.cli import parse_now
+    from ai_news_tracker.config import parse_config
+
+    assert parse_now(now, parse_config({})) == datetime(2026, 1, 20, tzinfo=ZoneInfo("Asia/Shanghai"))
