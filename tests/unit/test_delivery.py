@@ -222,6 +222,23 @@ def test_mail_settings_from_the_environment() -> None:
         MailSettings.from_env({"MAX_SEND_RATE": "fast"})
 
 
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("MAX_SEND_RATE", "nan"),
+        ("MAX_SEND_RATE", "inf"),
+        ("MAX_SEND_RATE", "0.01"),
+        ("SEND_CONCURRENCY", "nan"),
+    ],
+)
+def test_a_send_rate_or_concurrency_that_is_no_finite_number_in_range_is_refused(
+    name: str, value: str
+) -> None:
+    # nan passed the range check (it compares false with any number): the sender paced by nan
+    with pytest.raises(ConfigError, match=rf"{name}.*finite number, at least"):
+        MailSettings.from_env({name: value})
+
+
 def test_token_keys_come_from_the_parameter_and_are_checked() -> None:
     assert TokenKeys("/k", lambda name: "x" * 40)() == [b"x" * 40]
     with pytest.raises(ConfigError, match="at least 32"):

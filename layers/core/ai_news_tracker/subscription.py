@@ -10,6 +10,7 @@ shows an address. :func:`unsubscribe_by_mail` is what a mail to the ``mailto:`` 
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -75,8 +76,8 @@ class MailSettings:
                 value = float(text) if text else default
             except ValueError as exc:
                 raise ConfigError(name, f"not a number: {text!r}") from exc
-            if value < low:
-                raise ConfigError(name, f"must be at least {low}")
+            if not (math.isfinite(value) and value >= low):  # nan compares false with any number
+                raise ConfigError(name, f"must be a finite number, at least {low:g}: {text!r}")
             return value
 
         origins = tuple(o.strip() for o in (optional("ALLOWED_ORIGINS") or "*").split(",") if o.strip())
