@@ -161,7 +161,8 @@ def test_long_unbroken_strings_never_make_the_email_wider_than_the_screen(
 
 # -- reading it: contrast, link cues, headings ------------------------------------------------------
 def cut_edition() -> Edition:
-    """An edition too long for Gmail's 102 KB with its texts: mailed without them (summaries false)."""
+    """An edition too long for Gmail's 102 KB with all its texts: mailed with those of its first items
+    only, and a note saying from which item on they are left out."""
     text = "国产大模型在推理、代码和多模态任务上持续进步。" * 20
     items = tuple(item(n, f"新闻 {n}", text, url=f"https://36kr.com/p/{n}") for n in range(100))
     return replace(long_strings_edition(), items=items)
@@ -206,7 +207,8 @@ def mails(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
             CONFIG, recipient="reader@example.org", unsubscribe_url=unsubscribe_url, templates_dir=TEMPLATES
         )
     )
-    assert "全文请阅读网页版" in parts["cut"] and "全文请阅读网页版" not in parts["edition"]
+    assert "条起的资讯省略了摘要，" in parts["cut"] and "全文请阅读网页版" in parts["cut"]
+    assert "全文请阅读网页版" not in parts["edition"]
     urls = {}
     for name, html in parts.items():
         path = folder / f"{name}.html"

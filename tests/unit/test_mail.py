@@ -567,15 +567,50 @@ def long_text(n: int) -> str:
     return f"第 {n} 条：" + "国产大模型在推理、代码和多模态任务上持续进步。" * 20
 
 
-def test_texts_are_dropped_before_items_when_the_html_is_too_big() -> None:
+def test_a_day_a_little_too_long_keeps_the_texts_of_its_first_items_in_both_parts() -> None:
+    # Given 100 items with long texts: too many for Gmail's 102 KB with every text, not without them
     ed = edition([item(n, text=long_text(n)) for n in range(100)])
+    # When its message is built
     text, html = bodies(message(ed))
-
-    assert len(html.encode("utf-8")) < HTML_LIMIT
-    assert "为控制邮件大小，本期邮件省略了资讯摘要" in html and "还有" not in html
-    assert html.count(">阅读原文</a>") == 100  # every item, without its text
-    assert "国产大模型在推理" not in html
+    # Then every item is listed in both parts, the first (newest) ones with their texts, the rest without
+    kept = [n for n in range(100) if f"第 {n} 条：国产大模型" in html]
+    assert 0 < len(kept) < 100 and kept == list(range(len(kept)))
+    assert [n for n in range(100) if f"第 {n} 条：国产大模型" in text] == kept
+    assert html.count(">阅读原文</a>") == 100 and "还有" not in html
     assert text.count("\n   来源: 36Kr") == 100
+    # And both parts say from which item on the texts are left out, the HTML part where to read them
+    first_without = len(kept) + 1
+    assert f"为控制邮件大小，第 {first_without} 条起的资讯省略了摘要，" in html
+    assert f'<a href="{WEB}" style="color:#1a56db;text-decoration:underline;">全文请阅读网页版</a>' in html
+    assert f"为控制邮件大小，第 {first_without} 条起的资讯省略了摘要。" in text
+    assert "本期邮件省略了资讯摘要" not in html + text
+    # And as many keep their texts as fit: one more would take the HTML part past the budget
+    assert mail.sent_size(html) <= mail.HTML_BUDGET
+    composer = mail._Composer(ed, CONFIG, TEMPLATES, WEB)
+    one_more = composer.render_html(mail.Layout(100, texts=first_without), UNSUB)
+    assert mail.sent_size(one_more) > mail.HTML_BUDGET
+
+
+def test_a_day_whose_titles_alone_are_too_long_is_mailed_without_any_text() -> None:
+    # Given 300 items with long texts: even their titles alone are more than Gmail's 102 KB
+    ed = edition([item(n, text=long_text(n)) for n in range(300)])
+    # When its message is built
+    text, html = bodies(message(ed))
+    # Then the HTML part lists the first items, without texts, and links to the rest
+    shown = html.count(">阅读原文</a>")
+    assert 0 < shown < 300 and f"还有 {300 - shown} 条资讯，请阅读网页版" in html
+    # And neither part shows any text, and both say so
+    assert "国产大模型在推理" not in html + text
+    assert "为控制邮件大小，本期邮件省略了资讯摘要，" in html
+    assert "为控制邮件大小，本期邮件省略了资讯摘要。" in text and text.count("\n   来源: 36Kr") == 300
+
+
+def test_a_day_that_fits_is_mailed_whole_without_a_note() -> None:
+    # Given a day of 30 items with long texts, well under the budget
+    text, html = bodies(message(edition([item(n, text=long_text(n)) for n in range(30)])))
+    # Then every item shows its text, in both parts, and nothing says a text was left out
+    assert all(f"第 {n} 条：国产大模型" in html and f"第 {n} 条：国产大模型" in text for n in range(30))
+    assert "为控制邮件大小" not in html + text
 
 
 def test_five_thousand_items_fit_under_102_kb_with_a_link_to_the_rest() -> None:
@@ -633,25 +668,43 @@ def test_sent_size_counts_every_line_end_as_crlf() -> None:
     assert mail.sent_size("要点\n\n<p>x</p>\n") == len("要点\r\n\r\n<p>x</p>\r\n".encode())
 
 
-def reference_plan(composer: Any, unsubscribe_url: str | None) -> mail.Layout:
-    """The former ``_Composer.plan``: the whole edition with texts, then without, then a bisection
-    over every count. The new plan must choose exactly what this one chose."""
-    total = len(composer.view["items"])
-
+def fitting(composer: Any, unsubscribe_url: str | None) -> Any:
     def fits(layout: mail.Layout) -> bool:
         return mail.sent_size(composer.render_html(layout, unsubscribe_url)) <= mail.HTML_BUDGET
 
-    for layout in (mail.Layout(total, summaries=True), mail.Layout(total, summaries=False)):
-        if fits(layout):
-            return layout
+    return fits
+
+
+def former_plan(composer: Any, unsubscribe_url: str | None) -> tuple[int, bool]:
+    """``_Composer.plan`` before 2026-11-30, on whole-edition renders: every text or none (the items
+    shown, with their texts or not). The whole edition with texts, then without, then a bisection over
+    every count."""
+    total = len(composer.view["items"])
+    fits = fitting(composer, unsubscribe_url)
+    if fits(mail.Layout(total, texts=total)):
+        return total, True
+    if fits(mail.Layout(total, texts=0)):
+        return total, False
     low, high = 0, total - 1
     while low < high:
         middle = (low + high + 1) // 2
-        if fits(mail.Layout(middle, summaries=False)):
+        if fits(mail.Layout(middle, texts=0)):
             low = middle
         else:
             high = middle - 1
-    return mail.Layout(low, summaries=False)
+    return low, False
+
+
+def reference_plan(composer: Any, unsubscribe_url: str | None) -> mail.Layout:
+    """The rule, on whole-edition renders and without bisecting the texts: everything; else every
+    item, the texts of the first K, K the largest that fits (tried one by one); else the former plan."""
+    total = len(composer.view["items"])
+    fits = fitting(composer, unsubscribe_url)
+    if fits(mail.Layout(total, texts=total)):
+        return mail.Layout(total, texts=total)
+    if fits(mail.Layout(total, texts=0)):
+        return mail.Layout(total, texts=max(k for k in range(total) if fits(mail.Layout(total, texts=k))))
+    return mail.Layout(former_plan(composer, unsubscribe_url)[0], texts=0)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -660,7 +713,7 @@ def reference_plan(composer: Any, unsubscribe_url: str | None) -> mail.Layout:
     budget=st.integers(min_value=1_000, max_value=40_000),
     first_probe=st.sampled_from([1, 2, 4, 64]),
 )
-def test_the_html_part_is_fitted_exactly_as_before(
+def test_the_html_part_keeps_every_item_and_text_it_kept_before_and_the_first_texts_that_fit(
     monkeypatch: pytest.MonkeyPatch, texts: list[int], budget: int, first_probe: int
 ) -> None:
     # Given editions of any length and text sizes, and any budget (small, so that a few items fill it)
@@ -669,8 +722,15 @@ def test_the_html_part_is_fitted_exactly_as_before(
     items = [item(n, text=f"第 {n} 条。" + "国产大模型持续进步。" * size) for n, size in enumerate(texts)]
     ed = edition(items)
     composer = mail._Composer(ed, CONFIG, TEMPLATES, WEB)
-    # Then the layout chosen is the one the former whole-edition bisection chose
-    assert composer.plan(UNSUB) == reference_plan(composer, UNSUB)
+    # When its HTML part is planned
+    layout = composer.plan(UNSUB)
+    # Then the layout is the one the rule chooses on whole-edition renders
+    assert layout == reference_plan(composer, UNSUB)
+    # And it fits the budget (unless nothing does), shows as many items as the former plan did, and
+    # every text the former plan kept
+    assert fitting(composer, UNSUB)(layout) or layout == mail.Layout(0, texts=0)
+    shown, with_texts = former_plan(composer, UNSUB)
+    assert layout.shown == shown and layout.texts >= (shown if with_texts else 0)
 
 
 def test_a_long_edition_is_never_rendered_whole_to_fit_its_html_part(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -688,9 +748,28 @@ def test_a_long_edition_is_never_rendered_whole_to_fit_its_html_part(monkeypatch
     # When the layout is planned
     layout = composer.plan(UNSUB)
     # Then no render holds more than twice what fits, and all of them together less than 5,000 items
-    assert 0 < layout.shown < 5000 and not layout.summaries
+    assert 0 < layout.shown < 5000 and layout.texts == 0
     assert max(rendered) <= 2 * layout.shown
     assert sum(rendered) < 5000
+
+
+def test_the_texts_kept_are_found_by_bisection_not_one_by_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given 100 items that all fit in the HTML part without their texts, not with them all
+    ed = edition([item(n, text=long_text(n)) for n in range(100)])
+    composer = mail._Composer(ed, CONFIG, TEMPLATES, WEB)
+    rendered: list[int] = []
+    render = composer.render_html
+
+    def counting(layout: mail.Layout, unsubscribe_url: str | None) -> str:
+        rendered.append(layout.shown)
+        return render(layout, unsubscribe_url)
+
+    monkeypatch.setattr(composer, "render_html", counting)
+    # When the layout is planned
+    layout = composer.plan(UNSUB)
+    # Then the first texts are kept, and the edition was rendered a dozen times, not once per item
+    assert layout.shown == 100 and 0 < layout.texts < 100
+    assert len(rendered) <= 12
 
 
 def test_each_link_is_checked_once_however_often_the_html_is_rendered_to_fit(

@@ -11,8 +11,10 @@ from every value and collapses it to one line, as the web edition does; the HTML
 autoescaped; every link goes through the web edition's :func:`~ai_news_tracker.render.safe_href` (http
 and https only, and only a link that reads as it is, else no link). Gmail clips
 an HTML body above 102 KB, so the HTML part is fitted to :data:`HTML_BUDGET`, measured in the bytes sent
-(:func:`sent_size`): item texts are dropped first, then items from the end, and a line
-"还有 N 条资讯，请阅读网页版" links to the web edition. The text part always lists every item.
+(:func:`sent_size`): the texts of the last items are dropped first, as many as need be (the newest and
+most important come first, and keep theirs); when even the titles are too many, every text, and items
+from the end, and a line "还有 N 条资讯，请阅读网页版" links to the web edition. The text part always
+lists every item, with the texts the HTML part shows.
 
 "At most once per (edition, recipient)" is kept in an append-only sent log (in the raw store)::
 
@@ -374,10 +376,11 @@ def _check_header_url(url: str, scheme: str) -> str:
 # -- the message -----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Layout:
-    """How much of the edition the HTML part shows: the first ``shown`` items, with texts or not."""
+    """How much of the edition the HTML part shows: the first ``shown`` items, the first ``texts`` of
+    them with their text (the text part shows the same texts, and every item)."""
 
     shown: int
-    summaries: bool
+    texts: int
 
 
 def _prefixes(total: int) -> Iterator[int]:
@@ -387,6 +390,29 @@ def _prefixes(total: int) -> Iterator[int]:
     while count < total:
         count = min(total, count * 2)
         yield count
+
+
+def _probe(fits: Callable[[int], bool], total: int) -> tuple[int, int | None]:
+    """(the longest prefix of :func:`_prefixes` known to fit, or 0; the first that does not, None if
+    all do)."""
+    fitted = 0
+    for count in _prefixes(total):
+        if not fits(count):
+            return fitted, count
+        fitted = count
+    return fitted, None
+
+
+def _largest(fits: Callable[[int], bool], low: int, high: int) -> int:
+    """The largest ``n`` in ``[low, high]`` that fits, by bisection: ``fits`` holds up to some ``n``
+    and not after it, and ``low`` fits (or is the least there is)."""
+    while low < high:
+        middle = (low + high + 1) // 2
+        if fits(middle):
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 def sent_size(body: str) -> int:
@@ -422,7 +448,7 @@ class _Composer:
             self.view,
             items=items[: layout.shown],
             hidden=len(items) - layout.shown + self.view["not_shown"],
-            summaries=layout.summaries,
+            texts=layout.texts,
             web_url=self.web_url,
             unsubscribe_url=unsubscribe_url,
         )
@@ -430,42 +456,35 @@ class _Composer:
     def render_text(self, layout: Layout, unsubscribe_url: str | None) -> str:
         return self.env.get_template(TEXT_TEMPLATE).render(
             self.view,
-            summaries=layout.summaries,
+            texts=layout.texts,
             web_url=self.web_url,
             unsubscribe_url=unsubscribe_url,
         )
 
     def plan(self, unsubscribe_url: str | None) -> Layout:
-        """Everything; else everything without item texts; else as many items as fit.
+        """Everything; else every item, the texts of as many of the first as fit; else as many items as
+        fit, without texts.
 
-        The HTML grows with the number of items shown, so each question is answered on prefixes of
-        doubling length: an edition far too long for the budget is never rendered whole, only about
-        twice what fits (5,000 items: about 2,000 rendered instead of 15,000).
+        The HTML grows with the number of items shown, and with the number of them shown with their
+        text, so each question is answered on prefixes of doubling length, then by bisection: an
+        edition far too long for the budget is never rendered whole, only about twice what fits
+        (5,000 items: about 2,000 rendered instead of 15,000); the texts kept are only bisected once
+        every item fits without its text, on renders of that edition, within the budget.
         """
         total = len(self.view["items"])
 
         def fits(layout: Layout) -> bool:
             return sent_size(self.render_html(layout, unsubscribe_url)) <= HTML_BUDGET
 
-        if all(fits(Layout(count, summaries=True)) for count in _prefixes(total)):
-            return Layout(total, summaries=True)
-        fitted, count = 0, 0  # the longest prefix known to fit (or 0), the first that does not
-        for count in _prefixes(total):
-            if not fits(Layout(count, summaries=False)):
-                break
-            fitted = count
-        else:
-            return Layout(total, summaries=False)
-        low, high = fitted, count - 1  # the largest count that fits, by bisection
-        while low < high:
-            middle = (low + high + 1) // 2
-            if fits(Layout(middle, summaries=False)):
-                low = middle
-            else:
-                high = middle - 1
-        if low == 0 and not fits(Layout(0, summaries=False)):
+        if _probe(lambda count: fits(Layout(count, texts=count)), total)[1] is None:
+            return Layout(total, texts=total)
+        fitted, over = _probe(lambda count: fits(Layout(count, texts=0)), total)
+        if over is None:  # every item fits without its text: the first keep theirs, as many as fit
+            return Layout(total, texts=_largest(lambda texts: fits(Layout(total, texts)), 0, total - 1))
+        shown = _largest(lambda count: fits(Layout(count, texts=0)), fitted, over - 1)
+        if shown == 0 and not fits(Layout(0, texts=0)):
             logger.warning("email html over budget", date=self.view["date"], budget=HTML_BUDGET)
-        return Layout(low, summaries=False)
+        return Layout(shown, texts=0)
 
     def message(
         self, recipient: str, unsubscribe_url: str | None, unsubscribe_mailto: str | None
@@ -787,7 +806,7 @@ class SendReport:
             "dry_run": len(self.dry_run),
             "reasons": sorted(set(self.failed.values()) | set(self.pending.values())),
             "html_items": self.layout.shown if self.layout else None,
-            "html_summaries": self.layout.summaries if self.layout else None,
+            "html_summaries": self.layout.texts if self.layout else None,  # the first items with texts
         }
 
 
