@@ -1,9 +1,13 @@
-"""A small edition for tests that need one: plain items from 36Kr on 2026-11-20, no leaderboard."""
+"""A small edition for tests that need one: plain items from 36Kr on 2026-11-20, no leaderboard; and
+the golden files' check (:func:`check_golden`)."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 from ai_news_tracker.models import Edition, Item, SourceStatus
@@ -44,3 +48,17 @@ def plain_edition(items: int = 3, **changes: Any) -> Edition:
         leaderboard_status=None,
     )
     return replace(edition, **changes)
+
+
+def check_golden(golden: Path, produced: str, env: Mapping[str, str] = os.environ) -> None:
+    """``produced`` must equal the golden file. ``UPDATE_GOLDEN=1`` writes it first (review the diff),
+    never under CI (``CI`` set); any other value of ``UPDATE_GOLDEN`` (``0``, ``false``: an inherited or
+    mistyped variable) fails, rather than rewriting the file and comparing the output with itself."""
+    update = env.get("UPDATE_GOLDEN", "")
+    if update == "1" and not env.get("CI"):
+        golden.write_text(produced, encoding="utf-8")
+    elif update:
+        raise AssertionError(
+            f"UPDATE_GOLDEN={update!r}: only UPDATE_GOLDEN=1, outside CI, rewrites golden files"
+        )
+    assert produced == golden.read_text(encoding="utf-8"), f"{golden.name} differs from its golden file"

@@ -8,11 +8,11 @@ runs in-process with a fixed ``--now``. To accept an intended change of the outp
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
 import pytest
+from editions import check_golden
 
 from ai_news_tracker.cli import main
 
@@ -35,10 +35,7 @@ def demo_config(tmp_path: Path) -> Path:
 
 
 def _check(name: str, produced: str) -> None:
-    golden = GOLDEN / name
-    if os.environ.get("UPDATE_GOLDEN"):
-        golden.write_text(produced, encoding="utf-8")
-    assert produced == golden.read_text(encoding="utf-8"), f"{name} differs from its golden file"
+    check_golden(GOLDEN / name, produced)
 
 
 def test_demo_edition_matches_golden_files(demo_config: Path, tmp_path: Path) -> None:

@@ -13,13 +13,13 @@ from __future__ import annotations
 import email
 import email.policy
 import json
-import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from editions import check_golden
 from loopback import LoopbackServer, static
 
 from ai_news_tracker.cli import main
@@ -216,10 +216,7 @@ def test_a_repeat_several_feeds_carried_names_each_of_them(tmp_path: Path) -> No
 @pytest.mark.parametrize("suffix", ["md", "json", "html"])
 def test_the_edition_with_a_repeat_matches_its_golden_file(two_days: tuple[Path, Path], suffix: str) -> None:
     _, data = two_days
-    produced, golden = report(data, DAY2, suffix), GOLDEN / f"repeat-{DAY2}.{suffix}"
-    if os.environ.get("UPDATE_GOLDEN"):
-        golden.write_text(produced, encoding="utf-8")
-    assert produced == golden.read_text(encoding="utf-8"), f"{golden.name} differs from its golden file"
+    check_golden(GOLDEN / f"repeat-{DAY2}.{suffix}", report(data, DAY2, suffix))
 
 
 # -- how far back a day looks: the Pipeline over a local store ------------------------------------------
