@@ -1197,6 +1197,44 @@ def test_a_crash_between_claim_and_record_never_sends_twice(tmp_path: Path) -> N
     assert sender.sent == [] and list(report.pending) == ["a@example.org"]
 
 
+class ListsBeforeAnotherRun(LocalStore):
+    """A sent log whose reader lists it, then waits while ``meanwhile`` runs (once), then goes on with
+    that listing: a second invocation that read the log before the first one claimed anything."""
+
+    def __init__(self, root: Path, meanwhile: Any) -> None:
+        super().__init__(root)
+        self.meanwhile = meanwhile
+
+    def list(self, prefix: str) -> list[str]:
+        keys = super().list(prefix)
+        meanwhile, self.meanwhile = self.meanwhile, None
+        if meanwhile is not None:
+            meanwhile()
+        return keys
+
+
+@pytest.mark.parametrize("per_recipient_log", [False, True])
+def test_two_runs_that_both_read_no_attempt_mail_the_reader_once(
+    tmp_path: Path, per_recipient_log: bool
+) -> None:
+    # Given one edition sent twice at once (SQS delivers a batch at least once; two senders run):
+    # run B reads the sent log, finds no attempt, and run A sends before B goes on
+    sender = Recorder()
+    first: list[Any] = []
+    log_b = ListsBeforeAnotherRun(
+        tmp_path,
+        lambda: first.append(
+            send(LocalStore(tmp_path), ["a@example.org"], sender, per_recipient_log=per_recipient_log)
+        ),
+    )
+    # When B sends on what it read
+    second = send(log_b, ["a@example.org"], sender, per_recipient_log=per_recipient_log)
+    # Then the reader gets one message: B loses the claim to A and says so
+    assert sender.recipients == ["a@example.org"] and list(first[0].sent) == ["a@example.org"]
+    assert second.sent == {} and second.pending == {"a@example.org": "claimed by a concurrent run"}
+    assert second.summary()["pending"] == 1
+
+
 def test_a_fatal_error_stops_the_run_and_leaves_the_rest_for_a_retry(tmp_path: Path) -> None:
     log = LocalStore(tmp_path)
     paused = Recorder({"a@example.org": SendError("SendingPausedException", fatal=True)})
