@@ -7,6 +7,7 @@ import email
 import email.policy
 import json
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from html.parser import HTMLParser
@@ -17,17 +18,20 @@ from urllib.parse import unquote
 import pytest
 
 from ai_news_tracker.config import Config, EmailConfig
-from ai_news_tracker.delivery import BatchError, parse_batch
+from ai_news_tracker.delivery import Batch, BatchError, parse_batch, send_batch
 from ai_news_tracker.errors import ConfigError
 from ai_news_tracker.mail import (
     MailError,
     Pacer,
     SendError,
+    SendReport,
     bodies,
     build_confirmation,
     message_bytes,
     send_edition,
 )
+from ai_news_tracker.models import Edition
+from ai_news_tracker.store import LocalStore
 from ai_news_tracker.subscribers import (
     MemorySubscriberStore,
     Subscriptions,
@@ -333,11 +337,8 @@ def test_a_missing_token_key_fails_the_request_and_keeps_no_slot() -> None:
     assert record is not None and record.last_mail_at is None and record.mails == 0
 
 
-def test_a_per_recipient_sent_log_reading_sends_each_once(tmp_path: Path) -> None:
-    from ai_news_tracker.models import Edition
-    from ai_news_tracker.store import LocalStore
-
-    edition = Edition(
+def empty_edition() -> Edition:
+    return Edition(
         date=datetime(2026, 11, 20, tzinfo=UTC).date(),
         title="国产大模型日报",
         timezone="Asia/Shanghai",
@@ -349,6 +350,10 @@ def test_a_per_recipient_sent_log_reading_sends_each_once(tmp_path: Path) -> Non
         sources=(),
         leaderboard=None,
     )
+
+
+def test_a_per_recipient_sent_log_reading_sends_each_once(tmp_path: Path) -> None:
+    edition = empty_edition()
     sent: list[str] = []
     log = LocalStore(tmp_path)
 
@@ -370,6 +375,53 @@ def test_a_per_recipient_sent_log_reading_sends_each_once(tmp_path: Path) -> Non
     again = send(["b@example.org", "A@example.org", "c@example.org"])  # another batch, overlapping
     assert list(again.sent) == ["c@example.org"] and again.skipped == ["b@example.org", "A@example.org"]
     assert sent == ["a@example.org", "b@example.org", "c@example.org"]
+
+
+class ListsBeforeAnotherRun(LocalStore):
+    """A sent log whose reader lists it, then waits while ``meanwhile`` runs (once), then goes on with
+    that listing: a second invocation that read the log before the first one claimed anything."""
+
+    def __init__(self, root: Path, meanwhile: Callable[[], object]) -> None:
+        super().__init__(root)
+        self.meanwhile: Callable[[], object] | None = meanwhile
+
+    def list(self, prefix: str) -> list[str]:
+        keys = super().list(prefix)
+        meanwhile, self.meanwhile = self.meanwhile, None
+        if meanwhile is not None:
+            meanwhile()
+        return keys
+
+
+def test_a_batch_received_twice_at_once_mails_each_subscriber_once(tmp_path: Path) -> None:
+    # Given an active subscriber, and their batch received by two send functions at once (SQS delivers
+    # at least once, and two run side by side): B reads the sent log, then A sends before B goes on
+    subscriptions = Subscriptions(MemorySubscriberStore())
+    subscriptions.subscribe("reader@example.org", T0)
+    assert subscriptions.confirm(ID, T0)
+    batch = Batch(date=empty_edition().date, url=None, ids=(ID,))
+    sent: list[str] = []
+
+    def receive(log: LocalStore) -> SendReport:
+        return send_batch(
+            batch,
+            empty_edition(),
+            CONFIG,
+            subscriptions,
+            send=lambda m: sent.append(str(m["To"])) or f"id{len(sent)}",
+            sent_log=log,
+            tokens=Tokens(lambda: [b"k" * 32]),
+            unsubscribe_base="https://api.example.org",
+            unsubscribe_mailto=None,
+            templates_dir=TEMPLATES,
+        )
+
+    first: list[SendReport] = []
+    # When both send the batch
+    second = receive(ListsBeforeAnotherRun(tmp_path, lambda: first.append(receive(LocalStore(tmp_path)))))
+    # Then the subscriber gets one mail, and B reports them pending without failing the batch
+    assert sent == ["reader@example.org"] and list(first[0].sent) == ["reader@example.org"]
+    assert second.sent == {} and second.pending == {"reader@example.org": "claimed by a concurrent run"}
 
 
 def test_one_mailbox_gets_three_confirmation_mails_a_day_however_its_address_is_spelled() -> None:
