@@ -101,6 +101,43 @@ def test_index_entry_without_item_is_ignored(tmp_path: Path) -> None:
     assert [i.id for i in repo.items_first_seen(T0, later)] == [orphan.id]
 
 
+class IndexesBeforeAnotherFetch(LocalStore):
+    """A raw store whose writer, once it has written an index entry, waits while ``meanwhile`` runs
+    (once) before it goes on to create the item."""
+
+    def __init__(self, root: Path, meanwhile: Callable[[], object]) -> None:
+        super().__init__(root)
+        self.meanwhile: Callable[[], object] | None = meanwhile
+
+    def put(self, key: str, data: bytes, *, content_type: str | None = None) -> None:
+        super().put(key, data, content_type=content_type)
+        meanwhile, self.meanwhile = self.meanwhile, None
+        if key.startswith("seen/") and meanwhile is not None:
+            meanwhile()
+
+
+def test_an_item_two_fetches_raced_for_is_found_in_one_window_only(tmp_path: Path) -> None:
+    # Given two fetches on either side of an edition's cut that both find a story new: fetch B (just after
+    # the cut) writes its index entry, then fetch A (just before it) stores the item, so B's creation loses
+    cut = T0 + timedelta(hours=18)
+    fetch_a, fetch_b = cut - timedelta(minutes=1), cut + timedelta(minutes=1)
+    a = RawRepository(LocalStore(tmp_path))
+    stored: list[list[str]] = []
+    b = RawRepository(
+        IndexesBeforeAnotherFetch(
+            tmp_path, lambda: stored.append([i.id for i in a.record_entries("36Kr", [entry(1)], fetch_a)[1]])
+        )
+    )
+    _, new_in_b = b.record_entries("36Kr", [entry(1)], fetch_b)
+    assert new_in_b == [] and len(stored[0]) == 1 and len(a.store.list("seen/")) == 2  # B's entry stays
+    # When the editions before and after the cut read their windows
+    before = a.items_first_seen(cut - timedelta(days=1), cut)
+    after = a.items_first_seen(cut, cut + timedelta(days=1))
+    # Then the story is in the edition of its stored first-seen time only, never in both
+    assert [(i.id, i.first_seen) for i in before] == [(stored[0][0], fetch_a)]
+    assert after == []
+
+
 def test_duplicates_within_one_feed_are_counted_once(tmp_path: Path) -> None:
     repo = RawRepository(LocalStore(tmp_path))
 
