@@ -7,7 +7,6 @@ import email
 import email.policy
 import json
 import re
-from collections.abc import Callable
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from html.parser import HTMLParser
@@ -16,6 +15,7 @@ from typing import Any
 from urllib.parse import unquote
 
 import pytest
+from racing import ListsBeforeAnotherRun
 
 from ai_news_tracker.config import Config, EmailConfig
 from ai_news_tracker.delivery import Batch, BatchError, parse_batch, send_batch
@@ -375,22 +375,6 @@ def test_a_per_recipient_sent_log_reading_sends_each_once(tmp_path: Path) -> Non
     again = send(["b@example.org", "A@example.org", "c@example.org"])  # another batch, overlapping
     assert list(again.sent) == ["c@example.org"] and again.skipped == ["b@example.org", "A@example.org"]
     assert sent == ["a@example.org", "b@example.org", "c@example.org"]
-
-
-class ListsBeforeAnotherRun(LocalStore):
-    """A sent log whose reader lists it, then waits while ``meanwhile`` runs (once), then goes on with
-    that listing: a second invocation that read the log before the first one claimed anything."""
-
-    def __init__(self, root: Path, meanwhile: Callable[[], object]) -> None:
-        super().__init__(root)
-        self.meanwhile: Callable[[], object] | None = meanwhile
-
-    def list(self, prefix: str) -> list[str]:
-        keys = super().list(prefix)
-        meanwhile, self.meanwhile = self.meanwhile, None
-        if meanwhile is not None:
-            meanwhile()
-        return keys
 
 
 def test_a_batch_received_twice_at_once_mails_each_subscriber_once(tmp_path: Path) -> None:

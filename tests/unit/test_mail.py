@@ -24,6 +24,7 @@ from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeou
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markupsafe import Markup
+from racing import ListsBeforeAnotherRun
 
 from ai_news_tracker import mail, render
 from ai_news_tracker.config import Config, EmailConfig, LeaderboardConfig
@@ -733,10 +734,8 @@ def test_the_html_part_keeps_every_item_and_text_it_kept_before_and_the_first_te
     assert layout.shown == shown and layout.texts >= (shown if with_texts else 0)
 
 
-def test_a_long_edition_is_never_rendered_whole_to_fit_its_html_part(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Given 5,000 items, of which a few hundred fit in the HTML part
-    ed = edition([item(n, text=long_text(n), url=f"https://36kr.com/p/{n}") for n in range(5000)])
-    composer = mail._Composer(ed, CONFIG, TEMPLATES, WEB)
+def counted_renders(composer: mail._Composer, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The number of items of each HTML render the composer makes from now on."""
     rendered: list[int] = []
     render = composer.render_html
 
@@ -745,6 +744,14 @@ def test_a_long_edition_is_never_rendered_whole_to_fit_its_html_part(monkeypatch
         return render(layout, unsubscribe_url)
 
     monkeypatch.setattr(composer, "render_html", counting)
+    return rendered
+
+
+def test_a_long_edition_is_never_rendered_whole_to_fit_its_html_part(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given 5,000 items, of which a few hundred fit in the HTML part
+    ed = edition([item(n, text=long_text(n), url=f"https://36kr.com/p/{n}") for n in range(5000)])
+    composer = mail._Composer(ed, CONFIG, TEMPLATES, WEB)
+    rendered = counted_renders(composer, monkeypatch)
     # When the layout is planned
     layout = composer.plan(UNSUB)
     # Then no render holds more than twice what fits, and all of them together less than 5,000 items
@@ -757,14 +764,7 @@ def test_the_texts_kept_are_found_by_bisection_not_one_by_one(monkeypatch: pytes
     # Given 100 items that all fit in the HTML part without their texts, not with them all
     ed = edition([item(n, text=long_text(n)) for n in range(100)])
     composer = mail._Composer(ed, CONFIG, TEMPLATES, WEB)
-    rendered: list[int] = []
-    render = composer.render_html
-
-    def counting(layout: mail.Layout, unsubscribe_url: str | None) -> str:
-        rendered.append(layout.shown)
-        return render(layout, unsubscribe_url)
-
-    monkeypatch.setattr(composer, "render_html", counting)
+    rendered = counted_renders(composer, monkeypatch)
     # When the layout is planned
     layout = composer.plan(UNSUB)
     # Then the first texts are kept, and the edition was rendered a dozen times, not once per item
@@ -1195,22 +1195,6 @@ def test_a_crash_between_claim_and_record_never_sends_twice(tmp_path: Path) -> N
     sender = Recorder()
     report = send(log, ["a@example.org"], sender)
     assert sender.sent == [] and list(report.pending) == ["a@example.org"]
-
-
-class ListsBeforeAnotherRun(LocalStore):
-    """A sent log whose reader lists it, then waits while ``meanwhile`` runs (once), then goes on with
-    that listing: a second invocation that read the log before the first one claimed anything."""
-
-    def __init__(self, root: Path, meanwhile: Any) -> None:
-        super().__init__(root)
-        self.meanwhile = meanwhile
-
-    def list(self, prefix: str) -> list[str]:
-        keys = super().list(prefix)
-        meanwhile, self.meanwhile = self.meanwhile, None
-        if meanwhile is not None:
-            meanwhile()
-        return keys
 
 
 @pytest.mark.parametrize("per_recipient_log", [False, True])
