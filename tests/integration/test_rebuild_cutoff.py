@@ -12,6 +12,7 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -149,3 +150,20 @@ def test_a_day_rebuilt_at_its_original_time_takes_in_nothing_its_feed_shows_sinc
     tracker.feed(NEXT, EVENING, NOON, EARLY)
     tracker("run", f"{DAY2}T08:10:00+08:00")
     assert tracker.titles(DAY2) == tracker.mailed(DAY2) == sorted([NOON[0], EVENING[0], NEXT[0]])
+
+
+@pytest.mark.parametrize("clock", ["15:00:00", "08:10:00"])  # later; the original time
+def test_a_day_rebuilt_over_a_lost_raw_store_is_built_at_the_run_not_published_empty(
+    tracker: Tracker, clock: str
+) -> None:
+    # Given the raw store is lost (deleted, or a new data folder beside the published site)
+    assert tracker.titles(DAY1) == [EARLY[0]]
+    shutil.rmtree(tracker.data / "raw")
+    # When the day is run again
+    tracker.feed(EVENING, NOON, EARLY)
+    tracker("run", f"{DAY1}T{clock}+08:00")
+    # Then the published cutoff, which this raw store never fetched by, is not kept: the run fetches,
+    # and the day is built at its time with everything the feed shows, not published empty
+    rebuilt = tracker.edition(DAY1)
+    assert rebuilt["window"]["end"] == f"2026-01-20T{clock}+08:00"
+    assert tracker.titles(DAY1) == sorted([EARLY[0], NOON[0], EVENING[0]])

@@ -15,6 +15,8 @@ from ai_news_tracker.edition import (
     split_shown,
 )
 from ai_news_tracker.models import Edition, Item
+from ai_news_tracker.pipeline import fetched_by
+from ai_news_tracker.repository import SourceState
 
 T0 = datetime(2026, 1, 20, 5, 50, tzinfo=UTC)  # 13:50 in Shanghai
 
@@ -241,3 +243,15 @@ def test_the_repeats_are_listed_newest_first_those_of_one_story_merged() -> None
     # Then each story's repeats are one entry, the newest first
     assert [(r.item.id, r.reported_item) for r in repeats] == [("c", "old2"), ("a", "old1")]
     assert repeats[1].item.also_in == (b.source,)
+
+
+def test_a_source_counts_as_fetched_by_a_cutoff_from_its_first_good_answer() -> None:
+    cutoff = datetime(2026, 1, 20, 0, 10, tzinfo=UTC)
+    # A source first answering before the cutoff, at it, or after it
+    assert fetched_by(SourceState(first_fetched_at=cutoff - timedelta(days=3)), cutoff)
+    assert fetched_by(SourceState(first_fetched_at=cutoff), cutoff)
+    assert not fetched_by(SourceState(first_fetched_at=cutoff + timedelta(seconds=1)), cutoff)
+    # A source established before its first answer was kept counts when it showed anything
+    assert fetched_by(SourceState(recent_ids=("a1",)), cutoff)
+    # A source that never answered well (a new raw store, or failures only) does not
+    assert not fetched_by(SourceState(), cutoff)

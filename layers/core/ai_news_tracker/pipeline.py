@@ -398,7 +398,7 @@ class Pipeline:
         dates = self.check_buildable(day)
         previous = self.repo.load_edition(max(dates)) if dates else None
         published = self._published(day)
-        kept = published_cutoff(published)  # a rebuild: what was first seen since goes to the next day
+        kept = self._kept_cutoff(day, published)  # a rebuild: what was first seen since goes to the next day
         if kept is not None:
             logger.info("rebuilt up to the published cutoff", date=day.isoformat(), cutoff=iso(kept))
         cutoff = kept or now.astimezone(UTC)
@@ -912,11 +912,30 @@ class Pipeline:
             return False
         if day in dates:  # a re-run: what it fetches is first seen after the day's cutoff
             return True
-        cutoff = published_cutoff(self._published(day))
+        cutoff = self._kept_cutoff(day, self._published(day))
         if cutoff is None or now > cutoff:
             return True
         logger.info("rebuild fetches nothing", date=day.isoformat(), now=iso(now), cutoff=iso(cutoff))
         return False
+
+    def _kept_cutoff(self, day: date, published: Mapping[str, Any] | None) -> datetime | None:
+        """The cutoff a rebuild of ``day`` keeps: the one it was published with, when this raw store
+        fetched by then. A raw store lost, emptied or new beside the published site fetched nothing by
+        then: keeping that cutoff would date everything it fetches after the day and publish the day
+        empty over what readers have, so the day is built at the run's time instead."""
+        cutoff = published_cutoff(published)
+        if cutoff is None:
+            return None
+        states = [self.repo.source_state(source.name) for source in self.config.enabled_sources]
+        if any(fetched_by(state, cutoff) for state in states):
+            return cutoff
+        logger.warning(
+            "published cutoff not kept",
+            date=day.isoformat(),
+            cutoff=iso(cutoff),
+            reason="no source of this raw store was fetched by then",
+        )
+        return None
 
 
 _BOARD_JOB = "\x00leaderboard"
@@ -974,6 +993,14 @@ def published_cutoff(published: Mapping[str, Any] | None) -> datetime | None:
         return parse_iso(str(window["end"])).astimezone(UTC)
     except (KeyError, ValueError):
         return None
+
+
+def fetched_by(state: SourceState, moment: datetime) -> bool:
+    """Whether the raw store had a good answer from the source at or before ``moment`` (a source
+    established before ``first_fetched_at`` was kept counts when it showed anything)."""
+    if state.first_fetched_at is not None:
+        return state.first_fetched_at <= moment
+    return bool(state.recent_ids)
 
 
 def window_note(start: datetime, cutoff: datetime, tz: ZoneInfo) -> str | None:
