@@ -151,6 +151,10 @@ def test_the_default_zone_is_the_one_passed_in() -> None:
         ("Fri, 19 Jun 2026 12:01:25 PM +0000", utc("2026-06-19 12:01:25")),  # 12 PM just after noon
         ("Fri Jun 19 06:01:25 PM CST 2026", utc("2026-06-19 10:01:25")),
         ("2026-06-19 06:01:25 PM +0800", utc("2026-06-19 10:01:25")),
+        # A 24-hour time its marker agrees with (templates that print both) is read as written
+        ("Fri, 19 Jun 2026 18:01:25 PM -0500", utc("2026-06-19 23:01:25")),
+        ("Fri, 19 Jun 2026 00:01:25 AM +0000", utc("2026-06-19 00:01:25")),
+        ("2026-06-19 13:01 PM +0800", utc("2026-06-19 05:01:00")),
         # Without an offset, in the source's zone
         ("Jun 19, 2026 6:01 PM", utc("2026-06-19 10:01:00")),
         ("2026-06-19 6:01 PM", utc("2026-06-19 10:01:00")),
@@ -166,10 +170,15 @@ def test_a_time_with_am_or_pm_is_read_on_the_12_hour_clock(raw: str, expected: d
 
 @pytest.mark.parametrize(
     "raw",
-    ["Fri, 19 Jun 2026 18:01:25 PM -0500", "Fri, 19 Jun 2026 00:01:25 AM +0000", "2026-06-19 13:01 PM"],
+    [
+        "Fri, 19 Jun 2026 18:01:25 AM -0500",
+        "Fri, 19 Jun 2026 00:01:25 PM +0000",
+        "2026-06-19 13:01 AM",
+        "2026-06-19 24:01 PM",
+    ],
 )
-def test_an_hour_the_12_hour_clock_has_not_is_unparsable(raw: str) -> None:
-    # Given AM or PM after an hour of 0 or over 12: the date contradicts itself
+def test_a_time_its_marker_contradicts_is_unparsable(raw: str) -> None:
+    # Given AM after an afternoon hour, PM after hour 0, or an hour no clock has: the date contradicts itself
     # Then it is not guessed at (the item takes its first-seen time)
     assert parse_date(raw, SHANGHAI) is None
 

@@ -121,15 +121,17 @@ def _china_standard_time(text: str) -> str:
 
 
 def _twenty_four_hour(text: str) -> str | None:
-    """``text`` with a 12-hour time (``6:01 PM``) written as its 24-hour time (``18:01``); None when the
-    hour is not one of the 12-hour clock's (1 to 12)."""
+    """``text`` with a 12-hour time (``6:01 PM``) written as its 24-hour time (``18:01``). A 24-hour time
+    its marker agrees with (``18:01 PM``, ``00:01 AM``: templates that print both) is kept as written;
+    None when they contradict each other (``18:01 AM``, ``00:01 PM``, an hour past 23)."""
     match = _MERIDIEM.search(text)
     if match is None:
         return text
     hour, rest, half = int(match[1]), match[2], match[3].lower()
-    if not 1 <= hour <= 12:
+    if 1 <= hour <= 12:
+        hour = hour % 12 + (12 if half == "p" else 0)
+    elif not (half == "p" and 13 <= hour <= 23) and not (half == "a" and hour == 0):
         return None
-    hour = hour % 12 + (12 if half == "p" else 0)
     return f"{text[: match.start()]}{hour:02d}{rest}{text[match.end() :]}"
 
 
