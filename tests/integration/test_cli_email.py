@@ -177,3 +177,21 @@ def test_a_run_whose_edition_has_no_items_mails_nothing_and_says_so(
         "published the 2026-11-20 edition: 0 items; email: not sent, the edition has no items"
     )
     assert not (tmp_path / "d" / "outbox").exists()
+
+
+def test_a_run_whose_mail_cannot_be_written_says_why_on_stderr(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given email on, and the day's outbox folder taken by a file
+    data = tmp_path / "d"
+    (data / "outbox").mkdir(parents=True)
+    (data / "outbox" / "2026-11-20").write_text("")
+    with LoopbackServer({"/feed": static(FEED)}) as server:
+        path = write_config(tmp_path / "c.toml", server.url("/feed"))
+        # When the day is run
+        assert main(["run", "--config", str(path), "--data-dir", str(data), "--now", NOW]) == 0
+    # Then the edition is published, the line counts the failure, and stderr says whom and why
+    out, err = capsys.readouterr()
+    assert "email: 0 new messages, 1 failed" in out
+    (line,) = err.splitlines()
+    assert line.startswith("ai-news-tracker: email not sent: a@example.com (cannot write under "), line

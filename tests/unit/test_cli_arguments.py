@@ -102,3 +102,29 @@ def test_a_now_that_is_a_date_alone_is_its_midnight_in_the_report_timezone(now: 
     from ai_news_tracker.config import parse_config
 
     assert parse_now(now, parse_config({})) == datetime(2026, 1, 20, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.mark.parametrize(
+    ("argv", "named"),
+    [
+        (
+            ["run", "--data-dir", "d"],
+            "the following arguments are required: --config (see ai-news-tracker run",
+        ),
+        (["publish"], "invalid choice: 'publish'"),
+        (["fetch", "--config", "c.toml", "--data-dir", "d", "--later"], "unrecognized arguments: --later"),
+        (["run", "--config", "c.toml", "--data-dir", "d", "--now"], "argument --now: expected one argument"),
+        ([], "the following arguments are required: COMMAND (see ai-news-tracker --help)"),
+    ],
+)
+def test_a_bad_argument_is_one_line_naming_it(
+    argv: list[str], named: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given arguments the command cannot take
+    # When it is run
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    # Then it exits 2 with one line saying what is wrong and where help is (argparse printed its usage too)
+    err = capsys.readouterr().err
+    assert exited.value.code == EXIT_USAGE
+    assert err.count("\n") == 1 and err.startswith("ai-news-tracker: ") and named in err, err

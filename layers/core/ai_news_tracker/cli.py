@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
+from typing import NoReturn
 
 from aws_lambda_powertools import Logger
 
@@ -32,8 +33,16 @@ class UsageError(Exception):
     pass
 
 
+class Parser(argparse.ArgumentParser):
+    """A bad argument is one line on stderr and exit 2, as every expected failure is (argparse's own
+    error printed the usage over two more lines); its subcommands are parsers of this class too."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"ai-news-tracker: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ai-news-tracker", description="国产大模型日报 — the daily digest.")
+    parser = Parser(prog="ai-news-tracker", description="国产大模型日报 — the daily digest.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, help_text in (
@@ -223,6 +232,9 @@ def report_run(report: PublishReport, data_dir: str, *, email_on: bool = False, 
     elif email_on:
         parts.append("email: no one to send to ([email] recipients is empty)")
     print("; ".join(parts) + f" -> {data_dir}/site/{report.keys[0]}")
+    if report.email is not None:  # why, as `send` says it; on stderr, with the other failures
+        for recipient, reason in {**report.email.pending, **report.email.failed}.items():
+            print(f"ai-news-tracker: email not sent: {recipient} ({reason})", file=sys.stderr)
     if newest:
         print(
             f"  (as built before; to build it again with the current configuration, delete "

@@ -1028,6 +1028,7 @@ class _Run:
         except StorageError as exc:  # the outbox copy could not be written: nothing went out
             _record(self.sent_log, f"{key}.deferred", _entry(reason=str(exc)))
             report.failed[recipient] = str(exc)
+            logger.warning("email not sent", recipient=recipient_key(recipient)[:16], reason=str(exc))
             return
         self.refused_in_a_row = self.unanswered_in_a_row = 0
         report.sent[recipient] = ref
