@@ -143,3 +143,50 @@ def test_a_retry_after_inside_the_deadline_is_still_waited_for() -> None:
         assert response.body == b"<rss/>" and response.attempts == 2
         first, second = [r.at for r in server.requests]
         assert second - first >= 0.9
+
+
+@pytest.fixture
+def black_holed_address(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Every connection urllib3 attempts waits its whole connect timeout and times out, as a black-holed
+    public address does; the timeouts given, in order."""
+    made: list[float] = []
+
+    def black_hole(address: Any, timeout: Any = None, *args: Any, **kwargs: Any) -> socket.socket:
+        made.append(timeout)
+        time.sleep(timeout)
+        raise TimeoutError("timed out")
+
+    monkeypatch.setattr(urllib3.util.connection, "create_connection", black_hole)
+    return made
+
+
+def test_a_link_to_a_black_holed_public_address_is_given_up_at_the_deadline(
+    black_holed_address: list[float],
+) -> None:
+    # Given an article link found in a feed (a checked destination, connected to its checked address)
+    # whose host never answers, 1 s to connect, 5 retries and a 1.5 s deadline
+    config = FetchConfig(connect_timeout=1.0, deadline=1.5, retries=5, backoff=0.0)
+
+    # When it is fetched
+    started = time.monotonic()
+    with HttpClient(config) as client, pytest.raises(FetchTimeout):
+        client.get("http://93.184.215.14/articles/1", found_at="https://news.example.com/feed")
+    spent = time.monotonic() - started
+
+    # Then its connection attempts kept to the deadline as a configured feed's do: the second was given
+    # only the time left, not another whole connect timeout
+    assert black_holed_address[0] == 1.0 and len(black_holed_address) <= 2
+    assert sum(black_holed_address) <= config.deadline + 0.01
+    assert spent < config.deadline + MARGIN
+
+
+def test_a_single_connection_attempt_that_times_out_says_so_without_counting(black_hole: str) -> None:
+    # Given a black-holed host and no retries
+    config = FetchConfig(connect_timeout=0.3, deadline=10.0, retries=0)
+
+    # When it is fetched
+    with HttpClient(config) as client, pytest.raises(FetchTimeout) as caught:
+        client.get(black_hole)
+
+    # Then the reason names the connect timeout, not "after 1 attempts"
+    assert str(caught.value) == "no connection within 0.3 s"

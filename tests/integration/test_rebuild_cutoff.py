@@ -167,3 +167,43 @@ def test_a_day_rebuilt_over_a_lost_raw_store_is_built_at_the_run_not_published_e
     rebuilt = tracker.edition(DAY1)
     assert rebuilt["window"]["end"] == f"2026-01-20T{clock}+08:00"
     assert tracker.titles(DAY1) == sorted([EARLY[0], NOON[0], EVENING[0]])
+
+
+def test_a_day_rebuilt_with_a_time_before_its_cutoff_keeps_the_cutoff_it_was_published_with(
+    tracker: Tracker,
+) -> None:
+    # Given the day published at 08:10 (a cron's few minutes late) with the story first seen then
+    published = tracker.edition(DAY1)
+    # When it is rebuilt with the time it was scheduled for, 08:00, before that cutoff
+    tracker.delete_stored_edition(DAY1)
+    tracker("run", f"{DAY1}T08:00:00+08:00")
+    # Then it is what was published, up to the same cutoff: the story mailed with it stays in it
+    assert tracker.edition(DAY1) == published
+    # And the next day does not take it in again: only what was first seen after 08:10 is mailed
+    tracker.feed(NEXT, NOON, EARLY)
+    tracker("run", f"{DAY2}T08:10:00+08:00")
+    assert tracker.titles(DAY2) == tracker.mailed(DAY2) == sorted([NOON[0], NEXT[0]])
+
+
+def test_a_second_run_of_the_day_fetches_for_the_next_edition(tracker: Tracker) -> None:
+    # Given the day built and mailed at 08:10, and a story the feed shows since 14:30
+    tracker.feed(EVENING, NOON, EARLY)
+    # When the whole cycle runs again that afternoon, the day's edition still stored
+    tracker("run", f"{DAY1}T15:00:00+08:00")
+    # Then the day is unchanged, and the story was fetched: the next day's edition and email carry it
+    # although the next day's feed no longer lists it
+    assert tracker.titles(DAY1) == [EARLY[0]]
+    tracker.feed(NEXT)
+    tracker("run", f"{DAY2}T08:10:00+08:00")
+    assert tracker.titles(DAY2) == tracker.mailed(DAY2) == sorted([NOON[0], EVENING[0], NEXT[0]])
+
+
+def test_a_published_json_that_is_no_object_counts_as_never_published(tracker: Tracker) -> None:
+    # Given the day's published JSON replaced by valid JSON that is no edition (a bad restore)
+    (tracker.data / "site" / "reports" / f"{DAY1}.json").write_text("[]", "utf-8")
+    # When the day is rebuilt at 15:00
+    tracker.delete_stored_edition(DAY1)
+    tracker("run", f"{DAY1}T15:00:00+08:00")
+    # Then it is built as a day never published, up to the rebuild's time
+    assert tracker.edition(DAY1)["window"]["end"] == "2026-01-20T15:00:00+08:00"
+    assert tracker.titles(DAY1) == sorted([EARLY[0], NOON[0]])

@@ -183,6 +183,16 @@ def test_a_time_its_marker_contradicts_is_unparsable(raw: str) -> None:
     assert parse_date(raw, SHANGHAI) is None
 
 
+@pytest.mark.parametrize("zone", ["AMT", "PMDT", "AMST"])
+def test_a_zone_name_that_starts_with_am_or_pm_is_no_12_hour_clock(zone: str) -> None:
+    # Given a time followed by a zone name starting with AM or PM (Amazon Time, not ante meridiem)
+    # When it is parsed
+    # Then it is read as any unknown zone name is, the hour as written: not unparsable, not 12 h off
+    assert parse_date(f"Fri, 19 Jun 2026 06:01:25 {zone}", SHANGHAI) == parse_date(
+        "Fri, 19 Jun 2026 06:01:25", SHANGHAI
+    )
+
+
 def test_feedparser_is_the_last_resort_for_odd_formats() -> None:
     # asctime with a US zone: no stdlib parser here reads it, feedparser does
     assert parse_date("Sun Jan  4 16:29:06 PST 2004", SHANGHAI) == utc("2004-01-05 00:29:06")

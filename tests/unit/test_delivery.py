@@ -243,6 +243,13 @@ def test_a_send_rate_or_concurrency_that_is_no_finite_number_in_range_is_refused
         MailSettings.from_env({name: value})
 
 
+def test_the_lowest_send_rate_and_concurrency_are_taken() -> None:
+    # Given the smallest rate and concurrency the settings allow (one sender, SES's sandbox pace or less)
+    settings = MailSettings.from_env({"MAX_SEND_RATE": "0.1", "SEND_CONCURRENCY": "1"})
+    # Then they are read as given, not refused
+    assert (settings.max_send_rate, settings.send_concurrency, settings.send_rate) == (0.1, 1, 0.1)
+
+
 def test_token_keys_come_from_the_parameter_and_are_checked() -> None:
     assert TokenKeys("/k", lambda name: "x" * 40)() == [b"x" * 40]
     with pytest.raises(ConfigError, match="at least 32"):

@@ -255,3 +255,20 @@ def test_a_source_counts_as_fetched_by_a_cutoff_from_its_first_good_answer() -> 
     assert fetched_by(SourceState(recent_ids=("a1",)), cutoff)
     # A source that never answered well (a new raw store, or failures only) does not
     assert not fetched_by(SourceState(), cutoff)
+
+
+def test_repeats_shown_at_one_time_keep_their_feeds_order() -> None:
+    # Given five stories an edition of 01-19 published, and five undated items of one fetch today that
+    # repeat them, listed newest first by their feed (their ids, hashes, in another order)
+    olds = [item(f"old{n}", T0 - timedelta(days=1)) for n in range(5)]
+    yesterday = Edition(
+        date=date(2026, 1, 19), title="t", timezone="Asia/Shanghai", generated_at=T0 - timedelta(days=1),
+        window_start=None, window_end=T0 - timedelta(days=1), key_points=(), items=tuple(olds), sources=(),
+        leaderboard=None,
+    )  # fmt: skip
+    late = [replace(item(id_, T0), feed_position=n) for n, id_ in enumerate("qxbzd")]
+    # When the repeats are listed, whatever order they were found in
+    for found in (late, late[::-1], late[2:] + late[:2]):
+        repeats = listed_repeats(list(zip(found, olds, strict=True)), [yesterday], list)
+        # Then they are in the feed's order, as the day's news of that fetch are
+        assert [r.item.id for r in repeats] == list("qxbzd")

@@ -1362,3 +1362,34 @@ def test_stories_reported_before_are_listed_safely_the_first_twenty_and_the_rest
         assert "另有 5 条已报道事件的后续与转载，请阅读网页版" in listed  # nothing dropped unsaid
     # And a hostile title stays text, a hostile link is no link
     assert "<script>" not in html and "javascript:" not in html.lower()
+
+
+def test_every_text_but_the_last_that_fits_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given ten items with texts, and a budget that holds every item with the texts of all but the last
+    ed = edition([item(n, text=long_text(n)) for n in range(10)])
+    composer = mail._Composer(ed, CONFIG, TEMPLATES, WEB)
+    budget = mail.sent_size(composer.render_html(mail.Layout(10, texts=9), UNSUB))
+    monkeypatch.setattr(mail, "HTML_BUDGET", budget)
+    # When its HTML part is planned
+    layout = composer.plan(UNSUB)
+    # Then the first nine keep their texts: only the last, which does not fit, is left out
+    assert layout == mail.Layout(10, texts=9)
+
+
+def test_the_send_report_counts_the_items_mailed_with_their_text(tmp_path: Path) -> None:
+    # Given a day a little too long for the HTML part with every text (as above)
+    ed = edition([item(n, text=long_text(n)) for n in range(100)])
+    # When it is sent
+    report = send_edition(
+        ed, CONFIG, ["a@example.org"], sender=Recorder(), outbox=None, sent_log=LocalStore(tmp_path),
+        web_url=WEB, unsubscribe_base=None, templates_dir=TEMPLATES,
+    )  # fmt: skip
+    # Then what is logged says how many items were shown, and how many of them with their text
+    summary = report.summary()
+    assert summary["html_items"] == 100
+    assert 0 < summary["html_summaries"] < 100
+    assert summary["html_summaries"] == composer_plan(ed).texts
+
+
+def composer_plan(ed: Edition) -> mail.Layout:
+    return mail._Composer(ed, CONFIG, TEMPLATES, WEB).plan(None)

@@ -69,6 +69,7 @@ def test_a_joined_name_matches_at_a_capital(term: str, text: str, expected: bool
         ("Step-3", "Step-3.5-Flash开源", True),
         ("618", "618大促", True),
         ("618", "今年618，家电卖得好", True),
+        ("618", "开源618B参数的MoE大模型", False),  # a model's size, not the shopping festival
         ("H20", "英伟达H200获准对华出口", False),
         ("H20", "英伟达H20恢复供货", True),
         ("B200", "B2000 显示器", False),

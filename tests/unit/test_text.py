@@ -226,6 +226,9 @@ def test_collapse_whitespace(text: str, expected: str) -> None:
         "\U0001f3f3\ufe0f\u200d\U0001f308",  # 🏳️‍🌈 after VS16
         "\u2764\ufe0f\u200d\U0001f525",  # ❤️‍🔥
         "\U0001f468\u200d\U0001f469\u200d\U0001f467",  # 👨‍👩‍👧 a family of three joined by two
+        "\U0001f468\u200d\U0001f680",  # 👨‍🚀 astronaut (transport and map symbols)
+        "\U0001f9d1\u200d\U0001f91d\u200d\U0001f9d1",  # 🧑‍🤝‍🧑 people holding hands
+        "\U0001f43b\u200d\u2744\ufe0f",  # 🐻‍❄️ polar bear (a pictograph of the BMP)
     ],
 )
 def test_an_emoji_sequence_keeps_its_joiners(emoji: str) -> None:
