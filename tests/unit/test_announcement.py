@@ -70,3 +70,15 @@ def test_points_past_the_budget_are_left_out_from_the_first_that_does_not_fit() 
     # Then subscribers get the first points in order, and none after one left out (no gap in the list)
     assert 2 < len(kept) < len(points)
     assert kept == list(points[: len(kept)])
+
+
+def test_subscribers_get_the_points_as_the_editions_print_them_and_no_blank_one() -> None:
+    # Given a point carrying an ANSI escape and a bidi override, and one of bidi controls alone
+    points = ("智谱\x1b[31m发布\u202eGLM-5\n新版", "\u202e\u2066", "第三条")
+    # When announced
+    body = json.loads(published(points, title="国产\u202e大模型日报")["Message"])
+    # Then every copy gives the points cleaned, in order, without the blank one
+    assert json.loads(body["sqs"])["key_points"] == ["智谱[31m发布GLM-5 新版", "第三条"]
+    assert json.loads(body["sqs"])["title"] == "2026-11-20 国产大模型日报"
+    assert "\n1. 智谱[31m发布GLM-5 新版\n2. 第三条\n" in body["default"]
+    assert "\u202e" not in body["default"] and "\x1b" not in body["default"]

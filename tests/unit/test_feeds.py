@@ -563,6 +563,19 @@ def test_a_feed_whose_entries_are_all_empty_is_malformed_not_empty() -> None:
         parse(body)
 
 
+def test_an_entry_whose_title_and_text_are_bidi_controls_alone_is_skipped_as_empty() -> None:
+    # Given an entry titled and described with bidi overrides and isolates only, and no link
+    invisible = "\u202e&#x2066;\u200f"
+    body = rss(f"<item><title>{invisible}</title><description>{invisible}</description></item>"
+               "<item><title>智谱发布新模型</title><link>https://36kr.com/p/1</link></item>")  # fmt: skip
+
+    # Then only the readable entry is kept
+    assert [entry.title for entry in parse(body)] == ["智谱发布新模型"]
+    # And a feed of nothing else has no entry a reader could see: malformed, not "no news"
+    with pytest.raises(MalformedFeed, match="1 entry, none with a title, text or link"):
+        parse(rss(f"<item><title>{invisible}</title></item>"))
+
+
 def test_text_is_capped() -> None:
     body = rss(f"<item><title>long</title><description>{'字' * (TEXT_MAX_CHARS * 2)}</description></item>")
 

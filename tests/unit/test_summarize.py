@@ -47,6 +47,15 @@ def item(title: str, text: str = "", source: str = "s") -> Item:
 
 
 # -- extractive -------------------------------------------------------------------------------
+def test_a_point_is_the_title_as_the_editions_print_it() -> None:
+    # A title with an escape sequence and a bidi override gives its visible text
+    assert key_point(item("智谱\x1b[31m发布\u202eGLM-5"), 60) == "智谱[31m发布GLM-5"
+    # A title of bidi controls alone is none: the text's first sentence stands for it
+    assert key_point(item("\u202e\u2066", "\u202e某公司发布新模型。其他内容。"), 60) == "某公司发布新模型。"
+    # And an item with nothing visible gives no point at all
+    assert extractive_points([item("\u202e", "\u2066\x1b"), item("第二条")], 5, 60) == ["第二条"]
+
+
 def test_point_is_the_title_without_its_column_tag() -> None:
     assert key_point(item("某公司发布新一代推理模型 | 早期项目"), 60) == "某公司发布新一代推理模型"
     assert key_point(item("某手机厂商发布两款新机型丨最前线"), 60) == "某手机厂商发布两款新机型"

@@ -476,6 +476,65 @@ def test_hostile_feed_text_stays_text_in_the_feed(renderer: Renderer) -> None:
     assert audit(f"<!DOCTYPE html><title>x</title>{content.value}") == []
 
 
+# Control, bidi and non-characters, a line break and a lone surrogate: what clean_text removes.
+UNPRINTABLE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ud800-\udfff\ufffe\uffff]"
+)
+
+
+def json_strings(value: object) -> list[str]:
+    """Every string of a JSON value, its keys' values at any depth."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for inner in value.values() for text in json_strings(inner)]
+    if isinstance(value, list):
+        return [text for inner in value for text in json_strings(inner)]
+    return []
+
+
+def test_the_json_edition_gives_feed_text_as_every_other_format_prints_it(renderer: Renderer) -> None:
+    # Given an edition whose titles, texts, outlets, errors, key points and model names are hostile
+    payload = json.loads(renderer.json(hostile_edition()))
+    # Then no string of the JSON holds an ANSI escape, a bidi override or any other unprintable character
+    assert [text for text in json_strings(payload) if UNPRINTABLE.search(text)] == []
+    # And each value reads as the page shows it: cleaned, not dropped
+    assert [i["title"] for i in payload["items"]] == [clean_text(text) for text in HOSTILE]
+    assert payload["key_points"] == [clean_text(text) for text in HOSTILE]
+    assert [s["error"] for s in payload["sources"][:3]] == [clean_text(text) for text in HOSTILE[:3]]
+    assert "qwen-" + clean_text(HOSTILE[9]) in [r["model"] for r in payload["leaderboard"]["domestic"]]
+    assert payload["items"][9]["summary"] == "控制字符[31mevil 结束"
+
+
+INVISIBLE = "\u202e\u2066\x1b\u200f"  # bidi controls and an escape: nothing a reader sees
+
+
+def test_a_title_or_point_of_invisible_characters_alone_is_shown_as_none_in_every_format(
+    renderer: Renderer,
+) -> None:
+    # Given an item titled with bidi controls alone, and a key point of nothing else
+    ed = replace(edition(items=(item(1, title=INVISIBLE), item(2))), key_points=(INVISIBLE, "要点一"))
+    # Then the Markdown gives the item (无标题) as its heading, and no blank point: 要点一 is the first
+    markdown = renderer.markdown(ed)
+    assert "### (无标题)\n" in markdown and "### \n" not in markdown
+    assert "\n1. 要点一\n" in markdown and "\n2. " not in markdown
+    # And so does the page, its heading linked
+    tree = strict_parse(renderer.html(ed))
+    assert ["".join(h.itertext()) for h in tree.iterfind(".//article/h3")] == ["(无标题)", "第 2 条资讯"]
+    assert ["".join(li.itertext()) for li in tree.find(".//section[@aria-labelledby='points']/ol")] == [
+        "要点一"
+    ]
+    # And the archive, its description and the feed give the one point
+    summary = ed.summary()
+    index = strict_parse(renderer.index([summary]))
+    assert ["".join(li.itertext()) for li in index.iterfind(".//ol/li")] == ["要点一"]
+    (entry,) = feedparser.parse(renderer.feed([summary])).entries
+    assert entry.summary == "1. 要点一"
+    # And the JSON, which gives the title as the feed had it once cleaned (empty) and no empty point
+    payload = json.loads(renderer.json(ed))
+    assert payload["key_points"] == ["要点一"] and payload["items"][0]["title"] == ""
+
+
 # -- the archive ------------------------------------------------------------------------------------
 def test_the_archive_lists_every_edition_newest_first_by_month(renderer: Renderer) -> None:
     days = [date(2026, 10, 31), date(2026, 11, 20), date(2026, 11, 1)]

@@ -26,7 +26,7 @@ from .config import NESTED_TOO_DEEP, Config, check_site_url, load_config, parse_
 from .errors import ConfigError, StorageError, TrackerError
 from .models import Edition, parse_clock
 from .store import content_type_for
-from .text import shorten
+from .text import clean_lines, clean_text, shorten
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudfront import CloudFrontClient
@@ -364,14 +364,17 @@ ANNOUNCED_POINTS_BYTES = 10_000
 
 
 def announcement(settings: Settings, edition: Edition) -> dict[str, Any]:
-    """What the edition topic carries: the date, the URLs and the key points (as many as fit)."""
+    """What the edition topic carries: the date, the URLs and the key points (as many as fit), as the
+    editions print them (:func:`~ai_news_tracker.text.clean_lines`: no control or bidi character reaches
+    a subscriber's SMS or mail, and no point is blank)."""
+    title = clean_text(f"{edition.date.isoformat()} {edition.title}")
     return {
         "date": edition.date.isoformat(),
-        "title": shorten(f"{edition.date.isoformat()} {edition.title}", ANNOUNCED_TITLE_CHARS),
+        "title": shorten(title, ANNOUNCED_TITLE_CHARS),
         "url": edition_url(settings, edition),
         "json_url": edition_url(settings, edition, "json"),
         "html_url": edition_url(settings, edition, "html"),  # the web edition's page
-        "key_points": announced_points(edition.key_points),
+        "key_points": announced_points(clean_lines(edition.key_points)),
         "items": len(edition.items),
     }
 

@@ -32,7 +32,16 @@ from .identity import safe_link
 from .leaderboard import display_score, movements, snapshot_age_days
 from .markdown import STRAY_PERCENT, escape_inline, escape_table_cell, link_target
 from .models import Edition, EditionSummary, Item, Leaderboard, Repeat, SourceStatus
-from .text import clean_text, collapse_whitespace, has_invisible, shown_text, truncate, without_surrogates
+from .text import (
+    clean_lines,
+    clean_text,
+    collapse_whitespace,
+    has_invisible,
+    shown_text,
+    truncate,
+    without_surrogates,
+    without_unsafe_characters,
+)
 
 if TYPE_CHECKING:
     import jinja2
@@ -153,6 +162,20 @@ def other_links(item: Item) -> list[dict[str, str]]:
     ]
 
 
+def cleaned_strings(value: Any) -> Any:
+    """A JSON value with every string in it without control, bidi or non-characters, as the other formats
+    print them (a line break a space: :func:`~ai_news_tracker.text.without_unsafe_characters`): feed text
+    (titles, summaries, errors, model names) reaches JSON readers on one line, as it reads. Other spaces
+    are kept: a summary is its text's first ``summary_chars`` characters exactly."""
+    if isinstance(value, str):
+        return without_unsafe_characters(value)
+    if isinstance(value, dict):
+        return {key: cleaned_strings(inner) for key, inner in value.items()}
+    if isinstance(value, list):
+        return [cleaned_strings(inner) for inner in value]
+    return value
+
+
 def carried_by(items: Sequence[Item]) -> dict[str, int]:
     """How many of ``items`` each source carried (a story several feeds carried counts for each)."""
     counts: dict[str, int] = {}
@@ -203,10 +226,7 @@ DESCRIPTION_CHARS = 160  # what search results and link previews show of a page'
 def page_description(edition: Edition) -> str:
     """A page's ``description`` (search results, link previews): its key points, else its item count."""
     more = f"，另有 {edition.not_shown} 条" if edition.not_shown else ""
-    text = (
-        "；".join(clean_text(point) for point in edition.key_points)
-        or f"本期 {len(edition.items)} 条资讯{more}。"
-    )
+    text = "；".join(clean_lines(edition.key_points)) or f"本期 {len(edition.items)} 条资讯{more}。"
     return text if len(text) <= DESCRIPTION_CHARS else text[: DESCRIPTION_CHARS - 1] + "…"
 
 
@@ -436,7 +456,7 @@ class Renderer:
             "date": day,
             "title": summary.title,
             "weekday": WEEKDAYS[summary.date.weekday()],
-            "key_points": list(summary.key_points),
+            "key_points": clean_lines(summary.key_points),
             "show_points": bool(summary.key_points) or self.config.report.key_points > 0,
             "item_count": summary.items,
             "more_count": summary.more,
@@ -447,7 +467,7 @@ class Renderer:
     def _day_view(self, summary: EditionSummary) -> dict[str, Any]:
         """An older edition in the archive: its day and its first key point (the day's lead story)."""
         day = summary.date.isoformat()
-        first = summary.key_points[0] if summary.key_points else ""
+        first = next(iter(clean_lines(summary.key_points)), "")
         headline = truncate(first, ARCHIVE_HEADLINE_CHARS)
         return {
             "date": day,
@@ -482,7 +502,7 @@ class Renderer:
             "date": edition.date.isoformat(),
             "title": edition.title,
             "subtitle": self.config.report.subtitle,
-            "key_points": list(edition.key_points),
+            "key_points": clean_lines(edition.key_points),
             "notes": list(edition.notes),
             "show_points": show_points(edition, self.config),
             "board": self._board(edition),
@@ -503,7 +523,7 @@ class Renderer:
 
     def _item(self, item: Item, tz: ZoneInfo) -> dict[str, Any]:
         return {
-            "title": item.title or "(无标题)",
+            "title": clean_text(item.title) or "(无标题)",  # a title of bidi controls alone is none
             "source": ", ".join(item.sources),
             "time": local_time(item.shown_at, tz),
             "summary": truncate(shown_text(item.text), self.config.report.summary_chars),
@@ -577,7 +597,7 @@ class Renderer:
                     "error": s.error,
                 }
             )
-        return {
+        payload = {
             "date": edition.date.isoformat(),
             "title": edition.title,
             "generated_at": edition.generated_at.astimezone(tz).isoformat(),
@@ -586,7 +606,7 @@ class Renderer:
                 "start": edition.window_start.astimezone(tz).isoformat() if edition.window_start else None,
                 "end": edition.window_end.astimezone(tz).isoformat(),
             },
-            "key_points": list(edition.key_points),
+            "key_points": clean_lines(edition.key_points),
             "notes": list(edition.notes),
             "leaderboard": self._board_payload(edition, previous),
             "items": [
@@ -640,6 +660,7 @@ class Renderer:
             ],
             "sources": sources,
         }
+        return cleaned_strings(payload)  # type: ignore[no-any-return]
 
     def _board_payload(self, edition: Edition, previous: Edition | None) -> dict[str, Any]:
         board = edition.leaderboard

@@ -49,7 +49,7 @@ from .errors import TrackerError
 from .log import get_logger
 from .models import Item
 from .store import parse_json
-from .text import TITLE_LEADING_TAG, shown_text
+from .text import TITLE_LEADING_TAG, clean_text, shown_text
 
 logger = get_logger()
 
@@ -121,12 +121,14 @@ def first_sentence(text: str) -> str:
 def key_point(item: Item, limit: int) -> str:
     """The item's title without its column tags, before ("硬氪首发|", "ICSE 2026杰出论文 | ") and after
     ("丨最前线"); a generic leading or a trailing one stays when what it leaves is short ("AI新闻 |
-    机器之心周报" is a title). Only an untitled item gives its first sentence."""
-    title = TITLE_LEADING_TAG.sub("", item.title).strip() or item.title.strip()
+    机器之心周报" is a title). Only an untitled item gives its first sentence. Both as the editions print
+    them (:func:`~ai_news_tracker.text.clean_text`): a title of bidi controls alone is no title."""
+    whole = clean_text(item.title)
+    title = TITLE_LEADING_TAG.sub("", whole).strip() or whole
     for tag in (_LEADING_TAG, _COLUMN_TAG):
         untagged = tag.sub("", title, count=1).strip()
         title = untagged if len(untagged) >= MIN_TITLE_CHARS else title
-    return shorten(title or first_sentence(shown_text(item.text)), limit)
+    return shorten(title or first_sentence(clean_text(shown_text(item.text))), limit)
 
 
 def extractive_points(items: Sequence[Item], count: int, limit: int) -> list[str]:

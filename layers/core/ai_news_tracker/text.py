@@ -8,6 +8,7 @@ with the markup, scripts, styles, comments and image captions gone and the entit
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 from html.parser import HTMLParser
 
@@ -217,6 +218,12 @@ def clean_text(value: object) -> str:
     """One line of plain text: control, bidi and non-characters gone, whitespace runs made one space."""
     text = "" if value is None else str(value)
     return _WHITESPACE_RUN.sub(" ", without_unsafe_characters(text)).strip()
+
+
+def clean_lines(values: Iterable[object]) -> list[str]:
+    """Each value as :func:`clean_text` makes it, those left empty (a key point of bidi controls alone)
+    left out: a list's entries as every format shows them, never a blank one."""
+    return [line for line in map(clean_text, values) if line]
 
 
 def without_boilerplate(text: str) -> str:
