@@ -316,6 +316,41 @@ def test_a_commit_answer_nested_past_the_parsers_limit_leaves_the_file_dated_whe
     assert board is not None and (board.snapshot_date, board.date_basis) == (date(2026, 11, 1), "first_seen")
 
 
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+14:00", "0001-01-01T05:00:00+08:00"])
+def test_a_commit_dated_before_the_calendars_first_day_leaves_the_file_dated_when_first_seen(
+    tmp_path: Path, moment: str
+) -> None:
+    # Given GitHub answering with a commit time that is valid ISO but before 0001-01-01 in UTC
+    http = GithubHttp(json.dumps([{"commit": {"committer": {"date": moment}}}]).encode())
+    pipe = github_pipeline(tmp_path, http)
+    # When the undated file is fetched, Then the fetch goes on and the file is dated when first seen
+    report = pipe.fetch(DAY1)
+    assert report.leaderboard is not None and report.leaderboard.ok
+    board = pipe.current_leaderboard()
+    assert board is not None and (board.snapshot_date, board.date_basis) == (date(2026, 11, 1), "first_seen")
+
+
+def test_a_snapshot_dated_in_the_future_is_not_shown_as_current(tmp_path: Path) -> None:
+    # Given a history file whose newest key is a year after the fetch, beside the real snapshot
+    history = json.dumps(
+        {
+            "20261025": {"text": {"overall": {"deepseek-r1": 1360.0, "gemini-2.5-pro": 1450.0}}},
+            "20271231": {"text": {"overall": {"made-up-model": 1999.0}}},
+        }
+    ).encode()
+
+    def board(exchange: Exchange) -> None:
+        exchange.respond(200, history, {"Content-Type": "application/json"})
+
+    with LoopbackServer({"/board": board}) as server:
+        pipe = pipeline(tmp_path, server.url("/board"), "lmarena-history")
+        pipe.fetch(DAY1, feeds=False)
+    # Then the edition shows the real snapshot with its own date
+    current = pipe.current_leaderboard()
+    assert current is not None and current.snapshot_date == date(2026, 10, 25)
+    assert [r.model for r in current.global_top] == ["gemini-2.5-pro", "deepseek-r1"]
+
+
 def test_a_last_modified_header_dates_an_undated_file(tmp_path: Path) -> None:
     def board(exchange: Exchange) -> None:
         exchange.respond(

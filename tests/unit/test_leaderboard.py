@@ -25,6 +25,7 @@ from ai_news_tracker.leaderboard import (
     github_commits_url,
     is_stale,
     last_modified,
+    latest_day,
     parse_snapshot,
     rank_models,
     snapshot_age_days,
@@ -43,6 +44,35 @@ def test_history_newest_snapshot_is_the_largest_key_not_the_last() -> None:
     }
     snapshot = parse_snapshot("lmarena-history", data, "overall")
     assert snapshot == Snapshot(scores={"new-model": 1300.0}, snapshot_date=date(2025, 5, 22))
+
+
+def test_history_snapshots_dated_after_the_latest_day_are_not_data_yet() -> None:
+    # Given a file whose newest key is a day no place on Earth has reached at the fetch
+    data = {
+        "20250522": {"text": {"overall": {"real-model": 1300.0}}},
+        "20271231": {"text": {"overall": {"made-up": 1999.0}}},
+    }
+    # When it is read on 2026-11-20, Then the real snapshot is the one shown, with its own (old) date
+    snapshot = parse_snapshot("lmarena-history", data, "overall", latest=date(2026, 11, 20))
+    assert snapshot == Snapshot(scores={"real-model": 1300.0}, snapshot_date=date(2025, 5, 22))
+    # And a file of future snapshots alone is a named failure, not a board
+    with pytest.raises(
+        InvalidLeaderboard, match="no snapshot dated by 2026-11-20 .its latest is dated 2027-12-31"
+    ):
+        parse_snapshot(
+            "lmarena-history", {"20271231": data["20271231"]}, "overall", latest=date(2026, 11, 20)
+        )
+
+
+@pytest.mark.parametrize(
+    ("now", "latest"),
+    [
+        (datetime(2026, 11, 20, 9, 59, tzinfo=UTC), date(2026, 11, 20)),  # 23:59 at UTC+14
+        (datetime(2026, 11, 20, 10, 0, tzinfo=UTC), date(2026, 11, 21)),  # midnight at UTC+14
+    ],
+)
+def test_the_latest_day_is_the_date_where_the_day_is_furthest_ahead(now: datetime, latest: date) -> None:
+    assert latest_day(now) == latest
 
 
 def test_history_ignores_keys_that_are_not_8_digit_dates() -> None:
@@ -223,13 +253,22 @@ def test_missing_category_message_lists_only_some_of_many_categories() -> None:
         parse_snapshot("arena-catalog", data, "full")
 
 
+def test_a_failure_lists_category_names_on_one_line_as_text() -> None:
+    # Given a file whose category names hold a line break and a bidi override
+    data = {"evil\nSECOND LINE \u202eRTL": {"m": _entry(1.0)}, "ok": {"m": _entry(1.0)}}
+    # Then the failure, which the command prints and the JSON edition gives, names them on one line
+    with pytest.raises(InvalidLeaderboard) as info:
+        parse_snapshot("arena-catalog", data, "full")
+    assert str(info.value) == "leaderboard has no category 'full' (has: evil SECOND LINE RTL, ok)"
+
+
 def test_a_failure_listing_huge_category_names_is_cut_to_a_short_message() -> None:
     # Given a file whose categories have names of 50,000 characters (any JSON key the server chose)
     data = {"类" * 50_000 + str(i): {"m": _entry(1.0)} for i in range(3)}
     # When the configured category is missing, Then the message names it within FAILURE_CHARS
     with pytest.raises(InvalidLeaderboard, match=r"^leaderboard has no category 'full' \(has: 类") as info:
         parse_snapshot("arena-catalog", data, "full")
-    assert len(str(info.value)) == FAILURE_CHARS and str(info.value).endswith("…")
+    assert len(str(info.value)) <= FAILURE_CHARS and str(info.value).endswith("…)")
 
 
 # --- ranking ---------------------------------------------------------------------------------------
@@ -331,6 +370,32 @@ def test_build_leaderboard_rejects_negative_sizes() -> None:
 )
 def test_display_score_rounds_half_up(score: float, shown: int) -> None:
     assert display_score(score) == shown
+
+
+def test_display_score_shows_any_finite_score_whole() -> None:
+    # a board stored before scores were bounded can be shown still (28 digits were the limit)
+    assert display_score(1e29) == 99999999999999991433150857216
+    assert len(str(display_score(1.7e308))) == 309
+
+
+@pytest.mark.parametrize("score", [1e29, -1e7, 1_000_001, 10**30])
+def test_a_score_no_rating_has_is_a_named_failure(score: float) -> None:
+    # Given an otherwise good file with one absurd score
+    data = {"20261120": {"text": {"overall": {"qwen3-max": score, "gpt-5": 1400.0}}}}
+    # Then it is refused, as malformed, naming the model
+    with pytest.raises(InvalidLeaderboard, match="has a score no rating has for 'qwen3-max'"):
+        parse_snapshot("lmarena-history", data, "overall")
+    # And the limit itself is still a score
+    ok = {"20261120": {"text": {"overall": {"qwen3-max": 1_000_000, "gpt-5": -1_000_000}}}}
+    assert parse_snapshot("lmarena-history", ok, "overall").scores["qwen3-max"] == 1_000_000
+
+
+def test_two_names_that_differ_in_unpaired_surrogates_alone_are_a_named_failure() -> None:
+    # Given the leader and another model whose names become the same once made writable
+    data = {"full": {"qwen\ud800": _entry(1500.0), "qwen\udc00": _entry(1.0), "gpt": _entry(1400.0)}}
+    # Then the file is refused rather than the leader silently lost
+    with pytest.raises(InvalidLeaderboard, match="has two models named 'qwen\ufffd'"):
+        parse_snapshot("arena-catalog", data, "full")
 
 
 @pytest.mark.parametrize("score", [math.nan, math.inf, -math.inf])

@@ -26,7 +26,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from email.utils import parsedate_to_datetime
 from typing import Any, Literal
@@ -34,7 +34,7 @@ from urllib.parse import quote, unquote, urlencode, urlsplit
 
 from .errors import InvalidLeaderboard
 from .models import Leaderboard, RankedModel
-from .text import without_surrogates
+from .text import clean_text, shorten, without_surrogates
 
 LMARENA_HISTORY = "lmarena-history"
 ARENA_CATALOG = "arena-catalog"
@@ -42,6 +42,10 @@ PROVIDERS = (LMARENA_HISTORY, ARENA_CATALOG)
 
 _DATE_KEY = re.compile(r"[0-9]{8}")
 _MAX_LISTED = 12  # category names listed in an error message
+_LISTED_CHARS = 40  # of each
+# Arena ratings are Elo-like scores in the low thousands: a score past this is a broken file, not a
+# rating (and 1e29 could not even be shown: it would fail every later publish of the day's edition).
+SCORE_LIMIT = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +147,7 @@ def domestic_developer(model: str) -> str | None:
     return None
 
 
-def parse_snapshot(provider: str, data: Any, category: str) -> Snapshot:
+def parse_snapshot(provider: str, data: Any, category: str, latest: date | None = None) -> Snapshot:
     """The scores of ``category`` in the newest snapshot of a parsed (JSON) leaderboard file.
 
     A file of the wrong shape, with a NaN or infinite score, or with any entry of the category whose
@@ -152,13 +156,13 @@ def parse_snapshot(provider: str, data: Any, category: str) -> Snapshot:
     were not there (a partly migrated file would show a wrong #1 as fact).
     """
     if provider == LMARENA_HISTORY:
-        return _parse_lmarena_history(data, category)
+        return _parse_lmarena_history(data, category, latest)
     if provider == ARENA_CATALOG:
         return _parse_arena_catalog(data, category)
     raise InvalidLeaderboard(f"unknown leaderboard provider {provider!r} (known: {', '.join(PROVIDERS)})")
 
 
-def _parse_lmarena_history(data: Any, category: str) -> Snapshot:
+def _parse_lmarena_history(data: Any, category: str, latest: date | None) -> Snapshot:
     if not isinstance(data, Mapping):
         raise InvalidLeaderboard(f"leaderboard is {_describe(data)}, expected an object of dated snapshots")
     dated: list[tuple[date, str]] = []
@@ -170,7 +174,13 @@ def _parse_lmarena_history(data: Any, category: str) -> Snapshot:
                 continue  # eight digits but not a calendar day
     if not dated:
         raise InvalidLeaderboard("leaderboard has no dated snapshot (no yyyymmdd key)")
-    snapshot_date, key = max(dated)
+    # a snapshot dated after ``latest`` is no data yet: it would be shown as current, the real one hidden
+    usable = [pair for pair in dated if latest is None or pair[0] <= latest]
+    if not usable:
+        raise InvalidLeaderboard(
+            f"leaderboard has no snapshot dated by {latest} (its latest is dated {max(dated)[0]})"
+        )
+    snapshot_date, key = max(usable)
     snapshot = data[key]
     where = f"leaderboard snapshot {key}"
     if not isinstance(snapshot, Mapping):
@@ -220,9 +230,16 @@ def _scores(pairs: Iterable[tuple[Any, Any]], where: str) -> dict[str, float]:
             score = math.inf
         if not math.isfinite(score):
             raise InvalidLeaderboard(
-                f"{where} has a score that is not a finite number for {model!r}: {value!r}"
+                f"{where} has a score that is not a finite number for {_shown(model)}: {_shown(value)}"
             )
-        scores[without_surrogates(model)] = score  # a JSON "\\ud800" could not be written as UTF-8
+        if abs(score) > SCORE_LIMIT:
+            raise InvalidLeaderboard(
+                f"{where} has a score no rating has for {_shown(model)}: {_shown(value)}"
+            )
+        name = without_surrogates(model)  # a JSON "\\ud800" could not be written as UTF-8
+        if name in scores:  # two names that differ in unpaired surrogates alone: one would be lost
+            raise InvalidLeaderboard(f"{where} has two models named {_shown(name)}")
+        scores[name] = score
     if not scores:
         if seen == 0:
             raise InvalidLeaderboard(f"{where} is empty")
@@ -258,7 +275,8 @@ def _describe(value: Any) -> str:
 
 
 def _listing(table: Mapping[Any, Any]) -> str:
-    names = sorted(str(k) for k in table)
+    """The names of a file's keys for an error message: each on one line, cut to ``_LISTED_CHARS``."""
+    names = sorted(shorten(clean_text(k), _LISTED_CHARS) for k in table)
     if not names:
         return "nothing"
     shown = ", ".join(names[:_MAX_LISTED])
@@ -314,6 +332,12 @@ def build_leaderboard(
     )
 
 
+def latest_day(now: datetime) -> date:
+    """The latest date anywhere on Earth at ``now`` (UTC+14, the Line Islands'): no data can be dated
+    later (:func:`parse_snapshot`'s ``latest``)."""
+    return (now.astimezone(UTC) + timedelta(hours=14)).date()
+
+
 def display_score(score: float) -> int:
     """The score as shown: rounded to an integer, halves away from zero (1404.5 -> 1405).
 
@@ -322,7 +346,8 @@ def display_score(score: float) -> int:
     """
     if not math.isfinite(score):
         raise ValueError(f"cannot display a score that is not finite: {score!r}")
-    return int(Decimal(score).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    # to_integral_value: exact at any size (quantize fails past the context's 28 digits)
+    return int(Decimal(score).to_integral_value(rounding=ROUND_HALF_UP))
 
 
 def snapshot_age_days(snapshot_date: date, edition_date: date) -> int:

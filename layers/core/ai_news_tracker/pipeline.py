@@ -331,6 +331,7 @@ class Pipeline:
             DATE_FIRST_SEEN,
             DATE_FROM_FILE,
             content_fingerprint,
+            latest_day,
             parse_snapshot,
             source_id,
             style_control,
@@ -345,7 +346,7 @@ class Pipeline:
             data = parse_json(body)
         except ValueError as exc:
             raise InvalidLeaderboard("the leaderboard file is not JSON") from exc
-        snap = parse_snapshot(board.provider, data, board.effective_category)
+        snap = parse_snapshot(board.provider, data, board.effective_category, latest_day(now))
         fingerprint = content_fingerprint(body)
         snapshot_date, basis = snap.snapshot_date, DATE_FROM_FILE
         if snapshot_date is None:  # the file carries no date: its publisher's, else the day first seen
@@ -385,7 +386,11 @@ class Pipeline:
                 logger.warning("leaderboard date unknown", url=api_url, reason=str(exc))
         if moment is None:
             return None
-        return min(moment, now).astimezone(self.config.report.tz).date()
+        try:
+            return min(moment, now).astimezone(self.config.report.tz).date()
+        except OverflowError:  # a date such as 0001-01-01T00:00:00+14:00: before the calendar's first day
+            logger.warning("leaderboard date unknown", url=url, reason="out of range")
+            return None
 
     # -- editions --------------------------------------------------------------------------
     def build(self, now: datetime) -> tuple[Edition, bool]:
