@@ -76,6 +76,19 @@ def test_a_huge_number_is_named(section: str, key: str, hint: type) -> None:
     assert "must be at most" in str(error)
 
 
+@pytest.mark.parametrize(("section", "key", "hint"), NUMBERS, ids=[f"{s}.{k}" for s, k, _ in NUMBERS])
+@pytest.mark.parametrize("sign", [1, -1], ids=["positive", "negative"])
+def test_an_integer_too_large_for_a_float_is_named_in_one_short_line(
+    section: str, key: str, hint: type, sign: int
+) -> None:
+    # Given an integer of 401 digits (TOML's integers have no size limit in tomllib)
+    error = _error(_with(section, key, sign * 10**400))
+    # Then the key is named, and the message says how large the number is without printing it
+    assert error.key == f"{section}.{key}"
+    assert len(str(error)) < 200 and "\n" not in str(error) and "0" * 30 not in str(error)
+    assert sign < 0 or "about 401 digits" in str(error)
+
+
 @pytest.mark.parametrize(("section", "key"), FLOATS, ids=[f"{s}.{k}" for s, k in FLOATS])
 @pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf], ids=["nan", "inf", "-inf"])
 def test_a_number_that_is_not_finite_is_named(section: str, key: str, value: float) -> None:
@@ -95,6 +108,9 @@ def test_a_number_that_is_not_finite_is_named(section: str, key: str, value: flo
         ("[report]\ndedupe_threshold = nan\n", "report.dedupe_threshold"),
         ("[filter]\nthreshold = -1e300\n", "filter.threshold"),
         ('[filter.weights]\n"手机" = -1e300\n', 'filter.weights."手机"'),
+        (f"[report]\nmax_items = 1{'0' * 400}\n", "report.max_items"),
+        (f"[fetch]\ndeadline = 1{'0' * 400}\n", "fetch.deadline"),
+        (f'[filter.weights]\n"手机" = -1{"0" * 400}\n', 'filter.weights."手机"'),
     ],
 )
 def test_the_reviewers_values_are_refused_from_toml(tmp_path: Path, toml: str, key: str) -> None:

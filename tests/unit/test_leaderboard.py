@@ -57,7 +57,7 @@ def test_history_snapshots_dated_after_the_latest_day_are_not_data_yet() -> None
     assert snapshot == Snapshot(scores={"real-model": 1300.0}, snapshot_date=date(2025, 5, 22))
     # And a file of future snapshots alone is a named failure, not a board
     with pytest.raises(
-        InvalidLeaderboard, match="no snapshot dated by 2026-11-20 .its latest is dated 2027-12-31"
+        InvalidLeaderboard, match=r"no snapshot dated by 2026-11-20 \(its latest is dated 2027-12-31\)"
     ):
         parse_snapshot(
             "lmarena-history", {"20271231": data["20271231"]}, "overall", latest=date(2026, 11, 20)
@@ -392,7 +392,9 @@ def test_a_score_no_rating_has_is_a_named_failure(score: float) -> None:
 
 def test_two_names_that_differ_in_unpaired_surrogates_alone_are_a_named_failure() -> None:
     # Given the leader and another model whose names become the same once made writable
-    data = {"full": {"qwen\ud800": _entry(1500.0), "qwen\udc00": _entry(1.0), "gpt": _entry(1400.0)}}
+    names = ("qwen" + chr(0xD800), "qwen" + chr(0xDC00))  # written out, ruff takes the two for one key
+    data = {"full": {names[0]: _entry(1500.0), names[1]: _entry(1.0), "gpt": _entry(1400.0)}}
+    assert len(data["full"]) == 3
     # Then the file is refused rather than the leader silently lost
     with pytest.raises(InvalidLeaderboard, match="has two models named 'qwen\ufffd'"):
         parse_snapshot("arena-catalog", data, "full")

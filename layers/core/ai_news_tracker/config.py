@@ -283,12 +283,28 @@ def _coerce(value: Any, hint: Any, key: str) -> Any:
     if hint is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ConfigError(key, f"expected a number, got {_describe(value)}")
-        return float(value)
+        return _float(value, key)
     if hint is str:
         if not isinstance(value, str):
             raise ConfigError(key, f"expected a string, got {_describe(value)}")
         return value
     raise ConfigError(key, f"unsupported type {hint!r}")  # pragma: no cover - a programming error
+
+
+def _float(value: float, key: str) -> float:
+    """A number as a float; an integer too large for one (TOML's have no size limit in tomllib) is refused."""
+    try:
+        return float(value)
+    except OverflowError:
+        raise ConfigError(key, f"must be a finite number, got {_shown_number(value)}") from None
+
+
+def _shown_number(value: float) -> str:
+    """A number for an error message: an integer past 18 digits by its size alone (a 5,000-digit one
+    cannot even be printed)."""
+    if isinstance(value, int) and abs(value) >= 10**18:
+        return f"an integer of about {int(abs(value).bit_length() * math.log10(2)) + 1} digits"
+    return str(value)
 
 
 def _describe(value: Any) -> str:
@@ -366,12 +382,12 @@ def _check_limits(section: Any, path: str) -> None:
 
 
 def _check_magnitude(value: float, key: str, most: float) -> None:
-    if not math.isfinite(value):
+    if isinstance(value, float) and not math.isfinite(value):  # an int is finite at any size
         raise ConfigError(key, f"must be a finite number, got {value}")
     if value > most:
-        raise ConfigError(key, f"must be at most {int(most):_}, got {value}")
+        raise ConfigError(key, f"must be at most {int(most):_}, got {_shown_number(value)}")
     if value < -most:
-        raise ConfigError(key, f"must be at least {-int(most):_}, got {value}")
+        raise ConfigError(key, f"must be at least {-int(most):_}, got {_shown_number(value)}")
 
 
 def _check_email(email: EmailConfig) -> None:
@@ -404,7 +420,7 @@ def _filter_section(data: Any) -> FilterConfig:
     for term, weight in table.items():
         if isinstance(weight, bool) or not isinstance(weight, int | float):
             raise ConfigError(f'filter.weights."{term}"', f"expected a number, got {_describe(weight)}")
-        weights.append((term, float(weight)))
+        weights.append((term, _float(weight, f'filter.weights."{term}"')))
     return dataclasses.replace(rules, weights=tuple(weights))
 
 
@@ -459,7 +475,8 @@ def _check_report(report: ReportConfig) -> None:
         raise ConfigError(
             "report.lookback_hours",
             f"must be at most {24 * LOOKBACK_MOST_DAYS} ({LOOKBACK_MOST_DAYS} days: on AWS the index of when "
-            f"items were first seen is kept {SEEN_INDEX_DAYS} days), got {report.lookback_hours}",
+            f"items were first seen is kept {SEEN_INDEX_DAYS} days), "
+            f"got {_shown_number(report.lookback_hours)}",
         )
     if report.dedupe_threshold < 0:
         raise ConfigError("report.dedupe_threshold", "must not be negative")
