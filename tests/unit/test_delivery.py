@@ -19,7 +19,8 @@ from racing import ListsBeforeAnotherRun
 
 from ai_news_tracker.config import Config, EmailConfig
 from ai_news_tracker.delivery import Batch, BatchError, parse_batch, send_batch
-from ai_news_tracker.errors import ConfigError
+from ai_news_tracker.errors import ConfigError, TrackerError
+from ai_news_tracker.events import sns_messages
 from ai_news_tracker.mail import (
     MailError,
     Pacer,
@@ -116,6 +117,50 @@ def test_permanent_bounces_and_complaints_suppress_others_do_not() -> None:
     assert suppressions({"eventType": "Delivery", "delivery": {"recipients": ["a@example.org"]}}) == []
     assert suppressions({"eventType": "Bounce"}) == []
     assert suppressions(bounce("Permanent", "not an address")) == []
+
+
+@pytest.mark.parametrize(
+    ("event", "what"),
+    [
+        ({"eventType": "Bounce", "bounce": "x"}, "'bounce' is not an object"),
+        ({"eventType": "Complaint", "complaint": ["x"]}, "'complaint' is not an object"),
+        (
+            {
+                "eventType": "Bounce",
+                "bounce": {"bounceType": "Permanent", "bouncedRecipients": ["a@example.org"]},
+            },
+            "'bouncedRecipients' is not a list of recipient objects",
+        ),
+        (
+            {
+                "eventType": "Complaint",
+                "complaint": {"complainedRecipients": {"emailAddress": "a@example.org"}},
+            },
+            "'complainedRecipients' is not a list of recipient objects",
+        ),
+    ],
+)
+def test_an_ses_event_of_another_shape_fails_by_name(event: dict[str, Any], what: str) -> None:
+    # An event the function was not meant for fails loudly, naming what is wrong, never "0 suppressed"
+    with pytest.raises(TrackerError, match=re.escape(what)):
+        suppressions(event)
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"Records": None},
+        {"Records": "x"},
+        {"Records": ["x"]},
+        {"Records": [{"Sns": "x"}]},
+        {"Records": [{"Sns": {"Message": 7}}]},
+        {"Records": [{"Sns": {"Message": "[1]"}}]},
+    ],
+    ids=["null", "string", "record-string", "sns-string", "message-number", "message-list"],
+)
+def test_an_sns_event_of_another_shape_fails_by_name(event: dict[str, Any]) -> None:
+    with pytest.raises(TrackerError, match="an SES event"):
+        sns_messages(event, "an SES event")
 
 
 # -- pacing ----------------------------------------------------------------------------------------

@@ -24,9 +24,13 @@ def sns_messages(event: Mapping[str, Any], what: str) -> list[dict[str, Any]]:
     """
     if "Records" not in event:
         return [dict(event)]
+    records = event["Records"]
+    if not isinstance(records, list):
+        raise TrackerError(f"the event's Records are not a list of SNS records of {what}")
     found = []
-    for record in event["Records"]:
-        message = (record.get("Sns") or {}).get("Message")
+    for record in records:
+        sns = record.get("Sns") if isinstance(record, Mapping) else None
+        message = sns.get("Message") if isinstance(sns, Mapping) else None
         try:
             data = parse_json(message) if isinstance(message, str) else None
         except ValueError:

@@ -669,21 +669,38 @@ def suppressions(notification: Mapping[str, Any]) -> list[tuple[str, str]]:
     kind = str(notification.get("eventType") or notification.get("notificationType") or "")
     found: list[tuple[str, str]] = []
     if kind == "Bounce":
-        bounce = notification.get("bounce") or {}
+        bounce = _part(notification, "bounce")
         if bounce.get("bounceType") != "Permanent":
             return []
         reason = f"bounce:{bounce.get('bounceType')}/{bounce.get('bounceSubType', '')}"
-        found = [(r.get("emailAddress", ""), reason) for r in bounce.get("bouncedRecipients") or []]
+        found = [(r.get("emailAddress", ""), reason) for r in _recipients(bounce, "bouncedRecipients")]
     elif kind == "Complaint":
-        complaint = notification.get("complaint") or {}
+        complaint = _part(notification, "complaint")
         reason = f"complaint:{complaint.get('complaintFeedbackType') or 'unspecified'}"
-        found = [(r.get("emailAddress", ""), reason) for r in complaint.get("complainedRecipients") or []]
+        found = [(r.get("emailAddress", ""), reason) for r in _recipients(complaint, "complainedRecipients")]
     result = []
     for raw, reason in found:
         _, address = parseaddr(str(raw))
         if "@" in address:
             result.append((address.strip().lower(), reason))
     return result
+
+
+def _part(notification: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    """The ``bounce`` or ``complaint`` object of an SES event; :class:`TrackerError` when it is not one
+    (an event of another shape fails by name, not as an AttributeError deep in the loop)."""
+    part = notification.get(key) or {}
+    if not isinstance(part, Mapping):
+        raise TrackerError(f"the SES event's {key!r} is not an object")
+    return part
+
+
+def _recipients(part: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
+    """The recipient objects an SES bounce or complaint names; :class:`TrackerError` for another shape."""
+    recipients = part.get(key) or []
+    if not isinstance(recipients, list) or not all(isinstance(r, Mapping) for r in recipients):
+        raise TrackerError(f"the SES event's {key!r} is not a list of recipient objects")
+    return recipients
 
 
 def apply_feedback(subscriptions: Subscriptions, notification: Mapping[str, Any], now: int) -> list[str]:
