@@ -169,6 +169,74 @@ def test_a_day_rebuilt_over_a_lost_raw_store_is_built_at_the_run_not_published_e
     assert tracker.titles(DAY1) == sorted([EARLY[0], NOON[0], EVENING[0]])
 
 
+def test_a_rebuild_at_the_original_time_over_a_raw_store_fetched_again_since_is_refused_not_emptied(
+    tracker: Tracker, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given the raw store lost, and a scheduled fetch at 10:00 filling it again (first seen at 10:00)
+    published = tracker.edition(DAY1)
+    shutil.rmtree(tracker.data / "raw")
+    tracker("fetch", f"{DAY1}T10:00:00+08:00")
+    capsys.readouterr()
+    # When the day is rebuilt with its original time, as the runbook allows
+    argv = [
+        "run",
+        "--config",
+        str(tracker.config),
+        "--data-dir",
+        str(tracker.data),
+        "--now",
+        f"{DAY1}T08:10:00+08:00",
+    ]
+    assert main(argv) == 1
+    # Then nothing is published: readers keep the day as they have it, and the one line says what to do
+    assert tracker.edition(DAY1) == published
+    (line,) = capsys.readouterr().err.splitlines()
+    assert "cannot rebuild 2026-01-20 at 2026-01-20T08:10:00+08:00: readers have it with 1 item and" in line
+    assert "Rebuild it at a later time" in line
+    # And rebuilt later, the day is built at that time with what the raw store holds again
+    tracker("run", f"{DAY1}T15:00:00+08:00")
+    assert tracker.titles(DAY1) == sorted([EARLY[0], NOON[0]])
+
+
+def test_a_rebuild_over_a_raw_store_that_lost_its_items_but_not_its_sources_is_refused(
+    tracker: Tracker, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given the items and their first-seen index lost, the sources' states kept (a partial restore)
+    published = tracker.edition(DAY1)
+    for lost in ("items", "seen"):
+        shutil.rmtree(tracker.data / "raw" / lost)
+    tracker.delete_stored_edition(DAY1)
+    # When the day is rebuilt at 15:00, Then it is refused: its cutoff is kept and nothing is left by then
+    argv = [
+        "run",
+        "--config",
+        str(tracker.config),
+        "--data-dir",
+        str(tracker.data),
+        "--now",
+        f"{DAY1}T15:00:00+08:00",
+    ]
+    assert main(argv) == 1
+    assert "readers have it with 1 item and this raw store has none of them" in capsys.readouterr().err
+    assert tracker.edition(DAY1) == published
+
+
+def test_a_day_rebuilt_after_its_source_was_renamed_keeps_its_cutoff(tracker: Tracker) -> None:
+    # Given the source renamed, its feed the same (the README: a rename keeps the source's items)
+    text = tracker.config.read_text("utf-8").replace('name = "36Kr"', 'name = "36氪"')
+    tracker.config.write_text(text, "utf-8")
+    # When the day is rebuilt at 15:00
+    tracker.delete_stored_edition(DAY1)
+    tracker("run", f"{DAY1}T15:00:00+08:00")
+    # Then it keeps the cutoff it was published with: this raw store fetched by then, under the old name
+    assert tracker.edition(DAY1)["window"]["end"] == "2026-01-20T08:10:00+08:00"
+    assert tracker.titles(DAY1) == [EARLY[0]]
+    # And the story seen at noon is mailed the next day
+    tracker.feed(NEXT, NOON, EARLY)
+    tracker("run", f"{DAY2}T08:10:00+08:00")
+    assert tracker.titles(DAY2) == tracker.mailed(DAY2) == sorted([NOON[0], NEXT[0]])
+
+
 def test_a_day_rebuilt_with_a_time_before_its_cutoff_keeps_the_cutoff_it_was_published_with(
     tracker: Tracker,
 ) -> None:

@@ -459,12 +459,10 @@ class Pipeline:
         items, more = credit_carriers(items, carried), credit_carriers(more, carried)
         credited = credit_carriers([repeat.item for repeat in repeats], carried)
         repeats = [replace(repeat, item=item) for repeat, item in zip(repeats, credited, strict=True)]
-        if not items and not any(s.ok for s in sources):
-            # Nothing to show and no source answered: publish nothing, so the next edition, whose
-            # window starts at the previous cutoff, catches up with everything.
-            # The leaderboard alone is no edition: it is not what the day's news is.
-            failed = "; ".join(f"{s.name}: {s.error or s.status}" for s in sources) or "no feeds configured"
-            raise EditionError(f"no edition for {day}: no news, no feed could be fetched ({failed})")
+        told = len(items) + len(more) + len(repeats)
+        check_publishable(
+            day, cutoff.astimezone(report.tz), stories=told, sources=sources, published=published
+        )
         summary = self.summarizer.summarize(for_points(items), report.key_points)
         edition = Edition(
             date=day,
@@ -931,7 +929,9 @@ class Pipeline:
         cutoff = published_cutoff(published)
         if cutoff is None:
             return None
-        states = [self.repo.source_state(source.name) for source in self.config.enabled_sources]
+        # the sources configured now and those the published day names (a source renamed since)
+        names = {source.name for source in self.config.enabled_sources} | published_sources(published)
+        states = [self.repo.source_state(name) for name in sorted(names)]
         if any(fetched_by(state, cutoff) for state in states):
             return cutoff
         logger.warning(
@@ -998,6 +998,46 @@ def published_cutoff(published: Mapping[str, Any] | None) -> datetime | None:
         return parse_iso(str(window["end"])).astimezone(UTC)
     except (KeyError, ValueError):
         return None
+
+
+def check_publishable(
+    day: date,
+    cutoff: datetime,
+    *,
+    stories: int,
+    sources: Sequence[SourceStatus],
+    published: Mapping[str, Any] | None,
+) -> None:
+    """Refuse to publish a day of no ``stories`` (:class:`EditionError`) when no source answered, or when
+    readers have the day (its ``published`` JSON) with items.
+
+    Nothing to show and no source answered: nothing is published, so the next edition, whose window
+    starts at the previous cutoff, catches up with everything (the leaderboard alone is no edition: it is
+    not what the day's news is). A day readers have with items, rebuilt from a raw store that holds none
+    of them by ``cutoff`` (lost or emptied, in part or whole, or fetched again only after the time
+    given), would be emptied over what they have.
+    """
+    if stories:
+        return
+    if not any(s.ok for s in sources):
+        failed = "; ".join(f"{s.name}: {s.error or s.status}" for s in sources) or "no feeds configured"
+        raise EditionError(f"no edition for {day}: no news, no feed could be fetched ({failed})")
+    items = (published or {}).get("items")
+    shown_before = len(items) if isinstance(items, list) else 0
+    if shown_before:
+        raise EditionError(
+            f"cannot rebuild {day} at {cutoff.isoformat()}: readers have it with {shown_before}"
+            f" item{'' if shown_before == 1 else 's'} and this raw"
+            " store has none of them by then (lost or emptied?); nothing was published. Rebuild it at a"
+            f" later time, or delete site/reports/{day}.json to publish it empty"
+        )
+
+
+def published_sources(published: Mapping[str, Any] | None) -> set[str]:
+    """The names of the sources a published day's JSON lists (``sources[].name``)."""
+    listed = (published or {}).get("sources")
+    entries = listed if isinstance(listed, list) else []
+    return {e["name"] for e in entries if isinstance(e, Mapping) and isinstance(e.get("name"), str)}
 
 
 def fetched_by(state: SourceState, moment: datetime) -> bool:
