@@ -191,7 +191,7 @@ def test_a_rebuild_at_the_original_time_over_a_raw_store_fetched_again_since_is_
     # Then nothing is published: readers keep the day as they have it, and the one line says what to do
     assert tracker.edition(DAY1) == published
     (line,) = capsys.readouterr().err.splitlines()
-    assert "cannot rebuild 2026-01-20 at 2026-01-20T08:10:00+08:00: readers have it with 1 item and" in line
+    assert "cannot rebuild 2026-01-20 at 2026-01-20T08:10:00+08:00: readers have it with 1 story and" in line
     assert "Rebuild it at a later time" in line
     # And rebuilt later, the day is built at that time with what the raw store holds again
     tracker("run", f"{DAY1}T15:00:00+08:00")
@@ -217,7 +217,7 @@ def test_a_rebuild_over_a_raw_store_that_lost_its_items_but_not_its_sources_is_r
         f"{DAY1}T15:00:00+08:00",
     ]
     assert main(argv) == 1
-    assert "readers have it with 1 item and this raw store has none of them" in capsys.readouterr().err
+    assert "readers have it with 1 story and this raw store holds none of them" in capsys.readouterr().err
     assert tracker.edition(DAY1) == published
 
 

@@ -459,9 +459,13 @@ class Pipeline:
         items, more = credit_carriers(items, carried), credit_carriers(more, carried)
         credited = credit_carriers([repeat.item for repeat in repeats], carried)
         repeats = [replace(repeat, item=item) for repeat, item in zip(repeats, credited, strict=True)]
-        told = len(items) + len(more) + len(repeats)
         check_publishable(
-            day, cutoff.astimezone(report.tz), stories=told, sources=sources, published=published
+            day,
+            cutoff.astimezone(report.tz),
+            stories=len(items) + len(more) + len(repeats),
+            sources=sources,
+            published=published,
+            held={i.id for i in candidates} | {i.id for i in window},
         )
         summary = self.summarizer.summarize(for_points(items), report.key_points)
         edition = Edition(
@@ -1007,30 +1011,41 @@ def check_publishable(
     stories: int,
     sources: Sequence[SourceStatus],
     published: Mapping[str, Any] | None,
+    held: Collection[str],
 ) -> None:
-    """Refuse to publish a day of no ``stories`` (:class:`EditionError`) when no source answered, or when
-    readers have the day (its ``published`` JSON) with items.
+    """Refuse (:class:`EditionError`) to publish a day of no ``stories`` when no source answered, and a
+    day readers have (its ``published`` JSON) with items when the raw store holds none of them in the
+    day's window (``held``: the ids of the items first seen in it, before any filter).
 
     Nothing to show and no source answered: nothing is published, so the next edition, whose window
     starts at the previous cutoff, catches up with everything (the leaderboard alone is no edition: it is
-    not what the day's news is). A day readers have with items, rebuilt from a raw store that holds none
-    of them by ``cutoff`` (lost or emptied, in part or whole, or fetched again only after the time
-    given), would be emptied over what they have.
+    not what the day's news is). A raw store that holds none of what readers have by ``cutoff`` was lost
+    or emptied (in part or whole) or fetched again only after the time given: publishing would replace
+    the day with what it is not. (A changed filter that leaves the day's items out is a rebuild: they
+    are still held.)
     """
-    if stories:
-        return
-    if not any(s.ok for s in sources):
+    if not stories and not any(s.ok for s in sources):
         failed = "; ".join(f"{s.name}: {s.error or s.status}" for s in sources) or "no feeds configured"
         raise EditionError(f"no edition for {day}: no news, no feed could be fetched ({failed})")
-    items = (published or {}).get("items")
-    shown_before = len(items) if isinstance(items, list) else 0
-    if shown_before:
+    before = published_ids(published)
+    if before and before.isdisjoint(held):
         raise EditionError(
-            f"cannot rebuild {day} at {cutoff.isoformat()}: readers have it with {shown_before}"
-            f" item{'' if shown_before == 1 else 's'} and this raw"
-            " store has none of them by then (lost or emptied?); nothing was published. Rebuild it at a"
-            f" later time, or delete site/reports/{day}.json to publish it empty"
+            f"cannot rebuild {day} at {cutoff.isoformat()}: readers have it with {len(before)}"
+            f" {'story' if len(before) == 1 else 'stories'} and this raw store holds none of them by then"
+            " (lost or emptied?); nothing was published. Rebuild it at a later time, or delete"
+            f" site/reports/{day}.json to build it anew"
         )
+
+
+def published_ids(published: Mapping[str, Any] | None) -> set[str]:
+    """The ids of the stories a published day's JSON gives (``items`` and ``more_items``)."""
+    ids: set[str] = set()
+    for key in ("items", "more_items"):
+        listed = (published or {}).get(key)
+        for entry in listed if isinstance(listed, list) else ():
+            if isinstance(entry, Mapping) and isinstance(entry.get("id"), str):
+                ids.add(entry["id"])
+    return ids
 
 
 def published_sources(published: Mapping[str, Any] | None) -> set[str]:
