@@ -112,7 +112,15 @@ def test_a_now_that_is_a_date_alone_is_its_midnight_in_the_report_timezone(now: 
             "the following arguments are required: --config (see ai-news-tracker run",
         ),
         (["publish"], "invalid choice: 'publish'"),
-        (["fetch", "--config", "c.toml", "--data-dir", "d", "--later"], "unrecognized arguments: --later"),
+        (
+            ["fetch", "--config", "c.toml", "--data-dir", "d", "--later"],
+            "unrecognized arguments: --later (see ai-news-tracker fetch --help)",  # the help listing it
+        ),
+        (
+            ["fetch", "--config", "c.toml", "--data-dir", "d", "--x\n--y\u2028"],  # a line break in it
+            "unrecognized arguments: --x\\n--y\\u2028 (see",
+        ),
+        (["运行\n"], "invalid choice: '运行\\n'"),
         (["run", "--config", "c.toml", "--data-dir", "d", "--now"], "argument --now: expected one argument"),
         ([], "the following arguments are required: COMMAND (see ai-news-tracker --help)"),
     ],

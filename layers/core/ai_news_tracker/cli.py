@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from aws_lambda_powertools import Logger
 
@@ -38,7 +38,24 @@ class Parser(argparse.ArgumentParser):
     error printed the usage over two more lines); its subcommands are parsers of this class too."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"ai-news-tracker: {message} (see {self.prog} --help)\n")
+        self.exit(EXIT_USAGE, f"ai-news-tracker: {printable(message)} (see {self.prog} --help)\n")
+
+    def parse_args(self, args: Sequence[str] | None = None, namespace: Any = None) -> Any:  # type: ignore[override]
+        """As argparse's, but an option a command does not know points to that command's help, which
+        lists its options (argparse reports it from the top parser, whose help lists only commands)."""
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            command = getattr(parsed, "command", None)
+            prog = f"{self.prog} {command}" if command else self.prog
+            message = f"unrecognized arguments: {' '.join(extras)}"
+            self.exit(EXIT_USAGE, f"ai-news-tracker: {printable(message)} (see {prog} --help)\n")
+        return parsed
+
+
+def printable(message: str) -> str:
+    """``message`` on one line: a character that is not printable (a line break in an argument) as its
+    escape, so the error stays the one line the contract promises."""
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in message)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -22,8 +22,9 @@ asks senders for a numeric offset (``-0600``), which is read as written.
 
 A time on the 12-hour clock (``06:01:25 PM -0500``, ``6:01 p.m.``) is read as the 24-hour time it means
 before any parser sees it: the RFC 822 parser took ``PM`` for the zone, so the hour was 12 hours off and
-the offset after it was lost. AM or PM after an hour of 0 or over 12 contradicts itself; such a date is
-unparsable (the item takes its first-seen time), not guessed at.
+the offset after it was lost. A 24-hour time whose marker agrees with it (``18:01 PM``, ``00:01 AM``:
+templates that print both) is read as written; one that contradicts it (``18:01 AM``, ``00:01 PM``) makes
+the date unparsable (the item takes its first-seen time), not guessed at.
 """
 
 from __future__ import annotations
