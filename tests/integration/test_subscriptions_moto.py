@@ -804,6 +804,30 @@ def test_a_bounce_or_a_complaint_suppresses_the_address_and_no_more_mail_goes_to
     assert item["status"] == {"S": "suppressed"} and "expires_at" not in item
 
 
+def test_a_mailbox_that_bounced_or_complained_gets_no_mail_under_another_spelling(stack: Stack) -> None:
+    # Given a Gmail reader who complained and a reader whose tagged address bounced for good
+    subscribe_and_confirm(stack, "victim@gmail.com")
+    subscribe_and_confirm(stack, "alice+news@example.org")
+    subscribe_and_confirm(stack, "alice@example.org")
+    stack.invoke("bounce", bounce_event("", "victim@gmail.com", event_type="Complaint"))
+    stack.invoke("bounce", bounce_event("Permanent", "alice+news@example.org"))
+    before = len(stack.mails())
+    # When someone subscribes the same mailboxes under other spellings
+    for spelling in (
+        "v.ictim@gmail.com",
+        "victim+x@googlemail.com",
+        "alice+other@example.org",
+        "alice@example.org",
+    ):
+        stack.subscribe(spelling)
+    # Then no confirmation mail goes out: each spelling is suppressed, naming why
+    assert len(stack.mails()) == before
+    assert stack.record("v.ictim@gmail.com").status == "suppressed"  # type: ignore[union-attr]
+    assert stack.record("v.ictim@gmail.com").reason == "mailbox complaint:abuse"  # type: ignore[union-attr]
+    # And the mailbox's own subscription gets no edition either
+    assert stack.announce(DAY1)["subscribers"] == 0
+
+
 @pytest.mark.parametrize("message", ["garbage", "[" * 2000 + "]" * 2000])
 def test_a_bounce_notification_that_is_not_json_fails_loudly(stack: Stack, message: str) -> None:
     with pytest.raises(Exception, match="not an SES event"):

@@ -39,6 +39,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from email.utils import parseaddr
+from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .errors import ConfigError, StorageError, TrackerError
@@ -575,12 +576,22 @@ class Subscriptions:
         raise ConflictError(f"the subscriber record kept changing ({WRITE_ATTEMPTS} attempts)")
 
     def subscribe(self, address: object, now: int) -> SubscribeDecision:
-        """Record a subscribe request for a valid address; whether a confirmation mail goes out now."""
+        """Record a subscribe request for a valid address; whether a confirmation mail goes out now.
+
+        An address whose mailbox (:func:`mailbox_key`: ``v.ictim+x@gmail.com`` is ``victim@gmail.com``'s)
+        bounced or complained is suppressed too: no spelling of it gets mail again."""
         normalised = normalise_address(address)
+        mailbox = mailbox_key(normalised)
+        held = self.store.get(subscriber_id(mailbox)) if mailbox != normalised else None
+        blocked = held is not None and held.status == SUPPRESSED
         decided: list[SubscribeDecision] = []
 
         def transition(current: Subscriber | None) -> Subscriber:
-            decided.append(request_subscription(current, normalised, now))
+            if blocked and held is not None and (current is None or current.status != SUPPRESSED):
+                record = suppress(current, subscriber_id(normalised), f"mailbox {held.reason or ''}", now)
+                decided.append(SubscribeDecision(record, mail=False, why=SUPPRESSED))
+            else:
+                decided.append(request_subscription(current, normalised, now))
             return decided[-1].record
 
         _, written = self._change(subscriber_id(normalised), transition)
@@ -642,9 +653,11 @@ class Subscriptions:
         self._change(sid, lambda current: unsubscribe(current, now))
 
     def suppress(self, address: str, reason: str, now: int) -> str:
-        """Suppress an address (as SES reports it: compared lower-cased); its id."""
+        """Suppress an address (as SES reports it: compared lower-cased) and its mailbox
+        (:func:`mailbox_key`), so that no other spelling of it is mailed; the address's id."""
         sid = subscriber_id(address)
-        self._change(sid, lambda current: suppress(current, sid, reason, now))
+        for key in dict.fromkeys((sid, subscriber_id(mailbox_key(address)))):
+            self._change(key, partial(suppress, sid=key, reason=reason, now=now))
         return sid
 
     def active_ids(self, page_size: int = 1000) -> Iterator[list[str]]:
