@@ -74,7 +74,8 @@ def data_dir() -> Path:
 
 
 def spec_dir() -> Path:
-    return SHARED / "spec"
+    """The sample report's folder, beside the data folder (../shared/spec, or where that points)."""
+    return data_dir().parent / "spec"
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Where the real data lives: ``../shared`` beside the checkout (read in place, never copied).
 
-``AI_NEWS_TRACKER_SHARED_DATA`` points the tests at another ``data`` folder. Tests that need a file
+``AI_NEWS_TRACKER_SHARED_DATA`` points the tests at another ``data`` folder (and its sibling ``spec``, the
+sample report's). Tests that need a file
 call :func:`require`, which skips the test cleanly when the file is absent.
 """
 
@@ -13,7 +14,7 @@ import pytest
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 DATA = Path(os.environ.get("AI_NEWS_TRACKER_SHARED_DATA") or SHARED / "data")
-SPEC = SHARED / "spec"
+SPEC = DATA.parent / "spec"  # beside the data folder, wherever that is
 
 
 def require(path: Path) -> Path:
