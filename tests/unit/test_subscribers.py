@@ -45,6 +45,13 @@ T0 = 1_790_000_000
         ("a@sub.example.co.uk", "a@sub.example.co.uk"),
         ("x@bücher.example", "x@xn--bcher-kva.example"),
         ("o'brien@example.org", "o'brien@example.org"),
+        # IDNA 2008 (UTS #46), as registries and browsers: ß and a final ς are letters of their own
+        # (IDNA 2003, Python's codec, mailed me@fass.de, another domain)
+        ("me@faß.de", "me@xn--fa-hia.de"),
+        ("me@ςπ.gr", "me@xn--1xad.gr"),
+        # a Chinese input method's full-width ＠ and 。 are the address's @ and dot
+        ("name＠qq。com", "name@qq.com"),
+        ("name@ＱＱ．ＣＯＭ", "name@qq.com"),
     ],
 )
 def test_valid_addresses_are_normalised(given: str, expected: str) -> None:
@@ -84,6 +91,8 @@ def test_valid_addresses_are_normalised(given: str, expected: str) -> None:
         "a@" + "b" * 64 + ".org",
         "a@" + ".".join(["b" * 60] * 5) + ".org",
         "reader@exa_mple.org",
+        "reader@😀.com",  # IDNA 2008 has no emoji
+        "a＠b@example.org",
         None,
         42,
         ["reader@example.org"],

@@ -101,14 +101,21 @@ def normalise_address(value: object) -> str:
         raise InvalidAddress("the address is empty or too long")
     if any(ord(c) < 0x20 or ord(c) == 0x7F or c.isspace() for c in text):
         raise InvalidAddress("the address holds control characters or spaces")
+    text = text.replace("\uff20", "@")  # a Chinese input method's full-width ＠ (its 。 is IDNA's dot)
     if text.count("@") != 1:
         raise InvalidAddress("an address has exactly one @")
     local, domain = text.split("@")
     if not local or len(local) > MAX_LOCAL or not _LOCAL.match(local):
         raise InvalidAddress("the part before @ is not a plain mailbox name")
+    if len(local) + 1 + len(domain) > MAX_ADDRESS:  # said as such (IDNA refuses a long name as invalid)
+        raise InvalidAddress("the address is too long")
+    import idna  # here: its tables cost the functions that never read an address their cold start
+
     try:
-        ascii_domain = domain.lower().encode("idna").decode("ascii").lower()
-    except (UnicodeError, ValueError) as exc:
+        # IDNA 2008 with UTS #46 mapping, as registries and browsers: Python's own codec is IDNA 2003,
+        # which maps faß.de to fass.de, another registered domain
+        ascii_domain = idna.encode(domain, uts46=True, transitional=False).decode("ascii").lower()
+    except (idna.IDNAError, UnicodeError, ValueError) as exc:
         raise InvalidAddress("the domain is not a valid name") from exc
     labels = ascii_domain.split(".")
     if len(labels) < 2 or not all(_LABEL.match(label) for label in labels) or labels[-1].isdigit():
