@@ -30,6 +30,7 @@ from ai_news_tracker.subscription import (
     BY_TOKEN,
     NO_SENDER,
     REJECTED,
+    SENDER_NOT_SUBSCRIBED,
     UNVERIFIED,
     Tokens,
     unsubscribe_by_mail,
@@ -249,10 +250,25 @@ def test_a_sender_that_is_no_single_valid_address_changes_nothing(
     assert status(subscriptions, "reader@example.com") == ACTIVE
 
 
-def test_a_sender_who_never_subscribed_leaves_no_record(subscriptions: Subscriptions) -> None:
+def test_a_sender_who_never_subscribed_leaves_no_record_and_is_not_counted_as_unsubscribed(
+    subscriptions: Subscriptions,
+) -> None:
     (mail,) = received_mails(event_with(subject="", sender=["stranger@example.org"]))
-    assert unsubscribe_by_mail(subscriptions, TOKENS, mail, T0) == BY_SENDER
+    assert unsubscribe_by_mail(subscriptions, TOKENS, mail, T0) == SENDER_NOT_SUBSCRIBED
     assert subscriptions.store.get(subscriber_id("stranger@example.org")) is None
+
+
+def test_a_tagged_subscriber_mailing_from_the_untagged_address_is_told_apart_from_an_unsubscribe(
+    subscriptions: Subscriptions,
+) -> None:
+    # Given a reader subscribed as me+news@example.org, who can only send from me@example.org
+    subscriptions.subscribe("me+news@example.org", T0)
+    subscriptions.confirm(subscriber_id("me+news@example.org"), T0)
+    # When a mail without its token comes from the untagged address
+    (mail,) = received_mails(event_with(subject="unsubscribe", sender=["me@example.org"]))
+    # Then it is not reported as an unsubscribe (the subscription is still active: the link works)
+    assert unsubscribe_by_mail(subscriptions, TOKENS, mail, T0) == SENDER_NOT_SUBSCRIBED
+    assert subscriptions.get(subscriber_id("me+news@example.org")).status == "active"  # type: ignore[union-attr]
 
 
 def test_a_subject_stuffed_with_candidates_is_checked_a_few_times_only(subscriptions: Subscriptions) -> None:

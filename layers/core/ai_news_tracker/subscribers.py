@@ -656,8 +656,10 @@ class Subscriptions:
         _, after = self._change(sid, lambda current: confirm(current, now, issued_at))
         return after is not None and after.status == ACTIVE
 
-    def unsubscribe(self, sid: str, now: int) -> None:
-        self._change(sid, lambda current: unsubscribe(current, now))
+    def unsubscribe(self, sid: str, now: int) -> bool:
+        """End ``sid``'s subscription; whether one ended now (False: none, or ended before)."""
+        before, after = self._change(sid, lambda current: unsubscribe(current, now))
+        return after != before
 
     def suppress(self, address: str, reason: str, now: int) -> str:
         """Suppress an address (as SES reports it: compared lower-cased) and its mailbox

@@ -439,6 +439,8 @@ MAX_SUBJECT_TOKENS = 5  # a subject stuffed with candidates costs five checks, n
 # What unsubscribe_by_mail reports: the first two unsubscribed someone, the others changed nothing.
 BY_TOKEN, BY_SENDER = "token", "sender"
 REJECTED, UNVERIFIED, NO_SENDER = "rejected", "unverified_sender", "no_sender"
+# a verified sender with no subscription to end under that spelling (me@gmail.com for me+news@gmail.com)
+SENDER_NOT_SUBSCRIBED = "sender_not_subscribed"
 
 
 def unsubscribe_by_mail(subscriptions: Subscriptions, tokens: Tokens, mail: ReceivedMail, now: int) -> str:
@@ -468,9 +470,12 @@ def unsubscribe_by_mail(subscriptions: Subscriptions, tokens: Tokens, mail: Rece
         except InvalidAddress:
             outcome = NO_SENDER
         else:
-            subscriptions.unsubscribe(sid, now)
-            logger.info("unsubscribed by mail", subscriber=sid[:16], by=BY_SENDER, message_id=mail.message_id)
-            return BY_SENDER
+            if subscriptions.unsubscribe(sid, now):
+                logger.info(
+                    "unsubscribed by mail", subscriber=sid[:16], by=BY_SENDER, message_id=mail.message_id
+                )
+                return BY_SENDER
+            outcome = SENDER_NOT_SUBSCRIBED  # not counted as an unsubscribe: nothing ended
     logger.info(
         "unsubscribe mail ignored",
         reason=outcome,
