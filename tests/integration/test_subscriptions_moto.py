@@ -722,6 +722,7 @@ def test_cors_answers_the_configured_origin(stack: Stack) -> None:
 
 
 def bounce_event(kind: str, *addresses: str, event_type: str = "Bounce") -> dict[str, Any]:
+    """An SES bounce or complaint about a mail sent just now (the subscriptions' clock is the real one)."""
     if event_type == "Bounce":
         body: dict[str, Any] = {
             "eventType": "Bounce",
@@ -753,7 +754,7 @@ def bounce_event(kind: str, *addresses: str, event_type: str = "Bounce") -> dict
             },
         }
     body["mail"] = {
-        "timestamp": "2026-11-20T00:00:30.000Z",
+        "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         "source": "digest@example.com",
         "sendingAccountId": "123456789012",
         "messageId": "0100017f-message",

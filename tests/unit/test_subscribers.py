@@ -7,6 +7,7 @@ Driven through the in-memory store, which keeps the DynamoDB backend's condition
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 
@@ -28,6 +29,7 @@ from ai_news_tracker.subscribers import (
     MemorySubscriberStore,
     Subscriber,
     Subscriptions,
+    apply_feedback,
     normalise_address,
     subscriber_id,
     subscriptions_from_env,
@@ -244,6 +246,38 @@ def test_a_pending_address_that_bounces_stays_suppressed_after_its_link_would_ha
     assert record is not None and record.status == SUPPRESSED and record.expires_at is None
     # ... and the form mails it nothing, even long after the link's expiry
     assert not subscriptions.subscribe("typo@example.org", T0 + 2 * CONFIRM_TTL).mail
+
+
+def feedback(address: str, sent_at: int) -> dict[str, object]:
+    """An SES permanent bounce of a mail to ``address`` sent at ``sent_at`` (Unix seconds)."""
+    sent = datetime.fromtimestamp(sent_at, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return {
+        "eventType": "Bounce",
+        "bounce": {"bounceType": "Permanent", "bouncedRecipients": [{"emailAddress": address}]},
+        "mail": {"timestamp": sent, "destination": [address]},
+    }
+
+
+def test_an_old_bounce_delivered_again_leaves_a_subscription_begun_since_as_it_is() -> None:
+    # Given a reader whose edition of T0 + 100 bounced for good, suppressed
+    subscriptions, store = subs()
+    sid = subscriber_id("reader@example.org")
+    subscriptions.subscribe("reader@example.org", T0)
+    subscriptions.confirm(sid, T0)
+    bounce = feedback("reader@example.org", T0 + 100)
+    assert apply_feedback(subscriptions, bounce, T0 + 200) == [sid]
+    # And the suppression lifted by hand (its record deleted), the reader subscribing again
+    del store.items[sid]
+    subscriptions.subscribe("reader@example.org", T0 + 1_000)
+    # When the same bounce is delivered again (a dead-letter replay), pending and then confirmed
+    assert apply_feedback(subscriptions, bounce, T0 + 1_100) == []
+    subscriptions.confirm(sid, T0 + 1_200)
+    assert apply_feedback(subscriptions, bounce, T0 + 1_300) == []
+    # Then the new subscription stands
+    assert store.get(sid).status == ACTIVE  # type: ignore[union-attr]
+    # And a bounce of a mail sent since suppresses it, as any
+    assert apply_feedback(subscriptions, feedback("reader@example.org", T0 + 1_400), T0 + 1_500) == [sid]
+    assert store.get(sid).status == SUPPRESSED  # type: ignore[union-attr]
 
 
 def test_an_unsubscribed_address_may_subscribe_again_with_a_new_confirmation() -> None:

@@ -38,6 +38,7 @@ import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from email.utils import parseaddr
 from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol
@@ -315,8 +316,18 @@ def unsubscribe(current: Subscriber | None, now: int) -> Subscriber | None:
     )
 
 
-def suppress(current: Subscriber | None, sid: str, reason: str, now: int) -> Subscriber:
-    """A bounce or a complaint: never mail this address again (a record is made when there is none)."""
+def suppress(
+    current: Subscriber | None, sid: str, reason: str, now: int, sent_at: int | None = None
+) -> Subscriber:
+    """A bounce or a complaint: never mail this address again (a record is made when there is none).
+
+    ``sent_at``: when the mail it is about was sent. Feedback on a mail sent before the subscription
+    began (confirmed, or asked for when pending) is older than it: a suppression lifted by hand and an
+    old bounce delivered again (a dead-letter replay) leave the new subscription as it is."""
+    if current is not None and current.status in (ACTIVE, PENDING) and sent_at is not None:
+        began = current.confirmed_at if current.status == ACTIVE else current.created_at
+        if began is not None and sent_at < began:
+            return current
     base = current or Subscriber(id=sid, status=SUPPRESSED, created_at=now)
     return replace(
         base,
@@ -661,13 +672,17 @@ class Subscriptions:
         before, after = self._change(sid, lambda current: unsubscribe(current, now))
         return after != before
 
-    def suppress(self, address: str, reason: str, now: int) -> str:
+    def suppress(self, address: str, reason: str, now: int, sent_at: int | None = None) -> str | None:
         """Suppress an address (as SES reports it: compared lower-cased) and its mailbox
-        (:func:`mailbox_key`), so that no other spelling of it is mailed; the address's id."""
+        (:func:`mailbox_key`), so that no other spelling of it is mailed; the address's id, None when
+        the feedback is about a mail sent before its subscription began (:func:`suppress`)."""
         sid = subscriber_id(address)
+        suppressed = None
         for key in dict.fromkeys((sid, subscriber_id(mailbox_key(address)))):
-            self._change(key, partial(suppress, sid=key, reason=reason, now=now))
-        return sid
+            _, after = self._change(key, partial(suppress, sid=key, reason=reason, now=now, sent_at=sent_at))
+            if key == sid and after is not None and after.status == SUPPRESSED:
+                suppressed = sid
+        return suppressed
 
     def active_ids(self, page_size: int = 1000) -> Iterator[list[str]]:
         return self.store.active_ids(page_size)
@@ -726,13 +741,30 @@ def _recipients(part: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
 
 
 def apply_feedback(subscriptions: Subscriptions, notification: Mapping[str, Any], now: int) -> list[str]:
-    """Suppress what an SES event asks to; the ids suppressed."""
+    """Suppress what an SES event asks to; the ids suppressed (not those whose subscription began after
+    the mail the event is about was sent)."""
     suppressed = []
+    sent_at = mail_sent_at(notification)
     for address, reason in suppressions(notification):
-        sid = subscriptions.suppress(address, reason, now)
+        sid = subscriptions.suppress(address, reason, now, sent_at)
+        if sid is None:
+            logger.info("email feedback older than the subscription", subscriber=subscriber_id(address)[:16])
+            continue
         suppressed.append(sid)
         logger.info("address suppressed", subscriber=sid[:16], reason=reason)
     return suppressed
+
+
+def mail_sent_at(notification: Mapping[str, Any]) -> int | None:
+    """When the mail an SES event is about was sent (``mail.timestamp``, Unix seconds); None when the
+    event does not say (then the feedback counts whatever the subscription's age)."""
+    mail = notification.get("mail")
+    value = mail.get("timestamp") if isinstance(mail, Mapping) else None
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00")) if isinstance(value, str) else None
+        return int(moment.timestamp()) if moment is not None and moment.tzinfo is not None else None
+    except (ValueError, OverflowError):
+        return None
 
 
 def subscriptions_from_env(env: Mapping[str, str], client: DynamoDBClient | None = None) -> Subscriptions:
