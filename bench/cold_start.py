@@ -62,7 +62,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
+from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -408,7 +408,8 @@ class Stack:
             ],
         )
         subscriptions = Subscriptions(DynamoSubscriberStore(name, self.ddb))
-        now = int(time.time())
+        # confirmed the day before the simulated day (NOW): the bounce is of a mail sent to them since
+        now = int(datetime.fromisoformat(NOW.replace("Z", "+00:00")).timestamp()) - 86_400
         for address in RECIPIENTS:
             assert subscriptions.confirm(subscriptions.subscribe(address, now).record.id, now)
 

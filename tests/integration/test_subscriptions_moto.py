@@ -805,28 +805,48 @@ def test_a_bounce_or_a_complaint_suppresses_the_address_and_no_more_mail_goes_to
     assert item["status"] == {"S": "suppressed"} and "expires_at" not in item
 
 
-def test_a_mailbox_that_bounced_or_complained_gets_no_mail_under_another_spelling(stack: Stack) -> None:
-    # Given a Gmail reader who complained and a reader whose tagged address bounced for good
+def test_a_mailbox_that_complained_or_whose_address_bounced_gets_no_mail_under_another_spelling(
+    stack: Stack,
+) -> None:
+    # Given a Gmail reader who complained, a reader who complained under a tagged address, and an
+    # address that bounced for good (no such mailbox)
     subscribe_and_confirm(stack, "victim@gmail.com")
     subscribe_and_confirm(stack, "alice+news@example.org")
     subscribe_and_confirm(stack, "alice@example.org")
+    subscribe_and_confirm(stack, "gone@example.org")
     stack.invoke("bounce", bounce_event("", "victim@gmail.com", event_type="Complaint"))
-    stack.invoke("bounce", bounce_event("Permanent", "alice+news@example.org"))
+    stack.invoke("bounce", bounce_event("", "alice+news@example.org", event_type="Complaint"))
+    stack.invoke("bounce", bounce_event("Permanent", "gone@example.org"))
     before = len(stack.mails())
     # When someone subscribes the same mailboxes under other spellings
     for spelling in (
         "v.ictim@gmail.com",
         "victim+x@googlemail.com",
         "alice+other@example.org",
-        "alice@example.org",
+        "gone+x@example.org",
     ):
         stack.subscribe(spelling)
     # Then no confirmation mail goes out: each spelling is suppressed, naming why
     assert len(stack.mails()) == before
     assert stack.record("v.ictim@gmail.com").status == "suppressed"  # type: ignore[union-attr]
     assert stack.record("v.ictim@gmail.com").reason == "mailbox complaint:abuse"  # type: ignore[union-attr]
-    # And the mailbox's own subscription gets no edition either
+    # And the complaining reader's own subscription under the plain address gets no edition either
     assert stack.announce(DAY1)["subscribers"] == 0
+
+
+def test_a_stranger_s_tagged_spelling_that_bounces_leaves_the_reader_s_subscription_as_it_is(
+    stack: Stack,
+) -> None:
+    # Given a reader on a domain where "+" is no tag, subscribed as bob@
+    subscribe_and_confirm(stack, "bob@corp.example")
+    # When a stranger subscribes bob+x@ and its confirmation mail bounces for good (no such mailbox)
+    stack.subscribe("bob+x@corp.example")
+    stack.invoke("bounce", bounce_event("Permanent", "bob+x@corp.example"))
+    # Then only that spelling is suppressed: bob still gets the edition, and may ask again
+    assert stack.record("bob+x@corp.example").status == "suppressed"  # type: ignore[union-attr]
+    assert stack.record("bob@corp.example").status == "active"  # type: ignore[union-attr]
+    assert stack.announce(DAY1)["subscribers"] == 1
+    assert stack.drain() == [] and len(stack.editions_to("bob@corp.example")) == 1
 
 
 @pytest.mark.parametrize("message", ["garbage", "[" * 2000 + "]" * 2000])

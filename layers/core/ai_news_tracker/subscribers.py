@@ -321,13 +321,13 @@ def suppress(
 ) -> Subscriber:
     """A bounce or a complaint: never mail this address again (a record is made when there is none).
 
-    ``sent_at``: when the mail it is about was sent. Feedback on a mail sent before the subscription
-    began (confirmed, or asked for when pending) is older than it: a suppression lifted by hand and an
-    old bounce delivered again (a dead-letter replay) leave the new subscription as it is."""
-    if current is not None and current.status in (ACTIVE, PENDING) and sent_at is not None:
-        began = current.confirmed_at if current.status == ACTIVE else current.created_at
-        if began is not None and sent_at < began:
-            return current
+    ``sent_at``: when the mail it is about was sent. Feedback on a mail sent before an active
+    subscription was confirmed is older than it: a suppression lifted by hand and an old bounce
+    delivered again (a dead-letter replay) leave the new subscription as it is. (A pending address's
+    feedback counts: its confirmation mail bouncing is what a mistyped address does.)"""
+    confirmed_at = current.confirmed_at if current is not None and current.status == ACTIVE else None
+    if current is not None and confirmed_at is not None and sent_at is not None and sent_at < confirmed_at:
+        return current
     base = current or Subscriber(id=sid, status=SUPPRESSED, created_at=now)
     return replace(
         base,
@@ -672,13 +672,21 @@ class Subscriptions:
         before, after = self._change(sid, lambda current: unsubscribe(current, now))
         return after != before
 
-    def suppress(self, address: str, reason: str, now: int, sent_at: int | None = None) -> str | None:
-        """Suppress an address (as SES reports it: compared lower-cased) and its mailbox
-        (:func:`mailbox_key`), so that no other spelling of it is mailed; the address's id, None when
-        the feedback is about a mail sent before its subscription began (:func:`suppress`)."""
+    def suppress(
+        self, address: str, reason: str, now: int, sent_at: int | None = None, *, whole_mailbox: bool = False
+    ) -> str | None:
+        """Suppress an address (as SES reports it: compared lower-cased); with ``whole_mailbox`` (a
+        complaint: its reader's own word) its mailbox too (:func:`mailbox_key`), so that no other
+        spelling of it is mailed. The address's id, None when the feedback is about a mail sent before
+        its subscription was confirmed (:func:`suppress`).
+
+        A bounce suppresses the address alone: ``alice+x@`` may be no mailbox where ``+`` is no tag,
+        and a stranger subscribing it must not end ``alice@``'s subscription. A bounce of the mailbox's
+        own address (``alice@``) is its record, which every spelling's subscribe looks at."""
         sid = subscriber_id(address)
         suppressed = None
-        for key in dict.fromkeys((sid, subscriber_id(mailbox_key(address)))):
+        keys = (sid, subscriber_id(mailbox_key(address))) if whole_mailbox else (sid,)
+        for key in dict.fromkeys(keys):
             _, after = self._change(key, partial(suppress, sid=key, reason=reason, now=now, sent_at=sent_at))
             if key == sid and after is not None and after.status == SUPPRESSED:
                 suppressed = sid
@@ -697,6 +705,9 @@ class Subscriptions:
 
 
 # -- bounces and complaints ----------------------------------------------------------------------------
+COMPLAINT_REASON = "complaint:"  # how a suppression by a complaint's reason starts (then its feedback type)
+
+
 def suppressions(notification: Mapping[str, Any]) -> list[tuple[str, str]]:
     """(address, reason) for each recipient to suppress in an SES event (event publishing or feedback).
 
@@ -713,7 +724,7 @@ def suppressions(notification: Mapping[str, Any]) -> list[tuple[str, str]]:
         found = [(r.get("emailAddress", ""), reason) for r in _recipients(bounce, "bouncedRecipients")]
     elif kind == "Complaint":
         complaint = _part(notification, "complaint")
-        reason = f"complaint:{complaint.get('complaintFeedbackType') or 'unspecified'}"
+        reason = f"{COMPLAINT_REASON}{complaint.get('complaintFeedbackType') or 'unspecified'}"
         found = [(r.get("emailAddress", ""), reason) for r in _recipients(complaint, "complainedRecipients")]
     result = []
     for raw, reason in found:
@@ -746,7 +757,9 @@ def apply_feedback(subscriptions: Subscriptions, notification: Mapping[str, Any]
     suppressed = []
     sent_at = mail_sent_at(notification)
     for address, reason in suppressions(notification):
-        sid = subscriptions.suppress(address, reason, now, sent_at)
+        sid = subscriptions.suppress(
+            address, reason, now, sent_at, whole_mailbox=reason.startswith(COMPLAINT_REASON)
+        )
         if sid is None:
             logger.info("email feedback older than the subscription", subscriber=subscriber_id(address)[:16])
             continue
