@@ -110,14 +110,7 @@ def normalise_address(value: object) -> str:
         raise InvalidAddress("the part before @ is not a plain mailbox name")
     if len(local) + 1 + len(domain) > MAX_ADDRESS:  # said as such (IDNA refuses a long name as invalid)
         raise InvalidAddress("the address is too long")
-    import idna  # here: its tables cost the functions that never read an address their cold start
-
-    try:
-        # IDNA 2008 with UTS #46 mapping, as registries and browsers: Python's own codec is IDNA 2003,
-        # which maps faß.de to fass.de, another registered domain
-        ascii_domain = idna.encode(domain, uts46=True, transitional=False).decode("ascii").lower()
-    except (idna.IDNAError, UnicodeError, ValueError) as exc:
-        raise InvalidAddress("the domain is not a valid name") from exc
+    ascii_domain = domain.lower() if domain.isascii() else _ascii_domain(domain)
     labels = ascii_domain.split(".")
     if len(labels) < 2 or not all(_LABEL.match(label) for label in labels) or labels[-1].isdigit():
         raise InvalidAddress("the domain is not a valid name")
@@ -125,6 +118,26 @@ def normalise_address(value: object) -> str:
     if len(address) > MAX_ADDRESS:
         raise InvalidAddress("the address is too long")
     return address
+
+
+def _ascii_domain(domain: str) -> str:
+    """A domain with non-ASCII characters in its ``xn--`` form, else :class:`InvalidAddress`.
+
+    IDNA 2008 with UTS #46 mapping, as registries and browsers: Python's own codec is IDNA 2003, which
+    maps faß.de to fass.de, another registered domain. A name IDNA 2008 refuses but IDNA 2003 took (an
+    emoji domain, registered under the older rules) is encoded as then. (An ASCII domain is not passed
+    here: IDNA 2008's hyphen rule would refuse ``ab--cd.com``, a name in use.)
+    """
+    import idna  # here: its tables cost the functions that never read an address their cold start
+
+    try:
+        return idna.encode(domain, uts46=True, transitional=False).decode("ascii").lower()
+    except (idna.IDNAError, UnicodeError, ValueError):
+        pass
+    try:
+        return domain.lower().encode("idna").decode("ascii").lower()
+    except (UnicodeError, ValueError) as exc:
+        raise InvalidAddress("the domain is not a valid name") from exc
 
 
 def subscriber_id(address: str) -> str:
