@@ -351,6 +351,39 @@ def test_a_snapshot_dated_in_the_future_is_not_shown_as_current(tmp_path: Path) 
     assert [r.model for r in current.global_top] == ["gemini-2.5-pro", "deepseek-r1"]
 
 
+def test_a_snapshot_not_due_at_one_fetch_is_shown_once_its_day_has_come_though_the_file_is_unchanged(
+    tmp_path: Path,
+) -> None:
+    # Given a history file whose newest snapshot is dated two days after the first fetch, and a server
+    # that answers 304 to the validators it gave
+    history = json.dumps(
+        {
+            "20261025": {"text": {"overall": {"deepseek-r1": 1360.0}}},
+            "20261103": {"text": {"overall": {"deepseek-r1": 1370.0, "qwen3-max": 1400.0}}},
+        }
+    ).encode()
+    answers: list[int] = []
+
+    def board(exchange: Exchange) -> None:
+        status = 304 if exchange.headers.get("if-none-match") == '"v1"' else 200
+        answers.append(status)
+        exchange.respond(
+            status, b"" if status == 304 else history, {"Content-Type": "application/json", "ETag": '"v1"'}
+        )
+
+    with LoopbackServer({"/board": board}) as server:
+        pipe = pipeline(tmp_path, server.url("/board"), "lmarena-history")
+        pipe.fetch(DAY1, feeds=False)
+        first = pipe.current_leaderboard()
+        # When it is fetched again after the newer snapshot's day, the file unchanged
+        pipe.fetch(DAY1 + timedelta(days=5), feeds=False)
+    # Then the newer snapshot is shown: the first answer's validators were not kept, so it was read again
+    assert first is not None and first.snapshot_date == date(2026, 10, 25)
+    current = pipe.current_leaderboard()
+    assert current is not None and current.snapshot_date == date(2026, 11, 3)
+    assert answers == [200, 200]
+
+
 def test_a_last_modified_header_dates_an_undated_file(tmp_path: Path) -> None:
     def board(exchange: Exchange) -> None:
         exchange.respond(

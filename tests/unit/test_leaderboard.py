@@ -54,7 +54,9 @@ def test_history_snapshots_dated_after_the_latest_day_are_not_data_yet() -> None
     }
     # When it is read on 2026-11-20, Then the real snapshot is the one shown, with its own (old) date
     snapshot = parse_snapshot("lmarena-history", data, "overall", latest=date(2026, 11, 20))
-    assert snapshot == Snapshot(scores={"real-model": 1300.0}, snapshot_date=date(2025, 5, 22))
+    assert snapshot == Snapshot(
+        scores={"real-model": 1300.0}, snapshot_date=date(2025, 5, 22), held_back=True
+    )
     # And a file of future snapshots alone is a named failure, not a board
     with pytest.raises(
         InvalidLeaderboard, match=r"no snapshot dated by 2026-11-20 \(its latest is dated 2027-12-31\)"

@@ -52,11 +52,14 @@ SCORE_LIMIT = 1_000_000
 class Snapshot:
     """The scores of one category of one leaderboard snapshot.
 
-    ``snapshot_date`` is ``None`` when the file carries no date (``arena-catalog``).
+    ``snapshot_date`` is ``None`` when the file carries no date (``arena-catalog``); ``held_back`` is
+    whether the file holds a newer snapshot dated after ``latest`` (:func:`parse_snapshot`), so that
+    the same file read again once that day comes gives another ranking.
     """
 
     scores: dict[str, float]
     snapshot_date: date | None
+    held_back: bool = False
 
 
 def _developer(prefixes: tuple[str, ...], developer: str) -> tuple[re.Pattern[str], str]:
@@ -196,7 +199,7 @@ def _parse_lmarena_history(data: Any, category: str, latest: date | None) -> Sna
     if not isinstance(table, Mapping):
         raise InvalidLeaderboard(f"{where} category {category!r} is {_describe(table)}, expected an object")
     scores = _scores(table.items(), f"{where} category {category!r}")
-    return Snapshot(scores=scores, snapshot_date=snapshot_date)
+    return Snapshot(scores=scores, snapshot_date=snapshot_date, held_back=len(usable) < len(dated))
 
 
 def _parse_arena_catalog(data: Any, category: str) -> Snapshot:

@@ -318,10 +318,13 @@ class Pipeline:
             snapshot = self._parse_leaderboard(result, now)
         except SourceFailure as failure:
             return self._record_failure(key, name, state, failure, now)
+        # a file holding a snapshot not due yet is fetched in full again (no validators): a 304 would keep
+        # the older ranking once that snapshot's day has come
+        validators = Validators() if snapshot.pop("held_back") else result.validators
         self.repo.save_leaderboard_snapshot(board.provider, snapshot)
         status = SourceStatus(name, "ok", fetched=len(snapshot["scores"]), checked_at=now)
         self.repo.save_source_state(
-            key, SourceState(validators=result.validators, status=status, fingerprint=snapshot["fingerprint"])
+            key, SourceState(validators=validators, status=status, fingerprint=snapshot["fingerprint"])
         )
         logger.info("leaderboard fetched", provider=board.provider, snapshot_date=snapshot["snapshot_date"])
         return status
@@ -370,6 +373,7 @@ class Pipeline:
             "fingerprint": fingerprint,
             "fetched_at": iso(now.astimezone(UTC)),
             "scores": snap.scores,
+            "held_back": snap.held_back,  # not stored: whether to keep the answer's validators
         }
 
     def _published_date(self, url: str, headers: Mapping[str, str], now: datetime) -> date | None:
