@@ -221,6 +221,28 @@ def test_a_rebuild_over_a_raw_store_that_lost_its_items_but_not_its_sources_is_r
     assert tracker.edition(DAY1) == published
 
 
+def test_a_day_rebuilt_with_its_only_source_disabled_is_published_without_its_stories(tmp_path: Path) -> None:
+    # Given a day published with 36Kr's story, beside a second source with nothing relevant
+    with LoopbackServer({}) as server:
+        tracker = Tracker(server, tmp_path)
+        text = tracker.config.read_text("utf-8")
+        second = f'[[sources]]\nname = "机器之心"\nurl = "{server.url("/jqzx")}"\n'
+        tracker.config.write_text(text.replace("[email]", second + "[email]"), "utf-8")
+        server.routes["/jqzx"] = static(rss())
+        tracker.feed(EARLY)
+        tracker("run", f"{DAY1}T08:10:00+08:00")
+        assert tracker.titles(DAY1) == [EARLY[0]]
+        # When 36Kr is disabled and the day rebuilt (the raw store still holds its story: not lost)
+        text = tracker.config.read_text("utf-8")
+        tracker.config.write_text(
+            text.replace('name = "36Kr"\n', 'name = "36Kr"\nenabled = false\n'), "utf-8"
+        )
+        tracker.delete_stored_edition(DAY1)
+        tracker("run", f"{DAY1}T15:00:00+08:00")
+        # Then the day is published again, without the disabled source's story
+        assert tracker.titles(DAY1) == []
+
+
 def test_a_day_rebuilt_after_its_source_was_renamed_keeps_its_cutoff(tracker: Tracker) -> None:
     # Given the source renamed, its feed the same (the README: a rename keeps the source's items)
     text = tracker.config.read_text("utf-8").replace('name = "36Kr"', 'name = "36氪"')

@@ -121,6 +121,8 @@ def test_a_now_that_is_a_date_alone_is_its_midnight_in_the_report_timezone(now: 
             "unrecognized arguments: --x\\n--y\\u2028 (see",
         ),
         (["运行\n"], "invalid choice: '运行\\n'"),
+        (["--=a\nb"], "\\n"),  # argparse's own message, the argument in it raw
+        (["fetch", "--config", "c.toml", "--data-dir", "d", "--x", "--y"], "unrecognized arguments: --x --y"),
         (["run", "--config", "c.toml", "--data-dir", "d", "--now"], "argument --now: expected one argument"),
         ([], "the following arguments are required: COMMAND (see ai-news-tracker --help)"),
     ],

@@ -89,6 +89,11 @@ def test_an_integer_too_large_for_a_float_is_named_in_one_short_line(
     assert sign < 0 or "about 401 digits" in str(error)
 
 
+def test_an_integer_of_twenty_digits_is_given_by_its_size_too() -> None:
+    error = _error({"report": {"max_items": 10**19}})
+    assert str(error).endswith("got an integer of about 20 digits")
+
+
 @pytest.mark.parametrize(("section", "key"), FLOATS, ids=[f"{s}.{k}" for s, k in FLOATS])
 @pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf], ids=["nan", "inf", "-inf"])
 def test_a_number_that_is_not_finite_is_named(section: str, key: str, value: float) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+
 from ai_news_tracker.edition import (
     for_points,
     listed_repeats,
@@ -14,8 +16,9 @@ from ai_news_tracker.edition import (
     split_repeats,
     split_shown,
 )
-from ai_news_tracker.models import Edition, Item
-from ai_news_tracker.pipeline import fetched_by
+from ai_news_tracker.errors import EditionError
+from ai_news_tracker.models import Edition, Item, SourceStatus
+from ai_news_tracker.pipeline import check_publishable, fetched_by, published_ids
 from ai_news_tracker.repository import SourceState
 
 T0 = datetime(2026, 1, 20, 5, 50, tzinfo=UTC)  # 13:50 in Shanghai
@@ -272,3 +275,36 @@ def test_repeats_shown_at_one_time_keep_their_feeds_order() -> None:
         repeats = listed_repeats(list(zip(found, olds, strict=True)), [yesterday], list)
         # Then they are in the feed's order, as the day's news of that fetch are
         assert [r.item.id for r in repeats] == list("qxbzd")
+
+
+# -- the rebuild guard (pipeline.check_publishable) --------------------------------------------------
+DAY, CUT = date(2026, 11, 20), datetime(2026, 11, 20, 0, 10, tzinfo=UTC)
+OK = (SourceStatus("a", "ok"),)
+PUBLISHED = {"items": [{"id": "a"}, {"id": "b"}], "more_items": [{"id": "c"}]}
+
+
+def test_published_ids_are_those_shown_and_listed_and_nothing_else() -> None:
+    assert published_ids(PUBLISHED) == {"a", "b", "c"}
+    assert published_ids({"items": [{"title": "an older release's item, no id"}], "more_items": "x"}) == set()
+    assert published_ids(None) == set()
+
+
+@pytest.mark.parametrize("held", [{"a"}, {"c"}, {"b", "z"}])
+def test_a_rebuild_holding_any_story_readers_have_is_published(held: set[str]) -> None:
+    # a raw store that lost some of the day's stories, or holds only one listed past max_items
+    check_publishable(DAY, CUT, stories=0, sources=OK, published=PUBLISHED, held=held)
+
+
+def test_a_rebuild_holding_none_of_them_is_refused_naming_the_day_and_what_to_do() -> None:
+    with pytest.raises(
+        EditionError, match=r"cannot rebuild 2026-11-20 .*3 stories.*delete site/reports/2026-11-20.json"
+    ):
+        check_publishable(DAY, CUT, stories=5, sources=OK, published=PUBLISHED, held={"z"})
+
+
+def test_a_quiet_day_with_one_source_down_is_published_empty_and_a_day_of_no_source_is_not() -> None:
+    down = SourceStatus("b", "http_error", "502")
+    check_publishable(DAY, CUT, stories=0, sources=(*OK, down), published=None, held=set())
+    with pytest.raises(EditionError, match="no feed could be fetched"):
+        check_publishable(DAY, CUT, stories=0, sources=(down,), published=None, held=set())
+    check_publishable(DAY, CUT, stories=1, sources=(down,), published=None, held=set())  # a repeat told

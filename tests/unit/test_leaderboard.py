@@ -7,6 +7,7 @@ import math
 import re
 from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import example, given, settings
@@ -75,6 +76,14 @@ def test_history_snapshots_dated_after_the_latest_day_are_not_data_yet() -> None
 )
 def test_the_latest_day_is_the_date_where_the_day_is_furthest_ahead(now: datetime, latest: date) -> None:
     assert latest_day(now) == latest
+    # whatever zone the clock is given in (the command's is the report's)
+    assert latest_day(now.astimezone(ZoneInfo("Asia/Shanghai"))) == latest
+
+
+def test_a_snapshot_dated_on_the_latest_day_is_current() -> None:
+    data = {"20261119": {"text": {"overall": {"a": 1.0}}}, "20261120": {"text": {"overall": {"b": 2.0}}}}
+    snapshot = parse_snapshot("lmarena-history", data, "overall", latest=date(2026, 11, 20))
+    assert (snapshot.snapshot_date, snapshot.held_back) == (date(2026, 11, 20), False)
 
 
 def test_history_ignores_keys_that_are_not_8_digit_dates() -> None:

@@ -50,6 +50,11 @@ T0 = 1_790_000_000
         # IDNA 2008 (UTS #46), as registries and browsers: ß and a final ς are letters of their own
         # (IDNA 2003, Python's codec, mailed me@fass.de, another domain)
         ("me@faß.de", "me@xn--fa-hia.de"),
+        ("me@Faß.DE", "me@xn--fa-hia.de"),  # capitals too: UTS #46 maps them before IDNA 2008
+        (
+            "a" * 64 + "@" + "b" * 61 + "." + "c" * 61 + "." + "d" * 62 + ".cn",  # 254 characters: the most
+            "a" * 64 + "@" + "b" * 61 + "." + "c" * 61 + "." + "d" * 62 + ".cn",
+        ),
         ("me@ςπ.gr", "me@xn--1xad.gr"),
         # a Chinese input method's full-width ＠ and 。 are the address's @ and dot
         ("name＠qq。com", "name@qq.com"),
@@ -369,3 +374,35 @@ def test_a_notice_that_could_not_be_sent_gives_the_hour_back() -> None:
     # When the notice could not be sent, Then the slot is given back: asking again may mail again
     given_back = mail_not_sent(record, later, later + 1)
     assert given_back is not None and given_back.last_mail_at is None and given_back.status == ACTIVE
+
+
+def test_a_spelling_asked_for_before_its_mailbox_complained_gets_no_more_mail() -> None:
+    # Given alice+x@ pending, then a complaint from alice@ (the whole mailbox)
+    subscriptions, _ = subs()
+    assert subscriptions.subscribe("alice+x@example.org", T0).mail
+    subscriptions.suppress("alice@example.org", "complaint:abuse", T0 + 100, whole_mailbox=True)
+    # When alice+x@ is asked for again, Then no mail goes out and the spelling is suppressed
+    decision = subscriptions.subscribe("alice+x@example.org", T0 + 10 * RESEND_AFTER)
+    assert not decision.mail and decision.record.status == SUPPRESSED
+
+
+def test_a_bounce_of_a_tagged_spelling_suppresses_that_spelling_alone() -> None:
+    subscriptions, store = subs()
+    subscriptions.subscribe("bob@corp.example", T0)
+    subscriptions.confirm(subscriber_id("bob@corp.example"), T0)
+    subscriptions.suppress("bob+x@corp.example", "bounce:Permanent/General", T0 + 100)
+    assert store.get(subscriber_id("bob@corp.example")).status == ACTIVE  # type: ignore[union-attr]
+    assert store.get(subscriber_id("bob+x@corp.example")).status == SUPPRESSED  # type: ignore[union-attr]
+
+
+def test_a_pending_address_s_bounce_counts_though_it_was_confirmed_once_before() -> None:
+    # Given an address confirmed at T0 + 10, unsubscribed, then asked for again (pending)
+    subscriptions, store = subs()
+    sid = subscriber_id("reader@example.org")
+    subscriptions.subscribe("reader@example.org", T0)
+    subscriptions.confirm(sid, T0 + 10)
+    subscriptions.unsubscribe(sid, T0 + 20)
+    subscriptions.subscribe("reader@example.org", T0 + 30)
+    # When a bounce of a mail sent before that confirmation arrives, Then the pending address is suppressed
+    assert apply_feedback(subscriptions, feedback("reader@example.org", T0 + 5), T0 + 40) == [sid]
+    assert store.get(sid).status == SUPPRESSED  # type: ignore[union-attr]

@@ -52,6 +52,8 @@ def test_a_point_is_the_title_as_the_editions_print_it() -> None:
     assert key_point(item("智谱\x1b[31m发布\u202eGLM-5"), 60) == "智谱[31m发布GLM-5"
     # A title of bidi controls alone is none: the text's first sentence stands for it
     assert key_point(item("\u202e\u2066", "\u202e某公司发布新模型。其他内容。"), 60) == "某公司发布新模型。"
+    # A title that is a column tag alone stays the point
+    assert key_point(item("独家｜", "正文第一句。"), 60) == "独家｜"
     # And an item with nothing visible gives no point at all
     assert extractive_points([item("\u202e", "\u2066\x1b"), item("第二条")], 5, 60) == ["第二条"]
 

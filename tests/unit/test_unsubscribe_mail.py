@@ -284,3 +284,13 @@ def test_a_subject_stuffed_with_candidates_is_checked_a_few_times_only(subscript
     assert unsubscribe_by_mail(subscriptions, Counting(lambda: [KEY]), mail, T0) == UNVERIFIED
     assert len(checked) == 5
     assert status(subscriptions, "reader@example.com") == ACTIVE
+
+
+def test_a_second_mail_from_a_sender_already_unsubscribed_is_not_counted_again(
+    subscriptions: Subscriptions,
+) -> None:
+    subscriptions.subscribe("me@example.org", T0)
+    subscriptions.confirm(subscriber_id("me@example.org"), T0)
+    (mail,) = received_mails(event_with(subject="", sender=["me@example.org"]))
+    assert unsubscribe_by_mail(subscriptions, TOKENS, mail, T0) == BY_SENDER
+    assert unsubscribe_by_mail(subscriptions, TOKENS, mail, T0 + 60) == SENDER_NOT_SUBSCRIBED

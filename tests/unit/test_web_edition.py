@@ -34,6 +34,7 @@ from ai_news_tracker.render import (
     FEED_ENTRIES,
     Renderer,
     clean_text,
+    page_description,
     safe_href,
 )
 
@@ -533,6 +534,14 @@ def test_a_title_or_point_of_invisible_characters_alone_is_shown_as_none_in_ever
     # And the JSON, which gives the title as the feed had it once cleaned (empty) and no empty point
     payload = json.loads(renderer.json(ed))
     assert payload["key_points"] == ["要点一"] and payload["items"][0]["title"] == ""
+    # And the page's description (search results, link previews) is the visible point, or the count
+    assert page_description(ed) == "要点一"
+    assert page_description(replace(ed, key_points=(INVISIBLE,))) == "本期 2 条资讯。"
+    # And an older day's line in the archive takes its first visible point
+    old = replace(summary, date=date(2025, 1, 1))
+    page = renderer.index([old, *summaries(date(2026, 1, 1), ARCHIVE_POINTS)])
+    (line,) = strict_parse(page).iterfind(".//ol[@class='days']/li")
+    assert "".join(line.itertext()).endswith("要点一")
 
 
 # -- the archive ------------------------------------------------------------------------------------
