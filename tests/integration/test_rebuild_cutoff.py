@@ -58,8 +58,10 @@ class Tracker:
         self.server.routes["/36kr"] = static(rss(*entries))
 
     def __call__(self, command: str, now: str) -> None:
-        argv = [command, "--config", str(self.config), "--data-dir", str(self.data), "--now", now]
-        assert main(argv) == 0
+        assert self.exit_code(command, now) == 0
+
+    def exit_code(self, command: str, now: str) -> int:
+        return main([command, "--config", str(self.config), "--data-dir", str(self.data), "--now", now])
 
     def delete_stored_edition(self, day: str) -> None:  # the runbook's first step
         (self.data / "raw" / "editions" / f"{day}.json").unlink()
@@ -178,16 +180,7 @@ def test_a_rebuild_at_the_original_time_over_a_raw_store_fetched_again_since_is_
     tracker("fetch", f"{DAY1}T10:00:00+08:00")
     capsys.readouterr()
     # When the day is rebuilt with its original time, as the runbook allows
-    argv = [
-        "run",
-        "--config",
-        str(tracker.config),
-        "--data-dir",
-        str(tracker.data),
-        "--now",
-        f"{DAY1}T08:10:00+08:00",
-    ]
-    assert main(argv) == 1
+    assert tracker.exit_code("run", f"{DAY1}T08:10:00+08:00") == 1
     # Then nothing is published: readers keep the day as they have it, and the one line says what to do
     assert tracker.edition(DAY1) == published
     (line,) = capsys.readouterr().err.splitlines()
@@ -207,16 +200,7 @@ def test_a_rebuild_over_a_raw_store_that_lost_its_items_but_not_its_sources_is_r
         shutil.rmtree(tracker.data / "raw" / lost)
     tracker.delete_stored_edition(DAY1)
     # When the day is rebuilt at 15:00, Then it is refused: its cutoff is kept and nothing is left by then
-    argv = [
-        "run",
-        "--config",
-        str(tracker.config),
-        "--data-dir",
-        str(tracker.data),
-        "--now",
-        f"{DAY1}T15:00:00+08:00",
-    ]
-    assert main(argv) == 1
+    assert tracker.exit_code("run", f"{DAY1}T15:00:00+08:00") == 1
     assert "readers have it with 1 story and this raw store holds none of them" in capsys.readouterr().err
     assert tracker.edition(DAY1) == published
 

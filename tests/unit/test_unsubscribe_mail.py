@@ -258,12 +258,17 @@ def test_a_sender_who_never_subscribed_leaves_no_record_and_is_not_counted_as_un
     assert subscriptions.store.get(subscriber_id("stranger@example.org")) is None
 
 
+def confirmed(subscriptions: Subscriptions, address: str) -> None:
+    """``address`` subscribed and confirmed at T0."""
+    subscriptions.subscribe(address, T0)
+    assert subscriptions.confirm(subscriber_id(address), T0)
+
+
 def test_a_tagged_subscriber_mailing_from_the_untagged_address_is_told_apart_from_an_unsubscribe(
     subscriptions: Subscriptions,
 ) -> None:
     # Given a reader subscribed as me+news@example.org, who can only send from me@example.org
-    subscriptions.subscribe("me+news@example.org", T0)
-    subscriptions.confirm(subscriber_id("me+news@example.org"), T0)
+    confirmed(subscriptions, "me+news@example.org")
     # When a mail without its token comes from the untagged address
     (mail,) = received_mails(event_with(subject="unsubscribe", sender=["me@example.org"]))
     # Then it is not reported as an unsubscribe (the subscription is still active: the link works)
@@ -289,8 +294,7 @@ def test_a_subject_stuffed_with_candidates_is_checked_a_few_times_only(subscript
 def test_a_second_mail_from_a_sender_already_unsubscribed_is_not_counted_again(
     subscriptions: Subscriptions,
 ) -> None:
-    subscriptions.subscribe("me@example.org", T0)
-    subscriptions.confirm(subscriber_id("me@example.org"), T0)
+    confirmed(subscriptions, "me@example.org")
     (mail,) = received_mails(event_with(subject="", sender=["me@example.org"]))
     assert unsubscribe_by_mail(subscriptions, TOKENS, mail, T0) == BY_SENDER
     assert unsubscribe_by_mail(subscriptions, TOKENS, mail, T0 + 60) == SENDER_NOT_SUBSCRIBED
