@@ -463,13 +463,14 @@ class Pipeline:
         items, more = credit_carriers(items, carried), credit_carriers(more, carried)
         credited = credit_carriers([repeat.item for repeat in repeats], carried)
         repeats = [replace(repeat, item=item) for repeat, item in zip(repeats, credited, strict=True)]
+        considered = {i.id for i in candidates} | {i.id for i in window}  # before any filter
         check_publishable(
             day,
             cutoff.astimezone(report.tz),
             stories=len(items) + len(more) + len(repeats),
             sources=sources,
             published=published,
-            held={i.id for i in candidates} | {i.id for i in window},
+            held=considered,
         )
         summary = self.summarizer.summarize(for_points(items), report.key_points)
         edition = Edition(
@@ -485,7 +486,7 @@ class Pipeline:
             leaderboard=self.current_leaderboard(),
             leaderboard_status=self._leaderboard_status(),
             notes=tuple(note for note in (summary.note, unindexed) if note),
-            considered=tuple(sorted({i.id for i in candidates} | {i.id for i in window})),
+            considered=tuple(sorted(considered)),
             scanned_from=start,
             more=tuple(more),
             unlisted=unlisted,
