@@ -227,6 +227,19 @@ def test_a_day_rebuilt_with_its_only_source_disabled_is_published_without_its_st
         assert tracker.titles(DAY1) == []
 
 
+def test_a_day_published_by_a_release_that_listed_no_sources_keeps_its_cutoff(tracker: Tracker) -> None:
+    # Given the day's published JSON without its "sources" list (an older release's, or a hand edit)
+    path = tracker.data / "site" / "reports" / f"{DAY1}.json"
+    published = json.loads(path.read_text("utf-8"))
+    del published["sources"]
+    path.write_text(json.dumps(published, ensure_ascii=False), "utf-8")
+    # When the day is rebuilt at 15:00, Then the configured source's state still keeps its cutoff
+    tracker.delete_stored_edition(DAY1)
+    tracker("run", f"{DAY1}T15:00:00+08:00")
+    assert tracker.edition(DAY1)["window"]["end"] == "2026-01-20T08:10:00+08:00"
+    assert tracker.titles(DAY1) == [EARLY[0]]
+
+
 def test_a_day_rebuilt_after_its_source_was_renamed_keeps_its_cutoff(tracker: Tracker) -> None:
     # Given the source renamed, its feed the same (the README: a rename keeps the source's items)
     text = tracker.config.read_text("utf-8").replace('name = "36Kr"', 'name = "36氪"')
