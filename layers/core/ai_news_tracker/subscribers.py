@@ -614,12 +614,13 @@ class Subscriptions:
         normalised = normalise_address(address)
         mailbox = mailbox_key(normalised)
         held = self.store.get(subscriber_id(mailbox)) if mailbox != normalised else None
-        blocked = held is not None and held.status == SUPPRESSED
+        # why the mailbox is suppressed, when it is (None: it is not)
+        blocked = (held.reason or "") if held is not None and held.status == SUPPRESSED else None
         decided: list[SubscribeDecision] = []
 
         def transition(current: Subscriber | None) -> Subscriber:
-            if blocked and held is not None and (current is None or current.status != SUPPRESSED):
-                record = suppress(current, subscriber_id(normalised), f"mailbox {held.reason or ''}", now)
+            if blocked is not None and (current is None or current.status != SUPPRESSED):
+                record = suppress(current, subscriber_id(normalised), f"mailbox {blocked}", now)
                 decided.append(SubscribeDecision(record, mail=False, why=SUPPRESSED))
             else:
                 decided.append(request_subscription(current, normalised, now))
