@@ -37,17 +37,22 @@ def notifications(event: dict[str, Any]) -> list[dict[str, Any]]:
     return sns_messages(event, "an SES event")
 
 
+def now() -> int:
+    """Unix seconds: when this invocation happens (the one clock of the function)."""
+    return int(time.time())
+
+
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    now = int(time.time())
+    at = now()
     subscriptions = deployment()
     suppressed = 0
     kinds = []
     for notification in notifications(event):
         kinds.append(str(notification.get("eventType") or notification.get("notificationType") or "?"))
-        suppressed += len(apply_feedback(subscriptions, notification, now))
+        suppressed += len(apply_feedback(subscriptions, notification, at))
     metrics.add_metric(name="AddressesSuppressed", unit=MetricUnit.Count, value=suppressed)
     logger.info("email feedback", events=kinds, suppressed=suppressed)
     return {"events": kinds, "suppressed": suppressed}

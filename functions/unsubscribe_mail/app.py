@@ -45,15 +45,18 @@ def deployment() -> tuple[Subscriptions, Tokens]:
     return subscriptions_from_env(os.environ), Tokens(TokenKeys(settings.need("token_key_parameter")))
 
 
+def now() -> int:
+    """Unix seconds: when this invocation happens (the one clock of the function)."""
+    return int(time.time())
+
+
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    now = int(time.time())
+    at = now()
     subscriptions, tokens = deployment()
-    outcomes = Counter(
-        unsubscribe_by_mail(subscriptions, tokens, mail, now) for mail in received_mails(event)
-    )
+    outcomes = Counter(unsubscribe_by_mail(subscriptions, tokens, mail, at) for mail in received_mails(event))
     unsubscribed = outcomes[BY_TOKEN] + outcomes[BY_SENDER]
     ignored = sum(outcomes.values()) - unsubscribed
     metrics.add_metric(name="UnsubscribedByMail", unit=MetricUnit.Count, value=unsubscribed)

@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from email.parser import HeaderParser
 from pathlib import Path
@@ -76,6 +76,12 @@ class RunningOut(Context):
         return self.remaining_ms
 
 
+# the stack's clock starts the day before DAY1's edition was cut, so the readers a test confirms
+# first are the edition's readers; a test moves it on to have one join later
+START = int(the_edition().generated_at.timestamp()) - 86400
+CLOCKED = ("subscription", "bounce", "unsubscribe_mail")  # the functions that read ``now()``
+
+
 @dataclass
 class Stack:
     s3: Any
@@ -86,14 +92,17 @@ class Stack:
     dead_letter_url: str
     monkeypatch: pytest.MonkeyPatch
     handlers: dict[str, ModuleType] = field(default_factory=dict)
+    now: int = START  # Unix seconds: the time the functions read (``now()``) when a test has not set theirs
 
     # -- invoking -------------------------------------------------------------------------------
     def handler(self, name: str) -> ModuleType:
-        """The function's module, loaded on first use (a cold start)."""
+        """The function's module, loaded on first use (a cold start), reading the stack's clock."""
         if name not in self.handlers:
             module = load_handler(name)
             if name == "subscription":
                 module.MIN_SUBSCRIBE_SECONDS = 0.0  # type: ignore[attr-defined]
+            if name in CLOCKED:
+                module.now = lambda: self.now  # type: ignore[attr-defined]
             self.handlers[name] = module
         return self.handlers[name]
 
@@ -280,7 +289,10 @@ def mail_stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stac
             s3.create_bucket(Bucket=bucket)
         repo = RawRepository(S3Store(RAW, s3))
         repo.save_edition(the_edition())
-        repo.save_edition(replace(the_edition(), date=date.fromisoformat(DAY2)))
+        day2 = the_edition().generated_at + timedelta(days=1)
+        repo.save_edition(
+            replace(the_edition(), date=date.fromisoformat(DAY2), generated_at=day2, window_end=day2)
+        )
 
         sesv2 = boto3.client("sesv2", region_name=REGION)
         sesv2.create_configuration_set(ConfigurationSetName="digest")
@@ -655,9 +667,30 @@ def test_an_expired_confirmation_link_is_refused(stack: Stack) -> None:
     link = confirmation_link(stack.mails_to("reader@example.org")[0])
     record = stack.record("reader@example.org")
     assert record is not None and record.expires_at is not None
-    stack.monkeypatch.setattr(stack.handler("subscription"), "now", lambda: record.expires_at)
+    stack.now = record.expires_at
     assert stack.http("POST", "/confirm", query={"token": token_of(link)}).status == 400
     assert stack.record("reader@example.org").status == "pending"  # type: ignore[union-attr]
+
+
+def test_an_old_announcement_delivered_again_mails_no_reader_who_joined_after_it(stack: Stack) -> None:
+    # Given a reader who got DAY1's edition
+    subscribe_and_confirm(stack, "early@example.org")
+    stack.announce(DAY1)
+    assert stack.drain() == []
+    # And a reader who confirmed an hour after it was cut (the page promised 从下一期开始)
+    stack.now = int(the_edition().generated_at.timestamp()) + 3600
+    subscribe_and_confirm(stack, "late@example.org")
+    # When DAY1's announcement is delivered again (an SNS redelivery, a dead-letter replay)
+    stack.announce(DAY1)
+    assert stack.drain() == []
+    # Then the later reader gets no DAY1, and the first reader no second copy
+    assert stack.editions_to("late@example.org") == []
+    assert len(stack.editions_to("early@example.org")) == 1
+    # And the next edition goes to both
+    stack.announce(DAY2)
+    assert stack.drain() == []
+    for reader in ("early@example.org", "late@example.org"):
+        assert stack.editions_to(reader)[-1]["Subject"] == f"{DAY2} 国产大模型日报"
 
 
 def test_a_subscriber_opening_an_old_confirmation_link_is_told_they_are_subscribed(stack: Stack) -> None:
@@ -669,8 +702,7 @@ def test_a_subscriber_opening_an_old_confirmation_link_is_told_they_are_subscrib
     # Then the page says the address is subscribed, with no button to confirm it once more
     assert again.status == 200 and "您已订阅" in again.body and "<form" not in again.body
     # When it is opened days after it expired (another device)
-    later = int(datetime.now(UTC).timestamp()) + 5 * 86400
-    stack.monkeypatch.setattr(stack.handler("subscription"), "now", lambda: later)
+    stack.now += 5 * 86400
     shown, posted = (stack.http(method, "/confirm", query={"token": link}) for method in ("GET", "POST"))
     # Then both answers say the address is subscribed, not that the link failed and to apply again
     for answer in (shown, posted):
@@ -679,13 +711,11 @@ def test_a_subscriber_opening_an_old_confirmation_link_is_told_they_are_subscrib
 
 def test_a_confirmation_link_shows_its_button_only_where_it_can_confirm(stack: Stack) -> None:
     # Given a link from a subscription since ended, and a new request (a new link) for the address
-    clock = [int(datetime.now(UTC).timestamp())]
-    stack.monkeypatch.setattr(stack.handler("subscription"), "now", lambda: clock[0])
     assert stack.subscribe("reader@example.org").status == 202
-    clock[0] += 600  # the reader confirms ten minutes later
+    stack.now += 600  # the reader confirms ten minutes later
     subscribe_and_confirm_link = token_of(confirmation_link(stack.mails_to("reader@example.org")[-1]))
     assert stack.http("POST", "/confirm", query={"token": subscribe_and_confirm_link}).status == 200
-    clock[0] += 2 * 3600  # the unsubscribe and the new request come later
+    stack.now += 2 * 3600  # the unsubscribe and the new request come later
     old = token_of(confirmation_link(stack.mails_to("reader@example.org")[0]))
     stack.announce(DAY1)
     assert stack.drain() == []
@@ -1270,7 +1300,7 @@ def test_one_mailbox_posted_all_hour_leaves_the_stacks_budget_to_a_genuine_reade
     from ai_news_tracker.subscribers import CONFIRMATIONS_PER_HOUR
 
     hour = (1_790_000_000 // 3600 + 1) * 3600
-    stack.monkeypatch.setattr(stack.handler("subscription"), "now", lambda: hour + 60)
+    stack.now = hour + 60
     # Given someone posting their own mailbox: three spellings mailed, then one of them again and again
     spellings = ["me@attacker.example", "me+a@attacker.example", "me+b@attacker.example"]
     for address in spellings + ["me+c@attacker.example"] * CONFIRMATIONS_PER_HOUR:
@@ -1302,7 +1332,7 @@ def test_a_spent_stack_budget_is_counted_for_its_alarm(
 
     stack.monkeypatch.setattr(subscribers_module, "CONFIRMATIONS_PER_HOUR", 1)
     hour = (1_790_000_000 // 3600 + 1) * 3600
-    stack.monkeypatch.setattr(stack.handler("subscription"), "now", lambda: hour + 60)
+    stack.now = hour + 60
 
     # Given the hour's one confirmation mail sent
     assert stack.subscribe("first@example.org").status == 202
@@ -1314,7 +1344,7 @@ def test_a_spent_stack_budget_is_counted_for_its_alarm(
     assert stack.mails_to("reader@example.org") == []
     # But one mailbox over its own budget is not the stack's: no count
     stack.monkeypatch.setattr(subscribers_module, "CONFIRMATIONS_PER_HOUR", 10)
-    stack.monkeypatch.setattr(stack.handler("subscription"), "now", lambda: hour + 3600 + 60)
+    stack.now = hour + 3600 + 60
     for n in range(4):
         stack.subscribe(f"me+{n}@attacker.example")
     assert "SubscribeOverBudget" not in counted(capsys.readouterr().out)

@@ -163,6 +163,24 @@ def subs() -> tuple[Subscriptions, MemorySubscriberStore]:
     return Subscriptions(store), store
 
 
+def test_an_edition_goes_to_the_readers_confirmed_by_its_cut() -> None:
+    # Given a reader confirmed at T0 + 60, one at T0 + 120, and a record active with no time kept
+    subscriptions, store = subs()
+    early, late = (
+        subscriptions.subscribe(a, T0).record.id for a in ("early@example.org", "late@example.org")
+    )
+    subscriptions.confirm(early, T0 + 60)
+    subscriptions.confirm(late, T0 + 120)
+    old = subscriber_id("old@example.org")
+    store.put(Subscriber(id=old, status=ACTIVE, address="old@example.org", created_at=T0, updated_at=T0))
+    ids = [early, late, old]
+    # When the recipients of an edition cut at T0 + 60 are read, Then the later reader is not one
+    assert set(subscriptions.recipients(ids, confirmed_by=T0 + 60)) == {early, old}
+    # And one cut after both confirmations (or no cut given) goes to all three
+    assert set(subscriptions.recipients(ids, confirmed_by=T0 + 120)) == {early, late, old}
+    assert set(subscriptions.recipients(ids)) == {early, late, old}
+
+
 def test_subscribe_confirm_unsubscribe() -> None:
     subscriptions, store = subs()
 

@@ -9,7 +9,8 @@
    dead-letter queue. A repeated fan-out (a retried invocation, a re-sent announcement) enqueues the
    same batches again, which send nothing new.
 2. **A batch** (``SendBatchFunction``, on the queue): the ids still active *now* (an unsubscribe
-   between the fan-out and the send is honoured) are read with their addresses, and
+   between the fan-out and the send is honoured) and confirmed by the edition's ``generated_at`` (a
+   replayed old announcement mails no reader who joined since) are read with their addresses, and
    :func:`ai_news_tracker.mail.send_edition` sends each one the edition through SES with its own
    ``List-Unsubscribe`` links, at most once per (edition, recipient): the sent log in the raw bucket
    is the idempotency key. A batch with a refused send fails, so SQS delivers it again (the sent ones
@@ -219,7 +220,8 @@ def send_batch(
     should_stop: Callable[[], bool] | None = None,
     sent_at: datetime | None = None,
 ) -> SendReport:
-    """Send the edition to the batch's subscribers that are active now, each at most once.
+    """Send the edition to the batch's subscribers that are active now and were confirmed by the time
+    it was cut (one who joined later starts with the next edition), each at most once.
 
     Raises :class:`~ai_news_tracker.mail.SendError` when a send was refused or not attempted, so the
     queue delivers the batch again; sent and pending ones (maybe sent) are never sent again, and
@@ -227,7 +229,7 @@ def send_batch(
     """
     if edition.date != batch.date:
         raise BatchError(f"the batch is for {batch.date}, the edition for {edition.date}")
-    recipients = subscriptions.recipients(batch.ids)
+    recipients = subscriptions.recipients(batch.ids, confirmed_by=int(edition.generated_at.timestamp()))
     report = send_edition(
         edition,
         config,

@@ -709,12 +709,18 @@ class Subscriptions:
     def active_ids(self, page_size: int = 1000) -> Iterator[list[str]]:
         return self.store.active_ids(page_size)
 
-    def recipients(self, ids: Sequence[str]) -> dict[str, str]:
-        """id -> address of those of ``ids`` that are active now (unsubscribed since are left out)."""
+    def recipients(self, ids: Sequence[str], confirmed_by: int | None = None) -> dict[str, str]:
+        """id -> address of those of ``ids`` that are active now (unsubscribed since are left out) and,
+        with ``confirmed_by``, were confirmed by then: an edition goes to the readers it was cut for,
+        not to one who joined later (the confirmation page promises 从下一期开始), even when an old
+        announcement is delivered again. A record active with no confirmation time (written before
+        it was kept) counts as confirmed."""
         return {
             sid: record.address
             for sid, record in self.store.get_many(ids).items()
-            if record.status == ACTIVE and record.address
+            if record.status == ACTIVE
+            and record.address
+            and (confirmed_by is None or record.confirmed_at is None or record.confirmed_at <= confirmed_by)
         }
 
 
