@@ -239,6 +239,39 @@ def filler(n: int) -> Entry:
     )
 
 
+def test_a_day_of_repeats_alone_is_published_when_no_feed_answers_its_run(tmp_path: Path) -> None:
+    blocked = static(
+        b"<!DOCTYPE html><html><body>blocked</body></html>", headers={"Content-Type": "text/html"}
+    )
+    routes = {
+        "/36kr": static(rss("36kr", [(V4_36KR, "Wed, 03 Dec 2031 10:00:00 +0800")])),
+        "/xzy": static(rss("xzy", [])),
+    }
+    with LoopbackServer(routes) as server:
+        config = tmp_path / "c.toml"
+        config.write_text(
+            '[report]\ntimezone = "Asia/Shanghai"\n'
+            f'[[sources]]\nname = "36Kr"\nurl = "{server.url("/36kr")}"\n'
+            f'[[sources]]\nname = "新智元"\nurl = "{server.url("/xzy")}"\n',
+            encoding="utf-8",
+        )
+        data = tmp_path / "data"
+        run = ["--config", str(config), "--data-dir", str(data)]
+        # Given day 1 published with 36Kr's report of V4
+        assert main(["run", *run, "--now", NOW1]) == 0
+        # And day 2's morning fetch bringing 新智元's late report of it, and nothing else
+        server.routes["/xzy"] = static(rss("xzy", [(V4_XZY, "Thu, 04 Dec 2031 09:00:00 +0800")]))
+        assert main(["fetch", *run, "--now", "2031-12-05T06:00:00+08:00"]) == 0
+        # When at the day's run every feed answers an HTML page
+        server.routes["/36kr"] = server.routes["/xzy"] = blocked
+        # Then the day is still published: it has something to tell, the late report
+        assert main(["run", *run, "--now", NOW2]) == 0
+    second = payload(data, DAY2)
+    assert second["items"] == [] and [r["url"] for r in second["reported_before"]] == [V4_XZY[1]]
+    # And both feeds are named as failed
+    assert {s["name"]: s["status"] == "ok" for s in second["sources"]} == {"36Kr": False, "新智元": False}
+
+
 def daily_pipeline(tmp_path: Path, max_items: int = 30) -> Pipeline:
     config = parse_config(
         {
