@@ -215,16 +215,18 @@ def write_site(folder: Path, renderer: Renderer, pages: dict[str, str]) -> None:
 class Browser:
     driver: Any
 
-    def open(self, url: str, width: int, height: int, *, dark: bool = False) -> None:
+    def open(self, url: str, width: int, height: int, *, dark: bool = False, forced: bool = False) -> None:
+        """``forced``: forced colours (Windows High Contrast), which draws every background alike."""
         self.driver.get_log("browser")  # drop what earlier pages logged
         self.driver.execute_cdp_cmd(
             "Emulation.setDeviceMetricsOverride",
             {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600},
         )
-        scheme = "dark" if dark else "light"
-        self.driver.execute_cdp_cmd(
-            "Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": scheme}]}
-        )
+        features = [
+            {"name": "prefers-color-scheme", "value": "dark" if dark else "light"},
+            {"name": "forced-colors", "value": "active" if forced else "none"},
+        ]
+        self.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": features})
         self.driver.get(url)
 
     def errors(self) -> list[dict[str, Any]]:
@@ -478,21 +480,20 @@ def test_a_screen_reader_hears_each_movement_and_link_once_and_knows_which_story
     said = [name for name in cells if MOVEMENT_NAME.search(name or "")]
     assert len(said) == moves == 10 and all(MOVEMENT_NAME.fullmatch(name) for name in said), said
     # And an item's links (阅读原文, another outlet's report) are named without the arrow drawn after
-    # them, and described by the item's title
+    # them, each after its story, so that a list of the page's links tells them apart
     links = [
-        (ax_value(n, "name"), ax_value(n, "description"))
+        ax_value(n, "name")
         for n in nodes
-        if ax_value(n, "role") == "link" and re.fullmatch(r".*(阅读原文|的报道).*", ax_value(n, "name") or "")
+        if ax_value(n, "role") == "link" and re.match(r"阅读原文：|\S+的报道：", ax_value(n, "name") or "")
     ]
     # (the title of the story each link sits in, in the order of the page)
     stories = browser.script(
         "return [...document.querySelectorAll('p.more a')]"
         ".map(a => a.closest('article').querySelector('h3').textContent)"
     )
-    assert len(links) == len(stories) > 12 and any(name.endswith("的报道") for name, _ in links)
-    assert [(name, described) for name, described in links if re.fullmatch(r"阅读原文|\S+的报道", name)] == [
-        (name, story) for (name, _), story in zip(links, stories, strict=True)
-    ]
+    assert len(links) == len(stories) > 12 and any("的报道：" in name for name in links)
+    assert [name.split("：", 1)[1] for name in links] == stories
+    assert len(set(links)) == len(links)
     # And on the archive, each edition's 阅读全文, Markdown and JSON say which day they open
     browser.open(base_url + "index.html", *DESKTOP)
     nodes = accessibility_tree(browser)
@@ -580,6 +581,14 @@ def test_links_are_not_told_by_colour_alone_and_the_form_can_be_seen(
         " getComputedStyle(document.querySelector('section.subscribe')).backgroundColor]"
     )
     assert contrast(border, card) >= 3, (border, card)
+    # And in forced colours (Windows High Contrast), where its red is gone, the button keeps an outline
+    browser.open(base_url + f"reports/{DAY}.html", *DESKTOP, dark=dark, forced=True)
+    width, style = browser.script(
+        "const b = getComputedStyle(document.querySelector('.subscribe button'));"
+        " return [b.borderTopWidth, b.borderTopStyle]"
+    )
+    assert style != "none" and width != "0px", (width, style)
+    browser.open(base_url + f"reports/{DAY}.html", *DESKTOP, dark=dark)
     # And the first tab stop skips to the edition (WCAG 2.4.1)
     from selenium.webdriver.common.keys import Keys
 

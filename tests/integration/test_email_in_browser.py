@@ -227,6 +227,7 @@ const behind = el => {
   return 'rgb(255, 255, 255)';
 };
 return [...document.body.querySelectorAll('*')]
+  .filter(el => el.checkVisibility())  // not the preheader: display:none, the inbox's alone
   .filter(el => [...el.childNodes].some(n => n.nodeType === Node.TEXT_NODE && n.textContent.trim()))
   .map(el => [el.textContent.trim().slice(0, 40), getComputedStyle(el).color, behind(el)]);
 """
