@@ -507,6 +507,30 @@ def test_the_json_edition_gives_feed_text_as_every_other_format_prints_it(render
     assert payload["items"][9]["summary"] == "控制字符[31mevil 结束"
 
 
+def test_the_page_s_machine_readable_times_are_to_the_second(renderer: Renderer) -> None:
+    # Given an edition built at the clock's time (microseconds), its item first seen then too
+    now = datetime(2026, 11, 20, 0, 0, 7, 993495, tzinfo=UTC)
+    seen = replace(item(1), first_seen=now, published_at=None)
+    ed = replace(edition(items=(seen,)), generated_at=now, window_end=now)
+    # Then every <time datetime> is a valid HTML date-time: seconds, no six-digit fraction
+    times = [t.get("datetime") for t in strict_parse(renderer.html(ed)).iter("time")]
+    assert times and all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00", t or "") for t in times), (
+        times
+    )
+
+
+def test_a_leaderboard_name_in_the_configuration_is_text_in_the_markdown() -> None:
+    from github_markdown import github_html
+
+    # Given a configured leaderboard name with Markdown link and image syntax
+    name = "[LM Arena](javascript:alert(1)) ![x](https://t.example/p.gif)"
+    config = parse_config({"leaderboard": {"name": name}})
+    # When the Markdown is rendered, Then its heading shows the name as written: no link, no image
+    html = github_html(Renderer(config, TEMPLATES).markdown(edition()))
+    (heading,) = re.findall(r"<h2>国产模型排行榜 .*</h2>", html)
+    assert heading == f"<h2>国产模型排行榜 ({name})</h2>"
+
+
 INVISIBLE = "\u202e\u2066\x1b\u200f"  # bidi controls and an escape: nothing a reader sees
 
 
@@ -531,9 +555,20 @@ def test_a_title_or_point_of_invisible_characters_alone_is_shown_as_none_in_ever
     assert ["".join(li.itertext()) for li in index.iterfind(".//ol/li")] == ["要点一"]
     (entry,) = feedparser.parse(renderer.feed([summary])).entries
     assert entry.summary == "1. 要点一"
-    # And the JSON, which gives the title as the feed had it once cleaned (empty) and no empty point
+    # And the JSON, which gives the title as every other format shows it, and no empty point
     payload = json.loads(renderer.json(ed))
-    assert payload["key_points"] == ["要点一"] and payload["items"][0]["title"] == ""
+    assert payload["key_points"] == ["要点一"] and payload["items"][0]["title"] == "(无标题)"
+    # (the stories listed past the items shown in full and the repeats too)
+    listed = replace(
+        ed,
+        more=(item(3, title=INVISIBLE),),
+        repeats=(Repeat(item(4, title=INVISIBLE), date(2026, 11, 19), "x"),),
+    )
+    payload = json.loads(renderer.json(listed))
+    assert payload["more_items"][0]["title"] == payload["reported_before"][0]["title"] == "(无标题)"
+    # And a title's runs of spaces read as one, as on the page
+    spaced = json.loads(renderer.json(replace(ed, items=(item(1, title="a \u202e b"),))))
+    assert spaced["items"][0]["title"] == "a b"
     # And the page's description (search results, link previews) is the visible point, or the count
     assert page_description(ed) == "要点一"
     assert page_description(replace(ed, key_points=(INVISIBLE,))) == "本期 2 条资讯。"

@@ -250,6 +250,22 @@ def show_points(edition: Edition, config: Config) -> bool:
     return config.report.key_points > 0 or bool(edition.key_points) or bool(edition.notes)
 
 
+
+UNTITLED = "(无标题)"
+
+
+def shown_title(title: str) -> str:
+    """A title as every format shows it: one line of visible text, (无标题) when there is none (a
+    title of bidi controls alone)."""
+    return clean_text(title) or UNTITLED
+
+
+def html_time(moment: datetime, tz: tzinfo) -> str:
+    """``moment`` for an HTML ``datetime`` attribute: to the second (HTML allows at most three
+    fractional digits; a run at the clock's time has six)."""
+    return moment.astimezone(tz).isoformat(timespec="seconds")
+
+
 def local_time(dt: datetime, tz: tzinfo, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return dt.astimezone(tz).strftime(fmt)
 
@@ -337,14 +353,14 @@ class Renderer:
             {
                 **view,
                 "url": safe_href(view["url"]),
-                "datetime": item.shown_at.astimezone(tz).isoformat(),
+                "datetime": html_time(item.shown_at, tz),
                 "truncated": len(shown_text(item.text)) > self.config.report.summary_chars,
                 "others": other_links(item),
             }
             for view, item in zip(context["items"], edition.items, strict=True)
         ]
         context["more"] = [
-            {**view, "url": safe_href(view["url"]), "datetime": item.shown_at.astimezone(tz).isoformat()}
+            {**view, "url": safe_href(view["url"]), "datetime": html_time(item.shown_at, tz)}
             for view, item in zip(context["more"], edition.more, strict=True)
         ]
         context["repeats"] = [{**view, "url": safe_href(view["url"])} for view in context["repeats"]]
@@ -354,7 +370,7 @@ class Renderer:
             previous_date=previous.date.isoformat() if previous else None,
             next_date=next_date.isoformat() if next_date else None,
             weekday=WEEKDAYS[edition.date.weekday()],
-            generated_iso=edition.generated_at.astimezone(tz).isoformat(),
+            generated_iso=html_time(edition.generated_at, tz),
             latest=at_root,
             subscribe_url=self.subscribe_url,
             description=page_description(edition),
@@ -523,7 +539,7 @@ class Renderer:
 
     def _item(self, item: Item, tz: ZoneInfo) -> dict[str, Any]:
         return {
-            "title": clean_text(item.title) or "(无标题)",  # a title of bidi controls alone is none
+            "title": shown_title(item.title),
             "source": ", ".join(item.sources),
             "time": local_time(item.shown_at, tz),
             "summary": truncate(shown_text(item.text), self.config.report.summary_chars),
@@ -612,7 +628,7 @@ class Renderer:
             "items": [
                 {
                     "id": item.id,
-                    "title": item.title,
+                    "title": shown_title(item.title),  # as every other format shows it
                     "source": item.source,
                     "sources": list(item.sources),
                     "links": [
@@ -631,7 +647,7 @@ class Renderer:
             "more_items": [
                 {
                     "id": item.id,
-                    "title": item.title,
+                    "title": shown_title(item.title),  # as every other format shows it
                     "source": item.source,
                     "sources": list(item.sources),
                     "published_at": item.published.astimezone(tz).isoformat() if item.published else None,
@@ -645,7 +661,7 @@ class Renderer:
             "reported_before": [
                 {
                     "id": repeat.item.id,
-                    "title": repeat.item.title,
+                    "title": shown_title(repeat.item.title),
                     "source": repeat.item.source,
                     "sources": list(repeat.item.sources),
                     "published_at": (
