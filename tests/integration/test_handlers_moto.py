@@ -499,6 +499,34 @@ def emitted_metrics(out: str) -> dict[str, list[float]]:
     return found
 
 
+def test_a_day_published_again_is_no_new_edition_for_the_alarm_and_a_schedule_in_another_zone_is_said(
+    stack: Stack,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given a stack whose schedules fire in New York time while the report's day is Shanghai's
+    monkeypatch.setenv("SCHEDULE_TIMEZONE", "America/New_York")
+    stack.handlers["render_edition"] = load_handler("render_edition")
+    stack.invoke("fetch_feeds", {"scheduled_time": NOW})
+    # When the day is rendered, then rendered again the same Shanghai day (a clock change moved it)
+    with caplog.at_level(logging.WARNING, logger=SERVICE):
+        stack.invoke("render_edition", {"scheduled_time": NOW})
+        first = emitted_metrics(capsys.readouterr().out)
+        again = stack.invoke("render_edition", {"scheduled_time": "2026-11-20T15:00:00Z"})
+        second = emitted_metrics(capsys.readouterr().out)
+    # Then the first counts as an edition published, the second as the same day published again:
+    # NoEditionAlarm, which reads EditionPublished, is not kept quiet by a day that was not built
+    assert again["rebuilt"] is True
+    assert first["EditionPublished"] == [1.0] and "EditionRepublished" not in first
+    assert second["EditionRepublished"] == [1.0] and "EditionPublished" not in second
+    # And each render says that the schedule's zone is not the report's
+    said = [vars(r) for r in caplog.records if r.getMessage() == "schedule timezone not the report's"]
+    assert [(r["levelname"], r["schedule"], r["report"]) for r in said] == [
+        ("WARNING", "America/New_York", "Asia/Shanghai")
+    ] * 2
+
+
 def test_a_feed_with_nothing_new_for_three_days_and_an_empty_edition_are_measured_for_their_alarms(
     stack: Stack, capsys: pytest.CaptureFixture[str]
 ) -> None:

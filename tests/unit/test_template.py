@@ -426,7 +426,7 @@ def scheduled() -> dict[str, dict[str, Any]]:
     }
 
 
-def test_schedules_run_in_shanghai_time_with_the_scheduled_time_and_a_dead_letter_queue() -> None:
+def test_schedules_run_in_the_report_s_timezone_with_the_scheduled_time_and_a_dead_letter_queue() -> None:
     assert set(scheduled()) == {"FetchFeedsFunction", "FetchLeaderboardFunction", "RenderEditionFunction"}
     parameters = {
         "FetchFeedsFunction": "FeedSchedule",
@@ -436,12 +436,18 @@ def test_schedules_run_in_shanghai_time_with_the_scheduled_time_and_a_dead_lette
     for name, event in scheduled().items():
         props = event["Properties"]
         assert event["Type"] == "ScheduleV2", name
-        assert props["ScheduleExpressionTimezone"] == "Asia/Shanghai", name
+        assert referenced(props["ScheduleExpressionTimezone"]) == "ScheduleTimezone", name
         assert referenced(props["ScheduleExpression"]) == parameters[name]
         assert json.loads(props["Input"]) == {"scheduled_time": "<aws.scheduler.scheduled-time>"}
         assert props["RetryPolicy"]["MaximumRetryAttempts"] == 2
         assert resources()[str(referenced(props["DeadLetterConfig"]["Arn"]))]["Type"] == "AWS::SQS::Queue"
     assert template()["Parameters"]["FeedSchedule"]["Default"] == "cron(0 0/2 * * ? *)"
+    # the zone they fire in is by default the shipped configuration's report timezone, and the render
+    # function knows it (it warns when the configuration's is another)
+    shipped = tomllib.loads((REPO / "config" / "default.toml").read_text(encoding="utf-8"))
+    assert template()["Parameters"]["ScheduleTimezone"]["Default"] == shipped["report"]["timezone"]
+    render = resources()["RenderEditionFunction"]["Properties"]["Environment"]["Variables"]
+    assert referenced(render["SCHEDULE_TIMEZONE"]) == "ScheduleTimezone"
 
 
 def cron_minutes(expression: str) -> set[int]:

@@ -177,6 +177,7 @@ class Settings:
     idempotency_table: str | None = None
     ses_configuration_set: str | None = None
     distribution_id: str | None = None  # the site's CloudFront distribution (the render function's)
+    schedule_timezone: str | None = None  # the zone the stack's schedules fire in (the render function's)
 
     def __post_init__(self) -> None:
         if self.config_parameter is not None and self.config_object_key is not None:
@@ -214,6 +215,7 @@ class Settings:
             idempotency_table=optional("IDEMPOTENCY_TABLE"),
             ses_configuration_set=optional("SES_CONFIGURATION_SET"),
             distribution_id=optional("DISTRIBUTION_ID"),
+            schedule_timezone=optional("SCHEDULE_TIMEZONE"),
         )
 
 

@@ -250,7 +250,6 @@ def show_points(edition: Edition, config: Config) -> bool:
     return config.report.key_points > 0 or bool(edition.key_points) or bool(edition.notes)
 
 
-
 UNTITLED = "(无标题)"
 
 

@@ -328,10 +328,18 @@ def render(
     sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, Any]:
     """The render function: build the day's edition, publish it, announce it once."""
+    scheduled_in, report_in = deployment.settings.schedule_timezone, deployment.config.report.timezone
+    if scheduled_in and scheduled_in != report_in:
+        logger.warning("schedule timezone not the report's", schedule=scheduled_in, report=report_in)
     edition, rebuilt = deployment.pipeline.build(now)
     keys = deployment.pipeline.publish(edition)
-    metrics.add_metric(name="EditionPublished", unit=MetricUnit.Count, value=1)
-    metrics.add_metric(name="EditionItems", unit=MetricUnit.Count, value=len(edition.items))
+    # a day built now; a day built before and published again (a re-run, or a schedule that fires twice
+    # in the report's day) is no new edition, so NoEditionAlarm still rings when no day is built
+    metrics.add_metric(
+        name="EditionRepublished" if rebuilt else "EditionPublished", unit=MetricUnit.Count, value=1
+    )
+    if not rebuilt:
+        metrics.add_metric(name="EditionItems", unit=MetricUnit.Count, value=len(edition.items))
     announced = None
     try:
         if deployment.announcer is not None:
