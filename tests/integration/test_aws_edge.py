@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,6 +27,7 @@ from ai_news_tracker.aws import (
 from ai_news_tracker.cli import parse_now
 from ai_news_tracker.config import parse_config
 from ai_news_tracker.errors import ConfigError, StorageError, TrackerError
+from ai_news_tracker.log import SERVICE
 
 REGION = "us-east-1"
 # A dated page: five minutes in a reader's browser, as the index and latest (a rebuilt edition reaches
@@ -263,6 +265,40 @@ def test_an_event_time_is_read_as_run_now_reads_it(value: str) -> None:
     moment = event_now({"scheduled_time": value}, clock, config.report.tz)
     assert moment == parse_now(value, config)
     assert moment.astimezone(SHANGHAI).date().isoformat() == "2026-11-20"
+
+
+def test_a_clock_given_ahead_of_the_machine_s_is_said_and_kept(caplog: pytest.LogCaptureFixture) -> None:
+    # Given a machine whose clock reads clock(); When an event's time is a year ahead (a typo, 2031)
+    ahead = (clock() + timedelta(days=365)).astimezone(SHANGHAI).strftime("%Y-%m-%dT%H:%M")
+    with caplog.at_level(logging.WARNING, logger=SERVICE):
+        moment = event_now({"now": ahead}, clock, SHANGHAI)
+        # And a config's --now too
+        assert parse_now(ahead, parse_config({}), machine=clock()) == moment
+    # Then the run keeps the time it was given, and says by how much it is ahead, each time
+    said = [vars(r) for r in caplog.records if r.getMessage() == "clock ahead of this machine's"]
+    assert [r["levelname"] for r in said] == ["WARNING"] * 2 and said[0]["hours_ahead"] >= 365 * 24
+    # But a time behind the machine's (a past day rebuilt) or within the hour is nothing to say
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger=SERVICE):
+        event_now({"now": "2029-11-19T08:00:00+08:00"}, clock, SHANGHAI)
+        event_now({"now": (clock() + timedelta(minutes=59)).isoformat()}, clock, SHANGHAI)
+    assert [r for r in caplog.records if r.getMessage() == "clock ahead of this machine's"] == []
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["2026-03-08T02:30", "2026-03-08 02:30:00"],
+)
+def test_a_wall_time_the_clocks_skipped_is_read_as_the_moment_it_names(value: str) -> None:
+    # Given a report in New York, whose clocks went from 02:00 to 03:00 on 2026-03-08
+    config = parse_config({"report": {"timezone": "America/New_York"}})
+    # When a run is given 02:30 that night, Then it is 07:30 UTC, shown 03:30 with the offset then
+    moment = parse_now(value, config)
+    assert moment.isoformat() == "2026-03-08T03:30:00-04:00" and moment.utcoffset() == timedelta(hours=-4)
+    assert event_now({"now": value}, clock, config.report.tz) == moment
+    # And a day a zone skipped whole (Apia, 2011-12-30) builds the day that came
+    apia = parse_config({"report": {"timezone": "Pacific/Apia"}})
+    assert parse_now("2011-12-30T12:00", apia).date().isoformat() == "2011-12-31"
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 # The years a run's clock (``--now``, an event's ``now``) may fall in. An edition before 2000 or after 2099
@@ -12,6 +12,7 @@ from typing import Any
 # these years leaves its day, its UTC value and the first edition's window (ten years back at most) far
 # from the limits of datetime (years 1 to 9999), which crashed the run.
 CLOCK_YEARS = range(2000, 2100)
+CLOCK_AHEAD = timedelta(hours=1)  # a run's clock this far past the machine's is said (clock_ahead)
 
 
 def in_clock_years(moment: datetime, tz: tzinfo) -> bool:
@@ -40,7 +41,17 @@ def parse_clock(value: str, tz: tzinfo) -> datetime:
         raise ValueError(
             f"must fall in the years {CLOCK_YEARS[0]} to {CLOCK_YEARS[-1]} ({tz} time): {value!r}"
         )
-    return moment
+    # without an offset: in ``tz``; a wall time its clocks skipped (02:30 on a spring-forward night)
+    # is the moment Python gives it, shown with the offset in force then (03:30)
+    return moment if parsed.tzinfo else moment.astimezone(UTC).astimezone(tz)
+
+
+def clock_ahead(moment: datetime, machine: datetime) -> timedelta | None:
+    """How far a clock given to a run (``--now``, an event's time) is past ``machine``'s, when by more
+    than :data:`CLOCK_AHEAD`: what a fetch stores then is first seen in the future, and no edition
+    before that time shows it (a typo within the century, 2027 for 2026, passes :data:`CLOCK_YEARS`)."""
+    lead = moment - machine
+    return lead if lead > CLOCK_AHEAD else None
 
 
 def iso(dt: datetime) -> str:
