@@ -1038,8 +1038,9 @@ def check_publishable(
         raise EditionError(
             f"cannot rebuild {day} at {cutoff.isoformat()}: readers have it with {len(before)}"
             f" {'story' if len(before) == 1 else 'stories'} and this raw store holds none of them by then"
-            " (lost or emptied?); nothing was published. Rebuild it at a later time, or delete"
-            f" site/reports/{day}.json to build it anew"
+            " (lost or emptied?); nothing was published. Rebuild it at a later time of that day, once the"
+            f" fetches have stored its stories again (to publish it without them: delete reports/{day}.json"
+            " from the site first)"
         )
 
 
