@@ -224,7 +224,7 @@ def test_the_text_part_lists_every_item_with_source_time_and_safe_url() -> None:
 
     assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", text)
     for it in ed.items:
-        assert clean_line(it.title) in text
+        assert clean_line(it.title) in text.replace("\u2060", "")  # (links unlinked: WORD JOINERs)
         assert "2026-11-20 " in text
         if safe_href(it.url):
             assert f"   {plain_href(it.url)}\n" in text
@@ -400,6 +400,25 @@ def test_the_text_part_lines_each_item_up_under_its_title_past_the_ninth() -> No
     assert "\n9. 新闻 9\n   来源: 36Kr | 时间: " in text
     assert "\n10. 新闻 10\n    来源: 36Kr | 时间: " in text
     assert "\n    https://36kr.com/p/1\n" in text
+
+
+def test_links_in_feed_text_are_not_made_links_by_mail_clients() -> None:
+    # Given feed text with links a mail client would link (one past the http(s) rule, one disguised)
+    said = "详情 https://36kr.com@evil.example/login 或 www.evil.example，合作 bd@example.com"
+    title = "访问 https://evil.example/x 领取"
+    ed = edition([item(1, title=title, text=said)], key_points=("见 www.evil.example",))
+    text, html = bodies(message(ed))
+    shown = "".join(audit(html).text)
+    for part in (text, shown):
+        # Then neither part holds one of them as a client's link finder would see it
+        for linkable in ("https://36kr.com@evil", "https://evil.example/x", "www.evil", "bd@example"):
+            assert linkable not in part, linkable
+        # And both read as the feed wrote it (the WORD JOINERs are invisible), the key point too
+        visible = part.replace("\u2060", "")
+        assert said in visible and title in visible and "见 www.evil.example" in visible
+    # While the item's own link is whole, on its own line in the text part and an <a> in the HTML
+    assert "\n   https://36kr.com/p/1\n" in text.replace("\r\n", "\n")
+    assert "https://36kr.com/p/1" in {v for _, n, v in audit(html).attrs if n == "href"}
 
 
 def test_a_key_point_with_nothing_left_to_show_is_not_numbered() -> None:
@@ -1406,7 +1425,7 @@ def test_without_a_web_edition_the_email_does_not_send_readers_to_it() -> None:
 )
 def test_a_summary_cut_after_a_whole_link_keeps_the_link_and_the_text(text: str) -> None:
     plain, _ = bodies(message(edition([replace(item(1), text=text)])))
-    assert text[:60] in plain
+    assert text[:60] in plain.replace("\u2060", "")  # (not linked by the client: WORD JOINERs)
 
 
 def test_stories_reported_before_are_listed_safely_the_first_twenty_and_the_rest_counted() -> None:

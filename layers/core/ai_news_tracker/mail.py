@@ -144,6 +144,32 @@ def clean_line(value: object) -> str:
     return clean_text(without_surrogates("" if value is None else str(value)))
 
 
+# Mail clients link what looks like a link in a message's text (both parts): a link in feed text would
+# open wherever the feed says, past the http(s) rule every link of ours keeps (``safe_href``). An
+# invisible WORD JOINER where their link finders look (after the scheme's colon, after "www", before an
+# address's "@") leaves the text reading the same and links nothing; the item's own link is given apart.
+_SCHEME_SLASHES = re.compile(r"(?<=:)//")
+_WWW_DOT = re.compile(r"(?<![0-9A-Za-z])(www)\.", re.IGNORECASE)
+_ADDRESS_AT = re.compile(r"(?<=[0-9A-Za-z._+\-])@")
+WORD_JOINER = "\u2060"
+
+
+def unlinked(line: str) -> str:
+    """``line`` (feed text) with nothing a mail client would make a link of."""
+    if "//" in line:
+        line = _SCHEME_SLASHES.sub(WORD_JOINER + "//", line)
+    if "." in line:
+        line = _WWW_DOT.sub(r"\1" + WORD_JOINER + ".", line)
+    if "@" in line:
+        line = _ADDRESS_AT.sub(WORD_JOINER + "@", line)
+    return line
+
+
+def feed_line(value: object) -> str:
+    """Feed text as the mail shows it: :func:`clean_line`, and :func:`unlinked`."""
+    return unlinked(clean_line(value))
+
+
 # -- the view model --------------------------------------------------------------------------------
 # What Chinese readers call the zones they live in; any other zone is named by its IANA name.
 ZONE_LABELS = {"Asia/Shanghai": "北京时间", "Asia/Chongqing": "北京时间", "Asia/Hong_Kong": "香港时间",
@@ -169,7 +195,7 @@ def edition_view(edition: Edition, config: Config) -> dict[str, Any]:
         "date": edition.date.isoformat(),
         "title": clean_line(edition.title),
         "subject": subject_for(edition),
-        "key_points": [p for p in (clean_line(k) for k in edition.key_points) if p],
+        "key_points": [p for p in (feed_line(k) for k in edition.key_points) if p],
         "show_points": show_points(edition, config),
         "board": _board_view(edition, config),
         "failed_sources": [
@@ -189,19 +215,19 @@ def edition_view(edition: Edition, config: Config) -> dict[str, Any]:
 
 def _item_view(item: Item, tz: ZoneInfo, summary_chars: int) -> dict[str, Any]:
     return {
-        "title": clean_line(item.title) or UNTITLED,
-        "source": clean_line(", ".join(item.sources)),
+        "title": feed_line(item.title) or UNTITLED,
+        "source": feed_line(", ".join(item.sources)),
         "time": local_time(item.shown_at, tz),
         # "…" where the text goes on, as the web edition shows it (the Markdown keeps the sample's cut)
-        "summary": _cut_summary(shown_text(item.text), summary_chars),
+        "summary": unlinked(_cut_summary(shown_text(item.text), summary_chars)),
         "url": safe_href(item.url),
     }
 
 
 def _repeat_view(repeat: Repeat, tz: ZoneInfo) -> dict[str, Any]:
     return {
-        "title": clean_line(repeat.item.title) or UNTITLED,
-        "source": clean_line(", ".join(repeat.item.sources)),
+        "title": feed_line(repeat.item.title) or UNTITLED,
+        "source": feed_line(", ".join(repeat.item.sources)),
         "url": safe_href(repeat.item.url),
         "reported_label": reported_label(repeat.reported_on),
     }
