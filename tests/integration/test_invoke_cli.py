@@ -260,3 +260,33 @@ def test_the_real_functions_fetch_and_render_into_moto_buckets(
     assert "reports/2026-11-20.md" in keys and "reports/2026-11-20.json" in keys
     assert markdown["ContentType"] == "text/markdown; charset=utf-8"
     assert "DeepSeek 发布新一代推理模型" in markdown["Body"].read().decode("utf-8")
+
+
+@pytest.mark.parametrize(("level", "shown"), [("INFO", True), ("WARNING", False)])
+def test_verbose_shows_a_real_function_s_logs_at_its_stack_s_log_level(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    level: str,
+    shown: bool,
+) -> None:
+    # Given the fetch function with POWERTOOLS_LOG_LEVEL as a stack sets it (prod: LogLevel)
+    for name in ("AWS_ENDPOINT_URL", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    with LoopbackServer({"/feed.xml": static(FEED)}) as server, mock_aws():
+        config = tmp_path / "config.toml"
+        config.write_text(
+            f'[[sources]]\nname = "测试源"\nurl = "{server.url("/feed.xml")}"\n', encoding="utf-8"
+        )
+        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="raw-local")
+        parameters = {"RAW_BUCKET": "raw-local", "SITE_BUCKET": "site-local", "CONFIG_FILE": str(config)}
+        env_vars = write_json(
+            tmp_path / "env.json",
+            {"Parameters": parameters, "FetchFeedsFunction": {"POWERTOOLS_LOG_LEVEL": level}},
+        )
+        event = write_json(tmp_path / "event.json", {"now": "2026-11-20T13:50:00+08:00"})
+        # When it is invoked with -v
+        argv = ["invoke", "FetchFeedsFunction", "--event", event, "--env-vars", env_vars, "-v"]
+        assert cli.main([*argv, "--template", str(ROOT / "template.yaml")]) == 0
+    # Then its INFO lines (feed fetched) are written as that stack would write them, or not at all
+    assert any(record.getMessage() == "feed fetched" for record in caplog.records) is shown

@@ -24,6 +24,7 @@ import importlib
 import importlib.util
 import io
 import json
+import logging
 import os
 import re
 import sys
@@ -39,7 +40,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .errors import ConfigError, TrackerError
-from .log import get_logger
+from .log import SERVICE, get_logger
 from .store import parse_json
 
 logger = get_logger()
@@ -595,6 +596,10 @@ def run_command(
     if not isinstance(env_vars, dict):
         raise InvokeError(f"env-vars file {env_vars_file} must hold an object")
     env = merge_env_vars(spec, env_vars, os.environ)
+    if verbose == 1:  # -v: the function's logs as its stack writes them, at its POWERTOOLS_LOG_LEVEL
+        level = logging.getLevelName(str(env.get("POWERTOOLS_LOG_LEVEL") or "INFO").strip().upper())
+        if isinstance(level, int):
+            logging.getLogger(SERVICE).setLevel(level)
     started = time.monotonic()
     try:
         result = invoke(spec, event, env, output=sys.stderr if verbose else io.StringIO())
