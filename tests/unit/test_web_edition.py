@@ -507,6 +507,21 @@ def test_the_json_edition_gives_feed_text_as_every_other_format_prints_it(render
     assert payload["items"][9]["summary"] == "控制字符[31mevil 结束"
 
 
+def test_a_summary_cut_shows_as_many_characters_however_many_unseen_ones_the_text_holds(
+    renderer: Renderer,
+) -> None:
+    # Given an item whose text opens with a hundred ANSI escapes, then 400 visible characters
+    text = "\x1b" * 100 + "模" * 400
+    ed = edition(items=(item(1, text=text),))
+    limit = CONFIG.report.summary_chars
+    # Then every format shows summary_chars characters of it, not summary_chars less the escapes
+    payload = json.loads(renderer.json(ed))
+    assert payload["items"][0]["summary"] == "模" * limit and payload["items"][0]["summary_truncated"]
+    assert "模" * limit in renderer.markdown(ed) and "模" * (limit + 1) not in renderer.markdown(ed)
+    summary = strict_parse(renderer.html(ed)).find(".//p[@class='summary']")
+    assert summary is not None and "".join(summary.itertext()) == "模" * limit + "…"
+
+
 def test_the_page_s_machine_readable_times_are_to_the_second(renderer: Renderer) -> None:
     # Given an edition built at the clock's time (microseconds), its item first seen then too
     now = datetime(2026, 11, 20, 0, 0, 7, 993495, tzinfo=UTC)

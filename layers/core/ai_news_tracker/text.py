@@ -242,8 +242,10 @@ _LEADING_PUNCTUATION = re.compile(r"^[\s。，、；：！？,;:!?|｜丨]+")
 @lru_cache(maxsize=8192)  # each format of an edition asks for every item's, some twice
 def shown_text(text: str) -> str:
     """What the editions show of an item's text: from its lead (:func:`without_boilerplate`), without
-    leading punctuation. The stored text, which the item's identity hashes, stays as the feed gave it."""
-    return _LEADING_PUNCTUATION.sub("", without_boilerplate(text))
+    leading punctuation, and without the characters no format shows (:func:`without_unsafe_characters`),
+    so that a summary cut at ``summary_chars`` shows that many. The stored text, which the item's
+    identity hashes, stays as the feed gave it."""
+    return _LEADING_PUNCTUATION.sub("", without_boilerplate(without_unsafe_characters(text)))
 
 
 def collapse_whitespace(text: str) -> str:
