@@ -520,11 +520,40 @@ def test_a_day_published_again_is_no_new_edition_for_the_alarm_and_a_schedule_in
     assert again["rebuilt"] is True
     assert first["EditionPublished"] == [1.0] and "EditionRepublished" not in first
     assert second["EditionRepublished"] == [1.0] and "EditionPublished" not in second
+    assert "EditionItems" not in second  # EmptyEditionAlarm: measured for the day once
     # And each render says that the schedule's zone is not the report's
     said = [vars(r) for r in caplog.records if r.getMessage() == "schedule timezone not the report's"]
     assert [(r["levelname"], r["schedule"], r["report"]) for r in said] == [
         ("WARNING", "America/New_York", "Asia/Shanghai")
     ] * 2
+
+
+def test_a_render_retried_after_failing_to_publish_still_counts_the_day_as_new(
+    stack: Stack, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a render whose first publish fails after the day's edition was stored (S3 refused a write)
+    stack.invoke("fetch_feeds", {"scheduled_time": NOW})
+    pipeline = stack.handlers["render_edition"].deployment().pipeline
+    publish = pipeline.publish
+    failures = iter([StorageError("S3 refused the write")])
+
+    def publish_once_failing(edition: Any) -> Any:
+        for failure in failures:
+            raise failure
+        return publish(edition)
+
+    monkeypatch.setattr(pipeline, "publish", publish_once_failing)
+    with pytest.raises(StorageError):
+        stack.invoke("render_edition", {"scheduled_time": NOW})
+    failed = emitted_metrics(capsys.readouterr().out)
+    # When Lambda's retry renders it again (the stored edition found: built before)
+    again = stack.invoke("render_edition", {"scheduled_time": NOW})
+    retried = emitted_metrics(capsys.readouterr().out)
+    # Then the retry, which published and announced the day, counts it as a new edition, with its items
+    assert again["rebuilt"] is True and again["announcement"] and len(stack.announcements()) == 1
+    assert "EditionPublished" not in failed
+    assert retried["EditionPublished"] == [1.0] and retried["EditionItems"] == [2.0]
+    assert "EditionRepublished" not in retried
 
 
 def test_a_feed_with_nothing_new_for_three_days_and_an_empty_edition_are_measured_for_their_alarms(

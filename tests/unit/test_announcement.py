@@ -4,8 +4,10 @@ bytes (moto counts characters, so only a measurement here catches a Chinese mess
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from editions import plain_edition
 
 from ai_news_tracker.aws import Announcer, Settings, announcement
@@ -82,3 +84,24 @@ def test_subscribers_get_the_points_as_the_editions_print_them_and_no_blank_one(
     assert json.loads(body["sqs"])["title"] == "2026-11-20 国产大模型日报"
     assert "\n1. 智谱[31m发布GLM-5 新版\n2. 第三条\n" in body["default"]
     assert "\u202e" not in body["default"] and "\x1b" not in body["default"]
+
+
+@pytest.mark.parametrize(
+    ("schedule", "report", "same"),
+    [
+        ("Asia/Shanghai", "Asia/Shanghai", True),
+        ("Asia/Shanghai", "Asia/Chongqing", True),  # an alias: the same clocks, nothing to warn of
+        ("Asia/Shanghai", "PRC", True),
+        ("America/New_York", "America/Toronto", True),
+        ("Asia/Shanghai", "Asia/Tokyo", False),
+        ("Asia/Shanghai", "America/New_York", False),
+        ("Europe/London", "Africa/Abidjan", False),  # the same offset half the year only
+        ("Asia/Shanghai", "Nowhere/Zone", False),
+    ],
+)
+def test_a_schedule_zone_is_the_report_s_when_it_keeps_the_same_clocks(
+    schedule: str, report: str, same: bool
+) -> None:
+    from ai_news_tracker.service import same_clocks
+
+    assert same_clocks(schedule, report, datetime(2026, 11, 20, tzinfo=UTC)) is same

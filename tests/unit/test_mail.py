@@ -399,6 +399,7 @@ def test_the_text_part_lines_each_item_up_under_its_title_past_the_ninth() -> No
     text = text.replace("\r\n", "\n")
     assert "\n9. 新闻 9\n   来源: 36Kr | 时间: " in text
     assert "\n10. 新闻 10\n    来源: 36Kr | 时间: " in text
+    assert "\n    第 10 条资讯的正文。\n" in text and "\n   第 9 条资讯的正文。\n" in text
     assert "\n    https://36kr.com/p/1\n" in text
 
 
@@ -406,16 +407,22 @@ def test_links_in_feed_text_are_not_made_links_by_mail_clients() -> None:
     # Given feed text with links a mail client would link (one past the http(s) rule, one disguised)
     said = "详情 https://36kr.com@evil.example/login 或 www.evil.example，合作 bd@example.com"
     title = "访问 https://evil.example/x 领取"
-    ed = edition([item(1, title=title, text=said)], key_points=("见 www.evil.example",))
+    repeat = Repeat(item(2, title="转载 https://evil.example/r", url="https://36kr.com/p/2"), DAY, "id00001")
+    ed = edition(
+        [replace(item(1, title=title, text=said), source="https://evil.example/s")],
+        key_points=("见 www.evil.example",),
+        repeats=(repeat,),
+    )
     text, html = bodies(message(ed))
     shown = "".join(audit(html).text)
     for part in (text, shown):
         # Then neither part holds one of them as a client's link finder would see it
-        for linkable in ("https://36kr.com@evil", "https://evil.example/x", "www.evil", "bd@example"):
-            assert linkable not in part, linkable
+        linkables = ("https://36kr.com@evil", "https://evil.example/", "www.evil", "bd@example")
+        assert [linkable for linkable in linkables if linkable in part] == []
         # And both read as the feed wrote it (the WORD JOINERs are invisible), the key point too
         visible = part.replace("\u2060", "")
         assert said in visible and title in visible and "见 www.evil.example" in visible
+        assert "转载 https://evil.example/r" in visible and "https://evil.example/s" in visible
     # While the item's own link is whole, on its own line in the text part and an <a> in the HTML
     assert "\n   https://36kr.com/p/1\n" in text.replace("\r\n", "\n")
     assert "https://36kr.com/p/1" in {v for _, n, v in audit(html).attrs if n == "href"}

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -320,6 +321,22 @@ def _asked_until_done(
         raise
 
 
+def same_clocks(first: str, second: str, around: datetime) -> bool:
+    """Whether two IANA zones keep the same time every day of the year from ``around`` (an alias, such
+    as Asia/Chongqing for Asia/Shanghai, does); an unknown zone keeps no clock the other does."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if first == second:
+        return True
+    try:
+        zones = ZoneInfo(first), ZoneInfo(second)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    start = around.astimezone(UTC)
+    days = (start + timedelta(days=n) for n in range(366))
+    return all(day.astimezone(zones[0]).utcoffset() == day.astimezone(zones[1]).utcoffset() for day in days)
+
+
 def render(
     deployment: Deployment,
     now: datetime,
@@ -327,34 +344,48 @@ def render(
     *,
     sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, Any]:
-    """The render function: build the day's edition, publish it, announce it once."""
+    """The render function: build the day's edition, publish it, announce it once.
+
+    Measured for the alarms: ``EditionPublished`` and ``EditionItems`` for a day readers get now, a day
+    built now or, built before by an invocation that failed before announcing it (Lambda's retry),
+    announced now; ``EditionRepublished`` for a day published again (a re-run, a schedule that fires
+    twice in the report's day), which is no new edition: NoEditionAlarm still rings when no day is new.
+    """
     scheduled_in, report_in = deployment.settings.schedule_timezone, deployment.config.report.timezone
-    if scheduled_in and scheduled_in != report_in:
+    if scheduled_in and not same_clocks(scheduled_in, report_in, now):
         logger.warning("schedule timezone not the report's", schedule=scheduled_in, report=report_in)
     edition, rebuilt = deployment.pipeline.build(now)
     keys = deployment.pipeline.publish(edition)
-    # a day built now; a day built before and published again (a re-run, or a schedule that fires twice
-    # in the report's day) is no new edition, so NoEditionAlarm still rings when no day is built
-    metrics.add_metric(
-        name="EditionRepublished" if rebuilt else "EditionPublished", unit=MetricUnit.Count, value=1
-    )
-    if not rebuilt:
+
+    def measure_new_edition() -> None:
+        metrics.add_metric(name="EditionPublished", unit=MetricUnit.Count, value=1)
         metrics.add_metric(name="EditionItems", unit=MetricUnit.Count, value=len(edition.items))
-    announced = None
+
+    if not rebuilt:  # measured before announcing: a day built is counted even if its announcement fails
+        measure_new_edition()
+    announced = fresh = None
     try:
         if deployment.announcer is not None:
             announcer = deployment.announcer
+            invocation = uuid.uuid4().hex  # which invocation announced: this one, or one before it
 
             def announce(job: dict[str, Any]) -> dict[str, Any]:
-                return {"date": job["date"], "message_id": announcer.announce(job)}
+                return {"date": job["date"], "message_id": announcer.announce(job), "by": invocation}
 
             # (``announce`` keeps its name and place: its qualified name is part of the idempotency key)
             once = deployment.once(announce, "date", EDITION_TTL, context)
             message = announcement(deployment.settings, edition)
             waits = announce_waits(context.get_remaining_time_in_millis() if context is not None else None)
             day = edition.date.isoformat()
-            announced = _asked_until_done(lambda: once(job=message), waits, sleep, day)["message_id"]
-    finally:  # after the announcement (a CDN call delays no mail), and also when it failed: the pages
+            result = _asked_until_done(lambda: once(job=message), waits, sleep, day)
+            announced, fresh = result["message_id"], result.get("by") == invocation
+    finally:
+        if rebuilt:
+            if fresh:
+                measure_new_edition()
+            else:
+                metrics.add_metric(name="EditionRepublished", unit=MetricUnit.Count, value=1)
+        # after the announcement (a CDN call delays no mail), and also when it failed: the pages
         # this invocation replaced are not left to a retry, which writes the same bytes
         invalidated = invalidate_replaced(deployment)
     logger.info(
