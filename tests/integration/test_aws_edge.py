@@ -277,11 +277,17 @@ def test_a_clock_given_ahead_of_the_machine_s_is_said_and_kept(caplog: pytest.Lo
     # Then the run keeps the time it was given, and says by how much it is ahead, each time
     said = [vars(r) for r in caplog.records if r.getMessage() == "clock ahead of this machine's"]
     assert [r["levelname"] for r in said] == ["WARNING"] * 2 and said[0]["hours_ahead"] >= 365 * 24
-    # But a time behind the machine's (a past day rebuilt) or within the hour is nothing to say
+    # And two hours ahead (the next day's 08:00 typed at 06:00) is said, in hours
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger=SERVICE):
+        event_now({"now": (clock() + timedelta(hours=2)).isoformat()}, clock, SHANGHAI)
+    (two,) = [vars(r) for r in caplog.records if r.getMessage() == "clock ahead of this machine's"]
+    assert two["hours_ahead"] == 2.0
+    # But a time behind the machine's (a past day rebuilt), or an hour ahead at most, is nothing to say
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger=SERVICE):
         event_now({"now": "2029-11-19T08:00:00+08:00"}, clock, SHANGHAI)
-        event_now({"now": (clock() + timedelta(minutes=59)).isoformat()}, clock, SHANGHAI)
+        event_now({"now": (clock() + timedelta(hours=1)).isoformat()}, clock, SHANGHAI)
     assert [r for r in caplog.records if r.getMessage() == "clock ahead of this machine's"] == []
 
 

@@ -528,6 +528,23 @@ def test_a_day_published_again_is_no_new_edition_for_the_alarm_and_a_schedule_in
     ] * 2
 
 
+@pytest.mark.parametrize("zone", [None, "Asia/Shanghai", "Asia/Chongqing"])
+def test_a_schedule_in_the_report_s_zone_or_none_named_is_nothing_to_warn_of(
+    stack: Stack, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch, zone: str | None
+) -> None:
+    # Given a render function told no schedule zone (a local run), the report's, or an alias of it
+    if zone is None:
+        monkeypatch.delenv("SCHEDULE_TIMEZONE", raising=False)
+    else:
+        monkeypatch.setenv("SCHEDULE_TIMEZONE", zone)
+    stack.handlers["render_edition"] = load_handler("render_edition")
+    stack.invoke("fetch_feeds", {"scheduled_time": NOW})
+    # When it renders, Then it warns of nothing
+    with caplog.at_level(logging.WARNING, logger=SERVICE):
+        stack.invoke("render_edition", {"scheduled_time": NOW})
+    assert [r for r in caplog.records if r.getMessage() == "schedule timezone not the report's"] == []
+
+
 def test_a_render_retried_after_failing_to_publish_still_counts_the_day_as_new(
     stack: Stack, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

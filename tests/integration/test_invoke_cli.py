@@ -262,14 +262,23 @@ def test_the_real_functions_fetch_and_render_into_moto_buckets(
     assert "DeepSeek 发布新一代推理模型" in markdown["Body"].read().decode("utf-8")
 
 
-@pytest.mark.parametrize(("level", "shown"), [("INFO", True), ("WARNING", False)])
+@pytest.mark.parametrize(
+    ("asked", "shown"),
+    [
+        (("INFO", "-v"), True),
+        (("WARNING", "-v"), False),
+        (("warning", "-v"), False),
+        (("WARNING", "-vv"), True),
+    ],
+)
 def test_verbose_shows_a_real_function_s_logs_at_its_stack_s_log_level(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
-    level: str,
+    asked: tuple[str, str],
     shown: bool,
 ) -> None:
+    level, verbosity = asked  # the stack's POWERTOOLS_LOG_LEVEL, and -v or -vv
     # Given the fetch function with POWERTOOLS_LOG_LEVEL as a stack sets it (prod: LogLevel)
     for name in ("AWS_ENDPOINT_URL", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE"):
         monkeypatch.delenv(name, raising=False)
@@ -285,8 +294,8 @@ def test_verbose_shows_a_real_function_s_logs_at_its_stack_s_log_level(
             {"Parameters": parameters, "FetchFeedsFunction": {"POWERTOOLS_LOG_LEVEL": level}},
         )
         event = write_json(tmp_path / "event.json", {"now": "2026-11-20T13:50:00+08:00"})
-        # When it is invoked with -v
-        argv = ["invoke", "FetchFeedsFunction", "--event", event, "--env-vars", env_vars, "-v"]
+        # When it is invoked with -v (-vv: every level, whatever the stack's)
+        argv = ["invoke", "FetchFeedsFunction", "--event", event, "--env-vars", env_vars, verbosity]
         assert cli.main([*argv, "--template", str(ROOT / "template.yaml")]) == 0
     # Then its INFO lines (feed fetched) are written as that stack would write them, or not at all
     assert any(record.getMessage() == "feed fetched" for record in caplog.records) is shown

@@ -405,7 +405,9 @@ def test_the_text_part_lines_each_item_up_under_its_title_past_the_ninth() -> No
 
 def test_links_in_feed_text_are_not_made_links_by_mail_clients() -> None:
     # Given feed text with links a mail client would link (one past the http(s) rule, one disguised)
-    said = "详情 https://36kr.com@evil.example/login 或 www.evil.example，合作 bd@example.com"
+    said = (
+        "详情 https://36kr.com@evil.example/login 或 www.evil.example / WWW.Evil.example，合作 bd@example.com"
+    )
     title = "访问 https://evil.example/x 领取"
     repeat = Repeat(item(2, title="转载 https://evil.example/r", url="https://36kr.com/p/2"), DAY, "id00001")
     ed = edition(
@@ -417,7 +419,7 @@ def test_links_in_feed_text_are_not_made_links_by_mail_clients() -> None:
     shown = "".join(audit(html).text)
     for part in (text, shown):
         # Then neither part holds one of them as a client's link finder would see it
-        linkables = ("https://36kr.com@evil", "https://evil.example/", "www.evil", "bd@example")
+        linkables = ("https://36kr.com@evil", "https://evil.example/", "www.evil", "WWW.Evil", "bd@example")
         assert [linkable for linkable in linkables if linkable in part] == []
         # And both read as the feed wrote it (the WORD JOINERs are invisible), the key point too
         visible = part.replace("\u2060", "")

@@ -445,7 +445,13 @@ def test_schedules_run_in_the_report_s_timezone_with_the_scheduled_time_and_a_de
     # the zone they fire in is by default the shipped configuration's report timezone, and the render
     # function knows it (it warns when the configuration's is another)
     shipped = tomllib.loads((REPO / "config" / "default.toml").read_text(encoding="utf-8"))
-    assert template()["Parameters"]["ScheduleTimezone"]["Default"] == shipped["report"]["timezone"]
+    zone = template()["Parameters"]["ScheduleTimezone"]
+    assert zone["Default"] == shipped["report"]["timezone"]
+    # an IANA name, checked at the deployment rather than by Scheduler halfway through it
+    for name in ("Asia/Shanghai", "America/Argentina/Buenos_Aires", "Etc/GMT+8", "UTC", "PRC"):
+        assert re.fullmatch(zone["AllowedPattern"], name), name
+    for name in ("", "Asia/Shanghai ", "+08:00", "Asia//Shanghai", "/Asia", "Asia/Shang hai"):
+        assert not re.fullmatch(zone["AllowedPattern"], name), name
     render = resources()["RenderEditionFunction"]["Properties"]["Environment"]["Variables"]
     assert referenced(render["SCHEDULE_TIMEZONE"]) == "ScheduleTimezone"
 

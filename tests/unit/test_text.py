@@ -369,6 +369,8 @@ def test_outlet_boilerplate_before_the_lead_is_left_out(text: str, expected: str
         ("来源：量子位 | 公众号 QbitAI 近日，某模型发布。", "公众号 QbitAI 近日，某模型发布。"),
         ("正文。", "正文。"),
         ("编辑｜Panda OpenAI 昨天发布了新模型。", "OpenAI 昨天发布了新模型。"),
+        ("\u202e。文本内容", "文本内容"),  # punctuation behind a bidi control, which no format shows
+        ("\x1b[0m，正文\x1b", "[0m，正文"),  # an escape's code is text; its ESC is not
     ],
 )
 def test_the_shown_text_starts_with_a_word(text: str, expected: str) -> None:

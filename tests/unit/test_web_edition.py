@@ -526,7 +526,8 @@ def test_the_page_s_machine_readable_times_are_to_the_second(renderer: Renderer)
     # Given an edition built at the clock's time (microseconds), its item first seen then too
     now = datetime(2026, 11, 20, 0, 0, 7, 993495, tzinfo=UTC)
     seen = replace(item(1), first_seen=now, published_at=None)
-    ed = replace(edition(items=(seen,)), generated_at=now, window_end=now)
+    more = replace(item(2), first_seen=now, published_at=None)  # a story listed past max_items
+    ed = replace(edition(items=(seen,)), generated_at=now, window_end=now, more=(more,))
     # Then every <time datetime> is a valid HTML date-time: seconds, no six-digit fraction
     times = [t.get("datetime") for t in strict_parse(renderer.html(ed)).iter("time")]
     assert times and all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00", t or "") for t in times), (
