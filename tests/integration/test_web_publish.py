@@ -447,8 +447,9 @@ def test_a_rebuilt_day_whose_content_changed_is_updated_in_the_feed_and_only_the
 def as_the_previous_version_wrote_it(payload: dict[str, Any], raw: RawRepository) -> dict[str, Any]:
     """A day's JSON as the version before the forward link wrote it: no ``updated_at``, no
     ``more_items`` in its sources (whose ``items`` counted only the stories shown in full), no
-    ``category`` or ``style_control`` in its leaderboard, and each item's ``summary_truncated`` measured
-    on its whole stored text (a byline counted), over the default summary_chars."""
+    ``category`` or ``style_control`` in its leaderboard, each item's ``summary_truncated`` measured
+    on its whole stored text (a byline counted), over the default summary_chars, and its title as the
+    feed had it (runs of spaces not made one)."""
     older = {key: value for key, value in payload.items() if key != "updated_at"}
 
     def stored_text(item_id: str) -> str:
@@ -456,8 +457,14 @@ def as_the_previous_version_wrote_it(payload: dict[str, Any], raw: RawRepository
         assert stored is not None
         return stored.text
 
+    def stored_title(item_id: str) -> str:
+        stored = raw.get_item(item_id)
+        assert stored is not None
+        return stored.title
+
     older["items"] = [
-        {**item, "summary_truncated": len(stored_text(item["id"])) > 300} for item in payload["items"]
+        {**item, "summary_truncated": len(stored_text(item["id"])) > 300, "title": stored_title(item["id"])}
+        for item in payload["items"]
     ]
     older["sources"] = [
         {
@@ -478,8 +485,8 @@ def test_a_day_the_previous_version_published_rebuilt_unchanged_keeps_the_time_r
     # Given a day of five stories, three shown in full, published by the previous version; the newest
     # is over summary_chars (300) only with its byline, which that version counted as cut
     raw = RawRepository(LocalStore(tmp_path / "raw"))
-    for n in range(5):
-        story = Entry(f"国产大模型 {n} 号发布", f"第 {n} 条正文", f"https://36kr.com/p/{n}", None, None)
+    for n in range(5):  # (titles with a run of spaces, which that version gave as the feed had them)
+        story = Entry(f"国产大模型  {n} 号发布", f"第 {n} 条正文", f"https://36kr.com/p/{n}", None, None)
         raw.record_entries("36Kr", [story], REBUILT_AT - timedelta(hours=n + 1))
     bylined = Entry(
         "智谱发布 GLM-5 大模型",
@@ -496,6 +503,7 @@ def test_a_day_the_previous_version_published_rebuilt_unchanged_keeps_the_time_r
     assert [item["summary_truncated"] for item in older["items"]] != [
         item["summary_truncated"] for item in payload["items"]
     ]
+    assert [item["title"] for item in older["items"]] != [item["title"] for item in payload["items"]]
     published.write_text(json.dumps(older, ensure_ascii=False, indent=2), "utf-8")
     # When the new version rebuilds it at its original time with the same configuration (README: runbook)
     site = rebuild(tmp_path, max_items=3)

@@ -1147,11 +1147,23 @@ def _compared(payload: dict[str, Any]) -> dict[str, Any]:
     comparison dates), its sources' ``items`` and ``more_items``, counts that follow from the items'
     ``sources`` (compared) and that the previous version counted otherwise (shown in full only), and its
     items' ``summary_truncated``, which follows from their ``summary`` (compared) and that the previous
-    version measured otherwise (on the whole text, a byline counted)."""
+    version measured otherwise (on the whole text, a byline counted). Stories' titles are compared as
+    every format shows them (:func:`~ai_news_tracker.render.shown_title`), which the JSON gives since
+    2026-12-01 (before: as the feed had them, runs of spaces and all)."""
+    from .render import shown_title
+
     compared = {key: value for key, value in payload.items() if key != "updated_at"}
     for key, left_out in (("sources", ("items", "more_items")), ("items", ("summary_truncated",))):
         if isinstance(payload.get(key), list):
             compared[key] = [_without(entry, left_out) for entry in payload[key]]
+    for key in ("items", "more_items", "reported_before"):
+        if isinstance(compared.get(key), list):
+            compared[key] = [
+                {**entry, "title": shown_title(entry["title"])}
+                if isinstance(entry, dict) and isinstance(entry.get("title"), str)
+                else entry
+                for entry in compared[key]
+            ]
     return compared
 
 
