@@ -619,7 +619,11 @@ class Subscriptions:
         decided: list[SubscribeDecision] = []
 
         def transition(current: Subscriber | None) -> Subscriber:
-            if blocked is not None and (current is None or current.status != SUPPRESSED):
+            if blocked is not None and current is not None and current.status == ACTIVE:
+                # subscribed before the mailbox was suppressed: it keeps its subscription (anyone may
+                # post the form), and gets no mail from the request
+                decided.append(SubscribeDecision(current, mail=False, why=SUPPRESSED))
+            elif blocked is not None and (current is None or current.status != SUPPRESSED):
                 record = suppress(current, subscriber_id(normalised), f"mailbox {blocked}", now)
                 decided.append(SubscribeDecision(record, mail=False, why=SUPPRESSED))
             else:
@@ -704,6 +708,8 @@ class Subscriptions:
             _, after = self._change(key, partial(suppress, sid=key, reason=reason, now=now, sent_at=sent_at))
             if key == sid and after is not None and after.status == SUPPRESSED:
                 suppressed = sid
+            if key == sid and suppressed is None:
+                break  # about a mail sent before the address was confirmed: its mailbox is left too
         return suppressed
 
     def active_ids(self, page_size: int = 1000) -> Iterator[list[str]]:
