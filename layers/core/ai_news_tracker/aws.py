@@ -15,7 +15,7 @@ import tomllib
 import uuid
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,8 +24,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from .config import NESTED_TOO_DEEP, Config, check_site_url, load_config, parse_config
 from .errors import ConfigError, StorageError, TrackerError
-from .log import get_logger
-from .models import Edition, clock_ahead, parse_clock
+from .models import Edition, parse_clock, say_if_clock_ahead
 from .store import content_type_for
 from .text import clean_lines, clean_text, shorten
 
@@ -34,7 +33,6 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_sns import SNSClient
 
-logger = get_logger()
 
 DATED_REPORT = re.compile(r"^reports/\d{4}-\d{2}-\d{2}\.[a-z]+$")
 # A dated edition's page changes once the next day, when publishing that day writes it again to link
@@ -341,13 +339,7 @@ def event_now(event: object, clock: Callable[[], datetime], tz: tzinfo) -> datet
     given = [_event_time(event, key, tz) for key in EVENT_TIMES if key in event]
     if not given:
         return clock()
-    lead = clock_ahead(given[0], clock())
-    if lead is not None:  # an operator's typo (2027 for 2026) would hide what the run stores until then
-        logger.warning(
-            "clock ahead of this machine's",
-            now=given[0].isoformat(),
-            hours_ahead=round(lead / timedelta(hours=1), 1),
-        )
+    say_if_clock_ahead(given[0], clock())  # a typo (2027 for 2026) hides what the run stores until then
     return given[0]
 
 

@@ -11,7 +11,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -20,8 +20,8 @@ from aws_lambda_powertools import Logger
 from . import __version__
 from .config import Config, load_config
 from .errors import ConfigError, TrackerError
-from .log import SERVICE, get_logger
-from .models import SourceStatus, clock_ahead, parse_clock
+from .log import SERVICE
+from .models import SourceStatus, parse_clock, say_if_clock_ahead
 from .pipeline import FetchReport, Pipeline, PublishReport, local_stores
 from .store import LocalStore
 from .summarizers import make_summarizer
@@ -118,13 +118,7 @@ def parse_now(value: str | None, config: Config, machine: datetime | None = None
         now = parse_clock(value, tz)  # as an event's time (aws.event_now)
     except ValueError as exc:
         raise UsageError(f"--now: {exc}") from exc
-    lead = clock_ahead(now, machine)
-    if lead is not None:
-        get_logger().warning(
-            "clock ahead of this machine's",
-            now=now.isoformat(),
-            hours_ahead=round(lead / timedelta(hours=1), 1),
-        )
+    say_if_clock_ahead(now, machine)
     return now
 
 

@@ -54,6 +54,20 @@ def clock_ahead(moment: datetime, machine: datetime) -> timedelta | None:
     return lead if lead > CLOCK_AHEAD else None
 
 
+def say_if_clock_ahead(moment: datetime, machine: datetime) -> None:
+    """Log ``clock ahead of this machine's`` when :func:`clock_ahead` finds ``moment`` ahead: the one
+    warning of the CLI's ``--now`` and of an event's time."""
+    lead = clock_ahead(moment, machine)
+    if lead is not None:
+        from .log import get_logger
+
+        get_logger().warning(
+            "clock ahead of this machine's",
+            now=moment.isoformat(),
+            hours_ahead=round(lead / timedelta(hours=1), 1),
+        )
+
+
 def iso(dt: datetime) -> str:
     """UTC ISO-8601 with a ``Z``-free offset, the one stored form of every time."""
     return dt.isoformat(timespec="seconds") if dt.microsecond == 0 else dt.isoformat()
