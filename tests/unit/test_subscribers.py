@@ -310,8 +310,35 @@ def test_an_unsubscribed_address_may_subscribe_again_with_a_new_confirmation() -
     sid = subscriptions.subscribe("reader@example.org", T0).record.id
     subscriptions.confirm(sid, T0)
     subscriptions.unsubscribe(sid, T0)
-    again = subscriptions.subscribe("reader@example.org", T0 + 1)
-    assert again.mail and again.record.status == PENDING
+    # within the hour of its confirmation mail, the hour holds: nothing is mailed, nothing changes
+    soon = subscriptions.subscribe("reader@example.org", T0 + 1)
+    assert not soon.mail and soon.why == "throttled" and soon.record.status == UNSUBSCRIBED
+    assert soon.record.address is None
+    again = subscriptions.subscribe("reader@example.org", T0 + RESEND_AFTER)
+    assert again.mail and again.why == "new" and again.record.status == PENDING
+
+
+@pytest.mark.parametrize("confirmed", [True, False], ids=["active", "pending"])
+def test_unsubscribing_does_not_reset_the_hour_of_confirmation_mails(confirmed: bool) -> None:
+    # Given an address mailed its confirmation link at T0, confirmed or not, then unsubscribed
+    subscriptions, _ = subs()
+    sid = subscriptions.subscribe("reader@example.org", T0).record.id
+    if confirmed:
+        subscriptions.confirm(sid, T0 + 30)
+    subscriptions.unsubscribe(sid, T0 + 60)
+    # When it is posted again and again
+    decisions = [subscriptions.subscribe("reader@example.org", T0 + 60 * n) for n in range(2, 62)]
+    # Then one more confirmation mail goes out, an hour after the first
+    assert [d.why for d in decisions if d.mail] == ["new"]
+    assert next(d for d in decisions if d.mail).record.last_mail_at == T0 + RESEND_AFTER
+
+
+def test_a_confirmed_address_gets_no_notice_within_the_hour_of_its_confirmation_mail() -> None:
+    subscriptions, _ = subs()
+    sid = subscriptions.subscribe("reader@example.org", T0).record.id
+    subscriptions.confirm(sid, T0 + 60)
+    assert subscriptions.subscribe("reader@example.org", T0 + 120).why == "throttled"
+    assert subscriptions.subscribe("reader@example.org", T0 + RESEND_AFTER).why == "active"
 
 
 def test_a_failed_confirmation_mail_gives_the_hour_back() -> None:

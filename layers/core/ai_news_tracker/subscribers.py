@@ -229,9 +229,13 @@ def request_subscription(current: Subscriber | None, address: str, now: int) -> 
     """The double opt-in's first step for a normalised ``address``."""
     sid = subscriber_id(address)
     requests = (current.requests if current else 0) + 1
+    throttled = (
+        current is not None and current.last_mail_at is not None and now - current.last_mail_at < RESEND_AFTER
+    )
     if (
         current is None
-        or current.status == UNSUBSCRIBED
+        # unsubscribed within the hour of its last mail, the hour holds (below: the request is counted)
+        or (current.status == UNSUBSCRIBED and not throttled)
         or (current.status == PENDING and current.expired(now))
     ):
         record = Subscriber(
@@ -252,7 +256,7 @@ def request_subscription(current: Subscriber | None, address: str, now: int) -> 
     counted = replace(current, requests=requests, updated_at=now)
     if current.status == SUPPRESSED:
         return SubscribeDecision(counted, mail=False, why=current.status)
-    if current.last_mail_at is not None and now - current.last_mail_at < RESEND_AFTER:
+    if throttled:
         return SubscribeDecision(counted, mail=False, why="throttled")
     if current.status == ACTIVE:  # the notice that it is subscribed (at most once an hour, as above)
         return SubscribeDecision(replace(counted, last_mail_at=now), mail=True, why="active")
@@ -304,8 +308,7 @@ def confirm(current: Subscriber | None, now: int, issued_at: int | None = None) 
         confirmed_at=now,
         updated_at=now,
         expires_at=None,
-        mails=0,
-        last_mail_at=None,
+        mails=0,  # last_mail_at kept: the hour since the confirmation mail holds for the notice too
     )
 
 
@@ -314,7 +317,8 @@ def unsubscribe(current: Subscriber | None, now: int) -> Subscriber | None:
 
     The record itself goes when every confirmation link made before could have expired
     (:data:`CONFIRM_TTL`: DynamoDB's TTL deletes it); until then it keeps an old link from confirming
-    a new request (:func:`confirm`).
+    a new request (:func:`confirm`), and ``last_mail_at``, so that subscribing again gets no second
+    mail within the hour of the last one (:data:`RESEND_AFTER`).
     """
     if current is None or current.status in (UNSUBSCRIBED, SUPPRESSED):
         return None
@@ -325,7 +329,6 @@ def unsubscribe(current: Subscriber | None, now: int) -> Subscriber | None:
         updated_at=now,
         expires_at=now + CONFIRM_TTL,
         mails=0,
-        last_mail_at=None,
     )
 
 
