@@ -1,0 +1,51 @@
+"""A change to the dated pages' templates is a decision about the pages already published.
+
+``reports/<day>.html`` of every past day is written once and left as it is, unless
+:data:`~ai_news_tracker.pipeline.PAGES_VERSION` goes up: the next publishes then write every stored
+day's page again in the new layout (tests/integration/test_web_publish.py shows that). A template
+edited without the bump reaches new days only, and readers of the archive see two layouts; so this
+test names each version of the templates and the pages version it was released with, and stops a
+change that was not given one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from ai_news_tracker.pipeline import PAGES_VERSION
+from ai_news_tracker.render import default_templates_dir
+
+# The templates a dated page is rendered from (edition.html.j2 extends _page.html.j2).
+PAGE_TEMPLATES = ("_page.html.j2", "edition.html.j2")
+
+# digest of PAGE_TEMPLATES (below) -> the PAGES_VERSION they were released with. After editing them:
+# bump PAGES_VERSION (and say why in its comment) when every published page should change too, or
+# keep it for a change new pages only need; either way add the new digest here with the version.
+RELEASED = {
+    "f729c363fb991a25": 3,  # each item's links named after its story; the forced-colours button border
+}
+
+
+def templates_digest() -> str:
+    digest = hashlib.sha256()
+    for name in PAGE_TEMPLATES:
+        digest.update(name.encode() + b"\0" + (default_templates_dir() / name).read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def test_the_dated_pages_templates_were_released_with_the_current_pages_version() -> None:
+    # Given the templates the dated pages are rendered from, as they are now
+    digest = templates_digest()
+    # Then this version of them was given a pages version, and it is the one the pipeline writes
+    assert digest in RELEASED, (
+        f"the dated pages' templates changed ({digest}): decide whether the pages published before "
+        "should be written again (bump pipeline.PAGES_VERSION), then add the digest to RELEASED"
+    )
+    assert RELEASED[digest] == PAGES_VERSION, (
+        f"these templates were released with PAGES_VERSION {RELEASED[digest]}, the pipeline writes "
+        f"{PAGES_VERSION}: add the digest with the version that goes with it"
+    )
+
+
+def test_the_pages_version_only_goes_up() -> None:
+    assert max(RELEASED.values()) <= PAGES_VERSION
