@@ -169,8 +169,42 @@ def test_a_time_with_am_or_pm_is_read_on_the_12_hour_clock(raw: str, expected: d
 
 
 @pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        # Java's Chinese locale (DateFormat LONG, SHORT) and the CMSs that print dates the same way
+        ("2026年6月19日 下午3:05", utc("2026-06-19 07:05:00")),
+        ("2026年6月19日 上午10:56:00", utc("2026-06-19 02:56:00")),
+        ("2026-06-19 下午 03:05", utc("2026-06-19 07:05:00")),
+        ("2026年6月19日 晚上11:05", utc("2026-06-19 15:05:00")),
+        ("2026年6月19日 凌晨12:30", utc("2026-06-18 16:30:00")),  # just after midnight
+        ("2026年6月19日 早上7:30", utc("2026-06-18 23:30:00")),
+        ("2026年6月19日 中午12:30", utc("2026-06-19 04:30:00")),
+        ("2026年6月19日 中午1:30", utc("2026-06-19 05:30:00")),
+        ("2026年6月19日 下午15:05", utc("2026-06-19 07:05:00")),  # the marker agrees with a 24-hour time
+        # 北京时间 (Beijing time) is +08:00 wherever it stands, and whatever zone the source has
+        ("2026-06-19 15:05 北京时间", utc("2026-06-19 07:05:00")),
+        ("北京时间 2026-06-19 15:05", utc("2026-06-19 07:05:00")),
+        ("2026年6月19日 下午3:05（北京时间）", utc("2026-06-19 07:05:00")),
+        ("Fri, 19 Jun 2026 15:05:00 北京时间", utc("2026-06-19 07:05:00")),
+        ("2026-06-19 15:05 +0000 (北京时间)", utc("2026-06-19 15:05:00")),  # a numeric offset wins
+    ],
+)
+def test_a_chinese_date_with_its_half_of_the_day_or_beijing_time_is_the_instant_meant(
+    raw: str, expected: datetime
+) -> None:
+    # Given a date as Chinese sites print it: 下午 (afternoon) before a 12-hour time, 北京时间 beside it
+    # When it is parsed (北京时间's for a source in New York: the marker, not the source's zone, decides)
+    parsed = parse_date(raw, NEW_YORK if "北京时间" in raw else SHANGHAI)
+    # Then it is the instant meant, not unparsable (the item took its first-seen time) nor 12 hours off
+    assert parsed == expected
+
+
+@pytest.mark.parametrize(
     "raw",
     [
+        "2026年6月19日 上午15:05",  # morning, at 3 pm
+        "2026年6月19日 中午5:30",  # noon, at 5
+        "2026年6月19日 晚上12:00",  # evening, at noon or midnight
         "Fri, 19 Jun 2026 18:01:25 AM -0500",
         "Fri, 19 Jun 2026 00:01:25 PM +0000",
         "2026-06-19 13:01 AM",

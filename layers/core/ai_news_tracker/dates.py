@@ -24,7 +24,10 @@ A time on the 12-hour clock (``06:01:25 PM -0500``, ``6:01 p.m.``) is read as th
 before any parser sees it: the RFC 822 parser took ``PM`` for the zone, so the hour was 12 hours off and
 the offset after it was lost. A 24-hour time whose marker agrees with it (``18:01 PM``, ``00:01 AM``:
 templates that print both) is read as written; one that contradicts it (``18:01 AM``, ``00:01 PM``) makes
-the date unparsable (the item takes its first-seen time), not guessed at.
+the date unparsable (the item takes its first-seen time), not guessed at. The Chinese markers before
+the time, as Java's Chinese locale and many CMSs print it (``2026年6月19日 下午3:05``), are read the
+same way: 上午, 早上, 凌晨 as AM; 下午, 傍晚, 晚上 as PM; 中午 as the hour around noon (11, 12, 1, 2).
+``北京时间`` (Beijing time), before or after the date, is +08:00, as ``CST`` is.
 """
 
 from __future__ import annotations
@@ -64,6 +67,17 @@ _NAMED_OFFSET = re.compile(
 _CST = re.compile(r"(?<![A-Za-z(])CST(?![A-Za-z)])", re.IGNORECASE)
 _NUMERIC_OFFSET = re.compile(r"[+-]\d{2}:?\d{2}(?!\d)")
 _CHINA_STANDARD_TIME = "+0800"
+_BEIJING_TIME = re.compile(r"[(（]?北京时间[)）]?")
+# "下午3:05", "上午 10:56:00": the Chinese marker before a time on the 12-hour clock (written as "3:05 PM").
+_CHINESE_MERIDIEM = re.compile(r"(上午|早上|凌晨|中午|下午|傍晚|晚上)\s*(\d{1,2})(:\d{2}(?::\d{2})?)(?!\d)")
+_CHINESE_HALVES = {
+    "上午": "AM",
+    "早上": "AM",
+    "凌晨": "AM",
+    "下午": "PM",
+    "傍晚": "PM",
+    "晚上": "PM",
+}  # 中午: by the hour
 _NUMERIC_FORMATS = tuple(
     base + offset
     for base in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d")
@@ -101,7 +115,7 @@ def parse_date(raw: str | None, default_tz: tzinfo) -> datetime | None:
 
 
 def _normalize(raw: str) -> str:
-    text = collapse_whitespace(raw)
+    text = _CHINESE_MERIDIEM.sub(_english_meridiem, _beijing_time(collapse_whitespace(raw)))
     text = _china_standard_time(_NAMED_OFFSET.sub(_bare_offset, text))
     text = _CHINESE_DATE.sub(r"\1-\2-\3 ", text).strip()
     return _SLASHED_DATE.sub(r"\1-\2-\3", text)
@@ -110,6 +124,26 @@ def _normalize(raw: str) -> str:
 def _bare_offset(match: re.Match[str]) -> str:
     sign, hours, minutes = match.groups()
     return f" {sign}{int(hours):02d}{minutes or '00'}"
+
+
+def _beijing_time(text: str) -> str:
+    """``北京时间`` (wherever it is) as a trailing ``+0800``, or dropped when the date gives an offset."""
+    if _BEIJING_TIME.search(text) is None:
+        return text
+    text = collapse_whitespace(_BEIJING_TIME.sub(" ", text))
+    return text if _NUMERIC_OFFSET.search(text) else f"{text} {_CHINA_STANDARD_TIME}"
+
+
+def _english_meridiem(match: re.Match[str]) -> str:
+    """``下午3:05`` as ``3:05 PM`` (:func:`_twenty_four_hour` reads it). 中午 (noon) is AM for 11 and PM
+    for 12 to 2; with another hour, or 12 after 傍晚/晚上 (noon or midnight?), the marker is left in
+    place, which no parser reads: the date is unparsable, as when AM contradicts the hour."""
+    marker, hour, rest = match.groups()
+    if marker == "中午":
+        half = {11: "AM", 12: "PM", 1: "PM", 2: "PM"}.get(int(hour))
+    else:
+        half = None if int(hour) == 12 and marker in ("傍晚", "晚上") else _CHINESE_HALVES[marker]
+    return match[0] if half is None else f"{hour}{rest} {half}"
 
 
 def _china_standard_time(text: str) -> str:
