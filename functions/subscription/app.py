@@ -64,6 +64,7 @@ MAX_BODY = 4096  # bytes of a subscribe request
 MIN_SUBSCRIBE_SECONDS = 1.0
 # The stack's own confirmation budgets spent (one mailbox's is not: that refuses its abuser alone).
 STACK_OVER_BUDGET = frozenset({"over_hour_budget", "over_day_budget"})
+MAIL_FAILED = frozenset({"mail_failed", "mail_unconfirmed"})  # refused by SES; sent without SES's answer
 
 logger = Logger()
 tracer = Tracer(patch_modules=TRACED_NOTHING)  # SES refusals name addresses
@@ -176,7 +177,7 @@ def subscribe() -> Response[str]:
     finally:
         time.sleep(max(0.0, MIN_SUBSCRIBE_SECONDS - (time.monotonic() - started)))
     metrics.add_metric(name="SubscribeRequests", unit=MetricUnit.Count, value=1)
-    if outcome == "mail_failed":
+    if outcome in MAIL_FAILED:
         metrics.add_metric(name="ConfirmationsFailed", unit=MetricUnit.Count, value=1)
     if outcome in STACK_OVER_BUDGET:  # a reader may have been refused their confirmation mail
         metrics.add_metric(name="SubscribeOverBudget", unit=MetricUnit.Count, value=1)

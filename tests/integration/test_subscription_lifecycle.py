@@ -382,8 +382,9 @@ class Lifecycle(RuleBasedStateMachine):
         """What the hourly limit remembers across a confirmation or an unsubscribe (BUG 3: nothing)."""
         return record.last_mail_at if HOUR_RESET_BY_UNSUBSCRIBE in EXPECT_README_FOR else None
 
-    def model_confirm(self, link: Link) -> tuple[int, bool]:
-        """(the answer's status, whether this confirms now)."""
+    def model_confirm(self, link: Link, *, mailbox: bool = True) -> tuple[int, bool]:
+        """(the answer's status, whether this confirms now; ``mailbox``: False to leave out the
+        mailbox's suppression, i.e. whether it would confirm but for it)."""
         record = self.records.get(link.address)
         active = record is not None and record.status == ACTIVE
         if self.now >= link.expires or active:
@@ -393,9 +394,16 @@ class Lifecycle(RuleBasedStateMachine):
             or record.status != PENDING
             or self.now >= (record.expires_at or 0)
             or (record.confirmed_at is not None and link.issued < record.confirmed_at)
+            or (mailbox and self.mailbox_suppressed(link.address))  # only one active before keeps it
         ):
             return 400, False
         return 200, True
+
+    def mailbox_suppressed(self, address: str) -> bool:
+        """Whether another spelling of the address's mailbox, its mailbox's own, is suppressed."""
+        mailbox = mailbox_of(address)
+        held = self.records.get(mailbox) if mailbox != address else None
+        return held is not None and held.status == SUPPRESSED
 
     def model_unsubscribe(self, address: str) -> bool:
         record = self.records.get(address)
@@ -504,6 +512,7 @@ class Lifecycle(RuleBasedStateMachine):
 
     def open_confirmation_link_of(self, link: Link) -> None:
         status, confirms = self.model_confirm(link)
+        blocked = self.mailbox_suppressed(link.address) and self.model_confirm(link, mailbox=False)[1]
         page = self.stack.http("GET", "/confirm", query={"token": link.token})
         state = self.records.get(link.address)
         assert (page.status, "<form" in page.body) == (status, confirms), (
@@ -514,6 +523,9 @@ class Lifecycle(RuleBasedStateMachine):
             f"POST confirm of {link.address}: {answer.status}, expected {status} "
             f"(link t={link.issued - START}, state {self.records.get(link.address)})"
         )
+        if blocked:  # a pending spelling of a suppressed mailbox: suppressed, as a request would be
+            current = self.records[link.address]
+            self.records[link.address] = Record(SUPPRESSED, current.confirmed_at)
         if confirms:
             record = self.records[link.address]
             self.records[link.address] = Record(

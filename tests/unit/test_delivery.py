@@ -34,6 +34,8 @@ from ai_news_tracker.mail import (
 from ai_news_tracker.models import Edition
 from ai_news_tracker.store import LocalStore
 from ai_news_tracker.subscribers import (
+    CONFIRMATIONS_PER_HOUR,
+    MAILBOX_MAILS_PER_DAY,
     MemorySubscriberStore,
     Subscriptions,
     mailbox_key,
@@ -383,10 +385,54 @@ def test_a_missing_token_key_fails_the_request_and_keeps_no_slot() -> None:
         raise ConfigError("TOKEN_KEY_PARAMETER", "cannot read SSM parameter '/k'")
 
     broken, subscriptions = service(lambda m: "id", no_key)
-    with pytest.raises(ConfigError):
-        broken.subscribe("reader@example.org", 1000, "https://api.example.org")
+    # Given a suppressed address, and a new one
+    subscriptions.suppress("gone@example.org", "bounce:Permanent/General", 900)
+    # Then while the key cannot be read, a request for either fails alike (the caller answers 503),
+    # before it is recorded: the answer tells nothing about the address's state
+    for address in ("reader@example.org", "gone@example.org"):
+        with pytest.raises(ConfigError):
+            broken.subscribe(address, 1000, "https://api.example.org")
+    assert subscriptions.store.get(subscriber_id("reader@example.org")) is None
+    gone = subscriptions.store.get(subscriber_id("gone@example.org"))
+    assert gone is not None and gone.requests == 0
+
+
+def test_a_confirmation_mail_ses_may_have_taken_counts_as_sent() -> None:
+    sent: list[EmailMessage] = []
+
+    def no_answer(message: EmailMessage) -> str:  # SES took it, its answer never came
+        sent.append(message)
+        raise SendError("SES did not confirm the message: Read timeout", ambiguous=True)
+
+    # Given a confirmation mail whose SES call got no answer
+    unsure, subscriptions = service(no_answer)
+    assert unsure.subscribe("reader@example.org", 1000, "https://api.example.org") == "mail_unconfirmed"
+    # Then the address waits the hour, as after any mail, and the mail counts among its three
+    assert unsure.subscribe("reader@example.org", 1060, "https://api.example.org") == "throttled"
     record = subscriptions.store.get(subscriber_id("reader@example.org"))
-    assert record is not None and record.last_mail_at is None and record.mails == 0
+    assert record is not None and record.last_mail_at == 1000 and record.mails == 1
+    assert len(sent) == 1
+
+
+def test_a_refused_confirmation_mail_spends_no_budget() -> None:
+    # Given SES refusing every mail (a sender identity not verified yet) while readers sign up
+    def refuse(message: EmailMessage) -> str:
+        raise SendError("SES refused the message: MessageRejected")
+
+    failing, subscriptions = service(refuse)
+    for n in range(CONFIRMATIONS_PER_HOUR):
+        assert failing.subscribe(f"r{n}@example.org", 3600 + n, "https://api.example.org") == "mail_failed"
+    for _ in range(MAILBOX_MAILS_PER_DAY):
+        assert failing.subscribe("same@example.org", 3600, "https://api.example.org") == "mail_failed"
+    # When it is fixed, within the same hour
+    sent: list[EmailMessage] = []
+    working = SubscriptionService(
+        subscriptions, Tokens(lambda: [b"k" * 32]), CONFIG, lambda m: sent.append(m) or "id", TEMPLATES
+    )
+    # Then the readers who ask again get their mails: the refused ones took none of the budgets
+    assert working.subscribe("r0@example.org", 3700, "https://api.example.org") == "resent"
+    assert working.subscribe("same@example.org", 3700, "https://api.example.org") == "resent"
+    assert len(sent) == 2
 
 
 def empty_edition() -> Edition:

@@ -451,3 +451,21 @@ def test_a_pending_address_s_bounce_counts_though_it_was_confirmed_once_before()
     # When a bounce of a mail sent before that confirmation arrives, Then the pending address is suppressed
     assert apply_feedback(subscriptions, feedback("reader@example.org", T0 + 5), T0 + 40) == [sid]
     assert store.get(sid).status == SUPPRESSED  # type: ignore[union-attr]
+
+
+def test_a_spelling_pending_when_its_mailbox_complained_is_suppressed_by_its_link_not_confirmed() -> None:
+    # Given two spellings of one mailbox pending, and a complaint under one (the mailbox suppressed)
+    subscriptions, store = subs()
+    pending = subscriptions.subscribe("alice+news@example.org", T0).record.id
+    subscriptions.subscribe("alice+x@example.org", T0)
+    subscriptions.suppress("alice+x@example.org", "complaint:abuse", T0 + 60, whole_mailbox=True)
+    assert subscriptions.mailbox_blocked(pending) == "complaint:abuse"
+    # When the other spelling's confirmation link is used
+    assert not subscriptions.confirm(pending, T0 + 120, issued_at=T0)
+    # Then it is suppressed, as a subscribe request for it would have made it, and gets no edition
+    record = store.get(pending)
+    assert record is not None and record.status == SUPPRESSED and record.address is None
+    assert record.reason == "mailbox complaint:abuse" and list(subscriptions.active_ids()) == []
+    # (a spelling of a mailbox nobody suppressed is confirmed as usual)
+    other = subscriptions.subscribe("bob+news@example.org", T0).record.id
+    assert subscriptions.mailbox_blocked(other) is None and subscriptions.confirm(other, T0 + 120)

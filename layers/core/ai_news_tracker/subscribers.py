@@ -358,6 +358,18 @@ def suppress(
 
 
 # -- the store ---------------------------------------------------------------------------------------
+def _mail_budgets(address: str, now: int) -> tuple[tuple[str, str, int, int], ...]:
+    """The budgets a confirmation mail to ``address`` at ``now`` counts against, in order: (name, key,
+    limit, when the count expires)."""
+    hour, day = now // 3600, now // 86400
+    mailbox = recipient_key(mailbox_key(address))[:32]
+    return (
+        ("mailbox", f"{QUOTA_PREFIX}mailbox#{mailbox}#{day}", MAILBOX_MAILS_PER_DAY, (day + 2) * 86400),
+        ("hour", f"{QUOTA_PREFIX}hour#{hour}", CONFIRMATIONS_PER_HOUR, (hour + 2) * 3600),
+        ("day", f"{QUOTA_PREFIX}day#{day}", CONFIRMATIONS_PER_DAY, (day + 2) * 86400),
+    )
+
+
 def mailbox_key(address: str) -> str:
     """The mailbox an address delivers to, as far as its spelling tells: lower-cased, without a
     ``+tag``, and for Gmail without the dots it ignores (``A.B+x@Gmail.com`` -> ``ab@gmail.com``)."""
@@ -641,20 +653,18 @@ class Subscriptions:
         """Count a confirmation mail to ``address`` against the mailbox's daily, then the stack's hourly
         and daily budget; None when it may go out, else which budget is spent (``mailbox``, ``hour`` or
         ``day``), and then nothing stays counted: a refused request costs no budget."""
-        hour, day = now // 3600, now // 86400
-        mailbox = recipient_key(mailbox_key(address))[:32]
-        budgets = (
-            ("mailbox", f"{QUOTA_PREFIX}mailbox#{mailbox}#{day}", MAILBOX_MAILS_PER_DAY, (day + 2) * 86400),
-            ("hour", f"{QUOTA_PREFIX}hour#{hour}", CONFIRMATIONS_PER_HOUR, (hour + 2) * 3600),
-            ("day", f"{QUOTA_PREFIX}day#{day}", CONFIRMATIONS_PER_DAY, (day + 2) * 86400),
-        )
         taken: list[str] = []
-        for name, key, limit, expires_at in budgets:
+        for name, key, limit, expires_at in _mail_budgets(address, now):
             if not self.store.take(key, limit, expires_at):
                 self._give_back(taken)
                 return name
             taken.append(key)
         return None
+
+    def give_mail_budget_back(self, address: str, now: int) -> None:
+        """Uncount what :meth:`take_mail_budget` counted for ``address`` at ``now``: the mail was not
+        sent (SES refused it), so an outage spends no budget of the mails after it."""
+        self._give_back([key for _, key, _, _ in _mail_budgets(address, now)])
 
     def _give_back(self, keys: Sequence[str]) -> None:
         """Uncount ``keys``; one that cannot be stays counted (fewer mails rather than more)."""
@@ -684,9 +694,33 @@ class Subscriptions:
         return self.store.get(sid)
 
     def confirm(self, sid: str, now: int, issued_at: int | None = None) -> bool:
-        """Whether ``sid`` is (now) an active subscriber."""
-        _, after = self._change(sid, lambda current: confirm(current, now, issued_at))
+        """Whether ``sid`` is (now) an active subscriber.
+
+        A pending spelling of a mailbox suppressed meanwhile (a complaint under another spelling) is
+        not confirmed but suppressed, as a subscribe request for it would be: only a spelling active
+        before the complaint keeps its subscription."""
+        blocked = self.mailbox_blocked(sid)
+
+        def transition(current: Subscriber | None) -> Subscriber | None:
+            confirmed = confirm(current, now, issued_at)
+            if blocked is not None and current is not None and current.status == PENDING and confirmed:
+                return suppress(current, sid, f"mailbox {blocked}", now)
+            return confirmed
+
+        _, after = self._change(sid, transition)
         return after is not None and after.status == ACTIVE
+
+    def mailbox_blocked(self, sid: str) -> str | None:
+        """Why the mailbox of ``sid``'s pending address is suppressed under another spelling (None: it
+        is not, or the record is not pending)."""
+        record = self.store.get(sid)
+        if record is None or record.status != PENDING or not record.address:
+            return None
+        mailbox = subscriber_id(mailbox_key(record.address))
+        if mailbox == sid:
+            return None
+        held = self.store.get(mailbox)
+        return (held.reason or "") if held is not None and held.status == SUPPRESSED else None
 
     def unsubscribe(self, sid: str, now: int) -> bool:
         """End ``sid``'s subscription; whether one ended now (False: none, or ended before)."""

@@ -31,6 +31,7 @@ from .subscribers import (
     ACTIVE,
     CONFIRM_TTL,
     InvalidAddress,
+    Subscriber,
     Subscriptions,
     normalise_address,
     subscriber_id,
@@ -136,6 +137,10 @@ class Tokens:
 
     def __init__(self, keys: Callable[[], Sequence[bytes]]) -> None:
         self._keys = keys
+
+    def ready(self) -> None:
+        """Read the key now (Powertools keeps it): what fails without it, fails here."""
+        self._keys()
 
     def confirm(self, address: str, expires: int) -> str:
         return sign(self._keys()[0], CONFIRM, subscriber_id(address), expires)
@@ -314,6 +319,7 @@ class SubscriptionService:
         :class:`~ai_news_tracker.subscribers.InvalidAddress` for a bad address; the caller answers
         every other outcome the same way.
         """
+        self.tokens.ready()  # an unreadable key fails every request alike, whatever the address's state
         decision = self.subscriptions.subscribe(address, now)
         record = decision.record
         if not decision.mail or record.address is None:
@@ -325,19 +331,28 @@ class SubscriptionService:
             return f"over_{spent}_budget"
         try:
             self.send(self._opt_in_mail(record.address, record.status, decision.expires, now, base_url))
-        except Exception as exc:  # no mail went out: give the hour back, whatever the cause
-            try:
-                self.subscriptions.mail_failed(record, now)
-            except StorageError as undo:
-                logger.error("confirmation slot not released", reason=str(undo))
+        except Exception as exc:
             sender = parseaddr(self.config.email.sender)[1]  # SES's refusal may name the subscriber
             reason = hide_addresses(str(exc), keep=sender)
+            if isinstance(exc, SendError) and exc.ambiguous:
+                # SES may have taken it (no answer): it counts as sent, the hour and the budgets too
+                logger.error("confirmation mail perhaps sent", subscriber=record.id[:16], reason=reason)
+                return "mail_unconfirmed"
+            self._not_sent(record, record.address, now)  # whatever the cause: nothing went out
             logger.error("confirmation mail not sent", subscriber=record.id[:16], reason=reason)
             if isinstance(exc, MailError | SendError):
                 return "mail_failed"
-            raise  # a missing token key or the like: the function fails (and is alarmed)
+            raise  # a template that does not render or the like: the function fails (and is alarmed)
         logger.info("confirmation mail sent", subscriber=record.id[:16], why=decision.why)
         return decision.why
+
+    def _not_sent(self, record: Subscriber, address: str, now: int) -> None:
+        """Give back what a mail that did not go out took: the address's hour, the budgets."""
+        try:
+            self.subscriptions.mail_failed(record, now)
+        except StorageError as undo:
+            logger.error("confirmation slot not released", reason=str(undo))
+        self.subscriptions.give_mail_budget_back(address, now)
 
     def _opt_in_mail(
         self, address: str, status: str, expires: int | None, now: int, base_url: str
@@ -386,7 +401,9 @@ class SubscriptionService:
         record = self.subscriptions.get(sid)
         if record is not None and record.status == ACTIVE:
             return SUBSCRIBED
-        return CONFIRMABLE if confirm_transition(record, now, issued_at) is not None else INVALID
+        if confirm_transition(record, now, issued_at) is None or self.subscriptions.mailbox_blocked(sid):
+            return INVALID
+        return CONFIRMABLE
 
     def confirm(self, token: object, now: int) -> bool:
         """Whether the token's subscriber is now active."""

@@ -1,0 +1,159 @@
+"""The subscription endpoint when SES, the token key or a complaint gets in the way, each against a
+README promise, through the moto stack of ``test_subscriptions_moto.py`` (found by a review: each
+failed before the fix named in its comment)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError, ReadTimeoutError
+from test_subscription_lifecycle import (
+    CONFIRMATION_SUBJECT,
+    CUTS,
+    DAYS,
+    SUPPRESSED,
+    feedback_event,
+)
+from test_subscriptions_moto import Stack, confirmation_link, mail_stack, token_of
+
+from ai_news_tracker import mail as mail_module
+
+
+@pytest.fixture
+def stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
+    with mail_stack(tmp_path, monkeypatch) as current:
+        yield current
+
+
+def confirmations_to(stack: Stack, address: str) -> list[Any]:
+    return [m for m in stack.mails_to(address) if m["Subject"] == CONFIRMATION_SUBJECT]
+
+
+class SesClient:
+    """The SES client, with a fault injected into ``send_email`` (``mode``: None, "refuse", "timeout")."""
+
+    def __init__(self, real: Any) -> None:
+        self.real, self.mode = real, None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+    def send_email(self, **kwargs: Any) -> Any:
+        if self.mode == "refuse":  # SES said no: nothing went out (sandbox, identity not verified, ...)
+            raise ClientError(
+                {"Error": {"Code": "MessageRejected", "Message": "Email address is not verified."}},
+                "SendEmail",
+            )
+        answer = self.real.send_email(**kwargs)
+        if self.mode == "timeout":  # SES took the message, its answer never came back
+            raise ReadTimeoutError(endpoint_url="https://email.us-east-1.amazonaws.com")
+        return answer
+
+
+def faulty_ses(stack: Stack) -> SesClient:
+    import boto3
+
+    client = SesClient(boto3.client("sesv2", region_name="us-east-1"))
+    stack.monkeypatch.setattr(mail_module.SesSender, "client", property(lambda self: client))
+    return client
+
+
+# README, Abuse: "An address gets a confirmation mail at most once an hour".
+def test_a_confirmation_mail_whose_ses_answer_timed_out_is_not_sent_again_within_the_hour(
+    stack: Stack,
+) -> None:
+    ses = faulty_ses(stack)
+    # Given SES takes a confirmation mail but its answer times out (the reader has the mail)
+    ses.mode = "timeout"
+    assert stack.subscribe("reader@example.org").status == 202
+    assert len(confirmations_to(stack, "reader@example.org")) == 1
+    # When the address is posted again a minute later (by anyone)
+    ses.mode = None
+    stack.now += 60
+    assert stack.subscribe("reader@example.org").status == 202
+    # Then no second confirmation mail reaches it within the hour
+    assert len(confirmations_to(stack, "reader@example.org")) == 1  # failed: 2 (the hour given back)
+
+
+# README, runbook ConfirmationsFailedAlarm: "Fix it in SES; the reader may ask again at once (a failed
+# mail's hour is given back)"; Abuse: "the whole stack sends at most 20 an hour" (mails sent).
+def test_confirmation_mails_ses_refused_do_not_spend_the_budget_of_the_mails_after_the_fix(
+    stack: Stack,
+) -> None:
+    hour = (stack.now // 3600 + 1) * 3600
+    stack.now = hour + 60
+    ses = faulty_ses(stack)
+    # Given SES refusing every mail for a while (an identity not yet verified): 20 readers sign up
+    ses.mode = "refuse"
+    for n in range(20):
+        assert stack.subscribe(f"reader{n}@example.org").status == 202
+    assert stack.mails() == []  # nothing went out
+    # When SES is fixed and a reader asks again at once, as the runbook says they may
+    ses.mode = None
+    stack.now += 60
+    assert stack.subscribe("reader0@example.org").status == 202
+    # Then the reader gets the confirmation mail
+    assert len(confirmations_to(stack, "reader0@example.org")) == 1  # failed: 0 (over_hour_budget)
+
+
+# The same with one reader: three tries during the outage spend the mailbox's day.
+def test_a_reader_who_tried_three_times_during_an_ses_outage_may_ask_again_once_it_is_fixed(
+    stack: Stack,
+) -> None:
+    ses = faulty_ses(stack)
+    ses.mode = "refuse"
+    for _ in range(3):
+        assert stack.subscribe("reader@example.org").status == 202
+    ses.mode = None
+    stack.now += 60
+    assert stack.subscribe("reader@example.org").status == 202
+    assert len(confirmations_to(stack, "reader@example.org")) == 1  # failed: 0 (over_mailbox_budget)
+
+
+# README, Bounces and complaints: "A suppressed address gets nothing more, not even a confirmation
+# mail, and neither does its mailbox under another spelling (...) once (...) any spelling of it
+# complained"; only "another spelling subscribed before the complaint keeps its subscription".
+def test_a_spelling_pending_when_its_mailbox_complained_cannot_be_confirmed_into_editions(
+    stack: Stack,
+) -> None:
+    tagged_x, tagged_y, mailbox = "a.b+x@gmail.com", "a.b+y@gmail.com", "ab@gmail.com"
+    # Given two spellings of one Gmail mailbox posted, both pending (not subscribed)
+    assert stack.subscribe(tagged_y).status == 202
+    link_y = token_of(confirmation_link(stack.mails_to(tagged_y)[-1]))
+    assert stack.subscribe(tagged_x).status == 202
+    # When the mailbox complains about one spelling's mail: it and the mailbox's record are suppressed
+    stack.now += 60
+    assert stack.invoke("bounce", feedback_event("Complaint", tagged_x, stack.now - 30))["suppressed"] == 1
+    assert stack.record(mailbox).status == SUPPRESSED  # type: ignore[union-attr]
+    # Then the other spelling's confirmation link no longer makes a subscription: no button, a 400 ...
+    stack.now += 60
+    page = stack.http("GET", "/confirm", query={"token": link_y})
+    assert page.status == 400 and "<form" not in page.body
+    assert stack.http("POST", "/confirm", query={"token": link_y}).status == 400
+    assert stack.record(tagged_y).status == SUPPRESSED  # type: ignore[union-attr]
+    # ... and the mailbox gets no edition under that spelling
+    stack.now = CUTS[DAYS[0]] + 3600
+    stack.announce(DAYS[0].isoformat())
+    assert stack.drain() == []
+    assert stack.editions_to(tagged_y) == []  # failed: DAY1 mailed to a.b+y@gmail.com
+
+
+# README, Subscribe: "Every valid request gets the same 202 answer (...) whether the address is new,
+# pending, already subscribed or suppressed: the endpoint tells nobody who subscribes."
+def test_while_the_token_key_cannot_be_read_every_address_still_gets_the_same_answer(stack: Stack) -> None:
+    import boto3
+    from aws_lambda_powertools.utilities import parameters
+
+    # Given an address that bounced for good, and the token key unreadable (SSM/KMS trouble)
+    bounced = feedback_event("Permanent", "gone@example.org", stack.now)
+    assert stack.invoke("bounce", bounced)["suppressed"] == 1
+    boto3.client("ssm", region_name="us-east-1").delete_parameter(Name="/ai-news-tracker/token-key")
+    parameters.clear_caches()
+    # When a stranger posts it and a new address
+    suppressed, new = stack.subscribe("gone@example.org"), stack.subscribe("new@example.org")
+    # Then both answers are alike
+    assert (suppressed.status, suppressed.body) == (new.status, new.body)  # failed: 202 vs 503
+    assert new.status == 503 and stack.mails_to("new@example.org") == []
