@@ -1,16 +1,17 @@
 """Run the whole pipeline offline, on the bundled demo feeds served from loopback.
 
 The ``demo/`` folder (feeds, leaderboard) is served by a throw-away HTTP server on 127.0.0.1 at a
-free port; ``demo/config.toml`` is copied to a temporary file with ``{base}`` replaced by that
-server's address and the relevance filter of ``config/default.toml`` added (:func:`config_text`), and
-the normal ``ai-news-tracker run`` command is called in-process on it.
+free port; ``demo/config.toml`` is written to ``<data-dir>/config.toml`` with ``{base}`` replaced by
+that server's address and the relevance filter of ``config/default.toml`` added (:func:`config_text`),
+and the normal ``ai-news-tracker run`` command is called in-process on it. The file stays, for the
+commands that need no feeds: ``ai-news-tracker send --config demo-data/config.toml --data-dir
+demo-data --date 2026-11-20`` mails the demo edition to its ``[email] recipients`` as ``.eml`` files.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import threading
 import tomllib
 from datetime import datetime
@@ -99,21 +100,25 @@ def main(argv: list[str] | None = None) -> int:
     try:
         host, port = server.server_address[:2]
         base = f"http://{host!s}:{port}"
-        with tempfile.TemporaryDirectory(prefix="ai-news-demo-") as tmp:
-            config_path = Path(tmp) / "config.toml"
-            config_path.write_text(config_text(base), encoding="utf-8")
-            print(f"Serving {DEMO_DIR} at {base}")
-            argv_run = ["run", "--config", str(config_path), "--data-dir", str(data_dir), "--now", args.now]
-            try:
-                code = cli.main(argv_run)
-            except SystemExit as exc:  # argparse-style exits inside the CLI
-                code = exc.code if isinstance(exc.code, int) else 1
+        data_dir.mkdir(parents=True, exist_ok=True)
+        config_path = data_dir / "config.toml"
+        config_path.write_text(config_text(base), encoding="utf-8")
+        print(f"Serving {DEMO_DIR} at {base}")
+        argv_run = ["run", "--config", str(config_path), "--data-dir", str(data_dir), "--now", args.now]
+        try:
+            code = cli.main(argv_run)
+        except SystemExit as exc:  # argparse-style exits inside the CLI
+            code = exc.code if isinstance(exc.code, int) else 1
     finally:
         server.shutdown()
         server.server_close()
 
     if expected.is_file():
         print(f"Markdown edition: {expected}")
+        print(
+            "The email edition, as .eml files in the outbox: .venv/bin/ai-news-tracker send "
+            f"--config {config_path} --data-dir {data_dir} --date {expected.stem}"
+        )
     else:
         print(f"No Markdown edition at {expected} (exit code {code})", file=sys.stderr)
     return code

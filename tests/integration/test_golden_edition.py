@@ -7,6 +7,8 @@ runs in-process with a fixed ``--now``. To accept an intended change of the outp
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 import sys
 from pathlib import Path
@@ -79,3 +81,21 @@ def test_golden_edition_has_the_sample_shape() -> None:
     assert text.count("Step-R2") >= 1 and "**来源**: 36Kr, 新智元 |" in text
     (merged,) = [i for i in payload["items"] if len(i["sources"]) > 1]
     assert merged["sources"] == ["36Kr", "新智元"] and merged["source"] == "36Kr"
+
+
+def test_the_demo_leaves_a_configuration_that_sends_its_email_edition(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given `make demo` run into a data folder
+    data = tmp_path / "demo-data"
+    assert run_demo.main(["--data-dir", str(data)]) == 0
+    # Then it says how to send the email edition, with the configuration it left there
+    printed = capsys.readouterr().out
+    assert f"send --config {data / 'config.toml'} --data-dir {data} --date 2026-11-20" in printed
+    # When that command is run
+    argv = ["send", "--config", str(data / "config.toml"), "--data-dir", str(data), "--date", "2026-11-20"]
+    assert main(argv) == 0
+    # Then the demo's reader has the edition as a .eml file
+    (mail,) = (data / "outbox" / "2026-11-20").glob("*.eml")
+    message = email.message_from_bytes(mail.read_bytes(), policy=email.policy.default)
+    assert mail.name == "reader@example.org.eml" and message["Subject"] == "2026-11-20 国产大模型日报"
