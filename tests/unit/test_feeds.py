@@ -164,6 +164,20 @@ def test_gbk_with_only_the_xml_declaration(headers: dict[str, str]) -> None:
     assert entry.title == "百度文心大模型发布"
 
 
+@pytest.mark.parametrize("encoding", ["gbk", "utf-8"])
+@pytest.mark.parametrize(
+    "label", ["base64", "hex", "rot13", "zlib", "bz2", "quopri", "uu", "idna", "punycode", "undefined"]
+)
+def test_a_charset_label_that_names_no_character_set_is_ignored(encoding: str, label: str) -> None:
+    # Given a feed whose Content-Type names a codec Python knows that is no character set (a
+    # misconfigured server): the body's own bytes decoding with it crashed the whole run (LookupError)
+    body = rss(GBK_ITEMS, decl='<?xml version="1.0"?>').decode().encode(encoding)
+    # When it is parsed
+    (entry,) = parse(body, {"Content-Type": f"application/rss+xml; charset={label}"})
+    # Then the label is ignored, and the body read as an undeclared one is
+    assert entry.title == "百度文心大模型发布"
+
+
 def test_gb2312_declaration_reads_gbk_only_characters() -> None:
     # "镕" is in GBK/GB18030 but not in GB2312; feedparser reads a gb2312 label as gb18030.
     items = "<item><title>朱镕基谈人工智能</title><link>https://example.cn/2</link></item>"

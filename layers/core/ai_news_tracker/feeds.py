@@ -57,6 +57,7 @@ _XML_ENCODING = re.compile(
     rb"\A(?:\xef\xbb\xbf)?\s*<\?xml[^>]*\bencoding\s*=\s*[\"']?([A-Za-z0-9._:-]*)", re.IGNORECASE
 )
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([^\"';\s]*)", re.IGNORECASE)
+_CHARSET_PARAMETER = re.compile(r";?\s*charset\s*=\s*[\"']?[^\"';\s]*[\"']?", re.IGNORECASE)
 # The XML declaration's encoding, in the decoded text: rewritten when the body is handed on as UTF-8.
 _XML_ENCODING_TEXT = re.compile(
     r"\A(\ufeff?\s*<\?xml[^>]*\bencoding\s*=\s*[\"']?)[A-Za-z0-9._:-]*", re.IGNORECASE
@@ -203,6 +204,12 @@ def _parser_headers(headers: Mapping[str, str], body: bytes) -> dict[str, str]:
     return result
 
 
+# Codecs Python knows that are no character set of a document (codecs.lookup's names).
+_NOT_CHARSETS = frozenset(
+    {"idna", "punycode", "undefined", "unicode-escape", "raw-unicode-escape", "mbcs", "oem"}
+)
+
+
 def _repaired(body: bytes, headers: dict[str, str]) -> tuple[bytes, dict[str, str]]:
     """``body`` and ``headers`` as feedparser should see them: a body that is not valid in the character
     set it is in comes out as UTF-8, each invalid byte sequence as U+FFFD and its declarations saying
@@ -216,6 +223,7 @@ def _repaired(body: bytes, headers: dict[str, str]) -> tuple[bytes, dict[str, st
     it mostly is, else GB18030, the usual legacy encoding of Chinese sites. A body valid in what it
     declares, or whose declarations disagree, is left to feedparser's own rules.
     """
+    headers = _without_false_charset(headers)
     if _is_utf8(body):
         return body, headers
     labels = [c for label in _declared_charsets(headers, body) if (c := _codec(label))]
@@ -232,6 +240,21 @@ def _repaired(body: bytes, headers: dict[str, str]) -> tuple[bytes, dict[str, st
         codec = "utf-8" if _mostly_utf8(body) else "gb18030"
     text = _XML_ENCODING_TEXT.sub(r"\g<1>utf-8", body.decode(codec, errors="replace"), count=1)
     return text.encode("utf-8"), _utf8_content_type(headers)
+
+
+def _without_false_charset(headers: dict[str, str]) -> dict[str, str]:
+    """``headers`` without a Content-Type charset that names a codec but no character set
+    (``charset=base64``: :func:`_codec`), which feedparser would decode with; an unknown label it
+    skips itself."""
+    content_type = headers.get("content-type", "")
+    match = _CHARSET.search(content_type)
+    if match is None or _codec(match.group(1)) is not None:
+        return headers
+    try:
+        codecs.lookup(match.group(1))
+    except LookupError:
+        return headers
+    return {**headers, "content-type": _CHARSET_PARAMETER.sub("", content_type, count=1).strip()}
 
 
 def _utf8_content_type(headers: dict[str, str]) -> dict[str, str]:
@@ -266,7 +289,7 @@ def _encodes(char: str, codec: str) -> bool:
 def _decodes(body: bytes, codec: str) -> bool:
     try:
         body.decode(codec)
-    except UnicodeDecodeError:
+    except (UnicodeError, LookupError):
         return False
     return True
 
@@ -284,11 +307,16 @@ def _declared_charsets(headers: Mapping[str, str], body: bytes) -> list[str]:
 
 
 def _codec(label: str) -> str | None:
-    """Python's name for a character set label ("UTF8" → "utf-8"), or None for a label it does not know."""
+    """Python's name for a character set label ("UTF8" → "utf-8"), or None for a label it does not know
+    as one: a bytes-to-bytes codec (``base64``, ``hex``, ``zlib``), a text transform (``rot13``) or a
+    codec of something else (``idna``, ``punycode``), which a misconfigured server may name."""
     try:
-        return codecs.lookup(label).name
+        info = codecs.lookup(label)
     except LookupError:
         return None
+    if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_CHARSETS:
+        return None
+    return info.name
 
 
 def _mostly_utf8(body: bytes) -> bool:
