@@ -178,6 +178,16 @@ def test_a_charset_label_that_names_no_character_set_is_ignored(encoding: str, l
     assert entry.title == "百度文心大模型发布"
 
 
+@pytest.mark.parametrize("header", ["ISO-8859-1", "windows-1252", "latin1"])
+def test_a_gbk_feed_behind_an_old_servers_default_latin1_charset_is_read_as_it_declares(header: str) -> None:
+    # Given a GBK feed that declares gb2312, served with Apache's or Tomcat's old default charset
+    body = rss(GBK_ITEMS, decl='<?xml version="1.0" encoding="gb2312"?>').decode().encode("gbk")
+    # When it is parsed
+    (entry,) = parse(body, {"Content-Type": f"text/xml; charset={header}"})
+    # Then it reads as the document says (read as Latin-1 it was 百度 → °Ù¶È)
+    assert entry.title == "百度文心大模型发布"
+
+
 def test_gb2312_declaration_reads_gbk_only_characters() -> None:
     # "镕" is in GBK/GB18030 but not in GB2312; feedparser reads a gb2312 label as gb18030.
     items = "<item><title>朱镕基谈人工智能</title><link>https://example.cn/2</link></item>"

@@ -440,3 +440,44 @@ def test_absent_objects_are_still_absent(tmp_path: Path) -> None:
     assert repo.load_edition(date(2026, 1, 20)) is None and repo.get_item("abc") is None
     assert repo.source_state("36Kr") == SourceState() and repo.article("abc") is None
     assert repo.leaderboard_snapshot("arena-catalog") is None
+
+
+def flash(n: int, guid: str | None) -> Entry:
+    """A newsflash whose feed links every entry to the same list page."""
+    return Entry(
+        title=f"快讯 {n}", text=f"快讯正文 {n}", url="https://news.example.cn/flash", guid=guid,
+        published_at=T0 - timedelta(hours=n),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("guids", [True, False], ids=["with guids", "without guids"])
+def test_newsflashes_that_share_one_link_are_each_kept_across_fetches(tmp_path: Path, guids: bool) -> None:
+    # Given a newsflash feed that links each entry to its list page, with one entry the first time
+    repo = RawRepository(LocalStore(tmp_path))
+    first_shown, first_new = repo.record_entries("快讯", [flash(1, "f1" if guids else None)], T0)
+    # When it lists two newer ones above it, then a fourth, each fetch with the ones before
+    later = [flash(n, f"f{n}" if guids else None) for n in (3, 2, 1)]
+    shown, new = repo.record_entries("快讯", later, T0 + timedelta(hours=2), known=first_shown)
+    shown_4, new_4 = repo.record_entries(
+        "快讯", [flash(4, "f4" if guids else None), *later], T0 + timedelta(hours=4), known=shown
+    )
+    # Then each flash is one item, stored when first seen, and the first keeps its id
+    assert [i.title for i in first_new] == ["快讯 1"]
+    assert [i.title for i in new] == ["快讯 3", "快讯 2"] and [i.title for i in new_4] == ["快讯 4"]
+    assert shown[-1] == first_shown[0] and len(set(shown_4)) == 4
+    assert set(shown_4) == set(shown) | {new_4[0].id}
+
+
+def test_an_entry_that_gains_its_link_later_is_the_item_stored_first(tmp_path: Path) -> None:
+    # Given a bridge's article listed with its guid before its link was ready
+    repo = RawRepository(LocalStore(tmp_path))
+    shown, new = repo.record_entries("新智元", [wechat("智谱发布 GLM-5", "")], T0)
+    # When the next fetch gives it its link, the same guid, title and text
+    again, new_again = repo.record_entries(
+        "新智元",
+        [wechat("智谱发布 GLM-5", "https://mp.weixin.qq.com/s/AbC")],
+        T0 + timedelta(hours=2),
+        known=shown,
+    )
+    # Then it is the item stored first, not a new one
+    assert len(new) == 1 and new_again == [] and again == shown

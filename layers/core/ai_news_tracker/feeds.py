@@ -162,9 +162,15 @@ def _no_entries(parsed: Any, headers: Mapping[str, str], body: bytes) -> list[En
         if "html" in headers.get("content-type", "").lower():
             raise _html_failure(body)
         raise MalformedFeed(f"not a feed ({_describe(parsed)})")
-    if isinstance(parsed.get("bozo_exception"), SAXParseException) and not _COMPLETE.search(body[-4096:]):
+    if isinstance(parsed.get("bozo_exception"), SAXParseException) and not is_complete(body):
         raise MalformedFeed(f"feed cut off before any entry ({_describe(parsed)})")
     return []
+
+
+def is_complete(body: bytes) -> bool:
+    """Whether a feed document ends as one does (``</rss>``, ``</feed>``, ``</rdf:RDF>``): one that does
+    not may have been cut off in transit, its entries after the cut lost."""
+    return _COMPLETE.search(body[-4096:]) is not None
 
 
 def _check_blocked_url(url: str) -> None:
@@ -228,6 +234,13 @@ def _repaired(body: bytes, headers: dict[str, str]) -> tuple[bytes, dict[str, st
         return body, headers
     labels = [c for label in _declared_charsets(headers, body) if (c := _codec(label))]
     declared = {superset_codec(c) for c in labels}
+    if len(declared) > 1 and _latin1_by_default(headers, body):
+        # the server's default charset against the document's own, which the body is valid in: the
+        # header's goes, so that the parser reads the document's
+        content_type = headers.get("content-type", "")
+        headers = {**headers, "content-type": _CHARSET_PARAMETER.sub("", content_type, count=1).strip()}
+        labels = [c for label in _declared_charsets(headers, body) if (c := _codec(label))]
+        declared = {superset_codec(c) for c in labels}
     if len(declared) > 1:
         return body, headers
     if declared:
@@ -292,6 +305,18 @@ def _decodes(body: bytes, codec: str) -> bool:
     except (UnicodeError, LookupError):
         return False
     return True
+
+
+def _latin1_by_default(headers: Mapping[str, str], body: bytes) -> bool:
+    """Whether the Content-Type's charset is ISO-8859-1 (or windows-1252), the default old web servers
+    (Apache, Tomcat) add to every answer, and the document declares one of its own that it is valid in:
+    a Chinese feed's ``encoding="gb2312"`` is then what it is (read as Latin-1, 智谱 was ÖÇÆ×)."""
+    header = _CHARSET.search(headers.get("content-type", ""))
+    codec = _codec(header.group(1)) if header else None
+    if codec is None or superset_codec(codec) != "cp1252":
+        return False
+    own = {superset_codec(c) for label in _declared_charsets({}, body) if (c := _codec(label))}
+    return len(own) == 1 and "cp1252" not in own and _decodes(body, own.pop())
 
 
 def _declared_charsets(headers: Mapping[str, str], body: bytes) -> list[str]:

@@ -460,6 +460,11 @@ class HttpClient:
         attempts = _attempts(answer)
         code = answer.status_code
         not_modified = code == HTTPStatus.NOT_MODIFIED
+        if not_modified and (validators is None or validators.empty):
+            # nothing was asked to be compared: an answer without the feed (a broken cache in front)
+            raise HTTPStatusFailure(
+                f"{_status_message(code, answer.reason, attempts)} to a request for the whole feed", code
+            )
         if not_modified:
             body = b""
         elif 200 <= code < 300:

@@ -144,16 +144,18 @@ def guid_alias(
     """The alias under which an item identified by its link is also known by its guid and title.
 
     Some feeds keep an article's guid but change its link (a WeChat bridge switching between its two
-    URL forms): the same guid, title, text (its date, when it has none) and feed then mean the same
-    item. Only for an entry whose identity is its link and whose guid is not that link. The title and
-    the text are part of the alias, so a feed that reuses its guids ("1", "2"… by position), even for a
-    column of the same title each day, does not make a new article the old one. None otherwise."""
+    URL forms), or give it a link only later (a bridge that lists an article before its link is
+    ready): the same guid, title, text (its date, when it has none) and feed then mean the same item.
+    For an entry with a guid that is not its link: one identified by its link, or by its guid for want
+    of one (so that the link it gains later finds it). The title and the text are part of the alias, so
+    a feed that reuses its guids ("1", "2"… by position), even for a column of the same title each day,
+    does not make a new article the old one. None otherwise."""
     link = safe_link(url)
     mark = (guid or "").strip()
-    if link is None or not mark:
+    if not mark:
         return None
     guid_link = safe_link(mark)
-    if guid_link is not None and normalize_url(guid_link) == normalize_url(link):
+    if link is not None and guid_link is not None and normalize_url(guid_link) == normalize_url(link):
         return None  # the guid is the link: a new link is a new guid
     # the text, which a new link leaves as it is; the date only for an entry without text (a feed may
     # bump its "updated" date, which stands in for a missing publication date, with the link)

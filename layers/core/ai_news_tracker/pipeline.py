@@ -150,7 +150,7 @@ class Pipeline:
         board = self.config.leaderboard if leaderboard and self.config.leaderboard else None
         states = {s.name: self.repo.source_state(s.name) for s in sources}
         jobs: list[tuple[str, str, Any, int | None]] = [
-            (s.name, s.url, states[s.name].validators, None) for s in sources
+            (s.name, s.url, _feed_validators(s, states[s.name]), None) for s in sources
         ]
         board_state = None
         if board is not None and board.enabled:
@@ -195,7 +195,7 @@ class Pipeline:
         textless: list[Item],
     ) -> tuple[SourceStatus, datetime | None]:
         """The source's status, and when it last had a new item (its first answer counts as one)."""
-        from .feeds import parse_feed
+        from .feeds import is_complete, parse_feed
 
         try:
             if isinstance(result, SourceFailure):
@@ -229,10 +229,16 @@ class Pipeline:
         # Something this source had not shown before (a mirror's items are stored under the original)
         fresh = set(shown) - set(state.recent_ids)
         last_new = now if fresh or state.last_new_at is None else state.last_new_at
+        validators = result.validators
+        if not validators.empty and not is_complete(result.body):
+            # what arrived is kept, but the next fetch asks for the whole feed: a 304 to the cut
+            # document's validators would hide the entries after the cut for good
+            logger.warning("feed cut off", source=source.name, entries=len(entries))
+            validators = Validators()
         self.repo.save_source_state(
             source.name,
             SourceState(
-                validators=result.validators,
+                validators=validators,
                 status=status,
                 recent_ids=recent,
                 last_new_at=last_new,
@@ -1060,6 +1066,14 @@ def published_sources(published: Mapping[str, Any] | None) -> set[str]:
     listed = (published or {}).get("sources")
     entries = listed if isinstance(listed, list) else []
     return {e["name"] for e in entries if isinstance(e, Mapping) and isinstance(e.get("name"), str)}
+
+
+def _feed_validators(source: SourceConfig, state: SourceState) -> Validators:
+    """The validators to send for a feed: those of its last answer, unless they came from another URL
+    (the source moved: its first answer there must be whole, or the old feed's date would get a 304)."""
+    if state.url is not None and state.url != without_user_info(source.url):
+        return Validators()
+    return state.validators
 
 
 def fetched_by(state: SourceState, moment: datetime) -> bool:

@@ -6,8 +6,8 @@ Key layout (the same in ``<data-dir>/raw`` and in the raw S3 bucket)::
     seen/<YYYY-MM-DD>/<stamp>-<id>          first-seen index by UTC day; written just before the item
     sources/<source-key>.json               validators, last status and recent ids of one source
     articles/<id>.json                      an item's article-page summary, for feeds without text
-    aliases/<alias-id>                      the id of the item an entry's guid, title and text name, when it
-                                            is identified by a link (identity.guid_alias); written after it
+    aliases/<alias-id>                      the id of the item an entry's guid, title and text name, when its
+                                            guid is not its link (identity.guid_alias); written after it
     leaderboard/<provider>.json             the current leaderboard snapshot and how it was fetched
     editions/<YYYY-MM-DD>.json              each edition exactly as it was built
     editions/successors/<YYYY-MM-DD>|first  the day of the edition after that one (or of the first): the
@@ -24,8 +24,8 @@ another first-seen time (a lost race), is ignored, so every item is found in exa
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -33,7 +33,7 @@ from .errors import StorageError
 from .identity import guid_alias, identity_key, item_id
 from .models import Edition, Entry, Item, SourceStatus, Validators, iso, parse_iso
 from .store import Store, dump_json, get_object, parse_json
-from .text import shorten
+from .text import collapse_whitespace, shorten
 
 _STAMP = "%Y%m%dT%H%M%S%fZ"
 _T = TypeVar("_T")
@@ -85,6 +85,11 @@ def source_key(name: str) -> str:
     return hashlib.sha256(name.encode("utf-8")).hexdigest()[:16]
 
 
+def _content(item: Item) -> tuple[str, str]:
+    """What tells apart two items that share a link: their title and text, whitespace collapsed."""
+    return collapse_whitespace(item.title), collapse_whitespace(item.text)
+
+
 def make_item(source: str, entry: Entry, first_seen: datetime, feed_position: int | None = None) -> Item:
     identity = identity_key(entry.url, entry.guid, entry.title, entry.text, source)
     return Item(
@@ -122,8 +127,11 @@ class RawRepository:
         shown: list[str] = []
         new: list[Item] = []
         known_ids = set(known)
-        for position, entry in enumerate(entries):
-            item = make_item(source, entry, now, position)
+        entries = list(entries)
+        items = self._told_apart(
+            source, entries, [make_item(source, e, now, n) for n, e in enumerate(entries)]
+        )
+        for entry, item in zip(entries, items, strict=True):
             if item.id in shown:
                 continue
             alias = guid_alias(
@@ -133,8 +141,10 @@ class RawRepository:
             if known_item or self.store.get(_item_key(item.id)) is not None:
                 shown.append(item.id)
                 # Found in storage but not among the source's known ids: a fetch may have died between
-                # the item's write and its alias's, so the alias is written when missing (one request)
-                if alias is not None and (backfill_aliases or not known_item):
+                # the item's write and its alias's, so the alias is written when missing (one request);
+                # an item without a link has had one only since 2026-12-01, so it gets it while shown
+                unlinked = item.identity.startswith("guid:")
+                if alias is not None and (backfill_aliases or not known_item or unlinked):
                     self.store.put_if_absent(_alias_key(alias), item.id.encode("ascii"))
                 continue
             earlier = self._aliased(alias) or self._stored_before_feed_scoped_guids(item, known_ids)
@@ -148,6 +158,37 @@ class RawRepository:
                 if alias is not None:
                     self.store.put_if_absent(_alias_key(alias), item.id.encode("ascii"))
         return shown, new
+
+    def _told_apart(self, source: str, entries: Sequence[Entry], items: list[Item]) -> list[Item]:
+        """``items`` with those that share one link but not their title and text identified apart.
+
+        A feed may link every entry to the same page (a newsflash list, a bridge's account page): the
+        link cannot tell them apart, so all but one are identified by their guid, else their content
+        (:func:`identity_key` without the link). The one that keeps the link's identity is the one
+        stored under it (by its title, else its text), else the oldest in the feed, so that a later
+        fetch makes the same choice. One read per such link; none for a feed whose links differ."""
+        groups: dict[str, list[int]] = {}
+        for index, item in enumerate(items):
+            if item.identity.startswith("url:"):
+                groups.setdefault(item.id, []).append(index)
+        result = list(items)
+        for shared, members in groups.items():
+            contents = {_content(items[i]) for i in members}
+            if len(contents) < 2:
+                continue
+            stored = self.get_item(shared)
+            keeper = _content(items[members[-1]])
+            if stored is not None:
+                keeper = next(
+                    (c for c in contents if c[0] == collapse_whitespace(stored.title)),
+                    next((c for c in contents if c[1] == collapse_whitespace(stored.text)), keeper),
+                )
+            for index in members:
+                if _content(items[index]) != keeper:
+                    entry = entries[index]
+                    identity = identity_key(None, entry.guid, entry.title, entry.text, source)
+                    result[index] = replace(items[index], id=item_id(identity), identity=identity)
+        return result
 
     def _aliased(self, alias: str | None) -> str | None:
         """The id of the stored item ``alias`` names, if any."""
