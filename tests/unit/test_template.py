@@ -386,6 +386,9 @@ def test_only_the_distribution_reads_the_site_bucket_over_https() -> None:
     csp = headers["SecurityHeadersConfig"]["ContentSecurityPolicy"]["ContentSecurityPolicy"]["Fn::Sub"]
     assert csp.startswith("default-src 'none';")
     assert "frame-ancestors 'none'" in csp and "script-src" not in csp  # default-src 'none': no scripts
+    # no inline style and no data: image: the pages use neither (the browser test sees no violation)
+    assert "style-src 'self';" in csp and "img-src 'self';" in csp
+    assert "unsafe-inline" not in csp and "data:" not in csp
     # Forms may post to the subscription API alone: the origin the render function gives the pages' form
     (form_action,) = re.findall(r"form-action ([^;]+);", csp)
     api = variables("RenderEditionFunction")["SUBSCRIPTION_API_URL"]["Fn::Sub"]
@@ -571,14 +574,25 @@ def test_each_function_may_do_what_its_use_case_needs_and_no_more() -> None:
         resources = [{"Fn::Sub": f"${{RawBucket.Arn}}/{prefix}/*"} for prefix in prefixes]
         return ("s3:PutObject", resources if len(resources) > 1 else resources[0])
 
+    # the feed parsers read the raw bucket but for the sent log (who was mailed): denied, listed or read
+    not_the_sent_log = {
+        "NotTheSentLog": (["s3:GetObject", "s3:GetObjectVersion"], {"Fn::Sub": "${RawBucket.Arn}/sent/*"}),
+        "NotTheSentLogListed": ("s3:ListBucket", {"Fn::GetAtt": ["RawBucket", "Arn"]}),
+    }
     assert statements("FetchFeedsFunction") == {
         "WriteTheRawBucket": writes_raw("items", "seen", "aliases", "sources", "articles"),
         "UseTheIdempotencyTable": idempotency,
+        **not_the_sent_log,
     }
     assert statements("FetchLeaderboardFunction") == {
         "WriteTheRawBucket": writes_raw("leaderboard", "sources"),
         "UseTheIdempotencyTable": idempotency,
+        **not_the_sent_log,
     }
+    for name in ("FetchFeedsFunction", "FetchLeaderboardFunction"):
+        denied = {s["Sid"]: s for p in policies(name) if "Statement" in p for s in p["Statement"]}
+        assert {denied[sid]["Effect"] for sid in not_the_sent_log} == {"Deny"}
+        assert denied["NotTheSentLogListed"]["Condition"] == {"StringLike": {"s3:prefix": "sent/*"}}
     render = statements("RenderEditionFunction")
     # the model summarizers' grants, each under its own condition (test_the_model_summarizers_…)
     assert {sid: render.pop(sid)[0] for sid in ("InvokeTheSummarizerModels", "ReadTheSummarizerKey")} == {
@@ -974,13 +988,23 @@ def test_the_edition_and_source_alarms_watch_what_powertools_emits() -> None:
     (edition,) = [a for a in alarms() if a["MetricName"] == "EditionPublished"]
     assert edition["Namespace"] == env["POWERTOOLS_METRICS_NAMESPACE"]
     assert edition["Dimensions"] == service
-    assert (edition["Statistic"], edition["Period"], edition["Threshold"]) == ("Sum", 86400, 1)
+    # 26 hours without one, hour by hour: a single 24-hour period slides, and held no edition whenever
+    # a day's render ended later than the day before's (a false alarm every other day)
+    assert (edition["Statistic"], edition["Period"], edition["Threshold"]) == ("Sum", 3600, 1)
+    assert edition["EvaluationPeriods"] == edition["DatapointsToAlarm"] == 26
     assert edition["ComparisonOperator"] == "LessThanThreshold"
     assert edition["TreatMissingData"] == "breaching"
     (source,) = [a for a in alarms() if a["MetricName"] == "MaxConsecutiveFailures"]
     assert source["Namespace"] == env["POWERTOOLS_METRICS_NAMESPACE"]
     assert source["Dimensions"] == service
     assert (source["Statistic"], source["Threshold"]) == ("Maximum", 3)
+    # a window longer than the fetch interval (2 hours) holds a run's value at every evaluation: with one
+    # as long, it fell between two runs, and a failing source's alarm went OK and back each run
+    feed_interval = 2 * 3600
+    assert "0/2 " in template()["Parameters"]["FeedSchedule"]["Default"]
+    for alarm in alarms():
+        if alarm["MetricName"] in ("MaxConsecutiveFailures", "MaxQuietHours"):
+            assert alarm["Period"] > feed_interval and alarm["EvaluationPeriods"] == 1
     assert source["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
     # every alarm on a metric of ours reads this stack's namespace, with the dimension Powertools adds
     ours = [a for a in alarms() if not str(a["Namespace"]).startswith("AWS/")]
