@@ -34,7 +34,7 @@ from .edition import (
     split_shown,
 )
 from .errors import EditionError, InvalidLeaderboard, SourceFailure, StorageError
-from .identity import without_user_info
+from .identity import loggable_url, without_user_info
 from .log import debug_enabled, get_logger
 from .models import (
     Edition,
@@ -148,7 +148,7 @@ class Pipeline:
         """Fetch every source at once; store new items (first seen at ``now``) and the leaderboard."""
         sources = self.config.enabled_sources if feeds else ()
         board = self.config.leaderboard if leaderboard and self.config.leaderboard else None
-        states = {s.name: self.repo.source_state(s.name) for s in sources}
+        states = self._renames_followed(sources, {s.name: self.repo.source_state(s.name) for s in sources})
         jobs: list[tuple[str, str, Any, int | None]] = [
             (s.name, s.url, _feed_validators(s, states[s.name]), None) for s in sources
         ]
@@ -172,6 +172,28 @@ class Pipeline:
             if status.ok and last_new is not None
         }
         return FetchReport(tuple(status for status, _ in stored), board_status, quiet)
+
+    def _renames_followed(
+        self, sources: Sequence[SourceConfig], states: dict[str, SourceState]
+    ) -> dict[str, SourceState]:
+        """``states`` with a source that has none taking the state of the source that fetched its feed
+        (its URL) under another name: a rename keeps the feed established (its known items, its
+        validators, when it was first fetched), so its items are not taken for a new feed's archive."""
+        unknown = [s for s in sources if states[s.name] == SourceState()]
+        if not unknown:
+            return states
+        by_feed: dict[str, SourceState] = {}
+        for state in self.repo.other_source_states(states):
+            last = by_feed.get(state.url or "")
+            if state.url and (last is None or _checked(state) > _checked(last)):
+                by_feed[state.url] = state
+        followed = dict(states)
+        for source in unknown:
+            former = by_feed.get(without_user_info(source.url))
+            if former is not None:
+                logger.info("source renamed", source=source.name, url=loggable_url(source.url))
+                followed[source.name] = former
+        return followed
 
     def _first_seen_time(self, now: datetime) -> datetime:
         """``now``, unless an edition was already cut at or after it: then just after that cutoff.
@@ -213,9 +235,11 @@ class Pipeline:
             entries = parse_feed(result.body, result.headers, result.url, tz, requested=source.url)
         except SourceFailure as failure:
             return self._record_failure(source.name, source.name, state, failure, now), state.last_new_at
-        if state.first_fetched_at is None and not state.recent_ids:
-            # A source new to us: said before its items are stored, so an edition cut meanwhile, or a
-            # crash before the state below is saved, cannot take its archive for news
+        moved = state.url is not None and state.url != without_user_info(source.url)
+        if (state.first_fetched_at is None and not state.recent_ids) or moved:
+            # A source new to us, or pointed at another feed (a feed is its URL): said before its items
+            # are stored, so an edition cut meanwhile, or a crash before the state below is saved,
+            # cannot take its archive for news
             state = replace(state, first_fetched_at=now)
             self.repo.save_source_state(source.name, state)
         shown, new = self.repo.record_entries(
@@ -447,7 +471,7 @@ class Pipeline:
 
         relevance = RelevanceFilter.from_config(self.config.filter)
         relevant = relevance.apply(window)  # newest first
-        recent = self._recent_editions(previous, dates, cutoff)
+        recent = self._under_current_names(self._recent_editions(previous, dates, cutoff), states)
         clusters, repeats, older = news_and_repeats(
             relevant, recent, report.max_items, report.dedupe_threshold
         )
@@ -652,6 +676,30 @@ class Pipeline:
         if len(kept) < len(items):
             logger.info("items of unconfigured sources left out", items=len(items) - len(kept))
         return kept
+
+    def _under_current_names(
+        self, editions: Sequence[Edition], states: Mapping[str, SourceState]
+    ) -> list[Edition]:
+        """``editions`` with the outlets of their stories under the names they are configured under now:
+        a source renamed since is the same outlet, whose own later article is a follow-up, not a repeat
+        (the repeat check compares outlets)."""
+        stories = published_stories(editions)
+        former = {name for item in stories for name in item.sources if name not in states}
+        feeds = {without_user_info(s.url): s.name for s in reversed(self.config.enabled_sources)}
+        renamed = _renamed({name: self.repo.source_state(name) for name in former}, feeds)
+        if not renamed:
+            return list(editions)
+
+        def named(item: Item) -> Item:
+            return replace(
+                item,
+                source=renamed.get(item.source, item.source),
+                also_in=tuple(renamed.get(name, name) for name in item.also_in),
+            )
+
+        return [
+            replace(e, items=tuple(map(named, e.items)), more=tuple(map(named, e.more))) for e in editions
+        ]
 
     def check_buildable(self, day: date) -> list[date]:
         """Refuse a new day before an existing edition (its window was given away); the edition dates.
@@ -1066,6 +1114,12 @@ def published_sources(published: Mapping[str, Any] | None) -> set[str]:
     listed = (published or {}).get("sources")
     entries = listed if isinstance(listed, list) else []
     return {e["name"] for e in entries if isinstance(e, Mapping) and isinstance(e.get("name"), str)}
+
+
+def _checked(state: SourceState) -> datetime:
+    """When a source's state was last written by a fetch (the oldest time when it does not say)."""
+    checked = state.status.checked_at if state.status is not None else None
+    return checked or datetime.min.replace(tzinfo=UTC)
 
 
 def _feed_validators(source: SourceConfig, state: SourceState) -> Validators:

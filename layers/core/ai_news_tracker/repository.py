@@ -257,6 +257,18 @@ class RawRepository:
         state = self._load(f"sources/{source_key(name)}.json", "source state", SourceState.from_dict)
         return state if state is not None else SourceState()
 
+    def other_source_states(self, names: Iterable[str]) -> list[SourceState]:
+        """The stored states of the sources not named in ``names`` (renamed or removed since; and the
+        leaderboard's), read only when a configured source has none: its feed may be one of theirs."""
+        configured = {f"sources/{source_key(name)}.json" for name in names}
+        states = []
+        for key in self.store.list("sources/"):
+            if key not in configured and key.endswith(".json"):
+                state = self._load(key, "source state", SourceState.from_dict)
+                if state is not None:
+                    states.append(state)
+        return states
+
     def save_source_state(self, name: str, state: SourceState) -> None:
         self.store.put(f"sources/{source_key(name)}.json", dump_json(state.to_dict()))
 

@@ -1,0 +1,130 @@
+"""Sources renamed, moved or enabled again across days (README: Windows, Identity, Stories told twice,
+[[sources]]): found by a review of how stored items become daily editions; the first three failed
+before the feed became its URL (a renamed source lost an old-dated item and took its own follow-up for
+a repeat; a moved one published its new feed's archive as news)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from loopback import LoopbackServer
+from review_days_lib import Tracker
+
+SH = "+08:00"
+
+
+def test_a_renamed_source_keeps_an_item_it_dates_long_ago(tmp_path: Path) -> None:
+    """README, [[sources]]: "a source renamed, the same url, keeps them, credited to its new name";
+    Windows: "an established feed's items are kept whatever dates it gives them". A renamed feed is
+    the same established feed: its new item must land in the next edition whatever date it gives."""
+    a = (
+        "智谱发布 GLM 新模型",
+        "https://example.org/a",
+        datetime(2026, 11, 19, 6, 0, tzinfo=UTC),
+        "智谱今天发布了新模型。",
+    )
+    # the feed's new article carries an old (wrong) date, as the README's "wrong, fixed date" feed does
+    b = (
+        "DeepSeek 开源推理模型",
+        "https://example.org/b",
+        datetime(2026, 10, 1, 0, 0, tzinfo=UTC),
+        "DeepSeek 今天开源了推理模型。",
+    )
+    with LoopbackServer() as server:
+        t = Tracker(server, tmp_path, sources=(("甲", "/a"),))
+        t.feed("/a", [a])
+        assert t.cli("run", f"2026-11-19T08:00:00{SH}")[0] == 0
+        assert t.urls("2026-11-19") == [a[1]]
+        # the source is renamed (same URL), and its feed shows a new article
+        t.write_config((("乙", "/a"),))
+        t.feed("/a", [b, a])
+        code, _out, err = t.cli("run", f"2026-11-20T08:00:00{SH}")
+        assert code == 0, err
+    assert t.urls("2026-11-20") == [b[1]], "the renamed feed's new item is in no edition"
+
+
+A = (
+    "智谱发布 GLM 新模型",
+    "https://example.org/a",
+    datetime(2026, 11, 19, 6, 0, tzinfo=UTC),
+    "智谱今天发布了新模型。",
+)
+# a feed's archive: five stories published 8 to 12 days before the 11-20 edition's cutoff
+ARCHIVE = [
+    (
+        f"旧闻 {n}：某模型更新",
+        f"https://bridge.example/old{n}",
+        datetime(2026, 11, 11 - n, tzinfo=UTC),
+        f"旧闻正文 {n}。",
+    )
+    for n in range(5)
+]
+
+
+def test_a_source_moved_to_another_feed_does_not_publish_that_feeds_archive_as_news(tmp_path: Path) -> None:
+    """README, Windows: "An edition holds what was first seen since the previous edition's cutoff, but
+    for the archive of a feed added since (its items published a week or more before that cutoff...)".
+    A feed is its URL (a source renamed with the same url is the same feed); pointing 新智元 at another
+    bridge adds that feed: its week-old archive must not be the next edition's news."""
+    with LoopbackServer() as server:
+        t = Tracker(server, tmp_path, sources=(("新智元", "/bridge-a"),))
+        t.feed("/bridge-a", [A])
+        assert t.cli("run", f"2026-11-19T08:00:00{SH}")[0] == 0
+        t.cli("run", f"2026-11-20T08:00:00{SH}")
+        # the dead bridge is replaced by another one: same source name, another feed URL
+        t.feed("/bridge-b", ARCHIVE)
+        t.write_config((("新智元", "/bridge-b"),))
+        assert t.cli("run", f"2026-11-21T08:00:00{SH}")[0] == 0
+    assert t.urls("2026-11-21") == [], "the new feed's archive (8-12 days old) is published as news"
+
+
+def test_a_source_enabled_again_catches_up_as_after_an_outage(tmp_path: Path) -> None:
+    """README, [[sources]] enabled: a source disabled and enabled again is no new feed: what its feed
+    still holds that no edition had is caught up, as after an outage (a feed pointed at another URL is
+    new: test above)."""
+    with LoopbackServer() as server:
+        t = Tracker(server, tmp_path, sources=(("甲", "/a"), ("乙", "/b")))
+        t.feed("/a", [A])
+        t.feed(
+            "/b",
+            [("乙的第一条：模型", "https://b.example/first", datetime(2026, 10, 18, tzinfo=UTC), "正文。")],
+        )
+        assert t.cli("run", f"2026-10-19T08:00:00{SH}")[0] == 0  # 乙 established
+        t.write_config((("甲", "/a"),))  # 乙 disabled (removed) for a month
+        assert t.cli("run", f"2026-11-20T08:00:00{SH}")[0] == 0
+        t.feed("/b", ARCHIVE)
+        t.write_config((("甲", "/a"), ("乙", "/b")))  # and enabled again
+        assert t.cli("run", f"2026-11-21T08:00:00{SH}")[0] == 0
+    assert sorted(t.urls("2026-11-21")) == sorted(story[1] for story in ARCHIVE)
+
+
+FIRST = (
+    "DeepSeek 发布 V4 大模型，性能大幅提升",
+    "https://example.org/v4",
+    datetime(2026, 11, 19, 6, 0, tzinfo=UTC),
+    "DeepSeek 今日正式发布 V4 大模型，在多项评测中性能大幅提升，支持百万上下文，API 价格不变。",
+)
+FOLLOW_UP = (
+    "DeepSeek V4 大模型开源，性能大幅提升",
+    "https://example.org/v4-open",
+    datetime(2026, 11, 20, 3, 0, tzinfo=UTC),
+    "DeepSeek 今日正式开源 V4 大模型权重，在多项评测中性能大幅提升，支持百万上下文，API 价格不变。",
+)
+
+
+def test_a_renamed_outlets_own_follow_up_is_news_not_a_repeat(tmp_path: Path) -> None:
+    """README, Stories told twice: "An outlet's own later article on a story it told is news (a
+    follow-up)"; [[sources]]: a source renamed (same url) keeps its items, credited to its new name.
+    Unrenamed, this very follow-up is news (shown in full); after the rename it is listed as a repeat of
+    the outlet's own story, hidden from the items."""
+    with LoopbackServer() as server:
+        t = Tracker(server, tmp_path, threshold=0.27, sources=(("甲", "/a"),))
+        t.feed("/a", [FIRST])
+        assert t.cli("run", f"2026-11-19T20:00:00{SH}")[0] == 0
+        t.write_config((("乙", "/a"),))  # renamed, same feed
+        t.feed("/a", [FOLLOW_UP, FIRST])
+        assert t.cli("run", f"2026-11-20T20:00:00{SH}")[0] == 0
+    edition = t.edition("2026-11-20")
+    assert [i["url"] for i in edition["reported_before"]] == []
+    assert [i["url"] for i in edition["items"]] == [FOLLOW_UP[1]]
