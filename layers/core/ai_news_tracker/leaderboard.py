@@ -34,7 +34,7 @@ from urllib.parse import quote, unquote, urlencode, urlsplit
 
 from .errors import InvalidLeaderboard
 from .models import Leaderboard, RankedModel
-from .text import clean_text, shorten, without_surrogates
+from .text import clean_text, collapse_whitespace, shorten, without_surrogates, without_unsafe_characters
 
 LMARENA_HISTORY = "lmarena-history"
 ARENA_CATALOG = "arena-catalog"
@@ -217,14 +217,27 @@ def _parse_arena_catalog(data: Any, category: str) -> Snapshot:
     return Snapshot(scores=_scores(pairs, where), snapshot_date=None)
 
 
+MODEL_NAME_MAX = 200  # characters: the longest names in the real files have under 60
+
+
 def _scores(pairs: Iterable[tuple[Any, Any]], where: str) -> dict[str, float]:
     scores: dict[str, float] = {}
     seen = 0
     unusable: list[tuple[Any, Any]] = []
     for model, value in pairs:
         seen += 1
-        named = isinstance(model, str) and bool(model.strip())
-        if not named or isinstance(value, bool) or not isinstance(value, int | float):
+        # a name shows as it reads: without invisible characters (one of them alone is no name, and
+        # "deepseek-r1" with a zero-width space is "deepseek-r1"), and of a model's length at most
+        if isinstance(model, str):
+            name = collapse_whitespace(without_unsafe_characters(without_surrogates(model)))
+        else:
+            name = ""
+        if len(name) > MODEL_NAME_MAX:
+            raise InvalidLeaderboard(
+                f"{where} has a model name of {len(name):,} characters"
+                f" (at most {MODEL_NAME_MAX} characters): {_shown(name)}"
+            )
+        if not name or isinstance(value, bool) or not isinstance(value, int | float):
             unusable.append((model, value))
             continue
         try:
@@ -239,8 +252,9 @@ def _scores(pairs: Iterable[tuple[Any, Any]], where: str) -> dict[str, float]:
             raise InvalidLeaderboard(
                 f"{where} has a score no rating has for {_shown(model)}: {_shown(value)}"
             )
-        name = without_surrogates(model)  # a JSON "\\ud800" could not be written as UTF-8
-        if name in scores:  # two names that differ in unpaired surrogates alone: one would be lost
+        if (
+            name in scores
+        ):  # two names that read the same (surrogates, invisible characters): one would be lost
             raise InvalidLeaderboard(f"{where} has two models named {_shown(name)}")
         scores[name] = score
     if not scores:
@@ -312,13 +326,15 @@ def build_leaderboard(
     date_basis: str = "file",
     category: str | None = None,
     style_control: bool | None = None,
+    source: str | None = None,
 ) -> Leaderboard:
     """The global top ``top_n`` and the best ``domestic_n`` domestic models, each with its global rank.
 
     ``date_basis`` says what ``snapshot_date`` is: the file's own date (``file``), its publisher's
     (``published``), or only the day it was first seen (``first_seen``), which the edition says.
     ``category`` is the ranking the scores are (``overall``, ``chinese``, ...), ``style_control`` whether
-    they are style-controlled (:func:`style_control`)."""
+    they are style-controlled (:func:`style_control`), ``source`` the file it came from
+    (:func:`source_id`)."""
     if top_n < 0 or domestic_n < 0:
         raise ValueError(f"top_n and domestic_n must not be negative (got {top_n}, {domestic_n})")
     ranked = rank_models(scores)
@@ -332,6 +348,7 @@ def build_leaderboard(
         date_basis=date_basis,
         category=category,
         style_control=style_control,
+        source=source,
     )
 
 
@@ -495,10 +512,15 @@ class Movement:
 
 def same_ranking(one: Leaderboard, other: Leaderboard) -> bool:
     """Whether two leaderboards rank the same way, so that their ranks compare: the same provider,
-    category and style control (what either does not say is taken as the same)."""
+    category, style control and file (``source``: another URL is another arena, e.g. arena-catalog's
+    vision file beside its text one; what either does not say is taken as the same)."""
     if one.provider != other.provider:
         return False
-    pairs = ((one.category, other.category), (one.style_control, other.style_control))
+    pairs = (
+        (one.category, other.category),
+        (one.style_control, other.style_control),
+        (one.source, other.source),
+    )
     return all(a is None or b is None or a == b for a, b in pairs)
 
 

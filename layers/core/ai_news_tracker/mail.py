@@ -267,7 +267,7 @@ def _board_view(edition: Edition, config: Config) -> dict[str, Any]:
 
     def rows(models: Iterable[Any]) -> list[dict[str, Any]]:
         return [
-            {"rank": r.rank, "model": clean_line(r.model), "score": display_score(r.score)} for r in models
+            {"rank": r.rank, "model": feed_line(r.model), "score": display_score(r.score)} for r in models
         ]
 
     return {

@@ -238,6 +238,7 @@ class Leaderboard:
     date_basis: str = "file"  # snapshot_date is the file's own ("file"), its publisher's, or "first_seen"
     category: str | None = None  # the ranking it is (None: an edition stored before it was recorded)
     style_control: bool | None = None  # whether its scores are style-controlled (None: not said)
+    source: str | None = None  # the file it was ranked from (leaderboard.source_id; None: not recorded)
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -253,6 +254,8 @@ class Leaderboard:
             data["category"] = self.category
         if self.style_control is not None:
             data["style_control"] = self.style_control
+        if self.source is not None:
+            data["source"] = self.source
         return data
 
     @classmethod
@@ -266,6 +269,7 @@ class Leaderboard:
             date_basis=str(data.get("date_basis", "file")),
             category=str(data["category"]) if data.get("category") is not None else None,
             style_control=bool(data["style_control"]) if data.get("style_control") is not None else None,
+            source=str(data["source"]) if data.get("source") is not None else None,
         )
 
 

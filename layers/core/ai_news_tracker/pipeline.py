@@ -334,6 +334,8 @@ class Pipeline:
     def _store_leaderboard(
         self, state: SourceState, result: Response | SourceFailure, now: datetime
     ) -> SourceStatus:
+        from .leaderboard import DATE_FIRST_SEEN
+
         board = self.config.leaderboard
         assert board is not None  # noqa: S101 - only called when configured
         name = board.name
@@ -349,8 +351,11 @@ class Pipeline:
         except SourceFailure as failure:
             return self._record_failure(key, name, state, failure, now)
         # a file holding a snapshot not due yet is fetched in full again (no validators): a 304 would keep
-        # the older ranking once that snapshot's day has come
-        validators = Validators() if snapshot.pop("held_back") else result.validators
+        # the older ranking once that snapshot's day has come; so is a file dated only by the day first
+        # seen, so that its publisher is asked for its date again (a 304 never asked: a rate limit on
+        # the first fetch left a year-old file undated)
+        undated = snapshot["date_basis"] == DATE_FIRST_SEEN
+        validators = Validators() if snapshot.pop("held_back") or undated else result.validators
         self.repo.save_leaderboard_snapshot(board.provider, snapshot)
         status = SourceStatus(name, "ok", fetched=len(snapshot["scores"]), checked_at=now)
         self.repo.save_source_state(
@@ -733,6 +738,7 @@ class Pipeline:
             date_basis=snapshot.get("date_basis") or default_date_basis(board.provider),
             category=snapshot.get("category"),  # the stored snapshot's: kept when a new one failed
             style_control=snapshot.get("style_control"),
+            source=snapshot.get("source"),
         )
         if not ranked.domestic and board.domestic_n > 0:  # the edition says so; the domestic rule may lag
             logger.warning(
