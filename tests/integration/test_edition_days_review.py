@@ -44,6 +44,31 @@ def test_a_renamed_source_keeps_an_item_it_dates_long_ago(tmp_path: Path) -> Non
     assert t.urls("2026-11-20") == [b[1]], "the renamed feed's new item is in no edition"
 
 
+def test_a_renamed_source_whose_first_fetch_failed_still_follows_its_feed(tmp_path: Path) -> None:
+    # Given an established source 甲, renamed 乙 (same URL) on a day its feed was down
+    a, b = (
+        (
+            "智谱发布 GLM 新模型",
+            "https://example.org/a",
+            datetime(2026, 11, 19, 6, 0, tzinfo=UTC),
+            "正文甲。",
+        ),
+        ("DeepSeek 开源推理模型", "https://example.org/b", datetime(2026, 10, 1, tzinfo=UTC), "正文乙。"),
+    )
+    with LoopbackServer() as server:
+        t = Tracker(server, tmp_path, sources=(("甲", "/a"),))
+        t.feed("/a", [a])
+        assert t.cli("run", f"2026-11-19T08:00:00{SH}")[0] == 0
+        t.write_config((("乙", "/a"),))
+        t.down("/a")
+        assert t.cli("fetch", f"2026-11-19T20:00:00{SH}")[0] == 1  # its one feed failed
+        # When the feed is back, with a new article it dates long ago
+        t.feed("/a", [b, a])
+        assert t.cli("run", f"2026-11-20T08:00:00{SH}")[0] == 0
+    # Then the article is news: the feed stayed the established one its failures did not replace
+    assert t.urls("2026-11-20") == [b[1]]
+
+
 A = (
     "智谱发布 GLM 新模型",
     "https://example.org/a",

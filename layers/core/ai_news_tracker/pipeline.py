@@ -179,7 +179,7 @@ class Pipeline:
         """``states`` with a source that has none taking the state of the source that fetched its feed
         (its URL) under another name: a rename keeps the feed established (its known items, its
         validators, when it was first fetched), so its items are not taken for a new feed's archive."""
-        unknown = [s for s in sources if states[s.name] == SourceState()]
+        unknown = [s for s in sources if _never_fetched(states[s.name])]
         if not unknown:
             return states
         by_feed: dict[str, SourceState] = {}
@@ -1120,6 +1120,11 @@ def published_sources(published: Mapping[str, Any] | None) -> set[str]:
     listed = (published or {}).get("sources")
     entries = listed if isinstance(listed, list) else []
     return {e["name"] for e in entries if isinstance(e, Mapping) and isinstance(e.get("name"), str)}
+
+
+def _never_fetched(state: SourceState) -> bool:
+    """Whether a source's state holds no good answer yet (none at all, or failures only)."""
+    return state.url is None and state.first_fetched_at is None and not state.recent_ids
 
 
 def _checked(state: SourceState) -> datetime:
