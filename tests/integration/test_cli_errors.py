@@ -221,3 +221,20 @@ def test_a_stored_object_of_the_wrong_shape_is_one_line_naming_it(  # noqa: PLR0
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     assert result.stderr.startswith(f"ai-news-tracker: stored object {key!r} is not ")
     assert message in result.stderr
+
+
+def test_output_into_a_pipe_closed_early_ends_quietly_after_the_work(tmp_path: Path) -> None:
+    # Given a run whose output goes into a pipe its reader closes at once (`ai-news-tracker run | head -0`)
+    config = tmp_path / "c.toml"
+    with LoopbackServer({"/feed.xml": static(FEED)}) as server:
+        config.write_text(f'[[sources]]\nname = "a"\nurl = "{server.url("/feed.xml")}"\n', encoding="utf-8")
+        data = tmp_path / "data"
+        args = ["run", "--config", str(config), "--data-dir", str(data), "--now", "2026-11-20T20:00:00+08:00"]
+        child = subprocess.Popen([CLI, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert child.stdout is not None and child.stderr is not None
+        child.stdout.close()  # before the command, still importing, prints anything
+        stderr = child.stderr.read().decode()
+        code = child.wait(timeout=60)
+    # Then the edition is published all the same, and the command ends with 141 and no traceback
+    assert (data / "site" / "reports" / "2026-11-20.md").is_file()
+    assert code == 141 and "Traceback" not in stderr and "BrokenPipe" not in stderr, stderr
