@@ -33,6 +33,9 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
         ('[[sources]]\nname = "a"\nurl = "http://[::1/feed.xml"\n', "sources[0].url"),
         ("[fetch]\ndeadline = inf\n", "fetch.deadline"),
         ("[report]\nlookback_hours = 100000000\n", "report.lookback_hours"),
+        ('[fetch]\nuser_agent = "bot\\nX-Evil: 1"\n', "fetch.user_agent"),
+        ('[fetch]\nuser_agent = "  "\n', "fetch.user_agent"),
+        ('[fetch]\nuser_agent = "日报机器人"\n', "fetch.user_agent"),
     ],
 )
 def test_bad_config_exits_2_naming_the_key(tmp_path: Path, toml: str, key: str) -> None:

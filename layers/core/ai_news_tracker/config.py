@@ -590,6 +590,12 @@ def _check_fetch(fetch: FetchConfig) -> None:
     for key in ("retries", "backoff", "max_retry_after", "max_redirects", "article_fetches"):
         if getattr(fetch, key) < 0:
             raise ConfigError(f"fetch.{key}", "must not be negative")
+    agent = fetch.user_agent
+    if not agent.strip() or any(not " " <= char <= "~" for char in agent):
+        # an HTTP header: a line break or a non-ASCII character failed every fetch (InvalidHeader)
+        raise ConfigError(
+            "fetch.user_agent", f"must be one line of printable ASCII (an HTTP header): {agent!r}"
+        )
 
 
 def _check_timezone(name: str, key: str) -> None:
