@@ -551,6 +551,11 @@ def _check_openai_summarizer(summarizer: SummarizerConfig) -> None:
         raise ConfigError("summarizer.base_url", "required by provider 'openai'")
     _check_url(summarizer.base_url, "summarizer.base_url")
     parts = urlsplit(summarizer.base_url)
+    if parts.query or parts.fragment or summarizer.base_url.rstrip().endswith(("?", "#")):
+        # /chat/completions is added to its path: after a query it would land in the query
+        raise ConfigError(
+            "summarizer.base_url", "must have no query or fragment (/chat/completions is added)"
+        )
     if parts.scheme != "https" and parts.hostname not in _LOOPBACK_HOSTS:
         raise ConfigError("summarizer.base_url", "must be https (the API key travels with it)")
     if summarizer.api_key_env is not None and summarizer.api_key_parameter is not None:

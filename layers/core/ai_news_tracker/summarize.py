@@ -240,20 +240,32 @@ def _one_line(text: str) -> str:
 
 # -- checking the answer ----------------------------------------------------------------------
 _FENCE = re.compile(r"^```[A-Za-z]*\s*\n?(.*?)\n?```$", re.DOTALL)
-_LIST_MARKER = re.compile(r"^(?:\d{1,2}(?:[.)）]\s+|、)|[-*]\s+|[•·●]\s*)")
+# "1. ", "1.x" (not "1.5倍"), "1) ", "1、", "(1)", "（1）", "①", "- ", "* ", "• " (after NFKC: "１．" is "1.")
+_LIST_MARKER = re.compile(
+    r"^(?:\d{1,2}(?:[.)）]\s+|[.](?!\d)|、)|[(（]\d{1,2}[)）]\s*|[\u2460-\u2473\u2776-\u277f]\s*|[-*]\s+|[•·●]\s*)"
+)
+# What shows as nothing though it is a letter or a symbol (Hangul fillers, the blank braille pattern).
+_BLANKS = dict.fromkeys(map(ord, "\u115f\u1160\u3164\uffa0\u2800"), " ")
 _LINK_OR_MARKUP = re.compile(
     r"[a-z][a-z0-9+.-]*://"  # http://, https://, ftp://, …
     r"|\bwww\."
     r"|\b(?:javascript|vbscript|mailto|data):"
-    r"|\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\."
-    r"(?:com|net|org|cn|io|xyz|top|info|link|cc|app|dev|site|online|club|vip|shop)\b"  # a domain
+    r"|//\w"  # a scheme-relative link
+    r"|\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.[a-z]{2,}/"  # a domain with a path (bit.ly/x, t.me/x)
+    r"|\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\."  # a bare domain; not .ai, a brand's part (Z.ai)
+    r"(?:com|net|org|cn|io|xyz|top|info|link|cc|app|dev|site|online|club|vip|shop|me|ly|gg|to|tv"
+    r"|so|sh|gd|ws|biz|fun|live|store|icu|ltd|wang|ink)\b"
     r"|[\w.+-]+@[a-z0-9-]+\.[a-z]"  # an address
-    r"|</?[a-z][a-z0-9:-]*(?:\s[^<>]*)?/?>|<[a-z][a-z0-9]*\s+[a-z-]+\s*=|<!"  # HTML tags, comments
+    r"|</?[a-z][a-z0-9:-]*(?:\s[^<>]*)?/?>|<[a-z][a-z0-9]*[\s/]+[a-z-]+\s*=|<!"  # HTML tags, comments
     r"|&(?:[a-z]+|#\d+|#x[0-9a-f]+);"  # entities
     r"|\]\s*[(\[]|!\[|^\s*\[[^\]]*\]:"  # Markdown links, images, references
+    r"|\*\*|__|~~"  # Markdown emphasis, strikethrough
     r"|`",
     re.IGNORECASE | re.ASCII,
 )
+
+
+_REASONING = re.compile(r"^\s*<think>.*?</think>", re.DOTALL)
 
 
 def has_link_or_markup(text: str) -> bool:
@@ -264,8 +276,10 @@ def has_link_or_markup(text: str) -> bool:
 def clean_point(text: str) -> str:
     """One line: format characters (zero-width, bidi overrides) removed, whitespace flattened."""
     text = "".join(c for c in text if unicodedata.category(c) not in ("Cf", "Cc", "Cs", "Co") or c in "\t\n")
-    text = " ".join(text.split())
-    return _LIST_MARKER.sub("", text).strip()
+    text = " ".join(text.translate(_BLANKS).split())
+    marker = _LIST_MARKER.match(text) or _LIST_MARKER.match(unicodedata.normalize("NFKC", text[:4]))
+    text = text[len(marker.group(0)) :].strip() if marker else text
+    return text if any(c.isalnum() for c in text) else ""  # a marker or punctuation alone: no point
 
 
 def parse_answer(answer: str) -> list[dict[str, Any]]:
@@ -273,7 +287,7 @@ def parse_answer(answer: str) -> list[dict[str, Any]]:
 
     Accepts the array alone, wrapped in one code fence, or as ``{"points": [...]}``.
     """
-    text = answer.strip()
+    text = _REASONING.sub("", answer).strip()  # a reasoning model's thinking before its answer
     fenced = _FENCE.match(text)
     if fenced:
         text = fenced.group(1).strip()
@@ -375,5 +389,12 @@ class ModelSummarizer:
                 cited=fallback.cited,
                 failure=reason,
             )
+        if dropped and len(points) < count:  # the points dropped, from the items the kept ones left
+            used = {item_id for ids in cited for item_id in ids}
+            rest = self._fallback.summarize([i for i in items if i.id not in used], count - len(points))
+            for point, ids in zip(rest.points, rest.cited, strict=True):
+                if point not in points:
+                    points.append(point)
+                    cited.append(ids)
         logger.info("key points summarized", provider=self.name, points=len(points), dropped=dropped)
         return SummaryResult(points=tuple(points), provider_used=self.name, cited=tuple(cited))

@@ -20,7 +20,10 @@ Every failure here raises :class:`~ai_news_tracker.summarize.SummaryError`, whic
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
+import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -28,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .config import SummarizerConfig
+from .identity import loggable_url
 from .store import parse_json
 from .summarize import ExtractiveSummarizer, ModelSummarizer, Prompt, Summarizer, SummaryError
 
@@ -159,6 +163,7 @@ class OpenAICompatible:
     ) -> None:
         self.config = config
         self.url = (config.base_url or "").rstrip("/") + "/chat/completions"
+        self.shown_url = loggable_url(self.url)  # in errors and logs: no user info (a proxy's password)
         self._api_key = api_key
         self._session = session
 
@@ -197,33 +202,60 @@ class OpenAICompatible:
                 stream=True,
             ) as answer:
                 if answer.status_code != 200:
-                    raise SummaryError(f"{self.url}: HTTP {answer.status_code}")
+                    raise SummaryError(f"{self.shown_url}: HTTP {answer.status_code}")
                 return _read_within(answer, deadline, timeout)
         except requests.Timeout as exc:
-            raise SummaryError(f"{self.url}: no answer within {timeout:g} s") from exc
+            raise SummaryError(f"{self.shown_url}: no answer within {timeout:g} s") from exc
         except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
             if isinstance(exc, urllib3.exceptions.ReadTimeoutError):  # while reading the body
-                raise SummaryError(f"{self.url}: no answer within {timeout:g} s") from exc
-            raise SummaryError(f"{self.url}: request failed ({type(exc).__name__})") from exc
+                raise SummaryError(f"{self.shown_url}: no answer within {timeout:g} s") from exc
+            raise SummaryError(f"{self.shown_url}: request failed ({type(exc).__name__})") from exc
         finally:
             if self._session is None:
                 session.close()
 
 
 def _read_within(answer: requests.Response, deadline: float, timeout: float) -> bytes:
-    """The body, refused when it takes longer than the deadline or is larger than MAX_ANSWER_BYTES."""
+    """The body, refused when it takes longer than the deadline or is larger than MAX_ANSWER_BYTES.
+
+    A read waits at most the read timeout, but one begun just before the deadline would wait that
+    long past it: at the deadline the connection is shut (:func:`_shut`), which ends any read."""
+    import urllib3
+
     chunks: list[bytes] = []
     size = 0
-    while True:
-        if time.monotonic() > deadline:
-            raise SummaryError(f"answer not complete within {timeout:g} s")
-        chunk: bytes = answer.raw.read1(READ_CHUNK, decode_content=True)
-        if not chunk:
-            return b"".join(chunks)
-        size += len(chunk)
-        if size > MAX_ANSWER_BYTES:
-            raise SummaryError(f"answer larger than {MAX_ANSWER_BYTES} bytes")
-        chunks.append(chunk)
+    watchdog = threading.Timer(max(deadline - time.monotonic(), 0.0), _shut, (answer,))
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        while True:
+            if time.monotonic() > deadline:
+                raise SummaryError(f"answer not complete within {timeout:g} s")
+            try:
+                chunk: bytes = answer.raw.read1(READ_CHUNK, decode_content=True)
+            except (OSError, urllib3.exceptions.HTTPError) as exc:
+                if time.monotonic() > deadline:  # shut by the watchdog
+                    raise SummaryError(f"answer not complete within {timeout:g} s") from exc
+                raise
+            if not chunk:
+                if time.monotonic() > deadline:  # an end the watchdog made, not the answer's
+                    raise SummaryError(f"answer not complete within {timeout:g} s")
+                return b"".join(chunks)
+            size += len(chunk)
+            if size > MAX_ANSWER_BYTES:
+                raise SummaryError(f"answer larger than {MAX_ANSWER_BYTES} bytes")
+            chunks.append(chunk)
+    finally:
+        watchdog.cancel()
+
+
+def _shut(answer: requests.Response) -> None:
+    """End the answer's connection (both ways): a read blocked on it returns at once."""
+    connection = getattr(answer.raw, "connection", None)
+    sock = getattr(connection, "sock", None)
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 def _completion_text(raw: bytes) -> str:
