@@ -459,7 +459,7 @@ def test_a_spelling_pending_when_its_mailbox_complained_is_suppressed_by_its_lin
     pending = subscriptions.subscribe("alice+news@example.org", T0).record.id
     subscriptions.subscribe("alice+x@example.org", T0)
     subscriptions.suppress("alice+x@example.org", "complaint:abuse", T0 + 60, whole_mailbox=True)
-    assert subscriptions.mailbox_blocked(pending) == "complaint:abuse"
+    assert subscriptions.mailbox_blocked(store.get(pending)) == "complaint:abuse"
     # When the other spelling's confirmation link is used
     assert not subscriptions.confirm(pending, T0 + 120, issued_at=T0)
     # Then it is suppressed, as a subscribe request for it would have made it, and gets no edition
@@ -468,4 +468,4 @@ def test_a_spelling_pending_when_its_mailbox_complained_is_suppressed_by_its_lin
     assert record.reason == "mailbox complaint:abuse" and list(subscriptions.active_ids()) == []
     # (a spelling of a mailbox nobody suppressed is confirmed as usual)
     other = subscriptions.subscribe("bob+news@example.org", T0).record.id
-    assert subscriptions.mailbox_blocked(other) is None and subscriptions.confirm(other, T0 + 120)
+    assert subscriptions.mailbox_blocked(store.get(other)) is None and subscriptions.confirm(other, T0 + 120)

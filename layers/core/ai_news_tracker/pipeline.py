@@ -235,8 +235,7 @@ class Pipeline:
             entries = parse_feed(result.body, result.headers, result.url, tz, requested=source.url)
         except SourceFailure as failure:
             return self._record_failure(source.name, source.name, state, failure, now), state.last_new_at
-        moved = state.url is not None and state.url != without_user_info(source.url)
-        if (state.first_fetched_at is None and not state.recent_ids) or moved:
+        if (state.first_fetched_at is None and not state.recent_ids) or _moved(source, state):
             # A source new to us, or pointed at another feed (a feed is its URL): said before its items
             # are stored, so an edition cut meanwhile, or a crash before the state below is saved,
             # cannot take its archive for news
@@ -1136,9 +1135,12 @@ def _checked(state: SourceState) -> datetime:
 def _feed_validators(source: SourceConfig, state: SourceState) -> Validators:
     """The validators to send for a feed: those of its last answer, unless they came from another URL
     (the source moved: its first answer there must be whole, or the old feed's date would get a 304)."""
-    if state.url is not None and state.url != without_user_info(source.url):
-        return Validators()
-    return state.validators
+    return Validators() if _moved(source, state) else state.validators
+
+
+def _moved(source: SourceConfig, state: SourceState) -> bool:
+    """Whether a source now fetches another feed (URL) than the one its state is of: a new feed."""
+    return state.url is not None and state.url != without_user_info(source.url)
 
 
 def fetched_by(state: SourceState, moment: datetime) -> bool:

@@ -699,25 +699,25 @@ class Subscriptions:
         A pending spelling of a mailbox suppressed meanwhile (a complaint under another spelling) is
         not confirmed but suppressed, as a subscribe request for it would be: only a spelling active
         before the complaint keeps its subscription."""
-        blocked = self.mailbox_blocked(sid)
 
         def transition(current: Subscriber | None) -> Subscriber | None:
             confirmed = confirm(current, now, issued_at)
-            if blocked is not None and current is not None and current.status == PENDING and confirmed:
-                return suppress(current, sid, f"mailbox {blocked}", now)
+            if confirmed is not None and current is not None and current.status == PENDING:
+                blocked = self.mailbox_blocked(current)  # read only when the link would confirm
+                if blocked is not None:
+                    return suppress(current, sid, f"mailbox {blocked}", now)
             return confirmed
 
         _, after = self._change(sid, transition)
         return after is not None and after.status == ACTIVE
 
-    def mailbox_blocked(self, sid: str) -> str | None:
-        """Why the mailbox of ``sid``'s pending address is suppressed under another spelling (None: it
-        is not, or the record is not pending)."""
-        record = self.store.get(sid)
+    def mailbox_blocked(self, record: Subscriber | None) -> str | None:
+        """Why the mailbox of a pending ``record``'s address is suppressed under another spelling (None:
+        it is not, or the record is not pending)."""
         if record is None or record.status != PENDING or not record.address:
             return None
         mailbox = subscriber_id(mailbox_key(record.address))
-        if mailbox == sid:
+        if mailbox == record.id:
             return None
         held = self.store.get(mailbox)
         return (held.reason or "") if held is not None and held.status == SUPPRESSED else None

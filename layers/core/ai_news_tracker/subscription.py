@@ -401,7 +401,7 @@ class SubscriptionService:
         record = self.subscriptions.get(sid)
         if record is not None and record.status == ACTIVE:
             return SUBSCRIBED
-        if confirm_transition(record, now, issued_at) is None or self.subscriptions.mailbox_blocked(sid):
+        if confirm_transition(record, now, issued_at) is None or self.subscriptions.mailbox_blocked(record):
             return INVALID
         return CONFIRMABLE
 
