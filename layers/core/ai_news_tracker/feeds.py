@@ -237,8 +237,7 @@ def _repaired(body: bytes, headers: dict[str, str]) -> tuple[bytes, dict[str, st
     if len(declared) > 1 and _latin1_by_default(headers, body):
         # the server's default charset against the document's own, which the body is valid in: the
         # header's goes, so that the parser reads the document's
-        content_type = headers.get("content-type", "")
-        headers = {**headers, "content-type": _CHARSET_PARAMETER.sub("", content_type, count=1).strip()}
+        headers = _without_charset(headers)
         labels = [c for label in _declared_charsets(headers, body) if (c := _codec(label))]
         declared = {superset_codec(c) for c in labels}
     if len(declared) > 1:
@@ -267,6 +266,12 @@ def _without_false_charset(headers: dict[str, str]) -> dict[str, str]:
         codecs.lookup(match.group(1))
     except LookupError:
         return headers
+    return _without_charset(headers)
+
+
+def _without_charset(headers: dict[str, str]) -> dict[str, str]:
+    """``headers`` with no charset in the Content-Type (the parser then reads the document's own)."""
+    content_type = headers.get("content-type", "")
     return {**headers, "content-type": _CHARSET_PARAMETER.sub("", content_type, count=1).strip()}
 
 
