@@ -4,32 +4,22 @@ failed before the fix named in its comment)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from botocore.exceptions import ClientError, ReadTimeoutError
 from test_subscription_lifecycle import (
-    CONFIRMATION_SUBJECT,
     CUTS,
     DAYS,
     SUPPRESSED,
+    confirmations_to,
     feedback_event,
+    stack,
 )
-from test_subscriptions_moto import Stack, confirmation_link, mail_stack, token_of
+from test_subscriptions_moto import Stack, confirmation_link, token_of
 
 from ai_news_tracker import mail as mail_module
 
-
-@pytest.fixture
-def stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
-    with mail_stack(tmp_path, monkeypatch) as current:
-        yield current
-
-
-def confirmations_to(stack: Stack, address: str) -> list[Any]:
-    return [m for m in stack.mails_to(address) if m["Subject"] == CONFIRMATION_SUBJECT]
+__all__ = ["stack"]  # the fixture, imported
 
 
 class SesClient:

@@ -717,7 +717,7 @@ def test_random_subscriber_lives_get_what_readme_promises(tmp_path: Path) -> Non
     )
 
 
-# -- the discrepancies found, each at its shortest (xfail until fixed) -------------------------------------
+# -- the discrepancies found, each at its shortest (fixed since: named in EXPECT_README_FOR) -----------------
 @pytest.fixture
 def stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
     with mail_stack(tmp_path, monkeypatch) as current:
