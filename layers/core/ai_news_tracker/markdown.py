@@ -64,16 +64,24 @@ def escape_inline(text: str) -> str:
     WORD JOINER before the ``@`` of ``user@host.com``), and a leading ``+``, ``-``, ``=`` or
     ``1.``/``1)`` marker is escaped.
     """
-    line = _WHITESPACE_RUN.sub(" ", without_unsafe_characters(text)).lstrip()
+    # Each search below tries every position: one a line cannot need is skipped (most lines, Chinese
+    # ones, are printable, without a double space, a "!", a "." or an "@", and start with a letter).
+    if text.isprintable() and "  " not in text:  # text.clean_text's fast path: nothing to drop or join
+        line = text.lstrip()
+    else:
+        line = _WHITESPACE_RUN.sub(" ", without_unsafe_characters(text)).lstrip()
     line = _SPECIAL.sub(lambda m: _ESCAPES[m[0]], line)
-    line = _IMAGE_OPENER.sub(r"\\!", line)
+    if "!" in line:
+        line = _IMAGE_OPENER.sub(r"\\!", line)
     line = line.replace("://", r":\/\/")
-    if "." in line:  # each search tries every position; most lines (Chinese) have neither "." nor "@"
+    if "." in line:
         line = _WWW_AUTOLINK.sub(r"\1\\.", line)
     if "@" in line:
         line = _EMAIL_AT.sub(WORD_JOINER + "@", line)
-    line = _LEADING_MARKER.sub(r"\\\g<0>", line)
-    return _LEADING_ORDERED_MARKER.sub(r"\1\\\2", line)
+    if line[:1] in "+=-" or line[:1].isdecimal():  # what either marker can start with (\d: any Nd)
+        line = _LEADING_MARKER.sub(r"\\\g<0>", line)
+        line = _LEADING_ORDERED_MARKER.sub(r"\1\\\2", line)
+    return line
 
 
 def escape_table_cell(text: str) -> str:

@@ -145,6 +145,10 @@ _UNSAFE_CHARS = re.compile(
     "\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff\U0001fffe-\U0010ffff]"
 )
 _LINE_BREAKING = frozenset("\t\n\r\x0b\x0c\u2028\u2029")  # unsafe characters that become a space
+# A text ``str.isprintable()`` calls printable (no character of Unicode's "Other" or "Separator"
+# categories but the ASCII space) holds none of the class's characters that _unsafe removes, and no
+# whitespace but that space: the fast paths of without_unsafe_characters and clean_text, which the
+# editions call for every string they print (tests/unit/test_text.py checks every code point).
 
 # A column tag or an exclamation before a title: "36氪首发｜", "硬氪首发|", "刚刚，", "重磅！" (dedupe
 # ignores them when comparing titles; key points leave them out).
@@ -200,6 +204,8 @@ def without_surrogates(text: str) -> str:
 def without_unsafe_characters(text: str) -> str:
     """``text`` without control, bidi and non-characters (:data:`_UNSAFE_CHARS`); a line break among
     them becomes a space. Other whitespace is left as it is."""
+    if text.isprintable():  # nearly every text: no character of the class but letters kept (see below)
+        return text
     return _UNSAFE_CHARS.sub(_unsafe, text)
 
 
@@ -217,6 +223,8 @@ def _unsafe(match: re.Match[str]) -> str:
 def clean_text(value: object) -> str:
     """One line of plain text: control, bidi and non-characters gone, whitespace runs made one space."""
     text = "" if value is None else str(value)
+    if text.isprintable() and "  " not in text:  # the usual text: nothing to remove or collapse
+        return text.strip()
     return _WHITESPACE_RUN.sub(" ", without_unsafe_characters(text)).strip()
 
 
