@@ -19,6 +19,7 @@ import feedparser
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from jinja2 import UndefinedError
 from markupsafe import Markup
 from web_audit import archive_links, audit, external_links, strict_parse
 
@@ -34,6 +35,7 @@ from ai_news_tracker.render import (
     FEED_ENTRIES,
     Renderer,
     clean_text,
+    json_text,
     page_description,
     safe_href,
 )
@@ -158,6 +160,21 @@ def test_templates_named_html_j2_and_xml_j2_are_autoescaped(tmp_path: Path) -> N
     assert env.get_template("probe.json.j2").render(value=value) == value
 
 
+@pytest.mark.parametrize("kind", ["edition", "web"])
+def test_a_view_s_keys_are_read_before_a_dict_s_attributes(tmp_path: Path, kind: str) -> None:
+    # Given a view whose keys are named as a dict's methods, and a value that is no dict
+    probe = "{{ view.items }} {{ view.get }} {{ item.source }}"
+    (tmp_path / "probe.md.j2").write_text(probe, encoding="utf-8")
+    renderer = Renderer(CONFIG, tmp_path)
+    env = renderer.env if kind == "edition" else renderer.web_env
+    # Then the template prints the view's values, and reads the other value's attributes
+    text = env.get_template("probe.md.j2").render(view={"items": 3, "get": "所得"}, item=item(1))
+    assert text == f"3 所得 {item(1).source}"
+    # And a key the view lacks is an error, as in any StrictUndefined environment
+    with pytest.raises(UndefinedError):
+        env.from_string("{{ view.title }}").render(view={"items": 3})
+
+
 def test_the_web_environment_cleans_every_printed_string(tmp_path: Path) -> None:
     (tmp_path / "probe.html.j2").write_text("[{{ value }}]", encoding="utf-8")
     env = Renderer(CONFIG, tmp_path).web_env
@@ -216,6 +233,20 @@ UNSAFE_SOUP = st.lists(
 @given(UNSAFE_SOUP)
 def test_clean_text_removes_what_the_character_loop_it_replaced_removed(text: str) -> None:
     assert clean_text(text) == reference_clean_text(text)
+
+
+def test_every_printable_character_is_kept_as_the_rule_keeps_it() -> None:
+    # Given every code point str.isprintable() accepts (the fast path of clean_text takes such texts
+    # whole) and, for contrast, every one it refuses
+    printable = "".join(chr(c) for c in range(0x21, 0x110000) if chr(c).isprintable())  # the space: below
+    refused = "".join(chr(c) for c in range(0x110000) if not chr(c).isprintable())
+    # Then the rule the fast path skips would have kept every printable one, and clean_text keeps them
+    assert reference_clean_text(printable) == printable
+    assert clean_text(printable) == printable
+    assert clean_text(f" {printable}  x ") == f"{printable} x"
+    # And a text holding any other character is cleaned as the rule says
+    assert clean_text(printable + refused) == reference_clean_text(printable + refused)
+    assert len(printable) > 100_000
 
 
 def test_clean_text_removes_the_non_characters_of_every_plane() -> None:
@@ -505,6 +536,37 @@ def test_the_json_edition_gives_feed_text_as_every_other_format_prints_it(render
     assert [s["error"] for s in payload["sources"][:3]] == [clean_text(text) for text in HOSTILE[:3]]
     assert "qwen-" + clean_text(HOSTILE[9]) in [r["model"] for r in payload["leaderboard"]["domestic"]]
     assert payload["items"][9]["summary"] == "控制字符[31mevil 结束"
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=500)
+@given(JSON_VALUES)
+def test_the_json_layout_reads_back_as_the_value_it_was_given(value: object) -> None:
+    assert json.loads(json_text(value, ensure_ascii=False)) == value
+
+
+def test_the_json_edition_gives_each_item_and_source_a_line_of_its_own(renderer: Renderer) -> None:
+    # Given an edition of three items
+    ed = edition(items=(item(1), item(2), item(3)))
+    # When it is rendered as JSON
+    text = renderer.json(ed)
+    payload = json.loads(text)
+    lines = text.splitlines()
+    # Then the file is the edition's data, with each item and each source on one line, two spaces in
+    assert len(payload["items"]) == 3
+    for record in payload["items"] + payload["sources"]:
+        assert f"    {json.dumps(record, ensure_ascii=False)}".replace("<", "\\u003c") in [
+            line.rstrip(",") for line in lines
+        ]
+    # And every other value of the top level is a line of its own
+    assert lines[0] == "{" and lines[-1] == "}"
+    assert f'  "date": "{ed.date.isoformat()}",' in lines
 
 
 def test_a_summary_cut_shows_as_many_characters_however_many_unseen_ones_the_text_holds(

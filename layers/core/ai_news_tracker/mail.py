@@ -293,9 +293,9 @@ def mail_environment(templates_dir: Path) -> jinja2.Environment:
     """The environment of the email edition and the confirmation email (:data:`MAIL_TEMPLATES`)."""
     import jinja2  # here, not at import: the bounce function never renders an email
 
-    from .templating import shipped_bytecode
+    from .templating import ViewEnvironment, shipped_bytecode
 
-    env = jinja2.Environment(
+    env = ViewEnvironment(
         loader=jinja2.FileSystemLoader(templates_dir),
         bytecode_cache=shipped_bytecode(templates_dir, "mail"),  # compiled when the layer was built
         # Everything is escaped but the plain-text templates, whose values the view model has cleaned.

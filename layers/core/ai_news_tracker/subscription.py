@@ -167,9 +167,9 @@ def pages_environment(templates_dir: Path) -> jinja2.Environment:
     """The environment of the subscription pages (:data:`PAGE_TEMPLATES`)."""
     import jinja2  # here, not at import: the bounce function never renders a page
 
-    from .templating import shipped_bytecode
+    from .templating import ViewEnvironment, shipped_bytecode
 
-    return jinja2.Environment(
+    return ViewEnvironment(
         loader=jinja2.FileSystemLoader(templates_dir),
         bytecode_cache=shipped_bytecode(templates_dir, "pages"),  # compiled when the layer was built
         autoescape=True,

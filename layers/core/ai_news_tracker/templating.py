@@ -60,6 +60,21 @@ class ShippedBytecode(jinja2.FileSystemBytecodeCache):
             super().dump_bytecode(bucket)
 
 
+class ViewEnvironment(jinja2.Environment):
+    """The environment of every template here: their values are the views the renderers build, plain
+    dicts, which ``item.title`` reads by key first. Jinja2 tries an attribute first, and a dict's missing
+    attribute costs an exception: ten of them an item, a third of the time a 5,000-item page took. An
+    object that is no dict, or a key a dict lacks, is looked up as Jinja2 does (attribute, then item)."""
+
+    def getattr(self, obj: object, attribute: str) -> object:
+        if type(obj) is dict:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
+
+
 def environments(templates_dir: Path) -> dict[str, tuple[jinja2.Environment, Sequence[str]]]:
     """Every kind of environment the functions render with, and the templates each one loads."""
     from .config import Config
