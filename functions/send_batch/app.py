@@ -49,7 +49,9 @@ def pacer() -> Pacer:
 
 @cache
 def edition(day: date) -> Edition:
-    return deployment().edition(day)  # a stored edition never changes
+    """The stored edition of ``day``, read once an invocation (``lambda_handler`` forgets it): a day
+    rebuilt (README's runbook) is mailed as rebuilt to the batches sent after, warm container or not."""
+    return deployment().edition(day)
 
 
 def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = None) -> dict[str, Any]:
@@ -89,4 +91,5 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = Non
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     deployment().refresh()  # the configuration as it is now, for every record of the batch
+    edition.cache_clear()  # and the editions as they are stored now
     return process_partial_response(event, record_handler, processor, context)

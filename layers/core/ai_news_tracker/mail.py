@@ -33,8 +33,10 @@ not repeated.
 A refusal is ``deferred`` first: it says nothing against its recipient while SES may be refusing
 every message (an unverified sender, sending paused, throttling, an outage). It becomes ``failed``
 (the same attempt, a second outcome), counting against its recipient, when SES's answer names the
-recipient's address (an unverified recipient in the SES sandbox), or when SES accepted a later
-message of the same run; never when it was one that hits every message (:attr:`SendError.systemic`).
+recipient's address (an unverified recipient in the SES sandbox), or when SES accepted another
+message of the edition: earlier or later in the same run, or, as the sent log shows, in an earlier
+run (a batch retried for its one refused reader, the others sent); never when it was one that hits
+every message (:attr:`SendError.systemic`) or names another address (the sender's unverified identity).
 The run of the :data:`MAX_ATTEMPTS`-th such failure gives the recipient up for that edition (a batch
 then fails no more over them); deferred attempts are retried by every re-run, so an outage that
 outlasts the queue's retries loses no one once the batches are redriven. Five refusals that name no
@@ -1008,9 +1010,14 @@ class _Run:
     stopped: str | None = None
     refused_in_a_row: int = 0
     unanswered_in_a_row: int = 0
-    # Refusals since SES last accepted a message of this run: (recipient, attempt key, reason,
-    # the recipient's failures before).
+    # Refusals before SES accepted a message of this edition: (recipient, attempt key, reason, the
+    # recipient's failures before).
     unproven: list[tuple[str, str, str, int]] = field(default_factory=list)
+    # Whether SES accepted a message of this edition: in this run, or in an earlier one (``attempts``).
+    proven: bool = False
+
+    def __post_init__(self) -> None:
+        self.proven = self.proven or any(a.outcome == "sent" for a in self.attempts.values())
 
     def one(self, recipient: str) -> None:
         report = self.report
@@ -1059,6 +1066,7 @@ class _Run:
         self.refused_in_a_row = self.unanswered_in_a_row = 0
         report.sent[recipient] = ref
         _record(self.sent_log, f"{key}.sent", _entry(ref=ref))
+        self.proven = True
         for unproven in self.unproven:  # SES works: those refusals were their recipients'
             self._count_failure(*unproven)
         self.unproven.clear()
@@ -1097,20 +1105,28 @@ class _Run:
     def _not_sent(self, recipient: str, key: str, exc: SendError, failures: int) -> None:
         """A message not handed over: ``unknown`` without an answer, else ``deferred`` and maybe counted.
 
-        A refusal counts against its recipient at once when SES names the address in it, else when
-        SES takes a later message of this run. Five refusals naming no recipient, or five sends
+        A refusal counts against its recipient at once when SES names the address in it or has taken
+        a message of this edition (:attr:`proven`), else when SES takes a later message of this run;
+        never when it names another address (the sender's identity).
+        Five refusals naming no recipient, or five sends
         without an answer, in a row stop the run: something is wrong for every message, and the rest
         wait for a retry. The reason is logged and kept with every address in it but the sender's
         hashed (:func:`hide_addresses`).
         """
         named = not (exc.ambiguous or exc.systemic) and names_address(str(exc), recipient)
+        # One naming another address (the sender's: "identities failed the check …: digest@…") is
+        # about that identity, whatever SES took before: never the recipient's.
+        elsewhere = not named and _ADDRESS_IN_TEXT.search(str(exc)) is not None
         reason = hide_addresses(str(exc), keep=self._sender)  # logged and kept 90 days
         _record(self.sent_log, f"{key}.{'unknown' if exc.ambiguous else 'deferred'}", _entry(reason=reason))
         (self.report.pending if exc.ambiguous else self.report.failed)[recipient] = reason
         if named:  # the recipient's own: says nothing about SES's other messages
             self._count_failure(recipient, key, reason, failures)
         elif not (exc.ambiguous or exc.systemic):
-            self.unproven.append((recipient, key, reason, failures))
+            if self.proven and not elsewhere:  # SES takes this edition's mail: the recipient's
+                self._count_failure(recipient, key, reason, failures)
+            elif not elsewhere:
+                self.unproven.append((recipient, key, reason, failures))
             self.refused_in_a_row += 1
         logger.warning("email not sent", recipient=recipient_key(recipient)[:16], reason=reason)
         if exc.ambiguous or exc.systemic:

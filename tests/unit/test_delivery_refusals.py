@@ -1,0 +1,153 @@
+"""A reader SES refuses every time, the refusal naming no address, while it takes the others' mail:
+given up after MAX_ATTEMPTS refusals, so the batch stops failing (ai_news_tracker.mail._Run)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from ai_news_tracker.config import Config, EmailConfig
+from ai_news_tracker.delivery import Batch, send_batch
+from ai_news_tracker.mail import (
+    MAX_ATTEMPTS,
+    SendError,
+    SesSender,
+)
+from ai_news_tracker.models import Edition, Item, SourceStatus
+from ai_news_tracker.store import LocalStore
+from ai_news_tracker.subscribers import MemorySubscriberStore, Subscriptions, subscriber_id
+from ai_news_tracker.subscription import Tokens
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+CONFIG = Config(email=EmailConfig(enabled=True, sender="国产大模型日报 <digest@example.com>"))
+NOW = datetime(2026, 11, 20, tzinfo=UTC)
+T0 = int(NOW.timestamp()) - 86400
+
+
+def edition(*items: Item) -> Edition:
+    return Edition(
+        date=NOW.date(),
+        title="国产大模型日报",
+        timezone="Asia/Shanghai",
+        generated_at=NOW,
+        window_start=None,
+        window_end=NOW,
+        key_points=(),
+        items=items,
+        sources=(SourceStatus("机器之心", "ok"),),
+        leaderboard=None,
+    )
+
+
+def item(title: str, text: str = "正文") -> Item:
+    return Item(
+        id="id1",
+        identity="identity1",
+        source="机器之心",
+        title=title,
+        text=text,
+        url="https://36kr.com/p/1",
+        published_at=NOW,
+        first_seen=NOW,
+    )
+
+
+class RefusingSes:
+    """An SES v2 client that refuses one recipient the way SES refuses a message (HTTP 400, an error
+    that does not name the address), and takes every other message."""
+
+    def __init__(self, refused: str) -> None:
+        self.refused = refused
+        self.taken: list[bytes] = []
+        self.refusals = 0
+
+    def send_email(self, **args: Any) -> dict[str, Any]:
+        raw: bytes = args["Content"]["Raw"]["Data"]
+        if self.refused.encode() in raw.partition(b"\r\nTo: ")[2].partition(b"\r\n")[0]:
+            self.refusals += 1
+            raise ClientError(
+                {
+                    "Error": {"Code": "MessageRejected", "Message": "Address blacklisted."},
+                    "ResponseMetadata": {"HTTPStatusCode": 400},
+                },
+                "SendEmail",
+            )
+        self.taken.append(raw)
+        return {"MessageId": f"m{len(self.taken)}"}
+
+
+@pytest.mark.parametrize("order", [("a@example.org", "b@example.org"), ("b@example.org", "a@example.org")])
+def test_a_recipient_ses_always_refuses_is_given_up_and_its_batch_stops_failing(
+    tmp_path: Path, order: tuple[str, str]
+) -> None:
+    # Given a batch of two active readers, SES taking a's mail and refusing b's, every time (a refusal
+    # of b alone: not systemic, not throttling, and not naming the address)
+    subscriptions = Subscriptions(MemorySubscriberStore())
+    for address in order:
+        subscriptions.subscribe(address, T0)
+        assert subscriptions.confirm(subscriber_id(address), T0)
+    batch = Batch(NOW.date(), None, tuple(subscriber_id(address) for address in order))
+    ses = RefusingSes("b@example.org")
+    sender = SesSender(None, ses, retries=0)  # type: ignore[arg-type]
+    log = LocalStore(tmp_path)
+
+    def receive() -> bool:
+        """One SQS receive of the batch; whether it succeeded (else SQS delivers it again)."""
+        try:
+            send_batch(
+                batch,
+                edition(item("新闻")),
+                CONFIG,
+                subscriptions,
+                send=sender.send,
+                sent_log=log,
+                tokens=Tokens(lambda: [b"k" * 32]),
+                unsubscribe_base="https://api.example.org",
+                unsubscribe_mailto=None,
+                templates_dir=TEMPLATES,
+            )
+        except SendError:
+            return False
+        return True
+
+    # When SQS delivers it its three receives, then the operator redrives it from the DLQ
+    outcomes = [receive() for _ in range(6)]
+    # Then a got the edition once; b's mail was refused MAX_ATTEMPTS times, a receive each (the later
+    # receives' only send: a, sent, proves SES takes this edition's mail), and b was then given up, so
+    # the batch stopped failing instead of landing in the dead-letter queue after every redrive
+    assert len(ses.taken) == 1
+    assert ses.refusals == MAX_ATTEMPTS
+    assert outcomes == [False] * (MAX_ATTEMPTS - 1) + [True] * (7 - MAX_ATTEMPTS)
+
+
+def test_a_refusal_of_every_message_gives_no_one_up(tmp_path: Path) -> None:
+    # Given a batch whose every message SES refuses without naming an address (an unverified sender)
+    subscriptions = Subscriptions(MemorySubscriberStore())
+    readers = [f"r{n}@example.org" for n in range(3)]
+    for address in readers:
+        subscriptions.subscribe(address, T0)
+        assert subscriptions.confirm(subscriber_id(address), T0)
+    batch = Batch(NOW.date(), None, tuple(subscriber_id(address) for address in readers))
+    ses = RefusingSes("@example.org")
+    log = LocalStore(tmp_path)
+    # When it is received again and again
+    for _ in range(MAX_ATTEMPTS + 2):
+        with pytest.raises(SendError):
+            send_batch(
+                batch,
+                edition(item("新闻")),
+                CONFIG,
+                subscriptions,
+                send=SesSender(None, ses, retries=0).send,  # type: ignore[arg-type]
+                sent_log=log,
+                tokens=Tokens(lambda: [b"k" * 32]),
+                unsubscribe_base="https://api.example.org",
+                unsubscribe_mailto=None,
+                templates_dir=TEMPLATES,
+            )
+    # Then no one is given up: nothing shows the refusals are the readers' own
+    assert ses.taken == [] and ses.refusals == len(readers) * (MAX_ATTEMPTS + 2)
