@@ -465,6 +465,36 @@ def test_an_unsubscribe_between_fan_out_and_send_is_honoured(stack: Stack) -> No
 # ---------------------------------------------------------------- abuse, privacy, tokens
 
 
+def test_a_batch_sent_after_the_day_is_rebuilt_carries_the_rebuilt_edition(stack: Stack) -> None:
+    # Given two readers of DAY1, a's batch sent by a warm SendBatchFunction
+    for address in ("a@example.org", "b@example.org"):
+        subscribe_and_confirm(stack, address)
+    ids = {address: subscriber_id(address) for address in ("a@example.org", "b@example.org")}
+    stack.sqs.send_message(
+        QueueUrl=stack.queue_url,
+        MessageBody=json.dumps({"v": 1, "date": DAY1, "url": None, "ids": [ids["a@example.org"]]}),
+    )
+    assert stack.drain() == []
+    (first,) = stack.editions_to("a@example.org")
+    assert "<script>alert(1)</script>" in bodies(first)[0]  # the item the operator will drop
+    # When the operator rebuilds the day without that item (README's runbook: editions/<day>.json
+    # deleted, the day built again), and b's batch (say, moved back from the dead-letter queue) reaches
+    # the same warm container
+    stack.s3.delete_object(Bucket=RAW, Key=f"editions/{DAY1}.json")
+    rebuilt = replace(the_edition(), items=the_edition().items[:1])
+    assert RawRepository(S3Store(RAW, stack.s3)).save_edition(rebuilt)
+    stack.sqs.send_message(
+        QueueUrl=stack.queue_url,
+        MessageBody=json.dumps({"v": 1, "date": DAY1, "url": None, "ids": [ids["b@example.org"]]}),
+    )
+    assert stack.drain() == []
+    # Then b gets the edition as stored now, as a fresh container would send it
+    (second,) = stack.editions_to("b@example.org")
+    text, _ = bodies(second)
+    assert rebuilt.items[0].title in text
+    assert "<script>alert(1)</script>" not in text
+
+
 def test_a_plain_html_form_subscribes_too(stack: Stack) -> None:
     # HTTP APIs hand a form body to the function base64-encoded
     answer = stack.http(
