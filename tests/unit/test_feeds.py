@@ -600,6 +600,15 @@ def test_an_entry_whose_title_and_text_are_bidi_controls_alone_is_skipped_as_emp
         parse(rss(f"<item><title>{invisible}</title></item>"))
 
 
+def test_an_entry_whose_title_and_text_are_fillers_alone_is_skipped_as_empty() -> None:
+    # Given an entry titled and described with invisible characters no rule removes from a text
+    # (INVISIBLE SEPARATOR, HANGUL FILLER, a variation selector, a TAG character), and no link
+    invisible = "\u2063\u3164\ufe0f\U000e0041"
+    # Then a feed of nothing else has no entry a reader could see: malformed, not "no news"
+    with pytest.raises(MalformedFeed, match="1 entry, none with a title, text or link"):
+        parse(rss(f"<item><title>{invisible}</title><description>{invisible}</description></item>"))
+
+
 def test_text_is_capped() -> None:
     body = rss(f"<item><title>long</title><description>{'字' * (TEXT_MAX_CHARS * 2)}</description></item>")
 

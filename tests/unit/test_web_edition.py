@@ -26,7 +26,7 @@ from web_audit import archive_links, audit, external_links, strict_parse
 from ai_news_tracker.config import Config, LeaderboardConfig, ReportConfig, parse_config
 from ai_news_tracker.errors import ConfigError, SourceFailure
 from ai_news_tracker.leaderboard import build_leaderboard
-from ai_news_tracker.mail import edition_view
+from ai_news_tracker.mail import bodies, build_message, edition_view
 from ai_news_tracker.models import Edition, EditionSummary, Item, Repeat, SourceStatus
 from ai_news_tracker.render import (
     ARCHIVE_HEADLINE_CHARS,
@@ -66,6 +66,8 @@ HOSTILE_URLS = [
     "//evil.example/x",
     'https://36kr.com/p/1?a="onmouseover="alert(1)',
     "https://example.com/\x85x",
+    "https://36kr\u2064.com/p/1",  # INVISIBLE PLUS: the link shows as 36kr.com and goes elsewhere
+    "https://36kr.com/p/1\U000e0041",  # a TAG character
     None,
 ]
 SCORES = {
@@ -610,13 +612,17 @@ def test_a_leaderboard_name_in_the_configuration_is_text_in_the_markdown() -> No
 
 
 INVISIBLE = "\u202e\u2066\x1b\u200f"  # bidi controls and an escape: nothing a reader sees
+# Characters no font shows, which no rule removes from a text: INVISIBLE SEPARATOR and PLUS, HANGUL
+# FILLER (the classic blank name), MONGOLIAN VOWEL SEPARATOR, a variation selector, a TAG character.
+FILLERS = "\u2063\u2064\u3164 \u180e\ufe0f\U000e0041"
 
 
+@pytest.mark.parametrize("invisible", [INVISIBLE, FILLERS], ids=["controls", "fillers"])
 def test_a_title_or_point_of_invisible_characters_alone_is_shown_as_none_in_every_format(
-    renderer: Renderer,
+    renderer: Renderer, invisible: str
 ) -> None:
     # Given an item titled with bidi controls alone, and a key point of nothing else
-    ed = replace(edition(items=(item(1, title=INVISIBLE), item(2))), key_points=(INVISIBLE, "要点一"))
+    ed = replace(edition(items=(item(1, title=invisible), item(2))), key_points=(invisible, "要点一"))
     # Then the Markdown gives the item (无标题) as its heading, and no blank point: 要点一 is the first
     markdown = renderer.markdown(ed)
     assert "### (无标题)\n" in markdown and "### \n" not in markdown
@@ -639,8 +645,8 @@ def test_a_title_or_point_of_invisible_characters_alone_is_shown_as_none_in_ever
     # (the stories listed past the items shown in full and the repeats too)
     listed = replace(
         ed,
-        more=(item(3, title=INVISIBLE),),
-        repeats=(Repeat(item(4, title=INVISIBLE), date(2026, 11, 19), "x"),),
+        more=(item(3, title=invisible),),
+        repeats=(Repeat(item(4, title=invisible), date(2026, 11, 19), "x"),),
     )
     payload = json.loads(renderer.json(listed))
     assert payload["more_items"][0]["title"] == payload["reported_before"][0]["title"] == "(无标题)"
@@ -649,7 +655,20 @@ def test_a_title_or_point_of_invisible_characters_alone_is_shown_as_none_in_ever
     assert spaced["items"][0]["title"] == "a b"
     # And the page's description (search results, link previews) is the visible point, or the count
     assert page_description(ed) == "要点一"
-    assert page_description(replace(ed, key_points=(INVISIBLE,))) == "本期 2 条资讯。"
+    assert page_description(replace(ed, key_points=(invisible,))) == "本期 2 条资讯。"
+    # And the email shows the item as (无标题), and no blank point
+    message = build_message(
+        ed,
+        renderer.config,
+        recipient="reader@example.org",
+        web_url=None,
+        unsubscribe_url=None,
+        unsubscribe_mailto=None,
+        templates_dir=TEMPLATES,
+    )
+    text, html = bodies(message)
+    assert "(无标题)" in text and "(无标题)" in html and invisible not in text
+    assert text.partition("【今日要点】")[2].partition("【")[0].strip() == "1. 要点一"
     # And an older day's line in the archive takes its first visible point
     old = replace(summary, date=date(2025, 1, 1))
     page = renderer.index([old, *summaries(date(2026, 1, 1), ARCHIVE_POINTS)])

@@ -39,7 +39,7 @@ from .errors import Blocked, EmptyResponse, MalformedFeed, NotAFeed
 from .identity import loggable_url, safe_link, same_document
 from .log import get_logger
 from .models import Entry
-from .text import clean_text, collapse_whitespace, html_to_text, superset_codec, truncate
+from .text import clean_text, collapse_whitespace, html_to_text, is_blank, superset_codec, truncate
 
 logger = get_logger()
 
@@ -371,8 +371,8 @@ def _entry(raw: Any, feed_urls: tuple[str, ...], default_tz: tzinfo) -> Entry | 
     )
     text = truncate(_longest_text(raw), TEXT_MAX_CHARS)
     url = _link(raw, feed_urls)
-    # nothing a reader could see: a title or text of control or bidi characters alone is none
-    if not (url or clean_text(title) or clean_text(text)):
+    # nothing a reader could see: a title or text of control or invisible characters alone is none
+    if not url and is_blank(clean_text(title)) and is_blank(clean_text(text)):
         return None
     guid = str(raw.get("id") or "").strip() or None
     return Entry(title=title, text=text, url=url, guid=guid, published_at=_published_at(raw, default_tz))

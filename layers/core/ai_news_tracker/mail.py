@@ -92,7 +92,7 @@ from .render import (
     stale_warning,
 )
 from .store import Store, content_type_for, parse_json
-from .text import clean_text, shown_text, truncate, without_surrogates
+from .text import clean_text, is_blank, shown_text, truncate, without_surrogates
 
 if TYPE_CHECKING:
     import jinja2
@@ -172,6 +172,12 @@ def feed_line(value: object) -> str:
     return unlinked(clean_line(value))
 
 
+def title_line(title: str) -> str:
+    """A title as the mail shows it (:func:`feed_line`), (无标题) when a reader would see nothing of it."""
+    line = feed_line(title)
+    return UNTITLED if is_blank(line) else line
+
+
 # -- the view model --------------------------------------------------------------------------------
 # What Chinese readers call the zones they live in; any other zone is named by its IANA name.
 ZONE_LABELS = {"Asia/Shanghai": "北京时间", "Asia/Chongqing": "北京时间", "Asia/Hong_Kong": "香港时间",
@@ -197,7 +203,7 @@ def edition_view(edition: Edition, config: Config) -> dict[str, Any]:
         "date": edition.date.isoformat(),
         "title": clean_line(edition.title),
         "subject": subject_for(edition),
-        "key_points": [p for p in (feed_line(k) for k in edition.key_points) if p],
+        "key_points": [p for p in (feed_line(k) for k in edition.key_points) if not is_blank(p)],
         "show_points": show_points(edition, config),
         "board": _board_view(edition, config),
         "failed_sources": [
@@ -217,7 +223,7 @@ def edition_view(edition: Edition, config: Config) -> dict[str, Any]:
 
 def _item_view(item: Item, tz: ZoneInfo, summary_chars: int) -> dict[str, Any]:
     return {
-        "title": feed_line(item.title) or UNTITLED,
+        "title": title_line(item.title),
         "source": feed_line(", ".join(item.sources)),
         "time": local_time(item.shown_at, tz),
         # "…" where the text goes on, as the web edition shows it (the Markdown keeps the sample's cut)
@@ -228,7 +234,7 @@ def _item_view(item: Item, tz: ZoneInfo, summary_chars: int) -> dict[str, Any]:
 
 def _repeat_view(repeat: Repeat, tz: ZoneInfo) -> dict[str, Any]:
     return {
-        "title": feed_line(repeat.item.title) or UNTITLED,
+        "title": title_line(repeat.item.title),
         "source": feed_line(", ".join(repeat.item.sources)),
         "url": safe_href(repeat.item.url),
         "reported_label": reported_label(repeat.reported_on),

@@ -37,6 +37,7 @@ from .text import (
     clean_text,
     collapse_whitespace,
     has_invisible,
+    is_blank,
     shown_text,
     truncate,
     without_surrogates,
@@ -279,8 +280,9 @@ UNTITLED = "(无标题)"
 
 def shown_title(title: str) -> str:
     """A title as every format shows it: one line of visible text, (无标题) when there is none (a
-    title of bidi controls alone)."""
-    return clean_text(title) or UNTITLED
+    title of bidi controls or other invisible characters alone: :func:`~ai_news_tracker.text.is_blank`)."""
+    line = clean_text(title)
+    return UNTITLED if is_blank(line) else line
 
 
 def html_time(moment: datetime, tz: tzinfo) -> str:

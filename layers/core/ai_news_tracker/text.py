@@ -127,6 +127,17 @@ _ZERO_WIDTH = re.compile(
     f"([{_PICTOGRAPHIC}][\ufe0f\U0001f3fb-\U0001f3ff]*\u200d)(?=[{_PICTOGRAPHIC}])|[{_INVISIBLE}]"
 )
 _ANY_INVISIBLE = re.compile(f"[{_INVISIBLE}]")
+# Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt): what a font shows nothing of, the
+# above and the fillers (HANGUL FILLER, U+3164, the classic blank name), invisible operators, variation
+# selectors, tags and the bidi controls among them. In a text they are kept (a variation selector or a
+# tag belongs to the emoji before it), but a title of them alone is none, and a link holding one no link.
+_DEFAULT_IGNORABLE = (
+    "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f"
+    "\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0000-\U000e0fff"
+)
+_ANY_IGNORABLE = re.compile(f"[{_DEFAULT_IGNORABLE}]")
+_BLANK = re.compile(f"[\\s{_DEFAULT_IGNORABLE}]*")
 _ZWJ = "\u200d"
 _WHITESPACE_RUN = re.compile(r"\s+")  # str patterns: also \xa0 (&nbsp;), \u3000 (全角空格), \u2028 …
 
@@ -229,9 +240,10 @@ def clean_text(value: object) -> str:
 
 
 def clean_lines(values: Iterable[object]) -> list[str]:
-    """Each value as :func:`clean_text` makes it, those left empty (a key point of bidi controls alone)
-    left out: a list's entries as every format shows them, never a blank one."""
-    return [line for line in map(clean_text, values) if line]
+    """Each value as :func:`clean_text` makes it, those left blank (a key point of bidi controls or
+    other invisible characters alone: :func:`is_blank`) left out: a list's entries as every format
+    shows them, never a blank one."""
+    return [line for line in map(clean_text, values) if not is_blank(line)]
 
 
 def without_boilerplate(text: str) -> str:
@@ -264,8 +276,15 @@ def collapse_whitespace(text: str) -> str:
 
 
 def has_invisible(text: str) -> bool:
-    """Whether ``text`` holds an invisible character, a ZWJ anywhere included (a link may hold none)."""
-    return _ANY_INVISIBLE.search(text) is not None
+    """Whether ``text`` holds an invisible (default-ignorable) character, a ZWJ anywhere included (a
+    link may hold none)."""
+    return _ANY_IGNORABLE.search(text) is not None
+
+
+def is_blank(text: str) -> bool:
+    """Whether a reader sees nothing of ``text``: whitespace and invisible (default-ignorable)
+    characters alone, a title of bidi controls or Hangul fillers say (the formats show none: (无标题))."""
+    return _BLANK.fullmatch(text) is not None
 
 
 def truncate(text: str, limit: int) -> str:
