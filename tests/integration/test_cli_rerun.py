@@ -81,3 +81,32 @@ def test_an_older_day_run_again_says_it_stays_as_built(
     published, note = capsys.readouterr().out.splitlines()
     assert published.startswith(f"republished the {DAYS[0]} edition: 2 items")
     assert "kept as it was built" in note and "delete" not in note
+
+
+def test_a_day_run_again_after_the_configuration_changed_shows_as_it_was_published(tmp_path: Path) -> None:
+    text = "深度求索发布新一代推理模型，在数学和代码评测上大幅领先上一代，并同步开源了模型权重与技术报告。"
+    feed = (
+        f"{HEAD}<item><title>DeepSeek 发布新模型</title><link>https://example.com/a</link>"
+        f"<description>{text}</description></item></channel></rss>"
+    ).encode()
+    with LoopbackServer() as server:
+        server.routes["/feed"] = static(feed)
+        # Given a day published with the default summary length and key points
+        path, data = config(tmp_path / "c.toml", server.url("/feed")), tmp_path / "data"
+        assert run(path, data, DAYS[0]) == 0
+        reports = data / "site" / "reports"
+        before = {p.name: p.read_bytes() for p in sorted(reports.iterdir())}
+        assert text.encode() in before[f"{DAYS[0]}.json"]
+        # When the summaries are made shorter and the key points turned off, and the day is run again
+        path.write_text(
+            path.read_text(encoding="utf-8") + "[report]\nsummary_chars = 10\nkey_points = 0\n",
+            encoding="utf-8",
+        )
+        assert run(path, data, DAYS[0]) == 0
+        # Then it is published as it was built: every file of it the same bytes ("republished")
+        assert {p.name: p.read_bytes() for p in sorted(reports.iterdir())} == before
+        # And built again (its stored edition deleted), it shows the new settings
+        (data / "raw" / "editions" / f"{DAYS[0]}.json").unlink()
+        assert run(path, data, DAYS[0]) == 0
+    markdown = (reports / f"{DAYS[0]}.md").read_text(encoding="utf-8")
+    assert text[:10] in markdown and text[:11] not in markdown and "今日要点" not in markdown

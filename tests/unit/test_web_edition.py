@@ -27,7 +27,7 @@ from ai_news_tracker.config import Config, LeaderboardConfig, ReportConfig, pars
 from ai_news_tracker.errors import ConfigError, SourceFailure
 from ai_news_tracker.leaderboard import build_leaderboard
 from ai_news_tracker.mail import bodies, build_message, edition_view
-from ai_news_tracker.models import Edition, EditionSummary, Item, Repeat, SourceStatus
+from ai_news_tracker.models import BoardShown, Edition, EditionSummary, Item, Repeat, ShownWith, SourceStatus
 from ai_news_tracker.render import (
     ARCHIVE_HEADLINE_CHARS,
     ARCHIVE_POINTS,
@@ -569,6 +569,43 @@ def test_the_json_edition_gives_each_item_and_source_a_line_of_its_own(renderer:
     # And every other value of the top level is a line of its own
     assert lines[0] == "{" and lines[-1] == "}"
     assert f'  "date": "{ed.date.isoformat()}",' in lines
+
+
+def test_an_edition_shows_with_the_settings_it_was_built_with_whatever_the_configuration_now() -> None:
+    # Given an edition built with 4-character summaries, no key points and a leaderboard named 甲榜
+    # that is stale after a day, stored and read back
+    built = ShownWith(4, 0, BoardShown("甲榜", 1, 10, "lmarena-history", "overall"))
+    stored = Edition.from_dict(
+        json.loads(json.dumps(replace(edition(key_points=()), shown_with=built).to_dict()))
+    )
+    assert stored.shown_with == built
+    # When it is rendered under a configuration that says otherwise (the defaults: 300 characters, five
+    # key points, LM Arena, 30 days)
+    renderer = Renderer(CONFIG, TEMPLATES)
+    payload = json.loads(renderer.json(stored))
+    markdown = renderer.markdown(stored)
+    text, _ = bodies(
+        build_message(
+            stored,
+            CONFIG,
+            recipient="reader@example.org",
+            web_url=None,
+            unsubscribe_url=None,
+            unsubscribe_mailto=None,
+            templates_dir=TEMPLATES,
+        )
+    )
+    # Then every format shows it as built
+    body = stored.items[0].text
+    assert payload["items"][0]["summary"] == body[:4] and payload["items"][0]["summary_truncated"]
+    assert payload["leaderboard"]["stale"] is True
+    assert "## 国产模型排行榜 (甲榜)" in markdown and "今日要点" not in markdown
+    assert f"\n\n{body[:4]}\n\n" in markdown  # the text cut at 4, its trailing space kept
+    assert "国产模型排行榜 (甲榜)" in text and "今日要点" not in text
+    # And an edition stored before the settings were kept shows with the configuration's
+    old = Edition.from_dict({k: v for k, v in stored.to_dict().items() if k != "shown_with"})
+    assert old.shown_with is None
+    assert json.loads(renderer.json(old))["items"][0]["summary"] == body[: CONFIG.report.summary_chars]
 
 
 def test_a_summary_cut_shows_as_many_characters_however_many_unseen_ones_the_text_holds(

@@ -89,6 +89,7 @@ from .render import (
     reported_label,
     safe_href,
     show_points,
+    shown_with,
     stale_warning,
 )
 from .store import Store, content_type_for, parse_json
@@ -211,7 +212,7 @@ def edition_view(edition: Edition, config: Config) -> dict[str, Any]:
             for s in statuses
             if not s.ok
         ],
-        "items": [_item_view(item, tz, config.report.summary_chars) for item in edition.items],
+        "items": [_item_view(item, tz, shown_with(edition, config).summary_chars) for item in edition.items],
         "not_shown": edition.not_shown,  # past max_items: the web edition lists them
         # the stories an earlier edition published already: listed, the first REPEATS_MAILED
         "repeats": [_repeat_view(repeat, tz) for repeat in edition.repeats[:REPEATS_MAILED]],
@@ -261,7 +262,7 @@ def _cut_summary(text: str, limit: int) -> str:
 
 
 def _board_view(edition: Edition, config: Config) -> dict[str, Any]:
-    cfg = config.leaderboard
+    cfg = shown_with(edition, config).board
     board = edition.leaderboard
     name = clean_line(cfg.name if cfg else "LM Arena")
     if board is None:

@@ -298,6 +298,64 @@ class Repeat:
 
 
 @dataclass(frozen=True, slots=True)
+class BoardShown:
+    """How the leaderboard section was configured when an edition was built (``[leaderboard]``)."""
+
+    name: str
+    max_age_days: int
+    domestic_n: int
+    provider: str
+    category: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "max_age_days": self.max_age_days,
+            "domestic_n": self.domestic_n,
+            "provider": self.provider,
+            "category": self.category,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> BoardShown:
+        return cls(
+            name=str(data["name"]),
+            max_age_days=int(data["max_age_days"]),
+            domestic_n=int(data["domestic_n"]),
+            provider=str(data["provider"]),
+            category=str(data["category"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ShownWith:
+    """The settings an edition's content is shown with, as configured when it was built: ``[report]
+    summary_chars`` and ``key_points``, and the leaderboard section's (None: no ``[leaderboard]`` then).
+    A stored edition published again after the configuration changed (a re-run of the day, the next
+    day's 下一期 link, a rewrite of every page) reads as it was built and published."""
+
+    summary_chars: int
+    key_points: int
+    board: BoardShown | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "summary_chars": self.summary_chars,
+            "key_points": self.key_points,
+            "board": self.board.to_dict() if self.board else None,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ShownWith:
+        board = data["board"]
+        return cls(
+            summary_chars=int(data["summary_chars"]),
+            key_points=int(data["key_points"]),
+            board=BoardShown.from_dict(board) if board is not None else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Edition:
     """Everything one day's edition shows. Stored as it was built, so a re-run renders the same bytes."""
 
@@ -327,6 +385,8 @@ class Edition:
     updated_at: datetime | None = None
     # the stories of its window an earlier edition published already (Repeat): listed, not news again
     repeats: tuple[Repeat, ...] = ()
+    # the settings it is shown with, as configured when it was built (None: stored before they were kept)
+    shown_with: ShownWith | None = None
 
     @property
     def not_shown(self) -> int:
@@ -370,6 +430,8 @@ class Edition:
         } | ({"updated_at": iso(self.updated_at)} if self.updated_at else {})
         if self.repeats:  # an edition without any is stored as before they were
             data["repeats"] = [repeat.to_dict() for repeat in self.repeats]
+        if self.shown_with is not None:
+            data["shown_with"] = self.shown_with.to_dict()
         return data
 
     @classmethod
@@ -396,6 +458,7 @@ class Edition:
             unlisted=int(data.get("unlisted", 0)),
             updated_at=parse_iso(str(data["updated_at"])) if data.get("updated_at") else None,
             repeats=tuple(Repeat.from_dict(r) for r in data.get("repeats", [])),
+            shown_with=ShownWith.from_dict(data["shown_with"]) if data.get("shown_with") else None,
         )
 
 

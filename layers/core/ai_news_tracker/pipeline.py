@@ -506,6 +506,8 @@ class Pipeline:
             published=published,
             held=considered,
         )
+        from .render import configured_shown_with  # the render's module: a fetch never loads it
+
         summary = self.summarizer.summarize(for_points(items), report.key_points)
         edition = Edition(
             date=day,
@@ -525,6 +527,7 @@ class Pipeline:
             more=tuple(more),
             unlisted=unlisted,
             repeats=tuple(repeats),
+            shown_with=configured_shown_with(self.config),
         )
         edition = self._revised(edition, previous, published, now)
         self._claim_successor(day, previous)

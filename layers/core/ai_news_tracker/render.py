@@ -31,7 +31,7 @@ from .config import Config
 from .identity import safe_link
 from .leaderboard import display_score, movements, snapshot_age_days
 from .markdown import STRAY_PERCENT, escape_inline, escape_table_cell, link_target
-from .models import Edition, EditionSummary, Item, Leaderboard, Repeat, SourceStatus
+from .models import BoardShown, Edition, EditionSummary, Item, Leaderboard, Repeat, ShownWith, SourceStatus
 from .text import (
     clean_lines,
     clean_text,
@@ -270,9 +270,26 @@ def repeat_view(repeat: Repeat, view: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def configured_shown_with(config: Config) -> ShownWith:
+    """The settings an edition built now is shown with (:class:`~ai_news_tracker.models.ShownWith`)."""
+    cfg = config.leaderboard
+    board = (
+        BoardShown(cfg.name, cfg.max_age_days, cfg.domestic_n, cfg.provider, cfg.effective_category)
+        if cfg
+        else None
+    )
+    return ShownWith(config.report.summary_chars, config.report.key_points, board)
+
+
+def shown_with(edition: Edition, config: Config) -> ShownWith:
+    """The settings ``edition`` is shown with: those it was built with, or, for an edition stored
+    before they were kept, ``config``'s."""
+    return edition.shown_with or configured_shown_with(config)
+
+
 def show_points(edition: Edition, config: Config) -> bool:
     """Whether the edition has a 今日要点 section: not when ``key_points = 0`` turned it off."""
-    return config.report.key_points > 0 or bool(edition.key_points) or bool(edition.notes)
+    return shown_with(edition, config).key_points > 0 or bool(edition.key_points) or bool(edition.notes)
 
 
 UNTITLED = "(无标题)"
@@ -373,6 +390,7 @@ class Renderer:
         ``next_date`` the day of the edition after it, which the page links forward to.
         """
         tz = self.zone(edition)
+        summary_chars = shown_with(edition, self.config).summary_chars
         context = self._context(edition)
         context["board"] = self._web_board(edition, previous)
         context["items"] = [
@@ -380,7 +398,7 @@ class Renderer:
                 **view,
                 "url": safe_href(view["url"]),
                 "datetime": html_time(item.shown_at, tz),
-                "truncated": len(shown_text(item.text)) > self.config.report.summary_chars,
+                "truncated": len(shown_text(item.text)) > summary_chars,
                 "others": other_links(item),
             }
             for view, item in zip(context["items"], edition.items, strict=True)
@@ -540,6 +558,7 @@ class Renderer:
     # -- view models ---------------------------------------------------------------------------
     def _context(self, edition: Edition) -> dict[str, Any]:
         tz = self.zone(edition)
+        chars = shown_with(edition, self.config).summary_chars
         return {
             "date": edition.date.isoformat(),
             "title": edition.title,
@@ -553,9 +572,9 @@ class Renderer:
                 for s in self._all_statuses(edition)
                 if not s.ok
             ],
-            "items": [self._item(item, tz) for item in edition.items],
-            "more": [self._item(item, tz) for item in edition.more],
-            "repeats": [repeat_view(repeat, self._item(repeat.item, tz)) for repeat in edition.repeats],
+            "items": [self._item(item, tz, chars) for item in edition.items],
+            "more": [self._item(item, tz, chars) for item in edition.more],
+            "repeats": [repeat_view(r, self._item(r.item, tz, chars)) for r in edition.repeats],
             "unlisted": edition.unlisted,
             "not_shown": edition.not_shown,
             "max_items": len(edition.items),
@@ -563,17 +582,18 @@ class Renderer:
             "generated_second": local_time(edition.generated_at, tz, "%Y-%m-%d %H:%M:%S"),
         }
 
-    def _item(self, item: Item, tz: ZoneInfo) -> dict[str, Any]:
+    @staticmethod
+    def _item(item: Item, tz: ZoneInfo, summary_chars: int) -> dict[str, Any]:
         return {
             "title": shown_title(item.title),
             "source": ", ".join(item.sources),
             "time": local_time(item.shown_at, tz),
-            "summary": truncate(shown_text(item.text), self.config.report.summary_chars),
+            "summary": truncate(shown_text(item.text), summary_chars),
             "url": safe_href(item.url) or None,  # the link rule of the web and the email editions
         }
 
     def _board(self, edition: Edition) -> dict[str, Any]:
-        cfg = self.config.leaderboard
+        cfg = shown_with(edition, self.config).board
         board = edition.leaderboard
         name = cfg.name if cfg else "LM Arena"
         if board is None:
@@ -615,6 +635,7 @@ class Renderer:
 
     def json_payload(self, edition: Edition, previous: Edition | None = None) -> dict[str, Any]:
         tz = self.zone(edition)
+        summary_chars = shown_with(edition, self.config).summary_chars
         shown, listed = carried_by(edition.items), carried_by(edition.more)
         board = edition.leaderboard
         # items: every story the source carried, shown in full or listed past them (more_items: those)
@@ -663,8 +684,8 @@ class Renderer:
                     ],
                     "published_at": item.published.astimezone(tz).isoformat() if item.published else None,
                     "first_seen": item.first_seen.astimezone(tz).isoformat(),
-                    "summary": truncate(shown_text(item.text), self.config.report.summary_chars),
-                    "summary_truncated": len(shown_text(item.text)) > self.config.report.summary_chars,
+                    "summary": truncate(shown_text(item.text), summary_chars),
+                    "summary_truncated": len(shown_text(item.text)) > summary_chars,
                     "url": safe_href(item.url) or None,  # the link rule of every format
                 }
                 for item in edition.items
@@ -706,14 +727,14 @@ class Renderer:
 
     def _board_payload(self, edition: Edition, previous: Edition | None) -> dict[str, Any]:
         board = edition.leaderboard
-        cfg = self.config.leaderboard
+        cfg = shown_with(edition, self.config).board
         if board is None:  # the same shape, empty, so that scripts reading it need no special case
             status = edition.leaderboard_status
             return {
                 "available": False,
                 "error": status.error if status and status.error else "no leaderboard configured",
                 "provider": cfg.provider if cfg else None,
-                "category": cfg.effective_category if cfg else None,
+                "category": cfg.category if cfg else None,
                 "style_control": None,
                 "snapshot_date": None,
                 "date_basis": None,
