@@ -106,7 +106,7 @@ RUN_ORDER = [name for name in INVOKED if name in FUNCTIONS] + [n for n in FUNCTI
 SAME = (
     "new_items",
     "items",
-    "rebuilt",
+    "republished",
     "subscribers",
     "batches",
     "events",

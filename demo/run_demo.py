@@ -68,9 +68,11 @@ def config_text(base: str) -> str:
     """The demo's configuration: ``demo/config.toml`` with its feeds at ``base``, filtering exactly as
     the shipped configuration does (its ``[filter]`` tables), so that the demo edition leaves out what
     a real one would: the demo feeds hold a phone launch and other off-topic stories on purpose."""
-    demo = CONFIG_TEMPLATE.read_text(encoding="utf-8").replace("{base}", base).rstrip()
+    # The URLs' placeholder only: the comment that explains it stays as written.
+    demo = CONFIG_TEMPLATE.read_text(encoding="utf-8").replace('"{base}', f'"{base}').rstrip()
     shipped = filter_tables(DEFAULT_CONFIG.read_text(encoding="utf-8"))
-    text = f"{demo}\n\n# The relevance filter of config/default.toml:\n{shipped}"
+    written = f"# Written by demo/run_demo.py for the loopback server at {base} (another port each run).\n"
+    text = f"{written}{demo}\n\n# The relevance filter of config/default.toml:\n{shipped}"
     tomllib.loads(text)  # a malformed splice fails here, not as a confusing config error later
     return text
 

@@ -919,7 +919,7 @@ def test_a_failing_idempotency_write_of_the_announcement_fails_the_render_and_an
     result = stack.invoke("render_edition", {"scheduled_time": NOW})
     stack.invoke("render_edition", {"scheduled_time": NOW})  # and a duplicate delivery of the event
 
-    assert result["rebuilt"] is True and stack.objects(SITE) == published  # the same bytes again
+    assert result["republished"] is True and stack.objects(SITE) == published  # the same bytes again
     assert [m["date"] for m in stack.announcements()] == [DAY]
 
 

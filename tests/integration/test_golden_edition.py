@@ -11,6 +11,7 @@ import email
 import email.policy
 import json
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,14 @@ def test_the_demo_leaves_a_configuration_that_sends_its_email_edition(
     (mail,) = (data / "outbox" / "2026-11-20").glob("*.eml")
     message = email.message_from_bytes(mail.read_bytes(), policy=email.policy.default)
     assert mail.name == "reader@example.org.eml" and message["Subject"] == "2026-11-20 国产大模型日报"
+
+
+def test_the_demo_configuration_says_which_server_it_was_written_for() -> None:
+    # Given the configuration the demo writes for a loopback server
+    text = run_demo.config_text("http://127.0.0.1:5555")
+    config = tomllib.loads(text)
+    # Then every URL is that server's, and the comments say so instead of naming a port as a placeholder
+    urls = [source["url"] for source in config["sources"]] + [config["leaderboard"]["url"]]
+    assert urls and all(url.startswith("http://127.0.0.1:5555/") for url in urls)
+    assert text.startswith("# Written by demo/run_demo.py for the loopback server at http://127.0.0.1:5555")
+    assert "placeholder {base}:" in text

@@ -128,7 +128,7 @@ def test_the_chain_publishes_announces_once_and_retries_change_nothing(stack: St
     result = stack.invoke("render_edition", {"scheduled_time": NOW})
     # Then the edition is in the site bucket, typed and cached as a dated report: a day at CloudFront,
     # five minutes in a browser
-    assert result["date"] == "2026-11-20" and result["items"] == 2 and not result["rebuilt"]
+    assert result["date"] == "2026-11-20" and result["items"] == 2 and not result["republished"]
     md = stack.s3.get_object(Bucket=SITE, Key="reports/2026-11-20.md")
     js = stack.s3.get_object(Bucket=SITE, Key="reports/2026-11-20.json")
     assert md["ContentType"] == "text/markdown; charset=utf-8"
@@ -154,7 +154,7 @@ def test_the_chain_publishes_announces_once_and_retries_change_nothing(stack: St
     ]
     # Then nothing changed: same objects with the same content, no second announcement, and no
     # invalidation of pages that did not change
-    assert again[2]["rebuilt"] is True
+    assert again[2]["republished"] is True
     assert {RAW: stack.objects(RAW), SITE: stack.objects(SITE)} == before
     assert stack.announcements() == []
     assert again[2]["invalidation"] is None and stack.invalidations() == []
@@ -517,7 +517,7 @@ def test_a_day_published_again_is_no_new_edition_for_the_alarm_and_a_schedule_in
         second = emitted_metrics(capsys.readouterr().out)
     # Then the first counts as an edition published, the second as the same day published again:
     # NoEditionAlarm, which reads EditionPublished, is not kept quiet by a day that was not built
-    assert again["rebuilt"] is True
+    assert again["republished"] is True
     assert first["EditionPublished"] == [1.0] and "EditionRepublished" not in first
     assert second["EditionRepublished"] == [1.0] and "EditionPublished" not in second
     assert "EditionItems" not in second  # EmptyEditionAlarm: measured for the day once
@@ -567,7 +567,7 @@ def test_a_render_retried_after_failing_to_publish_still_counts_the_day_as_new(
     again = stack.invoke("render_edition", {"scheduled_time": NOW})
     retried = emitted_metrics(capsys.readouterr().out)
     # Then the retry, which published and announced the day, counts it as a new edition, with its items
-    assert again["rebuilt"] is True and again["announcement"] and len(stack.announcements()) == 1
+    assert again["republished"] is True and again["announcement"] and len(stack.announcements()) == 1
     assert "EditionPublished" not in failed
     assert retried["EditionPublished"] == [1.0] and retried["EditionItems"] == [2.0]
     assert "EditionRepublished" not in retried

@@ -354,14 +354,14 @@ def render(
     scheduled_in, report_in = deployment.settings.schedule_timezone, deployment.config.report.timezone
     if scheduled_in and not same_clocks(scheduled_in, report_in, now):
         logger.warning("schedule timezone not the report's", schedule=scheduled_in, report=report_in)
-    edition, rebuilt = deployment.pipeline.build(now)
+    edition, republished = deployment.pipeline.build(now)  # True: stored before, published again
     keys = deployment.pipeline.publish(edition)
 
     def measure_new_edition() -> None:
         metrics.add_metric(name="EditionPublished", unit=MetricUnit.Count, value=1)
         metrics.add_metric(name="EditionItems", unit=MetricUnit.Count, value=len(edition.items))
 
-    if not rebuilt:  # measured before announcing: a day built is counted even if its announcement fails
+    if not republished:  # measured before announcing: a day built is counted even if its announcement fails
         measure_new_edition()
     announced = fresh = None
     try:
@@ -380,7 +380,7 @@ def render(
             result = _asked_until_done(lambda: once(job=message), waits, sleep, day)
             announced, fresh = result["message_id"], result.get("by") == invocation
     finally:
-        if rebuilt:
+        if republished:
             if fresh:
                 measure_new_edition()
             else:
@@ -391,14 +391,14 @@ def render(
     logger.info(
         "edition rendered",
         date=edition.date.isoformat(),
-        rebuilt=rebuilt,
+        republished=republished,
         announced=announced,
         invalidation=invalidated.invalidation,
     )
     return {
         "date": edition.date.isoformat(),
         "items": len(edition.items),
-        "rebuilt": rebuilt,
+        "republished": republished,  # the day was stored: published again as built, not built now
         "keys": list(keys),
         "url": edition_url(deployment.settings, edition),
         "announcement": announced,
