@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ai_news_tracker.subscription import Tokens
+from ai_news_tracker.subscription import KEY_RECHECK_SECONDS, Tokens
 from ai_news_tracker.tokens import (
     CONFIRM,
     MIN_KEY_BYTES,
@@ -154,3 +154,44 @@ def test_keys_from_the_parameter() -> None:
 def test_no_text_is_a_valid_token(text: str) -> None:
     with pytest.raises(TokenError):
         verify(KEY, text, UNSUBSCRIBE, NOW)
+
+
+class KeySource:
+    """A key parameter read through a cache: ``cached`` what a warm container holds, ``stored`` SSM's."""
+
+    def __init__(self, *keys: bytes) -> None:
+        self.cached = self.stored = list(keys)
+        self.reads = 0
+
+    def read_again(self) -> list[bytes]:
+        self.reads += 1
+        self.cached = list(self.stored)
+        return self.cached
+
+
+def test_a_link_signed_by_a_key_rotated_in_since_the_keys_were_read_is_valid() -> None:
+    # Given a container that read the old key, and the key rotated since ("<new> <old>")
+    old, new = b"o" * 32, b"n" * 32
+    source = KeySource(old)
+    tokens = Tokens(lambda: source.cached, read_again=source.read_again, clock=lambda: 0.0)
+    source.stored = [new, old]
+    # When a link another container signed with the new key reaches it
+    token = sign(new, UNSUBSCRIBE, ALICE)
+    # Then it reads the keys again and the link is valid; a link of the old key was valid all along
+    assert tokens.check(token, UNSUBSCRIBE, 0) == ALICE and source.reads == 1
+    assert tokens.check(sign(old, UNSUBSCRIBE, ALICE), UNSUBSCRIBE, 0) == ALICE and source.reads == 1
+
+
+def test_forged_links_read_the_keys_again_at_most_every_thirty_seconds() -> None:
+    # Given a container's keys, and a flood of links no key signs
+    source = KeySource(b"k" * 32)
+    moment = [100.0]
+    tokens = Tokens(lambda: source.cached, read_again=source.read_again, clock=lambda: moment[0])
+    forged = sign(b"x" * 32, UNSUBSCRIBE, ALICE)
+    # When they arrive over a minute, a second apart
+    for _ in range(61):
+        with pytest.raises(TokenError, match="signature"):
+            tokens.check(forged, UNSUBSCRIBE, 0)
+        moment[0] += 1
+    # Then the key parameter was read again three times (at 100, 130 and 160 s), not 61
+    assert source.reads == 3 == 1 + 60 // KEY_RECHECK_SECONDS

@@ -354,7 +354,8 @@ class MailDeployment:
 
     @cached_property
     def tokens(self) -> Tokens:
-        return Tokens(TokenKeys(self.settings.need("token_key_parameter"), self._get_parameter))
+        keys = TokenKeys(self.settings.need("token_key_parameter"), self._get_parameter)
+        return Tokens(keys, read_again=lambda: keys(force=True))
 
     @cached_property
     def queue(self) -> SqsQueue:

@@ -30,15 +30,16 @@ def client(service: str, **kwargs: Any) -> Any:
     return boto3.client(service, **kwargs)  # type: ignore[call-overload]
 
 
-def get_parameter(name: str, *, decrypt: bool = False, max_age: int = 300) -> str:
-    """An SSM parameter through Powertools Parameters (cached ``max_age`` seconds), its provider's client
-    from the default session. ``parameters.clear_caches()`` still forgets the provider and its values."""
+def get_parameter(name: str, *, decrypt: bool = False, max_age: int = 300, force_fetch: bool = False) -> str:
+    """An SSM parameter through Powertools Parameters (cached ``max_age`` seconds; ``force_fetch``: read
+    now, and cached anew), its provider's client from the default session. ``parameters.clear_caches()``
+    still forgets the provider and its values."""
     from aws_lambda_powertools.utilities import parameters
     from aws_lambda_powertools.utilities.parameters.constants import DEFAULT_PROVIDERS
 
     if "ssm" not in DEFAULT_PROVIDERS:  # what get_parameter would create, but without a session of its own
         DEFAULT_PROVIDERS["ssm"] = parameters.SSMProvider(boto3_client=client("ssm"))
-    return str(parameters.get_parameter(name, decrypt=decrypt, max_age=max_age))
+    return str(parameters.get_parameter(name, decrypt=decrypt, max_age=max_age, force_fetch=force_fetch))
 
 
 def get_object(bucket: str, key: str, *, max_age: int = 300, s3_client: S3Client | None = None) -> bytes:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -37,7 +38,17 @@ from .subscribers import (
     subscriber_id,
 )
 from .subscribers import confirm as confirm_transition
-from .tokens import CONFIRM, UNSUBSCRIBE, TokenError, TokenExpired, expiry, parse_keys, sign, verify
+from .tokens import (
+    CONFIRM,
+    UNSUBSCRIBE,
+    BadSignature,
+    TokenError,
+    TokenExpired,
+    expiry,
+    parse_keys,
+    sign,
+    verify,
+)
 
 if TYPE_CHECKING:
     import jinja2
@@ -47,6 +58,8 @@ if TYPE_CHECKING:
 logger = get_logger()
 
 KEY_MAX_AGE = 300  # seconds Powertools keeps the token key before reading SSM again
+# At most one read of the key again this often, for a token the cached keys do not sign (a rotation)
+KEY_RECHECK_SECONDS = 30
 CONFIRMABLE, SUBSCRIBED, INVALID = "confirmable", "subscribed", "invalid"  # what a confirmation link can do
 PAGE_TEMPLATE = "subscription_page.html.j2"
 PAGE_TEMPLATES = (PAGE_TEMPLATE,)
@@ -114,13 +127,14 @@ class TokenKeys:
         self.parameter = parameter
         self._get = get_parameter
 
-    def __call__(self) -> list[bytes]:
+    def __call__(self, *, force: bool = False) -> list[bytes]:
+        """The keys, as cached for :data:`KEY_MAX_AGE` seconds; ``force``: read from SSM now."""
         get = self._get
         if get is None:
             from .sdk import get_parameter
 
             def get(name: str) -> str:
-                return get_parameter(name, decrypt=True, max_age=KEY_MAX_AGE)
+                return get_parameter(name, decrypt=True, max_age=KEY_MAX_AGE, force_fetch=force)
 
         try:
             value = get(self.parameter)
@@ -135,8 +149,19 @@ class TokenKeys:
 class Tokens:
     """The links of one subscriber: signed for their id (the hash of the address), never the address."""
 
-    def __init__(self, keys: Callable[[], Sequence[bytes]]) -> None:
+    def __init__(
+        self,
+        keys: Callable[[], Sequence[bytes]],
+        *,
+        read_again: Callable[[], Sequence[bytes]] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """``keys``: the keys as cached; ``read_again``: the keys read from their source now (None: the
+        cached ones are all there is)."""
         self._keys = keys
+        self._read_again = read_again
+        self._clock = clock
+        self._read_again_at: float | None = None  # when a token no key signs last read the keys again
 
     def ready(self) -> None:
         """Read the key now (Powertools keeps it): what fails without it, fails here."""
@@ -149,8 +174,26 @@ class Tokens:
         return sign(self._keys()[0], UNSUBSCRIBE, subscriber_id(address))
 
     def check(self, token: object, purpose: str, now: int) -> str:
-        """The subscriber id of a valid token, else :class:`TokenError`."""
-        return verify(self._keys(), token, purpose, now)
+        """The subscriber id of a valid token, else :class:`TokenError`.
+
+        A token none of the cached keys signs may be signed by a key put first since they were read
+        (README's rotation: another container read the parameter later): the keys are read again, at
+        most once every :data:`KEY_RECHECK_SECONDS` (forged tokens cannot make every request read SSM),
+        and the token checked against them."""
+        keys = self._keys()
+        try:
+            return verify(keys, token, purpose, now)
+        except BadSignature:
+            moment = self._clock()
+            if self._read_again_at is not None and moment - self._read_again_at < KEY_RECHECK_SECONDS:
+                raise
+            if self._read_again is None:
+                raise
+            self._read_again_at = moment
+            fresh = self._read_again()
+            if list(fresh) == list(keys):
+                raise
+            return verify(fresh, token, purpose, now)
 
     def check_confirm(self, token: object, now: int) -> tuple[str, int]:
         """The subscriber id of a valid confirmation token and when it was issued."""

@@ -42,6 +42,10 @@ class TokenError(TrackerError):
     status = "invalid_token"
 
 
+class BadSignature(TokenError):
+    """A token no key given signs: forged, or signed by a key the checker does not have (yet)."""
+
+
 class TokenExpired(TokenError):
     """A genuine token (its signature checked) past its expiry; ``subject`` is whom it was made for."""
 
@@ -111,7 +115,7 @@ def verify(
     for key in key_list:  # no early exit: every key is tried, whatever matched
         valid |= hmac.compare_digest(_mac(_check_key(key), payload), mac)
     if not valid:
-        raise TokenError("the token's signature does not match")
+        raise BadSignature("the token's signature does not match")
     try:
         version, kind, found_subject, expires = payload.decode("ascii").split(":")
     except (UnicodeDecodeError, ValueError) as exc:  # signed by us: only an older format gets here
