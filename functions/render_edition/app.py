@@ -22,9 +22,21 @@ metrics = Metrics()
 @cache
 def deployment() -> service.Deployment:
     current = service.Deployment.from_env(os.environ)
-    if current.config.summarizer.provider in HTTP_SUMMARIZERS:
-        tracer.patch(("requests",))  # its model's API calls traced; requests is not imported otherwise
+    trace_model_calls(current)  # at the cold start, when the configuration calls a model from the start
     return current
+
+
+def trace_model_calls(current: service.Deployment) -> None:
+    """Trace the model's API calls when the configuration's summarizer calls one over HTTP: requests
+    patched at the cold start or once a refreshed configuration switches to such a summarizer (requests
+    is not imported otherwise; a switch back leaves it patched, which costs nothing unused)."""
+    if current.config.summarizer.provider in HTTP_SUMMARIZERS:
+        _trace_requests()
+
+
+@cache
+def _trace_requests() -> None:
+    tracer.patch(("requests",))
 
 
 @logger.inject_lambda_context(correlation_id_path="scheduled_time", clear_state=True)
@@ -33,5 +45,6 @@ def deployment() -> service.Deployment:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     current = deployment()
     current.refresh()  # the configuration as it is now (an event's time without an offset is in its timezone)
+    trace_model_calls(current)
     now = event_now(event, lambda: datetime.now(UTC), current.config.report.tz)
     return service.render(current, now, context)

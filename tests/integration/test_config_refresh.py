@@ -167,6 +167,31 @@ def test_a_changed_filter_reaches_a_warm_render_function_once_the_parameter_cach
     assert result["items"] == 1 and stack.titles() == ["大模型新闻 第1条"]
 
 
+def test_a_summarizer_switched_to_a_model_gets_its_calls_traced_on_a_warm_render_function(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    render = stack.handlers["render_edition"]
+    patched: list[tuple[str, ...]] = []
+    monkeypatch.setattr(render.tracer, "patch", lambda modules: patched.append(tuple(modules)))
+    # Given a warm render function, cold-started with the extractive summarizer: requests not patched
+    stack.invoke("fetch_feeds", {"scheduled_time": FETCHED})
+    stack.invoke("render_edition", {"scheduled_time": RENDERED})
+    assert patched == []
+    # When the operator switches to an OpenAI-compatible model in the configuration, and the day is
+    # built again once the cache has expired
+    stack.put_config(
+        stack.config("a")
+        + '[summarizer]\nprovider = "openai"\nmodel = "m"\nbase_url = "http://127.0.0.1:9/v1"\n'
+    )
+    stack.minutes_pass()
+    stack.s3.delete_object(Bucket=RAW, Key="editions/2026-11-20.json")
+    stack.invoke("render_edition", {"scheduled_time": RENDERED})
+    stack.invoke("render_edition", {"scheduled_time": RENDERED})
+    # Then requests is patched, once, as a cold start with that configuration patches it: the model's
+    # calls are traced
+    assert patched == [("requests",)]
+
+
 def test_a_source_added_in_ssm_is_fetched_by_a_warm_fetch_function(stack: Stack) -> None:
     # Given a warm fetch function that fetched the one configured feed
     first = stack.invoke("fetch_feeds", {"scheduled_time": FETCHED})
