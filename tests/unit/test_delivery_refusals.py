@@ -151,3 +151,63 @@ def test_a_refusal_of_every_message_gives_no_one_up(tmp_path: Path) -> None:
             )
     # Then no one is given up: nothing shows the refusals are the readers' own
     assert ses.taken == [] and ses.refusals == len(readers) * (MAX_ATTEMPTS + 2)
+
+
+class SesGoingDown:
+    """Takes ``takes`` messages, then refuses every message (no address named, not systemic) until
+    ``takes`` is raised again: SES stopping to take any mail in the middle of a batch."""
+
+    def __init__(self, takes: int) -> None:
+        self.takes = takes
+        self.taken: list[bytes] = []
+
+    def send_email(self, **args: Any) -> dict[str, Any]:
+        raw: bytes = args["Content"]["Raw"]["Data"]
+        if len(self.taken) >= self.takes:
+            raise ClientError(
+                {
+                    "Error": {"Code": "MessageRejected", "Message": "Address blacklisted."},
+                    "ResponseMetadata": {"HTTPStatusCode": 400},
+                },
+                "SendEmail",
+            )
+        self.taken.append(raw)
+        return {"MessageId": f"m{len(self.taken)}"}
+
+
+def test_ses_refusing_every_message_after_the_first_gives_no_one_up(tmp_path: Path) -> None:
+    # Given a batch of three readers; SES takes r0's message, then refuses every message
+    subscriptions = Subscriptions(MemorySubscriberStore())
+    readers = [f"r{n}@example.org" for n in range(3)]
+    for address in readers:
+        subscriptions.subscribe(address, T0)
+        assert subscriptions.confirm(subscriber_id(address), T0)
+    batch = Batch(NOW.date(), None, tuple(subscriber_id(a) for a in readers))
+    ses = SesGoingDown(takes=1)
+    log = LocalStore(tmp_path)
+
+    def receive() -> bool:
+        try:
+            send_batch(
+                batch,
+                edition(item("新闻")),
+                CONFIG,
+                subscriptions,
+                send=SesSender(None, ses, retries=0).send,  # type: ignore[arg-type]
+                sent_log=log,
+                tokens=Tokens(lambda: [b"k" * 32]),
+                unsubscribe_base="https://api.example.org",
+                unsubscribe_mailto=None,
+                templates_dir=TEMPLATES,
+            )
+        except SendError:
+            return False
+        return True
+
+    # When SQS delivers the batch more often than a reader's refusals may count, SES refusing them all
+    assert [receive() for _ in range(MAX_ATTEMPTS + 1)] == [False] * (MAX_ATTEMPTS + 1)
+    # And SES works again and the batch is redriven
+    ses.takes = 10**6
+    assert receive()
+    # Then every reader got the edition, once: the outage gave no one up
+    assert len(ses.taken) == len(readers)

@@ -33,10 +33,11 @@ not repeated.
 A refusal is ``deferred`` first: it says nothing against its recipient while SES may be refusing
 every message (an unverified sender, sending paused, throttling, an outage). It becomes ``failed``
 (the same attempt, a second outcome), counting against its recipient, when SES's answer names the
-recipient's address (an unverified recipient in the SES sandbox), or when SES accepted another
-message of the edition: earlier or later in the same run, or, as the sent log shows, in an earlier
-run (a batch retried for its one refused reader, the others sent); never when it was one that hits
-every message (:attr:`SendError.systemic`) or names another address (the sender's unverified identity).
+recipient's address (an unverified recipient in the SES sandbox), when SES accepted a later message
+of the same run, or when it is the run's only refusal and SES accepted another message of the
+edition before (earlier in the run or, as the sent log shows, in an earlier run: a batch retried for
+its one refused reader, the others sent); never when it was one that hits every message
+(:attr:`SendError.systemic`) or names another address (the sender's unverified identity).
 The run of the :data:`MAX_ATTEMPTS`-th such failure gives the recipient up for that edition (a batch
 then fails no more over them); deferred attempts are retried by every re-run, so an outage that
 outlasts the queue's retries loses no one once the batches are redriven. Five refusals that name no
@@ -988,6 +989,7 @@ def send_edition(
         if run.stopped is None and should_stop is not None and should_stop():
             run.stopped = "out of time"
         run.one(recipient)
+    run.finish()
     report = run.report
     report.layout = composer.layout
     logger.info(
@@ -1017,11 +1019,12 @@ class _Run:
     stopped: str | None = None
     refused_in_a_row: int = 0
     unanswered_in_a_row: int = 0
-    # Refusals before SES accepted a message of this edition: (recipient, attempt key, reason, the
-    # recipient's failures before).
+    # Refusals naming no address since SES last accepted a message of this run: (recipient, attempt
+    # key, reason, the recipient's failures before).
     unproven: list[tuple[str, str, str, int]] = field(default_factory=list)
     # Whether SES accepted a message of this edition: in this run, or in an earlier one (``attempts``).
     proven: bool = False
+    refusals: int = 0  # the run's refusals that are not the recipient's by name
 
     def __post_init__(self) -> None:
         self.proven = self.proven or any(a.outcome == "sent" for a in self.attempts.values())
@@ -1078,6 +1081,14 @@ class _Run:
             self._count_failure(*unproven)
         self.unproven.clear()
 
+    def finish(self) -> None:
+        """The end of the run: its only refusal counts against its recipient when SES took another
+        message of the edition (earlier in the run, or to a reader of the batch in an earlier receive):
+        SES refuses that reader alone. Two refusals or more that no later acceptance proved stay
+        deferred: SES may have stopped taking any mail (an outage gives no one up)."""
+        if self.refusals == 1 and len(self.unproven) == 1 and self.proven:
+            self._count_failure(*self.unproven.pop())
+
     def _count_failure(self, recipient: str, key: str, reason: str, failures: int) -> None:
         """Record a refusal as the recipient's (``failed``); give them up at :data:`MAX_ATTEMPTS`."""
         _record(self.sent_log, f"{key}.failed", _entry(reason=reason))
@@ -1112,9 +1123,10 @@ class _Run:
     def _not_sent(self, recipient: str, key: str, exc: SendError, failures: int) -> None:
         """A message not handed over: ``unknown`` without an answer, else ``deferred`` and maybe counted.
 
-        A refusal counts against its recipient at once when SES names the address in it or has taken
-        a message of this edition (:attr:`proven`), else when SES takes a later message of this run;
-        never when it names another address (the sender's identity).
+        A refusal counts against its recipient at once when SES names the address in it, else when SES
+        takes a later message of this run, or (:meth:`finish`) when it was the run's only refusal and
+        SES took another message of the edition before; never when it names another address (the
+        sender's identity).
         Five refusals naming no recipient, or five sends
         without an answer, in a row stop the run: something is wrong for every message, and the rest
         wait for a retry. The reason is logged and kept with every address in it but the sender's
@@ -1129,10 +1141,10 @@ class _Run:
         (self.report.pending if exc.ambiguous else self.report.failed)[recipient] = reason
         if named:  # the recipient's own: says nothing about SES's other messages
             self._count_failure(recipient, key, reason, failures)
-        elif not (exc.ambiguous or exc.systemic):
-            if self.proven and not elsewhere:  # SES takes this edition's mail: the recipient's
-                self._count_failure(recipient, key, reason, failures)
-            elif not elsewhere:
+        else:
+            self.refusals += not exc.ambiguous
+        if not (named or exc.ambiguous or exc.systemic):
+            if not elsewhere:
                 self.unproven.append((recipient, key, reason, failures))
             self.refused_in_a_row += 1
         logger.warning("email not sent", recipient=recipient_key(recipient)[:16], reason=reason)
