@@ -28,7 +28,6 @@ from ai_news_tracker.subscription import (
     BY_SENDER,
     BY_TOKEN,
     MailSettings,
-    TokenKeys,
     Tokens,
     unsubscribe_by_mail,
 )
@@ -42,7 +41,7 @@ metrics = Metrics()
 def deployment() -> tuple[Subscriptions, Tokens]:
     """The subscribers table and the token key: this function renders and sends nothing."""
     settings = MailSettings.from_env(os.environ)
-    return subscriptions_from_env(os.environ), Tokens(TokenKeys(settings.need("token_key_parameter")))
+    return subscriptions_from_env(os.environ), Tokens.from_parameter(settings.need("token_key_parameter"))
 
 
 def now() -> int:

@@ -93,3 +93,29 @@ def test_a_confirmation_link_made_after_a_key_rotation_confirms_on_a_warm_endpoi
     assert done.status == 200 and stack.record(READER).status == subs.ACTIVE, (  # type: ignore[union-attr]
         f"confirmation refused: HTTP {done.status}"
     )
+
+
+def test_a_mailto_unsubscribe_signed_with_the_new_key_works_on_a_warm_unsubscribe_mail_function(
+    stack: subs.Stack,
+) -> None:
+    boxes = Containers()
+    # Given a warm container (it read the old key) and a confirmed reader
+    boxes.enter("warm")
+    subs.subscribe_and_confirm(stack, READER)
+    boxes.leave("warm")
+    # When the operator rotates the key, and a batch container started after it sends the edition
+    boto3.client("ssm", region_name=REGION).put_parameter(
+        Name=subs.KEY_PARAMETER, Value=f"{NEW_KEY} {subs.TOKEN_KEY}", Type="SecureString", Overwrite=True
+    )
+    boxes.enter("sender")
+    stack.announce(subs.DAY1)
+    assert stack.drain() == []
+    boxes.leave("sender")
+    (edition,) = stack.editions_to(READER)
+    _, subject = subs.mailto_of(edition)
+    # and the reader's mail client sends the mailto: unsubscribe (no DMARC verdict: the token decides)
+    boxes.enter("warm")
+    outcome = stack.invoke("unsubscribe_mail", subs.received_mail_event(subject, READER, dmarc="GRAY"))
+    # Then the reader is unsubscribed
+    assert outcome["outcomes"] == {"token": 1}, outcome
+    assert stack.record(READER).status == "unsubscribed"  # type: ignore[union-attr]

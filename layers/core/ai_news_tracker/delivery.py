@@ -42,7 +42,7 @@ from .render import safe_href
 from .service import Deployment
 from .store import Store, parse_json
 from .subscribers import DynamoSubscriberStore, Subscriptions
-from .subscription import MailSettings, TokenKeys, Tokens
+from .subscription import MailSettings, Tokens
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -354,8 +354,7 @@ class MailDeployment:
 
     @cached_property
     def tokens(self) -> Tokens:
-        keys = TokenKeys(self.settings.need("token_key_parameter"), self._get_parameter)
-        return Tokens(keys, read_again=lambda: keys(force=True))
+        return Tokens.from_parameter(self.settings.need("token_key_parameter"), self._get_parameter)
 
     @cached_property
     def queue(self) -> SqsQueue:

@@ -163,6 +163,13 @@ class Tokens:
         self._clock = clock
         self._read_again_at: float | None = None  # when a token no key signs last read the keys again
 
+    @classmethod
+    def from_parameter(cls, parameter: str, get_parameter: Callable[[str], str] | None = None) -> Tokens:
+        """The tokens of the key(s) in an SSM parameter (:class:`TokenKeys`), read again for a link no
+        cached key signs."""
+        keys = TokenKeys(parameter, get_parameter)
+        return cls(keys, read_again=lambda: keys(force=True))
+
     def ready(self) -> None:
         """Read the key now (Powertools keeps it): what fails without it, fails here."""
         self._keys()
