@@ -392,6 +392,30 @@ WRONG_SHAPES = [
     pytest.param("edition", lambda good: good | {"date": 5}, id="edition-numeric-date"),
     pytest.param("edition", lambda good: good | {"items": [1]}, id="edition-number-for-item"),
     pytest.param("edition", lambda good: good | {"generated_at": "2026-01-20T10:00"}, id="edition-no-offset"),
+    *(
+        pytest.param(
+            "edition", lambda good, wrong=wrong: good | {"shown_with": wrong}, id=f"edition-shown-with-{name}"
+        )
+        for name, wrong in {
+            "empty": {},
+            "list": [],
+            "false": False,
+            "null": None,
+            "negative-chars": {"summary_chars": -1, "key_points": 5, "board": None},
+            "text-points": {"summary_chars": 300, "key_points": "5", "board": None},
+            "board-age": {
+                "summary_chars": 300,
+                "key_points": 5,
+                "board": {
+                    "name": "甲",
+                    "max_age_days": 0,
+                    "domestic_n": 10,
+                    "provider": "p",
+                    "category": "c",
+                },
+            },
+        }.items()
+    ),
     pytest.param("source", lambda good: {"validators": [1]}, id="source-list-for-validators"),
     pytest.param("source", lambda good: {"status": {"name": "36Kr"}}, id="source-status-without-word"),
     pytest.param(

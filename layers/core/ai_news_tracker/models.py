@@ -319,11 +319,11 @@ class BoardShown:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> BoardShown:
         return cls(
-            name=str(data["name"]),
-            max_age_days=int(data["max_age_days"]),
-            domestic_n=int(data["domestic_n"]),
-            provider=str(data["provider"]),
-            category=str(data["category"]),
+            name=_text_field(data, "name"),
+            max_age_days=_int_field(data, "max_age_days", 1, 3_660),  # the bounds config.py checks
+            domestic_n=_int_field(data, "domestic_n", 1, 1_000),
+            provider=_text_field(data, "provider"),
+            category=_text_field(data, "category"),
         )
 
 
@@ -346,13 +346,33 @@ class ShownWith:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ShownWith:
+    def from_dict(cls, data: object) -> ShownWith:
+        """The settings as stored; ``ValueError`` or ``TypeError`` for any other shape (a stored edition
+        that cannot be read is a ``StorageError`` naming its key, never one shown otherwise)."""
+        if not isinstance(data, Mapping):
+            raise TypeError(f"shown_with must be an object, got {type(data).__name__}")
         board = data["board"]
+        if board is not None and not isinstance(board, Mapping):
+            raise TypeError(f"shown_with.board must be an object or null, got {type(board).__name__}")
         return cls(
-            summary_chars=int(data["summary_chars"]),
-            key_points=int(data["key_points"]),
+            summary_chars=_int_field(data, "summary_chars", 1, 100_000),  # the bounds config.py checks
+            key_points=_int_field(data, "key_points", 0, 100),
             board=BoardShown.from_dict(board) if board is not None else None,
         )
+
+
+def _int_field(data: Mapping[str, Any], key: str, least: int, most: int) -> int:
+    value = data[key]
+    if not isinstance(value, int) or isinstance(value, bool) or not least <= value <= most:
+        raise ValueError(f"{key} must be a whole number from {least} to {most}, got {value!r}"[:200])
+    return value
+
+
+def _text_field(data: Mapping[str, Any], key: str) -> str:
+    value = data[key]
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{key} must be a text, got {value!r}"[:200])
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -458,7 +478,7 @@ class Edition:
             unlisted=int(data.get("unlisted", 0)),
             updated_at=parse_iso(str(data["updated_at"])) if data.get("updated_at") else None,
             repeats=tuple(Repeat.from_dict(r) for r in data.get("repeats", [])),
-            shown_with=ShownWith.from_dict(data["shown_with"]) if data.get("shown_with") else None,
+            shown_with=ShownWith.from_dict(data["shown_with"]) if "shown_with" in data else None,
         )
 
 
