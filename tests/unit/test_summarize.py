@@ -58,6 +58,19 @@ def test_a_point_is_the_title_as_the_editions_print_it() -> None:
     assert extractive_points([item("\u202e", "\u2066\x1b"), item("第二条")], 5, 60) == ["第二条"]
 
 
+@pytest.mark.parametrize("invisible", ["\u3164", "\u2063\u2064", "\ufe0f\U000e0041", "\u115f \u180e"])
+def test_a_title_of_characters_no_font_shows_is_no_title_for_a_point(invisible: str) -> None:
+    # Given an item titled with a Hangul filler, invisible operators, a variation selector and a tag
+    # alone (the editions show it as (无标题)), its text saying what it is about
+    untitled = item(invisible, "深度求索发布V4模型。它的上下文更长。")
+    # Then its point is the text's first sentence, as for a title of bidi controls alone
+    assert key_point(untitled, 60) == "深度求索发布V4模型。"
+    # And an item whose text is as invisible gives no point: the next item's stands in its place
+    assert extractive_points([item(invisible, invisible), item("智谱发布GLM-5")], 2, 60) == ["智谱发布GLM-5"]
+    # And a model's point of them alone is no point
+    assert clean_point(invisible) == ""
+
+
 def test_point_is_the_title_without_its_column_tag() -> None:
     assert key_point(item("某公司发布新一代推理模型 | 早期项目"), 60) == "某公司发布新一代推理模型"
     assert key_point(item("某手机厂商发布两款新机型丨最前线"), 60) == "某手机厂商发布两款新机型"

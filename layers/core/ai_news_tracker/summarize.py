@@ -49,7 +49,7 @@ from .errors import TrackerError
 from .log import get_logger
 from .models import Item
 from .store import parse_json
-from .text import TITLE_LEADING_TAG, clean_text, shown_text
+from .text import TITLE_LEADING_TAG, clean_text, is_blank, shown_text
 
 logger = get_logger()
 
@@ -122,8 +122,11 @@ def key_point(item: Item, limit: int) -> str:
     """The item's title without its column tags, before ("硬氪首发|", "ICSE 2026杰出论文 | ") and after
     ("丨最前线"); a generic leading or a trailing one stays when what it leaves is short ("AI新闻 |
     机器之心周报" is a title). Only an untitled item gives its first sentence. Both as the editions print
-    them (:func:`~ai_news_tracker.text.clean_text`): a title of bidi controls alone is no title."""
+    them (:func:`~ai_news_tracker.text.clean_text`): a title of bidi controls or other invisible
+    characters alone (:func:`~ai_news_tracker.text.is_blank`) is no title."""
     whole = clean_text(item.title)
+    if is_blank(whole):
+        whole = ""
     title = TITLE_LEADING_TAG.sub("", whole).strip() or whole
     for tag in (_LEADING_TAG, _COLUMN_TAG):
         untagged = tag.sub("", title, count=1).strip()
@@ -143,7 +146,7 @@ def _extractive(items: Sequence[Item], count: int, limit: int) -> list[tuple[str
         if len(chosen) >= count:
             break
         point = key_point(item, limit)
-        if point and point not in seen:
+        if not is_blank(point) and point not in seen:
             seen.add(point)
             chosen.append((point, item))
     return chosen
@@ -279,7 +282,8 @@ def clean_point(text: str) -> str:
     text = " ".join(text.translate(_BLANKS).split())
     marker = _LIST_MARKER.match(text) or _LIST_MARKER.match(unicodedata.normalize("NFKC", text[:4]))
     text = text[len(marker.group(0)) :].strip() if marker else text
-    return text if any(c.isalnum() for c in text) else ""  # a marker or punctuation alone: no point
+    # a marker or punctuation alone, or characters no font shows (a Hangul filler is a letter): no point
+    return text if any(c.isalnum() for c in text) and not is_blank(text) else ""
 
 
 def parse_answer(answer: str) -> list[dict[str, Any]]:
