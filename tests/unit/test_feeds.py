@@ -791,3 +791,27 @@ def test_failures_are_source_failures_with_a_status_word() -> None:
         with pytest.raises(SourceFailure) as caught:
             parse(body)
         assert caught.value.status == status
+
+
+def test_a_feed_s_own_entities_are_never_expanded_nor_read_from_elsewhere(tmp_path: Path) -> None:
+    # Given a feed whose DTD defines a billion laughs (nine levels of ten) and an external entity
+    # naming a file of this machine
+    secret = tmp_path / "secret.txt"
+    secret.write_text("机密内容", encoding="utf-8")
+    laughs = '<!ENTITY l0 "哈">' + "".join(f'<!ENTITY l{n} "{f"&l{n - 1};" * 10}">' for n in range(1, 10))
+    body = (
+        f'<?xml version="1.0" encoding="utf-8"?><!DOCTYPE rss [{laughs}'
+        f'<!ENTITY xxe SYSTEM "{secret.as_uri()}">]>'
+        '<rss version="2.0"><channel><title>t</title>'
+        "<item><title>&l9;</title><link>https://36kr.com/p/1</link></item>"
+        "<item><title>读取&xxe;</title><link>https://36kr.com/p/2</link></item>"
+        "<item><title>智谱发布新模型</title><link>https://36kr.com/p/3</link></item>"
+        "</channel></rss>"
+    ).encode()
+    # When it is parsed
+    entries = parse(body)
+    # Then no entity grew into a billion characters, no file's text is in any entry, and the feed's
+    # other entries are read
+    assert all(len(entry.title) < 100 for entry in entries)
+    assert not any("机密" in entry.title + entry.text for entry in entries)
+    assert entries[-1].title == "智谱发布新模型"
