@@ -211,3 +211,68 @@ def test_ses_refusing_every_message_after_the_first_gives_no_one_up(tmp_path: Pa
     assert receive()
     # Then every reader got the edition, once: the outage gave no one up
     assert len(ses.taken) == len(readers)
+
+
+class RefusingSome:
+    """SES refusing the listed readers (HTTP 400, naming no address), taking every other message."""
+
+    def __init__(self, refused: set[str]) -> None:
+        self.refused = refused
+        self.taken: list[bytes] = []
+
+    def send_email(self, **args: Any) -> dict[str, Any]:
+        raw: bytes = args["Content"]["Raw"]["Data"]
+        to = raw.partition(b"\r\nTo: ")[2].partition(b"\r\n")[0].decode()
+        if to in self.refused:
+            raise ClientError(
+                {
+                    "Error": {"Code": "MessageRejected", "Message": "Address blacklisted."},
+                    "ResponseMetadata": {"HTTPStatusCode": 400},
+                },
+                "SendEmail",
+            )
+        self.taken.append(raw)
+        return {"MessageId": f"m{len(self.taken)}"}
+
+
+# (c and d refused, a and b taken, is no case here: two refusals with no acceptance after them look
+# like SES refusing every message after a and b, test_ses_refusing_every_message_after_the_first…)
+@pytest.mark.parametrize("refused", [{"a@example.org", "c@example.org"}, {"a@example.org", "b@example.org"}])
+def test_two_readers_ses_refuses_in_one_batch_are_given_up_by_the_third_receive(
+    tmp_path: Path, refused: set[str]
+) -> None:
+    # Given a batch of four readers, SES refusing two of them (each alone, no address named) and
+    # taking the others' mail
+    readers = ["a@example.org", "b@example.org", "c@example.org", "d@example.org"]
+    subscriptions = Subscriptions(MemorySubscriberStore())
+    for address in readers:
+        subscriptions.subscribe(address, T0)
+        assert subscriptions.confirm(subscriber_id(address), T0)
+    batch = Batch(NOW.date(), None, tuple(subscriber_id(a) for a in readers))
+    ses = RefusingSome(refused)
+    log = LocalStore(tmp_path)
+
+    def receive() -> bool:
+        try:
+            send_batch(
+                batch,
+                edition(item("新闻")),
+                CONFIG,
+                subscriptions,
+                send=SesSender(None, ses, retries=0).send,  # type: ignore[arg-type]
+                sent_log=log,
+                tokens=Tokens(lambda: [b"k" * 32]),
+                unsubscribe_base="https://api.example.org",
+                unsubscribe_mailto=None,
+                templates_dir=TEMPLATES,
+            )
+        except SendError:
+            return False
+        return True
+
+    # When SQS delivers it three times (its receives), then twice more after a redrive
+    outcomes = [receive() for _ in range(MAX_ATTEMPTS + 2)]
+    # Then the others got the edition once, both refused readers were given up by the third receive,
+    # and the batch stopped failing there instead of landing in the dead-letter queue
+    assert len(ses.taken) == 2
+    assert outcomes[MAX_ATTEMPTS - 1 :] == [True] * 3, outcomes

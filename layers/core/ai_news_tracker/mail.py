@@ -34,10 +34,11 @@ A refusal is ``deferred`` first: it says nothing against its recipient while SES
 every message (an unverified sender, sending paused, throttling, an outage). It becomes ``failed``
 (the same attempt, a second outcome), counting against its recipient, when SES's answer names the
 recipient's address (an unverified recipient in the SES sandbox), when SES accepted a later message
-of the same run, or when it is the run's only refusal and SES accepted another message of the
-edition before (earlier in the run or, as the sent log shows, in an earlier run: a batch retried for
-its one refused reader, the others sent); never when it was one that hits every message
-(:attr:`SendError.systemic`) or names another address (the sender's unverified identity).
+of the same run, when the recipient's earlier refusal of the edition counted so and SES accepted
+another message of it, or when it is the run's only refusal left uncounted and SES accepted another
+message of the edition before (earlier in the run or, as the sent log shows, in an earlier run: a
+batch retried for its one refused reader, the others sent); never when it was one that hits every
+message (:attr:`SendError.systemic`) or names another address (the sender's unverified identity).
 The run of the :data:`MAX_ATTEMPTS`-th such failure gives the recipient up for that edition (a batch
 then fails no more over them); deferred attempts are retried by every re-run, so an outage that
 outlasts the queue's retries loses no one once the batches are redriven. Five refusals that name no
@@ -1024,7 +1025,7 @@ class _Run:
     unproven: list[tuple[str, str, str, int]] = field(default_factory=list)
     # Whether SES accepted a message of this edition: in this run, or in an earlier one (``attempts``).
     proven: bool = False
-    refusals: int = 0  # the run's refusals that are not the recipient's by name
+    others: int = 0  # the run's refusals that can never count against their recipient (systemic ones…)
 
     def __post_init__(self) -> None:
         self.proven = self.proven or any(a.outcome == "sent" for a in self.attempts.values())
@@ -1082,11 +1083,11 @@ class _Run:
         self.unproven.clear()
 
     def finish(self) -> None:
-        """The end of the run: its only refusal counts against its recipient when SES took another
-        message of the edition (earlier in the run, or to a reader of the batch in an earlier receive):
-        SES refuses that reader alone. Two refusals or more that no later acceptance proved stay
-        deferred: SES may have stopped taking any mail (an outage gives no one up)."""
-        if self.refusals == 1 and len(self.unproven) == 1 and self.proven:
+        """The end of the run: its only refusal left uncounted counts against its recipient when SES
+        took another message of the edition (earlier in the run, or to a reader of the batch in an
+        earlier receive): SES refuses that reader alone. Two or more that no later acceptance proved
+        stay deferred: SES may have stopped taking any mail (an outage gives no one up)."""
+        if len(self.unproven) == 1 and self.others == 0 and self.proven:
             self._count_failure(*self.unproven.pop())
 
     def _count_failure(self, recipient: str, key: str, reason: str, failures: int) -> None:
@@ -1123,10 +1124,11 @@ class _Run:
     def _not_sent(self, recipient: str, key: str, exc: SendError, failures: int) -> None:
         """A message not handed over: ``unknown`` without an answer, else ``deferred`` and maybe counted.
 
-        A refusal counts against its recipient at once when SES names the address in it, else when SES
-        takes a later message of this run, or (:meth:`finish`) when it was the run's only refusal and
-        SES took another message of the edition before; never when it names another address (the
-        sender's identity).
+        A refusal counts against its recipient at once when SES names the address in it, or when an
+        earlier refusal of the edition counted as theirs and SES took another message of it
+        (:attr:`proven`); else when SES takes a later message of this run, or (:meth:`finish`) when it
+        is the run's only refusal left uncounted and SES took another message of the edition before;
+        never when it names another address (the sender's identity).
         Five refusals naming no recipient, or five sends
         without an answer, in a row stop the run: something is wrong for every message, and the rest
         wait for a retry. The reason is logged and kept with every address in it but the sender's
@@ -1139,13 +1141,15 @@ class _Run:
         reason = hide_addresses(str(exc), keep=self._sender)  # logged and kept 90 days
         _record(self.sent_log, f"{key}.{'unknown' if exc.ambiguous else 'deferred'}", _entry(reason=reason))
         (self.report.pending if exc.ambiguous else self.report.failed)[recipient] = reason
-        if named:  # the recipient's own: says nothing about SES's other messages
+        mine = not (named or exc.ambiguous or exc.systemic or elsewhere)  # may be the recipient's
+        # the recipient's own by name, or refused before as theirs while SES takes this edition's mail
+        if named or (mine and failures and self.proven):
             self._count_failure(recipient, key, reason, failures)
+        elif mine:
+            self.unproven.append((recipient, key, reason, failures))
         else:
-            self.refusals += not exc.ambiguous
+            self.others += not exc.ambiguous
         if not (named or exc.ambiguous or exc.systemic):
-            if not elsewhere:
-                self.unproven.append((recipient, key, reason, failures))
             self.refused_in_a_row += 1
         logger.warning("email not sent", recipient=recipient_key(recipient)[:16], reason=reason)
         if exc.ambiguous or exc.systemic:
