@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ai_news_tracker.errors import ConfigError
 from ai_news_tracker.subscription import KEY_RECHECK_SECONDS, Tokens
 from ai_news_tracker.tokens import (
     CONFIRM,
@@ -195,3 +196,21 @@ def test_forged_links_read_the_keys_again_at_most_every_thirty_seconds() -> None
         moment[0] += 1
     # Then the key parameter was read again three times (at 100, 130 and 160 s), not 61
     assert source.reads == 3 == 1 + 60 // KEY_RECHECK_SECONDS
+
+
+def test_a_link_no_key_signs_is_invalid_when_the_keys_cannot_be_read_again() -> None:
+    # Given a function holding its key, and SSM failing (throttled) when a link no key signs makes it
+    # read the parameter again
+    reads: list[int] = []
+
+    def read_again() -> list[bytes]:
+        reads.append(1)
+        raise ConfigError("TOKEN_KEY_PARAMETER", "cannot read SSM parameter '/token-key'")
+
+    tokens = Tokens(lambda: [KEY], read_again=read_again, clock=lambda: 0.0)
+    # Then the link is an invalid one (the "invalid link" page), not a configuration failure (503 and
+    # ConfigurationFailedAlarm): the keys held still check every genuine link
+    with pytest.raises(TokenError, match="signature") as refused:
+        tokens.check(sign(OTHER_KEY, UNSUBSCRIBE, ALICE), UNSUBSCRIBE, 0)
+    assert not isinstance(refused.value, ConfigError) and reads == [1]
+    assert tokens.check(sign(KEY, UNSUBSCRIBE, ALICE), UNSUBSCRIBE, 0) == ALICE

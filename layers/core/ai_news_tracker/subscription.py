@@ -190,14 +190,18 @@ class Tokens:
         keys = self._keys()
         try:
             return verify(keys, token, purpose, now)
-        except BadSignature:
+        except BadSignature as bad:
             moment = self._clock()
             if self._read_again_at is not None and moment - self._read_again_at < KEY_RECHECK_SECONDS:
                 raise
             if self._read_again is None:
                 raise
             self._read_again_at = moment
-            fresh = self._read_again()
+            try:
+                fresh = self._read_again()
+            except ConfigError as exc:  # the cached keys still check every other link: this one is bad
+                logger.warning("token key not read again", reason=str(exc))
+                raise bad from None
             if list(fresh) == list(keys):
                 raise
             return verify(fresh, token, purpose, now)
