@@ -69,6 +69,8 @@ def test_a_title_of_characters_no_font_shows_is_no_title_for_a_point(invisible: 
     assert extractive_points([item(invisible, invisible), item("智谱发布GLM-5")], 2, 60) == ["智谱发布GLM-5"]
     # And a model's point of them alone is no point
     assert clean_point(invisible) == ""
+    # And a column tag before them is the title as shown, as a tag alone is
+    assert key_point(item(f"快讯：{invisible}", "深度求索发布V4模型。"), 60) == f"快讯：{invisible}".strip()
 
 
 def test_point_is_the_title_without_its_column_tag() -> None:

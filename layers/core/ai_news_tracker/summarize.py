@@ -127,11 +127,16 @@ def key_point(item: Item, limit: int) -> str:
     whole = clean_text(item.title)
     if is_blank(whole):
         whole = ""
-    title = TITLE_LEADING_TAG.sub("", whole).strip() or whole
+    title = _visible(TITLE_LEADING_TAG.sub("", whole).strip()) or whole
     for tag in (_LEADING_TAG, _COLUMN_TAG):
-        untagged = tag.sub("", title, count=1).strip()
+        untagged = _visible(tag.sub("", title, count=1).strip())
         title = untagged if len(untagged) >= MIN_TITLE_CHARS else title
     return shorten(title or first_sentence(clean_text(shown_text(item.text))), limit)
+
+
+def _visible(text: str) -> str:
+    """``text``, or "" when a reader sees nothing of it (a tag's remainder of a Hangul filler)."""
+    return "" if is_blank(text) else text
 
 
 def extractive_points(items: Sequence[Item], count: int, limit: int) -> list[str]:
