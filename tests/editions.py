@@ -10,6 +10,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from ai_news_tracker.config import Config
+from ai_news_tracker.mail import bodies, build_message
 from ai_news_tracker.models import Edition, Item, SourceStatus
 
 CUTOFF = datetime(2026, 11, 20, 0, 0, 7, tzinfo=UTC)  # 08:00:07 in Shanghai
@@ -48,6 +50,23 @@ def plain_edition(items: int = 3, **changes: Any) -> Edition:
         leaderboard_status=None,
     )
     return replace(edition, **changes)
+
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+
+
+def email_bodies(edition: Edition, config: Config) -> tuple[str, str]:
+    """The text and HTML parts of ``edition``'s email to one reader, without links to unsubscribe."""
+    message = build_message(
+        edition,
+        config,
+        recipient="reader@example.org",
+        web_url=None,
+        unsubscribe_url=None,
+        unsubscribe_mailto=None,
+        templates_dir=TEMPLATES,
+    )
+    return bodies(message)
 
 
 def check_golden(golden: Path, produced: str, env: Mapping[str, str] = os.environ) -> None:

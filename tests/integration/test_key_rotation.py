@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from email.message import EmailMessage
 from pathlib import Path
 
 import boto3
@@ -41,28 +42,36 @@ class Containers:
             self.providers[name] = DEFAULT_PROVIDERS["ssm"]
 
 
-def test_readme_key_rotation_keeps_links_sent_after_it_working_on_warm_endpoints(stack: subs.Stack) -> None:
-    """README "Deploy": rotate by putting "<new key> <old key>": the first key signs, every key listed
-    verifies, so links keep working. Within the 5-minute key cache, a warm endpoint still holds the old
-    key alone, and refuses the links a fresh container signed with the new key."""
-    boxes = Containers()
-    # Given warm subscription endpoints (their container cached the old key) and a confirmed reader
-    boxes.enter("endpoints")
-    subs.subscribe_and_confirm(stack, READER)
-    boxes.leave("endpoints")
-    # When the operator rotates the key as README says
+def rotate_key() -> None:
+    """README "Deploy": the operator puts "<new key> <old key>" in the key parameter."""
     boto3.client("ssm", region_name=REGION).put_parameter(
         Name=subs.KEY_PARAMETER, Value=f"{NEW_KEY} {subs.TOKEN_KEY}", Type="SecureString", Overwrite=True
     )
-    # and the day's edition is sent by a batch container started after it (it reads the new key)
+
+
+def edition_sent_after_a_rotation(stack: subs.Stack, boxes: Containers) -> EmailMessage:
+    """A confirmed reader, subscribed through a warm container (it read the old key); the key rotated;
+    the day's edition sent by a batch container started after it (it reads the new key): its mail."""
+    boxes.enter("warm")
+    subs.subscribe_and_confirm(stack, READER)
+    boxes.leave("warm")
+    rotate_key()
     boxes.enter("sender")
     stack.announce(subs.DAY1)
     assert stack.drain() == []
     boxes.leave("sender")
     (edition,) = stack.editions_to(READER)
-    https, _ = re.findall(r"<([^>]+)>", str(edition["List-Unsubscribe"]))
-    # Then the reader's one-click unsubscribe, reaching the warm endpoints, works
-    boxes.enter("endpoints")
+    return edition
+
+
+def test_readme_key_rotation_keeps_links_sent_after_it_working_on_warm_endpoints(stack: subs.Stack) -> None:
+    """Within the 5-minute key cache, a warm endpoint still holds the old key alone: it reads the
+    parameter again for a link the new key signed."""
+    # Given the edition sent after a rotation, its links signed with the new key
+    boxes = Containers()
+    https, _ = re.findall(r"<([^>]+)>", str(edition_sent_after_a_rotation(stack, boxes)["List-Unsubscribe"]))
+    # When the reader's one-click unsubscribe reaches the warm endpoints
+    boxes.enter("warm")
     gone = stack.http(
         "POST",
         "/unsubscribe",
@@ -70,20 +79,19 @@ def test_readme_key_rotation_keeps_links_sent_after_it_working_on_warm_endpoints
         body="List-Unsubscribe=One-Click",
         content_type="application/x-www-form-urlencoded",
     )
+    # Then it works
     assert gone.status == 200, f"one-click unsubscribe refused: HTTP {gone.status}"
     assert stack.record(READER).status == "unsubscribed"  # type: ignore[union-attr]
 
 
 def test_a_confirmation_link_made_after_a_key_rotation_confirms_on_a_warm_endpoint(stack: subs.Stack) -> None:
-    """The same README rotation: a reader's subscribe reaches a new container (new key signs), the
-    button of the confirmation mail a warm one (old key alone, cached up to 5 minutes)."""
+    """A reader's subscribe reaches a new container (the new key signs), the button of the confirmation
+    mail a warm one (the old key alone, cached up to 5 minutes)."""
     boxes = Containers()
     boxes.enter("warm")
     assert stack.subscribe("someone@example.org").status == 202  # the warm container read the old key
     boxes.leave("warm")
-    boto3.client("ssm", region_name=REGION).put_parameter(
-        Name=subs.KEY_PARAMETER, Value=f"{NEW_KEY} {subs.TOKEN_KEY}", Type="SecureString", Overwrite=True
-    )
+    rotate_key()
     boxes.enter("fresh")
     assert stack.subscribe(READER).status == 202
     boxes.leave("fresh")
@@ -98,22 +106,11 @@ def test_a_confirmation_link_made_after_a_key_rotation_confirms_on_a_warm_endpoi
 def test_a_mailto_unsubscribe_signed_with_the_new_key_works_on_a_warm_unsubscribe_mail_function(
     stack: subs.Stack,
 ) -> None:
+    # Given the edition sent after a rotation, its mailto: link's subject signed with the new key
     boxes = Containers()
-    # Given a warm container (it read the old key) and a confirmed reader
-    boxes.enter("warm")
-    subs.subscribe_and_confirm(stack, READER)
-    boxes.leave("warm")
-    # When the operator rotates the key, and a batch container started after it sends the edition
-    boto3.client("ssm", region_name=REGION).put_parameter(
-        Name=subs.KEY_PARAMETER, Value=f"{NEW_KEY} {subs.TOKEN_KEY}", Type="SecureString", Overwrite=True
-    )
-    boxes.enter("sender")
-    stack.announce(subs.DAY1)
-    assert stack.drain() == []
-    boxes.leave("sender")
-    (edition,) = stack.editions_to(READER)
-    _, subject = subs.mailto_of(edition)
-    # and the reader's mail client sends the mailto: unsubscribe (no DMARC verdict: the token decides)
+    _, subject = subs.mailto_of(edition_sent_after_a_rotation(stack, boxes))
+    # When the reader's mail client sends the mailto: unsubscribe (no DMARC verdict: the token decides)
+    # to a warm UnsubscribeMailFunction
     boxes.enter("warm")
     outcome = stack.invoke("unsubscribe_mail", subs.received_mail_event(subject, READER, dmarc="GRAY"))
     # Then the reader is unsubscribed

@@ -12,12 +12,11 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from editions import plain_edition
+from editions import email_bodies, plain_edition
 from web_audit import audit, strict_parse
 
 from ai_news_tracker.config import Config, LeaderboardConfig
 from ai_news_tracker.leaderboard import build_leaderboard
-from ai_news_tracker.mail import bodies, build_message
 from ai_news_tracker.models import Edition, SourceStatus
 from ai_news_tracker.render import Renderer
 
@@ -49,16 +48,7 @@ class _Text(HTMLParser):
 
 def email_parts(edition: Edition) -> tuple[str, str]:
     """The text part (its lines ended by \\n), and the text the HTML part shows."""
-    message = build_message(
-        edition,
-        CONFIG,
-        recipient="reader@example.org",
-        web_url=None,
-        unsubscribe_url=None,
-        unsubscribe_mailto=None,
-        templates_dir=TEMPLATES,
-    )
-    text, html = bodies(message)
+    text, html = email_bodies(edition, CONFIG)
     shown = _Text()
     shown.feed(html)
     return text.replace("\r\n", "\n"), "".join(shown.parts)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import feedparser
 import pytest
+from editions import email_bodies
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from jinja2 import UndefinedError
@@ -26,7 +27,7 @@ from web_audit import archive_links, audit, external_links, strict_parse
 from ai_news_tracker.config import Config, LeaderboardConfig, ReportConfig, parse_config
 from ai_news_tracker.errors import ConfigError, SourceFailure
 from ai_news_tracker.leaderboard import build_leaderboard
-from ai_news_tracker.mail import bodies, build_message, edition_view
+from ai_news_tracker.mail import edition_view
 from ai_news_tracker.models import BoardShown, Edition, EditionSummary, Item, Repeat, ShownWith, SourceStatus
 from ai_news_tracker.render import (
     ARCHIVE_HEADLINE_CHARS,
@@ -584,17 +585,7 @@ def test_an_edition_shows_with_the_settings_it_was_built_with_whatever_the_confi
     renderer = Renderer(CONFIG, TEMPLATES)
     payload = json.loads(renderer.json(stored))
     markdown = renderer.markdown(stored)
-    text, _ = bodies(
-        build_message(
-            stored,
-            CONFIG,
-            recipient="reader@example.org",
-            web_url=None,
-            unsubscribe_url=None,
-            unsubscribe_mailto=None,
-            templates_dir=TEMPLATES,
-        )
-    )
+    text, _ = email_bodies(stored, CONFIG)
     # Then every format shows it as built
     body = stored.items[0].text
     assert payload["items"][0]["summary"] == body[:4] and payload["items"][0]["summary_truncated"]
@@ -694,16 +685,7 @@ def test_a_title_or_point_of_invisible_characters_alone_is_shown_as_none_in_ever
     assert page_description(ed) == "要点一"
     assert page_description(replace(ed, key_points=(invisible,))) == "本期 2 条资讯。"
     # And the email shows the item as (无标题), and no blank point
-    message = build_message(
-        ed,
-        renderer.config,
-        recipient="reader@example.org",
-        web_url=None,
-        unsubscribe_url=None,
-        unsubscribe_mailto=None,
-        templates_dir=TEMPLATES,
-    )
-    text, html = bodies(message)
+    text, html = email_bodies(ed, renderer.config)
     assert "(无标题)" in text and "(无标题)" in html and invisible not in text
     assert text.partition("【今日要点】")[2].partition("【")[0].strip() == "1. 要点一"
     # And an older day's line in the archive takes its first visible point
