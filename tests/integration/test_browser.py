@@ -308,6 +308,24 @@ def horizontal_overflow(browser: Browser) -> int:
     )
 
 
+# Every ISO date of the page's visible text whose ten characters lie on more than one line: browsers
+# may break a line after the hyphen between digits, and "2026-" alone reads as a year.
+SPLIT_DATES = r"""
+const out = [];
+const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+for (let node; (node = walker.nextNode()); ) {
+  for (const m of node.data.matchAll(/\d{4}-\d{2}-\d{2}/g)) {
+    const range = document.createRange();
+    range.setStart(node, m.index);
+    range.setEnd(node, m.index + 10);
+    const tops = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
+    if (tops.size > 1) out.push(node.data.slice(Math.max(0, m.index - 10), m.index + 16).trim());
+  }
+}
+return out;
+"""
+
+
 # -- the tests --------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class View:
@@ -346,6 +364,16 @@ def test_the_edition_page_shows_every_item_without_errors(
     # And nothing is wider than the window
     assert horizontal_overflow(browser) == 0
     assert browser.screenshot(view.shot).stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("width", [360, 390, 1280])
+def test_no_date_on_the_edition_page_is_broken_across_lines(
+    browser: Browser, base_url: str, width: int
+) -> None:
+    # Given the edition page on a phone and on a desktop
+    browser.open(base_url + f"reports/{DAY}.html", width, 900)
+    # Then every date it shows (the items' times, the leaderboard's, the footer's) is on one line
+    assert browser.script(SPLIT_DATES) == []
 
 
 @pytest.mark.parametrize(("size", "shot"), [(PHONE, "index-phone"), (DESKTOP, "index-desktop")])

@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 from test_browser import (  # noqa: F401 - browser: the fixture
+    SPLIT_DATES,
     Browser,
     accessibility_tree,
     ax_property,
@@ -116,6 +117,18 @@ def email_page(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, list[str]
     path = tmp_path_factory.mktemp("email") / "email.html"
     path.write_text(html, encoding="utf-8")
     return path.as_uri(), [it.title for it in edition.items]
+
+
+@pytest.mark.parametrize("width", [360, 390, 700])
+def test_no_date_in_the_email_is_broken_across_lines(
+    browser: Browser,  # noqa: F811 - the fixture imported from test_browser
+    email_page: tuple[str, list[str]],
+    width: int,
+) -> None:
+    # Given the email's HTML part on a phone and in a desktop client's reading pane
+    browser.open(email_page[0], width, 900)
+    # Then every date it shows (the items' times, the leaderboard's, the footer's) is on one line
+    assert browser.script(SPLIT_DATES) == []
 
 
 def shown_title(page: Browser, title: str) -> Any:

@@ -184,7 +184,15 @@ def assert_inert(html: str) -> Audit:
     found = audit(html)
     assert not {"script", "img", "style", "link", "iframe", "object", "svg"} & set(found.tags)
     allowed = {"html", "head", "meta", "title", "body", "table", "tr", "td", "th", "h1", "h2", "h3"}
-    allowed |= {"p", "a", "ol", "li", "br", "div"}  # div: the hidden preheader
+    allowed |= {
+        "p",
+        "a",
+        "ol",
+        "li",
+        "br",
+        "div",
+        "span",
+    }  # div: the hidden preheader; span: a date kept whole
     assert set(found.tags) <= allowed, set(found.tags) - allowed
     for tag, name, value in found.attrs:
         assert not name.startswith("on"), (tag, name, value)
@@ -746,7 +754,7 @@ def test_the_html_part_fits_its_budget_in_the_bytes_that_are_sent(
     part = reparse(message(build())).get_body(("html",))
     assert isinstance(part, EmailMessage)
     sent = part.get_payload(decode=True)
-    assert isinstance(sent, bytes) and sent.count(b"\r\n") == sent.count(b"\n") > 900
+    assert isinstance(sent, bytes) and sent.count(b"\r\n") == sent.count(b"\n") > 800
     # Then the HTML part, as decoded by the reader's client, is within the budget, and so under 102 KB
     assert len(sent) <= HTML_LIMIT
     assert len(sent) <= mail.HTML_BUDGET

@@ -878,7 +878,9 @@ def test_without_an_endpoint_no_page_has_a_form(renderer: Renderer) -> None:
     for page in (renderer.html(ed), renderer.html(ed, at_root=True), renderer.index([ed.summary()])):
         assert strict_parse(page).find(".//form") is None
         nav = {a.text: a.get("href") for a in strict_parse(page).iterfind(".//nav/a")}
-        assert nav["订阅"].endswith("feed.xml")  # the header's 订阅 is the Atom feed then
+        # the header's link to subscribe is the Atom feed then, named so (a reader clicking 订阅
+        # expects a form, not a feed's XML)
+        assert nav["Atom 订阅"].endswith("feed.xml") and "订阅" not in nav
 
 
 def test_subscribe_url_is_an_optional_report_key_checked_like_site_url() -> None:

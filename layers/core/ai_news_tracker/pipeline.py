@@ -1021,8 +1021,9 @@ PUBLISH_ROUNDS = 3  # a publish writes its pages again while other editions are 
 # every stored edition's page again, once, PAGES_REWRITTEN a publish. 1: the 下一期 link to the next edition.
 # 2: the subscribe field's pattern (the address slips the endpoint refuses), movements and links named
 # once for screen readers. 3: each item's links named after its story (a list of links tells them
-# apart), the subscribe button outlined in forced colours.
-PAGES_VERSION = 3
+# apart), the subscribe button outlined in forced colours. 4: a date never broken across lines at its
+# hyphen ("2026-" / "11-15"), the header's link to the feed named "Atom 订阅" when there is no form.
+PAGES_VERSION = 4
 # The most pages a publish writes again in a new layout, the newest first (the likeliest to be opened):
 # the render function has 60 s at 256 MB, about 1/7 of a CPU, and a year of pages took 3.3 s of CPU
 # here; the rest are left to the next publishes (raw store: editions/site/pages-rewrite).
