@@ -220,8 +220,8 @@ def mails(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
             CONFIG, recipient="reader@example.org", unsubscribe_url=unsubscribe_url, templates_dir=TEMPLATES
         )
     )
-    assert "条起的资讯省略了摘要，" in parts["cut"] and "全文请阅读网页版" in parts["cut"]
-    assert "全文请阅读网页版" not in parts["edition"]
+    assert "条起的资讯省略了摘要，" in parts["cut"] and "完整摘要请见网页版" in parts["cut"]
+    assert "完整摘要请见网页版" not in parts["edition"]
     urls = {}
     for name, html in parts.items():
         path = folder / f"{name}.html"
@@ -268,7 +268,7 @@ def test_links_inside_running_text_of_the_email_are_not_told_by_colour_alone(
     mails: dict[str, str],
     mail: str,
 ) -> None:
-    # Given the email, whole and cut to fit (which says 全文请阅读网页版)
+    # Given the email, whole and cut to fit (which says 完整摘要请见网页版)
     browser.open(mails[mail], 640, 900)
     # Then every link that shares its paragraph or cell with other text is underlined (WCAG 1.4.1):
     # its colour alone is no cue against grey text
@@ -279,7 +279,7 @@ def test_links_inside_running_text_of_the_email_are_not_told_by_colour_alone(
             ".map(a => [a.textContent.trim(), getComputedStyle(a).textDecorationLine])"
         )
     )
-    expected = {"原始数据", "退订"} | ({"全文请阅读网页版"} if mail == "cut" else set())
+    expected = {"原始数据", "退订"} | ({"完整摘要请见网页版"} if mail == "cut" else set())
     assert expected <= set(links)
     assert {name: line for name, line in links.items() if line != "underline"} == {}
 

@@ -79,7 +79,7 @@ def test_golden_edition_has_the_sample_shape() -> None:
     assert {"date", "generated_at", "key_points", "leaderboard", "items", "sources"} <= payload.keys()
     assert len(payload["items"]) == text.count("[阅读原文](")
     # the same story told by 36Kr and 新智元 is one item naming both outlets
-    assert text.count("Step-R2") >= 1 and "**来源**: 36Kr, 新智元 |" in text
+    assert text.count("Step-R2") >= 1 and "**来源**: 36Kr、新智元 |" in text
     (merged,) = [i for i in payload["items"] if len(i["sources"]) > 1]
     assert merged["sources"] == ["36Kr", "新智元"] and merged["source"] == "36Kr"
 

@@ -420,7 +420,7 @@ def test_run_whose_fetch_fails_publishes_naming_the_failures_and_the_next_editio
     assert edition["items"]
     markdown = (sim.data_dir / "site" / "reports" / "2026-11-19.md").read_text("utf-8")
     failure_line = next(line for line in markdown.splitlines() if line.startswith("*本期部分来源未能获取"))
-    assert all(f"{s.name} (服务器报错)" in failure_line for s in SOURCES)
+    assert all(f"{s.name}（服务器报错）" in failure_line for s in SOURCES)
     # Everything published from the last good fetch (06:00) to the next one (12:00) is in 11-20's edition
     meanwhile = {a.url for a in sim.publisher.by_url.values() if at(4, 6) < a.published <= at(4, 12)}
     assert meanwhile

@@ -105,7 +105,7 @@ FIRST_CUT = the_edition().generated_at  # DAY1's cut, 2026-11-20T00:00Z: the sta
 DAYS = tuple(the_edition().date + timedelta(days=n) for n in range(5))
 CUTS = {day: int((FIRST_CUT + timedelta(days=n)).timestamp()) for n, day in enumerate(DAYS)}
 
-CONFIRMATION_SUBJECT, NOTICE_SUBJECT = "请确认订阅国产大模型日报", "您已订阅国产大模型日报"
+CONFIRMATION_SUBJECT, NOTICE_SUBJECT = "请确认订阅《国产大模型日报》", "您已订阅《国产大模型日报》"
 PENDING, ACTIVE, UNSUBSCRIBED, SUPPRESSED = "pending", "active", "unsubscribed", "suppressed"
 
 # Where the code was found to differ from README.md (each a reported bug, pinned by a strict xfail

@@ -378,7 +378,7 @@ def test_subscribe_confirm_receive_one_click_unsubscribe_and_no_more_mail(stack:
     # Then one confirmation mail goes to that address, in Chinese, with an expiring https link
     (confirmation,) = stack.mails()
     assert [a.addr_spec for a in confirmation["To"].addresses] == ["Reader@example.org"]
-    assert confirmation["Subject"] == "请确认订阅国产大模型日报"
+    assert confirmation["Subject"] == "请确认订阅《国产大模型日报》"
     link = confirmation_link(confirmation)
     assert link.startswith(f"{API}/confirm?token=")
     record = stack.record("reader@example.org")
@@ -546,7 +546,7 @@ def test_every_subscribe_request_gets_the_same_answer(stack: Stack) -> None:
     assert len(stack.mails()) == before + 2
     assert len(stack.mails_to("new@example.org")) == 1
     notice = stack.mails_to("active@example.org")[-1]
-    assert notice["Subject"] == "您已订阅国产大模型日报"
+    assert notice["Subject"] == "您已订阅《国产大模型日报》"
 
 
 def test_every_subscribe_answer_takes_at_least_a_second_whatever_the_address_s_state(stack: Stack) -> None:

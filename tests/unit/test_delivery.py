@@ -207,7 +207,7 @@ def test_the_confirmation_mail_is_chinese_text_and_html_with_an_expiring_link() 
     )
     parsed = email.message_from_bytes(message_bytes(message), policy=email.policy.default)
     assert isinstance(parsed, EmailMessage)
-    assert parsed["Subject"] == "请确认订阅国产大模型日报"
+    assert parsed["Subject"] == "请确认订阅《国产大模型日报》"
     assert "=?utf-8?" in message_bytes(message).decode("ascii").split("Subject: ")[1].split("\r\n")[0]
     assert [a.addr_spec for a in parsed["To"].addresses] == ["reader@example.org"]
     assert parsed["List-Unsubscribe"] is None and parsed["Auto-Submitted"] == "auto-generated"

@@ -242,7 +242,7 @@ def test_the_text_part_lists_every_item_with_source_time_and_safe_url() -> None:
     assert numbered == [str(n) for n in range(1, len(ed.items) + 1)]
     assert "DeepSeek 发布新模型" in text and "通义千问开源" in text  # key points
     assert "1 | gemini-3-pro | 1492" in text and "7 | glm-4.6 | 1434" in text  # both tables
-    assert "本期部分来源未能获取: <img src=x onerror=alert(1)>新智元 (超时)" in text
+    assert "本期部分来源未能获取: <img src=x onerror=alert(1)>新智元（超时）" in text
     assert "数据日期: 2026-11-20" not in text and "数据日期: 2026-11-15" in text
 
 
@@ -276,7 +276,7 @@ def test_no_control_bidi_or_non_character_reaches_either_part() -> None:
     assert text.count("标题[31m结束") == 3  # the key point, the item's title and its text
     assert html.count("标题[31m结束") == 5  # and the name of its 阅读原文 link, and the preheader
     assert msg["Subject"] == "2026-11-20 日报"
-    assert "来源: 来源 |" in text and "失败 (超时)" in text and "1 | qwen | 1492" in text
+    assert "来源: 来源 |" in text and "失败（超时）" in text and "1 | qwen | 1492" in text
 
 
 # Links that do not read as they are: a bidi override, a line separator, a no-break space, an invisible
@@ -346,7 +346,7 @@ def test_both_parts_carry_key_points_leaderboard_and_failed_sources() -> None:
         "glm-4.6",
     ):
         assert expected in shown
-    assert "本期部分来源未能获取" in shown and "(超时)" in shown
+    assert "本期部分来源未能获取" in shown and "（超时）" in shown
     assert "数据日期: 2026-11-15" in shown
 
 
@@ -460,8 +460,8 @@ def test_a_leaderboard_fetch_that_failed_alone_is_said_in_both_parts() -> None:
     # When the email is built
     text, html = bodies(message(ed))
     # Then both parts name it, as the web edition does: the reader's one hint that the board is old
-    assert "本期部分来源未能获取: LM Arena (超时)" in text
-    assert "本期部分来源未能获取: LM Arena (超时)" in "".join(audit(html).text)
+    assert "本期部分来源未能获取: LM Arena（超时）" in text
+    assert "本期部分来源未能获取: LM Arena（超时）" in "".join(audit(html).text)
 
 
 def test_a_leaderboard_dated_only_by_its_first_fetch_says_so_in_both_parts() -> None:
@@ -680,7 +680,7 @@ def test_a_day_a_little_too_long_keeps_the_texts_of_its_first_items_in_both_part
     # And both parts say from which item on the texts are left out, the HTML part where to read them
     first_without = len(kept) + 1
     assert f"为控制邮件大小，第 {first_without} 条起的资讯省略了摘要，" in html
-    assert f'<a href="{WEB}" style="color:#1a56db;text-decoration:underline;">全文请阅读网页版</a>' in html
+    assert f'<a href="{WEB}" style="color:#1a56db;text-decoration:underline;">完整摘要请见网页版</a>' in html
     assert f"为控制邮件大小，第 {first_without} 条起的资讯省略了摘要。" in text
     assert "本期邮件省略了资讯摘要" not in html + text
     # And as many keep their texts as fit: one more would take the HTML part past the budget

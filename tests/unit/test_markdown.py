@@ -206,7 +206,7 @@ def test_the_markdown_edition_holds_no_control_bidi_or_non_character() -> None:
     # and the text around them is all there
     assert not set(markdown) & set(UNSAFE)
     assert markdown.count(r"标题\[31m结束") == 3  # the key point, the item's title and its text
-    assert "**来源**: 来源 |" in markdown and "失败 (超时)" in markdown and "| qwen |" in markdown
+    assert "**来源**: 来源 |" in markdown and "失败（超时）" in markdown and "| qwen |" in markdown
 
 
 def test_escape_table_cell_keeps_a_cell_whole() -> None:

@@ -374,7 +374,7 @@ def test_an_unavailable_leaderboard_and_failed_sources_are_said(renderer: Render
     markdown = renderer.markdown(broken)
     assert "502" not in markdown and "排行榜暂不可用: 服务器报错" in markdown
     assert renderer.json_payload(broken)["sources"][-1]["error"] == "502"
-    assert "本期部分来源未能获取: 机器之心 (超时), LM Arena (服务器报错)" in page
+    assert "本期部分来源未能获取: 机器之心（超时）、LM Arena（服务器报错）" in page
 
 
 def test_the_json_leaderboard_keeps_its_shape_when_it_is_unavailable(renderer: Renderer) -> None:
@@ -1040,8 +1040,8 @@ def test_the_archive_the_feed_and_the_description_count_the_stories_past_the_ful
     ed = replace(edition(key_points=()), more=listed, unlisted=42)
     # Then the archive, the Atom feed and the page's description say there are 45 more
     assert "2 条资讯（另有 45 条）" in "".join(strict_parse(renderer.index([ed.summary()])).itertext())
-    assert "本期 2 条资讯，另有 45 条，" in renderer.feed([ed.summary()])
-    assert 'content="本期 2 条资讯，另有 45 条。"' in renderer.html(ed)
+    assert "本期 2 条资讯，另有 45 条相关资讯，" in renderer.feed([ed.summary()])
+    assert 'content="本期 2 条资讯，另有 45 条相关资讯。"' in renderer.html(ed)
     # and an edition without more says it as before
     assert "本期共 2 条资讯，" in renderer.feed([edition(key_points=()).summary()])
 

@@ -227,7 +227,7 @@ def edition_view(edition: Edition, config: Config) -> dict[str, Any]:
 def _item_view(item: Item, tz: ZoneInfo, summary_chars: int) -> dict[str, Any]:
     return {
         "title": title_line(item.title),
-        "source": feed_line(", ".join(item.sources)),
+        "source": feed_line("、".join(item.sources)),
         "time": local_time(item.shown_at, tz),
         # "…" where the text goes on, as the web edition shows it (the Markdown keeps the sample's cut)
         "summary": unlinked(_cut_summary(shown_text(item.text), summary_chars)),
@@ -238,7 +238,7 @@ def _item_view(item: Item, tz: ZoneInfo, summary_chars: int) -> dict[str, Any]:
 def _repeat_view(repeat: Repeat, tz: ZoneInfo) -> dict[str, Any]:
     return {
         "title": title_line(repeat.item.title),
-        "source": feed_line(", ".join(repeat.item.sources)),
+        "source": feed_line("、".join(repeat.item.sources)),
         "url": safe_href(repeat.item.url),
         "reported_label": reported_label(repeat.reported_on),
     }
@@ -591,7 +591,7 @@ MAIL_TEMPLATES = (HTML_TEMPLATE, TEXT_TEMPLATE, CONFIRM_HTML_TEMPLATE, CONFIRM_T
 
 
 def confirmation_subject(config: Config) -> str:
-    return f"请确认订阅{clean_line(config.report.title)}"
+    return f"请确认订阅《{clean_line(config.report.title)}》"
 
 
 def build_confirmation(
@@ -634,7 +634,7 @@ def build_subscribed_notice(
     view = {
         "subscribed": True,
         "title": clean_line(config.report.title),
-        "subject": f"您已订阅{clean_line(config.report.title)}",
+        "subject": f"您已订阅《{clean_line(config.report.title)}》",
         "unsubscribe_url": _checked_link(unsubscribe_url, "unsubscribe"),
     }
     return _opt_in_message(config, recipient, view, templates_dir, sent_at)

@@ -1163,8 +1163,8 @@ def window_note(start: datetime, cutoff: datetime, tz: ZoneInfo) -> str | None:
         return None
     since = start.astimezone(tz).date().isoformat()
     return (
-        f"本期涵盖自 {since} 以来首次抓取的资讯，但抓取记录只保留 {SEEN_INDEX_DAYS} 天，"
-        "更早抓取的资讯可能未能收录。"
+        f"本期涵盖自 {since} 以来首次抓取的资讯；抓取记录只保留 {SEEN_INDEX_DAYS} 天，"
+        f"其中 {SEEN_INDEX_DAYS} 天前抓取的资讯可能未能收录。"
     )
 
 

@@ -250,7 +250,7 @@ DESCRIPTION_CHARS = 160  # what search results and link previews show of a page'
 
 def page_description(edition: Edition) -> str:
     """A page's ``description`` (search results, link previews): its key points, else its item count."""
-    more = f"，另有 {edition.not_shown} 条" if edition.not_shown else ""
+    more = f"，另有 {edition.not_shown} 条相关资讯" if edition.not_shown else ""
     text = "；".join(clean_lines(edition.key_points)) or f"本期 {len(edition.items)} 条资讯{more}。"
     return text if len(text) <= DESCRIPTION_CHARS else text[: DESCRIPTION_CHARS - 1] + "…"
 
@@ -586,7 +586,7 @@ class Renderer:
     def _item(item: Item, tz: ZoneInfo, summary_chars: int) -> dict[str, Any]:
         return {
             "title": shown_title(item.title),
-            "source": ", ".join(item.sources),
+            "source": "、".join(item.sources),
             "time": local_time(item.shown_at, tz),
             "summary": truncate(shown_text(item.text), summary_chars),
             "url": safe_href(item.url) or None,  # the link rule of the web and the email editions

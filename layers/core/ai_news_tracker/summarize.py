@@ -69,7 +69,7 @@ BREAK_WINDOW = 0.4  # a cut point ends at the last break in this last part of it
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])")
 
 # The edition's note when a model was configured but its points could not be used.
-FALLBACK_NOTE = "今日要点由摘要模型生成失败，已改用标题摘录"
+FALLBACK_NOTE = "摘要模型未能生成今日要点，已改用标题摘录。"
 MIN_TEXT_CHARS = 20  # an item with less own text than this is summarised by its title alone
 TITLE_CHARS = 200  # cap on a title sent to the model
 MIN_TITLE_CHARS = 8  # a title without its trailing column tag is kept from this many characters on
