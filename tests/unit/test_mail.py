@@ -350,6 +350,18 @@ def test_both_parts_carry_key_points_leaderboard_and_failed_sources() -> None:
     assert "数据日期: 2026-11-15" in shown
 
 
+def test_both_parts_say_what_the_page_says_under_its_key_points() -> None:
+    # Given an edition whose key points are the extractive stand-ins for a model's that failed
+    note = "摘要模型未能生成今日要点，已改用标题摘录。"
+    ed = replace(hostile_edition(), notes=(note, "\u202e"))
+    # When it is mailed
+    text, html = bodies(message(ed))
+    # Then both parts say so under the points, as the page and the Markdown do (a blank note left out)
+    points = text.replace("\r\n", "\n").partition("【今日要点】")[2].partition("【")[0]
+    assert note in points and "\u202e" not in text
+    assert note in "".join(audit(html).text)
+
+
 class Languages(HTMLParser):
     """The text of a page's body, each piece with the nearest ``lang`` below ``<html>`` (None if none):
     what a webmail that shows the body inside its own page keeps."""

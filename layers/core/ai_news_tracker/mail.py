@@ -208,6 +208,9 @@ def edition_view(edition: Edition, config: Config) -> dict[str, Any]:
         "subject": subject_for(edition),
         "key_points": [p for p in (feed_line(k) for k in edition.key_points) if not is_blank(p)],
         "show_points": show_points(edition, config),
+        # what the page says under its points (extractive points standing in for a model's, a window
+        # older than the seen index), so subscribers are told as readers of the page are
+        "notes": [n for n in (feed_line(note) for note in edition.notes) if not is_blank(n)],
         "board": _board_view(edition, config),
         "failed_sources": [
             {"name": clean_line(s.name), "label": clean_line(FAILURE_LABELS.get(s.status, s.status))}
