@@ -463,8 +463,8 @@ def test_markdown_names_the_failed_sources_in_one_line(day: Day) -> None:
     lines = [line for line in day.markdown.splitlines() if line.startswith("*本期部分来源未能获取:")]
     # Then one line names every failed source (and no good one), each with its reason in a word
     assert len(lines) == 1
-    listed = lines[0].removeprefix("*本期部分来源未能获取:").strip().removesuffix("*").split(", ")
-    entries = [re.fullmatch(r"(.+) \((.+)\)", entry) for entry in listed]
+    listed = lines[0].removeprefix("*本期部分来源未能获取:").strip().removesuffix("*").split("、")
+    entries = [re.fullmatch(r"(.+)（(.+)）", entry) for entry in listed]
     named = {m.group(1): m.group(2) for m in entries if m is not None}
     assert len(named) == len(listed), listed
     assert named == {b.name: FAILURE_LABELS[b.status] for b in BAD_SOURCES}

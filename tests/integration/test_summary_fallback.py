@@ -37,8 +37,8 @@ def test_unreachable_summarizer_falls_back_and_says_so(
     assert code == 0
     md = (data / "site" / "reports" / "2026-11-20.md").read_text(encoding="utf-8")
     payload = json.loads((data / "site" / "reports" / "2026-11-20.json").read_text(encoding="utf-8"))
-    assert "1. DeepSeek 发布新一代推理模型\n\n*今日要点由摘要模型生成失败" in md
+    assert "1. DeepSeek 发布新一代推理模型\n\n*摘要模型未能生成今日要点" in md
     assert payload["key_points"] == ["DeepSeek 发布新一代推理模型"]
     assert payload["notes"] and "摘要模型" in payload["notes"][0]
     html = (data / "site" / "reports" / "2026-11-20.html").read_text(encoding="utf-8")
-    assert '<p class="note">今日要点由摘要模型生成失败' in html
+    assert '<p class="note">摘要模型未能生成今日要点' in html
