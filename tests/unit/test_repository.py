@@ -403,6 +403,18 @@ WRONG_SHAPES = [
             "null": None,
             "negative-chars": {"summary_chars": -1, "key_points": 5, "board": None},
             "text-points": {"summary_chars": 300, "key_points": "5", "board": None},
+            "board-enabled-text": {
+                "summary_chars": 300,
+                "key_points": 5,
+                "board": {
+                    "name": "甲",
+                    "max_age_days": 30,
+                    "domestic_n": 10,
+                    "provider": "p",
+                    "category": "c",
+                    "enabled": "yes",
+                },
+            },
             "board-age": {
                 "summary_chars": 300,
                 "key_points": 5,

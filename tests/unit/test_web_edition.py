@@ -36,6 +36,7 @@ from ai_news_tracker.render import (
     FEED_ENTRIES,
     Renderer,
     clean_text,
+    configured_shown_with,
     json_text,
     page_description,
     safe_href,
@@ -389,6 +390,36 @@ def test_the_json_leaderboard_keeps_its_shape_when_it_is_unavailable(renderer: R
     whole = json.loads(renderer.json(edition()))["leaderboard"]
     assert set(board) == set(whole) and whole["available"] is True and whole["error"] is None
     assert whole["date_basis"] == "file" and whole["global_top"]
+
+
+@pytest.mark.parametrize(
+    ("board", "word", "error"),
+    [
+        (
+            LeaderboardConfig(provider="lmarena-history", enabled=False),
+            "排行榜已停用",
+            "leaderboard disabled",
+        ),
+        (None, "未配置排行榜", "no leaderboard configured"),
+    ],
+    ids=["disabled", "not-configured"],
+)
+def test_an_edition_without_a_leaderboard_says_whether_it_was_turned_off(
+    board: LeaderboardConfig | None, word: str, error: str
+) -> None:
+    # Given an edition built with the leaderboard turned off (as the runbook says for a failing one),
+    # or with no [leaderboard] section
+    config = Config(leaderboard=board)
+    built = replace(
+        edition(), leaderboard=None, leaderboard_status=None, shown_with=configured_shown_with(config)
+    )
+    renderer = Renderer(CONFIG, TEMPLATES)  # rendered later, whatever the configuration says then
+    # Then every format says which, and the JSON too
+    assert f"*排行榜暂不可用: {word}*" in renderer.markdown(built)
+    assert f"排行榜暂不可用: {word}" in renderer.html(built)
+    text, html = email_bodies(built, CONFIG)
+    assert word in text and word in html
+    assert json.loads(renderer.json(built))["leaderboard"]["error"] == error
 
 
 def test_an_item_without_a_safe_link_is_shown_without_one(renderer: Renderer) -> None:

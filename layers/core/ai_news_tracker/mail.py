@@ -83,6 +83,7 @@ from .render import (
     PROVIDER_LINKS,
     SITE_LABEL,
     SITE_URL,
+    board_missing,
     date_label,
     edition_zone,
     local_time,
@@ -271,10 +272,7 @@ def _board_view(edition: Edition, config: Config) -> dict[str, Any]:
     board = edition.leaderboard
     name = clean_line(cfg.name if cfg else "LM Arena")
     if board is None:
-        status = edition.leaderboard_status
-        reason = (
-            FAILURE_LABELS.get(status.status, status.status) if status else "未配置排行榜"
-        )  # as the web's
+        reason, _ = board_missing(edition, config)  # as the web's
         return {"available": False, "name": name, "reason": clean_line(reason)}
     age = snapshot_age_days(board.snapshot_date, edition.date)
     max_age = cfg.max_age_days if cfg else 30

@@ -306,6 +306,7 @@ class BoardShown:
     domestic_n: int
     provider: str
     category: str
+    enabled: bool = True  # False: turned off (``enabled = false``), so the edition has none
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -314,6 +315,7 @@ class BoardShown:
             "domestic_n": self.domestic_n,
             "provider": self.provider,
             "category": self.category,
+            "enabled": self.enabled,
         }
 
     @classmethod
@@ -324,6 +326,7 @@ class BoardShown:
             domestic_n=_int_field(data, "domestic_n", 1, 1_000),
             provider=_text_field(data, "provider"),
             category=_text_field(data, "category"),
+            enabled=_bool_field(data, "enabled"),
         )
 
 
@@ -365,6 +368,13 @@ def _int_field(data: Mapping[str, Any], key: str, least: int, most: int) -> int:
     value = data[key]
     if not isinstance(value, int) or isinstance(value, bool) or not least <= value <= most:
         raise ValueError(f"{key} must be a whole number from {least} to {most}, got {value!r}"[:200])
+    return value
+
+
+def _bool_field(data: Mapping[str, Any], key: str) -> bool:
+    value = data[key]
+    if not isinstance(value, bool):
+        raise ValueError(f"{key} must be true or false, got {value!r}"[:200])
     return value
 
 

@@ -274,7 +274,9 @@ def configured_shown_with(config: Config) -> ShownWith:
     """The settings an edition built now is shown with (:class:`~ai_news_tracker.models.ShownWith`)."""
     cfg = config.leaderboard
     board = (
-        BoardShown(cfg.name, cfg.max_age_days, cfg.domestic_n, cfg.provider, cfg.effective_category)
+        BoardShown(
+            cfg.name, cfg.max_age_days, cfg.domestic_n, cfg.provider, cfg.effective_category, cfg.enabled
+        )
         if cfg
         else None
     )
@@ -285,6 +287,17 @@ def shown_with(edition: Edition, config: Config) -> ShownWith:
     """The settings ``edition`` is shown with: those it was built with, or, for an edition stored
     before they were kept, ``config``'s."""
     return edition.shown_with or configured_shown_with(config)
+
+
+def board_missing(edition: Edition, config: Config) -> tuple[str, str]:
+    """Why an edition has no leaderboard: the word readers get (in Chinese, as the failed-sources line
+    gives it) and the reason the JSON gives: its fetch failed, it was turned off, or none is configured."""
+    status, board = edition.leaderboard_status, shown_with(edition, config).board
+    if status is not None:
+        return FAILURE_LABELS.get(status.status, status.status), status.error or status.status
+    if board is not None and not board.enabled:
+        return "排行榜已停用", "leaderboard disabled"
+    return "未配置排行榜", "no leaderboard configured"
 
 
 def show_points(edition: Edition, config: Config) -> bool:
@@ -599,9 +612,7 @@ class Renderer:
         if board is None:
             # Readers get the failure's word in Chinese, as the failed-sources line gives it; the
             # technical reason is in the JSON's sources and the logs.
-            status = edition.leaderboard_status
-            reason = FAILURE_LABELS.get(status.status, status.status) if status else "未配置排行榜"
-            return {"available": False, "name": name, "reason": reason}
+            return {"available": False, "name": name, "reason": board_missing(edition, self.config)[0]}
         age = snapshot_age_days(board.snapshot_date, edition.date)
         max_age = cfg.max_age_days if cfg else 30
         return {
@@ -729,10 +740,9 @@ class Renderer:
         board = edition.leaderboard
         cfg = shown_with(edition, self.config).board
         if board is None:  # the same shape, empty, so that scripts reading it need no special case
-            status = edition.leaderboard_status
             return {
                 "available": False,
-                "error": status.error if status and status.error else "no leaderboard configured",
+                "error": board_missing(edition, self.config)[1],
                 "provider": cfg.provider if cfg else None,
                 "category": cfg.category if cfg else None,
                 "style_control": None,
