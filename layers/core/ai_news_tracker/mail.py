@@ -200,6 +200,7 @@ def subject_for(edition: Edition) -> str:
 def edition_view(edition: Edition, config: Config) -> dict[str, Any]:
     """What both templates show, every value from a feed or a leaderboard already cleaned."""
     tz = edition_zone(edition.timezone, config.report.tz)  # the zone it was built in, as the web's
+    summary_chars = shown_with(edition, config).summary_chars
     statuses: list[SourceStatus] = list(edition.sources)
     if edition.leaderboard_status is not None:
         statuses.append(edition.leaderboard_status)
@@ -218,7 +219,7 @@ def edition_view(edition: Edition, config: Config) -> dict[str, Any]:
             for s in statuses
             if not s.ok
         ],
-        "items": [_item_view(item, tz, shown_with(edition, config).summary_chars) for item in edition.items],
+        "items": [_item_view(item, tz, summary_chars) for item in edition.items],
         "not_shown": edition.not_shown,  # past max_items: the web edition lists them
         # the stories an earlier edition published already: listed, the first REPEATS_MAILED
         "repeats": [_repeat_view(repeat, tz) for repeat in edition.repeats[:REPEATS_MAILED]],
