@@ -58,6 +58,7 @@ import argparse
 import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -690,7 +691,15 @@ def layer_bytecode() -> tuple[int, int]:
     return len(compiled), len(sources)
 
 
+def layer_left_out() -> tuple[str, ...]:
+    """The folders the dependency layer's build deletes (``LEFT_OUT`` in ``layers/deps/Makefile``)."""
+    makefile = (REPO / "layers" / "deps" / "Makefile").read_text(encoding="utf-8")
+    match = re.search(r"^LEFT_OUT\s*:=\s*(.*)$", makefile, re.MULTILINE)
+    return tuple(path.strip("/") + "/" for path in match[1].split()) if match else ()
+
+
 def source_sizes() -> tuple[dict[str, int], str]:
+    left_out = layer_left_out()
     core = tree_bytes(REPO / "layers" / "core" / "ai_news_tracker") + tree_bytes(REPO / "templates")
     core += tree_bytes(REPO / "config")
     deps = 0
@@ -699,7 +708,11 @@ def source_sizes() -> tuple[dict[str, int], str]:
         if not name or name.lower() in RUNTIME_PROVIDED:
             continue
         dist = metadata.distribution(name)
-        deps += sum((f.size or 0) for f in dist.files or [] if "__pycache__" not in str(f))
+        deps += sum(
+            (f.size or 0)
+            for f in dist.files or []
+            if "__pycache__" not in str(f) and not str(f).startswith(left_out)
+        )
     sizes = {name: tree_bytes(REPO / "functions" / name) + core + deps for name in FUNCTIONS}
     return sizes, "sources + the installed wheels of layers/deps/requirements.txt (this platform's)"
 
