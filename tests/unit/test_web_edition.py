@@ -854,6 +854,49 @@ def test_feed_ids_are_stable_across_rebuilds_and_site_urls(renderer: Renderer) -
     assert renderer.feed(both) == renderer.feed(list(reversed(both)))  # the same bytes, whatever order
 
 
+def test_two_installations_can_publish_feeds_a_reader_tells_apart() -> None:
+    # Given a second installation that names its own feed id (RFC 4287: ids are universally unique;
+    # a reader that keys entries by id would take one site's 2026-11-20 for the other's)
+    days = [edition(date(2026, 11, 19)).summary(), edition(date(2026, 11, 20)).summary()]
+    ours = replace(CONFIG, report=replace(ReportConfig(), feed_id="tag:digest.example.cn,2026:"))
+    # When both render their feeds
+    theirs = feedparser.parse(Renderer(CONFIG, TEMPLATES).feed(days))
+    mine = feedparser.parse(Renderer(ours, TEMPLATES).feed(days))
+    # Then no id is shared, and the configured one is the prefix of every id
+    assert mine.feed.id == "tag:digest.example.cn,2026:feed"
+    assert [e.id for e in mine.entries] == [
+        "tag:digest.example.cn,2026:edition/2026-11-20",
+        "tag:digest.example.cn,2026:edition/2026-11-19",
+    ]
+    ids = {theirs.feed.id, *(e.id for e in theirs.entries)}
+    assert not ids & {mine.feed.id, *(e.id for e in mine.entries)}
+
+
+def test_feed_id_is_an_optional_report_key() -> None:
+    assert parse_config({}).report.feed_id == ""
+    named = parse_config({"report": {"feed_id": "tag:news@example.org,2026-12-01:daily/"}})
+    assert named.report.feed_id == "tag:news@example.org,2026-12-01:daily/"
+
+
+@pytest.mark.parametrize(
+    "feed_id",
+    [
+        "digest.example.cn",  # no tag URI
+        "tag:digest.example.cn:",  # no date
+        "tag:digest.example.cn,26:",  # not a year
+        "tag:,2026:",  # no authority
+        "tag:digest.example.cn,2026",  # nothing ends the prefix
+        "tag:digest.example.cn,2026:a b",  # a space
+        "tag:digest.example.cn,2026:<x>",  # markup in the feed's XML
+        "https://digest.example.cn/",  # a URL changes with the site: the ids must not
+    ],
+)
+def test_a_bad_feed_id_is_named(feed_id: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        parse_config({"report": {"feed_id": feed_id}})
+    assert raised.value.key == "report.feed_id"
+
+
 def test_with_a_site_url_the_feed_links_absolutely(renderer: Renderer) -> None:
     parsed = feedparser.parse(Renderer(_with_site(SITE + "/"), TEMPLATES).feed([edition().summary()]))
     assert not parsed.bozo

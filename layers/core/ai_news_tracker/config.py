@@ -33,6 +33,13 @@ LEADERBOARD_URLS = {
     "arena-catalog": "https://raw.githubusercontent.com/lmarena/arena-catalog/main/data/leaderboard-text.json",
 }
 SUMMARIZERS = ("extractive", "bedrock", "openai")
+# The Atom feed's ids (RFC 4151 tag URIs): "tag:" authority "," date ":" then anything printable, not
+# "<", ">", "&", quotes or a space. Without [report] feed_id every installation's ids start FEED_ID.
+FEED_ID = "tag:ai-news-tracker,2026:"
+FEED_ID_SYNTAX = re.compile(
+    r"tag:(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+)"
+    r",\d{4}(?:-\d{2}(?:-\d{2})?)?:[!#$%(-;=?-~]*"
+)
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,7 @@ class ReportConfig:
     site_url: str = ""  # the public base URL of the site (absolute links in feed.xml); "" = relative
     subscribe_url: str = ""  # where the pages' subscribe form posts (POST …/subscribe); "" = no form
     dedupe_threshold: float = 0.27  # same story from two outlets at this similarity; above 1: never merge
+    feed_id: str = ""  # the Atom ids' prefix, a tag URI ("tag:digest.example.cn,2026:"); "" = FEED_ID
 
     @property
     def tz(self) -> ZoneInfo:
@@ -486,6 +494,12 @@ def _check_report(report: ReportConfig) -> None:
         check_site_url(report.site_url, "report.site_url")
     if report.subscribe_url:
         check_site_url(report.subscribe_url, "report.subscribe_url")
+    if report.feed_id and not FEED_ID_SYNTAX.fullmatch(report.feed_id):
+        raise ConfigError(
+            "report.feed_id",
+            "must be a tag URI prefix: an authority (a domain or an email address you own), a date and "
+            f'a colon, as "tag:digest.example.cn,2026:", then printable ASCII: {_shown(report.feed_id)!r}',
+        )
 
 
 def check_site_url(url: str, key: str) -> None:

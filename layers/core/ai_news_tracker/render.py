@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from markupsafe import Markup
 
-from .config import Config
+from .config import FEED_ID, Config
 from .identity import safe_link
 from .leaderboard import display_score, movements, snapshot_age_days
 from .markdown import STRAY_PERCENT, escape_inline, escape_table_cell, link_target
@@ -85,8 +85,6 @@ FEED_ENTRIES = 50  # the newest editions in feed.xml; index.html lists them all
 # (about 0.3 KB), not by its five points (1.3 KB), and a month list at its top jumps to any month.
 ARCHIVE_POINTS = 30
 ARCHIVE_HEADLINE_CHARS = 40  # two lines on a phone
-# Ids of the feed and its entries: tag URIs (RFC 4151), the same whatever the site's address.
-TAG_AUTHORITY = "tag:ai-news-tracker,2026:"
 
 HREF_CACHE_SIZE = 8192  # links remembered by safe_href: more than a 5,000-item edition's
 
@@ -492,17 +490,19 @@ class Renderer:
     def feed(self, editions: Sequence[EditionSummary]) -> str:
         """The Atom 1.0 feed (``feed.xml``) of the newest :data:`FEED_ENTRIES` editions.
 
-        Ids are tag URIs, stable whatever the site's address. Links are absolute under
+        Ids are tag URIs (``[report] feed_id``, else :data:`~ai_news_tracker.config.FEED_ID`), stable
+        whatever the site's address. Links are absolute under
         ``[report] site_url``, else relative (resolved against the feed's own URL).
         """
         if not editions:
             raise ValueError("a feed needs at least one edition")
         ordered = sorted(editions, key=lambda e: e.date, reverse=True)[:FEED_ENTRIES]
         base = self.config.report.site_url.rstrip("/") + "/" if self.config.report.site_url else ""
+        feed_id = self.config.report.feed_id or FEED_ID
         entries = [
             {
                 **self._summary_view(summary),
-                "id": f"{TAG_AUTHORITY}edition/{summary.date.isoformat()}",
+                "id": f"{feed_id}edition/{summary.date.isoformat()}",
                 "href": f"{base}reports/{summary.date.isoformat()}.html",
                 "published": rfc3339(summary.generated_at),
                 "updated": rfc3339(summary.updated),  # later when a rebuild changed what it says
@@ -512,7 +512,7 @@ class Renderer:
         return self.web_env.get_template(FEED_XML).render(
             title=self.config.report.title,
             subtitle=self.config.report.subtitle,
-            id=f"{TAG_AUTHORITY}feed",
+            id=f"{feed_id}feed",
             self_href=f"{base}feed.xml",
             home_href=f"{base}index.html",
             updated=max(entry["updated"] for entry in entries),
