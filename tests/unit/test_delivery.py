@@ -34,10 +34,12 @@ from ai_news_tracker.mail import (
 from ai_news_tracker.models import Edition
 from ai_news_tracker.store import LocalStore
 from ai_news_tracker.subscribers import (
+    ACTIVE,
     CONFIRMATIONS_PER_HOUR,
     MAILBOX_MAILS_PER_DAY,
     MemorySubscriberStore,
     Subscriptions,
+    apply_feedback,
     mailbox_key,
     subscriber_id,
     suppressions,
@@ -119,6 +121,42 @@ def test_permanent_bounces_and_complaints_suppress_others_do_not() -> None:
     assert suppressions({"eventType": "Delivery", "delivery": {"recipients": ["a@example.org"]}}) == []
     assert suppressions({"eventType": "Bounce"}) == []
     assert suppressions(bounce("Permanent", "not an address")) == []
+
+
+def complaint(feedback_type: str | None, address: str = "reader@gmail.com") -> dict[str, object]:
+    part: dict[str, object] = {"complainedRecipients": [{"emailAddress": address}]}
+    if feedback_type is not None:
+        part["complaintFeedbackType"] = feedback_type
+    return {"eventType": "Complaint", "complaint": part, "mail": {"destination": [address]}}
+
+
+@pytest.mark.parametrize("feedback_type", ["abuse", "fraud", "virus", "other", "", None])
+def test_a_complaint_suppresses_whatever_its_feedback_type_says_of_it(feedback_type: str | None) -> None:
+    assert suppressions(complaint(feedback_type)) == [
+        ("reader@gmail.com", f"complaint:{feedback_type or 'unspecified'}")
+    ]
+
+
+@pytest.mark.parametrize(
+    "feedback_type",
+    [
+        "not-spam",  # RFC 5965: the reader took the edition out of their spam folder
+        "auth-failure",  # RFC 6591: a receiver's report that the mail failed authentication (DMARC)
+        "Not-Spam",
+    ],
+)
+def test_feedback_that_is_no_complaint_of_the_reader_suppresses_nothing(feedback_type: str) -> None:
+    # Given a confirmed reader
+    subscriptions = Subscriptions(MemorySubscriberStore())
+    sid = subscriber_id("reader@gmail.com")
+    subscriptions.subscribe("reader@gmail.com", T0)
+    assert subscriptions.confirm(sid, T0)
+    # When SES passes on a feedback report that says the mail is not spam, or failed authentication
+    report = complaint(feedback_type)
+    # Then nobody is suppressed: the reader still gets the editions
+    assert suppressions(report) == []
+    assert apply_feedback(subscriptions, report, T0 + 200) == []
+    assert subscriptions.get(sid).status == ACTIVE  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize(

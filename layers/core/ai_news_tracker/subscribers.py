@@ -769,13 +769,17 @@ class Subscriptions:
 
 # -- bounces and complaints ----------------------------------------------------------------------------
 COMPLAINT_REASON = "complaint:"  # how a suppression by a complaint's reason starts (then its feedback type)
+# Feedback reports SES passes on as complaints that are none of the reader's: "not-spam" (RFC 5965: the
+# reader took the mail out of their spam folder) and "auth-failure" (RFC 6591: a receiver's report that
+# the mail failed authentication, the sender's matter). They suppress nobody.
+NOT_COMPLAINTS = frozenset({"not-spam", "auth-failure"})
 
 
 def suppressions(notification: Mapping[str, Any]) -> list[tuple[str, str]]:
     """(address, reason) for each recipient to suppress in an SES event (event publishing or feedback).
 
-    Permanent bounces and complaints suppress; transient bounces (a full mailbox) and every other
-    event type (delivery, send, …) do not.
+    Permanent bounces and complaints suppress; transient bounces (a full mailbox), feedback reports
+    that are no complaint (:data:`NOT_COMPLAINTS`) and every other event type (delivery, send, …) do not.
     """
     kind = str(notification.get("eventType") or notification.get("notificationType") or "")
     found: list[tuple[str, str]] = []
@@ -787,7 +791,11 @@ def suppressions(notification: Mapping[str, Any]) -> list[tuple[str, str]]:
         found = [(r.get("emailAddress", ""), reason) for r in _recipients(bounce, "bouncedRecipients")]
     elif kind == "Complaint":
         complaint = _part(notification, "complaint")
-        reason = f"{COMPLAINT_REASON}{complaint.get('complaintFeedbackType') or 'unspecified'}"
+        feedback = str(complaint.get("complaintFeedbackType") or "unspecified")
+        if feedback.lower() in NOT_COMPLAINTS:
+            logger.info("email feedback is no complaint", feedback_type=feedback.lower())
+            return []
+        reason = f"{COMPLAINT_REASON}{feedback}"
         found = [(r.get("emailAddress", ""), reason) for r in _recipients(complaint, "complainedRecipients")]
     result = []
     for raw, reason in found:
