@@ -41,6 +41,7 @@ from ai_news_tracker.subscription import (
     ALREADY_SUBSCRIBED,
     CHECK_MAIL,
     CONFIRMED,
+    CONFIRMED_NOW,
     INVALID,
     INVALID_LINK,
     INVALID_UNSUBSCRIBE_LINK,
@@ -48,6 +49,7 @@ from ai_news_tracker.subscription import (
     SUBSCRIBED,
     UNAVAILABLE,
     UNSUBSCRIBED,
+    UNSUBSCRIBED_NOW,
     MailSettings,
     Page,
     SubscriptionService,
@@ -198,10 +200,11 @@ def confirm_form() -> Response[str]:
 
 @app.post("/confirm")
 def confirm() -> Response[str]:
-    if service().confirm(token(), now()):
+    done = service().confirm(token(), now())
+    if done == CONFIRMED_NOW:  # a repeat (a reload, a double click) counts no second subscriber
         metrics.add_metric(name="SubscriptionsConfirmed", unit=MetricUnit.Count, value=1)
         return html(CONFIRMED)
-    return html(ALREADY_SUBSCRIBED if service().confirm_state(token(), now()) == SUBSCRIBED else INVALID_LINK)
+    return html(ALREADY_SUBSCRIBED if done == SUBSCRIBED else INVALID_LINK)
 
 
 @app.get("/unsubscribe")
@@ -214,9 +217,11 @@ def unsubscribe_form() -> Response[str]:
 @app.post("/unsubscribe")
 def unsubscribe() -> Response[str]:
     """RFC 8058 one-click (and the page's button): the token in the query decides, not the body."""
-    if not service().unsubscribe(token(), now()):
+    done = service().unsubscribe(token(), now())
+    if done == INVALID:
         return html(INVALID_UNSUBSCRIBE_LINK)
-    metrics.add_metric(name="Unsubscribed", unit=MetricUnit.Count, value=1)
+    if done == UNSUBSCRIBED_NOW:  # one-click, then the footer's button: one reader left
+        metrics.add_metric(name="Unsubscribed", unit=MetricUnit.Count, value=1)
     return html(UNSUBSCRIBED)
 
 

@@ -1380,3 +1380,38 @@ def test_a_spent_stack_budget_is_counted_for_its_alarm(
     for n in range(4):
         stack.subscribe(f"me+{n}@attacker.example")
     assert "SubscribeOverBudget" not in counted(capsys.readouterr().out)
+
+
+def test_a_confirmation_posted_again_counts_no_second_subscriber_and_says_subscribed(
+    stack: Stack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a reader who confirmed with the page's button
+    assert stack.subscribe("reader@example.org").status == 202
+    token = token_of(confirmation_link(stack.mails_to("reader@example.org")[-1]))
+    capsys.readouterr()
+    first = stack.http("POST", "/confirm", query={"token": token})
+    assert first.status == 200 and "订阅成功" in first.body
+    assert counted(capsys.readouterr().out).count("SubscriptionsConfirmed") == 1
+    # When the browser posts the form again (a reload of the answer page, a double click)
+    again = stack.http("POST", "/confirm", query={"token": token})
+    # Then the page says they are subscribed already, and no second new subscriber is counted
+    assert again.status == 200 and "您已订阅" in again.body and "订阅成功" not in again.body
+    assert "SubscriptionsConfirmed" not in counted(capsys.readouterr().out)
+
+
+def test_an_unsubscribe_posted_again_is_counted_once(
+    stack: Stack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a reader whose mail client sent the one-click unsubscribe
+    subscribe_and_confirm(stack, "reader@example.org")
+    stack.announce(DAY1)
+    stack.drain()
+    (https, _) = re.findall(r"<([^>]+)>", str(stack.editions_to("reader@example.org")[0]["List-Unsubscribe"]))
+    capsys.readouterr()
+    assert stack.http("POST", "/unsubscribe", query={"token": token_of(https)}).status == 200
+    assert counted(capsys.readouterr().out).count("Unsubscribed") == 1
+    # When they press the footer's button too
+    again = stack.http("POST", "/unsubscribe", query={"token": token_of(https)})
+    # Then the answer is the same, and one reader left: one count
+    assert again.status == 200 and "退订" in again.body
+    assert "Unsubscribed" not in counted(capsys.readouterr().out)

@@ -46,6 +46,9 @@ from ai_news_tracker.subscribers import (
 )
 from ai_news_tracker.subscription import (
     CHECK_MAIL,
+    CONFIRMED_NOW,
+    INVALID,
+    UNSUBSCRIBED_NOW,
     MailSettings,
     Page,
     SubscriptionService,
@@ -382,15 +385,18 @@ def test_an_old_confirmation_link_cannot_confirm_a_later_request() -> None:
 
     assert subscribe.subscribe("reader@example.org", T0, api) == "new"
     old = link_token(sent[-1])
-    assert subscribe.confirm(old, T0 + 60)
-    assert subscribe.unsubscribe(subscribe.tokens.unsubscribe("reader@example.org"), T0 + 120)
+    assert subscribe.confirm(old, T0 + 60) == CONFIRMED_NOW
+    assert (
+        subscribe.unsubscribe(subscribe.tokens.unsubscribe("reader@example.org"), T0 + 120)
+        == UNSUBSCRIBED_NOW
+    )
     # When someone else asks for the address again, and the old link (still within its 48 h) is replayed
     assert subscribe.subscribe("reader@example.org", T0 + 3600, api) == "new"
     # Then it confirms nothing: only the new mail's link does
-    assert not subscribe.confirm(old, T0 + 3700)
+    assert subscribe.confirm(old, T0 + 3700) == INVALID
     record = subscribe.subscriptions.store.get(subscriber_id("reader@example.org"))
     assert record is not None and record.status == "pending"
-    assert subscribe.confirm(link_token(sent[-1]), T0 + 3800)
+    assert subscribe.confirm(link_token(sent[-1]), T0 + 3800) == CONFIRMED_NOW
 
 
 def test_a_confirmation_mail_ses_refuses_by_name_is_logged_without_the_address(

@@ -700,6 +700,14 @@ class Subscriptions:
         not confirmed but suppressed, as a subscribe request for it would be: only a spelling active
         before the complaint keeps its subscription."""
 
+        _, after = self.confirmed(sid, now, issued_at)
+        return after is not None and after.status == ACTIVE
+
+    def confirmed(
+        self, sid: str, now: int, issued_at: int | None = None
+    ) -> tuple[Subscriber | None, Subscriber | None]:
+        """:meth:`confirm`'s record before and after (active before: nothing was confirmed now)."""
+
         def transition(current: Subscriber | None) -> Subscriber | None:
             confirmed = confirm(current, now, issued_at)
             if confirmed is not None and current is not None and current.status == PENDING:
@@ -708,8 +716,7 @@ class Subscriptions:
                     return suppress(current, sid, f"mailbox {blocked}", now)
             return confirmed
 
-        _, after = self._change(sid, transition)
-        return after is not None and after.status == ACTIVE
+        return self._change(sid, transition)
 
     def mailbox_blocked(self, record: Subscriber | None) -> str | None:
         """Why the mailbox of a pending ``record``'s address is suppressed under another spelling (None:

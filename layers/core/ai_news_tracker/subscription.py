@@ -61,6 +61,10 @@ KEY_MAX_AGE = 300  # seconds Powertools keeps the token key before reading SSM a
 # At most one read of the key again this often, for a token the cached keys do not sign (a rotation)
 KEY_RECHECK_SECONDS = 30
 CONFIRMABLE, SUBSCRIBED, INVALID = "confirmable", "subscribed", "invalid"  # what a confirmation link can do
+# What a confirmation or unsubscribe request did: made its subscriber active (or ended a subscription)
+# now, which the functions count once; a repeat (a reload, a double click, one-click then the button)
+# finds it done: SUBSCRIBED, or NOT_SUBSCRIBED.
+CONFIRMED_NOW, UNSUBSCRIBED_NOW, NOT_SUBSCRIBED = "confirmed_now", "unsubscribed_now", "not_subscribed"
 PAGE_TEMPLATE = "subscription_page.html.j2"
 PAGE_TEMPLATES = (PAGE_TEMPLATE,)
 
@@ -459,27 +463,41 @@ class SubscriptionService:
             return INVALID
         return CONFIRMABLE
 
-    def confirm(self, token: object, now: int) -> bool:
-        """Whether the token's subscriber is now active."""
+    def confirm(self, token: object, now: int) -> str:
+        """What the link did: :data:`CONFIRMED_NOW` (its subscriber made active now), :data:`SUBSCRIBED`
+        (active before: a reload, a double click, an expired link of an active reader) or :data:`INVALID`."""
         try:
             sid, issued_at = self.tokens.check_confirm(token, now)
+        except TokenExpired as expired:
+            logger.info("confirmation refused", reason=str(expired))
+            record = self.subscriptions.get(expired.subject)
+            return SUBSCRIBED if record is not None and record.status == ACTIVE else INVALID
         except TokenError as exc:
             logger.info("confirmation refused", reason=str(exc))
-            return False
-        confirmed = self.subscriptions.confirm(sid, now, issued_at)
-        logger.info("subscription confirmed" if confirmed else "nothing to confirm", subscriber=sid[:16])
-        return confirmed
+            return INVALID
+        before, after = self.subscriptions.confirmed(sid, now, issued_at)
+        if after is None or after.status != ACTIVE:
+            logger.info("nothing to confirm", subscriber=sid[:16])
+            return INVALID
+        if before is not None and before.status == ACTIVE:
+            logger.info("subscription confirmed before", subscriber=sid[:16])
+            return SUBSCRIBED
+        logger.info("subscription confirmed", subscriber=sid[:16])
+        return CONFIRMED_NOW
 
-    def unsubscribe(self, token: object, now: int) -> bool:
-        """Whether the token was valid (the subscriber, if any, is unsubscribed)."""
+    def unsubscribe(self, token: object, now: int) -> str:
+        """What the link did: :data:`UNSUBSCRIBED_NOW`, :data:`NOT_SUBSCRIBED` (ended before, or never
+        begun: the answer is the same) or :data:`INVALID`."""
         try:
             sid = self.tokens.check(token, UNSUBSCRIBE, now)
         except TokenError as exc:
             logger.info("unsubscribe refused", reason=str(exc))
-            return False
-        self.subscriptions.unsubscribe(sid, now)
+            return INVALID
+        if not self.subscriptions.unsubscribe(sid, now):
+            logger.info("nothing to unsubscribe", subscriber=sid[:16])
+            return NOT_SUBSCRIBED
         logger.info("unsubscribed", subscriber=sid[:16])
-        return True
+        return UNSUBSCRIBED_NOW
 
     def page(self, page: Page) -> str:
         """The page, linking back to the site (on AWS ``[report] site_url`` is the stack's site)."""
