@@ -232,7 +232,10 @@ def not_found(_: Exception) -> Response[str]:
 
 @app.exception_handler(StorageError)
 def unavailable(exc: StorageError) -> Response[str]:
+    """The subscribers table cannot be used (a lost grant, throttling, an outage): 503, which is no
+    Lambda error, so it is counted for ``SubscriberStoreFailedAlarm``."""
     logger.error("subscription store unavailable", reason=str(exc))
+    metrics.add_metric(name="SubscriberStoreFailed", unit=MetricUnit.Count, value=1)  # alarmed
     return answer(UNAVAILABLE, "unavailable")
 
 

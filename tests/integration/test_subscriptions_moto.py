@@ -1415,3 +1415,23 @@ def test_an_unsubscribe_posted_again_is_counted_once(
     # Then the answer is the same, and one reader left: one count
     assert again.status == 200 and "退订" in again.body
     assert "Unsubscribed" not in counted(capsys.readouterr().out)
+
+
+def test_endpoints_that_cannot_use_the_subscribers_table_are_counted_for_an_alarm(
+    stack: Stack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a subscribed reader, then a subscribers table the endpoints cannot use (an IAM policy that
+    # lost its grant, a throttled or unavailable DynamoDB: here the table is gone)
+    subscribe_and_confirm(stack, "reader@example.org")
+    stack.announce(DAY1)
+    stack.drain()
+    (https, _) = re.findall(r"<([^>]+)>", str(stack.editions_to("reader@example.org")[0]["List-Unsubscribe"]))
+    stack.dynamodb.delete_table(TableName=TABLE)
+    capsys.readouterr()
+    # When readers sign up and unsubscribe (RFC 8058 one-click)
+    signup = stack.subscribe("new@example.org")
+    leave = stack.http("POST", "/unsubscribe", query={"token": token_of(https)})
+    # Then both are answered 503, which is no Lambda error, and each is counted on the metric
+    # SubscriberStoreFailedAlarm watches (template.yaml)
+    assert (signup.status, leave.status) == (503, 503)
+    assert counted(capsys.readouterr().out).count("SubscriberStoreFailed") == 2

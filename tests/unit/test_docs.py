@@ -213,3 +213,16 @@ def test_the_sample_environment_never_offers_the_sender_as_the_unsubscribe_mailb
     mailboxes = {variables.get("UNSUBSCRIBE_MAILTO") for variables in env.values()} - {None}
     assert mailboxes, "events/env.json offers no mailto: unsubscribe link to try"
     assert not mailboxes & senders, "the sample unsubscribe mailbox is the sender address"
+
+
+def test_the_readme_gives_the_no_edition_alarm_s_window_wherever_it_names_it() -> None:
+    # Given NoEditionAlarm's window: its periods times their length
+    from test_template import resources
+
+    alarm = resources("AWS::CloudWatch::Alarm")["NoEditionAlarm"]["Properties"]
+    hours = alarm["EvaluationPeriods"] * alarm["Period"] // 3600
+    # When the README names how long without an EditionPublished rings it (Operations, the runbook)
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    named = re.findall(r"no `EditionPublished`(?: for| in) (\d+) hours", readme)
+    # Then every mention gives that window
+    assert len(named) >= 2 and set(map(int, named)) == {hours}

@@ -1017,6 +1017,7 @@ def test_the_edition_and_source_alarms_watch_what_powertools_emits() -> None:
         "SubscribeOverBudget",
         "InvalidationsFailed",
         "ConfigurationFailed",
+        "SubscriberStoreFailed",
     }
     for alarm in ours:
         assert (alarm["Namespace"], alarm["Dimensions"]) == (env["POWERTOOLS_METRICS_NAMESPACE"], service)
@@ -1041,6 +1042,16 @@ def test_the_edition_and_source_alarms_watch_what_powertools_emits() -> None:
         "GreaterThanThreshold",
         "notBreaching",
     )
+    # the subscription endpoints answering 503 (no Lambda error): a configuration or the table unusable
+    for metric in ("ConfigurationFailed", "SubscriberStoreFailed"):
+        (down,) = [a for a in alarms() if a["MetricName"] == metric]
+        assert (down["Statistic"], down["Period"], down["Threshold"], down["ComparisonOperator"]) == (
+            "Sum",
+            300,
+            0,
+            "GreaterThanThreshold",
+        )
+        assert down["TreatMissingData"] == "notBreaching"
 
 
 def test_the_ses_reputation_alarms_ring_before_ses_reviews_the_account() -> None:
