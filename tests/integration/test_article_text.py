@@ -135,6 +135,15 @@ def test_a_page_labelled_latin_1_is_read_as_windows_1252(meta: str, headers: dic
     assert article_summary(page, headers) == "Café — “AI”"
 
 
+@pytest.mark.parametrize(
+    ("meta", "headers"), [('<meta charset="big5">', {}), ("", {"content-type": "text/html; charset=Big5"})]
+)
+def test_a_page_labelled_big5_is_read_as_browsers_read_it(meta: str, headers: dict[str, str]) -> None:
+    # Given a Taiwanese page labelled Big5, written as its sites write it (cp950: ‧, ETEN's 裏 and 恒)
+    page = f'{meta}<meta name="description" content="黃仁勳‧輝達發表AI晶片，裏面恒定">'.encode("cp950")
+    assert article_summary(page, headers) == "黃仁勳‧輝達發表AI晶片，裏面恒定"
+
+
 def test_an_empty_description_gives_way_to_the_og_description() -> None:
     page = b'<meta name="description" content=" "><meta property="og:description" content="the summary">'
     assert article_summary(page, {}) == "the summary"

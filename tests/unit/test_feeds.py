@@ -198,6 +198,27 @@ def test_gb2312_declaration_reads_gbk_only_characters() -> None:
     assert entry.title == "朱镕基谈人工智能"
 
 
+# Taiwan's Big5 is cp950's: ‧ between the parts of a name, and ETEN's 裏 and 恒, which strict Big5 lacks.
+BIG5_TITLES = ["黃仁勳‧輝達發表AI晶片，裏面恒定", "黃仁勳‧輝達發表AI晶片"]
+
+
+@pytest.mark.parametrize("title", BIG5_TITLES, ids=["eten", "strict-big5"])
+@pytest.mark.parametrize(
+    ("decl", "headers"),
+    [
+        ('<?xml version="1.0" encoding="big5"?>', {}),
+        ('<?xml version="1.0"?>', {"content-type": "application/rss+xml; charset=big5"}),
+    ],
+)
+def test_a_big5_feed_reads_as_browsers_read_big5(title: str, decl: str, headers: dict[str, str]) -> None:
+    # Given a Taiwanese feed labelled Big5, written as its sites write it (cp950)
+    body = f'{decl}<rss version="2.0"><channel><item><title>{title}</title></item></channel></rss>'
+    # When it is parsed
+    (entry,) = parse(body.encode("cp950"), headers)
+    # Then the title reads as written (strict Big5 made 裏面恒定 �堶梨琠w and ‧ a bullet)
+    assert entry.title == title
+
+
 def test_undeclared_non_utf8_body_is_read_as_gb18030() -> None:
     body = rss(GBK_ITEMS, decl="").decode().encode("gbk")
 

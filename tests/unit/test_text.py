@@ -11,6 +11,7 @@ from shared_data import DATA, require
 
 from ai_news_tracker.text import (
     collapse_whitespace,
+    decoded,
     html_to_text,
     shorten,
     shown_text,
@@ -375,3 +376,15 @@ def test_outlet_boilerplate_before_the_lead_is_left_out(text: str, expected: str
 )
 def test_the_shown_text_starts_with_a_word(text: str, expected: str) -> None:
     assert shown_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("價格€10".encode("cp950"), "價格€10"),  # cp950's euro sign, which Big5-HKSCS lacks
+        (b"\xa4\xa4\xa3\xfe\xa4\xe5", "中\ufffd文"),  # no character: one U+FFFD, the next character kept
+        (b"\xa4\xa4\x87<\xa4\xe5", "中\ufffd<文"),  # a lead byte before ASCII: the ASCII kept
+    ],
+)
+def test_big5_is_read_as_browsers_read_it(body: bytes, expected: str) -> None:
+    assert decoded(body, "big5hkscs") == expected

@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from html.parser import HTMLParser
 
-from .text import html_to_text, superset_codec, truncate
+from .text import decoded, html_to_text, superset_codec, truncate
 
 SUMMARY_META = ("description", "og:description", "twitter:description")
 MAX_CHARS = 600
@@ -36,7 +36,8 @@ class _MetaParser(HTMLParser):
 
 def _charset(body: bytes, headers: Mapping[str, str]) -> str:
     """The codec a page is read as: its Content-Type's charset, else its meta's, as its superset
-    (GB2312 as GB18030, ISO-8859-1 as windows-1252, as feeds are); UTF-8 when it names none it knows."""
+    (GB2312 as GB18030, ISO-8859-1 as windows-1252, Big5 as browsers read it, as feeds are); UTF-8 when
+    it names none it knows."""
     content_type = headers.get("content-type", "")
     if "charset=" in content_type:
         label = content_type.split("charset=", 1)[1].split(";")[0].strip().strip("\"'")
@@ -52,7 +53,7 @@ def _charset(body: bytes, headers: Mapping[str, str]) -> str:
 def article_summary(body: bytes, headers: Mapping[str, str], limit: int = MAX_CHARS) -> str:
     """The page's own summary as plain text ("" when it has none)."""
     try:
-        text = body.decode(_charset(body, headers), errors="replace")
+        text = decoded(body, _charset(body, headers))
     except LookupError:  # a codec that is no character set ("zlib", "rot13")
         text = body.decode("utf-8", errors="replace")
     parser = _MetaParser()

@@ -39,7 +39,7 @@ from .errors import Blocked, EmptyResponse, MalformedFeed, NotAFeed
 from .identity import loggable_url, safe_link, same_document
 from .log import get_logger
 from .models import Entry
-from .text import clean_text, collapse_whitespace, html_to_text, is_blank, superset_codec, truncate
+from .text import clean_text, collapse_whitespace, decoded, html_to_text, is_blank, superset_codec, truncate
 
 logger = get_logger()
 
@@ -224,10 +224,11 @@ def _repaired(body: bytes, headers: dict[str, str]) -> tuple[bytes, dict[str, st
 
     The character set is the one everything declares (the Content-Type's, a BOM's, the XML
     declaration's; read as its superset, :func:`text.superset_codec`: GB2312 and GBK as GB18030, US-ASCII
-    as UTF-8, ISO-8859-1 as windows-1252), but a body declared UTF-8 that mostly is not and is GB18030 is
-    GB18030 (a GBK feed under a web server's default ``charset=utf-8``). An undeclared body is UTF-8 when
-    it mostly is, else GB18030, the usual legacy encoding of Chinese sites. A body valid in what it
-    declares, or whose declarations disagree, is left to feedparser's own rules.
+    as UTF-8, ISO-8859-1 as windows-1252, Big5 as browsers read it: :func:`text.decoded`), but a body
+    declared UTF-8 that mostly is not and is GB18030 is GB18030 (a GBK feed under a web server's default
+    ``charset=utf-8``). An undeclared body is UTF-8 when it mostly is, else GB18030, the usual legacy
+    encoding of Chinese sites. A body valid in what it declares and read alike in its superset, or whose
+    declarations disagree, is left to feedparser's own rules.
     """
     headers = _without_false_charset(headers)
     if _is_utf8(body):
@@ -246,11 +247,11 @@ def _repaired(body: bytes, headers: dict[str, str]) -> tuple[bytes, dict[str, st
         codec = declared.pop()
         if codec == "utf-8" and not _mostly_utf8(body) and _is_chinese(body):
             codec = "gb18030"
-        elif codec != "utf-8" and all(_decodes(body, label) for label in labels):
-            return body, headers  # valid in each codec it names: feedparser reads it so
+        elif codec != "utf-8" and all(_reads_alike(body, label, codec) for label in labels):
+            return body, headers  # valid in each codec it names, and read so as widened: feedparser reads it
     else:
         codec = "utf-8" if _mostly_utf8(body) else "gb18030"
-    text = _XML_ENCODING_TEXT.sub(r"\g<1>utf-8", body.decode(codec, errors="replace"), count=1)
+    text = _XML_ENCODING_TEXT.sub(r"\g<1>utf-8", decoded(body, codec), count=1)
     return text.encode("utf-8"), _utf8_content_type(headers)
 
 
@@ -310,6 +311,16 @@ def _decodes(body: bytes, codec: str) -> bool:
     except (UnicodeError, LookupError):
         return False
     return True
+
+
+def _reads_alike(body: bytes, label: str, codec: str) -> bool:
+    """Whether ``body`` is valid in the codec ``label`` names and reads in it as in ``codec``, its
+    superset (a valid Big5 body's ‧ is •, Python's big5 reading, not the browsers' Big5's)."""
+    try:
+        text = body.decode(label)
+    except (UnicodeError, LookupError):
+        return False
+    return label == codec or text == decoded(body, codec)
 
 
 def _latin1_by_default(headers: Mapping[str, str], body: bytes) -> bool:
