@@ -91,6 +91,24 @@ def test_a_feed_added_later_brings_its_news_but_not_its_archive(tmp_path: Path) 
     assert sorted(i.title for i in day2.items) == sorted(["乙今日", "甲又一篇"])
 
 
+@pytest.mark.parametrize("date", ["2026-05-01 10:00:00", "2026年5月1日 10时00分"])
+def test_a_feed_added_later_leaves_out_its_archive_however_it_is_dated(tmp_path: Path, date: str) -> None:
+    routes = {"/a.xml": static(rss(rss_item("甲今日", "Fri, 19 Jun 2026 15:00:00 +0800")))}
+    with LoopbackServer(routes) as server:
+        sources = [{"name": "甲", "url": server.url("/a.xml")}]
+        # Given a first edition of one feed
+        first = pipeline(tmp_path, sources=sources)
+        first.fetch(DAY1 - timedelta(hours=3))
+        first.build(DAY1)
+        # When a feed is added the next day whose only item is seven weeks old, dated as its CMS prints it
+        server.routes["/b.xml"] = static(rss(rss_item("乙旧文", date)))
+        later = pipeline(tmp_path, sources=[*sources, {"name": "乙", "url": server.url("/b.xml")}])
+        later.fetch(DAY1 + timedelta(hours=5))
+        day2, _ = later.build(DAY1 + timedelta(days=1))
+    # Then the item is left out as old news (a date that did not parse made it the day's news)
+    assert [i.title for i in day2.items] == []
+
+
 def test_the_first_fetch_after_an_upgrade_gives_the_items_it_shows_their_guid_aliases(tmp_path: Path) -> None:
     feed = rss(
         rss_item(

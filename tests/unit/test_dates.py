@@ -200,6 +200,29 @@ def test_a_chinese_date_with_its_half_of_the_day_or_beijing_time_is_the_instant_
 
 
 @pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2026年6月19日 18时01分", utc("2026-06-19 10:01:00")),
+        ("2026年6月19日 18时01分25秒", utc("2026-06-19 10:01:25")),
+        ("2026年6月19日18點01分", utc("2026-06-19 10:01:00")),
+        ("2026年6月19日 星期五 18:01", utc("2026-06-19 10:01:00")),
+        ("2026年6月19日 周五 18:01", utc("2026-06-19 10:01:00")),
+        ("2026年6月19日（週五）下午6时01分", utc("2026-06-19 10:01:00")),
+        ("2026.06.19 18:01", utc("2026-06-19 10:01:00")),
+        ("2026.6.19", utc("2026-06-18 16:00:00")),
+        ("2026-01-20 星期二", utc("2026-01-19 16:00:00")),  # feedparser read the date as UTC midnight
+    ],
+)
+def test_a_date_as_chinese_sites_spell_it_is_read_in_the_sources_zone(raw: str, expected: datetime) -> None:
+    # Given a date as Chinese CMSs print it: 时/分/秒, a weekday after the date, dots between its parts
+    # When it is parsed for a source in Shanghai
+    parsed = parse_date(raw, SHANGHAI)
+    # Then it is the instant meant (unparsable, the item took its first-seen time: a feed added later
+    # showed its old articles as the day's news)
+    assert parsed == expected
+
+
+@pytest.mark.parametrize(
     "raw",
     [
         "2026年6月19日 上午15:05",  # morning, at 3 pm
@@ -244,7 +267,6 @@ def test_feedparser_is_the_last_resort_for_odd_formats() -> None:
         "2026-13-45",  # feedparser would roll this over into 2027-01-01
         "2026-02-30",
         "2026-01-20T25:00",  # feedparser would make this the next day
-        "2026-01-20 星期二",  # feedparser would read the date as UTC midnight
         "2026",
         "Tue, 20 Jan 2026 25:56:00 GMT",
         "Tue, 31 Feb 2026 02:56:00 GMT",

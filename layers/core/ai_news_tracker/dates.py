@@ -4,10 +4,11 @@ A date that carries no offset is a local time of the source (``default_tz``, nor
 never UTC: reading 36Kr's ``2026-01-20 10:56`` as UTC shifted items by eight hours.
 
 A date that starts with its year (ISO 8601 / W3C-DTF, 36Kr's ``2026-06-19 18:01:25  +0800``,
-``2026-01-20 10:56``, ``2026/01/20``, ``2026年01月20日``) is read with :meth:`datetime.fromisoformat`
-and :meth:`datetime.strptime` only. Anything else is tried as RFC 822/2822 with
-:func:`email.utils.parsedate_to_datetime`, and last with feedparser's own date parser, for the odd
-formats it knows (asctime, Greek, Hungarian …).
+``2026-01-20 10:56``, ``2026/01/20``, ``2026.01.20``, ``2026年01月20日``; a time also as ``18时01分25秒``,
+a weekday such as ``星期五`` or ``周五`` after the date) is read with :meth:`datetime.fromisoformat` and
+:meth:`datetime.strptime` only, once :data:`_CHINESE_SPELLINGS` has rewritten it in ISO shape.
+Anything else is tried as RFC 822/2822 with :func:`email.utils.parsedate_to_datetime`, and last with
+feedparser's own date parser, for the odd formats it knows (asctime, Greek, Hungarian …).
 
 An offset written after a UTC name, as Java and many Chinese CMSs write it (``GMT+0800``, ``GMT+08:00``,
 ``UTC+8``), is that offset, in every shape.
@@ -48,9 +49,17 @@ MIN_YEAR = 1990
 MAX_YEAR = 2100
 MAX_DATE_LENGTH = 200  # a longer "date" is not one; do not feed it to the parsers
 
-# "2026年01月20日 10:56" and "2026/01/20 10:56" are read as "2026-01-20 10:56".
-_CHINESE_DATE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
-_SLASHED_DATE = re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})")
+# The ways Chinese sites spell a year-first date, rewritten, in this order, as the ISO shape the
+# parsers read: "2026年01月20日 10:56", "2026/01/20 10:56" and "2026.01.20 10:56" as "2026-01-20 10:56",
+# a time in hours, minutes and seconds ("18时01分25秒", "18点01分") as "18:01:25", and a weekday after
+# the date ("星期五", "周五", "（週五）") left out, as the RFC 822 parser leaves out "Fri,".
+_CHINESE_SPELLINGS = (
+    (re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"), r"\1-\2-\3 "),
+    (re.compile(r"^(\d{4})([/.])(\d{1,2})\2(\d{1,2})(?!\d)"), r"\1-\3-\4"),
+    (re.compile(r"(?<!\d)(\d{1,2})\s*[时時点點]\s*(\d{1,2})\s*分\s*(\d{1,2})\s*秒"), r"\1:\2:\3"),
+    (re.compile(r"(?<!\d)(\d{1,2})\s*[时時点點]\s*(\d{1,2})\s*分"), r"\1:\2"),
+    (re.compile(r"[(（]?(?:星期|礼拜|禮拜|周|週)[一二三四五六日天][)）]?"), " "),
+)
 # A date that starts with its year is ours alone. feedparser's lenient ISO 8601 handler reads any
 # leading year and guesses the rest: "2026年01月20日 10:56" became 2026-11-01, "2026-13-45" 2027-01-01
 # and "2026-01-20T25:00" the next day, and it takes an offset-less time as UTC.
@@ -115,10 +124,11 @@ def parse_date(raw: str | None, default_tz: tzinfo) -> datetime | None:
 
 
 def _normalize(raw: str) -> str:
-    text = _CHINESE_MERIDIEM.sub(_english_meridiem, _beijing_time(collapse_whitespace(raw)))
-    text = _china_standard_time(_NAMED_OFFSET.sub(_bare_offset, text))
-    text = _CHINESE_DATE.sub(r"\1-\2-\3 ", text).strip()
-    return _SLASHED_DATE.sub(r"\1-\2-\3", text)
+    text = _beijing_time(collapse_whitespace(raw))
+    for spelling, iso in _CHINESE_SPELLINGS:
+        text = spelling.sub(iso, text)
+    text = _CHINESE_MERIDIEM.sub(_english_meridiem, text)
+    return collapse_whitespace(_china_standard_time(_NAMED_OFFSET.sub(_bare_offset, text)))
 
 
 def _bare_offset(match: re.Match[str]) -> str:
