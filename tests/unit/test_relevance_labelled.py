@@ -187,3 +187,26 @@ def test_same_company_on_and_off_topic(
     default_filter: RelevanceFilter, title: str, text: str, kept: bool
 ) -> None:
     assert default_filter.keeps(title, text) is kept, default_filter.explain(title, text)
+
+
+@pytest.mark.parametrize(
+    ("simplified", "traditional"),
+    [
+        ("讯飞星火X1正式发布", "訊飛星火X1正式發佈"),
+        ("零一万物发表新模型", "零一萬物發表新模型"),
+        ("腾讯元宝接入新功能", "騰訊元寶接入新功能"),
+        ("快手可灵2.1上线", "快手可靈2.1上線"),
+        ("阶跃星辰发布多模态智能体", "階躍星辰發佈多模態智能體"),
+        ("华为盘古与即梦开源", "華為盤古與即夢開源"),
+        ("荣耀Magic8系列新机首销", "榮耀Magic8系列新機首銷"),
+        ("小鹏P7+新车上市，搭载AI芯片", "小鵬P7+新車上市，搭載AI晶片"),
+    ],
+)
+def test_a_headline_in_traditional_characters_scores_as_in_simplified(
+    default_filter: RelevanceFilter, simplified: str, traditional: str
+) -> None:
+    # Given a headline as Taiwan's and Hong Kong's outlets write it (訊飛星火, 零一萬物 scored 0)
+    # Then it scores as the same headline in simplified characters, on topic or off
+    assert default_filter.score(traditional, "") == default_filter.score(simplified, ""), (
+        default_filter.explain(traditional, "")
+    )
