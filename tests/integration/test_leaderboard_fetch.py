@@ -402,3 +402,33 @@ def test_a_last_modified_header_dates_an_undated_file(tmp_path: Path) -> None:
         date(2025, 10, 1),
         "published",
     )
+
+
+BACKDATED = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)  # a run's clock before the file's commit of 2025-12-11
+
+
+def test_a_file_committed_after_the_runs_clock_is_not_there_yet_for_that_run(tmp_path: Path) -> None:
+    # Given the default leaderboard (arena-catalog on GitHub), whose latest commit is of 2025-12-11
+    pipe = github_pipeline(tmp_path, GithubHttp(COMMIT))
+    # When a run with a clock in the past (`--now 2025-06-01`, an event's older "now") fetches it
+    report = pipe.fetch(BACKDATED)
+    # Then the file (data of December) is not stored as published on the run's day: the edition of that
+    # day says the leaderboard was not published yet, as for a history file of later snapshots alone
+    assert report.leaderboard is not None and report.leaderboard.status == "not_published"
+    assert pipe.current_leaderboard() is None
+    edition, _ = pipe.build(BACKDATED)
+    markdown = pipe.renderer.markdown(edition)
+    assert "*排行榜暂不可用: 该日尚未发布*" in markdown
+    assert "*本期部分来源未能获取: LM Arena（该日尚未发布）*" in markdown
+
+
+def test_a_file_a_run_with_an_earlier_clock_saw_is_dated_by_its_commit_later(tmp_path: Path) -> None:
+    # Given the default leaderboard once fetched by a run whose clock was before the file's commit
+    pipe = github_pipeline(tmp_path, GithubHttp(COMMIT))
+    pipe.fetch(BACKDATED, feeds=False)
+    # When an ordinary run fetches the same, unchanged file later
+    pipe.fetch(DAY1, feeds=False)
+    board = pipe.current_leaderboard()
+    # Then it is dated by its commit, as when it is first fetched on that day (not 2025-06-01 for good)
+    assert board is not None
+    assert (board.snapshot_date, board.date_basis) == (date(2025, 12, 11), "published")

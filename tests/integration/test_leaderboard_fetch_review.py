@@ -1,5 +1,6 @@
 """Leaderboard fetches a review found wrong, each fixed since: movements compared two different arena-catalog
-files (text and vision); an undated file whose first date question failed was never asked again."""
+files (text and vision); an undated file whose first date question failed was never asked again; a date a
+run with an earlier clock stored was kept for good."""
 
 from __future__ import annotations
 
@@ -99,3 +100,24 @@ def test_a_file_first_fetched_while_github_refused_the_commit_question_is_dated_
         board.date_basis,
         http.asked,
     )
+
+
+def test_a_date_a_run_with_an_earlier_clock_stored_before_is_asked_of_github_again(tmp_path: Path) -> None:
+    # Given the default leaderboard stored as before the publisher's time was kept, by a run whose clock
+    # (2025-06-01) was before the file's commit: its date cut to that day, "published", its ETag kept
+    http = RawGithubHttp(COMMIT)
+    pipe = github_pipeline(tmp_path, http)
+    pipe.fetch(DAY1, feeds=False)
+    stored = pipe.repo.leaderboard_snapshot("arena-catalog")
+    assert stored is not None
+    stored.pop("published_at", None)
+    pipe.repo.save_leaderboard_snapshot("arena-catalog", {**stored, "snapshot_date": "2025-06-01"})
+    # When the unchanged file is fetched the day after
+    pipe.fetch(DAY1 + timedelta(days=1), feeds=False)
+    # Then GitHub is asked again (the file downloaded, no 304) and the file dated by its commit
+    board = pipe.current_leaderboard()
+    assert board is not None and (board.snapshot_date, board.date_basis) == (date(2025, 12, 11), "published")
+    # And once dated by the publisher's time, the file costs a 304 again, GitHub not asked
+    asked = len(http.asked)
+    pipe.fetch(DAY1 + timedelta(days=2), feeds=False)
+    assert len(http.asked) == asked

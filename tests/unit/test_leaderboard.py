@@ -13,7 +13,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from ai_news_tracker.errors import FAILURE_CHARS, InvalidLeaderboard
+from ai_news_tracker.errors import FAILURE_CHARS, InvalidLeaderboard, NotPublishedYet
 from ai_news_tracker.leaderboard import (
     DOMESTIC_DEVELOPERS,
     DOMESTIC_ORGS,
@@ -60,7 +60,7 @@ def test_history_snapshots_dated_after_the_latest_day_are_not_data_yet() -> None
     )
     # And a file of future snapshots alone is a named failure, not a board
     with pytest.raises(
-        InvalidLeaderboard, match=r"no snapshot dated by 2026-11-20 \(its latest is dated 2027-12-31\)"
+        NotPublishedYet, match=r"no snapshot dated by 2026-11-20 \(its latest is dated 2027-12-31\)"
     ):
         parse_snapshot(
             "lmarena-history", {"20271231": data["20271231"]}, "overall", latest=date(2026, 11, 20)

@@ -109,3 +109,10 @@ class InvalidLeaderboard(SourceFailure):
     """The leaderboard file does not have the provider's shape."""
 
     status = "malformed"
+
+
+class NotPublishedYet(SourceFailure):
+    """The leaderboard holds no data by the run's clock (a run with an earlier ``--now`` or event time):
+    its snapshots are all dated after it, or its publisher dates the file later."""
+
+    status = "not_published"

@@ -32,7 +32,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any, Literal
 from urllib.parse import quote, unquote, urlencode, urlsplit
 
-from .errors import InvalidLeaderboard
+from .errors import InvalidLeaderboard, NotPublishedYet
 from .models import Leaderboard, RankedModel
 from .text import clean_text, collapse_whitespace, shorten, without_surrogates, without_unsafe_characters
 
@@ -180,7 +180,7 @@ def _parse_lmarena_history(data: Any, category: str, latest: date | None) -> Sna
     # a snapshot dated after ``latest`` is no data yet: it would be shown as current, the real one hidden
     usable = [pair for pair in dated if latest is None or pair[0] <= latest]
     if not usable:
-        raise InvalidLeaderboard(
+        raise NotPublishedYet(
             f"leaderboard has no snapshot dated by {latest} (its latest is dated {max(dated)[0]})"
         )
     snapshot_date, key = max(usable)
@@ -427,6 +427,15 @@ GITHUB_API = "https://api.github.com"
 def default_date_basis(provider: str) -> str:
     """What a stored snapshot's date is when the snapshot does not say (stored before it did)."""
     return DATE_FROM_FILE if provider == "lmarena-history" else DATE_FIRST_SEEN
+
+
+def date_settled(snapshot: Mapping[str, Any]) -> bool:
+    """Whether a stored snapshot's date stays until the file changes, so its validators may be sent: not
+    a day first seen, nor a publisher's date stored without the publisher's time (``published_at``),
+    as before it was kept: a run whose clock was earlier cut that date to its own day. The publisher
+    is asked again for either at the next full download."""
+    basis = snapshot.get("date_basis")
+    return basis != DATE_FIRST_SEEN and not (basis == DATE_PUBLISHED and not snapshot.get("published_at"))
 
 
 def github_commits_url(raw_url: str, api: str = GITHUB_API) -> str | None:

@@ -33,7 +33,7 @@ from .edition import (
     split_repeats,
     split_shown,
 )
-from .errors import EditionError, InvalidLeaderboard, SourceFailure, StorageError
+from .errors import EditionError, InvalidLeaderboard, NotPublishedYet, SourceFailure, StorageError
 from .identity import loggable_url, without_user_info
 from .log import debug_enabled, get_logger
 from .models import (
@@ -316,11 +316,12 @@ class Pipeline:
     def _board_validators(self, board: LeaderboardConfig, state: SourceState) -> Validators:
         """The validators of the stored snapshot's answer, unless it was fetched from another URL or for
         another category: then a 304 would keep a ranking the configuration no longer asks for."""
-        from .leaderboard import source_id
+        from .leaderboard import date_settled, source_id
 
         stored = self.repo.leaderboard_snapshot(board.provider) or {}
         if stored.get("source") == source_id(board.provider, board.url, board.effective_category):
-            return state.validators
+            # a date not settled (its publisher to be asked again) needs the file, not a 304
+            return state.validators if date_settled(stored) else Validators()
         if not state.validators.empty:
             logger.info(
                 "leaderboard source changed",
@@ -333,7 +334,7 @@ class Pipeline:
     def _store_leaderboard(
         self, state: SourceState, result: Response | SourceFailure, now: datetime
     ) -> SourceStatus:
-        from .leaderboard import DATE_FIRST_SEEN
+        from .leaderboard import date_settled
 
         board = self.config.leaderboard
         assert board is not None  # noqa: S101 - only called when configured
@@ -350,11 +351,11 @@ class Pipeline:
         except SourceFailure as failure:
             return self._record_failure(key, name, state, failure, now)
         # a file holding a snapshot not due yet is fetched in full again (no validators): a 304 would keep
-        # the older ranking once that snapshot's day has come; so is a file dated only by the day first
-        # seen, so that its publisher is asked for its date again (a 304 never asked: a rate limit on
-        # the first fetch left a year-old file undated)
-        undated = snapshot["date_basis"] == DATE_FIRST_SEEN
-        validators = Validators() if snapshot.pop("held_back") or undated else result.validators
+        # the older ranking once that snapshot's day has come; so is a file whose date is not settled
+        # (dated only by the day first seen), so that its publisher is asked for its date again (a 304
+        # never asked: a rate limit on the first fetch left a year-old file undated)
+        held_back = snapshot.pop("held_back")
+        validators = result.validators if date_settled(snapshot) and not held_back else Validators()
         self.repo.save_leaderboard_snapshot(board.provider, snapshot)
         status = SourceStatus(name, "ok", fetched=len(snapshot["scores"]), checked_at=now)
         self.repo.save_source_state(
@@ -367,6 +368,7 @@ class Pipeline:
         from .leaderboard import (
             DATE_FIRST_SEEN,
             DATE_FROM_FILE,
+            DATE_PUBLISHED,
             content_fingerprint,
             latest_day,
             parse_snapshot,
@@ -385,18 +387,24 @@ class Pipeline:
             raise InvalidLeaderboard("the leaderboard file is not JSON") from exc
         snap = parse_snapshot(board.provider, data, board.effective_category, latest_day(now))
         fingerprint = content_fingerprint(body)
-        snapshot_date, basis = snap.snapshot_date, DATE_FROM_FILE
+        snapshot_date, basis, published_at = snap.snapshot_date, DATE_FROM_FILE, None
         if snapshot_date is None:  # the file carries no date: its publisher's, else the day first seen
             previous = self.repo.leaderboard_snapshot(board.provider) or {}
             if previous.get("fingerprint") == fingerprint:
                 snapshot_date = datetime.fromisoformat(previous["snapshot_date"]).date()
                 basis = previous.get("date_basis") or DATE_FIRST_SEEN
+                published_at = previous.get("published_at")
             else:
                 snapshot_date, basis = now.astimezone(self.config.report.tz).date(), DATE_FIRST_SEEN
-            if basis == DATE_FIRST_SEEN:  # asked again until the publisher answers (rate limits pass)
+            # asked again until the publisher answers (rate limits pass); so is a publisher's date stored
+            # without its time (before it was kept), which a run with an earlier clock cut to its own day
+            if published_at is None:
                 published = self._published_date(board.url, result.headers, now)
                 if published is not None:
-                    snapshot_date, basis = min(published, snapshot_date), "published"
+                    day, published_at = published
+                    # a day first seen is kept when earlier: the file was there then
+                    snapshot_date = min(day, snapshot_date) if basis == DATE_FIRST_SEEN else day
+                    basis = DATE_PUBLISHED
         return {
             "provider": board.provider,
             "category": board.effective_category,
@@ -404,14 +412,17 @@ class Pipeline:
             "style_control": style_control(board.provider, board.url, board.effective_category),
             "snapshot_date": snapshot_date.isoformat(),
             "date_basis": basis,
+            "published_at": published_at,  # the publisher's time, when it dates the file
             "fingerprint": fingerprint,
             "fetched_at": iso(now.astimezone(UTC)),
             "scores": snap.scores,
             "held_back": snap.held_back,  # not stored: whether to keep the answer's validators
         }
 
-    def _published_date(self, url: str, headers: Mapping[str, str], now: datetime) -> date | None:
-        """When an undated leaderboard file was published: its Last-Modified, else its latest commit."""
+    def _published_date(self, url: str, headers: Mapping[str, str], now: datetime) -> tuple[date, str] | None:
+        """When an undated leaderboard file was published, its Last-Modified, else its latest commit: the
+        day in the report's timezone and the time as stored. A time after ``now`` is a
+        :class:`NotPublishedYet`: the file was not there at the run's clock (an earlier ``--now``)."""
         from .leaderboard import commit_time, github_commits_url, last_modified
 
         moment = last_modified(headers)
@@ -424,8 +435,10 @@ class Pipeline:
                 logger.warning("leaderboard date unknown", url=api_url, reason=str(exc))
         if moment is None:
             return None
+        if moment > now:
+            raise NotPublishedYet(f"the leaderboard file was published at {iso(moment)}, after {iso(now)}")
         try:
-            return min(moment, now).astimezone(self.config.report.tz).date()
+            return moment.astimezone(self.config.report.tz).date(), iso(moment.astimezone(UTC))
         except OverflowError:  # a date such as 0001-01-01T00:00:00+14:00: before the calendar's first day
             logger.warning("leaderboard date unknown", url=url, reason="out of range")
             return None

@@ -64,6 +64,7 @@ FAILURE_LABELS = {
     "not_a_feed": "返回网页而非订阅源",
     "blocked": "被反爬验证拦截",
     "malformed": "内容无法解析",
+    "not_published": "该日尚未发布",
     "not_fetched": "尚未抓取",
     "failed": "获取失败",
 }
