@@ -451,6 +451,9 @@ DOMESTIC = [
     ("doubao-1.5-pro-32k", "ByteDance"),
     ("seed-oss-36b-instruct", "ByteDance"),
     ("seed1.6-thinking", "ByteDance"),
+    ("seedream-3", "ByteDance"),  # arena-catalog's leaderboard-image.json, 8th of 25 in "full"
+    ("seedance-1-pro", "ByteDance"),
+    ("bagel", "ByteDance"),  # ByteDance Seed's BAGEL, the same file's last
     ("ernie-5.0-preview-1103", "Baidu"),
     ("ERNIE 4.5", "Baidu"),
     ("yi-lightning", "01.AI"),
@@ -545,8 +548,9 @@ NOT_DOMESTIC = [
     "steps",
     "hunyuanx",
     "doubaox",
-    "seedream-3.0",
     "seeder-1",
+    "seedreams",
+    "bagels-7b",
     "erniex",
     "ernies-7b",
     "yield-7b",

@@ -121,8 +121,8 @@ def test_the_fresh_headlines_are_classified_as_well_as_the_rest(default_filter: 
 
 # Names of the leaderboard's domestic developers that are ordinary English words: a headline's "Seed"
 # or "Step" says nothing, so [filter] names their models' specific forms (Seed-OSS, Seedream, Ling-1T,
-# StepFun) instead.
-GENERIC_NAMES = frozenset({"seed", "step", "yi", "spark", "ling", "ring"})
+# StepFun) instead, or none (Bagel).
+GENERIC_NAMES = frozenset({"seed", "step", "yi", "spark", "ling", "ring", "bagel"})
 
 
 def _leaderboard_names() -> list[str]:

@@ -64,7 +64,7 @@ class Snapshot:
 
 def _developer(prefixes: tuple[str, ...], developer: str) -> tuple[re.Pattern[str], str]:
     # Anchored at the start of the name; the prefix must end at a separator, a digit or the end, so
-    # "step-2" and "qwen3" match while "stepwise" and "seedream" do not.
+    # "step-2" and "qwen3" match while "stepwise" and "seeder" do not.
     alternatives = "|".join(re.escape(p) for p in prefixes)
     return re.compile(rf"(?:{alternatives})(?=[-_. /0-9]|\Z)", re.IGNORECASE | re.ASCII), developer
 
@@ -78,7 +78,7 @@ DOMESTIC_DEVELOPERS: tuple[tuple[re.Pattern[str], str], ...] = (
     _developer(("minimax", "abab"), "MiniMax"),
     _developer(("step", "stepfun"), "StepFun"),
     _developer(("hunyuan",), "Tencent"),
-    _developer(("doubao", "seed"), "ByteDance"),
+    _developer(("doubao", "seed", "seedream", "seedance", "bagel"), "ByteDance"),  # Seed: image, video too
     _developer(("ernie",), "Baidu"),
     _developer(("yi",), "01.AI"),
     _developer(("baichuan",), "Baichuan"),
