@@ -15,7 +15,7 @@ from ai_news_tracker.config import parse_config
 from ai_news_tracker.errors import HTTPStatusFailure, SourceFailure
 from ai_news_tracker.http import Response
 from ai_news_tracker.log import SERVICE
-from ai_news_tracker.models import Validators
+from ai_news_tracker.models import Validators, iso
 from ai_news_tracker.pipeline import Pipeline, local_stores
 
 DAY1 = datetime(2026, 11, 1, 1, 0, tzinfo=UTC)
@@ -232,10 +232,14 @@ class GithubHttp:
     def __init__(self, commit_answer: bytes | SourceFailure) -> None:
         self.commit_answer = commit_answer
         self.asked: list[str] = []
+        self.leader_score = 1486.6  # the file's content: another score, another file
 
     def fetch_many(self, jobs: list[tuple[Any, str, Any, Any]]) -> dict[Any, Response | SourceFailure]:
         answers = {
-            RAW_URL: (catalog(1486.6), {"content-type": "text/plain; charset=utf-8", "etag": '"v1"'}),
+            RAW_URL: (
+                catalog(self.leader_score),
+                {"content-type": "text/plain; charset=utf-8", "etag": '"v1"'},
+            ),
             FEED_URL: (FEED, {"content-type": "application/rss+xml"}),
         }
         return {key: Response(200, *answers[url], url, Validators()) for key, url, _, _ in jobs}
@@ -432,3 +436,63 @@ def test_a_file_a_run_with_an_earlier_clock_saw_is_dated_by_its_commit_later(tmp
     # Then it is dated by its commit, as when it is first fetched on that day (not 2025-06-01 for good)
     assert board is not None
     assert (board.snapshot_date, board.date_basis) == (date(2025, 12, 11), "published")
+
+
+def commit_at(moment: datetime) -> bytes:
+    return json.dumps([{"sha": "d1", "commit": {"committer": {"date": iso(moment)}}}]).encode()
+
+
+def test_a_file_committed_after_a_retried_runs_scheduled_time_leaves_the_stored_ranking_no_failure(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the default leaderboard fetched and dated by its commit on one day
+    http = GithubHttp(COMMIT)
+    pipe = github_pipeline(tmp_path, http)
+    pipe.fetch(DAY1)
+    # When the next day's fetch, scheduled at 01:00 but retried at 01:20 (its event keeps its
+    # scheduled_time), finds the file changed by a commit of 01:10
+    scheduled = DAY1 + timedelta(days=1)
+    http.leader_score, http.commit_answer = 1490.0, commit_at(scheduled + timedelta(minutes=10))
+    caplog.set_level(logging.INFO, logger=SERVICE)
+    monkeypatch.setattr(logging.getLogger(SERVICE), "propagate", True)
+    report = pipe.fetch(scheduled)
+    # Then the edition shows the ranking stored before, the leaderboard of its time, and names no
+    # failure beside it: the fetch is ok, and no failure is counted for the alarm
+    assert report.leaderboard is not None and report.leaderboard.ok
+    assert report.leaderboard.consecutive_failures == 0
+    edition, _ = pipe.build(scheduled)
+    markdown = pipe.renderer.markdown(edition)
+    assert "数据日期: 2025-12-11" in markdown and "该日尚未发布" not in markdown
+    (record,) = [
+        r for r in caplog.records if r.getMessage() == "leaderboard not published by the run's clock"
+    ]
+    assert vars(record)["provider"] == "arena-catalog"
+    # And the next day's run downloads the file (no validators kept) and dates it by that commit
+    assert pipe.repo.source_state("leaderboard:arena-catalog").validators.empty
+    pipe.fetch(scheduled + timedelta(days=1), feeds=False)
+    board = pipe.current_leaderboard()
+    assert board is not None and (board.snapshot_date, board.global_top[0].score) == (
+        date(2026, 11, 2),
+        1490.0,
+    )
+
+
+def test_a_history_file_of_later_snapshots_alone_leaves_the_stored_ranking_no_failure(tmp_path: Path) -> None:
+    history = json.dumps({"20261025": {"text": {"overall": {"deepseek-r1": 1360.0}}}}).encode()
+
+    def board(exchange: Exchange) -> None:
+        exchange.respond(200, history, {"Content-Type": "application/json", "ETag": '"v1"'})
+
+    with LoopbackServer({"/board": board}) as server:
+        # Given a history file's snapshot of 2026-10-25 stored
+        pipe = pipeline(tmp_path, server.url("/board"), "lmarena-history")
+        pipe.fetch(DAY1, feeds=False)
+        # When a run with an earlier clock (`--now 2026-10-20`) finds its snapshots all dated later
+        earlier = datetime(2026, 10, 20, 1, 0, tzinfo=UTC)
+        report = pipe.fetch(earlier, feeds=False)
+    # Then the stored ranking stays, with no failure named beside it, and the file is read again next time
+    assert report.leaderboard is not None and report.leaderboard.ok
+    assert report.leaderboard.consecutive_failures == 0
+    current = pipe.current_leaderboard()
+    assert current is not None and current.snapshot_date == date(2026, 10, 25)
+    assert pipe.repo.source_state("leaderboard:lmarena-history").validators.empty

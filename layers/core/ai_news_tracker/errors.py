@@ -112,7 +112,8 @@ class InvalidLeaderboard(SourceFailure):
 
 
 class NotPublishedYet(SourceFailure):
-    """The leaderboard holds no data by the run's clock (a run with an earlier ``--now`` or event time):
-    its snapshots are all dated after it, or its publisher dates the file later."""
+    """The leaderboard holds no data by the run's clock (a run with an earlier ``--now`` or event time, a
+    scheduled fetch retried later): its snapshots are all dated after it, or its publisher dates the file
+    later. A failure only when no snapshot is stored: else the stored one stays, the fetch ok."""
 
     status = "not_published"

@@ -348,6 +348,18 @@ class Pipeline:
                 self.repo.save_source_state(key, replace(state, status=status))
                 return status
             snapshot = self._parse_leaderboard(result, now)
+        except NotPublishedYet as failure:
+            if self.repo.leaderboard_snapshot(board.provider) is None:  # nothing to show: say why
+                return self._record_failure(key, name, state, failure, now)
+            # not there yet by the run's clock (a scheduled fetch retried later, a committer's clock ahead,
+            # an earlier --now): not taken this time, the stored ranking stays, no failure; no validators,
+            # so that the next run downloads the file and dates it by its publisher
+            status = SourceStatus(name, "ok", checked_at=now)
+            self.repo.save_source_state(key, replace(state, status=status, validators=Validators()))
+            logger.info(
+                "leaderboard not published by the run's clock", provider=board.provider, reason=str(failure)
+            )
+            return status
         except SourceFailure as failure:
             return self._record_failure(key, name, state, failure, now)
         # a file holding a snapshot not due yet is fetched in full again (no validators): a 304 would keep
