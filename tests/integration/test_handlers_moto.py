@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,12 +23,14 @@ import pytest
 from lambda_support import Context, edition_resources, fake_credentials, invalidated_paths, load_handler
 from loopback import LoopbackServer, static
 from moto import mock_aws
+from test_summarizer_openai_loopback import PATH, ChatServer, thinking
 
 from ai_news_tracker import service
 from ai_news_tracker.aws import CdnInvalidator
 from ai_news_tracker.errors import StorageError, TrackerError
 from ai_news_tracker.log import SERVICE
 from ai_news_tracker.models import parse_iso
+from ai_news_tracker.summarize import FALLBACK_NOTE
 
 REPO = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
@@ -476,6 +479,38 @@ def test_a_render_while_another_announces_the_day_too_long_fails_for_lambda_to_r
         ["/reports/2026-11-20.html", "/reports/2026-11-20.json", "/reports/2026-11-20.md"]
     ]
     assert [m["date"] for m in stack.announcements()] == ["2026-11-20"]
+
+
+@dataclass
+class EndingSoon(Context):
+    """A Lambda context with ``remaining_ms`` left."""
+
+    remaining_ms: int = 60_000
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_ms
+
+
+def test_a_model_slower_than_the_render_s_time_left_gives_the_extractive_points_in_time(
+    stack: Stack, tmp_path: Path
+) -> None:
+    # Given a model that never answers, given more time than the render has (the function's Timeout is
+    # 60 s; [summarizer] timeout takes up to an hour)
+    stack.invoke("fetch_feeds", {"scheduled_time": NOW})
+    with ChatServer({PATH: thinking}) as model:
+        with (tmp_path / "config.toml").open("a", encoding="utf-8") as config:
+            config.write('[summarizer]\nprovider = "openai"\nmodel = "deepseek-reasoner"\ntimeout = 10\n')
+            config.write(f'base_url = "{model.url("/v1")}"\n')
+        render = load_handler("render_edition")
+        # When the render runs with 4 s of its Timeout left, then with the whole minute
+        started = time.monotonic()
+        result = render.lambda_handler({"scheduled_time": NOW}, EndingSoon(remaining_ms=4_000))
+        took = time.monotonic() - started
+    # Then it published the day with the extractive points and the note, before Lambda would stop it,
+    # never asking the model (less than its least wait was left once the publish's reserve was kept)
+    assert result["items"] == 2 and took < 4.0 and model.hits(PATH) == 0
+    published = json.loads(stack.s3.get_object(Bucket=SITE, Key="reports/2026-11-20.json")["Body"].read())
+    assert FALLBACK_NOTE in published["notes"]
 
 
 def test_the_waits_for_another_invocations_announcement_leave_the_invocation_time_to_finish() -> None:

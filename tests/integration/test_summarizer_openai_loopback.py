@@ -79,6 +79,11 @@ def answering(content: str, status: int = 200) -> Handler:
     return static(completion(content), status, {"Content-Type": "application/json"})
 
 
+def thinking(exchange: Exchange) -> None:
+    """A reasoning model that takes its time: no answer before the client gives up (or 20 s)."""
+    exchange.wait(20)
+
+
 @pytest.fixture
 def server() -> Iterator[ChatServer]:
     with ChatServer({}) as running:
@@ -157,6 +162,26 @@ def test_a_model_slower_than_the_timeout_falls_back_quickly(server: ChatServer) 
     assert time.monotonic() - started < 3
     assert_fell_back(result)
     assert "within 0.5 s" in (result.failure or "")
+
+
+def test_a_model_slower_than_the_deadline_falls_back_by_it_and_is_not_asked_just_before_it(
+    server: ChatServer,
+) -> None:
+    # Given a model that takes its time, with a timeout longer than the caller has (a render's time left)
+    server.routes[PATH] = thinking
+    summarizer = make_summarizer(config(server, timeout=10.0), secrets={"DEEPSEEK_API_KEY": KEY}.get)
+    started = time.monotonic()
+
+    # When the points are asked for 3 s before the deadline, then 1 s before it
+    by_deadline = summarizer.summarize(ITEMS, 3, started + 3)
+    took = time.monotonic() - started
+    just_before = summarizer.summarize(ITEMS, 3, time.monotonic() + 1)
+
+    # Then the first gives up by the deadline, the second asks no model; both give the extractive points
+    assert took < 4 and "no answer within 2.9 s" in (by_deadline.failure or "")
+    assert "the model not asked" in (just_before.failure or "") and server.hits(PATH) == 1
+    assert_fell_back(by_deadline)
+    assert_fell_back(just_before)
 
 
 def test_a_trickling_answer_is_cut_at_the_timeout(server: ChatServer) -> None:

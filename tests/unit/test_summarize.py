@@ -8,6 +8,7 @@ tests/integration/test_summarizer_openai_loopback.py (an OpenAI-compatible serve
 from __future__ import annotations
 
 import json
+import logging
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -17,11 +18,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ai_news_tracker.config import SummarizerConfig
+from ai_news_tracker.log import SERVICE
 from ai_news_tracker.models import Item
 from ai_news_tracker.summarize import (
     FALLBACK_NOTE,
     ExtractiveSummarizer,
     ModelSummarizer,
+    NoTimeLeft,
     Prompt,
     SummaryError,
     build_prompt,
@@ -394,14 +397,16 @@ MODEL_CONFIG = SummarizerConfig(provider="openai", model="m", base_url="https://
 
 
 class FakeModel:
-    """Answers every prompt with ``answer`` (or raises it), and keeps the prompts."""
+    """Answers every prompt with ``answer`` (or raises it), and keeps the prompts and their deadlines."""
 
     def __init__(self, answer: str | Exception) -> None:
         self.answer = answer
         self.prompts: list[Prompt] = []
+        self.deadlines: list[float | None] = []
 
-    def __call__(self, prompt: Prompt) -> str:
+    def __call__(self, prompt: Prompt, deadline_at: float | None) -> str:
         self.prompts.append(prompt)
+        self.deadlines.append(deadline_at)
         if isinstance(self.answer, Exception):
             raise self.answer
         return self.answer
@@ -440,6 +445,23 @@ def test_any_failure_gives_the_extractive_points_and_a_note(answer: str | Except
     assert result.failure
 
 
+def test_a_model_without_time_before_the_deadline_gives_the_extractive_points_and_the_note(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Given a model that finds too little time left before the deadline it is given
+    model = FakeModel(NoTimeLeft("1.0 s left before the deadline: the model not asked"))
+
+    # When the key points are asked for before that deadline
+    with caplog.at_level(logging.WARNING, logger=SERVICE):
+        result = ModelSummarizer("openai", MODEL_CONFIG, model).summarize(ITEMS, 2, deadline_at=123.5)
+
+    # Then the model had the deadline, and the edition the extractive points with the usual note
+    assert model.deadlines == [123.5]
+    assert result.points == ("新闻1", "新闻2") and result.provider_used == "extractive"
+    assert result.note == FALLBACK_NOTE and result.failure == str(model.answer)
+    assert [r.getMessage() for r in caplog.records] == ["summarizer skipped"]
+
+
 def test_nothing_to_summarize_asks_no_model() -> None:
     model = FakeModel("[]")
     summarizer = ModelSummarizer("openai", MODEL_CONFIG, model)
@@ -472,7 +494,7 @@ def test_an_injection_cannot_change_the_form_of_the_output() -> None:
     items = [item("正常新闻", TEXT), item("恶意条目", INJECTION), item("另一条", TEXT)]
     prompts: list[Prompt] = []
 
-    def model(prompt: Prompt) -> str:
+    def model(prompt: Prompt, deadline_at: float | None) -> str:
         prompts.append(prompt)
         return obeying_answer(prompt)
 

@@ -29,7 +29,7 @@ ITEMS = [item(n) for n in range(1, 6)]
 def model_points(entries: list[dict[str, Any]], count: int = 5, items: list[Item] = ITEMS) -> Any:
     answer = json.dumps(entries, ensure_ascii=False)
 
-    def complete(prompt: Prompt) -> str:
+    def complete(prompt: Prompt, deadline_at: float | None) -> str:
         return answer
 
     return ModelSummarizer("openai", CONFIG, complete).summarize(items, count)

@@ -8,6 +8,7 @@ tests/integration/test_summarizer_openai_loopback.py.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -23,14 +24,17 @@ from ai_news_tracker.summarize import (
     FALLBACK_NOTE,
     ExtractiveSummarizer,
     ModelSummarizer,
+    NoTimeLeft,
     SummaryError,
     has_link_or_markup,
 )
 from ai_news_tracker.summarizers import (
+    LEAST_WAIT,
     BedrockConverse,
     OpenAICompatible,
     api_key_source,
     make_summarizer,
+    model_wait,
     new_bedrock_client,
 )
 
@@ -90,6 +94,33 @@ def test_bedrock_client_is_bounded_by_the_timeout_without_retries(aws_env: None)
     assert client.meta.config.read_timeout == 5.0
     assert client.meta.config.connect_timeout == 5.0
     assert client.meta.config.retries["total_max_attempts"] == 1
+
+
+def test_a_model_waits_its_timeout_but_never_past_the_deadline_and_is_not_asked_just_before_it() -> None:
+    now = time.monotonic()
+
+    assert model_wait(BEDROCK, None) == model_wait(BEDROCK, now + 60) == 5.0
+    assert 2.5 <= model_wait(BEDROCK, now + 3) <= 3.0
+    with pytest.raises(NoTimeLeft, match="the model not asked"):
+        model_wait(BEDROCK, now + LEAST_WAIT - 0.5)
+
+
+def test_bedrock_is_called_with_a_client_bounded_by_the_time_the_deadline_leaves(aws_env: None) -> None:
+    converse = BedrockConverse(BEDROCK)
+
+    assert converse._client_for(3.0).meta.config.read_timeout == 3.0
+    assert converse._client_for(5.0).meta.config.read_timeout == 5.0
+
+
+def test_bedrock_is_not_called_with_too_little_time_before_the_deadline(
+    bedrock: tuple[BedrockRuntimeClient, Stubber],
+) -> None:
+    client, _ = bedrock  # no answer stubbed: a call would fail as unexpected
+
+    result = make_summarizer(BEDROCK, bedrock_client=client).summarize(ITEMS, 3, time.monotonic() + 1)
+
+    assert result.note == FALLBACK_NOTE and result.points == ("新闻1", "新闻2", "新闻3")
+    assert result.failure and result.failure.endswith("s left before the deadline: the model not asked")
 
 
 def test_bedrock_points_come_from_one_converse_call(bedrock: tuple[BedrockRuntimeClient, Stubber]) -> None:

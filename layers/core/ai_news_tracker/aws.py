@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -341,6 +341,18 @@ def event_now(event: object, clock: Callable[[], datetime], tz: tzinfo) -> datet
         return clock()
     say_if_clock_ahead(given[0], clock())  # a typo (2027 for 2026) hides what the run stores until then
     return given[0]
+
+
+class RemainingTime(Protocol):
+    """What :func:`invocation_deadline` reads of a Lambda context."""
+
+    def get_remaining_time_in_millis(self) -> int: ...
+
+
+def invocation_deadline(context: RemainingTime, clock: Callable[[], float]) -> float:
+    """The ``clock()`` value (the handler passes ``time.monotonic``) at which Lambda stops the invocation
+    of ``context``: the deadline a use case keeps to, as an HTTP request keeps to its own (``http``)."""
+    return clock() + context.get_remaining_time_in_millis() / 1000
 
 
 def _event_time(event: Mapping[str, Any], key: str, tz: tzinfo) -> datetime:

@@ -456,8 +456,11 @@ class Pipeline:
             return None
 
     # -- editions --------------------------------------------------------------------------
-    def build(self, now: datetime) -> tuple[Edition, bool]:
-        """The edition for the day of ``now``; (edition, True) when it had been built before."""
+    def build(self, now: datetime, *, summary_deadline_at: float | None = None) -> tuple[Edition, bool]:
+        """The edition for the day of ``now``; (edition, True) when it had been built before.
+
+        ``summary_deadline_at``: the ``time.monotonic()`` by which a model must have given the key points
+        (the extractive ones stand in after it); None, as in the CLI: its configured ``timeout`` alone."""
         report = self.config.report
         day = now.astimezone(report.tz).date()
         existing = self.repo.load_edition(day)
@@ -533,7 +536,7 @@ class Pipeline:
         )
         from .render import configured_shown_with  # the render's module: a fetch never loads it
 
-        summary = self.summarizer.summarize(for_points(items), report.key_points)
+        summary = self.summarizer.summarize(for_points(items), report.key_points, summary_deadline_at)
         edition = Edition(
             date=day,
             title=report.title,

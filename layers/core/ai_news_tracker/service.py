@@ -64,6 +64,11 @@ EDITION_TTL = 7 * 86400
 # (seconds; an SNS publish takes well under one), keeping this much of its time (ms) to finish
 ANNOUNCE_WAITS = (1.0, 2.0, 4.0, 8.0)
 ANNOUNCE_RESERVE_MS = 10_000
+# Seconds of the render's invocation kept from the model of its key points, to store, render and publish
+# the edition and announce it: bench/RESULTS.md measured a 5,000-item edition rendered in 0.6-1.4 s and
+# a publish of 112 objects (121 S3 calls, ~2.5 s at 20 ms a call on AWS); a model slower than what is
+# left gives the extractive points instead of a render Lambda stops at its Timeout
+PUBLISH_RESERVE = 10.0
 
 
 @dataclass
@@ -342,9 +347,14 @@ def render(
     now: datetime,
     context: LambdaContext | None = None,
     *,
+    deadline_at: float | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, Any]:
     """The render function: build the day's edition, publish it, announce it once.
+
+    ``deadline_at``, the ``time.monotonic()`` at which Lambda stops the invocation
+    (:func:`~ai_news_tracker.aws.invocation_deadline`), bounds the model of the key points:
+    it must answer :data:`PUBLISH_RESERVE` before (None: its configured ``timeout`` alone).
 
     Measured for the alarms: ``EditionPublished`` and ``EditionItems`` for a day readers get now, a day
     built now or, built before by an invocation that failed before announcing it (Lambda's retry),
@@ -354,7 +364,9 @@ def render(
     scheduled_in, report_in = deployment.settings.schedule_timezone, deployment.config.report.timezone
     if scheduled_in and not same_clocks(scheduled_in, report_in, now):
         logger.warning("schedule timezone not the report's", schedule=scheduled_in, report=report_in)
-    edition, republished = deployment.pipeline.build(now)  # True: stored before, published again
+    summary_deadline_at = None if deadline_at is None else deadline_at - PUBLISH_RESERVE
+    # True: stored before, published again
+    edition, republished = deployment.pipeline.build(now, summary_deadline_at=summary_deadline_at)
     keys = deployment.pipeline.publish(edition)
 
     def measure_new_edition() -> None:

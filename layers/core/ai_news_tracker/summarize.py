@@ -16,7 +16,10 @@ Model-backed summarizers (:class:`ModelSummarizer`; the providers are in
    object per line (so no feed text can end the block or forge another item), with each text cut
    at ``item_chars`` and the block capped at ``max_input_chars``. The instructions say that the
    block is data, never instructions, and ask for a JSON array ``[{"point": …, "items": [1, 3]}]``.
-2. The model answers (any failure raises; the extractive points are used).
+2. The model answers (any failure raises; the extractive points are used), within its ``timeout`` and
+   before ``deadline_at`` when the caller gives one (a ``time.monotonic()`` value: the render function's
+   invocation ends, less the time it needs to publish); with too little time left it is not asked at
+   all (:class:`NoTimeLeft`).
 3. :func:`parse_answer` and :func:`check_points` take the answer as untrusted as the feeds: the
    *form* of the output is fixed here, whatever the model was talked into. A point is dropped when
    it cites no item, or any number that is not an item of the block, or carries a link or markup
@@ -81,6 +84,12 @@ class SummaryError(TrackerError):
     status = "summary_failed"
 
 
+class NoTimeLeft(SummaryError):
+    """Too little time left before the caller's deadline to ask the model at all."""
+
+    status = "no_time"
+
+
 @dataclass(frozen=True)
 class SummaryResult:
     """The points, whose they are, and a note for the edition when a model failed."""
@@ -95,7 +104,9 @@ class SummaryResult:
 class Summarizer(Protocol):
     name: str
 
-    def summarize(self, items: Sequence[Item], count: int) -> SummaryResult: ...
+    def summarize(
+        self, items: Sequence[Item], count: int, deadline_at: float | None = None
+    ) -> SummaryResult: ...
 
 
 # -- extractive -------------------------------------------------------------------------------
@@ -165,7 +176,7 @@ class ExtractiveSummarizer:
     def __init__(self, point_chars: int = 60) -> None:
         self.point_chars = point_chars
 
-    def summarize(self, items: Sequence[Item], count: int) -> SummaryResult:
+    def summarize(self, items: Sequence[Item], count: int, deadline_at: float | None = None) -> SummaryResult:
         chosen = _extractive(items, count, self.point_chars)
         return SummaryResult(
             points=tuple(point for point, _ in chosen),
@@ -359,8 +370,9 @@ def _citations(value: Any, known: int) -> list[int]:
 
 
 # -- a model behind the contract ---------------------------------------------------------------
-Complete = Callable[[Prompt], str]
-"""Sends the prompt to a model and returns its text answer; raises on any failure."""
+Complete = Callable[[Prompt, float | None], str]
+"""Sends the prompt to a model and returns its text answer, waiting at most the configured timeout and
+never past the deadline (a ``time.monotonic()`` value; None: none); raises on any failure."""
 
 
 class ModelSummarizer:
@@ -372,19 +384,24 @@ class ModelSummarizer:
         self._complete = complete
         self._fallback = ExtractiveSummarizer(config.point_chars)
 
-    def summarize(self, items: Sequence[Item], count: int) -> SummaryResult:
+    def summarize(self, items: Sequence[Item], count: int, deadline_at: float | None = None) -> SummaryResult:
+        """``deadline_at``: the ``time.monotonic()`` by which the model must have answered (None: its
+        ``timeout`` alone bounds it)."""
         if count <= 0 or not items:
             return SummaryResult(points=(), provider_used=self.name)
         try:
             prompt = build_prompt(items, count, self.config)
             if not prompt.items:
                 raise SummaryError("no item fits max_input_chars")
-            entries = parse_answer(self._complete(prompt))
+            entries = parse_answer(self._complete(prompt, deadline_at))
             points, cited, dropped = check_points(entries, prompt.items, count, self.config.point_chars)
             if not points:
                 raise SummaryError(f"no valid point in the answer ({dropped} dropped)")
         except Exception as exc:  # any failure, a bug included, must leave the edition its points
-            if isinstance(exc, TrackerError):
+            if isinstance(exc, NoTimeLeft):
+                reason = str(exc)
+                logger.warning("summarizer skipped", provider=self.name, reason=reason)
+            elif isinstance(exc, TrackerError):
                 reason = str(exc)
                 logger.warning("summarizer failed", provider=self.name, reason=reason)
             else:

@@ -3,10 +3,15 @@
 * ``bedrock``: Amazon Bedrock's Converse API (``bedrock-runtime`` ``converse``) with the configured
   ``model`` (a model id or an inference profile, e.g. a DeepSeek or Qwen model) in ``region`` (default:
   the environment's). The client is made when first needed, with the configured ``timeout`` and no
-  retries, or injected (a stubbed client in tests). Needs ``bedrock:InvokeModel`` on the model.
+  retries (one with a shorter timeout when the deadline leaves less), or injected (a stubbed client in
+  tests). Needs ``bedrock:InvokeModel`` on the model.
 * ``openai``: any OpenAI-compatible endpoint (DeepSeek, Qwen/DashScope, Zhipu GLM, Moonshot, …):
   ``POST {base_url}/chat/completions`` with ``requests``, ``Authorization: Bearer <key>``; no
   redirects followed, the whole answer bounded by ``timeout`` and :data:`MAX_ANSWER_BYTES`.
+
+Either waits at most ``timeout``, and never past the caller's ``deadline_at`` (a ``time.monotonic()``
+value: :func:`model_wait`); less than :data:`LEAST_WAIT` before it, the model is not asked
+(:class:`~ai_news_tracker.summarize.NoTimeLeft`).
 
 The API key is resolved when a summary is asked for, never at import or construction: from the SSM
 parameter ``api_key_parameter`` (Powertools Parameters, decrypted, or the injected ``get_parameter``)
@@ -22,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import socket
 import threading
 import time
@@ -33,7 +39,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from .config import SummarizerConfig
 from .identity import loggable_url
 from .store import parse_json
-from .summarize import ExtractiveSummarizer, ModelSummarizer, Prompt, Summarizer, SummaryError
+from .summarize import ExtractiveSummarizer, ModelSummarizer, NoTimeLeft, Prompt, Summarizer, SummaryError
 
 if TYPE_CHECKING:  # requests is imported where a model is called over HTTP: the extractive points and
     # Bedrock never load it (about 15 ms of the render function's cold start)
@@ -43,6 +49,9 @@ if TYPE_CHECKING:  # requests is imported where a model is called over HTTP: the
 MAX_ANSWER_BYTES = 1_000_000
 TEMPERATURE = 0.2
 READ_CHUNK = 64 * 1024
+# Seconds: with less left before the deadline a model is not asked (no answer of key points comes
+# sooner), and the extractive points are used at once
+LEAST_WAIT = 2.0
 
 Secrets = Callable[[str], str | None]
 """Looks up an environment variable by name (``os.environ.get`` at the edges, a dict's ``get`` in tests)."""
@@ -104,16 +113,28 @@ def _ssm_parameter(name: str) -> str:
     return get_parameter(name, decrypt=True, max_age=300)
 
 
+def model_wait(config: SummarizerConfig, deadline_at: float | None) -> float:
+    """Seconds the model may take: the configured ``timeout``, cut to what ``deadline_at`` leaves;
+    :class:`NoTimeLeft` when that is less than :data:`LEAST_WAIT`."""
+    if deadline_at is None:
+        return config.timeout
+    left = deadline_at - time.monotonic()
+    if left < LEAST_WAIT:
+        raise NoTimeLeft(f"{max(left, 0.0):.1f} s left before the deadline: the model not asked")
+    return min(config.timeout, math.floor(left * 10) / 10)  # 0.1 s under: a wait said shortly
+
+
 # -- Bedrock ----------------------------------------------------------------------------------
-def new_bedrock_client(config: SummarizerConfig) -> BedrockRuntimeClient:
-    """A ``bedrock-runtime`` client bounded by the configured timeout, without retries."""
+def new_bedrock_client(config: SummarizerConfig, timeout: float | None = None) -> BedrockRuntimeClient:
+    """A ``bedrock-runtime`` client bounded by ``timeout`` (default: the configured one), without retries."""
     from botocore.config import Config
 
     from .sdk import client
 
+    timeout = config.timeout if timeout is None else timeout
     settings = Config(
-        connect_timeout=min(config.timeout, 5.0),
-        read_timeout=config.timeout,
+        connect_timeout=min(timeout, 5.0),
+        read_timeout=timeout,
         retries={"total_max_attempts": 1},  # the fallback is instant; a retry would double the wait
     )
     bedrock: BedrockRuntimeClient = client("bedrock-runtime", region_name=config.region, config=settings)
@@ -125,14 +146,14 @@ class BedrockConverse:
 
     def __init__(self, config: SummarizerConfig, client: BedrockRuntimeClient | None = None) -> None:
         self.config = config
-        self._client = client
+        self._injected = client
+        self._client: BedrockRuntimeClient | None = None  # with the configured timeout, kept
 
-    def __call__(self, prompt: Prompt) -> str:
+    def __call__(self, prompt: Prompt, deadline_at: float | None = None) -> str:
         model = self.config.model or ""
+        wait = model_wait(self.config, deadline_at)
         try:
-            if self._client is None:
-                self._client = new_bedrock_client(self.config)
-            answer = self._client.converse(
+            answer = self._client_for(wait).converse(
                 modelId=model,
                 system=[{"text": prompt.system}],
                 messages=[{"role": "user", "content": [{"text": prompt.user}]}],
@@ -149,6 +170,16 @@ class BedrockConverse:
         if not text.strip():
             raise SummaryError(f"Bedrock {model}: no text in the answer ({answer.get('stopReason')})")
         return text
+
+    def _client_for(self, wait: float) -> BedrockRuntimeClient:
+        """The injected client, else one whose timeouts are ``wait`` (the configured one's is kept)."""
+        if self._injected is not None:
+            return self._injected
+        if wait < self.config.timeout:  # the deadline leaves less: a client for this call alone
+            return new_bedrock_client(self.config, wait)
+        if self._client is None:
+            self._client = new_bedrock_client(self.config)
+        return self._client
 
 
 # -- OpenAI-compatible ------------------------------------------------------------------------
@@ -167,7 +198,8 @@ class OpenAICompatible:
         self._api_key = api_key
         self._session = session
 
-    def __call__(self, prompt: Prompt) -> str:
+    def __call__(self, prompt: Prompt, deadline_at: float | None = None) -> str:
+        wait = model_wait(self.config, deadline_at)  # before the key is read: SSM takes time too
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         key = self._api_key()
         if key:
@@ -182,14 +214,13 @@ class OpenAICompatible:
             "temperature": TEMPERATURE,
             "stream": False,
         }
-        raw = self._post(json.dumps(body, ensure_ascii=False).encode("utf-8"), headers)
+        raw = self._post(json.dumps(body, ensure_ascii=False).encode("utf-8"), headers, wait)
         return _completion_text(raw)
 
-    def _post(self, data: bytes, headers: dict[str, str]) -> bytes:
+    def _post(self, data: bytes, headers: dict[str, str], timeout: float) -> bytes:
         import requests
         import urllib3
 
-        timeout = self.config.timeout
         deadline = time.monotonic() + timeout
         session = self._session or requests.Session()
         try:
