@@ -46,8 +46,10 @@ class TimedHttp(HttpClient):
 
     last = 0.0
 
-    def fetch_many(self, jobs: Sequence[tuple[Any, str, Any, int | None]]) -> dict[Any, Any]:
-        seconds, result = timed(lambda: super(TimedHttp, self).fetch_many(jobs))
+    def fetch_many(
+        self, jobs: Sequence[tuple[Any, str, Any, int | None]], deadline_at: float | None = None
+    ) -> dict[Any, Any]:
+        seconds, result = timed(lambda: super(TimedHttp, self).fetch_many(jobs, deadline_at=deadline_at))
         self.last = seconds
         return result
 

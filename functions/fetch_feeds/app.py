@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -11,7 +12,7 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ai_news_tracker import service
-from ai_news_tracker.aws import event_now
+from ai_news_tracker.aws import event_now, invocation_deadline
 from ai_news_tracker.log import TRACED_AWS_ONLY
 
 logger = Logger()
@@ -31,4 +32,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     current = deployment()
     current.refresh()  # the configuration as it is now (an event's time without an offset is in its timezone)
     now = event_now(event, lambda: datetime.now(UTC), current.config.report.tz)
-    return service.fetch(current, now, feeds=True, leaderboard=False, context=context)
+    deadline_at = invocation_deadline(context, time.monotonic)
+    return service.fetch(
+        current, now, feeds=True, leaderboard=False, context=context, deadline_at=deadline_at
+    )

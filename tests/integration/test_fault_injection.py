@@ -268,7 +268,7 @@ class FakeHttp:
         self.served: list[tuple[int, tuple[str, ...]]] = []  # (source, urls) of each 200 of this step
 
     def fetch_many(
-        self, jobs: list[tuple[Any, str, Validators | None, int | None]]
+        self, jobs: list[tuple[Any, str, Validators | None, int | None]], *, deadline_at: float | None = None
     ) -> dict[Any, Response | SourceFailure]:
         results: dict[Any, Response | SourceFailure] = {}
         for key, url, validators, _ in jobs:

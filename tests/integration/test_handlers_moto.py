@@ -53,6 +53,7 @@ class Stack:
     sqs: Any
     queue_url: str
     handlers: dict[str, ModuleType]
+    server: LoopbackServer  # the feed and the leaderboard
 
     def invoke(self, name: str, event: dict[str, Any]) -> dict[str, Any]:
         result: dict[str, Any] = self.handlers[name].lambda_handler(event, Context())
@@ -87,7 +88,7 @@ def stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
         )
         s3, sqs, queue_url = edition_resources(monkeypatch, config, RAW, SITE, TABLE)
         handlers = {n: load_handler(n) for n in ("fetch_feeds", "fetch_leaderboard", "render_edition")}
-        yield Stack(s3, sqs, queue_url, handlers)
+        yield Stack(s3, sqs, queue_url, handlers, server)
 
 
 def test_each_fetch_handler_keeps_what_it_fetched(stack: Stack) -> None:
@@ -511,6 +512,28 @@ def test_a_model_slower_than_the_render_s_time_left_gives_the_extractive_points_
     assert result["items"] == 2 and took < 4.0 and model.hits(PATH) == 0
     published = json.loads(stack.s3.get_object(Bucket=SITE, Key="reports/2026-11-20.json")["Body"].read())
     assert FALLBACK_NOTE in published["notes"]
+
+
+def test_a_fetch_whose_requests_would_outlast_the_invocation_ends_them_in_time_to_store(
+    stack: Stack, tmp_path: Path
+) -> None:
+    # Given a feed that never answers, and requests allowed a minute each (up to an hour: the fetch
+    # functions' Timeout is 120 s, more feeds than workers wait their turns, then the article pages)
+    stack.server.routes["/feed.xml"] = thinking
+    with (tmp_path / "config.toml").open("a", encoding="utf-8") as config:
+        config.write("[fetch]\ndeadline = 60\n")
+    fetch = load_handler("fetch_feeds")
+    # When the fetch runs with 1 s more than it keeps to store what it fetched
+    started = time.monotonic()
+    remaining = int((service.FETCH_RESERVE + 1) * 1000)
+    result = fetch.lambda_handler({"scheduled_time": NOW}, EndingSoon(remaining_ms=remaining))
+    # Then the request ended at that second, the source's failure was stored, and the run returned
+    assert time.monotonic() - started < 4.0
+    assert [(s["status"], s["error"]) for s in result["sources"]] == [
+        ("timeout", "not complete before the run's deadline")
+    ]
+    assert stack.server.hits("/feed.xml") == 1
+    assert any(key.startswith("sources/") for key in stack.objects(RAW))
 
 
 def test_the_waits_for_another_invocations_announcement_leave_the_invocation_time_to_finish() -> None:

@@ -23,6 +23,7 @@ from ai_news_tracker.errors import (
     ConnectionFailed,
     FetchTimeout,
     HTTPStatusFailure,
+    OutOfTime,
     ResponseTooLarge,
     SourceFailure,
     TooManyRedirects,
@@ -589,6 +590,33 @@ def test_fetch_many_runs_in_parallel_and_keeps_failures_apart(server: LoopbackSe
     assert server.max_in_flight > 1
     conditional = [r for r in server.requests if r.headers.get("if-none-match") == ETAG]
     assert len(conditional) == 1
+
+
+def test_a_run_s_deadline_ends_its_requests_before_their_own_and_leaves_later_ones_unasked(
+    server: LoopbackServer,
+) -> None:
+    # Given feeds that trickle forever, fetched one at a time, each request allowed 20 s
+    def trickle(exchange: Exchange) -> None:
+        exchange.start(200, {"Content-Type": "application/rss+xml"})
+        while exchange.write(b"<") and not exchange.wait(0.05):
+            pass
+
+    server.routes["/first"] = server.routes["/second"] = trickle
+    jobs: list[tuple[str, str, Validators | None, int | None]] = [
+        (name, server.url(f"/{name}"), None, None) for name in ("first", "second")
+    ]
+    with HttpClient(replace(CONFIG, deadline=20.0, workers=1)) as client:
+        # When they are fetched, and one more asked for alone, under a run's deadline 1 s away
+        started = time.monotonic()
+        results = client.fetch_many(jobs, deadline_at=started + 1)
+        with pytest.raises(FetchTimeout, match=r"^not complete before the run's deadline$"):
+            client.get(server.url("/first"), deadline_at=time.monotonic() + 0.5)
+        took = time.monotonic() - started
+
+    # Then the first stopped at the run's deadline and the second was never asked for, in about 1.5 s
+    assert str(results["first"]) == "not complete before the run's deadline"
+    assert isinstance(results["second"], OutOfTime) and server.hits("/second") == 0
+    assert took < 3.5
 
 
 def test_fetch_many_of_nothing_and_duplicate_keys(client: HttpClient) -> None:

@@ -234,7 +234,9 @@ class GithubHttp:
         self.asked: list[str] = []
         self.leader_score = 1486.6  # the file's content: another score, another file
 
-    def fetch_many(self, jobs: list[tuple[Any, str, Any, Any]]) -> dict[Any, Response | SourceFailure]:
+    def fetch_many(
+        self, jobs: list[tuple[Any, str, Any, Any]], *, deadline_at: float | None = None
+    ) -> dict[Any, Response | SourceFailure]:
         answers = {
             RAW_URL: (
                 catalog(self.leader_score),
@@ -244,7 +246,9 @@ class GithubHttp:
         }
         return {key: Response(200, *answers[url], url, Validators()) for key, url, _, _ in jobs}
 
-    def get(self, url: str, validators: Any = None, max_bytes: int | None = None) -> Response:
+    def get(
+        self, url: str, validators: Any = None, max_bytes: int | None = None, deadline_at: float | None = None
+    ) -> Response:
         self.asked.append(url)
         if isinstance(self.commit_answer, SourceFailure):
             raise self.commit_answer

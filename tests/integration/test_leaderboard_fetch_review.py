@@ -67,7 +67,7 @@ from ai_news_tracker.models import Validators  # noqa: E402
 class RawGithubHttp(GithubHttp):
     """As raw.githubusercontent.com really answers: an ETag, and a 304 when it is sent back."""
 
-    def fetch_many(self, jobs):  # type: ignore[no-untyped-def]
+    def fetch_many(self, jobs, *, deadline_at=None):  # type: ignore[no-untyped-def]
         answers = {}
         for key, url, validators, _ in jobs:
             if url == RAW_URL and validators is not None and validators.etag == '"v1"':

@@ -328,7 +328,9 @@ def test_a_feed_cannot_claim_another_sources_article_with_a_link_browsers_read_o
     }
 
     class Feeds:
-        def fetch_many(self, jobs: list[tuple[Any, str, Any, Any]]) -> dict[Any, Response]:
+        def fetch_many(
+            self, jobs: list[tuple[Any, str, Any, Any]], *, deadline_at: float | None = None
+        ) -> dict[Any, Response]:
             headers = {"content-type": "application/rss+xml"}
             return {
                 key: Response(200, feeds[url], headers, url, Validators(None, None)) for key, url, *_ in jobs

@@ -33,7 +33,9 @@ class Feeds:
     def __init__(self, newest: dict[str, int]) -> None:
         self.newest = newest
 
-    def fetch_many(self, jobs: list[tuple[Any, str, Any, Any]]) -> dict[Any, Response]:
+    def fetch_many(
+        self, jobs: list[tuple[Any, str, Any, Any]], *, deadline_at: float | None = None
+    ) -> dict[Any, Response]:
         def answer(url: str) -> Response:
             body = feed(range(1, self.newest[url] + 1))
             return Response(200, body, {"content-type": "application/rss+xml"}, url, Validators(None, None))

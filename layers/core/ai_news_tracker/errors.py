@@ -56,6 +56,12 @@ class FetchTimeout(SourceFailure):
     status = "timeout"
 
 
+class OutOfTime(FetchTimeout):
+    """A request not made: the run's deadline (its invocation's end, less the time to store) had passed."""
+
+    reason = "not asked for: the run's deadline had passed"
+
+
 class ConnectionFailed(SourceFailure):
     status = "connection_error"
 

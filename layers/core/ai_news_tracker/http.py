@@ -7,6 +7,9 @@ Everything is read from :class:`~ai_news_tracker.config.FetchConfig`:
   slowly it trickles: it is checked between redirects and between reads, no socket wait (a connect
   included) is longer than the time left, no retry is made whose wait would end past it, and a watchdog
   shuts the connection when the deadline passes while headers (or a retried answer's body) trickle in.
+  A caller's ``deadline_at`` (a ``time.monotonic()`` value: the fetch function's invocation ends, less
+  the time it needs to store what it fetched) cuts every request's deadline to it, and a job of
+  :meth:`HttpClient.fetch_many` whose turn comes after it is not asked for (:class:`OutOfTime`).
 * ``retries`` extra attempts for connection errors (refused, host name not found, connect timeout) and
   for 429/500/502/503/504 answers, with exponential ``backoff`` and ``Retry-After`` honoured but never
   waited longer than ``max_retry_after`` seconds, nor past the deadline. A read timeout is *not*
@@ -83,6 +86,7 @@ from .errors import (
     ConnectionFailed,
     FetchTimeout,
     HTTPStatusFailure,
+    OutOfTime,
     ResponseTooLarge,
     SourceFailure,
     TooManyRedirects,
@@ -282,8 +286,10 @@ class HttpClient:
         max_bytes: int | None = None,
         *,
         found_at: str | None = None,
+        deadline_at: float | None = None,
     ) -> Response:
-        """GET ``url`` (conditionally when ``validators`` are given) and read the whole body.
+        """GET ``url`` (conditionally when ``validators`` are given) and read the whole body, within
+        ``[fetch] deadline`` and before ``deadline_at`` (a ``time.monotonic()`` value) when given.
 
         ``found_at`` is None when ``url`` is configured (trusted). Otherwise ``url`` was found in
         fetched content — an article link — and ``found_at`` is the configured URL whose answer held it
@@ -298,14 +304,17 @@ class HttpClient:
             if self._own is None:
                 self._own = build_session(self._config)
             session = self._own
-        return self._fetch(session, url, validators, max_bytes, found_at)
+        return self._fetch(session, url, validators, max_bytes, found_at, until=deadline_at)
 
-    def fetch_many(self, jobs: Sequence[Job[K]]) -> dict[K, Response | SourceFailure]:
+    def fetch_many(
+        self, jobs: Sequence[Job[K]], *, deadline_at: float | None = None
+    ) -> dict[K, Response | SourceFailure]:
         """Run every ``(key, url, validators, max_bytes)`` job at once on a bounded thread pool.
 
         A job for a URL found in fetched content has a fifth item, ``found_at`` (see :meth:`get`).
         Each job ends in its own response or failure, keyed by the job key; one failing job never
-        affects the others.
+        affects the others. ``deadline_at`` (a ``time.monotonic()`` value) bounds them all: a job whose
+        turn comes after it is :class:`OutOfTime`, never asked for.
         """
         keys = [job[0] for job in jobs]
         if len(set(keys)) != len(keys):
@@ -317,7 +326,10 @@ class HttpClient:
             workers = min(self._config.workers, len(jobs))
             with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fetch") as pool:
                 futures = {
-                    job[0]: pool.submit(self._fetch_one, sessions.get, *_job_request(job)) for job in jobs
+                    job[0]: pool.submit(
+                        self._fetch_one, sessions.get, *_job_request(job), deadline_at=deadline_at
+                    )
+                    for job in jobs
                 }
             return {key: future.result() for key, future in futures.items()}
         finally:
@@ -337,9 +349,14 @@ class HttpClient:
         validators: Validators | None,
         max_bytes: int | None,
         found_at: str | None,
+        *,
+        deadline_at: float | None,
     ) -> Response | SourceFailure:
+        if deadline_at is not None and time.monotonic() >= deadline_at:
+            logger.warning("http get not started", url=loggable_url(url), reason=OutOfTime.reason)
+            return OutOfTime(OutOfTime.reason)
         try:
-            return self._fetch(session(), url, validators, max_bytes, found_at)
+            return self._fetch(session(), url, validators, max_bytes, found_at, until=deadline_at)
         except SourceFailure as failure:
             return failure
         except Exception as exc:  # a bug must not cost the other sources their results
@@ -353,10 +370,14 @@ class HttpClient:
         validators: Validators | None,
         max_bytes: int | None,
         found_at: str | None,
+        *,
+        until: float | None = None,
     ) -> Response:
         started = time.monotonic()
         try:
-            response = self._request(session, url, validators, max_bytes, found_at=found_at, started=started)
+            response = self._request(
+                session, url, validators, max_bytes, found_at=found_at, started=started, until=until
+            )
         except SourceFailure as failure:
             seconds = round(time.monotonic() - started, 3)
             logger.warning(
@@ -387,11 +408,16 @@ class HttpClient:
         *,
         found_at: str | None,
         started: float,
+        until: float | None,
     ) -> Response:
-        """Follow ``url``'s redirects hop by hop, each destination checked first; read the final answer."""
+        """Follow ``url``'s redirects hop by hop, each destination checked first; read the final answer.
+        The request's deadline is ``[fetch] deadline`` from ``started``, or ``until`` when sooner."""
         config = self._config
         limit = config.max_bytes if max_bytes is None else max_bytes
         deadline_at = started + config.deadline
+        late = f"not complete within {config.deadline:g} s"
+        if until is not None and until < deadline_at:
+            deadline_at, late = until, "not complete before the run's deadline"
         trusted = None if found_at is None else _origin_or_none(found_at)
         current = url
         with _Watchdog(deadline_at) as watchdog:
@@ -399,7 +425,7 @@ class HttpClient:
                 for hop in range(config.max_redirects + 1):
                     sent = validators if hop == 0 else None  # validators belong to the URL asked for
                     if time.monotonic() > deadline_at:
-                        raise FetchTimeout(f"not complete within {config.deadline:g} s")
+                        raise FetchTimeout(late)
                     request = session.prepare_request(
                         requests.Request("GET", current, headers=sent.request_headers() if sent else {})
                     )
@@ -410,9 +436,9 @@ class HttpClient:
                     with self._send(session, request, deadline_at, checked) as answer:
                         target = _redirect_target(answer)
                         if target is None:
-                            response = self._read(answer, sent, limit, started, deadline_at)
+                            response = self._read(answer, sent, limit, started, deadline_at, late=late)
                             if watchdog.fired:  # the body was cut off, not complete
-                                raise FetchTimeout(f"not complete within {config.deadline:g} s")
+                                raise FetchTimeout(late)
                             return response
                     # closed unread: a redirect's body is never read
                     logger.debug(
@@ -425,7 +451,7 @@ class HttpClient:
                 raise TooManyRedirects(f"redirected more than {config.max_redirects} times")
             except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
                 if watchdog.fired or time.monotonic() > deadline_at:
-                    raise FetchTimeout(f"not complete within {config.deadline:g} s") from exc
+                    raise FetchTimeout(late) from exc
                 raise _failure(exc, config) from exc
 
     def _send(
@@ -455,6 +481,8 @@ class HttpClient:
         limit: int,
         started: float,
         deadline_at: float,
+        *,
+        late: str,
     ) -> Response:
         headers = {key.lower(): value for key, value in answer.headers.items()}
         attempts = _attempts(answer)
@@ -469,7 +497,7 @@ class HttpClient:
             body = b""
         elif 200 <= code < 300:
             _check_declared_length(headers, limit)
-            body = _read_body(answer.raw, limit, deadline_at, self._config.deadline)
+            body = _read_body(answer.raw, limit, deadline_at, late)
         else:
             raise HTTPStatusFailure(_status_message(code, answer.reason, attempts), code)
         return Response(
@@ -755,7 +783,7 @@ class _SessionPerThread:
 
 
 # -- helpers ---------------------------------------------------------------------------------
-def _read_body(raw: Any, limit: int, deadline_at: float, deadline: float) -> bytes:
+def _read_body(raw: Any, limit: int, deadline_at: float, late: str) -> bytes:
     """Read the decoded body, stopping as soon as it passes ``limit`` bytes or the deadline.
 
     ``read1`` returns whatever one socket read brings (decompressed, at most ``READ_CHUNK`` bytes at a
@@ -766,7 +794,7 @@ def _read_body(raw: Any, limit: int, deadline_at: float, deadline: float) -> byt
     size = 0
     while True:
         if time.monotonic() > deadline_at:
-            raise FetchTimeout(f"not complete within {deadline:g} s")
+            raise FetchTimeout(late)
         chunk: bytes = raw.read1(READ_CHUNK, decode_content=True)
         if not chunk:
             return body.getvalue()

@@ -144,8 +144,14 @@ class Pipeline:
         return self._http
 
     # -- fetching --------------------------------------------------------------------------
-    def fetch(self, now: datetime, *, feeds: bool = True, leaderboard: bool = True) -> FetchReport:
-        """Fetch every source at once; store new items (first seen at ``now``) and the leaderboard."""
+    def fetch(
+        self, now: datetime, *, feeds: bool = True, leaderboard: bool = True, deadline_at: float | None = None
+    ) -> FetchReport:
+        """Fetch every source at once; store new items (first seen at ``now``) and the leaderboard.
+
+        ``deadline_at``: the ``time.monotonic()`` by which every request (the feeds, the leaderboard
+        and its commit date, the article pages) has ended; one not begun by then is not made, a
+        ``timeout`` failure. None, as in the CLI: ``[fetch] deadline`` alone bounds each request."""
         sources = self.config.enabled_sources if feeds else ()
         board = self.config.leaderboard if leaderboard and self.config.leaderboard else None
         states = self._renames_followed(sources, {s.name: self.repo.source_state(s.name) for s in sources})
@@ -157,15 +163,15 @@ class Pipeline:
             board_state = self.repo.source_state(_board_key(board.provider))
             validators = self._board_validators(board, board_state)
             jobs.append((_BOARD_JOB, board.url, validators, self.config.fetch.leaderboard_max_bytes))
-        results = self.http.fetch_many(jobs) if jobs else {}
+        results = self.http.fetch_many(jobs, deadline_at=deadline_at) if jobs else {}
         seen_at = self._first_seen_time(now)
         textless: list[Item] = []
         stored = [self._store_feed(s, states[s.name], results[s.name], seen_at, textless) for s in sources]
         if textless:
-            self._fetch_article_texts(textless, now)
+            self._fetch_article_texts(textless, now, deadline_at)
         board_status = None
         if board_state is not None:
-            board_status = self._store_leaderboard(board_state, results[_BOARD_JOB], now)
+            board_status = self._store_leaderboard(board_state, results[_BOARD_JOB], now, deadline_at)
         quiet = {
             status.name: max(0.0, (seen_at - last_new).total_seconds() / 3600)
             for status, last_new in stored
@@ -273,7 +279,7 @@ class Pipeline:
         logger.info("feed fetched", source=source.name, entries=len(shown), new=len(new))
         return status, last_new
 
-    def _fetch_article_texts(self, items: list[Item], now: datetime) -> None:
+    def _fetch_article_texts(self, items: list[Item], now: datetime, deadline_at: float | None) -> None:
         """The article pages' own summaries for new items without text: at most once per item a day.
 
         An item's link comes from its feed, not from us: it is fetched as found at its source's
@@ -285,7 +291,7 @@ class Pipeline:
         jobs: list[tuple[str, str, Any, int | None, str | None]] = [
             (i.id, str(i.url), None, ARTICLE_MAX_BYTES, feeds.get(i.source, "")) for i in due
         ]
-        for item_id_, result in self.http.fetch_many(jobs).items():
+        for item_id_, result in self.http.fetch_many(jobs, deadline_at=deadline_at).items():
             record: dict[str, str | None]
             if isinstance(result, SourceFailure):
                 record = {"text": "", "status": result.status, "error": str(result), "day": day}
@@ -332,7 +338,7 @@ class Pipeline:
         return Validators()
 
     def _store_leaderboard(
-        self, state: SourceState, result: Response | SourceFailure, now: datetime
+        self, state: SourceState, result: Response | SourceFailure, now: datetime, deadline_at: float | None
     ) -> SourceStatus:
         from .leaderboard import date_settled
 
@@ -347,7 +353,7 @@ class Pipeline:
                 status = SourceStatus(name, "ok", not_modified=True, checked_at=now)
                 self.repo.save_source_state(key, replace(state, status=status))
                 return status
-            snapshot = self._parse_leaderboard(result, now)
+            snapshot = self._parse_leaderboard(result, now, deadline_at)
         except NotPublishedYet as failure:
             if self.repo.leaderboard_snapshot(board.provider) is None:  # nothing to show: say why
                 return self._record_failure(key, name, state, failure, now)
@@ -376,7 +382,9 @@ class Pipeline:
         logger.info("leaderboard fetched", provider=board.provider, snapshot_date=snapshot["snapshot_date"])
         return status
 
-    def _parse_leaderboard(self, result: Response, now: datetime) -> dict[str, Any]:
+    def _parse_leaderboard(
+        self, result: Response, now: datetime, deadline_at: float | None
+    ) -> dict[str, Any]:
         from .leaderboard import (
             DATE_FIRST_SEEN,
             DATE_FROM_FILE,
@@ -411,7 +419,7 @@ class Pipeline:
             # asked again until the publisher answers (rate limits pass); so is a publisher's date stored
             # without its time (before it was kept), which a run with an earlier clock cut to its own day
             if published_at is None:
-                published = self._published_date(board.url, result.headers, now)
+                published = self._published_date(board.url, result.headers, now, deadline_at)
                 if published is not None:
                     day, published_at = published
                     # a day first seen is kept when earlier: the file was there then
@@ -431,7 +439,9 @@ class Pipeline:
             "held_back": snap.held_back,  # not stored: whether to keep the answer's validators
         }
 
-    def _published_date(self, url: str, headers: Mapping[str, str], now: datetime) -> tuple[date, str] | None:
+    def _published_date(
+        self, url: str, headers: Mapping[str, str], now: datetime, deadline_at: float | None
+    ) -> tuple[date, str] | None:
         """When an undated leaderboard file was published, its Last-Modified, else its latest commit: the
         day in the report's timezone and the time as stored. A time after ``now`` is a
         :class:`NotPublishedYet`: the file was not there at the run's clock (an earlier ``--now``)."""
@@ -441,7 +451,7 @@ class Pipeline:
         api_url = github_commits_url(url) if moment is None else None
         if api_url is not None:
             try:
-                answer = self.http.get(api_url, max_bytes=COMMIT_ANSWER_MAX_BYTES)
+                answer = self.http.get(api_url, max_bytes=COMMIT_ANSWER_MAX_BYTES, deadline_at=deadline_at)
                 moment = commit_time(parse_json(answer.body))
             except (SourceFailure, ValueError) as exc:
                 logger.warning("leaderboard date unknown", url=api_url, reason=str(exc))

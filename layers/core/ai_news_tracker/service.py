@@ -69,6 +69,11 @@ ANNOUNCE_RESERVE_MS = 10_000
 # a publish of 112 objects (121 S3 calls, ~2.5 s at 20 ms a call on AWS); a model slower than what is
 # left gives the extractive points instead of a render Lambda stops at its Timeout
 PUBLISH_RESERVE = 10.0
+# Seconds of a fetch function's invocation kept from its requests, to store what they brought:
+# bench/RESULTS.md measured 90 new items stored with 277 S3 calls (~5.5 s at 20 ms a call on AWS).
+# The requests could outlast the 120 s Timeout otherwise: [fetch] deadline (up to an hour) bounds each
+# one, and more feeds than workers, then up to article_fetches pages a feed, wait their turns
+FETCH_RESERVE = 15.0
 
 
 @dataclass
@@ -249,12 +254,18 @@ def fetch(
     feeds: bool,
     leaderboard: bool,
     context: LambdaContext | None = None,
+    deadline_at: float | None = None,
 ) -> dict[str, Any]:
-    """The fetch functions: every feed (or the leaderboard) once per scheduled time."""
+    """The fetch functions: every feed (or the leaderboard) once per scheduled time. ``deadline_at``,
+    the ``time.monotonic()`` at which Lambda stops the invocation, bounds the requests: they end
+    :data:`FETCH_RESERVE` before it (None: each within ``[fetch] deadline`` alone)."""
     metrics.add_metric(name="FetchRuns", unit=MetricUnit.Count, value=1)
+    requests_until = None if deadline_at is None else deadline_at - FETCH_RESERVE
 
     def job_fn(job: dict[str, Any]) -> dict[str, Any]:
-        report = deployment.pipeline.fetch(now, feeds=feeds, leaderboard=leaderboard)
+        report = deployment.pipeline.fetch(
+            now, feeds=feeds, leaderboard=leaderboard, deadline_at=requests_until
+        )
         _record_fetch(report)
         sources, more = _statuses(report.statuses)
         return {"now": job["now"], "new_items": report.new_items, "sources": sources, "more_sources": more}
