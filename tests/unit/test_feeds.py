@@ -102,6 +102,30 @@ def test_bare_guid_is_not_resolved_against_the_feed_url() -> None:
     assert (second.guid, second.url) == ("9b68945bdd9deb89", None)  # a guid standing in for a link
 
 
+PERMALINK = "https://site.example/news/1"
+
+
+@pytest.mark.parametrize(
+    ("item", "link"),
+    [
+        (f'<link></link><guid isPermaLink="true">{PERMALINK}</guid>', PERMALINK),
+        (f"<link/><guid>{PERMALINK}</guid>", PERMALINK),
+        (f"<link> </link><guid>{PERMALINK}</guid>", PERMALINK),
+        (f"<guid>{PERMALINK}</guid><link><![CDATA[]]></link>", PERMALINK),
+        (f'<link></link><guid isPermaLink="false">{PERMALINK}</guid>', None),
+        ("<link></link><guid>news-1</guid>", None),
+    ],
+)
+def test_an_empty_link_is_none_so_a_permalink_guid_stands_for_it(item: str, link: str | None) -> None:
+    # Given an item whose <link> is empty, with a guid that may be its permalink (RSS 2.0: isPermaLink
+    # true or absent) and an absolute URL
+    body = rss(f"<item><title>智谱发布GLM-5</title>{item}</item>")
+    # When it is parsed
+    (entry,) = parse(body, url="https://site.example/feed")
+    # Then it is linked as without the empty <link>: to its guid when that is such a permalink
+    assert entry.url == link
+
+
 def test_wechat_bridge_links_keep_their_article_parameters() -> None:
     link = (
         "http://mp.weixin.qq.com/s?__biz=MzI3MTA0MTk1MA==&amp;mid=2652698427&amp;idx=2"

@@ -517,3 +517,19 @@ def test_an_entry_that_gains_its_link_later_is_the_item_stored_first(tmp_path: P
     )
     # Then it is the item stored first, not a new one
     assert len(new) == 1 and new_again == [] and again == shown
+
+
+@pytest.mark.parametrize("known", [True, False], ids=["known to its source", "found in storage"])
+def test_an_item_stored_while_an_empty_link_hid_its_permalink_guid_is_not_new_again(
+    tmp_path: Path, known: bool
+) -> None:
+    # Given an entry whose <link> was empty, stored by a release that took that for its link: without
+    # one, identified by its guid
+    repo = RawRepository(LocalStore(tmp_path))
+    permalink = "https://site.example/news/1"
+    shown, _ = repo.record_entries("甲", [Entry("智谱发布GLM-5", "正文", None, permalink, T0)], T0)
+    # When the upgraded release reads the guid as the link it stands for
+    linked = Entry("智谱发布GLM-5", "正文", permalink, permalink, T0)
+    again, new = repo.record_entries("甲", [linked], T0 + timedelta(days=1), known=shown if known else ())
+    # Then it is the item stored before, not news of the day
+    assert new == [] and again == shown

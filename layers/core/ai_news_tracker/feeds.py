@@ -79,6 +79,11 @@ _COMPLETE = re.compile(rb"</(?:rss|feed|rdf:RDF)\s*>(?:\s|<!--.*?-->)*\Z", re.DO
 _CHARREF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,32})|([0-9]{1,32}));")
 _REPLACEMENT_REF = b"&#xFFFD;"
 
+# An empty link element (<link></link>, <link/>, <link> </link>, an empty CDATA): no link. feedparser
+# would take it for the entry's link, so that a permalink guid (RSS 2.0: isPermaLink true or absent)
+# no longer stands for it; removed before parsing, the guid stands for it as when there is no <link>.
+_EMPTY_LINK = re.compile(rb"<link\s*/>|<link\s*>\s*(?:<!\[CDATA\[\s*\]\]>)?\s*</link\s*>")
+
 # What feedparser flags although the feed reads fine: a text/html or text/plain Content-Type, or a
 # charset that had to be overridden (the declared one failed and another worked).
 _BENIGN_BOZO = (feedparser.NonXMLContentType, feedparser.CharacterEncodingOverride)
@@ -115,6 +120,7 @@ def parse_feed(
     if _HTML_START.match(document):
         raise _html_failure(body)
     body, lowered = _repaired(_CHARREF.sub(_valid_charref, body), lowered)
+    body = _EMPTY_LINK.sub(b"", body)
     try:
         parsed = feedparser.parse(
             io.BytesIO(body),  # not the bytes: feedparser opens a string that names a file ("/etc/passwd")

@@ -30,7 +30,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
 from .errors import StorageError
-from .identity import guid_alias, identity_key, item_id
+from .identity import guid_alias, identity_key, item_id, same_document
 from .models import Edition, Entry, Item, SourceStatus, Validators, iso, parse_iso
 from .store import Store, dump_json, get_object, parse_json
 from .text import collapse_whitespace, shorten
@@ -147,7 +147,11 @@ class RawRepository:
                 if alias is not None and (backfill_aliases or not known_item or unlinked):
                     self.store.put_if_absent(_alias_key(alias), item.id.encode("ascii"))
                 continue
-            earlier = self._aliased(alias) or self._stored_before_feed_scoped_guids(item, known_ids)
+            earlier = (
+                self._aliased(alias)
+                or self._stored_before_feed_scoped_guids(item, known_ids)
+                or self._linked_by_guid(source, entry, known_ids)
+            )
             if earlier is not None:  # the same article under a new link or an older id: shown, not new
                 if earlier not in shown:
                     shown.append(earlier)
@@ -210,6 +214,21 @@ class RawRepository:
             return legacy
         stored = self.get_item(legacy)
         return legacy if stored is not None and stored.source == item.source else None
+
+    def _linked_by_guid(self, source: str, entry: Entry, known_ids: set[str]) -> str | None:
+        """The id an entry linked by its permalink guid had when its <link> was empty, if this feed
+        stored it then.
+
+        Releases before 2026-12-01 15:00 took an empty <link> for the entry's link, so its guid did not
+        stand for it: the entry was identified by its guid within its feed (before 2026-11-30, by its
+        guid alone). Its item stays that one after the upgrade (read only: nothing is moved or rewritten)."""
+        mark = (entry.guid or "").strip()
+        if entry.url is None or not same_document(entry.url, mark):
+            return None
+        scoped, alone = (item_id(identity_key(None, mark, "", "", name)) for name in (source, ""))
+        if scoped in known_ids or alone in known_ids:
+            return scoped if scoped in known_ids else alone
+        return scoped if self.store.get(_item_key(scoped)) is not None else None
 
     def _create(self, item: Item) -> bool:
         stamp = item.first_seen.strftime(_STAMP)
