@@ -184,6 +184,29 @@ def test_a_model_slower_than_the_deadline_falls_back_by_it_and_is_not_asked_just
     assert_fell_back(just_before)
 
 
+def test_reading_the_key_from_ssm_does_not_let_the_model_answer_past_the_deadline(server: ChatServer) -> None:
+    # Given a key read from SSM in 1.5 s, and a model that answers 2.5 s after it is asked
+    def slow_ssm(name: str) -> str:
+        time.sleep(1.5)
+        return KEY
+
+    def slow_model(exchange: Exchange) -> None:
+        if not exchange.wait(2.5):
+            exchange.respond(200, completion('[{"point": "太迟", "items": [1]}]'))
+
+    server.routes[PATH] = slow_model
+    ssm = config(server, api_key_env=None, api_key_parameter="/ai-news-tracker/deepseek", timeout=10.0)
+    started = time.monotonic()
+
+    # When the points are asked for 3 s before the deadline
+    result = make_summarizer(ssm, get_parameter=slow_ssm).summarize(ITEMS, 3, started + 3.0)
+
+    # Then no answer is waited for past it: the key's read left under 2 s, the model is not asked
+    assert time.monotonic() - started < 3.6
+    assert_fell_back(result)
+    assert "the model not asked" in (result.failure or "") and server.hits(PATH) == 0
+
+
 def test_a_trickling_answer_is_cut_at_the_timeout(server: ChatServer) -> None:
     def trickle(exchange: Exchange) -> None:
         exchange.start(200, {"Content-Type": "application/json"})

@@ -108,8 +108,11 @@ def test_a_model_waits_its_timeout_but_never_past_the_deadline_and_is_not_asked_
 def test_bedrock_is_called_with_a_client_bounded_by_the_time_the_deadline_leaves(aws_env: None) -> None:
     converse = BedrockConverse(BEDROCK)
 
-    assert converse._client_for(3.0).meta.config.read_timeout == 3.0
-    assert converse._client_for(5.0).meta.config.read_timeout == 5.0
+    cut = converse._client_for(time.monotonic() + 3.0).meta.config
+    kept = converse._client_for(None).meta.config
+
+    assert 2.5 <= cut.connect_timeout + cut.read_timeout <= 3.0 and cut.connect_timeout < 1
+    assert (kept.connect_timeout, kept.read_timeout) == (5.0, 5.0)
 
 
 def test_bedrock_is_not_called_with_too_little_time_before_the_deadline(

@@ -3,15 +3,16 @@
 * ``bedrock``: Amazon Bedrock's Converse API (``bedrock-runtime`` ``converse``) with the configured
   ``model`` (a model id or an inference profile, e.g. a DeepSeek or Qwen model) in ``region`` (default:
   the environment's). The client is made when first needed, with the configured ``timeout`` and no
-  retries (one with a shorter timeout when the deadline leaves less), or injected (a stubbed client in
+  retries (one whose connect and read timeouts together are what the deadline leaves, measured once
+  that one is made, when it leaves less), or injected (a stubbed client in
   tests). Needs ``bedrock:InvokeModel`` on the model.
 * ``openai``: any OpenAI-compatible endpoint (DeepSeek, Qwen/DashScope, Zhipu GLM, Moonshot, …):
   ``POST {base_url}/chat/completions`` with ``requests``, ``Authorization: Bearer <key>``; no
   redirects followed, the whole answer bounded by ``timeout`` and :data:`MAX_ANSWER_BYTES`.
 
 Either waits at most ``timeout``, and never past the caller's ``deadline_at`` (a ``time.monotonic()``
-value: :func:`model_wait`); less than :data:`LEAST_WAIT` before it, the model is not asked
-(:class:`~ai_news_tracker.summarize.NoTimeLeft`).
+value: :func:`model_wait`, the time to read the API key included); less than :data:`LEAST_WAIT` before
+it, before or after the key is read, the model is not asked (:class:`~ai_news_tracker.summarize.NoTimeLeft`).
 
 The API key is resolved when a summary is asked for, never at import or construction: from the SSM
 parameter ``api_key_parameter`` (Powertools Parameters, decrypted, or the injected ``get_parameter``)
@@ -126,15 +127,20 @@ def model_wait(config: SummarizerConfig, deadline_at: float | None) -> float:
 
 # -- Bedrock ----------------------------------------------------------------------------------
 def new_bedrock_client(config: SummarizerConfig, timeout: float | None = None) -> BedrockRuntimeClient:
-    """A ``bedrock-runtime`` client bounded by ``timeout`` (default: the configured one), without retries."""
+    """A ``bedrock-runtime`` client bounded by the configured timeout, without retries; given ``timeout``
+    (what a deadline leaves), its connect and read timeouts together are within it."""
     from botocore.config import Config
 
     from .sdk import client
 
-    timeout = config.timeout if timeout is None else timeout
+    if timeout is None:
+        connect, read = min(config.timeout, 5.0), config.timeout
+    else:
+        connect = min(timeout / 4, 5.0)
+        read = timeout - connect
     settings = Config(
-        connect_timeout=min(timeout, 5.0),
-        read_timeout=timeout,
+        connect_timeout=connect,
+        read_timeout=read,
         retries={"total_max_attempts": 1},  # the fallback is instant; a retry would double the wait
     )
     bedrock: BedrockRuntimeClient = client("bedrock-runtime", region_name=config.region, config=settings)
@@ -151,9 +157,9 @@ class BedrockConverse:
 
     def __call__(self, prompt: Prompt, deadline_at: float | None = None) -> str:
         model = self.config.model or ""
-        wait = model_wait(self.config, deadline_at)
+        model_wait(self.config, deadline_at)  # nothing is made with too little time left
         try:
-            answer = self._client_for(wait).converse(
+            answer = self._client_for(deadline_at).converse(
                 modelId=model,
                 system=[{"text": prompt.system}],
                 messages=[{"role": "user", "content": [{"text": prompt.user}]}],
@@ -171,14 +177,16 @@ class BedrockConverse:
             raise SummaryError(f"Bedrock {model}: no text in the answer ({answer.get('stopReason')})")
         return text
 
-    def _client_for(self, wait: float) -> BedrockRuntimeClient:
-        """The injected client, else one whose timeouts are ``wait`` (the configured one's is kept)."""
+    def _client_for(self, deadline_at: float | None) -> BedrockRuntimeClient:
+        """The injected client, else the one with the configured timeout (made once, kept), or, when the
+        deadline leaves less, one bounded by what it leaves once that one is made: right before the call."""
         if self._injected is not None:
             return self._injected
-        if wait < self.config.timeout:  # the deadline leaves less: a client for this call alone
-            return new_bedrock_client(self.config, wait)
         if self._client is None:
             self._client = new_bedrock_client(self.config)
+        wait = model_wait(self.config, deadline_at)
+        if wait < self.config.timeout:  # a client for this call alone
+            return new_bedrock_client(self.config, wait)
         return self._client
 
 
@@ -199,7 +207,7 @@ class OpenAICompatible:
         self._session = session
 
     def __call__(self, prompt: Prompt, deadline_at: float | None = None) -> str:
-        wait = model_wait(self.config, deadline_at)  # before the key is read: SSM takes time too
+        model_wait(self.config, deadline_at)  # no key is read with too little time left
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         key = self._api_key()
         if key:
@@ -214,6 +222,7 @@ class OpenAICompatible:
             "temperature": TEMPERATURE,
             "stream": False,
         }
+        wait = model_wait(self.config, deadline_at)  # what reading the key (SSM) left of it
         raw = self._post(json.dumps(body, ensure_ascii=False).encode("utf-8"), headers, wait)
         return _completion_text(raw)
 
