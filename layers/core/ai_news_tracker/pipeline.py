@@ -33,7 +33,7 @@ from .edition import (
     split_repeats,
     split_shown,
 )
-from .errors import EditionError, InvalidLeaderboard, NotPublishedYet, SourceFailure, StorageError
+from .errors import EditionError, InvalidLeaderboard, NotPublishedYet, OutOfTime, SourceFailure, StorageError
 from .identity import loggable_url, without_user_info
 from .log import debug_enabled, get_logger
 from .models import (
@@ -155,8 +155,10 @@ class Pipeline:
         sources = self.config.enabled_sources if feeds else ()
         board = self.config.leaderboard if leaderboard and self.config.leaderboard else None
         states = self._renames_followed(sources, {s.name: self.repo.source_state(s.name) for s in sources})
+        # The least recently checked first: a feed a run's deadline left unasked is asked first at the next
+        asked_first = sorted(sources, key=lambda s: _checked(states[s.name]))
         jobs: list[tuple[str, str, Any, int | None]] = [
-            (s.name, s.url, _feed_validators(s, states[s.name]), None) for s in sources
+            (s.name, s.url, _feed_validators(s, states[s.name]), None) for s in asked_first
         ]
         board_state = None
         if board is not None and board.enabled:
@@ -225,6 +227,11 @@ class Pipeline:
         """The source's status, and when it last had a new item (its first answer counts as one)."""
         from .feeds import is_complete, parse_feed
 
+        if isinstance(result, OutOfTime):  # never asked: no failure of the source's, its state kept
+            logger.warning("feed not asked", source=source.name, reason=str(result))
+            previous = state.status.consecutive_failures if state.status and not state.status.ok else 0
+            status = SourceStatus(source.name, result.status, str(result), consecutive_failures=previous)
+            return status, state.last_new_at
         try:
             if isinstance(result, SourceFailure):
                 raise result
