@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import json
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from loopback import LoopbackServer, static
+from loopback import Exchange, LoopbackServer, static
 
 from ai_news_tracker.articles import article_summary
 from ai_news_tracker.cli import main
+from ai_news_tracker.config import Config, FetchConfig, FilterConfig, SourceConfig
+from ai_news_tracker.http import HttpClient
+from ai_news_tracker.pipeline import Pipeline
+from ai_news_tracker.store import LocalStore
 
 SUMMARY = "研究团队提出一种分层长程记忆机制，让智能体在千步任务中保持上下文。"
 PAGE = f"""<!DOCTYPE html><html><head><meta charset="gbk">
@@ -62,6 +68,47 @@ def test_textless_items_get_the_page_summary_once(tmp_path: Path) -> None:
     assert texts["机器之心 第1篇：大模型研究"] == "" and texts["机器之心 第2篇：大模型研究"] == ""
     md = (data / "site" / "reports" / "2026-11-20.md").read_text(encoding="utf-8")
     assert SUMMARY in md and "script" not in md
+
+
+def trickle(exchange: Exchange) -> None:
+    exchange.start(200, {"Content-Type": "application/rss+xml"})
+    while exchange.write(b"<") and not exchange.wait(0.05):
+        pass
+
+
+def test_an_article_page_the_run_s_deadline_left_unasked_is_asked_at_the_next_run(tmp_path: Path) -> None:
+    with LoopbackServer({}) as server:
+        # Given 机器之心's feed, and another that trickles until the run's deadline (its invocation's end,
+        # less FETCH_RESERVE), so that the article pages' turn comes after it
+        server.routes["/feed"] = static(feed(server.url("")))
+        server.routes["/slow"] = trickle
+        server.routes["/articles/0"] = static(PAGE, headers={"Content-Type": "text/html"})
+        config = Config(
+            sources=(
+                SourceConfig("机器之心", server.url("/feed"), article_text=True),
+                SourceConfig("慢", server.url("/slow")),
+            ),
+            filter=FilterConfig(),
+            fetch=FetchConfig(retries=0),
+        )
+        now = datetime(2026, 11, 20, 5, 0, tzinfo=UTC)
+        with HttpClient(config.fetch) as http:
+            raw = LocalStore(tmp_path / "raw")
+            pipeline = Pipeline(config, raw, LocalStore(tmp_path / "site"), http=http)
+            # When a run ends its requests before the pages are asked, and the next run has the time
+            report = pipeline.fetch(now, deadline_at=time.monotonic() + 1.0)
+            unasked = server.hits("/articles/0")
+            server.routes["/slow"] = static(feed(server.url("")).replace(b"/articles/", b"/other/"))
+            pipeline.fetch(now + timedelta(hours=1), deadline_at=time.monotonic() + 60)
+            asked = server.hits("/articles/0")
+
+    # Then the pages never asked for are asked then, once (nothing stored for them meanwhile), and the
+    # item has its page's text
+    assert [s.status for s in report.statuses] == ["ok", "timeout"] and unasked == 0
+    assert asked == 1
+    records = [json.loads(p.read_text()) for p in (tmp_path / "raw" / "articles").glob("*.json")]
+    assert SUMMARY in [r["text"] for r in records]
+    assert pipeline.repo.source_state("机器之心").articles_owed == ()
 
 
 def test_article_links_leaving_the_feeds_origin_are_refused_and_never_requested(tmp_path: Path) -> None:

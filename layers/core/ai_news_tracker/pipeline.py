@@ -167,10 +167,11 @@ class Pipeline:
             jobs.append((_BOARD_JOB, board.url, validators, self.config.fetch.leaderboard_max_bytes))
         results = self.http.fetch_many(jobs, deadline_at=deadline_at) if jobs else {}
         seen_at = self._first_seen_time(now)
-        textless: list[Item] = []
+        textless: list[tuple[str, Item]] = []  # (source, item)
         stored = [self._store_feed(s, states[s.name], results[s.name], seen_at, textless) for s in sources]
         if textless:
-            self._fetch_article_texts(textless, now, deadline_at)
+            unasked = self._fetch_article_texts([item for _, item in textless], now, deadline_at)
+            self._owe_article_pages(textless, unasked)
         board_status = None
         if board_state is not None:
             board_status = self._store_leaderboard(board_state, results[_BOARD_JOB], now, deadline_at)
@@ -222,7 +223,7 @@ class Pipeline:
         state: SourceState,
         result: Response | SourceFailure,
         now: datetime,
-        textless: list[Item],
+        textless: list[tuple[str, Item]],
     ) -> tuple[SourceStatus, datetime | None]:
         """The source's status, and when it last had a new item (its first answer counts as one)."""
         from .feeds import is_complete, parse_feed
@@ -243,6 +244,7 @@ class Pipeline:
                     source.name, replace(state, status=status, last_new_at=last_new, url=feed)
                 )
                 logger.info("feed not modified", source=source.name)
+                self._queue_article_pages(source, state, [], textless)
                 return status, last_new
             tz = ZoneInfo(source.timezone or self.config.report.timezone)
             entries = parse_feed(result.body, result.headers, result.url, tz, requested=source.url)
@@ -257,9 +259,7 @@ class Pipeline:
         shown, new = self.repo.record_entries(
             source.name, entries, now, known=state.recent_ids, backfill_aliases=not state.aliased
         )
-        if source.article_text:
-            wanted = [i for i in new if not i.text and i.url]
-            textless.extend(wanted[: self.config.fetch.article_fetches])
+        self._queue_article_pages(source, state, new, textless)
         status = SourceStatus(source.name, "ok", fetched=len(shown), new=len(new), checked_at=now)
         recent = tuple(dict.fromkeys(shown + list(state.recent_ids)))[:RECENT_IDS]
         # Something this source had not shown before (a mirror's items are stored under the original)
@@ -281,13 +281,36 @@ class Pipeline:
                 aliased=True,
                 first_fetched_at=state.first_fetched_at,  # None: established before this was kept
                 url=without_user_info(source.url),
+                articles_owed=state.articles_owed,  # until the pages queued are asked
             ),
         )
         logger.info("feed fetched", source=source.name, entries=len(shown), new=len(new))
         return status, last_new
 
-    def _fetch_article_texts(self, items: list[Item], now: datetime, deadline_at: float | None) -> None:
+    def _queue_article_pages(
+        self, source: SourceConfig, state: SourceState, new: Sequence[Item], textless: list[tuple[str, Item]]
+    ) -> None:
+        """Queue the article pages of a source that asks for them: those a run's deadline left unasked
+        first, then the new items' without text, at most ``[fetch] article_fetches``."""
+        if not source.article_text:
+            return
+        owed = [i for i in map(self.repo.get_item, state.articles_owed) if i and not i.text and i.url]
+        wanted = [i for i in new if not i.text and i.url and i.id not in state.articles_owed]
+        textless.extend((source.name, i) for i in (owed + wanted)[: self.config.fetch.article_fetches])
+
+    def _owe_article_pages(self, textless: Sequence[tuple[str, Item]], unasked: set[str]) -> None:
+        """Each source's pages the run's deadline left unasked, kept in its state for the next run."""
+        for name in dict.fromkeys(source for source, _ in textless):
+            owed = tuple(i.id for source, i in textless if source == name and i.id in unasked)
+            state = self.repo.source_state(name)
+            if state.articles_owed != owed:
+                self.repo.save_source_state(name, replace(state, articles_owed=owed))
+            if owed:
+                logger.info("article pages owed", source=name, pages=len(owed))
+
+    def _fetch_article_texts(self, items: list[Item], now: datetime, deadline_at: float | None) -> set[str]:
         """The article pages' own summaries for new items without text: at most once per item a day.
+        Returns the items whose page the deadline left unasked: nothing is stored for them.
 
         An item's link comes from its feed, not from us: it is fetched as found at its source's
         configured URL, so it may reach that origin and otherwise public addresses only (``http``).
@@ -298,15 +321,20 @@ class Pipeline:
         jobs: list[tuple[str, str, Any, int | None, str | None]] = [
             (i.id, str(i.url), None, ARTICLE_MAX_BYTES, feeds.get(i.source, "")) for i in due
         ]
+        unasked: set[str] = set()
         for item_id_, result in self.http.fetch_many(jobs, deadline_at=deadline_at).items():
             record: dict[str, str | None]
+            if isinstance(result, OutOfTime):
+                unasked.add(item_id_)
+                continue
             if isinstance(result, SourceFailure):
                 record = {"text": "", "status": result.status, "error": str(result), "day": day}
             else:
                 text = article_summary(result.body, result.headers)
                 record = {"text": text, "status": "ok" if text else "no_summary", "error": None, "day": day}
             self.repo.save_article(item_id_, record)
-        logger.info("article texts fetched", pages=len(jobs))
+        logger.info("article texts fetched", pages=len(jobs) - len(unasked))
+        return unasked
 
     def _with_article_text(self, item: Item) -> Item:
         if item.text:

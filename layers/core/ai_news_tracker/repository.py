@@ -52,6 +52,8 @@ class SourceState:
     # The feed URL of its last good answer, without user info: a source renamed keeps its items
     # (None: before this was kept)
     url: str | None = None
+    # Items whose article page a run's deadline left unasked: asked first at the next run
+    articles_owed: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -63,6 +65,7 @@ class SourceState:
             "aliased": self.aliased,
             "first_fetched_at": iso(self.first_fetched_at) if self.first_fetched_at else None,
             "url": self.url,
+            "articles_owed": list(self.articles_owed),
         }
 
     @classmethod
@@ -77,6 +80,7 @@ class SourceState:
             aliased=bool(data.get("aliased", False)),
             first_fetched_at=parse_iso(data["first_fetched_at"]) if data.get("first_fetched_at") else None,
             url=data.get("url"),
+            articles_owed=tuple(data.get("articles_owed", ())),
         )
 
 
