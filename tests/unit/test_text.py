@@ -357,6 +357,15 @@ def test_real_feed_descriptions_become_markup_free_text() -> None:
             "新智元报道 编辑：青柚【新智元导读】导读一。正文提到【新智元导读】二字。",
             "导读一。正文提到【新智元导读】二字。",
         ),
+        # 量子位's dateline and header, and a WeChat account's plea to follow it, before the lead
+        ("梦晨 发自 凹非寺 量子位 | 公众号 QbitAI 智谱发布新模型。", "智谱发布新模型。"),
+        ("西风 鱼羊 发自 凹非寺 量子位 | 公众号 QbitAI 豆包大模型降价。", "豆包大模型降价。"),
+        ("点击上方蓝字关注我们 混元发布新版本。", "混元发布新版本。"),
+        ("点击上方“机器之心”关注我们，设为星标 千问开源新模型。", "千问开源新模型。"),
+        ("点击上方蓝字，关注我们！ 新智元报道 编辑：青柚 正文。", "正文。"),
+        # but not the words in a lead
+        ("记者发自北京：智谱今天发布新模型。", "记者发自北京：智谱今天发布新模型。"),
+        ("用户点击上方按钮即可体验新模型。", "用户点击上方按钮即可体验新模型。"),
     ],
 )
 def test_outlet_boilerplate_before_the_lead_is_left_out(text: str, expected: str) -> None:
