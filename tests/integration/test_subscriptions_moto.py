@@ -278,6 +278,15 @@ def subscribe_and_confirm(stack: Stack, address: str) -> None:
     assert stack.http("POST", "/confirm", query={"token": token_of(link)}).status == 200
 
 
+def a_readers_one_click_link(stack: Stack, address: str = "reader@example.org") -> str:
+    """The https List-Unsubscribe link of the edition a reader, subscribed and confirmed, was sent."""
+    subscribe_and_confirm(stack, address)
+    stack.announce(DAY1)
+    stack.drain()
+    (https, _) = re.findall(r"<([^>]+)>", str(stack.editions_to(address)[0]["List-Unsubscribe"]))
+    return https
+
+
 @contextmanager
 def mail_stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
     """The resources of the email functions under moto, and their environment."""
@@ -434,10 +443,7 @@ def test_subscribe_confirm_receive_one_click_unsubscribe_and_no_more_mail(stack:
 
 
 def test_the_unsubscribe_link_shows_a_button_and_a_get_changes_nothing(stack: Stack) -> None:
-    subscribe_and_confirm(stack, "reader@example.org")
-    stack.announce(DAY1)
-    stack.drain()
-    (https, _) = re.findall(r"<([^>]+)>", str(stack.editions_to("reader@example.org")[0]["List-Unsubscribe"]))
+    https = a_readers_one_click_link(stack)
 
     page = stack.http("GET", "/unsubscribe", query={"token": token_of(https)})
     assert page.status == 200 and 'name="List-Unsubscribe" value="One-Click"' in page.body
@@ -1403,10 +1409,7 @@ def test_an_unsubscribe_posted_again_is_counted_once(
     stack: Stack, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Given a reader whose mail client sent the one-click unsubscribe
-    subscribe_and_confirm(stack, "reader@example.org")
-    stack.announce(DAY1)
-    stack.drain()
-    (https, _) = re.findall(r"<([^>]+)>", str(stack.editions_to("reader@example.org")[0]["List-Unsubscribe"]))
+    https = a_readers_one_click_link(stack)
     capsys.readouterr()
     assert stack.http("POST", "/unsubscribe", query={"token": token_of(https)}).status == 200
     assert counted(capsys.readouterr().out).count("Unsubscribed") == 1
@@ -1422,10 +1425,7 @@ def test_endpoints_that_cannot_use_the_subscribers_table_are_counted_for_an_alar
 ) -> None:
     # Given a subscribed reader, then a subscribers table the endpoints cannot use (an IAM policy that
     # lost its grant, a throttled or unavailable DynamoDB: here the table is gone)
-    subscribe_and_confirm(stack, "reader@example.org")
-    stack.announce(DAY1)
-    stack.drain()
-    (https, _) = re.findall(r"<([^>]+)>", str(stack.editions_to("reader@example.org")[0]["List-Unsubscribe"]))
+    https = a_readers_one_click_link(stack)
     stack.dynamodb.delete_table(TableName=TABLE)
     capsys.readouterr()
     # When readers sign up and unsubscribe (RFC 8058 one-click)
