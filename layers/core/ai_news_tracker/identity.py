@@ -157,12 +157,30 @@ def guid_alias(
     guid_link = safe_link(mark)
     if link is not None and guid_link is not None and normalize_url(guid_link) == normalize_url(link):
         return None  # the guid is the link: a new link is a new guid
+    return "alias:" + f"{source}\n{mark}\n{collapse_whitespace(title)}\n{_body(text, published)}"
+
+
+def _body(text: str, published: datetime | None) -> str:
     # the text, which a new link leaves as it is; the date only for an entry without text (a feed may
     # bump its "updated" date, which stands in for a missing publication date, with the link)
     body = collapse_whitespace(text)
     if not body and published is not None:
         body = published.astimezone(UTC).isoformat()
-    return "alias:" + f"{source}\n{mark}\n{collapse_whitespace(title)}\n{body}"
+    return body
+
+
+def content_identity(title: str, text: str, published: datetime | None) -> str:
+    """The identity of a link-less entry that shares its guid with another entry of its fetch (a feed
+    giving every entry guid "0"): its title and text, as :func:`identity_key` without link and guid, a
+    text-less entry's date standing in for its text as in :func:`guid_alias`."""
+    content = collapse_whitespace(title) + "\n" + _body(text, published)
+    return "hash:" + hashlib.sha256(content.encode("utf-8")).hexdigest()
+
+
+def content_alias(source: str, title: str, text: str, published: datetime | None) -> str:
+    """The alias under which a link-less item of ``source`` is known by its title and text alone (its
+    date when it has none), whatever its guid: how an entry shown under another entry's guid is found."""
+    return "content:" + f"{source}\n{collapse_whitespace(title)}\n{_body(text, published)}"
 
 
 _USER_INFO = re.compile(r"(?<=//)[^/?#]*@")

@@ -7,7 +7,9 @@ Key layout (the same in ``<data-dir>/raw`` and in the raw S3 bucket)::
     sources/<source-key>.json               validators, last status and recent ids of one source
     articles/<id>.json                      an item's article-page summary, for feeds without text
     aliases/<alias-id>                      the id of the item an entry's guid, title and text name, when its
-                                            guid is not its link (identity.guid_alias); written after it
+                                            guid is not its link (identity.guid_alias); written after it; and
+                                            the id a link-less item's title and text name in its source
+                                            (identity.content_alias)
     leaderboard/<provider>.json             the current leaderboard snapshot and how it was fetched
     editions/<YYYY-MM-DD>.json              each edition exactly as it was built
     editions/successors/<YYYY-MM-DD>|first  the day of the edition after that one (or of the first): the
@@ -30,7 +32,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
 from .errors import StorageError
-from .identity import guid_alias, identity_key, item_id, same_document
+from .identity import content_alias, content_identity, guid_alias, identity_key, item_id, same_document
 from .models import Edition, Entry, Item, SourceStatus, Validators, iso, parse_iso
 from .store import Store, dump_json, get_object, parse_json
 from .text import collapse_whitespace, shorten
@@ -94,6 +96,19 @@ def _content(item: Item) -> tuple[str, str]:
     return collapse_whitespace(item.title), collapse_whitespace(item.text)
 
 
+def _keeper(contents: list[tuple[str, str]], stored: Item | None) -> tuple[str, str] | None:
+    """Of the contents of entries that share an identity, the one of the item ``stored`` under it: the
+    one with its title, else the only one with its text (a text they share, "点击阅读全文", names none)."""
+    if stored is None:
+        return None
+    title, text = _content(stored)
+    with_title = [c for c in contents if c[0] == title]
+    if with_title:
+        return with_title[0]
+    with_text = {c for c in contents if c[1] == text}
+    return with_text.pop() if len(with_text) == 1 else None
+
+
 def make_item(source: str, entry: Entry, first_seen: datetime, feed_position: int | None = None) -> Item:
     identity = identity_key(entry.url, entry.guid, entry.title, entry.text, source)
     return Item(
@@ -132,15 +147,17 @@ class RawRepository:
         new: list[Item] = []
         known_ids = set(known)
         entries = list(entries)
-        items = self._told_apart(
+        items, by_content = self._told_apart(
             source, entries, [make_item(source, e, now, n) for n, e in enumerate(entries)]
         )
-        for entry, item in zip(entries, items, strict=True):
+        for index, (entry, item) in enumerate(zip(entries, items, strict=True)):
             if item.id in shown:
                 continue
             alias = guid_alias(
                 entry.url, entry.guid, entry.title, source, published=entry.published_at, text=entry.text
             )
+            by_guid = not item.identity.startswith("url:") and alias is not None
+            content = content_alias(source, entry.title, entry.text, entry.published_at) if by_guid else None
             known_item = item.id in known_ids
             if known_item or self.store.get(_item_key(item.id)) is not None:
                 shown.append(item.id)
@@ -151,8 +168,10 @@ class RawRepository:
                 if alias is not None and (backfill_aliases or not known_item or unlinked):
                     self.store.put_if_absent(_alias_key(alias), item.id.encode("ascii"))
                 continue
+            # one of entries sharing a guid: the article stored under another guid is found by its
+            # content; the guid's alias, written when an article was taken for the one under it, is not
             earlier = (
-                self._aliased(alias)
+                self._aliased(content if index in by_content else alias)
                 or self._stored_before_feed_scoped_guids(item, known_ids)
                 or self._linked_by_guid(source, entry, known_ids)
             )
@@ -165,38 +184,51 @@ class RawRepository:
                 new.append(item)
                 if alias is not None:
                     self.store.put_if_absent(_alias_key(alias), item.id.encode("ascii"))
+                if content is not None:
+                    self.store.put_if_absent(_alias_key(content), item.id.encode("ascii"))
         return shown, new
 
-    def _told_apart(self, source: str, entries: Sequence[Entry], items: list[Item]) -> list[Item]:
-        """``items`` with those that share one link but not their title and text identified apart.
+    def _told_apart(
+        self, source: str, entries: Sequence[Entry], items: list[Item]
+    ) -> tuple[list[Item], set[int]]:
+        """``items`` with those that share one link, or one guid for want of a link, but not their title
+        and text identified apart; and the indices of those identified apart from a shared guid.
 
         A feed may link every entry to the same page (a newsflash list, a bridge's account page): the
         link cannot tell them apart, so all but one are identified by their guid, else their content
-        (:func:`identity_key` without the link). The one that keeps the link's identity is the one
-        stored under it (by its title, else its text), else the oldest in the feed, so that a later
-        fetch makes the same choice. One read per such link; none for a feed whose links differ."""
+        (:func:`identity_key` without the link). A feed may give every link-less entry one guid ("0"):
+        all but one are identified by their content (:func:`content_identity`). The one that keeps the
+        shared identity is the one stored under it (by its title, else by a text no other entry of the
+        group has), else, when nothing is stored under it, the oldest in the feed, so that a later fetch
+        makes the same choice; of a shared guid, none keeps it when what is stored under it is not in
+        the fetch (the guid names an article the feed no longer shows). One read per such link or guid;
+        none for a feed whose links and guids differ."""
         groups: dict[str, list[int]] = {}
         for index, item in enumerate(items):
-            if item.identity.startswith("url:"):
+            if item.identity.startswith(("url:", "guid:")):
                 groups.setdefault(item.id, []).append(index)
         result = list(items)
+        by_content: set[int] = set()
         for shared, members in groups.items():
-            contents = {_content(items[i]) for i in members}
-            if len(contents) < 2:
+            contents = [_content(items[i]) for i in members]
+            if len(set(contents)) < 2:
                 continue
+            by_link = items[members[0]].identity.startswith("url:")
             stored = self.get_item(shared)
-            keeper = _content(items[members[-1]])
-            if stored is not None:
-                keeper = next(
-                    (c for c in contents if c[0] == collapse_whitespace(stored.title)),
-                    next((c for c in contents if c[1] == collapse_whitespace(stored.text)), keeper),
-                )
+            keeper = _keeper(contents, stored)
+            if keeper is None and (by_link or stored is None):
+                keeper = contents[-1]  # the oldest in the feed
             for index in members:
-                if _content(items[index]) != keeper:
-                    entry = entries[index]
+                if _content(items[index]) == keeper:
+                    continue
+                entry = entries[index]
+                if by_link:
                     identity = identity_key(None, entry.guid, entry.title, entry.text, source)
-                    result[index] = replace(items[index], id=item_id(identity), identity=identity)
-        return result
+                else:
+                    identity = content_identity(entry.title, entry.text, entry.published_at)
+                    by_content.add(index)
+                result[index] = replace(items[index], id=item_id(identity), identity=identity)
+        return result, by_content
 
     def _aliased(self, alias: str | None) -> str | None:
         """The id of the stored item ``alias`` names, if any."""
