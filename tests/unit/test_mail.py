@@ -450,6 +450,26 @@ def test_links_in_feed_text_are_not_made_links_by_mail_clients() -> None:
     assert "https://36kr.com/p/1" in {v for _, n, v in audit(html).attrs if n == "href"}
 
 
+def test_a_host_name_without_scheme_or_www_in_feed_text_is_not_made_a_link_by_mail_clients() -> None:
+    # Given feed text naming hosts bare, as feeds do ("域名转向了chatgpt.com"), and behind a scheme and "www."
+    said = "下载地址 deepseek-download.com/setup.exe 或 https://evil.com/login 或 www.evil.net"
+    title = "域名转向了 chatgpt.com 领取 evil.cn/x"
+    ed = edition([item(1, title=title, text=said, url="https://36kr.com/p/1")], key_points=("见 evil.ai/p",))
+    # When the email is built
+    text, html = bodies(message(ed))
+    shown = "".join(audit(html).text)
+    for part in (text, shown):
+        # Then neither part holds one whole, which Gmail, Apple Mail and Outlook link with neither scheme
+        # nor "www." (to wherever the feed says)
+        hosts = ("deepseek-download.com", "evil.com", "evil.net", "chatgpt.com", "evil.cn", "evil.ai")
+        assert [host for host in hosts if host in part] == []
+        # And both read as the feed wrote it (the WORD JOINERs are invisible)
+        visible = part.replace("\u2060", "")
+        assert said in visible and title in visible and "见 evil.ai/p" in visible
+    # While the item's own link is whole
+    assert "\n   https://36kr.com/p/1\n" in text.replace("\r\n", "\n")
+
+
 def test_a_key_point_with_nothing_left_to_show_is_not_numbered() -> None:
     # Given a key point made only of control and bidi characters between two others
     ed = edition([item(1)], key_points=("要点一", "\x00\x1b\u202e \u2066", "要点二"))

@@ -152,10 +152,12 @@ def clean_line(value: object) -> str:
 
 # Mail clients link what looks like a link in a message's text (both parts): a link in feed text would
 # open wherever the feed says, past the http(s) rule every link of ours keeps (``safe_href``). An
-# invisible WORD JOINER where their link finders look (after the scheme's colon, after "www", before an
-# address's "@") leaves the text reading the same and links nothing; the item's own link is given apart.
+# invisible WORD JOINER where their link finders look (after the scheme's colon, after "www", before a
+# host name's dots: "chatgpt.com/login" is linked with neither, before an address's "@") leaves the text
+# reading the same and links nothing; the item's own link is given apart.
 _SCHEME_SLASHES = re.compile(r"(?<=:)//")
 _WWW_DOT = re.compile(r"(?<![0-9A-Za-z])(www)\.", re.IGNORECASE)
+_HOST_DOT = re.compile(r"(?<=[\w-])\.(?=[^\W\d_])")  # a dot before a letter: every top-level domain's
 _ADDRESS_AT = re.compile(r"(?<=[0-9A-Za-z._+\-])@")
 WORD_JOINER = "\u2060"
 
@@ -165,7 +167,7 @@ def unlinked(line: str) -> str:
     if "//" in line:
         line = _SCHEME_SLASHES.sub(WORD_JOINER + "//", line)
     if "." in line:
-        line = _WWW_DOT.sub(r"\1" + WORD_JOINER + ".", line)
+        line = _HOST_DOT.sub(WORD_JOINER + ".", _WWW_DOT.sub(r"\1" + WORD_JOINER + ".", line))
     if "@" in line:
         line = _ADDRESS_AT.sub(WORD_JOINER + "@", line)
     return line
