@@ -15,6 +15,7 @@ from ai_news_tracker.config import parse_config
 from ai_news_tracker.errors import EditionError
 from ai_news_tracker.models import Entry
 from ai_news_tracker.pipeline import Pipeline
+from ai_news_tracker.repository import ALIASES_VERSION
 from ai_news_tracker.store import LocalStore
 
 DAY1 = datetime(2026, 6, 19, 12, 0, tzinfo=UTC)  # 20:00 in Shanghai
@@ -120,12 +121,31 @@ def test_the_first_fetch_after_an_upgrade_gives_the_items_it_shows_their_guid_al
         # Given a source fetched by a version that wrote no aliases
         pipe.fetch(DAY1)
         shutil.rmtree(tmp_path / "raw" / "aliases")
-        pipe.repo.save_source_state("新智元", replace(pipe.repo.source_state("新智元"), aliased=False))
+        pipe.repo.save_source_state("新智元", replace(pipe.repo.source_state("新智元"), aliased=0))
         # When it is fetched again
         pipe.fetch(DAY1 + timedelta(hours=1))
     # Then the item it shows has its alias, and the source is not asked to again
     assert len(list((tmp_path / "raw" / "aliases").iterdir())) == 1
-    assert pipe.repo.source_state("新智元").aliased
+    assert pipe.repo.source_state("新智元").aliased == ALIASES_VERSION
+
+
+def test_the_first_fetch_after_an_upgrade_gives_link_less_items_their_content_aliases(tmp_path: Path) -> None:
+    linkless = (
+        '<item><title>智谱发布 GLM-5</title><guid isPermaLink="false">post-1</guid>'
+        "<description>正文</description><pubDate>Fri, 19 Jun 2026 10:00:00 +0800</pubDate></item>"
+    )
+    with LoopbackServer({"/feed.xml": static(rss(linkless))}) as server:
+        pipe = pipeline(tmp_path, sources=[{"name": "甲", "url": server.url("/feed.xml")}])
+        # Given a link-less item stored by the release that wrote guid aliases alone ("aliased": true)
+        pipe.fetch(DAY1)
+        shutil.rmtree(tmp_path / "raw" / "aliases")
+        pipe.repo.save_source_state("甲", replace(pipe.repo.source_state("甲"), aliased=1))
+        # When it is fetched again
+        pipe.fetch(DAY1 + timedelta(hours=1))
+    # Then the item has its guid alias and its content alias (an article shown later under another's
+    # guid finds it), and the source is not asked to again
+    assert len(list((tmp_path / "raw" / "aliases").iterdir())) == 2
+    assert pipe.repo.source_state("甲").aliased == ALIASES_VERSION
 
 
 def test_a_new_source_is_known_as_new_before_its_items_are_stored(

@@ -16,8 +16,9 @@ from typing import Any
 import pytest
 
 from ai_news_tracker.errors import StorageError
+from ai_news_tracker.identity import content_alias, item_id
 from ai_news_tracker.models import Entry
-from ai_news_tracker.repository import RawRepository, SourceState, make_item, source_key
+from ai_news_tracker.repository import ALIASES_VERSION, RawRepository, SourceState, make_item, source_key
 from ai_news_tracker.store import LocalStore
 
 T0 = datetime(2026, 1, 20, 2, 0, tzinfo=UTC)
@@ -584,9 +585,11 @@ class Fetches:
         self.repo = RawRepository(LocalStore(tmp_path))
         self.recent: list[str] = []
 
-    def fetch(self, *entries: Entry) -> list[str]:
+    def fetch(self, *entries: Entry, upgraded: bool = False) -> list[str]:
+        """The titles of the new items; ``upgraded``: the source's first fetch by a newer release."""
         now = T0 + timedelta(hours=2 * (len(self.recent) + 1))
-        shown, new = self.repo.record_entries("甲", entries, now, known=self.recent)
+        recorded = self.repo.record_entries("甲", entries, now, known=self.recent, backfill_aliases=upgraded)
+        shown, new = recorded
         self.recent = list(dict.fromkeys(shown + self.recent))
         return [item.title for item in new]
 
@@ -646,3 +649,45 @@ def test_a_link_less_article_shown_once_under_its_neighbours_guid_is_not_new_aga
     # Then nothing is new again: 豆包 is found under its own guid by its title and text, and the edited
     # article is the one its guid names
     assert new == [[], [], []]
+
+
+@pytest.mark.parametrize(
+    ("url", "guid"), [("https://news.example.cn/flash", None), (None, "0")], ids=["one link", "guid 0"]
+)
+def test_entries_of_one_title_told_apart_by_their_text_are_each_new_once(
+    tmp_path: Path, url: str | None, guid: str | None
+) -> None:
+    # Given a feed giving every entry one title ("36氪快讯", a column's name) and one link, or guid "0"
+    # for want of one: only their texts tell them apart
+    repo = RawRepository(LocalStore(tmp_path))
+    flash = lambda text: Entry("36氪快讯", text, url, guid, T0)  # noqa: E731
+    shown, first = repo.record_entries("快讯", [flash("快讯乙"), flash("快讯甲")], T0)
+    # When a new flash tops it
+    later = [flash("快讯丙"), flash("快讯乙"), flash("快讯甲")]
+    _, second = repo.record_entries("快讯", later, T0 + timedelta(hours=2), known=shown)
+    # Then the new flash is news, and the one stored under the shared identity (甲) is not news again
+    # (the title names every entry: the newest was taken for the one stored under it)
+    assert [i.text for i in first] == ["快讯乙", "快讯甲"] and [i.text for i in second] == ["快讯丙"]
+
+
+def test_a_link_less_article_stored_before_content_aliases_is_not_new_under_its_neighbours_guid(
+    tmp_path: Path,
+) -> None:
+    # Given a link-less feed under its articles' own guids, its items stored by the release before content
+    # aliases (2026-12-01): none of them is known by its title and text
+    feed = Fetches(tmp_path)
+    feed.fetch(*STABLE)
+    for e in STABLE:
+        (tmp_path / "aliases" / item_id(content_alias("甲", e.title, e.text, e.published_at))).unlink()
+    # When this release fetches it as it was (its first fetch of the source), then once with an article
+    # under its neighbour's guid, as the glitch above
+    new = [feed.fetch(*STABLE, upgraded=True), feed.fetch(*GLITCH)]
+    # Then the article is not news again (the release before took it for its neighbour: not new either)
+    assert new == [[], []]
+
+
+def test_a_source_state_of_the_release_that_wrote_guid_aliases_alone_gets_the_content_aliases() -> None:
+    # Given a source state stored when "aliased" was true or false (guid aliases, or none, written)
+    old = [SourceState.from_dict({"aliased": flag}) for flag in (True, False)]
+    # Then its next fetch is the one that writes the aliases of a newer version
+    assert [state.aliased for state in old] == [1, 0] and ALIASES_VERSION == 2

@@ -47,7 +47,7 @@ from .models import (
     iso,
     parse_iso,
 )
-from .repository import RECENT_IDS, RawRepository, SourceState, successor_key
+from .repository import ALIASES_VERSION, RECENT_IDS, RawRepository, SourceState, successor_key
 from .store import LocalStore, Store, content_type_for, get_json, parse_json
 
 if TYPE_CHECKING:  # imported where used: a fetch function never loads Jinja2, the renderer or the
@@ -257,7 +257,11 @@ class Pipeline:
             state = replace(state, first_fetched_at=now)
             self.repo.save_source_state(source.name, state)
         shown, new = self.repo.record_entries(
-            source.name, entries, now, known=state.recent_ids, backfill_aliases=not state.aliased
+            source.name,
+            entries,
+            now,
+            known=state.recent_ids,
+            backfill_aliases=state.aliased < ALIASES_VERSION,
         )
         self._queue_article_pages(source, state, new, textless)
         status = SourceStatus(source.name, "ok", fetched=len(shown), new=len(new), checked_at=now)
@@ -278,7 +282,7 @@ class Pipeline:
                 status=status,
                 recent_ids=recent,
                 last_new_at=last_new,
-                aliased=True,
+                aliased=ALIASES_VERSION,
                 first_fetched_at=state.first_fetched_at,  # None: established before this was kept
                 url=without_user_info(source.url),
                 articles_owed=state.articles_owed,  # until the pages queued are asked

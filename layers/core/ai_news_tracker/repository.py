@@ -40,6 +40,9 @@ from .text import collapse_whitespace, shorten
 _STAMP = "%Y%m%dT%H%M%S%fZ"
 _T = TypeVar("_T")
 RECENT_IDS = 1000  # ids a source remembers, to skip existence checks for items it showed before
+# The aliases a source's shown items get: 1 guid aliases (identity.guid_alias), 2 content aliases of its
+# link-less items too (identity.content_alias, since 2026-12-01)
+ALIASES_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,8 @@ class SourceState:
     recent_ids: tuple[str, ...] = ()
     fingerprint: str | None = None  # content hash, for sources whose files carry no date
     last_new_at: datetime | None = None  # when the source last had an item not seen before
-    aliased: bool = False  # the guid aliases of the items it shows were written (once, for older items)
+    # The aliases of the items it shows were written up to this ALIASES_VERSION (once, for older items)
+    aliased: int = 0
     first_fetched_at: datetime | None = None  # its first good answer (None: before this was kept)
     # The feed URL of its last good answer, without user info: a source renamed keeps its items
     # (None: before this was kept)
@@ -79,7 +83,7 @@ class SourceState:
             recent_ids=tuple(data.get("recent_ids", [])),
             fingerprint=data.get("fingerprint"),
             last_new_at=parse_iso(data["last_new_at"]) if data.get("last_new_at") else None,
-            aliased=bool(data.get("aliased", False)),
+            aliased=int(data.get("aliased") or 0),  # true: guid aliases alone (version 1)
             first_fetched_at=parse_iso(data["first_fetched_at"]) if data.get("first_fetched_at") else None,
             url=data.get("url"),
             articles_owed=tuple(data.get("articles_owed", ())),
@@ -98,15 +102,18 @@ def _content(item: Item) -> tuple[str, str]:
 
 def _keeper(contents: list[tuple[str, str]], stored: Item | None) -> tuple[str, str] | None:
     """Of the contents of entries that share an identity, the one of the item ``stored`` under it: the
-    one with its title, else the only one with its text (a text they share, "点击阅读全文", names none)."""
+    one with its title and text, else the only one with its title, else the only one with its text (a
+    title or a text they share, "36氪快讯", "点击阅读全文", names none of them)."""
     if stored is None:
         return None
-    title, text = _content(stored)
-    with_title = [c for c in contents if c[0] == title]
-    if with_title:
-        return with_title[0]
-    with_text = {c for c in contents if c[1] == text}
-    return with_text.pop() if len(with_text) == 1 else None
+    content = _content(stored)
+    if content in contents:
+        return content
+    for part in (0, 1):
+        matching = {c for c in contents if c[part] == content[part]}
+        if len(matching) == 1:
+            return matching.pop()
+    return None
 
 
 def make_item(source: str, entry: Entry, first_seen: datetime, feed_position: int | None = None) -> Item:
@@ -142,7 +149,9 @@ class RawRepository:
 
         The guid alias of an entry stored before but not ``known`` is written when missing (a fetch that
         stored the item died before its alias); with ``backfill_aliases`` those of every entry stored
-        before (a source's first fetch since aliases exist), so a link they change later keeps them."""
+        before (a source's first fetch since aliases exist), so a link they change later keeps them, and
+        the content alias of each link-less one that shows the stored item's title and text (a read
+        each)."""
         shown: list[str] = []
         new: list[Item] = []
         known_ids = set(known)
@@ -167,6 +176,8 @@ class RawRepository:
                 unlinked = item.identity.startswith("guid:")
                 if alias is not None and (backfill_aliases or not known_item or unlinked):
                     self.store.put_if_absent(_alias_key(alias), item.id.encode("ascii"))
+                if content is not None and backfill_aliases and index not in by_content:
+                    self._backfill_content_alias(content, item)
                 continue
             # one of entries sharing a guid: the article stored under another guid is found by its
             # content; the guid's alias, written when an article was taken for the one under it, is not
@@ -229,6 +240,13 @@ class RawRepository:
                     by_content.add(index)
                 result[index] = replace(items[index], id=item_id(identity), identity=identity)
         return result, by_content
+
+    def _backfill_content_alias(self, content: str, item: Item) -> None:
+        """Write the content alias of an item stored before content aliases, when the entry ``item`` was
+        made of shows its title and text (another's shown under its guid would take it)."""
+        stored = self.get_item(item.id)
+        if stored is not None and _content(stored) == _content(item):
+            self.store.put_if_absent(_alias_key(content), item.id.encode("ascii"))
 
     def _aliased(self, alias: str | None) -> str | None:
         """The id of the stored item ``alias`` names, if any."""
@@ -451,4 +469,13 @@ def _alias_key(alias: str) -> str:
     return f"aliases/{item_id(alias)}"
 
 
-__all__ = ["RawRepository", "SourceState", "iso", "make_item", "parse_iso", "source_key", "successor_key"]
+__all__ = [
+    "ALIASES_VERSION",
+    "RawRepository",
+    "SourceState",
+    "iso",
+    "make_item",
+    "parse_iso",
+    "source_key",
+    "successor_key",
+]
