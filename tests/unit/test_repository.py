@@ -17,7 +17,7 @@ import pytest
 
 from ai_news_tracker.errors import StorageError
 from ai_news_tracker.identity import content_alias, item_id
-from ai_news_tracker.models import Entry
+from ai_news_tracker.models import Entry, Item
 from ai_news_tracker.repository import ALIASES_VERSION, RawRepository, SourceState, make_item, source_key
 from ai_news_tracker.store import LocalStore
 
@@ -691,3 +691,56 @@ def test_a_source_state_of_the_release_that_wrote_guid_aliases_alone_gets_the_co
     old = [SourceState.from_dict({"aliased": flag}) for flag in (True, False)]
     # Then its next fetch is the one that writes the aliases of a newer version
     assert [state.aliased for state in old] == [1, 0] and ALIASES_VERSION == 2
+
+
+def test_a_link_less_article_stored_under_its_guid_alone_is_not_new_under_its_neighbours_guid(
+    tmp_path: Path,
+) -> None:
+    # Given a link-less feed's articles stored by a release that identified them by their guid alone
+    # (before guids were scoped to their feed, 2026-11-30), with no alias
+    feed = Fetches(tmp_path)
+    for e in STABLE:
+        old = Item(
+            id=item_id(f"guid:{e.guid}"), identity=f"guid:{e.guid}", source="甲", title=e.title,
+            text=e.text, url=None, published_at=T0, first_seen=T0,
+        )  # fmt: skip
+        feed.repo.store.put(f"items/{old.id}.json", json.dumps(old.to_dict()).encode())
+        feed.recent.append(old.id)
+    # When this release fetches it as it was (its first fetch of the source), then once with an article
+    # under its neighbour's guid, as the glitch above
+    new = [feed.fetch(*STABLE, upgraded=True), feed.fetch(*GLITCH)]
+    # Then no article is news again (混元 was: the backfill wrote no content alias for the items it
+    # found under their former ids)
+    assert new == [[], []]
+
+
+@pytest.mark.parametrize(
+    ("url", "guid"), [("https://news.example.cn/flash", None), (None, "0")], ids=["one link", "guid 0"]
+)
+def test_a_column_of_the_stored_articles_title_is_new_once_that_article_has_left_the_feed(
+    tmp_path: Path, url: str | None, guid: str | None
+) -> None:
+    # Given a feed whose entries share one link, or guid "0", and one of them a daily column ("AI日报"),
+    # the one stored under the shared identity
+    feed = Fetches(tmp_path)
+    daily = lambda text, day: Entry("AI日报", text, url, guid, T0 + timedelta(days=day))  # noqa: E731
+    other = Entry("混元发布", "混元的正文", url, guid, T0)
+    first = feed.fetch(other, daily("12月1日：豆包降价", 0))
+    # When the next day's column tops it, the day before's having left the feed
+    second = feed.fetch(daily("12月2日：千问开源", 1), other)
+    # Then the new column is news (a title shared with the article that left names no entry of the fetch)
+    assert first == ["混元发布", "AI日报"] and second == ["AI日报"]
+
+
+def test_entries_sharing_one_link_and_guid_0_are_each_new_once(tmp_path: Path) -> None:
+    # Given a newsflash feed linking every entry to its list page and giving each guid "0"
+    feed = Fetches(tmp_path)
+    link = "https://news.example.cn/flash"
+    flash = lambda title: Entry(title, f"{title}的正文", link, "0", T0)  # noqa: E731
+    # When it is fetched, then a new flash tops it
+    new = [
+        feed.fetch(flash("甲"), flash("乙"), flash("丙")),
+        feed.fetch(flash("丁"), flash("甲"), flash("乙"), flash("丙")),
+    ]
+    # Then each flash is new once (those identified apart from the link all took the guid "0": one item)
+    assert new == [["甲", "乙", "丙"], ["丁"]]

@@ -100,19 +100,24 @@ def _content(item: Item) -> tuple[str, str]:
     return collapse_whitespace(item.title), collapse_whitespace(item.text)
 
 
-def _keeper(contents: list[tuple[str, str]], stored: Item | None) -> tuple[str, str] | None:
-    """Of the contents of entries that share an identity, the one of the item ``stored`` under it: the
-    one with its title and text, else the only one with its title, else the only one with its text (a
-    title or a text they share, "36氪快讯", "点击阅读全文", names none of them)."""
+def _keeper(
+    contents: list[tuple[str, str]], dates: list[datetime | None], stored: Item | None
+) -> tuple[str, str] | None:
+    """Of the contents of entries that share an identity (and their dates), the one of the item
+    ``stored`` under it: the one with its title and text, else the only one with its title, else the
+    only one with its text, of its date (a title or a text they share, "36氪快讯", "点击阅读全文",
+    names none of them; a column's title, "AI日报", names not the next day's)."""
     if stored is None:
         return None
     content = _content(stored)
     if content in contents:
         return content
     for part in (0, 1):
-        matching = {c for c in contents if c[part] == content[part]}
+        matching = {c for c, d in zip(contents, dates, strict=True) if c[part] == content[part]}
         if len(matching) == 1:
-            return matching.pop()
+            (match,) = matching
+            same_day = {d for c, d in zip(contents, dates, strict=True) if c == match}
+            return match if same_day == {stored.published_at} else None
     return None
 
 
@@ -177,15 +182,16 @@ class RawRepository:
                 if alias is not None and (backfill_aliases or not known_item or unlinked):
                     self.store.put_if_absent(_alias_key(alias), item.id.encode("ascii"))
                 if content is not None and backfill_aliases and index not in by_content:
-                    self._backfill_content_alias(content, item)
+                    self._backfill_content_alias(content, item.id, item)
                 continue
             # one of entries sharing a guid: the article stored under another guid is found by its
             # content; the guid's alias, written when an article was taken for the one under it, is not
-            earlier = (
-                self._aliased(content if index in by_content else alias)
-                or self._stored_before_feed_scoped_guids(item, known_ids)
-                or self._linked_by_guid(source, entry, known_ids)
-            )
+            earlier = self._aliased(content if index in by_content else alias)
+            if earlier is None and (legacy := self._stored_before_feed_scoped_guids(item, known_ids)):
+                earlier = legacy
+                if content is not None and backfill_aliases:
+                    self._backfill_content_alias(content, legacy, item)
+            earlier = earlier or self._linked_by_guid(source, entry, known_ids)
             if earlier is not None:  # the same article under a new link or an older id: shown, not new
                 if earlier not in shown:
                     shown.append(earlier)
@@ -206,14 +212,14 @@ class RawRepository:
         and text identified apart; and the indices of those identified apart from a shared guid.
 
         A feed may link every entry to the same page (a newsflash list, a bridge's account page): the
-        link cannot tell them apart, so all but one are identified by their guid, else their content
-        (:func:`identity_key` without the link). A feed may give every link-less entry one guid ("0"):
-        all but one are identified by their content (:func:`content_identity`). The one that keeps the
-        shared identity is the one stored under it (by its title, else by a text no other entry of the
-        group has), else, when nothing is stored under it, the oldest in the feed, so that a later fetch
-        makes the same choice; of a shared guid, none keeps it when what is stored under it is not in
-        the fetch (the guid names an article the feed no longer shows). One read per such link or guid;
-        none for a feed whose links and guids differ."""
+        link cannot tell them apart, so all but one are identified by their guid (unless they share that
+        too), else their content (:func:`identity_key` without the link). A feed may give every link-less
+        entry one guid ("0"): all but one are identified by their content (:func:`content_identity`).
+        The one that keeps the shared identity is the one stored under it (:func:`_keeper`), else, when
+        nothing is stored under it, the oldest in the feed, so that a later fetch makes the same choice;
+        of a shared guid, none keeps it when what is stored under it is not in the fetch (the guid names
+        an article the feed no longer shows). One read per such link or guid (two for a guid whose feed
+        was stored before guids were scoped to it); none for a feed whose links and guids differ."""
         groups: dict[str, list[int]] = {}
         for index, item in enumerate(items):
             if item.identity.startswith(("url:", "guid:")):
@@ -225,15 +231,19 @@ class RawRepository:
             if len(set(contents)) < 2:
                 continue
             by_link = items[members[0]].identity.startswith("url:")
-            stored = self.get_item(shared)
-            keeper = _keeper(contents, stored)
+            stored = self._stored_under(shared, items[members[0]])
+            keeper = _keeper(contents, [entries[i].published_at for i in members], stored)
             if keeper is None and (by_link or stored is None):
                 keeper = contents[-1]  # the oldest in the feed
-            for index in members:
-                if _content(items[index]) == keeper:
-                    continue
+            apart = [i for i in members if _content(items[i]) != keeper]
+            # a guid that the others share tells them apart no better than the link ("0" for all)
+            contents_of: dict[str, set[tuple[str, str]]] = {}
+            for index in apart:
+                contents_of.setdefault((entries[index].guid or "").strip(), set()).add(_content(items[index]))
+            for index in apart:
                 entry = entries[index]
-                if by_link:
+                mark = (entry.guid or "").strip()
+                if by_link and (not mark or len(contents_of[mark]) == 1):
                     identity = identity_key(None, entry.guid, entry.title, entry.text, source)
                 else:
                     identity = content_identity(entry.title, entry.text, entry.published_at)
@@ -241,12 +251,22 @@ class RawRepository:
                 result[index] = replace(items[index], id=item_id(identity), identity=identity)
         return result, by_content
 
-    def _backfill_content_alias(self, content: str, item: Item) -> None:
-        """Write the content alias of an item stored before content aliases, when the entry ``item`` was
-        made of shows its title and text (another's shown under its guid would take it)."""
-        stored = self.get_item(item.id)
+    def _stored_under(self, shared: str, item: Item) -> Item | None:
+        """The item stored under the id ``shared`` that ``item`` has; for a link-less item, the one this
+        feed stored under its guid alone before guids were scoped to their feed, for want of it."""
+        stored = self.get_item(shared)
+        if stored is None and item.identity.startswith("guid:"):
+            legacy = self._stored_before_feed_scoped_guids(item, set())
+            stored = self.get_item(legacy) if legacy is not None else None
+        return stored
+
+    def _backfill_content_alias(self, content: str, stored_id: str, item: Item) -> None:
+        """Write the content alias of the item ``stored_id``, stored before content aliases, when the
+        entry ``item`` was made of shows its title and text (another's shown under its guid would take
+        it)."""
+        stored = self.get_item(stored_id)
         if stored is not None and _content(stored) == _content(item):
-            self.store.put_if_absent(_alias_key(content), item.id.encode("ascii"))
+            self.store.put_if_absent(_alias_key(content), stored_id.encode("ascii"))
 
     def _aliased(self, alias: str | None) -> str | None:
         """The id of the stored item ``alias`` names, if any."""
