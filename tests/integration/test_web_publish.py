@@ -105,11 +105,13 @@ def site(tmp_path: Path) -> Site:
 def test_each_publish_writes_the_day_and_rewrites_the_archive_feed_and_latest(site: Site) -> None:
     for n, day in enumerate(DAYS):
         keys = site.publish(n)
-        assert keys[:3] == (f"reports/{day}.md", f"reports/{day}.json", f"reports/{day}.html")
-        # and the page of the edition before, which now links forward to this one
+        # The page of the edition before, which now links forward to this one (first: a publish stopped
+        # after it leaves this day's files missing, which the next publish writes back with it)
         again = (f"reports/{DAYS[n - 1]}.html",) if n else ()
-        assert keys[3 : 3 + len(again)] == again
-        assert set(keys[3 + len(again) :]) == set(SHARED)
+        assert keys[: len(again)] == again
+        day_files = (f"reports/{day}.md", f"reports/{day}.json", f"reports/{day}.html")
+        assert keys[len(again) : len(again) + 3] == day_files
+        assert set(keys[len(again) + 3 :]) == set(SHARED)
         # The archive lists every edition so far, newest first
         index = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parse(site.text("index.html"))
         listed = [a.get("href") for a in index.iterfind(".//article/h3/a")]
@@ -183,6 +185,26 @@ def test_pages_missing_for_stored_editions_are_backfilled(site: Site) -> None:
     assert 'href="2026-11-19.html" rel="next"' in site.text("reports/2026-11-18.html")
 
 
+@pytest.mark.parametrize("stopped_at", [".md", "previous page"], ids=["before its files", "after them"])
+def test_the_day_before_a_day_whose_publish_stopped_links_forward_to_it_once_its_files_are_back(
+    tmp_path: Path, stopped_at: str
+) -> None:
+    # Given the 18th published, and the 19th stored but its publish stopped (a site bucket refusing a
+    # write, a timeout) before its own files or before the 18th's page was written again
+    failing = f"reports/{DAYS[1]}.md" if stopped_at == ".md" else f"reports/{DAYS[0]}.html"
+    site = Site(tmp_path)
+    site.publish(0)
+    site.pipeline = Pipeline(CONFIG, LocalStore(tmp_path / "raw"), PutFails(tmp_path / "site", failing))
+    with pytest.raises(StorageError):
+        site.publish(1)
+    # When the 20th is published, writing what the 19th lacks back
+    site.publish(2)
+    # Then the chain of pages is whole: 18th → 19th → 20th (the 18th never linked forward)
+    assert 'href="2026-11-19.html" rel="next"' in site.text("reports/2026-11-18.html")
+    assert 'href="2026-11-20.html" rel="next"' in site.text("reports/2026-11-19.html")
+    assert 'href="2026-11-19.html" rel="prev"' in site.text("reports/2026-11-20.html")
+
+
 def test_a_long_run_of_missing_files_is_backfilled_newest_first_a_bounded_number_of_days_a_publish(
     site: Site,
 ) -> None:
@@ -253,10 +275,10 @@ def test_pages_published_before_the_forward_link_all_get_it_at_the_next_publish(
     keys = site.pipeline.publish(edition(2))
     # Then no older page is written again (the layout is recorded as current), and nothing changed
     assert [k for k in keys if k.startswith("reports/")] == [
+        "reports/2026-11-19.html",
         "reports/2026-11-20.md",
         "reports/2026-11-20.json",
         "reports/2026-11-20.html",
-        "reports/2026-11-19.html",
     ]
     assert site.files() == before
 

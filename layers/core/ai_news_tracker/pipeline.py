@@ -839,9 +839,11 @@ class Pipeline:
 
         ``reports/<day>.md``, ``.json`` and ``.html`` depend only on the edition, the one before it (the
         leaderboard's movements) and the day of the one after it (the page's 下一期 link), so a re-run
-        writes the same bytes. The page of the edition before is written again, to link forward to this
-        one (it changes once, when the day after it is first published). Then ``index.html``,
-        ``feed.xml``, ``latest.html``, ``latest.md``, ``404.html`` and ``assets/`` are written again from
+        writes the same bytes. The page of the edition before is written again first, to link forward to
+        this one (it changes once, when the day after it is first published; a publish stopped after it
+        leaves this day's files missing, and the one that writes them back writes it with them). Then
+        ``index.html``, ``feed.xml``, ``latest.html``, ``latest.md``, ``404.html`` and ``assets/`` are
+        written again from
         every stored edition (the newest one is "latest", whichever day this run published), after the
         missing files of any other stored edition.
 
@@ -911,11 +913,11 @@ class Pipeline:
         """The edition's files and the listing pages, as of the stored editions ``dates``, and the pages
         of the days to ``rewrite`` (in a new layout)."""
         previous = self._edition_before(edition.date, dates, edition)
-        keys = self._put(self._edition_files(edition, previous, _day_after(edition.date, dates)))
+        keys: tuple[str, ...] = ()
         if previous is not None:
-            before = self._edition_before(previous.date, dates, edition)
-            page = self.renderer.html(previous, before, next_date=edition.date)
-            keys += self._put({f"reports/{previous.date.isoformat()}.html": page})
+            # first: a publish stopped after it leaves this day's files missing, written back with it
+            keys = self._put(self._forward_page(previous, edition.date, dates, edition))
+        keys += self._put(self._edition_files(edition, previous, _day_after(edition.date, dates)))
         keys += self._backfill_pages(dates, edition)
         if rewrite:
             keys += self._rewrite_pages(rewrite, dates, edition, written=keys)
@@ -951,6 +953,15 @@ class Pipeline:
         earlier = [d for d in dates if d < day]
         return self._load(earlier[-1], known) if earlier else None
 
+    def _forward_page(
+        self, edition: Edition, next_date: date, dates: Sequence[date], known: Edition
+    ) -> dict[str, str]:
+        """The page of ``edition``, linking forward to the edition of ``next_date``."""
+        page = self.renderer.html(
+            edition, self._edition_before(edition.date, dates, known), next_date=next_date
+        )
+        return {_page_key(edition.date): page}
+
     def _edition_files(
         self, edition: Edition, previous: Edition | None, next_date: date | None
     ) -> dict[str, str]:
@@ -967,7 +978,9 @@ class Pipeline:
         missing and write them.
 
         An edition stored but never (wholly) published — a run that failed between the two — and the
-        editions from before the web edition get their missing files, rendered as a re-run would.
+        editions from before the web edition get their missing files, rendered as a re-run would; and
+        the page of the edition before each, written again to link forward to it (its own publish would
+        have).
         """
         present = set(self.site.list("reports/"))
         missing = [
@@ -981,6 +994,9 @@ class Pipeline:
                 self._load(day, known), self._edition_before(day, dates, known), _day_after(day, dates)
             )
             files |= {name: text for name, text in rendered.items() if name not in present}
+            before = [d for d in dates if d < day]
+            if before and _page_key(before[-1]) in present:  # (one missing gets the link when written)
+                files |= self._forward_page(self._load(before[-1], known), day, dates, known)
         if files:
             logger.info("edition files backfilled", keys=sorted(files), days_left=len(missing[BACKFILLED:]))
         return self._put(files)
