@@ -19,7 +19,7 @@ from ai_news_tracker.config import Config, LeaderboardConfig, ReportConfig, pars
 from ai_news_tracker.errors import ConfigError
 from ai_news_tracker.mail import build_message
 from ai_news_tracker.models import Edition, EditionSummary, SourceStatus
-from ai_news_tracker.render import Renderer
+from ai_news_tracker.render import Renderer, configured_shown_with
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 NO_POINTS = "本期没有新的要点"
@@ -87,6 +87,19 @@ def test_points_of_a_stored_edition_are_shown_even_after_key_points_became_0() -
     # Then its points are still shown: they are part of the edition
     for name, text in out.items():
         assert "要点甲" in text and "要点乙" in text, name
+
+
+def test_the_feed_and_archive_read_as_an_edition_was_built_after_key_points_are_turned_on() -> None:
+    # Given an edition built and published while key_points = 0 (no 今日要点 section)
+    built = config(key_points=0)
+    ed = replace(edition(), shown_with=configured_shown_with(built))
+    before = outputs(built, ed)
+    # When key points are turned back on and the next publish writes the feed and the archive again
+    after = outputs(config(key_points=5), ed)
+    # Then they say what they said (the entry's updated did not move: readers keep their copy)
+    for name in ("page", "archive", "feed"):
+        assert NO_POINTS not in after[name] and "今日要点" not in after[name], name
+    assert feedparser.parse(after["feed"]).entries[0] == feedparser.parse(before["feed"]).entries[0]
 
 
 @pytest.mark.parametrize(

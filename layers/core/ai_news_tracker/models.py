@@ -437,6 +437,7 @@ class Edition:
             len(self.items),
             self.not_shown,
             self.updated_at,
+            self.shown_with,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -503,6 +504,9 @@ class EditionSummary:
     items: int
     more: int = 0  # relevant stories past the items shown in full (Edition.not_shown)
     updated_at: datetime | None = None  # Edition.updated_at
+    # Edition.shown_with: the feed entry and the archive read as the edition was built (an entry's
+    # updated does not move when the configuration changes, so readers keep what it said)
+    shown_with: ShownWith | None = None
 
     @property
     def updated(self) -> datetime:

@@ -282,9 +282,9 @@ def configured_shown_with(config: Config) -> ShownWith:
     return ShownWith(config.report.summary_chars, config.report.key_points, board)
 
 
-def shown_with(edition: Edition, config: Config) -> ShownWith:
-    """The settings ``edition`` is shown with: those it was built with, or, for an edition stored
-    before they were kept, ``config``'s."""
+def shown_with(edition: Edition | EditionSummary, config: Config) -> ShownWith:
+    """The settings ``edition`` (or its summary) is shown with: those it was built with, or, for an
+    edition stored before they were kept, ``config``'s."""
     return edition.shown_with or configured_shown_with(config)
 
 
@@ -531,7 +531,7 @@ class Renderer:
             "title": summary.title,
             "weekday": WEEKDAYS[summary.date.weekday()],
             "key_points": clean_lines(summary.key_points),
-            "show_points": bool(summary.key_points) or self.config.report.key_points > 0,
+            "show_points": bool(summary.key_points) or shown_with(summary, self.config).key_points > 0,
             "item_count": summary.items,
             "more_count": summary.more,
             "path": f"reports/{day}.html",
