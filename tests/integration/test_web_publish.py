@@ -603,9 +603,10 @@ def test_the_deployments_site_url_fills_an_empty_site_url(tmp_path: Path) -> Non
     assert load_deployed_config(settings).report.site_url == "https://digest.example.cn"  # the file wins
     config.write_text("[report]\n", encoding="utf-8")
     assert load_deployed_config(replace(settings, site_url="")).report.site_url == ""
-    with pytest.raises(ConfigError) as raised:
-        load_deployed_config(replace(settings, site_url="javascript:alert(1)"))
-    assert raised.value.key == "SITE_URL"
+    for bad in ("javascript:alert(1)", "https://d111111abcdef8.cloudfront.net/#"):
+        with pytest.raises(ConfigError) as raised:
+            load_deployed_config(replace(settings, site_url=bad))
+        assert raised.value.key == "SITE_URL"
 
 
 def test_the_announcement_names_the_web_page_too() -> None:

@@ -983,7 +983,17 @@ def test_site_url_is_an_optional_report_key() -> None:
 
 
 @pytest.mark.parametrize(
-    "url", ["javascript:alert(1)", "digest.example.cn", "https://", f"{SITE}?x=1", f"{SITE}#top", f" {SITE}"]
+    "url",
+    [
+        "javascript:alert(1)",
+        "digest.example.cn",
+        "https://",
+        f"{SITE}?x=1",
+        f"{SITE}#top",
+        f" {SITE}",
+        f"{SITE}/?",  # empty, but every link built on it (…/?/reports/…) leads to the site's root
+        f"{SITE}/#",
+    ],
 )
 def test_a_bad_site_url_is_named(url: str) -> None:
     with pytest.raises(ConfigError) as raised:

@@ -504,19 +504,21 @@ def _check_report(report: ReportConfig) -> None:
 
 def check_site_url(url: str, key: str) -> None:
     """The site's base URL must be an absolute http(s) URL without user info, query or fragment: the
-    editions link it, and they refuse a link with user info (``identity.safe_link``)."""
+    editions link it, and they refuse a link with user info (``identity.safe_link``). An empty query
+    or fragment (a bare ``?`` or ``#`` at its end) is refused too: every link is the base and a path,
+    which would land after it, so each one would lead to the site's root."""
     parts = _split_url(url)
     if (
         parts is None
-        or any(c in "<>\"'`\\" for c in url)
+        or any(c in "<>\"'`\\?#" for c in url)
         or parts.scheme not in ("http", "https")
         or not parts.hostname
         or "@" in parts.netloc
-        or parts.query
-        or parts.fragment
     ):
         raise ConfigError(
-            key, f"must be an http(s) URL without user info, query or fragment: {_shown(url)!r}"
+            key,
+            f"must be an http(s) URL without user info, query or fragment (not even an empty ? or #): "
+            f"{_shown(url)!r}",
         )
 
 
