@@ -889,6 +889,12 @@ def test_feed_id_is_an_optional_report_key() -> None:
         "tag:digest.example.cn,2026:a b",  # a space
         "tag:digest.example.cn,2026:<x>",  # markup in the feed's XML
         "https://digest.example.cn/",  # a URL changes with the site: the ids must not
+        # characters no URI holds (RFC 3986; RFC 4287's atom:id is an IRI): a validator reports every id
+        *(f"tag:digest.example.cn,2026:a{c}b/" for c in "[]\\^`{|}"),
+        "tag:digest.example.cn,2026:a%zz/",  # a % not followed by two hex digits
+        "tag:digest.example.cn,2026:a#b#c/",  # a second fragment
+        "tag:a%b@example.org,2026:",  # RFC 4151: an address of letters, digits, ".", "-" and "_"
+        "tag:digest.example.cn,\uff12\uff10\uff12\uff16:",  # full-width digits
     ],
 )
 def test_a_bad_feed_id_is_named(feed_id: str) -> None:

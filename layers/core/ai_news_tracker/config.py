@@ -33,12 +33,14 @@ LEADERBOARD_URLS = {
     "arena-catalog": "https://raw.githubusercontent.com/lmarena/arena-catalog/main/data/leaderboard-text.json",
 }
 SUMMARIZERS = ("extractive", "bedrock", "openai")
-# The Atom feed's ids (RFC 4151 tag URIs): "tag:" authority "," date ":" then anything printable, not
-# "<", ">", "&", quotes or a space. Without [report] feed_id every installation's ids start FEED_ID.
+# The Atom feed's ids (RFC 4151 tag URIs): "tag:" authority "," date ":" then what a URI's path holds
+# (RFC 3986: pchar, "/" and "?", "%" with two hex digits; one "#"), but "&" and "'" (XML markup). Never
+# "[", "]", "\", "^", "`", "{", "|", "}": atom:id is an IRI. Without [report] feed_id the ids start FEED_ID.
 FEED_ID = "tag:ai-news-tracker,2026:"
+_TAG_SPECIFIC = r"(?:[A-Za-z0-9._~!$()*+,;=:@/?-]|%[0-9A-Fa-f]{2})*"
 FEED_ID_SYNTAX = re.compile(
-    r"tag:(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+)"
-    r",\d{4}(?:-\d{2}(?:-\d{2})?)?:[!#$%(-;=?-~]*"
+    r"tag:(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+)"
+    rf",[0-9]{{4}}(?:-[0-9]{{2}}(?:-[0-9]{{2}})?)?:{_TAG_SPECIFIC}(?:#{_TAG_SPECIFIC})?"
 )
 
 
@@ -498,7 +500,8 @@ def _check_report(report: ReportConfig) -> None:
         raise ConfigError(
             "report.feed_id",
             "must be a tag URI prefix: an authority (a domain or an email address you own), a date and "
-            f'a colon, as "tag:digest.example.cn,2026:", then printable ASCII: {_shown(report.feed_id)!r}',
+            'a colon, as "tag:digest.example.cn,2026:", then only what a URI may hold (letters, digits, '
+            f"-._~!$()*+,;=:@/? and one #; % with two hex digits): {_shown(report.feed_id)!r}",
         )
 
 
