@@ -13,6 +13,7 @@ import base64
 import email
 import email.policy
 import json
+import logging
 import re
 import time
 import uuid
@@ -38,6 +39,7 @@ from test_send_email_moto import SENDER, the_edition
 
 from ai_news_tracker.aws import S3Store
 from ai_news_tracker.delivery import MailDeployment
+from ai_news_tracker.errors import TrackerError
 from ai_news_tracker.mail import bodies
 from ai_news_tracker.repository import RawRepository
 from ai_news_tracker.store import LocalStore
@@ -1150,6 +1152,48 @@ def test_only_the_failed_record_of_a_batch_is_retried(stack: Stack) -> None:
     bad = [m["MessageId"] for m in messages if m["Body"] == "not a batch"]
     assert stack.deliver(messages) == bad
     assert len(stack.editions_to("a@example.org")) == 1
+
+
+def break_the_table(stack: Stack) -> None:
+    stack.dynamodb.delete_table(TableName=TABLE)  # a lost grant, a DynamoDB outage: unusable alike
+
+
+def lose_the_token_key(stack: Stack) -> None:
+    boto3.client("ssm", region_name=REGION).delete_parameter(Name=KEY_PARAMETER)
+    parameters.clear_caches()
+    stack.reload("send_batch")  # a container that has not read it yet
+
+
+# README, runbook: SubscriberStoreFailedAlarm, "the send functions fail on it as Lambda errors"
+@pytest.mark.parametrize("fault", [break_the_table, lose_the_token_key])
+def test_a_batch_failing_for_no_fault_of_ses_is_a_lambda_error_that_says_why(
+    stack: Stack, caplog: pytest.LogCaptureFixture, fault: Any
+) -> None:
+    # Given the day's edition fanned out to a reader, then the subscribers table or the token key unusable
+    subscribe_and_confirm(stack, "reader@example.org")
+    stack.announce(DAY1)
+    fault(stack)
+    # When the batch function takes the batch
+    with caplog.at_level(logging.ERROR), pytest.raises(TrackerError) as raised:
+        stack.deliver(stack.receive())
+    # Then it fails as a whole (SendBatchErrorsAlarm; SQS delivers the batch again), saying why
+    (line,) = [r for r in caplog.records if r.getMessage() == "email batch failed"]
+    assert line.levelno == logging.ERROR and line.reason == str(raised.value)  # type: ignore[attr-defined]
+
+
+def test_a_batch_failing_the_function_is_sent_once_on_its_retry(stack: Stack) -> None:
+    # Given the day's batch and, in the same invocation, one of a day whose edition is not stored
+    subscribe_and_confirm(stack, "reader@example.org")
+    stack.announce(DAY1)
+    missing = {"v": 1, "date": "2026-11-19", "url": None, "ids": [subscriber_id("reader@example.org")]}
+    stack.sqs.send_message(QueueUrl=stack.queue_url, MessageBody=json.dumps(missing))
+    messages = stack.receive()
+    # When the function takes them, twice (the Lambda error has SQS deliver both again)
+    for _ in range(2):
+        with pytest.raises(TrackerError, match="no stored edition for 2026-11-19"):
+            stack.deliver(messages)
+    # Then the reader has the day's edition, once
+    assert len(stack.editions_to("reader@example.org")) == 1
 
 
 def test_a_thousand_confirmed_subscribers_get_exactly_one_message_each(stack: Stack, tmp_path: Path) -> None:
