@@ -11,7 +11,8 @@ of ``test_subscriptions_moto.py``, one fresh stack per example) through random s
   already-subscribed notice), a mail to the mailto: link, a DMARC-aligned mail from the address;
 * SES feedback about any mail sent before (``mail.timestamp`` the time it went out, so late feedback
   and dead-letter replays too): permanent and transient bounces, complaints;
-* an operator lifting a suppression by hand (runbook: the address's record and its mailbox's);
+* an operator lifting a suppression by hand (runbook: the address's record, and its mailbox's when a
+  complaint suppressed that one);
 * the clock moving on (a second to two days), and meanwhile: DynamoDB's TTL deleting what expired
   (or not yet), cold starts (``Stack.reload``), the daily run announcing the editions cut (in date
   order; or later), Lambda's poller draining the send queue (or lagging);
@@ -696,10 +697,14 @@ class Lifecycle(RuleBasedStateMachine):
     @precondition(lambda self: any(r.status == SUPPRESSED for r in self.records.values()))
     @rule(address=st.sampled_from(READERS))
     def lift_a_suppression(self, address: str) -> None:
-        """The runbook's "Lift a suppression": delete the address's record and its mailbox's."""
+        """The runbook's "Lift a suppression": delete the address's record, and its mailbox's only when a
+        complaint suppressed that one (after a bounce it may be another reader's subscription)."""
         if self.records.get(address, Record(ACTIVE)).status != SUPPRESSED:
             return
-        for key in dict.fromkeys((address, mailbox_of(address))):
+        record = self.stack.record(mailbox_of(address))  # the runbook's get-item: its status and reason
+        state = (record.status, (record.reason or "")[: len("complaint:")]) if record else None
+        keys = (address, mailbox_of(address)) if state == (SUPPRESSED, "complaint:") else (address,)
+        for key in dict.fromkeys(keys):
             self.stack.dynamodb.delete_item(TableName=TABLE, Key={"id": {"S": subscriber_id(key)}})
             self.records.pop(key, None)
             self.lifted_at[key] = len(self.sent)
@@ -737,8 +742,8 @@ def test_bug_1_an_old_complaint_replayed_after_a_lifted_suppression_changes_noth
     complaint = feedback_event("Complaint", GMAIL_TAGGED, stack.now)
     assert stack.invoke("bounce", complaint)["suppressed"] == 1
     assert stack.record(GMAIL_TAGGED).status == stack.record(GMAIL).status == SUPPRESSED  # type: ignore[union-attr]
-    # And the suppression lifted by hand (runbook: the address's record and its mailbox's), the reader
-    # subscribed and confirmed again the next day
+    # And the suppression lifted by hand (runbook: the address's record and its mailbox's, which the
+    # complaint suppressed), the reader subscribed and confirmed again the next day
     for address in (GMAIL_TAGGED, GMAIL):
         stack.dynamodb.delete_item(TableName=TABLE, Key={"id": {"S": subscriber_id(address)}})
     stack.now += 86400
