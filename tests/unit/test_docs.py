@@ -215,14 +215,17 @@ def test_the_sample_environment_never_offers_the_sender_as_the_unsubscribe_mailb
     assert not mailboxes & senders, "the sample unsubscribe mailbox is the sender address"
 
 
-def test_the_readme_gives_the_no_edition_alarm_s_window_wherever_it_names_it() -> None:
+def test_the_docs_give_the_no_edition_alarm_s_window_wherever_they_name_it() -> None:
     # Given NoEditionAlarm's window: its periods times their length
     from test_template import resources
 
     alarm = resources("AWS::CloudWatch::Alarm")["NoEditionAlarm"]["Properties"]
     hours = alarm["EvaluationPeriods"] * alarm["Period"] // 3600
-    # When the README names how long without an EditionPublished rings it (Operations, the runbook)
+    # When the README names how long without an EditionPublished rings it (Operations, the runbook),
+    # and DEVELOPERS.md's list of metrics when it is alarmed
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     named = re.findall(r"no `EditionPublished`(?: for| in) (\d+) hours", readme)
+    developers = " ".join((REPO / "DEVELOPERS.md").read_text(encoding="utf-8").split())
+    listed = re.findall(r"`EditionPublished` \([^)]*alarm at none for (\d+) hours", developers)
     # Then every mention gives that window
-    assert len(named) >= 2 and set(map(int, named)) == {hours}
+    assert len(named) >= 2 and len(listed) == 1 and set(map(int, named + listed)) == {hours}
