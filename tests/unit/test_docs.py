@@ -2,8 +2,9 @@
 
 Each test reads one part of the documentation and the code it describes: the configuration reference
 and ``config.py``, the command's synopses and its parser, the edition JSON and the renderer, the
-data folder's layout and the raw store's keys, the module table and the package, and the sample
-environment of ``ai-news-tracker invoke``.
+data folder's layout and the raw store's keys, the module table and the package, the sample
+environment of ``ai-news-tracker invoke``, NoEditionAlarm's window and ``template.yaml``, and the
+runbook's quote of an edition's window note and ``pipeline.window_note``.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ import dataclasses
 import json
 import re
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from editions import plain_edition, plain_items
@@ -25,6 +27,7 @@ from ai_news_tracker import config as config_module
 from ai_news_tracker.cli import build_parser
 from ai_news_tracker.config import Config, LeaderboardConfig
 from ai_news_tracker.models import Repeat, SourceStatus
+from ai_news_tracker.pipeline import window_note
 from ai_news_tracker.render import Renderer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -229,3 +232,13 @@ def test_the_docs_give_the_no_edition_alarm_s_window_wherever_they_name_it() -> 
     listed = re.findall(r"`EditionPublished` \([^)]*alarm at none for (\d+) hours", developers)
     # Then every mention gives that window
     assert len(named) >= 2 and len(listed) == 1 and set(map(int, named + listed)) == {hours}
+
+
+def test_the_runbook_quotes_the_window_note_as_an_edition_prints_it() -> None:
+    # Given the note of an edition whose window starts before the seen index's retention
+    note = window_note(datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 6, 1, tzinfo=UTC), ZoneInfo("UTC"))
+    # When the runbook quotes it ("A day without an edition")
+    (quote,) = re.findall(r"(本期涵盖自[^)]*)\)", (REPO / "README.md").read_text(encoding="utf-8"))
+    # Then each part of the quote between its ellipses is the note's text
+    assert note is not None
+    assert re.fullmatch(".*".join(re.escape(part.strip()) for part in quote.split("…")), note), quote
