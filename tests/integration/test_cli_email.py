@@ -195,3 +195,23 @@ def test_a_run_whose_mail_cannot_be_written_says_why_on_stderr(
     assert "email: 0 new messages, 1 failed" in out
     (line,) = err.splitlines()
     assert line.startswith("ai-news-tracker: email not sent: a@example.com (cannot write under "), line
+
+
+def test_a_send_whose_mail_cannot_be_written_says_why_on_stderr(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a built edition (email off in runs) and the day's outbox folder taken by a file
+    data = tmp_path / "d"
+    with LoopbackServer({"/feed": static(FEED)}) as server:
+        path = write_config(tmp_path / "c.toml", server.url("/feed"), enabled=False)
+        assert main(["run", "--config", str(path), "--data-dir", str(data), "--now", NOW]) == 0
+    (data / "outbox").mkdir()
+    (data / "outbox" / "2026-11-20").write_text("")
+    capsys.readouterr()
+    # When the day is sent
+    code = main(["send", "--config", str(path), "--data-dir", str(data), "--date", "2026-11-20"])
+    # Then it fails, exit 1, and stderr says whom and why in one line, as every expected failure does
+    # (README: "any other expected failure exits 1 with one line on stderr"; `run` says it there too)
+    assert code == 1
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("ai-news-tracker: email not sent: a@example.com (cannot write under "), line

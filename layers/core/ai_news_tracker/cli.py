@@ -217,8 +217,8 @@ def send(pipeline: Pipeline, day: str, data_dir: str, *, dry_run: bool) -> int:
         print(f"sent: {recipient} -> {data_dir}/{where}")
     for recipient in report.skipped:
         print(f"already sent: {recipient}")
-    for recipient, reason in {**report.pending, **report.failed}.items():
-        print(f"not sent: {recipient} ({reason})")
+    for recipient, reason in {**report.pending, **report.failed}.items():  # on stderr, as `run` says it
+        print(f"ai-news-tracker: email not sent: {recipient} ({reason})", file=sys.stderr)
     return EXIT_FAILED if report.failed else EXIT_OK
 
 
