@@ -536,9 +536,17 @@ def test_a_screen_reader_hears_each_movement_and_link_once_and_knows_which_story
     ]
 
 
-# Slips the browser's own type=email check lets through and the subscribe endpoint refuses, and
-# addresses it must keep taking.
-MISTYPED = ["name@qqcom", "name@163", "zhang.san@gmail", ".name@qq.com", "name.@qq.com", "na..me@qq.com"]
+# Slips the subscribe endpoint refuses (a type=email field lets them through), and addresses the field
+# must keep taking.
+MISTYPED = [
+    "name@qqcom",
+    "name@163",
+    "zhang.san@gmail",
+    ".name@qq.com",
+    "name.@qq.com",
+    "na..me@qq.com",
+    "na me@qq.com",
+]
 TYPED_RIGHT = [
     "name@qq.com",
     "zhang.san@gmail.com",
@@ -577,6 +585,34 @@ def test_the_subscribe_field_catches_the_slips_the_server_refuses_before_they_ar
     assert {value: accepted(value) for value in TYPED_RIGHT} == dict.fromkeys(TYPED_RIGHT, True)
     assert all(normalise_address(value) for value in TYPED_RIGHT)
     assert browser.errors() == []
+
+
+def test_the_subscribe_field_posts_as_typed_what_a_chinese_input_method_types(
+    browser: Browser, base_url: str
+) -> None:
+    from ai_news_tracker.subscribers import normalise_address
+
+    # Given the archive's subscribe form, and addresses typed with a Chinese input method's ＠ and 。,
+    # which the server reads as "@" and ".", and one of a domain IDNA 2008 keeps apart from fass.de
+    browser.open(base_url + "index.html", *DESKTOP)
+    field = browser.driver.find_element("id", "subscribe-email")
+    typed = ["name＠qq.com", "name@qq。com", "x@faß.de", " name@qq.com "]
+    assert [normalise_address(value) for value in typed] == [
+        "name@qq.com",
+        "name@qq.com",
+        "x@xn--fa-hia.de",
+        "name@qq.com",
+    ]
+    taken = {}
+    for value in typed:
+        # When the reader types it in
+        field.clear()
+        field.send_keys(value)
+        valid = browser.driver.execute_script("return arguments[0].checkValidity()", field)
+        taken[value] = (valid, field.get_property("value"))
+    # Then the field takes each, as it takes every address the server takes, and posts it as typed
+    # (type=email refused ＠ and 。, "Please include an '@'", and posted faß.de as fass.de)
+    assert taken == {value: (True, value) for value in typed}
 
 
 def contrast(foreground: str, background: str) -> float:

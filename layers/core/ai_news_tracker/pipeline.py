@@ -1116,7 +1116,9 @@ PUBLISH_ROUNDS = 3  # a publish writes its pages again while other editions are 
 # once for screen readers. 3: each item's links named after its story (a list of links tells them
 # apart), the subscribe button outlined in forced colours. 4: a date never broken across lines at its
 # hyphen ("2026-" / "11-15"), the header's link to the feed named "Atom 订阅" when there is no form.
-PAGES_VERSION = 4
+# 5: the subscribe field a text one (inputmode email), which posts a Chinese input method's ＠ and 。
+# and an internationalised domain as typed (type=email refused the first and made faß.de fass.de).
+PAGES_VERSION = 5
 # The most pages a publish writes again in a new layout, the newest first (the likeliest to be opened):
 # the render function has 60 s at 256 MB, about 1/7 of a CPU, and a year of pages took 3.3 s of CPU
 # here; the rest are left to the next publishes (raw store: editions/site/pages-rewrite).
