@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from loopback import Exchange, LoopbackServer, static
 
+from ai_news_tracker import pipeline as pipelines
 from ai_news_tracker.articles import article_summary
 from ai_news_tracker.cli import main
 from ai_news_tracker.config import Config, FetchConfig, FilterConfig, SourceConfig
@@ -208,3 +209,61 @@ def test_a_page_labelled_with_no_character_set_python_reads_is_read_as_utf_8(lab
     page = f'<meta charset="{label}"><meta name="description" content="智谱发布新模型">'.encode()
     assert article_summary(page, {}) == "智谱发布新模型"
     assert article_summary(page, {"content-type": f"text/html; charset={label}"}) == "智谱发布新模型"
+
+
+def test_article_pages_past_article_fetches_are_asked_at_the_next_runs(tmp_path: Path) -> None:
+    # Given a feed of three items without text, and one article page a run
+    with LoopbackServer({}) as server:
+        server.routes["/feed"] = static(feed(server.url("")))
+        for n in range(3):
+            server.routes[f"/articles/{n}"] = static(PAGE, headers={"Content-Type": "text/html"})
+        config = tmp_path / "c.toml"
+        config.write_text(
+            f'[filter]\ninclude = []\n[[sources]]\nname = "机器之心"\nurl = "{server.url("/feed")}"\n'
+            "article_text = true\n[fetch]\nretries = 0\narticle_fetches = 1\n",
+            encoding="utf-8",
+        )
+        data = tmp_path / "data"
+        args = ["--config", str(config), "--data-dir", str(data)]
+        # When the feed is fetched three times (it has nothing new after the first), then the day run
+        for hour in ("13", "14", "15"):
+            assert main(["fetch", *args, "--now", f"2026-11-20T{hour}:00+08:00"]) == 0
+        assert main(["run", *args, "--now", "2026-11-20T16:00+08:00"]) == 0
+        hits = {n: server.hits(f"/articles/{n}") for n in range(3)}
+
+    # Then each page was asked once, one a run, and every item has its summary: the cap spreads the
+    # pages over the runs, as a page the deadline left unasked is owed to the next (a page left out by
+    # the cap was never asked again, its item without text for good)
+    assert hits == {0: 1, 1: 1, 2: 1}
+    payload = json.loads((data / "site" / "reports" / "2026-11-20.json").read_text(encoding="utf-8"))
+    assert [item["summary"] for item in payload["items"]] == [SUMMARY] * 3
+
+
+def test_the_pages_owed_are_at_most_some_runs_worth_those_owed_longest_dropped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a feed of three items without text, one article page a run, and one run's worth owed at most
+    monkeypatch.setattr(pipelines, "ARTICLES_OWED_RUNS", 1)
+    with LoopbackServer({}) as server:
+        server.routes["/feed"] = static(feed(server.url("")))
+        for n in range(3):
+            server.routes[f"/articles/{n}"] = static(PAGE, headers={"Content-Type": "text/html"})
+        config = Config(
+            sources=(SourceConfig("机器之心", server.url("/feed"), article_text=True),),
+            filter=FilterConfig(),
+            fetch=FetchConfig(retries=0, article_fetches=1),
+        )
+        now = datetime(2026, 11, 20, 5, 0, tzinfo=UTC)
+        with HttpClient(config.fetch) as http:
+            raw = LocalStore(tmp_path / "raw")
+            pipeline = Pipeline(config, raw, LocalStore(tmp_path / "site"), http=http)
+            # When the feed is fetched three times
+            owed = []
+            for hour in range(3):
+                pipeline.fetch(now + timedelta(hours=hour))
+                owed.append(len(pipeline.repo.source_state("机器之心").articles_owed))
+            hits = [server.hits(f"/articles/{n}") for n in range(3)]
+
+    # Then one page is asked a run while one is owed, and the third is dropped, not piled up
+    assert owed == [1, 0, 0]
+    assert sorted(hits) == [0, 1, 1]

@@ -92,6 +92,17 @@ class PublishReport:
     email: SendReport | None = None
 
 
+@dataclass
+class _ArticlePages:
+    """The article pages a fetch queued, by source, in the order they are owed: the item of each page
+    asked now, None for one left to a later run."""
+
+    queued: dict[str, list[tuple[str, Item | None]]] = field(default_factory=dict)
+
+    def asked(self) -> list[Item]:
+        return [item for queued in self.queued.values() for _, item in queued if item is not None]
+
+
 class Pipeline:
     """One configured digest over a raw store and a site store."""
 
@@ -167,11 +178,12 @@ class Pipeline:
             jobs.append((_BOARD_JOB, board.url, validators, self.config.fetch.leaderboard_max_bytes))
         results = self.http.fetch_many(jobs, deadline_at=deadline_at) if jobs else {}
         seen_at = self._first_seen_time(now)
-        textless: list[tuple[str, Item]] = []  # (source, item)
-        stored = [self._store_feed(s, states[s.name], results[s.name], seen_at, textless) for s in sources]
-        if textless:
-            unasked = self._fetch_article_texts([item for _, item in textless], now, deadline_at)
-            self._owe_article_pages(textless, unasked)
+        pages = _ArticlePages()
+        stored = [self._store_feed(s, states[s.name], results[s.name], seen_at, pages) for s in sources]
+        if pages.queued:
+            asked = pages.asked()
+            unasked = self._fetch_article_texts(asked, now, deadline_at) if asked else set()
+            self._owe_article_pages(pages, unasked)
         board_status = None
         if board_state is not None:
             board_status = self._store_leaderboard(board_state, results[_BOARD_JOB], now, deadline_at)
@@ -223,7 +235,7 @@ class Pipeline:
         state: SourceState,
         result: Response | SourceFailure,
         now: datetime,
-        textless: list[tuple[str, Item]],
+        pages: _ArticlePages,
     ) -> tuple[SourceStatus, datetime | None]:
         """The source's status, and when it last had a new item (its first answer counts as one)."""
         from .feeds import is_complete, parse_feed
@@ -244,7 +256,7 @@ class Pipeline:
                     source.name, replace(state, status=status, last_new_at=last_new, url=feed)
                 )
                 logger.info("feed not modified", source=source.name)
-                self._queue_article_pages(source, state, [], textless)
+                self._queue_article_pages(source, state, [], pages)
                 return status, last_new
             tz = ZoneInfo(source.timezone or self.config.report.timezone)
             entries = parse_feed(result.body, result.headers, result.url, tz, requested=source.url)
@@ -263,7 +275,7 @@ class Pipeline:
             known=state.recent_ids,
             backfill_aliases=state.aliased < ALIASES_VERSION,
         )
-        self._queue_article_pages(source, state, new, textless)
+        self._queue_article_pages(source, state, new, pages)
         status = SourceStatus(source.name, "ok", fetched=len(shown), new=len(new), checked_at=now)
         recent = tuple(dict.fromkeys(shown + list(state.recent_ids)))[:RECENT_IDS]
         # Something this source had not shown before (a mirror's items are stored under the original)
@@ -292,20 +304,38 @@ class Pipeline:
         return status, last_new
 
     def _queue_article_pages(
-        self, source: SourceConfig, state: SourceState, new: Sequence[Item], textless: list[tuple[str, Item]]
+        self, source: SourceConfig, state: SourceState, new: Sequence[Item], pages: _ArticlePages
     ) -> None:
-        """Queue the article pages of a source that asks for them: those a run's deadline left unasked
-        first, then the new items' without text, at most ``[fetch] article_fetches``."""
+        """Queue the article pages of a source that asks for them: those owed by earlier runs first, then
+        the new items' without text; ``[fetch] article_fetches`` of them are asked now, the rest owed."""
         if not source.article_text:
             return
-        owed = [i for i in map(self.repo.get_item, state.articles_owed) if i and not i.text and i.url]
-        wanted = [i for i in new if not i.text and i.url and i.id not in state.articles_owed]
-        textless.extend((source.name, i) for i in (owed + wanted)[: self.config.fetch.article_fetches])
+        most, owed = self.config.fetch.article_fetches, set(state.articles_owed)
+        queued: list[tuple[str, Item | None]] = []
+        asked = 0
+        for item_id_ in state.articles_owed:
+            if asked == most:  # past this run's share: owed on, not read now
+                queued.append((item_id_, None))
+                continue
+            item = self.repo.get_item(item_id_)
+            if item is not None and not item.text and item.url:  # else gone: owed no more
+                queued.append((item_id_, item))
+                asked += 1
+        for item in new:
+            if not item.text and item.url and item.id not in owed:
+                queued.append((item.id, item if asked < most else None))
+                asked = min(asked + 1, most)
+        if queued or state.articles_owed:  # (a debt of pages gone is cleared)
+            pages.queued[source.name] = queued
 
-    def _owe_article_pages(self, textless: Sequence[tuple[str, Item]], unasked: set[str]) -> None:
-        """Each source's pages the run's deadline left unasked, kept in its state for the next run."""
-        for name in dict.fromkeys(source for source, _ in textless):
-            owed = tuple(i.id for source, i in textless if source == name and i.id in unasked)
+    def _owe_article_pages(self, pages: _ArticlePages, unasked: set[str]) -> None:
+        """Each source's pages left to the next runs, kept in its state: those past ``[fetch]
+        article_fetches`` and those the run's deadline left unasked, in the order they were queued, at
+        most ``ARTICLES_OWED_RUNS`` runs' worth (those owed longest dropped past it)."""
+        most = ARTICLES_OWED_RUNS * self.config.fetch.article_fetches
+        for name, queued in pages.queued.items():
+            owed = tuple(i for i, item in queued if item is None or i in unasked)
+            owed = owed[len(owed) - most :] if len(owed) > most else owed
             state = self.repo.source_state(name)
             if state.articles_owed != owed:
                 self.repo.save_source_state(name, replace(state, articles_owed=owed))
@@ -1108,6 +1138,10 @@ class Pipeline:
 
 
 _BOARD_JOB = "\x00leaderboard"
+# The most article pages a source owes, in runs' worth of [fetch] article_fetches (100 by default): ten
+# runs are 20 hours of the 2-hourly fetches, past which a page comes after its item's edition; a feed
+# bringing more items without text than it may ask for has those owed longest dropped, not piled up.
+ARTICLES_OWED_RUNS = 10
 PUBLISH_ROUNDS = 3  # a publish writes its pages again while other editions are stored meanwhile
 # The layout of the dated pages (reports/<day>.html): bumped when a template change should reach every
 # page published before it. The publishes that find an older version recorded in the raw store write

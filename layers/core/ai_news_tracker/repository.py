@@ -58,7 +58,8 @@ class SourceState:
     # The feed URL of its last good answer, without user info: a source renamed keeps its items
     # (None: before this was kept)
     url: str | None = None
-    # Items whose article page a run's deadline left unasked: asked first at the next run
+    # Items whose article page a run left unasked (its deadline, or past [fetch] article_fetches):
+    # asked first at the next runs
     articles_owed: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
