@@ -52,6 +52,8 @@ FLOATS = [(section, key) for section, key, hint in NUMBERS if hint is float]
 def _with(section: str, key: str, value: object) -> dict[str, Any]:
     if section == "sources":  # pragma: no cover - a source has no number today
         return {"sources": [{"name": "a", "url": "https://a.example/", key: value}]}
+    if section == "summarizer":  # under a provider that uses every key (extractive refuses a model's)
+        return {section: {"provider": "bedrock", "model": "m", key: value}}
     return {section: {key: value}}
 
 
@@ -108,7 +110,7 @@ def test_a_number_that_is_not_finite_is_named(section: str, key: str, value: flo
         ("[fetch]\ndeadline = inf\n", "fetch.deadline"),
         ("[fetch]\ndeadline = 1e300\n", "fetch.deadline"),
         ("[fetch]\nconnect_timeout = nan\n", "fetch.connect_timeout"),
-        ("[summarizer]\ntimeout = nan\n", "summarizer.timeout"),
+        ('[summarizer]\nprovider = "bedrock"\nmodel = "m"\ntimeout = nan\n', "summarizer.timeout"),
         ("[report]\nlookback_hours = 100000000\n", "report.lookback_hours"),
         ("[report]\ndedupe_threshold = nan\n", "report.dedupe_threshold"),
         ("[filter]\nthreshold = -1e300\n", "filter.threshold"),
@@ -134,7 +136,7 @@ def test_generous_values_are_still_accepted() -> None:
             "report": {"lookback_hours": 24 * 90, "max_items": 1_000, "dedupe_threshold": 1.5},
             "filter": {"threshold": -50, "weights": {"手机": -100}},
             "leaderboard": {"max_age_days": 3 * 365},
-            "summarizer": {"timeout": 900},
+            "summarizer": {"provider": "bedrock", "model": "m", "timeout": 900},
             "fetch": {"deadline": 3600, "connect_timeout": 60.0, "retries": 10, "max_bytes": 10**9},
         }
     )

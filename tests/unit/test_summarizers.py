@@ -327,6 +327,9 @@ def summarizer(**keys: Any) -> SummarizerConfig:
     return parse_config({"summarizer": keys}).summarizer
 
 
+A_MODEL = {"provider": "bedrock", "model": MODEL}  # a provider that uses every key
+
+
 def test_provider_sections_parse() -> None:
     assert summarizer() == SummarizerConfig()
     assert summarizer(provider="bedrock", model=MODEL).region is None
@@ -389,12 +392,17 @@ def test_provider_sections_parse() -> None:
             "summarizer.api_key_parameter",
             "not a valid name",
         ),
-        ({"timeout": 0}, "summarizer.timeout", "positive"),
+        ({**A_MODEL, "timeout": 0}, "summarizer.timeout", "positive"),
         ({"timeout": "20"}, "summarizer.timeout", "expected a number"),
         ({"point_chars": 5}, "summarizer.point_chars", "at least 10"),
-        ({"max_input_chars": 100}, "summarizer.max_input_chars", "at least 500"),
-        ({"max_tokens": 10}, "summarizer.max_tokens", "at least 100"),
-        ({"item_chars": -1}, "summarizer.item_chars", "not be negative"),
+        ({**A_MODEL, "max_input_chars": 100}, "summarizer.max_input_chars", "at least 500"),
+        ({**A_MODEL, "max_tokens": 10}, "summarizer.max_tokens", "at least 100"),
+        ({**A_MODEL, "item_chars": -1}, "summarizer.item_chars", "not be negative"),
+        # a model's keys with the extractive points, which ask no model (a section half switched back)
+        ({"timeout": 5}, "summarizer.timeout", "not used by provider 'extractive' (only by bedrock, openai)"),
+        ({"provider": "extractive", "max_tokens": 800}, "summarizer.max_tokens", "not used by provider"),
+        ({"max_input_chars": 8000}, "summarizer.max_input_chars", "not used by provider 'extractive'"),
+        ({"point_chars": 40, "item_chars": 0}, "summarizer.item_chars", "not used by provider 'extractive'"),
         ({"model": 3}, "summarizer.model", "expected a string"),
     ],
 )

@@ -14,6 +14,7 @@ import tomllib
 import types
 import typing
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 from email.utils import parseaddr
@@ -218,16 +219,17 @@ def parse_config(data: dict[str, Any]) -> Config:
         if leaderboard.name.strip() in names:  # the edition names both in its list of sources
             i = names.index(leaderboard.name.strip())
             raise ConfigError(f"sources[{i}].name", f"the leaderboard is named {leaderboard.name!r} too")
+    summarizer_data = data.get("summarizer", {})
     config = Config(
         report=_section(ReportConfig, data.get("report", {}), "report"),
         filter=_filter_section(data.get("filter", {})),
         sources=sources,
         leaderboard=leaderboard,
-        summarizer=_section(SummarizerConfig, data.get("summarizer", {}), "summarizer"),
+        summarizer=_section(SummarizerConfig, summarizer_data, "summarizer"),
         email=_section(EmailConfig, data.get("email", {}), "email"),
         fetch=_section(FetchConfig, data.get("fetch", {}), "fetch"),
     )
-    _check_values(config)
+    _check_values(config, summarizer_keys=summarizer_data)
     return config
 
 
@@ -322,14 +324,15 @@ def _describe(value: Any) -> str:
     return names.get(type(value), type(value).__name__)
 
 
-def _check_values(config: Config) -> None:
+def _check_values(config: Config, *, summarizer_keys: Collection[str]) -> None:
+    """Every value's own checks; ``summarizer_keys``: the keys written in [summarizer]."""
     _check_report(config.report)
     _check_filter(config.filter)
     for i, source in enumerate(config.sources):
         _check_source(source, f"sources[{i}]")
     if config.leaderboard is not None:
         _check_leaderboard(config.leaderboard)
-    _check_summarizer(config.summarizer)
+    _check_summarizer(config.summarizer, summarizer_keys)
     _check_fetch(config.fetch)
     _check_email(config.email)
     for path in ("report", "filter", "leaderboard", "summarizer", "fetch"):
@@ -542,22 +545,29 @@ def _check_leaderboard(board: LeaderboardConfig) -> None:
             raise ConfigError(f"leaderboard.{key}", "must be at least 1")
 
 
-_SUMMARIZER_KEYS = {  # the keys each provider uses, beyond those all providers share
+_MODEL_KEYS = ("timeout", "max_input_chars", "item_chars", "max_tokens")  # what a model is sent and waited
+_SUMMARIZER_KEYS = {  # the keys each provider uses, beyond provider and point_chars, which all use
     "extractive": (),
-    "bedrock": ("model", "region"),
-    "openai": ("model", "base_url", "api_key_env", "api_key_parameter"),
+    "bedrock": ("model", "region", *_MODEL_KEYS),
+    "openai": ("model", "base_url", "api_key_env", "api_key_parameter", *_MODEL_KEYS),
 }
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
-def _check_summarizer(summarizer: SummarizerConfig) -> None:
+def _check_summarizer(summarizer: SummarizerConfig, keys: Collection[str]) -> None:
+    """``keys``: those written, each used by the provider (``extractive`` sends nothing to a model, so a
+    ``timeout`` or ``max_tokens`` given with it is a model's section half switched back, or a slip)."""
     if summarizer.provider not in SUMMARIZERS:
         raise ConfigError("summarizer.provider", f"must be one of {', '.join(SUMMARIZERS)}")
-    used = _SUMMARIZER_KEYS[summarizer.provider]
-    for key in ("model", "base_url", "api_key_env", "api_key_parameter", "region"):
-        if getattr(summarizer, key) is not None and key not in used:
-            raise ConfigError(f"summarizer.{key}", f"not used by provider {summarizer.provider!r}")
+    used = ("provider", "point_chars", *_SUMMARIZER_KEYS[summarizer.provider])
+    for key in keys:
+        if key not in used:
+            users = ", ".join(name for name, theirs in _SUMMARIZER_KEYS.items() if key in theirs)
+            raise ConfigError(
+                f"summarizer.{key}",
+                f"not used by provider {summarizer.provider!r}" + (f" (only by {users})" if users else ""),
+            )
     if "model" in used and not (summarizer.model or "").strip():
         raise ConfigError("summarizer.model", f"required by provider {summarizer.provider!r}")
     if summarizer.provider == "openai":
