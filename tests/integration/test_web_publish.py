@@ -402,6 +402,73 @@ def test_an_edition_stored_during_the_rewrite_has_only_the_page_before_it_writte
     assert 'href="2026-11-25.html" rel="next"' in site.text("reports/2026-11-24.html")
 
 
+class EditionReads(LocalStore):
+    """A raw folder that counts the reads of stored editions in full (``editions/<day>.json``)."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        self.reads = 0
+
+    def get(self, key: str) -> bytes | None:
+        self.reads += key.startswith("editions/") and key.count("/") == 1 and key.endswith(".json")
+        return super().get(key)
+
+
+def test_a_publish_reads_in_full_only_the_editions_it_renders_however_long_the_archive(
+    tmp_path: Path,
+) -> None:
+    # Given a year of editions published, the site whole and in the current layout
+    raw = EditionReads(tmp_path / "raw")
+    pipeline = Pipeline(CONFIG, raw, LocalStore(tmp_path / "site"))
+    repo = RawRepository(raw)
+    for n in range(365):
+        repo.save_edition(edition(n))
+        for suffix in ("md", "json", "html"):
+            pipeline.site.put(f"reports/{edition(n).date}.{suffix}", b"published")
+    repo.save_pages_version(PAGES_VERSION)
+    pipeline.publish(edition(364))
+    raw.reads = 0
+    # When the next day is published
+    repo.save_edition(edition(365))
+    pipeline.publish(edition(365))
+    # Then it read the editions it renders (the day before, for the movements and its page's 下一期
+    # link, and the one before that, for that page's movements), not every one for the archive and the
+    # feed (~200 KB each in production: a render's work grew by one every day)
+    assert raw.reads == 2
+    # While the archive lists every day, with the key points of the newest, and the feed its newest 50
+    index = (tmp_path / "site" / "index.html").read_text("utf-8")
+    assert index.count('href="reports/2026-11-18.html"') == 1 and "2027-11-18 的要点" in index
+    feed = feedparser.parse((tmp_path / "site" / "feed.xml").read_text("utf-8"))
+    assert len(feed.entries) == 50 and "2027-11-18 的要点" in feed.entries[0].summary
+
+
+@pytest.mark.parametrize(
+    "stored",
+    ["{", '{"version": 1, "date": "2026-11-18"}', '{"version": 999}', "stale"],
+    ids=["no JSON", "of another shape", "of another version", "stale"],
+)
+def test_a_summary_beside_an_edition_that_cannot_be_used_is_made_again_from_it(
+    site: Site, stored: str
+) -> None:
+    # Given three days published, and the summary kept beside the first broken, of another layout, or
+    # (for the day before the newest, whose publish may have stopped before it) saying other things
+    for n in range(2):
+        site.publish(n)
+    day = DAYS[0] if stored != "stale" else DAYS[1]
+    key = site.root / "raw" / "editions" / "summaries" / f"{day}.json"
+    if stored == "stale":
+        summary = json.loads(key.read_text("utf-8")) | {"key_points": ["旧的要点"]}
+        stored = json.dumps(summary, ensure_ascii=False)
+    key.write_text(stored, encoding="utf-8")
+    # When the next day is published
+    site.publish(2)
+    # Then the archive and the feed show what that edition says, and the summary is whole again
+    assert f"{day} 的要点" in site.text("index.html") and "旧的要点" not in site.text("index.html")
+    entries = {e.id.rsplit("/", 1)[1]: e for e in feedparser.parse(site.text("feed.xml")).entries}
+    assert f"{day} 的要点" in entries[str(day)].summary
+    assert json.loads(key.read_text("utf-8"))["key_points"] == [f"{day} 的要点"]
+
+
 def test_a_publish_with_a_site_url_links_the_feed_absolutely(tmp_path: Path) -> None:
     config = replace(CONFIG, report=ReportConfig(site_url="https://digest.example.cn"))
     site = Site(tmp_path, config)

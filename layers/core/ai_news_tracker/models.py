@@ -512,6 +512,36 @@ class EditionSummary:
     def updated(self) -> datetime:
         return self.updated_at or self.generated_at
 
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "date": self.date.isoformat(),
+            "title": self.title,
+            "generated_at": iso(self.generated_at),
+            "key_points": list(self.key_points),
+            "items": self.items,
+            "more": self.more,
+            "updated_at": iso(self.updated_at) if self.updated_at else None,
+            "shown_with": self.shown_with.to_dict() if self.shown_with else None,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> EditionSummary:
+        """The summary as stored; ``ValueError``, ``TypeError`` or ``KeyError`` for any other shape."""
+        points = data["key_points"]
+        if not isinstance(points, list) or not all(isinstance(p, str) for p in points):
+            raise TypeError("key_points must be a list of texts")
+        shown = data["shown_with"]
+        return cls(
+            date=date.fromisoformat(str(data["date"])),
+            title=_text_field(data, "title"),
+            generated_at=parse_iso(str(data["generated_at"])),
+            key_points=tuple(points),
+            items=_int_field(data, "items", 0, 1_000_000),
+            more=_int_field(data, "more", 0, 1_000_000),
+            updated_at=parse_iso(str(data["updated_at"])) if data["updated_at"] else None,
+            shown_with=ShownWith.from_dict(shown) if shown is not None else None,
+        )
+
 
 @dataclass(frozen=True)
 class Validators:

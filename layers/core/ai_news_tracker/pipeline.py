@@ -953,7 +953,7 @@ class Pipeline:
             keys += self._rewrite_pages(rewrite, dates, edition, written=keys)
         newest = edition if dates[-1] == edition.date else self._load(dates[-1], edition)
         newest_previous = previous if newest is edition else self._edition_before(newest.date, dates, edition)
-        summaries = self._summaries(dates, edition)
+        summaries = self._summaries(dates, edition, previous)
         return keys + self._put(
             {
                 **self.renderer.assets(),
@@ -1052,9 +1052,25 @@ class Pipeline:
         logger.info("edition pages rewritten", version=PAGES_VERSION, pages=len(keys))
         return keys
 
-    def _summaries(self, dates: Sequence[date], known: Edition) -> list[EditionSummary]:
-        """What the archive and the feed show of every edition, read a few at a time."""
-        return self._each_day(dates, lambda day: self._load(day, known).summary())
+    def _summaries(
+        self, dates: Sequence[date], known: Edition, previous: Edition | None
+    ) -> list[EditionSummary]:
+        """What the archive and the feed show of every edition, read a few at a time: the summary stored
+        beside each (a publish reads no edition in full but those it renders), made from the edition and
+        stored when there is none; those of ``known`` and of the edition before it, ``previous``, written
+        again (an edition rebuilt, whose publish stopped before its summary, is read right by the next
+        day's)."""
+        renewed = {e.date: e for e in (known, previous) if e is not None}
+
+        def summary(day: date) -> EditionSummary:
+            stored = None if day in renewed else self.repo.load_summary(day)
+            if stored is not None:
+                return stored
+            made = (renewed.get(day) or self._load(day, known)).summary()
+            self.repo.save_summary(made)
+            return made
+
+        return self._each_day(dates, summary)
 
     def _each_day(self, days: Sequence[date], work: Callable[[date], _T]) -> list[_T]:
         """``work`` done for each day, a few days at a time (each reads its editions from the store)."""

@@ -12,6 +12,8 @@ Key layout (the same in ``<data-dir>/raw`` and in the raw S3 bucket)::
                                             (identity.content_alias)
     leaderboard/<provider>.json             the current leaderboard snapshot and how it was fetched
     editions/<YYYY-MM-DD>.json              each edition exactly as it was built
+    editions/summaries/<YYYY-MM-DD>.json   what the archive and the feed show of it, written by its publish
+                                            and the next day's (SUMMARY_VERSION; made again when missing)
     editions/successors/<YYYY-MM-DD>|first  the day of the edition after that one (or of the first): the
                                             claim its build made just before storing it, created once
     editions/site/pages-version             the layout version every dated page of the site was last
@@ -33,12 +35,16 @@ from typing import Any, TypeVar
 
 from .errors import StorageError
 from .identity import content_alias, content_identity, guid_alias, identity_key, item_id, same_document
-from .models import Edition, Entry, Item, SourceStatus, Validators, iso, parse_iso
+from .log import get_logger
+from .models import Edition, EditionSummary, Entry, Item, SourceStatus, Validators, iso, parse_iso
 from .store import Store, dump_json, get_object, parse_json
 from .text import collapse_whitespace, shorten
 
+logger = get_logger()
 _STAMP = "%Y%m%dT%H%M%S%fZ"
 _T = TypeVar("_T")
+# The layout of the edition summaries kept beside the editions: a summary of another is made again
+SUMMARY_VERSION = 1
 RECENT_IDS = 1000  # ids a source remembers, to skip existence checks for items it showed before
 # The aliases a source's shown items get: 1 guid aliases (identity.guid_alias), 2 content aliases of its
 # link-less items too (identity.content_alias, since 2026-12-01)
@@ -389,6 +395,24 @@ class RawRepository:
     def load_edition(self, day: date) -> Edition | None:
         return self._load(f"editions/{day.isoformat()}.json", "edition", Edition.from_dict)
 
+    def load_summary(self, day: date) -> EditionSummary | None:
+        """What the archive and the feed show of the stored edition of ``day``, as a publish stored it
+        beside it (``editions/summaries/<day>.json``); None when there is none of this
+        :data:`SUMMARY_VERSION` (made again from the edition: one unreadable is logged and made again)."""
+        try:
+            data = get_object(self.store, _summary_key(day))
+            if data is None or data.get("version") != SUMMARY_VERSION:
+                return None
+            return EditionSummary.from_dict(data)
+        except (StorageError, *SHAPE_ERRORS) as exc:
+            logger.warning("edition summary not read", date=day.isoformat(), reason=str(exc)[:200])
+            return None
+
+    def save_summary(self, summary: EditionSummary) -> None:
+        self.store.put(
+            _summary_key(summary.date), dump_json({"version": SUMMARY_VERSION, **summary.to_dict()})
+        )
+
     def save_edition(self, edition: Edition) -> bool:
         """Record an edition; False when one for that day exists already (it is never replaced)."""
         return self.store.put_if_absent(
@@ -484,6 +508,10 @@ def successor_key(previous: date | None) -> str:
 
 def _item_key(id_: str) -> str:
     return f"items/{id_}.json"
+
+
+def _summary_key(day: date) -> str:
+    return f"editions/summaries/{day.isoformat()}.json"
 
 
 def _alias_key(alias: str) -> str:
