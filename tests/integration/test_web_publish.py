@@ -680,3 +680,37 @@ def test_the_announcement_names_the_web_page_too() -> None:
     message = announcement(Settings("r", "s", site_url="https://digest.example.cn"), edition(0))
     assert message["html_url"] == "https://digest.example.cn/reports/2026-11-18.html"
     assert message["url"] == "https://digest.example.cn/reports/2026-11-18.md"  # unchanged
+
+
+def test_a_rebuilt_day_whose_publish_stopped_is_shown_as_rebuilt_by_a_publish_of_an_older_day(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given three days published, and the newest rebuilt (README: its edition deleted, the day run
+    # again) with other key points, its publish stopped (a Lambda timeout) once its own files were
+    # written, before the archive
+    site = Site(tmp_path)
+    for n in range(3):
+        site.publish(n)
+    (tmp_path / "raw" / "editions" / f"{DAYS[2]}.json").unlink()
+    rebuilt = replace(
+        edition(2), key_points=("重建后的要点",), updated_at=datetime(2026, 11, 20, 9, tzinfo=UTC)
+    )
+    site.repo.save_edition(rebuilt)
+    stopped = Pipeline(CONFIG, LocalStore(tmp_path / "raw"), LocalStore(tmp_path / "site"))
+
+    def timed_out(*args: object) -> None:
+        raise TimeoutError("Task timed out after 60.00 seconds")
+
+    monkeypatch.setattr(stopped, "_summaries", timed_out)
+    with pytest.raises(TimeoutError):
+        stopped.publish(rebuilt)
+    assert "重建后的要点" in site.text(f"reports/{DAYS[2]}.html")
+    # When an older day is published again (`run --now` of the 18th) before the next day's
+    site.pipeline.publish(edition(0))
+    # Then the archive and the feed say what the stored edition (and the page) of the 20th says, as
+    # they did when a publish read every stored edition
+    index = site.text("index.html")
+    assert "重建后的要点" in index and f"{DAYS[2]} 的要点" not in index
+    entries = {e.id.rsplit("/", 1)[1]: e for e in feedparser.parse(site.text("feed.xml")).entries}
+    assert "重建后的要点" in entries[str(DAYS[2])].summary
+    assert entries[str(DAYS[2])].updated == "2026-11-20T09:00:00Z"

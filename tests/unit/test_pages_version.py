@@ -11,9 +11,12 @@ change that was not given one.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import fields
 
+from ai_news_tracker.models import EditionSummary
 from ai_news_tracker.pipeline import PAGES_VERSION
 from ai_news_tracker.render import default_templates_dir
+from ai_news_tracker.repository import SUMMARY_VERSION
 
 # The templates a dated page is rendered from (edition.html.j2 extends _page.html.j2).
 PAGE_TEMPLATES = ("_page.html.j2", "edition.html.j2")
@@ -51,3 +54,20 @@ def test_the_dated_pages_templates_were_released_with_the_current_pages_version(
 
 def test_the_pages_version_only_goes_up() -> None:
     assert max(RELEASED.values()) <= PAGES_VERSION
+
+
+# EditionSummary's fields -> the SUMMARY_VERSION they are stored with (raw/editions/summaries/): a
+# publish takes a stored summary of its version as it is, for every day but the newest few
+SUMMARY_FIELDS = {
+    ("date", "title", "generated_at", "key_points", "items", "more", "updated_at", "shown_with"): 1,
+}
+
+
+def test_a_change_to_what_a_summary_holds_comes_with_a_new_summary_version() -> None:
+    # Given what the archive and the feed show of an edition, kept beside it
+    kept = tuple(field.name for field in fields(EditionSummary))
+    # Then that layout was given a summary version, the one stored now (else the summaries stored
+    # before would be read as they are, for good: the archive and the feed without what was added)
+    assert SUMMARY_FIELDS.get(kept) == SUMMARY_VERSION, (
+        f"EditionSummary holds {kept}: bump repository.SUMMARY_VERSION and add it to SUMMARY_FIELDS"
+    )

@@ -953,7 +953,7 @@ class Pipeline:
             keys += self._rewrite_pages(rewrite, dates, edition, written=keys)
         newest = edition if dates[-1] == edition.date else self._load(dates[-1], edition)
         newest_previous = previous if newest is edition else self._edition_before(newest.date, dates, edition)
-        summaries = self._summaries(dates, edition, previous)
+        summaries = self._summaries(dates, (edition, previous, newest, newest_previous))
         return keys + self._put(
             {
                 **self.renderer.assets(),
@@ -1052,15 +1052,15 @@ class Pipeline:
         logger.info("edition pages rewritten", version=PAGES_VERSION, pages=len(keys))
         return keys
 
-    def _summaries(
-        self, dates: Sequence[date], known: Edition, previous: Edition | None
-    ) -> list[EditionSummary]:
+    def _summaries(self, dates: Sequence[date], in_hand: Sequence[Edition | None]) -> list[EditionSummary]:
         """What the archive and the feed show of every edition, read a few at a time: the summary stored
         beside each (a publish reads no edition in full but those it renders), made from the edition and
-        stored when there is none; those of ``known`` and of the edition before it, ``previous``, written
-        again (an edition rebuilt, whose publish stopped before its summary, is read right by the next
-        day's)."""
-        renewed = {e.date: e for e in (known, previous) if e is not None}
+        stored when there is none; those of the editions ``in_hand`` (the day published, the newest day
+        and the days before them) written again from them: the newest day is the one a rebuild stores
+        anew, and a summary its build stored with it is written again by every publish while it is the
+        newest or the one before."""
+        renewed = {e.date: e for e in in_hand if e is not None}
+        known = next(e for e in in_hand if e is not None)
 
         def summary(day: date) -> EditionSummary:
             stored = None if day in renewed else self.repo.load_summary(day)

@@ -414,10 +414,14 @@ class RawRepository:
         )
 
     def save_edition(self, edition: Edition) -> bool:
-        """Record an edition; False when one for that day exists already (it is never replaced)."""
-        return self.store.put_if_absent(
+        """Record an edition, and its summary beside it (a day rebuilt has it before its publish); False
+        when one for that day exists already (it is never replaced)."""
+        if not self.store.put_if_absent(
             f"editions/{edition.date.isoformat()}.json", dump_json(edition.to_dict())
-        )
+        ):
+            return False
+        self.save_summary(edition.summary())
+        return True
 
     def claim_successor(self, previous: date | None, day: date) -> date:
         """Claim the edition after ``previous`` (None: the first edition) for ``day``; the day holding
