@@ -267,3 +267,27 @@ def test_the_pages_owed_are_at_most_some_runs_worth_those_owed_longest_dropped(
     # Then one page is asked a run while one is owed, and the third is dropped, not piled up
     assert owed == [1, 0, 0]
     assert sorted(hits) == [0, 1, 1]
+
+
+def test_a_page_owed_before_its_source_was_renamed_is_asked_from_the_feed_s_origin(tmp_path: Path) -> None:
+    # Given a feed of three items without text on its own host, one article page a run, so two are owed
+    with LoopbackServer({}) as server:
+        server.routes["/feed"] = static(feed(server.url("")))
+        for n in range(3):
+            server.routes[f"/articles/{n}"] = static(PAGE, headers={"Content-Type": "text/html"})
+        config = tmp_path / "c.toml"
+        source = f'[filter]\ninclude = []\n[[sources]]\nname = "{{}}"\nurl = "{server.url("/feed")}"\n'
+        settings = "article_text = true\n[fetch]\nretries = 0\narticle_fetches = 1\n"
+        data = tmp_path / "data"
+        args = ["--config", str(config), "--data-dir", str(data)]
+        config.write_text(source.format("机器之心") + settings, encoding="utf-8")
+        assert main(["fetch", *args, "--now", "2026-11-20T13:00+08:00"]) == 0
+        # When the source is renamed (its feed, its items and its debt kept) and fetched twice more
+        config.write_text(source.format("机器之心 Pro") + settings, encoding="utf-8")
+        for hour in ("14", "15"):
+            assert main(["fetch", *args, "--now", f"2026-11-20T{hour}:00+08:00"]) == 0
+        hits = sorted(server.hits(f"/articles/{n}") for n in range(3))
+
+    # Then the pages owed are asked at the feed's origin, as they were before the rename (they were
+    # refused as leaving it: the item's source, its old name, is no configured source)
+    assert hits == [1, 1, 1]

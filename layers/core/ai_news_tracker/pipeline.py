@@ -99,8 +99,10 @@ class _ArticlePages:
 
     queued: dict[str, list[tuple[str, Item | None]]] = field(default_factory=dict)
 
-    def asked(self) -> list[Item]:
-        return [item for queued in self.queued.values() for _, item in queued if item is not None]
+    def asked(self) -> list[tuple[str, Item]]:
+        """The pages asked now, each with the name of the source whose feed queued it."""
+        asked = ((name, item) for name, queued in self.queued.items() for _, item in queued)
+        return [(name, item) for name, item in asked if item is not None]
 
 
 class Pipeline:
@@ -342,18 +344,22 @@ class Pipeline:
             if owed:
                 logger.info("article pages owed", source=name, pages=len(owed))
 
-    def _fetch_article_texts(self, items: list[Item], now: datetime, deadline_at: float | None) -> set[str]:
-        """The article pages' own summaries for new items without text: at most once per item a day.
-        Returns the items whose page the deadline left unasked: nothing is stored for them.
+    def _fetch_article_texts(
+        self, items: list[tuple[str, Item]], now: datetime, deadline_at: float | None
+    ) -> set[str]:
+        """The article pages' own summaries for new items without text (each with the source that queued
+        it): at most once per item a day. Returns the items whose page the deadline left unasked: nothing
+        is stored for them.
 
-        An item's link comes from its feed, not from us: it is fetched as found at its source's
-        configured URL, so it may reach that origin and otherwise public addresses only (``http``).
+        An item's link comes from a feed, not from us: it is fetched as found at the configured URL of
+        the source that queued it (not the item's ``source``: a page owed before a rename keeps the old
+        name), so it may reach that origin and otherwise public addresses only (``http``).
         """
         day = now.astimezone(self.config.report.tz).date().isoformat()
-        due = [i for i in items if (self.repo.article(i.id) or {}).get("day") != day]
+        due = [(name, i) for name, i in items if (self.repo.article(i.id) or {}).get("day") != day]
         feeds = {source.name: source.url for source in self.config.sources}
         jobs: list[tuple[str, str, Any, int | None, str | None]] = [
-            (i.id, str(i.url), None, ARTICLE_MAX_BYTES, feeds.get(i.source, "")) for i in due
+            (i.id, str(i.url), None, ARTICLE_MAX_BYTES, feeds.get(name, "")) for name, i in due
         ]
         unasked: set[str] = set()
         for item_id_, result in self.http.fetch_many(jobs, deadline_at=deadline_at).items():
