@@ -5,8 +5,10 @@ Each message is ``{"v": 1, "date", "url", "ids": [<subscriber id>, ...]}`` (at m
 the account's sending rate, each with their own ``List-Unsubscribe`` links, at most once per
 (edition, recipient) (the sent log). A message whose sends were refused, or that is no batch of ours, is
 reported as a batch item failure (Powertools BatchProcessor), so SQS delivers it again; after three
-receives it goes to the dead-letter queue, which is alarmed. Any other failure (the subscribers table,
-the token key, the stored edition) fails the invocation, a Lambda error, once every message was tried.
+receives it goes to the dead-letter queue, which is alarmed. So is a message failing for any other
+reason (the subscribers table, the token key, the stored edition), which is also counted on its own
+metric, ``EmailBatchErrors`` (alarmed within 5 minutes): the messages beside it are not failed with it,
+so one that fails every time (a day whose edition is not stored) dead-letters itself only.
 Every failed message is logged, ``email batch failed`` (ERROR), with its reason.
 """
 
@@ -40,10 +42,12 @@ STOP_BEFORE_TIMEOUT_MS = 20_000  # one SES call takes at most 5 s to connect and
 logger = Logger()
 tracer = Tracer(patch_modules=TRACED_NOTHING)  # SES refusals name addresses
 metrics = Metrics()
-# A message fails on its own for SES (refused, throttled, paused) or for being no batch of ours: it is
-# reported like any other, even all of a batch's (retried, dead-lettered after three receives and
-# alarmed there), not raised: a throttled SES is no function error. Any other failure is the function's:
-# a subscribers table or a token key it cannot use, an edition not stored, fail every message alike.
+# A message fails for SES (refused, throttled, paused) or for being no batch of ours: a throttled SES is
+# no fault of the function's. Any other failure is: a subscribers table or a token key it cannot use, an
+# edition not stored, counted on EmailBatchErrors too (EmailBatchErrorsAlarm). Either is reported as the
+# message's own failure (retried, dead-lettered after three receives and alarmed there), never raised: a
+# failed invocation has SQS deliver every message of it again, and one that can never succeed took the
+# others to the dead-letter queue with it.
 MESSAGE_FAILURES = (SendError, BatchError)
 
 
@@ -58,6 +62,8 @@ class SendBatchProcessor(BatchProcessor):
             "email batch failed", message_id=record.message_id, error=type(error).__name__, reason=reason
         )
         metrics.add_metric(name="EmailBatchesFailed", unit=MetricUnit.Count, value=1)
+        if not isinstance(error, MESSAGE_FAILURES):
+            metrics.add_metric(name="EmailBatchErrors", unit=MetricUnit.Count, value=1)
         return super().failure_handler(record, exception)
 
 
@@ -115,9 +121,4 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = Non
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     deployment().refresh()  # the configuration as it is now, for every record of the batch
     edition.cache_clear()  # and the editions as they are stored now
-    response = process_partial_response(event, record_handler, processor, context)
-    for _, error, _ in processor.exceptions:
-        if error is not None and not isinstance(error, MESSAGE_FAILURES):
-            # SendBatchErrorsAlarm; SQS delivers every message again, and the sent log skips whoever had it
-            raise error
-    return response
+    return process_partial_response(event, record_handler, processor, context)

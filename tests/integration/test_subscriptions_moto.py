@@ -1164,36 +1164,54 @@ def lose_the_token_key(stack: Stack) -> None:
     stack.reload("send_batch")  # a container that has not read it yet
 
 
-# README, runbook: SubscriberStoreFailedAlarm, "the send functions fail on it as Lambda errors"
-@pytest.mark.parametrize("fault", [break_the_table, lose_the_token_key])
-def test_a_batch_failing_for_no_fault_of_ses_is_a_lambda_error_that_says_why(
-    stack: Stack, caplog: pytest.LogCaptureFixture, fault: Any
+# README, runbook: SubscriberStoreFailedAlarm, "the batch sender counts it, EmailBatchErrors"
+@pytest.mark.parametrize(
+    ("fault", "why"),
+    [(break_the_table, "cannot read the subscribers"), (lose_the_token_key, "TOKEN_KEY_PARAMETER")],
+)
+def test_a_batch_failing_for_no_fault_of_ses_is_counted_for_its_alarm_saying_why(
+    stack: Stack, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str], fault: Any, why: str
 ) -> None:
     # Given the day's edition fanned out to a reader, then the subscribers table or the token key unusable
     subscribe_and_confirm(stack, "reader@example.org")
     stack.announce(DAY1)
     fault(stack)
+    capsys.readouterr()
     # When the batch function takes the batch
-    with caplog.at_level(logging.ERROR), pytest.raises(TrackerError) as raised:
-        stack.deliver(stack.receive())
-    # Then it fails as a whole (SendBatchErrorsAlarm; SQS delivers the batch again), saying why
+    messages = stack.receive()
+    with caplog.at_level(logging.ERROR):
+        failed = stack.deliver(messages)
+    # Then the batch is reported failed (SQS delivers it again), saying why, and counted on the metric
+    # EmailBatchErrorsAlarm watches (template.yaml)
+    assert failed == [m["MessageId"] for m in messages]
     (line,) = [r for r in caplog.records if r.getMessage() == "email batch failed"]
-    assert line.levelno == logging.ERROR and line.reason == str(raised.value)  # type: ignore[attr-defined]
+    assert line.levelno == logging.ERROR and why in line.reason  # type: ignore[attr-defined]
+    assert counted(capsys.readouterr().out).count("EmailBatchErrors") == 1
 
 
-def test_a_batch_failing_the_function_is_sent_once_on_its_retry(stack: Stack) -> None:
-    # Given the day's batch and, in the same invocation, one of a day whose edition is not stored
+def test_a_message_failing_the_function_every_time_dead_letters_itself_not_the_batch_sent_beside_it(
+    stack: Stack,
+) -> None:
+    # Given the day's batch and, beside it in the queue, one of a day whose edition is not stored
     subscribe_and_confirm(stack, "reader@example.org")
     stack.announce(DAY1)
     missing = {"v": 1, "date": "2026-11-19", "url": None, "ids": [subscriber_id("reader@example.org")]}
     stack.sqs.send_message(QueueUrl=stack.queue_url, MessageBody=json.dumps(missing))
-    messages = stack.receive()
-    # When the function takes them, twice (the Lambda error has SQS deliver both again)
-    for _ in range(2):
-        with pytest.raises(TrackerError, match="no stored edition for 2026-11-19"):
-            stack.deliver(messages)
-    # Then the reader has the day's edition, once
+    # When Lambda's poller delivers what the queue holds until it is empty, deleting the messages an
+    # invocation did not report failed, and none of an invocation that failed
+    while messages := stack.receive():
+        try:
+            failed = stack.deliver(messages)
+        except TrackerError:
+            continue
+        for message in messages:
+            if message["MessageId"] not in failed:
+                stack.sqs.delete_message(QueueUrl=stack.queue_url, ReceiptHandle=message["ReceiptHandle"])
+    # Then the reader has the day's edition once, and only the message that cannot succeed is
+    # dead-lettered (the day's went with it while a failure not SES's failed the invocation as a whole)
     assert len(stack.editions_to("reader@example.org")) == 1
+    dead = stack.sqs.receive_message(QueueUrl=stack.dead_letter_url, MaxNumberOfMessages=10)["Messages"]
+    assert [json.loads(m["Body"])["date"] for m in dead] == ["2026-11-19"]
 
 
 def test_a_thousand_confirmed_subscribers_get_exactly_one_message_each(stack: Stack, tmp_path: Path) -> None:

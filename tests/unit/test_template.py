@@ -1018,6 +1018,7 @@ def test_the_edition_and_source_alarms_watch_what_powertools_emits() -> None:
         "InvalidationsFailed",
         "ConfigurationFailed",
         "SubscriberStoreFailed",
+        "EmailBatchErrors",
     }
     for alarm in ours:
         assert (alarm["Namespace"], alarm["Dimensions"]) == (env["POWERTOOLS_METRICS_NAMESPACE"], service)
@@ -1042,8 +1043,9 @@ def test_the_edition_and_source_alarms_watch_what_powertools_emits() -> None:
         "GreaterThanThreshold",
         "notBreaching",
     )
-    # the subscription endpoints answering 503 (no Lambda error): a configuration or the table unusable
-    for metric in ("ConfigurationFailed", "SubscriberStoreFailed"):
+    # failures that are no Lambda error, rung within minutes: the subscription endpoints answering 503 (a
+    # configuration or the table unusable), a send batch failing for no fault of SES
+    for metric in ("ConfigurationFailed", "SubscriberStoreFailed", "EmailBatchErrors"):
         (down,) = [a for a in alarms() if a["MetricName"] == metric]
         assert (down["Statistic"], down["Period"], down["Threshold"], down["ComparisonOperator"]) == (
             "Sum",
