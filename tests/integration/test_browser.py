@@ -593,15 +593,19 @@ def test_the_subscribe_field_posts_as_typed_what_a_chinese_input_method_types(
     from ai_news_tracker.subscribers import normalise_address
 
     # Given the archive's subscribe form, and addresses typed with a Chinese input method's ＠ and 。,
-    # which the server reads as "@" and ".", and one of a domain IDNA 2008 keeps apart from fass.de
+    # which the server reads as "@" and ".", in its full-width mode, and one of a domain IDNA 2008
+    # keeps apart from fass.de
     browser.open(base_url + "index.html", *DESKTOP)
     field = browser.driver.find_element("id", "subscribe-email")
     typed = ["name＠qq.com", "name@qq。com", "x@faß.de", " name@qq.com "]
+    typed += ["１２３４５６＠ｑｑ。ｃｏｍ", "ｚｈａｎｇ．ｓａｎ@qq.com"]
     assert [normalise_address(value) for value in typed] == [
         "name@qq.com",
         "name@qq.com",
         "x@xn--fa-hia.de",
         "name@qq.com",
+        "123456@qq.com",
+        "zhang.san@qq.com",
     ]
     taken = {}
     for value in typed:

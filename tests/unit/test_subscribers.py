@@ -69,6 +69,17 @@ def test_valid_addresses_are_normalised(given: str, expected: str) -> None:
     assert normalise_address(given) == expected
 
 
+def test_an_address_typed_in_a_chinese_input_method_s_full_width_mode_is_its_ascii_one() -> None:
+    # Given a QQ address typed in full-width mode (全角), as the ＠ the server reads as "@" is typed:
+    # its digits and letters full-width too, as its domain's, which the server reads as ASCII
+    typed = "１２３４５６＠ｑｑ。ｃｏｍ"
+    # When the subscribe endpoint reads it (the site's field, type=text since PAGES_VERSION 5, posts it)
+    # Then it is the address the reader sees, not refused with a page saying the name may only hold
+    # letters and digits (只能用英文字母、数字), which is what the reader typed
+    assert normalise_address(typed) == "123456@qq.com"
+    assert normalise_address("ｚｈａｎｇ．ｓａｎ＠qq.com") == "zhang.san@qq.com"
+
+
 @pytest.mark.parametrize(
     "given",
     [

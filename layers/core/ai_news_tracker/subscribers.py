@@ -73,6 +73,10 @@ MAX_ADDRESS, MAX_LOCAL, MAX_LABEL = 254, 64, 63
 _ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _LOCAL = re.compile(rf"^{_ATEXT}(?:\.{_ATEXT})*$")
 _LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+# A Chinese input method's full-width mode (全角) types ASCII as U+FF01–U+FF5E: ＠ and the name's
+# letters, digits and punctuation are read as the ASCII they stand for (NFKC of those alone), as IDNA
+# reads the domain's
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 
 
 class InvalidAddress(TrackerError):
@@ -91,9 +95,10 @@ class ConflictError(StorageError):
 def normalise_address(value: object) -> str:
     """``local@domain`` checked and normalised, else :class:`InvalidAddress`.
 
-    ASCII dot-atom local part (no quoted strings, no comments, at most 64 characters), a DNS domain
-    of at least two labels (an internationalised one in its ``xn--`` form), lower-cased; no control
-    characters or whitespace anywhere (so no CR/LF header injection), at most 254 characters.
+    ASCII dot-atom local part (no quoted strings, no comments, at most 64 characters; full-width ASCII
+    read as ASCII), a DNS domain of at least two labels (an internationalised one in its ``xn--``
+    form), lower-cased; no control characters or whitespace anywhere (so no CR/LF header injection),
+    at most 254 characters.
     """
     if not isinstance(value, str):
         raise InvalidAddress("the address is not text")
@@ -102,7 +107,7 @@ def normalise_address(value: object) -> str:
         raise InvalidAddress("the address is empty or too long")
     if any(ord(c) < 0x20 or ord(c) == 0x7F or c.isspace() for c in text):
         raise InvalidAddress("the address holds control characters or spaces")
-    text = text.replace("\uff20", "@")  # a Chinese input method's full-width ＠ (its 。 is IDNA's dot)
+    text = text.translate(_FULL_WIDTH)  # (a Chinese input method's 。 is IDNA's dot)
     if text.count("@") != 1:
         raise InvalidAddress("an address has exactly one @")
     local, domain = text.split("@")
