@@ -619,6 +619,33 @@ def test_the_subscribe_field_posts_as_typed_what_a_chinese_input_method_types(
     assert taken == {value: (True, value) for value in typed}
 
 
+def test_the_subscribe_field_and_the_server_agree_on_what_is_an_address(
+    browser: Browser, base_url: str
+) -> None:
+    from ai_news_tracker.subscribers import InvalidAddress, normalise_address
+
+    def server_takes(value: str) -> bool:
+        try:
+            return bool(normalise_address(value))
+        except InvalidAddress:
+            return False
+
+    # Given the archive's subscribe form, and addresses the server takes with a character the pattern
+    # reads as a space or not as a dot: a pasted zero-width no-break space (U+FEFF, which IDNA ignores
+    # and Python does not count as a space), and a small or leader full stop (IDNA maps them to ".")
+    browser.open(base_url + "index.html", *DESKTOP)
+    field = browser.driver.find_element("id", "subscribe-email")
+    values = ["name@qq.com\ufeff", "\ufeffname@qq.com", "name@qq\ufeff.com"]
+    values += ["name@qq\ufe52com", "name@qq\u2024com"]
+    taken = {}
+    for value in values:
+        # When the reader enters it
+        browser.driver.execute_script("arguments[0].value = arguments[1]", field, value)
+        taken[value] = bool(browser.driver.execute_script("return arguments[0].checkValidity()", field))
+    # Then the field takes what the server takes (it refused them: a reader blocked before the post)
+    assert taken == {value: server_takes(value) for value in values}
+
+
 def contrast(foreground: str, background: str) -> float:
     """The WCAG contrast ratio of two computed colours (``rgb(r, g, b)`` or ``rgba(…)``, opaque)."""
 

@@ -27,7 +27,7 @@ PAGE_TEMPLATES = ("_page.html.j2", "edition.html.j2")
 RELEASED = {
     "f729c363fb991a25": 3,  # each item's links named after its story; the forced-colours button border
     "b816e097ae1168eb": 4,  # dates on one line; the feed link named "Atom 订阅" without a form; wording
-    "ef9feb497d8a2b85": 5,  # the subscribe field type=text: ＠, 。, full-width and faß.de posted as typed
+    "6201541790615fcf": 5,  # the subscribe field type=text: ＠, 。, full-width, ﹒, U+FEFF, faß.de as typed
 }
 
 

@@ -41,6 +41,13 @@ from ai_news_tracker.render import (
     page_description,
     safe_href,
 )
+from ai_news_tracker.subscribers import (
+    AROUND,
+    DOMAIN_DOTS,
+    InvalidAddress,
+    normalise_address,
+    space_or_control,
+)
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 CONFIG = Config(leaderboard=LeaderboardConfig(provider="lmarena-history"))
@@ -953,6 +960,34 @@ def test_every_page_offers_the_subscribe_form_when_there_is_an_endpoint() -> Non
         nav = {a.text: a.get("href") for a in strict_parse(page).iterfind(".//nav/a")}
         assert nav["订阅"] == "#subscribe", name
         assert strict_parse(page).find(".//section[@id='subscribe']//form") is not None, name
+
+
+def test_the_subscribe_field_reads_spaces_and_dots_as_the_server_does() -> None:
+    def server_takes(value: str) -> bool:
+        try:
+            return bool(normalise_address(value))
+        except InvalidAddress:
+            return False
+
+    # Given the subscribe field's pattern, anchored as a browser anchors it (Python's re reads its
+    # classes and \u escapes as JavaScript does), and every character a reader could type (the BMP)
+    renderer = Renderer(replace(CONFIG, report=ReportConfig(subscribe_url=SUBSCRIBE)), TEMPLATES)
+    (field,) = strict_parse(renderer.index([edition().summary()])).iterfind(".//form//input")
+    pattern = re.compile(str(field.get("pattern")))
+    chars = [chr(code) for code in range(0x10000) if not 0xD800 <= code < 0xE000]
+    # When each is typed between a domain's labels, inside a label, and around the address
+    between = {c for c in chars if pattern.fullmatch(f"name@qq{c}com")}
+    inside = {c for c in chars if not pattern.fullmatch(f"name@qq.c{c}om")}
+    blanks = {c for c in chars if space_or_control(c)} | set(AROUND)
+    around = {c for c in blanks if pattern.fullmatch(f"{c}name@qq.com{c}")}
+    # Then the field reads a dot where the server does (its DOMAIN_DOTS, which IDNA reads as ".")
+    assert between == set(DOMAIN_DOTS) == {c for c in chars if server_takes(f"name@qq{c}com")}
+    # And refuses inside a label only what the server refuses there: a space, a control, a second @
+    assert inside == {c for c in chars if space_or_control(c)} | {"@", "\uff20"}
+    assert not any(server_takes(f"name@qq.c{c}om") for c in inside)
+    # And takes around the address what the server strips (U+FEFF: a space to JavaScript's \s, not
+    # to the server), and no other space
+    assert around == set(AROUND) == {c for c in blanks if server_takes(f"{c}name@qq.com{c}")}
 
 
 def test_without_an_endpoint_no_page_has_a_form(renderer: Renderer) -> None:

@@ -77,6 +77,15 @@ _LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 # letters, digits and punctuation are read as the ASCII they stand for (NFKC of those alone), as IDNA
 # reads the domain's
 _FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+# What is stripped around an address: spaces, tabs and a pasted byte order mark (U+FEFF, no space to
+# Python, one to JavaScript; IDNA ignores it in a domain). Inside, a space or control is refused
+# (``space_or_control``).
+AROUND = " \t\ufeff"
+# What separates a domain's labels: every character IDNA (UTS #46) reads as a full stop alone: a Chinese
+# input method's 。, and ．｡﹒․; one it reads as more (⒈ as "1.") is refused. The subscribe field's
+# pattern (templates/_page.html.j2) takes the same (tests/unit/test_web_edition.py compares them).
+DOMAIN_DOTS = ".\u3002\uff0e\uff61\ufe52\u2024"
+_DOTS = dict.fromkeys(map(ord, DOMAIN_DOTS), ".")
 
 
 class InvalidAddress(TrackerError):
@@ -102,12 +111,12 @@ def normalise_address(value: object) -> str:
     """
     if not isinstance(value, str):
         raise InvalidAddress("the address is not text")
-    text = value.strip(" \t")
+    text = value.strip(AROUND)
     if not text or len(text) > MAX_ADDRESS * 2:
         raise InvalidAddress("the address is empty or too long")
-    if any(ord(c) < 0x20 or ord(c) == 0x7F or c.isspace() for c in text):
+    if any(space_or_control(c) for c in text):
         raise InvalidAddress("the address holds control characters or spaces")
-    text = text.translate(_FULL_WIDTH)  # (a Chinese input method's 。 is IDNA's dot)
+    text = text.translate(_FULL_WIDTH)  # (its 。 is one of DOMAIN_DOTS)
     if text.count("@") != 1:
         raise InvalidAddress("an address has exactly one @")
     local, domain = text.split("@")
@@ -115,14 +124,22 @@ def normalise_address(value: object) -> str:
         raise InvalidAddress("the part before @ is not a plain mailbox name")
     if len(local) + 1 + len(domain) > MAX_ADDRESS:  # said as such (IDNA refuses a long name as invalid)
         raise InvalidAddress("the address is too long")
+    domain = domain.translate(_DOTS)
     ascii_domain = domain.lower() if domain.isascii() else _ascii_domain(domain)
     labels = ascii_domain.split(".")
     if len(labels) < 2 or not all(_LABEL.match(label) for label in labels) or labels[-1].isdigit():
+        raise InvalidAddress("the domain is not a valid name")
+    if len(labels) != domain.count(".") + 1:  # a dot IDNA made of another character (⒈)
         raise InvalidAddress("the domain is not a valid name")
     address = f"{local}@{ascii_domain}"
     if len(address) > MAX_ADDRESS:
         raise InvalidAddress("the address is too long")
     return address
+
+
+def space_or_control(char: str) -> bool:
+    """Whether ``char`` is one an address may not hold: a control character or a space (Python's)."""
+    return ord(char) < 0x20 or ord(char) == 0x7F or char.isspace()
 
 
 def _ascii_domain(domain: str) -> str:
