@@ -223,6 +223,36 @@ def test_a_trickling_answer_is_cut_at_the_timeout(server: ChatServer) -> None:
     assert_fell_back(result)
 
 
+def test_header_lines_trickled_within_each_read_timeout_are_cut_at_the_timeout(server: ChatServer) -> None:
+    # Given an endpoint (or a proxy before it) sending its status line at once, then a header line every
+    # 0.4 s: never a read timeout without a byte, the answer whole after ~5 s
+    def trickled_headers(exchange: Exchange) -> None:
+        out = exchange._request.wfile
+        exchange.started = True
+        out.write(b"HTTP/1.1 200 OK\r\n")
+        out.flush()
+        for n in range(12):
+            if exchange.wait(0.4):
+                return
+            out.write(b"X-Pad-%d: a\r\n" % n)
+            out.flush()
+        body = completion(json.dumps([{"point": "太迟", "items": [1]}], ensure_ascii=False))
+        out.write(b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+        out.flush()
+
+    server.routes[PATH] = trickled_headers
+    started = time.monotonic()
+
+    # When the points are asked for with a 1 s timeout
+    result = summarize(server, timeout=1.0)
+
+    # Then the extractive points are there by the timeout
+    elapsed = time.monotonic() - started
+    assert elapsed < 1.5, f"a 1 s timeout held the edition for {elapsed:.2f} s"
+    assert_fell_back(result)
+    assert "no answer within 1 s" in (result.failure or "")
+
+
 def test_an_answer_larger_than_the_cap_falls_back(server: ChatServer) -> None:
     # Given a model whose well-formed answer runs past MAX_ANSWER_BYTES (padding after its points)
     answer = completion('[{"point": "要点", "items": [1]}]' + " " * MAX_ANSWER_BYTES)

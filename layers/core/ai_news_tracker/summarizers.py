@@ -8,11 +8,13 @@
   tests). Needs ``bedrock:InvokeModel`` on the model.
 * ``openai``: any OpenAI-compatible endpoint (DeepSeek, Qwen/DashScope, Zhipu GLM, Moonshot, …):
   ``POST {base_url}/chat/completions`` with ``requests``, ``Authorization: Bearer <key>``; no
-  redirects followed, the whole answer bounded by ``timeout`` and :data:`MAX_ANSWER_BYTES`.
+  redirects followed, the answer bounded by :data:`MAX_ANSWER_BYTES`.
 
 Either waits at most ``timeout``, and never past the caller's ``deadline_at`` (a ``time.monotonic()``
 value: :func:`model_wait`, the time to read the API key included); less than :data:`LEAST_WAIT` before
 it, before or after the key is read, the model is not asked (:class:`~ai_news_tracker.summarize.NoTimeLeft`).
+The wait bounds the whole call, connection, headers and body (:func:`within`): a read timeout bounds
+each read only, and an endpoint that sends a few bytes within each kept the edition as long as it liked.
 
 The API key is resolved when a summary is asked for, never at import or construction: from the SSM
 parameter ``api_key_parameter`` (Powertools Parameters, decrypted, or the injected ``get_parameter``)
@@ -33,7 +35,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -53,6 +55,8 @@ READ_CHUNK = 64 * 1024
 # Seconds: with less left before the deadline a model is not asked (no answer of key points comes
 # sooner), and the extractive points are used at once
 LEAST_WAIT = 2.0
+
+_T = TypeVar("_T")
 
 Secrets = Callable[[str], str | None]
 """Looks up an environment variable by name (``os.environ.get`` at the edges, a dict's ``get`` in tests)."""
@@ -123,6 +127,31 @@ def model_wait(config: SummarizerConfig, deadline_at: float | None) -> float:
     if left < LEAST_WAIT:
         raise NoTimeLeft(f"{max(left, 0.0):.1f} s left before the deadline: the model not asked")
     return min(config.timeout, math.floor(left * 10) / 10)  # 0.1 s under: a wait said shortly
+
+
+def within(call: Callable[[], _T], wait: float, late: str) -> _T:
+    """What ``call()`` returns (or raises), run on a thread of its own and waited for ``wait`` seconds at
+    most; past them :class:`SummaryError` (``late``), and the call is left to end on its own (its own
+    timeouts, or the watchdog that shuts an answer's connection), what it returns never read. The thread
+    is a daemon: it never keeps the process from exiting; it logs and publishes nothing."""
+    done = threading.Event()
+    answers: list[_T] = []
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            answers.append(call())
+        except BaseException as exc:  # handed to the caller, whatever it is
+            failures.append(exc)
+        finally:
+            done.set()
+
+    threading.Thread(target=run, name="model call", daemon=True).start()
+    if not done.wait(wait):
+        raise SummaryError(late)
+    if failures:
+        raise failures[0]
+    return answers[0]
 
 
 # -- Bedrock ----------------------------------------------------------------------------------
@@ -223,8 +252,10 @@ class OpenAICompatible:
             "stream": False,
         }
         wait = model_wait(self.config, deadline_at)  # what reading the key (SSM) left of it
-        raw = self._post(json.dumps(body, ensure_ascii=False).encode("utf-8"), headers, wait)
-        return _completion_text(raw)
+        data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        # requests' timeouts bound the connection and each read: headers trickled within them, not at all
+        late = f"{self.shown_url}: no answer within {wait:g} s"
+        return _completion_text(within(lambda: self._post(data, headers, wait), wait, late))
 
     def _post(self, data: bytes, headers: dict[str, str], timeout: float) -> bytes:
         import requests
