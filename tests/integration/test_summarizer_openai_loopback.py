@@ -3,6 +3,8 @@
 ``POST /v1/chat/completions`` is answered by loopback handlers: a well-behaved model, a 500, a model
 slower than ``timeout``, garbage, and a model that obeys an injected item. Every failure must give
 the extractive points and the note, quickly; an obeyed injection must not change the output's form.
+Bedrock's Converse is asked here too when a slow answer needs a real server
+(``AWS_ENDPOINT_URL_BEDROCK_RUNTIME`` on loopback); the rest of it is in tests/unit/test_summarizers.py.
 """
 
 from __future__ import annotations
@@ -251,6 +253,47 @@ def test_header_lines_trickled_within_each_read_timeout_are_cut_at_the_timeout(s
     assert elapsed < 1.5, f"a 1 s timeout held the edition for {elapsed:.2f} s"
     assert_fell_back(result)
     assert "no answer within 1 s" in (result.failure or "")
+
+
+def test_a_bedrock_answer_trickled_within_each_read_timeout_is_not_waited_for_past_the_deadline(
+    server: ChatServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given Bedrock (its endpoint on loopback) answering a byte every 0.4 s: never a read timeout, the
+    # answer whole after ~6 s
+    answer = {
+        "output": {
+            "message": {"role": "assistant", "content": [{"text": '[{"point": "太迟", "items": [1]}]'}]}
+        },
+        "stopReason": "end_turn",
+        "usage": {"inputTokens": 900, "outputTokens": 120, "totalTokens": 1020},
+        "metrics": {"latencyMs": 1500},
+    }
+    body = json.dumps(answer, ensure_ascii=False).encode()
+
+    def trickled_body(exchange: Exchange) -> None:
+        exchange.start(200, {"Content-Type": "application/json", "Content-Length": str(len(body))})
+        for n in range(15):
+            if exchange.wait(0.4):
+                return
+            exchange.write(body[n : n + 1])
+        exchange.write(body[15:])
+
+    server.routes["/model/m/converse"] = trickled_body
+    monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", server.url(""))
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    bedrock = SummarizerConfig(provider="bedrock", model="m", region="us-east-1", timeout=20)
+    started = time.monotonic()
+
+    # When the points are asked for 3 s before the deadline
+    result = make_summarizer(bedrock).summarize(ITEMS, 3, started + 3.0)
+
+    # Then the extractive points stand in by the deadline
+    elapsed = time.monotonic() - started
+    assert elapsed < 3.5, f"a deadline 3 s away held the edition for {elapsed:.2f} s"
+    assert_fell_back(result)
+    assert "Bedrock m: no answer within" in (result.failure or "")
 
 
 def test_an_answer_larger_than_the_cap_falls_back(server: ChatServer) -> None:

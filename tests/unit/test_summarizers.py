@@ -108,8 +108,8 @@ def test_a_model_waits_its_timeout_but_never_past_the_deadline_and_is_not_asked_
 def test_bedrock_is_called_with_a_client_bounded_by_the_time_the_deadline_leaves(aws_env: None) -> None:
     converse = BedrockConverse(BEDROCK)
 
-    cut = converse._client_for(time.monotonic() + 3.0).meta.config
-    kept = converse._client_for(None).meta.config
+    cut = converse._client_for(time.monotonic() + 3.0)[0].meta.config
+    kept = converse._client_for(None)[0].meta.config
 
     assert 2.5 <= cut.connect_timeout + cut.read_timeout <= 3.0 and cut.connect_timeout < 1
     assert (kept.connect_timeout, kept.read_timeout) == (5.0, 5.0)

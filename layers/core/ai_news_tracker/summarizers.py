@@ -187,13 +187,19 @@ class BedrockConverse:
     def __call__(self, prompt: Prompt, deadline_at: float | None = None) -> str:
         model = self.config.model or ""
         model_wait(self.config, deadline_at)  # nothing is made with too little time left
-        try:
-            answer = self._client_for(deadline_at).converse(
+
+        def converse(bedrock: BedrockRuntimeClient) -> Any:
+            return bedrock.converse(
                 modelId=model,
                 system=[{"text": prompt.system}],
                 messages=[{"role": "user", "content": [{"text": prompt.user}]}],
                 inferenceConfig={"maxTokens": self.config.max_tokens, "temperature": TEMPERATURE},
             )
+
+        try:
+            bedrock, wait = self._client_for(deadline_at)
+            # the read timeout bounds each read: an answer trickled within it is cut at the wait
+            answer = within(lambda: converse(bedrock), wait, f"Bedrock {model}: no answer within {wait:g} s")
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "error")
             raise SummaryError(f"Bedrock {model}: {code}") from exc
@@ -206,17 +212,18 @@ class BedrockConverse:
             raise SummaryError(f"Bedrock {model}: no text in the answer ({answer.get('stopReason')})")
         return text
 
-    def _client_for(self, deadline_at: float | None) -> BedrockRuntimeClient:
+    def _client_for(self, deadline_at: float | None) -> tuple[BedrockRuntimeClient, float]:
         """The injected client, else the one with the configured timeout (made once, kept), or, when the
-        deadline leaves less, one bounded by what it leaves once that one is made: right before the call."""
+        deadline leaves less, one bounded by what it leaves once that one is made; and the call's wait,
+        measured then: right before the call."""
         if self._injected is not None:
-            return self._injected
+            return self._injected, model_wait(self.config, deadline_at)
         if self._client is None:
             self._client = new_bedrock_client(self.config)
         wait = model_wait(self.config, deadline_at)
         if wait < self.config.timeout:  # a client for this call alone
-            return new_bedrock_client(self.config, wait)
-        return self._client
+            return new_bedrock_client(self.config, wait), wait
+        return self._client, wait
 
 
 # -- OpenAI-compatible ------------------------------------------------------------------------
