@@ -361,6 +361,14 @@ def test_leading_numbers_of_the_news_itself_are_kept() -> None:
     assert clean_point("1、要点") == "要点"
 
 
+@pytest.mark.parametrize("marker", ["⒈", "⑴", "⑽", "１．", "⒈ ", "⑴ "])
+def test_a_number_in_an_enclosed_or_full_width_form_is_removed_and_nothing_after_it(marker: str) -> None:
+    # Given a point numbered in a form NFKC spells in more characters (⒈ is "1.", ⑽ is "(10)")
+    # When it is cleaned
+    # Then the point keeps its first letters
+    assert clean_point(marker + "DeepSeek发布V4模型") == "DeepSeek发布V4模型"
+
+
 def test_repeated_and_empty_points_are_dropped() -> None:
     entries = [
         {"point": "甲", "items": [1]},

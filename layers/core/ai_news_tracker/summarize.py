@@ -296,10 +296,22 @@ def clean_point(text: str) -> str:
     """One line: format characters (zero-width, bidi overrides) removed, whitespace flattened."""
     text = "".join(c for c in text if unicodedata.category(c) not in ("Cf", "Cc", "Cs", "Co") or c in "\t\n")
     text = " ".join(text.translate(_BLANKS).split())
-    marker = _LIST_MARKER.match(text) or _LIST_MARKER.match(unicodedata.normalize("NFKC", text[:4]))
-    text = text[len(marker.group(0)) :].strip() if marker else text
+    marker = _LIST_MARKER.match(text)
+    text = text[marker.end() if marker else _normalized_marker_chars(text) :].strip()
     # a marker or punctuation alone, or characters no font shows (a Hangul filler is a letter): no point
     return text if any(c.isalnum() for c in text) and not is_blank(text) else ""
+
+
+def _normalized_marker_chars(text: str) -> int:
+    """The characters of ``text`` its list marker takes when matched on the NFKC form (``１．``; ``⒈`` is
+    ``1.``, ``⑽`` is ``(10)``), counted as written: the normalized marker is longer than they are."""
+    marker = _LIST_MARKER.match(unicodedata.normalize("NFKC", text[:4]))
+    if not marker:
+        return 0
+    chars = 1
+    while chars < 4 and len(unicodedata.normalize("NFKC", text[:chars])) < marker.end():
+        chars += 1
+    return chars
 
 
 def parse_answer(answer: str) -> list[dict[str, Any]]:
