@@ -265,12 +265,30 @@ def test_title_only_items_go_out_without_text() -> None:
 
 
 # -- parsing and checking the answer ------------------------------------------------------------
+POINTS = json.dumps([{"point": "某公司发布千亿参数开源推理模型", "items": [1]}], ensure_ascii=False)
+
+
 def test_answer_may_be_fenced_or_wrapped() -> None:
     entries = [{"point": "甲", "items": [1]}]
     assert parse_answer(json.dumps(entries)) == entries
     assert parse_answer("```json\n" + json.dumps(entries) + "\n```") == entries
     assert parse_answer(json.dumps({"points": entries})) == entries
     assert parse_answer("好的，以下是要点：\n" + json.dumps(entries) + "\n希望有帮助") == entries
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        POINTS + "\n\n注：以上要点依据条目[1]。",
+        "```json\n" + POINTS + "\n```\n注：以上要点依据条目[1]。",
+        "依据条目[1]和[2]，要点如下：\n" + POINTS,
+    ],
+)
+def test_words_around_the_array_that_cite_an_item_in_brackets_do_not_fail_it(answer: str) -> None:
+    # Given a model's array of points with a remark before or after it, citing an item as [1]
+    # When the answer is parsed
+    # Then the points are the array's
+    assert parse_answer(answer) == json.loads(POINTS)
 
 
 @pytest.mark.parametrize(

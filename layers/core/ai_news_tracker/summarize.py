@@ -76,6 +76,7 @@ FALLBACK_NOTE = "摘要模型未能生成今日要点，已改用标题摘录。
 MIN_TEXT_CHARS = 20  # an item with less own text than this is summarised by its title alone
 TITLE_CHARS = 200  # cap on a title sent to the model
 MIN_TITLE_CHARS = 8  # a title without its trailing column tag is kept from this many characters on
+ARRAY_STARTS = 20  # the "[" of an answer tried as the start of its points when it is no JSON itself
 
 
 class SummaryError(TrackerError):
@@ -317,7 +318,9 @@ def _normalized_marker_chars(text: str) -> int:
 def parse_answer(answer: str) -> list[dict[str, Any]]:
     """The model's JSON array of ``{"point", "items"}`` objects; :class:`SummaryError` otherwise.
 
-    Accepts the array alone, wrapped in one code fence, or as ``{"points": [...]}``.
+    Accepts the array alone, wrapped in one code fence, or as ``{"points": [...]}``; else the first
+    array in the answer that holds an object, whatever words come before or after it (a remark citing
+    an item as ``[1]``, a closing fence).
     """
     text = _REASONING.sub("", answer).strip()  # a reasoning model's thinking before its answer
     fenced = _FENCE.match(text)
@@ -326,18 +329,30 @@ def parse_answer(answer: str) -> list[dict[str, Any]]:
     try:
         data = parse_json(text)
     except ValueError:
-        start, end = text.find("["), text.rfind("]")
-        if start < 0 or end <= start:
-            raise SummaryError("the answer is not JSON") from None
-        try:
-            data = parse_json(text[start : end + 1])
-        except ValueError:
-            raise SummaryError("the answer is not JSON") from None
+        data = _first_array_of_objects(text)
     if isinstance(data, dict) and isinstance(data.get("points"), list):
         data = data["points"]
     if not isinstance(data, list):
         raise SummaryError("the answer is not a JSON array")
     return [entry for entry in data if isinstance(entry, dict)]
+
+
+def _first_array_of_objects(text: str) -> list[Any]:
+    """The first JSON array in ``text`` holding an object, from one of its first :data:`ARRAY_STARTS`
+    ``[``: one may be a remark's (``依据条目[1]``) and need not be closed."""
+    decoder = json.JSONDecoder()
+    start = text.find("[")
+    for _ in range(ARRAY_STARTS):
+        if start < 0:
+            break
+        try:
+            data, _ = decoder.raw_decode(text, start)
+        except (ValueError, RecursionError):  # not JSON there, or nested past the parser's limit
+            data = None
+        if isinstance(data, list) and any(isinstance(entry, dict) for entry in data):
+            return data
+        start = text.find("[", start + 1)
+    raise SummaryError("the answer is not JSON")
 
 
 def check_points(
