@@ -545,6 +545,22 @@ def test_an_injection_that_leaves_no_valid_point_falls_back() -> None:
     assert result.points == ("新闻1", "新闻2", "新闻3")
 
 
+def test_a_point_repeated_with_other_punctuation_spaces_case_or_width_is_dropped() -> None:
+    # Given a model repeating its first point with a full stop, full-width letters, spaces and case changed
+    entries = [
+        {"point": "DeepSeek发布V4模型", "items": [1]},
+        {"point": "DeepSeek发布V4模型。", "items": [1]},
+        {"point": "ＤｅｅｐＳｅｅｋ发布Ｖ４模型", "items": [2]},
+        {"point": "deepseek 发布 v4 模型！", "items": [3]},
+    ]
+
+    # When its answer gives the points
+    result = ModelSummarizer("openai", MODEL_CONFIG, FakeModel(json.dumps(entries))).summarize(ITEMS, 3)
+
+    # Then the point is there once, the other places taken by items it left (新闻2, 新闻3)
+    assert result.points == ("DeepSeek发布V4模型", "新闻2", "新闻3")
+
+
 _json = st.recursive(
     st.none() | st.booleans() | st.integers(-3, 30) | st.text(max_size=40),
     lambda children: st.lists(children, max_size=6) | st.dictionaries(st.text(max_size=8), children),

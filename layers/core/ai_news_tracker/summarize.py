@@ -25,7 +25,8 @@ Model-backed summarizers (:class:`ModelSummarizer`; the providers are in
    it cites no item, or any number that is not an item of the block, or carries a link or markup
    (``http(s)://``, ``www.``, a domain, an address, HTML tags or entities, Markdown link or image
    syntax, backticks); whitespace and invisible format characters are flattened, leading list
-   markers removed, repeats dropped, every point cut at ``point_chars``, and at most ``count`` kept.
+   markers removed, repeats dropped (:func:`point_key`: "DeepSeek发布V4模型。" repeats
+   "DeepSeek发布V4模型"), every point cut at ``point_chars``, and at most ``count`` kept.
    No valid point left means failure, hence the extractive points.
 
 Items with too little text get no invented summary (:func:`has_own_text`). An item whose text is
@@ -163,10 +164,17 @@ def _extractive(items: Sequence[Item], count: int, limit: int) -> list[tuple[str
         if len(chosen) >= count:
             break
         point = key_point(item, limit)
-        if not is_blank(point) and point not in seen:
-            seen.add(point)
+        if not is_blank(point) and point_key(point) not in seen:
+            seen.add(point_key(point))
             chosen.append((point, item))
     return chosen
+
+
+def point_key(point: str) -> str:
+    """What two points that say the same share: the NFKC form, case folded, without punctuation, spaces
+    or invisible characters ("DeepSeek发布V4模型。" and "ＤｅｅｐＳｅｅｋ 发布 Ｖ４ 模型" are one point)."""
+    folded = unicodedata.normalize("NFKC", point).casefold()
+    return "".join(c for c in folded if unicodedata.category(c)[0] not in "PZC")
 
 
 class ExtractiveSummarizer:
@@ -361,6 +369,7 @@ def check_points(
     """The valid points (at most ``count``), the ids each cites, and how many entries were dropped."""
     points: list[str] = []
     cited: list[tuple[str, ...]] = []
+    seen: set[str] = set()
     dropped = 0
     for entry in entries:
         if len(points) >= count:
@@ -375,9 +384,10 @@ def check_points(
         if not any(has_own_text(item) for item in sources):
             text = key_point(sources[0], limit)  # title-only items: their title, nothing invented
         text = shorten(text, limit)
-        if not text or text in points or has_link_or_markup(text):
+        if not text or point_key(text) in seen or has_link_or_markup(text):
             dropped += 1
             continue
+        seen.add(point_key(text))
         points.append(text)
         cited.append(tuple(item.id for item in sources))
     return points, cited, dropped
@@ -445,8 +455,9 @@ class ModelSummarizer:
         if dropped and len(points) < count:  # the points dropped, from the items the kept ones left
             used = {item_id for ids in cited for item_id in ids}
             rest = self._fallback.summarize([i for i in items if i.id not in used], count - len(points))
+            seen = {point_key(point) for point in points}
             for point, ids in zip(rest.points, rest.cited, strict=True):
-                if point not in points:
+                if point_key(point) not in seen:
                     points.append(point)
                     cited.append(ids)
         logger.info("key points summarized", provider=self.name, points=len(points), dropped=dropped)
