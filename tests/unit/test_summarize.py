@@ -545,6 +545,22 @@ def test_an_injection_that_leaves_no_valid_point_falls_back() -> None:
     assert result.points == ("新闻1", "新闻2", "新闻3")
 
 
+@pytest.mark.parametrize("item_chars", [0, 10])
+def test_items_sent_by_their_title_alone_get_a_point_that_is_their_title(item_chars: int) -> None:
+    # Given item_chars too small for an item's text to say more than its title, and a model inventing
+    config = SummarizerConfig(
+        provider="openai", model="m", base_url="https://api.example.com", item_chars=item_chars
+    )
+    model = FakeModel(json.dumps([{"point": "新闻1：参数达万亿，全面超越GPT-5", "items": [1]}]))
+
+    # When the key points are asked for
+    result = ModelSummarizer("openai", config, model).summarize(ITEMS, 1)
+
+    # Then the model was given the titles alone, and the point says no more than the title
+    assert [line["text"] for line in data_lines(model.prompts[0])] == ["", "", ""]
+    assert result.points == ("新闻1",)
+
+
 def test_a_point_repeated_with_other_punctuation_spaces_case_or_width_is_dropped() -> None:
     # Given a model repeating its first point with a full stop, full-width letters, spaces and case changed
     entries = [

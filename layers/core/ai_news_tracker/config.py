@@ -123,7 +123,7 @@ class SummarizerConfig:
     region: str | None = None  # bedrock: default the region of the environment
     timeout: float = 20.0  # seconds for the model's whole answer; on expiry the extractive points are used
     max_input_chars: int = 12_000  # cap on the numbered items sent to the model
-    item_chars: int = 200  # characters of each item's text sent to the model
+    item_chars: int = 200  # characters of each item's text sent to the model (too few: titles alone)
     max_tokens: int = 1_000  # cap on the model's answer
 
 

@@ -31,7 +31,8 @@ Model-backed summarizers (:class:`ModelSummarizer`; the providers are in
 
 Items with too little text get no invented summary (:func:`has_own_text`). An item whose text is
 empty, repeats its title, or is shorter than :data:`MIN_TEXT_CHARS` (a 机器之心 item with an empty
-description) is sent to the model with an empty text, and a model point citing only such items is
+description), or whose first ``item_chars`` characters are (:func:`sent_text`: ``item_chars = 0`` sends
+titles alone), is sent to the model with an empty text, and a model point citing only such items is
 replaced by the item's extractive point, i.e. its own title: nothing beyond the title is ever said
 about it. The extractive point of such an item is its title too. (The per-item text shown under
 each item in the edition is never model-generated: it is the item's own text cut at
@@ -197,11 +198,23 @@ class ExtractiveSummarizer:
 # -- the prompt -------------------------------------------------------------------------------
 def has_own_text(item: Item) -> bool:
     """Whether the item says more than its title: else no summary beyond the title is made of it."""
-    text = " ".join(item.text.split())
-    title = " ".join(item.title.split())
+    return _says_more(item.title, item.text)
+
+
+def _says_more(title: str, text: str) -> bool:
+    text = " ".join(text.split())
+    title = " ".join(title.split())
     if title and text.startswith(title):
         text = text[len(title) :].strip()
     return len(text) >= MIN_TEXT_CHARS
+
+
+def sent_text(item: Item, chars: int) -> str:
+    """What the model is given of the item's text: its first ``chars`` characters, on one line, when they
+    say more than its title as the whole text does (:func:`has_own_text`); else nothing (``item_chars``
+    under :data:`MIN_TEXT_CHARS`, 0 included, sends titles alone)."""
+    text = _one_line(item.text)[:chars]
+    return text if has_own_text(item) and _says_more(item.title, text) else ""
 
 
 @dataclass(frozen=True)
@@ -210,6 +223,7 @@ class Prompt:
     user: str
     items: tuple[Item, ...]  # the numbered items: number n is items[n - 1]
     count: int
+    with_text: tuple[bool, ...]  # per item, whether its text was sent: else a point on it is its title
 
 
 _SYSTEM = """你是“{title}”的编辑，为今天的新闻写“今日要点”。
@@ -240,9 +254,10 @@ def build_prompt(
 ) -> Prompt:
     """The instructions and the numbered items, as many leading items as fit ``max_input_chars``."""
     lines: list[str] = []
+    with_text: list[bool] = []
     used = 0
     for item in items:
-        text = _one_line(item.text)[: config.item_chars] if has_own_text(item) else ""
+        text = sent_text(item, config.item_chars)
         record = {
             "n": len(lines) + 1,
             "source": _one_line(item.source),
@@ -253,13 +268,15 @@ def build_prompt(
         if used + len(line) + 1 > config.max_input_chars:
             break
         lines.append(line)
+        with_text.append(bool(text))
         used += len(line) + 1
     block = "\n".join(lines)
     # The delimiter depends on the block itself, so no feed text can know it in advance and close it.
     tag = "DATA-" + hashlib.sha256(block.encode()).hexdigest()[:12]
     system = _SYSTEM.format(title=title, tag=tag, count=count, chars=config.point_chars)
     user = _USER.format(n=len(lines), tag=tag, block=block, count=count)
-    return Prompt(system=system, user=user, items=tuple(items[: len(lines)]), count=count)
+    items_sent = tuple(items[: len(lines)])
+    return Prompt(system=system, user=user, items=items_sent, count=count, with_text=tuple(with_text))
 
 
 def _one_line(text: str) -> str:
@@ -364,9 +381,17 @@ def _first_array_of_objects(text: str) -> list[Any]:
 
 
 def check_points(
-    entries: Sequence[dict[str, Any]], items: Sequence[Item], count: int, limit: int
+    entries: Sequence[dict[str, Any]],
+    items: Sequence[Item],
+    count: int,
+    limit: int,
+    with_text: Sequence[bool] | None = None,
 ) -> tuple[list[str], list[tuple[str, ...]], int]:
-    """The valid points (at most ``count``), the ids each cites, and how many entries were dropped."""
+    """The valid points (at most ``count``), the ids each cites, and how many entries were dropped.
+
+    ``with_text``: per item, whether the model was given its text (:attr:`Prompt.with_text`; None: whether
+    it has text of its own); a point citing only items without is their first one's title."""
+    told = list(with_text) if with_text is not None else [has_own_text(item) for item in items]
     points: list[str] = []
     cited: list[tuple[str, ...]] = []
     seen: set[str] = set()
@@ -381,8 +406,8 @@ def check_points(
             dropped += 1
             continue
         sources = [items[n - 1] for n in refs]
-        if not any(has_own_text(item) for item in sources):
-            text = key_point(sources[0], limit)  # title-only items: their title, nothing invented
+        if not any(told[n - 1] for n in refs):
+            text = key_point(sources[0], limit)  # items sent by their title: their title, nothing invented
         text = shorten(text, limit)
         if not text or point_key(text) in seen or has_link_or_markup(text):
             dropped += 1
@@ -431,7 +456,9 @@ class ModelSummarizer:
             if not prompt.items:
                 raise SummaryError("no item fits max_input_chars")
             entries = parse_answer(self._complete(prompt, deadline_at))
-            points, cited, dropped = check_points(entries, prompt.items, count, self.config.point_chars)
+            points, cited, dropped = check_points(
+                entries, prompt.items, count, self.config.point_chars, prompt.with_text
+            )
             if not points:
                 raise SummaryError(f"no valid point in the answer ({dropped} dropped)")
         except Exception as exc:  # any failure, a bug included, must leave the edition its points
