@@ -62,3 +62,14 @@ def test_run_says_why_no_email_went_out_when_email_is_on(
     line = capsys.readouterr().out
     assert (said in line) if said else ("email" not in line)
     assert line.endswith(" -> data/site/reports/2026-11-20.md\n")
+
+
+def test_runs_line_names_the_days_markdown_though_the_page_before_was_written_first(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Given a publish that wrote the day before's page first (to link forward), then the day's files
+    keys = ("reports/2026-11-19.html", "reports/2026-11-20.md", "reports/2026-11-20.json")
+    # When its line is printed
+    assert report_run(PublishReport(plain_edition(1), keys), "data", email_on=False) == 0
+    # Then it names the day's own Markdown (it named the first key written: the day before's page)
+    assert capsys.readouterr().out.endswith(" -> data/site/reports/2026-11-20.md\n")

@@ -266,7 +266,7 @@ def report_run(report: PublishReport, data_dir: str, *, email_on: bool = False, 
         parts.append("email: not sent, the edition has no items")
     elif email_on:
         parts.append("email: no one to send to ([email] recipients is empty)")
-    print("; ".join(parts) + f" -> {data_dir}/site/{report.keys[0]}")
+    print("; ".join(parts) + f" -> {data_dir}/site/reports/{edition.date.isoformat()}.md")
     if report.email is not None:  # why, as `send` says it; on stderr, with the other failures
         for recipient, reason in {**report.email.pending, **report.email.failed}.items():
             print(f"ai-news-tracker: email not sent: {recipient} ({reason})", file=sys.stderr)
