@@ -577,6 +577,32 @@ def test_a_point_repeated_with_other_punctuation_spaces_case_or_width_is_dropped
     assert result.points == ("DeepSeek发布V4模型", "新闻2", "新闻3")
 
 
+def test_points_that_differ_by_a_decimal_point_or_a_hyphen_in_a_name_are_no_repeats() -> None:
+    # Given items on two different models, Qwen2.5-7B and Qwen2-57B, and two amounts, 1.5亿 and 15亿
+    items = [
+        item("阿里开源Qwen2.5-7B模型"),
+        item("阿里开源Qwen2-57B模型"),
+        item("融资1.5亿"),
+        item("融资15亿"),
+    ]
+    # When the extractive points are made
+    points = ExtractiveSummarizer(60).summarize(items, 4).points
+    # Then each has its point: they differ by more than punctuation (one was dropped as a repeat)
+    assert points == ("阿里开源Qwen2.5-7B模型", "阿里开源Qwen2-57B模型", "融资1.5亿", "融资15亿")
+
+
+def test_the_prompts_format_example_repeated_before_the_answer_is_not_published() -> None:
+    # Given a model that restates the prompt's format example before its real array of points
+    real = [{"point": "新闻2的要点", "items": [2]}, {"point": "新闻3的要点", "items": [3]}]
+    answer = '按规则输出，格式如：[{"point": "要点内容", "items": [1, 3]}]\n\n' + json.dumps(
+        real, ensure_ascii=False
+    )
+    # When the key points are asked for
+    result = ModelSummarizer("openai", MODEL_CONFIG, FakeModel(answer)).summarize(ITEMS, 2)
+    # Then the answer is its real array (the example's placeholder, 要点内容, was the day's one point)
+    assert result.points == ("新闻2的要点", "新闻3的要点")
+
+
 _json = st.recursive(
     st.none() | st.booleans() | st.integers(-3, 30) | st.text(max_size=40),
     lambda children: st.lists(children, max_size=6) | st.dictionaries(st.text(max_size=8), children),

@@ -173,9 +173,21 @@ def _extractive(items: Sequence[Item], count: int, limit: int) -> list[tuple[str
 
 def point_key(point: str) -> str:
     """What two points that say the same share: the NFKC form, case folded, without punctuation, spaces
-    or invisible characters ("DeepSeek发布V4模型。" and "ＤｅｅｐＳｅｅｋ 发布 Ｖ４ 模型" are one point)."""
+    or invisible characters ("DeepSeek发布V4模型。" and "ＤｅｅｐＳｅｅｋ 发布 Ｖ４ 模型" are one point),
+    but for punctuation between two ASCII letters or digits, which is part of a name or a number
+    ("Qwen2.5-7B" is not "Qwen2-57B", "1.5亿" not "15亿")."""
     folded = unicodedata.normalize("NFKC", point).casefold()
-    return "".join(c for c in folded if unicodedata.category(c)[0] not in "PZC")
+    kept = [
+        c
+        for n, c in enumerate(folded)
+        if unicodedata.category(c)[0] not in "PZC"
+        or (c.isascii() and unicodedata.category(c)[0] == "P" and _inside_ascii_word(folded, n))
+    ]
+    return "".join(kept)
+
+
+def _inside_ascii_word(text: str, n: int) -> bool:
+    return 0 < n < len(text) - 1 and all(c.isascii() and c.isalnum() for c in (text[n - 1], text[n + 1]))
 
 
 class ExtractiveSummarizer:
@@ -226,6 +238,8 @@ class Prompt:
     with_text: tuple[bool, ...]  # per item, whether its text was sent: else a point on it is its title
 
 
+# The answer's format as the prompt shows it (rule 6 of _SYSTEM)
+FORMAT_EXAMPLE = [{"point": "要点内容", "items": [1, 3]}]
 _SYSTEM = """你是“{title}”的编辑，为今天的新闻写“今日要点”。
 
 用户消息里位于 <<<{tag} 与 {tag}>>> 之间的是从新闻源抓取的条目，每行一个 JSON 对象：n 为条目编号，\
@@ -374,7 +388,8 @@ def _first_array_of_objects(text: str) -> list[Any]:
             data, _ = decoder.raw_decode(text, start)
         except (ValueError, RecursionError):  # not JSON there, or nested past the parser's limit
             data = None
-        if isinstance(data, list) and any(isinstance(entry, dict) for entry in data):
+        # (not the prompt's own example, which a model may repeat before its answer)
+        if isinstance(data, list) and any(isinstance(e, dict) for e in data) and data != FORMAT_EXAMPLE:
             return data
         start = text.find("[", start + 1)
     raise SummaryError("the answer is not JSON")
