@@ -1,8 +1,9 @@
-"""Two runs at once over the same stores: builds and publishes of different days, and a fetch still storing
-a new feed's archive while an edition is cut.
+"""Two runs at once over the same stores: builds and publishes of different days, a fetch still storing
+a new feed's archive while an edition is cut, and two fetches (a cron `fetch` and a `run` both at 08:00,
+an operator's `{}` invoke of the fetch function beside the scheduled one).
 
-Each interleaving is forced by hand, not by timing: a store (or repository) hook runs the other run's
-steps at a chosen point of this one, so every test takes the same path on every run.
+Each interleaving is forced by hand, not by timing: a store (or repository, or HTTP client) hook runs
+the other run's steps at a chosen point of this one, so every test takes the same path on every run.
 """
 
 from __future__ import annotations
@@ -12,13 +13,15 @@ import json
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from ai_news_tracker.config import parse_config
-from ai_news_tracker.errors import EditionError
-from ai_news_tracker.models import Edition, Entry
+from ai_news_tracker.errors import EditionError, HTTPStatusFailure, SourceFailure
+from ai_news_tracker.http import Response
+from ai_news_tracker.models import Edition, Entry, Validators
 from ai_news_tracker.pipeline import Pipeline
 from ai_news_tracker.repository import SourceState
 from ai_news_tracker.store import LocalStore
@@ -245,3 +248,95 @@ def test_a_new_feeds_archive_stored_after_the_cut_is_in_no_edition(
     assert found["2026-11-20"] == sorted(["甲二十日", "乙新闻二"]), found
     assert found["2026-11-19"] == sorted(["甲十九日", "乙新闻一"]), found
     assert not any("旧文" in title for titles in found.values() for title in titles)
+
+
+# -- two fetches at once ----------------------------------------------------------------------------------
+SUMMARY = "研究团队提出一种分层长程记忆机制，让智能体在千步任务中保持上下文。"
+PAGE = f'<html><head><meta name="description" content="{SUMMARY}"></head><body></body></html>'.encode()
+
+
+def rss(items: list[tuple[str, str, datetime, str]]) -> bytes:
+    """A feed of (title, link, published, text) items."""
+    body = "".join(
+        f"<item><title>{title}</title><link>{link}</link>"
+        f"<pubDate>{published.strftime('%a, %d %b %Y %H:%M:%S %z')}</pubDate>"
+        f"<description><![CDATA[{text}]]></description></item>"
+        for title, link, published, text in items
+    )
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{body}</channel></rss>'.encode()
+
+
+class Web:
+    """Feeds and article pages by URL; ``fail`` makes a feed answer 429 (a bridge that takes one request
+    at a time); ``meanwhile`` runs once while the feeds of a fetch are asked (the other fetch, whole)."""
+
+    def __init__(self, pages: dict[str, bytes]) -> None:
+        self.pages = pages
+        self.fail: set[str] = set()
+        self.meanwhile: Callable[[], object] | None = None
+        self.asked: list[str] = []
+
+    def fetch_many(
+        self, jobs: list[tuple[Any, ...]], *, deadline_at: float | None = None
+    ) -> dict[Any, Response | SourceFailure]:
+        meanwhile, self.meanwhile = self.meanwhile, None
+        if meanwhile is not None:
+            meanwhile()
+        answers: dict[Any, Response | SourceFailure] = {}
+        for key, url, *_ in jobs:
+            self.asked.append(url)
+            if url in self.fail:
+                answers[key] = HTTPStatusFailure("HTTP 429 Too Many Requests", 429)
+            else:
+                answers[key] = Response(200, self.pages[url], {}, url, Validators(None, None))
+        return answers
+
+
+def fetching(data: Path, web: Web, sources: list[dict[str, Any]], **fetch: Any) -> Pipeline:
+    config = parse_config(
+        {
+            "report": {"lookback_hours": 24, "max_items": 100},
+            "filter": {"include": []},
+            "fetch": fetch,
+            "sources": sources,
+        }
+    )
+    return Pipeline(config, LocalStore(data / "raw"), LocalStore(data / "site"), http=web)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("owed", [False, True], ids=["none-owed", "one-owed-already"])
+def test_article_pages_one_fetch_owes_are_not_forgotten_by_a_fetch_running_beside_it(
+    tmp_path: Path, owed: bool
+) -> None:
+    # Given 机器之心's feed, asked one article page a run, fetched at 06:00 (with two items without
+    # text: one page owed since), and three items without text in it since
+    feed = "https://jiqizhixin.example/rss"
+    older = [f"https://jiqizhixin.example/older/{n}" for n in range(2 if owed else 0)]
+    links = [f"https://jiqizhixin.example/articles/{n}" for n in range(3)]
+    items = [(f"机器之心 第{n}篇：大模型研究", link, at(20, 6 + n, 0), "") for n, link in enumerate(links)]
+    before = [(f"机器之心 早前第{n}篇：大模型研究", link, at(20, 4, n), "") for n, link in enumerate(older)]
+    early = "https://jiqizhixin.example/early"
+    before.append(("机器之心：大模型早报", early, at(20, 5, 0), "大模型的正文。"))
+    web = Web({feed: rss(before), **dict.fromkeys(links + older, PAGE)})
+    sources = [{"name": "机器之心", "url": feed, "article_text": True}]
+
+    def fetch(now: datetime) -> None:
+        fetching(tmp_path, web, sources, article_fetches=1).fetch(now)
+
+    fetch(at(20, 6, 0))
+    web.pages[feed] = rss([*reversed(items), *before])
+
+    # When two fetches run at once: the second reads the source's state, and while its feed is being
+    # asked, the first runs whole (stores the items, asks one page, owes the others)
+    web.meanwhile = lambda: fetch(at(20, 8, 0))
+    fetch(at(20, 8, 1))
+    # and the next runs fetch the feed every two hours before the day's edition
+    for hour in (10, 12, 14):
+        fetch(at(20, hour, 0))
+    edition, _ = fetching(tmp_path, web, sources, article_fetches=1).build(at(20, 16, 0))
+
+    # Then every page was asked once and every item has its page's summary, as without the overlap
+    # (the second fetch wrote back the debt it had read, and the pages the first owed were never asked)
+    assert [web.asked.count(link) for link in links + older] == [1] * len(links + older), web.asked
+    textless = [item.text for item in edition.items if not item.text.startswith("大模型")]
+    assert textless == [SUMMARY] * len(links + older)

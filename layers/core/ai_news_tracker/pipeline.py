@@ -95,9 +95,11 @@ class PublishReport:
 @dataclass
 class _ArticlePages:
     """The article pages a fetch queued, by source, in the order they are owed: the item of each page
-    asked now, None for one left to a later run."""
+    asked now, None for one left to a later run; and the pages each source owed when the fetch read its
+    state (another owed in its state since is a fetch's beside this one)."""
 
     queued: dict[str, list[tuple[str, Item | None]]] = field(default_factory=dict)
+    owed_before: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def asked(self) -> list[tuple[str, Item]]:
         """The pages asked now, each with the name of the source whose feed queued it."""
@@ -252,10 +254,11 @@ class Pipeline:
                 raise result
             if result.not_modified:
                 status = SourceStatus(source.name, "ok", not_modified=True, checked_at=now)
-                last_new = state.last_new_at or now
+                stored = self._stored_state(source.name, state)
+                last_new = stored.last_new_at or now
                 feed = without_user_info(source.url)
                 self.repo.save_source_state(
-                    source.name, replace(state, status=status, last_new_at=last_new, url=feed)
+                    source.name, replace(stored, status=status, last_new_at=last_new, url=feed)
                 )
                 logger.info("feed not modified", source=source.name)
                 self._queue_article_pages(source, state, [], pages)
@@ -289,6 +292,7 @@ class Pipeline:
             # document's validators would hide the entries after the cut for good
             logger.warning("feed cut off", source=source.name, entries=len(entries))
             validators = Validators()
+        stored = self._stored_state(source.name, state)
         self.repo.save_source_state(
             source.name,
             SourceState(
@@ -299,7 +303,7 @@ class Pipeline:
                 aliased=ALIASES_VERSION,
                 first_fetched_at=state.first_fetched_at,  # None: established before this was kept
                 url=without_user_info(source.url),
-                articles_owed=state.articles_owed,  # until the pages queued are asked
+                articles_owed=stored.articles_owed,  # until the pages queued are asked
             ),
         )
         logger.info("feed fetched", source=source.name, entries=len(shown), new=len(new))
@@ -329,16 +333,22 @@ class Pipeline:
                 asked = min(asked + 1, most)
         if queued or state.articles_owed:  # (a debt of pages gone is cleared)
             pages.queued[source.name] = queued
+            pages.owed_before[source.name] = state.articles_owed
 
     def _owe_article_pages(self, pages: _ArticlePages, unasked: set[str]) -> None:
         """Each source's pages left to the next runs, kept in its state: those past ``[fetch]
-        article_fetches`` and those the run's deadline left unasked, in the order they were queued, at
-        most ``ARTICLES_OWED_RUNS`` runs' worth (those owed longest dropped past it)."""
+        article_fetches`` and those the run's deadline left unasked, in the order they were queued, after
+        those a fetch beside this one owes since this one read the state, at most ``ARTICLES_OWED_RUNS``
+        runs' worth (those owed longest dropped past it)."""
         most = ARTICLES_OWED_RUNS * self.config.fetch.article_fetches
         for name, queued in pages.queued.items():
-            owed = tuple(i for i, item in queued if item is None or i in unasked)
-            owed = owed[len(owed) - most :] if len(owed) > most else owed
             state = self.repo.source_state(name)
+            handled = {i for i, _ in queued}.union(pages.owed_before[name])
+            owed = (
+                *(i for i in state.articles_owed if i not in handled),
+                *(i for i, item in queued if item is None or i in unasked),
+            )
+            owed = owed[len(owed) - most :] if len(owed) > most else owed
             if state.articles_owed != owed:
                 self.repo.save_source_state(name, replace(state, articles_owed=owed))
             if owed:
@@ -382,6 +392,13 @@ class Pipeline:
         record = self.repo.article(item.id)
         text = str(record.get("text") or "") if record else ""
         return replace(item, text=text) if text else item
+
+    def _stored_state(self, name: str, read: SourceState) -> SourceState:
+        """A source's state as stored now, to write this fetch's answer onto: a fetch beside this one
+        may have written it since this one ``read`` it (before asking the feeds). ``read`` itself when
+        none is stored yet but ``read`` is its feed's state under a former name (``_renames_followed``)."""
+        stored = self.repo.source_state(name)
+        return read if _never_fetched(stored) and not _never_fetched(read) else stored
 
     def _record_failure(
         self, state_key: str, name: str, state: SourceState, failure: SourceFailure, now: datetime
