@@ -340,3 +340,41 @@ def test_article_pages_one_fetch_owes_are_not_forgotten_by_a_fetch_running_besid
     assert [web.asked.count(link) for link in links + older] == [1] * len(links + older), web.asked
     textless = [item.text for item in edition.items if not item.text.startswith("大模型")]
     assert textless == [SUMMARY] * len(links + older)
+
+
+@pytest.mark.parametrize("change", ["added", "moved"])
+def test_a_new_feeds_archive_stays_out_of_the_edition_when_a_fetch_beside_its_first_one_fails(
+    tmp_path: Path, change: str
+) -> None:
+    # Given an established feed 甲 with yesterday's edition, and 乙 added today (or pointed at another
+    # feed: a new feed): its feed holds one story of today and its October archive
+    first, second, former = "https://jia.example/feed", "https://yi.example/feed", "https://yi.example/old"
+    news = ("乙：智谱发布新一代多模态模型", "https://yi.example/news", at(20, 6), "大模型的正文。")
+    archive = [
+        (f"乙：旧文{n}", f"https://yi.example/old/{n}", datetime(2026, 10, 10 + n, tzinfo=SHANGHAI), "旧文。")
+        for n in range(4)
+    ]
+    yesterday = ("甲：大模型昨日新闻", "https://jia.example/19", at(19, 7), "正文。")
+    today = ("甲：大模型今日新闻", "https://jia.example/20", at(20, 7), "正文。")
+    formerly = ("乙：昨日新闻", "https://yi.example/19", at(19, 6), "正文。")
+    web = Web({first: rss([yesterday]), second: rss([news, *archive]), former: rss([formerly])})
+    sources = [{"name": "甲", "url": first}, {"name": "乙", "url": second}]
+    before = sources[:1] + ([{"name": "乙", "url": former}] if change == "moved" else [])
+    fetching(tmp_path, web, before).fetch(at(19, 8, 0))
+    fetching(tmp_path, web, before).build(at(19, 8, 10))
+    web.pages[first] = rss([today, yesterday])
+
+    # When two fetches of today run at once: the second reads the states, and while its feeds are being
+    # asked the first runs whole (乙's first answer: its archive stored, 乙 marked new); 乙 answers the
+    # second one 429 (a bridge that takes one request at a time)
+    def first_fetch() -> None:
+        fetching(tmp_path, web, sources).fetch(at(20, 8, 0))
+        web.fail = {second}
+
+    web.meanwhile = first_fetch
+    fetching(tmp_path, web, sources).fetch(at(20, 8, 1))
+    edition, _ = fetching(tmp_path, web, sources).build(at(20, 8, 10))
+
+    # Then the archive is in no edition, as when the fetches do not overlap; today's story is
+    titles = sorted(item.title for item in (*edition.items, *edition.more))
+    assert titles == sorted(["甲：大模型今日新闻", "乙：智谱发布新一代多模态模型"]), titles

@@ -267,12 +267,13 @@ class Pipeline:
             entries = parse_feed(result.body, result.headers, result.url, tz, requested=source.url)
         except SourceFailure as failure:
             return self._record_failure(source.name, source.name, state, failure, now), state.last_new_at
-        if (state.first_fetched_at is None and not state.recent_ids) or _moved(source, state):
+        if _new_feed(source, state):
             # A source new to us, or pointed at another feed (a feed is its URL): said before its items
             # are stored, so an edition cut meanwhile, or a crash before the state below is saved,
-            # cannot take its archive for news
-            state = replace(state, first_fetched_at=now)
-            self.repo.save_source_state(source.name, state)
+            # cannot take its archive for news (unless a fetch beside this one said it already)
+            stored = self._stored_state(source.name, state)
+            if _new_feed(source, stored):
+                self.repo.save_source_state(source.name, replace(stored, first_fetched_at=now))
         shown, new = self.repo.record_entries(
             source.name,
             entries,
@@ -282,17 +283,18 @@ class Pipeline:
         )
         self._queue_article_pages(source, state, new, pages)
         status = SourceStatus(source.name, "ok", fetched=len(shown), new=len(new), checked_at=now)
-        recent = tuple(dict.fromkeys(shown + list(state.recent_ids)))[:RECENT_IDS]
+        # This answer (its validators, its status, the items it shows) written onto the state stored now
+        stored = self._stored_state(source.name, state)
+        recent = tuple(dict.fromkeys(shown + list(stored.recent_ids)))[:RECENT_IDS]
         # Something this source had not shown before (a mirror's items are stored under the original)
-        fresh = set(shown) - set(state.recent_ids)
-        last_new = now if fresh or state.last_new_at is None else state.last_new_at
+        fresh = set(shown) - set(stored.recent_ids)
+        last_new = now if fresh or stored.last_new_at is None else stored.last_new_at
         validators = result.validators
         if not validators.empty and not is_complete(result.body):
             # what arrived is kept, but the next fetch asks for the whole feed: a 304 to the cut
             # document's validators would hide the entries after the cut for good
             logger.warning("feed cut off", source=source.name, entries=len(entries))
             validators = Validators()
-        stored = self._stored_state(source.name, state)
         self.repo.save_source_state(
             source.name,
             SourceState(
@@ -300,8 +302,8 @@ class Pipeline:
                 status=status,
                 recent_ids=recent,
                 last_new_at=last_new,
-                aliased=ALIASES_VERSION,
-                first_fetched_at=state.first_fetched_at,  # None: established before this was kept
+                aliased=max(stored.aliased, ALIASES_VERSION),
+                first_fetched_at=stored.first_fetched_at,  # None: established before this was kept
                 url=without_user_info(source.url),
                 articles_owed=stored.articles_owed,  # until the pages queued are asked
             ),
@@ -403,6 +405,7 @@ class Pipeline:
     def _record_failure(
         self, state_key: str, name: str, state: SourceState, failure: SourceFailure, now: datetime
     ) -> SourceStatus:
+        state = self._stored_state(state_key, state)  # its status alone changed: the rest may be newer
         previous = state.status.consecutive_failures if state.status and not state.status.ok else 0
         status = SourceStatus(
             name, failure.status, str(failure), checked_at=now, consecutive_failures=previous + 1
@@ -443,7 +446,7 @@ class Pipeline:
                 raise result
             if result.not_modified:
                 status = SourceStatus(name, "ok", not_modified=True, checked_at=now)
-                self.repo.save_source_state(key, replace(state, status=status))
+                self.repo.save_source_state(key, replace(self._stored_state(key, state), status=status))
                 return status
             snapshot = self._parse_leaderboard(result, now, deadline_at)
         except NotPublishedYet as failure:
@@ -453,7 +456,8 @@ class Pipeline:
             # an earlier --now): not taken this time, the stored ranking stays, no failure; no validators,
             # so that the next run downloads the file and dates it by its publisher
             status = SourceStatus(name, "ok", checked_at=now)
-            self.repo.save_source_state(key, replace(state, status=status, validators=Validators()))
+            stored = self._stored_state(key, state)
+            self.repo.save_source_state(key, replace(stored, status=status, validators=Validators()))
             logger.info(
                 "leaderboard not published by the run's clock", provider=board.provider, reason=str(failure)
             )
@@ -1308,6 +1312,11 @@ def _feed_validators(source: SourceConfig, state: SourceState) -> Validators:
     """The validators to send for a feed: those of its last answer, unless they came from another URL
     (the source moved: its first answer there must be whole, or the old feed's date would get a 304)."""
     return Validators() if _moved(source, state) else state.validators
+
+
+def _new_feed(source: SourceConfig, state: SourceState) -> bool:
+    """Whether a source's state holds no good answer of its feed yet: new to us, or its URL changed."""
+    return (state.first_fetched_at is None and not state.recent_ids) or _moved(source, state)
 
 
 def _moved(source: SourceConfig, state: SourceState) -> bool:
