@@ -310,3 +310,28 @@ def test_a_rename_of_a_source_last_fetched_before_its_url_was_kept_leaves_its_it
         # Then its items are left out, as those of a source removed: nothing tells its feed is the same
         with pytest.raises(EditionError, match="no news"):
             renamed.build(DAY)
+
+
+def test_a_release_rolled_back_to_leaves_the_newer_release_its_aliases_to_write_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ai_news_tracker import pipeline as pipeline_module
+
+    routes = {"/feed.xml": static(rss(rss_item("智谱发布 GLM-5", "Fri, 19 Jun 2026 10:00:00 +0800")))}
+    with LoopbackServer(routes) as server:
+        pipe = pipeline(tmp_path, sources=[{"name": "甲", "url": server.url("/feed.xml")}])
+        # Given a feed fetched by a release with a newer kind of alias (ALIASES_VERSION + 1)
+        monkeypatch.setattr(pipeline_module, "ALIASES_VERSION", ALIASES_VERSION + 1)
+        pipe.fetch(DAY1)
+        # When the stack is rolled back to this release, which stores a new item with its own aliases only
+        monkeypatch.setattr(pipeline_module, "ALIASES_VERSION", ALIASES_VERSION)
+        server.routes["/feed.xml"] = static(
+            rss(
+                rss_item("月之暗面发布 Kimi K3", "Fri, 19 Jun 2026 11:00:00 +0800"),
+                rss_item("智谱发布 GLM-5", "Fri, 19 Jun 2026 10:00:00 +0800"),
+            )
+        )
+        pipe.fetch(DAY1 + timedelta(hours=1))
+    # Then its state says its items' aliases are this release's, so the newer release, deployed again,
+    # writes its own for the item stored meanwhile (the state kept the newer version: it never would)
+    assert pipe.repo.source_state("甲").aliased == ALIASES_VERSION

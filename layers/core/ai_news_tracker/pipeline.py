@@ -302,7 +302,7 @@ class Pipeline:
                 status=status,
                 recent_ids=recent,
                 last_new_at=last_new,
-                aliased=max(stored.aliased, ALIASES_VERSION),
+                aliased=ALIASES_VERSION,  # (not a newer one stored: rolled back to, it writes again)
                 first_fetched_at=stored.first_fetched_at,  # None: established before this was kept
                 url=without_user_info(source.url),
                 articles_owed=stored.articles_owed,  # until the pages queued are asked
