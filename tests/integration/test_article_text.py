@@ -34,6 +34,21 @@ def feed(base: str) -> bytes:
     return f"{head}{items}</channel></rss>".encode()
 
 
+def serve_textless_feed(server: LoopbackServer) -> None:
+    """The feed of three items without text at /feed, and each item's article page."""
+    server.routes["/feed"] = static(feed(server.url("")))
+    for n in range(3):
+        server.routes[f"/articles/{n}"] = static(PAGE, headers={"Content-Type": "text/html"})
+
+
+def one_page_a_run(server: LoopbackServer, name: str) -> str:
+    """A configuration of that feed as ``name``, asking one article page a run."""
+    return (
+        f'[filter]\ninclude = []\n[[sources]]\nname = "{name}"\nurl = "{server.url("/feed")}"\n'
+        "article_text = true\n[fetch]\nretries = 0\narticle_fetches = 1\n"
+    )
+
+
 def test_summary_comes_from_the_page_meta_only() -> None:
     # a script in the summary is markup, and markup is dropped: only the page's text remains
     assert article_summary(PAGE, {}) == SUMMARY
@@ -214,16 +229,9 @@ def test_a_page_labelled_with_no_character_set_python_reads_is_read_as_utf_8(lab
 def test_article_pages_past_article_fetches_are_asked_at_the_next_runs(tmp_path: Path) -> None:
     # Given a feed of three items without text, and one article page a run
     with LoopbackServer({}) as server:
-        server.routes["/feed"] = static(feed(server.url("")))
-        for n in range(3):
-            server.routes[f"/articles/{n}"] = static(PAGE, headers={"Content-Type": "text/html"})
-        config = tmp_path / "c.toml"
-        config.write_text(
-            f'[filter]\ninclude = []\n[[sources]]\nname = "机器之心"\nurl = "{server.url("/feed")}"\n'
-            "article_text = true\n[fetch]\nretries = 0\narticle_fetches = 1\n",
-            encoding="utf-8",
-        )
-        data = tmp_path / "data"
+        serve_textless_feed(server)
+        config, data = tmp_path / "c.toml", tmp_path / "data"
+        config.write_text(one_page_a_run(server, "机器之心"), encoding="utf-8")
         args = ["--config", str(config), "--data-dir", str(data)]
         # When the feed is fetched three times (it has nothing new after the first), then the day run
         for hour in ("13", "14", "15"):
@@ -245,9 +253,7 @@ def test_the_pages_owed_are_at_most_some_runs_worth_those_owed_longest_dropped(
     # Given a feed of three items without text, one article page a run, and one run's worth owed at most
     monkeypatch.setattr(pipelines, "ARTICLES_OWED_RUNS", 1)
     with LoopbackServer({}) as server:
-        server.routes["/feed"] = static(feed(server.url("")))
-        for n in range(3):
-            server.routes[f"/articles/{n}"] = static(PAGE, headers={"Content-Type": "text/html"})
+        serve_textless_feed(server)
         config = Config(
             sources=(SourceConfig("机器之心", server.url("/feed"), article_text=True),),
             filter=FilterConfig(),
@@ -272,18 +278,13 @@ def test_the_pages_owed_are_at_most_some_runs_worth_those_owed_longest_dropped(
 def test_a_page_owed_before_its_source_was_renamed_is_asked_from_the_feed_s_origin(tmp_path: Path) -> None:
     # Given a feed of three items without text on its own host, one article page a run, so two are owed
     with LoopbackServer({}) as server:
-        server.routes["/feed"] = static(feed(server.url("")))
-        for n in range(3):
-            server.routes[f"/articles/{n}"] = static(PAGE, headers={"Content-Type": "text/html"})
-        config = tmp_path / "c.toml"
-        source = f'[filter]\ninclude = []\n[[sources]]\nname = "{{}}"\nurl = "{server.url("/feed")}"\n'
-        settings = "article_text = true\n[fetch]\nretries = 0\narticle_fetches = 1\n"
-        data = tmp_path / "data"
+        serve_textless_feed(server)
+        config, data = tmp_path / "c.toml", tmp_path / "data"
         args = ["--config", str(config), "--data-dir", str(data)]
-        config.write_text(source.format("机器之心") + settings, encoding="utf-8")
+        config.write_text(one_page_a_run(server, "机器之心"), encoding="utf-8")
         assert main(["fetch", *args, "--now", "2026-11-20T13:00+08:00"]) == 0
         # When the source is renamed (its feed, its items and its debt kept) and fetched twice more
-        config.write_text(source.format("机器之心 Pro") + settings, encoding="utf-8")
+        config.write_text(one_page_a_run(server, "机器之心 Pro"), encoding="utf-8")
         for hour in ("14", "15"):
             assert main(["fetch", *args, "--now", f"2026-11-20T{hour}:00+08:00"]) == 0
         hits = sorted(server.hits(f"/articles/{n}") for n in range(3))
