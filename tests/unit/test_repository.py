@@ -744,3 +744,23 @@ def test_entries_sharing_one_link_and_guid_0_are_each_new_once(tmp_path: Path) -
     ]
     # Then each flash is new once (those identified apart from the link all took the guid "0": one item)
     assert new == [["甲", "乙", "丙"], ["丁"]]
+
+
+def test_a_flash_stored_under_guid_0_of_a_one_link_feed_by_the_release_before_is_not_new_again(
+    tmp_path: Path,
+) -> None:
+    # Given a newsflash feed linking every entry to its list page and giving each guid "0", fetched by the
+    # release before content identities (2026-12-01): the oldest flash kept the link, the newest was
+    # stored under the guid "0" (and 乙, taken for it, was not stored)
+    feed = Fetches(tmp_path)
+    link = "https://news.example.cn/flash"
+    flash = lambda title: Entry(title, f"{title}的正文", link, "0", T0)  # noqa: E731
+    by_link = make_item("甲", flash("丙"), T0)
+    by_guid = replace(make_item("甲", flash("甲"), T0), id=item_id("guid:甲\n0"), identity="guid:甲\n0")
+    for old in (by_guid, by_link):
+        feed.repo.store.put(f"items/{old.id}.json", json.dumps(old.to_dict()).encode())
+        feed.recent.append(old.id)
+    # When this release fetches it as it was (its first fetch of the source)
+    new = feed.fetch(flash("甲"), flash("乙"), flash("丙"), upgraded=True)
+    # Then the flash the release before stored is not news again (乙, never stored, is: late, not lost)
+    assert new == ["乙"]

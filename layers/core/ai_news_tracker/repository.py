@@ -191,14 +191,10 @@ class RawRepository:
                 if content is not None and backfill_aliases and index not in by_content:
                     self._backfill_content_alias(content, item.id, item)
                 continue
-            # one of entries sharing a guid: the article stored under another guid is found by its
-            # content; the guid's alias, written when an article was taken for the one under it, is not
-            earlier = self._aliased(content if index in by_content else alias)
-            if earlier is None and (legacy := self._stored_before_feed_scoped_guids(item, known_ids)):
-                earlier = legacy
-                if content is not None and backfill_aliases:
-                    self._backfill_content_alias(content, legacy, item)
-            earlier = earlier or self._linked_by_guid(source, entry, known_ids)
+            earlier = self._stored_as(
+                source, entry, item, (alias, content), known_ids,
+                apart=index in by_content, backfill=backfill_aliases,
+            )  # fmt: skip
             if earlier is not None:  # the same article under a new link or an older id: shown, not new
                 if earlier not in shown:
                     shown.append(earlier)
@@ -211,6 +207,34 @@ class RawRepository:
                 if content is not None:
                     self.store.put_if_absent(_alias_key(content), item.id.encode("ascii"))
         return shown, new
+
+    def _stored_as(
+        self,
+        source: str,
+        entry: Entry,
+        item: Item,
+        aliases: tuple[str | None, str | None],
+        known_ids: set[str],
+        *,
+        apart: bool,
+        backfill: bool,
+    ) -> str | None:
+        """The id this entry's article was stored under before, when not under ``item``'s own: the one
+        its guid alias names (``aliases``: its guid alias and its content alias, either None when it has
+        none), or one an older release gave it. One told ``apart`` from entries sharing its guid is
+        found by its content alias: its guid's alias, written when an article was taken for the one
+        under it, names none."""
+        alias, content = aliases
+        earlier = self._aliased(content if apart else alias)
+        if earlier is None and (legacy := self._stored_before_feed_scoped_guids(item, known_ids)):
+            earlier = legacy
+            if content is not None and backfill:
+                self._backfill_content_alias(content, legacy, item)
+        if earlier is None and apart:
+            earlier = self._stored_under_shared_guid(source, entry, item)
+            if earlier is not None and content is not None:
+                self.store.put_if_absent(_alias_key(content), earlier.encode("ascii"))
+        return earlier or self._linked_by_guid(source, entry, known_ids)
 
     def _told_apart(
         self, source: str, entries: Sequence[Entry], items: list[Item]
@@ -295,6 +319,20 @@ class RawRepository:
             return legacy
         stored = self.get_item(legacy)
         return legacy if stored is not None and stored.source == item.source else None
+
+    def _stored_under_shared_guid(self, source: str, entry: Entry, item: Item) -> str | None:
+        """The id of the item this entry's article was stored as under the guid it shares with others
+        of its fetch, by a release before they were told apart by their content (2026-12-01: a feed
+        giving one link and guid "0" to all), when it holds this entry's title and text."""
+        mark = (entry.guid or "").strip()
+        if not mark:
+            return None
+        for name in (source, ""):  # within its feed; before 2026-11-30, by the guid alone
+            id_ = item_id(identity_key(None, mark, "", "", name))
+            stored = self.get_item(id_)
+            if stored is not None and stored.source == source and _content(stored) == _content(item):
+                return id_
+        return None
 
     def _linked_by_guid(self, source: str, entry: Entry, known_ids: set[str]) -> str | None:
         """The id an entry linked by its permalink guid had when its <link> was empty, if this feed
