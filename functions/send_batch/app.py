@@ -6,7 +6,7 @@ the account's sending rate, each with their own ``List-Unsubscribe`` links, at m
 (edition, recipient) (the sent log). A message whose sends were refused, or that is no batch of ours, is
 reported as a batch item failure (Powertools BatchProcessor), so SQS delivers it again; after three
 receives it goes to the dead-letter queue, which is alarmed. So is a message failing for any other
-reason (the subscribers table, the token key, the stored edition), which is also counted on its own
+reason (the subscribers table, the token key, the sent log, the stored edition), also counted on its own
 metric, ``EmailBatchErrors`` (alarmed within 5 minutes): the messages beside it are not failed with it,
 so one that fails every time (a day whose edition is not stored) dead-letters itself only.
 Every failed message is logged, ``email batch failed`` (ERROR), with its reason.

@@ -1164,10 +1164,26 @@ def lose_the_token_key(stack: Stack) -> None:
     stack.reload("send_batch")  # a container that has not read it yet
 
 
+def break_the_sent_log(stack: Stack) -> None:
+    # the raw bucket refuses the sent log's writes (a lost grant on sent/, an S3 outage): no fault of SES
+    from ai_news_tracker.errors import StorageError
+
+    class Refusing(LocalStore):
+        def put_if_absent(self, key: str, data: bytes, *, content_type: str | None = None) -> bool:
+            raise StorageError(f"cannot write {key}: AccessDenied")
+
+    refusing = Refusing("/nonexistent")  # (never written: every write refused)
+    stack.monkeypatch.setattr(MailDeployment, "sent_log", property(lambda self: refusing))
+
+
 # README, runbook: SubscriberStoreFailedAlarm, "the batch sender counts it, EmailBatchErrors"
 @pytest.mark.parametrize(
     ("fault", "why"),
-    [(break_the_table, "cannot read the subscribers"), (lose_the_token_key, "TOKEN_KEY_PARAMETER")],
+    [
+        (break_the_table, "cannot read the subscribers"),
+        (lose_the_token_key, "TOKEN_KEY_PARAMETER"),
+        (break_the_sent_log, "cannot record the send"),
+    ],
 )
 def test_a_batch_failing_for_no_fault_of_ses_is_counted_for_its_alarm_saying_why(
     stack: Stack, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str], fault: Any, why: str

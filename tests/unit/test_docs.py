@@ -242,3 +242,48 @@ def test_the_runbook_quotes_the_window_note_as_an_edition_prints_it() -> None:
     # Then each part of the quote between its ellipses is the note's text
     assert note is not None
     assert re.fullmatch(".*".join(re.escape(part.strip()) for part in quote.split("…")), note), quote
+
+
+# -- the rollback step of the web edition ----------------------------------------------------------
+def test_the_rollback_step_gets_the_pages_an_older_release_wrote_written_again(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from ai_news_tracker.pipeline import PAGES_REWRITTEN, Pipeline
+    from ai_news_tracker.repository import RawRepository
+    from ai_news_tracker.store import LocalStore
+
+    def day_edition(n: int) -> Any:
+        day = date(2026, 1, 1) + timedelta(days=n)
+        cutoff = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        return plain_edition(1, date=day, generated_at=cutoff, window_end=cutoff)
+
+    raw, site = LocalStore(tmp_path / "raw"), LocalStore(tmp_path / "site")
+    repo, pipeline = RawRepository(raw), Pipeline(Config(), raw, site)
+    # Given an archive long enough that the upgrade to this layout took two publishes
+    old_days = PAGES_REWRITTEN + 10
+    for n in range(old_days):
+        repo.save_edition(day_edition(n))
+    for n in (old_days, old_days + 1):
+        repo.save_edition(day_edition(n))
+        pipeline.publish(day_edition(n))
+    assert repo.pages_version() > 0
+    # And an older release run again: it published two days, its pages (and the day before each's) in
+    # its own layout
+    older = {old_days + 1, old_days + 2, old_days + 3}
+    for n in (old_days + 2, old_days + 3):
+        repo.save_edition(day_edition(n))
+        pipeline.publish(day_edition(n))
+    for n in older:
+        site.put(f"reports/{day_edition(n).date}.html", b"<p>the older release's layout</p>")
+    # When the README's step after a rollback is followed, and this release publishes the next day
+    readme = " ".join((REPO / "README.md").read_text(encoding="utf-8").split())
+    step = readme[readme.index("After a rollback") :].split(". ")[0]
+    deleted = re.findall(r"`raw/(editions/site/[\w-]+)`", step)
+    assert deleted, step
+    for key in deleted:
+        (tmp_path / "raw" / key).unlink(missing_ok=True)  # (a key not there is no error)
+    repo.save_edition(day_edition(old_days + 4))
+    pipeline.publish(day_edition(old_days + 4))
+    # Then every page the older release wrote is in this release's layout again
+    left = [n for n in sorted(older) if b"older release" in site.get(f"reports/{day_edition(n).date}.html")]
+    assert not left, f"pages still in the older layout: {[str(day_edition(n).date) for n in left]}"

@@ -34,9 +34,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .config import Config
-from .errors import TrackerError
+from .errors import StorageError, TrackerError
 from .log import get_logger
-from .mail import MailError, SendError, SendReport, SesSender, send_edition, sender_address
+from .mail import UNRECORDED, MailError, SendError, SendReport, SesSender, send_edition, sender_address
 from .models import Edition
 from .render import safe_href
 from .service import Deployment
@@ -249,6 +249,11 @@ def send_batch(
     summary = report.summary()
     summary["not_active"] = len(batch.ids) - len(recipients)
     logger.info("email batch", **summary)
+    unrecorded = [why for why in report.failed.values() if why.startswith(UNRECORDED)]
+    if unrecorded:  # the raw store's fault, not SES's: none of them was tried, another receive may
+        raise StorageError(
+            f"{len(unrecorded)} of {len(recipients)} sends of the batch not recorded: {summary}"
+        )
     if set(report.failed) - set(report.given_up):  # another receive may send them
         raise SendError(f"{len(report.failed)} of {len(recipients)} emails of the batch failed: {summary}")
     return report

@@ -122,6 +122,10 @@ class MailError(TrackerError):
     status = "mail_error"
 
 
+# Why a send was not tried: the sent log (the raw store) refused its claim, no fault of SES
+UNRECORDED = "cannot record the send"
+
+
 class SendError(TrackerError):
     """A message was not handed over.
 
@@ -1063,7 +1067,7 @@ class _Run:
                 key, _entry(attempt=attempt, message_id=str(message["Message-ID"]))
             )
         except StorageError as exc:
-            report.failed[recipient] = f"cannot record the send: {exc}"
+            report.failed[recipient] = f"{UNRECORDED}: {exc}"
             return
         if not claimed:
             report.pending[recipient] = "claimed by a concurrent run"
