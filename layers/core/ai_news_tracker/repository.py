@@ -12,8 +12,9 @@ Key layout (the same in ``<data-dir>/raw`` and in the raw S3 bucket)::
                                             (identity.content_alias)
     leaderboard/<provider>.json             the current leaderboard snapshot and how it was fetched
     editions/<YYYY-MM-DD>.json              each edition exactly as it was built
-    editions/summaries/<YYYY-MM-DD>.json   what the archive and the feed show of it, written by its publish
-                                            and the next day's (SUMMARY_VERSION; made again when missing)
+    editions/summaries/<YYYY-MM-DD>.json   what the archive and the feed show of it, written with it and by
+                                            the publishes it is read for (SUMMARY_VERSION; made again when
+                                            missing)
     editions/successors/<YYYY-MM-DD>|first  the day of the edition after that one (or of the first): the
                                             claim its build made just before storing it, created once
     editions/site/pages-version             the layout version every dated page of the site was last
