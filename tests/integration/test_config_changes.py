@@ -110,42 +110,38 @@ def test_a_feed_added_later_leaves_out_its_archive_however_it_is_dated(tmp_path:
     assert [i.title for i in day2.items] == []
 
 
-def test_the_first_fetch_after_an_upgrade_gives_the_items_it_shows_their_guid_aliases(tmp_path: Path) -> None:
-    feed = rss(
-        rss_item(
-            "智谱发布 GLM-5", "Fri, 19 Jun 2026 10:00:00 +0800", "https://mp.weixin.qq.com/s/AbC", "wx-1"
-        )
-    )
-    with LoopbackServer({"/feed.xml": static(feed)}) as server:
+LINKED = rss_item(
+    "智谱发布 GLM-5", "Fri, 19 Jun 2026 10:00:00 +0800", "https://mp.weixin.qq.com/s/AbC", "wx-1"
+)
+LINKLESS = (
+    '<item><title>智谱发布 GLM-5</title><guid isPermaLink="false">post-1</guid>'
+    "<description>正文</description><pubDate>Fri, 19 Jun 2026 10:00:00 +0800</pubDate></item>"
+)
+
+
+@pytest.mark.parametrize(
+    ("item", "aliased", "aliases"),
+    [(LINKED, 0, 1), (LINKLESS, 1, 2)],
+    ids=[
+        "no aliases written: its guid alias",
+        "guid aliases alone (true): a link-less one's content alias too",
+    ],
+)
+def test_the_first_fetch_after_an_upgrade_gives_the_items_it_shows_their_aliases(
+    tmp_path: Path, item: str, aliased: int, aliases: int
+) -> None:
+    with LoopbackServer({"/feed.xml": static(rss(item))}) as server:
         pipe = pipeline(tmp_path, sources=[{"name": "新智元", "url": server.url("/feed.xml")}])
-        # Given a source fetched by a version that wrote no aliases
+        # Given a source fetched by a version that wrote no aliases, or guid aliases alone
         pipe.fetch(DAY1)
         shutil.rmtree(tmp_path / "raw" / "aliases")
-        pipe.repo.save_source_state("新智元", replace(pipe.repo.source_state("新智元"), aliased=0))
+        pipe.repo.save_source_state("新智元", replace(pipe.repo.source_state("新智元"), aliased=aliased))
         # When it is fetched again
         pipe.fetch(DAY1 + timedelta(hours=1))
-    # Then the item it shows has its alias, and the source is not asked to again
-    assert len(list((tmp_path / "raw" / "aliases").iterdir())) == 1
+    # Then the item it shows has its aliases (a link-less one's content alias: an article shown later
+    # under another's guid finds it), and the source is not asked to again
+    assert len(list((tmp_path / "raw" / "aliases").iterdir())) == aliases
     assert pipe.repo.source_state("新智元").aliased == ALIASES_VERSION
-
-
-def test_the_first_fetch_after_an_upgrade_gives_link_less_items_their_content_aliases(tmp_path: Path) -> None:
-    linkless = (
-        '<item><title>智谱发布 GLM-5</title><guid isPermaLink="false">post-1</guid>'
-        "<description>正文</description><pubDate>Fri, 19 Jun 2026 10:00:00 +0800</pubDate></item>"
-    )
-    with LoopbackServer({"/feed.xml": static(rss(linkless))}) as server:
-        pipe = pipeline(tmp_path, sources=[{"name": "甲", "url": server.url("/feed.xml")}])
-        # Given a link-less item stored by the release that wrote guid aliases alone ("aliased": true)
-        pipe.fetch(DAY1)
-        shutil.rmtree(tmp_path / "raw" / "aliases")
-        pipe.repo.save_source_state("甲", replace(pipe.repo.source_state("甲"), aliased=1))
-        # When it is fetched again
-        pipe.fetch(DAY1 + timedelta(hours=1))
-    # Then the item has its guid alias and its content alias (an article shown later under another's
-    # guid finds it), and the source is not asked to again
-    assert len(list((tmp_path / "raw" / "aliases").iterdir())) == 2
-    assert pipe.repo.source_state("甲").aliased == ALIASES_VERSION
 
 
 def test_a_new_source_is_known_as_new_before_its_items_are_stored(
