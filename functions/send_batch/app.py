@@ -43,11 +43,11 @@ logger = Logger()
 tracer = Tracer(patch_modules=TRACED_NOTHING)  # SES refusals name addresses
 metrics = Metrics()
 # A message fails for SES (refused, throttled, paused) or for being no batch of ours: a throttled SES is
-# no fault of the function's. Any other failure is: a subscribers table or a token key it cannot use, an
-# edition not stored, counted on EmailBatchErrors too (EmailBatchErrorsAlarm). Either is reported as the
-# message's own failure (retried, dead-lettered after three receives and alarmed there), never raised: a
-# failed invocation has SQS deliver every message of it again, and one that can never succeed took the
-# others to the dead-letter queue with it.
+# no fault of the function's. Any other failure is: a subscribers table, a token key or a sent log it
+# cannot use, an edition not stored, counted on EmailBatchErrors too (EmailBatchErrorsAlarm). Either is
+# reported as the message's own failure (retried, dead-lettered after three receives and alarmed there),
+# never raised: a failed invocation has SQS deliver every message of it again, and one that can never
+# succeed took the others to the dead-letter queue with it.
 MESSAGE_FAILURES = (SendError, BatchError)
 
 

@@ -900,9 +900,9 @@ class Pipeline:
         this one (it changes once, when the day after it is first published; a publish stopped after it
         leaves this day's files missing, and the one that writes them back writes it with them). Then
         ``index.html``, ``feed.xml``, ``latest.html``, ``latest.md``, ``404.html`` and ``assets/`` are
-        written again from
-        every stored edition (the newest one is "latest", whichever day this run published), after the
-        missing files of any other stored edition.
+        written again from every stored edition (the archive and the feed from their summaries; the
+        newest one is "latest", whichever day this run published), after the missing files of any other
+        stored edition.
 
         When the raw store records an older layout of the pages than :data:`PAGES_VERSION` (none: pages
         published before versions were), the stored editions' pages are written again, as a publish of
