@@ -646,3 +646,26 @@ def test_a_feed_with_nothing_new_for_three_days_and_an_empty_edition_are_measure
     assert first["MaxQuietHours"] == [0.0]
     assert later["MaxQuietHours"] == [73.0]
     assert later["EditionItems"] == [0.0] and later["EditionPublished"] == [1.0]
+
+
+def test_an_edition_with_a_leaderboard_past_its_max_age_is_measured_for_its_alarm(
+    stack: Stack, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    # Given the leaderboard's snapshot of 2026-11-15, fetched on 11-20, which its publisher never updates
+    stack.invoke("fetch_feeds", {"scheduled_time": NOW})
+    stack.invoke("fetch_leaderboard", {"scheduled_time": NOW})
+    # When the day's edition is rendered, and again 30 days later (max_age_days is 30 by default)
+    stack.invoke("render_edition", {"scheduled_time": NOW})
+    fresh = emitted_metrics(capsys.readouterr().out)
+    stack.invoke("fetch_feeds", {"scheduled_time": "2026-12-20T00:00:00Z"})
+    with caplog.at_level(logging.WARNING, logger=SERVICE):
+        stack.invoke("render_edition", {"scheduled_time": "2026-12-20T00:00:00Z"})
+    stale = emitted_metrics(capsys.readouterr().out)
+    # Then the first edition measures 0, the later one the ranking's 35 days (LeaderboardStaleAlarm
+    # rings at 1), and the render's log says which ranking is stale
+    assert fresh["LeaderboardStaleDays"] == [0.0]
+    assert stale["LeaderboardStaleDays"] == [35.0]
+    said = [vars(r) for r in caplog.records if r.getMessage() == "leaderboard stale"]
+    assert [(r["levelname"], r["snapshot_date"], r["age_days"]) for r in said] == [
+        ("WARNING", "2026-11-15", 35)
+    ]

@@ -1,19 +1,38 @@
 """Leaderboard fetches a review found wrong, each fixed since: movements compared two different arena-catalog
 files (text and vision); an undated file whose first date question failed was never asked again; a date a
-run with an earlier clock stored was kept for good."""
+run with an earlier clock stored was kept for good; a file going back in time replaced the newer ranking; a
+frozen ranking was told to readers only; a change to another category of the file re-dated an unchanged
+ranking."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
+import pytest
 from editions import plain_edition
-from loopback import LoopbackServer, static
-from test_leaderboard_fetch import DAY1, pipeline
+from loopback import Exchange, LoopbackServer, static
+from test_leaderboard_fetch import (
+    COMMIT,
+    DAY1,
+    FEED,
+    FEED_URL,
+    RAW_URL,
+    GithubHttp,
+    catalog,
+    github_pipeline,
+    pipeline,
+)
 
-from ai_news_tracker.models import SourceStatus
+from ai_news_tracker.errors import HTTPStatusFailure
+from ai_news_tracker.http import Response
+from ai_news_tracker.log import SERVICE
+from ai_news_tracker.models import SourceStatus, Validators, iso
 from ai_news_tracker.render import Renderer
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -57,11 +76,6 @@ def test_switching_the_url_from_the_text_arena_to_the_vision_arena_gives_no_move
 
 
 # -- an undated file on GitHub whose commit question failed once is never dated again --------------
-from test_leaderboard_fetch import COMMIT, FEED, RAW_URL, GithubHttp, catalog, github_pipeline  # noqa: E402
-
-from ai_news_tracker.errors import HTTPStatusFailure  # noqa: E402
-from ai_news_tracker.http import Response  # noqa: E402
-from ai_news_tracker.models import Validators  # noqa: E402
 
 
 class RawGithubHttp(GithubHttp):
@@ -120,4 +134,121 @@ def test_a_date_a_run_with_an_earlier_clock_stored_before_is_asked_of_github_aga
     # And once dated by the publisher's time, the file costs a 304 again, GitHub not asked
     asked = len(http.asked)
     pipe.fetch(DAY1 + timedelta(days=2), feeds=False)
+    assert len(http.asked) == asked
+
+
+def _history(day: str, scores: dict[str, float]) -> bytes:
+    return json.dumps({day: {"text": {"overall": scores}}}).encode()
+
+
+NEWER = _history("20251101", {"gemini-3-pro": 1500.0, "deepseek-v3.2": 1450.0, "qwen3-max": 1440.0})
+OLDER = _history("20250601", {"gemini-2.5-pro": 1460.0, "yi-lightning": 1300.0, "glm-4-plus": 1290.0})
+
+
+def test_a_file_answering_an_older_snapshot_does_not_replace_the_newer_ranking_shown(tmp_path: Path) -> None:
+    body = {"content": NEWER}
+
+    def board(exchange: Exchange) -> None:
+        exchange.respond(200, body["content"], {"Content-Type": "application/json"})
+
+    with LoopbackServer({"/board": board}) as server:
+        # Given the history file's snapshot of 2025-11-01 fetched and shown
+        pipe = pipeline(tmp_path, server.url("/board"), "lmarena-history")
+        pipe.fetch(DAY1, feeds=False)
+        # When the next day's fetch gets an older copy of the file (a CDN node not yet updated, a
+        # force-push), whose newest snapshot is of 2025-06-01
+        body["content"] = OLDER
+        pipe.fetch(DAY1 + timedelta(days=1), feeds=False)
+    # Then the ranking shown does not go back five months (the web edition would otherwise mark every
+    # model of June 新上榜 against the previous edition's November ranking)
+    current = pipe.current_leaderboard()
+    assert current is not None and current.snapshot_date == date(2025, 11, 1)
+
+
+def test_a_ranking_older_than_max_age_days_is_reported_to_the_operator(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the default leaderboard (arena-catalog on GitHub), last committed on 2025-12-11, and
+    # max_age_days = 30: a publisher that stopped updating, as the replaced tool's file did
+    pipe = github_pipeline(tmp_path, GithubHttp(COMMIT))
+    caplog.set_level(logging.DEBUG, logger=SERVICE)
+    monkeypatch.setattr(logging.getLogger(SERVICE), "propagate", True)
+    # When the day's leaderboard fetch and render run (the ranking 325 days old)
+    pipe.fetch(DAY1)
+    edition, _ = pipe.build(DAY1)
+    assert "⚠️ 已 325 天未更新" in pipe.renderer.markdown(edition)  # readers are told
+    # Then the operator is told too: a WARNING (or worse) naming the leaderboard, as a feed gone quiet
+    # has its alarm; today nothing above INFO is logged, no metric, no alarm
+    warned = [r for r in caplog.records if r.levelno >= logging.WARNING and "leaderboard" in r.getMessage()]
+    assert warned, [(r.levelname, r.getMessage()) for r in caplog.records]
+
+
+def _catalog(full: dict[str, float], chinese: dict[str, float]) -> bytes:
+    def table(scores: dict[str, float]) -> dict[str, Any]:
+        return {m: {"rating": s, "rating_q975": s, "rating_q025": s} for m, s in scores.items()}
+
+    return json.dumps({"full": table(full), "chinese": table(chinese)}).encode()
+
+
+FULL = {"gemini-3-pro": 1490.0, "glm-4.6": 1441.2, "qwq-32b": 1329.4}
+
+
+class _OtherCategoryChanges(GithubHttp):
+    """arena-catalog on GitHub whose ``chinese`` category changes while ``full`` stays as it was."""
+
+    def __init__(self) -> None:
+        super().__init__(COMMIT)
+        self.body = _catalog(FULL, {"glm-4.6": 1500.0})
+
+    def fetch_many(
+        self, jobs: list[tuple[Any, str, Any, Any]], *, deadline_at: float | None = None
+    ) -> dict[Any, Response | Any]:
+        answers = {
+            RAW_URL: (self.body, {"content-type": "text/plain; charset=utf-8"}),
+            FEED_URL: (FEED, {"content-type": "application/rss+xml"}),
+        }
+        return {key: Response(200, *answers[url], url, Validators()) for key, url, _, _ in jobs}
+
+
+def test_a_change_to_another_category_does_not_make_an_unchanged_ranking_look_new(tmp_path: Path) -> None:
+    # Given the default leaderboard ("full") committed on 2025-12-11 and fetched
+    http = _OtherCategoryChanges()
+    pipe = github_pipeline(tmp_path, http)
+    pipe.fetch(DAY1, feeds=False)
+    # When, 60 days later, a commit of the day before changes only the file's "chinese" category
+    later = DAY1 + timedelta(days=60)
+    http.body = _catalog(FULL, {"glm-4.6": 1510.0})
+    http.commit_answer = json.dumps(
+        [{"sha": "e1", "commit": {"committer": {"date": iso(later - timedelta(days=1))}}}]
+    ).encode()
+    pipe.fetch(later, feeds=False)
+    # Then the "full" ranking, the very same scores since 2025-12-11, keeps that date (and its warning);
+    # today it is dated by the other category's commit, 2026-12-30, and shown as fresh
+    current = pipe.current_leaderboard()
+    assert current is not None and current.snapshot_date == date(2025, 12, 11)
+
+
+def test_a_ranking_stored_by_the_release_before_keeps_its_date_while_its_file_is_unchanged(
+    tmp_path: Path,
+) -> None:
+    # Given the default leaderboard, committed on 2025-12-11, stored as the release before stored it (its
+    # fingerprint the whole file's digest)
+    http = GithubHttp(COMMIT)
+    pipe = github_pipeline(tmp_path, http)
+    pipe.fetch(DAY1, feeds=False)
+    stored = pipe.repo.leaderboard_snapshot("arena-catalog")
+    assert stored is not None
+    stored.pop("file_fingerprint")
+    stored["fingerprint"] = hashlib.sha256(catalog(http.leader_score)).hexdigest()
+    pipe.repo.save_leaderboard_snapshot("arena-catalog", stored)
+    asked = len(http.asked)
+    # When this release fetches the unchanged file 60 days later, the repository's latest commit now newer
+    later = DAY1 + timedelta(days=60)
+    http.commit_answer = json.dumps(
+        [{"sha": "e2", "commit": {"committer": {"date": iso(later - timedelta(days=1))}}}]
+    ).encode()
+    pipe.fetch(later, feeds=False)
+    # Then the ranking keeps its date, and GitHub is not asked again
+    current = pipe.current_leaderboard()
+    assert current is not None and current.snapshot_date == date(2025, 12, 11)
     assert len(http.asked) == asked

@@ -29,6 +29,7 @@ from ai_news_tracker.leaderboard import (
     latest_day,
     parse_snapshot,
     rank_models,
+    ranking_fingerprint,
     snapshot_age_days,
     style_control,
 )
@@ -640,6 +641,15 @@ def test_content_fingerprint() -> None:
     assert content_fingerprint(b'{"full": {}}') == hashlib.sha256(b'{"full": {}}').hexdigest()
     assert content_fingerprint(b"a") != content_fingerprint(b"b")
     assert len(content_fingerprint(b"a")) == 64
+
+
+def test_a_ranking_is_fingerprinted_by_its_scores_not_by_the_file_around_them() -> None:
+    # Given one category's scores, read from two files laid out differently
+    scores = {"glm-4.6": 1441.2, "qwq-32b": 1329.4}
+    # Then their order does not change the fingerprint, and any score or model does
+    assert ranking_fingerprint(scores) == ranking_fingerprint(dict(reversed(scores.items())))
+    assert ranking_fingerprint(scores) != ranking_fingerprint({**scores, "qwq-32b": 1329.5})
+    assert ranking_fingerprint(scores) != ranking_fingerprint({**scores, "kimi-k2": 1400.0})
 
 
 def test_a_model_name_with_a_lone_surrogate_is_kept_as_writable_text() -> None:

@@ -1019,6 +1019,7 @@ def test_the_edition_and_source_alarms_watch_what_powertools_emits() -> None:
         "ConfigurationFailed",
         "SubscriberStoreFailed",
         "EmailBatchErrors",
+        "LeaderboardStaleDays",
     }
     for alarm in ours:
         assert (alarm["Namespace"], alarm["Dimensions"]) == (env["POWERTOOLS_METRICS_NAMESPACE"], service)
@@ -1034,6 +1035,14 @@ def test_the_edition_and_source_alarms_watch_what_powertools_emits() -> None:
         "Minimum",
         1,
         "LessThanThreshold",
+    )
+    # an edition whose leaderboard is older than max_age_days (0 while it is not): a publisher that
+    # stopped updating its file fails no fetch
+    (stale,) = [a for a in alarms() if a["MetricName"] == "LeaderboardStaleDays"]
+    assert (stale["Statistic"], stale["Threshold"], stale["ComparisonOperator"]) == (
+        "Maximum",
+        1,
+        "GreaterThanOrEqualToThreshold",
     )
     # a render whose CloudFront invalidation failed (it succeeds: the pages stay cached up to a day)
     (cdn,) = [a for a in alarms() if a["MetricName"] == "InvalidationsFailed"]

@@ -12,7 +12,7 @@ Two providers are understood:
     ``{category: {model: {"rating": score, "rating_q975": ..., "rating_q025": ...}}}``. The file
     carries no date, so :attr:`Snapshot.snapshot_date` is ``None``; the caller dates it by its
     publisher (:func:`last_modified`, else :func:`commit_time` of its latest GitHub commit), else by
-    the day a changed version (see :func:`content_fingerprint`) was first seen.
+    the day a changed ranking (see :func:`ranking_fingerprint`) was first seen.
 
 Ranking is by the exact score; the integer shown next to a model is :func:`display_score`, so two
 models can show the same number and still hold different ranks. :func:`movements` compares the
@@ -22,6 +22,7 @@ domestic table with the one of the previous edition (↑ / ↓ / unchanged / new
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -380,6 +381,15 @@ def is_stale(snapshot_date: date, edition_date: date, max_age_days: int) -> bool
     return snapshot_age_days(snapshot_date, edition_date) > max_age_days
 
 
+def stale_days(snapshot_date: date, edition_date: date, max_age_days: int) -> int:
+    """The snapshot's age in days when it is stale (:func:`is_stale`), else 0: what an edition warns of."""
+    return (
+        snapshot_age_days(snapshot_date, edition_date)
+        if is_stale(snapshot_date, edition_date, max_age_days)
+        else 0
+    )
+
+
 _STYLE_CONTROL = re.compile(r"style[-_]control", re.IGNORECASE)
 _CATALOG_FILE = re.compile(r"leaderboard-[a-z0-9_-]+\.json", re.IGNORECASE)
 
@@ -410,8 +420,17 @@ def source_id(provider: str, url: str, category: str) -> str:
     return hashlib.sha256(f"{provider}\n{url}\n{category}".encode()).hexdigest()[:16]
 
 
+def ranking_fingerprint(scores: Mapping[str, float]) -> str:
+    """SHA-256 hex digest of the configured category's scores, to notice a changed ranking in an
+    (undated) ``arena-catalog`` file: another category updated, a category added or the file laid out
+    anew leave it as it was (a digest of the whole file dated an unchanged ranking by that commit)."""
+    canonical = json.dumps(sorted(scores.items()), ensure_ascii=False, allow_nan=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
 def content_fingerprint(data: bytes) -> str:
-    """SHA-256 hex digest of the raw file, to notice a changed (undated) ``arena-catalog`` file."""
+    """SHA-256 hex digest of the raw file: a file unchanged keeps the date of every category in it (a
+    category switched to); what releases before :func:`ranking_fingerprint` stored as the fingerprint."""
     return hashlib.sha256(data).hexdigest()
 
 

@@ -469,6 +469,19 @@ class Pipeline:
         # (dated only by the day first seen), so that its publisher is asked for its date again (a 304
         # never asked: a rate limit on the first fetch left a year-old file undated)
         held_back = snapshot.pop("held_back")
+        shown_date = self._newer_shown(snapshot)
+        if shown_date is not None:  # the newer ranking stays; the file is downloaded in full next time
+            status = SourceStatus(name, "ok", checked_at=now)
+            self.repo.save_source_state(
+                key, replace(self._stored_state(key, state), status=status, validators=Validators())
+            )
+            logger.warning(
+                "leaderboard older than the one shown",
+                provider=board.provider,
+                snapshot_date=snapshot["snapshot_date"],
+                shown_date=shown_date,
+            )
+            return status
         validators = result.validators if date_settled(snapshot) and not held_back else Validators()
         self.repo.save_leaderboard_snapshot(board.provider, snapshot)
         status = SourceStatus(name, "ok", fetched=len(snapshot["scores"]), checked_at=now)
@@ -477,6 +490,18 @@ class Pipeline:
         )
         logger.info("leaderboard fetched", provider=board.provider, snapshot_date=snapshot["snapshot_date"])
         return status
+
+    def _newer_shown(self, snapshot: Mapping[str, Any]) -> str | None:
+        """The date of the stored ranking when a fetched one of the same source is another ranking and
+        older (a CDN node not yet updated, a force-push, a run with an earlier clock), else None; the
+        same ranking dated earlier is its publisher's date found (first dated the day first seen)."""
+        shown = self.repo.leaderboard_snapshot(snapshot["provider"])
+        if shown is None or shown.get("source") != snapshot["source"]:
+            return None
+        if shown.get("fingerprint") == snapshot["fingerprint"]:
+            return None
+        shown_date = datetime.fromisoformat(shown["snapshot_date"]).date()
+        return shown_date.isoformat() if date.fromisoformat(snapshot["snapshot_date"]) < shown_date else None
 
     def _parse_leaderboard(
         self, result: Response, now: datetime, deadline_at: float | None
@@ -488,6 +513,7 @@ class Pipeline:
             content_fingerprint,
             latest_day,
             parse_snapshot,
+            ranking_fingerprint,
             source_id,
             style_control,
         )
@@ -502,11 +528,14 @@ class Pipeline:
         except ValueError as exc:
             raise InvalidLeaderboard("the leaderboard file is not JSON") from exc
         snap = parse_snapshot(board.provider, data, board.effective_category, latest_day(now))
-        fingerprint = content_fingerprint(body)
+        fingerprint, file_fingerprint = ranking_fingerprint(snap.scores), content_fingerprint(body)
         snapshot_date, basis, published_at = snap.snapshot_date, DATE_FROM_FILE, None
         if snapshot_date is None:  # the file carries no date: its publisher's, else the day first seen
             previous = self.repo.leaderboard_snapshot(board.provider) or {}
-            if previous.get("fingerprint") == fingerprint:
+            # the same ranking, or any of the same file (a category switched to), keeps its date (a
+            # release before stored the file's digest as "fingerprint")
+            same_file = file_fingerprint in (previous.get("file_fingerprint"), previous.get("fingerprint"))
+            if previous.get("fingerprint") == fingerprint or same_file:
                 snapshot_date = datetime.fromisoformat(previous["snapshot_date"]).date()
                 basis = previous.get("date_basis") or DATE_FIRST_SEEN
                 published_at = previous.get("published_at")
@@ -530,6 +559,7 @@ class Pipeline:
             "date_basis": basis,
             "published_at": published_at,  # the publisher's time, when it dates the file
             "fingerprint": fingerprint,
+            "file_fingerprint": file_fingerprint,
             "fetched_at": iso(now.astimezone(UTC)),
             "scores": snap.scores,
             "held_back": snap.held_back,  # not stored: whether to keep the answer's validators
@@ -669,15 +699,29 @@ class Pipeline:
             stored = self.repo.load_edition(day)
             if stored is not None:
                 return stored, True
+        self._log_built(edition, candidates=len(window))
+        return edition, False
+
+    def _log_built(self, edition: Edition, candidates: int) -> None:
+        """``edition built``; and ``leaderboard stale`` (WARNING) when its leaderboard is: readers are
+        warned in the edition, the operator here (and by ``LeaderboardStaleAlarm`` on AWS), as a
+        publisher that stopped updating its file fails nothing."""
         logger.info(
             "edition built",
-            date=day.isoformat(),
-            items=len(items),
+            date=edition.date.isoformat(),
+            items=len(edition.items),
             not_shown=edition.not_shown,
-            repeats=len(repeats),
-            candidates=len(window),
+            repeats=len(edition.repeats),
+            candidates=candidates,
         )
-        return edition, False
+        stale = stale_leaderboard_days(edition, self.config)
+        if stale and edition.leaderboard is not None:
+            logger.warning(
+                "leaderboard stale",
+                provider=edition.leaderboard.provider,
+                snapshot_date=edition.leaderboard.snapshot_date.isoformat(),
+                age_days=stale,
+            )
 
     def _recent_editions(
         self, previous: Edition | None, dates: Sequence[date], cutoff: datetime
@@ -1230,6 +1274,18 @@ def news_and_repeats(
     )
     repeats = listed_repeats(repeated, recent, lambda group: [c.merged() for c in cluster(group, threshold)])
     return cluster(fresh[:merged], threshold), repeats, [*fresh[merged:], *unchecked]
+
+
+def stale_leaderboard_days(edition: Edition, config: Config) -> int:
+    """How old the edition's leaderboard is when its ``max_age_days`` (as built) calls it stale, else 0."""
+    from .leaderboard import stale_days
+
+    board = edition.leaderboard
+    if board is None:
+        return 0
+    shown = edition.shown_with.board if edition.shown_with else None
+    configured = (config.leaderboard or LeaderboardConfig()).max_age_days
+    return stale_days(board.snapshot_date, edition.date, shown.max_age_days if shown else configured)
 
 
 def published_cutoff(published: Mapping[str, Any] | None) -> datetime | None:

@@ -36,7 +36,7 @@ from .config import Config
 from .errors import ConfigError, TrackerError
 from .log import get_logger
 from .models import SourceStatus, iso
-from .pipeline import FetchReport, Pipeline
+from .pipeline import FetchReport, Pipeline, stale_leaderboard_days
 from .text import shorten
 
 if TYPE_CHECKING:
@@ -367,7 +367,8 @@ def render(
     (:func:`~ai_news_tracker.aws.invocation_deadline`), bounds the model of the key points:
     it must answer :data:`PUBLISH_RESERVE` before (None: its configured ``timeout`` alone).
 
-    Measured for the alarms: ``EditionPublished`` and ``EditionItems`` for a day readers get now, a day
+    Measured for the alarms: ``EditionPublished``, ``EditionItems`` and ``LeaderboardStaleDays`` (the
+    leaderboard's age once past ``max_age_days``, else 0) for a day readers get now, a day
     built now or, built before by an invocation that failed before announcing it (Lambda's retry),
     announced now; ``EditionRepublished`` for a day published again (a re-run, a schedule that fires
     twice in the report's day), which is no new edition: NoEditionAlarm still rings when no day is new.
@@ -383,6 +384,8 @@ def render(
     def measure_new_edition() -> None:
         metrics.add_metric(name="EditionPublished", unit=MetricUnit.Count, value=1)
         metrics.add_metric(name="EditionItems", unit=MetricUnit.Count, value=len(edition.items))
+        stale = stale_leaderboard_days(edition, deployment.config)  # 0 while fresh
+        metrics.add_metric(name="LeaderboardStaleDays", unit=MetricUnit.Count, value=stale)
 
     if not republished:  # measured before announcing: a day built is counted even if its announcement fails
         measure_new_edition()
