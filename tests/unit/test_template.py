@@ -8,11 +8,12 @@ their long forms, so no SAM CLI is needed here; ``make sam-check`` runs cfn-lint
 from __future__ import annotations
 
 import ast
+import hashlib
 import json
 import re
 import tomllib
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -1362,6 +1363,61 @@ def test_env_json_sets_only_variables_the_template_declares() -> None:
         declared = set(variables(name)) | {"AWS_ENDPOINT_URL"}
         given = set(env["Parameters"]) | set(env.get(name, {}))
         assert given <= declared, f"{name}: {sorted(given - declared)} would be ignored"
+
+
+def stack_resources_named(value: Any) -> set[str]:
+    """The logical ids of the stack's resources a template value refers to (Ref, GetAtt, ${…} of Sub)."""
+    names = set(resources())
+    if isinstance(value, list):
+        return set().union(*(stack_resources_named(v) for v in value)) if value else set()
+    if not isinstance(value, dict):
+        return set()
+    found: set[str] = set()
+    for key, arg in value.items():
+        if key == "Ref" and arg in names:
+            found.add(arg)
+        elif key == "Fn::GetAtt" and isinstance(arg, list) and arg[0] in names:
+            found.add(arg[0])
+        elif key == "Fn::Sub":
+            text, given = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1])
+            found |= {m.split(".")[0] for m in re.findall(r"\$\{([^}!]+)\}", text)} & (names - set(given))
+            found |= stack_resources_named(list(given.values()))
+        else:
+            found |= stack_resources_named(arg)
+    return found
+
+
+def test_env_json_gives_every_variable_that_names_a_stack_resource() -> None:
+    # Given the README's model for sam local invoke's --env-vars file ("a file of the same shape as
+    # events/env.json", with a deployed stack's names): sam resolves a resource's !Ref to its logical id
+    env = json.loads((REPO / "events" / "env.json").read_text(encoding="utf-8"))
+    # When a function declares a variable whose value is one of the stack's resources
+    missing = {
+        f"{function}.{name} ({', '.join(sorted(named))})"
+        for function in functions()
+        for name, value in variables(function).items()
+        if (named := stack_resources_named(value))
+        and name not in env["Parameters"]
+        and name not in env.get(function, {})
+    }
+    # Then the sample sets it, else sam local invoke hands the function the text of the logical id
+    # (RenderEditionFunction: DISTRIBUTION_ID=SiteDistribution, SUBSCRIPTION_API_URL=
+    # https://SubscriptionApi.execute-api…: every page published gets a form posting there)
+    assert not missing, f"not in events/env.json: {sorted(missing)}"
+
+
+def test_the_sample_sqs_record_and_http_request_are_consistent_as_aws_delivers_them() -> None:
+    # Given the SQS record of a send batch and the HTTP API request of a subscription
+    (record,) = json.loads((REPO / "events" / "send_batch.json").read_text(encoding="utf-8"))["Records"]
+    request = json.loads((REPO / "events" / "subscription.json").read_text(encoding="utf-8"))[
+        "requestContext"
+    ]
+    # When their derived fields are computed from what they carry
+    md5 = hashlib.md5(record["body"].encode("utf-8"), usedforsecurity=False).hexdigest()
+    epoch = datetime.strptime(request["time"], "%d/%b/%Y:%H:%M:%S %z").timestamp() * 1000
+    # Then they agree, as SQS (md5OfBody) and API Gateway (timeEpoch is time) would have them
+    assert record["md5OfBody"] == md5
+    assert request["timeEpoch"] == epoch, datetime.fromtimestamp(request["timeEpoch"] / 1000, UTC)
 
 
 def test_the_email_sent_log_expires_and_the_archive_does_not() -> None:
