@@ -36,6 +36,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
         ('[fetch]\nuser_agent = "bot\\nX-Evil: 1"\n', "fetch.user_agent"),
         ('[fetch]\nuser_agent = "  "\n', "fetch.user_agent"),
         ('[fetch]\nuser_agent = "日报机器人"\n', "fetch.user_agent"),
+        ('[report]\ntimezone = "Asia"\n', "report.timezone"),  # a folder of zones, the city left out
     ],
 )
 def test_bad_config_exits_2_naming_the_key(tmp_path: Path, toml: str, key: str) -> None:

@@ -424,6 +424,23 @@ def test_a_bad_configuration_fails_the_email_functions_and_the_endpoints_answer_
     assert mail.mail.drain() == [] and len(mail.mail.editions_to(READER)) == 1
 
 
+def test_a_pushed_timezone_naming_a_region_makes_the_endpoints_answer_unavailable(
+    mail: MailStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given warm subscription endpoints
+    assert mail.mail.subscribe("reader@example.org").status == 202
+    capsys.readouterr()
+    # When the operator pushes a configuration whose timezone is "Asia" (the city left out: a folder of
+    # zones, which zoneinfo opens as an OSError) and the cache lets the good one go
+    mail.put_config('[email]\nenabled = true\n[report]\ntimezone = "Asia"\n')
+    mail.minutes_pass()
+    answer = mail.mail.subscribe("other@example.org")
+    # Then they answer 503 and count ConfigurationFailed for its alarm, as for any configuration that
+    # does not load, not a Lambda error
+    assert answer.status == 503 and answer.json()["status"] == "unavailable"
+    assert "ConfigurationFailed" in subs.counted(capsys.readouterr().out)
+
+
 def test_warm_email_functions_that_cannot_read_the_configuration_keep_theirs(
     mail: MailStack, caplog: pytest.LogCaptureFixture
 ) -> None:

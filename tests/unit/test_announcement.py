@@ -97,6 +97,7 @@ def test_subscribers_get_the_points_as_the_editions_print_them_and_no_blank_one(
         ("Asia/Shanghai", "America/New_York", False),
         ("Europe/London", "Africa/Abidjan", False),  # the same offset half the year only
         ("Asia/Shanghai", "Nowhere/Zone", False),
+        ("Asia", "Asia/Shanghai", False),  # a folder of zones (the city left out): no zone
     ],
 )
 def test_a_schedule_zone_is_the_report_s_when_it_keeps_the_same_clocks(

@@ -64,6 +64,12 @@ def test_empty_config_is_valid_and_frozen() -> None:
         ({"reports": {}}, "reports", "unknown section"),
         ({"sorces": [{"name": "a", "url": "https://a/"}]}, "sorces", "unknown section"),
         ({"report": {"timezone": "Mars/Olympus"}}, "report.timezone", "unknown timezone"),
+        ({"report": {"timezone": "Asia"}}, "report.timezone", "unknown timezone"),  # a folder of zones
+        (
+            {"sources": [{"name": "a", "url": "https://a/", "timezone": "Etc"}]},
+            "sources[0].timezone",
+            "unknown",
+        ),
         ({"report": {"max_items": 0}}, "report.max_items", "at least 1"),
         ({"report": {"title": ""}}, "report.title", "must not be empty"),
         ({"report": {"title": "  "}}, "report.title", "must not be empty"),

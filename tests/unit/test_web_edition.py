@@ -1195,10 +1195,11 @@ def test_the_json_counts_a_source_s_stories_listed_past_the_full_ones(renderer: 
     assert counts == {"36Kr": (3, 1), "机器之心": (2, 2), "量子位": (0, 0), "LM Arena": (5, 0)}
 
 
+@pytest.mark.parametrize("zone", ["Nowhere/Zone", "Asia"])  # "Asia": a folder of zones, no zone
 def test_an_edition_naming_a_zone_this_machine_lacks_is_shown_in_the_configured_one(
-    renderer: Renderer,
+    renderer: Renderer, zone: str
 ) -> None:
-    ed = replace(edition(), timezone="Nowhere/Zone")
+    ed = replace(edition(), timezone=zone)
     assert "更新时间: 2026-11-20 08:00:07*" in renderer.markdown(ed)
     assert renderer.json_payload(ed)["generated_at"] == "2026-11-20T08:00:07+08:00"
 

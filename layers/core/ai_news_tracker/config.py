@@ -635,7 +635,7 @@ def _check_fetch(fetch: FetchConfig) -> None:
 def _check_timezone(name: str, key: str) -> None:
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: a folder of zones ("Asia")
         raise ConfigError(key, f"unknown timezone {name!r}") from exc
 
 

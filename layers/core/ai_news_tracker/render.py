@@ -213,7 +213,7 @@ def edition_zone(name: str, default: ZoneInfo) -> ZoneInfo:
     """The zone an edition names, or ``default`` when this machine has no such zone."""
     try:
         return ZoneInfo(name)
-    except (ValueError, ZoneInfoNotFoundError):
+    except (ValueError, ZoneInfoNotFoundError, OSError):  # OSError: a folder of zones ("Asia")
         return default
 
 

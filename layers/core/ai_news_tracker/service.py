@@ -346,7 +346,7 @@ def same_clocks(first: str, second: str, around: datetime) -> bool:
         return True
     try:
         zones = ZoneInfo(first), ZoneInfo(second)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder of zones ("Asia")
         return False
     start = around.astimezone(UTC)
     days = (start + timedelta(days=n) for n in range(366))
