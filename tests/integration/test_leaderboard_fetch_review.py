@@ -2,7 +2,8 @@
 files (text and vision); an undated file whose first date question failed was never asked again; a date a
 run with an earlier clock stored was kept for good; a file going back in time replaced the newer ranking; a
 frozen ranking was told to readers only; a change to another category of the file re-dated an unchanged
-ranking."""
+ranking; and, in that fix, a category switched to took the date of the file before, and a snapshot stored
+by the release before refused its publisher's date or was re-dated by another category's change."""
 
 from __future__ import annotations
 
@@ -252,3 +253,92 @@ def test_a_ranking_stored_by_the_release_before_keeps_its_date_while_its_file_is
     current = pipe.current_leaderboard()
     assert current is not None and current.snapshot_date == date(2025, 12, 11)
     assert len(http.asked) == asked
+
+
+class _Published:
+    """A file its publisher dates (Last-Modified), as served now."""
+
+    def __init__(self, body: bytes, modified: str) -> None:
+        self.body, self.modified = body, modified
+
+    def __call__(self, exchange: Exchange) -> None:
+        headers = {"Content-Type": "application/json", "Last-Modified": self.modified}
+        exchange.respond(200, self.body, headers)
+
+
+def test_a_category_switched_to_after_only_it_changed_is_dated_by_its_own_change(tmp_path: Path) -> None:
+    served = _Published(_catalog(FULL, {"glm-4.6": 1500.0}), "Thu, 01 Oct 2026 08:00:00 GMT")
+    with LoopbackServer({"/board": served}) as server:
+        # Given the "full" ranking of a file published on 2026-10-01, fetched on 11-01
+        pipeline(tmp_path, server.url("/board"), "arena-catalog").fetch(DAY1, feeds=False)
+        # And the file published again on 11-19 with only its "chinese" category changed, fetched on
+        # 11-20 ("full" rightly keeps its date of 10-01)
+        served.body = _catalog(FULL, {"glm-4.6": 1510.0, "qwen3-max": 1490.0})
+        served.modified = "Thu, 19 Nov 2026 08:00:00 GMT"
+        later = pipeline(tmp_path, server.url("/board"), "arena-catalog")
+        later.fetch(DAY1 + timedelta(days=19), feeds=False)
+        # When the operator switches to the "chinese" category, the file unchanged since 11-19
+        chinese = pipeline(tmp_path, server.url("/board"), "arena-catalog", category="chinese")
+        chinese.fetch(DAY1 + timedelta(days=20), feeds=False)
+    # Then the chinese ranking, changed on 11-19, is dated 11-19 (today: 10-01, the full ranking's date:
+    # the edition warns readers it is 51 days old and LeaderboardStaleAlarm rings)
+    current = chinese.current_leaderboard()
+    assert current is not None and current.category == "chinese"
+    assert current.snapshot_date == date(2026, 11, 19)
+
+
+def test_a_first_seen_ranking_stored_by_the_release_before_takes_its_publishers_date(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = _catalog(FULL, {"glm-4.6": 1500.0})
+    served: dict[str, str] = {}  # no Last-Modified at first: the publisher did not answer (a rate limit)
+
+    def board(exchange: Exchange) -> None:
+        exchange.respond(200, body, {"Content-Type": "application/json", **served})
+
+    with LoopbackServer({"/board": board}) as server:
+        # Given the file first seen on 11-01, its publisher unknown, stored as the release before stored
+        # it (its fingerprint the whole file's digest, no file_fingerprint)
+        pipe = pipeline(tmp_path, server.url("/board"), "arena-catalog")
+        pipe.fetch(DAY1, feeds=False)
+        stored = pipe.repo.leaderboard_snapshot("arena-catalog")
+        assert stored is not None and stored["date_basis"] == "first_seen"
+        stored.pop("file_fingerprint", None)
+        stored["fingerprint"] = hashlib.sha256(body).hexdigest()
+        pipe.repo.save_leaderboard_snapshot("arena-catalog", stored)
+        # When this release fetches the unchanged file, its publisher now dating it 2025-12-11
+        served["Last-Modified"] = "Thu, 11 Dec 2025 08:00:00 GMT"
+        caplog.set_level(logging.DEBUG, logger=SERVICE)
+        monkeypatch.setattr(logging.getLogger(SERVICE), "propagate", True)
+        for days in (1, 2, 3):
+            pipe.fetch(DAY1 + timedelta(days=days), feeds=False)
+    # Then the very same ranking is dated by its publisher, as the release before dated it (today it is
+    # refused as "older than the one shown" at every fetch, for good: shown as fresh, downloaded whole)
+    current = pipe.current_leaderboard()
+    assert current is not None and current.snapshot_date == date(2025, 12, 11)
+    assert not [r for r in caplog.records if r.getMessage() == "leaderboard older than the one shown"]
+
+
+def test_a_ranking_stored_by_the_release_before_is_not_re_dated_by_a_change_to_another_category(
+    tmp_path: Path,
+) -> None:
+    served = _Published(_catalog(FULL, {"glm-4.6": 1500.0}), "Thu, 11 Dec 2025 08:00:00 GMT")
+    with LoopbackServer({"/board": served}) as server:
+        # Given the "full" ranking of a file published on 2025-12-11, stored as the release before stored
+        # it (its fingerprint the whole file's digest, no file_fingerprint)
+        pipe = pipeline(tmp_path, server.url("/board"), "arena-catalog")
+        pipe.fetch(DAY1, feeds=False)
+        stored = pipe.repo.leaderboard_snapshot("arena-catalog")
+        assert stored is not None and stored["snapshot_date"] == "2025-12-11"
+        stored.pop("file_fingerprint", None)
+        stored["fingerprint"] = hashlib.sha256(served.body).hexdigest()
+        pipe.repo.save_leaderboard_snapshot("arena-catalog", stored)
+        # When, after the upgrade, the file is published again on 11-19 with only "chinese" changed
+        served.body = _catalog(FULL, {"glm-4.6": 1510.0})
+        served.modified = "Thu, 19 Nov 2026 08:00:00 GMT"
+        pipe.fetch(DAY1 + timedelta(days=19), feeds=False)
+    # Then the unchanged "full" ranking keeps its date of 2025-12-11 and its stale warning, as it does for
+    # a snapshot this release stored (today it is dated 11-19 and shown as fresh, for as long as it stays
+    # unchanged: the frozen ranking the fix meant to keep telling)
+    current = pipe.current_leaderboard()
+    assert current is not None and current.snapshot_date == date(2025, 12, 11)

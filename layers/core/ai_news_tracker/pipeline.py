@@ -495,10 +495,13 @@ class Pipeline:
         """The date of the stored ranking when a fetched one of the same source is another ranking and
         older (a CDN node not yet updated, a force-push, a run with an earlier clock), else None; the
         same ranking dated earlier is its publisher's date found (first dated the day first seen)."""
+        from .leaderboard import ranking_fingerprint
+
         shown = self.repo.leaderboard_snapshot(snapshot["provider"])
         if shown is None or shown.get("source") != snapshot["source"]:
             return None
-        if shown.get("fingerprint") == snapshot["fingerprint"]:
+        # its scores' fingerprint (a release before stored the whole file's digest as "fingerprint")
+        if ranking_fingerprint(shown["scores"]) == snapshot["fingerprint"]:
             return None
         shown_date = datetime.fromisoformat(shown["snapshot_date"]).date()
         return shown_date.isoformat() if date.fromisoformat(snapshot["snapshot_date"]) < shown_date else None
@@ -528,17 +531,21 @@ class Pipeline:
         except ValueError as exc:
             raise InvalidLeaderboard("the leaderboard file is not JSON") from exc
         snap = parse_snapshot(board.provider, data, board.effective_category, latest_day(now))
-        fingerprint, file_fingerprint = ranking_fingerprint(snap.scores), content_fingerprint(body)
+        fingerprint = ranking_fingerprint(snap.scores)
+        file_fingerprint: str | None = content_fingerprint(body)
         snapshot_date, basis, published_at = snap.snapshot_date, DATE_FROM_FILE, None
         if snapshot_date is None:  # the file carries no date: its publisher's, else the day first seen
             previous = self.repo.leaderboard_snapshot(board.provider) or {}
-            # the same ranking, or any of the same file (a category switched to), keeps its date (a
-            # release before stored the file's digest as "fingerprint")
+            # the same ranking (its scores: a release before stored the file's digest as "fingerprint"),
+            # or any ranking of the file the stored date is of (a category switched to), keeps that date;
+            # and the file kept with it is the one that date is of
             same_file = file_fingerprint in (previous.get("file_fingerprint"), previous.get("fingerprint"))
-            if previous.get("fingerprint") == fingerprint or same_file:
+            same_ranking = bool(previous) and ranking_fingerprint(previous["scores"]) == fingerprint
+            if same_ranking or same_file:
                 snapshot_date = datetime.fromisoformat(previous["snapshot_date"]).date()
                 basis = previous.get("date_basis") or DATE_FIRST_SEEN
                 published_at = previous.get("published_at")
+                file_fingerprint = file_fingerprint if same_file else previous.get("file_fingerprint")
             else:
                 snapshot_date, basis = now.astimezone(self.config.report.tz).date(), DATE_FIRST_SEEN
             # asked again until the publisher answers (rate limits pass); so is a publisher's date stored
