@@ -1045,6 +1045,11 @@ def test_the_edition_and_source_alarms_watch_what_powertools_emits() -> None:
         1,
         "GreaterThanOrEqualToThreshold",
     )
+    # both measured once a day: in alarm while the edition of any of the last 26 hours was so, hour by
+    # hour (a single 24-hour period slides: OK, then a second alarm, whenever a render ended later)
+    for daily in (stale, empty):
+        assert (daily["Period"], daily["EvaluationPeriods"], daily["DatapointsToAlarm"]) == (3600, 26, 1)
+        assert daily["TreatMissingData"] == "notBreaching"
     # a render whose CloudFront invalidation failed (it succeeds: the pages stay cached up to a day)
     (cdn,) = [a for a in alarms() if a["MetricName"] == "InvalidationsFailed"]
     assert (cdn["Statistic"], cdn["Threshold"], cdn["ComparisonOperator"], cdn["TreatMissingData"]) == (
