@@ -102,6 +102,18 @@ def network(monkeypatch: pytest.MonkeyPatch) -> FakeNetwork:
     return FakeNetwork(monkeypatch)
 
 
+@pytest.fixture
+def proxy(monkeypatch: pytest.MonkeyPatch, network: FakeNetwork) -> Iterator[LoopbackServer]:
+    """An HTTP proxy every http:// request is to go through (``HTTP_PROXY``, honoured by requests): a
+    loopback server answering what it is asked for as a proxy would, resolving the name itself."""
+    with LoopbackServer() as running:
+        for name in ("NO_PROXY", "no_proxy", "http_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{running.port}")
+        network.forward[("127.0.0.1", running.port)] = running.port
+        yield running
+
+
 # -- article links (found in fetched content) -------------------------------------------------------
 def test_an_article_link_to_another_origin_is_refused_and_never_requested(
     site: LoopbackServer, internal: LoopbackServer, client: HttpClient
@@ -386,3 +398,40 @@ def test_a_checked_https_link_verifies_the_certificate_for_its_host_name(
     context: ssl.SSLContext = handshake["ssl_context"]
     assert handshake["server_hostname"] == "secure.example.org"
     assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+
+
+# -- behind a proxy: a checked destination is never handed to it ----------------------------------
+def test_a_checked_link_goes_around_the_proxy_to_its_checked_address(
+    site: LoopbackServer, proxy: LoopbackServer, client: HttpClient, network: FakeNetwork
+) -> None:
+    # Given a proxy, and a link whose name rebinds to loopback after its check (the proxy, resolving it
+    # again, would fetch the internal page), its checked address reaching the site
+    proxy.routes["/admin"] = static(PAGE)
+    site.routes["/admin"] = static(b"<html>public</html>")
+    network.names["rebind.test"] = ["93.184.215.14", "127.0.0.1"]
+    network.forward[("93.184.215.14", 80)] = site.port
+
+    # When the link is fetched as found at a public feed
+    response = client.get("http://rebind.test/admin", found_at=FEED_URL)
+
+    # Then it went straight to the checked address, for its name, and the proxy was never asked
+    assert response.body == b"<html>public</html>" and proxy.requests == []
+    assert network.connected == [("93.184.215.14", 80)]
+    assert site.requests[0].headers["host"] == "rebind.test"
+
+
+def test_a_configured_feed_and_its_own_links_still_go_through_the_proxy(
+    proxy: LoopbackServer, client: HttpClient, network: FakeNetwork
+) -> None:
+    # Given a proxy serving a configured feed and an article page on the feed's origin
+    proxy.routes["/feed"] = static(b"<rss/>")
+    proxy.routes["/articles/1"] = static(PAGE)
+
+    # When both are fetched, Then the proxy was asked for each, and nothing else was connected to
+    assert client.get("http://feed.test/feed").body == b"<rss/>"
+    assert client.get("http://feed.test/articles/1", found_at="http://feed.test/feed").body == PAGE
+    assert [(r.path, r.headers["host"]) for r in proxy.requests] == [
+        ("/feed", "feed.test"),
+        ("/articles/1", "feed.test"),
+    ]
+    assert set(network.connected) == {("127.0.0.1", proxy.port)}

@@ -37,6 +37,11 @@ the connection, DNS rebinding with a TTL of 0, gets nothing through), and reuses
 connection made that way; the URL's host still goes in the ``Host`` header, the TLS SNI and the
 certificate check. A configured URL's host is resolved as usual.
 
+Behind a proxy (``HTTP_PROXY``/``HTTPS_PROXY``, which requests honours: the command on a machine that
+has one; Lambda sets none), a trusted hop — a configured URL, a link or redirect on its origin — goes
+through the proxy as requests chooses. A checked hop never does: the proxy would resolve the name again,
+so it connects directly to the addresses its check approved, as without a proxy.
+
 Every failure is raised as a :class:`~ai_news_tracker.errors.SourceFailure` subclass with a short,
 human reason (``no answer within 10 s``, ``more than 5 MB``); the original exception is chained.
 """
@@ -463,11 +468,14 @@ class HttpClient:
     ) -> requests.Response:
         """One hop, as ``session.get`` would send it but never following a redirect; the body unread.
 
-        ``checked`` is None for a trusted destination, else the addresses its connection is pinned to.
+        ``checked`` is None for a trusted destination, else the addresses its connection is pinned to:
+        such a hop is sent straight there, never through a proxy (which would resolve the name again).
         """
         left = max(deadline_at - time.monotonic(), MIN_WAIT)
         timeout = (min(self._config.connect_timeout, left), min(self._config.read_timeout, left))
         settings = session.merge_environment_settings(request.url, {}, True, None, None)
+        if checked is not None:
+            settings["proxies"] = {}
         _this_request.pinned = checked
         try:
             return session.send(request, allow_redirects=False, timeout=timeout, **settings)
