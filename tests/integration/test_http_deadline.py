@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 import urllib3.util.connection
-from loopback import LoopbackServer, sequence, static
+from loopback import Exchange, LoopbackServer, sequence, static
 
 from ai_news_tracker.config import FetchConfig
-from ai_news_tracker.errors import ConnectionFailed, FetchTimeout, HTTPStatusFailure
+from ai_news_tracker.errors import ConnectionFailed, FetchTimeout, HTTPStatusFailure, SourceFailure
 from ai_news_tracker.http import HttpClient
 
 MARGIN = 1.0  # seconds over the deadline a busy, shared machine may take
@@ -190,3 +190,58 @@ def test_a_single_connection_attempt_that_times_out_says_so_without_counting(bla
 
     # Then the reason names the connect timeout, not "after 1 attempts"
     assert str(caught.value) == "no connection within 0.3 s"
+
+
+# -- behind a proxy ---------------------------------------------------------------------------------
+def use_proxy(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    """Send every http:// request through the proxy at ``url`` (``HTTP_PROXY``, honoured by requests)."""
+    for name in ("NO_PROXY", "no_proxy", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", url)
+
+
+def test_headers_trickled_through_a_proxy_stop_at_the_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a proxy relaying a configured feed's answer whose headers come a byte every 0.2 s for 6 s,
+    # each read within the read timeout
+    def trickle_headers(exchange: Exchange) -> None:
+        wfile = exchange._request.wfile
+        wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Slow: ")
+        for _ in range(30):
+            if exchange.wait(0.2):
+                return
+            try:
+                wfile.write(b"a")
+                wfile.flush()
+            except OSError:
+                return
+        wfile.write(b"\r\n\r\nok")
+        exchange.started = True
+
+    config = FetchConfig(connect_timeout=1.0, read_timeout=0.5, deadline=1.5, retries=0)
+    with LoopbackServer({"/feed": trickle_headers}) as proxy, HttpClient(config) as client:
+        use_proxy(monkeypatch, proxy.url())
+
+        # When the feed is fetched
+        started = time.monotonic()
+        with pytest.raises(FetchTimeout, match=r"^not complete within 1\.5 s$"):
+            client.get("http://feed.test/feed")
+
+        # Then the deadline cut it off, as without a proxy (the bound is loose for busy CI)
+        assert time.monotonic() - started < config.deadline + MARGIN
+        assert proxy.requests[0].headers["host"] == "feed.test"
+
+
+def test_connections_to_a_proxy_keep_to_the_deadline(
+    black_hole: str, connections: list[float], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a proxy that never accepts, 1 s to connect, 5 retries and a 1.5 s deadline
+    use_proxy(monkeypatch, black_hole.removesuffix("/feed"))
+    config = FetchConfig(connect_timeout=1.0, deadline=1.5, retries=5, backoff=0.0)
+
+    # When a configured feed is fetched through it
+    with HttpClient(config) as client, pytest.raises(SourceFailure):
+        client.get("http://feed.test/feed")
+
+    # Then the second attempt was given only the time left, as without a proxy
+    assert connections[0] == 1.0 and len(connections) <= 2
+    assert sum(connections) <= config.deadline + 0.01

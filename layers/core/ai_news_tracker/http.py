@@ -7,6 +7,7 @@ Everything is read from :class:`~ai_news_tracker.config.FetchConfig`:
   slowly it trickles: it is checked between redirects and between reads, no socket wait (a connect
   included) is longer than the time left, no retry is made whose wait would end past it, and a watchdog
   shuts the connection when the deadline passes while headers (or a retried answer's body) trickle in.
+  It holds through an HTTP(S) proxy too: the connections to it are made and watched as direct ones.
   A caller's ``deadline_at`` (a ``time.monotonic()`` value: the fetch function's invocation ends, less
   the time it needs to store what it fetched) cuts every request's deadline to it, and a job of
   :meth:`HttpClient.fetch_many` whose turn comes after it is not asked for (:class:`OutOfTime`).
@@ -700,6 +701,7 @@ def _pinned() -> tuple[str, ...] | None:
 class _WatchedHTTPConnection(HTTPConnection):
     """A connection under the deadline's watchdog that, for a checked hop, goes to its checked addresses."""
 
+    pins = True  # False for a connection to a proxy: it goes to the proxy (a checked hop never does)
     pinned = False  # whether the socket was connected to checked addresses
 
     def getresponse(self) -> HTTPResponse:  # type: ignore[override]  # as urllib3's own
@@ -707,7 +709,7 @@ class _WatchedHTTPConnection(HTTPConnection):
         return super().getresponse()
 
     def _new_conn(self) -> socket.socket:
-        addresses = _pinned()
+        addresses = _pinned() if self.pins else None
         self.pinned = addresses is not None
         if addresses is None:
             return self._connect()
@@ -756,12 +758,35 @@ class _WatchedHTTPSPool(_WatchedHTTPPool, HTTPSConnectionPool):
     ConnectionCls = _WatchedHTTPSConnection
 
 
+class _ProxiedHTTPConnection(_WatchedHTTPConnection):
+    pins = False
+
+
+class _ProxiedHTTPSConnection(_ProxiedHTTPConnection, HTTPSConnection):
+    pass
+
+
+class _ProxiedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _ProxiedHTTPConnection
+
+
+class _ProxiedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _ProxiedHTTPSConnection
+
+
 class _WatchedAdapter(HTTPAdapter):
-    """requests' adapter whose direct connections are watched by the deadline's watchdog and pinned."""
+    """requests' adapter whose connections are watched by the deadline's watchdog, its direct ones pinned
+    for a checked hop; those through an HTTP(S) proxy too (requests makes a manager for each proxy)."""
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if isinstance(manager, urllib3.ProxyManager):  # not SOCKS's, whose connections are its own
+            manager.pool_classes_by_scheme = {"http": _ProxiedHTTPPool, "https": _ProxiedHTTPSPool}
+        return manager
 
 
 class _SessionPerThread:
