@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from editions import plain_edition
 
-from ai_news_tracker.aws import Announcer, Settings, announcement
+from ai_news_tracker.aws import ANNOUNCED_POINTS_BYTES, Announcer, Settings, announcement
 from ai_news_tracker.config import parse_config
 
 SNS_MESSAGE_MAX = 256 * 1024  # bytes: the Message, its attributes and its subject together
@@ -84,6 +84,31 @@ def test_subscribers_get_the_points_as_the_editions_print_them_and_no_blank_one(
     assert json.loads(body["sqs"])["title"] == "2026-11-20 国产大模型日报"
     assert "\n1. 智谱[31m发布GLM-5 新版\n2. 第三条\n" in body["default"]
     assert "\u202e" not in body["default"] and "\x1b" not in body["default"]
+
+
+def test_links_in_feed_text_are_not_made_links_in_the_text_subscribers_read() -> None:
+    # Given a key point that is a feed's title naming links (extractive points are titles)
+    point = "访问 https://evil.example/login 或 www.evil.example 领取，域名转向了 evil.cn/x"
+    # When the day is announced
+    body = json.loads(published((point,))["Message"])
+    # Then the text the topic's mail and SMS subscribers get holds none of them whole, as the email
+    # edition's text holds none (a mail client or a phone links each to wherever the feed says)
+    text = body["default"]
+    assert [link for link in ("https://evil.example/", "www.evil", "evil.cn") if link in text] == []
+    # And it reads as the feed wrote it, the edition's own link whole at its end; the JSON as written
+    assert f"\n1. {point}\n" in text.replace("\u2060", "")
+    assert text.endswith("https://d111111abcdef8.cloudfront.net/reports/2026-11-20.md")
+    assert json.loads(body["sqs"])["key_points"] == [point]
+
+
+def test_points_unlinked_in_the_text_keep_to_the_points_budget() -> None:
+    # Given points of 500 characters each a host name's dots (a 3-byte WORD JOINER before every third)
+    points = tuple("a.b" * 166 for _ in range(40))
+    # When announced
+    text = json.loads(published(points)["Message"])["default"]
+    # Then the points the text carries, word joiners and all, take no more than the budget
+    listed = text.split("\n\n")[1]
+    assert 0 < len(listed.encode()) <= ANNOUNCED_POINTS_BYTES
 
 
 @pytest.mark.parametrize(

@@ -26,7 +26,7 @@ from .config import NESTED_TOO_DEEP, Config, check_site_url, load_config, parse_
 from .errors import ConfigError, StorageError, TrackerError
 from .models import Edition, parse_clock, say_if_clock_ahead
 from .store import content_type_for
-from .text import clean_lines, clean_text, shorten
+from .text import clean_lines, clean_text, shorten, unlinked
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudfront import CloudFrontClient
@@ -375,7 +375,8 @@ def edition_url(settings: Settings, edition: Edition, suffix: str = "md") -> str
 # SNS takes a message of 256 KB counted in UTF-8 bytes, and the announcement goes in it six times (one
 # copy a protocol): it carries the title and each key point cut to these many characters, and the
 # points, in order, while they take at most ANNOUNCED_POINTS_BYTES of JSON (whatever key_points and
-# point_chars say: 100 points of 10,000 Chinese characters were 18 MB); the edition has them all.
+# point_chars say: 100 points of 10,000 Chinese characters were 18 MB); the edition has them all. They
+# are counted as the text copy carries them, unlinked (a WORD JOINER is 3 bytes): more than the JSON's.
 ANNOUNCED_TITLE_CHARS = 200
 ANNOUNCED_POINT_CHARS = 500
 ANNOUNCED_POINTS_BYTES = 10_000
@@ -403,7 +404,7 @@ def announced_points(points: Collection[str]) -> list[str]:
     size = 0
     for point in points:
         cut = shorten(point, ANNOUNCED_POINT_CHARS)
-        size += len(json.dumps(cut, ensure_ascii=False).encode()) + 2  # and ", "
+        size += len(json.dumps(unlinked(cut), ensure_ascii=False).encode()) + 2  # and ", "
         if size > ANNOUNCED_POINTS_BYTES:
             break
         kept.append(cut)
@@ -411,7 +412,9 @@ def announced_points(points: Collection[str]) -> list[str]:
 
 
 class Announcer:
-    """Announces an edition on the SNS topic: JSON for queues, functions and HTTPS, text for the rest."""
+    """Announces an edition on the SNS topic: JSON for queues, functions and HTTPS, text for the rest
+    (email and SMS subscribers: its title and points :func:`~ai_news_tracker.text.unlinked`, as the email
+    edition's, so no link in feed text is made one; the edition's own link whole at the end)."""
 
     def __init__(self, topic_arn: str, client: SNSClient | None = None) -> None:
         self.topic_arn = topic_arn
@@ -427,8 +430,8 @@ class Announcer:
 
     def announce(self, message: Mapping[str, Any]) -> str:
         data = json.dumps(message, ensure_ascii=False)
-        points = "\n".join(f"{n}. {p}" for n, p in enumerate(message["key_points"], 1))
-        text = f"{message['title']}\n\n{points}\n\n{message['url']}"
+        points = "\n".join(f"{n}. {unlinked(p)}" for n, p in enumerate(message["key_points"], 1))
+        text = f"{unlinked(message['title'])}\n\n{points}\n\n{message['url']}"
         body = {"default": text, "sqs": data, "lambda": data, "https": data, "http": data, "email-json": data}
         try:
             answer = self.client.publish(

@@ -96,7 +96,7 @@ from .render import (
     stale_warning,
 )
 from .store import Store, content_type_for, parse_json
-from .text import clean_text, is_blank, shown_text, truncate, without_surrogates
+from .text import clean_text, is_blank, shown_text, truncate, unlinked, without_surrogates
 
 if TYPE_CHECKING:
     import jinja2
@@ -154,31 +154,8 @@ def clean_line(value: object) -> str:
     return clean_text(without_surrogates("" if value is None else str(value)))
 
 
-# Mail clients link what looks like a link in a message's text (both parts): a link in feed text would
-# open wherever the feed says, past the http(s) rule every link of ours keeps (``safe_href``). An
-# invisible WORD JOINER where their link finders look (after the scheme's colon, after "www", before a
-# host name's dots: "chatgpt.com/login" is linked with neither, before an address's "@") leaves the text
-# reading the same and links nothing; the item's own link is given apart.
-_SCHEME_SLASHES = re.compile(r"(?<=:)//")
-_WWW_DOT = re.compile(r"(?<![0-9A-Za-z])(www)\.", re.IGNORECASE)
-_HOST_DOT = re.compile(r"(?<=[\w-])\.(?=[^\W\d_])")  # a dot before a letter: every top-level domain's
-_ADDRESS_AT = re.compile(r"(?<=[0-9A-Za-z._+\-])@")
-WORD_JOINER = "\u2060"
-
-
-def unlinked(line: str) -> str:
-    """``line`` (feed text) with nothing a mail client would make a link of."""
-    if "//" in line:
-        line = _SCHEME_SLASHES.sub(WORD_JOINER + "//", line)
-    if "." in line:
-        line = _HOST_DOT.sub(WORD_JOINER + ".", _WWW_DOT.sub(r"\1" + WORD_JOINER + ".", line))
-    if "@" in line:
-        line = _ADDRESS_AT.sub(WORD_JOINER + "@", line)
-    return line
-
-
 def feed_line(value: object) -> str:
-    """Feed text as the mail shows it: :func:`clean_line`, and :func:`unlinked`."""
+    """Feed text as the mail shows it: :func:`clean_line`, and :func:`~ai_news_tracker.text.unlinked`."""
     return unlinked(clean_line(value))
 
 

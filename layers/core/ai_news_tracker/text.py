@@ -353,6 +353,30 @@ def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+# Mail clients (and phones, in an SMS) link what looks like a link in a message's text: a link in feed
+# text would open wherever the feed says, past the http(s) rule every link of ours keeps (``safe_href``).
+# An invisible WORD JOINER where their link finders look (after the scheme's colon, after "www", before a
+# host name's dots: "chatgpt.com/login" is linked with neither, before an address's "@") leaves the text
+# reading the same and links nothing; our own links are given apart.
+_SCHEME_SLASHES = re.compile(r"(?<=:)//")
+_WWW_DOT = re.compile(r"(?<![0-9A-Za-z])(www)\.", re.IGNORECASE)
+_HOST_DOT = re.compile(r"(?<=[\w-])\.(?=[^\W\d_])")  # a dot before a letter: every top-level domain's
+_ADDRESS_AT = re.compile(r"(?<=[0-9A-Za-z._+\-])@")
+WORD_JOINER = "\u2060"
+
+
+def unlinked(line: str) -> str:
+    """``line`` (feed text) with nothing a mail client would make a link of: the email edition's text
+    (``mail.feed_line``) and the SNS announcement's (``aws.Announcer``)."""
+    if "//" in line:
+        line = _SCHEME_SLASHES.sub(WORD_JOINER + "//", line)
+    if "." in line:
+        line = _HOST_DOT.sub(WORD_JOINER + ".", _WWW_DOT.sub(r"\1" + WORD_JOINER + ".", line))
+    if "@" in line:
+        line = _ADDRESS_AT.sub(WORD_JOINER + "@", line)
+    return line
+
+
 def html_to_text(fragment: str) -> str:
     """Turn an HTML fragment (or plain text) into one line of plain text.
 
