@@ -260,7 +260,7 @@ def test_a_render_after_renaming_a_source_keeps_what_it_fetched_under_its_old_na
         "二号 大模型": ("机器之心 Synced",),
         "一号 大模型": ("机器之心 Synced",),
     }
-    assert [s.name for s in edition.sources] == ["机器之心 Synced"]
+    assert [(s.name, s.status) for s in edition.sources] == [("机器之心 Synced", "ok")]  # not "never fetched"
     # and the feed's URL is stored without its password
     assert states and not any("secret" in state for state in states)
 
@@ -281,11 +281,15 @@ def test_the_runbook_rebuild_after_renaming_the_only_source_rebuilds_the_day(tmp
         pipe.publish(published)
         # When the runbook fixes the name, deletes the stored edition and builds the day again
         (tmp_path / "raw" / "editions" / "2026-11-20.json").unlink()
-        rebuilt, was_stored = pipeline(tmp_path, sources=[{**typo, "name": "机器之心"}]).build(DAY)
-    # Then the day is rebuilt with its items, credited to the fixed name
+        fixed = pipeline(tmp_path, sources=[{**typo, "name": "机器之心"}])
+        rebuilt, was_stored = fixed.build(DAY)
+        fixed.publish(rebuilt)
+    # Then the day is rebuilt with its items, credited to the fixed name, which fetched them: the page
+    # names no source that could not be fetched (it said 机器之心（尚未抓取）)
     assert not was_stored
     assert credits(rebuilt.items) == {"大模型 一号": ("机器之心",), DROPPED: ("机器之心",)}
-    assert [s.name for s in rebuilt.sources] == ["机器之心"]
+    assert [(s.name, s.status) for s in rebuilt.sources] == [("机器之心", "ok")]
+    assert "尚未抓取" not in (tmp_path / "site" / "reports" / "2026-11-20.html").read_text(encoding="utf-8")
 
 
 def test_a_rename_of_a_source_last_fetched_before_its_url_was_kept_leaves_its_items_out(

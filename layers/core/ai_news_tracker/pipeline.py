@@ -663,7 +663,7 @@ class Pipeline:
                 items=items,
                 repeats=repeats,
             )
-        sources = tuple(_status_or_never(state, name) for name, state in states.items())
+        sources = self._statuses(states)
         carried = _shown_by(states)
         items, more = credit_carriers(items, carried), credit_carriers(more, carried)
         credited = credit_carriers([repeat.item for repeat in repeats], carried)
@@ -856,6 +856,13 @@ class Pipeline:
         if late:
             logger.warning("late items taken into this edition", items=len(late), previous=str(previous.date))
         return late
+
+    def _statuses(self, states: Mapping[str, SourceState]) -> tuple[SourceStatus, ...]:
+        """Each enabled source's last status, under its configured name: a source renamed since its feed
+        was last fetched (nothing fetched under the new name yet) has the status of its former name, as
+        it has that name's items (an edition rebuilt after a rename said the source was never fetched)."""
+        followed = self._renames_followed(self.config.enabled_sources, dict(states))
+        return tuple(replace(_status_or_never(followed[name], name), name=name) for name in states)
 
     def _configured(self, items: Sequence[Item], states: Mapping[str, SourceState]) -> list[Item]:
         """``items`` but those only sources no longer configured (or disabled) carried: an edition names
