@@ -43,7 +43,7 @@ from editions import plain_edition, plain_items
 from ai_news_tracker.cli import main
 from ai_news_tracker.config import Config
 from ai_news_tracker.leaderboard import build_leaderboard
-from ai_news_tracker.models import Edition, EditionSummary
+from ai_news_tracker.models import Edition, EditionSummary, Repeat
 from ai_news_tracker.render import ARCHIVE_POINTS, Renderer
 from ai_news_tracker.repository import RawRepository
 from ai_news_tracker.store import LocalStore, content_type_for
@@ -308,16 +308,17 @@ def horizontal_overflow(browser: Browser) -> int:
     )
 
 
-# Every ISO date of the page's visible text whose ten characters lie on more than one line: browsers
-# may break a line after the hyphen between digits, and "2026-" alone reads as a year.
+# Every ISO date of the page's visible text, and every "首见 MM-DD" of a story already reported, whose
+# characters lie on more than one line: browsers may break a line after the hyphen between digits, and
+# "2026-" alone reads as a year, "首见 11-" as no day at all.
 SPLIT_DATES = r"""
 const out = [];
 const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
 for (let node; (node = walker.nextNode()); ) {
-  for (const m of node.data.matchAll(/\d{4}-\d{2}-\d{2}/g)) {
+  for (const m of node.data.matchAll(/\d{4}-\d{2}-\d{2}|首见 \d{2}-\d{2}/g)) {
     const range = document.createRange();
     range.setStart(node, m.index);
-    range.setEnd(node, m.index + 10);
+    range.setEnd(node, m.index + m[0].length);
     const tops = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
     if (tops.size > 1) out.push(node.data.slice(Math.max(0, m.index - 10), m.index + 16).trim());
   }
@@ -373,6 +374,38 @@ def test_no_date_on_the_edition_page_is_broken_across_lines(
     # Given the edition page on a phone and on a desktop
     browser.open(base_url + f"reports/{DAY}.html", width, 900)
     # Then every date it shows (the items' times, the leaderboard's, the footer's) is on one line
+    assert browser.script(SPLIT_DATES) == []
+
+
+def reported_stories(count: int) -> tuple[Repeat, ...]:
+    """``count`` stories already reported, first told on 11-18, their titles of 1 to 14 characters, then
+    twice as long, and so on: at any phone's width some "首见 11-18" after them falls at a line's end."""
+    headline = "某国产大模型发布新版本并开源"
+    titles = [headline[: 1 + n % 14] * (1 + n // 14) for n in range(count)]
+    return tuple(
+        Repeat(replace(story, id=f"r{n}", title=title), date(2026, 11, 18), "x")
+        for n, (story, title) in enumerate(zip(plain_items(count), titles, strict=True))
+    )
+
+
+@pytest.fixture(scope="module")
+def reported_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An edition page listing 56 stories already reported."""
+    folder = tmp_path_factory.mktemp("reported")
+    renderer = Renderer(Config(), REPO / "templates")
+    page = renderer.html(replace(plain_edition(3), repeats=reported_stories(56)))
+    write_site(folder, renderer, {f"reports/{DAY}.html": page})
+    yield from serve(folder)
+
+
+@pytest.mark.parametrize("width", [320, 360, 390, 414])
+def test_the_day_a_story_was_first_reported_is_never_broken_across_lines(
+    browser: Browser, reported_url: str, width: int
+) -> None:
+    # Given an edition listing stories already reported, each "首见 11-18", on a phone
+    browser.open(reported_url + f"reports/{DAY}.html", width, 900)
+    assert browser.script("return document.querySelectorAll('#reported + ul li').length") == 56
+    # Then each is on one line, as every other date of the page is (never "首见 11-" then "18")
     assert browser.script(SPLIT_DATES) == []
 
 

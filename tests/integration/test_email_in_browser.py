@@ -32,6 +32,7 @@ from test_browser import (  # noqa: F401 - browser: the fixture
     browser,
     contrast,
     horizontal_overflow,
+    reported_stories,
 )
 
 from ai_news_tracker.config import Config, EmailConfig, LeaderboardConfig
@@ -128,6 +129,40 @@ def test_no_date_in_the_email_is_broken_across_lines(
     # Given the email's HTML part on a phone and in a desktop client's reading pane
     browser.open(email_page[0], width, 900)
     # Then every date it shows (the items' times, the leaderboard's, the footer's) is on one line
+    assert browser.script(SPLIT_DATES) == []
+
+
+@pytest.fixture(scope="module")
+def reported_page(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The file:// address of the HTML part of an edition listing the 20 stories already reported a
+    mail lists."""
+    edition = replace(long_strings_edition(), repeats=reported_stories(20))
+    _, html = bodies(
+        build_message(
+            edition,
+            CONFIG,
+            recipient="reader@example.org",
+            web_url=None,
+            unsubscribe_url=None,
+            unsubscribe_mailto=None,
+            templates_dir=TEMPLATES,
+        )
+    )
+    path = tmp_path_factory.mktemp("reported") / "email.html"
+    path.write_text(html, encoding="utf-8")
+    return path.as_uri()
+
+
+@pytest.mark.parametrize("width", [320, 360, 390, 414])
+def test_the_day_a_story_was_first_reported_is_never_broken_across_lines_in_the_email(
+    browser: Browser,  # noqa: F811 - the fixture imported from test_browser
+    reported_page: str,
+    width: int,
+) -> None:
+    # Given the email of an edition listing stories already reported, each "首见 11-18", on a phone
+    browser.open(reported_page, width, 900)
+    # Then each is on one line (never "首见 11-" then "18")
+    assert browser.script("return document.body.textContent.split('首见 11-18').length") == 21
     assert browser.script(SPLIT_DATES) == []
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -135,7 +136,7 @@ def test_a_story_published_yesterday_is_listed_as_reported_not_shown_again(
     # And the page lists it under 已报道事件的后续与转载, linking to the day that reported it
     page = report(data, DAY2, "html")
     listed = page[page.index('<h3 id="reported">已报道事件的后续与转载</h3>') :]
-    assert V4_XZY[1] in listed and f'<a href="{DAY1}.html">首见 12-04</a>' in listed
+    assert V4_XZY[1] in listed and f'href="{DAY1}.html">首见 12-04</a>' in listed
     assert page.count(V4_XZY[1]) == 1  # listed once, not as an item
 
 
@@ -152,7 +153,7 @@ def test_the_email_lists_the_repeat_under_its_own_heading_not_among_the_news(
     assert KIMI[0] in news and V4_XZY[0] not in news
     assert f"- {V4_XZY[0]}\n   来源: 新智元 | 首见 12-04\n   {V4_XZY[1]}\n" in reported
     assert html.index(KIMI[0]) < html.index("已报道事件的后续与转载</h3>") < html.index(V4_XZY[0])
-    assert "新智元 · 首见 12-04" in html
+    assert "新智元 · 首见 12-04" in re.sub(r"<[^>]*>", "", html)  # (as text: its date kept on one line)
 
 
 def test_a_rerun_and_a_rebuild_of_the_day_give_the_same_edition(two_days: tuple[Path, Path]) -> None:
