@@ -43,7 +43,7 @@ from editions import plain_edition, plain_items
 from ai_news_tracker.cli import main
 from ai_news_tracker.config import Config
 from ai_news_tracker.leaderboard import build_leaderboard
-from ai_news_tracker.models import Edition, EditionSummary, Repeat
+from ai_news_tracker.models import Edition, EditionSummary, Repeat, SourceStatus
 from ai_news_tracker.render import ARCHIVE_POINTS, Renderer
 from ai_news_tracker.repository import RawRepository
 from ai_news_tracker.store import LocalStore, content_type_for
@@ -327,6 +327,35 @@ return out;
 """
 
 
+# The lines (those matching arguments[0]) where a text is drawn out of its place: a text not itself
+# right-to-left drawn in pieces on one line ("36 ‹an Arabic title› Kr"), or left of the text before it
+# on the same line (a time drawn before the Arabic source name it follows). Such a title reads right to
+# left inside, but the line reads left to right.
+OUT_OF_ORDER = r"""
+const rtl = /[\u0590-\u08ff]/;
+const same_line = (a, b) => a.top < b.bottom && b.top < a.bottom;
+const out = [];
+for (const line of document.querySelectorAll(arguments[0])) {
+  const walker = document.createTreeWalker(line, NodeFilter.SHOW_TEXT);
+  let before = [];
+  for (let node; (node = walker.nextNode()); ) {
+    if (!node.data.trim()) continue;
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    const boxes = [...range.getClientRects()].filter(r => r.width > 0);
+    const pieces = boxes.filter(b => !rtl.test(node.data) && same_line(b, boxes[0]));
+    pieces.sort((a, b) => a.left - b.left);
+    const split = pieces.some((b, i) => i > 0 && b.left - pieces[i - 1].right > 1);
+    const left = before.filter(b => boxes.length && same_line(b, boxes[0]));
+    const behind = left.length > 0 && boxes[0].left < Math.max(...left.map(b => b.right)) - 1;
+    if (split || behind) out.push([line.textContent.trim(), node.data.trim()]);
+    before = boxes;
+  }
+}
+return out;
+"""
+
+
 # -- the tests --------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class View:
@@ -407,6 +436,54 @@ def test_the_day_a_story_was_first_reported_is_never_broken_across_lines(
     assert browser.script("return document.querySelectorAll('#reported + ul li').length") == 56
     # Then each is on one line, as every other date of the page is (never "首见 11-" then "18")
     assert browser.script(SPLIT_DATES) == []
+
+
+ARABIC, HEBREW = "نموذج ذكاء اصطناعي جديد مفتوح المصدر", "מודל בינה מלאכותית חדש בקוד פתוח"
+
+
+def right_to_left_edition() -> Edition:
+    """An edition whose items, stories past max_items and stories already reported have Arabic and
+    Hebrew titles, from 36Kr or from a source of an Arabic name, which also failed."""
+    first, second, third = plain_items(3)
+    items = (replace(first, title=ARABIC), replace(second, title=HEBREW, source="الجزيرة"), third)
+    more = tuple(replace(story, id=f"m{story.id}") for story in items)
+    repeats = tuple(Repeat(replace(story, id=f"r{story.id}"), date(2026, 11, 18), "x") for story in items)
+    failed = (SourceStatus("الجزيرة", "timeout"), SourceStatus("36Kr", "timeout"))
+    return replace(
+        plain_edition(0), items=items, more=more, repeats=repeats, sources=failed, key_points=(ARABIC,)
+    )
+
+
+@pytest.fixture(scope="module")
+def right_to_left_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """That edition's page, and an archive whose key points are those titles."""
+    folder = tmp_path_factory.mktemp("right-to-left")
+    renderer = Renderer(Config(), REPO / "templates")
+    cutoff = datetime(2026, 11, 20, 0, 10, tzinfo=UTC)
+    summaries = [
+        EditionSummary(date(2026, 11, 20) - timedelta(days=n), "国产大模型日报", cutoff, (ARABIC, HEBREW), 3)
+        for n in range(ARCHIVE_POINTS + 2)
+    ]
+    pages = {
+        f"reports/{DAY}.html": renderer.html(right_to_left_edition()),
+        "index.html": renderer.index(summaries),
+    }
+    write_site(folder, renderer, pages)
+    yield from serve(folder)
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_a_right_to_left_title_or_source_leaves_the_words_beside_it_in_their_place(
+    browser: Browser, right_to_left_url: str, width: int
+) -> None:
+    # Given an edition whose titles and a source's name are Arabic and Hebrew, in every place a page
+    # shows them: the items, the lists of 更多资讯 and of stories already reported, the archive
+    for page in (f"reports/{DAY}.html", "index.html"):
+        browser.open(right_to_left_url + page, width, 900)
+        # Then every line reads left to right around them: each source drawn whole to the right of its
+        # title ("36Kr", not "36 ‹title› Kr"), each time to the right of its source
+        assert browser.script("return document.querySelectorAll('main li').length") >= 7
+        assert browser.driver.execute_script(OUT_OF_ORDER, "main h3, main p, main li") == []
 
 
 @pytest.mark.parametrize(("size", "shot"), [(PHONE, "index-phone"), (DESKTOP, "index-desktop")])

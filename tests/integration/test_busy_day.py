@@ -127,7 +127,7 @@ def test_stories_past_max_items_are_listed_in_their_edition_and_never_again(tmp_
     page = html5lib.parse(
         (reports / "2026-11-20.html").read_text(encoding="utf-8"), namespaceHTMLElements=False
     )
-    listed = [(a.text, a.get("href")) for a in page.iterfind(".//ul[@class='more-list']/li/a")]
+    listed = [(a.text, a.get("href")) for a in page.iterfind(".//ul[@class='more-list']/li/bdi/a")]
     assert listed == [(titles[1], "https://example.com/2"), (titles[0], "https://example.com/1")]
     # and the email says there is more on the web
     (mail,) = (tmp_path / "d" / "outbox" / "2026-11-20").glob("*.eml")

@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 from test_browser import (  # noqa: F401 - browser: the fixture
+    OUT_OF_ORDER,
     SPLIT_DATES,
     Browser,
     accessibility_tree,
@@ -33,6 +34,7 @@ from test_browser import (  # noqa: F401 - browser: the fixture
     contrast,
     horizontal_overflow,
     reported_stories,
+    right_to_left_edition,
 )
 
 from ai_news_tracker.config import Config, EmailConfig, LeaderboardConfig
@@ -164,6 +166,32 @@ def test_the_day_a_story_was_first_reported_is_never_broken_across_lines_in_the_
     # Then each is on one line (never "首见 11-" then "18")
     assert browser.script("return document.body.textContent.split('首见 11-18').length") == 21
     assert browser.script(SPLIT_DATES) == []
+
+
+@pytest.mark.parametrize("width", [390, 700])
+def test_a_right_to_left_title_or_source_leaves_the_words_beside_it_in_their_place_in_the_email(
+    browser: Browser,  # noqa: F811 - the fixture imported from test_browser
+    tmp_path: Path,
+    width: int,
+) -> None:
+    # Given the email of an edition whose titles and a source's name are Arabic and Hebrew
+    _, html = bodies(
+        build_message(
+            right_to_left_edition(),
+            CONFIG,
+            recipient="reader@example.org",
+            web_url=None,
+            unsubscribe_url=None,
+            unsubscribe_mailto=None,
+            templates_dir=TEMPLATES,
+        )
+    )
+    (tmp_path / "email.html").write_text(html, encoding="utf-8")
+    browser.open((tmp_path / "email.html").as_uri(), width, 900)
+    # Then every line reads left to right around them: each source drawn whole to the right of its
+    # title ("36Kr", not "36 ‹title› Kr")
+    assert browser.script("return document.querySelectorAll('li').length") == 4
+    assert browser.driver.execute_script(OUT_OF_ORDER, "h3, p, li") == []
 
 
 def shown_title(page: Browser, title: str) -> Any:
