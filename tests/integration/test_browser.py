@@ -646,6 +646,20 @@ def test_a_screen_reader_hears_each_movement_and_link_once_and_knows_which_story
     ]
 
 
+def test_a_screen_reader_moving_down_a_leaderboard_column_hears_which_model_each_row_is(
+    browser: Browser, base_url: str, site: Path
+) -> None:
+    board = json.loads((site / "reports" / f"{DAY}.json").read_text(encoding="utf-8"))["leaderboard"]
+    models = [row["model"] for row in board["global_top"] + board["domestic"]]
+    # Given the edition page, with its two leaderboard tables, as a screen reader is given it
+    browser.open(base_url + f"reports/{DAY}.html", *DESKTOP)
+    nodes = accessibility_tree(browser)
+    # Then each row of both tables has its model as its row header: a reader moving down the ELO or the
+    # 变化 column hears "qwen3-max, 1434", not "1434" after "1434" with no model named
+    headers = [ax_value(n, "name") for n in nodes if ax_value(n, "role") == "rowheader"]
+    assert len(models) >= 15 and headers == models
+
+
 # Slips the subscribe endpoint refuses (a type=email field lets them through), and addresses the field
 # must keep taking.
 MISTYPED = [

@@ -223,11 +223,11 @@ def test_long_unbroken_strings_never_make_the_email_wider_than_the_screen(
         rect = heading.rect
         assert rect["x"] >= 0 and rect["x"] + rect["width"] <= width, (title, rect)
     # And the long model name stays in the leaderboard, within the window
-    cells = browser.script("return [...document.querySelectorAll('td')].map(td => td.textContent.trim())")
+    cells = browser.script("return [...document.querySelectorAll('td, th')].map(c => c.textContent.trim())")
     assert cells.count(LONG_MODEL) == 2
     # And each column header of the leaderboard reads on one line (排名, not 排 over 名)
     lines = browser.script(
-        "return [...document.querySelectorAll('th')].map(th => {"
+        "return [...document.querySelectorAll('th[scope=col]')].map(th => {"
         " const range = document.createRange(); range.selectNodeContents(th);"
         " return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size; })"
     )
@@ -371,3 +371,7 @@ def test_each_item_of_the_email_is_a_heading_and_its_read_more_link_names_it(
     linked = [it.title for it in long_strings_edition().items if it.url]
     assert len(names) == len(linked) == 3
     assert all(title in name for title, name in zip(linked, names, strict=True)), names
+    # And each row of the leaderboard's tables has its model as its row header: moving down the ELO
+    # column, the reader hears which model each score is
+    headers = [ax_value(n, "name") for n in nodes if ax_value(n, "role") == "rowheader"]
+    assert headers == ["gemini-3-pro", LONG_MODEL, LONG_MODEL, "glm-4.6"]

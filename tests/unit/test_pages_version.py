@@ -28,7 +28,7 @@ RELEASED = {
     "f729c363fb991a25": 3,  # each item's links named after its story; the forced-colours button border
     "b816e097ae1168eb": 4,  # dates on one line; the feed link named "Atom 订阅" without a form; wording
     "6201541790615fcf": 5,  # the subscribe field type=text: ＠, 。, full-width, ﹒, U+FEFF, faß.de as typed
-    "ad8456a2e448cd73": 6,  # 首见 MM-DD on one line; a title or source with words after it a <bdi>
+    "55417192505d2d08": 6,  # 首见 MM-DD on one line; titles, sources beside words a <bdi>; row headers
 }
 
 

@@ -314,13 +314,17 @@ def test_the_leaderboard_is_two_real_tables(renderer: Renderer) -> None:
     assert len(tables) == 2
     headers = [[th.text for th in t.iterfind("./thead/tr/th")] for t in tables]
     assert headers == [["排名", "模型", "ELO 分数"], ["全球排名", "模型", "ELO 分数"]]
-    rows = [[td.text for td in tr.iterfind("td")] for tr in tables[1].iterfind("./tbody/tr")]
+    rows = [[cell.text for cell in tr] for tr in tables[1].iterfind("./tbody/tr")]
     assert rows == [
         ["2", "qwen3-max", "1480"],
         ["3", "glm-4.6", "1470"],
         ["4", "deepseek-v3.2", "1460"],
         ["5", "kimi-k2", "1440"],
     ]
+    # And each row's header is its model: a screen reader names it with each cell of the row
+    body_rows = [tr for table in tables for tr in table.iterfind("./tbody/tr")]
+    assert {tuple(cell.tag for cell in tr) for tr in body_rows} == {("td", "th", "td")}
+    assert {tr.find("th").get("scope") for tr in body_rows} == {"row"}
 
 
 def test_the_domestic_table_shows_the_movements_since_the_previous_edition(renderer: Renderer) -> None:
@@ -332,9 +336,7 @@ def test_the_domestic_table_shows_the_movements_since_the_previous_edition(rende
     domestic = tree.findall(".//table")[1]
     assert [th.text for th in domestic.iterfind("./thead/tr/th")][-1] == "变化"
     assert "2026-11-19" in "".join(domestic.find("caption").itertext())
-    cells = {
-        tr.findall("td")[1].text: tr.find("td[@class='move']/span") for tr in domestic.iterfind("./tbody/tr")
-    }
+    cells = {tr.find("th").text: tr.find("td[@class='move']/span") for tr in domestic.iterfind("./tbody/tr")}
     shown = {model: span.find("span[@aria-hidden='true']") for model, span in cells.items()}
     assert {model: (cells[model].get("class"), symbol.text) for model, symbol in shown.items()} == {
         "deepseek-v3.2": ("up", "↑2"),

@@ -1255,6 +1255,7 @@ PUBLISH_ROUNDS = 3  # a publish writes its pages again while other editions are 
 # and an internationalised domain as typed (type=email refused the first and made faß.de fass.de).
 # 6: a story already reported's "首见 MM-DD" on one line ("首见 11-" / "18" on phones); a title or source
 # with words after it isolated (<bdi>): a right-to-left one drew "36 ‹title› Kr", a time before its source.
+# Each leaderboard row headed by its model (th scope=row), which a screen reader names with each cell.
 PAGES_VERSION = 6
 # The most pages a publish writes again in a new layout, the newest first (the likeliest to be opened):
 # the render function has 60 s at 256 MB, about 1/7 of a CPU, and a year of pages took 3.3 s of CPU
