@@ -400,24 +400,36 @@ def test_a_checked_https_link_verifies_the_certificate_for_its_host_name(
     assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
 
 
-# -- behind a proxy: a checked destination is never handed to it ----------------------------------
-def test_a_checked_link_goes_around_the_proxy_to_its_checked_address(
-    site: LoopbackServer, proxy: LoopbackServer, client: HttpClient, network: FakeNetwork
+# -- behind a proxy: every hop goes through it (a proxy-only network), a checked one still checked ----
+def test_a_link_to_a_private_address_is_refused_behind_a_proxy_too(
+    proxy: LoopbackServer, client: HttpClient, network: FakeNetwork
 ) -> None:
-    # Given a proxy, and a link whose name rebinds to loopback after its check (the proxy, resolving it
-    # again, would fetch the internal page), its checked address reaching the site
+    # Given a proxy, and a link whose name resolves to loopback
     proxy.routes["/admin"] = static(PAGE)
-    site.routes["/admin"] = static(b"<html>public</html>")
-    network.names["rebind.test"] = ["93.184.215.14", "127.0.0.1"]
-    network.forward[("93.184.215.14", 80)] = site.port
+    network.names["internal.test"] = ["127.0.0.1"]
 
-    # When the link is fetched as found at a public feed
-    response = client.get("http://rebind.test/admin", found_at=FEED_URL)
+    # When the link is fetched as found at a public feed, Then it is refused here, the proxy never asked
+    with pytest.raises(BlockedDestination):
+        client.get("http://internal.test/admin", found_at=FEED_URL)
+    assert proxy.requests == []
 
-    # Then it went straight to the checked address, for its name, and the proxy was never asked
-    assert response.body == b"<html>public</html>" and proxy.requests == []
-    assert network.connected == [("93.184.215.14", 80)]
-    assert site.requests[0].headers["host"] == "rebind.test"
+
+def test_a_configured_feed_redirected_to_another_origin_is_still_fetched_behind_a_proxy_only_network(
+    proxy: LoopbackServer, client: HttpClient, network: FakeNetwork
+) -> None:
+    # Given a network where only the proxy is reached (the reason HTTP_PROXY is set: direct connections
+    # are refused), and a configured feed that moved to a CDN on a public address (a 302 to another
+    # origin: checked, as it must be)
+    proxy.routes["/feed"] = redirect("http://cdn.test/feed.xml")
+    proxy.routes["/feed.xml"] = static(b"<rss/>")
+    network.names["cdn.test"] = ["93.184.215.14"]
+
+    # When the feed is fetched
+    response = client.get("http://feed.test/feed")
+
+    # Then its new home was reached through the proxy, the only way out, as the first hop was
+    assert response.body == b"<rss/>"
+    assert [r.path for r in proxy.requests] == ["/feed", "/feed.xml"]
 
 
 def test_a_configured_feed_and_its_own_links_still_go_through_the_proxy(

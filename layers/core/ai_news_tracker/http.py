@@ -39,9 +39,10 @@ connection made that way; the URL's host still goes in the ``Host`` header, the 
 certificate check. A configured URL's host is resolved as usual.
 
 Behind a proxy (``HTTP_PROXY``/``HTTPS_PROXY``, which requests honours: the command on a machine that
-has one; Lambda sets none), a trusted hop — a configured URL, a link or redirect on its origin — goes
-through the proxy as requests chooses. A checked hop never does: the proxy would resolve the name again,
-so it connects directly to the addresses its check approved, as without a proxy.
+has one; Lambda sets none) every hop goes through it, as a network whose only way out it is needs (a
+feed's redirect from http to https is a checked hop too): a checked hop's name is checked here all the
+same, but the proxy resolves it again, so a name rebinding between the two lookups is the proxy's to
+refuse.
 
 Every failure is raised as a :class:`~ai_news_tracker.errors.SourceFailure` subclass with a short,
 human reason (``no answer within 10 s``, ``more than 5 MB``); the original exception is chained.
@@ -469,14 +470,11 @@ class HttpClient:
     ) -> requests.Response:
         """One hop, as ``session.get`` would send it but never following a redirect; the body unread.
 
-        ``checked`` is None for a trusted destination, else the addresses its connection is pinned to:
-        such a hop is sent straight there, never through a proxy (which would resolve the name again).
+        ``checked`` is None for a trusted destination, else the addresses its connection is pinned to.
         """
         left = max(deadline_at - time.monotonic(), MIN_WAIT)
         timeout = (min(self._config.connect_timeout, left), min(self._config.read_timeout, left))
         settings = session.merge_environment_settings(request.url, {}, True, None, None)
-        if checked is not None:
-            settings["proxies"] = {}
         _this_request.pinned = checked
         try:
             return session.send(request, allow_redirects=False, timeout=timeout, **settings)
