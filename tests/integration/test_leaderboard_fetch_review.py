@@ -3,7 +3,8 @@ files (text and vision); an undated file whose first date question failed was ne
 run with an earlier clock stored was kept for good; a file going back in time replaced the newer ranking; a
 frozen ranking was told to readers only; a change to another category of the file re-dated an unchanged
 ranking; and, in that fix, a category switched to took the date of the file before, and a snapshot stored
-by the release before refused its publisher's date or was re-dated by another category's change."""
+by the release before refused its publisher's date or was re-dated by another category's change; a newer
+file was refused against a ranking dated only by the day it was first seen."""
 
 from __future__ import annotations
 
@@ -342,3 +343,47 @@ def test_a_ranking_stored_by_the_release_before_is_not_re_dated_by_a_change_to_a
     # unchanged: the frozen ranking the fix meant to keep telling)
     current = pipe.current_leaderboard()
     assert current is not None and current.snapshot_date == date(2025, 12, 11)
+
+
+class _RawCopies(GithubHttp):
+    """raw.githubusercontent.com answering ``body`` (a CDN node may still hold the file before its last
+    commit), api.github.com the repository's latest commit."""
+
+    def __init__(self) -> None:
+        super().__init__(COMMIT)
+        self.body = catalog(1486.6)
+
+    def fetch_many(
+        self, jobs: list[tuple[Any, str, Any, Any]], *, deadline_at: float | None = None
+    ) -> dict[Any, Response | Any]:
+        answers = {
+            RAW_URL: (self.body, {"content-type": "text/plain; charset=utf-8"}),
+            FEED_URL: (FEED, {"content-type": "application/rss+xml"}),
+        }
+        return {key: Response(200, *answers[url], url, Validators()) for key, url, _, _ in jobs}
+
+
+def test_a_newer_file_committed_before_the_day_the_ranking_shown_was_first_seen_replaces_it(
+    tmp_path: Path,
+) -> None:
+    # Given the default leaderboard fetched on 11-01 while GitHub's API refused the commit question (its
+    # rate limit for shared addresses such as Lambda's): the ranking is dated by the day first seen, 11-01
+    http = _RawCopies()
+    http.commit_answer = HTTPStatusFailure("403 Forbidden", 403)
+    pipe = github_pipeline(tmp_path, http)
+    pipe.fetch(DAY1, feeds=False)
+    shown = pipe.current_leaderboard()
+    assert shown is not None and (str(shown.snapshot_date), shown.date_basis) == ("2026-11-01", "first_seen")
+    # When the file of a commit dated 10-31 (gemini-3-pro at 1510.0) is fetched next, the API answering:
+    # git's committer date is when it was made, not pushed (or the 11-01 fetch had a CDN copy from before)
+    http.body = catalog(1510.0)
+    http.commit_answer = json.dumps(
+        [{"sha": "e8", "commit": {"committer": {"date": "2026-10-31T10:00:00Z"}}}]
+    ).encode()
+    for days in (1, 2, 3):
+        pipe.fetch(DAY1 + timedelta(days=days), feeds=False)
+    # Then the new ranking is shown: 11-01 was only the day the older file was first seen, no date of its
+    # own (today it is refused at every fetch as "leaderboard older than the one shown", the older ranking
+    # staying shown until another commit)
+    current = pipe.current_leaderboard()
+    assert current is not None and current.global_top[0].score == 1510

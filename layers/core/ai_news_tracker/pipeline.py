@@ -494,11 +494,14 @@ class Pipeline:
     def _newer_shown(self, snapshot: Mapping[str, Any]) -> str | None:
         """The date of the stored ranking when a fetched one of the same source is another ranking and
         older (a CDN node not yet updated, a force-push, a run with an earlier clock), else None; the
-        same ranking dated earlier is its publisher's date found (first dated the day first seen)."""
-        from .leaderboard import ranking_fingerprint
+        same ranking dated earlier is its publisher's date found (first dated the day first seen). A
+        ranking shown under the day it was first seen is never newer: that day only bounds its date."""
+        from .leaderboard import DATE_FIRST_SEEN, default_date_basis, ranking_fingerprint
 
         shown = self.repo.leaderboard_snapshot(snapshot["provider"])
         if shown is None or shown.get("source") != snapshot["source"]:
+            return None
+        if (shown.get("date_basis") or default_date_basis(snapshot["provider"])) == DATE_FIRST_SEEN:
             return None
         # its scores' fingerprint (a release before stored the whole file's digest as "fingerprint")
         if ranking_fingerprint(shown["scores"]) == snapshot["fingerprint"]:
