@@ -8,9 +8,10 @@ says what was spent. Attempts are counted at urllib3's ``create_connection``; wa
 from __future__ import annotations
 
 import socket
+import threading
 import time
-from collections.abc import Iterator
-from contextlib import ExitStack, suppress
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager, suppress
 from typing import Any
 
 import pytest
@@ -245,3 +246,66 @@ def test_connections_to_a_proxy_keep_to_the_deadline(
     # Then the second attempt was given only the time left, as without a proxy
     assert connections[0] == 1.0 and len(connections) <= 2
     assert sum(connections) <= config.deadline + 0.01
+
+
+@contextmanager
+def raw_server(answer: Callable[[socket.socket], None]) -> Iterator[int]:
+    """A loopback port whose every connection is handed to ``answer`` on a thread of its own."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(5)
+        listener.settimeout(0.1)
+        stop = threading.Event()
+
+        def serve() -> None:
+            while not stop.is_set():
+                try:
+                    conn, _ = listener.accept()
+                except OSError:
+                    continue
+                threading.Thread(target=answer, args=(conn,), daemon=True).start()
+
+        thread = threading.Thread(target=serve, daemon=True)
+        thread.start()
+        try:
+            yield int(listener.getsockname()[1])
+        finally:
+            stop.set()
+            thread.join()
+
+
+def trickled(conn: socket.socket, head: bytes, then: bytes = b"") -> None:
+    """Send ``head`` at once, a byte every 0.2 s for 6 s, then ``then``; stop when the client hangs up."""
+    with conn:
+        try:
+            conn.sendall(head)
+            for _ in range(30):
+                time.sleep(0.2)
+                conn.sendall(b"a")
+            conn.sendall(then)
+        except OSError:
+            return
+
+
+def test_a_proxy_trickling_its_answer_to_connect_stops_at_the_deadline(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given an HTTPS proxy whose answer to CONNECT (the tunnel to an https:// feed) comes a byte every
+    # 0.2 s for 6 s, each read within the connect timeout
+    def tunnel(conn: socket.socket) -> None:
+        conn.recv(4096)  # CONNECT feed.test:443
+        trickled(conn, b"HTTP/1.1 200 Connection established\r\nX-Slow: ", b"\r\n\r\n")
+
+    config = FetchConfig(connect_timeout=1.0, read_timeout=0.5, deadline=1.5, retries=0)
+    with raw_server(tunnel) as port, HttpClient(config) as client:
+        for name in ("NO_PROXY", "no_proxy", "https_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{port}")
+
+        # When the feed is fetched through it
+        started = time.monotonic()
+        with pytest.raises(FetchTimeout):
+            client.get("https://feed.test/feed")
+
+        # Then the deadline cut it off, as it does a proxy trickling the feed's headers
+        assert time.monotonic() - started < config.deadline + MARGIN

@@ -734,7 +734,9 @@ class _WatchedHTTPConnection(HTTPConnection):
         if left is not None:
             left = max(left, MIN_WAIT)
             self.timeout = left if self.timeout is None else min(self.timeout, left)
-        return super()._new_conn()
+        sock = super()._new_conn()
+        _watch_connection(sock)  # from here: a proxy's answer to CONNECT, a TLS handshake, trickled
+        return sock
 
 
 class _WatchedHTTPSConnection(_WatchedHTTPConnection, HTTPSConnection):
