@@ -92,7 +92,15 @@ def test_a_feed_added_later_brings_its_news_but_not_its_archive(tmp_path: Path) 
     assert sorted(i.title for i in day2.items) == sorted(["乙今日", "甲又一篇"])
 
 
-@pytest.mark.parametrize("date", ["2026-05-01 10:00:00", "2026年5月1日 10时00分"])
+@pytest.mark.parametrize(
+    "date",
+    [
+        "2026-05-01 10:00:00",
+        "2026年5月1日 10时00分",
+        "2026-04-30 19:00:00 -0700 PDT",  # Go's time.String(): the zone's name after the offset
+        "2026-05-01 02:00:00 +0000 UTC",
+    ],
+)
 def test_a_feed_added_later_leaves_out_its_archive_however_it_is_dated(tmp_path: Path, date: str) -> None:
     routes = {"/a.xml": static(rss(rss_item("甲今日", "Fri, 19 Jun 2026 15:00:00 +0800")))}
     with LoopbackServer(routes) as server:

@@ -10,6 +10,10 @@ a weekday such as ``星期五`` or ``周五`` after the date) is read with :meth
 Anything else is tried as RFC 822/2822 with :func:`email.utils.parsedate_to_datetime`, and last with
 feedparser's own date parser, for the odd formats it knows (asctime, Greek, Hungarian …).
 
+A zone's name after a numeric offset, as Go's ``time.String()`` prints a time (``-0700 PDT``,
+``+0000 UTC``, ``+0545 +0545`` for a zone without a name) and RFC 822 a comment (``-0600 (CST)``), is left
+out in every shape: the offset says the instant (with it, the hour a clock going back repeats).
+
 An offset written after a UTC name, as Java and many Chinese CMSs write it (``GMT+0800``, ``GMT+08:00``,
 ``UTC+8``), is that offset, in every shape.
 
@@ -76,6 +80,13 @@ _NAMED_OFFSET = re.compile(
 _CST = re.compile(r"(?<![A-Za-z(])CST(?![A-Za-z)])", re.IGNORECASE)
 _NUMERIC_OFFSET = re.compile(r"[+-]\d{2}:?\d{2}(?!\d)")
 _CHINA_STANDARD_TIME = "+0800"
+# A zone's name after a numeric offset, which wins: its abbreviation ("-0700 PDT"; AM and PM are none), a
+# comment ("-0600 (CST)", "+0800 (中国标准时间)") or the offset again, as Go names a zone without a name
+# ("+0545 +0545", "-0300 -03").
+_ZONE_AFTER_OFFSET = re.compile(
+    r"(?<=[\d ])([+-])(\d{2}):?(\d{2}) "
+    r"(?:(?![AaPp][Mm]$)[A-Za-z]{2,6}|\([^()]*\)|([+-])(\d{2})(?::?(\d{2}))?)$"
+)
 _BEIJING_TIME = re.compile(r"[(（]?北京时间[)）]?")
 # "下午3:05", "上午 10:56:00": the Chinese marker before a time on the 12-hour clock (written as "3:05 PM").
 _CHINESE_MERIDIEM = re.compile(r"(上午|早上|凌晨|中午|下午|傍晚|晚上)\s*(\d{1,2})(:\d{2}(?::\d{2})?)(?!\d)")
@@ -128,12 +139,21 @@ def _normalize(raw: str) -> str:
     for spelling, iso in _CHINESE_SPELLINGS:
         text = spelling.sub(iso, text)
     text = _CHINESE_MERIDIEM.sub(_english_meridiem, text)
-    return collapse_whitespace(_china_standard_time(_NAMED_OFFSET.sub(_bare_offset, text)))
+    text = _ZONE_AFTER_OFFSET.sub(_offset_alone, collapse_whitespace(_NAMED_OFFSET.sub(_bare_offset, text)))
+    return collapse_whitespace(_china_standard_time(text))
 
 
 def _bare_offset(match: re.Match[str]) -> str:
     sign, hours, minutes = match.groups()
     return f" {sign}{int(hours):02d}{minutes or '00'}"
+
+
+def _offset_alone(match: re.Match[str]) -> str:
+    """The offset without the zone's name after it; an offset repeated differently is kept as written."""
+    sign, hours, minutes, again_sign, again_hours, again_minutes = match.groups()
+    if again_sign is not None and (again_sign, again_hours, again_minutes or "00") != (sign, hours, minutes):
+        return match[0]
+    return f"{sign}{hours}{minutes}"
 
 
 def _beijing_time(text: str) -> str:
