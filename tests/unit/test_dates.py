@@ -79,6 +79,12 @@ def utc(moment: str) -> datetime:
         ("2026-06-19 06:01:25 PM -0700 PDT", utc("2026-06-20 01:01:25")),
         ("Thu, 18 Jun 2026 14:00:00 -0700 PDT", utc("2026-06-18 21:00:00")),
         ("Thu, 18 Jun 2026 14:00:00 -0000 UTC", utc("2026-06-18 14:00:00")),
+        # a day without a time is its midnight in the offset given (fromisoformat took the offset for a
+        # time after any separator: "+0800" was 08:00, "-0500" 05:00, in the default zone)
+        ("2026-06-19 +0800", utc("2026-06-18 16:00:00")),
+        ("2026-06-19 CST", utc("2026-06-18 16:00:00")),
+        ("2026-06-19 -05:00", utc("2026-06-19 05:00:00")),
+        ("2026-06-19Z", utc("2026-06-19 00:00:00")),
     ],
 )
 def test_dates_with_an_offset_are_exact_whatever_the_default_zone(raw: str, expected: datetime) -> None:

@@ -71,6 +71,9 @@ _YEAR_FIRST = re.compile(r"^\d{4}")
 # The gap before a trailing offset ("18:01:25  +0800") and a trailing UTC name ("10:56:00 GMT").
 _OFFSET_GAP = re.compile(r"(?<=\d) (?=[+-]\d{2}(?::?\d{2})?$)")
 _UTC_NAME = re.compile(r"(?<=\d) ?(?:GMT|UTC|UT|Z)$", re.IGNORECASE)
+# A day and an offset without a time ("2026-06-19+0800"): fromisoformat takes any character after the day
+# for the separator before a time, so the offset was read as a time in the default zone (08:00, 05:00).
+_DAY_AND_OFFSET = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2})([+-]\d{2}(?::?\d{2})?)$")
 # "GMT+0800", "GMT+08:00", "UTC+8": the offset after a UTC name, which no stdlib parser reads (the RFC 2822
 # one drops it and takes the time as offset-less). Rewritten as the bare offset, "+0800".
 _NAMED_OFFSET = re.compile(
@@ -202,7 +205,7 @@ def _twenty_four_hour(text: str) -> str | None:
 
 def _from_numeric(text: str, default_tz: tzinfo) -> datetime | None:
     """ISO 8601 / W3C-DTF and ``YYYY-MM-DD HH:MM[:SS] [offset]``, with any gap before the offset."""
-    text = _UTC_NAME.sub("+00:00", _OFFSET_GAP.sub("", text))
+    text = _DAY_AND_OFFSET.sub(r"\1T00:00\2", _UTC_NAME.sub("+00:00", _OFFSET_GAP.sub("", text)))
     parsed: datetime | None
     try:
         parsed = datetime.fromisoformat(text)
