@@ -447,3 +447,34 @@ def test_a_configured_feed_and_its_own_links_still_go_through_the_proxy(
         ("/articles/1", "feed.test"),
     ]
     assert set(network.connected) == {("127.0.0.1", proxy.port)}
+
+
+def test_a_configured_feed_redirected_to_https_on_its_own_host_goes_to_the_proxy_on_a_proxy_only_network(
+    proxy: LoopbackServer, client: HttpClient, network: FakeNetwork, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a network where only the proxy is reached and names are resolved by the proxy alone (no
+    # name here resolves feed.test: a configured feed's first hop needs none), an HTTPS proxy recording
+    # the CONNECTs it is asked for, and the configured http:// feed redirecting to https:// on its host
+    from test_http_deadline import raw_server
+
+    tunnels: list[bytes] = []
+
+    def tunnel(conn: socket.socket) -> None:
+        with conn:
+            tunnels.append(conn.recv(4096).split(b"\r\n", 1)[0])
+            conn.sendall(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
+
+    proxy.routes["/feed"] = redirect("https://feed.test/feed")
+    with raw_server(tunnel) as port:
+        network.forward[("127.0.0.1", port)] = port
+        monkeypatch.delenv("https_proxy", raising=False)
+        monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{port}")
+
+        # When the feed is fetched
+        with pytest.raises(SourceFailure) as caught:
+            client.get("http://feed.test/feed")
+
+    # Then its https:// home was asked of the proxy, the only way out (as the README's "every hop goes
+    # through it" says), not refused here as "host name not found" for a name only the proxy resolves
+    assert str(caught.value) != "host name not found"
+    assert [line.split()[:2] for line in tunnels] == [[b"CONNECT", b"feed.test:443"]]

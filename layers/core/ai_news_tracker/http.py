@@ -29,7 +29,8 @@ self-hosted RSSHub on a LAN. Every other URL — a link found in fetched content
 ``found_at``), and any redirect to an origin (scheme, host, port) other than the trusted one — must
 lead to public addresses only: every address ``getaddrinfo`` gives for its host is global (IPv4
 wrapped in IPv6 is unwrapped first) and its port is 80 or 443. A link is trusted like a configured URL
-when it is on the origin of the configured URL it was found through. Anything else is a
+when it is on the origin of the configured URL it was found through; so is a hop to the trusted host on
+the other scheme's default port (http://host/ to https://host/, a feed moving to TLS). Anything else is a
 :class:`~ai_news_tracker.errors.BlockedDestination`, never requested: loopback (the Lambda Runtime
 API), link-local (the metadata services), private networks, ``localhost``, ``0x7f.1``, ``2130706433``,
 ``[::ffff:127.0.0.1]``. A checked request connects only to the addresses the check approved, never
@@ -439,7 +440,7 @@ class HttpClient:
                     origin = _origin(request.url or "")
                     if hop == 0 and found_at is None:
                         trusted = origin  # the configured URL's own origin
-                    checked = None if origin == trusted else _check_public(origin)
+                    checked = None if _same_site(origin, trusted) else _check_public(origin)
                     with self._send(session, request, deadline_at, checked) as answer:
                         target = _redirect_target(answer)
                         if target is None:
@@ -566,6 +567,17 @@ def _origin(url: str) -> Origin:
     if not parts.hostname:
         raise ConnectionFailed("invalid URL")
     return scheme, parts.hostname, DEFAULT_PORTS[scheme] if port is None else port
+
+
+def _same_site(origin: Origin, trusted: Origin | None) -> bool:
+    """Whether ``origin`` is the trusted one, or its host on the other web scheme's default port (a
+    configured http:// feed moving to https:// on its own host is not sent elsewhere)."""
+    if trusted is None:
+        return False
+    if origin == trusted:
+        return True
+    defaults = set(DEFAULT_PORTS.items())
+    return origin[1] == trusted[1] and {(origin[0], origin[2]), (trusted[0], trusted[2])} <= defaults
 
 
 def _origin_or_none(url: str) -> Origin | None:
@@ -735,7 +747,8 @@ class _WatchedHTTPConnection(HTTPConnection):
             left = max(left, MIN_WAIT)
             self.timeout = left if self.timeout is None else min(self.timeout, left)
         sock = super()._new_conn()
-        _watch_connection(sock)  # from here: a proxy's answer to CONNECT, a TLS handshake, trickled
+        _watch_connection(sock)  # from here: a proxy's answer to CONNECT, trickled (the TLS handshake is
+        # bounded by the socket's timeout: the TLS wrap takes the socket over)
         return sock
 
 
