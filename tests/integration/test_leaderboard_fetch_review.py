@@ -387,3 +387,79 @@ def test_a_newer_file_committed_before_the_day_the_ranking_shown_was_first_seen_
     # staying shown until another commit)
     current = pipe.current_leaderboard()
     assert current is not None and current.global_top[0].score == 1510
+
+
+def test_a_stale_cdn_copy_of_the_ranking_before_does_not_replace_one_dated_by_the_day_first_seen(
+    tmp_path: Path,
+) -> None:
+    # Given the ranking of a 10-30 commit shown (gemini-3-pro at 1486.6), then the file of a 10-31 commit
+    # (1510.0) first fetched on 11-01 while GitHub's API refused the commit question: dated by that day
+    http = _RawCopies()
+    http.commit_answer = json.dumps(
+        [{"sha": "e7", "commit": {"committer": {"date": "2026-10-30T10:00:00Z"}}}]
+    ).encode()
+    pipe = github_pipeline(tmp_path, http)
+    pipe.fetch(DAY1 - timedelta(days=1), feeds=False)
+    http.body = catalog(1510.0)
+    http.commit_answer = HTTPStatusFailure("403 Forbidden", 403)
+    pipe.fetch(DAY1, feeds=False)
+    shown = pipe.current_leaderboard()
+    assert shown is not None and (str(shown.snapshot_date), shown.date_basis) == ("2026-11-01", "first_seen")
+    # When a CDN node not yet updated answers the file before (1486.6), the API answering its latest
+    # commit (10-31: the API dates the path's latest commit, whichever copy the CDN gave)
+    http.body = catalog(1486.6)
+    http.commit_answer = json.dumps(
+        [{"sha": "e8", "commit": {"committer": {"date": "2026-10-31T10:00:00Z"}}}]
+    ).encode()
+    pipe.fetch(DAY1 + timedelta(days=1), feeds=False)
+    # Then the newer ranking stays shown (README: a file answering another ranking dated before the one
+    # stored, a CDN copy not yet updated, does not replace it): the ranking shown before it came back
+    current = pipe.current_leaderboard()
+    assert current is not None and current.global_top[0].score == 1510
+
+
+def test_a_cdn_copy_of_the_file_before_its_last_commit_does_not_replace_the_newer_ranking(
+    tmp_path: Path,
+) -> None:
+    # Given the default leaderboard fetched on 11-01 (committed 2025-12-11, gemini-3-pro at 1486.6)
+    http = _RawCopies()
+    pipe = github_pipeline(tmp_path, http)
+    pipe.fetch(DAY1, feeds=False)
+    # And a commit on 11-09 changing the "full" ranking (gemini-3-pro at 1510.0), fetched on 11-10
+    http.body = catalog(1510.0)
+    http.commit_answer = json.dumps(
+        [{"sha": "e9", "commit": {"committer": {"date": iso(DAY1 + timedelta(days=8))}}}]
+    ).encode()
+    pipe.fetch(DAY1 + timedelta(days=9), feeds=False)
+    shown = pipe.current_leaderboard()
+    assert shown is not None and shown.global_top[0].score == 1510
+    # When the next fetch reaches a CDN node still serving the file before that commit (the README's "a
+    # CDN copy not yet updated"); GitHub's API names the 11-09 commit as the latest
+    http.body = catalog(1486.6)
+    pipe.fetch(DAY1 + timedelta(days=9, hours=1), feeds=False)
+    # Then the newer ranking stays shown (the older one replaced it, dated 11-09 as the newer was: the
+    # edition showed the stale scores as the 11-09 ranking)
+    current = pipe.current_leaderboard()
+    assert current is not None and current.global_top[0].score == 1510
+
+
+def test_a_commit_going_back_to_the_ranking_before_is_taken(tmp_path: Path) -> None:
+    # Given the ranking of 11-09 (1510.0), which replaced the one of 2025-12-11 (1486.6)
+    http = _RawCopies()
+    pipe = github_pipeline(tmp_path, http)
+    pipe.fetch(DAY1, feeds=False)
+    http.body = catalog(1510.0)
+    http.commit_answer = json.dumps(
+        [{"sha": "e9", "commit": {"committer": {"date": iso(DAY1 + timedelta(days=8))}}}]
+    ).encode()
+    pipe.fetch(DAY1 + timedelta(days=9), feeds=False)
+    # When its publisher reverts it by a commit of 11-11 (the ranking before, withdrawn update)
+    http.body = catalog(1486.6)
+    http.commit_answer = json.dumps(
+        [{"sha": "ea", "commit": {"committer": {"date": iso(DAY1 + timedelta(days=10))}}}]
+    ).encode()
+    pipe.fetch(DAY1 + timedelta(days=11), feeds=False)
+    # Then the ranking it went back to is shown, dated by that commit: no stale copy, a newer one
+    current = pipe.current_leaderboard()
+    assert current is not None and current.global_top[0].score == 1486.6
+    assert current.snapshot_date == (DAY1 + timedelta(days=10)).date()
