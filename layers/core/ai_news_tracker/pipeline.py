@@ -469,7 +469,7 @@ class Pipeline:
         # (dated only by the day first seen), so that its publisher is asked for its date again (a 304
         # never asked: a rate limit on the first fetch left a year-old file undated)
         held_back = snapshot.pop("held_back")
-        shown_date, snapshot["replaced"] = self._against_shown(snapshot)
+        shown_date = self._newer_shown(snapshot)
         if shown_date is not None:  # the newer ranking stays; the file is downloaded in full next time
             status = SourceStatus(name, "ok", checked_at=now)
             self.repo.save_source_state(
@@ -491,31 +491,23 @@ class Pipeline:
         logger.info("leaderboard fetched", provider=board.provider, snapshot_date=snapshot["snapshot_date"])
         return status
 
-    def _against_shown(self, snapshot: Mapping[str, Any]) -> tuple[str | None, str | None]:
-        """How a fetched ranking stands against the one stored for the same source: the stored one's date
-        when the fetched one must not replace it, else None; and the fingerprint of the ranking it
-        replaces, kept with it. Refused: the ranking the stored one replaced, come back dated no later
-        than it (a CDN copy not yet updated: GitHub dates the path's latest commit, whichever copy it
-        served), and another ranking dated before the stored one (a force-push, a run with an earlier
-        clock) unless the stored one is dated by the day it was first seen, which only bounds its date.
-        The same ranking dated anew is its publisher's date found."""
+    def _newer_shown(self, snapshot: Mapping[str, Any]) -> str | None:
+        """The date of the stored ranking when a fetched one of the same source is another ranking and
+        older (a CDN node not yet updated, a force-push, a run with an earlier clock), else None; the
+        same ranking dated earlier is its publisher's date found (first dated the day first seen). A
+        ranking shown under the day it was first seen is never newer: that day only bounds its date."""
         from .leaderboard import DATE_FIRST_SEEN, default_date_basis, ranking_fingerprint
 
         shown = self.repo.leaderboard_snapshot(snapshot["provider"])
         if shown is None or shown.get("source") != snapshot["source"]:
-            return None, None
+            return None
+        if (shown.get("date_basis") or default_date_basis(snapshot["provider"])) == DATE_FIRST_SEEN:
+            return None
         # its scores' fingerprint (a release before stored the whole file's digest as "fingerprint")
-        shown_ranking = ranking_fingerprint(shown["scores"])
-        if shown_ranking == snapshot["fingerprint"]:
-            return None, shown.get("replaced")
+        if ranking_fingerprint(shown["scores"]) == snapshot["fingerprint"]:
+            return None
         shown_date = datetime.fromisoformat(shown["snapshot_date"]).date()
-        fetched_date = date.fromisoformat(snapshot["snapshot_date"])
-        if snapshot["fingerprint"] == shown.get("replaced") and fetched_date <= shown_date:
-            return shown_date.isoformat(), None
-        first_seen = (shown.get("date_basis") or default_date_basis(snapshot["provider"])) == DATE_FIRST_SEEN
-        if not first_seen and fetched_date < shown_date:
-            return shown_date.isoformat(), None
-        return None, shown_ranking
+        return shown_date.isoformat() if date.fromisoformat(snapshot["snapshot_date"]) < shown_date else None
 
     def _parse_leaderboard(
         self, result: Response, now: datetime, deadline_at: float | None
