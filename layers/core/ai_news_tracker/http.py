@@ -40,10 +40,9 @@ connection made that way; the URL's host still goes in the ``Host`` header, the 
 certificate check. A configured URL's host is resolved as usual.
 
 Behind a proxy (``HTTP_PROXY``/``HTTPS_PROXY``, which requests honours: the command on a machine that
-has one; Lambda sets none) every hop goes through it, as a network whose only way out it is needs (a
-feed's redirect from http to https is a checked hop too): a checked hop's name is checked here all the
-same, but the proxy resolves it again, so a name rebinding between the two lookups is the proxy's to
-refuse.
+has one; Lambda sets none) every hop goes through it, as a network whose only way out it is needs: a
+checked hop's name is checked here all the same (resolved on this machine), but the proxy resolves it
+again, so a name rebinding between the two lookups is the proxy's to refuse.
 
 Every failure is raised as a :class:`~ai_news_tracker.errors.SourceFailure` subclass with a short,
 human reason (``no answer within 10 s``, ``more than 5 MB``); the original exception is chained.
