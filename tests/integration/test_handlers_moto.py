@@ -557,6 +557,26 @@ def emitted_metrics(out: str) -> dict[str, list[float]]:
     return found
 
 
+def test_a_day_rendered_again_after_its_idempotency_record_expired_is_not_announced_again(
+    stack: Stack,
+) -> None:
+    # Given a day rendered and announced, then the next day's
+    stack.invoke("fetch_feeds", {"scheduled_time": NOW})
+    stack.invoke("render_edition", {"scheduled_time": NOW})
+    stack.invoke("render_edition", {"scheduled_time": "2026-11-21T00:00:00Z"})
+    # and, more than EDITION_TTL later (7 days; the sent log of the day goes after 90), DynamoDB's TTL
+    # deleted the idempotency records
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    for record in dynamodb.scan(TableName=TABLE)["Items"]:
+        dynamodb.delete_item(TableName=TABLE, Key={"id": record["id"]})
+    # When the old day is rendered again (a manual re-run, a dead-letter redrive)
+    result = stack.invoke("render_edition", {"scheduled_time": NOW})
+    # Then it is published again but not announced again (the announcement fans the edition out to every
+    # subscriber, and after 90 days no sent log stops the mail), and its summary names the first one
+    assert result["republished"] and result["announcement"]
+    assert [m["date"] for m in stack.announcements()] == ["2026-11-20", "2026-11-21"]
+
+
 def test_a_day_published_again_is_no_new_edition_for_the_alarm_and_a_schedule_in_another_zone_is_said(
     stack: Stack,
     capsys: pytest.CaptureFixture[str],

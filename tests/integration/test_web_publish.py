@@ -26,7 +26,7 @@ from ai_news_tracker.errors import ConfigError, StorageError
 from ai_news_tracker.leaderboard import build_leaderboard
 from ai_news_tracker.models import Edition, Entry, Item, SourceStatus
 from ai_news_tracker.pipeline import BACKFILLED, PAGES_REWRITTEN, PAGES_VERSION, Pipeline
-from ai_news_tracker.repository import RawRepository
+from ai_news_tracker.repository import SUMMARIES_KEY, RawRepository
 from ai_news_tracker.store import LocalStore, content_type_for
 
 CONFIG = Config(leaderboard=LeaderboardConfig(provider="lmarena-history"))
@@ -460,6 +460,8 @@ def test_a_summary_beside_an_edition_that_cannot_be_used_is_made_again_from_it(
         summary = json.loads(key.read_text("utf-8")) | {"key_points": ["旧的要点"]}
         stored = json.dumps(summary, ensure_ascii=False)
     key.write_text(stored, encoding="utf-8")
+    # (and the summaries stored together lost: a publish reads a day's own when it is not among them)
+    (site.root / "raw" / SUMMARIES_KEY).unlink()
     # When the next day is published
     site.publish(2)
     # Then the archive and the feed show what that edition says, and the summary is whole again
@@ -714,3 +716,48 @@ def test_a_rebuilt_day_whose_publish_stopped_is_shown_as_rebuilt_by_a_publish_of
     entries = {e.id.rsplit("/", 1)[1]: e for e in feedparser.parse(site.text("feed.xml")).entries}
     assert "重建后的要点" in entries[str(DAYS[2])].summary
     assert entries[str(DAYS[2])].updated == "2026-11-20T09:00:00Z"
+
+
+# -- a long archive: a day's publish reads what it shows in one object, not one a day ----------------
+class Requests(LocalStore):
+    """A raw folder that counts its reads and listings as S3 would bill them (a listing: a request for
+    each 1,000 keys it returns)."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        self.requests: Counter[str] = Counter()
+
+    def get(self, key: str) -> bytes | None:
+        self.requests["get " + key.rsplit("/", 1)[0]] += 1
+        return super().get(key)
+
+    def list(self, prefix: str) -> list[str]:
+        keys = super().list(prefix)
+        self.requests["list " + prefix] += max(1, -(-len(keys) // 1000))
+        return keys
+
+
+def requests_of_a_publish(root: Path, days: int) -> int:
+    raw = Requests(root / "raw")
+    pipeline = Pipeline(CONFIG, raw, LocalStore(root / "site"))
+    repo = RawRepository(raw)
+    for n in range(days):
+        repo.save_edition(edition(n))
+        for suffix in ("md", "json", "html"):
+            pipeline.site.put(f"reports/{edition(n).date}.{suffix}", b"published")
+    repo.save_pages_version(PAGES_VERSION)
+    pipeline.publish(edition(days - 1))  # the summaries all stored
+    repo.save_edition(edition(days))
+    raw.requests.clear()
+    pipeline.publish(edition(days))
+    return sum(raw.requests.values())
+
+
+def test_the_requests_of_a_days_publish_do_not_grow_with_the_archive(tmp_path: Path) -> None:
+    # Given the same site after a year of editions and after three
+    year = requests_of_a_publish(tmp_path / "year1", 365)
+    years = requests_of_a_publish(tmp_path / "year3", 3 * 365)
+    # When the next day is published on each, Then it makes about as many requests of the raw store on
+    # both: not one more for every day the archive holds (369 after a year, 1,103 after three, when each
+    # day's summary was read alone), only a listing's page more for each 1,000 editions
+    assert year < 30 and years <= year + 5, (year, years)

@@ -17,8 +17,17 @@ import pytest
 
 from ai_news_tracker.errors import StorageError
 from ai_news_tracker.identity import content_alias, item_id
-from ai_news_tracker.models import Entry, Item
-from ai_news_tracker.repository import ALIASES_VERSION, RawRepository, SourceState, make_item, source_key
+from ai_news_tracker.models import CLOCK_YEARS, Entry, Item
+from ai_news_tracker.repository import (
+    ALIASES_VERSION,
+    EDITION_CENTURY,
+    SUMMARIES_KEY,
+    SUMMARY_VERSION,
+    RawRepository,
+    SourceState,
+    make_item,
+    source_key,
+)
 from ai_news_tracker.store import LocalStore
 
 T0 = datetime(2026, 1, 20, 2, 0, tzinfo=UTC)
@@ -300,6 +309,28 @@ def test_the_pages_layout_version_is_kept_beside_the_editions_and_never_taken_fo
     # And a record that does not read as a number is no version: the pages are written again
     repo.store.put("editions/site/pages-version", b"\xff")
     assert repo.pages_version() == 0
+
+
+def test_the_editions_are_listed_alone_and_every_day_they_can_have_is_listed(tmp_path: Path) -> None:
+    # Given an edition with its summary, the summaries together, a claim and an announcement beside it
+    repo = RawRepository(LocalStore(tmp_path))
+    repo.store.put("editions/2026-01-20.json", b"{}")
+    for key in ("summaries/2026-01-20.json", "summaries/all.json", "successors/first", "announced/x.json"):
+        repo.store.put(f"editions/{key}", b"{}")
+    # Then the edition alone is listed; and every day a run's clock allows is of the century listed
+    assert repo.edition_dates() == [date(2026, 1, 20)]
+    assert {str(year)[:2] for year in CLOCK_YEARS} == {EDITION_CENTURY}
+
+
+def test_the_summaries_stored_together_are_none_when_of_another_version_or_unreadable(tmp_path: Path) -> None:
+    repo = RawRepository(LocalStore(tmp_path))
+    assert repo.load_summaries() == {}
+    # Given summaries of another layout, then an object that does not read as summaries
+    repo.store.put(SUMMARIES_KEY, json.dumps({"version": SUMMARY_VERSION + 1, "summaries": []}).encode())
+    assert repo.load_summaries() == {}
+    repo.store.put(SUMMARIES_KEY, json.dumps({"version": SUMMARY_VERSION, "summaries": [{}]}).encode())
+    # Then none are taken: each day's is read alone
+    assert repo.load_summaries() == {}
 
 
 def test_the_progress_of_a_pages_rewrite_is_kept_for_its_layout_version_only(tmp_path: Path) -> None:

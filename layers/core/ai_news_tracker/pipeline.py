@@ -632,7 +632,7 @@ class Pipeline:
                 start=iso(start),
                 kept_days=SEEN_INDEX_DAYS,
             )
-        candidates = self.repo.items_first_seen(start, cutoff)
+        candidates = self.repo.items_first_seen(start, cutoff, workers=self.config.fetch.workers)
         states = {s.name: self.repo.source_state(s.name) for s in self.config.enabled_sources}
         window = select_items(
             candidates,
@@ -851,7 +851,9 @@ class Pipeline:
             or previous.scanned_from
             or first_edition_scan_start(previous.window_end, lookback)
         )
-        committed = [i for i in self.repo.items_first_seen(start, previous.window_end) if i.id not in known]
+        committed = self.repo.items_first_seen(
+            start, previous.window_end, excluding=known, workers=self.config.fetch.workers
+        )
         new_sources = _first_fetched_after(states, previous.window_start) if previous.window_start else ()
         late = self._configured(
             select_items(committed, previous.window_end, previous.window_start, lookback, new_sources), states
@@ -1141,24 +1143,29 @@ class Pipeline:
         return keys
 
     def _summaries(self, dates: Sequence[date], in_hand: Sequence[Edition | None]) -> list[EditionSummary]:
-        """What the archive and the feed show of every edition, read a few at a time: the summary stored
-        beside each (a publish reads no edition in full but those it renders), made from the edition and
-        stored when there is none; those of the editions ``in_hand`` (the day published, the newest day
-        and the days before them) written again from them: the newest day is the one a rebuild stores
+        """What the archive and the feed show of every edition: the summaries the last publish stored
+        together (one object, read once), else the one stored beside each, read a few at a time (a
+        publish reads no edition in full but those it renders), else made from the edition and stored;
+        those of the editions ``in_hand`` (the day published, the newest day and the days before them)
+        written again from them: the newest day is the one a rebuild stores
         anew, and a summary its build stored with it is written again by every publish while it is the
-        newest or the one before."""
+        newest or the one before. They are all stored together again when any of them changed."""
         renewed = {e.date: e for e in in_hand if e is not None}
         known = next(e for e in in_hand if e is not None)
+        together = self.repo.load_summaries()  # one object, not one a day: a publish's reads stay flat
 
         def summary(day: date) -> EditionSummary:
-            stored = None if day in renewed else self.repo.load_summary(day)
+            stored = None if day in renewed else together.get(day) or self.repo.load_summary(day)
             if stored is not None:
                 return stored
             made = (renewed.get(day) or self._load(day, known)).summary()
             self.repo.save_summary(made)
             return made
 
-        return self._each_day(dates, summary)
+        summaries = self._each_day(dates, summary)
+        if {s.date: s for s in summaries} != together:
+            self.repo.save_summaries(summaries)
+        return summaries
 
     def _each_day(self, days: Sequence[date], work: Callable[[date], _T]) -> list[_T]:
         """``work`` done for each day, a few days at a time (each reads its editions from the store)."""

@@ -15,6 +15,11 @@ Key layout (the same in ``<data-dir>/raw`` and in the raw S3 bucket)::
     editions/summaries/<YYYY-MM-DD>.json   what the archive and the feed show of it, written with it and by
                                             the publishes it is read for (SUMMARY_VERSION; made again when
                                             missing)
+    editions/summaries/all.json             every day's summary in one object, as the last publish found
+                                            them: it reads this one and not one a day (a cache: a day
+                                            missing from it, or of another SUMMARY_VERSION, is read alone)
+    editions/announced/<YYYY-MM-DD>.json    the announcement of that day's edition (its SNS message id):
+                                            a day is announced once, however long after it is rendered again
     editions/successors/<YYYY-MM-DD>|first  the day of the edition after that one (or of the first): the
                                             claim its build made just before storing it, created once
     editions/site/pages-version             the layout version every dated page of the site was last
@@ -29,7 +34,8 @@ another first-seen time (a lost race), is ignored, so every item is found in exa
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
@@ -46,6 +52,8 @@ _STAMP = "%Y%m%dT%H%M%S%fZ"
 _T = TypeVar("_T")
 # The layout of the edition summaries kept beside the editions: a summary of another is made again
 SUMMARY_VERSION = 1
+SUMMARIES_KEY = "editions/summaries/all.json"
+EDITION_CENTURY = "20"  # every edition's day is of 2000-2099 (a clock's year is checked so)
 RECENT_IDS = 1000  # ids a source remembers, to skip existence checks for items it showed before
 # The aliases a source's shown items get: 1 guid aliases (identity.guid_alias), 2 content aliases of its
 # link-less items too (identity.content_alias, since 2026-12-01)
@@ -359,14 +367,27 @@ class RawRepository:
     def get_item(self, item_id_: str) -> Item | None:
         return self._load(_item_key(item_id_), "item", Item.from_dict)
 
-    def items_first_seen(self, after: datetime, until: datetime) -> list[Item]:
-        """Items whose first-seen time t satisfies after < t <= until."""
-        items: list[Item] = []
-        for stamp, id_ in self._index_between(after, until):
+    def items_first_seen(
+        self, after: datetime, until: datetime, *, excluding: Collection[str] = (), workers: int = 1
+    ) -> list[Item]:
+        """Items whose first-seen time t satisfies after < t <= until, in the index's order; those whose
+        ids are in ``excluding`` are not read. ``workers`` items are read at a time (each a request on
+        S3: one after another, a window of 150 items took seconds at the render function's CPU)."""
+        wanted = [(stamp, id_) for stamp, id_ in self._index_between(after, until) if id_ not in excluding]
+
+        def read(entry: tuple[datetime, str]) -> Item | None:
+            stamp, id_ = entry
             item = self.get_item(id_)
-            if item is not None and item.first_seen == stamp:
-                items.append(item)
-        return items
+            return item if item is not None and item.first_seen == stamp else None
+
+        if workers <= 1 or len(wanted) < 2:
+            found = [read(entry) for entry in wanted]
+        else:
+            with ThreadPoolExecutor(
+                max_workers=min(workers, len(wanted)), thread_name_prefix="items"
+            ) as pool:
+                found = list(pool.map(read, wanted))
+        return [item for item in found if item is not None]
 
     def _index_between(self, after: datetime, until: datetime) -> Iterator[tuple[datetime, str]]:
         day = after.astimezone(UTC).date()
@@ -421,7 +442,9 @@ class RawRepository:
     # -- editions --------------------------------------------------------------------------
     def edition_dates(self) -> list[date]:
         dates = []
-        for key in self.store.list("editions/"):
+        # "editions/20": the editions alone (their days are of 2000-2099, as the clock's year must be), not
+        # the summaries, claims and markers beside them, which made a listing three times as long
+        for key in self.store.list(f"editions/{EDITION_CENTURY}"):
             name = key.removeprefix("editions/")
             if "/" in name or not name.endswith(".json"):  # a successor claim
                 continue
@@ -446,6 +469,31 @@ class RawRepository:
         except (StorageError, *SHAPE_ERRORS) as exc:
             logger.warning("edition summary not read", date=day.isoformat(), reason=str(exc)[:200])
             return None
+
+    def load_summaries(self) -> dict[date, EditionSummary]:
+        """Every day's summary as the last publish stored them together (``editions/summaries/all.json``);
+        none when it is missing, unreadable (logged) or of another :data:`SUMMARY_VERSION`."""
+        try:
+            data = get_object(self.store, SUMMARIES_KEY)
+            if data is None or data.get("version") != SUMMARY_VERSION:
+                return {}
+            summaries = [EditionSummary.from_dict(entry) for entry in data["summaries"]]
+        except (StorageError, *SHAPE_ERRORS) as exc:
+            logger.warning("edition summaries not read", reason=str(exc)[:200])
+            return {}
+        return {summary.date: summary for summary in summaries}
+
+    def save_summaries(self, summaries: Iterable[EditionSummary]) -> None:
+        entries = [summary.to_dict() for summary in summaries]
+        self.store.put(SUMMARIES_KEY, dump_json({"version": SUMMARY_VERSION, "summaries": entries}))
+
+    def announcement(self, day: date) -> str | None:
+        """The SNS message id the edition of ``day`` was announced with, when it was."""
+        data = get_object(self.store, _announcement_key(day))
+        return None if data is None else str(data.get("message_id") or "")
+
+    def save_announcement(self, day: date, message_id: str) -> None:
+        self.store.put(_announcement_key(day), dump_json({"message_id": message_id}))
 
     def save_summary(self, summary: EditionSummary) -> None:
         self.store.put(
@@ -551,6 +599,10 @@ def successor_key(previous: date | None) -> str:
 
 def _item_key(id_: str) -> str:
     return f"items/{id_}.json"
+
+
+def _announcement_key(day: date) -> str:
+    return f"editions/announced/{day.isoformat()}.json"
 
 
 def _summary_key(day: date) -> str:

@@ -391,7 +391,10 @@ def render(
         measure_new_edition()
     announced = fresh = None
     try:
-        if deployment.announcer is not None:
+        told = deployment.pipeline.repo.announcement(edition.date) if deployment.announcer else None
+        if told is not None:  # announced once already: its idempotency record may have expired since
+            announced, fresh = told, False
+        elif deployment.announcer is not None:
             announcer = deployment.announcer
             invocation = uuid.uuid4().hex  # which invocation announced: this one, or one before it
 
@@ -405,6 +408,7 @@ def render(
             day = edition.date.isoformat()
             result = _asked_until_done(lambda: once(job=message), waits, sleep, day)
             announced, fresh = result["message_id"], result.get("by") == invocation
+            deployment.pipeline.repo.save_announcement(edition.date, str(announced))
     finally:
         if republished:
             if fresh:
