@@ -761,3 +761,75 @@ def test_the_requests_of_a_days_publish_do_not_grow_with_the_archive(tmp_path: P
     # both: not one more for every day the archive holds (369 after a year, 1,103 after three, when each
     # day's summary was read alone), only a listing's page more for each 1,000 editions
     assert year < 30 and years <= year + 5, (year, years)
+
+
+# -- a day stored anew since the summaries were stored together is shown as stored -----------------
+REBUILT = replace(edition(2), key_points=("重建后的要点",), updated_at=datetime(2026, 11, 20, 9, tzinfo=UTC))
+
+
+def rebuilt_newest(site: Site, tmp_path: Path) -> None:
+    """README's "Rebuild the newest edition": the edition of the 20th deleted, the day built again."""
+    (tmp_path / "raw" / "editions" / f"{DAYS[2]}.json").unlink()
+    site.repo.save_edition(REBUILT)
+
+
+def assert_shown_as_rebuilt(site: Site) -> None:
+    index = site.text("index.html")
+    assert "重建后的要点" in index and f"{DAYS[2]} 的要点" not in index
+    entries = {e.id.rsplit("/", 1)[1]: e for e in feedparser.parse(site.text("feed.xml")).entries}
+    assert "重建后的要点" in entries[str(DAYS[2])].summary
+    assert entries[str(DAYS[2])].updated == "2026-11-20T09:00:00Z"
+
+
+def test_a_day_rebuilt_by_the_release_before_is_shown_as_rebuilt_once_this_one_is_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given three days published by this release (their summaries stored together too)
+    site = Site(tmp_path)
+    for n in range(3):
+        site.publish(n)
+    # and a rollback to the release before (76c97d9: it reads and writes each day's summary alone, never
+    # editions/summaries/all.json), which rebuilds the newest day and publishes the next two
+    before = Pipeline(CONFIG, LocalStore(tmp_path / "raw"), LocalStore(tmp_path / "site"))
+    monkeypatch.setattr(before.repo, "load_summaries", lambda: {}, raising=False)
+    monkeypatch.setattr(before.repo, "save_summaries", lambda summaries: None, raising=False)
+    rebuilt_newest(site, tmp_path)
+    before.publish(REBUILT)
+    for n in (3, 4):
+        site.repo.save_edition(edition(n))
+        before.publish(edition(n))
+    assert "重建后的要点" in site.text("index.html")
+    # When this release is deployed again and publishes the next day (README's rollback steps followed:
+    # they delete the pages' layout records, nothing of the summaries)
+    site.publish(5)
+    # Then the archive and the feed still say what the stored edition of the 20th (and its page) says
+    assert_shown_as_rebuilt(site)
+
+
+def test_a_rebuilt_day_is_shown_as_rebuilt_when_the_next_days_publish_stopped_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given three days published, and the newest rebuilt, its publish stopped (a Lambda timeout) once its
+    # own files were written, before the archive
+    site = Site(tmp_path)
+    for n in range(3):
+        site.publish(n)
+    rebuilt_newest(site, tmp_path)
+    stopped = Pipeline(CONFIG, LocalStore(tmp_path / "raw"), LocalStore(tmp_path / "site"))
+
+    def timed_out(*args: object) -> None:
+        raise TimeoutError("Task timed out after 60.00 seconds")
+
+    monkeypatch.setattr(stopped, "_summaries", timed_out)
+    with pytest.raises(TimeoutError):
+        stopped.publish(REBUILT)
+    # and the next day's edition stored, its publish stopped at the same place (each of its tries)
+    site.repo.save_edition(edition(3))
+    with pytest.raises(TimeoutError):
+        stopped.publish(edition(3))
+    # When the day after is published
+    site.publish(4)
+    # Then the archive and the feed say what the stored edition of the 20th (and its page) says, as they
+    # did when a publish read each day's summary, which the rebuild stored with the edition
+    assert "重建后的要点" in site.text(f"reports/{DAYS[2]}.html")
+    assert_shown_as_rebuilt(site)

@@ -1153,9 +1153,14 @@ class Pipeline:
         renewed = {e.date: e for e in in_hand if e is not None}
         known = next(e for e in in_hand if e is not None)
         together = self.repo.load_summaries()  # one object, not one a day: a publish's reads stay flat
+        # Only the newest day can be stored anew (a rebuild: an older one is refused), so a day before
+        # the newest they hold is as they hold it; from that day on, the day's own summary is read (a
+        # rebuild whose publish stopped, or made by a release that does not keep them together)
+        settled = max(together, default=None)
 
         def summary(day: date) -> EditionSummary:
-            stored = None if day in renewed else together.get(day) or self.repo.load_summary(day)
+            kept = together.get(day) if settled is not None and day < settled else None
+            stored = None if day in renewed else kept or self.repo.load_summary(day)
             if stored is not None:
                 return stored
             made = (renewed.get(day) or self._load(day, known)).summary()
