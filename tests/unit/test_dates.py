@@ -85,6 +85,7 @@ def utc(moment: str) -> datetime:
         ("2026-06-19 CST", utc("2026-06-18 16:00:00")),
         ("2026-06-19 -05:00", utc("2026-06-19 05:00:00")),
         ("2026-06-19Z", utc("2026-06-19 00:00:00")),
+        ("2026-06-19 10:01:25.5 -0700 PDT m=+3.000000001", utc("2026-06-19 17:01:25.5")),  # Go's time.Now()
     ],
 )
 def test_dates_with_an_offset_are_exact_whatever_the_default_zone(raw: str, expected: datetime) -> None:

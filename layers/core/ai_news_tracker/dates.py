@@ -90,6 +90,8 @@ _ZONE_AFTER_OFFSET = re.compile(
     r"(?<=[\d ])([+-])(\d{2}):?(\d{2}) "
     r"(?:(?![AaPp][Mm]$)[A-Za-z]{2,6}|\([^()]*\)|([+-])(\d{2})(?::?(\d{2}))?)$"
 )
+# Go's time.String() of a time taken with time.Now() ends with its monotonic clock reading, "m=+3.000000001".
+_GO_MONOTONIC = re.compile(r" m=[+-]\d+(?:\.\d+)?$")
 _BEIJING_TIME = re.compile(r"[(（]?北京时间[)）]?")
 # "下午3:05", "上午 10:56:00": the Chinese marker before a time on the 12-hour clock (written as "3:05 PM").
 _CHINESE_MERIDIEM = re.compile(r"(上午|早上|凌晨|中午|下午|傍晚|晚上)\s*(\d{1,2})(:\d{2}(?::\d{2})?)(?!\d)")
@@ -142,6 +144,7 @@ def _normalize(raw: str) -> str:
     for spelling, iso in _CHINESE_SPELLINGS:
         text = spelling.sub(iso, text)
     text = _CHINESE_MERIDIEM.sub(_english_meridiem, text)
+    text = _GO_MONOTONIC.sub("", text)
     text = _ZONE_AFTER_OFFSET.sub(_offset_alone, collapse_whitespace(_NAMED_OFFSET.sub(_bare_offset, text)))
     return collapse_whitespace(_china_standard_time(text))
 
