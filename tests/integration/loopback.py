@@ -215,3 +215,24 @@ def sequence(*handlers: Handler) -> Handler:
 
 def redirect(location: str, status: int = 302) -> Handler:
     return static(b"", status, {"Location": location})
+
+
+def trickled_headers(head: bytes, then: bytes, bytes_: int) -> Handler:
+    """Answers ``head`` (a status line and headers, unfinished), then a byte of a header every 0.2 s,
+    ``bytes_`` of them (each read within a read timeout), then ``then`` (the headers' end, a body)."""
+
+    def handle(exchange: Exchange) -> None:
+        wfile = exchange._request.wfile
+        wfile.write(head)
+        for _ in range(bytes_):
+            if exchange.wait(0.2):
+                return
+            try:
+                wfile.write(b"a")
+                wfile.flush()
+            except OSError:
+                return
+        wfile.write(then)
+        exchange.started = True
+
+    return handle

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import urllib3.util.connection
-from loopback import Exchange, LoopbackServer, sequence, static
+from loopback import LoopbackServer, sequence, static, trickled_headers
 
 from ai_news_tracker.config import FetchConfig
 from ai_news_tracker.errors import ConnectionFailed, FetchTimeout, HTTPStatusFailure, SourceFailure
@@ -204,20 +204,7 @@ def use_proxy(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
 def test_headers_trickled_through_a_proxy_stop_at_the_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
     # Given a proxy relaying a configured feed's answer whose headers come a byte every 0.2 s for 6 s,
     # each read within the read timeout
-    def trickle_headers(exchange: Exchange) -> None:
-        wfile = exchange._request.wfile
-        wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Slow: ")
-        for _ in range(30):
-            if exchange.wait(0.2):
-                return
-            try:
-                wfile.write(b"a")
-                wfile.flush()
-            except OSError:
-                return
-        wfile.write(b"\r\n\r\nok")
-        exchange.started = True
-
+    trickle_headers = trickled_headers(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Slow: ", b"\r\n\r\nok", 30)
     config = FetchConfig(connect_timeout=1.0, read_timeout=0.5, deadline=1.5, retries=0)
     with LoopbackServer({"/feed": trickle_headers}) as proxy, HttpClient(config) as client:
         use_proxy(monkeypatch, proxy.url())

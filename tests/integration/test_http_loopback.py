@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
-from loopback import Exchange, LoopbackServer, redirect, sequence, static
+from loopback import Exchange, LoopbackServer, redirect, sequence, static, trickled_headers
 
 from ai_news_tracker.config import DEFAULT_USER_AGENT, FetchConfig
 from ai_news_tracker.errors import (
@@ -436,21 +436,9 @@ def test_the_deadline_holds_across_a_chain_of_slow_redirects(server: LoopbackSer
 
 def test_headers_that_trickle_stop_at_the_deadline(server: LoopbackServer, client: HttpClient) -> None:
     # Given a server sending its headers a byte every 0.2 s for 8 s (each read within the read timeout)
-    def trickle_headers(exchange: Exchange) -> None:
-        wfile = exchange._request.wfile
-        wfile.write(b"HTTP/1.1 302 Found\r\nLocation: /feed\r\nX-Slow: ")
-        for _ in range(40):
-            if exchange.wait(0.2):
-                return
-            try:
-                wfile.write(b"a")
-                wfile.flush()
-            except OSError:
-                return
-        wfile.write(b"\r\n\r\n")
-        exchange.started = True
-
-    server.routes["/slow"] = trickle_headers
+    server.routes["/slow"] = trickled_headers(
+        b"HTTP/1.1 302 Found\r\nLocation: /feed\r\nX-Slow: ", b"\r\n\r\n", 40
+    )
     server.routes["/feed"] = static(FEED)
 
     # When it is fetched

@@ -195,12 +195,13 @@ def _catalog(full: dict[str, float], chinese: dict[str, float]) -> bytes:
 FULL = {"gemini-3-pro": 1490.0, "glm-4.6": 1441.2, "qwq-32b": 1329.4}
 
 
-class _OtherCategoryChanges(GithubHttp):
-    """arena-catalog on GitHub whose ``chinese`` category changes while ``full`` stays as it was."""
+class _RawFile(GithubHttp):
+    """raw.githubusercontent.com answering ``body`` (a file whose other category changed; a CDN node that
+    may still hold the file before its last commit), api.github.com the repository's latest commit."""
 
-    def __init__(self) -> None:
+    def __init__(self, body: bytes) -> None:
         super().__init__(COMMIT)
-        self.body = _catalog(FULL, {"glm-4.6": 1500.0})
+        self.body = body
 
     def fetch_many(
         self, jobs: list[tuple[Any, str, Any, Any]], *, deadline_at: float | None = None
@@ -214,7 +215,7 @@ class _OtherCategoryChanges(GithubHttp):
 
 def test_a_change_to_another_category_does_not_make_an_unchanged_ranking_look_new(tmp_path: Path) -> None:
     # Given the default leaderboard ("full") committed on 2025-12-11 and fetched
-    http = _OtherCategoryChanges()
+    http = _RawFile(_catalog(FULL, {"glm-4.6": 1500.0}))
     pipe = github_pipeline(tmp_path, http)
     pipe.fetch(DAY1, feeds=False)
     # When, 60 days later, a commit of the day before changes only the file's "chinese" category
@@ -345,30 +346,12 @@ def test_a_ranking_stored_by_the_release_before_is_not_re_dated_by_a_change_to_a
     assert current is not None and current.snapshot_date == date(2025, 12, 11)
 
 
-class _RawCopies(GithubHttp):
-    """raw.githubusercontent.com answering ``body`` (a CDN node may still hold the file before its last
-    commit), api.github.com the repository's latest commit."""
-
-    def __init__(self) -> None:
-        super().__init__(COMMIT)
-        self.body = catalog(1486.6)
-
-    def fetch_many(
-        self, jobs: list[tuple[Any, str, Any, Any]], *, deadline_at: float | None = None
-    ) -> dict[Any, Response | Any]:
-        answers = {
-            RAW_URL: (self.body, {"content-type": "text/plain; charset=utf-8"}),
-            FEED_URL: (FEED, {"content-type": "application/rss+xml"}),
-        }
-        return {key: Response(200, *answers[url], url, Validators()) for key, url, _, _ in jobs}
-
-
 def test_a_newer_file_committed_before_the_day_the_ranking_shown_was_first_seen_replaces_it(
     tmp_path: Path,
 ) -> None:
     # Given the default leaderboard fetched on 11-01 while GitHub's API refused the commit question (its
     # rate limit for shared addresses such as Lambda's): the ranking is dated by the day first seen, 11-01
-    http = _RawCopies()
+    http = _RawFile(catalog(1486.6))
     http.commit_answer = HTTPStatusFailure("403 Forbidden", 403)
     pipe = github_pipeline(tmp_path, http)
     pipe.fetch(DAY1, feeds=False)
