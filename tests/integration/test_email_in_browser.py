@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from editions import plain_edition, plain_items
 from test_browser import (  # noqa: F401 - browser: the fixture
     OUT_OF_ORDER,
     SPLIT_DATES,
@@ -39,7 +40,7 @@ from test_browser import (  # noqa: F401 - browser: the fixture
 
 from ai_news_tracker.config import Config, EmailConfig, LeaderboardConfig
 from ai_news_tracker.mail import bodies, build_confirmation, build_message, build_subscribed_notice
-from ai_news_tracker.models import Edition, Item, Leaderboard, RankedModel, SourceStatus
+from ai_news_tracker.models import Edition, Item, Leaderboard, RankedModel, Repeat, SourceStatus
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 NOW = datetime(2026, 11, 20, 0, 0, tzinfo=UTC)
@@ -192,6 +193,61 @@ def test_a_right_to_left_title_or_source_leaves_the_words_beside_it_in_their_pla
     # title ("36Kr", not "36 ‹title› Kr")
     assert browser.script("return document.querySelectorAll('li').length") == 4
     assert browser.driver.execute_script(OUT_OF_ORDER, "h3, p, li") == []
+
+
+# Where "36Kr" is drawn, for each text holding it: the gap in pixels between "36" and "Kr" (0: whole).
+GAPS = r"""
+const out = [];
+const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+for (let node; (node = walker.nextNode()); ) {
+  const at = node.data.indexOf("36Kr");
+  if (at < 0) continue;
+  const box = (start, end) => {
+    const range = document.createRange();
+    range.setStart(node, start);
+    range.setEnd(node, end);
+    return range.getBoundingClientRect();
+  };
+  out.push([node.data.trim(), Math.round(Math.abs(box(at + 2, at + 4).left - box(at, at + 2).right))]);
+}
+return out;
+"""
+
+
+@pytest.mark.parametrize("width", [390, 700])
+def test_a_story_told_by_an_outlet_of_an_arabic_name_and_by_36kr_names_36kr_whole_in_the_email(
+    browser: Browser,  # noqa: F811 - the fixture imported from test_browser
+    tmp_path: Path,
+    width: int,
+) -> None:
+    # Given the email of an edition whose story, and a story already reported, were told by an outlet of
+    # an Arabic name and by 36Kr (their sources "الجزيرة、36Kr")
+    first, second = plain_items(2)
+    told = replace(first, source="الجزيرة", also_in=("36Kr",), also_urls=(None,))
+    again = replace(second, id="r1", source="الجزيرة", also_in=("36Kr",), also_urls=(None,))
+    edition = replace(
+        plain_edition(0),
+        items=(told,),
+        repeats=(Repeat(again, date(2026, 11, 18), "x"),),
+        key_points=("要点",),
+    )
+    _, html = bodies(
+        build_message(
+            edition,
+            CONFIG,
+            recipient="reader@example.org",
+            web_url=None,
+            unsubscribe_url=None,
+            unsubscribe_mailto=None,
+            templates_dir=TEMPLATES,
+        )
+    )
+    (tmp_path / "email.html").write_text(html, encoding="utf-8")
+    browser.open((tmp_path / "email.html").as_uri(), width, 900)
+    # Then "36Kr" is drawn whole in each line, as the web page draws it (its source a <bdi>), not
+    # "36 ‹the Arabic name› Kr"
+    gaps = browser.script(GAPS)
+    assert len(gaps) == 2 and all(gap <= 1 for _, gap in gaps), gaps
 
 
 def shown_title(page: Browser, title: str) -> Any:

@@ -192,7 +192,8 @@ def assert_inert(html: str) -> Audit:
         "br",
         "div",
         "span",
-    }  # div: the hidden preheader; span: a date kept whole
+        "bdi",
+    }  # div: the hidden preheader; span: a date kept whole; bdi: a right-to-left title or source isolated
     assert set(found.tags) <= allowed, set(found.tags) - allowed
     for tag, name, value in found.attrs:
         assert not name.startswith("on"), (tag, name, value)
