@@ -206,6 +206,8 @@ def test_same_company_on_and_off_topic(
         ("红米K90发布，全新智能体验", "紅米K90發佈，全新智能體驗"),
         ("培养数字人才，建设智能体育公园", "培養數字人才，建設智能體育公園"),
         ("金元宝销量阶跃式增长，扫地机器人开售", "金元寶銷量階躍式增長，掃地機器人開售"),
+        ("工信部发布智能体验证规范", "工信部發佈智慧體驗證規範"),  # Taiwan's 智慧體, not 智慧體驗
+        ("工信部发布智能体验收规范", "工信部發佈智慧體驗收規範"),
     ],
 )
 def test_a_headline_in_traditional_characters_scores_as_in_simplified(
