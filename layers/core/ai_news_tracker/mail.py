@@ -84,6 +84,7 @@ from .render import (
     SITE_LABEL,
     SITE_URL,
     board_missing,
+    board_stale_days,
     date_label,
     edition_zone,
     local_time,
@@ -259,7 +260,7 @@ def _board_view(edition: Edition, config: Config) -> dict[str, Any]:
         reason, _ = board_missing(edition, config)  # as the web's
         return {"available": False, "name": name, "reason": clean_line(reason)}
     age = snapshot_age_days(board.snapshot_date, edition.date)
-    max_age = cfg.max_age_days if cfg else 30
+    stale = board_stale_days(edition, config)  # as the web's
 
     def rows(models: Iterable[Any]) -> list[dict[str, Any]]:
         return [
@@ -279,8 +280,8 @@ def _board_view(edition: Edition, config: Config) -> dict[str, Any]:
         "snapshot_date": board.snapshot_date.isoformat(),
         "date_label": date_label(board),
         "ranking": clean_line(ranking_label(board) or ""),
-        "stale_days": age if age > max_age else 0,
-        "stale_warning": stale_warning(board, age) if age > max_age else "",
+        "stale_days": stale,
+        "stale_warning": stale_warning(board, age) if stale else "",
     }
 
 

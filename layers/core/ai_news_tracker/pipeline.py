@@ -1309,15 +1309,11 @@ def news_and_repeats(
 
 
 def stale_leaderboard_days(edition: Edition, config: Config) -> int:
-    """How old the edition's leaderboard is when its ``max_age_days`` (as built) calls it stale, else 0."""
-    from .leaderboard import stale_days
+    """How old the edition's leaderboard is when its ``max_age_days`` (as built) calls it stale, else 0
+    (:func:`~ai_news_tracker.render.board_stale_days`: the render's module, which a fetch never loads)."""
+    from .render import board_stale_days
 
-    board = edition.leaderboard
-    if board is None:
-        return 0
-    shown = edition.shown_with.board if edition.shown_with else None
-    configured = (config.leaderboard or LeaderboardConfig()).max_age_days
-    return stale_days(board.snapshot_date, edition.date, shown.max_age_days if shown else configured)
+    return board_stale_days(edition, config)
 
 
 def published_cutoff(published: Mapping[str, Any] | None) -> datetime | None:

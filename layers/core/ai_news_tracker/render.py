@@ -27,9 +27,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from markupsafe import Markup
 
-from .config import FEED_ID, Config
+from .config import FEED_ID, Config, LeaderboardConfig
 from .identity import safe_link
-from .leaderboard import display_score, movements, snapshot_age_days
+from .leaderboard import display_score, movements, snapshot_age_days, stale_days
 from .markdown import STRAY_PERCENT, escape_inline, escape_table_cell, link_target
 from .models import BoardShown, Edition, EditionSummary, Item, Leaderboard, Repeat, ShownWith, SourceStatus
 from .text import (
@@ -286,6 +286,18 @@ def shown_with(edition: Edition | EditionSummary, config: Config) -> ShownWith:
     """The settings ``edition`` (or its summary) is shown with: those it was built with, or, for an
     edition stored before they were kept, ``config``'s."""
     return edition.shown_with or configured_shown_with(config)
+
+
+def board_stale_days(edition: Edition, config: Config) -> int:
+    """How old the edition's leaderboard is when the ``max_age_days`` it is shown with calls it stale,
+    else 0: what every format warns of, the JSON's ``stale``, and the render function's
+    ``LeaderboardStaleDays``."""
+    board = edition.leaderboard
+    if board is None:
+        return 0
+    cfg = shown_with(edition, config).board
+    max_age = cfg.max_age_days if cfg else LeaderboardConfig.max_age_days
+    return stale_days(board.snapshot_date, edition.date, max_age)
 
 
 def board_missing(edition: Edition, config: Config) -> tuple[str, str]:
@@ -615,7 +627,7 @@ class Renderer:
             # technical reason is in the JSON's sources and the logs.
             return {"available": False, "name": name, "reason": board_missing(edition, self.config)[0]}
         age = snapshot_age_days(board.snapshot_date, edition.date)
-        max_age = cfg.max_age_days if cfg else 30
+        stale = board_stale_days(edition, self.config)
         return {
             "available": True,
             "name": name,
@@ -630,8 +642,8 @@ class Renderer:
             "snapshot_date": board.snapshot_date.isoformat(),
             "date_label": date_label(board),
             "ranking": ranking_label(board),
-            "stale_days": age if age > max_age else 0,
-            "stale_warning": stale_warning(board, age) if age > max_age else "",
+            "stale_days": stale,
+            "stale_warning": stale_warning(board, age) if stale else "",
         }
 
     @staticmethod
@@ -780,7 +792,7 @@ class Renderer:
             "snapshot_date": board.snapshot_date.isoformat(),
             "date_basis": board.date_basis,  # file / published: the data's own date; first_seen: ours
             "age_days": age,
-            "stale": age > (cfg.max_age_days if cfg else 30),
+            "stale": board_stale_days(edition, self.config) > 0,
             "models_ranked": board.models_ranked,
             "global_top": rows(board.global_top),
             "domestic": rows(board.domestic, movement=True),
