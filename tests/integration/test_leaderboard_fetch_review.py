@@ -180,7 +180,7 @@ def test_a_ranking_older_than_max_age_days_is_reported_to_the_operator(
     edition, _ = pipe.build(DAY1)
     assert "⚠️ 已 325 天未更新" in pipe.renderer.markdown(edition)  # readers are told
     # Then the operator is told too: a WARNING (or worse) naming the leaderboard, as a feed gone quiet
-    # has its alarm; today nothing above INFO is logged, no metric, no alarm
+    # has its alarm (before the fix nothing above INFO was logged, no metric, no alarm)
     warned = [r for r in caplog.records if r.levelno >= logging.WARNING and "leaderboard" in r.getMessage()]
     assert warned, [(r.levelname, r.getMessage()) for r in caplog.records]
 
@@ -226,7 +226,7 @@ def test_a_change_to_another_category_does_not_make_an_unchanged_ranking_look_ne
     ).encode()
     pipe.fetch(later, feeds=False)
     # Then the "full" ranking, the very same scores since 2025-12-11, keeps that date (and its warning);
-    # today it is dated by the other category's commit, 2026-12-30, and shown as fresh
+    # before the fix it was dated by the other category's commit, 2026-12-30, and shown as fresh
     current = pipe.current_leaderboard()
     assert current is not None and current.snapshot_date == date(2025, 12, 11)
 
@@ -282,8 +282,8 @@ def test_a_category_switched_to_after_only_it_changed_is_dated_by_its_own_change
         # When the operator switches to the "chinese" category, the file unchanged since 11-19
         chinese = pipeline(tmp_path, server.url("/board"), "arena-catalog", category="chinese")
         chinese.fetch(DAY1 + timedelta(days=20), feeds=False)
-    # Then the chinese ranking, changed on 11-19, is dated 11-19 (today: 10-01, the full ranking's date:
-    # the edition warns readers it is 51 days old and LeaderboardStaleAlarm rings)
+    # Then the chinese ranking, changed on 11-19, is dated 11-19 (before the fix: 10-01, the full
+    # ranking's date: the edition warned readers it was 51 days old and LeaderboardStaleAlarm rang)
     current = chinese.current_leaderboard()
     assert current is not None and current.category == "chinese"
     assert current.snapshot_date == date(2026, 11, 19)
@@ -314,8 +314,9 @@ def test_a_first_seen_ranking_stored_by_the_release_before_takes_its_publishers_
         monkeypatch.setattr(logging.getLogger(SERVICE), "propagate", True)
         for days in (1, 2, 3):
             pipe.fetch(DAY1 + timedelta(days=days), feeds=False)
-    # Then the very same ranking is dated by its publisher, as the release before dated it (today it is
-    # refused as "older than the one shown" at every fetch, for good: shown as fresh, downloaded whole)
+    # Then the very same ranking is dated by its publisher, as the release before dated it (before the
+    # fix it was refused as "older than the one shown" at every fetch, for good: shown as fresh,
+    # downloaded whole)
     current = pipe.current_leaderboard()
     assert current is not None and current.snapshot_date == date(2025, 12, 11)
     assert not [r for r in caplog.records if r.getMessage() == "leaderboard older than the one shown"]
@@ -340,8 +341,8 @@ def test_a_ranking_stored_by_the_release_before_is_not_re_dated_by_a_change_to_a
         served.modified = "Thu, 19 Nov 2026 08:00:00 GMT"
         pipe.fetch(DAY1 + timedelta(days=19), feeds=False)
     # Then the unchanged "full" ranking keeps its date of 2025-12-11 and its stale warning, as it does for
-    # a snapshot this release stored (today it is dated 11-19 and shown as fresh, for as long as it stays
-    # unchanged: the frozen ranking the fix meant to keep telling)
+    # a snapshot this release stored (before the fix it was dated 11-19 and shown as fresh, for as long
+    # as it stayed unchanged: the frozen ranking the fix meant to keep telling)
     current = pipe.current_leaderboard()
     assert current is not None and current.snapshot_date == date(2025, 12, 11)
 
@@ -366,7 +367,7 @@ def test_a_newer_file_committed_before_the_day_the_ranking_shown_was_first_seen_
     for days in (1, 2, 3):
         pipe.fetch(DAY1 + timedelta(days=days), feeds=False)
     # Then the new ranking is shown: 11-01 was only the day the older file was first seen, no date of its
-    # own (today it is refused at every fetch as "leaderboard older than the one shown", the older ranking
-    # staying shown until another commit)
+    # own (before the fix it was refused at every fetch as "leaderboard older than the one shown", the
+    # older ranking staying shown until another commit)
     current = pipe.current_leaderboard()
     assert current is not None and current.global_top[0].score == 1510

@@ -21,7 +21,7 @@ def test_a_link_or_address_in_a_model_name_is_broken_in_the_email_as_in_feed_tex
     # Given a leaderboard file whose model names are a URL and an address (the file is third-party data)
     scores = {"https://evil.example/login": 1600.0, "ops@evil.example": 1550.0, "glm-4.6": 1500.0}
     text, shown = email_parts(board_edition(scores))
-    # Then, as for feed text (mail.unlinked), neither part carries them in a shape mail clients link
+    # Then, as for feed text (text.unlinked), neither part carries them in a shape mail clients link
     for part in (text, shown):
         assert "https://evil.example/login" not in part
         assert "ops@evil.example" not in part

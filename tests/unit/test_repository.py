@@ -313,12 +313,21 @@ def test_the_pages_layout_version_is_kept_beside_the_editions_and_never_taken_fo
 
 def test_the_editions_are_listed_alone_and_every_day_they_can_have_is_listed(tmp_path: Path) -> None:
     # Given an edition with its summary, the summaries together, a claim and an announcement beside it
-    repo = RawRepository(LocalStore(tmp_path))
+    class Listings(LocalStore):
+        def list(self, prefix: str) -> list[str]:
+            keys = super().list(prefix)
+            listed.extend(keys)
+            return keys
+
+    listed: list[str] = []
+    repo = RawRepository(Listings(tmp_path))
     repo.store.put("editions/2026-01-20.json", b"{}")
     for key in ("summaries/2026-01-20.json", "summaries/all.json", "successors/first", "announced/x.json"):
         repo.store.put(f"editions/{key}", b"{}")
-    # Then the edition alone is listed; and every day a run's clock allows is of the century listed
+    # Then the edition alone is listed (on S3, the others are never sent: three keys a day did not page
+    # in a listing of the editions); and every day a run's clock allows is of the century listed
     assert repo.edition_dates() == [date(2026, 1, 20)]
+    assert listed == ["editions/2026-01-20.json"]
     assert {str(year)[:2] for year in CLOCK_YEARS} == {EDITION_CENTURY}
 
 

@@ -710,7 +710,7 @@ def _pinned() -> tuple[str, ...] | None:
 class _WatchedHTTPConnection(HTTPConnection):
     """A connection under the deadline's watchdog that, for a checked hop, goes to its checked addresses."""
 
-    pins = True  # False for a connection to a proxy: it goes to the proxy (a checked hop never does)
+    pins = True  # False for a connection to a proxy: it goes to the proxy, which resolves the name
     pinned = False  # whether the socket was connected to checked addresses
 
     def getresponse(self) -> HTTPResponse:  # type: ignore[override]  # as urllib3's own

@@ -65,7 +65,7 @@ class SourceState:
     validators: Validators = field(default_factory=lambda: Validators(None, None))
     status: SourceStatus | None = None
     recent_ids: tuple[str, ...] = ()
-    fingerprint: str | None = None  # content hash, for sources whose files carry no date
+    fingerprint: str | None = None  # the leaderboard's: its ranking's (leaderboard.ranking_fingerprint)
     last_new_at: datetime | None = None  # when the source last had an item not seen before
     # The aliases of the items it shows were written up to this ALIASES_VERSION (once, for older items)
     aliased: int = 0
