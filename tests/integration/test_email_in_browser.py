@@ -104,6 +104,20 @@ def long_strings_edition() -> Edition:
     )
 
 
+def email_html(edition: Edition) -> str:
+    """The HTML part of the edition's message to a reader, with no web or unsubscribe link."""
+    message = build_message(
+        edition,
+        CONFIG,
+        recipient="reader@example.org",
+        web_url=None,
+        unsubscribe_url=None,
+        unsubscribe_mailto=None,
+        templates_dir=TEMPLATES,
+    )
+    return bodies(message)[1]
+
+
 @pytest.fixture(scope="module")
 def email_page(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, list[str]]:
     """The file:// address of the HTML part of the edition's message, and the item titles it shows."""
@@ -140,17 +154,7 @@ def reported_page(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The file:// address of the HTML part of an edition listing the 20 stories already reported a
     mail lists."""
     edition = replace(long_strings_edition(), repeats=reported_stories(20))
-    _, html = bodies(
-        build_message(
-            edition,
-            CONFIG,
-            recipient="reader@example.org",
-            web_url=None,
-            unsubscribe_url=None,
-            unsubscribe_mailto=None,
-            templates_dir=TEMPLATES,
-        )
-    )
+    html = email_html(edition)
     path = tmp_path_factory.mktemp("reported") / "email.html"
     path.write_text(html, encoding="utf-8")
     return path.as_uri()
@@ -176,17 +180,7 @@ def test_a_right_to_left_title_or_source_leaves_the_words_beside_it_in_their_pla
     width: int,
 ) -> None:
     # Given the email of an edition whose titles and a source's name are Arabic and Hebrew
-    _, html = bodies(
-        build_message(
-            right_to_left_edition(),
-            CONFIG,
-            recipient="reader@example.org",
-            web_url=None,
-            unsubscribe_url=None,
-            unsubscribe_mailto=None,
-            templates_dir=TEMPLATES,
-        )
-    )
+    html = email_html(right_to_left_edition())
     (tmp_path / "email.html").write_text(html, encoding="utf-8")
     browser.open((tmp_path / "email.html").as_uri(), width, 900)
     # Then every line reads left to right around them: each source drawn whole to the right of its
@@ -231,17 +225,7 @@ def test_a_story_told_by_an_outlet_of_an_arabic_name_and_by_36kr_names_36kr_whol
         repeats=(Repeat(again, date(2026, 11, 18), "x"),),
         key_points=("要点",),
     )
-    _, html = bodies(
-        build_message(
-            edition,
-            CONFIG,
-            recipient="reader@example.org",
-            web_url=None,
-            unsubscribe_url=None,
-            unsubscribe_mailto=None,
-            templates_dir=TEMPLATES,
-        )
-    )
+    html = email_html(edition)
     (tmp_path / "email.html").write_text(html, encoding="utf-8")
     browser.open((tmp_path / "email.html").as_uri(), width, 900)
     # Then "36Kr" is drawn whole in each line, as the web page draws it (its source a <bdi>), not
