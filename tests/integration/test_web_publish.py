@@ -684,6 +684,35 @@ def test_the_announcement_names_the_web_page_too() -> None:
     assert message["url"] == "https://digest.example.cn/reports/2026-11-18.md"  # unchanged
 
 
+# -- a day stored anew since the summaries were stored together is shown as stored -----------------
+REBUILT = replace(edition(2), key_points=("重建后的要点",), updated_at=datetime(2026, 11, 20, 9, tzinfo=UTC))
+
+
+def rebuilt_newest(site: Site, tmp_path: Path) -> None:
+    """README's "Rebuild the newest edition": the edition of the 20th deleted, the day built again."""
+    (tmp_path / "raw" / "editions" / f"{DAYS[2]}.json").unlink()
+    site.repo.save_edition(REBUILT)
+
+
+def assert_shown_as_rebuilt(site: Site) -> None:
+    index = site.text("index.html")
+    assert "重建后的要点" in index and f"{DAYS[2]} 的要点" not in index
+    entries = {e.id.rsplit("/", 1)[1]: e for e in feedparser.parse(site.text("feed.xml")).entries}
+    assert "重建后的要点" in entries[str(DAYS[2])].summary
+    assert entries[str(DAYS[2])].updated == "2026-11-20T09:00:00Z"
+
+
+def stopped_publisher(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pipeline:
+    """A publish that stops (a Lambda timeout) once the day's own files are written, before the archive."""
+    stopped = Pipeline(CONFIG, LocalStore(tmp_path / "raw"), LocalStore(tmp_path / "site"))
+
+    def timed_out(*args: object) -> None:
+        raise TimeoutError("Task timed out after 60.00 seconds")
+
+    monkeypatch.setattr(stopped, "_summaries", timed_out)
+    return stopped
+
+
 def test_a_rebuilt_day_whose_publish_stopped_is_shown_as_rebuilt_by_a_publish_of_an_older_day(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -693,29 +722,15 @@ def test_a_rebuilt_day_whose_publish_stopped_is_shown_as_rebuilt_by_a_publish_of
     site = Site(tmp_path)
     for n in range(3):
         site.publish(n)
-    (tmp_path / "raw" / "editions" / f"{DAYS[2]}.json").unlink()
-    rebuilt = replace(
-        edition(2), key_points=("重建后的要点",), updated_at=datetime(2026, 11, 20, 9, tzinfo=UTC)
-    )
-    site.repo.save_edition(rebuilt)
-    stopped = Pipeline(CONFIG, LocalStore(tmp_path / "raw"), LocalStore(tmp_path / "site"))
-
-    def timed_out(*args: object) -> None:
-        raise TimeoutError("Task timed out after 60.00 seconds")
-
-    monkeypatch.setattr(stopped, "_summaries", timed_out)
+    rebuilt_newest(site, tmp_path)
     with pytest.raises(TimeoutError):
-        stopped.publish(rebuilt)
+        stopped_publisher(tmp_path, monkeypatch).publish(REBUILT)
     assert "重建后的要点" in site.text(f"reports/{DAYS[2]}.html")
     # When an older day is published again (`run --now` of the 18th) before the next day's
     site.pipeline.publish(edition(0))
     # Then the archive and the feed say what the stored edition (and the page) of the 20th says, as
     # they did when a publish read every stored edition
-    index = site.text("index.html")
-    assert "重建后的要点" in index and f"{DAYS[2]} 的要点" not in index
-    entries = {e.id.rsplit("/", 1)[1]: e for e in feedparser.parse(site.text("feed.xml")).entries}
-    assert "重建后的要点" in entries[str(DAYS[2])].summary
-    assert entries[str(DAYS[2])].updated == "2026-11-20T09:00:00Z"
+    assert_shown_as_rebuilt(site)
 
 
 # -- a long archive: a day's publish reads what it shows in one object, not one a day ----------------
@@ -763,24 +778,6 @@ def test_the_requests_of_a_days_publish_do_not_grow_with_the_archive(tmp_path: P
     assert year < 30 and years <= year + 5, (year, years)
 
 
-# -- a day stored anew since the summaries were stored together is shown as stored -----------------
-REBUILT = replace(edition(2), key_points=("重建后的要点",), updated_at=datetime(2026, 11, 20, 9, tzinfo=UTC))
-
-
-def rebuilt_newest(site: Site, tmp_path: Path) -> None:
-    """README's "Rebuild the newest edition": the edition of the 20th deleted, the day built again."""
-    (tmp_path / "raw" / "editions" / f"{DAYS[2]}.json").unlink()
-    site.repo.save_edition(REBUILT)
-
-
-def assert_shown_as_rebuilt(site: Site) -> None:
-    index = site.text("index.html")
-    assert "重建后的要点" in index and f"{DAYS[2]} 的要点" not in index
-    entries = {e.id.rsplit("/", 1)[1]: e for e in feedparser.parse(site.text("feed.xml")).entries}
-    assert "重建后的要点" in entries[str(DAYS[2])].summary
-    assert entries[str(DAYS[2])].updated == "2026-11-20T09:00:00Z"
-
-
 def test_a_day_rebuilt_by_the_release_before_is_shown_as_rebuilt_once_this_one_is_back(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -815,12 +812,7 @@ def test_a_rebuilt_day_is_shown_as_rebuilt_when_the_next_days_publish_stopped_to
     for n in range(3):
         site.publish(n)
     rebuilt_newest(site, tmp_path)
-    stopped = Pipeline(CONFIG, LocalStore(tmp_path / "raw"), LocalStore(tmp_path / "site"))
-
-    def timed_out(*args: object) -> None:
-        raise TimeoutError("Task timed out after 60.00 seconds")
-
-    monkeypatch.setattr(stopped, "_summaries", timed_out)
+    stopped = stopped_publisher(tmp_path, monkeypatch)
     with pytest.raises(TimeoutError):
         stopped.publish(REBUILT)
     # and the next day's edition stored, its publish stopped at the same place (each of its tries)
