@@ -296,3 +296,32 @@ def test_a_proxy_trickling_its_answer_to_connect_stops_at_the_deadline(
 
         # Then the deadline cut it off, as it does a proxy trickling the feed's headers
         assert time.monotonic() - started < config.deadline + MARGIN
+
+
+@pytest.fixture
+def silent_tls_host() -> Iterator[str]:
+    """An https URL whose host completes the TCP handshake (the kernel's) and then says nothing: a TLS
+    handshake that never completes, as on a host whose TLS terminator hangs."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)  # never accepted: connections wait in the queue, unanswered
+        yield f"https://127.0.0.1:{listener.getsockname()[1]}/feed"
+
+
+def test_a_tls_handshake_that_never_completes_is_a_connection_timeout_and_retried(
+    silent_tls_host: str, connections: list[float]
+) -> None:
+    # Given a host that accepts connections but never answers the TLS handshake, 0.3 s to connect,
+    # a read timeout long enough to tell apart, and 2 retries
+    config = FetchConfig(connect_timeout=0.3, read_timeout=5.0, deadline=10.0, retries=2, backoff=0.0)
+
+    # When it is fetched
+    started = time.monotonic()
+    with HttpClient(config) as client, pytest.raises(FetchTimeout) as caught:
+        client.get(silent_tls_host)
+
+    # Then, as for a host that never accepts, the connection was tried again and the reason says that no
+    # connection was made ("no answer within 5 s" named a wait the request never spent, and no retry)
+    assert str(caught.value) == "no connection after 3 attempts of 0.3 s"
+    assert connections == [0.3, 0.3, 0.3]
+    assert time.monotonic() - started < 0.9 + MARGIN

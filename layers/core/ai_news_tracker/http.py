@@ -73,6 +73,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import ConnectionPool, HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import (
+    ConnectTimeoutError,
     DecodeError,
     InvalidHeader,
     LocationParseError,
@@ -716,6 +717,15 @@ class _WatchedHTTPConnection(HTTPConnection):
     def getresponse(self) -> HTTPResponse:  # type: ignore[override]  # as urllib3's own
         _watch_connection(self.sock)
         return super().getresponse()
+
+    def connect(self) -> None:
+        """urllib3's connect, a TLS handshake (or a proxy's answer to CONNECT) that times out being a
+        connection that timed out: retried as one and told as "no connection" (urllib3 raises it as a read
+        timeout: not retried, and named after a read timeout the request never waited)."""
+        try:
+            super().connect()
+        except TimeoutError as exc:  # the socket's; urllib3's own ConnectTimeoutError is not one
+            raise ConnectTimeoutError(self, f"connection to {self.host} not complete: {exc}") from exc
 
     def _new_conn(self) -> socket.socket:
         addresses = _pinned() if self.pins else None
