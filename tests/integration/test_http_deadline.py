@@ -235,6 +235,36 @@ def test_connections_to_a_proxy_keep_to_the_deadline(
     assert sum(connections) <= config.deadline + 0.01
 
 
+def test_a_proxy_that_never_accepts_is_named_in_the_reason(
+    black_hole: str, connections: list[float], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a proxy that never accepts, 0.3 s to connect and 1 retry
+    use_proxy(monkeypatch, black_hole.removesuffix("/feed"))
+    config = FetchConfig(connect_timeout=0.3, deadline=10.0, retries=1, backoff=0.0)
+
+    # When a configured feed is fetched through it
+    with HttpClient(config) as client, pytest.raises(FetchTimeout) as caught:
+        client.get("http://feed.test/feed")
+
+    # Then the reason says the proxy timed out, as a feed's host would ("request failed (ProxyError)")
+    assert str(caught.value) == "proxy: no connection after 2 attempts of 0.3 s"
+    assert connections == [0.3, 0.3]
+
+
+def test_a_proxy_refusing_connections_is_named_in_the_reason(
+    closed_port_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a proxy whose port is closed and no retries
+    use_proxy(monkeypatch, closed_port_url.removesuffix("/feed"))
+
+    # When a configured feed is fetched through it
+    with HttpClient(FetchConfig(retries=0)) as client, pytest.raises(ConnectionFailed) as caught:
+        client.get("http://feed.test/feed")
+
+    # Then the operator reads that the proxy refused, not the feed's host
+    assert str(caught.value) == "proxy: connection refused"
+
+
 @contextmanager
 def raw_server(answer: Callable[[socket.socket], None]) -> Iterator[int]:
     """A loopback port whose every connection is handed to ``answer`` on a thread of its own."""

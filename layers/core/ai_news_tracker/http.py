@@ -905,13 +905,17 @@ def _failure(exc: BaseException, config: FetchConfig) -> SourceFailure:
     """The named failure for an exception out of requests or urllib3, counting the attempts if several."""
     ended = _found_in(exc, _RetriesEnded)
     attempts = ended.attempts if isinstance(ended, _RetriesEnded) else 1
-    if isinstance(exc, requests.ConnectTimeout):
+    proxy = "proxy: " if isinstance(exc, requests.exceptions.ProxyError) else ""  # not the feed's host
+    timed_out = _found_in(exc, ConnectTimeoutError)  # requests tells a proxy's only as a ProxyError
+    if isinstance(exc, requests.ConnectTimeout) or (proxy and type(timed_out) is ConnectTimeoutError):
         if attempts > 1:
-            return FetchTimeout(f"no connection after {attempts} attempts of {config.connect_timeout:g} s")
-        return FetchTimeout(f"no connection within {config.connect_timeout:g} s")
+            return FetchTimeout(
+                f"{proxy}no connection after {attempts} attempts of {config.connect_timeout:g} s"
+            )
+        return FetchTimeout(f"{proxy}no connection within {config.connect_timeout:g} s")
     if isinstance(exc, requests.ReadTimeout) or _caused_by(exc, ReadTimeoutError):
         # requests turns a read timeout in the middle of the body into a ConnectionError
-        return FetchTimeout(f"no answer within {config.read_timeout:g} s")
+        return FetchTimeout(f"{proxy}no answer within {config.read_timeout:g} s")
     if isinstance(exc, requests.exceptions.RetryError):  # not expected with raise_on_status=False
         code = _retry_error_code(exc)
         return HTTPStatusFailure(f"HTTP {code} after {config.retries + 1} attempts", code)
@@ -919,7 +923,7 @@ def _failure(exc: BaseException, config: FetchConfig) -> SourceFailure:
         (text for types, text in _CONNECTION_REASONS if _caused_by(exc, *types)),
         f"request failed ({type(exc).__name__})",
     )
-    return ConnectionFailed(f"{reason} after {attempts} attempts" if attempts > 1 else reason)
+    return ConnectionFailed(f"{proxy}{reason} after {attempts} attempts" if attempts > 1 else proxy + reason)
 
 
 def _caused_by(exc: BaseException, *types: type[BaseException]) -> bool:
