@@ -99,6 +99,12 @@ def test_empty_config_is_valid_and_frozen() -> None:
         ({"sources": [{"name": "a", "url": "http://:80/feed"}]}, "sources[0].url", "http(s) URL"),
         ({"leaderboard": {"url": "https://[fe80::1/x.json"}}, "leaderboard.url", "http(s) URL"),
         ({"report": {"site_url": "https://example.com:0x50/"}}, "report.site_url", "http(s) URL"),
+        # an invisible or bidi character pasted with the address: the feed linked it, the page and the
+        # email (which link only what reads as written) linked nothing
+        ({"report": {"site_url": "https://news.example.cn\u200b"}}, "report.site_url", "U+200B"),
+        ({"report": {"site_url": "https://news.example.cn/\u2060"}}, "report.site_url", "U+2060"),
+        ({"report": {"site_url": "https://news.example.cn/\u202e"}}, "report.site_url", "U+202E"),
+        ({"report": {"subscribe_url": "https://api.example.cn/\u00ad"}}, "report.subscribe_url", "U+00AD"),
         # a backslash before the path: a browser reads a slash, a client may not
         (
             {"sources": [{"name": "a", "url": "https://evil.example\\@36kr.com/feed"}]},

@@ -24,6 +24,7 @@ from urllib.parse import SplitResult, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError
+from .text import reads_as_written
 
 # Says what we are; operators add a contact (URL or address) with [fetch] user_agent.
 DEFAULT_USER_AGENT = "AI-News-Tracker/0.1 (daily news digest bot; feed reader)"
@@ -526,6 +527,10 @@ def check_site_url(url: str, key: str) -> None:
             f"must be an http(s) URL without user info, query or fragment (not even an empty ? or #): "
             f"{_shown(url)!r}",
         )
+    hidden = next((c for c in url if not reads_as_written(c)), None)  # the editions would not link it
+    if hidden is not None:
+        shown = f"(U+{ord(hidden):04X}): {_shown(url)!r}"
+        raise ConfigError(key, f"must not hold an invisible, bidi or format character {shown}")
 
 
 def _check_source(source: SourceConfig, path: str) -> None:

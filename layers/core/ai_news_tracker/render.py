@@ -35,9 +35,8 @@ from .models import BoardShown, Edition, EditionSummary, Item, Leaderboard, Repe
 from .text import (
     clean_lines,
     clean_text,
-    collapse_whitespace,
-    has_invisible,
     is_blank,
+    reads_as_written,
     shown_text,
     truncate,
     without_surrogates,
@@ -105,9 +104,7 @@ def _web_link(url: str) -> str:
     link = safe_link(url)
     if link is None or urlsplit(link).scheme.lower() not in ("http", "https"):
         return ""
-    # Only a link that reads as it is: no control, bidi or non-character (clean_text), no space of any
-    # kind (collapse_whitespace) and no invisible character (has_invisible: a ZWJ even in an emoji) in it.
-    return link if collapse_whitespace(clean_text(link)) == link and not has_invisible(link) else ""
+    return link if reads_as_written(link) else ""
 
 
 # RFC 3986's reserved characters and the escapes already there stay as they are; any other character a

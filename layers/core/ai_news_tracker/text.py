@@ -329,6 +329,13 @@ def has_invisible(text: str) -> bool:
     return _ANY_IGNORABLE.search(text) is not None
 
 
+def reads_as_written(text: str) -> bool:
+    """Whether ``text`` shows as it is: no control, bidi or non-character (:func:`clean_text`), no space
+    of any kind (:func:`collapse_whitespace`) and no invisible character (:func:`has_invisible`: a ZWJ
+    even in an emoji). A link must: what a reader sees of it is where it goes."""
+    return collapse_whitespace(clean_text(text)) == text and not has_invisible(text)
+
+
 def is_blank(text: str) -> bool:
     """Whether a reader sees nothing of ``text``: whitespace and invisible (default-ignorable)
     characters alone, a title of bidi controls or Hangul fillers say (the formats show none: (无标题))."""
