@@ -7,6 +7,7 @@ import email
 import email.policy
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 from loopback import LoopbackServer, static
@@ -215,3 +216,36 @@ def test_a_send_whose_mail_cannot_be_written_says_why_on_stderr(
     assert code == 1
     (line,) = capsys.readouterr().err.splitlines()
     assert line.startswith("ai-news-tracker: email not sent: a@example.com (cannot write under "), line
+
+
+@pytest.fixture
+def built(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
+    """A data folder holding the 2026-11-20 edition, built with email off in runs, and its configuration."""
+    with LoopbackServer({"/feed": static(FEED)}) as server:
+        path = write_config(tmp_path / "c.toml", server.url("/feed"), enabled=False)
+        data = tmp_path / "d"
+        assert main(["run", "--config", str(path), "--data-dir", str(data), "--now", NOW]) == 0
+        yield path, data
+
+
+def test_a_send_interrupted_before_the_eml_was_written_mails_the_reader_on_the_next_send(
+    built: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a send interrupted (Ctrl-C) once the reader's attempt was claimed, before its .eml was written
+    path, data = built
+    send = ["send", "--config", str(path), "--data-dir", str(data), "--date", "2026-11-20"]
+
+    def interrupted(*args: object) -> NoReturn:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr("ai_news_tracker.mail.write_outbox", interrupted)
+        assert main(send) == 130
+    capsys.readouterr()
+    # When the day is sent again
+    code = main(send)
+    # Then the reader gets the edition (nothing had gone out: the .eml is the local delivery), not
+    # "claimed earlier, no outcome recorded" at every later send and run
+    out, err = capsys.readouterr()
+    assert code == 0 and "sent: a@example.com -> " in out, err
+    assert (data / "outbox" / "2026-11-20" / "a@example.com.eml").is_file()

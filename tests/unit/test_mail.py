@@ -28,6 +28,7 @@ from racing import ListsBeforeAnotherRun
 
 from ai_news_tracker import mail, render
 from ai_news_tracker.config import Config, EmailConfig, LeaderboardConfig
+from ai_news_tracker.errors import StorageError
 from ai_news_tracker.mail import (
     HTML_LIMIT,
     MAX_ATTEMPTS,
@@ -1405,6 +1406,52 @@ def test_the_local_outbox_gets_one_eml_per_recipient_once(tmp_path: Path) -> Non
     assert emls == ["outbox/2026-11-20/a@example.org.eml", "outbox/2026-11-20/b@example.org.eml"]
     assert first.sent["a@example.org"] == "outbox/2026-11-20/a@example.org.eml"
     assert second.sent == {} and len(second.skipped) == 2
+
+
+class FillingDisk(LocalStore):
+    """A folder on a disk with room for ``room[0]`` more files (None: plenty), shared by the stores
+    given the same list; a write past it fails as a full disk does."""
+
+    def __init__(self, root: Path, room: list[int | None]) -> None:
+        super().__init__(root)
+        self.room = room
+
+    def put_if_absent(self, key: str, data: bytes, *, content_type: str | None = None) -> bool:
+        left = self.room[0]
+        if left is not None:
+            if left == 0:
+                raise StorageError(f"cannot write {key!r}: No space left on device")
+            self.room[0] = left - 1
+        return super().put_if_absent(key, data, content_type=content_type)
+
+
+def test_a_send_that_found_the_disk_full_mails_the_reader_once_space_is_freed(tmp_path: Path) -> None:
+    # Given a local send whose disk filled up once the reader's attempt was claimed: neither the .eml
+    # nor the attempt's outcome could be written
+    room: list[int | None] = [1]
+    log, outbox = FillingDisk(tmp_path / "raw", room), FillingDisk(tmp_path, room)
+    first = send(log, ["a@example.org"], None, outbox=outbox)
+    assert "No space left on device" in first.failed["a@example.org"]
+    assert [key.rpartition("/")[2] for key in log.list("sent/")] == ["1"]  # claimed, no outcome
+    # When space is freed and the day is sent again
+    room[0] = None
+    second = send(log, ["a@example.org"], None, outbox=outbox)
+    # Then the reader gets the edition: without its .eml, nothing had gone out
+    assert second.sent == {"a@example.org": "outbox/2026-11-20/a@example.org.eml"}
+    assert second.pending == {} and (tmp_path / "outbox/2026-11-20/a@example.org.eml").is_file()
+
+
+def test_a_local_send_that_died_after_writing_the_eml_counts_it_sent(tmp_path: Path) -> None:
+    # Given a reader's .eml written, and the process dead before the attempt's outcome was
+    log, outbox = LocalStore(tmp_path / "raw"), LocalStore(tmp_path)
+    send(log, ["a@example.org"], None, outbox=outbox)
+    claim, outcome = log.list("sent/2026-11-20/")
+    (tmp_path / "raw" / outcome).unlink()
+    # When the day is sent again
+    report = send(log, ["a@example.org"], None, outbox=outbox)
+    # Then the reader is already sent (the .eml is the local delivery), not pending, and not claimed again
+    assert report.skipped == ["a@example.org"] and report.sent == {} and report.pending == {}
+    assert log.list("sent/2026-11-20/") == [claim]
 
 
 def test_unsubscribe_links_are_per_recipient_and_need_a_token(tmp_path: Path) -> None:

@@ -28,7 +28,9 @@ everything: it skips ``sent``, retries ``deferred`` and ``failed`` with the next
 resends an attempt that is claimed without an outcome or ``unknown``: that one may have gone out (a
 crash or a timeout between handing it over and recording it), so it is reported as *pending* for a
 person to look at. A message is therefore sent at most once; one lost in such a crash is reported,
-not repeated.
+not repeated. A local run's delivery is its outbox copy, written whole or not at all: an attempt
+claimed without an outcome went out when the ``.eml`` is there (skipped), and not when it is not (a
+Ctrl-C or a full disk before it was written): it is sent again.
 
 A refusal is ``deferred`` first: it says nothing against its recipient while SES may be refusing
 every message (an unverified sender, sending paused, throttling, an outage). It becomes ``failed``
@@ -967,6 +969,11 @@ def send_edition(
         prefix=prefix,
         attempts=attempts,
         deliver=lambda message, recipient: _deliver(message, sender, outbox, edition.date, recipient),
+        delivered=(
+            (lambda recipient: outbox.get(outbox_key(edition.date, recipient)) is not None)
+            if sender is None and outbox is not None
+            else None
+        ),
         links=lambda recipient: unsubscribe_links(
             recipient, unsubscribe_base, unsubscribe_token, unsubscribe_mailto
         ),
@@ -1001,6 +1008,9 @@ class _Run:
     prefix: str
     attempts: dict[str, _Attempt]
     deliver: Callable[[EmailMessage, str], str]
+    # Whether a recipient's message went out, when the outbox copy is the delivery (a local run); None
+    # when a sender hands it over (SES): a claim without an outcome may then have gone out.
+    delivered: Callable[[str], bool] | None
     links: Callable[[str], tuple[str | None, str | None]]
     dry_run: bool
     stopped: str | None = None
@@ -1094,9 +1104,14 @@ class _Run:
         if previous.outcome == "sent":
             self.report.skipped.append(recipient)
             return False
-        if previous.outcome is None:  # claimed, and then nothing: it may have gone out
-            self.report.pending[recipient] = "claimed earlier, no outcome recorded"
-            return False
+        if previous.outcome is None:  # claimed, and then nothing: handed to SES, it may have gone out;
+            # a local run's .eml (written whole or not at all) tells: none, nothing went out
+            delivered = self.delivered(recipient) if self.delivered is not None else None
+            if delivered is None:
+                self.report.pending[recipient] = "claimed earlier, no outcome recorded"
+            elif delivered:
+                self.report.skipped.append(recipient)
+            return delivered is False
         if previous.outcome == "unknown":
             self.report.pending[recipient] = _reason(self.sent_log, f"{key}.unknown", self._sender)
             return False
