@@ -11,8 +11,11 @@ from typing import NoReturn
 
 import pytest
 from loopback import LoopbackServer, static
+from racing import ListsBeforeAnotherRun
 
 from ai_news_tracker.cli import main
+from ai_news_tracker.pipeline import local_stores
+from ai_news_tracker.store import Store
 
 FEED = """<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>t</title>
 <item><title>DeepSeek 发布 &lt;script&gt;alert(1)&lt;/script&gt; 新模型</title>
@@ -249,3 +252,24 @@ def test_a_send_interrupted_before_the_eml_was_written_mails_the_reader_on_the_n
     out, err = capsys.readouterr()
     assert code == 0 and "sent: a@example.com -> " in out, err
     assert (data / "outbox" / "2026-11-20" / "a@example.com.eml").is_file()
+
+
+def test_a_send_that_says_email_not_sent_exits_1(
+    built: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a send that read the sent log just before another send to the same reader claimed them
+    path, data = built
+    send = ["send", "--config", str(path), "--data-dir", str(data), "--date", "2026-11-20"]
+
+    def racing_stores(data_dir: str) -> tuple[Store, Store]:
+        _, site = local_stores(data_dir)
+        monkeypatch.undo()  # the other send's stores are plain ones
+        return ListsBeforeAnotherRun(data / "raw", lambda: main(send), under="sent/"), site
+
+    monkeypatch.setattr("ai_news_tracker.cli.local_stores", racing_stores)
+    # When it goes on
+    code = main(send)
+    # Then it says the reader's email was not sent by it, and fails as README says `send` does (exit 1)
+    err = capsys.readouterr().err
+    assert err == "ai-news-tracker: email not sent: a@example.com (claimed by a concurrent run)\n"
+    assert code == 1

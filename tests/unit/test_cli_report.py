@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from editions import plain_edition
 
 from ai_news_tracker.cli import report_fetch, report_run
+from ai_news_tracker.mail import SendReport
 from ai_news_tracker.models import SourceStatus
 from ai_news_tracker.pipeline import FetchReport, PublishReport
 
@@ -73,3 +76,16 @@ def test_runs_line_names_the_days_markdown_though_the_page_before_was_written_fi
     assert report_run(PublishReport(plain_edition(1), keys), "data", email_on=False) == 0
     # Then it names the day's own Markdown (it named the first key written: the day before's page)
     assert capsys.readouterr().out.endswith(" -> data/site/reports/2026-11-20.md\n")
+
+
+def test_runs_line_counts_the_readers_whose_mail_is_pending(capsys: pytest.CaptureFixture[str]) -> None:
+    # Given a run whose mail to one reader went out, and to another is pending (claimed by another run)
+    email = SendReport(date(2026, 11, 20), "s", sent={"a@example.org": "outbox/2026-11-20/a@example.org.eml"})
+    email.pending["b@example.org"] = "claimed by a concurrent run"
+    report = PublishReport(plain_edition(1), ("reports/2026-11-20.md",), email=email)
+    # When its line is printed
+    assert report_run(report, "data", email_on=True) == 0
+    # Then the line counts that reader too, as stderr names them (it said "1 new message" alone)
+    out, err = capsys.readouterr()
+    assert "; email: 1 new message, 1 pending -> " in out, out
+    assert err == "ai-news-tracker: email not sent: b@example.org (claimed by a concurrent run)\n"

@@ -219,7 +219,7 @@ def send(pipeline: Pipeline, day: str, data_dir: str, *, dry_run: bool) -> int:
         print(f"already sent: {recipient}")
     for recipient, reason in {**report.pending, **report.failed}.items():  # on stderr, as `run` says it
         print(f"ai-news-tracker: email not sent: {recipient} ({reason})", file=sys.stderr)
-    return EXIT_FAILED if report.failed else EXIT_OK
+    return EXIT_FAILED if report.failed or report.pending else EXIT_OK
 
 
 def _failures(statuses: Sequence[SourceStatus]) -> str:
@@ -261,6 +261,7 @@ def report_run(report: PublishReport, data_dir: str, *, email_on: bool = False, 
         parts.append(
             f"email: {_count(len(report.email.sent), 'new message')}"
             + (f", {len(report.email.failed)} failed" if report.email.failed else "")
+            + (f", {len(report.email.pending)} pending" if report.email.pending else "")
         )
     elif email_on and not edition.items:
         parts.append("email: not sent, the edition has no items")
