@@ -67,6 +67,8 @@ MIN_SUBSCRIBE_SECONDS = 1.0
 # The stack's own confirmation budgets spent (one mailbox's is not: that refuses its abuser alone).
 STACK_OVER_BUDGET = frozenset({"over_hour_budget", "over_day_budget"})
 MAIL_FAILED = frozenset({"mail_failed", "mail_unconfirmed"})  # refused by SES; sent without SES's answer
+# Answered 202 like any request (no mail went out): counted for SubscriberStoreFailedAlarm as a 503 is.
+STORE_FAILED = frozenset({"budget_not_counted"})
 
 logger = Logger()
 tracer = Tracer(patch_modules=TRACED_NOTHING)  # SES refusals name addresses
@@ -181,6 +183,8 @@ def subscribe() -> Response[str]:
     metrics.add_metric(name="SubscribeRequests", unit=MetricUnit.Count, value=1)
     if outcome in MAIL_FAILED:
         metrics.add_metric(name="ConfirmationsFailed", unit=MetricUnit.Count, value=1)
+    if outcome in STORE_FAILED:
+        metrics.add_metric(name="SubscriberStoreFailed", unit=MetricUnit.Count, value=1)  # alarmed
     if outcome in STACK_OVER_BUDGET:  # a reader may have been refused their confirmation mail
         metrics.add_metric(name="SubscribeOverBudget", unit=MetricUnit.Count, value=1)
     logger.info("subscribe request", outcome=outcome)

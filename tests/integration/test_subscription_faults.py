@@ -1,11 +1,12 @@
-"""The subscription endpoint when SES, the token key or a complaint gets in the way, each against a
-README promise, through the moto stack of ``test_subscriptions_moto.py`` (found by a review: each
-failed before the fix named in its comment)."""
+"""The subscription endpoint when SES, the token key, the budgets' counts or a complaint gets in the
+way, each against a README promise, through the moto stack of ``test_subscriptions_moto.py`` (found by
+a review: each failed before the fix named in its comment)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from botocore.exceptions import ClientError, ReadTimeoutError
 from test_subscription_lifecycle import (
     CUTS,
@@ -15,9 +16,10 @@ from test_subscription_lifecycle import (
     feedback_event,
     stack,
 )
-from test_subscriptions_moto import Stack, confirmation_link, token_of
+from test_subscriptions_moto import Stack, confirmation_link, counted, token_of
 
 from ai_news_tracker import mail as mail_module
+from ai_news_tracker import subscribers as subscribers_module
 
 __all__ = ["stack"]  # the fixture, imported
 
@@ -49,6 +51,34 @@ def faulty_ses(stack: Stack) -> SesClient:
     client = SesClient(boto3.client("sesv2", region_name="us-east-1"))
     stack.monkeypatch.setattr(mail_module.SesSender, "client", property(lambda self: client))
     return client
+
+
+class BudgetTable:
+    """The DynamoDB client, refusing the writes of the budgets' ``quota#…`` items while ``failing``
+    (throttling or an internal error that outlasted botocore's retries)."""
+
+    def __init__(self, real: Any) -> None:
+        self.real, self.failing = real, False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+    def put_item(self, **kwargs: Any) -> Any:
+        if self.failing and kwargs["Item"]["id"]["S"].startswith(subscribers_module.QUOTA_PREFIX):
+            raise ClientError(
+                {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "Rate exceeded"}},
+                "PutItem",
+            )
+        return self.real.put_item(**kwargs)
+
+
+def faulty_budgets(stack: Stack) -> BudgetTable:
+    import boto3
+
+    table = BudgetTable(boto3.client("dynamodb", region_name="us-east-1"))
+    store = subscribers_module.DynamoSubscriberStore
+    stack.monkeypatch.setattr(store, "client", property(lambda self: table))
+    return table
 
 
 # README, Abuse: "An address gets a confirmation mail at most once an hour".
@@ -147,3 +177,41 @@ def test_while_the_token_key_cannot_be_read_every_address_still_gets_the_same_an
     # Then both answers are alike
     assert (suppressed.status, suppressed.body) == (new.status, new.body)  # failed: 202 vs 503
     assert new.status == 503 and stack.mails_to("new@example.org") == []
+
+
+# README, Abuse: "a mail SES refused costs no budget and gives the address's hour back"; a mail whose
+# budget could not be counted did not go out either.
+def test_a_reader_whose_mail_s_budget_could_not_be_counted_gets_the_confirmation_mail_when_asking_again(
+    stack: Stack,
+) -> None:
+    table = faulty_budgets(stack)
+    # Given the table failing for a moment while the confirmation mail's budget is counted
+    table.failing = True
+    stack.subscribe("reader@example.org")
+    assert confirmations_to(stack, "reader@example.org") == []  # nothing went out
+    # When the reader asks again a minute later, the table working again
+    table.failing = False
+    stack.now += 60
+    again = stack.subscribe("reader@example.org")
+    # Then the answer says a confirmation mail was sent, and it was
+    assert again.status == 202
+    assert len(confirmations_to(stack, "reader@example.org")) == 1  # failed: 0 (the hour held, "throttled")
+
+
+# README, Subscribe: "Every valid request gets the same 202 answer (...) whether the address is new,
+# pending, already subscribed or suppressed"; only a suppressed one's budget is never counted.
+def test_while_the_budgets_cannot_be_counted_every_address_still_gets_the_same_answer(
+    stack: Stack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given an address that bounced for good, and the budgets' counts failing
+    bounced = feedback_event("Permanent", "gone@example.org", stack.now)
+    assert stack.invoke("bounce", bounced)["suppressed"] == 1
+    faulty_budgets(stack).failing = True
+    capsys.readouterr()
+    # When a stranger posts it and a new address
+    suppressed, new = stack.subscribe("gone@example.org"), stack.subscribe("new@example.org")
+    # Then both answers are alike
+    assert (suppressed.status, suppressed.body) == (new.status, new.body)  # failed: 202 vs 503
+    assert new.status == 202 and stack.mails_to("new@example.org") == []
+    # And the failure is counted on the metric SubscriberStoreFailedAlarm watches
+    assert counted(capsys.readouterr().out).count("SubscriberStoreFailed") == 1

@@ -19,7 +19,7 @@ from racing import ListsBeforeAnotherRun
 
 from ai_news_tracker.config import Config, EmailConfig
 from ai_news_tracker.delivery import Batch, BatchError, parse_batch, send_batch
-from ai_news_tracker.errors import ConfigError, TrackerError
+from ai_news_tracker.errors import ConfigError, StorageError, TrackerError
 from ai_news_tracker.events import sns_messages
 from ai_news_tracker.mail import (
     MailError,
@@ -37,7 +37,9 @@ from ai_news_tracker.subscribers import (
     ACTIVE,
     CONFIRMATIONS_PER_HOUR,
     MAILBOX_MAILS_PER_DAY,
+    QUOTA_PREFIX,
     MemorySubscriberStore,
+    Subscriber,
     Subscriptions,
     apply_feedback,
     mailbox_key,
@@ -351,8 +353,10 @@ def test_token_keys_come_from_the_parameter_and_are_checked() -> None:
 
 
 # -- the subscribe use case ------------------------------------------------------------------------
-def service(send: Any, keys: Any = lambda: [b"k" * 32]) -> tuple[SubscriptionService, Subscriptions]:
-    subscriptions = Subscriptions(MemorySubscriberStore())
+def service(
+    send: Any, keys: Any = lambda: [b"k" * 32], store: MemorySubscriberStore | None = None
+) -> tuple[SubscriptionService, Subscriptions]:
+    subscriptions = Subscriptions(store or MemorySubscriberStore())
     return SubscriptionService(subscriptions, Tokens(keys), CONFIG, send, TEMPLATES), subscriptions
 
 
@@ -652,6 +656,61 @@ def test_a_mailbox_keeps_its_daily_mails_while_the_stack_is_over_budget(
     # Then the next hour the reader still gets a mail: the refusals took nothing from the mailbox
     assert subscribe.subscribe("reader@example.org", hour + 3600, "https://api.example.org") == "new"
     assert [str(m["To"]) for m in sent] == ["first@example.org", "reader@example.org"]
+
+
+class HourlyCountFails(MemorySubscriberStore):
+    """The store, failing to count the stack's hourly budget while ``failing`` (a throttled hot key)."""
+
+    failing = True
+
+    def take(self, key: str, limit: int, expires_at: int) -> bool:
+        if self.failing and key.startswith(f"{QUOTA_PREFIX}hour#"):
+            raise StorageError("cannot count in the subscribers table: ProvisionedThroughputExceeded")
+        return super().take(key, limit, expires_at)
+
+
+def test_a_confirmation_mail_whose_budget_cannot_be_counted_is_not_sent_and_takes_nothing() -> None:
+    sent: list[EmailMessage] = []
+    store = HourlyCountFails()
+    subscribe, _ = service(lambda m: sent.append(m) or "id", store=store)
+    # Given the stack's hourly budget failing to be counted, after the mailbox's was
+    assert subscribe.subscribe("reader@example.org", T0, "https://api.example.org") == "budget_not_counted"
+    # Then no mail went out, and nothing stays taken: the mailbox's count, the address's hour and mail
+    counts = {key.split("#")[1]: item["count"] for key, item in store.items.items() if QUOTA_PREFIX in key}
+    assert sent == [] and counts == {"mailbox": 0}
+    record = store.get(ID)
+    assert record is not None and (record.mails, record.last_mail_at) == (0, None)
+    # And the reader asking again once it counts gets the mail at once
+    store.failing = False
+    assert subscribe.subscribe("reader@example.org", T0 + 60, "https://api.example.org") == "resent"
+    assert len(sent) == 1
+
+
+class WritesFailOnceRefused(MemorySubscriberStore):
+    """The store, whose record writes fail once a budget refused a mail (the table throttled then)."""
+
+    refused = False
+
+    def take(self, key: str, limit: int, expires_at: int) -> bool:
+        self.refused = True
+        return False
+
+    def put(self, record: Subscriber) -> Subscriber | None:
+        if self.refused:
+            raise StorageError("cannot write the subscribers: ProvisionedThroughputExceeded")
+        return super().put(record)
+
+
+def test_a_request_over_budget_is_answered_alike_when_its_mail_cannot_be_uncounted() -> None:
+    store = WritesFailOnceRefused()
+    subscribe, _ = service(lambda m: "id", store=store)
+    # Given a mail a budget refuses, and the record's write after it failing
+    outcome = subscribe.subscribe("reader@example.org", T0, "https://api.example.org")
+    # Then the request is answered as any over budget (no 503 telling that a mail was due) ...
+    assert outcome == "over_mailbox_budget"
+    # ... and the mail stays counted among the address's three: fewer mails, never more
+    record = store.get(ID)
+    assert record is not None and (record.mails, record.last_mail_at) == (1, T0)
 
 
 def test_random_addresses_posted_all_day_get_at_most_the_stacks_daily_budget() -> None:

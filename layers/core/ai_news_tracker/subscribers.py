@@ -674,10 +674,16 @@ class Subscriptions:
     def take_mail_budget(self, address: str, now: int) -> str | None:
         """Count a confirmation mail to ``address`` against the mailbox's daily, then the stack's hourly
         and daily budget; None when it may go out, else which budget is spent (``mailbox``, ``hour`` or
-        ``day``), and then nothing stays counted: a refused request costs no budget."""
+        ``day``), and then nothing stays counted: a refused request costs no budget. A count that fails
+        (its :class:`StorageError` raised) gives back the ones before it too; it stays as it is."""
         taken: list[str] = []
         for name, key, limit, expires_at in _mail_budgets(address, now):
-            if not self.store.take(key, limit, expires_at):
+            try:
+                counted = self.store.take(key, limit, expires_at)
+            except StorageError:
+                self._give_back(taken)
+                raise
+            if not counted:
                 self._give_back(taken)
                 return name
             taken.append(key)

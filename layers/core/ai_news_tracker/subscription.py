@@ -382,9 +382,19 @@ class SubscriptionService:
         record = decision.record
         if not decision.mail or record.address is None:
             return decision.why
-        spent = self.subscriptions.take_mail_budget(record.address, now)
+        try:
+            spent = self.subscriptions.take_mail_budget(record.address, now)
+        except StorageError as exc:
+            # no mail, and nothing counted: the address's hour given back, answered as any request (a
+            # 503 here would tell that the address was due a mail: not suppressed, throttled, capped)
+            self._slot_back(record, now)
+            logger.error("confirmation mail budget not counted", subscriber=record.id[:16], reason=str(exc))
+            return "budget_not_counted"
         if spent is not None:  # no mail, and the address waits the hour as if it had had one
-            self.subscriptions.mail_withheld(record, now)
+            try:
+                self.subscriptions.mail_withheld(record, now)
+            except StorageError as undo:  # the mail stays counted among its three: fewer mails
+                logger.error("withheld confirmation mail not given back", reason=str(undo))
             logger.warning("confirmation mail over budget", subscriber=record.id[:16], budget=spent)
             return f"over_{spent}_budget"
         try:
@@ -406,11 +416,15 @@ class SubscriptionService:
 
     def _not_sent(self, record: Subscriber, address: str, now: int) -> None:
         """Give back what a mail that did not go out took: the address's hour, the budgets."""
+        self._slot_back(record, now)
+        self.subscriptions.give_mail_budget_back(address, now)
+
+    def _slot_back(self, record: Subscriber, now: int) -> None:
+        """Give back the address's hour and its mail (one that cannot be stays taken: fewer mails)."""
         try:
             self.subscriptions.mail_failed(record, now)
         except StorageError as undo:
             logger.error("confirmation slot not released", reason=str(undo))
-        self.subscriptions.give_mail_budget_back(address, now)
 
     def _opt_in_mail(
         self, address: str, status: str, expires: int | None, now: int, base_url: str
