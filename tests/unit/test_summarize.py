@@ -22,6 +22,7 @@ from ai_news_tracker.log import SERVICE
 from ai_news_tracker.models import Item
 from ai_news_tracker.summarize import (
     FALLBACK_NOTE,
+    FORMAT_EXAMPLE,
     ExtractiveSummarizer,
     ModelSummarizer,
     NoTimeLeft,
@@ -601,6 +602,28 @@ def test_the_prompts_format_example_repeated_before_the_answer_is_not_published(
     result = ModelSummarizer("openai", MODEL_CONFIG, FakeModel(answer)).summarize(ITEMS, 2)
     # Then the answer is its real array (the example's placeholder, 要点内容, was the day's one point)
     assert result.points == ("新闻2的要点", "新闻3的要点")
+
+
+EXAMPLE = json.dumps(FORMAT_EXAMPLE, ensure_ascii=False)  # [{"point": "要点内容", "items": [1, 3]}]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        EXAMPLE,
+        f"```json\n{EXAMPLE}\n```",
+        json.dumps({"points": FORMAT_EXAMPLE}, ensure_ascii=False),
+        '[{"point": "要点内容。", "items": [1, 3]}, {"point": "新闻2的要点", "items": [2]}]',
+    ],
+    ids=["alone", "fenced", "wrapped", "first-entry"],
+)
+def test_the_prompts_placeholder_point_is_never_a_key_point(answer: str) -> None:
+    # Given a model answering with the prompt's format example, alone or as its first point
+    # When the key points are asked for
+    result = ModelSummarizer("openai", MODEL_CONFIG, FakeModel(answer)).summarize(ITEMS, 3)
+    # Then its placeholder, 要点内容, is dropped like any bad point (it was published as the day's first)
+    assert not any("要点内容" in point for point in result.points)
+    assert len(result.points) == 3
 
 
 _json = st.recursive(

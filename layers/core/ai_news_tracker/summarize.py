@@ -24,7 +24,8 @@ Model-backed summarizers (:class:`ModelSummarizer`; the providers are in
    *form* of the output is fixed here, whatever the model was talked into. A point is dropped when
    it cites no item, or any number that is not an item of the block, or carries a link or markup
    (``http(s)://``, ``www.``, a domain, an address, HTML tags or entities, Markdown link or image
-   syntax, backticks); whitespace and invisible format characters are flattened, leading list
+   syntax, backticks), or is the prompt's own placeholder (:data:`PLACEHOLDER`: a model answering
+   with the format example); whitespace and invisible format characters are flattened, leading list
    markers removed, repeats dropped (:func:`point_key`: "DeepSeek发布V4模型。" repeats
    "DeepSeek发布V4模型"), every point cut at ``point_chars``, and at most ``count`` kept.
    No valid point left means failure, hence the extractive points.
@@ -238,8 +239,9 @@ class Prompt:
     with_text: tuple[bool, ...]  # per item, whether its text was sent: else a point on it is its title
 
 
-# The answer's format as the prompt shows it (rule 6 of _SYSTEM)
-FORMAT_EXAMPLE = [{"point": "要点内容", "items": [1, 3]}]
+# The answer's format as the prompt shows it (rule 6 of _SYSTEM); its placeholder is never a point
+PLACEHOLDER = "要点内容"
+FORMAT_EXAMPLE = [{"point": PLACEHOLDER, "items": [1, 3]}]
 _SYSTEM = """你是“{title}”的编辑，为今天的新闻写“今日要点”。
 
 用户消息里位于 <<<{tag} 与 {tag}>>> 之间的是从新闻源抓取的条目，每行一个 JSON 对象：n 为条目编号，\
@@ -417,7 +419,7 @@ def check_points(
         refs = _citations(entry.get("items"), len(items))
         point = entry.get("point")
         text = clean_point(point) if isinstance(point, str) else ""
-        if not refs or not text or has_link_or_markup(text):
+        if not refs or not text or has_link_or_markup(text) or point_key(text) == point_key(PLACEHOLDER):
             dropped += 1
             continue
         sources = [items[n - 1] for n in refs]
