@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -214,6 +215,10 @@ def data_lines(prompt: Prompt) -> list[dict[str, Any]]:
     return [json.loads(line) for line in match.group(2).split("\n")]
 
 
+def block_chars(prompt: Prompt) -> int:
+    return len("\n".join(json.dumps(line, ensure_ascii=False) for line in data_lines(prompt)))
+
+
 def test_prompt_numbers_the_items_in_a_delimited_data_block() -> None:
     items = [item("甲发布模型", TEXT, "36Kr"), item("乙开源", "", "机器之心")]
 
@@ -252,11 +257,24 @@ def test_input_is_capped_by_size_and_item_texts_are_cut() -> None:
     prompt = build_prompt(items, 5, config)
 
     lines = data_lines(prompt)
-    block = prompt.user.split("\n", 3)[3].rsplit("\n", 2)[0]
     assert 1 <= len(lines) < 40
-    assert len(block) <= 600
+    assert block_chars(prompt) <= 600
     assert all(len(line["text"]) <= 50 for line in lines)
     assert prompt.items == tuple(items[: len(lines)])
+
+
+def test_a_lead_item_longer_than_the_cap_goes_out_with_its_text_cut_to_fit() -> None:
+    # Given item_chars above max_input_chars, and a lead story whose text (quotes escaped) is longer still
+    config = SummarizerConfig(max_input_chars=600, item_chars=5000)
+    lead = item("长文", '他说："开源。"' * 100 + TEXT * 50)
+    # When the prompt is built
+    prompt = build_prompt([lead, *ITEMS], 5, config)
+    # Then the lead goes out with as much of its text as fits, the block ends with it (it was left out,
+    # and with it every item: the model was not asked)
+    (line,) = data_lines(prompt)
+    assert line["title"] == "长文" and lead.text.startswith(line["text"]) and len(line["text"]) > 200
+    assert 590 < block_chars(prompt) <= 600
+    assert prompt.items == (lead,) and prompt.with_text == (True,)
 
 
 def test_title_only_items_go_out_without_text() -> None:
@@ -496,6 +514,18 @@ def test_nothing_to_summarize_asks_no_model() -> None:
     assert summarizer.summarize([], 5).points == ()
     assert summarizer.summarize(ITEMS, 0).points == ()
     assert model.prompts == []
+
+
+def test_a_first_item_longer_than_max_input_chars_still_lets_the_model_be_asked() -> None:
+    # Given item_chars above max_input_chars, and a lead story with a long text (a 36Kr article)
+    config = replace(MODEL_CONFIG, item_chars=20_000, max_input_chars=12_000)
+    lead = item("长文", TEXT * 400)
+    model = FakeModel(POINTS)
+    # When the key points are asked for
+    result = ModelSummarizer("openai", config, model).summarize([lead, *ITEMS], 3)
+    # Then the model is asked within the cap, and its point is used
+    assert [block_chars(prompt) <= 12_000 for prompt in model.prompts] == [True]
+    assert result.provider_used == "openai" and result.points[0] == "某公司发布千亿参数开源推理模型"
 
 
 INJECTION = (

@@ -14,8 +14,9 @@ Model-backed summarizers (:class:`ModelSummarizer`; the providers are in
 
 1. :func:`build_prompt` numbers the leading items (1-based) in a delimited data block, one JSON
    object per line (so no feed text can end the block or forge another item), with each text cut
-   at ``item_chars`` and the block capped at ``max_input_chars``. The instructions say that the
-   block is data, never instructions, and ask for a JSON array ``[{"point": …, "items": [1, 3]}]``.
+   at ``item_chars`` and the block capped at ``max_input_chars`` (the last item's text cut to fit).
+   The instructions say that the block is data, never instructions, and ask for a JSON array
+   ``[{"point": …, "items": [1, 3]}]``.
 2. The model answers (any failure raises; the extractive points are used), within its ``timeout`` and
    before ``deadline_at`` when the caller gives one (a ``time.monotonic()`` value: the render function's
    invocation ends, less the time it needs to publish); with too little time left it is not asked at
@@ -268,24 +269,33 @@ _USER = """以下是 {n} 条新闻条目：
 def build_prompt(
     items: Sequence[Item], count: int, config: SummarizerConfig, title: str = "国产大模型日报"
 ) -> Prompt:
-    """The instructions and the numbered items, as many leading items as fit ``max_input_chars``."""
+    """The instructions and the numbered items, as many leading items as fit ``max_input_chars``, the
+    last one's text cut to the room left (a lead item longer than the cap goes out cut, not left out:
+    with it, every item was, and the model not asked)."""
     lines: list[str] = []
     with_text: list[bool] = []
     used = 0
     for item in items:
-        text = sent_text(item, config.item_chars)
         record = {
             "n": len(lines) + 1,
             "source": _one_line(item.source),
             "title": _one_line(item.title)[:TITLE_CHARS],
-            "text": text,
+            "text": sent_text(item, config.item_chars),
         }
+        room = config.max_input_chars - used - 1  # the line and its newline
         line = json.dumps(record, ensure_ascii=False)
-        if used + len(line) + 1 > config.max_input_chars:
-            break
+        cut = len(line) > room
+        if cut:
+            text = _cut_to_fit(record, room)
+            record["text"] = text if _says_more(item.title, text) else ""
+            line = json.dumps(record, ensure_ascii=False)
+            if len(line) > room:
+                break
         lines.append(line)
-        with_text.append(bool(text))
+        with_text.append(bool(record["text"]))
         used += len(line) + 1
+        if cut:
+            break
     block = "\n".join(lines)
     # The delimiter depends on the block itself, so no feed text can know it in advance and close it.
     tag = "DATA-" + hashlib.sha256(block.encode()).hexdigest()[:12]
@@ -293,6 +303,20 @@ def build_prompt(
     user = _USER.format(n=len(lines), tag=tag, block=block, count=count)
     items_sent = tuple(items[: len(lines)])
     return Prompt(system=system, user=user, items=items_sent, count=count, with_text=tuple(with_text))
+
+
+def _cut_to_fit(record: dict[str, Any], room: int) -> str:
+    """The longest start of the record's text with which its line takes at most ``room`` characters
+    (escaped as JSON: a quote takes two)."""
+    text = str(record["text"])
+    low, high = 0, min(len(text), room)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if len(json.dumps({**record, "text": text[:middle]}, ensure_ascii=False)) <= room:
+            low = middle
+        else:
+            high = middle - 1
+    return text[:low]
 
 
 def _one_line(text: str) -> str:
