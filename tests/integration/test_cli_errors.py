@@ -37,6 +37,8 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
         ('[fetch]\nuser_agent = "  "\n', "fetch.user_agent"),
         ('[fetch]\nuser_agent = "日报机器人"\n', "fetch.user_agent"),
         ('[report]\ntimezone = "Asia"\n', "report.timezone"),  # a folder of zones, the city left out
+        # checked with email off too (`send` mails from it), as the mailer checks it: no full stop after it
+        ('[email]\nsender = "日报 <digest@example.com.>"\n', "email.sender"),
     ],
 )
 def test_bad_config_exits_2_naming_the_key(tmp_path: Path, toml: str, key: str) -> None:

@@ -145,6 +145,13 @@ def test_empty_config_is_valid_and_frozen() -> None:
         ({"email": {"sender": "nobody"}}, "email.sender", "not an email address"),
         ({"email": {"sender": "日报 <digest@例子.中国>"}}, "email.sender", "not an email address"),
         ({"email": {"recipients": ["读者@example.com"]}}, "email.recipients[0]", "not an email address"),
+        # what the mailer cannot address a mail to: a sentence's full stop after it, dots doubled or at an end
+        ({"email": {"sender": "日报 <digest@example.com.>"}}, "email.sender", "not an email address"),
+        ({"email": {"sender": "日报 <digest@example..com>"}}, "email.sender", "not an email address"),
+        ({"email": {"recipients": ["reader@example.com."]}}, "email.recipients[0]", "not an email address"),
+        ({"email": {"recipients": ["reader@gmail..com"]}}, "email.recipients[0]", "not an email address"),
+        ({"email": {"recipients": [".reader@example.com"]}}, "email.recipients[0]", "not an email address"),
+        ({"email": {"recipients": ["reader.@example.com"]}}, "email.recipients[0]", "not an email address"),
         ({"fetch": {"article_fetches": -1}}, "fetch.article_fetches", "must not be negative"),
         ({"fetch": {"read_timeout": 0}}, "fetch.read_timeout", "positive"),
         ({"fetch": {"max_retry_after": -1}}, "fetch.max_retry_after", "must not be negative"),

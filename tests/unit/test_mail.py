@@ -27,8 +27,8 @@ from markupsafe import Markup
 from racing import ListsBeforeAnotherRun
 
 from ai_news_tracker import mail, render
-from ai_news_tracker.config import Config, EmailConfig, LeaderboardConfig
-from ai_news_tracker.errors import StorageError
+from ai_news_tracker.config import Config, EmailConfig, LeaderboardConfig, parse_config
+from ai_news_tracker.errors import ConfigError, StorageError
 from ai_news_tracker.mail import (
     HTML_LIMIT,
     MAX_ATTEMPTS,
@@ -1494,6 +1494,36 @@ def test_an_ses_answer_names_the_recipient_only_by_its_whole_address(text: str, 
     from ai_news_tracker.mail import names_address
 
     assert names_address(text, "reader@example.org") is named
+
+
+@given(local=st.text(alphabet="a.'\"-(", max_size=4), domain=st.text(alphabet="a.-[]1_", max_size=5))
+def test_an_address_the_configuration_takes_is_one_the_mailer_takes(local: str, domain: str) -> None:
+    # Given an address the configuration takes as [email] sender, or as a recipient
+    address = f"{local}@{domain}"
+    sender = f"日报 <{address}>"
+    for section in ({"sender": sender}, {"recipients": [address]}):
+        try:
+            parse_config({"email": section})
+        except ConfigError:
+            continue
+        # Then the mailer takes it too: one rule (a full stop after it was found only at a send)
+        if "sender" in section:
+            mail.sender_address(sender)
+        else:
+            mail.recipient_address(address)
+
+
+def test_a_recipient_the_mailer_refuses_is_named_by_the_hash_the_logs_name_them_by(tmp_path: Path) -> None:
+    from ai_news_tracker.identity import recipient_key
+
+    # Given a recipient the mailer cannot address a mail to (given to the mailer alone: a test's list)
+    recipient = "reader..news@example.org"
+    # When the edition is sent to them
+    report = send(LocalStore(tmp_path), [recipient], Recorder())
+    # Then the reason names them by their hash as quoted, the quote before it kept (it was taken for a
+    # part of the address: hashed with it, another hash than the logs')
+    hashed = recipient_key(recipient)[:16]
+    assert report.failed == {recipient: f"recipient is not an email address: '{hashed}'"}
 
 
 def test_a_summary_cut_inside_a_link_leaves_the_link_out_rather_than_broken() -> None:

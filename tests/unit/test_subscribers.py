@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from ai_news_tracker.config import is_mail_address
 from ai_news_tracker.delivery import batches
 from ai_news_tracker.errors import ConfigError
 from ai_news_tracker.identity import recipient_key
@@ -67,6 +68,7 @@ T0 = 1_790_000_000
 )
 def test_valid_addresses_are_normalised(given: str, expected: str) -> None:
     assert normalise_address(given) == expected
+    assert is_mail_address(expected)  # one the mailer sends to: the configuration's rule for a recipient
 
 
 def test_an_address_typed_in_a_chinese_input_method_s_full_width_mode_is_its_ascii_one() -> None:

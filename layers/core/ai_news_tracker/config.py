@@ -416,10 +416,22 @@ def _is_address(value: str, *, display_name: bool) -> bool:
     if any(c in value for c in "\r\n\x00"):
         return False
     name, address = parseaddr(value)
-    local, _, domain = address.partition("@")
     plain = address == value.strip()
-    ascii_only = address.isascii()  # as the mailer needs it: an internationalised address is refused there
-    return bool(local and "." in domain and ascii_only and (display_name or (plain and not name)))
+    return is_mail_address(address) and (display_name or (plain and not name))
+
+
+# What an address of the email edition is, here and in the mailer (mail._address, SENDER_ADDRESS too):
+# ASCII (an internationalised address is refused), local@domain, each words of RFC 5322's atext joined
+# by single dots, the domain two words at least: no quoted name, no [address], no dot at an end or two
+# in a row (Python's email package refuses those, so `digest@example.com.` was found only at a send).
+# A subscriber's address (subscribers.normalise_address) is always one.
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_MAIL_ADDRESS = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_ATOM}(?:\.{_ATOM})+")
+
+
+def is_mail_address(address: str) -> bool:
+    """Whether ``address`` (``local@domain``, no display name) is one the email edition is sent to or from."""
+    return _MAIL_ADDRESS.fullmatch(address) is not None
 
 
 def _filter_section(data: Any) -> FilterConfig:

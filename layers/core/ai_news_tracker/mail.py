@@ -74,7 +74,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from .config import Config
+from .config import Config, is_mail_address
 from .errors import StorageError, TrackerError
 from .identity import normalise_recipient, recipient_key
 from .leaderboard import display_score, snapshot_age_days
@@ -341,7 +341,7 @@ def message_bytes(message: EmailMessage) -> bytes:
 
 def _address(value: str, what: str) -> Address:
     name, addr = parseaddr(value)
-    if not addr or "@" not in addr or not addr.isascii():
+    if not is_mail_address(addr):  # the configuration's rule: it refuses what is refused here
         raise MailError(f"{what} is not an email address: {value!r}")
     try:
         address = Address(display_name=clean_line(name), addr_spec=addr)
@@ -1160,7 +1160,8 @@ class _Run:
             self.stopped = reason
 
 
-_ADDRESS_IN_TEXT = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w.-]+")
+# An address in an answer's or error's text: not from a quote or dot before it (an error's repr, 'x@y')
+_ADDRESS_IN_TEXT = re.compile(r"[\w!#$%&*+/=?^`{|}~-][\w.!#$%&'*+/=?^`{|}~-]*@[\w.-]+")
 
 
 def names_address(text: str, recipient: str) -> bool:
