@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import errno
+import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 import pytest
 
@@ -33,6 +37,29 @@ def test_put_if_absent_never_overwrites(tmp_path: Path) -> None:
 
     assert store.get("items/x.json") == b"first"
     assert [p.name for p in (tmp_path / "items").iterdir()] == ["x.json"]  # no temp files left
+
+
+@pytest.mark.parametrize("put", [LocalStore.put, LocalStore.put_if_absent])
+def test_a_write_that_fails_leaves_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, put: Callable[..., object]
+) -> None:
+    # Given a folder whose disk fills up in the middle of a write
+    real_fdopen = os.fdopen
+
+    def no_space(data: bytes) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def full_disk(fd: int, mode: str) -> BinaryIO:
+        handle = real_fdopen(fd, mode)
+        monkeypatch.setattr(handle, "write", no_space)
+        return handle
+
+    monkeypatch.setattr("ai_news_tracker.store.os.fdopen", full_disk)
+    # When a page is written, Then it fails as storage
+    with pytest.raises(StorageError, match="No space left on device"):
+        put(LocalStore(tmp_path), "index.html", b"<!doctype html>")
+    # And nothing is left behind: no half-written .tmp-* file (rsync of site/ published them)
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("key", ["", "/abs", "../escape", "a/../b", "a//b", "a\\b", "a/./b"])

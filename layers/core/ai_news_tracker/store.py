@@ -152,9 +152,15 @@ class LocalStore:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        except OSError as exc:
+            raise StorageError(f"cannot write under {str(path.parent)!r}: {exc.strerror}") from exc
+        try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
             os.chmod(name, 0o644)  # mkstemp makes 0600; published files must be readable
-        except OSError as exc:
-            raise StorageError(f"cannot write under {str(path.parent)!r}: {exc.strerror}") from exc
+        except BaseException as exc:  # a full disk, or Ctrl-C: no half-written file left (site/ is published)
+            Path(name).unlink(missing_ok=True)
+            if isinstance(exc, OSError):
+                raise StorageError(f"cannot write under {str(path.parent)!r}: {exc.strerror}") from exc
+            raise
         return Path(name)
