@@ -244,3 +244,19 @@ def test_output_into_a_pipe_closed_early_ends_quietly_after_the_work(tmp_path: P
     # Then the edition is published all the same, and the command ends with 141 and no traceback
     assert (data / "site" / "reports" / "2026-11-20.md").is_file()
     assert code == 141 and "Traceback" not in stderr and "BrokenPipe" not in stderr, stderr
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full")
+@pytest.mark.parametrize(("command", "done"), [("fetch", "raw/items"), ("run", "site/reports/2026-11-20.md")])
+def test_output_onto_a_full_disk_is_one_line_after_the_work(tmp_path: Path, command: str, done: str) -> None:
+    # Given a cron job whose log file, the command's stdout, is on a disk that filled up
+    config, data = tmp_path / "c.toml", tmp_path / "d"
+    with LoopbackServer({"/feed.xml": static(FEED)}) as server, open("/dev/full", "w") as full:
+        config.write_text(f'[[sources]]\nname = "a"\nurl = "{server.url("/feed.xml")}"\n', encoding="utf-8")
+        args = [CLI, command, "--config", str(config), "--data-dir", str(data), "--now", "2026-11-20T20:00"]
+        # When the command prints its line
+        result = subprocess.run(args, stdout=full, stderr=subprocess.PIPE, text=True, timeout=60, check=False)
+    # Then its work is done, and it fails as an expected failure does: exit 1, one line, no traceback
+    assert (data / done).exists()
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert result.stderr == "ai-news-tracker: cannot write the output: No space left on device\n"

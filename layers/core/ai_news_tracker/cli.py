@@ -7,13 +7,14 @@ published edition). Expected failures print one line on stderr, never a tracebac
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TextIO, cast
 
 from aws_lambda_powertools import Logger
 
@@ -32,6 +33,41 @@ EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a command the closed pipe had killed
 
 class UsageError(Exception):
     pass
+
+
+class OutputError(TrackerError):
+    """The command's output could not be written (stdout on a full disk); its work is done."""
+
+    status = "output_failed"
+
+
+class _Output:
+    """sys.stdout while a command runs: a write that fails, but into a closed pipe, is an
+    :class:`OutputError`, said in one line as any expected failure (print raised the OSError)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        with _output_errors():
+            return self.stream.write(text)
+
+    def flush(self) -> None:
+        with _output_errors():
+            self.stream.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
+@contextlib.contextmanager
+def _output_errors() -> Iterator[None]:
+    try:
+        yield
+    except BrokenPipeError:  # the reader went away (`| head`): main ends quietly
+        raise
+    except OSError as exc:
+        raise OutputError(f"cannot write the output: {exc.strerror or exc}") from exc
 
 
 class Parser(argparse.ArgumentParser):
@@ -137,11 +173,19 @@ def setup_logging(verbosity: int) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     setup_logging(args.verbose)
+    stdout = sys.stdout
+    sys.stdout = cast(TextIO, _Output(stdout))
     try:
-        return dispatch(args)
+        code = dispatch(args)
+        sys.stdout.flush()  # what print left buffered fails here, not in the interpreter's last flush
+        return code
     except (ConfigError, UsageError) as exc:
         print(f"ai-news-tracker: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except OutputError as exc:  # a full disk under the log file: its work is done, as with a closed pipe
+        print(f"ai-news-tracker: {exc}", file=sys.stderr)
+        _silence_stdout()
+        return EXIT_FAILED
     except TrackerError as exc:
         print(f"ai-news-tracker: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -152,10 +196,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         # the reader of the output went away (`| head`); every command prints after its work is done
         _silence_stdout()
         return EXIT_BROKEN_PIPE
+    finally:
+        sys.stdout = stdout
 
 
 def _silence_stdout() -> None:
-    """Point stdout at /dev/null, so that the interpreter's last flush does not fail again on the way out."""
+    """Point stdout at /dev/null, so that the interpreter's last flush of what is left in its buffer does not
+    fail again on the way out ("Exception ignored", exit 120)."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
