@@ -209,6 +209,25 @@ def test_reading_the_key_from_ssm_does_not_let_the_model_answer_past_the_deadlin
     assert "the model not asked" in (result.failure or "") and server.hits(PATH) == 0
 
 
+def test_a_key_not_read_from_ssm_by_the_deadline_is_not_waited_for(server: ChatServer) -> None:
+    # Given a key parameter that SSM gives only after 6 s (botocore's own timeouts: 60 s, and retries)
+    def stalled_ssm(name: str) -> str:
+        time.sleep(6)
+        return KEY
+
+    server.routes[PATH] = answering('[{"point": "要点", "items": [1]}]')
+    ssm = config(server, api_key_env=None, api_key_parameter="/ai-news-tracker/deepseek", timeout=10.0)
+    started = time.monotonic()
+
+    # When the points are asked for 3 s before the deadline
+    result = make_summarizer(ssm, get_parameter=stalled_ssm).summarize(ITEMS, 3, started + 3.0)
+
+    # Then the extractive points stand in by the deadline, the model not asked
+    assert time.monotonic() - started < 3.5
+    assert_fell_back(result)
+    assert "API key not read within 2.9 s" in (result.failure or "") and server.hits(PATH) == 0
+
+
 def test_a_trickling_answer_is_cut_at_the_timeout(server: ChatServer) -> None:
     def trickle(exchange: Exchange) -> None:
         exchange.start(200, {"Content-Type": "application/json"})

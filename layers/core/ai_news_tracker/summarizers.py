@@ -11,7 +11,8 @@
   redirects followed, the answer bounded by :data:`MAX_ANSWER_BYTES`.
 
 Either waits at most ``timeout``, and never past the caller's ``deadline_at`` (a ``time.monotonic()``
-value: :func:`model_wait`, the time to read the API key included); less than :data:`LEAST_WAIT` before
+value: :func:`model_wait`, the time to read the API key included, that read bounded by it too:
+:func:`within`); less than :data:`LEAST_WAIT` before
 it, before or after the key is read, the model is not asked (:class:`~ai_news_tracker.summarize.NoTimeLeft`).
 The wait bounds the whole call, connection, headers and body (:func:`within`): a read timeout bounds
 each read only, and an endpoint that sends a few bytes within each kept the edition as long as it liked.
@@ -243,9 +244,10 @@ class OpenAICompatible:
         self._session = session
 
     def __call__(self, prompt: Prompt, deadline_at: float | None = None) -> str:
-        model_wait(self.config, deadline_at)  # no key is read with too little time left
+        # no key is read with too little time left, nor waited for past it (SSM's client: 60 s, retries)
+        wait = model_wait(self.config, deadline_at)
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
-        key = self._api_key()
+        key = within(self._api_key, wait, f"API key not read within {wait:g} s")
         if key:
             headers["Authorization"] = f"Bearer {key}"
         body = {
