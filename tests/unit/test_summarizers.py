@@ -346,6 +346,7 @@ def test_provider_sections_parse() -> None:
     )
     assert openai.timeout == 15.0 and openai.api_key_env == "DEEPSEEK_API_KEY"
     assert summarizer(provider="openai", model="m", base_url="http://localhost:11434/v1").base_url
+    assert summarizer(provider="openai", model="m", base_url="https://gw:pass@gw.example/v1").base_url
 
 
 @pytest.mark.parametrize(
@@ -386,6 +387,15 @@ def test_provider_sections_parse() -> None:
             },
             "summarizer.api_key_env",
             "not both",
+        ),
+        # a gateway's basic auth and an API key: one Authorization header, the key was never sent
+        *(
+            (
+                {"provider": "openai", "model": "m", "base_url": "https://gw:pass@x/v1", key: value},
+                "summarizer.base_url",
+                f"user info (basic auth) or {key}, not both",
+            )
+            for key, value in (("api_key_env", "K"), ("api_key_parameter", "/k"))
         ),
         (
             {"provider": "openai", "model": "m", "base_url": "https://x", "api_key_parameter": ""},

@@ -606,6 +606,11 @@ def _check_openai_summarizer(summarizer: SummarizerConfig) -> None:
         raise ConfigError("summarizer.base_url", "must be https (the API key travels with it)")
     if summarizer.api_key_env is not None and summarizer.api_key_parameter is not None:
         raise ConfigError("summarizer.api_key_env", "set api_key_env or api_key_parameter, not both")
+    key = "api_key_env" if summarizer.api_key_env is not None else "api_key_parameter"
+    if "@" in parts.netloc and getattr(summarizer, key) is not None:  # a gateway's basic auth: its header
+        raise ConfigError(
+            "summarizer.base_url", f"set user info (basic auth) or {key}, not both (one Authorization header)"
+        )
 
 
 def _check_summarizer_limits(summarizer: SummarizerConfig) -> None:
