@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import json
 import time
+from base64 import b64encode
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import requests
 from loopback import Exchange, Handler, LoopbackServer, _RequestHandler, redirect, sequence, static
 
 from ai_news_tracker.config import SummarizerConfig
@@ -411,6 +413,34 @@ def test_key_from_ssm_and_no_header_without_a_key(server: ChatServer) -> None:
     assert result.points == keyless.points == ("要点",)
     assert server.requests[0].headers["authorization"] == "Bearer sk-ssm"
     assert "authorization" not in server.requests[1].headers
+
+
+class RecordingSession(requests.Session):
+    """Records the URL each request is made with, as the X-Ray SDK's requests patch does (its query cut)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+        self.urls.append(str(url))
+        return super().request(method, url, *args, **kwargs)
+
+
+def test_user_info_in_base_url_is_sent_as_basic_auth_and_not_in_the_traced_url(server: ChatServer) -> None:
+    # Given a base_url with a gateway's user name and password (an @ in it escaped), and no API key
+    server.routes[PATH] = answering('[{"point": "要点", "items": [1]}]')
+    base_url = server.url("/v1").replace("//", "//gw:s3cret%40pass@")
+    gateway = config(server, api_key_env=None, base_url=base_url)
+    session = RecordingSession()
+
+    # When the points are asked for (the render function traces requests' Session.request: X-Ray)
+    result = make_summarizer(gateway, session=session).summarize(ITEMS, 1)
+
+    # Then the gateway gets its basic auth, and no URL recorded holds the password
+    assert result.points == ("要点",)
+    assert server.requests[0].headers["authorization"] == "Basic " + b64encode(b"gw:s3cret@pass").decode()
+    assert session.urls == [server.url(PATH)]
 
 
 def test_an_empty_ssm_key_falls_back_without_a_request(server: ChatServer) -> None:

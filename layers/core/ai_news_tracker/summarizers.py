@@ -7,8 +7,9 @@
   that one is made, when it leaves less), or injected (a stubbed client in
   tests). Needs ``bedrock:InvokeModel`` on the model.
 * ``openai``: any OpenAI-compatible endpoint (DeepSeek, Qwen/DashScope, Zhipu GLM, Moonshot, …):
-  ``POST {base_url}/chat/completions`` with ``requests``, ``Authorization: Bearer <key>``; no
-  redirects followed, the answer bounded by :data:`MAX_ANSWER_BYTES`.
+  ``POST {base_url}/chat/completions`` with ``requests``, ``Authorization: Bearer <key>``, or ``Basic``
+  with ``base_url``'s user info (a gateway's) and no key, that URL requested without it; no redirects
+  followed, the answer bounded by :data:`MAX_ANSWER_BYTES`.
 
 Either waits at most ``timeout``, and never past the caller's ``deadline_at`` (a ``time.monotonic()``
 value: :func:`model_wait`, the time to read the API key included, that read bounded by it too:
@@ -21,7 +22,7 @@ The API key is resolved when a summary is asked for, never at import or construc
 parameter ``api_key_parameter`` (Powertools Parameters, decrypted, or the injected ``get_parameter``)
 or from the environment variable NAMED by ``api_key_env``, looked up through the ``secrets``
 function the caller passes (the CLI and the Lambda handler pass ``os.environ.get``; domain code never
-reads the environment). No key configured means no ``Authorization`` header (a local server).
+reads the environment). No key or user info configured means no ``Authorization`` header (a local server).
 
 Every failure here raises :class:`~ai_news_tracker.summarize.SummaryError`, which
 :class:`~ai_news_tracker.summarize.ModelSummarizer` turns into the extractive points and a note.
@@ -35,8 +36,10 @@ import math
 import socket
 import threading
 import time
+from base64 import b64encode
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import unquote_to_bytes, urlsplit, urlunsplit
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -238,8 +241,12 @@ class OpenAICompatible:
         session: requests.Session | None = None,
     ) -> None:
         self.config = config
-        self.url = (config.base_url or "").rstrip("/") + "/chat/completions"
-        self.shown_url = loggable_url(self.url)  # in errors and logs: no user info (a proxy's password)
+        parts = urlsplit((config.base_url or "").rstrip("/") + "/chat/completions")
+        user_info, at, host = parts.netloc.rpartition("@")
+        # never in the URL requests is given: X-Ray's patch of Session.request records it in every trace
+        self.url = urlunsplit(parts._replace(netloc=host))
+        self.shown_url = loggable_url(self.url)  # in errors and logs
+        self._basic = "Basic " + b64encode(unquote_to_bytes(user_info)).decode() if at else None
         self._api_key = api_key
         self._session = session
 
@@ -248,8 +255,8 @@ class OpenAICompatible:
         wait = model_wait(self.config, deadline_at)
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         key = within(self._api_key, wait, f"API key not read within {wait:g} s")
-        if key:
-            headers["Authorization"] = f"Bearer {key}"
+        if key or self._basic:  # both: refused by the configuration
+            headers["Authorization"] = f"Bearer {key}" if key else str(self._basic)
         body = {
             "model": self.config.model,
             "messages": [
