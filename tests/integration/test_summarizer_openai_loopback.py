@@ -14,6 +14,7 @@ import time
 from base64 import b64encode
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -412,6 +413,26 @@ def test_key_from_ssm_and_no_header_without_a_key(server: ChatServer) -> None:
 
     assert result.points == keyless.points == ("要点",)
     assert server.requests[0].headers["authorization"] == "Bearer sk-ssm"
+    assert "authorization" not in server.requests[1].headers
+
+
+def test_a_netrc_entry_for_the_host_replaces_no_key(
+    server: ChatServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a .netrc (a developer's, for a CLI run) with an entry for the model's host
+    netrc = tmp_path / ".netrc"
+    netrc.write_text("machine 127.0.0.1 login someone password elsewhere\n", encoding="utf-8")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    server.routes[PATH] = sequence(answering('[{"point": "要点", "items": [1]}]'))
+
+    # When the points are asked for with an API key, then with none
+    summarize(server, count=1)
+    make_summarizer(config(server, api_key_env=None)).summarize(ITEMS, 1)
+
+    # Then the key went with the first (requests puts the .netrc entry in a request without auth), none
+    # with the second
+    assert server.requests[0].headers["authorization"] == f"Bearer {KEY}"
     assert "authorization" not in server.requests[1].headers
 
 

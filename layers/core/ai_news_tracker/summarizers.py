@@ -8,8 +8,8 @@
   tests). Needs ``bedrock:InvokeModel`` on the model.
 * ``openai``: any OpenAI-compatible endpoint (DeepSeek, Qwen/DashScope, Zhipu GLM, Moonshot, …):
   ``POST {base_url}/chat/completions`` with ``requests``, ``Authorization: Bearer <key>``, or ``Basic``
-  with ``base_url``'s user info (a gateway's) and no key, that URL requested without it; no redirects
-  followed, the answer bounded by :data:`MAX_ANSWER_BYTES`.
+  with ``base_url``'s user info (a gateway's) and no key, that URL requested without it, as requests'
+  auth (no .netrc entry replaces it); no redirects followed, the answer bounded by :data:`MAX_ANSWER_BYTES`.
 
 Either waits at most ``timeout``, and never past the caller's ``deadline_at`` (a ``time.monotonic()``
 value: :func:`model_wait`, the time to read the API key included, that read bounded by it too:
@@ -253,10 +253,8 @@ class OpenAICompatible:
     def __call__(self, prompt: Prompt, deadline_at: float | None = None) -> str:
         # no key is read with too little time left, nor waited for past it (SSM's client: 60 s, retries)
         wait = model_wait(self.config, deadline_at)
-        headers = {"Content-Type": "application/json", "Accept": "application/json"}
         key = within(self._api_key, wait, f"API key not read within {wait:g} s")
-        if key or self._basic:  # both: refused by the configuration
-            headers["Authorization"] = f"Bearer {key}" if key else str(self._basic)
+        authorization = f"Bearer {key}" if key else self._basic  # both: refused by the configuration
         body = {
             "model": self.config.model,
             "messages": [
@@ -271,9 +269,9 @@ class OpenAICompatible:
         data = json.dumps(body, ensure_ascii=False).encode("utf-8")
         # requests' timeouts bound the connection and each read: headers trickled within them, not at all
         late = f"{self.shown_url}: no answer within {wait:g} s"
-        return _completion_text(within(lambda: self._post(data, headers, wait), wait, late))
+        return _completion_text(within(lambda: self._post(data, authorization, wait), wait, late))
 
-    def _post(self, data: bytes, headers: dict[str, str], timeout: float) -> bytes:
+    def _post(self, data: bytes, authorization: str | None, timeout: float) -> bytes:
         import requests
         import urllib3
 
@@ -283,7 +281,9 @@ class OpenAICompatible:
             with session.post(
                 self.url,
                 data=data,
-                headers=headers,
+                headers={"Content-Type": "application/json", "Accept": "application/json"},
+                # as an auth, not a header: requests reads no .netrc then, whose entry replaced the key
+                auth=_authorized(authorization),
                 timeout=(min(timeout, 5.0), timeout),
                 allow_redirects=False,  # the key must not follow a redirect anywhere
                 stream=True,
@@ -300,6 +300,18 @@ class OpenAICompatible:
         finally:
             if self._session is None:
                 session.close()
+
+
+def _authorized(authorization: str | None) -> Callable[[requests.PreparedRequest], requests.PreparedRequest]:
+    """requests' auth of a request: its ``Authorization`` header, ``authorization`` (none when None). Given
+    an auth, a session trusting the environment (the proxy's variables) reads no .netrc for the host."""
+
+    def authorize(request: requests.PreparedRequest) -> requests.PreparedRequest:
+        if authorization is not None:
+            request.headers["Authorization"] = authorization
+        return request
+
+    return authorize
 
 
 def _read_within(answer: requests.Response, deadline: float, timeout: float) -> bytes:
