@@ -493,7 +493,7 @@ class EndingSoon(Context):
 
 
 def test_a_model_slower_than_the_render_s_time_left_gives_the_extractive_points_in_time(
-    stack: Stack, tmp_path: Path
+    stack: Stack, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Given a model that never answers, given more time than the render has (the function's Timeout is
     # 60 s; [summarizer] timeout takes up to an hour)
@@ -508,10 +508,12 @@ def test_a_model_slower_than_the_render_s_time_left_gives_the_extractive_points_
         result = render.lambda_handler({"scheduled_time": NOW}, EndingSoon(remaining_ms=4_000))
         took = time.monotonic() - started
     # Then it published the day with the extractive points and the note, before Lambda would stop it,
-    # never asking the model (less than its least wait was left once the publish's reserve was kept)
+    # never asking the model (less than its least wait was left once the publish's reserve was kept),
+    # and measured it for SummarizerFallbackAlarm
     assert result["items"] == 2 and took < 4.0 and model.hits(PATH) == 0
     published = json.loads(stack.s3.get_object(Bucket=SITE, Key="reports/2026-11-20.json")["Body"].read())
     assert FALLBACK_NOTE in published["notes"]
+    assert emitted_metrics(capsys.readouterr().out)["SummarizerFallback"] == [1.0]
 
 
 def test_a_fetch_whose_requests_would_outlast_the_invocation_ends_them_in_time_to_store(
@@ -666,6 +668,7 @@ def test_a_feed_with_nothing_new_for_three_days_and_an_empty_edition_are_measure
     assert first["MaxQuietHours"] == [0.0]
     assert later["MaxQuietHours"] == [73.0]
     assert later["EditionItems"] == [0.0] and later["EditionPublished"] == [1.0]
+    assert later["SummarizerFallback"] == [0.0]  # the extractive points, as configured
 
 
 def test_an_edition_with_a_leaderboard_past_its_max_age_is_measured_for_its_alarm(

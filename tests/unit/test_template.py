@@ -1021,6 +1021,7 @@ def test_the_edition_and_source_alarms_watch_what_powertools_emits() -> None:
         "SubscriberStoreFailed",
         "EmailBatchErrors",
         "LeaderboardStaleDays",
+        "SummarizerFallback",
     }
     for alarm in ours:
         assert (alarm["Namespace"], alarm["Dimensions"]) == (env["POWERTOOLS_METRICS_NAMESPACE"], service)
@@ -1045,9 +1046,16 @@ def test_the_edition_and_source_alarms_watch_what_powertools_emits() -> None:
         1,
         "GreaterThanOrEqualToThreshold",
     )
-    # both measured once a day: in alarm while the edition of any of the last 26 hours was so, hour by
+    # an edition whose key points are the extractive ones for a model that failed (or was not asked)
+    (fallback,) = [a for a in alarms() if a["MetricName"] == "SummarizerFallback"]
+    assert (fallback["Statistic"], fallback["Threshold"], fallback["ComparisonOperator"]) == (
+        "Maximum",
+        1,
+        "GreaterThanOrEqualToThreshold",
+    )
+    # all measured once a day: in alarm while the edition of any of the last 26 hours was so, hour by
     # hour (a single 24-hour period slides: OK, then a second alarm, whenever a render ended later)
-    for daily in (stale, empty):
+    for daily in (stale, empty, fallback):
         assert (daily["Period"], daily["EvaluationPeriods"], daily["DatapointsToAlarm"]) == (3600, 26, 1)
         assert daily["TreatMissingData"] == "notBreaching"
     # a render whose CloudFront invalidation failed (it succeeds: the pages stay cached up to a day)

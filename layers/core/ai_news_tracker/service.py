@@ -367,8 +367,9 @@ def render(
     (:func:`~ai_news_tracker.aws.invocation_deadline`), bounds the model of the key points:
     it must answer :data:`PUBLISH_RESERVE` before (None: its configured ``timeout`` alone).
 
-    Measured for the alarms: ``EditionPublished``, ``EditionItems`` and ``LeaderboardStaleDays`` (the
-    leaderboard's age once past ``max_age_days``, else 0) for a day readers get now, a day
+    Measured for the alarms: ``EditionPublished``, ``EditionItems``, ``LeaderboardStaleDays`` (the
+    leaderboard's age once past ``max_age_days``, else 0) and ``SummarizerFallback`` (1: the extractive
+    points stood in for the model's, with their note) for a day readers get now, a day
     built now or, built before by an invocation that failed before announcing it (Lambda's retry),
     announced now; ``EditionRepublished`` for a day published again (a re-run, a schedule that fires
     twice in the report's day), which is no new edition: NoEditionAlarm still rings when no day is new.
@@ -386,6 +387,10 @@ def render(
         metrics.add_metric(name="EditionItems", unit=MetricUnit.Count, value=len(edition.items))
         stale = stale_leaderboard_days(edition, deployment.config)  # 0 while fresh
         metrics.add_metric(name="LeaderboardStaleDays", unit=MetricUnit.Count, value=stale)
+        from .summarize import FALLBACK_NOTE  # the render's: a fetch function never loads it
+
+        fell_back = int(FALLBACK_NOTE in edition.notes)  # the model's points not used: the note says so
+        metrics.add_metric(name="SummarizerFallback", unit=MetricUnit.Count, value=fell_back)
 
     if not republished:  # measured before announcing: a day built is counted even if its announcement fails
         measure_new_edition()
