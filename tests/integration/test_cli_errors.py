@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -260,3 +261,20 @@ def test_output_onto_a_full_disk_is_one_line_after_the_work(tmp_path: Path, comm
     assert (data / done).exists()
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
     assert result.stderr == "ai-news-tracker: cannot write the output: No space left on device\n"
+
+
+def test_a_command_started_with_stdout_closed_does_its_work_and_exits_0(tmp_path: Path) -> None:
+    # Given a job started with its stdout closed (`>&-`, a daemon's detached descriptors): Python's
+    # sys.stdout is None then, and print writes nothing
+    config, data = tmp_path / "c.toml", tmp_path / "d"
+    with LoopbackServer({"/feed.xml": static(FEED)}) as server:
+        config.write_text(f'[[sources]]\nname = "a"\nurl = "{server.url("/feed.xml")}"\n', encoding="utf-8")
+        args = [CLI, "run", "--config", str(config), "--data-dir", str(data), "--now", "2026-11-20T20:00"]
+        # When the day is run
+        result = subprocess.run(
+            args, stderr=subprocess.PIPE, text=True, timeout=60, check=False, preexec_fn=lambda: os.close(1)
+        )
+    # Then the edition is published and the command succeeds, without a traceback (it ended with
+    # "AttributeError: 'NoneType' object has no attribute 'write'", exit 1)
+    assert (data / "site" / "reports" / "2026-11-20.md").is_file()
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr

@@ -174,10 +174,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     setup_logging(args.verbose)
     stdout = sys.stdout
-    sys.stdout = cast(TextIO, _Output(stdout))
+    if stdout is not None:  # None when started with it closed (`>&-`): print writes nothing then
+        sys.stdout = cast(TextIO, _Output(stdout))
     try:
         code = dispatch(args)
-        sys.stdout.flush()  # what print left buffered fails here, not in the interpreter's last flush
+        if sys.stdout is not None:  # what print left buffered fails here, not in the interpreter's last flush
+            sys.stdout.flush()
         return code
     except (ConfigError, UsageError) as exc:
         print(f"ai-news-tracker: {exc}", file=sys.stderr)
