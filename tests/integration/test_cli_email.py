@@ -254,10 +254,42 @@ def test_a_send_interrupted_before_the_eml_was_written_mails_the_reader_on_the_n
     assert (data / "outbox" / "2026-11-20" / "a@example.com.eml").is_file()
 
 
-def test_a_send_that_says_email_not_sent_exits_1(
+def test_a_send_racing_another_that_is_still_sending_the_reader_exits_1(
     built: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # Given a send that read the sent log just before another send to the same reader claimed them
+    # Given a send that read the sent log just before another send claimed the reader and stopped before
+    # writing their .eml (still sending, or stopped: the next send mails them)
+    path, data = built
+    send = ["send", "--config", str(path), "--data-dir", str(data), "--date", "2026-11-20"]
+
+    def interrupted(*args: object) -> NoReturn:
+        raise KeyboardInterrupt
+
+    def other_send() -> None:
+        with monkeypatch.context() as patch:
+            patch.setattr("ai_news_tracker.mail.write_outbox", interrupted)
+            assert main(send) == 130
+
+    def racing_stores(data_dir: str) -> tuple[Store, Store]:
+        _, site = local_stores(data_dir)
+        monkeypatch.undo()  # the other send's stores are plain ones
+        return ListsBeforeAnotherRun(data / "raw", other_send, under="sent/"), site
+
+    monkeypatch.setattr("ai_news_tracker.cli.local_stores", racing_stores)
+    # When it goes on
+    code = main(send)
+    # Then it says the reader's email was not sent by it, and fails as README says `send` does (exit 1)
+    err = capsys.readouterr().err
+    assert err.endswith("ai-news-tracker: email not sent: a@example.com (claimed by a concurrent run)\n")
+    assert code == 1
+    assert not (data / "outbox" / "2026-11-20" / "a@example.com.eml").exists()
+
+
+def test_a_send_racing_another_that_mailed_the_reader_does_not_fail(
+    built: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a send that read the sent log just before another claimed the reader and wrote their .eml,
+    # the local delivery
     path, data = built
     send = ["send", "--config", str(path), "--data-dir", str(data), "--date", "2026-11-20"]
 
@@ -269,7 +301,7 @@ def test_a_send_that_says_email_not_sent_exits_1(
     monkeypatch.setattr("ai_news_tracker.cli.local_stores", racing_stores)
     # When it goes on
     code = main(send)
-    # Then it says the reader's email was not sent by it, and fails as README says `send` does (exit 1)
-    err = capsys.readouterr().err
-    assert err == "ai-news-tracker: email not sent: a@example.com (claimed by a concurrent run)\n"
-    assert code == 1
+    # Then, the reader's .eml being there, nothing is left to do: it does not fail (exit 1 and "email
+    # not sent" would tell the operator to act on a mail that went out)
+    assert (data / "outbox" / "2026-11-20" / "a@example.com.eml").is_file()
+    assert code == 0, capsys.readouterr().err

@@ -1057,8 +1057,11 @@ class _Run:
         except StorageError as exc:
             report.failed[recipient] = f"{UNRECORDED}: {exc}"
             return
-        if not claimed:
-            report.pending[recipient] = "claimed by a concurrent run"
+        if not claimed:  # another run is sending it; a local one may have written its .eml already
+            if self.delivered is not None and self.delivered(recipient):
+                report.skipped.append(recipient)
+            else:
+                report.pending[recipient] = "claimed by a concurrent run"
             return
         try:
             ref = self.deliver(message, recipient)
