@@ -65,10 +65,15 @@ MAX_BODY = 4096  # bytes of a subscribe request
 # (active, suppressed, throttled): the time taken tells nothing about the address either.
 MIN_SUBSCRIBE_SECONDS = 1.0
 # The stack's own confirmation budgets spent (one mailbox's is not: that refuses its abuser alone).
-STACK_OVER_BUDGET = frozenset({"over_hour_budget", "over_day_budget"})
+STACK_OVER_BUDGET = frozenset(
+    {"over_hour_budget", "over_day_budget", "over_hour_budget_unrecorded", "over_day_budget_unrecorded"}
+)
 MAIL_FAILED = frozenset({"mail_failed", "mail_unconfirmed"})  # refused by SES; sent without SES's answer
-# Answered 202 like any request (no mail went out): counted for SubscriberStoreFailedAlarm as a 503 is.
-STORE_FAILED = frozenset({"budget_not_counted"})
+# Answered 202 like any request (no mail went out): counted for SubscriberStoreFailedAlarm as a 503 is
+# (the budgets not counted; over a budget, the withheld mail not given back).
+STORE_FAILED = frozenset(
+    {"budget_not_counted", *(f"over_{b}_budget_unrecorded" for b in ("mailbox", "hour", "day"))}
+)
 
 logger = Logger()
 tracer = Tracer(patch_modules=TRACED_NOTHING)  # SES refusals name addresses

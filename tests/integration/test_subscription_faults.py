@@ -215,3 +215,56 @@ def test_while_the_budgets_cannot_be_counted_every_address_still_gets_the_same_a
     assert new.status == 202 and stack.mails_to("new@example.org") == []
     # And the failure is counted on the metric SubscriberStoreFailedAlarm watches
     assert counted(capsys.readouterr().out).count("SubscriberStoreFailed") == 1
+
+
+class RecordWritesFailAfterARefusal:
+    """The DynamoDB client, whose writes of a subscriber record fail once a budget's count was read
+    at its limit (the table throttled just then)."""
+
+    def __init__(self, real: Any, limit: int) -> None:
+        self.real, self.limit, self.refused = real, limit, False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+    def get_item(self, **kwargs: Any) -> Any:
+        answer = self.real.get_item(**kwargs)
+        item = answer.get("Item") or {}
+        if kwargs["Key"]["id"]["S"].startswith(subscribers_module.QUOTA_PREFIX) and item:
+            self.refused = self.refused or int(item["count"]["N"]) >= self.limit
+        return answer
+
+    def put_item(self, **kwargs: Any) -> Any:
+        if self.refused and not kwargs["Item"]["id"]["S"].startswith(subscribers_module.QUOTA_PREFIX):
+            raise ClientError(
+                {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "Rate exceeded"}},
+                "PutItem",
+            )
+        return self.real.put_item(**kwargs)
+
+
+# README, Operate: `SubscriberStoreFailedAlarm` "the subscription endpoints could not read or write the
+# subscribers table"; a request over a budget whose record then cannot be written is such a failure.
+def test_a_record_write_that_fails_after_a_budget_refused_the_mail_is_counted_for_the_alarm(
+    stack: Stack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import boto3
+
+    # Given a mailbox that had its confirmation mails of the day under three tagged spellings
+    for tag in (1, 2, 3):
+        assert stack.subscribe(f"reader+{tag}@example.org").status == 202
+    assert sum(len(confirmations_to(stack, f"reader+{tag}@example.org")) for tag in (1, 2, 3)) == 3
+    table = RecordWritesFailAfterARefusal(
+        boto3.client("dynamodb", region_name="us-east-1"), subscribers_module.MAILBOX_MAILS_PER_DAY
+    )
+    stack.monkeypatch.setattr(
+        subscribers_module.DynamoSubscriberStore, "client", property(lambda self: table)
+    )
+    capsys.readouterr()
+    # When a fourth spelling is posted, its mail refused by the mailbox's budget, and the table then
+    # refuses the write that gives the address's mail back
+    stack.subscribe("reader+4@example.org")
+    # Then the table's failure is counted on the metric SubscriberStoreFailedAlarm watches, as it was
+    # (a 503) before the over-budget answer took it in: it is logged alone, and no alarm rings
+    assert table.refused
+    assert counted(capsys.readouterr().out).count("SubscriberStoreFailed") == 1

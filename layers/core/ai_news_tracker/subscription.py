@@ -390,13 +390,8 @@ class SubscriptionService:
             self._slot_back(record, now)
             logger.error("confirmation mail budget not counted", subscriber=record.id[:16], reason=str(exc))
             return "budget_not_counted"
-        if spent is not None:  # no mail, and the address waits the hour as if it had had one
-            try:
-                self.subscriptions.mail_withheld(record, now)
-            except StorageError as undo:  # the mail stays counted among its three: fewer mails
-                logger.error("withheld confirmation mail not given back", reason=str(undo))
-            logger.warning("confirmation mail over budget", subscriber=record.id[:16], budget=spent)
-            return f"over_{spent}_budget"
+        if spent is not None:
+            return self._withheld(record, spent, now)
         try:
             self.send(self._opt_in_mail(record.address, record.status, decision.expires, now, base_url))
         except Exception as exc:
@@ -413,6 +408,16 @@ class SubscriptionService:
             raise  # a template that does not render or the like: the function fails (and is alarmed)
         logger.info("confirmation mail sent", subscriber=record.id[:16], why=decision.why)
         return decision.why
+
+    def _withheld(self, record: Subscriber, spent: str, now: int) -> str:
+        """No mail, a ``spent`` budget refusing it: the address waits the hour as if it had had one."""
+        logger.warning("confirmation mail over budget", subscriber=record.id[:16], budget=spent)
+        try:
+            self.subscriptions.mail_withheld(record, now)
+        except StorageError as undo:  # the mail stays counted among its three: fewer mails
+            logger.error("withheld confirmation mail not given back", reason=str(undo))
+            return f"over_{spent}_budget_unrecorded"  # answered alike, counted as the table's failure
+        return f"over_{spent}_budget"
 
     def _not_sent(self, record: Subscriber, address: str, now: int) -> None:
         """Give back what a mail that did not go out took: the address's hour, the budgets."""
