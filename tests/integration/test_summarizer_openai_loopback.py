@@ -486,3 +486,16 @@ def test_an_unreachable_endpoint_falls_back(server: ChatServer) -> None:
     )
 
     assert_fell_back(make_summarizer(unreachable).summarize(ITEMS, 3))
+
+
+def test_user_info_without_a_password_is_sent_as_basic_auth_with_an_empty_one(server: ChatServer) -> None:
+    # Given a base_url with a gateway's user name alone (a token as the user, as curl and browsers take it)
+    server.routes[PATH] = answering('[{"point": "要点", "items": [1]}]')
+    gateway = config(server, api_key_env=None, base_url=server.url("/v1").replace("//", "//gw-token@"))
+
+    # When the points are asked for
+    make_summarizer(gateway).summarize(ITEMS, 1)
+
+    # Then the credentials are "user:" with an empty password (RFC 7617's user-pass always has its colon:
+    # nginx and Go's BasicAuth refuse one without, so the gateway answered 401 and the edition fell back)
+    assert server.requests[0].headers["authorization"] == "Basic " + b64encode(b"gw-token:").decode()

@@ -242,11 +242,13 @@ class OpenAICompatible:
     ) -> None:
         self.config = config
         parts = urlsplit((config.base_url or "").rstrip("/") + "/chat/completions")
-        user_info, at, host = parts.netloc.rpartition("@")
+        user_info, _, host = parts.netloc.rpartition("@")
         # never in the URL requests is given: X-Ray's patch of Session.request records it in every trace
         self.url = urlunsplit(parts._replace(netloc=host))
         self.shown_url = loggable_url(self.url)  # in errors and logs
-        self._basic = "Basic " + b64encode(unquote_to_bytes(user_info)).decode() if at else None
+        # RFC 7617's user-pass always holds its colon: a user alone has an empty password (as curl sends it)
+        user_pass = user_info if ":" in user_info else f"{user_info}:"
+        self._basic = "Basic " + b64encode(unquote_to_bytes(user_pass)).decode() if user_info else None
         self._api_key = api_key
         self._session = session
 
