@@ -8,6 +8,8 @@ Everything is read from :class:`~ai_news_tracker.config.FetchConfig`:
   included) is longer than the time left, no retry is made whose wait would end past it, and a watchdog
   shuts the connection when the deadline passes while headers (or a retried answer's body) trickle in.
   It holds through an HTTP(S) proxy too: the connections to it are made and watched as direct ones.
+  A host name's lookup is not waited for past it either (``_lookup``: one cannot be interrupted, so a
+  stalled one, an unreachable resolver retried for 20-40 s, goes on alone on a thread of its own).
   A caller's ``deadline_at`` (a ``time.monotonic()`` value: the fetch function's invocation ends, less
   the time it needs to store what it fetched) cuts every request's deadline to it, and a job of
   :meth:`HttpClient.fetch_many` whose turn comes after it is not asked for (:class:`OutOfTime`).
@@ -461,6 +463,8 @@ class HttpClient:
                 if watchdog.fired or time.monotonic() > deadline_at:
                     raise FetchTimeout(late) from exc
                 raise _failure(exc, config) from exc
+            except _LookupTimedOut as exc:  # a host name's lookup still unanswered at the deadline
+                raise FetchTimeout(late) from exc
 
     def _send(
         self,
@@ -600,7 +604,7 @@ def _check_public(origin: Origin) -> tuple[str, ...]:
     if port != DEFAULT_PORTS[scheme]:
         shown = f"{shown}:{port}"
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        infos = _lookup(host, port)
     except (OSError, UnicodeError) as exc:
         raise ConnectionFailed("host name not found") from exc
     addresses = tuple(dict.fromkeys(str(info[4][0]) for info in infos))
@@ -629,6 +633,45 @@ def _is_public(address: str) -> bool:
         elif ip in _NAT64 or (ip in _IPV4_COMPATIBLE and int(ip) > 1):
             ip = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
     return ip.is_global
+
+
+class _LookupTimedOut(Exception):
+    """A host name's lookup not answered before the request's deadline (no OSError: not "not found")."""
+
+
+def _lookup(host: str, port: int) -> list[Any]:
+    """``socket.getaddrinfo`` for a TCP connection to ``host``, not waited for past the deadline of the
+    request this thread is making: a lookup cannot be interrupted, so it is made on a daemon thread of
+    its own, left to end alone when it stalls (raises :class:`_LookupTimedOut` then)."""
+    left = _time_left()
+    if left is None or _is_address(host):
+        return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    answer: list[Any] = []
+    failure: list[BaseException] = []
+    done = threading.Event()
+
+    def look_up() -> None:
+        try:
+            answer.extend(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+        except BaseException as exc:  # handed to the request's thread, raised there
+            failure.append(exc)
+        finally:
+            done.set()
+
+    threading.Thread(target=look_up, name="lookup", daemon=True).start()
+    if not done.wait(max(left, 0.0)):
+        raise _LookupTimedOut(f"no address for {host} before the deadline")
+    if failure:
+        raise failure[0]
+    return answer
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]").split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
 
 
 # -- the deadline's watchdog and pinned connections --------------------------------------------
@@ -731,11 +774,27 @@ class _WatchedHTTPConnection(HTTPConnection):
         addresses = _pinned() if self.pins else None
         self.pinned = addresses is not None
         if addresses is None:
-            return self._connect()
-        for address in addresses[:-1]:  # each in turn, as urllib3 tries each address of a name
-            with suppress(NewConnectionError):
-                return self._connect_to(address)
+            if _time_left() is None or _is_address(self._dns_host):
+                return self._connect()
+            addresses = self._looked_up()  # urllib3's own lookup would wait past the deadline
+        for address in addresses[:-1]:  # each in turn, as urllib3 tries each address of a name: the
+            with suppress(ConnectTimeoutError):  # next one after a refusal or a timeout (NewConnectionError
+                return self._connect_to(address)  # is a ConnectTimeoutError)
         return self._connect_to(addresses[-1])
+
+    def _looked_up(self) -> tuple[str, ...]:
+        """The addresses of the host (or proxy) connected to, in ``getaddrinfo``'s order, looked up
+        within the deadline (:func:`_lookup`); a name not found is urllib3's NameResolutionError."""
+        try:
+            infos = _lookup(self._dns_host, self.port)
+        except socket.gaierror as exc:
+            raise NameResolutionError(self.host, self, exc) from exc
+        except UnicodeError as exc:  # a label empty or too long, as urllib3 says it
+            raise LocationParseError(f"'{self._dns_host}', label empty or too long") from exc
+        addresses = tuple(dict.fromkeys(str(info[4][0]) for info in infos))
+        if not addresses:
+            raise NameResolutionError(self.host, self, socket.gaierror("no address"))
+        return addresses
 
     def _connect_to(self, address: str) -> socket.socket:
         """:meth:`_connect` to ``address`` instead of the host (kept for Host, SNI, certificate)."""
