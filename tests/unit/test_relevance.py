@@ -82,6 +82,28 @@ def test_a_term_ending_in_a_digit_is_a_whole_number(term: str, text: str, expect
 
 
 @pytest.mark.parametrize(
+    ("term", "text", "expected"),
+    [
+        ("字节Seed", "字节 Seed 发布 Seed2.0", True),
+        ("千问App", "千问 App 月活突破 2 亿", True),
+        ("千问App", "千问\u3000App 上线", True),  # an ideographic space: NFKC's U+0020
+        ("AI芯片", "国产 AI 芯片", True),
+        ("字节Seed", "字节  Seed", False),  # one space, not any run of them
+        ("字节Seed", "字节 Seedance", False),  # the end of a Latin term is still a word's end
+        ("Scaling Law", "ScalingLaw", False),  # a space between Latin words is the term's own
+    ],
+)
+def test_a_term_joining_chinese_and_latin_matches_with_a_space_between(
+    term: str, text: str, expected: bool
+) -> None:
+    # Given a term that joins Chinese and Latin, and a headline setting a space between them, as
+    # 机器之心 and many outlets do ("腾讯 Hy3", "千问 App")
+    # When the filter of that term reads it
+    # Then it matches, as the same headline without the space does
+    assert RelevanceFilter(include=[term]).keeps("", text) is expected
+
+
+@pytest.mark.parametrize(
     ("term", "text"),
     [
         ("DeepSeek", "ＤｅｅｐＳｅｅｋ发布新版本"),

@@ -189,6 +189,34 @@ def test_same_company_on_and_off_topic(
     assert default_filter.keeps(title, text) is kept, default_filter.explain(title, text)
 
 
+# Headlines a reader of the digest would see in late 2026, written by a reviewer of the filter, each of a
+# kind the README's promise and labels.toml's classes decide
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        pytest.param(
+            "字节 Seed 发布 Seed2.0 Pro，数学推理登顶",
+            "字节跳动 Seed 团队今日发布通用模型 Seed2.0 系列，Pro 版在 IMO 级数学题上得分领先。",
+            id="bytedance-seed-spaced",
+        ),
+        pytest.param(
+            "千问 App 月活突破 2 亿，阿里称将接入更多生活服务",
+            "千问 App 上线一年，已覆盖点外卖、订机票、查快递等 400 多项日常功能。",
+            id="qianwen-app-spaced",
+        ),
+    ],
+)
+def test_a_domestic_model_is_kept_as_outlets_write_its_name(
+    default_filter: RelevanceFilter, title: str, text: str
+) -> None:
+    # Given a Chinese model's news, its name spaced from the Chinese around it (字节 Seed, 千问 App)
+    # When the default filter reads it
+    # Then it is kept, as the same headline unspaced is
+    assert default_filter.keeps(title, text), default_filter.explain(title, text)
+
+
 @pytest.mark.parametrize(
     ("simplified", "traditional"),
     [

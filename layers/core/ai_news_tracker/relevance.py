@@ -6,7 +6,8 @@ inside ``MAGIC8``, ``AI`` not inside ``Air`` or ``AIGC``), though a version numb
 (``Qwen`` matches ``qwen3``), and so may the next part of a joined name where a capital follows a
 lower-case end (``DeepSeek`` matches ``DeepSeekMath``, not ``deepseekmath``). A term ending in a digit
 is a whole number (``618`` not in ``6180万``, ``H20`` not in ``H200``). A Chinese term matches
-anywhere, since Chinese has no spaces.
+anywhere, since Chinese has no spaces; where a term joins Chinese and Latin, a space may stand between
+them, as many outlets set one (``字节Seed`` matches ``字节 Seed``, ``千问App`` ``千问 App``).
 
 An item is scored: every scored term found adds ``weight × (title_factor if it is in the title,
 else 0, + its occurrences in the text, at most text_cap)``. The scored terms are the include terms
@@ -24,6 +25,7 @@ the plain include/exclude filter: one include term anywhere keeps an item.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import unicodedata
@@ -57,16 +59,35 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+def _is_latin(char: str) -> bool:
+    return bool(_WORDLIKE.match(char))
+
+
+def _is_chinese(char: str) -> bool:
+    """A letter or digit outside ASCII: Chinese, in the terms of a Chinese digest."""
+    return not char.isascii() and char.isalnum()
+
+
+def _spaced(term: str) -> str:
+    """The term's pattern, with an optional space wherever it joins a Chinese and a Latin character."""
+    parts = [re.escape(term[:1])]
+    for before, after in itertools.pairwise(term):
+        if (_is_latin(before) and _is_chinese(after)) or (_is_chinese(before) and _is_latin(after)):
+            parts.append(" ?")  # NFKC has made every other space (U+00A0, U+3000…) this one
+        parts.append(re.escape(after))
+    return "".join(parts)
+
+
 def term_pattern(term: str) -> re.Pattern[str]:
     """A compiled pattern for one configured term, searched in text passed through :func:`normalize`."""
     term = normalize(term).strip()
-    start = r"(?<![0-9A-Za-z])" if _WORDLIKE.match(term[:1]) else ""
+    start = r"(?<![0-9A-Za-z])" if _is_latin(term[:1]) else ""
     end = ""
     if term[-1:].isascii() and term[-1:].isdigit():
         end = _AFTER_DIGIT
-    elif _WORDLIKE.match(term[-1:]):
+    elif _is_latin(term[-1:]):
         end = _AFTER_LETTER
-    return re.compile(start + re.escape(term) + end, re.IGNORECASE)
+    return re.compile(start + _spaced(term) + end, re.IGNORECASE)
 
 
 @dataclass(frozen=True)
