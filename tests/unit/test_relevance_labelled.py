@@ -206,12 +206,29 @@ def test_same_company_on_and_off_topic(
             "千问 App 上线一年，已覆盖点外卖、订机票、查快递等 400 多项日常功能。",
             id="qianwen-app-spaced",
         ),
+        # a model under the name its news gives it
+        pytest.param(
+            "Wan2.5-Preview登顶Artificial Analysis视频榜",
+            "阿里开源视频模型新版支持音画同步生成，可一次输出10秒1080P视频。",
+            id="wan-video",
+        ),
+        pytest.param(
+            "书生Intern-S2正式开放下载",
+            "上海人工智能实验室表示，这是其迄今规模最大的科学模型，已在材料和药物研发中试用。",
+            id="intern-s2",
+        ),
+        pytest.param(
+            "腾讯 Hy3 正式版上线，编程与工具调用能力再提升",
+            "Hy3 正式版在代码与工具调用评测中进入第一梯队，已在腾讯云上线。",
+            id="tencent-hy3",
+        ),
     ],
 )
 def test_a_domestic_model_is_kept_as_outlets_write_its_name(
     default_filter: RelevanceFilter, title: str, text: str
 ) -> None:
-    # Given a Chinese model's news, its name spaced from the Chinese around it (字节 Seed, 千问 App)
+    # Given a Chinese model's news, its name spaced from the Chinese around it (字节 Seed, 千问 App) or a
+    # name [filter] did not list (Wan, Intern-S, Hy3: 腾讯混元's 2026 models)
     # When the default filter reads it
     # Then it is kept, as the same headline unspaced is
     assert default_filter.keeps(title, text), default_filter.explain(title, text)
@@ -236,6 +253,7 @@ def test_a_domestic_model_is_kept_as_outlets_write_its_name(
         ("金元宝销量阶跃式增长，扫地机器人开售", "金元寶銷量階躍式增長，掃地機器人開售"),
         ("工信部发布智能体验证规范", "工信部發佈智慧體驗證規範"),  # Taiwan's 智慧體, not 智慧體驗
         ("工信部发布智能体验收规范", "工信部發佈智慧體驗收規範"),
+        ("通义万相与腾讯 Hy3 上线", "通義萬相與騰訊 Hy3 上線"),
     ],
 )
 def test_a_headline_in_traditional_characters_scores_as_in_simplified(
