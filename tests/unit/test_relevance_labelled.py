@@ -197,6 +197,41 @@ def test_same_company_on_and_off_topic(
     ("title", "text"),
     [
         pytest.param(
+            "燧原科技科创板IPO获受理，拟募资60亿元",
+            "燧原科技是腾讯投资的云端AI训练和推理芯片企业，本次募资将用于新一代芯片研发。",
+            id="enflame-ipo",
+        ),
+        pytest.param(
+            "昆仑芯完成新一轮融资，估值超过210亿元",
+            "昆仑芯前身为百度智能芯片及架构部，此轮融资后将推进独立上市。",
+            id="kunlunxin-round",
+        ),
+        pytest.param(
+            "天数智芯港股IPO定价，募资约37亿港元",
+            "天数智芯是国内较早实现通用GPU量产的企业，产品已在多个智算中心部署。",
+            id="iluvatar-ipo",
+        ),
+        pytest.param(
+            "海光信息发布深算四号DCU，训练性能提升2倍",
+            "海光称新品兼容主流生态，已获多家互联网公司批量订单。",
+            id="hygon-dcu",
+        ),
+    ],
+)
+def test_news_of_a_domestic_ai_chip_maker_is_kept(
+    default_filter: RelevanceFilter, title: str, text: str
+) -> None:
+    # Given news of a Chinese AI-chip maker other than 昇腾, 寒武纪, 摩尔线程, 沐曦 and 壁仞: its listing
+    # or funding, as "沐曦股份科创板IPO获受理" (labelled funding), or a product
+    # When the default filter reads it
+    # Then it is kept
+    assert default_filter.keeps(title, text), default_filter.explain(title, text)
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        pytest.param(
             "字节 Seed 发布 Seed2.0 Pro，数学推理登顶",
             "字节跳动 Seed 团队今日发布通用模型 Seed2.0 系列，Pro 版在 IMO 级数学题上得分领先。",
             id="bytedance-seed-spaced",
@@ -254,6 +289,7 @@ def test_a_domestic_model_is_kept_as_outlets_write_its_name(
         ("工信部发布智能体验证规范", "工信部發佈智慧體驗證規範"),  # Taiwan's 智慧體, not 智慧體驗
         ("工信部发布智能体验收规范", "工信部發佈智慧體驗收規範"),
         ("通义万相与腾讯 Hy3 上线", "通義萬相與騰訊 Hy3 上線"),
+        ("昆仑芯与天数智芯融资", "崑崙芯與天數智芯融資"),
     ],
 )
 def test_a_headline_in_traditional_characters_scores_as_in_simplified(
