@@ -229,6 +229,67 @@ def test_news_of_a_domestic_ai_chip_maker_is_kept(
 
 
 @pytest.mark.parametrize(
+    ("title", "text", "kept"),
+    [
+        pytest.param(
+            "AI应用概念股午后拉升，易点天下涨超15%",
+            "CPO、液冷服务器方向同步走强，多只个股涨超10%。",
+            False,
+            id="ai-stocks-rally",
+        ),
+        pytest.param(
+            "算力板块午后拉升，中际旭创涨超8%",
+            "光模块、服务器方向领涨，新易盛、工业富联跟涨。",
+            False,
+            id="compute-board",
+        ),
+        pytest.param(
+            "港股AI板块走弱，商汤跌超5%",
+            "恒生科技指数收跌1.2%，科技股普遍承压。",
+            False,
+            id="sensetime-fall",
+        ),
+        pytest.param(
+            "港股收评：恒指涨1.2%，智谱、MiniMax领涨",
+            "恒生科技指数涨1.8%，大模型概念股表现活跃，智谱收涨12%。",
+            False,
+            id="hk-close",
+        ),
+        pytest.param("港股收评：恒指涨1.2%，智谱、MiniMax领涨", "", False, id="hk-close-title-alone"),
+        pytest.param(
+            "摩尔线程盘中涨超20%，成交额突破百亿元",
+            "国产GPU概念股午后集体走强，沐曦股份跟涨逾10%。",
+            False,
+            id="moore-intraday",
+        ),
+        pytest.param(
+            "人工智能ETF规模突破500亿元，年内净流入居前",
+            "多只跟踪人工智能指数的基金近一个月获资金加仓。",
+            False,
+            id="ai-etf",
+        ),
+        # a lab's own listing is funding news, its first day's rise told in the same words
+        pytest.param(
+            "智谱港股上市首日，成为“全球大模型第一股”",
+            "智谱开盘报价较发行价上涨超30%，市值突破千亿港元。",
+            True,
+            id="zhipu-listing",
+        ),
+        pytest.param("MiniMax港股上市首日涨超50%", "", True, id="minimax-first-day"),
+    ],
+)
+def test_a_stock_market_item_naming_ai_is_dropped_a_labs_listing_kept(
+    default_filter: RelevanceFilter, title: str, text: str, kept: bool
+) -> None:
+    # Given a market item (labels.toml: market, finance) naming AI, a compute sector or AI labs' shares
+    # in the words newsflashes use when no stock hits its limit (涨超, 概念股, 收评, 盘中, ETF), or a
+    # lab's listing day
+    # When the default filter reads it
+    # Then the market item is dropped, as "AI概念股集体涨停，算力板块领涨A股" is, and the listing kept
+    assert default_filter.keeps(title, text) is kept, default_filter.explain(title, text)
+
+
+@pytest.mark.parametrize(
     ("title", "text"),
     [
         pytest.param(
@@ -290,6 +351,7 @@ def test_a_domestic_model_is_kept_as_outlets_write_its_name(
         ("工信部发布智能体验收规范", "工信部發佈智慧體驗收規範"),
         ("通义万相与腾讯 Hy3 上线", "通義萬相與騰訊 Hy3 上線"),
         ("昆仑芯与天数智芯融资", "崑崙芯與天數智芯融資"),
+        ("港股收评：智谱盘中涨超5%，成交额放大", "港股收評：智譜盤中漲超5%，成交額放大"),
     ],
 )
 def test_a_headline_in_traditional_characters_scores_as_in_simplified(
