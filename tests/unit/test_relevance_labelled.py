@@ -293,6 +293,41 @@ def test_a_stock_market_item_naming_ai_is_dropped_a_labs_listing_kept(
     ("title", "text"),
     [
         pytest.param(
+            "小米17 Ultra发布：超级小爱接入MiMo大模型，到手价5999元",
+            "新品搭载徕卡一英寸主摄，国补后价格更低。",
+            id="xiaomi17-mimo",
+        ),
+        pytest.param(
+            "iQOO 15正式发布，蓝心大模型加持游戏助手",
+            "这款性能旗舰采用2K直屏和7000mAh电池，首发价4199元。",
+            id="iqoo15",
+        ),
+        pytest.param(
+            "真我GT8 Pro发布，首发AI大模型影像",
+            "真我与理光联合调校影像系统，国补后到手价3599元。",
+            id="realme-gt8",
+        ),
+        pytest.param(
+            "理想i6上市，VLA司机大模型全系标配",
+            "这款纯电SUV提供两种电池版本，限时权益价24.98万元。",
+            id="li-i6",
+        ),
+    ],
+)
+def test_a_phone_or_car_launch_naming_a_model_is_dropped(
+    default_filter: RelevanceFilter, title: str, text: str
+) -> None:
+    # Given a phone or car launch whose title names a model (大模型, MiMo, 蓝心), with its series and its
+    # price in the words launches use (到手价, 首发价, 国补, 权益价; iQOO, 真我, 理想i6)
+    # When the default filter reads it
+    # Then it is dropped: "its series and a launch's price say it is a phone" (README, [filter.weights])
+    assert not default_filter.keeps(title, text), default_filter.explain(title, text)
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        pytest.param(
             "字节 Seed 发布 Seed2.0 Pro，数学推理登顶",
             "字节跳动 Seed 团队今日发布通用模型 Seed2.0 系列，Pro 版在 IMO 级数学题上得分领先。",
             id="bytedance-seed-spaced",
@@ -352,6 +387,7 @@ def test_a_domestic_model_is_kept_as_outlets_write_its_name(
         ("通义万相与腾讯 Hy3 上线", "通義萬相與騰訊 Hy3 上線"),
         ("昆仑芯与天数智芯融资", "崑崙芯與天數智芯融資"),
         ("港股收评：智谱盘中涨超5%，成交额放大", "港股收評：智譜盤中漲超5%，成交額放大"),
+        ("新机接入大模型，国补后到手价更低", "新機接入大模型，國補後到手價更低"),
     ],
 )
 def test_a_headline_in_traditional_characters_scores_as_in_simplified(
