@@ -328,6 +328,31 @@ def test_a_phone_or_car_launch_naming_a_model_is_dropped(
     ("title", "text"),
     [
         pytest.param(
+            "AutoGLM 2.0上线：能在云手机里帮你点外卖、订酒店",
+            "智谱发布新一代手机智能体，可在云端虚拟手机中跨App执行上百步操作。",
+            id="autoglm-cloud-phone",
+        ),
+        pytest.param(
+            "阿里云百炼上线MCP广场，一键部署200余个服务",
+            "开发者可在百炼平台调用地图、搜索、支付等MCP服务，快速构建应用。",
+            id="bailian-mcp",
+        ),
+    ],
+)
+def test_an_agent_launch_is_kept_whatever_its_demo_does(
+    default_filter: RelevanceFilter, title: str, text: str
+) -> None:
+    # Given an agent product's launch by a Chinese lab or cloud, told by what it does for a user (a
+    # phone agent ordering food in a cloud phone, as 豆包手机助手's news is; an MCP marketplace)
+    # When the default filter reads it
+    # Then it is kept (AutoGLM in the title scored 9; 手机 and 外卖 took 19 off it)
+    assert default_filter.keeps(title, text), default_filter.explain(title, text)
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        pytest.param(
             "字节 Seed 发布 Seed2.0 Pro，数学推理登顶",
             "字节跳动 Seed 团队今日发布通用模型 Seed2.0 系列，Pro 版在 IMO 级数学题上得分领先。",
             id="bytedance-seed-spaced",
@@ -388,6 +413,7 @@ def test_a_domestic_model_is_kept_as_outlets_write_its_name(
         ("昆仑芯与天数智芯融资", "崑崙芯與天數智芯融資"),
         ("港股收评：智谱盘中涨超5%，成交额放大", "港股收評：智譜盤中漲超5%，成交額放大"),
         ("新机接入大模型，国补后到手价更低", "新機接入大模型，國補後到手價更低"),
+        ("阿里云百炼上线云手机与虚拟手机", "阿里雲百煉上線雲手機與虛擬手機"),
     ],
 )
 def test_a_headline_in_traditional_characters_scores_as_in_simplified(
