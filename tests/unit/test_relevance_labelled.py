@@ -353,6 +353,37 @@ def test_an_agent_launch_is_kept_whatever_its_demo_does(
     ("title", "text"),
     [
         pytest.param(
+            "联想发布新一代AI PC，内置天禧个人智能体",
+            "新款ThinkBook搭载英特尔酷睿Ultra处理器，本地NPU算力达50 TOPS。",
+            id="ai-pc",
+        ),
+        pytest.param(
+            "雷鸟X3 Pro AI眼镜发布，首发价3999元",
+            "新品采用双目全彩光波导显示，支持实时翻译、导航和拍照识物。",
+            id="ai-glasses",
+        ),
+        pytest.param("Rokid AI眼镜开启预约", "", id="ai-glasses-no-price"),
+        pytest.param(
+            "1688上线AI采购助手，帮商家一键找厂比价",
+            "阿里巴巴旗下批发平台称，已有超过10万家商家使用该功能下单。",
+            id="1688-ai",
+        ),
+    ],
+)
+def test_a_gadget_or_shop_feature_naming_ai_is_dropped(
+    default_filter: RelevanceFilter, title: str, text: str
+) -> None:
+    # Given a gadget's launch or a shop's feature naming AI in its title (labels.toml: other-tech,
+    # retail, as the robot vacuum "追觅发布AI扫地机器人" and the AI fridge are)
+    # When the default filter reads it
+    # Then it is dropped ("AI" alone in a title reached the threshold, nothing weighing against it)
+    assert not default_filter.keeps(title, text), default_filter.explain(title, text)
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        pytest.param(
             "字节 Seed 发布 Seed2.0 Pro，数学推理登顶",
             "字节跳动 Seed 团队今日发布通用模型 Seed2.0 系列，Pro 版在 IMO 级数学题上得分领先。",
             id="bytedance-seed-spaced",
@@ -414,6 +445,7 @@ def test_a_domestic_model_is_kept_as_outlets_write_its_name(
         ("港股收评：智谱盘中涨超5%，成交额放大", "港股收評：智譜盤中漲超5%，成交額放大"),
         ("新机接入大模型，国补后到手价更低", "新機接入大模型，國補後到手價更低"),
         ("阿里云百炼上线云手机与虚拟手机", "阿里雲百煉上線雲手機與虛擬手機"),
+        ("AI眼镜与AI PC发布", "AI眼鏡與AI PC發佈"),
     ],
 )
 def test_a_headline_in_traditional_characters_scores_as_in_simplified(
