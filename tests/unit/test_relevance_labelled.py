@@ -381,6 +381,42 @@ def test_a_gadget_or_shop_feature_naming_ai_is_dropped(
 
 
 @pytest.mark.parametrize(
+    ("title", "text", "kept"),
+    [
+        pytest.param(
+            "教育部公布新增本科专业名单，人工智能相关专业点增至600个",
+            "今年新增专业点集中在人工智能、集成电路和低空技术等领域。",
+            False,
+            id="ai-major",
+        ),
+        pytest.param(
+            "高考志愿填报：人工智能专业分数线连续三年领跑",
+            "多所高校计算机类与人工智能专业录取位次上升，家长咨询量大增。",
+            False,
+            id="gaokao-ai",
+        ),
+        pytest.param(
+            "2027届校招：人工智能岗位平均月薪超2.5万元",
+            "招聘平台数据显示，算法工程师仍是最紧缺的岗位之一。",
+            False,
+            id="ai-salary",
+        ),
+        # but a lab hiring, and models sitting the exam, are AI news
+        pytest.param("DeepSeek开启校招", "", True, id="lab-hiring"),
+        pytest.param("大模型挑战高考数学题", "", True, id="models-sit-gaokao"),
+    ],
+)
+def test_an_education_or_jobs_item_naming_ai_is_dropped_unless_about_a_model(
+    default_filter: RelevanceFilter, title: str, text: str, kept: bool
+) -> None:
+    # Given a university-major, admissions or campus-hiring item naming 人工智能 (labels.toml has
+    # 腾讯校招 as business, the teachers' 星火计划 as other-tech)
+    # When the default filter reads it
+    # Then it is dropped, unless a model or a lab is what it is about
+    assert default_filter.keeps(title, text) is kept, default_filter.explain(title, text)
+
+
+@pytest.mark.parametrize(
     ("title", "text"),
     [
         pytest.param(
@@ -446,6 +482,7 @@ def test_a_domestic_model_is_kept_as_outlets_write_its_name(
         ("新机接入大模型，国补后到手价更低", "新機接入大模型，國補後到手價更低"),
         ("阿里云百炼上线云手机与虚拟手机", "阿里雲百煉上線雲手機與虛擬手機"),
         ("AI眼镜与AI PC发布", "AI眼鏡與AI PC發佈"),
+        ("新增本科专业，志愿填报看分数线", "新增本科專業，志願填報看分數線"),
     ],
 )
 def test_a_headline_in_traditional_characters_scores_as_in_simplified(
