@@ -7,16 +7,23 @@ from html.parser import HTMLParser
 
 import feedparser
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from shared_data import DATA, require
 
 from ai_news_tracker.text import (
+    _COLUMN_BOILERPLATE,
+    _LEAD_BOILERPLATE,
+    WORD_JOINER,
     collapse_whitespace,
     decoded,
     html_to_text,
     shorten,
     shown_text,
     truncate,
+    unlinked,
     without_boilerplate,
+    without_surrogates,
 )
 
 REAL_FEEDS = DATA / "feeds" / "real"
@@ -397,3 +404,43 @@ def test_the_shown_text_starts_with_a_word(text: str, expected: str) -> None:
 )
 def test_big5_is_read_as_browsers_read_it(body: bytes, expected: str) -> None:
     assert decoded(body, "big5hkscs") == expected
+
+
+# -- the cleaning as it was before the render of a new edition was made faster (a 5,000-item edition's
+# texts: bench/scale.py), kept as the reference: the same text out, every one
+def former_without_boilerplate(text: str) -> str:
+    stripped = _COLUMN_BOILERPLATE.sub("", _LEAD_BOILERPLATE.sub("", text, count=1)).strip()
+    return stripped or text
+
+
+def former_unlinked(line: str) -> str:
+    if "//" in line:
+        line = re.sub(r"(?<=:)//", WORD_JOINER + "//", line)
+    if "." in line:
+        www = re.sub(r"(?<![0-9A-Za-z])(www)\.", r"\1" + WORD_JOINER + ".", line, flags=re.IGNORECASE)
+        line = re.sub(r"(?<=[\w-])\.(?=[^\W\d_])", WORD_JOINER + ".", www)
+    if "@" in line:
+        line = re.sub(r"(?<=[0-9A-Za-z._+\-])@", WORD_JOINER + "@", line)
+    return line
+
+
+# Feed text made of what these look for: outlet headers and bylines, the column's words, host names,
+# "www." in any case, addresses, surrogates (lone and paired), and the characters around them.
+FEED_TEXT_PIECES = (
+    *("新智元报道 ", "机器之心报道 ", "编辑：桃子 ", "作者｜王晓 ", "点击上方蓝字关注我们 "),
+    *("【新智元导读】", "神译局是36氪旗下编译团队，关注科技。", "本文来自编译，希望对您有所启发。"),
+    *("神译局", "本文来自编译"),
+    *("编者按：", "编者按", "笔记君说 ：", "笔记君说", "。", "，", " ", "\u3000", "\n"),
+    *("www.", "WWW.", "wWw.", "awww.", "36kr.com", "a-.cn", "_.x", "1.5", ".", "-", "a", "Z", "é", "中", "@"),
+    *("//", ":"),
+    *("\ud800", "\udfff", "\ud83d\ude00", "\U0001f600", "\u200d", "\u202e"),
+)
+FEED_TEXT = st.lists(st.one_of(st.sampled_from(FEED_TEXT_PIECES), st.characters()), max_size=40).map("".join)
+
+
+@settings(max_examples=500)
+@given(st.one_of(FEED_TEXT, st.text()))
+def test_the_cleaning_of_feed_text_matches_the_form_it_replaced(text: str) -> None:
+    assert without_boilerplate(text) == former_without_boilerplate(text)
+    assert unlinked(text) == former_unlinked(text)
+    assert without_surrogates(text) == re.sub("[\ud800-\udfff]", "\ufffd", text)

@@ -196,6 +196,9 @@ _LEAD_BOILERPLATE = re.compile(
 _COLUMN_BOILERPLATE = re.compile(
     r"神译局是36氪旗下编译团队[^。]*。\s*|本文来自编译，希望对您有所启发。\s*|(?:编者按|笔记君说)\s*[:：]\s*"
 )
+# The words each of them starts with: a text holding none (nearly every one) is not searched, which was
+# most of the cleaning of a new edition's texts (~25 µs a text of 1,500 characters; the words ~6 µs).
+_COLUMN_WORDS = ("神译局", "本文来自编译", "编者按", "笔记君说")
 
 # What is left unparsed at the end of the input when a tag, comment or declaration was cut off.
 _CUT_OFF_MARKUP = re.compile(r"<[A-Za-z/!?]")
@@ -257,7 +260,11 @@ codecs.register_error(_BIG5_ERRORS, _big5_error)
 
 def without_surrogates(text: str) -> str:
     """``text`` with every lone surrogate replaced by U+FFFD, so that it can be written as UTF-8."""
-    return _LONE_SURROGATE.sub("\ufffd", text)
+    try:
+        text.encode("utf-8")  # fails on any surrogate; a few times faster than the search when none is there
+    except UnicodeEncodeError:
+        return _LONE_SURROGATE.sub("\ufffd", text)
+    return text
 
 
 def without_unsafe_characters(text: str) -> str:
@@ -298,8 +305,11 @@ def without_boilerplate(text: str) -> str:
     """An article's text without the outlet boilerplate before its lead (新智元's header, bylines, the
     outlets' "…报道" marks), 36Kr's translation-column header and sign-off and its columns' labels
     (编者按：, 笔记君说：); the text itself when nothing would be left."""
-    stripped = _COLUMN_BOILERPLATE.sub("", _LEAD_BOILERPLATE.sub("", text, count=1)).strip()
-    return stripped or text
+    lead = _LEAD_BOILERPLATE.match(text)  # it always matches, maybe nothing: from the start only
+    stripped = text[lead.end() :] if lead else text
+    if any(word in stripped for word in _COLUMN_WORDS):
+        stripped = _COLUMN_BOILERPLATE.sub("", stripped)
+    return stripped.strip() or text
 
 
 # Punctuation a text cannot start with: what is left of a lead a proxy cut off ("。 ChatGPT访问量…"), or
@@ -367,7 +377,10 @@ def shorten(text: str, limit: int) -> str:
 # reading the same and links nothing; our own links are given apart.
 _SCHEME_SLASHES = re.compile(r"(?<=:)//")
 _WWW_DOT = re.compile(r"(?<![0-9A-Za-z])(www)\.", re.IGNORECASE)
-_HOST_DOT = re.compile(r"(?<=[\w-])\.(?=[^\W\d_])")  # a dot before a letter: every top-level domain's
+# A dot after a word character or a hyphen and before a letter (every top-level domain's), looked for as
+# a dot first: an expression that begins with the look-behind is tried at every character, ten times
+# slower.
+_HOST_DOT = re.compile(r"\.(?<=[\w-]\.)(?=[^\W\d_])")
 _ADDRESS_AT = re.compile(r"(?<=[0-9A-Za-z._+\-])@")
 WORD_JOINER = "\u2060"
 
@@ -378,7 +391,9 @@ def unlinked(line: str) -> str:
     if "//" in line:
         line = _SCHEME_SLASHES.sub(WORD_JOINER + "//", line)
     if "." in line:
-        line = _HOST_DOT.sub(WORD_JOINER + ".", _WWW_DOT.sub(r"\1" + WORD_JOINER + ".", line))
+        if "www." in line.lower():  # what _WWW_DOT looks for, ignoring case (only W's lower case is w)
+            line = _WWW_DOT.sub(r"\1" + WORD_JOINER + ".", line)
+        line = _HOST_DOT.sub(WORD_JOINER + ".", line)
     if "@" in line:
         line = _ADDRESS_AT.sub(WORD_JOINER + "@", line)
     return line
