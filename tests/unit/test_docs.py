@@ -3,8 +3,9 @@
 Each test reads one part of the documentation and the code it describes: the configuration reference
 and ``config.py``, the command's synopses and its parser, the edition JSON and the renderer, the
 data folder's layout and the raw store's keys, the module table and the package, the sample
-environment of ``ai-news-tracker invoke``, NoEditionAlarm's window and ``template.yaml``, and the
-runbook's quote of an edition's window note and ``pipeline.window_note``.
+environment of ``ai-news-tracker invoke``, NoEditionAlarm's window and ``template.yaml``, the
+runbook's quote of an edition's window note and ``pipeline.window_note``, and the performance table and
+bench/RESULTS.md's summary of the targets.
 """
 
 from __future__ import annotations
@@ -287,3 +288,37 @@ def test_the_rollback_step_gets_the_pages_an_older_release_wrote_written_again(t
     # Then every page the older release wrote is in this release's layout again
     left = [n for n in sorted(older) if b"older release" in site.get(f"reports/{day_edition(n).date}.html")]
     assert not left, f"pages still in the older layout: {[str(day_edition(n).date) for n in left]}"
+
+
+# -- the performance figures -----------------------------------------------------------------------
+# Each figure of issue 7's targets in bench/RESULTS.md and the README's performance table: the row of
+# each (a pattern of its first cells) and what of its measured cell is the run's figure (what comes
+# first, the brackets holding other runs' or notes).
+FIGURES = [
+    ("50 feeds answering", r"\+\d+\.\d+ s = \d+\.\d+×"),
+    (r"second run (speedup|against unchanged feeds \| only 304s, no)", r"\d+\.\d+×"),
+    (r"import \+ first invocation", r"\d+\.\d+× \(\w+\) to \d+\.\d+× \(\w+"),
+    (r"cold start \(cold − the same job warm\)", r"^[^(]*"),
+    ("its layers", r"\d+\.\d MB"),
+    ("5,000 items", r"\d+\.\d+ s"),
+    ("5,000 items", r"\d+\.\d+×"),
+    ("peak memory", r"\d+ MB"),
+    ("3 sources hourly", r"\$\d+\.\d\d"),
+]
+
+
+def measured(path: Path, heading: str, row: str, figure: str) -> tuple[str, list[str]]:
+    """The figure and the verdict (PASS, FAIL, "3 of 8") of the row matching ``row`` under ``heading``."""
+    (cells,) = [cells for cells in table_rows(section(path, heading)) if re.search(row, " | ".join(cells))]
+    found = re.search(figure, cells[-2])
+    assert found is not None, (path.name, row, cells[-2])
+    return found[0], re.findall(r"PASS|FAIL|\d+ of \d+", cells[-1])
+
+
+@pytest.mark.parametrize(("row", "figure"), FIGURES)
+def test_the_readme_quotes_the_run_the_bench_results_summarise(row: str, figure: str) -> None:
+    # Given the README's performance table and bench/RESULTS.md's table of issue 7's targets
+    readme = measured(REPO / "README.md", "Performance", row, figure)
+    results = measured(REPO / "bench" / "RESULTS.md", "Targets", row, figure)
+    # Then they give the same figure and verdict: the same run's (make bench's, updated together)
+    assert readme == results
