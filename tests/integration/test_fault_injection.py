@@ -19,13 +19,15 @@ Hypothesis draws, for every step, which sources fail and where the step crashes:
 Afterwards: every stored item first seen after the first edition's cutoff is in exactly one edition
 (the first holds what was published within its lookback), each edition holds only items of its own
 window, every article a completed fetch read is stored, no (edition, recipient) is handed over twice,
-a recorded "sent" is exactly one hand-over, an undisturbed send reaches everybody, and every edition
+a recorded "sent" is exactly one hand-over, an undisturbed send reaches everybody (through SES, each
+hand-over recorded as sent), and every edition
 is completely published: all its files are there, its Markdown is the stored edition's, its JSON
 holds the stored items, and the pages listing the editions are the bytes a clean publish writes.
 
 **Two interleavings** the simulation cannot produce by itself: a fetch whose items are first seen at
 the edition's cutoff, still writing while the render cuts the edition (both are scheduled at 08:00);
-and an edition whose every publish failed, completed by the next day's publish.
+and an edition whose every publish failed, completed by the next day's publish. And one crash its
+examples seldom draw: a fetch killed at its first item write, retried at once against the same feeds.
 
 **AWS errors** (moto, with ``BaseClient._make_api_call`` patched to raise ``ClientError`` for chosen
 operations): a failing ``PutObject`` of ``reports/D.json`` after ``.md`` succeeded (and of the other
@@ -575,6 +577,9 @@ def check_emails(sim: Simulation) -> None:
                 assert handed == 1, f"{day}: {recipient} recorded as sent but handed over {handed} times"
             if day not in sim.disturbed:
                 assert handed == 1, f"{day}: {recipient} missed an undisturbed send"
+                # and SES's hand-over is recorded: without it every later run reports the reader
+                # "pending" (claimed, no outcome), and a refusal is never proven to be its reader's
+                assert not sim.aws_style or recorded_sent, f"{day}: {recipient} sent, but not recorded"
 
 
 def check_published(sim: Simulation) -> None:
@@ -719,6 +724,42 @@ def test_an_edition_whose_publish_never_succeeded_is_completed_by_the_next_publi
         sim.pipeline.publish(sim.pipeline.build(day2)[0])
     base = f"reports/{edition.date.isoformat()}"
     assert f"{base}.md" in sim.site_data.objects and f"{base}.json" in sim.site_data.objects
+
+
+class CrashOnFirstItem(MemoryStore):
+    """A raw bucket whose process is killed at its first item write once ``armed``."""
+
+    armed = False
+
+    def put_if_absent(self, key: str, data: bytes, *, content_type: str | None = None) -> bool:
+        if self.armed and key.startswith("items/"):
+            self.armed = False
+            raise Crash(f"killed before writing {key}")
+        return super().put_if_absent(key, data, content_type=content_type)
+
+
+def test_a_fetch_killed_before_its_items_are_written_is_not_answered_304_by_its_retry() -> None:
+    """The feed's validators are stored only with its items: stored first, a crash between would leave
+    the new ETag with none of the items, the retry answered 304, the articles first seen when the feed
+    next changes (hours or a day late)."""
+    # Given a tracker that fetched the three feeds once, whose next fetch is killed at its first item write
+    raw, site, http = CrashOnFirstItem(), MemoryStore(), FakeHttp()
+    pipeline = Pipeline(the_config(email=False), raw, site, http=http)  # type: ignore[arg-type]
+    with parse_once():
+        http.now = START + timedelta(hours=2)
+        pipeline.fetch(http.now, leaderboard=False)
+        http.now = START + timedelta(hours=14)  # new articles in every feed since
+        raw.armed = True
+        with pytest.raises(Crash):
+            pipeline.fetch(http.now, leaderboard=False)
+
+        # When Lambda retries the invocation at once, against the same feeds
+        pipeline.fetch(http.now, leaderboard=False)
+
+    # Then every article the feeds show is stored
+    stored = {item.url.split("?")[0] for item in stored_items(raw).values()}
+    shown = [a.url.split("?")[0] for source in range(len(SOURCE_URLS)) for a in visible(source, http.now)]
+    assert [url for url in shown if url not in stored] == [], f"not stored after the retry at {http.now}"
 
 
 # ==================================================================================================
