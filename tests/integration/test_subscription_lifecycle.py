@@ -28,7 +28,7 @@ SES accepted is checked against it: kind, recipient, nothing more. On top, what 
 * a suppressed address (permanent bounce, any complaint) gets no mail of any kind; a complaint
   suppresses the mailbox's record too, a bounce only its spelling; a spelling of a suppressed
   mailbox gets no confirmation mail; feedback about a mail sent before an active address was
-  confirmed does not suppress it;
+  confirmed, or before a pending one's record was made, does not suppress it;
 * once the queue is drained, every active reader confirmed by an announced edition's cut has it;
 * one mailbox gets at most three confirmation mails (or notices) a UTC day.
 
@@ -91,6 +91,7 @@ RESEND_AFTER = 3600  # "a confirmation mail at most once an hour"
 MAX_PER_PERIOD = 3  # "at most three times before its pending subscription expires"
 MAILBOX_PER_DAY = 3  # "One mailbox gets at most three a day however its address is spelled"
 STACK_PER_HOUR, STACK_PER_DAY = 20, 50
+CLOCK_SLACK = 60  # "SES's clock given a minute": how long before a pending record its mail may read as sent
 
 # The readers: two spellings of one Gmail mailbox (ab@gmail.com is the mailbox's own address), and a
 # plain address with a +tag spelling of it.
@@ -192,6 +193,7 @@ class Record:
     expires_at: int | None = None  # pending: the link's expiry; unsubscribed: 48 h on (the TTL)
     mails: int = 0  # confirmation mails of this pending period
     last_mail_at: int | None = None  # the last confirmation mail or notice (the hourly limit)
+    created: int = 0  # when the record was made: the first request since the address had none
 
 
 @dataclass(frozen=True)
@@ -332,7 +334,7 @@ class Lifecycle(RuleBasedStateMachine):
                 or current.status != ACTIVE
                 or FORM_ENDS_ACTIVE_SPELLING not in EXPECT_README_FOR
             ):
-                self.records[address] = Record(SUPPRESSED, current.confirmed_at if current else None)
+                self.records[address] = self.suppressed(current)
             return None
         record, kind = self.requested(current)
         if record is None or kind is None:
@@ -367,8 +369,8 @@ class Lifecycle(RuleBasedStateMachine):
             or current.status == UNSUBSCRIBED
             or (current.status == PENDING and now >= (current.expires_at or 0))
         ):
-            confirmed_at = current.confirmed_at if current else None
-            return Record(PENDING, confirmed_at, now + CONFIRM_TTL, 1, now), "confirmation"
+            confirmed_at, created = (current.confirmed_at, current.created) if current else (None, now)
+            return Record(PENDING, confirmed_at, now + CONFIRM_TTL, 1, now, created), "confirmation"
         if current.status == SUPPRESSED or throttled:
             return None, None
         if current.status == ACTIVE:
@@ -406,6 +408,12 @@ class Lifecycle(RuleBasedStateMachine):
         held = self.records.get(mailbox) if mailbox != address else None
         return held is not None and held.status == SUPPRESSED
 
+    def suppressed(self, current: Record | None) -> Record:
+        """The record of an address suppressed now."""
+        if current is None:
+            return Record(SUPPRESSED, created=self.now)
+        return Record(SUPPRESSED, current.confirmed_at, created=current.created)
+
     def model_unsubscribe(self, address: str) -> bool:
         record = self.records.get(address)
         if record is None or record.status in (UNSUBSCRIBED, SUPPRESSED):
@@ -415,6 +423,7 @@ class Lifecycle(RuleBasedStateMachine):
             record.confirmed_at,
             self.now + CONFIRM_TTL,
             last_mail_at=self.last_mail_kept(record),
+            created=record.created,
         )
         return True
 
@@ -424,17 +433,20 @@ class Lifecycle(RuleBasedStateMachine):
         if kind == "Transient":
             return False
 
-        def older(record: Record | None) -> bool:  # about a mail sent before an active one was confirmed
+        def older(record: Record | None, mailed: bool = True) -> bool:
+            """About a mail sent before an active one was confirmed, or (to its address) before a
+            pending one's record was made."""
+            if record is not None and record.status == ACTIVE:
+                return record.confirmed_at is not None and sent_at < record.confirmed_at
             return (
                 record is not None
-                and record.status == ACTIVE
-                and record.confirmed_at is not None
-                and sent_at < record.confirmed_at
+                and record.status == PENDING
+                and mailed
+                and sent_at < record.created - CLOCK_SLACK
             )
 
         def suppress(key: str) -> None:
-            current = self.records.get(key)
-            self.records[key] = Record(SUPPRESSED, current.confirmed_at if current else None)
+            self.records[key] = self.suppressed(self.records.get(key))
 
         own_is_older = older(self.records.get(address))
         if not own_is_older:
@@ -444,7 +456,11 @@ class Lifecycle(RuleBasedStateMachine):
             # BUG 1: a complaint about a mail sent before the address was confirmed "changes
             # nothing", but the code still suppresses the mailbox's record.
             readme = OLD_COMPLAINT_SUPPRESSES_MAILBOX in EXPECT_README_FOR
-            if mailbox != address and not (readme and own_is_older) and not older(self.records.get(mailbox)):
+            if (
+                mailbox != address
+                and not (readme and own_is_older)
+                and not older(self.records.get(mailbox), False)
+            ):
                 suppress(mailbox)
         return not own_is_older
 
@@ -525,12 +541,14 @@ class Lifecycle(RuleBasedStateMachine):
             f"(link t={link.issued - START}, state {self.records.get(link.address)})"
         )
         if blocked:  # a pending spelling of a suppressed mailbox: suppressed, as a request would be
-            current = self.records[link.address]
-            self.records[link.address] = Record(SUPPRESSED, current.confirmed_at)
+            self.records[link.address] = self.suppressed(self.records[link.address])
         if confirms:
             record = self.records[link.address]
             self.records[link.address] = Record(
-                ACTIVE, confirmed_at=self.now, last_mail_at=self.last_mail_kept(record)
+                ACTIVE,
+                confirmed_at=self.now,
+                last_mail_at=self.last_mail_kept(record),
+                created=record.created,
             )
         self.expect_no_mail("confirming")
 

@@ -791,8 +791,11 @@ def test_cors_answers_the_configured_origin(stack: Stack) -> None:
 # ---------------------------------------------------------------- bounces and complaints
 
 
-def bounce_event(kind: str, *addresses: str, event_type: str = "Bounce") -> dict[str, Any]:
-    """An SES bounce or complaint about a mail sent just now (the subscriptions' clock is the real one)."""
+def bounce_event(
+    kind: str, *addresses: str, event_type: str = "Bounce", sent_at: int | None = None
+) -> dict[str, Any]:
+    """An SES bounce or complaint about a mail sent at ``sent_at`` (Unix seconds), else just now (the
+    real clock, past the stack's)."""
     if event_type == "Bounce":
         body: dict[str, Any] = {
             "eventType": "Bounce",
@@ -824,7 +827,9 @@ def bounce_event(kind: str, *addresses: str, event_type: str = "Bounce") -> dict
             },
         }
     body["mail"] = {
-        "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "timestamp": (datetime.fromtimestamp(sent_at, UTC) if sent_at is not None else datetime.now(UTC))
+        .isoformat(timespec="milliseconds")
+        .replace("+00:00", "Z"),
         "source": "digest@example.com",
         "sendingAccountId": "123456789012",
         "messageId": "0100017f-message",
@@ -873,6 +878,25 @@ def test_a_bounce_or_a_complaint_suppresses_the_address_and_no_more_mail_goes_to
     stack.invoke("bounce", bounce_event("Permanent", "typo@example.org"))
     item = stack.item("typo@example.org")
     assert item["status"] == {"S": "suppressed"} and "expires_at" not in item
+
+
+def test_an_old_bounce_replayed_after_a_lifted_suppression_leaves_the_new_subscription_alone(
+    stack: Stack,
+) -> None:
+    # Given a reader whose mail of an hour after confirming bounced for good, suppressed
+    subscribe_and_confirm(stack, "reader@example.org")
+    old = bounce_event("Permanent", "reader@example.org", sent_at=stack.now + 3600)
+    assert stack.invoke("bounce", old)["suppressed"] == 1
+    # And the suppression lifted a day later (runbook: "Lift a suppression"), the reader asking again
+    stack.now += 86400
+    stack.dynamodb.delete_item(TableName=TABLE, Key={"id": {"S": subscriber_id("reader@example.org")}})
+    assert stack.subscribe("reader@example.org").status == 202
+    link = confirmation_link(stack.mails_to("reader@example.org")[-1])
+    # When the old bounce is replayed from EmailDeadLetterQueue (runbook: "Redrive send batches")
+    assert stack.invoke("bounce", old)["suppressed"] == 0
+    # Then the new subscription, asked for after that mail, still confirms
+    assert "订阅成功" in stack.http("POST", "/confirm", query={"token": token_of(link)}).body
+    assert stack.record("reader@example.org").status == ACTIVE  # type: ignore[union-attr]
 
 
 def test_a_mailbox_that_complained_or_whose_address_bounced_gets_no_mail_under_another_spelling(

@@ -466,6 +466,26 @@ def test_a_pending_address_s_bounce_counts_though_it_was_confirmed_once_before()
     assert store.get(sid).status == SUPPRESSED  # type: ignore[union-attr]
 
 
+@pytest.mark.parametrize("kind", ["bounce", "complaint"])
+def test_a_pending_address_s_own_confirmation_mail_counts_an_older_mail_does_not(kind: str) -> None:
+    # Given an address suppressed, lifted by hand (its record deleted) and asked for again (pending)
+    subscriptions, store = subs()
+    sid = subscriber_id("reader@example.org")
+    subscriptions.suppress("reader@example.org", "bounce:Permanent/General", T0)
+    del store.items[sid]
+    subscriptions.subscribe("reader@example.org", T0 + 86_400)
+    reason = "complaint:abuse" if kind == "complaint" else "bounce:Permanent/General"
+    # When feedback about a mail sent before that request arrives (a dead-letter replay), Then it stays
+    assert (
+        subscriptions.suppress("reader@example.org", reason, T0 + 86_500, T0 + 60, whole_mailbox=True) is None
+    )
+    assert store.get(sid).status == PENDING  # type: ignore[union-attr]
+    # When its confirmation mail bounces or is complained of (SES's clock a few seconds behind),
+    # Then it is suppressed
+    assert subscriptions.suppress("reader@example.org", reason, T0 + 86_500, T0 + 86_395) == sid
+    assert store.get(sid).status == SUPPRESSED  # type: ignore[union-attr]
+
+
 def test_a_spelling_pending_when_its_mailbox_complained_is_suppressed_by_its_link_not_confirmed() -> None:
     # Given two spellings of one mailbox pending, and a complaint under one (the mailbox suppressed)
     subscriptions, store = subs()

@@ -67,6 +67,9 @@ MAILBOX_MAILS_PER_DAY = 3  # confirmation mails to one mailbox (+tags and Gmail 
 CONFIRMATIONS_PER_DAY = 50
 CONFIRMATIONS_PER_HOUR = 20
 QUOTA_PREFIX = "quota#"
+# SES's mail.timestamp and the subscribe function's clock (a record's created_at) are two clocks: a
+# pending address's feedback counts when its mail reads as sent up to this long before the record
+FEEDBACK_CLOCK_SLACK = 60
 _GMAIL = frozenset({"gmail.com", "googlemail.com"})
 
 MAX_ADDRESS, MAX_LOCAL, MAX_LABEL = 254, 64, 63
@@ -355,16 +358,22 @@ def unsubscribe(current: Subscriber | None, now: int) -> Subscriber | None:
 
 
 def suppress(
-    current: Subscriber | None, sid: str, reason: str, now: int, sent_at: int | None = None
+    current: Subscriber | None,
+    sid: str,
+    reason: str,
+    now: int,
+    sent_at: int | None = None,
+    *,
+    mailed: bool = True,
 ) -> Subscriber:
     """A bounce or a complaint: never mail this address again (a record is made when there is none).
 
-    ``sent_at``: when the mail it is about was sent. Feedback on a mail sent before an active
-    subscription was confirmed is older than it: a suppression lifted by hand and an old bounce
-    delivered again (a dead-letter replay) leave the new subscription as it is. (A pending address's
-    feedback counts: its confirmation mail bouncing is what a mistyped address does.)"""
-    confirmed_at = current.confirmed_at if current is not None and current.status == ACTIVE else None
-    if current is not None and confirmed_at is not None and sent_at is not None and sent_at < confirmed_at:
+    ``sent_at``: when the mail it is about was sent. Feedback on a mail sent before the subscription
+    it would end is older than it (:func:`older_than`): a suppression lifted by hand (its record
+    deleted) and an old bounce delivered again (a dead-letter replay) leave the new subscription, active
+    or pending, as it is. ``mailed``: the mail went to this record's address (False: the record is its
+    mailbox's, for another spelling's complaint, which a pending one takes whatever its age)."""
+    if current is not None and sent_at is not None and older_than(current, sent_at, mailed=mailed):
         return current
     base = current or Subscriber(id=sid, status=SUPPRESSED, created_at=now)
     return replace(
@@ -377,6 +386,19 @@ def suppress(
         mails=0,
         last_mail_at=None,
     )
+
+
+def older_than(current: Subscriber, sent_at: int, *, mailed: bool = True) -> bool:
+    """Whether feedback about a mail sent at ``sent_at`` is older than ``current``'s subscription: sent
+    before an active one was confirmed, or (``mailed``: to its address) before a pending one's record
+    was made (``created_at``: the first request since the address had no record), give or take
+    :data:`FEEDBACK_CLOCK_SLACK`. A pending address's confirmation mail goes out after its request, so
+    its bounce (what a mistyped address does) or a complaint about it counts."""
+    if current.status == ACTIVE:
+        return current.confirmed_at is not None and sent_at < current.confirmed_at
+    if current.status == PENDING and mailed:
+        return current.created_at > 0 and sent_at < current.created_at - FEEDBACK_CLOCK_SLACK
+    return False
 
 
 # -- the store ---------------------------------------------------------------------------------------
@@ -768,7 +790,7 @@ class Subscriptions:
         """Suppress an address (as SES reports it: compared lower-cased); with ``whole_mailbox`` (a
         complaint: its reader's own word) its mailbox too (:func:`mailbox_key`), so that no other
         spelling of it is mailed. The address's id, None when the feedback is about a mail sent before
-        its subscription was confirmed (:func:`suppress`).
+        its subscription (:func:`older_than`).
 
         A bounce suppresses the address alone: ``alice+x@`` may be no mailbox where ``+`` is no tag,
         and a stranger subscribing it must not end ``alice@``'s subscription. A bounce of the mailbox's
@@ -777,11 +799,12 @@ class Subscriptions:
         suppressed = None
         keys = (sid, subscriber_id(mailbox_key(address))) if whole_mailbox else (sid,)
         for key in dict.fromkeys(keys):
-            _, after = self._change(key, partial(suppress, sid=key, reason=reason, now=now, sent_at=sent_at))
+            change = partial(suppress, sid=key, reason=reason, now=now, sent_at=sent_at, mailed=key == sid)
+            _, after = self._change(key, change)
             if key == sid and after is not None and after.status == SUPPRESSED:
                 suppressed = sid
             if key == sid and suppressed is None:
-                break  # about a mail sent before the address was confirmed: its mailbox is left too
+                break  # about a mail sent before the address's subscription: its mailbox is left too
         return suppressed
 
     def active_ids(self, page_size: int = 1000) -> Iterator[list[str]]:
