@@ -28,7 +28,8 @@ SES accepted is checked against it: kind, recipient, nothing more. On top, what 
 * a suppressed address (permanent bounce, any complaint) gets no mail of any kind; a complaint
   suppresses the mailbox's record too, a bounce only its spelling; a spelling of a suppressed
   mailbox gets no confirmation mail; feedback about a mail sent before an active address was
-  confirmed, or before a pending one's record was made, does not suppress it;
+  confirmed, or before a pending one's record was made, does not suppress it; the bounce function
+  counts an address suppressed once;
 * once the queue is drained, every active reader confirmed by an announced edition's cut has it;
 * one mailbox gets at most three confirmation mails (or notices) a UTC day.
 
@@ -428,8 +429,8 @@ class Lifecycle(RuleBasedStateMachine):
         return True
 
     def model_feedback(self, kind: str, address: str, sent_at: int) -> bool:
-        """Apply SES's feedback about a mail to ``address`` sent at ``sent_at``; whether the address is
-        suppressed after it."""
+        """Apply SES's feedback about a mail to ``address`` sent at ``sent_at``; whether it suppressed
+        the address, or its mailbox, now (one suppressed before stays as it is: counted once)."""
         if kind == "Transient":
             return False
 
@@ -445,8 +446,14 @@ class Lifecycle(RuleBasedStateMachine):
                 and sent_at < record.created - CLOCK_SLACK
             )
 
+        suppressed_now = False
+
         def suppress(key: str) -> None:
-            self.records[key] = self.suppressed(self.records.get(key))
+            nonlocal suppressed_now
+            current = self.records.get(key)
+            if current is None or current.status != SUPPRESSED:
+                self.records[key] = self.suppressed(current)
+                suppressed_now = True
 
         own_is_older = older(self.records.get(address))
         if not own_is_older:
@@ -462,7 +469,7 @@ class Lifecycle(RuleBasedStateMachine):
                 and not older(self.records.get(mailbox), False)
             ):
                 suppress(mailbox)
-        return not own_is_older
+        return suppressed_now
 
     def eligible(self, address: str, day: date) -> bool:
         record = self.records.get(address)

@@ -880,6 +880,20 @@ def test_a_bounce_or_a_complaint_suppresses_the_address_and_no_more_mail_goes_to
     assert item["status"] == {"S": "suppressed"} and "expires_at" not in item
 
 
+def test_a_bounce_delivered_again_suppresses_nobody_a_second_time(stack: Stack) -> None:
+    # Given a confirmed reader whose mail bounced for good, the bounce applied
+    subscribe_and_confirm(stack, "reader@example.org")
+    bounce = bounce_event("Permanent", "reader@example.org")
+    assert stack.invoke("bounce", bounce)["suppressed"] == 1
+    suppressed = stack.item("reader@example.org")
+    # When SNS delivers it again (at least once), or the runbook replays it, an hour later
+    stack.now += 3600
+    again = stack.invoke("bounce", bounce)
+    # Then nobody is suppressed a second time (AddressesSuppressed counts the same), the record as it was
+    assert again["suppressed"] == 0
+    assert stack.item("reader@example.org") == suppressed
+
+
 def test_an_old_bounce_replayed_after_a_lifted_suppression_leaves_the_new_subscription_alone(
     stack: Stack,
 ) -> None:

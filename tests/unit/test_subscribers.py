@@ -268,7 +268,8 @@ def test_an_active_address_gets_a_notice_at_most_hourly_and_a_suppressed_one_not
 
 def test_an_unknown_address_can_be_suppressed_before_it_subscribes() -> None:
     subscriptions, store = subs()
-    sid = subscriptions.suppress("complainer@example.org", "complaint:abuse", T0)
+    assert subscriptions.suppress("complainer@example.org", "complaint:abuse", T0) == "suppressed"
+    sid = subscriber_id("complainer@example.org")
     assert not subscriptions.subscribe("complainer@example.org", T0).mail
     record = store.get(sid)
     assert record is not None and record.status == SUPPRESSED
@@ -444,6 +445,24 @@ def test_a_spelling_asked_for_before_its_mailbox_complained_gets_no_more_mail() 
     assert not decision.mail and decision.record.status == SUPPRESSED
 
 
+def test_feedback_again_changes_nothing_but_a_complaint_after_a_bounce_suppresses_the_mailbox() -> None:
+    # Given alice+x@ suppressed by a bounce (the address alone)
+    subscriptions, store = subs()
+    tagged, bounce = "alice+x@example.org", "bounce:Permanent/General"
+    assert subscriptions.suppress(tagged, bounce, T0) == "suppressed"
+    record = store.get(subscriber_id(tagged))
+    # When the bounce comes again, Then nothing changes
+    assert subscriptions.suppress(tagged, bounce, T0 + 60) == "suppressed before"
+    assert store.get(subscriber_id(tagged)) == record
+    # When the reader complains of a mail sent before, Then the mailbox is suppressed, the address as it was
+    assert (
+        subscriptions.suppress(tagged, "complaint:abuse", T0 + 120, T0 - 60, whole_mailbox=True)
+        == "suppressed"
+    )
+    assert store.get(subscriber_id(tagged)) == record
+    assert store.get(subscriber_id("alice@example.org")).reason == "complaint:abuse"  # type: ignore[union-attr]
+
+
 def test_a_bounce_of_a_tagged_spelling_suppresses_that_spelling_alone() -> None:
     subscriptions, store = subs()
     subscriptions.subscribe("bob@corp.example", T0)
@@ -477,12 +496,13 @@ def test_a_pending_address_s_own_confirmation_mail_counts_an_older_mail_does_not
     reason = "complaint:abuse" if kind == "complaint" else "bounce:Permanent/General"
     # When feedback about a mail sent before that request arrives (a dead-letter replay), Then it stays
     assert (
-        subscriptions.suppress("reader@example.org", reason, T0 + 86_500, T0 + 60, whole_mailbox=True) is None
+        subscriptions.suppress("reader@example.org", reason, T0 + 86_500, T0 + 60, whole_mailbox=True)
+        == "older"
     )
     assert store.get(sid).status == PENDING  # type: ignore[union-attr]
     # When its confirmation mail bounces or is complained of (SES's clock a few seconds behind),
     # Then it is suppressed
-    assert subscriptions.suppress("reader@example.org", reason, T0 + 86_500, T0 + 86_395) == sid
+    assert subscriptions.suppress("reader@example.org", reason, T0 + 86_500, T0 + 86_395) == "suppressed"
     assert store.get(sid).status == SUPPRESSED  # type: ignore[union-attr]
 
 

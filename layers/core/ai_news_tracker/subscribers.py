@@ -41,7 +41,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from email.utils import parseaddr
 from functools import partial
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from .errors import ConfigError, StorageError, TrackerError
 from .identity import recipient_key
@@ -54,6 +54,8 @@ logger = get_logger()
 
 PENDING, ACTIVE, UNSUBSCRIBED, SUPPRESSED = "pending", "active", "unsubscribed", "suppressed"
 STATUSES = frozenset({PENDING, ACTIVE, UNSUBSCRIBED, SUPPRESSED})
+# What a bounce or complaint did to an address (:meth:`Subscriptions.suppress`)
+FeedbackOutcome = Literal["suppressed", "suppressed before", "older"]
 CONFIRM_TTL = 48 * 3600  # a confirmation link works this long
 RESEND_AFTER = 3600  # no second confirmation mail to an address within the hour
 MAX_CONFIRMATION_MAILS = 3  # per pending period
@@ -372,7 +374,11 @@ def suppress(
     it would end is older than it (:func:`older_than`): a suppression lifted by hand (its record
     deleted) and an old bounce delivered again (a dead-letter replay) leave the new subscription, active
     or pending, as it is. ``mailed``: the mail went to this record's address (False: the record is its
-    mailbox's, for another spelling's complaint, which a pending one takes whatever its age)."""
+    mailbox's, for another spelling's complaint, which a pending one takes whatever its age). A record
+    suppressed before stays as it is, its reason too: feedback delivered again (SNS delivers at least
+    once; the runbook replays) changes nothing."""
+    if current is not None and current.status == SUPPRESSED:
+        return current
     if current is not None and sent_at is not None and older_than(current, sent_at, mailed=mailed):
         return current
     base = current or Subscriber(id=sid, status=SUPPRESSED, created_at=now)
@@ -786,26 +792,27 @@ class Subscriptions:
 
     def suppress(
         self, address: str, reason: str, now: int, sent_at: int | None = None, *, whole_mailbox: bool = False
-    ) -> str | None:
+    ) -> FeedbackOutcome:
         """Suppress an address (as SES reports it: compared lower-cased); with ``whole_mailbox`` (a
         complaint: its reader's own word) its mailbox too (:func:`mailbox_key`), so that no other
-        spelling of it is mailed. The address's id, None when the feedback is about a mail sent before
-        its subscription (:func:`older_than`).
+        spelling of it is mailed. What changed: ``suppressed`` (the address, or its mailbox: a complaint
+        after a bounce), ``suppressed before`` (nothing: feedback delivered again), ``older`` (nothing:
+        about a mail sent before its subscription, :func:`older_than`).
 
         A bounce suppresses the address alone: ``alice+x@`` may be no mailbox where ``+`` is no tag,
         and a stranger subscribing it must not end ``alice@``'s subscription. A bounce of the mailbox's
         own address (``alice@``) is its record, which every spelling's subscribe looks at."""
         sid = subscriber_id(address)
-        suppressed = None
+        outcome: FeedbackOutcome = "suppressed before"
         keys = (sid, subscriber_id(mailbox_key(address))) if whole_mailbox else (sid,)
         for key in dict.fromkeys(keys):
             change = partial(suppress, sid=key, reason=reason, now=now, sent_at=sent_at, mailed=key == sid)
-            _, after = self._change(key, change)
-            if key == sid and after is not None and after.status == SUPPRESSED:
-                suppressed = sid
-            if key == sid and suppressed is None:
-                break  # about a mail sent before the address's subscription: its mailbox is left too
-        return suppressed
+            before, after = self._change(key, change)
+            if key == sid and (after is None or after.status != SUPPRESSED):
+                return "older"  # about a mail sent before the address's subscription: its mailbox is left too
+            if after != before:
+                outcome = "suppressed"
+        return outcome
 
     def active_ids(self, page_size: int = 1000) -> Iterator[list[str]]:
         return self.store.active_ids(page_size)
@@ -881,19 +888,24 @@ def _recipients(part: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
 
 
 def apply_feedback(subscriptions: Subscriptions, notification: Mapping[str, Any], now: int) -> list[str]:
-    """Suppress what an SES event asks to; the ids suppressed (not those whose subscription began after
-    the mail the event is about was sent)."""
+    """Suppress what an SES event asks to; the ids suppressed now (not those suppressed before, nor
+    those whose subscription began after the mail the event is about was sent)."""
     suppressed = []
     sent_at = mail_sent_at(notification)
     for address, reason in suppressions(notification):
-        sid = subscriptions.suppress(
+        sid = subscriber_id(address)
+        outcome = subscriptions.suppress(
             address, reason, now, sent_at, whole_mailbox=reason.startswith(COMPLAINT_REASON)
         )
-        if sid is None:
-            logger.info("email feedback older than the subscription", subscriber=subscriber_id(address)[:16])
-            continue
-        suppressed.append(sid)
-        logger.info("address suppressed", subscriber=sid[:16], reason=reason)
+        if outcome == "older":
+            logger.info("email feedback older than the subscription", subscriber=sid[:16])
+        elif outcome == "suppressed before":
+            logger.info(
+                "email feedback about an address suppressed before", subscriber=sid[:16], reason=reason
+            )
+        else:
+            suppressed.append(sid)
+            logger.info("address suppressed", subscriber=sid[:16], reason=reason)
     return suppressed
 
 
