@@ -89,6 +89,7 @@ from urllib3.exceptions import (
 from urllib3.exceptions import SSLError as Urllib3SSLError
 from urllib3.response import HTTPResponse
 from urllib3.util import Retry
+from urllib3.util.connection import allowed_gai_family
 
 from .config import FetchConfig
 from .errors import (
@@ -643,16 +644,17 @@ def _lookup(host: str, port: int) -> list[Any]:
     """``socket.getaddrinfo`` for a TCP connection to ``host``, not waited for past the deadline of the
     request this thread is making: a lookup cannot be interrupted, so it is made on a daemon thread of
     its own, left to end alone when it stalls (raises :class:`_LookupTimedOut` then)."""
+    family = allowed_gai_family()  # as urllib3 asks: IPv4 alone where IPv6 is unusable (Lambda)
     left = _time_left()
     if left is None or _is_address(host):
-        return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        return socket.getaddrinfo(host, port, family, socket.SOCK_STREAM)
     answer: list[Any] = []
     failure: list[BaseException] = []
     done = threading.Event()
 
     def look_up() -> None:
         try:
-            answer.extend(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+            answer.extend(socket.getaddrinfo(host, port, family, socket.SOCK_STREAM))
         except BaseException as exc:  # handed to the request's thread, raised there
             failure.append(exc)
         finally:
@@ -791,6 +793,8 @@ class _WatchedHTTPConnection(HTTPConnection):
             raise NameResolutionError(self.host, self, exc) from exc
         except UnicodeError as exc:  # a label empty or too long, as urllib3 says it
             raise LocationParseError(f"'{self._dns_host}', label empty or too long") from exc
+        except OSError as exc:  # a system error (EAI_SYSTEM: out of file descriptors), retried as urllib3's
+            raise NewConnectionError(self, f"Failed to establish a new connection: {exc}") from exc
         addresses = tuple(dict.fromkeys(str(info[4][0]) for info in infos))
         if not addresses:
             raise NameResolutionError(self.host, self, socket.gaierror("no address"))
