@@ -298,6 +298,21 @@ def test_news_of_a_domestic_ai_chip_maker_is_kept(
             id="zhipu-listing",
         ),
         pytest.param("MiniMax港股上市首日涨超50%", "", True, id="minimax-first-day"),
+        pytest.param("摩尔线程上市首日股价涨超400%", "", True, id="listing-day-share-price"),
+        # and an app's use rising (日活上涨超) is its news, a share price's (股价…上涨超) is not
+        pytest.param("豆包日活上涨超30%", "", True, id="usage-rise"),
+        pytest.param(
+            "千问日活上涨超40%，阿里称春节AI红包带来1亿新用户",
+            "千问App春节期间累计发放红包30亿元，用户可用语音让千问帮忙点奶茶、订电影票。",
+            True,
+            id="usage-rise-with-text",
+        ),
+        pytest.param(
+            "英伟达市值突破5万亿美元，成全球首家",
+            "受数据中心业务强劲增长推动，英伟达股价年内上涨超50%。",
+            False,
+            id="nvda-cap",
+        ),
     ],
 )
 def test_a_stock_market_item_naming_ai_is_dropped_a_labs_listing_kept(
