@@ -375,10 +375,30 @@ def test_a_phone_or_car_launch_naming_a_model_is_dropped(
     default_filter: RelevanceFilter, title: str, text: str
 ) -> None:
     # Given a phone or car launch whose title names a model (大模型, MiMo, 蓝心), with its series and its
-    # price in the words launches use (到手价, 首发价, 国补, 权益价; iQOO, 真我, 理想i6)
+    # price in the words launches use (到手价, 首发价, 国补, 权益价; iQOO, 真我GT, 理想i6)
     # When the default filter reads it
     # Then it is dropped: "its series and a launch's price say it is a phone" (README, [filter.weights])
     assert not default_filter.keeps(title, text), default_filter.explain(title, text)
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        pytest.param(
+            "AI陪伴让人找回“真我”？斯坦福联合清华研究了10万名用户",
+            "论文发现，每天与AI伴侣聊天超过2小时的用户孤独感反而上升。",
+            id="true-self",
+        ),
+        pytest.param("大模型有没有“真我”？一篇论文这样回答", "", id="a-models-true-self"),
+    ],
+)
+def test_ai_news_in_the_everyday_words_of_a_phone_series_is_kept(
+    default_filter: RelevanceFilter, title: str, text: str
+) -> None:
+    # Given AI news naming 真我 as "the true self", not realme's series (真我GT8, 真我Neo7)
+    # When the default filter reads it
+    # Then it is kept (真我 alone weighed as a series: the first scored -5)
+    assert default_filter.keeps(title, text), default_filter.explain(title, text)
 
 
 @pytest.mark.parametrize(
