@@ -478,9 +478,11 @@ def test_a_gadget_or_shop_feature_naming_ai_is_dropped(
             False,
             id="ai-salary",
         ),
-        # but a lab hiring, and models sitting the exam, are AI news
+        # but a lab hiring, its pay named too, and models sitting the exam, are AI news
         pytest.param("DeepSeek开启校招", "", True, id="lab-hiring"),
+        pytest.param("DeepSeek开启校招，月薪最高8万", "", True, id="lab-hiring-pay"),
         pytest.param("大模型挑战高考数学题", "", True, id="models-sit-gaokao"),
+        pytest.param("AI高考成绩单出炉：最强模型理科总分超过清华分数线", "", True, id="models-beat-cutoff"),
     ],
 )
 def test_an_education_or_jobs_item_naming_ai_is_dropped_unless_about_a_model(
@@ -490,6 +492,32 @@ def test_an_education_or_jobs_item_naming_ai_is_dropped_unless_about_a_model(
     # 腾讯校招 as business, the teachers' 星火计划 as other-tech)
     # When the default filter reads it
     # Then it is dropped, unless a model or a lab is what it is about
+    assert default_filter.keeps(title, text) is kept, default_filter.explain(title, text)
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "kept"),
+    [
+        pytest.param(
+            "腾讯广告提出GPR：用一个生成式模型替代广告推荐的级联排序",
+            "论文已被KDD 2026接收，该方法已在微信视频号广告系统全量上线，广告收入提升3.2%。",
+            True,
+            id="ads-model-paper",
+        ),
+        pytest.param(
+            "腾讯三季度营收1930亿元，AI拉动广告收入增长21%",
+            "腾讯控股公布三季度业绩，营销服务与金融科技业务表现稳健。",
+            False,
+            id="tencent-q3",
+        ),
+    ],
+)
+def test_a_model_for_advertising_is_ai_news_advertising_revenue_is_not(
+    default_filter: RelevanceFilter, title: str, text: str, kept: bool
+) -> None:
+    # Given a lab's generative model for ad ranking, or a company's results whose ad revenue AI drove
+    # When the default filter reads it
+    # Then the model is kept (广告 took 5 off it: 2.5) and the results dropped (labels.toml: market)
     assert default_filter.keeps(title, text) is kept, default_filter.explain(title, text)
 
 
