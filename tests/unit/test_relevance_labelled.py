@@ -248,6 +248,23 @@ def test_news_of_a_domestic_ai_chip_maker_is_kept(
 
 
 @pytest.mark.parametrize(
+    "title",
+    [
+        pytest.param("美国拟批准H200对华出口，需缴纳25%分成", id="h200"),
+        pytest.param("H800禁售两年后，国内公司靠什么训练", id="h800"),
+    ],
+)
+def test_an_export_rule_naming_an_nvidia_data_centre_gpu_is_kept(
+    default_filter: RelevanceFilter, title: str
+) -> None:
+    # Given a chip export rule or a compute story naming NVIDIA's data-centre GPU alone (as H100, H20
+    # and B200 are named)
+    # When the default filter reads its title
+    # Then it is kept (H200 scored 0: no term)
+    assert default_filter.keeps(title, ""), default_filter.explain(title, "")
+
+
+@pytest.mark.parametrize(
     ("title", "text", "kept"),
     [
         pytest.param(
