@@ -265,6 +265,24 @@ def test_an_export_rule_naming_an_nvidia_data_centre_gpu_is_kept(
 
 
 @pytest.mark.parametrize(
+    "title",
+    [
+        pytest.param("云康宝发布智能体脂秤新品，支持心率监测", id="smart-body-fat-scale"),
+        pytest.param("网飞《三体》第二季定档，面壁者计划登场", id="wallfacer"),
+        pytest.param("北大数字人文研究中心成立，首批发布10个古籍数据库", id="digital-humanities"),
+    ],
+)
+def test_an_on_topic_term_inside_an_everyday_word_does_not_keep_an_item(
+    default_filter: RelevanceFilter, title: str
+) -> None:
+    # Given a headline holding an on-topic term inside another word: 智能体 in 智能体脂秤 (a smart body-fat
+    # scale), 面壁 in 面壁者 (The Three-Body Problem's Wallfacers), 数字人 in 数字人文 (digital humanities)
+    # When the default filter reads it
+    # Then it is dropped, as 智能体验 and 数字人才 are (each was kept on that one term)
+    assert not default_filter.keeps(title, ""), default_filter.explain(title, "")
+
+
+@pytest.mark.parametrize(
     ("title", "text", "kept"),
     [
         pytest.param(
@@ -595,6 +613,7 @@ def test_a_domestic_model_is_kept_as_outlets_write_its_name(
         ("央行：数字人民币试点扩大", "央行：數字人民幣試點擴大"),
         ("红米K90发布，全新智能体验", "紅米K90發佈，全新智能體驗"),
         ("培养数字人才，建设智能体育公园", "培養數字人才，建設智能體育公園"),
+        ("数字人文中心发布智能体脂秤", "數字人文中心發佈智能體脂秤"),
         ("金元宝销量阶跃式增长，扫地机器人开售", "金元寶銷量階躍式增長，掃地機器人開售"),
         ("工信部发布智能体验证规范", "工信部發佈智慧體驗證規範"),  # Taiwan's 智慧體, not 智慧體驗
         ("工信部发布智能体验收规范", "工信部發佈智慧體驗收規範"),
