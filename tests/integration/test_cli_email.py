@@ -6,6 +6,7 @@ from __future__ import annotations
 import email
 import email.policy
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import NoReturn
 
@@ -231,12 +232,8 @@ def built(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
         yield path, data
 
 
-def test_a_send_interrupted_before_the_eml_was_written_mails_the_reader_on_the_next_send(
-    built: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    # Given a send interrupted (Ctrl-C) once the reader's attempt was claimed, before its .eml was written
-    path, data = built
-    send = ["send", "--config", str(path), "--data-dir", str(data), "--date", "2026-11-20"]
+def send_stopped_before_the_eml(monkeypatch: pytest.MonkeyPatch, send: list[str]) -> None:
+    """``send`` run and stopped (Ctrl-C, exit 130) once a reader's attempt is claimed, before the .eml."""
 
     def interrupted(*args: object) -> NoReturn:
         raise KeyboardInterrupt
@@ -244,6 +241,15 @@ def test_a_send_interrupted_before_the_eml_was_written_mails_the_reader_on_the_n
     with monkeypatch.context() as patch:
         patch.setattr("ai_news_tracker.mail.write_outbox", interrupted)
         assert main(send) == 130
+
+
+def test_a_send_interrupted_before_the_eml_was_written_mails_the_reader_on_the_next_send(
+    built: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a send interrupted (Ctrl-C) once the reader's attempt was claimed, before its .eml was written
+    path, data = built
+    send = ["send", "--config", str(path), "--data-dir", str(data), "--date", "2026-11-20"]
+    send_stopped_before_the_eml(monkeypatch, send)
     capsys.readouterr()
     # When the day is sent again
     code = main(send)
@@ -262,17 +268,10 @@ def test_a_send_racing_another_that_is_still_sending_the_reader_exits_1(
     path, data = built
     send = ["send", "--config", str(path), "--data-dir", str(data), "--date", "2026-11-20"]
 
-    def interrupted(*args: object) -> NoReturn:
-        raise KeyboardInterrupt
-
-    def other_send() -> None:
-        with monkeypatch.context() as patch:
-            patch.setattr("ai_news_tracker.mail.write_outbox", interrupted)
-            assert main(send) == 130
-
     def racing_stores(data_dir: str) -> tuple[Store, Store]:
         _, site = local_stores(data_dir)
         monkeypatch.undo()  # the other send's stores are plain ones
+        other_send = partial(send_stopped_before_the_eml, monkeypatch, send)
         return ListsBeforeAnotherRun(data / "raw", other_send, under="sent/"), site
 
     monkeypatch.setattr("ai_news_tracker.cli.local_stores", racing_stores)
