@@ -654,6 +654,20 @@ def test_a_summary_cut_shows_as_many_characters_however_many_unseen_ones_the_tex
     assert summary is not None and "".join(summary.itertext()) == "模" * limit + "…"
 
 
+def test_two_editions_rendered_by_one_process_each_show_their_own_items(renderer: Renderer) -> None:
+    # Given the item views the Markdown and the page share (item_view, remembered), and a second
+    # edition whose item has the same id and link, another text, and is shown in another zone
+    first = edition(items=(item(1, text="第一版的正文。"),))
+    second = replace(edition(items=(item(1, text="第二版的正文。"),)), timezone="Europe/London")
+    # When a warm process renders one, then the other
+    pages = [(renderer.markdown(ed), renderer.html(ed)) for ed in (first, second)]
+    # Then each shows its own text and time, nothing of the other's
+    assert all("第一版" in page and "第二版" not in page for page in pages[0])
+    assert all("第二版" in page and "第一版" not in page for page in pages[1])
+    assert all("2026-11-20 08:59" in page for page in pages[0])
+    assert all("2026-11-20 00:59" in page for page in pages[1])
+
+
 def test_the_page_s_machine_readable_times_are_to_the_second(renderer: Renderer) -> None:
     # Given an edition built at the clock's time (microseconds), its item first seen then too
     now = datetime(2026, 11, 20, 0, 0, 7, 993495, tzinfo=UTC)

@@ -333,6 +333,27 @@ def local_time(dt: datetime, tz: tzinfo, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return dt.astimezone(tz).strftime(fmt)
 
 
+VIEW_CACHE_SIZE = 8192  # item views remembered by item_view: more than a 5,000-item edition's
+
+
+@lru_cache(maxsize=VIEW_CACHE_SIZE)
+def item_view(item: Item, tz: ZoneInfo, summary_chars: int) -> dict[str, Any]:
+    """An item as the Markdown and the web edition show it (its time in ``tz``; its summary, the first
+    ``summary_chars`` characters of its text, and whether the text goes on). Pure, so remembered: the
+    Markdown, the page and ``latest.html`` show the same items; shared, so its readers copy it, never
+    change it."""
+    local, text = item.shown_at.astimezone(tz), shown_text(item.text)
+    return {
+        "title": shown_title(item.title),
+        "source": "、".join(item.sources),
+        "time": local.strftime("%Y-%m-%d %H:%M"),  # local_time
+        "datetime": local.isoformat(timespec="seconds"),  # html_time
+        "summary": truncate(text, summary_chars),
+        "truncated": len(text) > summary_chars,
+        "url": safe_href(item.url) or None,  # the link rule of the web and the email editions
+    }
+
+
 @dataclass(frozen=True)
 class Renderer:
     config: Config
@@ -411,23 +432,13 @@ class Renderer:
         ``next_date`` the day of the edition after it, which the page links forward to.
         """
         tz = self.zone(edition)
-        summary_chars = shown_with(edition, self.config).summary_chars
         context = self._context(edition)
         context["board"] = self._web_board(edition, previous)
         context["items"] = [
-            {
-                **view,
-                "url": safe_href(view["url"]),
-                "datetime": html_time(item.shown_at, tz),
-                "truncated": len(shown_text(item.text)) > summary_chars,
-                "others": other_links(item),
-            }
+            {**view, "url": safe_href(view["url"]), "others": other_links(item)}
             for view, item in zip(context["items"], edition.items, strict=True)
         ]
-        context["more"] = [
-            {**view, "url": safe_href(view["url"]), "datetime": html_time(item.shown_at, tz)}
-            for view, item in zip(context["more"], edition.more, strict=True)
-        ]
+        context["more"] = [{**view, "url": safe_href(view["url"])} for view in context["more"]]
         context["repeats"] = [{**view, "url": safe_href(view["url"])} for view in context["repeats"]]
         context.update(
             root="" if at_root else "../",
@@ -595,24 +606,14 @@ class Renderer:
                 for s in self._all_statuses(edition)
                 if not s.ok
             ],
-            "items": [self._item(item, tz, chars) for item in edition.items],
-            "more": [self._item(item, tz, chars) for item in edition.more],
-            "repeats": [repeat_view(r, self._item(r.item, tz, chars)) for r in edition.repeats],
+            "items": [item_view(item, tz, chars) for item in edition.items],
+            "more": [item_view(item, tz, chars) for item in edition.more],
+            "repeats": [repeat_view(r, item_view(r.item, tz, chars)) for r in edition.repeats],
             "unlisted": edition.unlisted,
             "not_shown": edition.not_shown,
             "max_items": len(edition.items),
             "generated_minute": local_time(edition.generated_at, tz),
             "generated_second": local_time(edition.generated_at, tz, "%Y-%m-%d %H:%M:%S"),
-        }
-
-    @staticmethod
-    def _item(item: Item, tz: ZoneInfo, summary_chars: int) -> dict[str, Any]:
-        return {
-            "title": shown_title(item.title),
-            "source": "、".join(item.sources),
-            "time": local_time(item.shown_at, tz),
-            "summary": truncate(shown_text(item.text), summary_chars),
-            "url": safe_href(item.url) or None,  # the link rule of the web and the email editions
         }
 
     def _board(self, edition: Edition) -> dict[str, Any]:
