@@ -27,7 +27,7 @@ from web_audit import archive_links, audit, external_links, strict_parse
 from ai_news_tracker.config import Config, LeaderboardConfig, ReportConfig, parse_config
 from ai_news_tracker.errors import ConfigError, SourceFailure
 from ai_news_tracker.leaderboard import build_leaderboard
-from ai_news_tracker.mail import edition_view
+from ai_news_tracker.mail import edition_view, item_summary
 from ai_news_tracker.models import BoardShown, Edition, EditionSummary, Item, Repeat, ShownWith, SourceStatus
 from ai_news_tracker.render import (
     ARCHIVE_HEADLINE_CHARS,
@@ -459,7 +459,7 @@ def test_a_text_shown_whole_after_its_byline_is_not_said_to_be_cut(renderer: Ren
     # And the JSON gives the whole of it and says it is not cut, as the email shows it
     shown = json.loads(renderer.json(ed))["items"][0]
     assert (shown["summary"], shown["summary_truncated"]) == (body, False)
-    assert edition_view(ed, CONFIG)["items"][0]["summary"] == body
+    assert item_summary(ed.items[0], CONFIG.report.summary_chars) == body
 
 
 # -- hostile text in every page ---------------------------------------------------------------------

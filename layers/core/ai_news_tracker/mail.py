@@ -184,9 +184,9 @@ def subject_for(edition: Edition) -> str:
 
 
 def edition_view(edition: Edition, config: Config) -> dict[str, Any]:
-    """What both templates show, every value from a feed or a leaderboard already cleaned."""
+    """What both templates show, every value from a feed or a leaderboard already cleaned (but the items'
+    texts: :meth:`_Composer.items`)."""
     tz = edition_zone(edition.timezone, config.report.tz)  # the zone it was built in, as the web's
-    summary_chars = shown_with(edition, config).summary_chars
     statuses: list[SourceStatus] = list(edition.sources)
     if edition.leaderboard_status is not None:
         statuses.append(edition.leaderboard_status)
@@ -205,7 +205,9 @@ def edition_view(edition: Edition, config: Config) -> dict[str, Any]:
             for s in statuses
             if not s.ok
         ],
-        "items": [_item_view(item, tz, summary_chars) for item in edition.items],
+        # their texts are cut where a render shows them: _Composer.items (an edition too long for the
+        # HTML budget shows the texts of none or a few)
+        "items": [_item_view(item, tz) for item in edition.items],
         "not_shown": edition.not_shown,  # past max_items: the web edition lists them
         # the stories an earlier edition published already: listed, the first REPEATS_MAILED
         "repeats": [_repeat_view(repeat, tz) for repeat in edition.repeats[:REPEATS_MAILED]],
@@ -215,15 +217,19 @@ def edition_view(edition: Edition, config: Config) -> dict[str, Any]:
     }
 
 
-def _item_view(item: Item, tz: ZoneInfo, summary_chars: int) -> dict[str, Any]:
+def _item_view(item: Item, tz: ZoneInfo) -> dict[str, Any]:
     return {
         "title": title_line(item.title),
         "source": feed_line("、".join(item.sources)),
         "time": local_time(item.shown_at, tz),
-        # "…" where the text goes on, as the web edition shows it (the Markdown keeps the sample's cut)
-        "summary": unlinked(_cut_summary(shown_text(item.text), summary_chars)),
         "url": safe_href(item.url),
     }
+
+
+def item_summary(item: Item, summary_chars: int) -> str:
+    """An item's text as the mail shows it: its first ``summary_chars`` characters, one line without
+    links, "…" where the text goes on, as the web edition shows it (the Markdown keeps the sample's cut)."""
+    return unlinked(_cut_summary(shown_text(item.text), summary_chars))
 
 
 def _repeat_view(repeat: Repeat, tz: ZoneInfo) -> dict[str, Any]:
@@ -463,16 +469,26 @@ class _Composer:
         self.tz = config.report.tz
         self.env = mail_environment(Path(templates_dir))
         self.view = edition_view(edition, config)
+        self.summary_chars = shown_with(edition, config).summary_chars
+        self.with_texts: list[dict[str, Any]] = []  # the first items' views with their texts, as asked
         self.web_url = safe_href(web_url) or None
         self.sender = sender_address(config.email.sender)
         self.layout: Layout | None = None
 
+    def items(self, texts: int) -> list[dict[str, Any]]:
+        """The items' views, the first ``texts`` with their texts (:func:`item_summary`), cut once: the
+        others' are shown by neither part."""
+        views: list[dict[str, Any]] = self.view["items"]
+        done = len(self.with_texts)
+        for item, view in zip(self.edition.items[done:texts], views[done:texts], strict=True):
+            self.with_texts.append({**view, "summary": item_summary(item, self.summary_chars)})
+        return self.with_texts[:texts] + views[texts:]
+
     def render_html(self, layout: Layout, unsubscribe_url: str | None) -> str:
-        items = self.view["items"]
         return self.env.get_template(HTML_TEMPLATE).render(
             self.view,
-            items=items[: layout.shown],
-            hidden=len(items) - layout.shown + self.view["not_shown"],
+            items=self.items(layout.texts)[: layout.shown],
+            hidden=len(self.view["items"]) - layout.shown + self.view["not_shown"],
             texts=layout.texts,
             web_url=self.web_url,
             unsubscribe_url=unsubscribe_url,
@@ -481,6 +497,7 @@ class _Composer:
     def render_text(self, layout: Layout, unsubscribe_url: str | None) -> str:
         return self.env.get_template(TEXT_TEMPLATE).render(
             self.view,
+            items=self.items(layout.texts),
             texts=layout.texts,
             web_url=self.web_url,
             unsubscribe_url=unsubscribe_url,
