@@ -322,3 +322,25 @@ def test_the_readme_quotes_the_run_the_bench_results_summarise(row: str, figure:
     results = measured(REPO / "bench" / "RESULTS.md", "Targets", row, figure)
     # Then they give the same figure and verdict: the same run's (make bench's, updated together)
     assert readme == results
+
+
+# -- the runbook's "Lift a suppression" --------------------------------------------------------------
+def test_lifting_a_suppression_replays_first_every_queue_a_bounce_notification_may_wait_in() -> None:
+    # Given where template.yaml leaves a bounce or complaint BounceFunction never applied: the SNS
+    # subscription's redrive (undeliverable) and Lambda's on-failure destination (the function failed
+    # after its retries, e.g. the table throttled: BounceErrorsAlarm)
+    from test_template import functions, globals_function, referenced
+
+    bounce = functions()["BounceFunction"]["Properties"]
+    redrive = bounce["Events"]["Feedback"]["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]
+    invoke = bounce.get("EventInvokeConfig") or globals_function()["EventInvokeConfig"]
+    queues = {referenced(redrive), referenced(invoke["DestinationConfig"]["OnFailure"]["Destination"])}
+    assert queues == {"EmailDeadLetterQueue", "DeadLetterQueue"}
+    # When the runbook says which notifications to replay before lifting (one replayed after the lift,
+    # before the reader asks again, suppresses the address anew)
+    readme = " ".join((REPO / "README.md").read_text(encoding="utf-8").split())
+    step = readme[readme.index("- **Lift a suppression**") :]
+    step = step[: step.index("- **", 5)]
+    (advice,) = re.findall(r"Replay the bounce notifications in (.*?) before lifting", step)
+    # Then it names every one of those queues
+    assert queues <= quoted(advice), advice
