@@ -668,6 +668,30 @@ def test_two_editions_rendered_by_one_process_each_show_their_own_items(renderer
     assert all("2026-11-20 00:59" in page for page in pages[1])
 
 
+def test_a_stored_edition_whose_link_is_no_string_is_shown_without_it(
+    renderer: Renderer, tmp_path: Path
+) -> None:
+    from ai_news_tracker.repository import RawRepository
+    from ai_news_tracker.store import LocalStore
+
+    # Given a stored edition a hand edit or a bad restore left with an item's link a list, and another
+    # item's other outlet's link a list too: it still parses, as before item_view remembered views
+    told_twice = replace(item(2), also_in=("机器之心",), also_urls=("https://www.jiqizhixin.com/a",))
+    data = edition(items=(item(1), told_twice)).to_dict()
+    data["items"][0]["url"] = ["https://36kr.com/p/1"]
+    data["items"][1]["also_urls"] = [["https://www.jiqizhixin.com/a"]]
+    (tmp_path / "editions").mkdir()
+    (tmp_path / "editions" / "2026-11-20.json").write_text(json.dumps(data), encoding="utf-8")
+    # When it is loaded and its Markdown and page are rendered (a publish renders the day before's page)
+    stored = RawRepository(LocalStore(tmp_path)).load_edition(date(2026, 11, 20))
+    assert stored is not None
+    md, page = renderer.markdown(stored), renderer.html(stored)
+    # Then both show the two items, the link that is no string left out (safe_href's rule, as the JSON
+    # does), never a TypeError from a remembered view's key
+    assert "第 1 条资讯" in md and "第 2 条资讯" in md and "第 1 条资讯" in page and "第 2 条资讯" in page
+    assert json.loads(renderer.json(stored))["items"][0]["url"] is None
+
+
 def test_the_page_s_machine_readable_times_are_to_the_second(renderer: Renderer) -> None:
     # Given an edition built at the clock's time (microseconds), its item first seen then too
     now = datetime(2026, 11, 20, 0, 0, 7, 993495, tzinfo=UTC)

@@ -335,12 +335,18 @@ def local_time(dt: datetime, tz: tzinfo, fmt: str = "%Y-%m-%d %H:%M") -> str:
 VIEW_CACHE_SIZE = 8192  # item views remembered by item_view: more than a 5,000-item edition's
 
 
-@lru_cache(maxsize=VIEW_CACHE_SIZE)
 def item_view(item: Item, tz: ZoneInfo, summary_chars: int) -> dict[str, Any]:
     """An item as the Markdown and the web edition show it (its time in ``tz``; its summary, the first
     ``summary_chars`` characters of its text, and whether the text goes on). Pure, so remembered: the
     Markdown, the page and ``latest.html`` show the same items; shared, so its readers copy it, never
-    change it."""
+    change it. A stored item of the wrong shape (a link that is a list) is no key: built, not remembered."""
+    try:
+        return _remembered_item_view(item, tz, summary_chars)
+    except TypeError:  # unhashable: safe_href refuses such a link, as it did before views were remembered
+        return _item_view(item, tz, summary_chars)
+
+
+def _item_view(item: Item, tz: ZoneInfo, summary_chars: int) -> dict[str, Any]:
     local, text = item.shown_at.astimezone(tz), shown_text(item.text)
     return {
         "title": shown_title(item.title),
@@ -351,6 +357,9 @@ def item_view(item: Item, tz: ZoneInfo, summary_chars: int) -> dict[str, Any]:
         "truncated": len(text) > summary_chars,
         "url": safe_href(item.url) or None,  # the link rule of the web and the email editions
     }
+
+
+_remembered_item_view = lru_cache(maxsize=VIEW_CACHE_SIZE)(_item_view)
 
 
 @dataclass(frozen=True)
