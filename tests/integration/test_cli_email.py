@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import email
 import email.policy
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 from typing import NoReturn
@@ -260,6 +260,18 @@ def test_a_send_interrupted_before_the_eml_was_written_mails_the_reader_on_the_n
     assert (data / "outbox" / "2026-11-20" / "a@example.com.eml").is_file()
 
 
+def racing(monkeypatch: pytest.MonkeyPatch, data: Path, other_run: Callable[[], object]) -> None:
+    """The command's stores, whose first listing of the sent log lets ``other_run`` go first (its own
+    stores are plain ones)."""
+
+    def racing_stores(data_dir: str) -> tuple[Store, Store]:
+        _, site = local_stores(data_dir)
+        monkeypatch.undo()
+        return ListsBeforeAnotherRun(data / "raw", other_run, under="sent/"), site
+
+    monkeypatch.setattr("ai_news_tracker.cli.local_stores", racing_stores)
+
+
 def test_a_send_racing_another_that_is_still_sending_the_reader_exits_1(
     built: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -268,13 +280,7 @@ def test_a_send_racing_another_that_is_still_sending_the_reader_exits_1(
     path, data = built
     send = ["send", "--config", str(path), "--data-dir", str(data), "--date", "2026-11-20"]
 
-    def racing_stores(data_dir: str) -> tuple[Store, Store]:
-        _, site = local_stores(data_dir)
-        monkeypatch.undo()  # the other send's stores are plain ones
-        other_send = partial(send_stopped_before_the_eml, monkeypatch, send)
-        return ListsBeforeAnotherRun(data / "raw", other_send, under="sent/"), site
-
-    monkeypatch.setattr("ai_news_tracker.cli.local_stores", racing_stores)
+    racing(monkeypatch, data, partial(send_stopped_before_the_eml, monkeypatch, send))
     # When it goes on
     code = main(send)
     # Then it says the reader's email was not sent by it, and fails as README says `send` does (exit 1)
@@ -292,12 +298,7 @@ def test_a_send_racing_another_that_mailed_the_reader_does_not_fail(
     path, data = built
     send = ["send", "--config", str(path), "--data-dir", str(data), "--date", "2026-11-20"]
 
-    def racing_stores(data_dir: str) -> tuple[Store, Store]:
-        _, site = local_stores(data_dir)
-        monkeypatch.undo()  # the other send's stores are plain ones
-        return ListsBeforeAnotherRun(data / "raw", lambda: main(send), under="sent/"), site
-
-    monkeypatch.setattr("ai_news_tracker.cli.local_stores", racing_stores)
+    racing(monkeypatch, data, partial(main, send))
     # When it goes on
     code = main(send)
     # Then, the reader's .eml being there, nothing is left to do: it does not fail (exit 1 and "email
