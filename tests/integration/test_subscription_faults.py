@@ -16,7 +16,7 @@ from test_subscription_lifecycle import (
     feedback_event,
     stack,
 )
-from test_subscriptions_moto import Stack, confirmation_link, counted, token_of
+from test_subscriptions_moto import Stack, confirmation_link, counted, subscribe_and_confirm, token_of
 
 from ai_news_tracker import mail as mail_module
 from ai_news_tracker import subscribers as subscribers_module
@@ -268,3 +268,46 @@ def test_a_record_write_that_fails_after_a_budget_refused_the_mail_is_counted_fo
     # (a 503) before the over-budget answer took it in: it is logged alone, and no alarm rings
     assert table.refused
     assert counted(capsys.readouterr().out).count("SubscriberStoreFailed") == 1
+
+
+class RecordWritesFail:
+    """The DynamoDB client, refusing every write of a subscriber record (the budgets' counts work): the
+    table throttled, or a grant on PutItem lost while GetItem works."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+    def put_item(self, **kwargs: Any) -> Any:
+        if not kwargs["Item"]["id"]["S"].startswith(subscribers_module.QUOTA_PREFIX):
+            raise ClientError(
+                {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "Rate exceeded"}},
+                "PutItem",
+            )
+        return self.real.put_item(**kwargs)
+
+
+# README, Subscribe: "Every valid request gets the same 202 answer (...) whether the address is new,
+# pending, already subscribed or suppressed: the endpoint tells nobody who subscribes."
+def test_while_records_cannot_be_written_an_active_spelling_of_a_suppressed_mailbox_is_answered_alike(
+    stack: Stack,
+) -> None:
+    import boto3
+
+    # Given a reader subscribed as alice+news@, whose mailbox's own address alice@ bounced for good later
+    subscribe_and_confirm(stack, "alice+news@example.org")
+    stack.now += 3600
+    assert stack.subscribe("alice@example.org").status == 202
+    bounced = feedback_event("Permanent", "alice@example.org", stack.now)
+    assert stack.invoke("bounce", bounced)["suppressed"] == 1
+    # And the table refusing the writes of subscriber records
+    table = RecordWritesFail(boto3.client("dynamodb", region_name="us-east-1"))
+    stack.monkeypatch.setattr(
+        subscribers_module.DynamoSubscriberStore, "client", property(lambda self: table)
+    )
+    # When a stranger posts the reader's spelling and a new address
+    active, new = stack.subscribe("alice+news@example.org"), stack.subscribe("new@example.org")
+    # Then both answers are alike
+    assert (active.status, active.body) == (new.status, new.body)  # were 202 and 503

@@ -686,8 +686,10 @@ class Subscriptions:
         def transition(current: Subscriber | None) -> Subscriber:
             if blocked is not None and current is not None and current.status == ACTIVE:
                 # subscribed before the mailbox was suppressed: it keeps its subscription (anyone may
-                # post the form), and gets no mail from the request
-                decided.append(SubscribeDecision(current, mail=False, why=SUPPRESSED))
+                # post the form), and gets no mail from the request, counted as every request is (so
+                # written as every other state's: a table that refuses writes answers all alike)
+                counted = replace(current, requests=current.requests + 1, updated_at=now)
+                decided.append(SubscribeDecision(counted, mail=False, why=SUPPRESSED))
             elif blocked is not None and (current is None or current.status != SUPPRESSED):
                 record = suppress(current, subscriber_id(normalised), f"mailbox {blocked}", now)
                 decided.append(SubscribeDecision(record, mail=False, why=SUPPRESSED))
