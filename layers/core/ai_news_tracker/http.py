@@ -622,9 +622,8 @@ def _check_public(origin: Origin) -> tuple[str, ...]:
 
 def _is_public(address: str) -> bool:
     """Whether an address from ``getaddrinfo`` is globally routable, looking inside IPv6 wrappings."""
-    try:
-        ip: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(address.split("%", 1)[0])
-    except ValueError:
+    ip = _ip_literal(address)
+    if ip is None:
         return False
     if isinstance(ip, ipaddress.IPv6Address):
         if ip.ipv4_mapped is not None:
@@ -669,11 +668,15 @@ def _lookup(host: str, port: int) -> list[Any]:
 
 
 def _is_address(host: str) -> bool:
+    return _ip_literal(host.strip("[]")) is not None
+
+
+def _ip_literal(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address ``text`` writes (an IPv6 zone, ``%eth0``, left aside), or None for a host name."""
     try:
-        ipaddress.ip_address(host.strip("[]").split("%", 1)[0])
+        return ipaddress.ip_address(text.split("%", 1)[0])
     except ValueError:
-        return False
-    return True
+        return None
 
 
 # -- the deadline's watchdog and pinned connections --------------------------------------------
