@@ -455,6 +455,9 @@ DOMESTIC = [
     ("seedream-3", "ByteDance"),  # arena-catalog's leaderboard-image.json, 8th of 25 in "full"
     ("seedance-1-pro", "ByteDance"),
     ("bagel", "ByteDance"),  # ByteDance Seed's BAGEL, the same file's last
+    ("dola-seed-2.0-preview", "ByteDance"),  # lmarena.ai's text board, February 2026 (Dola: BytePlus's name)
+    ("dola-seed-2-1-turbo-260628", "ByteDance"),  # BytePlus's model ids
+    ("dola-seedream-5-0-pro-260628", "ByteDance"),
     ("ernie-5.0-preview-1103", "Baidu"),
     ("ERNIE 4.5", "Baidu"),
     ("yi-lightning", "01.AI"),
@@ -552,6 +555,8 @@ NOT_DOMESTIC = [
     "seeder-1",
     "seedreams",
     "bagels-7b",
+    "dolan-7b",
+    "dolar",
     "erniex",
     "ernies-7b",
     "yield-7b",

@@ -170,6 +170,28 @@ def test_a_ranking_without_a_recognised_chinese_model_says_so(renderer: Renderer
     assert "本期榜单中未识别到国产模型" in html and "全球排名" not in html
 
 
+def test_bytedances_dola_seed_model_is_on_the_domestic_table(renderer: Renderer) -> None:
+    # Given lmarena.ai's text board of February 2026, where ByteDance's dola-seed-2.0-preview is 5th
+    scores = {
+        "claude-opus-4-6-thinking": 1504.0,
+        "gemini-3-pro": 1486.0,
+        "gpt-5.4-high": 1484.0,
+        "qwen3.5-max-preview": 1465.0,
+        "dola-seed-2.0-preview": 1463.0,
+        "glm-5": 1456.0,
+    }
+    board = build_leaderboard("arena-catalog", scores, date(2026, 2, 20), 5, 10)
+    # When the edition shows its tables
+    markdown = renderer.markdown(
+        plain_edition(leaderboard=board, leaderboard_status=SourceStatus("LM Arena", "ok"))
+    )
+    # Then the model the global top 5 shows is on the domestic table too, between Qwen and GLM
+    domestic = markdown.split("### 国产模型排名", 1)[1].split("*数据来源:", 1)[0]
+    assert "| 4 | qwen3.5-max-preview | 1465 |" in domestic
+    assert "| 5 | dola-seed-2.0-preview | 1463 |" in domestic
+    assert "| 6 | glm-5 | 1456 |" in domestic
+
+
 def test_a_domestic_table_configured_away_is_not_called_empty() -> None:
     config = Config(leaderboard=LeaderboardConfig(domestic_n=0))
     edition = plain_edition(

@@ -79,7 +79,8 @@ DOMESTIC_DEVELOPERS: tuple[tuple[re.Pattern[str], str], ...] = (
     _developer(("minimax", "abab"), "MiniMax"),
     _developer(("step", "stepfun"), "StepFun"),
     _developer(("hunyuan",), "Tencent"),
-    _developer(("doubao", "seed", "seedream", "seedance", "bagel"), "ByteDance"),  # Seed: image, video too
+    # Seed: image and video models too; Dola: BytePlus's name of the Seed models (dola-seed-2.0-preview)
+    _developer(("doubao", "seed", "seedream", "seedance", "bagel", "dola"), "ByteDance"),
     _developer(("ernie",), "Baidu"),
     _developer(("yi",), "01.AI"),
     _developer(("baichuan",), "Baichuan"),
