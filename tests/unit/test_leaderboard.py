@@ -432,6 +432,7 @@ DOMESTIC = [
     ("qwen-plus-0125", "Alibaba"),
     ("qvq-72b-preview", "Alibaba"),
     ("Qwen/Qwen3-32B", "Alibaba"),
+    ("z-image-turbo", "Alibaba"),  # lmarena.ai's text-to-image board: Tongyi-MAI's Z-Image
     ("glm-4-plus-0111", "Zhipu AI"),
     ("glm-4.5v", "Zhipu AI"),
     ("chatglm3-6b", "Zhipu AI"),
@@ -458,6 +459,7 @@ DOMESTIC = [
     ("dola-seed-2.0-preview", "ByteDance"),  # lmarena.ai's text board, February 2026 (Dola: BytePlus's name)
     ("dola-seed-2-1-turbo-260628", "ByteDance"),  # BytePlus's model ids
     ("dola-seedream-5-0-pro-260628", "ByteDance"),
+    ("seededit-3.0", "ByteDance"),  # lmarena.ai's image-edit board
     ("ernie-5.0-preview-1103", "Baidu"),
     ("ERNIE 4.5", "Baidu"),
     ("yi-lightning", "01.AI"),
@@ -509,6 +511,7 @@ DOMESTIC = [
     ("rednote-hilab/dots.llm1.inst", "Xiaohongshu"),
     ("deepseek-ai/DeepSeek-V3", "DeepSeek"),  # an org named as its models are
     ("internlm/internlm3-8b-instruct", "Shanghai AI Lab"),
+    ("Tongyi-MAI/Z-Image-Turbo", "Alibaba"),
 ]
 
 NOT_DOMESTIC = [
@@ -554,6 +557,9 @@ NOT_DOMESTIC = [
     "doubaox",
     "seeder-1",
     "seedreams",
+    "seededits",
+    "z-imagery",
+    "z-images",
     "bagels-7b",
     "dolan-7b",
     "dolar",

@@ -73,14 +73,14 @@ def _developer(prefixes: tuple[str, ...], developer: str) -> tuple[re.Pattern[st
 # Developers of Chinese ("domestic") models, one row per developer, checked in order.
 DOMESTIC_DEVELOPERS: tuple[tuple[re.Pattern[str], str], ...] = (
     _developer(("deepseek",), "DeepSeek"),
-    _developer(("qwen", "qwq", "qvq"), "Alibaba"),
+    _developer(("qwen", "qwq", "qvq", "z-image"), "Alibaba"),  # Z-Image: Tongyi-MAI's image models
     _developer(("glm", "chatglm", "cogvlm", "codegeex"), "Zhipu AI"),
     _developer(("kimi", "moonshot"), "Moonshot AI"),
     _developer(("minimax", "abab"), "MiniMax"),
     _developer(("step", "stepfun"), "StepFun"),
     _developer(("hunyuan",), "Tencent"),
     # Seed: image and video models too; Dola: BytePlus's name of the Seed models (dola-seed-2.0-preview)
-    _developer(("doubao", "seed", "seedream", "seedance", "bagel", "dola"), "ByteDance"),
+    _developer(("doubao", "seed", "seedream", "seedance", "seededit", "bagel", "dola"), "ByteDance"),
     _developer(("ernie",), "Baidu"),
     _developer(("yi",), "01.AI"),
     _developer(("baichuan",), "Baichuan"),
@@ -131,6 +131,7 @@ DOMESTIC_ORGS: Mapping[str, str] = {
     "rednote-hilab": "Xiaohongshu",
     "alibaba-nlp": "Alibaba",
     "alibaba-pai": "Alibaba",
+    "tongyi-mai": "Alibaba",
 }
 
 
