@@ -433,22 +433,29 @@ DOMESTIC = [
     ("qvq-72b-preview", "Alibaba"),
     ("Qwen/Qwen3-32B", "Alibaba"),
     ("z-image-turbo", "Alibaba"),  # lmarena.ai's text-to-image board: Tongyi-MAI's Z-Image
+    ("wan2.5-t2i-preview", "Alibaba"),  # the same board: Alibaba's Wan (通义万相)
+    ("wan2.2-a14b", "Alibaba"),
     ("glm-4-plus-0111", "Zhipu AI"),
     ("glm-4.5v", "Zhipu AI"),
     ("chatglm3-6b", "Zhipu AI"),
     ("chatglm-6b", "Zhipu AI"),
     ("cogvlm2-llama3-chat-19b", "Zhipu AI"),
+    ("cogvideox-5b", "Zhipu AI"),
+    ("autoglm-phone-9b", "Zhipu AI"),
     ("codegeex4-all-9b", "Zhipu AI"),
     ("kimi-k2-0711-preview", "Moonshot AI"),
     ("moonshot-v1-128k", "Moonshot AI"),
     ("minimax-m1", "MiniMax"),
     ("MiniMax-Text-01", "MiniMax"),
     ("abab6.5s-chat", "MiniMax"),
+    ("hailuo-02-pro", "MiniMax"),  # lmarena.ai's video boards
     ("step-2-16k-exp-202412", "StepFun"),
     ("step-3", "StepFun"),
     ("step-1o-turbo-202506", "StepFun"),
     ("hunyuan-turbos-20250416", "Tencent"),
     ("Hunyuan-T1", "Tencent"),
+    ("hy3-preview", "Tencent"),  # Hunyuan's 2026 name (tencent/Hy3-preview)
+    ("HY-Image-3.0", "Tencent"),
     ("doubao-seed-1.6", "ByteDance"),
     ("doubao-1.5-pro-32k", "ByteDance"),
     ("seed-oss-36b-instruct", "ByteDance"),
@@ -460,6 +467,7 @@ DOMESTIC = [
     ("dola-seed-2-1-turbo-260628", "ByteDance"),  # BytePlus's model ids
     ("dola-seedream-5-0-pro-260628", "ByteDance"),
     ("seededit-3.0", "ByteDance"),  # lmarena.ai's image-edit board
+    ("dreamina-seedance-1-0-pro", "ByteDance"),  # its video boards (Dreamina: 即梦 abroad)
     ("ernie-5.0-preview-1103", "Baidu"),
     ("ERNIE 4.5", "Baidu"),
     ("yi-lightning", "01.AI"),
@@ -473,6 +481,8 @@ DOMESTIC = [
     ("sensechat-5", "SenseTime"),
     ("internlm2_5-20b-chat", "Shanghai AI Lab"),
     ("internvl2-26b", "Shanghai AI Lab"),
+    ("intern-s1", "Shanghai AI Lab"),  # 书生 Intern-S1, the science model
+    ("intern-s1-mini", "Shanghai AI Lab"),
     ("mimo-v2-flash", "Xiaomi"),
     ("MiMo-7B-RL", "Xiaomi"),
     ("longcat-flash-chat", "Meituan"),
@@ -489,6 +499,9 @@ DOMESTIC = [
     ("kat-coder-pro", "Kuaishou"),
     ("KAT-Dev", "Kuaishou"),
     ("kwaipilot-kat-v1", "Kuaishou"),
+    ("kling-2.5-turbo-1080p", "Kuaishou"),  # lmarena.ai's video boards
+    ("kling-v2-1-master", "Kuaishou"),
+    ("vidu-q2", "Shengshu"),  # the same boards: 生数科技's Vidu
     ("skywork-o1", "Kunlun Tech"),
     ("360gpt-pro", "Qihoo 360"),
     ("360zhinao2-o1", "Qihoo 360"),
@@ -512,6 +525,9 @@ DOMESTIC = [
     ("deepseek-ai/DeepSeek-V3", "DeepSeek"),  # an org named as its models are
     ("internlm/internlm3-8b-instruct", "Shanghai AI Lab"),
     ("Tongyi-MAI/Z-Image-Turbo", "Alibaba"),
+    ("Wan-AI/Wan2.2-T2V-A14B", "Alibaba"),
+    ("internlm/Intern-S1", "Shanghai AI Lab"),
+    ("tencent/Hy3-preview", "Tencent"),
 ]
 
 NOT_DOMESTIC = [
@@ -560,6 +576,18 @@ NOT_DOMESTIC = [
     "seededits",
     "z-imagery",
     "z-images",
+    "wanda-7b",
+    "wanderer",
+    "hyena-7b",
+    "hyperclovax-seed-think-14b",  # NAVER's
+    "intern-sx",
+    "internship-7b",
+    "klingon-7b",
+    "vidur",
+    "hailuos",
+    "dreaminaa",
+    "cogvideoxl",
+    "autoglmx",
     "bagels-7b",
     "dolan-7b",
     "dolar",

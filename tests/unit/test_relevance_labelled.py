@@ -8,6 +8,7 @@ absent. They load the set with bench/relevance.py, which prints the same figures
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import re
 import sys
 import tomllib
@@ -178,10 +179,10 @@ def test_the_heldout_headlines_miss_only_what_they_missed_when_labelled(
     ], wrong
 
 
-# Names of the leaderboard's domestic developers that are ordinary English words: a headline's "Seed"
-# or "Step" says nothing, so [filter] names their models' specific forms (Seed-OSS, Seedream, Ling-1T,
-# StepFun) instead, or none (Bagel).
-GENERIC_NAMES = frozenset({"seed", "step", "yi", "spark", "ling", "ring", "bagel"})
+# Names of the leaderboard's domestic developers that are ordinary English words or too short to be
+# news alone: a headline's "Seed", "Step" or "Hy" says nothing, so [filter] names their models' specific
+# forms (Seed-OSS, Seedream, Ling-1T, StepFun, Wan2, 腾讯Hy) instead, or none (Bagel).
+GENERIC_NAMES = frozenset({"seed", "step", "yi", "spark", "ling", "ring", "bagel", "hy", "wan"})
 
 
 def _leaderboard_names() -> list[str]:
@@ -205,6 +206,27 @@ def test_every_domestic_model_name_of_the_leaderboard_is_on_topic(default_filter
     ]
 
     assert not dropped, dropped
+
+
+def _filter_model_names() -> list[str]:
+    """The Latin names of config/default.toml's block of domestic models (its Chinese names left out)."""
+    lines = (REPO / "config" / "default.toml").read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.lstrip().startswith("# 2025–26 domestic models"))
+    block = itertools.takewhile(
+        lambda line: not line.lstrip().startswith("#"),
+        itertools.dropwhile(lambda line: line.lstrip().startswith("#"), lines[start:]),
+    )
+    return [name for name in re.findall(r'"([^"]+)"', "\n".join(block)) if name.isascii()]
+
+
+def test_every_latin_model_name_the_filter_lists_is_one_the_leaderboard_knows() -> None:
+    # Given the names [filter] lists as the leaderboard's Chinese models (Kling, Vidu, Hailuo, CogVideoX)
+    names = _filter_model_names()
+    include = load_config(REPO / "config" / "default.toml").filter.include
+    assert len(names) > 30 and set(names) <= set(include)
+    # Then the leaderboard counts each as a Chinese model's: the comment saying so is true
+    unknown = [name for name in names if domestic_developer(name) is None]
+    assert not unknown, unknown
 
 
 @pytest.mark.shared_data

@@ -73,31 +73,36 @@ def _developer(prefixes: tuple[str, ...], developer: str) -> tuple[re.Pattern[st
 # Developers of Chinese ("domestic") models, one row per developer, checked in order.
 DOMESTIC_DEVELOPERS: tuple[tuple[re.Pattern[str], str], ...] = (
     _developer(("deepseek",), "DeepSeek"),
-    _developer(("qwen", "qwq", "qvq", "z-image"), "Alibaba"),  # Z-Image: Tongyi-MAI's image models
-    _developer(("glm", "chatglm", "cogvlm", "codegeex"), "Zhipu AI"),
+    # Z-Image: Tongyi-MAI's image models; Wan: the video and image models of 通义万相 (wan2.5-t2i-preview)
+    _developer(("qwen", "qwq", "qvq", "z-image", "wan"), "Alibaba"),
+    _developer(("glm", "chatglm", "autoglm", "cogvlm", "cogvideox", "codegeex"), "Zhipu AI"),
     _developer(("kimi", "moonshot"), "Moonshot AI"),
-    _developer(("minimax", "abab"), "MiniMax"),
+    _developer(("minimax", "abab", "hailuo"), "MiniMax"),
     _developer(("step", "stepfun"), "StepFun"),
-    _developer(("hunyuan",), "Tencent"),
-    # Seed: image and video models too; Dola: BytePlus's name of the Seed models (dola-seed-2.0-preview)
-    _developer(("doubao", "seed", "seedream", "seedance", "seededit", "bagel", "dola"), "ByteDance"),
+    _developer(("hunyuan", "hy"), "Tencent"),  # Hy: Hunyuan's 2026 name (hy3-preview, HY-Image-3.0)
+    # Seed: image and video models too; Dola: BytePlus's name of the Seed models (dola-seed-2.0-preview);
+    # Dreamina: 即梦 abroad (dreamina-seedance-1-0-pro)
+    _developer(
+        ("doubao", "seed", "seedream", "seedance", "seededit", "bagel", "dola", "dreamina"), "ByteDance"
+    ),
     _developer(("ernie",), "Baidu"),
     _developer(("yi",), "01.AI"),
     _developer(("baichuan",), "Baichuan"),
     _developer(("spark", "iflytek"), "iFlytek"),
     _developer(("sensenova", "sensechat"), "SenseTime"),
-    _developer(("internlm", "internvl"), "Shanghai AI Lab"),
+    _developer(("internlm", "internvl", "intern-s"), "Shanghai AI Lab"),  # Intern-S: 书生's science models
     _developer(("mimo",), "Xiaomi"),
     _developer(("longcat",), "Meituan"),
     _developer(("ling", "ring"), "Ant Group"),
     _developer(("minicpm",), "ModelBest"),
     _developer(("pangu",), "Huawei"),
     _developer(("telechat",), "China Telecom"),
-    _developer(("kat-coder", "kat-dev", "kwaipilot"), "Kuaishou"),
+    _developer(("kat-coder", "kat-dev", "kwaipilot", "kling"), "Kuaishou"),
     _developer(("skywork",), "Kunlun Tech"),
     _developer(("360gpt", "360zhinao"), "Qihoo 360"),
     _developer(("xverse",), "XVERSE"),
     _developer(("dots.llm", "dots.vlm"), "Xiaohongshu"),
+    _developer(("vidu",), "Shengshu"),
 )
 
 # The organisations of Chinese labs as a name's "org/" part spells them (Hugging Face's names, compared
@@ -132,6 +137,7 @@ DOMESTIC_ORGS: Mapping[str, str] = {
     "alibaba-nlp": "Alibaba",
     "alibaba-pai": "Alibaba",
     "tongyi-mai": "Alibaba",
+    "wan-ai": "Alibaba",
 }
 
 
