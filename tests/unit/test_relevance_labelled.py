@@ -71,7 +71,8 @@ def test_default_filter_reaches_precision_and_recall(
     # an AI word in the title while being about something else), recall 45/45 = 1.0; with the written
     # headlines (2025–26 names; phone, car, property and crypto launches naming AI), 81/83 = 0.976 and
     # 81/81; with the held-out sixty and the misses they showed (below), 220/235 = 0.936 and 220/225;
-    # with the weights and headlines made for those misses, 241/244 = 0.988 and 241/241.
+    # with the weights and headlines made for those misses, 241/244 = 0.988 and 241/241; with the blind
+    # eighty (below), 278/281 = 0.989 and 278/281.
     wrong = [f"{i.file} {i.key}" for i in (*scores.false_positives, *scores.false_negatives)]
     assert scores.precision >= 0.93, wrong
     assert scores.recall >= 0.95, wrong
@@ -108,17 +109,7 @@ def test_the_fresh_headlines_are_classified_as_well_as_the_rest(default_filter: 
     # headlines-fresh.toml; no shared data): before the weights made for them, precision 0.796 and
     # recall 0.975; now one known false positive (the film 《盘古》: a release date would also drop
     # AI-made films)
-    name = "fixtures/relevance/headlines-fresh.toml"
-    labels = tomllib.loads(bench.LABELS.read_text(encoding="utf-8"))[name]
-    entries = dict(bench.entries_of(REPO / "tests" / name))
-    assert set(entries) == set(labels) and len(entries) == 80
-    labelled = [
-        bench.Labelled(name, key, title, text, labels[key]["relevant"], labels[key]["reason"])
-        for key, (title, text) in entries.items()
-    ]
-    scores = bench.measure(default_filter, labelled)
-    wrong = [i.key for i in (*scores.false_positives, *scores.false_negatives)]
-    assert wrong == ["pangu-film"], wrong
+    assert _misses(default_filter, "fixtures/relevance/headlines-fresh.toml", 80) == ["pangu-film"]
 
 
 def test_the_late_2026_headlines_are_classified_as_labelled(default_filter: RelevanceFilter) -> None:
@@ -150,17 +141,35 @@ def test_the_heldout_headlines_miss_only_what_they_missed_when_labelled(
     # listing day, a paper naming no field word (稀疏注意力), products [filter] did not know (Gemma, Trae,
     # 灵光). The weights made for those kinds, with headlines of each kind written first (headlines.toml),
     # leave none
-    name = "fixtures/relevance/headlines-heldout.toml"
+    assert _misses(default_filter, "fixtures/relevance/headlines-heldout.toml", 60) == []
+
+
+def test_the_blind_headlines_miss_only_what_they_missed_when_labelled(
+    default_filter: RelevanceFilter,
+) -> None:
+    # The eighty headlines a reviewer wrote blind, without reading the weights, their tests or the other
+    # headline files (tests/fixtures/relevance/headlines-blind.toml; no shared data), measured held out:
+    # precision 0.750 and recall 0.750 before the weights made for the held-out sixty's misses, 1.000 and
+    # 0.925 after them (none made for these). Left, not chased: an AI-chip maker's listing day told by its
+    # market value, a phone maker's open on-device model, and a commentary on token volumes
+    assert _misses(default_filter, "fixtures/relevance/headlines-blind.toml", 80) == [
+        "axera-hk-listing",
+        "honor-magiclm-open",
+        "token-economy",
+    ]
+
+
+def _misses(rules: RelevanceFilter, name: str, count: int) -> list[str]:
+    """The keys of a written headline file (tests/fixtures/relevance) the filter gets wrong, sorted."""
     labels = tomllib.loads(bench.LABELS.read_text(encoding="utf-8"))[name]
     entries = dict(bench.entries_of(REPO / "tests" / name))
-    assert set(entries) == set(labels) and len(entries) == 60
+    assert set(entries) == set(labels) and len(entries) == count
     labelled = [
         bench.Labelled(name, key, title, text, labels[key]["relevant"], labels[key]["reason"])
         for key, (title, text) in entries.items()
     ]
-    scores = bench.measure(default_filter, labelled)
-    wrong = sorted(i.key for i in (*scores.false_positives, *scores.false_negatives))
-    assert wrong == [], wrong
+    scores = bench.measure(rules, labelled)
+    return sorted(i.key for i in (*scores.false_positives, *scores.false_negatives))
 
 
 # Names of the leaderboard's domestic developers that are ordinary English words or too short to be
