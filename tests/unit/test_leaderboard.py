@@ -502,6 +502,8 @@ DOMESTIC = [
     ("kling-2.5-turbo-1080p", "Kuaishou"),  # lmarena.ai's video boards
     ("kling-v2-1-master", "Kuaishou"),
     ("vidu-q2", "Shengshu"),  # the same boards: 生数科技's Vidu
+    ("pixverse-v5.6", "AIsphere"),  # the same boards, above kling-2.5-turbo-1080p: 爱诗科技's PixVerse
+    ("hidream-o1-image", "HiDream.ai"),  # the text-to-image board: 智象未来's HiDream
     ("skywork-o1", "Kunlun Tech"),
     ("360gpt-pro", "Qihoo 360"),
     ("360zhinao2-o1", "Qihoo 360"),
@@ -584,6 +586,8 @@ NOT_DOMESTIC = [
     "internship-7b",
     "klingon-7b",
     "vidur",
+    "pixversed",
+    "hidreams",
     "hailuos",
     "dreaminaa",
     "cogvideoxl",

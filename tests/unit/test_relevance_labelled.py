@@ -8,7 +8,6 @@ absent. They load the set with bench/relevance.py, which prints the same figures
 from __future__ import annotations
 
 import importlib.util
-import itertools
 import re
 import sys
 import tomllib
@@ -174,8 +173,10 @@ def _misses(rules: RelevanceFilter, name: str, count: int) -> list[str]:
 
 # Names of the leaderboard's domestic developers that are ordinary English words or too short to be
 # news alone: a headline's "Seed", "Step" or "Hy" says nothing, so [filter] names their models' specific
-# forms (Seed-OSS, Seedream, Ling-1T, StepFun, Wan2, 腾讯Hy) instead, or none (Bagel).
+# forms (Seed-OSS, Seedream, Ling-1T, StepFun, 腾讯Hy) instead, or none (Bagel); the short ones by their
+# numbers, as the table ranks them (hy3-preview, wan2.5-t2i-preview): those forms must be kept.
 GENERIC_NAMES = frozenset({"seed", "step", "yi", "spark", "ling", "ring", "bagel", "hy", "wan"})
+SHORT_NAMES = frozenset({"hy", "wan"})
 
 
 def _leaderboard_names() -> list[str]:
@@ -197,18 +198,23 @@ def test_every_domestic_model_name_of_the_leaderboard_is_on_topic(default_filter
     dropped = [
         name for name in names if name not in GENERIC_NAMES and not default_filter.keeps(f"{name}-2发布", "")
     ]
+    numbered = [
+        f"{name}{number}发布" for name in SHORT_NAMES for number in ("2", "3", "-2", " 3", "3.0", "2.5")
+    ]
+    dropped += [title for title in numbered if not default_filter.keeps(title, "")]
 
     assert not dropped, dropped
 
 
 def _filter_model_names() -> list[str]:
     """The Latin names of config/default.toml's block of domestic models (its Chinese names left out)."""
-    lines = (REPO / "config" / "default.toml").read_text(encoding="utf-8").splitlines()
-    start = next(i for i, line in enumerate(lines) if line.lstrip().startswith("# 2025–26 domestic models"))
-    block = itertools.takewhile(
-        lambda line: not line.lstrip().startswith("#"),
-        itertools.dropwhile(lambda line: line.lstrip().startswith("#"), lines[start:]),
-    )
+    lines = [
+        line.strip() for line in (REPO / "config" / "default.toml").read_text(encoding="utf-8").splitlines()
+    ]
+    starts = [i for i, line in enumerate(lines) if line.startswith("# 2025–26 domestic models")]
+    ends = [i for i, line in enumerate(lines) if line == "# (the domestic models end here)"]
+    assert len(starts) == len(ends) == 1 and starts[0] < ends[0], "the block's two comments are not in place"
+    block = [line.split("#", 1)[0] for line in lines[starts[0] : ends[0]]]  # every line's comment left out
     return [name for name in re.findall(r'"([^"]+)"', "\n".join(block)) if name.isascii()]
 
 

@@ -103,6 +103,8 @@ DOMESTIC_DEVELOPERS: tuple[tuple[re.Pattern[str], str], ...] = (
     _developer(("xverse",), "XVERSE"),
     _developer(("dots.llm", "dots.vlm"), "Xiaohongshu"),
     _developer(("vidu",), "Shengshu"),
+    _developer(("pixverse",), "AIsphere"),  # 爱诗科技's video models (pixverse-v5.6)
+    _developer(("hidream",), "HiDream.ai"),  # 智象未来's image models (hidream-o1-image)
 )
 
 # The organisations of Chinese labs as a name's "org/" part spells them (Hugging Face's names, compared
