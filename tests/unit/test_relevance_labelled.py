@@ -404,6 +404,17 @@ def test_an_on_topic_term_inside_an_everyday_word_does_not_keep_an_item(
         ),
         pytest.param("MiniMax港股上市首日涨超50%", "", True, id="minimax-first-day"),
         pytest.param("摩尔线程上市首日股价涨超400%", "", True, id="listing-day-share-price"),
+        # but a listing day alone is no AI news: any company's (36Kr's newsflashes carry many)
+        pytest.param("蜜雪冰城上市首日大涨43%", "", False, id="listing-day-outside-ai"),
+        pytest.param("蜜雪冰城上市首日大漲43%", "", False, id="listing-day-outside-ai-traditional"),
+        pytest.param("老铺黄金上市首日，开盘即翻倍", "", False, id="listing-day-opening"),
+        pytest.param("新股首日涨超200%，今年打新收益创新高", "", False, id="new-shares-first-day"),
+        pytest.param(
+            "蜜雪冰城上市首日，公司创始人身家破千亿",
+            "蜜雪冰城此次全球发售约1.7亿股，公开发售部分获超5000倍认购。",
+            False,
+            id="listing-day-outside-ai-with-text",
+        ),
         # and an app's use rising (日活上涨超) is its news, a share price's (股价…上涨超) is not
         pytest.param("豆包日活上涨超30%", "", True, id="usage-rise"),
         pytest.param(
@@ -429,9 +440,10 @@ def test_a_stock_market_item_naming_ai_is_dropped_a_labs_listing_kept(
 ) -> None:
     # Given a market item (labels.toml: market, finance) naming AI, a compute sector or AI labs' shares
     # in the words newsflashes use when no stock hits its limit (涨超, 概念股, 收评, 盘中, ETF), or a
-    # lab's listing day
+    # lab's listing day, or a listing day of a company outside AI
     # When the default filter reads it
-    # Then the market item is dropped, as "AI概念股集体涨停，算力板块领涨A股" is, and the listing kept
+    # Then the market item is dropped, as "AI概念股集体涨停，算力板块领涨A股" is, and the lab's listing kept
+    # (上市首日 alone weighed 1, the threshold in a title: 蜜雪冰城上市首日大涨43% was kept)
     assert default_filter.keeps(title, text) is kept, default_filter.explain(title, text)
 
 
@@ -699,6 +711,7 @@ def test_a_domestic_model_is_kept_as_outlets_write_its_name(
         ("蚂蚁灵光App上线，灵光上线新功能", "螞蟻靈光App上線，靈光上線新功能"),
         ("昆仑芯与天数智芯融资", "崑崙芯與天數智芯融資"),
         ("爱芯元智、云天励飞与后摩智能上市首日涨超", "愛芯元智、雲天勵飛與後摩智能上市首日漲超"),
+        ("港股上市首日跌超，首日股价跌超", "港股上市首日跌超，首日股價跌超"),
         ("港股收评：智谱盘中涨超5%，成交额放大", "港股收評：智譜盤中漲超5%，成交額放大"),
         ("币安代币币价，营收与净利润", "幣安代幣幣價，營收與淨利潤"),
         ("新机接入大模型，国补后到手价更低", "新機接入大模型，國補後到手價更低"),
