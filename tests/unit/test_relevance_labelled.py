@@ -353,6 +353,29 @@ def test_an_on_topic_term_inside_an_everyday_word_does_not_keep_an_item(
 
 
 @pytest.mark.parametrize(
+    ("title", "kept"),
+    [
+        pytest.param("沪深300指数成分股调整，宁德时代权重升至第一", False, id="index-weighting"),
+        pytest.param("MSCI下调中国股票权重", False, id="msci"),
+        pytest.param("MSCI下調中國股票權重", False, id="msci-traditional"),
+        pytest.param("新高考改革：综合素质评价权重提高", False, id="exam-weighting"),
+        pytest.param("小红书调整推荐规则，收藏权重高于点赞", False, id="ranking-rule"),
+        # a model's weights, a car maker's too
+        pytest.param("小鹏开源VLA大模型权重，供行业免费使用", True, id="car-makers-open-weights"),
+        pytest.param("理想汽车开源 MindVLA-o1 基座权重，附 87 页技术报告", True, id="base-model-weights"),
+    ],
+)
+def test_weights_are_a_models_only_in_the_words_that_say_so(
+    default_filter: RelevanceFilter, title: str, kept: bool
+) -> None:
+    # Given a headline naming 权重: an index's, an exam's or a ranking rule's weighting, or a model's
+    # weights in the words releases use (开源权重, 大模型权重, 基座权重, 权重文件, open weights …)
+    # When the default filter reads it
+    # Then only the model's is kept (权重 alone weighed 1, the threshold in a title)
+    assert default_filter.keeps(title, "") is kept, default_filter.explain(title, "")
+
+
+@pytest.mark.parametrize(
     ("title", "text", "kept"),
     [
         pytest.param(
@@ -722,6 +745,8 @@ def test_a_domestic_model_is_kept_as_outlets_write_its_name(
         ("线性注意力与长上下文：推理时扩展的预填充", "線性注意力與長上下文：推理時擴展的預填充"),
         ("努比亚与红魔的笔记本、显卡和闪存", "努比亞與紅魔的筆記本、顯卡和閃存"),
         ("岚图座舱与创维电视，开源权重", "嵐圖座艙與創維電視，開源權重"),
+        ("开放权重的大模型权重、基座权重与权重文件", "開放權重的大模型權重、基座權重與權重文件"),
+        ("模型权重开源", "模型權重開源"),
     ],
 )
 def test_a_headline_in_traditional_characters_scores_as_in_simplified(
