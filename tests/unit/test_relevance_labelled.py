@@ -335,6 +335,54 @@ def test_an_export_rule_naming_an_nvidia_data_centre_gpu_is_kept(
 
 
 @pytest.mark.parametrize(
+    ("title", "text", "kept"),
+    [
+        # NVIDIA's China data-centre part after H20 is RTX-branded: compute and export news, as H20's is
+        pytest.param(
+            "多家大厂暂停采购英伟达RTX Pro 6000D",
+            "知情人士称，监管部门要求企业停止测试和下单这款面向中国市场的特供芯片。",
+            True,
+            id="rtx-pro-6000d",
+        ),
+        pytest.param("多家大廠暫停採購輝達RTX Pro 6000D", "", True, id="rtx-pro-6000d-traditional"),
+        pytest.param(
+            "网信办约谈英伟达，要求说明RTX Pro 6000D安全风险",
+            "网信办称已要求英伟达就相关产品的漏洞后门风险作出说明并提交证明材料。",
+            True,
+            id="rtx-pro-6000d-cac",
+        ),
+        pytest.param(
+            "魔改48G显存4090显卡成大模型推理硬通货，一卡难求",
+            "深圳华强北的改装显卡价格一个月涨了三成，买家多是部署私有化模型的中小企业。",
+            True,
+            id="modded-4090-for-llms",
+        ),
+        pytest.param(
+            "英伟达DGX Station工作站开售，可本地运行万亿参数模型",
+            "这款搭载GB300超级芯片的桌面AI超级计算机面向研究人员和开发者。",
+            True,
+            id="dgx-station",
+        ),
+        # a gamer's card is no AI news
+        pytest.param(
+            "英伟达RTX 5080 Super显卡亮相CES，显存升级至24GB",
+            "这款游戏显卡将于春季上市，支持DLSS 5帧生成技术。",
+            False,
+            id="gaming-card",
+        ),
+    ],
+)
+def test_ai_compute_naming_an_rtx_part_or_a_graphics_card_is_kept_a_gamers_card_dropped(
+    default_filter: RelevanceFilter, title: str, text: str, kept: bool
+) -> None:
+    # Given NVIDIA's China AI chip (RTX Pro 6000D), graphics cards bought for LLM inference, an AI
+    # workstation (DGX Station), or a graphics card for games
+    # When the default filter reads it
+    # Then the compute news is kept (RTX, 显卡, 工作站 at -2 cancelled 英伟达 or 大模型), the card dropped
+    assert default_filter.keeps(title, text) is kept, default_filter.explain(title, text)
+
+
+@pytest.mark.parametrize(
     "title",
     [
         pytest.param("云康宝发布智能体脂秤新品，支持心率监测", id="smart-body-fat-scale"),
