@@ -494,6 +494,12 @@ def test_weights_are_a_models_only_in_the_words_that_say_so(
             True,
             id="usage-rise-with-text",
         ),
+        # a lab's or an AI-chip maker's share price, whatever it reaches (labels.toml: cambricon-shares)
+        pytest.param("寒武纪股价突破1500元，超越茅台成新股王", "", False, id="ai-chip-share-price"),
+        pytest.param("摩尔线程股价较发行价上涨10倍", "", False, id="ai-chip-share-price-since-listing"),
+        pytest.param("沐曦股价再创新高", "", False, id="ai-chip-share-price-high"),
+        pytest.param("燧原股价年内翻倍", "", False, id="ai-chip-share-price-doubled"),
+        pytest.param("MiniMax股价较发行价翻倍", "", False, id="lab-share-price"),
         pytest.param("智谱市值突破5000亿港元，超过百度", "", False, id="lab-market-value"),
         pytest.param("币安上线AI Agent概念代币，24小时涨超300%", "", False, id="ai-token"),
         pytest.param("美团三季度营收950亿元，王兴：AI投入不会减少", "", False, id="results-saying-ai"),
@@ -514,7 +520,8 @@ def test_a_stock_market_item_naming_ai_is_dropped_a_labs_listing_kept(
     # lab's listing day, or a listing day of a company outside AI
     # When the default filter reads it
     # Then the market item is dropped, as "AI概念股集体涨停，算力板块领涨A股" is, and the lab's listing kept
-    # (上市首日 alone weighed 1, the threshold in a title: 蜜雪冰城上市首日大涨43% was kept)
+    # (上市首日 alone weighed 1, the threshold in a title: 蜜雪冰城上市首日大涨43% was kept; 股价 -2 left 3
+    # of a lab's or an AI-chip maker's 9)
     assert default_filter.keeps(title, text) is kept, default_filter.explain(title, text)
 
 
