@@ -682,6 +682,28 @@ def test_the_broadcasting_regulators_ai_rules_are_kept(
 @pytest.mark.parametrize(
     ("title", "text", "kept"),
     [
+        pytest.param("「康宁杰瑞」预填充注射器产线投产，年产能达1亿支", "", False, id="syringe-plant"),
+        pytest.param(
+            "预填充注射器企业「普洛康裕」完成3亿元B轮融资",
+            "本轮融资将用于扩建玻璃预填充注射器产线。",
+            False,
+            id="syringe-round",
+        ),
+        pytest.param("微软提出新预填充加速方案，首Token延迟降低60%", "", True, id="llm-prefill"),
+    ],
+)
+def test_a_prefilled_syringe_is_not_a_models_prefill(
+    default_filter: RelevanceFilter, title: str, text: str, kept: bool
+) -> None:
+    # Given a medical-device item on prefilled syringes (预填充注射器), or a paper on an LLM's prefill
+    # When the default filter reads it
+    # Then only the paper is kept (预填充 weighed 2 in both: the syringe plant scored 6)
+    assert default_filter.keeps(title, text) is kept, default_filter.explain(title, text)
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "kept"),
+    [
         pytest.param(
             "教育部公布新增本科专业名单，人工智能相关专业点增至600个",
             "今年新增专业点集中在人工智能、集成电路和低空技术等领域。",
@@ -821,6 +843,7 @@ def test_a_domestic_model_is_kept_as_outlets_write_its_name(
         ("新增本科专业，志愿填报看分数线", "新增本科專業，志願填報看分數線"),
         ("考研报考与高考志愿，秋招薪资", "考研報考與高考志願，秋招薪資"),
         ("线性注意力与长上下文：推理时扩展的预填充", "線性注意力與長上下文：推理時擴展的預填充"),
+        ("预填充注射器", "預填充注射器"),
         ("努比亚与红魔的笔记本、显卡和闪存", "努比亞與紅魔的筆記本、顯卡和閃存"),
         ("岚图座舱与创维电视，开源权重", "嵐圖座艙與創維電視，開源權重"),
         ("开放权重的大模型权重、基座权重与权重文件", "開放權重的大模型權重、基座權重與權重文件"),
