@@ -505,6 +505,13 @@ def test_weights_are_a_models_only_in_the_words_that_say_so(
         pytest.param("美团三季度营收950亿元，王兴：AI投入不会减少", "", False, id="results-saying-ai"),
         pytest.param("寒武纪三季度营收同比增长逾14倍，扭亏为盈", "", True, id="ai-chip-makers-results"),
         pytest.param(
+            "Cursor年化营收突破20亿美元",
+            "AI编程工具Cursor母公司Anysphere称企业客户贡献了超过一半收入。",
+            True,
+            id="ai-companys-revenue",
+        ),
+        pytest.param("Midjourney年营收突破5亿美元，仍未融资", "", True, id="ai-lab-revenue"),
+        pytest.param(
             "英伟达市值突破5万亿美元，成全球首家",
             "受数据中心业务强劲增长推动，英伟达股价年内上涨超50%。",
             False,
@@ -521,7 +528,8 @@ def test_a_stock_market_item_naming_ai_is_dropped_a_labs_listing_kept(
     # When the default filter reads it
     # Then the market item is dropped, as "AI概念股集体涨停，算力板块领涨A股" is, and the lab's listing kept
     # (上市首日 alone weighed 1, the threshold in a title: 蜜雪冰城上市首日大涨43% was kept; 股价 -2 left 3
-    # of a lab's or an AI-chip maker's 9)
+    # of a lab's or an AI-chip maker's 9; 营收 -1 cancelled Cursor and Midjourney, weighing 1, though an AI
+    # company's revenue is its news: labels.toml's kling-revenue)
     assert default_filter.keeps(title, text) is kept, default_filter.explain(title, text)
 
 
