@@ -589,6 +589,29 @@ def test_a_phone_or_car_launch_naming_a_model_is_dropped(
 
 
 @pytest.mark.parametrize(
+    ("title", "text", "kept"),
+    [
+        pytest.param(
+            "斑马智行发布座舱大模型元神3.0",
+            "新模型已搭载于上汽、大众等多个品牌车型，端侧推理延迟低于300毫秒。",
+            True,
+            id="cockpit-model",
+        ),
+        pytest.param("理想汽车开源座舱大模型MindGPT", "", True, id="car-makers-cockpit-model"),
+        pytest.param("问界M9上市，搭载座舱大模型，售价46.98万元起", "", False, id="car-launch"),
+    ],
+)
+def test_a_model_made_for_cars_cockpits_is_kept_a_car_launch_naming_it_dropped(
+    default_filter: RelevanceFilter, title: str, text: str, kept: bool
+) -> None:
+    # Given a model released for cars' cockpits (座舱大模型), by a supplier or a car maker, or a car's
+    # launch naming one
+    # When the default filter reads it
+    # Then the model is kept (座舱 -2 cancelled 大模型 in the title) and the launch dropped
+    assert default_filter.keeps(title, text) is kept, default_filter.explain(title, text)
+
+
+@pytest.mark.parametrize(
     ("title", "text"),
     [
         pytest.param(
@@ -735,6 +758,7 @@ def test_a_prefilled_syringe_is_not_a_models_prefill(
         pytest.param("DeepSeek开启校招，月薪最高8万", "", True, id="lab-hiring-pay"),
         pytest.param("大模型挑战高考数学题", "", True, id="models-sit-gaokao"),
         pytest.param("AI高考成绩单出炉：最强模型理科总分超过清华分数线", "", True, id="models-beat-cutoff"),
+        pytest.param("考研数学一真题，国产大模型能拿几分？", "", True, id="models-sit-kaoyan"),
     ],
 )
 def test_an_education_or_jobs_item_naming_ai_is_dropped_unless_about_a_model(
@@ -743,7 +767,8 @@ def test_an_education_or_jobs_item_naming_ai_is_dropped_unless_about_a_model(
     # Given a university-major, admissions or campus-hiring item naming 人工智能 (labels.toml has
     # 腾讯校招 as business, the teachers' 星火计划 as other-tech)
     # When the default filter reads it
-    # Then it is dropped, unless a model or a lab is what it is about
+    # Then it is dropped, unless a model or a lab is what it is about (考研 -3 cancelled 大模型 sitting its
+    # papers)
     assert default_filter.keeps(title, text) is kept, default_filter.explain(title, text)
 
 
@@ -850,6 +875,8 @@ def test_a_domestic_model_is_kept_as_outlets_write_its_name(
         ("AI眼镜与AI PC发布", "AI眼鏡與AI PC發佈"),
         ("新增本科专业，志愿填报看分数线", "新增本科專業，志願填報看分數線"),
         ("考研报考与高考志愿，秋招薪资", "考研報考與高考志願，秋招薪資"),
+        ("考研数学、考研英语与考研真题", "考研數學、考研英語與考研真題"),
+        ("座舱大模型", "座艙大模型"),
         ("线性注意力与长上下文：推理时扩展的预填充", "線性注意力與長上下文：推理時擴展的預填充"),
         ("预填充注射器", "預填充注射器"),
         ("努比亚与红魔的笔记本、显卡和闪存", "努比亞與紅魔的筆記本、顯卡和閃存"),
