@@ -554,6 +554,24 @@ def test_a_market_wraps_word_across_two_words_does_not_drop_ai_news(
 
 
 @pytest.mark.parametrize(
+    "title",
+    [
+        pytest.param("华为昇腾广招生态伙伴", id="ecosystem-partners"),
+        pytest.param("谷歌AI笔记本NotebookLM上线中文播客功能", id="notebooklm"),
+        pytest.param("DeepSeek降价：每百万代币输入1元", id="price-per-million-tokens"),
+    ],
+)
+def test_an_off_topic_word_in_another_sense_does_not_drop_ai_news(
+    default_filter: RelevanceFilter, title: str
+) -> None:
+    # Given AI news holding an off-topic signal's word in another sense: 招生 across 招 and 生态, 笔记本 in
+    # NotebookLM's Chinese name, 代币 for a model's tokens (as some outlets translate them)
+    # When the default filter reads it
+    # Then it is kept (招生 -2, 笔记本 and 代币 -3 cancelled 昇腾, AI and DeepSeek: 0, -6 and 0)
+    assert default_filter.keeps(title, ""), default_filter.explain(title, "")
+
+
+@pytest.mark.parametrize(
     ("title", "text"),
     [
         pytest.param(
@@ -877,6 +895,7 @@ def test_a_domestic_model_is_kept_as_outlets_write_its_name(
         ("考研报考与高考志愿，秋招薪资", "考研報考與高考志願，秋招薪資"),
         ("考研数学、考研英语与考研真题", "考研數學、考研英語與考研真題"),
         ("座舱大模型", "座艙大模型"),
+        ("广招生态伙伴，每百万代币与每千代币", "廣招生態夥伴，每百萬代幣與每千代幣"),
         ("线性注意力与长上下文：推理时扩展的预填充", "線性注意力與長上下文：推理時擴展的預填充"),
         ("预填充注射器", "預填充注射器"),
         ("努比亚与红魔的笔记本、显卡和闪存", "努比亞與紅魔的筆記本、顯卡和閃存"),
