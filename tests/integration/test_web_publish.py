@@ -213,7 +213,8 @@ def test_a_long_run_of_missing_files_is_backfilled_newest_first_a_bounded_number
     count = BACKFILLED + 5
     for n in range(count):
         site.repo.save_edition(edition(n))
-    site.repo.save_pages_version(PAGES_VERSION)  # published by this version: no page to write again
+    # published by this version: no page to write again
+    site.repo.save_pages_version(PAGES_VERSION, site.pipeline.renderer.page_settings)
     days = [edition(n).date for n in range(count)]
     # When the next day is published
     keys = site.publish(count)
@@ -358,6 +359,48 @@ def test_a_long_archive_of_old_pages_is_rewritten_a_bounded_batch_per_publish_ne
         assert site.text(f"reports/{edition(n).date}.html") == expected
 
 
+def page_links(site: Site) -> dict[str, tuple[str | None, str | None]]:
+    """Each dated page's og:url and the address its subscribe form posts to."""
+
+    def links(page: str) -> tuple[str | None, str | None]:
+        tree = html5lib.parse(page, namespaceHTMLElements=False)
+        og = [m.get("content") for m in tree.iter("meta") if m.get("property") == "og:url"]
+        return next(iter(og), None), next((f.get("action") for f in tree.iter("form")), None)
+
+    return {k: links(v.decode("utf-8")) for k, v in html_pages(site).items() if k.startswith("reports/")}
+
+
+def test_after_the_site_or_its_subscription_endpoint_moves_every_dated_page_names_the_new_one(
+    tmp_path: Path,
+) -> None:
+    # Given three days published while the site and its subscription endpoint were at their old addresses
+    old = ReportConfig(
+        site_url="https://old.example.cn", subscribe_url="https://api-old.example.cn/subscribe"
+    )
+    for n in range(3):
+        Site(tmp_path, replace(CONFIG, report=old)).publish(n)
+    # When both move ([report] site_url and subscribe_url; on AWS the stack's SITE_URL after adding a
+    # custom domain, SUBSCRIPTION_API_URL for a new API) and the next day is published
+    new = ReportConfig(site_url="https://digest.example.cn", subscribe_url="https://api.example.cn/subscribe")
+    site = Site(tmp_path, replace(CONFIG, report=new))
+    site.publish(3)
+    # Then every dated page gives the address it is read at (link previews and shares, og:url) and posts
+    # to the endpoint that exists (the site's CSP names that one alone), not only the day and the one before
+    assert page_links(site) == {
+        f"reports/{d}.html": (
+            f"https://digest.example.cn/reports/{d}.html",
+            "https://api.example.cn/subscribe",
+        )
+        for d in (edition(n).date for n in range(4))
+    }
+    # And the next publish with the same settings writes no older page again
+    keys = site.publish(4)
+    assert [k for k in keys if k.endswith(".html") and k.startswith("reports/")] == [
+        f"reports/{edition(3).date}.html",
+        f"reports/{edition(4).date}.html",
+    ]
+
+
 class Counted(LocalStore):
     """A site folder that counts the writes of each key, and runs ``meanwhile`` before the first write
     of the archive (index.html), once the day's pages are written."""
@@ -425,7 +468,7 @@ def test_a_publish_reads_in_full_only_the_editions_it_renders_however_long_the_a
         repo.save_edition(edition(n))
         for suffix in ("md", "json", "html"):
             pipeline.site.put(f"reports/{edition(n).date}.{suffix}", b"published")
-    repo.save_pages_version(PAGES_VERSION)
+    repo.save_pages_version(PAGES_VERSION, pipeline.renderer.page_settings)
     pipeline.publish(edition(364))
     raw.reads = 0
     # When the next day is published
@@ -760,7 +803,7 @@ def requests_of_a_publish(root: Path, days: int) -> int:
         repo.save_edition(edition(n))
         for suffix in ("md", "json", "html"):
             pipeline.site.put(f"reports/{edition(n).date}.{suffix}", b"published")
-    repo.save_pages_version(PAGES_VERSION)
+    repo.save_pages_version(PAGES_VERSION, pipeline.renderer.page_settings)
     pipeline.publish(edition(days - 1))  # the summaries all stored
     repo.save_edition(edition(days))
     raw.requests.clear()

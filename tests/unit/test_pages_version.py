@@ -13,9 +13,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import fields
 
+from ai_news_tracker.config import Config, ReportConfig
 from ai_news_tracker.models import EditionSummary
 from ai_news_tracker.pipeline import PAGES_VERSION
-from ai_news_tracker.render import default_templates_dir
+from ai_news_tracker.render import Renderer, default_templates_dir
 from ai_news_tracker.repository import SUMMARY_VERSION
 
 # The templates a dated page is rendered from (edition.html.j2 extends _page.html.j2).
@@ -55,6 +56,20 @@ def test_the_dated_pages_templates_were_released_with_the_current_pages_version(
 
 def test_the_pages_version_only_goes_up() -> None:
     assert max(RELEASED.values()) <= PAGES_VERSION
+
+
+def page_settings(**report: str) -> str:
+    return Renderer(Config(report=ReportConfig(**report)), default_templates_dir()).page_settings
+
+
+def test_the_settings_every_page_shows_are_recorded_with_its_layout() -> None:
+    # Given the configuration's values every dated page shows (og:url, the form's action, the kicker)
+    shown = {"site_url": "https://a.example.cn", "subscribe_url": "https://api.example.cn/s", "subtitle": "x"}
+    # Then a change to any of them is another layout (every page written again once), a change to what
+    # no published page shows is not (the title: each edition keeps the one it was built with)
+    assert len({page_settings(), *(page_settings(**{key: value}) for key, value in shown.items())}) == 4
+    assert page_settings(title="新日报") == page_settings()
+    assert page_settings(site_url="https://a.example.cn/") == page_settings(site_url="https://a.example.cn")
 
 
 # EditionSummary's fields -> the SUMMARY_VERSION they are stored with (raw/editions/summaries/): a

@@ -309,6 +309,15 @@ def test_the_pages_layout_version_is_kept_beside_the_editions_and_never_taken_fo
     # And a record that does not read as a number is no version: the pages are written again
     repo.store.put("editions/site/pages-version", b"\xff")
     assert repo.pages_version() == 0
+    # And the settings the pages show are kept with their version; a release that records none ("3")
+    # left them unknown, and one that reads the version alone reads this as none (int fails)
+    repo.save_pages_version(3, "0123abcd")
+    assert repo.pages_layout() == (3, "0123abcd")
+    repo.store.put("editions/site/pages-version", b"3")
+    assert repo.pages_layout() == (3, "")
+    repo.save_pages_version(3, "0123abcd")
+    with pytest.raises(ValueError):
+        int(repo.store.get("editions/site/pages-version") or b"")
 
 
 def test_the_editions_are_listed_alone_and_every_day_they_can_have_is_listed(tmp_path: Path) -> None:
@@ -352,6 +361,11 @@ def test_the_progress_of_a_pages_rewrite_is_kept_for_its_layout_version_only(tmp
     # Then it is read back for that layout, and is no progress towards another one
     assert repo.pages_rewritten_since(2) == date(2025, 11, 3)
     assert repo.pages_rewritten_since(3) is None
+    # nor towards the same layout showing other settings (a site moved meanwhile)
+    assert repo.pages_rewritten_since(2, "0123abcd") is None
+    repo.save_pages_rewritten_since(2, date(2025, 11, 3), "0123abcd")
+    assert repo.pages_rewritten_since(2, "0123abcd") == date(2025, 11, 3)
+    assert repo.pages_rewritten_since(2) is None
     # And it is never taken for an edition
     assert repo.edition_dates() == [date(2026, 1, 20)]
     # And a record that does not read is no progress: the pages are written again

@@ -968,10 +968,12 @@ class Pipeline:
         stored edition.
 
         When the raw store records an older layout of the pages than :data:`PAGES_VERSION` (none: pages
-        published before versions were), the stored editions' pages are written again, as a publish of
-        each writes it now, newest first and at most :data:`PAGES_REWRITTEN` a publish (a render must fit
-        its time), with the oldest day written recorded; the version is recorded once none is left: a
-        template change reaches the pages of days long published, not only the day before this one.
+        published before versions were), or other settings than every page shows now
+        (``Renderer.page_settings``: the site's address, the subscribe form's), the stored editions' pages
+        are written again, as a publish of each writes it now, newest first and at most
+        :data:`PAGES_REWRITTEN` a publish (a render must fit its time), with the oldest day written
+        recorded; the version is recorded once none is left: a template change, or a site moved, reaches
+        the pages of days long published, not only the day before this one.
 
         The editions are listed again once written: an edition stored meanwhile (another day's run,
         whose publish may have written before this one) has them written again with it, and the pages
@@ -1005,9 +1007,11 @@ class Pipeline:
         """The days whose page this publish writes again in the current layout, newest first (those of
         ``edition`` and the day before it, which every publish writes, aside), and how many are left for
         the next publish (None: the layout recorded is current, nothing is read)."""
-        if self.repo.pages_version() >= PAGES_VERSION:
+        version, settings = self.repo.pages_layout()
+        current = self.renderer.page_settings
+        if version > PAGES_VERSION or (version == PAGES_VERSION and settings == current):
             return [], None
-        since = self.repo.pages_rewritten_since(PAGES_VERSION)
+        since = self.repo.pages_rewritten_since(PAGES_VERSION, current)
         written = {edition.date, *[d for d in dates if d < edition.date][-1:]}
         outdated = [d for d in reversed(dates) if (since is None or d < since) and d not in written]
         return outdated[:PAGES_REWRITTEN], len(outdated[PAGES_REWRITTEN:])
@@ -1015,14 +1019,19 @@ class Pipeline:
     def _record_layout(self, rewritten: Sequence[date], left: int) -> None:
         """The current layout recorded in the raw store when no page is left to write again in it, else
         the oldest day this publish wrote again (every later one's page is in it)."""
+        settings = self.renderer.page_settings
         if left:
-            self.repo.save_pages_rewritten_since(PAGES_VERSION, rewritten[-1])
+            self.repo.save_pages_rewritten_since(PAGES_VERSION, rewritten[-1], settings)
             logger.info(
-                "pages layout progress recorded", version=PAGES_VERSION, since=str(rewritten[-1]), left=left
+                "pages layout progress recorded",
+                version=PAGES_VERSION,
+                settings=settings,
+                since=str(rewritten[-1]),
+                left=left,
             )
         else:
-            self.repo.save_pages_version(PAGES_VERSION)
-            logger.info("pages layout recorded", version=PAGES_VERSION)
+            self.repo.save_pages_version(PAGES_VERSION, settings)
+            logger.info("pages layout recorded", version=PAGES_VERSION, settings=settings)
 
     def _dates_with(self, edition: Edition) -> list[date]:
         return sorted(set(self.repo.edition_dates()) | {edition.date})

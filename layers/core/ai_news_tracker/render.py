@@ -15,6 +15,7 @@ absolute links, when ``[report] site_url`` is set.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -461,6 +462,16 @@ class Renderer:
             page_url=safe_href(self.config.report.page_url(edition.date) or ""),
         )
         return self.web_env.get_template(EDITION_HTML).render(context)
+
+    @cached_property
+    def page_settings(self) -> str:
+        """A digest of what every dated page shows of the configuration (its address, og:url, under
+        ``site_url``; where its form posts, ``subscribe_url``; the ``subtitle``): recorded with the pages'
+        layout, so a change writes every published page again once (``pipeline.PAGES_VERSION``). A value
+        :meth:`html` takes from the configuration for every page belongs here."""
+        report = self.config.report
+        shown = [report.site_url.rstrip("/"), self.subscribe_url, report.subtitle]
+        return hashlib.sha256(json.dumps(shown).encode("utf-8")).hexdigest()[:16]
 
     @property
     def subscribe_url(self) -> str:

@@ -23,9 +23,10 @@ Key layout (the same in ``<data-dir>/raw`` and in the raw S3 bucket)::
     editions/successors/<YYYY-MM-DD>|first  the day of the edition after that one (or of the first): the
                                             claim its build made just before storing it, created once
     editions/site/pages-version             the layout version every dated page of the site was last
-                                            written with (pipeline.PAGES_VERSION; absent: before versions)
+                                            written with (pipeline.PAGES_VERSION; absent: before versions),
+                                            and a digest of the settings they show (site_url, subscribe_url…)
     editions/site/pages-rewrite             the progress of writing them again in a newer one, a batch a
-                                            publish: that version, and the oldest day written since
+                                            publish: that version and settings, the oldest day written since
 
 An index entry whose item was never created (a crash between the two writes), or whose item carries
 another first-seen time (a lost race), is ignored, so every item is found in exactly one window.
@@ -532,30 +533,47 @@ class RawRepository:
     def pages_version(self) -> int:
         """The layout version every published page was last written with (0: none recorded, pages
         published before versions were; an unreadable record too: writing them again is always safe)."""
+        return self.pages_layout()[0]
+
+    def pages_layout(self) -> tuple[int, str]:
+        """The layout version every published page was last written with, and the digest of the settings
+        they show (``render.Renderer.page_settings``; "": none recorded, a release before it was)."""
         data = self.store.get(PAGES_VERSION_KEY)
+        version, _, settings = (data or b"").decode("ascii", "replace").strip().partition(" ")
         try:
-            return int(data) if data else 0
+            return (int(version) if version else 0), settings
         except ValueError:
-            return 0
+            return 0, ""
 
-    def save_pages_version(self, version: int) -> None:
-        self.store.put(PAGES_VERSION_KEY, str(version).encode("ascii"))
+    def save_pages_version(self, version: int, settings: str = "") -> None:
+        """``version`` and ``settings`` recorded as ``"<version> <settings>"``: a release that records
+        the version alone reads that as no version, and writes every page again."""
+        self.store.put(PAGES_VERSION_KEY, f"{version} {settings}".strip().encode("ascii"))
 
-    def pages_rewritten_since(self, version: int) -> date | None:
-        """The oldest day whose page was written again in layout ``version``, as were those of every
-        later day (None: none yet, or in another version; an unreadable record too: writing them again
-        is always safe)."""
+    def pages_rewritten_since(self, version: int, settings: str = "") -> date | None:
+        """The oldest day whose page was written again in layout ``version`` with ``settings``, as were
+        those of every later day (None: none yet, or in another layout; an unreadable record too:
+        writing them again is always safe)."""
         data = self.store.get(PAGES_REWRITE_KEY)
         try:
             progress = parse_json(data) if data else None
-            if isinstance(progress, dict) and progress.get("version") == version:
+            if (
+                isinstance(progress, dict)
+                and progress.get("version") == version
+                and progress.get("settings", "") == settings
+            ):
                 return date.fromisoformat(str(progress["since"]))
         except (KeyError, ValueError):
             pass
         return None
 
-    def save_pages_rewritten_since(self, version: int, day: date) -> None:
-        self.store.put(PAGES_REWRITE_KEY, dump_json({"version": version, "since": day.isoformat()}))
+    def save_pages_rewritten_since(self, version: int, day: date, settings: str = "") -> None:
+        progress = {
+            "version": version,
+            "since": day.isoformat(),
+            **({"settings": settings} if settings else {}),
+        }
+        self.store.put(PAGES_REWRITE_KEY, dump_json(progress))
 
     # -- reading -----------------------------------------------------------------------------
     def _load(self, key: str, what: str, read: Callable[[dict[str, Any]], _T]) -> _T | None:
