@@ -61,10 +61,16 @@ class Hooked(LocalStore):
         return super().put_if_absent(key, data, content_type=content_type)
 
 
-def pipeline(data: Path, *, raw: LocalStore | None = None, site: LocalStore | None = None) -> Pipeline:
+def pipeline(
+    data: Path,
+    *,
+    raw: LocalStore | None = None,
+    site: LocalStore | None = None,
+    title: str = "国产大模型日报",
+) -> Pipeline:
     config = parse_config(
         {
-            "report": {"lookback_hours": 24, "max_items": 100},
+            "report": {"lookback_hours": 24, "max_items": 100, "title": title},
             "filter": {"include": []},
             "sources": [
                 {"name": name, "url": f"https://{n}.example.com/feed"} for n, name in enumerate(SOURCES)
@@ -220,6 +226,38 @@ def test_republishing_an_older_day_while_today_is_published_keeps_today_in_every
     assert "2026-11-20" in text["index.html"] and "2026-11-20" in text["feed.xml"]
     assert (tmp_path / "site" / "latest.md").read_text("utf-8").startswith("# 2026-11-20")
     assert "2026-11-20.html" in (tmp_path / "site" / "reports" / "2026-11-19.html").read_text("utf-8")
+
+
+# Publishing 11-18 again writes 10 files: the runbook's rebuild of today is put before each of them
+@pytest.mark.parametrize("write", range(1, 11))
+def test_a_rebuild_of_the_newest_day_during_a_republish_of_an_older_one_is_in_every_listing(
+    tmp_path: Path, write: int
+) -> None:
+    # Given three published days, the newest under the title 国产大模型日报
+    three_days(tmp_path)
+    pipe = pipeline(tmp_path)
+    pipe.publish(pipe.build(at(20))[0])
+    # When an older day is published again and, just before one of its writes of the site, the README's
+    # "Rebuild the newest edition" runs whole: its stored edition deleted, built under a new title, published
+    site = Hooked(tmp_path / "site", at=write)
+    older = pipeline(tmp_path, site=site)
+    edition, _ = older.build(at(18))
+
+    def rebuild() -> None:
+        (tmp_path / "raw" / "editions" / "2026-11-20.json").unlink()
+        again = pipeline(tmp_path, title="新日报")
+        again.publish(again.build(at(20))[0])
+
+    site.meanwhile = rebuild
+    older.publish(edition)
+    assert site.fired
+    # Then latest and the feed show the day as rebuilt, as its own page does
+    shown = {
+        key: (tmp_path / "site" / key).read_text("utf-8") for key in ("latest.md", "latest.html", "feed.xml")
+    }
+    assert shown["latest.md"].startswith("# 2026-11-20 新日报")
+    assert "<h1>2026-11-20 新日报</h1>" in shown["latest.html"]
+    assert "2026-11-20 新日报" in shown["feed.xml"]
 
 
 # -- a new feed's first fetch storing while the edition is cut ------------------------------------------

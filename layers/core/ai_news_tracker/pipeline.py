@@ -977,21 +977,26 @@ class Pipeline:
 
         The editions are listed again once written: an edition stored meanwhile (another day's run,
         whose publish may have written before this one) has them written again with it, and the pages
-        written again that it is next to.
+        written again that it is next to; so has the newest edition stored again meanwhile (rebuilt, while
+        an older day is published again), which the listing pages then show as rebuilt.
         """
         dates = self._dates_with(edition)
         batch, left = self._outdated_pages(edition, dates)
         keys: dict[str, None] = {}
         pages = batch
         for _ in range(PUBLISH_ROUNDS):
-            keys |= dict.fromkeys(self._publish_pages(edition, dates, rewrite=pages))
+            written, newest = self._publish_pages(edition, dates, rewrite=pages)
+            keys |= dict.fromkeys(written)
             listed = self._dates_with(edition)
             added = sorted(set(listed) - set(dates))
-            if not added:
+            if added:
+                logger.info(
+                    "editions stored meanwhile", date=edition.date.isoformat(), added=[str(d) for d in added]
+                )
+            elif self._stored_again(newest, edition):
+                logger.info("newest edition stored again meanwhile", date=edition.date.isoformat())
+            else:
                 break
-            logger.info(
-                "editions stored meanwhile", date=edition.date.isoformat(), added=[str(d) for d in added]
-            )
             pages = [day for day in batch if _neighbours(day, listed) != _neighbours(day, dates)]
             dates = listed
         else:
@@ -1033,14 +1038,25 @@ class Pipeline:
             self.repo.save_pages_version(PAGES_VERSION, settings)
             logger.info("pages layout recorded", version=PAGES_VERSION, settings=settings)
 
+    def _stored_again(self, newest: Edition, published: Edition) -> bool:
+        """Whether the newest edition the listing pages were rendered from was stored again since it was
+        read (rebuilt: the runbook deletes it, builds it again and publishes it, which may have written
+        its listing pages before this publish's). The day published is this publish's own, not read;
+        a newest edition missing is being rebuilt, and its publish writes them after."""
+        if newest is published:
+            return False
+        stored = self.repo.load_edition(newest.date)
+        return stored is not None and stored != newest
+
     def _dates_with(self, edition: Edition) -> list[date]:
         return sorted(set(self.repo.edition_dates()) | {edition.date})
 
     def _publish_pages(
         self, edition: Edition, dates: Sequence[date], *, rewrite: Sequence[date] = ()
-    ) -> tuple[str, ...]:
+    ) -> tuple[tuple[str, ...], Edition]:
         """The edition's files and the listing pages, as of the stored editions ``dates``, and the pages
-        of the days to ``rewrite`` (in a new layout)."""
+        of the days to ``rewrite`` (in a new layout); the keys written and the newest edition, which the
+        listing pages were rendered from."""
         previous = self._edition_before(edition.date, dates, edition)
         keys: tuple[str, ...] = ()
         if previous is not None:
@@ -1053,16 +1069,15 @@ class Pipeline:
         newest = edition if dates[-1] == edition.date else self._load(dates[-1], edition)
         newest_previous = previous if newest is edition else self._edition_before(newest.date, dates, edition)
         summaries = self._summaries(dates, (edition, previous, newest, newest_previous))
-        return keys + self._put(
-            {
-                **self.renderer.assets(),
-                "index.html": self.renderer.index(summaries),
-                "404.html": self.renderer.not_found(),
-                "feed.xml": self.renderer.feed(summaries),
-                "latest.html": self.renderer.html(newest, newest_previous, at_root=True),
-                "latest.md": self.renderer.markdown(newest),
-            }
-        )
+        listing = {
+            **self.renderer.assets(),
+            "index.html": self.renderer.index(summaries),
+            "404.html": self.renderer.not_found(),
+            "feed.xml": self.renderer.feed(summaries),
+            "latest.html": self.renderer.html(newest, newest_previous, at_root=True),
+            "latest.md": self.renderer.markdown(newest),
+        }
+        return keys + self._put(listing), newest
 
     def _put(self, outputs: dict[str, str]) -> tuple[str, ...]:
         for key, text in outputs.items():
