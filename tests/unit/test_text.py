@@ -283,6 +283,26 @@ def test_truncate_cuts_at_exactly_limit_code_points(text: str, limit: int, expec
     assert truncate(text, limit) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "limit", "expected"),
+    [
+        ("AB\U0001f1e8\U0001f1f3", 3, "AB"),  # 🇨🇳: a lone regional indicator shows as a boxed letter
+        ("\U0001f1e8\U0001f1f3\U0001f1fa\U0001f1f8", 3, "\U0001f1e8\U0001f1f3"),  # 🇨🇳🇺🇸: pairs
+        ("\U0001f468\u200d\U0001f469\u200d\U0001f467!", 3, ""),  # a family: joined by ZWJs, one picture
+        ("a\U0001f44d\U0001f3fd", 2, "a"),  # 👍🏽 without its skin tone
+        ("a\u2764\ufe0f", 2, "a"),  # ❤️: the variation selector makes it an emoji
+        ("1\ufe0f\u20e3", 2, ""),  # a keycap (an enclosing mark)
+        ("Pe\u0301rez", 2, "P"),  # a combining accent
+        ("\U0001f3f4\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f.", 4, ""),  # England
+    ],
+)
+def test_truncate_never_cuts_inside_what_shows_as_one_character(text: str, limit: int, expected: str) -> None:
+    # Given a text whose cut falls inside a flag, an emoji sequence or a letter and its marks
+    # When it is cut, Then the whole of that character is left out, never a half of it shown
+    assert truncate(text, limit) == expected
+    assert truncate(text, len(text)) == text
+
+
 def test_truncate_matches_the_sample_edition_cut() -> None:
     # Given an item text whose 300th character is a space (as in the sample edition)
     text = "空" * 299 + " " + "后面的内容"

@@ -811,7 +811,13 @@ def test_a_long_archive_links_every_day_and_shows_the_points_of_the_newest_only(
     # Given three years of daily editions, one day of them without key points, one with a long first one
     editions = summaries(date(2025, 1, 1), 3 * 365)
     pointless, long_first = date(2025, 6, 1), "某国产大模型发布新版本，" * 10
-    points = {pointless: (), date(2025, 3, 14): (long_first, "第二条"), date(2025, 3, 15): ("短要点",)}
+    flag_at_the_cut = "A" * (ARCHIVE_HEADLINE_CHARS - 1) + "\U0001f1e8\U0001f1f3 国产大模型出海"  # 🇨🇳
+    points = {
+        pointless: (),
+        date(2025, 3, 14): (long_first, "第二条"),
+        date(2025, 3, 15): ("短要点",),
+        date(2025, 3, 16): (flag_at_the_cut,),
+    }
     editions = [replace(s, key_points=points.get(s.date, s.key_points)) for s in editions]
     # When the archive is rendered
     page = renderer.index(list(reversed(editions)))
@@ -831,6 +837,8 @@ def test_a_long_archive_links_every_day_and_shows_the_points_of_the_newest_only(
     assert "".join(line.find("a").itertext()) == "2025-03-14 星期五"
     assert line.find("span[@class='headline']").text == long_first[:ARCHIVE_HEADLINE_CHARS] + "…"
     assert lines["2025-03-15"].find("span[@class='headline']").text == "短要点"  # a short one whole
+    # (cut before a flag the cut falls in: half of it shows as a boxed letter)
+    assert lines["2025-03-16"].find("span[@class='headline']").text == "A" * 39 + "…"
     assert "".join(lines[str(pointless)].itertext()).endswith("30 条资讯")
 
 

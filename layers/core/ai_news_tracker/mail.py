@@ -255,7 +255,7 @@ def _cut_summary(text: str, limit: int) -> str:
     if len(text) <= limit:
         return clean_line(text)
     head = truncate(text, limit)
-    if _URL_CHAR.match(text[limit]):  # the cut may be inside a link
+    if _URL_CHAR.match(text[len(head)]):  # the cut may be inside a link
         head = _CUT_LINK.sub("", head)
     return clean_line(head) + "…"
 

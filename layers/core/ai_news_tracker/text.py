@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 from html.parser import HTMLParser
@@ -353,14 +354,59 @@ def is_blank(text: str) -> bool:
 
 
 def truncate(text: str, limit: int) -> str:
-    """The first ``limit`` characters (code points) of ``text``, exactly.
+    """The first ``limit`` characters (code points) of ``text``, fewer when the cut would fall inside
+    what shows as one character (a flag, an emoji sequence, a letter and its marks: :func:`cluster_start`),
+    which is then left out whole.
 
     No ellipsis is added and a space that falls inside the limit is kept, as in the sample edition
     whose item texts are cut at exactly 300 characters.
     """
     if limit < 0:
         raise ValueError(f"limit must not be negative, got {limit}")
-    return text[:limit]
+    return text[: cluster_start(text, limit)]
+
+
+def cluster_start(text: str, index: int) -> int:
+    """``index``, or when ``text[index]`` goes on the picture begun before it, where that picture starts:
+    a cut there leaves no half of it (UAX #29's grapheme clusters, as far as a cut in this text meets
+    them: a combining mark, a joiner and what it joins, a variation selector, a skin tone, an emoji tag,
+    the second of a flag's two regional indicators). The standard library has no grapheme rules. An
+    ``index`` at or past the end is returned as it is."""
+    while 0 < index < len(text):
+        here, before = text[index], text[index - 1]
+        if _extends(here) or before == _ZWJ:
+            index -= 1
+        elif _is_regional(here) and _is_regional(before):
+            run = index - 1
+            while run > 0 and _is_regional(text[run - 1]):
+                run -= 1
+            if (index - run) % 2 == 0:  # here begins a pair of its own
+                break
+            index -= 1
+        else:
+            break
+    return index
+
+
+_ZWJ = "\u200d"
+
+
+def _extends(char: str) -> bool:
+    """Whether ``char`` belongs to the character before it: a joiner, a variation selector, a skin tone,
+    an emoji tag (a subdivision flag's letters), a combining or spacing mark."""
+    code = ord(char)
+    return (
+        code == 0x200D
+        or 0xFE00 <= code <= 0xFE0F
+        or 0x1F3FB <= code <= 0x1F3FF
+        or 0xE0020 <= code <= 0xE007F
+        or 0xE0100 <= code <= 0xE01EF
+        or (code >= 0x300 and unicodedata.category(char) in ("Mn", "Me", "Mc"))
+    )
+
+
+def _is_regional(char: str) -> bool:
+    return "\U0001f1e6" <= char <= "\U0001f1ff"
 
 
 def shorten(text: str, limit: int) -> str:
