@@ -559,15 +559,21 @@ def test_a_market_wraps_word_across_two_words_does_not_drop_ai_news(
         pytest.param("华为昇腾广招生态伙伴", id="ecosystem-partners"),
         pytest.param("谷歌AI笔记本NotebookLM上线中文播客功能", id="notebooklm"),
         pytest.param("DeepSeek降价：每百万代币输入1元", id="price-per-million-tokens"),
+        pytest.param("清华团队发布推理模型慢思考研究：更长的思维不一定更准", id="slow-thinking-study"),
+        pytest.param("Kimi团队发布长思考研究新成果", id="long-thinking-study"),
+        pytest.param("OpenAI公开o5深度思考研究细节", id="deep-thinking-study"),
+        pytest.param("Meta公开Llama 5训练细节供参考研究", id="for-reference-and-research"),
     ],
 )
 def test_an_off_topic_word_in_another_sense_does_not_drop_ai_news(
     default_filter: RelevanceFilter, title: str
 ) -> None:
     # Given AI news holding an off-topic signal's word in another sense: 招生 across 招 and 生态, 笔记本 in
-    # NotebookLM's Chinese name, 代币 for a model's tokens (as some outlets translate them)
+    # NotebookLM's Chinese name, 代币 for a model's tokens (as some outlets translate them), 考研 across
+    # 思考|研究 (a model's slow or deep thinking studied) and 参考|研究 (released for reference and research)
     # When the default filter reads it
-    # Then it is kept (招生 -2, 笔记本 and 代币 -3 cancelled 昇腾, AI and DeepSeek: 0, -6 and 0)
+    # Then it is kept (招生 -2, 笔记本 and 代币 -3 cancelled 昇腾, AI and DeepSeek: 0, -6 and 0; 考研 -3 the
+    # lab or 推理模型 named: 0, 0, 0, -3)
     assert default_filter.keeps(title, ""), default_filter.explain(title, "")
 
 
@@ -894,6 +900,7 @@ def test_a_domestic_model_is_kept_as_outlets_write_its_name(
         ("新增本科专业，志愿填报看分数线", "新增本科專業，志願填報看分數線"),
         ("考研报考与高考志愿，秋招薪资", "考研報考與高考志願，秋招薪資"),
         ("考研数学、考研英语与考研真题", "考研數學、考研英語與考研真題"),
+        ("慢思考研究，供参考研究", "慢思考研究，供參考研究"),
         ("座舱大模型", "座艙大模型"),
         ("广招生态伙伴，每百万代币与每千代币", "廣招生態夥伴，每百萬代幣與每千代幣"),
         ("线性注意力与长上下文：推理时扩展的预填充", "線性注意力與長上下文：推理時擴展的預填充"),
