@@ -563,6 +563,16 @@ def test_a_market_wraps_word_across_two_words_does_not_drop_ai_news(
         pytest.param("Kimi团队发布长思考研究新成果", id="long-thinking-study"),
         pytest.param("OpenAI公开o5深度思考研究细节", id="deep-thinking-study"),
         pytest.param("Meta公开Llama 5训练细节供参考研究", id="for-reference-and-research"),
+        pytest.param("豆包电脑版支持上传音频，一键生成会议纪要", id="upload-audio"),
+        pytest.param("Gemini App支持上传音频文件，可直接总结播客内容", id="upload-audio-gemini"),
+        pytest.param("AI音乐平台支持上传音乐生成翻唱", id="upload-music"),
+        pytest.param("ChatGPT上线群聊功能，分享界面全新改版", id="share-screen"),
+        pytest.param("Kimi上线共享界面，多人可同时编辑同一对话", id="shared-screen"),
+        pytest.param("大模型“终极越狱”攻击曝光，主流模型无一幸免", id="ultimate-jailbreak"),
+        pytest.param("上海信通院发布AI安全评测报告，12款国产模型参评", id="shanghai-caict"),
+        pytest.param("AI能直接生成游戏本身吗？谷歌Genie 3给出答案", id="the-game-itself"),
+        pytest.param("谷歌Colab笔记本全面接入Gemini 3", id="colab-notebook"),
+        pytest.param("Jupyter笔记本接入Claude，数据分析一键完成", id="jupyter-notebook"),
     ],
 )
 def test_an_off_topic_word_in_another_sense_does_not_drop_ai_news(
@@ -570,10 +580,12 @@ def test_an_off_topic_word_in_another_sense_does_not_drop_ai_news(
 ) -> None:
     # Given AI news holding an off-topic signal's word in another sense: 招生 across 招 and 生态, 笔记本 in
     # NotebookLM's Chinese name, 代币 for a model's tokens (as some outlets translate them), 考研 across
-    # 思考|研究 (a model's slow or deep thinking studied) and 参考|研究 (released for reference and research)
+    # 思考|研究 (a model's slow or deep thinking studied) and 参考|研究 (released for reference and research),
+    # a maker's name across two words (传音 in 上传音频, 享界 in 分享界面, 极越 in 终极越狱, 海信 in
+    # 上海信通院), 游戏本 in 游戏本身 (the game itself), 笔记本 for a code notebook (Colab, Jupyter)
     # When the default filter reads it
     # Then it is kept (招生 -2, 笔记本 and 代币 -3 cancelled 昇腾, AI and DeepSeek: 0, -6 and 0; 考研 -3 the
-    # lab or 推理模型 named: 0, 0, 0, -3)
+    # lab or 推理模型 named: 0, 0, 0, -3; the makers' names and the laptops' words 0 or less each)
     assert default_filter.keeps(title, ""), default_filter.explain(title, "")
 
 
@@ -901,6 +913,8 @@ def test_a_domestic_model_is_kept_as_outlets_write_its_name(
         ("考研报考与高考志愿，秋招薪资", "考研報考與高考志願，秋招薪資"),
         ("考研数学、考研英语与考研真题", "考研數學、考研英語與考研真題"),
         ("慢思考研究，供参考研究", "慢思考研究，供參考研究"),
+        ("上传音频，分享界面，终极越狱，上海信通院", "上傳音頻，分享界面，終極越獄，上海信通院"),
+        ("游戏本身与游戏本体，Colab笔记本与Jupyter笔记本", "遊戲本身與遊戲本體，Colab筆記本與Jupyter筆記本"),
         ("座舱大模型", "座艙大模型"),
         ("广招生态伙伴，每百万代币与每千代币", "廣招生態夥伴，每百萬代幣與每千代幣"),
         ("线性注意力与长上下文：推理时扩展的预填充", "線性注意力與長上下文：推理時擴展的預填充"),
