@@ -573,14 +573,19 @@ def test_a_market_wraps_word_across_two_words_does_not_drop_ai_news(
         pytest.param("AI能直接生成游戏本身吗？谷歌Genie 3给出答案", id="the-game-itself"),
         pytest.param("谷歌Colab笔记本全面接入Gemini 3", id="colab-notebook"),
         pytest.param("Jupyter笔记本接入Claude，数据分析一键完成", id="jupyter-notebook"),
+        pytest.param("DeepSeek V4 API降价：输入价格降至0.5元/百万代币", id="yuan-per-million-tokens"),
+        pytest.param("DeepSeek降价：每100万代币输入价格降至1元", id="per-1000000-tokens"),
+        pytest.param("Claude Opus 5支持百万代币上下文，价格不变", id="million-token-context"),
+        pytest.param("谷歌：Gemini每月处理代币量突破1000万亿", id="token-volume"),
     ],
 )
 def test_an_off_topic_word_in_another_sense_does_not_drop_ai_news(
     default_filter: RelevanceFilter, title: str
 ) -> None:
     # Given AI news holding an off-topic signal's word in another sense: 招生 across 招 and 生态, 笔记本 in
-    # NotebookLM's Chinese name, 代币 for a model's tokens (as some outlets translate them), 考研 across
-    # 思考|研究 (a model's slow or deep thinking studied) and 参考|研究 (released for reference and research),
+    # NotebookLM's Chinese name, 代币 for a model's tokens (as some outlets translate them: 每百万代币,
+    # 元/百万代币, 每100万代币, 百万代币上下文, 处理代币量), 考研 across 思考|研究 (a model's slow or deep
+    # thinking studied) and 参考|研究 (released for reference and research),
     # a maker's name across two words (传音 in 上传音频, 享界 in 分享界面, 极越 in 终极越狱, 海信 in
     # 上海信通院), 游戏本 in 游戏本身 (the game itself), 笔记本 for a code notebook (Colab, Jupyter)
     # When the default filter reads it
@@ -915,6 +920,9 @@ def test_a_domestic_model_is_kept_as_outlets_write_its_name(
         ("慢思考研究，供参考研究", "慢思考研究，供參考研究"),
         ("上传音频，分享界面，终极越狱，上海信通院", "上傳音頻，分享界面，終極越獄，上海信通院"),
         ("游戏本身与游戏本体，Colab笔记本与Jupyter笔记本", "遊戲本身與遊戲本體，Colab筆記本與Jupyter筆記本"),
+        ("百万代币上下文，每100万代币，万亿代币", "百萬代幣上下文，每100萬代幣，萬億代幣"),
+        ("处理代币、代币消耗、代币调用、输入代币", "處理代幣、代幣消耗、代幣調用、輸入代幣"),
+        ("输出代币", "輸出代幣"),
         ("座舱大模型", "座艙大模型"),
         ("广招生态伙伴，每百万代币与每千代币", "廣招生態夥伴，每百萬代幣與每千代幣"),
         ("线性注意力与长上下文：推理时扩展的预填充", "線性注意力與長上下文：推理時擴展的預填充"),
