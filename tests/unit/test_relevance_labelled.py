@@ -388,13 +388,16 @@ def test_ai_compute_naming_an_rtx_part_or_a_graphics_card_is_kept_a_gamers_card_
         pytest.param("云康宝发布智能体脂秤新品，支持心率监测", id="smart-body-fat-scale"),
         pytest.param("网飞《三体》第二季定档，面壁者计划登场", id="wallfacer"),
         pytest.param("北大数字人文研究中心成立，首批发布10个古籍数据库", id="digital-humanities"),
+        pytest.param("中科院团队实现二氧化碳高效电催化生成合成气", id="syngas"),
+        pytest.param("中科院團隊實現二氧化碳高效電催化生成合成氣", id="syngas-traditional"),
     ],
 )
 def test_an_on_topic_term_inside_an_everyday_word_does_not_keep_an_item(
     default_filter: RelevanceFilter, title: str
 ) -> None:
     # Given a headline holding an on-topic term inside another word: 智能体 in 智能体脂秤 (a smart body-fat
-    # scale), 面壁 in 面壁者 (The Three-Body Problem's Wallfacers), 数字人 in 数字人文 (digital humanities)
+    # scale), 面壁 in 面壁者 (The Three-Body Problem's Wallfacers), 数字人 in 数字人文 (digital humanities),
+    # 生成合成 in 生成合成气 (producing syngas)
     # When the default filter reads it
     # Then it is dropped, as 智能体验 and 数字人才 are (each was kept on that one term)
     assert not default_filter.keeps(title, ""), default_filter.explain(title, "")
@@ -761,15 +764,20 @@ def test_the_broadcasting_regulators_ai_rules_are_kept(
             False,
             id="syringe-round",
         ),
+        pytest.param("2026年度个税汇算今起开始，App可自动预填充收入信息", "", False, id="tax-form"),
         pytest.param("微软提出新预填充加速方案，首Token延迟降低60%", "", True, id="llm-prefill"),
+        pytest.param(
+            "长上下文预填充提速9倍：清华团队提出可训练分块稀疏注意力", "", True, id="llm-prefill-paper"
+        ),
     ],
 )
-def test_a_prefilled_syringe_is_not_a_models_prefill(
+def test_a_prefilled_syringe_or_form_is_not_a_models_prefill(
     default_filter: RelevanceFilter, title: str, text: str, kept: bool
 ) -> None:
-    # Given a medical-device item on prefilled syringes (预填充注射器), or a paper on an LLM's prefill
+    # Given a medical-device item on prefilled syringes (预填充注射器), an app prefilling a tax form, or a
+    # paper on an LLM's prefill
     # When the default filter reads it
-    # Then only the paper is kept (预填充 weighed 2 in both: the syringe plant scored 6)
+    # Then only the paper is kept (预填充 weighed 2 in all: the syringe plant and the tax form scored 6)
     assert default_filter.keeps(title, text) is kept, default_filter.explain(title, text)
 
 
@@ -927,6 +935,8 @@ def test_a_domestic_model_is_kept_as_outlets_write_its_name(
         ("广招生态伙伴，每百万代币与每千代币", "廣招生態夥伴，每百萬代幣與每千代幣"),
         ("线性注意力与长上下文：推理时扩展的预填充", "線性注意力與長上下文：推理時擴展的預填充"),
         ("预填充注射器", "預填充注射器"),
+        ("自动预填充，预填充阶段与预填充加速", "自動預填充，預填充階段與預填充加速"),
+        ("生成合成气与生成合成氨", "生成合成氣與生成合成氨"),
         ("努比亚与红魔的笔记本、显卡和闪存", "努比亞與紅魔的筆記本、顯卡和閃存"),
         ("岚图座舱与创维电视，开源权重", "嵐圖座艙與創維電視，開源權重"),
         ("开放权重的大模型权重、基座权重与权重文件", "開放權重的大模型權重、基座權重與權重文件"),
