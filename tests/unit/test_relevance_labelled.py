@@ -477,11 +477,21 @@ def test_weights_are_a_models_only_in_the_words_that_say_so(
             id="zhipu-listing",
         ),
         pytest.param("MiniMax港股上市首日涨超50%", "", True, id="minimax-first-day"),
+        pytest.param("智谱港股上市首日市值突破千亿港元", "", True, id="zhipu-hk-listing-day-market-value"),
+        pytest.param(
+            "MiniMax港股上市首日收涨109%，市值突破1200亿港元",
+            "MiniMax今日正式在港交所挂牌交易，成为继智谱之后第二家登陆港股的大模型公司。",
+            True,
+            id="minimax-hk-listing-day",
+        ),
+        pytest.param("MiniMax港股上市首日股价翻倍", "", True, id="minimax-hk-listing-day-share-price"),
+        pytest.param("壁仞科技首日开盘涨超80%，市值突破千亿港元", "", True, id="listing-day-opening-rise"),
         pytest.param("摩尔线程上市首日股价涨超400%", "", True, id="listing-day-share-price"),
         # but a listing day alone is no AI news: any company's (36Kr's newsflashes carry many)
         pytest.param("蜜雪冰城上市首日大涨43%", "", False, id="listing-day-outside-ai"),
         pytest.param("蜜雪冰城上市首日大漲43%", "", False, id="listing-day-outside-ai-traditional"),
         pytest.param("老铺黄金上市首日，开盘即翻倍", "", False, id="listing-day-opening"),
+        pytest.param("蜜雪冰城港股上市首日涨超40%", "", False, id="hk-listing-day-outside-ai"),
         pytest.param("新股首日涨超200%，今年打新收益创新高", "", False, id="new-shares-first-day"),
         pytest.param(
             "蜜雪冰城上市首日，公司创始人身家破千亿",
@@ -535,6 +545,7 @@ def test_a_stock_market_item_naming_ai_is_dropped_a_labs_listing_kept(
     # lab's listing day, or a listing day of a company outside AI
     # When the default filter reads it
     # Then the market item is dropped, as "AI概念股集体涨停，算力板块领涨A股" is, and the lab's listing kept
+    # (港股上市首日 scored 港股上市's -0.5, as long as 上市首日 and left of it: 智谱港股上市首日市值… 0)
     # (上市首日 alone weighed 1, the threshold in a title: 蜜雪冰城上市首日大涨43% was kept; 股价 -2 left 3
     # of a lab's or an AI-chip maker's 9; 营收 -1 cancelled Cursor and Midjourney, weighing 1, though an AI
     # company's revenue is its news: labels.toml's kling-revenue; and the title's AI, where no weight names
@@ -923,6 +934,8 @@ def test_a_domestic_model_is_kept_as_outlets_write_its_name(
         ("昆仑芯与天数智芯融资", "崑崙芯與天數智芯融資"),
         ("爱芯元智、云天励飞与后摩智能上市首日涨超", "愛芯元智、雲天勵飛與後摩智能上市首日漲超"),
         ("港股上市首日跌超，首日股价跌超", "港股上市首日跌超，首日股價跌超"),
+        ("港股上市首日涨超，首日开盘涨超，首日开盘跌超", "港股上市首日漲超，首日開盤漲超，首日開盤跌超"),
+        ("港股上市首日股价涨超，港股上市首日股价跌超", "港股上市首日股價漲超，港股上市首日股價跌超"),
         ("港股收评：智谱盘中涨超5%，成交额放大", "港股收評：智譜盤中漲超5%，成交額放大"),
         ("币安代币币价，营收与净利润", "幣安代幣幣價，營收與淨利潤"),
         ("年化营收，年营收突破、年营收破与年营收超", "年化營收，年營收突破、年營收破與年營收超"),
