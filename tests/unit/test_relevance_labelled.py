@@ -390,6 +390,10 @@ def test_ai_compute_naming_an_rtx_part_or_a_graphics_card_is_kept_a_gamers_card_
         pytest.param("北大数字人文研究中心成立，首批发布10个古籍数据库", id="digital-humanities"),
         pytest.param("中科院团队实现二氧化碳高效电催化生成合成气", id="syngas"),
         pytest.param("中科院團隊實現二氧化碳高效電催化生成合成氣", id="syngas-traditional"),
+        pytest.param("上海光伏展开幕，钙钛矿组件效率再创新高", id="shanghai-pv"),
+        pytest.param("上海光机所研制出新型超快激光器", id="shanghai-optics-institute"),
+        pytest.param("云南澄江发现寒武纪化石新物种", id="cambrian-fossil"),
+        pytest.param("寒武纪时期的海洋生物如何演化出眼睛", id="cambrian-period"),
     ],
 )
 def test_an_on_topic_term_inside_an_everyday_word_does_not_keep_an_item(
@@ -397,7 +401,8 @@ def test_an_on_topic_term_inside_an_everyday_word_does_not_keep_an_item(
 ) -> None:
     # Given a headline holding an on-topic term inside another word: 智能体 in 智能体脂秤 (a smart body-fat
     # scale), 面壁 in 面壁者 (The Three-Body Problem's Wallfacers), 数字人 in 数字人文 (digital humanities),
-    # 生成合成 in 生成合成气 (producing syngas)
+    # 生成合成 in 生成合成气 (producing syngas), 海光 across 上海|光伏 and 上海|光机所, 寒武纪 the Cambrian
+    # period
     # When the default filter reads it
     # Then it is dropped, as 智能体验 and 数字人才 are (each was kept on that one term)
     assert not default_filter.keeps(title, ""), default_filter.explain(title, "")
@@ -957,6 +962,7 @@ def test_a_domestic_model_is_kept_as_outlets_write_its_name(
         ("预填充注射器", "預填充注射器"),
         ("自动预填充，预填充阶段与预填充加速", "自動預填充，預填充階段與預填充加速"),
         ("生成合成气与生成合成氨", "生成合成氣與生成合成氨"),
+        ("上海光机所，寒武纪化石、寒武纪时期与寒武纪生物", "上海光機所，寒武紀化石、寒武紀時期與寒武紀生物"),
         ("努比亚与红魔的笔记本、显卡和闪存", "努比亞與紅魔的筆記本、顯卡和閃存"),
         ("岚图座舱与创维电视，开源权重", "嵐圖座艙與創維電視，開源權重"),
         ("开放权重的大模型权重、基座权重与权重文件", "開放權重的大模型權重、基座權重與權重文件"),
