@@ -322,15 +322,14 @@ def test_news_of_a_domestic_ai_chip_maker_is_kept(
     [
         pytest.param("美国拟批准H200对华出口，需缴纳25%分成", id="h200"),
         pytest.param("H800禁售两年后，国内公司靠什么训练", id="h800"),
+        pytest.param("美国批准AMD向中国出口MI308芯片，需缴纳15%分成", id="amd-mi308"),
     ],
 )
-def test_an_export_rule_naming_an_nvidia_data_centre_gpu_is_kept(
-    default_filter: RelevanceFilter, title: str
-) -> None:
-    # Given a chip export rule or a compute story naming NVIDIA's data-centre GPU alone (as H100, H20
-    # and B200 are named)
+def test_an_export_rule_naming_a_data_centre_gpu_is_kept(default_filter: RelevanceFilter, title: str) -> None:
+    # Given a chip export rule or a compute story naming NVIDIA's or AMD's data-centre GPU alone (as
+    # H100, H20 and B200 are named)
     # When the default filter reads its title
-    # Then it is kept (H200 scored 0: no term)
+    # Then it is kept (H200 and MI308 scored 0: no term)
     assert default_filter.keeps(title, ""), default_filter.explain(title, "")
 
 
@@ -520,6 +519,7 @@ def test_weights_are_a_models_only_in_the_words_that_say_so(
         pytest.param("MiniMax股价较发行价翻倍", "", False, id="lab-share-price"),
         pytest.param("智谱市值突破5000亿港元，超过百度", "", False, id="lab-market-value"),
         pytest.param("币安上线AI Agent概念代币，24小时涨超300%", "", False, id="ai-token"),
+        pytest.param("Web3项目发布AI Agent，Token空投开启", "", False, id="ai-token-airdrop"),
         pytest.param("美团三季度营收950亿元，王兴：AI投入不会减少", "", False, id="results-saying-ai"),
         pytest.param("美团2026年营收3800亿元，王兴：AI投入不会减少", "", False, id="year-results-saying-ai"),
         pytest.param("寒武纪三季度营收同比增长逾14倍，扭亏为盈", "", True, id="ai-chip-makers-results"),
