@@ -569,8 +569,14 @@ def json_strings(value: object) -> list[str]:
 
 
 def test_the_json_edition_gives_feed_text_as_every_other_format_prints_it(renderer: Renderer) -> None:
-    # Given an edition whose titles, texts, outlets, errors, key points and model names are hostile
-    payload = json.loads(renderer.json(hostile_edition()))
+    # Given an edition whose titles, texts, outlets, errors, key points and model names are hostile, and
+    # so are a stored item's id and other outlet, and those of a story listed and of one reported before
+    ed, evil = hostile_edition(), HOSTILE[9]
+    told_twice = replace(ed.items[0], id=evil, also_in=(evil,), also_urls=("https://36kr.com/p/2",))
+    listed = replace(item(90, title=evil, text=""), id=evil, source=evil, also_in=(evil,))
+    before = Repeat(listed, date(2026, 11, 19), reported_item=evil)
+    ed = replace(ed, items=(told_twice, *ed.items[1:]), more=(listed,), repeats=(before,))
+    payload = json.loads(renderer.json(ed))
     # Then no string of the JSON holds an ANSI escape, a bidi override or any other unprintable character
     assert [text for text in json_strings(payload) if UNPRINTABLE.search(text)] == []
     # And each value reads as the page shows it: cleaned, not dropped

@@ -197,6 +197,31 @@ def cleaned_strings(value: Any) -> Any:
     return value
 
 
+def json_entry(item: Item, tz: ZoneInfo, summary_chars: int, *, shown: bool = False) -> dict[str, Any]:
+    """An item as the JSON edition lists it, its strings cleaned as :func:`cleaned_strings` cleans them:
+    its title, link and, when ``shown`` in full, its summary as the Markdown and the page show them (its
+    :func:`item_view`, shared with them), its sources (with their links, when ``shown``) and its times
+    in ``tz``."""
+    view, published = item_view(item, tz, summary_chars), item.published
+    entry = {
+        "id": cleaned_strings(item.id),
+        "title": view["title"],  # as every other format shows it
+        "source": cleaned_strings(item.source),
+        "sources": cleaned_strings(list(item.sources)),
+    }
+    if shown:
+        entry["links"] = [
+            {"source": cleaned_strings(source), "url": safe_href(url) or None}
+            for source, url in zip(item.sources, (item.url, *item.also_urls), strict=False)
+        ]
+    entry["published_at"] = published.astimezone(tz).isoformat() if published else None
+    entry["first_seen"] = item.first_seen.astimezone(tz).isoformat()
+    if shown:
+        entry["summary"], entry["summary_truncated"] = view["summary"], view["truncated"]
+    entry["url"] = view["url"]  # the link rule of every format
+    return entry
+
+
 def carried_by(items: Sequence[Item]) -> dict[str, int]:
     """How many of ``items`` each source carried (a story several feeds carried counts for each)."""
     counts: dict[str, int] = {}
@@ -713,58 +738,27 @@ class Renderer:
             "key_points": clean_lines(edition.key_points),
             "notes": list(edition.notes),
             "leaderboard": self._board_payload(edition, previous),
-            "items": [
-                {
-                    "id": item.id,
-                    "title": shown_title(item.title),  # as every other format shows it
-                    "source": item.source,
-                    "sources": list(item.sources),
-                    "links": [
-                        {"source": source, "url": safe_href(url) or None}
-                        for source, url in zip(item.sources, (item.url, *item.also_urls), strict=False)
-                    ],
-                    "published_at": item.published.astimezone(tz).isoformat() if item.published else None,
-                    "first_seen": item.first_seen.astimezone(tz).isoformat(),
-                    "summary": truncate(shown_text(item.text), summary_chars),
-                    "summary_truncated": len(shown_text(item.text)) > summary_chars,
-                    "url": safe_href(item.url) or None,  # the link rule of every format
-                }
-                for item in edition.items
-            ],
-            # the relevant stories past max_items: listed, not shown in full, so nothing is lost unsaid
-            "more_items": [
-                {
-                    "id": item.id,
-                    "title": shown_title(item.title),  # as every other format shows it
-                    "source": item.source,
-                    "sources": list(item.sources),
-                    "published_at": item.published.astimezone(tz).isoformat() if item.published else None,
-                    "first_seen": item.first_seen.astimezone(tz).isoformat(),
-                    "url": safe_href(item.url) or None,  # the link rule of every format
-                }
-                for item in edition.more
-            ],
+            "items": [],  # the entries of these three lists: below
+            "more_items": [],
             "unlisted": edition.unlisted,
-            # the stories an earlier edition published already (another outlet's later report): listed
-            "reported_before": [
-                {
-                    "id": repeat.item.id,
-                    "title": shown_title(repeat.item.title),
-                    "source": repeat.item.source,
-                    "sources": list(repeat.item.sources),
-                    "published_at": (
-                        repeat.item.published.astimezone(tz).isoformat() if repeat.item.published else None
-                    ),
-                    "first_seen": repeat.item.first_seen.astimezone(tz).isoformat(),
-                    "url": safe_href(repeat.item.url) or None,  # the link rule of every format
-                    "reported_on": repeat.reported_on.isoformat(),
-                    "reported_item": repeat.reported_item,
-                }
-                for repeat in edition.repeats
-            ],
+            "reported_before": [],
             "sources": sources,
         }
-        return cleaned_strings(payload)  # type: ignore[no-any-return]
+        cleaned: dict[str, Any] = cleaned_strings(payload)
+        # Each entry is built of values cleaned already (json_entry), so 5,000 entries are not walked again.
+        cleaned["items"] = [json_entry(item, tz, summary_chars, shown=True) for item in edition.items]
+        # the relevant stories past max_items: listed, not shown in full, so nothing is lost unsaid
+        cleaned["more_items"] = [json_entry(item, tz, summary_chars) for item in edition.more]
+        # the stories an earlier edition published already (another outlet's later report): listed
+        cleaned["reported_before"] = [
+            json_entry(repeat.item, tz, summary_chars)
+            | {
+                "reported_on": repeat.reported_on.isoformat(),
+                "reported_item": cleaned_strings(repeat.reported_item),
+            }
+            for repeat in edition.repeats
+        ]
+        return cleaned
 
     def _board_payload(self, edition: Edition, previous: Edition | None) -> dict[str, Any]:
         board = edition.leaderboard
