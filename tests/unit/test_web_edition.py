@@ -30,11 +30,13 @@ from ai_news_tracker.leaderboard import build_leaderboard
 from ai_news_tracker.mail import edition_view, item_summary
 from ai_news_tracker.models import BoardShown, Edition, EditionSummary, Item, Repeat, ShownWith, SourceStatus
 from ai_news_tracker.render import (
+    _PLAIN_WEB_LINK,
     ARCHIVE_HEADLINE_CHARS,
     ARCHIVE_POINTS,
     FAILURE_LABELS,
     FEED_ENTRIES,
     Renderer,
+    _checked_web_link,
     clean_text,
     configured_shown_with,
     json_text,
@@ -275,6 +277,24 @@ def test_safe_href_keeps_web_links_as_given() -> None:
     url = "https://mp.weixin.qq.com/s?__biz=MzA&mid=1&idx=1&sn=abc"
     assert safe_href(url) == url
     assert safe_href("HTTP://Example.com/路径") == "HTTP://Example.com/路径"
+
+
+@settings(max_examples=2000)
+@given(st.from_regex(_PLAIN_WEB_LINK, fullmatch=True))
+def test_a_link_of_the_plain_shape_is_passed_as_the_full_check_passes_it(url: str) -> None:
+    # Given a link of the shape safe_href passes without parsing it (nearly every feed's)
+    # Then the full check (safe_link, the scheme, reads_as_written) passes it unchanged too
+    assert _checked_web_link(url) == url
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["HTTPS://36kr.com/p/1", "https://user@36kr.com/", "https://36kr.com:8443/p", "https://36kr.com\\@x.com/",
+     "https://36kr.com/p/1 ", "https://36kr.com/p/新闻", "https://[::1]/p", "https:///p", "https://36kr.com/\t"],
+)  # fmt: skip
+def test_a_link_of_another_shape_is_checked_in_full(url: str) -> None:
+    assert not _PLAIN_WEB_LINK.fullmatch(url)
+    assert safe_href(url) == _checked_web_link(url)
 
 
 def test_safe_href_remembers_links_and_keeps_markup_apart_from_text() -> None:
