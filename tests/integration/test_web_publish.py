@@ -401,6 +401,39 @@ def test_after_the_site_or_its_subscription_endpoint_moves_every_dated_page_name
     ]
 
 
+@pytest.mark.parametrize("then", ["taken back", "moved again"])
+def test_a_move_taken_back_or_made_again_before_every_page_names_it_leaves_no_page_at_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, then: str
+) -> None:
+    # Given more days published at the site's address than a publish writes again (2 here)
+    monkeypatch.setattr("ai_news_tracker.pipeline.PAGES_REWRITTEN", 2)
+    old, moved = ("digest.example.cn", "api.example.cn"), ("news.example.cn", "api-new.example.cn")
+    settings = {"taken back": old, "moved again": ("ai.example.cn", "api-ai.example.cn")}[then]
+
+    def at(addresses: tuple[str, str]) -> Site:
+        site_url, api = (f"https://{host}" for host in addresses)
+        report = ReportConfig(site_url=site_url, subscribe_url=f"{api}/subscribe")
+        return Site(tmp_path, replace(CONFIG, report=report))
+
+    for n in range(9):
+        at(old).publish(n)
+    # When the site and its endpoint move and a day is published (its pages and two more at the new
+    # address, the rest left for the next publishes), then the move is taken back or made again elsewhere
+    at(moved).publish(9)
+    site = at(settings)
+    for n in range(10, 15):
+        site.publish(n)
+    # Then every dated page names the address of the settings now, and posts to the endpoint the CSP allows
+    site_url, api = (f"https://{host}" for host in settings)
+    assert page_links(site) == {page: (f"{site_url}/{page}", f"{api}/subscribe") for page in page_links(site)}
+    # And the next publish with the same settings writes no older page again
+    keys = site.publish(15)
+    assert [k for k in keys if k.startswith("reports/") and k.endswith(".html")] == [
+        f"reports/{edition(14).date}.html",
+        f"reports/{edition(15).date}.html",
+    ]
+
+
 class Counted(LocalStore):
     """A site folder that counts the writes of each key, and runs ``meanwhile`` before the first write
     of the archive (index.html), once the day's pages are written."""

@@ -1011,11 +1011,19 @@ class Pipeline:
     def _outdated_pages(self, edition: Edition, dates: Sequence[date]) -> tuple[list[date], int | None]:
         """The days whose page this publish writes again in the current layout, newest first (those of
         ``edition`` and the day before it, which every publish writes, aside), and how many are left for
-        the next publish (None: the layout recorded is current, nothing is read)."""
+        the next publish (None: the layout recorded is current, nothing is read).
+
+        When they are not current, the settings recorded with the layout are dropped before any page is
+        written (the pages show those and others from then on): settings set back to the recorded ones
+        before every page is written again (a custom domain set, then removed a day later) find the
+        layout not current too, and the pages written meanwhile are written again with them."""
         version, settings = self.repo.pages_layout()
         current = self.renderer.page_settings
         if version > PAGES_VERSION or (version == PAGES_VERSION and settings == current):
             return [], None
+        if settings:  # once pages are written with others, no settings are what every page shows
+            self.repo.save_pages_version(version)
+            logger.info("pages settings withdrawn", version=version, settings=settings)
         since = self.repo.pages_rewritten_since(PAGES_VERSION, current)
         written = {edition.date, *[d for d in dates if d < edition.date][-1:]}
         outdated = [d for d in reversed(dates) if (since is None or d < since) and d not in written]

@@ -24,7 +24,8 @@ Key layout (the same in ``<data-dir>/raw`` and in the raw S3 bucket)::
                                             claim its build made just before storing it, created once
     editions/site/pages-version             the layout version every dated page of the site was last
                                             written with (pipeline.PAGES_VERSION; absent: before versions),
-                                            and a digest of the settings they show (site_url, subscribe_url…)
+                                            and a digest of the settings they show (site_url, subscribe_url…;
+                                            none while they are written again)
     editions/site/pages-rewrite             the progress of writing them again in a newer one, a batch a
                                             publish: that version and settings, the oldest day written since
 
