@@ -167,6 +167,16 @@ def test_a_cut_point_ends_at_a_break_near_its_end(text: str, expected: str) -> N
     assert len(point) <= 60
 
 
+def test_a_point_cut_within_a_word_never_ends_in_half_a_flag() -> None:
+    # Given a title with no break near its 60th character, where a flag (🇨🇳, two regional indicators)
+    # stands across the cut
+    title = "国产大模型" * 11 + "国产大\U0001f1e8\U0001f1f3出海记"
+    # When its point is made (the extractive one; a model's point is shortened alike)
+    point = key_point(item(title), 60)
+    # Then the whole flag is left out before the "…", not a lone indicator shown as a boxed C
+    assert point == shorten(title, 60) == title[:58] + "…"
+
+
 def test_one_point_per_leading_item_without_repeats() -> None:
     items = [item("甲"), item("甲"), item("乙"), item("丙"), item("丁")]
 

@@ -320,7 +320,13 @@ def test_truncate_rejects_a_negative_limit() -> None:
 
 @pytest.mark.parametrize(
     ("text", "limit", "expected"),
-    [("abc", 3, "abc"), ("abcd", 3, "ab…"), ("来源名称", 2, "来…"), ("", 1, "")],
+    [
+        ("abc", 3, "abc"),
+        ("abcd", 3, "ab…"),
+        ("来源名称", 2, "来…"),
+        ("", 1, ""),
+        ("A\U0001f1e8\U0001f1f3B", 3, "A…"),  # never half of a flag (the announcement's title and points)
+    ],
 )
 def test_shorten_keeps_a_short_text_and_marks_a_cut_one_within_limit(
     text: str, limit: int, expected: str

@@ -33,6 +33,7 @@ from ai_news_tracker.render import (
     _PLAIN_WEB_LINK,
     ARCHIVE_HEADLINE_CHARS,
     ARCHIVE_POINTS,
+    DESCRIPTION_CHARS,
     FAILURE_LABELS,
     FEED_ENTRIES,
     Renderer,
@@ -1153,6 +1154,15 @@ def test_an_edition_page_describes_itself_for_search_results_and_link_previews()
     plain = strict_parse(Renderer(CONFIG, TEMPLATES).html(edition(key_points=())))
     meta = {m.get("name") or m.get("property"): m.get("content") for m in plain.iterfind(".//head/meta")}
     assert meta["description"] == "本期 2 条资讯。" and "og:url" not in meta
+
+
+def test_a_pages_description_cut_within_a_flag_leaves_the_flag_out() -> None:
+    # Given key points whose 159th character begins a flag (🇨🇳, two regional indicators)
+    first = "国" * (DESCRIPTION_CHARS - 2) + "\U0001f1e8\U0001f1f3出海"
+    # When the page's description is made (meta description and og:description: link previews)
+    description = page_description(edition(key_points=(first,)))
+    # Then the whole flag is left out before the "…", not a lone indicator shown as a boxed C
+    assert description == "国" * (DESCRIPTION_CHARS - 2) + "…"
 
 
 def test_every_failure_a_source_can_have_has_a_word_for_readers() -> None:

@@ -39,6 +39,7 @@ from .text import (
     clean_text,
     is_blank,
     reads_as_written,
+    shorten,
     shown_text,
     truncate,
     without_surrogates,
@@ -283,10 +284,11 @@ DESCRIPTION_CHARS = 160  # what search results and link previews show of a page'
 
 
 def page_description(edition: Edition) -> str:
-    """A page's ``description`` (search results, link previews): its key points, else its item count."""
+    """A page's ``description`` (search results, link previews): its key points, else its item count,
+    cut to :data:`DESCRIPTION_CHARS` (``text.shorten``: never inside what shows as one character)."""
     more = f"，另有 {edition.not_shown} 条相关资讯" if edition.not_shown else ""
     text = "；".join(clean_lines(edition.key_points)) or f"本期 {len(edition.items)} 条资讯{more}。"
-    return text if len(text) <= DESCRIPTION_CHARS else text[: DESCRIPTION_CHARS - 1] + "…"
+    return shorten(text, DESCRIPTION_CHARS)
 
 
 def reported_label(day: date) -> str:

@@ -56,7 +56,7 @@ from .errors import TrackerError
 from .log import get_logger
 from .models import Item
 from .store import parse_json
-from .text import TITLE_LEADING_TAG, clean_text, is_blank, shown_text
+from .text import TITLE_LEADING_TAG, clean_text, is_blank, shown_text, truncate
 
 logger = get_logger()
 
@@ -117,11 +117,12 @@ class Summarizer(Protocol):
 # -- extractive -------------------------------------------------------------------------------
 def shorten(text: str, limit: int) -> str:
     """At most ``limit`` characters, ending with an ellipsis when cut: at the last break (a comma, a colon,
-    a space, a bracket…) in the final :data:`BREAK_WINDOW` of the limit, else within a word."""
+    a space, a bracket…) in the final :data:`BREAK_WINDOW` of the limit, else within a word, but never
+    inside what shows as one character (:func:`~ai_news_tracker.text.truncate`)."""
     text = text.strip()
     if len(text) <= limit:
         return text
-    head = text[: max(limit - 1, 1)]
+    head = truncate(text, max(limit - 1, 1))
     earliest = limit - int(limit * BREAK_WINDOW)
     breaks = [match.start() for match in _BREAK.finditer(head) if match.start() >= earliest]
     if breaks:

@@ -410,10 +410,11 @@ def _is_regional(char: str) -> bool:
 
 
 def shorten(text: str, limit: int) -> str:
-    """``text``, or when it is longer than ``limit`` characters its first ``limit - 1`` and "…"."""
+    """``text``, or when it is longer than ``limit`` characters its first ``limit - 1`` and "…", fewer
+    when the cut would fall inside what shows as one character (:func:`truncate`)."""
     if limit < 1:
         raise ValueError(f"limit must be at least 1, got {limit}")
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return text if len(text) <= limit else truncate(text, limit - 1) + "…"
 
 
 # Mail clients (and phones, in an SMS) link what looks like a link in a message's text: a link in feed
