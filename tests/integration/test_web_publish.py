@@ -434,6 +434,38 @@ def test_a_move_taken_back_or_made_again_before_every_page_names_it_leaves_no_pa
     ]
 
 
+def test_a_move_set_back_after_a_publish_with_it_stopped_leaves_no_page_at_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given more days published than a publish writes again (2 here), moved once to another address,
+    # which took several publishes to reach every page (its progress record is left behind)
+    monkeypatch.setattr("ai_news_tracker.pipeline.PAGES_REWRITTEN", 2)
+    old, custom = ("digest.example.cn", "api.example.cn"), ("news.example.cn", "api-new.example.cn")
+
+    def config(addresses: tuple[str, str]) -> Config:
+        site_url, api = (f"https://{host}" for host in addresses)
+        return replace(CONFIG, report=ReportConfig(site_url=site_url, subscribe_url=f"{api}/subscribe"))
+
+    for n in range(9):
+        Site(tmp_path, config(custom)).publish(n)
+    site = Site(tmp_path, config(old))
+    for n in range(9, 13):
+        site.publish(n)
+    assert site.repo.pages_layout()[1] == site.pipeline.renderer.page_settings  # every page at the old one
+    # When a custom domain is set and the day's publish stops after writing pages (S3, or the render's
+    # time running out on the pages it writes again), and the domain is taken back before a publish
+    # with it succeeds, and the next days are published
+    site.repo.save_edition(edition(13))
+    failing = PutFails(tmp_path / "site", "index.html")
+    with pytest.raises(StorageError):
+        Pipeline(config(custom), LocalStore(tmp_path / "raw"), failing).publish(edition(13))
+    for n in range(14, 17):
+        site.publish(n)
+    # Then every dated page names the site's address and posts to the endpoint the CSP allows
+    site_url, api = (f"https://{host}" for host in old)
+    assert page_links(site) == {page: (f"{site_url}/{page}", f"{api}/subscribe") for page in page_links(site)}
+
+
 class Counted(LocalStore):
     """A site folder that counts the writes of each key, and runs ``meanwhile`` before the first write
     of the archive (index.html), once the day's pages are written."""

@@ -1016,7 +1016,9 @@ class Pipeline:
         When they are not current, the settings recorded with the layout are dropped before any page is
         written (the pages show those and others from then on): settings set back to the recorded ones
         before every page is written again (a custom domain set, then removed a day later) find the
-        layout not current too, and the pages written meanwhile are written again with them."""
+        layout not current too, and the pages written meanwhile are written again with them; so is the
+        progress of an earlier rewrite with other settings forgotten, before any page is written (a publish
+        that stopped after writing its pages leaves no record saying they have those)."""
         version, settings = self.repo.pages_layout()
         current = self.renderer.page_settings
         if version > PAGES_VERSION or (version == PAGES_VERSION and settings == current):
@@ -1025,6 +1027,8 @@ class Pipeline:
             self.repo.save_pages_version(version)
             logger.info("pages settings withdrawn", version=version, settings=settings)
         since = self.repo.pages_rewritten_since(PAGES_VERSION, current)
+        if since is None:  # a record left by a rewrite with other settings would, once they are set back,
+            self.repo.forget_pages_rewritten()  # take the pages this publish writes for written with them
         written = {edition.date, *[d for d in dates if d < edition.date][-1:]}
         outdated = [d for d in reversed(dates) if (since is None or d < since) and d not in written]
         return outdated[:PAGES_REWRITTEN], len(outdated[PAGES_REWRITTEN:])

@@ -568,6 +568,12 @@ class RawRepository:
             pass
         return None
 
+    def forget_pages_rewritten(self) -> None:
+        """No day's page recorded as written again (pages are about to be written with other settings or
+        in another layout than a progress record names: a later publish with those must not take them
+        for written with them)."""
+        self.save_pages_rewritten_since(0, date.min)
+
     def save_pages_rewritten_since(self, version: int, day: date, settings: str = "") -> None:
         progress = {
             "version": version,
