@@ -71,7 +71,7 @@ def test_default_filter_reaches_precision_and_recall(
     # headlines (2025–26 names; phone, car, property and crypto launches naming AI), 81/83 = 0.976 and
     # 81/81; with the held-out sixty and the misses they showed (below), 220/235 = 0.936 and 220/225;
     # with the weights and headlines made for those misses, 241/244 = 0.988 and 241/241; with the blind
-    # eighty (below), 278/281 = 0.989 and 278/281.
+    # eighty (below), 278/281 = 0.989 and 278/281; with the second blind sixty, 308/312 = 0.987 and 308/311.
     wrong = [f"{i.file} {i.key}" for i in (*scores.false_positives, *scores.false_negatives)]
     assert scores.precision >= 0.93, wrong
     assert scores.recall >= 0.95, wrong
@@ -156,6 +156,16 @@ def test_the_blind_headlines_miss_only_what_they_missed_when_labelled(
         "honor-magiclm-open",
         "token-economy",
     ]
+
+
+def test_the_second_blind_headlines_miss_only_what_they_missed_when_labelled(
+    default_filter: RelevanceFilter,
+) -> None:
+    # Sixty headlines of a typical day's feed a reviewer wrote blind (tests/fixtures/relevance/
+    # headlines-blind2.toml; no shared data), measured held out: precision 0.909 and recall 1.0 with the
+    # weights before this set's session, 0.968 and 1.0 after (none made for these). Left, not chased: a
+    # phone launch naming its maker's model (蓝心大模型加持 AI 修图), the maker and the price weighing less
+    assert _misses(default_filter, "fixtures/relevance/headlines-blind2.toml", 60) == ["b2-vivo-x300-ultra"]
 
 
 def _misses(rules: RelevanceFilter, name: str, count: int) -> list[str]:
