@@ -434,6 +434,16 @@ def test_a_move_taken_back_or_made_again_before_every_page_names_it_leaves_no_pa
     ]
 
 
+def test_a_fresh_stores_first_publish_records_no_rewrite_progress(site: Site) -> None:
+    # Given a raw store no release has published from (no pages-version, no pages-rewrite)
+    # When its first day is published
+    site.publish(0)
+    # Then the layout is recorded as current, and no progress of a rewrite there never was (no
+    # "version 0 since 0001-01-01" record, which the raw store would keep for good)
+    assert site.repo.pages_layout() == (PAGES_VERSION, site.pipeline.renderer.page_settings)
+    assert site.repo.store.get("editions/site/pages-rewrite") is None
+
+
 def test_a_move_set_back_after_a_publish_with_it_stopped_leaves_no_page_at_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

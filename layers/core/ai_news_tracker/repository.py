@@ -571,8 +571,10 @@ class RawRepository:
     def forget_pages_rewritten(self) -> None:
         """No day's page recorded as written again (pages are about to be written with other settings or
         in another layout than a progress record names: a later publish with those must not take them
-        for written with them)."""
-        self.save_pages_rewritten_since(0, date.min)
+        for written with them). Nothing is written where no progress is recorded (a fresh store)."""
+        forgotten = dump_json({"version": 0, "since": date.min.isoformat()})
+        if self.store.get(PAGES_REWRITE_KEY) not in (None, forgotten):
+            self.store.put(PAGES_REWRITE_KEY, forgotten)
 
     def save_pages_rewritten_since(self, version: int, day: date, settings: str = "") -> None:
         progress = {
