@@ -29,6 +29,35 @@ def test_put_get_list_round_trip(tmp_path: Path) -> None:
     assert (tmp_path / "reports" / "2026-01-20.md").stat().st_mode & 0o777 == 0o644
 
 
+KEYS = ("editions/2026-01-20.json", "editions/summaries/20.json", "editions/2027/claim.json", "edit.json")
+UNDER_EDITIONS = ["editions/2026-01-20.json", "editions/2027/claim.json", "editions/summaries/20.json"]
+
+
+@pytest.mark.parametrize(
+    ("prefix", "listed"),
+    [
+        ("editions/20", ["editions/2026-01-20.json", "editions/2027/claim.json"]),
+        ("editions/", UNDER_EDITIONS),
+        ("editions", UNDER_EDITIONS),
+        ("editions/summaries/2", ["editions/summaries/20.json"]),
+        ("edit", ["edit.json", *UNDER_EDITIONS]),
+        ("", ["edit.json", *UNDER_EDITIONS]),
+        ("editions/2027/", ["editions/2027/claim.json"]),
+        ("editions/x", []),
+    ],
+)
+def test_a_listing_holds_every_key_that_starts_with_the_prefix_as_s3s_does(
+    tmp_path: Path, prefix: str, listed: list[str]
+) -> None:
+    # Given keys in folders beside and below the prefix's own folder (and a write in progress)
+    store = LocalStore(tmp_path)
+    for key in KEYS:
+        store.put(key, b"{}")
+    (tmp_path / "editions" / ".tmp-abc").write_bytes(b"half")
+    # When listed, Then a key is there exactly when it starts with the prefix, a folder's name or not
+    assert store.list(prefix) == listed
+
+
 def test_put_if_absent_never_overwrites(tmp_path: Path) -> None:
     store = LocalStore(tmp_path)
 

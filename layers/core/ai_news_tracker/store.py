@@ -139,12 +139,22 @@ class LocalStore:
         start = self._path(directory) if directory else base
         if not start.is_dir():
             return []
-        keys = []
-        for path in start.rglob("*"):
-            if path.is_file() and not path.name.startswith(".tmp-"):
-                key = path.relative_to(base).as_posix()
-                if key.startswith(prefix):
-                    keys.append(key)
+        keys: list[str] = []
+        # os.walk reads each folder once (no stat a file) and skips the folders no key under the prefix
+        # can be in: "editions/20" walks the editions, not the summaries beside them
+        for folder, subfolders, files in os.walk(start):
+            relative = Path(folder).relative_to(base).as_posix()
+            here = "" if relative == "." else relative + "/"
+            subfolders[:] = [
+                name
+                for name in subfolders
+                if (here + name + "/").startswith(prefix) or prefix.startswith(here + name + "/")
+            ]
+            keys.extend(
+                here + name
+                for name in files
+                if not name.startswith(".tmp-") and (here + name).startswith(prefix)
+            )
         return sorted(keys)
 
     @staticmethod
