@@ -71,7 +71,8 @@ def test_default_filter_reaches_precision_and_recall(
     # headlines (2025–26 names; phone, car, property and crypto launches naming AI), 81/83 = 0.976 and
     # 81/81; with the held-out sixty and the misses they showed (below), 220/235 = 0.936 and 220/225;
     # with the weights and headlines made for those misses, 241/244 = 0.988 and 241/241; with the blind
-    # eighty (below), 278/281 = 0.989 and 278/281; with the second blind sixty, 308/312 = 0.987 and 308/311.
+    # eighty (below), 278/281 = 0.989 and 278/281; with the second blind sixty, 308/312 = 0.987 and 308/311;
+    # with the third blind eighty, 352/359 = 0.981 and 352/357.
     wrong = [f"{i.file} {i.key}" for i in (*scores.false_positives, *scores.false_negatives)]
     assert scores.precision >= 0.93, wrong
     assert scores.recall >= 0.95, wrong
@@ -166,6 +167,23 @@ def test_the_second_blind_headlines_miss_only_what_they_missed_when_labelled(
     # weights before this set's session, 0.968 and 1.0 after (none made for these). Left, not chased: a
     # phone launch naming its maker's model (蓝心大模型加持 AI 修图), the maker and the price weighing less
     assert _misses(default_filter, "fixtures/relevance/headlines-blind2.toml", 60) == ["b2-vivo-x300-ultra"]
+
+
+def test_the_third_blind_headlines_miss_only_what_they_missed_when_labelled(
+    default_filter: RelevanceFilter,
+) -> None:
+    # Eighty headlines of the filter's hard cases a reviewer wrote blind (tests/fixtures/relevance/
+    # headlines-blind3.toml; no shared data), measured held out with the weights of 2026-12-02: precision
+    # 0.936 and recall 0.957. Left, not chased: two car makers' own driving models (小鹏's VLA 大模型, 蔚来's
+    # world model NWM: the maker weighs as a car launch's, and a car launch names those models too),
+    # NVIDIA's market value beside 黄仁勋, a parenting piece on "the AI era", robots dancing at a gala
+    assert _misses(default_filter, "fixtures/relevance/headlines-blind3.toml", 80) == [
+        "b3-humanoid-robot-gala-rehearsal",
+        "b3-nio-world-model-nwm-2",
+        "b3-nvidia-market-cap-5-trillion",
+        "b3-opinion-kids-learning-ai-era",
+        "b3-xpeng-second-gen-vla-foundation-model",
+    ]
 
 
 def _misses(rules: RelevanceFilter, name: str, count: int) -> list[str]:
