@@ -171,7 +171,8 @@ TITLE_LEADING_TAG = re.compile(
 )
 
 # Outlet boilerplate before an article's lead, which would take the place of its summary: a WeChat
-# account's plea to follow it ("点击上方蓝字关注我们", once), 新智元's header up to 【新智元导读】 (once),
+# account's plea to follow it ("点击上方蓝字关注我们", "点击上方“新智元”，关注并星标", "…关注并设为星标★",
+# "…，置顶", once), 新智元's header up to 【新智元导读】 (once),
 # 量子位's dateline and header ("梦晨 发自 凹非寺", "量子位 | 公众号 QbitAI"), the outlets' "…报道" marks
 # and bylines ("编辑：Aeneas", "作者 | 论文团队"), each followed by a space. A byline with a bar
 # (机器之心's "编辑｜Sia") names one word, so
@@ -182,8 +183,8 @@ TITLE_LEADING_TAG = re.compile(
 # left whole rather than cut.
 _BYLINE_LABEL = r"(?:编辑|作者|撰文|来源|出品|责编|审校|编译)\s*"
 _LEAD_BOILERPLATE = re.compile(
-    r"^(?:点击上方\s*(?:蓝字|[“\"「][^”\"」]{1,20}[”\"」])\s*[，,]?\s*关注(?:我们)?"
-    r"(?:\s*[，,]?\s*设为星标)?\s*[!！。]?\s*)?"
+    r"^(?:点击(?:上方)?\s*(?:蓝字|[“\"「][^”\"」]{1,20}[”\"」])\s*[，,]?\s*关注(?:我们)?"
+    r"(?:[，,、]?[并和]?(?:设为|加)?(?:星标|置顶)[★☆⭐\ufe0f]*)*\s*[!！。]?\s*)?"
     r"(?:.{0,80}?【新智元导读】\s*)?"
     r"(?:(?:新智元报道|机器之心报道|机器之心编辑部|机器之心发布|机器之心原创|量子位报道)\s*"
     r"|(?:[^\s发]{1,10}\s+){1,3}发自\s*凹非寺\s*"
