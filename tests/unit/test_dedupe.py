@@ -529,6 +529,7 @@ def test_stop_features_are_what_bounds_the_comparisons(monkeypatch: pytest.Monke
         ("作者 | 论文团队 编辑丨ScienceAI 当前，大模型", "当前,大模型"),
         ("梦晨 发自 凹非寺 量子位 | 公众号 QbitAI 华为发布声明", "华为发布声明"),
         ("机器之心报道 编辑：杜伟 阿里开源Qwen3.5", "阿里开源qwen3.5"),
+        ("文｜周鑫雨 编译｜苏建勋 阿里开源Qwen3.5", "阿里开源qwen3.5"),  # the editions' labels
     ],
 )
 def test_outlet_boilerplate_is_removed_from_the_text(raw: str, expected: str) -> None:

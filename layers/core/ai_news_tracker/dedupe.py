@@ -65,7 +65,7 @@ from datetime import datetime
 
 from .edition import newest_key
 from .models import Item
-from .text import TITLE_LEADING_TAG
+from .text import BYLINE_LABELS, TITLE_LEADING_TAG
 
 DEFAULT_THRESHOLD = 0.27
 GENERIC_WEIGHT = 0.25
@@ -95,7 +95,8 @@ _TEXT_BOILERPLATE = (
     re.compile(r"^\s*[^\s，,。:：]{0,10}获悉\s*[，,:：]?"),
     re.compile(r"新智元报道|机器之心报道|机器之心编辑部|机器之心发布|机器之心原创|【新智元导读】"),
     # bylines: "编辑：Aeneas", "编辑 | 泽南、杜伟", "作者丨论文团队", "文｜张三", "来源：…", "图片来源：…"
-    re.compile(r"(?:编辑|作者|撰文|文|来源|图片来源|出品|责编|审校)\s*[:：|｜丨]\s*\S{1,20}"),
+    # (text's labels, which the editions leave out before a lead)
+    re.compile(rf"(?:{BYLINE_LABELS}|图片来源)\s*[:：|｜丨]\s*\S{{1,20}}"),
     # 36Kr's translation column header
     re.compile(r"神译局是36氪旗下编译团队[^。]*。"),
     re.compile(r"编者按\s*[:：]"),

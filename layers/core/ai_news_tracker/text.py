@@ -174,14 +174,18 @@ TITLE_LEADING_TAG = re.compile(
 # account's plea to follow it ("点击上方蓝字关注我们", "点击上方“新智元”，关注并星标", "…关注并设为星标★",
 # "…，置顶", once), 新智元's header up to 【新智元导读】 (once),
 # 量子位's dateline and header ("梦晨 发自 凹非寺", "量子位 | 公众号 QbitAI"), the outlets' "…报道" marks
-# and bylines ("编辑：Aeneas", "作者 | 论文团队"), each followed by a space. A byline with a bar
-# (机器之心's "编辑｜Sia") names one word, so
+# and bylines ("编辑：Aeneas", "作者 | 论文团队", 36Kr's and 虎嗅's "文｜周鑫雨", "文/王与桐"), each followed
+# by a space; 文 only as a byline's label, at the start or after another such piece, never in a word
+# (中文｜英文, 论文｜…). A byline with a bar (机器之心's "编辑｜Sia") names one word, so
 # the lead after it may start with a Latin one ("编辑｜Sia SWE-Bench 的…", "OpenAI"), though after a
 # Latin name not with a word shaped like a surname ("作者 | Sam Altman": half a name would be left,
 # so the text stays whole); one with a colon is cut
 # only when no Latin letter follows: a name run into the text, or of two words ("作者：Sam Altman"), is
 # left whole rather than cut.
-_BYLINE_LABEL = r"(?:编辑|作者|撰文|来源|出品|责编|审校|编译)\s*"
+# The labels of a byline, which dedupe leaves out of the texts it compares too.
+BYLINE_LABELS = r"(?:编辑|作者|撰文|文|来源|出品|责编|审校|编译)"
+_BYLINE_LABEL = BYLINE_LABELS + r"\s*"
+_BYLINE_BAR = r"[|｜丨/／]"
 _LEAD_BOILERPLATE = re.compile(
     r"^(?:点击(?:上方)?\s*(?:蓝字|[“\"「][^”\"」]{1,20}[”\"」])\s*[，,]?\s*关注(?:我们)?"
     r"(?:[，,、]?[并和]?(?:设为|加)?(?:星标|置顶)[★☆⭐\ufe0f]*)*\s*[!！。]?\s*)?"
@@ -189,8 +193,8 @@ _LEAD_BOILERPLATE = re.compile(
     r"(?:(?:新智元报道|机器之心报道|机器之心编辑部|机器之心发布|机器之心原创|量子位报道)\s*"
     r"|(?:[^\s发]{1,10}\s+){1,3}发自\s*凹非寺\s*"
     r"|量子位\s*[|｜丨]\s*公众号\s*QbitAI\s*"
-    rf"|{_BYLINE_LABEL}[|｜丨]\s*(?![A-Za-z])\S{{1,20}}\s+"
-    rf"|{_BYLINE_LABEL}[|｜丨]\s*[A-Za-z]\S{{0,19}}\s+(?![A-Z][a-z]+(?![A-Za-z0-9-]))"
+    rf"|{_BYLINE_LABEL}{_BYLINE_BAR}\s*(?![A-Za-z])\S{{1,20}}\s+"
+    rf"|{_BYLINE_LABEL}{_BYLINE_BAR}\s*[A-Za-z]\S{{0,19}}\s+(?![A-Z][a-z]+(?![A-Za-z0-9-]))"
     rf"|{_BYLINE_LABEL}[:：]\s*\S{{1,20}}\s+(?![A-Za-z]))*"
 )
 # 36Kr's translation column: its header and its sign-off, wherever they are, and the column labels
