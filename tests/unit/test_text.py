@@ -374,6 +374,9 @@ def test_real_feed_descriptions_become_markup_free_text() -> None:
         ("作者 | Sam Altman 本文是他的最新博客。", "作者 | Sam Altman 本文是他的最新博客。"),
         ("编译 | Jack Clark 联合创始人撰文。", "编译 | Jack Clark 联合创始人撰文。"),
         ("编辑：张三今天发布了新模型。", "编辑：张三今天发布了新模型。"),  # a name run into the text: left
+        ("编辑：张三今天发布了 GPT-5 新模型。", "编辑：张三今天发布了 GPT-5 新模型。"),
+        # but Chinese names with a colon go before a Latin word, as with a bar
+        ("机器之心报道 编辑：杜伟、陈陈 OpenAI 今天发布了新模型。", "OpenAI 今天发布了新模型。"),
         (
             "神译局是36氪旗下编译团队，关注科技、商业。 编者按：机器人会迎来爆发吗？ "
             "本文来自编译，希望对您有所启发。 正文。",

@@ -179,13 +179,14 @@ TITLE_LEADING_TAG = re.compile(
 # (中文｜英文, 论文｜…). A byline with a bar (机器之心's "编辑｜Sia") names one word, so
 # the lead after it may start with a Latin one ("编辑｜Sia SWE-Bench 的…", "OpenAI"), though after a
 # Latin name not with a word shaped like a surname ("作者 | Sam Altman": half a name would be left,
-# so the text stays whole); one with a colon is cut
-# only when no Latin letter follows: a name run into the text, or of two words ("作者：Sam Altman"), is
-# left whole rather than cut.
+# so the text stays whole); one with a colon is cut when it names Chinese names of up to four characters
+# ("编辑：杜伟、陈陈 OpenAI …"), else only when no Latin letter follows: a name run into the text
+# ("编辑：张三今天发布了 GPT-5"), or of two words ("作者：Sam Altman"), is left whole rather than cut.
 # The labels of a byline, which dedupe leaves out of the texts it compares too.
 BYLINE_LABELS = r"(?:编辑|作者|撰文|文|来源|出品|责编|审校|编译)"
 _BYLINE_LABEL = BYLINE_LABELS + r"\s*"
 _BYLINE_BAR = r"[|｜丨/／]"
+_CHINESE_NAMES = r"[\u4e00-\u9fff·]{1,4}(?:[、，,]\s*[\u4e00-\u9fff·]{1,4})*"
 _LEAD_BOILERPLATE = re.compile(
     r"^(?:点击(?:上方)?\s*(?:蓝字|[“\"「][^”\"」]{1,20}[”\"」])\s*[，,]?\s*关注(?:我们)?"
     r"(?:[，,、]?[并和]?(?:设为|加)?(?:星标|置顶)[★☆⭐\ufe0f]*)*\s*[!！。]?\s*)?"
@@ -195,6 +196,7 @@ _LEAD_BOILERPLATE = re.compile(
     r"|量子位\s*[|｜丨]\s*公众号\s*QbitAI\s*"
     rf"|{_BYLINE_LABEL}{_BYLINE_BAR}\s*(?![A-Za-z])\S{{1,20}}\s+"
     rf"|{_BYLINE_LABEL}{_BYLINE_BAR}\s*[A-Za-z]\S{{0,19}}\s+(?![A-Z][a-z]+(?![A-Za-z0-9-]))"
+    rf"|{_BYLINE_LABEL}[:：]\s*{_CHINESE_NAMES}\s+"
     rf"|{_BYLINE_LABEL}[:：]\s*\S{{1,20}}\s+(?![A-Za-z]))*"
 )
 # 36Kr's translation column: its header and its sign-off, wherever they are, and the column labels
