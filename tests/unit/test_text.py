@@ -113,6 +113,8 @@ def test_html_to_text_drops_code_metadata_and_comments(fragment: str, expected: 
         ('<p><img src="a.jpg"></p>\n  <p>（图源：某公司）</p>\n  <p>正文。</p>', "正文。"),
         ('<img src="a.png"/><p>图片来源：Example Stock</p><p>正文。</p>', "正文。"),
         ('<img src="a.png"/><p>图1. 框架概览</p><p>正文。</p>', "正文。"),
+        ('<p><img src="a.jpg"></p><p>图片来源@视觉中国</p><p>正文。</p>', "正文。"),  # 钛媒体's credit
+        ('<p><img src="a.jpg"></p><p>封面来源｜视觉中国</p><p>正文。</p>', "正文。"),  # 36Kr's
         ('<p><img src="a.png"></p><p>&nbsp;</p><p>图源：官网</p>正文', "正文"),
         # but not a paragraph that is no caption, nor one that does not follow an image
         (f'<p><img src="a.png"></p><p>{LONG_FIGURE_TEXT}</p>', LONG_FIGURE_TEXT),
@@ -120,6 +122,7 @@ def test_html_to_text_drops_code_metadata_and_comments(fragment: str, expected: 
         ("<p>图：不在图片之后的一段。</p>", "图：不在图片之后的一段。"),
         ('<p><img src="a.png"></p><p>正文提到</p><p>图：某图</p>', "正文提到 图：某图"),
         ('<p><img src="a.png"></p><p>图形处理器</p>', "图形处理器"),
+        ('<p><img src="a.png"></p><p>封面｜一张图看懂</p>', "封面｜一张图看懂"),
     ],
 )
 def test_html_to_text_leaves_out_image_captions(fragment: str, expected: str) -> None:

@@ -90,9 +90,13 @@ _BLOCK_ELEMENTS = frozenset(
 # element of one of these classes (36Kr's, as RSSHub gives them: <p class="img-desc">).
 _CAPTION_CLASSES = frozenset({"img-desc"})
 # A stock caption line: the first text after an image, when it starts as these do (图：…, 图源：…,
-# 图片来源：…, 题图：…, 图1：…, 图1. …, （图源：…）) and is short. 机器之心, 36Kr and 新智元 write their
-# captions as plain paragraphs; one without such a start (瞬悉 2.0 架构概览) is kept, as it may be text.
-_CAPTION_LINE = re.compile(r"[（(]?\s*(?:题图|图片|图)\s*(?:\d+\s*)?(?:来源|源)?\s*[:：]|图\s*\d+\s*[.．]")
+# 图片来源：…, 题图：…, 图1：…, 图1. …, （图源：…）, a credit with @ or a bar too: 钛媒体's 图片来源@视觉中国,
+# 36Kr's 图片来源｜…, 封面来源｜…) and is short. 机器之心, 36Kr and 新智元 write their captions as plain
+# paragraphs; one without such a start (瞬悉 2.0 架构概览) is kept, as it may be text.
+_CAPTION_LINE = re.compile(
+    r"[（(]?\s*(?:题图|封面|图片|图)\s*(?:\d+\s*)?(?:(?:来源|源)?\s*[:：]|(?:来源|源)\s*[@＠|｜丨/／])"
+    r"|图\s*\d+\s*[.．]"
+)
 CAPTION_LINE_CHARS = 60
 
 # Extended_Pictographic (Unicode's emoji-data.txt): the characters a ZERO WIDTH JOINER joins into one
@@ -458,11 +462,11 @@ def html_to_text(fragment: str) -> str:
 
     The content of scripts, styles, embedded objects and the document head is dropped, comments too,
     and so are the captions of images (a figcaption, 36Kr's ``class="img-desc"``, and a short stock
-    caption line such as ``图：…`` or ``图片来源：…`` just after an image); block elements separate
-    their text by a space while inline elements join it directly; entities are decoded; whitespace is
-    collapsed. Broken markup never raises: a tag or comment cut off at the end of the input is
-    dropped, an unterminated ``<![CDATA[`` is a bogus comment up to the next ``>`` (as in a browser),
-    and a ``<`` that does not start markup (``a < b``) is kept as text.
+    caption line such as ``图：…``, ``图片来源：…`` or ``图片来源@…`` just after an image); block elements
+    separate their text by a space while inline elements join it directly; entities are decoded;
+    whitespace is collapsed. Broken markup never raises: a tag or comment cut off at the end of the
+    input is dropped, an unterminated ``<![CDATA[`` is a bogus comment up to the next ``>`` (as in a
+    browser), and a ``<`` that does not start markup (``a < b``) is kept as text.
     """
     extractor = _TextExtractor()
     extractor.feed(fragment)
