@@ -177,6 +177,17 @@ def test_a_point_cut_within_a_word_never_ends_in_half_a_flag() -> None:
     assert point == shorten(title, 60) == title[:58] + "…"
 
 
+def test_a_point_cut_never_ends_in_half_a_number() -> None:
+    # Given titles whose 60th character falls inside a figure, or whose last break near it is the
+    # thousands comma of one
+    score = "MiniMax发布M3模型在SWE-bench Verified上取得78.25%的成绩超过此前开源模型的最好成绩72.81%"
+    funding = "某" * 38 + "融资1,500,000美元并扩张海外市场业务"
+    # When their points are made
+    # Then each ends before the figure or after it, never a figure the title does not give (72…, 1,500…)
+    assert key_point(item(score), 60) == score[: score.index("72.81")] + "…"
+    assert shorten(funding, 50) == "某" * 38 + "融资1,500,000…"
+
+
 def test_one_point_per_leading_item_without_repeats() -> None:
     items = [item("甲"), item("甲"), item("乙"), item("丙"), item("丁")]
 

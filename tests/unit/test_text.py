@@ -306,6 +306,23 @@ def test_truncate_never_cuts_inside_what_shows_as_one_character(text: str, limit
     assert truncate(text, len(text)) == text
 
 
+@pytest.mark.parametrize(
+    ("text", "limit", "expected"),
+    [
+        ("推动开封1988年建成", 7, "推动开封"),  # not 开封198, a year the article does not give (36Kr's)
+        ("最好成绩72.81%", 7, "最好成绩"),  # nor 72. or 72.8
+        ("最好成绩72.81%", 9, "最好成绩72.81"),  # a cut after the number: as before
+        ("融资1,500万美元", 5, "融资"),
+        ("GPT-5.2 发布", 6, "GPT-"),
+        ("1988年", 3, "198"),  # a text whose cut is all one number: as before
+    ],
+)
+def test_truncate_never_cuts_inside_a_number(text: str, limit: int, expected: str) -> None:
+    # Given a text whose cut falls inside a number (digits, a decimal point or a thousands comma)
+    # When it is cut, Then the whole number is left out, never a figure the text does not give
+    assert truncate(text, limit) == expected
+
+
 def test_truncate_matches_the_sample_edition_cut() -> None:
     # Given an item text whose 300th character is a space (as in the sample edition)
     text = "空" * 299 + " " + "后面的内容"
@@ -329,6 +346,7 @@ def test_truncate_rejects_a_negative_limit() -> None:
         ("来源名称", 2, "来…"),
         ("", 1, ""),
         ("A\U0001f1e8\U0001f1f3B", 3, "A…"),  # never half of a flag (the announcement's title and points)
+        ("开封1988年", 6, "开封…"),  # nor of a number
     ],
 )
 def test_shorten_keeps_a_short_text_and_marks_a_cut_one_within_limit(

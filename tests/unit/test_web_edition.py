@@ -681,6 +681,19 @@ def test_a_summary_cut_shows_as_many_characters_however_many_unseen_ones_the_tex
     assert summary is not None and "".join(summary.itertext()) == "模" * limit + "…"
 
 
+def test_a_summary_cut_never_ends_in_half_a_number(renderer: Renderer) -> None:
+    # Given an item whose summary_chars-th character falls inside a year (36Kr's: 开封1988年)
+    limit = CONFIG.report.summary_chars
+    text = "模" * (limit - 3) + "1988年建成仿宋商业街"
+    ed = edition(items=(item(1, text=text),))
+    # Then every format shows it up to the year, not 198 (the Markdown as the sample: no "…")
+    payload = json.loads(renderer.json(ed))
+    assert payload["items"][0]["summary"] == "模" * (limit - 3) and payload["items"][0]["summary_truncated"]
+    assert f"\n\n{'模' * (limit - 3)}\n\n" in renderer.markdown(ed)
+    summary = strict_parse(renderer.html(ed)).find(".//p[@class='summary']")
+    assert summary is not None and "".join(summary.itertext()) == "模" * (limit - 3) + "…"
+
+
 def test_two_editions_rendered_by_one_process_each_show_their_own_items(renderer: Renderer) -> None:
     # Given the item views the Markdown and the page share (item_view, remembered), and a second
     # edition whose item has the same id and link, another text, and is shown in another zone

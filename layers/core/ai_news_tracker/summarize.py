@@ -69,8 +69,9 @@ _LEADING_TAG = re.compile(
     rf"^\s*(?:[A-Za-z]{{2,10}}\s?20\d\d(?:\s?[^{_NOT_IN_TAG}\s]{{1,10}})?|深度观察|深度解读|专访|观察|评论)"
     r"\s*[|｜丨]\s*"
 )
-# Where a cut point may end: before a separator or an opening bracket, or after a closing one.
-_BREAK = re.compile(r"[\s，,：:；;、|｜丨。！!？?（(「『“《【]|(?<=[）)」』”》】])")
+# Where a cut point may end: before a separator or an opening bracket, or after a closing one; a comma
+# between digits is a number's (1,500,000: "1,500…" would give another figure).
+_BREAK = re.compile(r"[\s，：:；;、|｜丨。！!？?（(「『“《【]|(?<!\d),|,(?!\d)|(?<=[）)」』”》】])")
 _TRAILING_SEPARATORS = "，,：:；;、|｜丨 "
 BREAK_WINDOW = 0.4  # a cut point ends at the last break in this last part of its limit, if there is one
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])")
@@ -118,7 +119,7 @@ class Summarizer(Protocol):
 def shorten(text: str, limit: int) -> str:
     """At most ``limit`` characters, ending with an ellipsis when cut: at the last break (a comma, a colon,
     a space, a bracket…) in the final :data:`BREAK_WINDOW` of the limit, else within a word, but never
-    inside what shows as one character (:func:`~ai_news_tracker.text.truncate`)."""
+    inside what shows as one character nor inside a number (:func:`~ai_news_tracker.text.truncate`)."""
     text = text.strip()
     if len(text) <= limit:
         return text

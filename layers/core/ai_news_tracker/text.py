@@ -366,15 +366,49 @@ def is_blank(text: str) -> bool:
 
 def truncate(text: str, limit: int) -> str:
     """The first ``limit`` characters (code points) of ``text``, fewer when the cut would fall inside
-    what shows as one character (a flag, an emoji sequence, a letter and its marks: :func:`cluster_start`),
-    which is then left out whole.
+    what shows as one character (a flag, an emoji sequence, a letter and its marks: :func:`cluster_start`)
+    or inside a number (:func:`number_start`), which is then left out whole.
 
     No ellipsis is added and a space that falls inside the limit is kept, as in the sample edition
     whose item texts are cut at exactly 300 characters.
     """
     if limit < 0:
         raise ValueError(f"limit must not be negative, got {limit}")
-    return text[: cluster_start(text, limit)]
+    return text[: cut_start(text, limit)]
+
+
+def cut_start(text: str, index: int) -> int:
+    """Where a cut at ``index`` falls: ``index``, or the start of what shows as one character
+    (:func:`cluster_start`) or of the number (:func:`number_start`) a cut there would split."""
+    start = cluster_start(text, index)
+    number = number_start(text, start)
+    return start if number == start else cluster_start(text, number)
+
+
+def number_start(text: str, index: int) -> int:
+    """``index``, or when a number goes on across it (digits, and a decimal point or a thousands comma
+    between two digits: 1988, 72.81, 1,500), where that number starts: a cut there shows no figure the
+    text does not give ("开封198" for 1988). When nothing but the number and spaces is before
+    ``index``, ``index`` itself: a cut there is all a text of one number can give."""
+    if not (0 < index < len(text) and _in_number(text, index) and _in_number(text, index - 1)):
+        return index
+    start = index - 1
+    while start > 0 and _in_number(text, start - 1):
+        start -= 1
+    return start if text[:start].strip() else index
+
+
+def _in_number(text: str, index: int) -> bool:
+    """Whether ``text[index]`` is part of a number: a digit, or a point or a comma between two."""
+    char = text[index]
+    if char.isdecimal():
+        return True
+    return (
+        char in ".,"
+        and 0 < index < len(text) - 1
+        and text[index - 1].isdecimal()
+        and text[index + 1].isdecimal()
+    )
 
 
 def cluster_start(text: str, index: int) -> int:
@@ -422,7 +456,7 @@ def _is_regional(char: str) -> bool:
 
 def shorten(text: str, limit: int) -> str:
     """``text``, or when it is longer than ``limit`` characters its first ``limit - 1`` and "…", fewer
-    when the cut would fall inside what shows as one character (:func:`truncate`)."""
+    when the cut would fall inside what shows as one character or inside a number (:func:`truncate`)."""
     if limit < 1:
         raise ValueError(f"limit must be at least 1, got {limit}")
     return text if len(text) <= limit else truncate(text, limit - 1) + "…"
