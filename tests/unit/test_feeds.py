@@ -662,6 +662,17 @@ def test_text_is_capped() -> None:
     assert len(entry.text) == TEXT_MAX_CHARS
 
 
+def test_a_stored_text_is_cut_where_it_always_was_even_inside_a_number() -> None:
+    # Given a link-less, guid-less entry (known by its title and text) whose text runs past the stored
+    # length in the middle of a number
+    text = "字" * (TEXT_MAX_CHARS - 2) + "1988年"
+    body = rss(f"<item><title>长文</title><description>{text}</description></item>")
+    # When parsed, Then its stored text is the first TEXT_MAX_CHARS characters, as every release stored
+    # it: the same entry keeps its identity (what is shown is cut again before the number)
+    (entry,) = parse(body)
+    assert entry.text == text[:TEXT_MAX_CHARS]
+
+
 def test_a_huge_hostile_description_is_read_only_as_far_as_the_kept_text(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -39,7 +39,15 @@ from .errors import Blocked, EmptyResponse, MalformedFeed, NotAFeed
 from .identity import loggable_url, safe_link, same_document
 from .log import get_logger
 from .models import Entry
-from .text import clean_text, collapse_whitespace, decoded, html_to_text, is_blank, superset_codec, truncate
+from .text import (
+    clean_text,
+    cluster_start,
+    collapse_whitespace,
+    decoded,
+    html_to_text,
+    is_blank,
+    superset_codec,
+)
 
 logger = get_logger()
 
@@ -382,11 +390,19 @@ def _is_utf8(body: bytes) -> bool:
     return True
 
 
+def _stored(text: str, limit: int) -> str:
+    """The first ``limit`` characters of an entry's title or text, as stored: never half a flag or an
+    emoji (:func:`~.text.cluster_start`), but cut inside a number as before the shown cuts backed off
+    numbers (:func:`~.text.truncate`): an entry without link and guid is known by this text, and must
+    stay the same item across releases. What is shown of it is cut again, far shorter."""
+    return text[: cluster_start(text, limit)]
+
+
 def _entry(raw: Any, feed_urls: tuple[str, ...], default_tz: tzinfo) -> Entry | None:
-    title = truncate(
+    title = _stored(
         _plain(raw.get("title"), _type(raw.get("title_detail")), TITLE_MAX_CHARS), TITLE_MAX_CHARS
     )
-    text = truncate(_longest_text(raw), TEXT_MAX_CHARS)
+    text = _stored(_longest_text(raw), TEXT_MAX_CHARS)
     url = _link(raw, feed_urls)
     # nothing a reader could see: a title or text of control or invisible characters alone is none
     if not url and is_blank(clean_text(title)) and is_blank(clean_text(text)):
