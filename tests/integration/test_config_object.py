@@ -21,7 +21,7 @@ from botocore.stub import Stubber
 from lambda_support import REGION, REPO, fake_credentials
 from moto import mock_aws
 
-from ai_news_tracker.aws import Settings, load_deployed_config
+from ai_news_tracker.aws import Settings, load_deployed_config, parse_deployed_config
 from ai_news_tracker.config import load_config
 from ai_news_tracker.errors import ConfigError
 from ai_news_tracker.service import Deployment
@@ -84,6 +84,16 @@ def test_an_object_that_is_not_toml_is_a_config_error_naming_the_key(
     with pytest.raises(ConfigError, match=rf"CONFIG_OBJECT_KEY.*s3://{RAW}/{KEY} is {reason}") as raised:
         load_deployed_config(settings())
     assert raised.value.key == "CONFIG_OBJECT_KEY"
+
+
+WITH_BOM = '\ufeff[report]\ntitle = "日报"\n'
+
+
+@pytest.mark.parametrize("text", [WITH_BOM, WITH_BOM.encode()], ids=["ssm", "s3"])
+def test_a_configuration_saved_with_a_byte_order_mark_is_read(text: str | bytes) -> None:
+    # Given a configuration saved as "UTF-8 with BOM" on Windows, put in SSM (text) or in S3 (bytes)
+    # When a function parses it, Then the mark is read as nothing, as in a configuration file
+    assert parse_deployed_config(settings(), text).report.title == "日报"
 
 
 def test_a_parameter_and_an_object_together_are_refused_naming_both() -> None:

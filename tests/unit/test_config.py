@@ -197,6 +197,16 @@ def test_invalid_toml_and_missing_file_are_config_errors(tmp_path: Path) -> None
         load_config(tmp_path / "absent.toml")
 
 
+def test_a_file_saved_as_utf8_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    # Given a configuration saved as "UTF-8 with BOM" (Windows PowerShell 5's Set-Content -Encoding UTF8,
+    # older Notepad), every line of it valid
+    config = tmp_path / "config.toml"
+    config.write_bytes('\ufeff[report]\ntitle = "国产大模型日报"\n'.encode())
+    # When it is loaded, Then the mark is read as nothing (it was "not valid TOML: Invalid statement (at
+    # line 1, column 1)" of a line that is valid)
+    assert load_config(config).report.title == "国产大模型日报"
+
+
 @pytest.mark.parametrize("value", ["[" * 2000 + "]" * 2000, "{a = " * 2000 + "1" + "}" * 2000])
 def test_values_nested_past_the_parsers_limit_are_a_config_error(tmp_path: Path, value: str) -> None:
     # Given a configuration file whose one value nests arrays or inline tables 2,000 deep (8 KB)

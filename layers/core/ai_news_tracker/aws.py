@@ -278,7 +278,8 @@ def parse_deployed_config(settings: Settings, text: str | bytes | None) -> Confi
             else ("CONFIG_PARAMETER", "SSM parameter")
         )
         try:
-            toml = text.decode("utf-8") if isinstance(text, bytes) else text
+            # a byte order mark (a file saved as "UTF-8 with BOM") read as nothing, as in load_config
+            toml = text.decode("utf-8-sig") if isinstance(text, bytes) else text.removeprefix("\ufeff")
             config = parse_config(tomllib.loads(toml))
         except UnicodeDecodeError as exc:  # TOML is UTF-8
             raise ConfigError(key, f"{where} is not valid TOML: not UTF-8 ({exc.reason})") from exc

@@ -181,7 +181,8 @@ def load_config(path: str | Path) -> Config:
     except OSError as exc:
         raise ConfigError("", f"cannot read config file {str(path)!r}: {exc.strerror}") from exc
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        # utf-8-sig: a byte order mark (Windows PowerShell 5's and old Notepad's "UTF-8") read as nothing
+        data = tomllib.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
         raise ConfigError("", f"config file {str(path)!r} is not UTF-8") from exc
     except tomllib.TOMLDecodeError as exc:
