@@ -263,6 +263,20 @@ def test_output_onto_a_full_disk_is_one_line_after_the_work(tmp_path: Path, comm
     assert result.stderr == "ai-news-tracker: cannot write the output: No space left on device\n"
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full")
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["run", "--help"]])
+def test_version_and_help_onto_a_full_disk_fail_as_any_output_does(args: list[str]) -> None:
+    # Given a script recording the command's version or help in a file on a disk that filled up
+    with open("/dev/full", "w") as full:
+        # When it prints them
+        result = subprocess.run(
+            [CLI, *args], stdout=full, stderr=subprocess.PIPE, text=True, timeout=60, check=False
+        )
+    # Then, as any output that cannot be written: one line, exit 1 (it exited 0 without a word)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr == "ai-news-tracker: cannot write the output: No space left on device\n"
+
+
 def test_a_command_started_with_stdout_closed_does_its_work_and_exits_0(tmp_path: Path) -> None:
     # Given a job started with its stdout closed (`>&-`, a daemon's detached descriptors): Python's
     # sys.stdout is None then, and print writes nothing

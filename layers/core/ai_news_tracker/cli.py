@@ -88,6 +88,13 @@ class Parser(argparse.ArgumentParser):
             self.exit(EXIT_USAGE, f"ai-news-tracker: {printable(message)} (see {prog} --help)\n")
         return parsed
 
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
+        """As argparse's, but what ``--help`` or ``--version`` printed is written out first: stdout that
+        cannot take it is an :class:`OutputError`, as for any command (argparse ignores its own)."""
+        if sys.stdout is not None:
+            sys.stdout.flush()
+        super().exit(status, message)
+
 
 def printable(message: str) -> str:
     """``message`` on one line: a character that is not printable (a line break in an argument) as its
@@ -171,12 +178,12 @@ def setup_logging(verbosity: int) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    setup_logging(args.verbose)
     stdout = sys.stdout
     if stdout is not None:  # None when started with it closed (`>&-`): print writes nothing then
         sys.stdout = cast(TextIO, _Output(stdout))
     try:
+        args = build_parser().parse_args(argv)  # --help and --version print through _Output too
+        setup_logging(args.verbose)
         code = dispatch(args)
         if sys.stdout is not None:  # what print left buffered fails here, not in the interpreter's last flush
             sys.stdout.flush()
