@@ -11,6 +11,7 @@ from ai_news_tracker.cli import report_fetch, report_run
 from ai_news_tracker.mail import SendReport
 from ai_news_tracker.models import SourceStatus
 from ai_news_tracker.pipeline import FetchReport, PublishReport
+from ai_news_tracker.summarize import FALLBACK_NOTE
 
 OK_BOARD = SourceStatus("LM Arena", "ok")
 FAILED = SourceStatus("机器之心", "http_error", "HTTP 404 Not Found")
@@ -89,3 +90,27 @@ def test_runs_line_counts_the_readers_whose_mail_is_pending(capsys: pytest.Captu
     out, err = capsys.readouterr()
     assert "; email: 1 new message, 1 pending -> " in out, out
     assert err == "ai-news-tracker: email not sent: b@example.org (claimed by a concurrent run)\n"
+
+
+@pytest.mark.parametrize(
+    ("rebuilt", "newest", "failure", "said"),
+    [
+        (False, False, "environment variable DEEPSEEK_API_KEY is not set", "the extractive key points stand "
+         "in, the model failed: environment variable DEEPSEEK_API_KEY is not set; to build it again with the "
+         "model, delete data/raw/editions/2026-11-20.json and run again"),
+        (True, True, None, "as built before, the extractive key points standing in for the model's; to build "
+         "it again with the current configuration, delete data/raw/editions/2026-11-20.json and run again"),
+        (True, False, None, "as built before, the extractive key points standing in for the model's: an "
+         "edition older than the newest is kept as it was built"),
+    ],
+    ids=["built-now", "newest-run-again", "older-run-again"],
+)  # fmt: skip
+def test_run_says_the_extractive_points_stand_in_for_the_model_s_and_how_to_build_it_with_the_model(
+    rebuilt: bool, newest: bool, failure: str | None, said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a day whose key points are the extractive ones, the model's not used (the edition's note)
+    report = PublishReport(plain_edition(1, notes=(FALLBACK_NOTE,)), ("reports/2026-11-20.md",), rebuilt)
+    # When its lines are printed, without -v (the model's failure is a WARNING in the log)
+    assert report_run(report, "data", newest=newest, points_failed=failure) == 0
+    # Then the second one says so, why when built now, and how to build it again with the model
+    assert capsys.readouterr().out.splitlines()[1] == f"  ({said})"

@@ -22,9 +22,10 @@ from . import __version__
 from .config import Config, load_config
 from .errors import ConfigError, TrackerError
 from .log import SERVICE
-from .models import SourceStatus, parse_clock, say_if_clock_ahead
+from .models import Item, SourceStatus, parse_clock, say_if_clock_ahead
 from .pipeline import FetchReport, Pipeline, PublishReport, local_stores
 from .store import LocalStore
+from .summarize import FALLBACK_NOTE, Summarizer, SummaryResult
 from .summarizers import make_summarizer
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -227,7 +228,7 @@ def dispatch(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     check_data_dir(args.data_dir)
     raw, site = local_stores(args.data_dir)
-    summarizer = make_summarizer(config.summarizer, secrets=os.environ.get)  # an API key by its name
+    summarizer = _Told(make_summarizer(config.summarizer, secrets=os.environ.get))  # an API key by its name
     pipeline = Pipeline(config, raw, site, outbox=LocalStore(args.data_dir), summarizer=summarizer)
     if args.command == "send":
         return send(pipeline, args.date, args.data_dir, dry_run=args.dry_run)
@@ -236,7 +237,23 @@ def dispatch(args: argparse.Namespace) -> int:
         return report_fetch(pipeline.fetch(now))
     report = pipeline.run(now)
     newest = report.rebuilt and pipeline.repo.edition_dates()[-1:] == [report.edition.date]
-    return report_run(report, args.data_dir, email_on=config.email.enabled, newest=newest)
+    return report_run(
+        report, args.data_dir, email_on=config.email.enabled, newest=newest, points_failed=summarizer.failure
+    )
+
+
+class _Told:
+    """The summarizer, keeping why the model's key points were not used (``SummaryResult.failure``, logged
+    as a WARNING, seen with -v) for the run's output."""
+
+    def __init__(self, summarizer: Summarizer) -> None:
+        self.name, self._summarizer = summarizer.name, summarizer
+        self.failure: str | None = None
+
+    def summarize(self, items: Sequence[Item], count: int, deadline_at: float | None = None) -> SummaryResult:
+        result = self._summarizer.summarize(items, count, deadline_at)
+        self.failure = result.failure
+        return result
 
 
 def check_data_dir(value: str) -> None:
@@ -301,10 +318,19 @@ def report_fetch(report: FetchReport) -> int:
     return EXIT_OK
 
 
-def report_run(report: PublishReport, data_dir: str, *, email_on: bool = False, newest: bool = False) -> int:
+def report_run(
+    report: PublishReport,
+    data_dir: str,
+    *,
+    email_on: bool = False,
+    newest: bool = False,
+    points_failed: str | None = None,
+) -> int:
     """The run's one line; for a day built before (``report.rebuilt``: published again as stored),
     a second one saying so, and for the newest edition how to build it anew with the current
-    configuration (an older one stays as built: the windows of the editions after it start at it)."""
+    configuration (an older one stays as built: the windows of the editions after it start at it).
+    A day whose key points are the extractive ones for want of the model's (the edition's note) gets
+    the second line too: why, when built now (``points_failed``), and how to build it with the model."""
     edition = report.edition
     failed = _failures(
         list(edition.sources) + ([edition.leaderboard_status] if edition.leaderboard_status else [])
@@ -327,13 +353,19 @@ def report_run(report: PublishReport, data_dir: str, *, email_on: bool = False, 
     if report.email is not None:  # why, as `send` says it; on stderr, with the other failures
         for recipient, reason in {**report.email.pending, **report.email.failed}.items():
             print(f"ai-news-tracker: email not sent: {recipient} ({reason})", file=sys.stderr)
-    if newest:
-        print(
-            f"  (as built before; to build it again with the current configuration, delete "
-            f"{data_dir}/raw/editions/{edition.date}.json and run again)"
-        )
+    again = f"delete {data_dir}/raw/editions/{edition.date}.json and run again"
+    extractive = FALLBACK_NOTE in edition.notes  # the model's points not used: the edition says so
+    built = "as built before" + (
+        ", the extractive key points standing in for the model's" if extractive else ""
+    )
+    if extractive and not report.rebuilt:
+        why = f": {printable(points_failed)}" if points_failed else ""  # the edition's note does not say
+        hint = f"to build it again with the model, {again}"
+        print(f"  (the extractive key points stand in, the model failed{why}; {hint})")
+    elif newest:
+        print(f"  ({built}; to build it again with the current configuration, {again})")
     elif report.rebuilt:
-        print("  (as built before: an edition older than the newest is kept as it was built)")
+        print(f"  ({built}: an edition older than the newest is kept as it was built)")
     return EXIT_OK
 
 
