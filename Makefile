@@ -1,4 +1,4 @@
-# AI News Tracker — developer commands. Each target creates .venv when it is missing.
+# AI News Tracker — developer commands. Each target creates .venv when it is missing or broken.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -7,10 +7,24 @@ STAMP  := $(VENV)/.installed
 CONFIG   ?= config/default.toml
 DATA_DIR ?= data
 
+# A venv is made again unless its python imports pip and is at least pyproject.toml's requires-python:
+# one whose ensurepip failed (Debian without python3-venv) or of an older Python failed every make.
+# PYTHON picks the interpreter that makes it. `rm -rf` of a .venv that is a symlink removes the link alone.
+comma    := ,
+PY_MIN   := $(shell sed -n 's/^requires-python *= *">=\([0-9.]*\)".*/\1/p' pyproject.toml)
+PY_OK    := import sys, pip; sys.exit(sys.version_info < ($(subst .,$(comma),$(PY_MIN)),))
+VENV_OK   = $(1)/bin/python -c '$(PY_OK)' >/dev/null 2>&1
+MAKE_VENV = if ! $(call VENV_OK,$(1)); then \
+	      if [ -e $(1) ] || [ -L $(1) ]; then echo "$(1): no pip or Python < $(PY_MIN) in it: made again"; fi; \
+	      rm -rf $(1) && $(PYTHON) -m venv $(1) && $(call VENV_OK,$(1)) || { \
+	        echo "$(1): $(PYTHON) made no venv of Python >= $(PY_MIN) with pip: install python3-venv" \
+	             "(Debian), or pick another interpreter: make PYTHON=python3.12 ..." >&2; exit 1; }; \
+	    fi
+
 .PHONY: run demo test lint typecheck unit clean sam-check sam-lint sam-build sam-clean
 
 $(STAMP): pyproject.toml layers/deps/requirements.txt requirements-dev.txt
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(call MAKE_VENV,$(VENV))
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r layers/deps/requirements.txt -r requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
@@ -50,7 +64,7 @@ SAM_STAMP        := $(SAM_VENV)/.installed-sam-$(SAM_CLI_VERSION)-cfn-lint-$(CFN
 SAM_ENV          := SAM_CLI_TELEMETRY=0
 
 $(SAM_STAMP):
-	test -x $(SAM_BIN)/python || $(PYTHON) -m venv $(SAM_VENV)
+	@$(call MAKE_VENV,$(SAM_VENV))
 	$(SAM_BIN)/python -m pip install --quiet --upgrade pip
 	$(SAM_BIN)/python -m pip install --quiet aws-sam-cli==$(SAM_CLI_VERSION) cfn-lint==$(CFN_LINT_VERSION)
 	rm -f $(SAM_VENV)/.installed-*

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import stat
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
+
+import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 CLI_ONLY = {"pyyaml"}  # read by `ai-news-tracker invoke` only; not shipped to Lambda
@@ -65,3 +69,63 @@ def test_a_machine_without_a_time_zone_database_still_reads_the_configuration() 
     # Then its time zone resolves (from the tzdata package) instead of failing as a config error
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "Asia/Shanghai"
+
+
+# `make`'s venv step, on stand-ins for interpreters: PYTHON's records its arguments and makes, for
+# `-m venv DIR`, a DIR/bin/python whose every call succeeds (a venv with pip, nothing installed)
+FAKE_PYTHON = """#!/bin/sh
+echo "$@" >> "$LOG"
+if [ "$1" = "-m" ] && [ "$2" = "venv" ]; then
+  mkdir -p "$3/bin" && printf '#!/bin/sh\\nexit 0\\n' > "$3/bin/python" && chmod +x "$3/bin/python"
+fi
+"""
+VENV_PYTHONS = {
+    # what `python3 -m venv .venv` leaves where ensurepip is missing (Debian without python3-venv)
+    "no-pip": '#!/bin/sh\necho "No module named pip" >&2; exit 1\n',
+    # a venv of Python 3.10, older than requires-python: it runs make's check as 3.10 would
+    "python-3.10": f'#!/bin/sh\nexec {sys.executable} -c "import sys; sys.version_info = (3, 10, 12); $2"\n',
+    "sound": "#!/bin/sh\nexit 0\n",
+}
+
+
+def _script(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    path.chmod(path.stat().st_mode | stat.S_IXUSR)
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="no make on this machine")
+@pytest.mark.parametrize("left", VENV_PYTHONS)
+@pytest.mark.parametrize("linked", [False, True], ids=["folder", "symlink"])
+def test_make_makes_a_venv_again_unless_it_has_pip_and_a_new_enough_python(
+    tmp_path: Path, left: str, linked: bool
+) -> None:
+    # Given a checkout whose .venv (a folder, or a link to one as in some developers' clones) was left
+    # by a first attempt that stopped at ensurepip, or made by an older Python, or is sound
+    for name in ("Makefile", "pyproject.toml", "requirements-dev.txt", "layers/deps/requirements.txt"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO / name, tmp_path / name)
+    venv = tmp_path / ("elsewhere" if linked else ".venv")
+    _script(venv / "bin" / "python", VENV_PYTHONS[left])
+    if linked:
+        (tmp_path / ".venv").symlink_to(venv)
+    _script(tmp_path / "fake-python", FAKE_PYTHON)
+    log = tmp_path / "python.log"
+    log.touch()
+    # When make's install step runs
+    done = subprocess.run(
+        ["make", "--no-print-directory", ".venv/.installed", f"PYTHON={tmp_path / 'fake-python'}"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "LOG": str(log)},
+    )
+    # Then a broken venv is made again and installed into (it was kept: "No module named pip" at every
+    # make, until one found out to delete .venv), a link to one replaced, what it pointed at left alone
+    assert done.returncode == 0, done.stderr
+    assert ("-m venv .venv" in log.read_text(encoding="utf-8")) == (left != "sound")
+    assert (tmp_path / ".venv").is_symlink() == (linked and left == "sound")
+    kept = linked or left == "sound"
+    assert (venv / "bin" / "python").read_text(encoding="utf-8") == VENV_PYTHONS[left if kept else "sound"]
