@@ -219,6 +219,18 @@ def test_the_sample_environment_never_offers_the_sender_as_the_unsubscribe_mailb
     assert not mailboxes & senders, "the sample unsubscribe mailbox is the sender address"
 
 
+def test_the_sample_environment_gives_sam_the_config_file_the_function_has() -> None:
+    # Given events/env.json, the README's model of sam local invoke's --env-vars file
+    from test_template import variables
+
+    env: dict[str, dict[str, str]] = json.loads((REPO / "events" / "env.json").read_text("utf-8"))
+    # When sam hands a function its CONFIG_FILE: the function runs in /var/task, which holds app.py
+    # alone, its configuration in CoreLayer
+    # Then it is the template's, the layer's path (config/default.toml, a path in the checkout, made every
+    # function that reads the configuration fail: "cannot read config file 'config/default.toml'")
+    assert env["Parameters"]["CONFIG_FILE"] == variables("RenderEditionFunction")["CONFIG_FILE"]
+
+
 def test_the_docs_give_the_no_edition_alarm_s_window_wherever_they_name_it() -> None:
     # Given NoEditionAlarm's window: its periods times their length
     from test_template import resources

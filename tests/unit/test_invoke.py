@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
@@ -317,6 +318,36 @@ def test_an_env_vars_block_that_is_not_an_object_is_an_invoke_error() -> None:
     spec = inv.FunctionSpec("Fn", "app.h", Path("."))
     with pytest.raises(inv.InvokeError, match="'Parameters' must be an object"):
         inv.merge_env_vars(spec, {"Parameters": ["A=1"]})
+
+
+def test_the_layer_s_config_file_in_events_env_json_is_the_checkout_s_for_invoke() -> None:
+    # Given the render function of template.yaml and events/env.json, whose CONFIG_FILE is where the
+    # configuration is in Lambda (CoreLayer's /opt/python/config/default.toml), as sam local invoke needs
+    repo = FIXTURES.parents[2]
+    spec = inv.function_spec(inv.load_template(repo / "template.yaml"), "RenderEditionFunction", repo)
+    env_vars = json.loads((repo / "events" / "env.json").read_text(encoding="utf-8"))
+    # When invoke gives the function its environment on this machine, which has no /opt/python
+    env = inv.layer_paths(spec, inv.merge_env_vars(spec, env_vars), repo)
+    # Then the file is the checkout's, as the layer is (a copy of events/env.json with config/default.toml,
+    # as it had, made sam's functions fail: "cannot read config file")
+    assert env_vars["Parameters"]["CONFIG_FILE"] == "/opt/python/config/default.toml"
+    assert env["CONFIG_FILE"] == str(repo / "config" / "default.toml")
+
+
+@pytest.mark.parametrize(
+    ("layers", "value"),
+    [
+        ((inv.Layer("arn:aws:lambda:us-east-1:1:layer:other:1"),), "/opt/python/config/default.toml"),
+        ((inv.Layer("CoreLayer", FIXTURES / "layer", in_tree=True),), "/opt/python/absent.toml"),
+        ((inv.Layer("CoreLayer", FIXTURES / "layer", in_tree=True),), "config/default.toml"),
+    ],
+    ids=["no-layer-of-this-repository", "not-in-the-checkout", "not-under-opt-python"],
+)
+def test_other_paths_are_left_as_given(layers: tuple[inv.Layer, ...], value: str) -> None:
+    spec = inv.FunctionSpec(
+        "Fn", "app.h", FIXTURES / "echo", environment={"CONFIG_FILE": value}, layers=layers
+    )
+    assert inv.layer_paths(spec, {"CONFIG_FILE": value}, FIXTURES.parents[2]) == {"CONFIG_FILE": value}
 
 
 # ------------------------------------------------------------------------------ the invocation

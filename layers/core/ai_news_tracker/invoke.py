@@ -12,7 +12,8 @@ the template declares for the function; the one exception is ``AWS_ENDPOINT_URL`
 ``AWS_ENDPOINT_URL_<SERVICE>``), which points the AWS SDK at a local endpoint such as ``moto_server``.
 
 Unlike Lambda, the handler sees this process's other variables and installed packages (this
-repository's layers *are* the installed package), and its Timeout is reported, not enforced.
+repository's layers *are* the installed package, and their files under ``/opt/python/`` are the
+checkout's: :func:`layer_paths`), and its Timeout is reported, not enforced.
 Nothing here needs PyYAML until a template is read; the package ships in a layer without it.
 """
 
@@ -57,6 +58,7 @@ SHORT_TAGS = frozenset(
         *("FindInMap", "ImportValue", "Base64", "Cidr", "GetAZs"),
     }
 )
+LAYER_ROOT = "/opt/python/"  # where Lambda puts a Python layer's files
 SDK_ENDPOINT = re.compile(r"^AWS_ENDPOINT_URL(_[A-Z0-9_]+)?$")
 _SUB_REF = re.compile(r"\$\{([^}]*)\}")
 
@@ -428,6 +430,22 @@ def merge_env_vars(
     return env
 
 
+def layer_paths(spec: FunctionSpec, env: Mapping[str, str], root: Path) -> dict[str, str]:
+    """``env``, a value naming a path under ``/opt/python/`` that this machine lacks read from ``root``, the
+    template's folder, when a layer of the function is this repository's: CoreLayer's build puts the
+    checkout's ``config/`` there, so ``CONFIG_FILE=/opt/python/config/default.toml``, the template's and
+    ``events/env.json``'s (sam local invoke's too), is ``config/default.toml`` here."""
+    if not any(layer.in_tree for layer in spec.layers):
+        return dict(env)
+    found = {}
+    for name, value in env.items():
+        here = root / value.removeprefix(LAYER_ROOT)
+        if value.startswith(LAYER_ROOT) and not Path(value).exists() and here.exists():
+            logger.info("layer path read from the checkout", variable=name, path=str(here))
+            found[name] = str(here)
+    return {**env, **found}
+
+
 # ------------------------------------------------------------------------------ the invocation
 @dataclass
 class LambdaContext:
@@ -595,7 +613,7 @@ def run_command(
     env_vars = read_json(env_vars_file, "env-vars") if env_vars_file else {}
     if not isinstance(env_vars, dict):
         raise InvokeError(f"env-vars file {env_vars_file} must hold an object")
-    env = merge_env_vars(spec, env_vars, os.environ)
+    env = layer_paths(spec, merge_env_vars(spec, env_vars, os.environ), Path(template_file).parent.resolve())
     if verbose == 1:  # -v: the function's logs as its stack writes them, at its POWERTOOLS_LOG_LEVEL
         level = logging.getLevelName(str(env.get("POWERTOOLS_LOG_LEVEL") or "INFO").strip().upper())
         if isinstance(level, int):
