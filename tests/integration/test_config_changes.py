@@ -343,3 +343,30 @@ def test_a_release_rolled_back_to_leaves_the_newer_release_its_aliases_to_write_
     # Then its state says its items' aliases are this release's, so the newer release, deployed again,
     # writes its own for the item stored meanwhile (the state kept the newer version: it never would)
     assert pipe.repo.source_state("甲").aliased == ALIASES_VERSION
+
+
+def test_a_source_fetched_before_feed_scopes_keeps_its_link_less_items_and_through_a_rename(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ai_news_tracker import pipeline as pipeline_module
+
+    linkless = "<item><title>大模型快讯</title><guid>1</guid></item>"
+    with LoopbackServer({"/feed.xml": static(rss(linkless))}) as server:
+        source = {"name": "甲", "url": server.url("/feed.xml")}
+        # Given a link-less item stored by a release that identified it within its source's name
+        monkeypatch.setattr(pipeline_module, "feed_scope", lambda name, url: name)
+        pipe = pipeline(tmp_path, sources=[source])
+        pipe.fetch(DAY1)
+        monkeypatch.undo()
+
+        def stored_before_scopes() -> None:
+            pipe.repo.save_source_state("甲", replace(pipe.repo.source_state("甲"), scope=None))
+
+        # When this release fetches it; and when the source is renamed before this release fetched it
+        stored_before_scopes()
+        again = pipe.fetch(DAY1 + timedelta(hours=1))
+        stored_before_scopes()
+        renamed = pipeline(tmp_path, sources=[{**source, "name": "乙"}]).fetch(DAY1 + timedelta(hours=2))
+    # Then the item is never new again: its source's former name is its scope, kept through the rename
+    assert (again.new_items, renamed.new_items) == (0, 0)
+    assert pipe.repo.source_state("乙").scope == "甲"

@@ -1,17 +1,90 @@
 """Sources renamed, moved or enabled again across days (README: Windows, Identity, Stories told twice,
 [[sources]]): found by a review of how stored items become daily editions; the first three failed
 before the feed became its URL (a renamed source lost an old-dated item and took its own follow-up for
-a repeat; a moved one published its new feed's archive as news)."""
+a repeat; a moved one published its new feed's archive as news); the link-less ones failed before a
+feed's items were identified within its scope (identity.feed_scope), kept in its state, not its name."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
 
-from loopback import LoopbackServer
+from loopback import LoopbackServer, static
 from review_days_lib import Tracker
 
 SH = "+08:00"
+
+
+def rss(entries: list[tuple[str, str | None, str, str]]) -> bytes:
+    """entries: (title, link or None, guid, RFC 822 date): a feed numbering its items by their guid."""
+    items = "".join(
+        f"<item><title>{title}</title>" + (f"<link>{link}</link>" if link else "")
+        + f'<guid isPermaLink="false">{guid}</guid><description>{title}。</description>'
+        f"<pubDate>{date}</pubDate></item>"
+        for title, link, guid, date in entries
+    )  # fmt: skip
+    return f'<rss version="2.0"><channel><title>f</title>{items}</channel></rss>'.encode()
+
+
+def serve(server: LoopbackServer, path: str, entries: list[tuple[str, str | None, str, str]]) -> None:
+    server.routes[path] = static(rss(entries), headers={"Content-Type": "application/rss+xml"})
+
+
+def news(t: Tracker, day: str) -> list[str]:
+    edition = t.edition(day)
+    return [i["title"] for key in ("items", "more_items", "reported_before") for i in edition[key]]
+
+
+OLD = ("智谱发布 GLM 新模型", None, "flash-101", "Thu, 19 Nov 2026 06:00:00 +0800")
+NEW = ("DeepSeek 开源推理模型", None, "flash-102", "Fri, 20 Nov 2026 06:00:00 +0800")
+
+
+def test_a_renamed_source_does_not_publish_its_link_less_items_again(tmp_path: Path) -> None:
+    """README, Identity: a link-less item is its guid within its feed; [[sources]]: a source renamed
+    (the same url) stays the feed it was."""
+    with LoopbackServer() as server:
+        t = Tracker(server, tmp_path, threshold=0.27, sources=(("甲", "/a"),))
+        serve(server, "/a", [OLD])
+        assert t.cli("run", f"2026-11-19T08:00:00{SH}")[0] == 0
+        # Given the source renamed (same URL), its feed showing a new item above the one published
+        t.write_config((("乙", "/a"),))
+        serve(server, "/a", [NEW, OLD])
+        # When the next day is run
+        assert t.cli("run", f"2026-11-20T08:00:00{SH}")[0] == 0
+    # Then only the new item is news: the other is 11-19's
+    assert news(t, "2026-11-20") == [NEW[0]]
+
+
+def test_a_renamed_bridge_that_switches_an_articles_link_keeps_the_item(tmp_path: Path) -> None:
+    """README, Identity: an article whose feed changes its link but keeps its guid, title and text (a
+    WeChat bridge switching URL forms) stays the item seen first, after a rename too."""
+    title, _, guid, date = OLD
+    with LoopbackServer() as server:
+        t = Tracker(server, tmp_path, threshold=0.27, sources=(("甲", "/a"),))
+        serve(server, "/a", [(title, "https://mp.weixin.qq.com/s/AbCdEf", guid, date)])
+        assert t.cli("run", f"2026-11-19T08:00:00{SH}")[0] == 0
+        # Given the source renamed, then its bridge showing the article under its other link
+        t.write_config((("乙", "/a"),))
+        serve(server, "/a", [(title, "https://mp.weixin.qq.com/s?__biz=MzA&mid=1&idx=1", guid, date)])
+        assert t.cli("run", f"2026-11-20T08:00:00{SH}")[0] == 0
+    # Then it is the item 11-19 published, not news again
+    assert t.urls("2026-11-20") == []
+
+
+def test_a_source_moved_to_another_feed_numbering_its_items_alike_loses_none_of_them(tmp_path: Path) -> None:
+    """README, Identity: feeds number their link-less items "1", "2"… each on its own; [[sources]]: a
+    source whose url changes is a new feed, only its archive no news."""
+    other = ("DeepSeek 开源推理模型", None, "1", "Fri, 20 Nov 2026 06:00:00 +0800")
+    with LoopbackServer() as server:
+        t = Tracker(server, tmp_path, threshold=0.27, sources=(("甲", "/a"),))
+        serve(server, "/a", [("智谱发布 GLM 新模型", None, "1", "Thu, 19 Nov 2026 06:00:00 +0800")])
+        assert t.cli("run", f"2026-11-19T08:00:00{SH}")[0] == 0
+        # Given the source pointed at another feed, which numbers its own items from "1" too
+        serve(server, "/b", [other])
+        t.write_config((("甲", "/b"),))
+        assert t.cli("run", f"2026-11-20T08:00:00{SH}")[0] == 0
+    # Then that feed's article of this morning is news, not taken for the old feed's "1"
+    assert news(t, "2026-11-20") == [other[0]]
 
 
 def test_a_renamed_source_keeps_an_item_it_dates_long_ago(tmp_path: Path) -> None:

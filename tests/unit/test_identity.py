@@ -11,8 +11,10 @@ import pytest
 
 from ai_news_tracker.identity import (
     TRACKING_PARAMETERS,
+    feed_scope,
     guid_alias,
     identity_key,
+    is_feed_scope,
     item_id,
     loggable_url,
     normalize_url,
@@ -281,6 +283,15 @@ def test_item_id_is_stable_and_distinct() -> None:
     # Stored items are keyed by it: a changed value would orphan every stored item.
     assert item_id("url:https://36kr.com/p/1") == "ba783d26d7ad2ad4d7f0b784"
     assert item_id("url:https://36kr.com/p/1") != item_id("url:https://36kr.com/p/2")
+
+
+def test_a_feeds_scope_is_its_first_name_and_its_url_and_never_a_source_name() -> None:
+    # Given a feed, the same feed fetched again, and another URL under the same name
+    first, again = feed_scope("甲", "https://a.example/feed"), feed_scope("甲", "https://a.example/feed")
+    moved = feed_scope("甲", "https://b.example/feed")
+    # Then one feed makes one scope, another URL another, and a source's name is none
+    assert first == again != moved
+    assert is_feed_scope(first) and not is_feed_scope("甲")
 
 
 def test_a_guid_without_a_link_is_one_item_within_its_feed_only(tmp_path: Path) -> None:

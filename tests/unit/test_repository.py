@@ -379,7 +379,7 @@ def test_a_link_less_item_stored_before_guids_were_scoped_to_their_feed_is_not_n
     tmp_path: Path,
 ) -> None:
     # Given a flash-news feed's link-less entry stored by a release that identified it by its guid alone
-    from ai_news_tracker.identity import item_id
+    from ai_news_tracker.identity import feed_scope, item_id
     from ai_news_tracker.models import Item
 
     repo = RawRepository(LocalStore(tmp_path))
@@ -396,6 +396,13 @@ def test_a_link_less_item_stored_before_guids_were_scoped_to_their_feed_is_not_n
     # And another feed numbering its own entry the same is still its own item
     _, other = repo.record_entries("别的快讯", [replace(flash, title="另一条")], T0 + timedelta(days=1))
     assert [i.title for i in other] == ["另一条"]
+    # And so is the entry the same source shows once renamed (its scope kept), not once moved (a new one)
+    later = T0 + timedelta(days=2)
+    assert repo.record_entries("快讯台", [flash], later, scope="快讯") == ([old.id], [])
+    moved = repo.record_entries(
+        "快讯", [replace(flash, title="新源")], later, [old.id], scope=feed_scope("快讯", "u")
+    )
+    assert [i.title for i in moved[1]] == ["新源"]
 
 
 # -- stored objects of the wrong shape: a hand edit, a bad restore, a sync cut short that still parses --

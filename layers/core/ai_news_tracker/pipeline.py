@@ -34,7 +34,7 @@ from .edition import (
     split_shown,
 )
 from .errors import EditionError, InvalidLeaderboard, NotPublishedYet, OutOfTime, SourceFailure, StorageError
-from .identity import loggable_url, without_user_info
+from .identity import feed_scope, loggable_url, without_user_info
 from .log import debug_enabled, get_logger
 from .models import (
     Edition,
@@ -217,8 +217,20 @@ class Pipeline:
             former = by_feed.get(without_user_info(source.url))
             if former is not None:
                 logger.info("source renamed", source=source.name, url=loggable_url(source.url))
-                followed[source.name] = former
+                followed[source.name] = self._with_scope(former)
         return followed
+
+    def _with_scope(self, former: SourceState) -> SourceState:
+        """A renamed source's former state with the scope of its link-less items: for one kept before
+        scopes were, the former name they were identified within, read from the first such item of its
+        recent ones (``RENAMED_READS`` read at most; none there: its new name stands)."""
+        if former.scope is not None:
+            return former
+        for id_ in former.recent_ids[:RENAMED_READS]:
+            item = self.repo.get_item(id_)
+            if item is not None and item.identity.startswith(f"guid:{item.source}\n"):
+                return replace(former, scope=item.source)
+        return former
 
     def _first_seen_time(self, now: datetime) -> datetime:
         """``now``, unless an edition was already cut at or after it: then just after that cutoff.
@@ -267,19 +279,26 @@ class Pipeline:
             entries = parse_feed(result.body, result.headers, result.url, tz, requested=source.url)
         except SourceFailure as failure:
             return self._record_failure(source.name, source.name, state, failure, now), state.last_new_at
+        # What its link-less items are identified within: its feed's, kept by a rename (``state`` may be
+        # its feed's under a former name); a source fetched before scopes were kept, its name
+        scope = state.scope or source.name
         if _new_feed(source, state):
             # A source new to us, or pointed at another feed (a feed is its URL): said before its items
             # are stored, so an edition cut meanwhile, or a crash before the state below is saved,
-            # cannot take its archive for news (unless a fetch beside this one said it already)
+            # cannot take its archive for news (unless a fetch beside this one said it already: the
+            # same scope, which every fetch of this feed under this name makes), nor another feed's
+            # items numbered alike for its own
+            scope = feed_scope(source.name, without_user_info(source.url))
             stored = self._stored_state(source.name, state)
-            if _new_feed(source, stored):
-                self.repo.save_source_state(source.name, replace(stored, first_fetched_at=now))
+            if _new_feed(source, stored) and stored.scope != scope:
+                self.repo.save_source_state(source.name, replace(stored, first_fetched_at=now, scope=scope))
         shown, new = self.repo.record_entries(
             source.name,
             entries,
             now,
             known=state.recent_ids,
             backfill_aliases=state.aliased < ALIASES_VERSION,
+            scope=scope,
         )
         self._queue_article_pages(source, state, new, pages)
         status = SourceStatus(source.name, "ok", fetched=len(shown), new=len(new), checked_at=now)
@@ -306,6 +325,7 @@ class Pipeline:
                 first_fetched_at=stored.first_fetched_at,  # None: established before this was kept
                 url=without_user_info(source.url),
                 articles_owed=stored.articles_owed,  # until the pages queued are asked
+                scope=stored.scope or scope,  # (kept from now on, through a rename too)
             ),
         )
         logger.info("feed fetched", source=source.name, entries=len(shown), new=len(new))
@@ -1294,6 +1314,8 @@ _BOARD_JOB = "\x00leaderboard"
 # runs are 20 hours of the 2-hourly fetches, past which a page comes after its item's edition; a feed
 # bringing more items without text than it may ask for has those owed longest dropped, not piled up.
 ARTICLES_OWED_RUNS = 10
+# The recent items of a renamed source's former state, kept before scopes were, read for its former name
+RENAMED_READS = 20
 PUBLISH_ROUNDS = 3  # a publish writes its pages again while other editions are stored meanwhile
 # The layout of the dated pages (reports/<day>.html): bumped when a template change should reach every
 # page published before it. The publishes that find an older version recorded in the raw store write

@@ -43,7 +43,15 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
 from .errors import StorageError
-from .identity import content_alias, content_identity, guid_alias, identity_key, item_id, same_document
+from .identity import (
+    content_alias,
+    content_identity,
+    guid_alias,
+    identity_key,
+    is_feed_scope,
+    item_id,
+    same_document,
+)
 from .log import get_logger
 from .models import Edition, EditionSummary, Entry, Item, SourceStatus, Validators, iso, parse_iso
 from .store import Store, dump_json, get_object, parse_json
@@ -78,6 +86,9 @@ class SourceState:
     # Items whose article page a run left unasked (its deadline, or past [fetch] article_fetches):
     # asked first at the next runs
     articles_owed: tuple[str, ...] = ()
+    # What its link-less items are identified within (identity.feed_scope): set at its feed's first fetch,
+    # kept by a rename, another when its URL changes (None: before this was kept, the source's name)
+    scope: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -90,6 +101,7 @@ class SourceState:
             "first_fetched_at": iso(self.first_fetched_at) if self.first_fetched_at else None,
             "url": self.url,
             "articles_owed": list(self.articles_owed),
+            "scope": self.scope,
         }
 
     @classmethod
@@ -105,6 +117,7 @@ class SourceState:
             first_fetched_at=parse_iso(data["first_fetched_at"]) if data.get("first_fetched_at") else None,
             url=data.get("url"),
             articles_owed=tuple(data.get("articles_owed", ())),
+            scope=str(data["scope"]) if data.get("scope") is not None else None,
         )
 
 
@@ -139,8 +152,16 @@ def _keeper(
     return None
 
 
-def make_item(source: str, entry: Entry, first_seen: datetime, feed_position: int | None = None) -> Item:
-    identity = identity_key(entry.url, entry.guid, entry.title, entry.text, source)
+def make_item(
+    source: str,
+    entry: Entry,
+    first_seen: datetime,
+    feed_position: int | None = None,
+    scope: str | None = None,
+) -> Item:
+    """``entry`` as an item of ``source``, a link-less one identified within ``scope`` (its feed's
+    :func:`~ai_news_tracker.identity.feed_scope`; None: the source's name)."""
+    identity = identity_key(entry.url, entry.guid, entry.title, entry.text, scope or source)
     return Item(
         id=item_id(identity),
         identity=identity,
@@ -167,8 +188,13 @@ class RawRepository:
         known: Iterable[str] = (),
         *,
         backfill_aliases: bool = False,
+        scope: str | None = None,
     ) -> tuple[list[str], list[Item]]:
         """Store the entries not seen before. Returns (ids of every entry shown, the new items).
+
+        Items are stored as ``source``'s; a link-less one is identified within ``scope``, its feed's
+        (:func:`~ai_news_tracker.identity.feed_scope`, kept by a rename; None: the source's name), as
+        are the aliases of its entries.
 
         The guid alias of an entry stored before but not ``known`` is written when missing (a fetch that
         stored the item died before its alias); with ``backfill_aliases`` those of every entry stored
@@ -179,17 +205,18 @@ class RawRepository:
         new: list[Item] = []
         known_ids = set(known)
         entries = list(entries)
+        within = scope or source
         items, by_content = self._told_apart(
-            source, entries, [make_item(source, e, now, n) for n, e in enumerate(entries)]
+            within, entries, [make_item(source, e, now, n, within) for n, e in enumerate(entries)]
         )
         for index, (entry, item) in enumerate(zip(entries, items, strict=True)):
             if item.id in shown:
                 continue
             alias = guid_alias(
-                entry.url, entry.guid, entry.title, source, published=entry.published_at, text=entry.text
+                entry.url, entry.guid, entry.title, within, published=entry.published_at, text=entry.text
             )
             by_guid = not item.identity.startswith("url:") and alias is not None
-            content = content_alias(source, entry.title, entry.text, entry.published_at) if by_guid else None
+            content = content_alias(within, entry.title, entry.text, entry.published_at) if by_guid else None
             known_item = item.id in known_ids
             if known_item or self.store.get(_item_key(item.id)) is not None:
                 shown.append(item.id)
@@ -203,7 +230,7 @@ class RawRepository:
                     self._backfill_content_alias(content, item.id, item)
                 continue
             earlier = self._stored_as(
-                source, entry, item, (alias, content), known_ids,
+                within, entry, item, (alias, content), known_ids,
                 apart=index in by_content, backfill=backfill_aliases,
             )  # fmt: skip
             if earlier is not None:  # the same article under a new link or an older id: shown, not new
@@ -221,7 +248,7 @@ class RawRepository:
 
     def _stored_as(
         self,
-        source: str,
+        scope: str,
         entry: Entry,
         item: Item,
         aliases: tuple[str | None, str | None],
@@ -234,21 +261,21 @@ class RawRepository:
         its guid alias names (``aliases``: its guid alias and its content alias, either None when it has
         none), or one an older release gave it. One told ``apart`` from entries sharing its guid is
         found by its content alias: its guid's alias, written when an article was taken for the one
-        under it, names none."""
+        under it, names none. ``scope``: what its feed's link-less items are identified within."""
         alias, content = aliases
         earlier = self._aliased(content if apart else alias)
-        if earlier is None and (legacy := self._stored_before_feed_scoped_guids(item, known_ids)):
+        if earlier is None and (legacy := self._stored_before_feed_scoped_guids(scope, item, known_ids)):
             earlier = legacy
             if content is not None and backfill:
                 self._backfill_content_alias(content, legacy, item)
         if earlier is None and apart:
-            earlier = self._stored_under_shared_guid(source, entry, item)
+            earlier = self._stored_under_shared_guid(scope, entry, item)
             if earlier is not None and content is not None:
                 self.store.put_if_absent(_alias_key(content), earlier.encode("ascii"))
-        return earlier or self._linked_by_guid(source, entry, known_ids)
+        return earlier or self._linked_by_guid(scope, entry, known_ids)
 
     def _told_apart(
-        self, source: str, entries: Sequence[Entry], items: list[Item]
+        self, scope: str, entries: Sequence[Entry], items: list[Item]
     ) -> tuple[list[Item], set[int]]:
         """``items`` with those that share one link, or one guid for want of a link, but not their title
         and text identified apart; and the indices of those identified apart from a shared guid.
@@ -273,7 +300,7 @@ class RawRepository:
             if len(set(contents)) < 2:
                 continue
             by_link = items[members[0]].identity.startswith("url:")
-            stored = self._stored_under(shared, items[members[0]])
+            stored = self._stored_under(scope, shared, items[members[0]])
             keeper = _keeper(contents, [entries[i].published_at for i in members], stored)
             if keeper is None and (by_link or stored is None):
                 keeper = contents[-1]  # the oldest in the feed
@@ -286,19 +313,19 @@ class RawRepository:
                 entry = entries[index]
                 mark = (entry.guid or "").strip()
                 if by_link and (not mark or len(contents_of[mark]) == 1):
-                    identity = identity_key(None, entry.guid, entry.title, entry.text, source)
+                    identity = identity_key(None, entry.guid, entry.title, entry.text, scope)
                 else:
                     identity = content_identity(entry.title, entry.text, entry.published_at)
                     by_content.add(index)
                 result[index] = replace(items[index], id=item_id(identity), identity=identity)
         return result, by_content
 
-    def _stored_under(self, shared: str, item: Item) -> Item | None:
+    def _stored_under(self, scope: str, shared: str, item: Item) -> Item | None:
         """The item stored under the id ``shared`` that ``item`` has; for a link-less item, the one this
         feed stored under its guid alone before guids were scoped to their feed, for want of it."""
         stored = self.get_item(shared)
         if stored is None and item.identity.startswith("guid:"):
-            legacy = self._stored_before_feed_scoped_guids(item, set())
+            legacy = self._stored_before_feed_scoped_guids(scope, item, set())
             stored = self.get_item(legacy) if legacy is not None else None
         return stored
 
@@ -317,45 +344,48 @@ class RawRepository:
         data = self.store.get(_alias_key(alias))
         return data.decode("ascii", "replace") if data else None
 
-    def _stored_before_feed_scoped_guids(self, item: Item, known_ids: set[str]) -> str | None:
+    def _stored_before_feed_scoped_guids(self, scope: str, item: Item, known_ids: set[str]) -> str | None:
         """The id a link-less item had before guids were scoped to their feed, when this feed stored it.
 
         Releases before 2026-11-30 06:57 identified such an entry by ``guid:`` + its guid alone; its
-        item stays that one after the upgrade (read only: nothing is moved or rewritten)."""
-        prefix = f"guid:{item.source}\n"
-        if not item.identity.startswith(prefix):
+        item stays that one after the upgrade (read only: nothing is moved or rewritten). None for a
+        feed first fetched since (``scope``, a feed's: :func:`~ai_news_tracker.identity.is_feed_scope`)."""
+        prefix = f"guid:{scope}\n"
+        if is_feed_scope(scope) or not item.identity.startswith(prefix):
             return None
         legacy = item_id("guid:" + item.identity[len(prefix) :])
         if legacy in known_ids:
             return legacy
         stored = self.get_item(legacy)
-        return legacy if stored is not None and stored.source == item.source else None
+        return legacy if stored is not None and stored.source == scope else None
 
-    def _stored_under_shared_guid(self, source: str, entry: Entry, item: Item) -> str | None:
+    def _stored_under_shared_guid(self, scope: str, entry: Entry, item: Item) -> str | None:
         """The id of the item this entry's article was stored as under the guid it shares with others
         of its fetch, by a release before they were told apart by their content (2026-12-01: a feed
-        giving one link and guid "0" to all), when it holds this entry's title and text."""
+        giving one link and guid "0" to all), when it holds this entry's title and text (None for a feed
+        first fetched since, ``scope`` a feed's)."""
         mark = (entry.guid or "").strip()
-        if not mark:
+        if not mark or is_feed_scope(scope):
             return None
-        for name in (source, ""):  # within its feed; before 2026-11-30, by the guid alone
+        for name in (scope, ""):  # within its feed; before 2026-11-30, by the guid alone
             id_ = item_id(identity_key(None, mark, "", "", name))
             stored = self.get_item(id_)
-            if stored is not None and stored.source == source and _content(stored) == _content(item):
+            if stored is not None and stored.source == scope and _content(stored) == _content(item):
                 return id_
         return None
 
-    def _linked_by_guid(self, source: str, entry: Entry, known_ids: set[str]) -> str | None:
+    def _linked_by_guid(self, scope: str, entry: Entry, known_ids: set[str]) -> str | None:
         """The id an entry linked by its permalink guid had when its <link> was empty, if this feed
         stored it then.
 
         Releases before 2026-12-01 15:00 took an empty <link> for the entry's link, so its guid did not
         stand for it: the entry was identified by its guid within its feed (before 2026-11-30, by its
-        guid alone). Its item stays that one after the upgrade (read only: nothing is moved or rewritten)."""
+        guid alone). Its item stays that one after the upgrade (read only: nothing is moved or rewritten).
+        None for a feed first fetched since (``scope`` a feed's)."""
         mark = (entry.guid or "").strip()
-        if entry.url is None or not same_document(entry.url, mark):
+        if entry.url is None or is_feed_scope(scope) or not same_document(entry.url, mark):
             return None
-        scoped, alone = (item_id(identity_key(None, mark, "", "", name)) for name in (source, ""))
+        scoped, alone = (item_id(identity_key(None, mark, "", "", name)) for name in (scope, ""))
         if scoped in known_ids or alone in known_ids:
             return scoped if scoped in known_ids else alone
         return scoped if self.store.get(_item_key(scoped)) is not None else None
