@@ -416,3 +416,29 @@ def test_a_new_feeds_archive_stays_out_of_the_edition_when_a_fetch_beside_its_fi
     # Then the archive is in no edition, as when the fetches do not overlap; today's story is
     titles = sorted(item.title for item in (*edition.items, *edition.more))
     assert titles == sorted(["甲：大模型今日新闻", "乙：智谱发布新一代多模态模型"]), titles
+
+
+def test_a_moved_feeds_archive_stays_out_when_a_fetch_beside_its_first_one_stores_it_too(
+    tmp_path: Path,
+) -> None:
+    # Given 乙 established at one feed, then pointed at another, which holds its October archive
+    former, moved = "https://yi.example/old", "https://yi.example/feed"
+    archive = [
+        (f"乙：旧文{n}", f"https://yi.example/old/{n}", datetime(2026, 10, 10 + n, tzinfo=SHANGHAI), "旧文。")
+        for n in range(4)
+    ]
+    web = Web(
+        {former: rss([("乙：昨日新闻", "https://yi.example/19", at(19, 6), "正文。")]), moved: rss(archive)}
+    )
+    fetching(tmp_path, web, [{"name": "乙", "url": former}]).fetch(at(19, 8, 0))
+    fetching(tmp_path, web, [{"name": "乙", "url": former}]).build(at(19, 8, 10))
+    sources = [{"name": "乙", "url": moved}]
+    # When a fetch of the moved feed runs whole after another said the feed new and stored two of its items
+    raw = Hooked(tmp_path / "raw", prefix="items/", at=3)
+    raw.meanwhile = lambda: fetching(tmp_path, web, sources).fetch(at(20, 8, 1))
+    config = fetching(tmp_path, web, sources).config
+    Pipeline(config, raw, LocalStore(tmp_path / "site"), http=web).fetch(at(20, 8, 0))  # type: ignore[arg-type]
+    edition, _ = fetching(tmp_path, web, sources).build(at(20, 8, 10))
+    # Then the feed stays new since the first fetch: the archive either stored is in no edition
+    assert raw.fired
+    assert [item.title for item in (*edition.items, *edition.more)] == []

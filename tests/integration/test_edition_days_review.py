@@ -177,6 +177,33 @@ def test_a_source_moved_to_another_feed_does_not_publish_that_feeds_archive_as_n
     assert t.urls("2026-11-21") == [], "the new feed's archive (8-12 days old) is published as news"
 
 
+def test_items_an_established_feed_brought_are_kept_when_the_source_moves_before_the_edition(
+    tmp_path: Path,
+) -> None:
+    """README, Windows: an established feed's items are kept whatever dates they give; only what the
+    new feed brings is its archive."""
+    # (back after an outage, the feed shows an article of ten days ago)
+    caught_up = (
+        "DeepSeek 开源推理模型",
+        "https://x.example/b",
+        datetime(2026, 11, 10, tzinfo=UTC),
+        "正文乙。",
+    )
+    with LoopbackServer() as server:
+        t = Tracker(server, tmp_path, sources=(("甲", "/old"),))
+        t.feed("/old", [A])
+        assert t.cli("run", f"2026-11-19T08:00:00{SH}")[0] == 0
+        t.feed("/old", [caught_up, A])
+        assert t.cli("fetch", f"2026-11-19T14:00:00{SH}")[0] == 0
+        # Given the source then pointed at a mirror showing the same articles
+        t.feed("/new", [caught_up, A])
+        t.write_config((("甲", "/new"),))
+        # When the next day is run
+        assert t.cli("run", f"2026-11-20T08:00:00{SH}")[0] == 0
+    # Then the article the established feed brought at 14:00 is its news
+    assert t.urls("2026-11-20") == [caught_up[1]]
+
+
 def test_a_source_enabled_again_catches_up_as_after_an_outage(tmp_path: Path) -> None:
     """README, [[sources]] enabled: a source disabled and enabled again is no new feed: what its feed
     still holds that no edition had is caught up, as after an outage (a feed pointed at another URL is

@@ -192,9 +192,21 @@ def test_a_later_edition_leaves_out_the_archive_of_a_feed_added_since() -> None:
     added = [replace(i, source="新") for i in (archive, eight, six, undated, today)]
     misdated = replace(item("misdated", seen, T0 - timedelta(days=730)), source="老")
     # When the edition is cut
-    chosen = select_items([*added, misdated], T0, previous, lookback_hours=24, new_sources={"新"})
+    chosen = select_items([*added, misdated], T0, previous, 24, new_sources={"新": seen})
     # Then the new feed's old news is left out, its week kept, and the established feed loses nothing
     assert [i.id for i in chosen] == ["undated", "today", "six", "misdated"]
+
+
+def test_what_a_source_moved_since_brought_before_the_move_is_its_established_feeds() -> None:
+    # Given a source pointed at another feed an hour before the cutoff, and two items of ten days ago
+    # first seen since the previous cutoff: one before the move (its former feed's), one by the new feed
+    previous, moved = T0 - timedelta(days=1), T0 - timedelta(hours=1)
+    before = replace(item("before", moved - timedelta(hours=5), T0 - timedelta(days=10)), source="甲")
+    archive = replace(item("archive", moved, T0 - timedelta(days=10)), source="甲")
+    # When the edition is cut
+    chosen = select_items([before, archive], T0, previous, 24, new_sources={"甲": moved})
+    # Then only the new feed's is its archive
+    assert [i.id for i in chosen] == ["before"]
 
 
 def test_a_rebuilt_day_is_dated_by_when_what_it_says_last_changed() -> None:

@@ -659,7 +659,7 @@ class Pipeline:
             cutoff,
             previous.window_end if previous else None,
             report.lookback_hours,
-            new_sources=_first_fetched_after(states, previous.window_end) if previous else (),
+            new_sources=_first_fetched_after(states, previous.window_end) if previous else None,
         )
         window = self._configured(window, states)  # a source removed or disabled since: its items left out
         if previous is not None:
@@ -874,7 +874,7 @@ class Pipeline:
         committed = self.repo.items_first_seen(
             start, previous.window_end, excluding=known, workers=self.config.fetch.workers
         )
-        new_sources = _first_fetched_after(states, previous.window_start) if previous.window_start else ()
+        new_sources = _first_fetched_after(states, previous.window_start) if previous.window_start else None
         late = self._configured(
             select_items(committed, previous.window_end, previous.window_start, lookback, new_sources), states
         )
@@ -1487,10 +1487,13 @@ def window_note(start: datetime, cutoff: datetime, tz: ZoneInfo) -> str | None:
     )
 
 
-def _first_fetched_after(states: Mapping[str, SourceState], since: datetime) -> set[str]:
-    """The sources first fetched after ``since``: what they bring is new to us, not news."""
+def _first_fetched_after(states: Mapping[str, SourceState], since: datetime) -> dict[str, datetime]:
+    """The sources whose feed was first fetched after ``since``, each with when: what they bring from it
+    is new to us, not news (what one pointed at another feed first saw before, its former feed brought)."""
     return {
-        name for name, state in states.items() if state.first_fetched_at and state.first_fetched_at > since
+        name: state.first_fetched_at
+        for name, state in states.items()
+        if state.first_fetched_at and state.first_fetched_at > since
     }
 
 
