@@ -23,6 +23,8 @@ FEED = """<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><tit
 <link>https://example.com/a</link><pubDate>Fri, 20 Nov 2026 10:00:00 +0800</pubDate>
 <description>&lt;p&gt;正文&lt;/p&gt;</description></item></channel></rss>""".encode()
 NOW = "2026-11-20T12:00:00+08:00"
+NEXT_ITEM = """<item><title>智谱发布 GLM 新模型</title><link>https://example.com/b</link>
+<pubDate>Sat, 21 Nov 2026 10:00:00 +0800</pubDate><description>正文</description></item>""".encode()
 
 
 def write_config(path: Path, feed_url: str, *, enabled: bool = True, report: str = "") -> Path:
@@ -184,6 +186,31 @@ def test_a_run_whose_edition_has_no_items_mails_nothing_and_says_so(
     assert not (tmp_path / "d" / "outbox").exists()
 
 
+def test_a_day_whose_run_was_stopped_before_its_mail_is_mailed_by_the_next_run_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "d"
+    next_day = FEED.replace(b"<item>", NEXT_ITEM + b"<item>", 1)
+    with LoopbackServer({"/feed": static(FEED)}) as server:
+        path = write_config(tmp_path / "c.toml", server.url("/feed"))
+        run = ["run", "--config", str(path), "--data-dir", str(data), "--now"]
+        # Given a run stopped (Ctrl-C) once its edition was stored, before its pages and its mail
+        with monkeypatch.context() as patch:
+            patch.setattr("ai_news_tracker.pipeline.Pipeline.publish", interrupted)
+            assert main([*run, NOW]) == 130
+        # When the next day is run, and once more
+        server.routes["/feed"] = static(next_day)
+        capsys.readouterr()
+        assert main([*run, "2026-11-21T12:00:00+08:00"]) == 0
+        assert main([*run, "2026-11-21T13:00:00+08:00"]) == 0
+    # Then the stopped day is mailed by the next run, which says so, and by no later one
+    first, owed, *again = capsys.readouterr().out.splitlines()
+    assert first.startswith("published the 2026-11-21 edition: 1 item; email: 1 new message")
+    assert owed == "  (email of the 2026-11-20 edition, whose run stopped before mailing it: 1 new message)"
+    assert "stopped" not in "".join(again)
+    assert sorted(p.parent.name for p in (data / "outbox").rglob("*.eml")) == ["2026-11-20", "2026-11-21"]
+
+
 def test_a_run_whose_mail_cannot_be_written_says_why_on_stderr(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -232,12 +259,13 @@ def built(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
         yield path, data
 
 
+def interrupted(*args: object) -> NoReturn:
+    """A Ctrl-C."""
+    raise KeyboardInterrupt
+
+
 def send_stopped_before_the_eml(monkeypatch: pytest.MonkeyPatch, send: list[str]) -> None:
     """``send`` run and stopped (Ctrl-C, exit 130) once a reader's attempt is claimed, before the .eml."""
-
-    def interrupted(*args: object) -> NoReturn:
-        raise KeyboardInterrupt
-
     with monkeypatch.context() as patch:
         patch.setattr("ai_news_tracker.mail.write_outbox", interrupted)
         assert main(send) == 130

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, NoReturn, TextIO, cast
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO, cast
 
 from aws_lambda_powertools import Logger
 
@@ -27,6 +27,9 @@ from .pipeline import FetchReport, Pipeline, PublishReport, local_stores
 from .store import LocalStore
 from .summarize import FALLBACK_NOTE, Summarizer, SummaryResult
 from .summarizers import make_summarizer
+
+if TYPE_CHECKING:
+    from .mail import SendReport
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a command the closed pipe had killed
@@ -318,6 +321,14 @@ def report_fetch(report: FetchReport) -> int:
     return EXIT_OK
 
 
+def _mailed(report: SendReport) -> str:
+    return (
+        _count(len(report.sent), "new message")
+        + (f", {len(report.failed)} failed" if report.failed else "")
+        + (f", {len(report.pending)} pending" if report.pending else "")
+    )
+
+
 def report_run(
     report: PublishReport,
     data_dir: str,
@@ -340,16 +351,16 @@ def report_run(
     if failed:
         parts.append(f"failed: {failed}")
     if report.email is not None:
-        parts.append(
-            f"email: {_count(len(report.email.sent), 'new message')}"
-            + (f", {len(report.email.failed)} failed" if report.email.failed else "")
-            + (f", {len(report.email.pending)} pending" if report.email.pending else "")
-        )
+        parts.append(f"email: {_mailed(report.email)}")
     elif email_on and not edition.items:
         parts.append("email: not sent, the edition has no items")
     elif email_on:
         parts.append("email: no one to send to ([email] recipients is empty)")
     print("; ".join(parts) + f" -> {data_dir}/site/reports/{edition.date.isoformat()}.md")
+    for owed in report.owed:
+        print(f"  (email of the {owed.date} edition, whose run stopped before mailing it: {_mailed(owed)})")
+        for recipient, reason in {**owed.pending, **owed.failed}.items():
+            print(f"ai-news-tracker: email of {owed.date} not sent: {recipient} ({reason})", file=sys.stderr)
     if report.email is not None:  # why, as `send` says it; on stderr, with the other failures
         for recipient, reason in {**report.email.pending, **report.email.failed}.items():
             print(f"ai-news-tracker: email not sent: {recipient} ({reason})", file=sys.stderr)

@@ -90,6 +90,8 @@ class PublishReport:
     rebuilt: bool = False
     fetch: FetchReport | None = field(default=None)
     email: SendReport | None = None
+    # The mail of earlier days whose run was stopped before it was sent, sent now
+    owed: tuple[SendReport, ...] = ()
 
 
 @dataclass
@@ -1263,13 +1265,38 @@ class Pipeline:
         )
 
     def run(self, now: datetime) -> PublishReport:
-        """One whole cycle: fetch everything, build the day's edition, publish it, email it."""
+        """One whole cycle: fetch everything, build the day's edition, publish it, email it; and email
+        the editions of the days whose run was stopped (Ctrl-C, a crash) after it began to build them,
+        before their mail was sent, once their pages are published (the sent log: never twice)."""
         day = now.astimezone(self.config.report.tz).date()
         dates = self.check_buildable(day)  # before fetching anything
         fetched = self.fetch(now) if self._fetches(day, dates, now) else None
+        email = self.config.email
+        mails = email.enabled and bool(email.recipients) and self.outbox is not None
+        if mails:
+            self.repo.owe_mail(day)
         edition, rebuilt = self.build(now)
         keys = self.publish(edition)
-        return PublishReport(edition, keys, rebuilt, fetched, self.send_email(edition))
+        owed = self._send_owed(day) if mails else ()
+        sent = self.send_email(edition)
+        if mails:
+            self.repo.settle_mail(day)
+        return PublishReport(edition, keys, rebuilt, fetched, sent, owed)
+
+    def _send_owed(self, day: date) -> tuple[SendReport, ...]:
+        """The mail of the other days a run was stopped before sending, sent now, oldest first (a day
+        without a stored edition owes none: its run stopped before storing it, its items go to the next)."""
+        reports: list[SendReport] = []
+        for owed in self.repo.mail_owed():
+            if owed == day:  # this run's own, sent after
+                continue
+            edition = self.repo.load_edition(owed)
+            report = self.send_email(edition) if edition is not None else None
+            self.repo.settle_mail(owed)
+            if report is not None and (report.sent or report.failed or report.pending):
+                logger.info("owed email sent", date=owed.isoformat(), sent=len(report.sent))
+                reports.append(report)
+        return tuple(reports)
 
     def _fetches(self, day: date, dates: Sequence[date], now: datetime) -> bool:
         """Whether a run of ``day`` at ``now`` fetches first. A day before the newest edition can only be

@@ -28,6 +28,8 @@ Key layout (the same in ``<data-dir>/raw`` and in the raw S3 bucket)::
                                             none while they are written again)
     editions/site/pages-rewrite             the progress of writing them again in a newer one, a batch a
                                             publish: that version and settings, the oldest day written since
+    mail/owed/<YYYY-MM-DD>, mail/done/…     a local run's mail of that day: owed from before its build,
+                                            done once sent (a run stopped between leaves it to the next)
 
 An index entry whose item was never created (a crash between the two writes), or whose item carries
 another first-seen time (a lost race), is ignored, so every item is found in exactly one window.
@@ -35,6 +37,7 @@ another first-seen time (a lost race), is ignored, so every item is found in exa
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -560,6 +563,27 @@ class RawRepository:
                     raise StorageError(f"stored claim {key!r} does not name a day") from exc
         raise StorageError(f"cannot claim {key!r}: it exists but cannot be read")
 
+    # -- a local run's mail -----------------------------------------------------------------
+    def owe_mail(self, day: date) -> None:
+        """Record that a run of ``day`` mails its edition, before it is built: a run stopped before
+        :meth:`settle_mail` leaves it to the next run."""
+        self.store.put_if_absent(f"{MAIL_OWED}{day.isoformat()}", b"")
+
+    def settle_mail(self, day: date) -> None:
+        """Record that the mail of ``day`` was sent (or that there was none to send)."""
+        self.store.put_if_absent(f"{MAIL_DONE}{day.isoformat()}", b"")
+
+    def mail_owed(self) -> list[date]:
+        """The days whose run was stopped before it mailed their edition, oldest first."""
+        done = {key.removeprefix(MAIL_DONE) for key in self.store.list(MAIL_DONE)}
+        days = []
+        for key in self.store.list(MAIL_OWED):
+            name = key.removeprefix(MAIL_OWED)
+            with contextlib.suppress(ValueError):  # not a day: no run's
+                if name not in done:
+                    days.append(date.fromisoformat(name))
+        return sorted(days)
+
     # -- the site's pages -----------------------------------------------------------------
     def pages_version(self) -> int:
         """The layout version every published page was last written with (0: none recorded, pages
@@ -647,6 +671,7 @@ def _snapshot(data: dict[str, Any]) -> dict[str, Any]:
 # Under editions/, which the render function alone writes; in a folder, so never taken for an edition
 PAGES_VERSION_KEY = "editions/site/pages-version"
 PAGES_REWRITE_KEY = "editions/site/pages-rewrite"
+MAIL_OWED, MAIL_DONE = "mail/owed/", "mail/done/"
 
 
 def successor_key(previous: date | None) -> str:
