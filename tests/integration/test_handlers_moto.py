@@ -692,3 +692,19 @@ def test_an_edition_with_a_leaderboard_past_its_max_age_is_measured_for_its_alar
     assert [(r["levelname"], r["snapshot_date"], r["age_days"]) for r in said] == [
         ("WARNING", "2026-11-15", 35)
     ]
+
+
+def test_a_missed_day_published_the_next_morning_shows_the_leaderboard_of_its_own_time(stack: Stack) -> None:
+    # Given the day's feeds and leaderboard fetched on schedule (the snapshot of 2026-11-15), no render
+    stack.invoke("fetch_feeds", {"scheduled_time": NOW})
+    stack.invoke("fetch_leaderboard", {"scheduled_time": "2026-11-19T23:30:00Z"})
+    # And the next morning's leaderboard fetch took the file's new snapshot, of 2026-11-21
+    newer = {**json.loads(BOARD), "20261121": {"text": {"overall": {"glm-4.6": 1440.0}}}}
+    stack.server.routes["/board.json"] = static(json.dumps(newer).encode(), headers={"ETag": '"b2"'})
+    stack.invoke("fetch_leaderboard", {"scheduled_time": "2026-11-20T23:30:00Z"})
+    # When the operator publishes the missed day with its scheduled time (README: "A day without an edition")
+    stack.invoke("render_edition", {"scheduled_time": "2026-11-20T00:10:00Z"})
+    # Then it shows the ranking it had at its time, not the next day's (数据日期 2026-11-21, age_days -1)
+    body = stack.s3.get_object(Bucket=SITE, Key="reports/2026-11-20.json")["Body"].read()
+    board = json.loads(body)["leaderboard"]
+    assert (board["snapshot_date"], board["age_days"]) == ("2026-11-15", 5)

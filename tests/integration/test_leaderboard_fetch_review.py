@@ -4,7 +4,8 @@ run with an earlier clock stored was kept for good; a file going back in time re
 frozen ranking was told to readers only; a change to another category of the file re-dated an unchanged
 ranking; and, in that fix, a category switched to took the date of the file before, and a snapshot stored
 by the release before refused its publisher's date or was re-dated by another category's change; a newer
-file was refused against a ranking dated only by the day it was first seen."""
+file was refused against a ranking dated only by the day it was first seen; a day built after the next
+day's fetch (rebuilt, or published late) showed the next day's ranking."""
 
 from __future__ import annotations
 
@@ -371,3 +372,54 @@ def test_a_newer_file_committed_before_the_day_the_ranking_shown_was_first_seen_
     # older ranking staying shown until another commit)
     current = pipe.current_leaderboard()
     assert current is not None and current.global_top[0].score == 1510
+
+
+# -- a day built after the next day's leaderboard fetch showed the next day's ranking ------------------
+
+DAY2 = DAY1 + timedelta(days=1)
+# qwen3-max passes glm-4.6 overnight
+RANKED = _file({"gemini-3-pro": 1490.0, "glm-4.6": 1441.0, "qwen3-max": 1400.0})
+PASSED = _file({"gemini-3-pro": 1500.0, "glm-4.6": 1399.0, "qwen3-max": 1410.0})
+
+
+def test_a_day_rebuilt_after_the_next_days_leaderboard_fetch_shows_the_ranking_it_had(tmp_path: Path) -> None:
+    body = {"board": RANKED}
+    routes = {
+        "/board": lambda exchange: exchange.respond(200, body["board"], {"Content-Type": "application/json"}),
+        "/feed": static(FEED, headers={"Content-Type": "application/rss+xml"}),
+    }
+    with LoopbackServer(routes) as server:
+        pipe = pipeline(tmp_path, server.url("/board"), "arena-catalog")
+        # Given day 1 published, then the next morning's leaderboard fetch taking a new ranking
+        first = pipe.run(DAY1)
+        body["board"] = PASSED
+        pipe.fetch(DAY2 - timedelta(hours=1), feeds=False)
+        # When day 1 is rebuilt with its time (README: "Rebuild the newest edition"), then day 2 published
+        (tmp_path / "raw" / "editions" / f"{first.edition.date}.json").unlink()
+        rebuilt = pipe.run(DAY1)
+        second = pipe.run(DAY2)
+    # Then the rebuilt day shows the ranking it had (it showed the next day's, 数据日期 2026-11-02)
+    assert rebuilt.edition.leaderboard == first.edition.leaderboard
+    # And day 2's movements are against it: qwen3-max passed glm-4.6 (it showed `same`, one board twice)
+    payload = json.loads((tmp_path / "site" / "reports" / f"{second.edition.date}.json").read_text("utf-8"))
+    moved = {row["model"]: row["movement"] for row in payload["leaderboard"]["domestic"]}
+    assert moved["qwen3-max"] == {"change": "up", "previous_rank": 3, "delta": 1}
+
+
+def test_a_day_built_before_any_ranking_kept_was_fetched_says_so(tmp_path: Path) -> None:
+    routes = {
+        "/board": static(RANKED, headers={"Content-Type": "application/json"}),
+        "/feed": static(FEED, headers={"Content-Type": "application/rss+xml"}),
+    }
+    with LoopbackServer(routes) as server:
+        pipe = pipeline(tmp_path, server.url("/board"), "arena-catalog")
+        # Given the feeds fetched on day 1, the leaderboard first fetched the next morning
+        pipe.fetch(DAY1, leaderboard=False)
+        pipe.fetch(DAY2 - timedelta(hours=1), feeds=False)
+        # When day 1 is built with its time
+        edition, _ = pipe.build(DAY1)
+    # Then it shows no ranking, and says why: none was fetched by its time (not a failure of the fetch)
+    assert edition.leaderboard is None
+    assert "*排行榜暂不可用: 本期截止前未获取到榜单*" in pipe.renderer.markdown(edition)
+    board = json.loads(pipe.renderer.json(edition))["leaderboard"]
+    assert (board["available"], board["error"]) == (False, "no ranking fetched by the edition's cutoff")

@@ -17,6 +17,7 @@ from ai_news_tracker.errors import FAILURE_CHARS, InvalidLeaderboard, NotPublish
 from ai_news_tracker.leaderboard import (
     DOMESTIC_DEVELOPERS,
     DOMESTIC_ORGS,
+    KEPT_RANKINGS,
     Snapshot,
     build_leaderboard,
     commit_time,
@@ -25,11 +26,14 @@ from ai_news_tracker.leaderboard import (
     domestic_developer,
     github_commits_url,
     is_stale,
+    kept_rankings,
+    kept_with,
     last_modified,
     latest_day,
     parse_snapshot,
     rank_models,
     ranking_fingerprint,
+    shown_at,
     snapshot_age_days,
     style_control,
 )
@@ -801,3 +805,48 @@ def test_last_modified_reads_an_http_date_and_nothing_else() -> None:
     )
     for headers in ({}, {"last-modified": ""}, {"last-modified": "soon"}, {"last-modified": "1 Oct 2025"}):
         assert last_modified(headers) is None
+
+
+# --- the rankings a stored snapshot keeps ----------------------------------------------------------
+
+
+def fetched(score: float, hour: int) -> dict[str, Any]:
+    """A snapshot of one source whose one model scores ``score``, fetched on 2026-11-01 at ``hour``."""
+    scores = {"glm-4.6": score}
+    return {
+        "source": "s1",
+        "fingerprint": ranking_fingerprint(scores),
+        "scores": scores,
+        "fetched_at": f"2026-11-01T{hour:02}:00:00Z",
+    }
+
+
+def test_a_day_shows_the_newest_ranking_kept_that_was_first_fetched_by_its_cutoff() -> None:
+    # Given a ranking fetched at 01:00 and again at 02:00, then another at 03:00
+    stored = None
+    for score, hour in ((1.0, 1), (1.0, 2), (2.0, 3)):
+        stored = kept_with(fetched(score, hour), stored)
+
+    def at(hour: int) -> float | None:
+        shown = shown_at(stored, datetime(2026, 11, 1, hour, 30, tzinfo=UTC))
+        return shown["scores"]["glm-4.6"] if shown else None
+
+    # Then a day cut at 01:30 shows the first (first fetched at 01:00), one cut at 03:30 the second, and
+    # one cut before any was fetched none
+    assert (at(0), at(1), at(2), at(3)) == (None, 1.0, 1.0, 2.0)
+
+
+def test_a_stored_snapshot_keeps_a_bounded_number_of_rankings_newest_first() -> None:
+    stored = None
+    for hour in range(KEPT_RANKINGS + 3):
+        stored = kept_with(fetched(float(hour), hour), stored)
+    kept = [ranking["scores"]["glm-4.6"] for ranking in kept_rankings(stored)]
+    assert kept == [float(hour) for hour in reversed(range(3, KEPT_RANKINGS + 3))]
+
+
+def test_a_ranking_stored_before_first_fetch_times_were_kept_is_shown_for_any_day() -> None:
+    # Given a snapshot a release before stored (no first_fetched_at), fetched again unchanged
+    legacy = {k: v for k, v in fetched(1.0, 5).items() if k != "fetched_at"}
+    stored = kept_with(fetched(1.0, 6), legacy)
+    # Then a day cut before either fetch still shows it, as before
+    assert shown_at(stored, datetime(2026, 11, 1, 0, 0, tzinfo=UTC)) is not None

@@ -450,6 +450,7 @@ def stored_edition(tmp_path: Path) -> dict[str, Any]:
     return data
 
 
+BOARD = {"snapshot_date": "2026-01-20", "scores": {"glm-4.6": 1441.2}}  # a stored snapshot's good part
 WRONG_SHAPES = [
     pytest.param("edition", lambda good: {}, id="edition-empty"),
     pytest.param(
@@ -520,6 +521,12 @@ WRONG_SHAPES = [
         lambda good: {"snapshot_date": 20260120, "scores": {"glm-4.6": 1441.2}},
         id="leaderboard-numeric-date",
     ),
+    pytest.param(
+        "leaderboard",
+        lambda good: {**BOARD, "earlier": [{**BOARD, "first_fetched_at": "2026-01-20T08:10:00"}]},
+        id="leaderboard-earlier-time-without-offset",
+    ),
+    pytest.param("leaderboard", lambda good: {**BOARD, "earlier": [5]}, id="leaderboard-earlier-number"),
 ]
 
 

@@ -438,6 +438,44 @@ def ranking_fingerprint(scores: Mapping[str, float]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+# -- the rankings a stored snapshot keeps -------------------------------------------------------------
+# A stored snapshot keeps the rankings before it (``earlier``, newest first), each with the time it was
+# first fetched (``first_fetched_at``), so that a day built after a later fetch (rebuilt, or published
+# the next morning) shows the ranking current at its cutoff, not the next day's.
+KEPT_RANKINGS = 7  # the current one and the six before it: a week of daily changes
+
+
+def kept_rankings(stored: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    """A stored snapshot's rankings, newest first: itself (without ``earlier``) and those it keeps."""
+    if stored is None:
+        return []
+    return [{k: v for k, v in stored.items() if k != "earlier"}, *stored.get("earlier", ())]
+
+
+def kept_with(snapshot: Mapping[str, Any], stored: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``snapshot`` (fetched at its ``fetched_at``) as stored over ``stored``: the same ranking of the
+    same source keeps the time it was first fetched (None: stored before that was kept, shown for any
+    day as then), another one is kept before it, :data:`KEPT_RANKINGS` in all."""
+    kept, first = kept_rankings(stored), snapshot["fetched_at"]
+    if (
+        kept
+        and kept[0].get("source") == snapshot["source"]
+        and ranking_fingerprint(kept[0]["scores"]) == snapshot["fingerprint"]
+    ):
+        first, kept = kept[0].get("first_fetched_at"), kept[1:]
+    return {**snapshot, "first_fetched_at": first, "earlier": kept[: KEPT_RANKINGS - 1]}
+
+
+def shown_at(stored: Mapping[str, Any] | None, cutoff: datetime) -> dict[str, Any] | None:
+    """The ranking an edition cut at ``cutoff`` shows: the newest kept that was first fetched by then
+    (one stored before that time was kept: any day's); None when every one kept came after it."""
+    for ranking in kept_rankings(stored):
+        first = ranking.get("first_fetched_at")
+        if first is None or datetime.fromisoformat(first) <= cutoff:
+            return ranking
+    return None
+
+
 def content_fingerprint(data: bytes) -> str:
     """SHA-256 hex digest of the raw file: a file unchanged keeps the date of every category in it (a
     category switched to); what releases before :func:`ranking_fingerprint` stored as the fingerprint."""

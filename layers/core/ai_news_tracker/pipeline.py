@@ -457,7 +457,7 @@ class Pipeline:
     def _store_leaderboard(
         self, state: SourceState, result: Response | SourceFailure, now: datetime, deadline_at: float | None
     ) -> SourceStatus:
-        from .leaderboard import date_settled
+        from .leaderboard import date_settled, kept_with
 
         board = self.config.leaderboard
         assert board is not None  # noqa: S101 - only called when configured
@@ -505,7 +505,9 @@ class Pipeline:
             )
             return status
         validators = result.validators if date_settled(snapshot) and not held_back else Validators()
-        self.repo.save_leaderboard_snapshot(board.provider, snapshot)
+        # the rankings before it kept with it: a day built after this fetch shows the one of its cutoff
+        kept = kept_with(snapshot, self.repo.leaderboard_snapshot(board.provider))
+        self.repo.save_leaderboard_snapshot(board.provider, kept)
         status = SourceStatus(name, "ok", fetched=len(snapshot["scores"]), checked_at=now)
         self.repo.save_source_state(
             key, SourceState(validators=validators, status=status, fingerprint=snapshot["fingerprint"])
@@ -715,7 +717,7 @@ class Pipeline:
             key_points=summary.points,
             items=tuple(items),
             sources=sources,
-            leaderboard=self.current_leaderboard(),
+            leaderboard=self.current_leaderboard(cutoff),
             leaderboard_status=self._leaderboard_status(),
             notes=tuple(note for note in (summary.note, unindexed) if note),
             considered=tuple(sorted(considered)),
@@ -941,14 +943,24 @@ class Pipeline:
     def _current_status(self, state_key: str, name: str) -> SourceStatus:
         return _status_or_never(self.repo.source_state(state_key), name)
 
-    def current_leaderboard(self) -> Leaderboard | None:
+    def current_leaderboard(self, cutoff: datetime | None = None) -> Leaderboard | None:
+        """The leaderboard an edition cut at ``cutoff`` shows (None: the newest stored), ranked: the newest
+        ranking kept that was first fetched by then (``leaderboard.shown_at``), so a day built after the
+        next day's fetch (rebuilt, or published late) never shows a later ranking; None when none was."""
         board = self.config.leaderboard
         if board is None or not board.enabled:
             return None
-        snapshot = self.repo.leaderboard_snapshot(board.provider)
+        # not at import: fetch never ranks
+        from .leaderboard import build_leaderboard, default_date_basis, shown_at
+
+        stored = self.repo.leaderboard_snapshot(board.provider)
+        snapshot = stored if cutoff is None else shown_at(stored, cutoff)
         if snapshot is None:
+            if stored is not None and cutoff is not None:  # the edition says so (render.board_missing)
+                logger.info(
+                    "leaderboard fetched after the cutoff", provider=board.provider, cutoff=iso(cutoff)
+                )
             return None
-        from .leaderboard import build_leaderboard, default_date_basis  # not at import: fetch never ranks
 
         ranked = build_leaderboard(
             board.provider,

@@ -339,8 +339,11 @@ def board_stale_days(edition: Edition, config: Config) -> int:
 
 def board_missing(edition: Edition, config: Config) -> tuple[str, str]:
     """Why an edition has no leaderboard: the word readers get (in Chinese, as the failed-sources line
-    gives it) and the reason the JSON gives: its fetch failed, it was turned off, or none is configured."""
+    gives it) and the reason the JSON gives: its fetch failed, every ranking kept was fetched after the
+    edition's cutoff, it was turned off, or none is configured."""
     status, board = edition.leaderboard_status, shown_with(edition, config).board
+    if status is not None and status.ok:  # fetched, but only after the edition's cutoff (a day built late)
+        return "本期截止前未获取到榜单", "no ranking fetched by the edition's cutoff"
     if status is not None:
         return FAILURE_LABELS.get(status.status, status.status), status.error or status.status
     if board is not None and not board.enabled:

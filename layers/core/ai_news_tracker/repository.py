@@ -10,7 +10,8 @@ Key layout (the same in ``<data-dir>/raw`` and in the raw S3 bucket)::
                                             guid is not its link (identity.guid_alias); written after it; and
                                             the id a link-less item's title and text name in its source
                                             (identity.content_alias)
-    leaderboard/<provider>.json             the current leaderboard snapshot and how it was fetched
+    leaderboard/<provider>.json             the current leaderboard snapshot and how it was fetched, and the
+                                            rankings before it (a day built late shows the one of its cutoff)
     editions/<YYYY-MM-DD>.json              each edition exactly as it was built
     editions/summaries/<YYYY-MM-DD>.json   what the archive and the feed show of it, written with it and by
                                             the publishes it is read for (SUMMARY_VERSION; made again when
@@ -660,11 +661,15 @@ SHAPE_REASON_CHARS = 200
 
 
 def _snapshot(data: dict[str, Any]) -> dict[str, Any]:
-    """A stored leaderboard snapshot, checked for what the pipeline reads of it: its date and its scores
-    by model (the rest is read where it is used, as absent when it is missing)."""
-    datetime.fromisoformat(data["snapshot_date"])
-    for score in data["scores"].values():
-        float(score)
+    """A stored leaderboard snapshot, checked for what the pipeline reads of it and of each ranking it
+    keeps from before (``earlier``): its date, when it was first fetched and its scores by model (the
+    rest is read where it is used, as absent when it is missing)."""
+    for ranking in (data, *data.get("earlier", ())):
+        datetime.fromisoformat(ranking["snapshot_date"])
+        if ranking.get("first_fetched_at") is not None:
+            parse_iso(ranking["first_fetched_at"])
+        for score in ranking["scores"].values():
+            float(score)
     return data
 
 
