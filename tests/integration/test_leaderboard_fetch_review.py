@@ -32,10 +32,12 @@ from test_leaderboard_fetch import (
     pipeline,
 )
 
+from ai_news_tracker.config import parse_config
 from ai_news_tracker.errors import HTTPStatusFailure
 from ai_news_tracker.http import Response
 from ai_news_tracker.log import SERVICE
 from ai_news_tracker.models import SourceStatus, Validators, iso
+from ai_news_tracker.pipeline import Pipeline, local_stores
 from ai_news_tracker.render import Renderer
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -76,6 +78,28 @@ def test_switching_the_url_from_the_text_arena_to_the_vision_arena_gives_no_move
     moved = {row["model"]: row["movement"] for row in payload["leaderboard"]["domestic"]}
     # README: a change of url ... and movements compare only editions of the same ranking
     assert moved == {"qwen3-max": None, "glm-4.6": None}, moved
+
+
+def test_a_failed_switch_to_another_arenas_file_shows_the_last_ranking_under_its_own_name(
+    tmp_path: Path,
+) -> None:
+    text_url = "/data/leaderboard-text.json"
+    with LoopbackServer({text_url: static(TEXT, headers={"Content-Type": "application/json"})}) as server:
+        pipeline(tmp_path, server.url(text_url), "arena-catalog").fetch(DAY1, feeds=False)
+        # When the operator points the section at the vision arena's file, named so, and its fetch fails
+        board = {"provider": "arena-catalog", "url": server.url("/404.json"), "name": "LM Arena Vision"}
+        config = parse_config({"sources": [{"name": "甲", "url": FEED_URL}], "leaderboard": board})
+        vision = Pipeline(config, *local_stores(tmp_path))
+        failed = vision.fetch(DAY1 + timedelta(days=1), feeds=False).leaderboard
+        shown = vision.current_leaderboard()
+    edition = plain_edition(leaderboard=shown, leaderboard_status=failed)
+    # Then the text arena's last ranking is shown under its own name, as one of a failed category switch is
+    # under its own category, and said to be the former source's (it was headed "LM Arena Vision")
+    renderer = Renderer(config, TEMPLATES)
+    markdown, page = renderer.markdown(edition), renderer.html(edition)
+    assert "## 国产模型排行榜 (LM Arena)\n" in markdown and "LM Arena Vision)" not in markdown
+    assert "*⚠️ 此为此前数据源的榜单：本期截止前未获取到新配置的数据源。*" in markdown
+    assert "国产模型排行榜 (LM Arena)</h2>" in page and "此为此前数据源的榜单" in page
 
 
 # -- an undated file on GitHub whose commit question failed once is never dated again --------------

@@ -95,6 +95,24 @@ def test_an_edition_stored_before_the_category_was_recorded_names_none(renderer:
     assert json.loads(renderer.json(edition))["leaderboard"]["category"] is None
 
 
+def test_the_ranking_of_another_source_than_configured_is_headed_by_its_name_with_a_note(
+    renderer: Renderer,
+) -> None:
+    # Given the last ranking of the source before a switch whose fetch failed (the edition stored it)
+    edition = Edition.from_dict(board_edition(category="full", other_source="Text Arena").to_dict())
+    note = "⚠️ 此为此前数据源的榜单：本期截止前未获取到新配置的数据源。"
+    # Then every format heads it by that source's name, not the one configured (LM Arena), with the note
+    markdown = renderer.markdown(edition)
+    assert "## 国产模型排行榜 (Text Arena)" in markdown and f"*{note}*" in markdown
+    page = renderer.html(edition)
+    assert audit(page) == [] and "国产模型排行榜 (Text Arena)</h2>" in page and note in page
+    text, html = email_parts(edition)
+    assert "【国产模型排行榜 (Text Arena)】" in text and note in text
+    assert "国产模型排行榜 (Text Arena)" in html and note in html
+    # And a ranking of the source configured has no note
+    assert "此为此前数据源" not in renderer.markdown(board_edition())
+
+
 def test_an_unavailable_leaderboard_names_the_configured_category_in_the_json(renderer: Renderer) -> None:
     failed = SourceStatus("LM Arena", "timeout")
     edition = replace(board_edition(), leaderboard=None, leaderboard_status=failed)

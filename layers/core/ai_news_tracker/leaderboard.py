@@ -338,6 +338,7 @@ def build_leaderboard(
     category: str | None = None,
     style_control: bool | None = None,
     source: str | None = None,
+    other_source: str | None = None,
 ) -> Leaderboard:
     """The global top ``top_n`` and the best ``domestic_n`` domestic models, each with its global rank.
 
@@ -345,7 +346,7 @@ def build_leaderboard(
     (``published``), or only the day it was first seen (``first_seen``), which the edition says.
     ``category`` is the ranking the scores are (``overall``, ``chinese``, ...), ``style_control`` whether
     they are style-controlled (:func:`style_control`), ``source`` the file it came from
-    (:func:`source_id`)."""
+    (:func:`source_id`), ``other_source`` that source's name when it is not the one configured."""
     if top_n < 0 or domestic_n < 0:
         raise ValueError(f"top_n and domestic_n must not be negative (got {top_n}, {domestic_n})")
     ranked = rank_models(scores)
@@ -360,6 +361,7 @@ def build_leaderboard(
         category=category,
         style_control=style_control,
         source=source,
+        other_source=other_source,
     )
 
 

@@ -82,10 +82,12 @@ from .log import get_logger
 from .models import Edition, Item, Repeat, SourceStatus
 from .render import (
     FAILURE_LABELS,
+    OTHER_SOURCE_NOTE,
     PROVIDER_LINKS,
     SITE_LABEL,
     SITE_URL,
     board_missing,
+    board_name,
     board_stale_days,
     date_label,
     edition_zone,
@@ -263,7 +265,7 @@ def _cut_summary(text: str, limit: int) -> str:
 def _board_view(edition: Edition, config: Config) -> dict[str, Any]:
     cfg = shown_with(edition, config).board
     board = edition.leaderboard
-    name = clean_line(cfg.name if cfg else "LM Arena")
+    name = clean_line(board_name(edition, config))
     if board is None:
         reason, _ = board_missing(edition, config)  # as the web's
         return {"available": False, "name": name, "reason": clean_line(reason)}
@@ -290,6 +292,7 @@ def _board_view(edition: Edition, config: Config) -> dict[str, Any]:
         "ranking": clean_line(ranking_label(board) or ""),
         "stale_days": stale,
         "stale_warning": stale_warning(board, age) if stale else "",
+        "source_note": OTHER_SOURCE_NOTE if board.other_source is not None else "",  # as the web's
     }
 
 

@@ -239,6 +239,9 @@ class Leaderboard:
     category: str | None = None  # the ranking it is (None: an edition stored before it was recorded)
     style_control: bool | None = None  # whether its scores are style-controlled (None: not said)
     source: str | None = None  # the file it was ranked from (leaderboard.source_id; None: not recorded)
+    # the name of the source it was fetched from when that was not the one configured (a switch to another
+    # file or category whose fetch failed: the last ranking of the one before), which the heading names
+    other_source: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -256,6 +259,8 @@ class Leaderboard:
             data["style_control"] = self.style_control
         if self.source is not None:
             data["source"] = self.source
+        if self.other_source is not None:
+            data["other_source"] = self.other_source
         return data
 
     @classmethod
@@ -270,6 +275,7 @@ class Leaderboard:
             category=str(data["category"]) if data.get("category") is not None else None,
             style_control=bool(data["style_control"]) if data.get("style_control") is not None else None,
             source=str(data["source"]) if data.get("source") is not None else None,
+            other_source=str(data["other_source"]) if data.get("other_source") is not None else None,
         )
 
 

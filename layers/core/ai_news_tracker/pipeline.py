@@ -586,6 +586,7 @@ class Pipeline:
                     basis = DATE_PUBLISHED
         return {
             "provider": board.provider,
+            "name": board.name,  # the heading of a day that shows it after a switch to another source
             "category": board.effective_category,
             "source": source_id(board.provider, board.url, board.effective_category),
             "style_control": style_control(board.provider, board.url, board.effective_category),
@@ -951,7 +952,7 @@ class Pipeline:
         if board is None or not board.enabled:
             return None
         # not at import: fetch never ranks
-        from .leaderboard import build_leaderboard, default_date_basis, shown_at
+        from .leaderboard import build_leaderboard, default_date_basis, shown_at, source_id
 
         stored = self.repo.leaderboard_snapshot(board.provider)
         snapshot = stored if cutoff is None else shown_at(stored, cutoff)
@@ -961,7 +962,9 @@ class Pipeline:
                     "leaderboard fetched after the cutoff", provider=board.provider, cutoff=iso(cutoff)
                 )
             return None
-
+        # of another file or category than configured (a switch whose fetch failed): under its own name
+        configured = source_id(board.provider, board.url, board.effective_category)
+        other = snapshot.get("source") not in (None, configured)
         ranked = build_leaderboard(
             board.provider,
             {str(k): float(v) for k, v in snapshot["scores"].items()},
@@ -972,6 +975,7 @@ class Pipeline:
             category=snapshot.get("category"),  # the stored snapshot's: kept when a new one failed
             style_control=snapshot.get("style_control"),
             source=snapshot.get("source"),
+            other_source=str(snapshot.get("name") or board.name) if other else None,
         )
         if not ranked.domestic and board.domestic_n > 0:  # the edition says so; the domestic rule may lag
             logger.warning(

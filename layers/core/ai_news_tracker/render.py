@@ -269,6 +269,19 @@ def stale_warning(board: Leaderboard, days: int) -> str:
     return f"排行榜数据停留在 {day}，已 {days} 天未更新，排名仅供参考。"
 
 
+# Under the ranking of another source than configured (Leaderboard.other_source), named in the heading
+OTHER_SOURCE_NOTE = "此为此前数据源的榜单：本期截止前未获取到新配置的数据源。"
+
+
+def board_name(edition: Edition, config: Config) -> str:
+    """The leaderboard section's heading name: its source's as configured when the edition was built,
+    or, for the ranking of another source than configured (a switch whose fetch failed), that one's."""
+    board, cfg = edition.leaderboard, shown_with(edition, config).board
+    if board is not None and board.other_source is not None:
+        return board.other_source
+    return cfg.name if cfg else "LM Arena"
+
+
 def ranking_label(board: Leaderboard) -> str | None:
     """The data-source line's 榜单: which ranking the tables are (its category, and whether its scores
     are style-controlled when the source says), as the linked site names its views; ``None`` for an
@@ -681,7 +694,7 @@ class Renderer:
     def _board(self, edition: Edition) -> dict[str, Any]:
         cfg = shown_with(edition, self.config).board
         board = edition.leaderboard
-        name = cfg.name if cfg else "LM Arena"
+        name = board_name(edition, self.config)
         if board is None:
             # Readers get the failure's word in Chinese, as the failed-sources line gives it; the
             # technical reason is in the JSON's sources and the logs.
@@ -704,6 +717,7 @@ class Renderer:
             "ranking": ranking_label(board),
             "stale_days": stale,
             "stale_warning": stale_warning(board, age) if stale else "",
+            "source_note": OTHER_SOURCE_NOTE if board.other_source is not None else "",
         }
 
     @staticmethod
