@@ -7,24 +7,25 @@ STAMP  := $(VENV)/.installed
 CONFIG   ?= config/default.toml
 DATA_DIR ?= data
 
-# A venv is made again unless its python imports pip and is at least pyproject.toml's requires-python:
-# one whose ensurepip failed (Debian without python3-venv) or of an older Python failed every make.
+# A venv is made again unless its python imports pip and is at least the version it needs (.venv:
+# pyproject.toml's requires-python, its first version number; .venv-sam: the SAM CLI's, SAM_PY_MIN): one
+# whose ensurepip failed (Debian without python3-venv) or of an older Python failed every make.
 # PYTHON picks the interpreter that makes it. `rm -rf` of a .venv that is a symlink removes the link alone.
 comma    := ,
-PY_MIN   := $(shell sed -n 's/^requires-python *= *">=\([0-9.]*\)".*/\1/p' pyproject.toml)
-PY_OK    := import sys, pip; sys.exit(sys.version_info < ($(subst .,$(comma),$(PY_MIN)),))
-VENV_OK   = $(1)/bin/python -c '$(PY_OK)' >/dev/null 2>&1
-MAKE_VENV = if ! $(call VENV_OK,$(1)); then \
-	      if [ -e $(1) ] || [ -L $(1) ]; then echo "$(1): no pip or Python < $(PY_MIN) in it: made again"; fi; \
-	      rm -rf $(1) && $(PYTHON) -m venv $(1) && $(call VENV_OK,$(1)) || { \
-	        echo "$(1): $(PYTHON) made no venv of Python >= $(PY_MIN) with pip: install python3-venv" \
+PY_MIN   := $(shell grep -m1 '^requires-python' pyproject.toml | grep -o '[0-9][0-9.]*' | head -n1)
+PY_OK     = import sys, pip; sys.exit(sys.version_info < ($(subst .,$(comma),$(1)),))
+VENV_OK   = $(1)/bin/python -c '$(call PY_OK,$(2))' >/dev/null 2>&1
+MAKE_VENV = if ! $(call VENV_OK,$(1),$(2)); then \
+	      if [ -e $(1) ] || [ -L $(1) ]; then echo "$(1): no pip or Python < $(2) in it: made again"; fi; \
+	      rm -rf $(1) && $(PYTHON) -m venv $(1) && $(call VENV_OK,$(1),$(2)) || { \
+	        echo "$(1): $(PYTHON) made no venv of Python >= $(2) with pip: install python3-venv" \
 	             "(Debian), or pick another interpreter: make PYTHON=python3.12 ..." >&2; exit 1; }; \
 	    fi
 
 .PHONY: run demo test lint typecheck unit clean sam-check sam-lint sam-build sam-clean
 
 $(STAMP): pyproject.toml layers/deps/requirements.txt requirements-dev.txt
-	@$(call MAKE_VENV,$(VENV))
+	@$(call MAKE_VENV,$(VENV),$(PY_MIN))
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r layers/deps/requirements.txt -r requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
@@ -62,9 +63,10 @@ SAM_CLI_VERSION  := 1.170.0
 CFN_LINT_VERSION := 1.58.0
 SAM_STAMP        := $(SAM_VENV)/.installed-sam-$(SAM_CLI_VERSION)-cfn-lint-$(CFN_LINT_VERSION)
 SAM_ENV          := SAM_CLI_TELEMETRY=0
+SAM_PY_MIN       := 3.10# aws-sam-cli's Requires-Python (the SAM venv never holds the project)
 
 $(SAM_STAMP):
-	@$(call MAKE_VENV,$(SAM_VENV))
+	@$(call MAKE_VENV,$(SAM_VENV),$(SAM_PY_MIN))
 	$(SAM_BIN)/python -m pip install --quiet --upgrade pip
 	$(SAM_BIN)/python -m pip install --quiet aws-sam-cli==$(SAM_CLI_VERSION) cfn-lint==$(CFN_LINT_VERSION)
 	rm -f $(SAM_VENV)/.installed-*

@@ -129,3 +129,45 @@ def test_make_makes_a_venv_again_unless_it_has_pip_and_a_new_enough_python(
     assert (tmp_path / ".venv").is_symlink() == (linked and left == "sound")
     kept = linked or left == "sound"
     assert (venv / "bin" / "python").read_text(encoding="utf-8") == VENV_PYTHONS[left if kept else "sound"]
+
+
+# A Python 3.10 that makes, for `-m venv DIR`, a DIR/bin/python of 3.10 with pip (every other call succeeds)
+PYTHON_3_10 = f"""#!/bin/sh
+echo "$@" >> "$LOG"
+if [ "$1" = "-m" ] && [ "$2" = "venv" ]; then
+  mkdir -p "$3/bin" && cat > "$3/bin/python" <<'END' && chmod +x "$3/bin/python"
+#!/bin/sh
+if [ "$1" = "-c" ]; then exec {sys.executable} -c "import sys; sys.version_info = (3, 10, 12); $2"; fi
+exit 0
+END
+fi
+"""
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="no make on this machine")
+def test_make_s_sam_venv_takes_a_python_the_sam_cli_runs_on_not_only_the_project_s(tmp_path: Path) -> None:
+    # Given a checkout on a machine whose python3 is 3.10 (Ubuntu 22.04's), on which SAM CLI 1.x runs
+    # (aws-sam-cli: Requires-Python >=3.10): .venv-sam holds the SAM CLI and cfn-lint alone, never the
+    # project (whose requires-python, >=3.11, is .venv's)
+    for name in ("Makefile", "pyproject.toml", "requirements-dev.txt", "layers/deps/requirements.txt"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO / name, tmp_path / name)
+    _script(tmp_path / "python3.10", PYTHON_3_10)
+    log = tmp_path / "python.log"
+    log.touch()
+    printed = ["make", "-s", "--no-print-directory", "--eval", "stamp: ; @echo $(SAM_STAMP)", "stamp"]
+    stamp = subprocess.run(printed, cwd=tmp_path, capture_output=True, text=True, timeout=60, check=True)
+    # When make's SAM venv step runs with it (`make sam-build`, before sam build finds python3.12)
+    done = subprocess.run(
+        ["make", "--no-print-directory", stamp.stdout.strip(), f"PYTHON={tmp_path / 'python3.10'}"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "LOG": str(log)},
+    )
+    # Then the venv is made and the SAM CLI installed into it, as before (it is now refused: "python3
+    # made no venv of Python >= 3.11 with pip: install python3-venv (Debian)", the project's minimum)
+    assert done.returncode == 0, done.stderr
+    assert "-m venv .venv-sam" in log.read_text(encoding="utf-8")
