@@ -413,7 +413,12 @@ def test_real_feed_descriptions_become_markup_free_text() -> None:
         # 36Kr's and 虎嗅's "文｜name" (文 as dedupe reads it), but never 文 in a word of the lead
         ("文｜周鑫雨 编辑｜苏建勋 智谱今天发布了新模型。", "智谱今天发布了新模型。"),
         ("文 | 王与桐 OpenAI 今天发布了新模型。", "OpenAI 今天发布了新模型。"),
-        ("文/王与桐 编辑/苏建勋 智谱今天发布了新模型。", "智谱今天发布了新模型。"),
+        # not with a slash: 文/图/视频 names what a model makes; 文/图 a byline of two, kept whole
+        (
+            "文/图/视频 全模态生成能力今天上线，智谱发布新模型。",
+            "文/图/视频 全模态生成能力今天上线，智谱发布新模型。",
+        ),
+        ("文/图 张三 智谱今天发布新模型。", "文/图 张三 智谱今天发布新模型。"),
         ("中文｜英文 双语模型今天发布。", "中文｜英文 双语模型今天发布。"),
         ("论文｜一种新的注意力机制 今天发布。", "论文｜一种新的注意力机制 今天发布。"),
         (

@@ -178,7 +178,7 @@ TITLE_LEADING_TAG = re.compile(
 # account's plea to follow it ("点击上方蓝字关注我们", "点击上方“新智元”，关注并星标", "…关注并设为星标★",
 # "…，置顶", once), 新智元's header up to 【新智元导读】 (once),
 # 量子位's dateline and header ("梦晨 发自 凹非寺", "量子位 | 公众号 QbitAI"), the outlets' "…报道" marks
-# and bylines ("编辑：Aeneas", "作者 | 论文团队", 36Kr's and 虎嗅's "文｜周鑫雨", "文/王与桐"), each followed
+# and bylines ("编辑：Aeneas", "作者 | 论文团队", 36Kr's and 虎嗅's "文｜周鑫雨"), each followed
 # by a space; 文 only as a byline's label, at the start or after another such piece, never in a word
 # (中文｜英文, 论文｜…). A byline with a bar (机器之心's "编辑｜Sia") names one word, so
 # the lead after it may start with a Latin one ("编辑｜Sia SWE-Bench 的…", "OpenAI"), though after a
@@ -189,7 +189,7 @@ TITLE_LEADING_TAG = re.compile(
 # The labels of a byline, which dedupe leaves out of the texts it compares too.
 BYLINE_LABELS = r"(?:编辑|作者|撰文|文|来源|出品|责编|审校|编译)"
 _BYLINE_LABEL = BYLINE_LABELS + r"\s*"
-_BYLINE_BAR = r"[|｜丨/／]"
+_BYLINE_BAR = r"[|｜丨]"  # not a slash: 文/图/视频 names what a model makes, 文/图 a byline of two
 _CHINESE_NAMES = r"[\u4e00-\u9fff·]{1,4}(?:[、，,]\s*[\u4e00-\u9fff·]{1,4})*"
 _LEAD_BOILERPLATE = re.compile(
     r"^(?:点击(?:上方)?\s*(?:蓝字|[“\"「][^”\"」]{1,20}[”\"」])\s*[，,]?\s*关注(?:我们)?"
