@@ -39,6 +39,12 @@ def write_config(path: Path, feed_url: str, *, enabled: bool = True, report: str
     return path
 
 
+def add_recipient(path: Path, address: str) -> None:
+    """``address`` added to the recipients of a configuration ``write_config`` wrote."""
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('"a@example.com"]', f'"a@example.com", "{address}"]'), encoding="utf-8")
+
+
 @pytest.fixture
 def config(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
     with LoopbackServer({"/feed": static(FEED)}) as server:
@@ -209,6 +215,54 @@ def test_a_day_whose_run_was_stopped_before_its_mail_is_mailed_by_the_next_run_o
     assert owed == "  (email of the 2026-11-20 edition, whose run stopped before mailing it: 1 new message)"
     assert "stopped" not in "".join(again)
     assert sorted(p.parent.name for p in (data / "outbox").rglob("*.eml")) == ["2026-11-20", "2026-11-21"]
+
+
+def test_a_day_run_again_is_mailed_to_no_recipient_added_since_its_first_run_but_send_mails_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "d"
+    with LoopbackServer({"/feed": static(FEED)}) as server:
+        path = write_config(tmp_path / "c.toml", server.url("/feed"))
+        run = ["run", "--config", str(path), "--data-dir", str(data), "--now"]
+        # Given a@example.com got the 20th's edition, b@example.org added on the 21st got that day's
+        assert main([*run, NOW]) == 0
+        add_recipient(path, "b@example.org")
+        server.routes["/feed"] = static(FEED.replace(b"<item>", NEXT_ITEM + b"<item>", 1))
+        assert main([*run, "2026-11-21T12:00:00+08:00"]) == 0
+        capsys.readouterr()
+        # When the 20th is run again (published again, as built)
+        assert main([*run, NOW]) == 0
+    # Then b is not mailed the 20th's news days late, and the line says how to send it to b
+    line, _ = capsys.readouterr().out.splitlines()  # the second: an older day is kept as built
+    said = "; email: 0 new messages, not to 1 recipient added since (send --date 2026-11-20 mails it) -> "
+    assert said in line, line
+    assert [p.name for p in (data / "outbox" / "2026-11-20").glob("*.eml")] == ["a@example.com.eml"]
+    # And `send` of the day, asked for, mails b
+    assert main(["send", "--config", str(path), "--data-dir", str(data), "--date", "2026-11-20"]) == 0
+    assert (data / "outbox" / "2026-11-20" / "b@example.org.eml").is_file()
+
+
+def test_a_stopped_days_mail_goes_by_the_next_run_to_no_recipient_added_since_its_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = tmp_path / "d"
+    with LoopbackServer({"/feed": static(FEED)}) as server:
+        path = write_config(tmp_path / "c.toml", server.url("/feed"))
+        run = ["run", "--config", str(path), "--data-dir", str(data), "--now"]
+        # Given the 20th's run for a@example.com stopped before its mail, and b@example.org added since
+        with monkeypatch.context() as patch:
+            patch.setattr("ai_news_tracker.pipeline.Pipeline.publish", interrupted)
+            assert main([*run, NOW]) == 130
+        add_recipient(path, "b@example.org")
+        # When the 21st is run
+        server.routes["/feed"] = static(FEED.replace(b"<item>", NEXT_ITEM + b"<item>", 1))
+        assert main([*run, "2026-11-21T12:00:00+08:00"]) == 0
+    # Then the 20th goes to a alone, the 21st to both
+    assert sorted(str(p.relative_to(data / "outbox")) for p in (data / "outbox").rglob("*.eml")) == [
+        "2026-11-20/a@example.com.eml",
+        "2026-11-21/a@example.com.eml",
+        "2026-11-21/b@example.org.eml",
+    ]
 
 
 def test_a_run_whose_mail_cannot_be_written_says_why_on_stderr(

@@ -351,7 +351,10 @@ def report_run(
     if failed:
         parts.append(f"failed: {failed}")
     if report.email is not None:
-        parts.append(f"email: {_mailed(report.email)}")
+        added = report.added_since  # not the day's recipients: `send` is how they get it
+        them = "it" if added == 1 else "them"
+        send = f", not to {_count(added, 'recipient')} added since (send --date {edition.date} mails {them})"
+        parts.append(f"email: {_mailed(report.email)}" + (send if added else ""))
     elif email_on and not edition.items:
         parts.append("email: not sent, the edition has no items")
     elif email_on:

@@ -34,7 +34,7 @@ from .edition import (
     split_shown,
 )
 from .errors import EditionError, InvalidLeaderboard, NotPublishedYet, OutOfTime, SourceFailure, StorageError
-from .identity import feed_scope, loggable_url, without_user_info
+from .identity import feed_scope, loggable_url, recipient_key, without_user_info
 from .log import debug_enabled, get_logger
 from .models import (
     Edition,
@@ -92,6 +92,8 @@ class PublishReport:
     email: SendReport | None = None
     # The mail of earlier days whose run was stopped before it was sent, sent now
     owed: tuple[SendReport, ...] = ()
+    # The configured recipients the day's mail is not for: added since its first run that mailed it
+    added_since: int = 0
 
 
 @dataclass
@@ -1253,12 +1255,18 @@ class Pipeline:
             return list(pool.map(work, days))
 
     def send_email(
-        self, edition: Edition, *, dry_run: bool = False, asked: bool = False
+        self,
+        edition: Edition,
+        *,
+        dry_run: bool = False,
+        asked: bool = False,
+        recipients: Sequence[str] | None = None,
     ) -> SendReport | None:
         """The local email edition: one ``.eml`` per configured recipient in the outbox, never twice.
 
         ``[email] enabled`` is whether a run sends it; ``asked`` (the ``send`` command) sends it anyway,
-        also an edition without items, which a run does not mail.
+        also an edition without items, which a run does not mail. ``recipients``: those of the configured
+        ones it goes to (a run's: the day's, :meth:`_day_recipients`); None, all of them.
         """
         email = self.config.email
         if not (email.enabled or asked) or not email.recipients or self.outbox is None:
@@ -1270,7 +1278,7 @@ class Pipeline:
         return send_edition(
             edition,
             self.config,
-            email.recipients,
+            email.recipients if recipients is None else recipients,
             sender=None,
             outbox=self.outbox,
             sent_log=self.repo.store,
@@ -1283,21 +1291,43 @@ class Pipeline:
     def run(self, now: datetime) -> PublishReport:
         """One whole cycle: fetch everything, build the day's edition, publish it, email it; and email
         the editions of the days whose run was stopped (Ctrl-C, a crash) after it began to build them,
-        before their mail was sent, once their pages are published (the sent log: never twice)."""
+        before their mail was sent, once their pages are published (the sent log: never twice).
+
+        A day's mail goes to the recipients of the first run that mailed it, those still configured (its
+        owed record keeps them): a re-run, or the next run's delivery of a stopped one, mails no one
+        added since, as on AWS an edition goes to the readers confirmed by its cut. A day before the
+        newest edition is only published again: a run of it records none, so a day no run mailed is
+        not mailed days late (``send`` mails a day to every recipient)."""
         day = now.astimezone(self.config.report.tz).date()
         dates = self.check_buildable(day)  # before fetching anything
         fetched = self.fetch(now) if self._fetches(day, dates, now) else None
         email = self.config.email
         mails = email.enabled and bool(email.recipients) and self.outbox is not None
-        if mails:
-            self.repo.owe_mail(day)
+        if mails and not (dates and day < dates[-1]):
+            self.repo.owe_mail(day, email.recipients)
         edition, rebuilt = self.build(now)
         keys = self.publish(edition)
         owed = self._send_owed(day) if mails else ()
-        sent = self.send_email(edition)
+        recipients, added_since = self._day_recipients(day) if mails else ([], [])
+        sent = self.send_email(edition, recipients=recipients)
         if mails:
             self.repo.settle_mail(day)
-        return PublishReport(edition, keys, rebuilt, fetched, sent, owed)
+        added = len(added_since) if sent is not None else 0
+        return PublishReport(edition, keys, rebuilt, fetched, sent, owed, added)
+
+    def _day_recipients(self, day: date) -> tuple[list[str], list[str]]:
+        """The configured recipients ``day``'s mail goes to (those of its first run that mailed it) and
+        the others, each once: added since, or every one for a day no run mailed."""
+        theirs = self.repo.mail_recipients(day)
+        recipients: list[str] = []
+        others: dict[str, str] = {}
+        for recipient in self.config.email.recipients:
+            key = recipient_key(recipient)
+            if key in theirs:
+                recipients.append(recipient)
+            else:
+                others.setdefault(key, recipient)
+        return recipients, list(others.values())
 
     def _send_owed(self, day: date) -> tuple[SendReport, ...]:
         """The mail of the other days a run was stopped before sending, sent now, oldest first (a day
@@ -1307,7 +1337,8 @@ class Pipeline:
             if owed == day:  # this run's own, sent after
                 continue
             edition = self.repo.load_edition(owed)
-            report = self.send_email(edition) if edition is not None else None
+            recipients = self._day_recipients(owed)[0]
+            report = self.send_email(edition, recipients=recipients) if edition is not None else None
             self.repo.settle_mail(owed)
             if report is not None and (report.sent or report.failed or report.pending):
                 logger.info("owed email sent", date=owed.isoformat(), sent=len(report.sent))

@@ -29,8 +29,9 @@ Key layout (the same in ``<data-dir>/raw`` and in the raw S3 bucket)::
                                             none while they are written again)
     editions/site/pages-rewrite             the progress of writing them again in a newer one, a batch a
                                             publish: that version and settings, the oldest day written since
-    mail/owed/<YYYY-MM-DD>, mail/done/…     a local run's mail of that day: owed from before its build,
-                                            done once sent (a run stopped between leaves it to the next)
+    mail/owed/<YYYY-MM-DD>, mail/done/…     a local run's mail of that day: owed from before its build, to
+                                            the first such run's recipients (hashed), done once sent (a run
+                                            stopped between leaves it to the next)
 
 An index entry whose item was never created (a crash between the two writes), or whose item carries
 another first-seen time (a lost race), is ignored, so every item is found in exactly one window.
@@ -54,6 +55,7 @@ from .identity import (
     identity_key,
     is_feed_scope,
     item_id,
+    recipient_key,
     same_document,
 )
 from .log import get_logger
@@ -565,10 +567,21 @@ class RawRepository:
         raise StorageError(f"cannot claim {key!r}: it exists but cannot be read")
 
     # -- a local run's mail -----------------------------------------------------------------
-    def owe_mail(self, day: date) -> None:
-        """Record that a run of ``day`` mails its edition, before it is built: a run stopped before
-        :meth:`settle_mail` leaves it to the next run."""
-        self.store.put_if_absent(f"{MAIL_OWED}{day.isoformat()}", b"")
+    def owe_mail(self, day: date, recipients: Iterable[str]) -> None:
+        """Record that a run of ``day`` mails its edition, before it is built, and to whom: the first
+        such run's recipients, hashed as the sent log names them (:meth:`mail_recipients`); a run stopped
+        before :meth:`settle_mail` leaves it to the next run."""
+        ids = sorted({recipient_key(recipient) for recipient in recipients})
+        self.store.put_if_absent(f"{MAIL_OWED}{day.isoformat()}", dump_json({"recipients": ids}))
+
+    def mail_recipients(self, day: date) -> frozenset[str]:
+        """The hashed recipients of the first run that mailed ``day`` (none when no run did: a day built
+        with email off), to whom alone a run mails it (:func:`ai_news_tracker.identity.recipient_key`)."""
+        key = f"{MAIL_OWED}{day.isoformat()}"
+        ids = (get_object(self.store, key) or {"recipients": []}).get("recipients")
+        if not isinstance(ids, list) or not all(isinstance(one, str) for one in ids):
+            raise StorageError(f"stored object {key!r} names no recipients")
+        return frozenset(ids)
 
     def settle_mail(self, day: date) -> None:
         """Record that the mail of ``day`` was sent (or that there was none to send)."""
