@@ -635,6 +635,21 @@ def test_a_malformed_request_is_refused_and_sends_nothing(stack: Stack) -> None:
     assert stack.mails() == []
 
 
+def test_an_address_the_mailer_cannot_address_is_refused_not_counted_for_the_alarm(
+    stack: Stack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given an address of atext alone whose name has an RFC 2047 encoded word's shape, which the
+    # mailer's email package decodes and refuses
+    address = "=?utf-8?q?x?=@example.org"
+    # When anyone posts it to the public form
+    answer = stack.subscribe(address)
+    # Then it is refused as malformed (README: only a malformed address gets a 400), no mail tried
+    assert answer.status == 400 and answer.json()["status"] == "invalid"
+    assert stack.mails() == []
+    # And no stranger's request pages the operator with ConfirmationsFailedAlarm
+    assert "ConfirmationsFailed" not in counted(capsys.readouterr().out)
+
+
 # Typos the browser's type=email lets through (its own pattern may be missing: an older page, a
 # client without it), and what the refusal must say instead of only 邮箱地址无效.
 TYPOS = [

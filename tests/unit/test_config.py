@@ -152,6 +152,9 @@ def test_empty_config_is_valid_and_frozen() -> None:
         ({"email": {"recipients": ["reader@gmail..com"]}}, "email.recipients[0]", "not an email address"),
         ({"email": {"recipients": [".reader@example.com"]}}, "email.recipients[0]", "not an email address"),
         ({"email": {"recipients": ["reader.@example.com"]}}, "email.recipients[0]", "not an email address"),
+        # an RFC 2047 encoded word's shape in either part, which the email package decodes and refuses
+        ({"email": {"recipients": ["=?utf-8?q?x?=@example.org"]}}, "email.recipients[0]", "not an email"),
+        ({"email": {"sender": "日报 <digest@=?utf-8?q?x?=.com>"}}, "email.sender", "not an email address"),
         ({"fetch": {"article_fetches": -1}}, "fetch.article_fetches", "must not be negative"),
         ({"fetch": {"read_timeout": 0}}, "fetch.read_timeout", "positive"),
         ({"fetch": {"max_retry_after": -1}}, "fetch.max_retry_after", "must not be negative"),

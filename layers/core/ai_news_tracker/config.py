@@ -424,15 +424,20 @@ def _is_address(value: str, *, display_name: bool) -> bool:
 # What an address of the email edition is, here and in the mailer (mail._address, SENDER_ADDRESS too):
 # ASCII (an internationalised address is refused), local@domain, each words of RFC 5322's atext joined
 # by single dots, the domain two words at least: no quoted name, no [address], no dot at an end or two
-# in a row (Python's email package refuses those, so `digest@example.com.` was found only at a send).
+# in a row (Python's email package refuses those, so `digest@example.com.` was found only at a send),
+# and no RFC 2047 encoded word's shape, =?…?=, in either part: the email package reads one there as the
+# word it encodes and refuses the address (=?utf-8?q?x?=@example.org: its confirmation mail failed).
 # A subscriber's address (subscribers.normalise_address) is always one.
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _MAIL_ADDRESS = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_ATOM}(?:\.{_ATOM})+")
+_ENCODED_WORD = re.compile(r"=\?.*\?=")
 
 
 def is_mail_address(address: str) -> bool:
     """Whether ``address`` (``local@domain``, no display name) is one the email edition is sent to or from."""
-    return _MAIL_ADDRESS.fullmatch(address) is not None
+    if _MAIL_ADDRESS.fullmatch(address) is None:
+        return False
+    return not any(_ENCODED_WORD.search(part) for part in address.split("@"))
 
 
 def _filter_section(data: Any) -> FilterConfig:

@@ -109,10 +109,11 @@ class ConflictError(StorageError):
 def normalise_address(value: object) -> str:
     """``local@domain`` checked and normalised, else :class:`InvalidAddress`.
 
-    ASCII dot-atom local part (no quoted strings, no comments, at most 64 characters; full-width ASCII
-    read as ASCII), a DNS domain of at least two labels (an internationalised one in its ``xn--``
-    form), lower-cased; no control characters or whitespace anywhere (so no CR/LF header injection),
-    at most 254 characters.
+    ASCII dot-atom local part (no quoted strings, no comments, no encoded word's shape ``=?…?=``, which
+    the mailer refuses: :func:`~ai_news_tracker.config.is_mail_address`; at most 64 characters;
+    full-width ASCII read as ASCII), a DNS domain of at least two labels (an internationalised one in
+    its ``xn--`` form), lower-cased; no control characters or whitespace anywhere (so no CR/LF header
+    injection), at most 254 characters.
     """
     if not isinstance(value, str):
         raise InvalidAddress("the address is not text")
@@ -139,6 +140,10 @@ def normalise_address(value: object) -> str:
     address = f"{local}@{ascii_domain}"
     if len(address) > MAX_ADDRESS:
         raise InvalidAddress("the address is too long")
+    from .config import is_mail_address  # here: the bounce function never loads the configuration
+
+    if not is_mail_address(address):  # the mailer's rule; by now only its name can break it (=?utf-8?q?x?=)
+        raise InvalidAddress("the part before @ is not a plain mailbox name")
     return address
 
 
