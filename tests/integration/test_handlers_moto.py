@@ -21,7 +21,7 @@ from typing import Any
 import boto3
 import pytest
 from lambda_support import Context, edition_resources, fake_credentials, invalidated_paths, load_handler
-from loopback import LoopbackServer, static
+from loopback import Exchange, LoopbackServer, static
 from moto import mock_aws
 from test_summarizer_openai_loopback import PATH, ChatServer, thinking
 
@@ -536,6 +536,82 @@ def test_a_fetch_whose_requests_would_outlast_the_invocation_ends_them_in_time_t
     ]
     assert stack.server.hits("/feed.xml") == 1
     assert any(key.startswith("sources/") for key in stack.objects(RAW))
+
+
+# each fetch function's request, and what it fetches
+FETCHES = {
+    "fetch_feeds": ("/feed.xml", {"feeds": True, "leaderboard": False}),
+    "fetch_leaderboard": ("/board.json", {"feeds": False, "leaderboard": True}),
+}
+
+
+def a_fetch_held_at_its_request(
+    stack: Stack, function: str
+) -> tuple[threading.Event, threading.Thread, list[dict[str, Any]]]:
+    """The scheduled fetch of NOW running in a thread, its request unanswered until the event is set."""
+    route = FETCHES[function][0]
+    asked, release = threading.Event(), threading.Event()
+    answer = stack.server.routes[route]
+
+    def held(exchange: Exchange) -> None:
+        asked.set()
+        release.wait(30)
+        answer(exchange)
+
+    stack.server.routes[route] = held
+    results: list[dict[str, Any]] = []
+    running = threading.Thread(target=lambda: results.append(stack.invoke(function, {"scheduled_time": NOW})))
+    running.start()
+    assert asked.wait(30)
+    return release, running, results
+
+
+@pytest.mark.parametrize("function", sorted(FETCHES))
+def test_a_fetch_delivered_again_while_the_first_runs_waits_for_it_and_returns_its_result(
+    stack: Stack, function: str
+) -> None:
+    # Given the scheduled fetch running (Scheduler and Lambda deliver an event at least once)
+    release, running, first = a_fetch_held_at_its_request(stack, function)
+    waits: list[float] = []
+
+    def the_first_ends_meanwhile(seconds: float) -> None:
+        waits.append(seconds)
+        release.set()
+        running.join(30)
+
+    # When the same event is delivered again meanwhile, to another environment
+    route, fetched = FETCHES[function]
+    deployment = load_handler(function).deployment()
+    again = service.fetch(
+        deployment, parse_iso(NOW), **fetched, context=Context(), sleep=the_first_ends_meanwhile
+    )
+    # Then it waited for the first (no IdempotencyAlreadyInProgressError: a Lambda error, its alarm, a
+    # retry), and returns what the first fetched, fetching nothing again
+    assert waits == [1.0] and first and again == first[0] and again["sources"][0]["status"] == "ok"
+    assert stack.server.hits(route) == 1
+
+
+@pytest.mark.parametrize("function", sorted(FETCHES))
+def test_a_fetch_delivered_again_while_the_first_runs_past_its_waits_says_so_and_fetches_nothing(
+    stack: Stack, function: str
+) -> None:
+    # Given the scheduled fetch running
+    release, running, first = a_fetch_held_at_its_request(stack, function)
+    try:
+        # When the same event is delivered again meanwhile, with no time to wait for it
+        ending = EndingSoon(remaining_ms=service.FETCH_WAIT_RESERVE_MS)
+        again = load_handler(function).lambda_handler({"scheduled_time": NOW}, ending)
+    finally:
+        release.set()
+        running.join(30)
+    # Then it succeeds all the same (no Lambda error), saying another invocation fetches the run, which
+    # fetched it once
+    assert again == {
+        "now": "2026-11-20T00:00:00+00:00",
+        "in_progress": "another invocation is fetching this scheduled run",
+    }
+    assert first and first[0]["sources"][0]["status"] == "ok"
+    assert stack.server.hits(FETCHES[function][0]) == 1
 
 
 def test_the_waits_for_another_invocations_announcement_leave_the_invocation_time_to_finish() -> None:

@@ -64,6 +64,11 @@ EDITION_TTL = 7 * 86400
 # (seconds; an SNS publish takes well under one), keeping this much of its time (ms) to finish
 ANNOUNCE_WAITS = (1.0, 2.0, 4.0, 8.0)
 ANNOUNCE_RESERVE_MS = 10_000
+# A fetch delivered again (Scheduler and Lambda's asynchronous delivery are at least once) while another
+# invocation fetches its scheduled time asks again after each of these (a fetch takes up to ~105 s),
+# keeping this much of its time (ms): should the other fail meanwhile, it fetches with 30 s of requests
+FETCH_WAITS = (1.0, 2.0, 4.0, 8.0, 15.0, 15.0, 15.0)
+FETCH_WAIT_RESERVE_MS = 45_000
 # Seconds of the render's invocation kept from the model of its key points, to store, render and publish
 # the edition and announce it: bench/RESULTS.md measured a 5,000-item edition rendered in 0.6-1.4 s and
 # a publish of 112 objects (121 S3 calls, ~2.5 s at 20 ms a call on AWS); a model slower than what is
@@ -255,10 +260,16 @@ def fetch(
     leaderboard: bool,
     context: LambdaContext | None = None,
     deadline_at: float | None = None,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, Any]:
     """The fetch functions: every feed (or the leaderboard) once per scheduled time. ``deadline_at``,
     the ``time.monotonic()`` at which Lambda stops the invocation, bounds the requests: they end
-    :data:`FETCH_RESERVE` before it (None: each within ``[fetch] deadline`` alone)."""
+    :data:`FETCH_RESERVE` before it (None: each within ``[fetch] deadline`` alone).
+
+    A scheduled time another invocation is fetching (the event delivered twice) is waited for
+    (:data:`FETCH_WAITS`, within the invocation's time less :data:`FETCH_WAIT_RESERVE_MS`) and its
+    stored result returned; still fetched after the last wait, the summary says so (``in_progress``)
+    and nothing is fetched: the other invocation's, and its retries, do the run."""
     metrics.add_metric(name="FetchRuns", unit=MetricUnit.Count, value=1)
     requests_until = None if deadline_at is None else deadline_at - FETCH_RESERVE
 
@@ -270,8 +281,23 @@ def fetch(
         sources, more = _statuses(report.statuses)
         return {"now": job["now"], "new_items": report.new_items, "sources": sources, "more_sources": more}
 
-    kind = "feeds" if feeds else "leaderboard"
-    return deployment.once(job_fn, "[kind, now]", RUN_TTL, context)(job={"kind": kind, "now": iso(now)})
+    from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
+
+    job = {"kind": "feeds" if feeds else "leaderboard", "now": iso(now)}
+    once = deployment.once(job_fn, "[kind, now]", RUN_TTL, context)
+    remaining_ms = context.get_remaining_time_in_millis() if context is not None else None
+    waits = waits_within(FETCH_WAITS, remaining_ms, FETCH_WAIT_RESERVE_MS)
+    kind, scheduled = job["kind"], job["now"]
+
+    def waiting(wait: float) -> None:
+        logger.info("run being fetched by another invocation", kind=kind, now=scheduled, wait=wait)
+        sleep(wait)
+
+    try:
+        return _asked_until_done(lambda: once(job=job), waits, waiting)
+    except IdempotencyAlreadyInProgressError:  # not an error: Lambda would retry it, and its alarm ring
+        logger.warning("run still being fetched by another invocation", kind=kind, now=scheduled)
+        return {"now": scheduled, "in_progress": "another invocation is fetching this scheduled run"}
 
 
 @dataclass(frozen=True)
@@ -307,34 +333,36 @@ def announce_waits(remaining_ms: int | None) -> list[float]:
     """How long to wait before each new ask for the day's announcement while another invocation is
     announcing it: :data:`ANNOUNCE_WAITS`, as many as leave the invocation :data:`ANNOUNCE_RESERVE_MS`
     of its time (``remaining_ms``; all of them without a Lambda context)."""
-    waits: list[float] = []
-    for wait in ANNOUNCE_WAITS:
-        if remaining_ms is not None and remaining_ms - 1000 * (sum(waits) + wait) < ANNOUNCE_RESERVE_MS:
+    return waits_within(ANNOUNCE_WAITS, remaining_ms, ANNOUNCE_RESERVE_MS)
+
+
+def waits_within(waits: Sequence[float], remaining_ms: int | None, reserve_ms: int) -> list[float]:
+    """The first of ``waits`` (seconds) that leave the invocation ``reserve_ms`` of its time
+    (``remaining_ms``; all of them without a Lambda context)."""
+    kept: list[float] = []
+    for wait in waits:
+        if remaining_ms is not None and remaining_ms - 1000 * (sum(kept) + wait) < reserve_ms:
             break
-        waits.append(wait)
-    return waits
+        kept.append(wait)
+    return kept
 
 
 def _asked_until_done(
-    call: Callable[[], dict[str, Any]], waits: Sequence[float], sleep: Callable[[float], None], day: str
+    call: Callable[[], dict[str, Any]], waits: Sequence[float], wait_for: Callable[[float], None]
 ) -> dict[str, Any]:
-    """``call()``, the day's idempotent announcement, asked again after each of ``waits`` while another
-    invocation is announcing the day: once it has, the call returns what it stored; had it failed (its
-    record deleted), the call announces. Still in progress after the last wait, the error is raised: the
-    invocation fails, and Lambda's retry announces the day or finds it announced."""
+    """``call()``, an idempotent job (the day's announcement, a scheduled fetch), asked again after
+    each of ``waits`` (``wait_for``: logs and sleeps) while another invocation runs it: once it has,
+    the call returns what it stored; had it failed (its record deleted, or its time up), the call runs
+    the job. Still in progress after the last wait, Powertools' ``IdempotencyAlreadyInProgressError``
+    is raised."""
     from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
 
     for wait in waits:
         try:
             return call()
         except IdempotencyAlreadyInProgressError:
-            logger.info("edition being announced by another invocation", date=day, wait=wait)
-            sleep(wait)
-    try:
-        return call()
-    except IdempotencyAlreadyInProgressError:
-        logger.warning("edition still being announced by another invocation", date=day)
-        raise
+            wait_for(wait)
+    return call()
 
 
 def same_clocks(first: str, second: str, around: datetime) -> bool:
@@ -400,6 +428,10 @@ def render(
         if told is not None:  # announced once already: its idempotency record may have expired since
             announced, fresh = told, False
         elif deployment.announcer is not None:
+            from aws_lambda_powertools.utilities.idempotency.exceptions import (
+                IdempotencyAlreadyInProgressError,
+            )
+
             announcer = deployment.announcer
             invocation = uuid.uuid4().hex  # which invocation announced: this one, or one before it
 
@@ -411,7 +443,16 @@ def render(
             message = announcement(deployment.settings, edition)
             waits = announce_waits(context.get_remaining_time_in_millis() if context is not None else None)
             day = edition.date.isoformat()
-            result = _asked_until_done(lambda: once(job=message), waits, sleep, day)
+
+            def waiting(wait: float) -> None:
+                logger.info("edition being announced by another invocation", date=day, wait=wait)
+                sleep(wait)
+
+            try:
+                result = _asked_until_done(lambda: once(job=message), waits, waiting)
+            except IdempotencyAlreadyInProgressError:  # the invocation fails: Lambda's retry announces
+                logger.warning("edition still being announced by another invocation", date=day)
+                raise
             announced, fresh = result["message_id"], result.get("by") == invocation
             deployment.pipeline.repo.save_announcement(edition.date, str(announced))
     finally:
