@@ -87,6 +87,42 @@ def test_a_source_moved_to_another_feed_numbering_its_items_alike_loses_none_of_
     assert news(t, "2026-11-20") == [other[0]]
 
 
+def test_a_feeds_access_key_rotated_does_not_publish_its_link_less_items_again(tmp_path: Path) -> None:
+    """README, [[sources]]: a url may carry the feed's access key (RSSHub's ``?key=``); the same feed
+    under a rotated key is no new feed whose items are news again."""
+    with LoopbackServer() as server:
+        t = Tracker(server, tmp_path, threshold=0.27, sources=(("甲", "/a?key=old"),))
+        serve(server, "/a", [OLD])
+        assert t.cli("run", f"2026-11-19T08:00:00{SH}")[0] == 0
+        # Given the feed's access key rotated, the feed showing a new item above the one published
+        t.write_config((("甲", "/a?key=new"),))
+        serve(server, "/a", [NEW, OLD])
+        # When the next day is run
+        assert t.cli("run", f"2026-11-20T08:00:00{SH}")[0] == 0
+    # Then only the new item is news: the other is 11-19's
+    assert news(t, "2026-11-20") == [NEW[0]]
+
+
+def test_a_bridge_whose_access_key_rotated_keeps_an_article_it_then_shows_under_its_other_link(
+    tmp_path: Path,
+) -> None:
+    """README, Identity: a WeChat bridge's article under its other link stays the item seen first,
+    after the bridge's url changed to another access token too."""
+    title, _, guid, date = OLD
+    with LoopbackServer() as server:
+        t = Tracker(server, tmp_path, threshold=0.27, sources=(("甲", "/a?access_token=old"),))
+        serve(server, "/a", [(title, "https://mp.weixin.qq.com/s/AbCdEf", guid, date)])
+        assert t.cli("run", f"2026-11-19T08:00:00{SH}")[0] == 0
+        # Given the bridge's access token rotated, the feed unchanged
+        t.write_config((("甲", "/a?access_token=new"),))
+        assert t.cli("run", f"2026-11-20T08:00:00{SH}")[0] == 0
+        # When the bridge then shows the article under its other link
+        serve(server, "/a", [(title, "https://mp.weixin.qq.com/s?__biz=MzA&mid=1&idx=1", guid, date)])
+        assert t.cli("run", f"2026-11-21T08:00:00{SH}")[0] == 0
+    # Then it is the item 11-19 published, not news again
+    assert t.urls("2026-11-21") == []
+
+
 def test_a_renamed_source_keeps_an_item_it_dates_long_ago(tmp_path: Path) -> None:
     """README, [[sources]]: "a source renamed, the same url, keeps them, credited to its new name";
     Windows: "an established feed's items are kept whatever dates it gives them". A renamed feed is

@@ -39,6 +39,7 @@ from .log import debug_enabled, get_logger
 from .models import (
     Edition,
     EditionSummary,
+    Entry,
     Item,
     Leaderboard,
     Repeat,
@@ -272,7 +273,8 @@ class Pipeline:
                 status = SourceStatus(source.name, "ok", not_modified=True, checked_at=now)
                 stored = self._stored_state(source.name, state)
                 last_new = stored.last_new_at or now
-                feed = without_user_info(source.url)
+                # (a 304 decides no move: the first good answer does, ``_feed_decided``)
+                feed = stored.url if _moved(source, stored) else without_user_info(source.url)
                 self.repo.save_source_state(
                     source.name, replace(stored, status=status, last_new_at=last_new, url=feed)
                 )
@@ -283,19 +285,12 @@ class Pipeline:
             entries = parse_feed(result.body, result.headers, result.url, tz, requested=source.url)
         except SourceFailure as failure:
             return self._record_failure(source.name, source.name, state, failure, now), state.last_new_at
-        # What its link-less items are identified within: its feed's, kept by a rename (``state`` may be
-        # its feed's under a former name); a source fetched before scopes were kept, its name
-        scope = state.scope or source.name
         if _new_feed(source, state):
-            # A source new to us, or pointed at another feed (a feed is its URL): said before its items
-            # are stored, so an edition cut meanwhile, or a crash before the state below is saved,
-            # cannot take its archive for news (unless a fetch beside this one said it already: the
-            # same scope, which every fetch of this feed under this name makes), nor another feed's
-            # items numbered alike for its own
-            scope = feed_scope(source.name, without_user_info(source.url))
-            stored = self._stored_state(source.name, state)
-            if _new_feed(source, stored) and stored.scope != scope:
-                self.repo.save_source_state(source.name, replace(stored, first_fetched_at=now, scope=scope))
+            state = self._feed_decided(source, state, entries, now)
+        # What its link-less items are identified within: its feed's, kept by a rename (``state`` may be
+        # its feed's under a former name) and by a new URL of the same feed; a source fetched before
+        # scopes were kept, its name
+        scope = state.scope or source.name
         shown, new = self.repo.record_entries(
             source.name,
             entries,
@@ -334,6 +329,34 @@ class Pipeline:
         )
         logger.info("feed fetched", source=source.name, entries=len(shown), new=len(new))
         return status, last_new
+
+    def _feed_decided(
+        self, source: SourceConfig, state: SourceState, entries: Sequence[Entry], now: datetime
+    ) -> SourceState:
+        """The state of a source new to us, or whose URL changed, once its first good answer says which
+        feed it is, stored before its items are (an edition cut meanwhile, or a crash before its state is
+        saved, cannot take a new feed's archive for news); a fetch beside this one may have decided it.
+
+        A new URL showing what the source stored (an item known by its link, a link-less one by its
+        guid and title: a rotated access key, a mirror) is the same feed: its ``scope`` and
+        ``first_fetched_at`` kept. Else, or when a link-less guid stored has another title there (another
+        feed numbering its items alike), a new feed: both anew (two fetches at once make the same scope).
+        """
+        stored = self._stored_state(source.name, state)
+        if not _new_feed(source, stored):  # decided by a fetch beside this one
+            return replace(state, scope=stored.scope, first_fetched_at=stored.first_fetched_at)
+        url = without_user_info(source.url)
+        same = _moved(source, stored) and self.repo.shows_feed_of(
+            entries, stored.recent_ids, stored.scope or source.name
+        )
+        if same:
+            logger.info("source url changed, same feed", source=source.name, url=loggable_url(source.url))
+            decided = replace(stored, url=url, validators=Validators())
+        else:
+            scope = feed_scope(source.name, url)
+            decided = replace(stored, url=url, validators=Validators(), first_fetched_at=now, scope=scope)
+        self.repo.save_source_state(source.name, decided)
+        return replace(state, scope=decided.scope, first_fetched_at=decided.first_fetched_at)
 
     def _queue_article_pages(
         self, source: SourceConfig, state: SourceState, new: Sequence[Item], pages: _ArticlePages

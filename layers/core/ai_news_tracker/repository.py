@@ -252,6 +252,26 @@ class RawRepository:
                     self.store.put_if_absent(_alias_key(content), item.id.encode("ascii"))
         return shown, new
 
+    def shows_feed_of(self, entries: Iterable[Entry], known: Collection[str], scope: str) -> bool:
+        """Whether ``entries`` are of the feed a source stored its items from (``known``: its recent ids;
+        ``scope``: its link-less items'): one of them known by its link, or a link-less one stored under
+        its guid in ``scope`` with its title; never when a link-less one's guid is stored there with
+        another title (another feed numbering its items alike)."""
+        agrees = False
+        for entry in entries:
+            identity = identity_key(entry.url, entry.guid, entry.title, entry.text, scope)
+            if identity.startswith("url:"):
+                agrees = agrees or item_id(identity) in known
+                continue
+            if not identity.startswith("guid:"):
+                continue
+            legacy = self._stored_before_feed_scoped_guids(scope, identity, set(known))
+            stored = self.get_item(item_id(identity)) or (self.get_item(legacy) if legacy else None)
+            if stored is not None and stored.title != entry.title:
+                return False
+            agrees = agrees or stored is not None
+        return agrees
+
     def _stored_as(
         self,
         scope: str,
@@ -270,7 +290,8 @@ class RawRepository:
         under it, names none. ``scope``: what its feed's link-less items are identified within."""
         alias, content = aliases
         earlier = self._aliased(content if apart else alias)
-        if earlier is None and (legacy := self._stored_before_feed_scoped_guids(scope, item, known_ids)):
+        legacy = None if earlier else self._stored_before_feed_scoped_guids(scope, item.identity, known_ids)
+        if legacy is not None:
             earlier = legacy
             if content is not None and backfill:
                 self._backfill_content_alias(content, legacy, item)
@@ -331,7 +352,7 @@ class RawRepository:
         feed stored under its guid alone before guids were scoped to their feed, for want of it."""
         stored = self.get_item(shared)
         if stored is None and item.identity.startswith("guid:"):
-            legacy = self._stored_before_feed_scoped_guids(scope, item, set())
+            legacy = self._stored_before_feed_scoped_guids(scope, item.identity, set())
             stored = self.get_item(legacy) if legacy is not None else None
         return stored
 
@@ -350,16 +371,16 @@ class RawRepository:
         data = self.store.get(_alias_key(alias))
         return data.decode("ascii", "replace") if data else None
 
-    def _stored_before_feed_scoped_guids(self, scope: str, item: Item, known_ids: set[str]) -> str | None:
+    def _stored_before_feed_scoped_guids(self, scope: str, identity: str, known_ids: set[str]) -> str | None:
         """The id a link-less item had before guids were scoped to their feed, when this feed stored it.
 
         Releases before 2026-11-30 06:57 identified such an entry by ``guid:`` + its guid alone; its
         item stays that one after the upgrade (read only: nothing is moved or rewritten). None for a
         feed first fetched since (``scope``, a feed's: :func:`~ai_news_tracker.identity.is_feed_scope`)."""
         prefix = f"guid:{scope}\n"
-        if is_feed_scope(scope) or not item.identity.startswith(prefix):
+        if is_feed_scope(scope) or not identity.startswith(prefix):
             return None
-        legacy = item_id("guid:" + item.identity[len(prefix) :])
+        legacy = item_id("guid:" + identity[len(prefix) :])
         if legacy in known_ids:
             return legacy
         stored = self.get_item(legacy)
