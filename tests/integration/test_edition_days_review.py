@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from loopback import LoopbackServer, static
 from review_days_lib import Tracker
 
@@ -289,3 +290,33 @@ def test_a_renamed_outlets_own_follow_up_is_news_not_a_repeat(tmp_path: Path) ->
     edition = t.edition("2026-11-20")
     assert [i["url"] for i in edition["reported_before"]] == []
     assert [i["url"] for i in edition["items"]] == [FOLLOW_UP[1]]
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [("乙", "/b?key=second"), ("乙", "/c"), ("丙", "/b?key=first")],
+    ids=["its-key-corrected", "pointed-at-another-feed", "renamed"],
+)
+def test_a_source_added_then_changed_before_its_first_edition_publishes_no_archive(
+    tmp_path: Path, changed: tuple[str, str]
+) -> None:
+    """README, Windows: no archive of a feed added since the last edition; a source added, then given
+    another url (its bridge's key corrected, or another feed) or renamed before that edition, is still
+    one added since."""
+    with LoopbackServer() as server:
+        t = Tracker(server, tmp_path, sources=(("甲", "/a"),))
+        t.feed("/a", [A])
+        assert t.cli("run", f"2026-11-19T08:00:00{SH}")[0] == 0
+        # Given a source added at 14:00, its first fetch storing its bridge's archive
+        t.feed("/b", ARCHIVE)
+        t.feed(
+            "/c", [("乙：今日新闻", "https://c.example/1", datetime(2026, 11, 19, 10, tzinfo=UTC), "正文。")]
+        )
+        t.write_config((("甲", "/a"), ("乙", "/b?key=first")))
+        assert t.cli("fetch", f"2026-11-19T14:00:00{SH}")[0] == 0
+        # And its url or name changed that evening
+        t.write_config((("甲", "/a"), changed))
+        # When the next day is run
+        assert t.cli("run", f"2026-11-20T08:00:00{SH}")[0] == 0
+    # Then the archive of the feed added since is no news
+    assert [u for u in t.urls("2026-11-20") if "old" in u] == []

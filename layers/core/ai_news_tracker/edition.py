@@ -1,8 +1,8 @@
 """Which items an edition holds: pure functions over items and times.
 
 An edition covers the items first seen since the previous edition's cutoff (its ``window_end``), but
-for the archive of a feed added since (its items published :data:`OLD_NEWS` before that cutoff, first
-seen from it: a source pointed at another feed keeps what its former one brought before); the
+for the archive of a feed added since (its items published :data:`OLD_NEWS` before that cutoff; a
+source established before it and pointed at another feed since keeps what its former one brought); the
 first edition takes the items published within ``lookback_hours`` before its cutoff. So across days
 every item lands in at most one edition, every item of an established feed in exactly one, and a missed
 day is caught up by the next one.
@@ -60,13 +60,14 @@ def select_items(
     cutoff: datetime,
     previous_cutoff: datetime | None,
     lookback_hours: int,
-    new_sources: Mapping[str, datetime] | None = None,
+    new_sources: Mapping[str, datetime | None] | None = None,
 ) -> list[Item]:
     """The items of an edition, newest first, before relevance filtering and the cap.
 
-    ``new_sources`` are the sources first fetched since ``previous_cutoff``, each with when its feed was:
-    the old news of what they brought since is left out (:data:`OLD_NEWS`); what a source pointed at
-    another feed since was first seen from before, its established feed brought."""
+    ``new_sources`` are the sources whose feed was first fetched since ``previous_cutoff``: their old
+    news is left out (:data:`OLD_NEWS`); for a source established before it and pointed at another feed
+    since, with when that feed was first fetched: what it first saw before then, its established feed
+    brought (None: a source first fetched since, all of it)."""
     if previous_cutoff is None:
         chosen = [i for i in candidates if in_first_window(i, cutoff, lookback_hours)]
     else:
@@ -80,11 +81,14 @@ def select_items(
     return newest_first(unique.values())
 
 
-def _archive(item: Item, new_sources: Mapping[str, datetime], previous_cutoff: datetime) -> bool:
-    """Whether ``item`` is the archive of a feed added since ``previous_cutoff``: its old news, first
-    seen from its source's feed since that feed was first fetched (``new_sources``)."""
-    since = new_sources.get(item.source)
-    return since is not None and item.first_seen >= since and is_old_news(item, previous_cutoff)
+def _archive(item: Item, new_sources: Mapping[str, datetime | None], previous_cutoff: datetime) -> bool:
+    """Whether ``item`` is the archive of a feed added since ``previous_cutoff``: its old news, of a
+    source first fetched since, or first seen from an established source's feed since that feed was
+    first fetched (``new_sources``)."""
+    if item.source not in new_sources:
+        return False
+    since = new_sources[item.source]
+    return (since is None or item.first_seen >= since) and is_old_news(item, previous_cutoff)
 
 
 def for_points(items: Sequence[Item]) -> list[Item]:

@@ -322,6 +322,7 @@ class Pipeline:
                 last_new_at=last_new,
                 aliased=ALIASES_VERSION,  # (not a newer one stored: rolled back to, it writes again)
                 first_fetched_at=stored.first_fetched_at,  # None: established before this was kept
+                moved_at=stored.moved_at,
                 url=without_user_info(source.url),
                 articles_owed=stored.articles_owed,  # until the pages queued are asked
                 scope=stored.scope or scope,  # (kept from now on, through a rename too)
@@ -340,7 +341,8 @@ class Pipeline:
         A new URL showing what the source stored (an item known by its link, a link-less one by its
         guid and title: a rotated access key, a mirror) is the same feed: its ``scope`` and
         ``first_fetched_at`` kept. Else, or when a link-less guid stored has another title there (another
-        feed numbering its items alike), a new feed: both anew (two fetches at once make the same scope).
+        feed numbering its items alike), a new feed: its scope anew (two fetches at once make the same),
+        first fetched now (``moved_at`` for a source fetched before: its ``first_fetched_at`` stays).
         """
         stored = self._stored_state(source.name, state)
         if not _new_feed(source, stored):  # decided by a fetch beside this one
@@ -354,7 +356,12 @@ class Pipeline:
             decided = replace(stored, url=url, validators=Validators())
         else:
             scope = feed_scope(source.name, url)
-            decided = replace(stored, url=url, validators=Validators(), first_fetched_at=now, scope=scope)
+            decided = replace(stored, url=url, validators=Validators(), scope=scope)
+            decided = (
+                replace(decided, moved_at=now)
+                if _moved(source, stored)
+                else replace(decided, first_fetched_at=now)
+            )
         self.repo.save_source_state(source.name, decided)
         return replace(state, scope=decided.scope, first_fetched_at=decided.first_fetched_at)
 
@@ -689,7 +696,7 @@ class Pipeline:
             cutoff,
             previous.window_end if previous else None,
             report.lookback_hours,
-            new_sources=_first_fetched_after(states, previous.window_end) if previous else None,
+            new_sources=self._new_sources(states, previous.window_end, candidates) if previous else None,
         )
         window = self._configured(window, states)  # a source removed or disabled since: its items left out
         if previous is not None:
@@ -904,13 +911,27 @@ class Pipeline:
         committed = self.repo.items_first_seen(
             start, previous.window_end, excluding=known, workers=self.config.fetch.workers
         )
-        new_sources = _first_fetched_after(states, previous.window_start) if previous.window_start else None
+        since = previous.window_start
+        new_sources = self._new_sources(states, since, committed) if since else None
         late = self._configured(
             select_items(committed, previous.window_end, previous.window_start, lookback, new_sources), states
         )
         if late:
             logger.warning("late items taken into this edition", items=len(late), previous=str(previous.date))
         return late
+
+    def _new_sources(
+        self, states: Mapping[str, SourceState], since: datetime, items: Sequence[Item]
+    ) -> dict[str, datetime | None]:
+        """The sources whose feed was first fetched after ``since`` (``_first_fetched_after``), and the
+        former names of those renamed since, which their items are stored under (``_configured``)."""
+        new = _first_fetched_after(states, since)
+        former = {i.source for i in items if i.source not in states}
+        if new and former:
+            feeds = {without_user_info(s.url): s.name for s in reversed(self.config.enabled_sources)}
+            renamed = _renamed({name: self.repo.source_state(name) for name in former}, feeds)
+            new.update({old: new[name] for old, name in renamed.items() if name in new})
+        return new
 
     def _statuses(self, states: Mapping[str, SourceState]) -> tuple[SourceStatus, ...]:
         """Each enabled source's last status, under its configured name: a source renamed since its feed
@@ -1584,14 +1605,18 @@ def window_note(start: datetime, cutoff: datetime, tz: ZoneInfo) -> str | None:
     )
 
 
-def _first_fetched_after(states: Mapping[str, SourceState], since: datetime) -> dict[str, datetime]:
-    """The sources whose feed was first fetched after ``since``, each with when: what they bring from it
-    is new to us, not news (what one pointed at another feed first saw before, its former feed brought)."""
-    return {
-        name: state.first_fetched_at
-        for name, state in states.items()
-        if state.first_fetched_at and state.first_fetched_at > since
-    }
+def _first_fetched_after(states: Mapping[str, SourceState], since: datetime) -> dict[str, datetime | None]:
+    """The sources whose feed was first fetched after ``since``: what they bring from it is new to us, not
+    news. A source fetched before ``since`` and pointed at another feed after it, with when that feed was
+    first fetched (what it first saw before, its established feed brought); one first fetched after, None
+    (whatever URLs it had since)."""
+    new: dict[str, datetime | None] = {}
+    for name, state in states.items():
+        if state.first_fetched_at and state.first_fetched_at > since:
+            new[name] = None
+        elif state.moved_at and state.moved_at > since:
+            new[name] = state.moved_at
+    return new
 
 
 def _shown_by(states: Mapping[str, SourceState]) -> dict[str, tuple[str, ...]]:

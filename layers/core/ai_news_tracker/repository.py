@@ -95,6 +95,9 @@ class SourceState:
     # What its link-less items are identified within (identity.feed_scope): set at its feed's first fetch,
     # kept by a rename, another when its URL changes (None: before this was kept, the source's name)
     scope: str | None = None
+    # When its feed was first fetched, when the source was pointed at it after its own first fetch (a
+    # new feed, ``first_fetched_at`` kept: the source's); None: its first feed, or a move before 2026-12-02
+    moved_at: datetime | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -108,6 +111,7 @@ class SourceState:
             "url": self.url,
             "articles_owed": list(self.articles_owed),
             "scope": self.scope,
+            "moved_at": iso(self.moved_at) if self.moved_at else None,
         }
 
     @classmethod
@@ -124,6 +128,7 @@ class SourceState:
             url=data.get("url"),
             articles_owed=tuple(data.get("articles_owed", ())),
             scope=str(data["scope"]) if data.get("scope") is not None else None,
+            moved_at=parse_iso(data["moved_at"]) if data.get("moved_at") else None,
         )
 
 
