@@ -217,6 +217,32 @@ def test_a_day_whose_run_was_stopped_before_its_mail_is_mailed_by_the_next_run_o
     assert sorted(p.parent.name for p in (data / "outbox").rglob("*.eml")) == ["2026-11-20", "2026-11-21"]
 
 
+def test_a_stopped_days_mail_is_not_sent_weeks_later_once_email_is_enabled_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "d"
+    with LoopbackServer({"/feed": static(FEED)}) as server:
+        path = write_config(tmp_path / "c.toml", server.url("/feed"))
+        run = ["run", "--config", str(path), "--data-dir", str(data), "--now"]
+        # Given a run stopped (Ctrl-C) once its edition was stored, before its mail
+        with monkeypatch.context() as patch:
+            patch.setattr("ai_news_tracker.pipeline.Pipeline.publish", interrupted)
+            assert main([*run, NOW]) == 130
+        # And email then turned off while the next day is run
+        write_config(path, server.url("/feed"), enabled=False)
+        server.routes["/feed"] = static(FEED.replace(b"<item>", NEXT_ITEM + b"<item>", 1))
+        assert main([*run, "2026-11-21T12:00:00+08:00"]) == 0
+        # When email is turned on again a month later, and the day after
+        write_config(path, server.url("/feed"))
+        capsys.readouterr()
+        assert main([*run, "2026-12-21T12:00:00+08:00"]) == 0
+        assert main([*run, "2026-12-22T12:00:00+08:00"]) == 0
+    # Then the reader is not mailed the news of a month ago, and the first run says so, once, and how
+    assert "2026-11-20" not in {p.parent.name for p in (data / "outbox").rglob("*.eml")}
+    said = "email of 2026-11-20 not sent: its run stopped 31 days ago; `send --date 2026-11-20` mails it"
+    assert capsys.readouterr().out.count(said) == 1
+
+
 def test_a_day_run_again_is_mailed_to_no_recipient_added_since_its_first_run_but_send_mails_them(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

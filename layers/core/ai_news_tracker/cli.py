@@ -364,6 +364,9 @@ def report_run(
         print(f"  (email of the {owed.date} edition, whose run stopped before mailing it: {_mailed(owed)})")
         for recipient, reason in {**owed.pending, **owed.failed}.items():
             print(f"ai-news-tracker: email of {owed.date} not sent: {recipient} ({reason})", file=sys.stderr)
+    for day in report.owed_too_old:
+        ago = _count((edition.date - day).days, "day")
+        print(f"  (email of {day} not sent: its run stopped {ago} ago; `send --date {day}` mails it)")
     if report.email is not None:  # why, as `send` says it; on stderr, with the other failures
         for recipient, reason in {**report.email.pending, **report.email.failed}.items():
             print(f"ai-news-tracker: email not sent: {recipient} ({reason})", file=sys.stderr)

@@ -95,6 +95,8 @@ class PublishReport:
     owed: tuple[SendReport, ...] = ()
     # The configured recipients the day's mail is not for: added since its first run that mailed it
     added_since: int = 0
+    # The days owed mail whose run stopped too long before this one's day (OWED_MAIL_DAYS): not sent
+    owed_too_old: tuple[date, ...] = ()
 
 
 @dataclass
@@ -1351,13 +1353,13 @@ class Pipeline:
             self.repo.owe_mail(day, email.recipients)
         edition, rebuilt = self.build(now)
         keys = self.publish(edition)
-        owed = self._send_owed(day) if mails else ()
+        owed, too_old = self._send_owed(day) if mails else ((), ())
         recipients, added_since = self._day_recipients(day) if mails else ([], [])
         sent = self.send_email(edition, recipients=recipients)
         if mails:
             self.repo.settle_mail(day)
         added = len(added_since) if sent is not None else 0
-        return PublishReport(edition, keys, rebuilt, fetched, sent, owed, added)
+        return PublishReport(edition, keys, rebuilt, fetched, sent, owed, added, too_old)
 
     def _day_recipients(self, day: date) -> tuple[list[str], list[str]]:
         """The configured recipients ``day``'s mail goes to (those of its first run that mailed it) and
@@ -1373,12 +1375,20 @@ class Pipeline:
                 others.setdefault(key, recipient)
         return recipients, list(others.values())
 
-    def _send_owed(self, day: date) -> tuple[SendReport, ...]:
+    def _send_owed(self, day: date) -> tuple[tuple[SendReport, ...], tuple[date, ...]]:
         """The mail of the other days a run was stopped before sending, sent now, oldest first (a day
-        without a stored edition owes none: its run stopped before storing it, its items go to the next)."""
+        without a stored edition owes none: its run stopped before storing it, its items go to the next);
+        and the days owed more than ``OWED_MAIL_DAYS`` before ``day``, cleared unsent: a run with email
+        off neither sends nor clears them, and news weeks old is no mail (``send --date`` mails it)."""
         reports: list[SendReport] = []
+        too_old: list[date] = []
         for owed in self.repo.mail_owed():
             if owed == day:  # this run's own, sent after
+                continue
+            if (day - owed).days > OWED_MAIL_DAYS:
+                logger.warning("owed email not sent", date=owed.isoformat(), days=(day - owed).days)
+                self.repo.settle_mail(owed)
+                too_old.append(owed)
                 continue
             edition = self.repo.load_edition(owed)
             recipients = self._day_recipients(owed)[0]
@@ -1387,7 +1397,7 @@ class Pipeline:
             if report is not None and (report.sent or report.failed or report.pending):
                 logger.info("owed email sent", date=owed.isoformat(), sent=len(report.sent))
                 reports.append(report)
-        return tuple(reports)
+        return tuple(reports), tuple(too_old)
 
     def _fetches(self, day: date, dates: Sequence[date], now: datetime) -> bool:
         """Whether a run of ``day`` at ``now`` fetches first. A day before the newest edition can only be
@@ -1432,6 +1442,8 @@ _BOARD_JOB = "\x00leaderboard"
 # runs are 20 hours of the 2-hourly fetches, past which a page comes after its item's edition; a feed
 # bringing more items without text than it may ask for has those owed longest dropped, not piled up.
 ARTICLES_OWED_RUNS = 10
+# How many days before a run's day a stopped run's mail may be of and still go out with it
+OWED_MAIL_DAYS = 1
 # The recent items of a renamed source's former state, kept before scopes were, read for its former name
 RENAMED_READS = 20
 PUBLISH_ROUNDS = 3  # a publish writes its pages again while other editions are stored meanwhile
