@@ -440,10 +440,72 @@ def test_a_day_built_before_any_ranking_kept_was_fetched_says_so(tmp_path: Path)
         # Given the feeds fetched on day 1, the leaderboard first fetched the next morning
         pipe.fetch(DAY1, leaderboard=False)
         pipe.fetch(DAY2 - timedelta(hours=1), feeds=False)
-        # When day 1 is built with its time
-        edition, _ = pipe.build(DAY1)
+        # When the section is pointed at another file, not fetched yet, and day 1 is built with its time (a
+        # ranking of the source configured is shown, if none was fetched by then the first fetched after)
+        other = pipeline(tmp_path, server.url("/other"), "arena-catalog")
+        edition, _ = other.build(DAY1)
     # Then it shows no ranking, and says why: none was fetched by its time (not a failure of the fetch)
     assert edition.leaderboard is None
-    assert "*排行榜暂不可用: 本期截止前未获取到榜单*" in pipe.renderer.markdown(edition)
-    board = json.loads(pipe.renderer.json(edition))["leaderboard"]
+    assert "*排行榜暂不可用: 本期截止前未获取到榜单*" in other.renderer.markdown(edition)
+    board = json.loads(other.renderer.json(edition))["leaderboard"]
     assert (board["available"], board["error"]) == (False, "no ranking fetched by the edition's cutoff")
+
+
+# -- the newest day rebuilt after a [leaderboard] change showed the ranking of the configuration before --
+
+
+def test_the_newest_day_rebuilt_after_a_category_change_shows_the_category_configured(tmp_path: Path) -> None:
+    routes = {
+        "/board": static(catalog(1490.0), headers={"Content-Type": "application/json"}),
+        "/feed": static(FEED, headers={"Content-Type": "application/rss+xml"}),
+    }
+    with LoopbackServer(routes) as server:
+        # Given day 1 published with the overall ranking ("full")
+        first = pipeline(tmp_path, server.url("/board"), "arena-catalog").run(DAY1)
+        # When the operator configures the Chinese-prompt ranking and builds the day again (README: "to
+        # build the newest day again after changing the configuration, delete DIR/raw/editions/<day>.json")
+        chinese = pipeline(tmp_path, server.url("/board"), "arena-catalog", category="chinese")
+        (tmp_path / "raw" / "editions" / f"{first.edition.date}.json").unlink()
+        rebuilt = chinese.run(DAY1 + timedelta(hours=2))
+    # Then the rebuilt day shows the category configured, fetched by that run (it showed the old one, with
+    # ⚠️ 此为此前数据源的榜单：本期截止前未获取到新配置的数据源)
+    assert rebuilt.edition.leaderboard is not None
+    assert rebuilt.edition.leaderboard.category == "chinese"
+    assert rebuilt.edition.leaderboard.other_source is None
+
+
+def test_the_newest_day_rebuilt_after_a_leaderboard_section_was_added_shows_it(tmp_path: Path) -> None:
+    routes = {
+        "/board": static(RANKED, headers={"Content-Type": "application/json"}),
+        "/feed": static(FEED, headers={"Content-Type": "application/rss+xml"}),
+    }
+    with LoopbackServer(routes) as server:
+        # Given day 1 published without a [leaderboard] section
+        config = parse_config({"sources": [{"name": "甲", "url": server.url("/feed")}]})
+        first = Pipeline(config, *local_stores(tmp_path)).run(DAY1)
+        # When the section is added and the day built again later that day
+        (tmp_path / "raw" / "editions" / f"{first.edition.date}.json").unlink()
+        rebuilt = pipeline(tmp_path, server.url("/board"), "arena-catalog").run(DAY1 + timedelta(hours=2))
+    # Then it shows the ranking that run fetched (it said 排行榜暂不可用: 本期截止前未获取到榜单)
+    assert rebuilt.edition.leaderboard is not None
+
+
+def test_the_newest_day_rebuilt_after_its_snapshot_was_deleted_shows_the_one_fetched_again(
+    tmp_path: Path,
+) -> None:
+    body = {"board": RANKED}
+    routes = {
+        "/board": lambda exchange: exchange.respond(200, body["board"], {"Content-Type": "application/json"}),
+        "/feed": static(FEED, headers={"Content-Type": "application/rss+xml"}),
+    }
+    with LoopbackServer(routes) as server:
+        pipe = pipeline(tmp_path, server.url("/board"), "arena-catalog")
+        first = pipe.run(DAY1)
+        # Given a snapshot its publisher withdrew, deleted as README says, and the day built again
+        body["board"] = PASSED
+        (tmp_path / "raw" / "leaderboard" / "arena-catalog.json").unlink()
+        (tmp_path / "raw" / "editions" / f"{first.edition.date}.json").unlink()
+        rebuilt = pipe.run(DAY1 + timedelta(hours=2))
+    # Then it shows the ranking fetched again (it said 排行榜暂不可用: 本期截止前未获取到榜单)
+    assert rebuilt.edition.leaderboard is not None
+    assert rebuilt.edition.leaderboard.global_top[0].score == 1500

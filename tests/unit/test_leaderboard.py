@@ -828,12 +828,26 @@ def test_a_day_shows_the_newest_ranking_kept_that_was_first_fetched_by_its_cutof
         stored = kept_with(fetched(score, hour), stored)
 
     def at(hour: int) -> float | None:
-        shown = shown_at(stored, datetime(2026, 11, 1, hour, 30, tzinfo=UTC))
+        shown = shown_at(stored, datetime(2026, 11, 1, hour, 30, tzinfo=UTC), "s1")
         return shown["scores"]["glm-4.6"] if shown else None
 
     # Then a day cut at 01:30 shows the first (first fetched at 01:00), one cut at 03:30 the second, and
-    # one cut before any was fetched none
-    assert (at(0), at(1), at(2), at(3)) == (None, 1.0, 1.0, 2.0)
+    # one cut before any was fetched the first fetched after it (a day built again after a configuration
+    # change: what its run fetched)
+    assert (at(0), at(1), at(2), at(3)) == (1.0, 1.0, 1.0, 2.0)
+
+
+def test_a_day_shows_a_ranking_of_the_source_configured_before_one_of_another() -> None:
+    # Given the ranking of source s1 fetched at 01:00, then one of s2 at 03:00
+    stored = kept_with({**fetched(2.0, 3), "source": "s2"}, kept_with(fetched(1.0, 1), None))
+
+    def at(hour: int, source: str) -> float | None:
+        shown = shown_at(stored, datetime(2026, 11, 1, hour, 30, tzinfo=UTC), source)
+        return shown["scores"]["glm-4.6"] if shown else None
+
+    # Then s1's days show s1's and s2's days s2's, even cut before it was fetched; a source none is kept
+    # of shows the newest of another fetched by then (a switch whose fetch failed), else none
+    assert (at(3, "s1"), at(0, "s2"), at(3, "s3"), at(0, "s3")) == (1.0, 2.0, 2.0, None)
 
 
 def test_a_stored_snapshot_keeps_a_bounded_number_of_rankings_newest_first() -> None:
@@ -849,4 +863,4 @@ def test_a_ranking_stored_before_first_fetch_times_were_kept_is_shown_for_any_da
     legacy = {k: v for k, v in fetched(1.0, 5).items() if k != "fetched_at"}
     stored = kept_with(fetched(1.0, 6), legacy)
     # Then a day cut before either fetch still shows it, as before
-    assert shown_at(stored, datetime(2026, 11, 1, 0, 0, tzinfo=UTC)) is not None
+    assert shown_at(stored, datetime(2026, 11, 1, 0, 0, tzinfo=UTC), "s1") is not None

@@ -468,13 +468,20 @@ def kept_with(snapshot: Mapping[str, Any], stored: Mapping[str, Any] | None) -> 
     return {**snapshot, "first_fetched_at": first, "earlier": kept[: KEPT_RANKINGS - 1]}
 
 
-def shown_at(stored: Mapping[str, Any] | None, cutoff: datetime) -> dict[str, Any] | None:
-    """The ranking an edition cut at ``cutoff`` shows: the newest kept that was first fetched by then
-    (one stored before that time was kept: any day's); None when every one kept came after it."""
-    for ranking in kept_rankings(stored):
+def shown_at(stored: Mapping[str, Any] | None, cutoff: datetime, source: str) -> dict[str, Any] | None:
+    """The ranking an edition cut at ``cutoff`` shows, of the configured ``source`` (:func:`source_id`;
+    one stored before that was recorded counts as it) first: the newest kept that was first fetched by
+    then (one stored before that time was kept: any day's), else the first fetched after it (a day built
+    again after a change of the configuration shows what its run fetched). Only when none kept is of
+    that source, another's (a switch whose fetch failed), the newest fetched by then; else None."""
+    kept = kept_rankings(stored)
+    own = [ranking for ranking in kept if ranking.get("source") in (None, source)]
+    for ranking in own or kept:
         first = ranking.get("first_fetched_at")
         if first is None or datetime.fromisoformat(first) <= cutoff:
             return ranking
+    if own:  # each has its first_fetched_at, after the cutoff
+        return min(own, key=lambda ranking: datetime.fromisoformat(ranking["first_fetched_at"]))
     return None
 
 

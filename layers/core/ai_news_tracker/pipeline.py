@@ -994,16 +994,18 @@ class Pipeline:
 
     def current_leaderboard(self, cutoff: datetime | None = None) -> Leaderboard | None:
         """The leaderboard an edition cut at ``cutoff`` shows (None: the newest stored), ranked: the newest
-        ranking kept that was first fetched by then (``leaderboard.shown_at``), so a day built after the
-        next day's fetch (rebuilt, or published late) never shows a later ranking; None when none was."""
+        ranking kept of the configured source that was first fetched by then (``leaderboard.shown_at``),
+        so a day built after the next day's fetch (rebuilt, or published late) never shows a later one;
+        else its first fetched after then (a day rebuilt after a configuration change: its run's)."""
         board = self.config.leaderboard
         if board is None or not board.enabled:
             return None
         # not at import: fetch never ranks
         from .leaderboard import build_leaderboard, default_date_basis, shown_at, source_id
 
+        configured = source_id(board.provider, board.url, board.effective_category)
         stored = self.repo.leaderboard_snapshot(board.provider)
-        snapshot = stored if cutoff is None else shown_at(stored, cutoff)
+        snapshot = stored if cutoff is None else shown_at(stored, cutoff, configured)
         if snapshot is None:
             if stored is not None and cutoff is not None:  # the edition says so (render.board_missing)
                 logger.info(
@@ -1011,7 +1013,6 @@ class Pipeline:
                 )
             return None
         # of another file or category than configured (a switch whose fetch failed): under its own name
-        configured = source_id(board.provider, board.url, board.effective_category)
         other = snapshot.get("source") not in (None, configured)
         ranked = build_leaderboard(
             board.provider,
