@@ -509,3 +509,37 @@ def test_the_newest_day_rebuilt_after_its_snapshot_was_deleted_shows_the_one_fet
     # Then it shows the ranking fetched again (it said 排行榜暂不可用: 本期截止前未获取到榜单)
     assert rebuilt.edition.leaderboard is not None
     assert rebuilt.edition.leaderboard.global_top[0].score == 1500
+
+
+# -- the same ranking dated anew kept the time it was first fetched ---------------------------------------
+
+
+def _history(*days: str) -> bytes:
+    """An lmarena-history file whose snapshots of ``days`` all hold one unchanged ranking."""
+    scores = {"gemini-3-pro": 1490.0, "glm-4.6": 1441.0, "qwen3-max": 1400.0}
+    return json.dumps({day: {"text": {"overall": scores}} for day in days}).encode()
+
+
+def test_a_day_rebuilt_after_the_next_fetch_dated_its_unchanged_ranking_anew_shows_the_date_it_had(
+    tmp_path: Path,
+) -> None:
+    body = {"board": _history("20261031")}
+    routes = {
+        "/board": lambda exchange: exchange.respond(200, body["board"], {"Content-Type": "application/json"}),
+        "/feed": static(FEED, headers={"Content-Type": "application/rss+xml"}),
+    }
+    with LoopbackServer(routes) as server:
+        pipe = pipeline(tmp_path, server.url("/board"), "lmarena-history")
+        # Given day 1 published with the snapshot of 10-31
+        first = pipe.run(DAY1)
+        # And the next morning's fetch finding the daily scrape of 11-02, its scores unchanged
+        body["board"] = _history("20261031", "20261102")
+        pipe.fetch(DAY2 - timedelta(hours=1), feeds=False)
+        # When day 1 is rebuilt with its time (README: "Rebuild the newest edition")
+        (tmp_path / "raw" / "editions" / f"{first.edition.date}.json").unlink()
+        rebuilt = pipe.run(DAY1)
+    # Then it shows the ranking as it had it, dated 10-31 (it showed the next day's date: 数据日期 11-02,
+    # age_days -1)
+    assert first.edition.leaderboard is not None and rebuilt.edition.leaderboard is not None
+    assert first.edition.leaderboard.snapshot_date == date(2026, 10, 31)
+    assert rebuilt.edition.leaderboard.snapshot_date == date(2026, 10, 31)

@@ -817,6 +817,7 @@ def fetched(score: float, hour: int) -> dict[str, Any]:
         "source": "s1",
         "fingerprint": ranking_fingerprint(scores),
         "scores": scores,
+        "snapshot_date": "2026-10-31",
         "fetched_at": f"2026-11-01T{hour:02}:00:00Z",
     }
 
@@ -835,6 +836,14 @@ def test_a_day_shows_the_newest_ranking_kept_that_was_first_fetched_by_its_cutof
     # one cut before any was fetched the first fetched after it (a day built again after a configuration
     # change: what its run fetched)
     assert (at(0), at(1), at(2), at(3)) == (1.0, 1.0, 1.0, 2.0)
+
+
+def test_the_same_scores_dated_anew_are_another_ranking_kept() -> None:
+    # Given a ranking fetched at 01:00, then at 03:00 the same scores dated a day later
+    stored = kept_with({**fetched(1.0, 3), "snapshot_date": "2026-11-01"}, kept_with(fetched(1.0, 1), None))
+    # Then a day cut at 02:00 shows the date it had then
+    shown = shown_at(stored, datetime(2026, 11, 1, 2, 0, tzinfo=UTC), "s1")
+    assert shown is not None and shown["snapshot_date"] == "2026-10-31"
 
 
 def test_a_day_shows_a_ranking_of_the_source_configured_before_one_of_another() -> None:

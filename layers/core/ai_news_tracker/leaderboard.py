@@ -456,12 +456,14 @@ def kept_rankings(stored: Mapping[str, Any] | None) -> list[dict[str, Any]]:
 
 def kept_with(snapshot: Mapping[str, Any], stored: Mapping[str, Any] | None) -> dict[str, Any]:
     """``snapshot`` (fetched at its ``fetched_at``) as stored over ``stored``: the same ranking of the
-    same source keeps the time it was first fetched (None: stored before that was kept, shown for any
-    day as then), another one is kept before it, :data:`KEPT_RANKINGS` in all."""
+    same source and date keeps the time it was first fetched (None: stored before that was kept, shown
+    for any day as then), another one is kept before it, :data:`KEPT_RANKINGS` in all (the same scores
+    dated anew are another: a day built before that shows the date it had)."""
     kept, first = kept_rankings(stored), snapshot["fetched_at"]
     if (
         kept
         and kept[0].get("source") == snapshot["source"]
+        and kept[0].get("snapshot_date") == snapshot["snapshot_date"]
         and ranking_fingerprint(kept[0]["scores"]) == snapshot["fingerprint"]
     ):
         first, kept = kept[0].get("first_fetched_at"), kept[1:]
