@@ -543,3 +543,21 @@ def test_a_day_rebuilt_after_the_next_fetch_dated_its_unchanged_ranking_anew_sho
     assert first.edition.leaderboard is not None and rebuilt.edition.leaderboard is not None
     assert first.edition.leaderboard.snapshot_date == date(2026, 10, 31)
     assert rebuilt.edition.leaderboard.snapshot_date == date(2026, 10, 31)
+
+
+def test_a_failed_switch_to_another_provider_shows_no_board_until_its_first_fetch(tmp_path: Path) -> None:
+    # README ([leaderboard]): snapshots are kept per provider, so a new `provider` has no board until its
+    # first fetch (a new `url` or `category` shows the last ranking of the one before)
+    history = json.dumps({"20261031": {"text": {"overall": {"glm-4.6": 1400.0, "gpt-5": 1300.0}}}}).encode()
+    with LoopbackServer({"/board": static(history, headers={"Content-Type": "application/json"})}) as server:
+        # Given the lmarena-history ranking fetched
+        pipeline(tmp_path, server.url("/board"), "lmarena-history").fetch(DAY1, feeds=False)
+        # When the section is switched to arena-catalog, whose fetch fails
+        catalog_pipe = pipeline(tmp_path, server.url("/missing"), "arena-catalog")
+        failed = catalog_pipe.fetch(DAY1 + timedelta(days=1), feeds=False).leaderboard
+        shown = catalog_pipe.current_leaderboard(DAY1 + timedelta(days=1))
+    # Then no ranking is shown, and the edition says the fetch failed
+    assert failed is not None and not failed.ok
+    assert shown is None
+    edition = plain_edition(leaderboard=shown, leaderboard_status=failed)
+    assert "*排行榜暂不可用: " in catalog_pipe.renderer.markdown(edition)
