@@ -561,3 +561,30 @@ def test_a_failed_switch_to_another_provider_shows_no_board_until_its_first_fetc
     assert shown is None
     edition = plain_edition(leaderboard=shown, leaderboard_status=failed)
     assert "*排行榜暂不可用: " in catalog_pipe.renderer.markdown(edition)
+
+
+def test_a_failed_switch_over_a_ranking_stored_by_the_release_before_is_not_headed_by_the_new_name(
+    tmp_path: Path,
+) -> None:
+    text_url = "/data/leaderboard-text.json"
+    with LoopbackServer({text_url: static(TEXT, headers={"Content-Type": "application/json"})}) as server:
+        pipeline(tmp_path, server.url(text_url), "arena-catalog").fetch(DAY1, feeds=False)
+        # Given the text arena's ranking as the release before stored it (no name, no first fetch time)
+        path = tmp_path / "raw" / "leaderboard" / "arena-catalog.json"
+        stored = json.loads(path.read_text("utf-8"))
+        for key in ("name", "first_fetched_at", "earlier"):
+            stored.pop(key)
+        path.write_text(json.dumps(stored), "utf-8")
+        # When, after the upgrade, the section is pointed at the vision arena's file, named so, and its
+        # fetch fails
+        board = {"provider": "arena-catalog", "url": server.url("/404.json"), "name": "LM Arena Vision"}
+        config = parse_config({"sources": [{"name": "甲", "url": FEED_URL}], "leaderboard": board})
+        vision = Pipeline(config, *local_stores(tmp_path))
+        failed = vision.fetch(DAY1 + timedelta(days=1), feeds=False).leaderboard
+        shown = vision.current_leaderboard(DAY1 + timedelta(days=1))
+    # Then the text arena's rows, said to be the former source's, are headed by the default name, not by
+    # the vision arena's (a heading the note under it contradicted)
+    edition = plain_edition(leaderboard=shown, leaderboard_status=failed)
+    markdown = Renderer(config, TEMPLATES).markdown(edition)
+    assert "此为此前数据源的榜单" in markdown
+    assert "## 国产模型排行榜 (LM Arena)\n" in markdown

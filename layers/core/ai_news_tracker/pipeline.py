@@ -1024,7 +1024,8 @@ class Pipeline:
             category=snapshot.get("category"),  # the stored snapshot's: kept when a new one failed
             style_control=snapshot.get("style_control"),
             source=snapshot.get("source"),
-            other_source=str(snapshot.get("name") or board.name) if other else None,
+            # one stored before names were (no "name"): the default's, never the new source's
+            other_source=str(snapshot.get("name") or LeaderboardConfig.name) if other else None,
         )
         if not ranked.domestic and board.domestic_n > 0:  # the edition says so; the domestic rule may lag
             logger.warning(
