@@ -2,7 +2,8 @@
 [[sources]]): found by a review of how stored items become daily editions; the first three failed
 before the feed became its URL (a renamed source lost an old-dated item and took its own follow-up for
 a repeat; a moved one published its new feed's archive as news); the link-less ones failed before a
-feed's items were identified within its scope (identity.feed_scope), kept in its state, not its name."""
+feed's items were identified within its scope (identity.feed_scope), kept in its state, not its name;
+the url-change ones, while a new url was a new feed unless it showed what the source stored."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ def news(t: Tracker, day: str) -> list[str]:
 
 OLD = ("智谱发布 GLM 新模型", None, "flash-101", "Thu, 19 Nov 2026 06:00:00 +0800")
 NEW = ("DeepSeek 开源推理模型", None, "flash-102", "Fri, 20 Nov 2026 06:00:00 +0800")
+LINKED = ("月之暗面发布 Kimi 新版本", "https://a.example/kimi", "a-1", OLD[3])
 
 
 def test_a_renamed_source_does_not_publish_its_link_less_items_again(tmp_path: Path) -> None:
@@ -72,19 +74,24 @@ def test_a_renamed_bridge_that_switches_an_articles_link_keeps_the_item(tmp_path
     assert t.urls("2026-11-20") == []
 
 
-def test_a_source_moved_to_another_feed_numbering_its_items_alike_loses_none_of_them(tmp_path: Path) -> None:
-    """README, Identity: feeds number their link-less items "1", "2"… each on its own; [[sources]]: a
-    source whose url changes is a new feed, only its archive no news."""
+def test_a_source_pointed_at_another_feed_numbering_its_items_alike_takes_them_for_its_own(
+    tmp_path: Path,
+) -> None:
+    """README, Identity: a link-less item is its guid within its source, whatever URL it is given; a
+    known limitation: to follow another feed numbering its items alike, add it under a new name."""
+    mine = ("智谱发布 GLM 新模型", None, "1", "Thu, 19 Nov 2026 06:00:00 +0800")
     other = ("DeepSeek 开源推理模型", None, "1", "Fri, 20 Nov 2026 06:00:00 +0800")
     with LoopbackServer() as server:
         t = Tracker(server, tmp_path, threshold=0.27, sources=(("甲", "/a"),))
-        serve(server, "/a", [("智谱发布 GLM 新模型", None, "1", "Thu, 19 Nov 2026 06:00:00 +0800")])
+        serve(server, "/a", [mine])
         assert t.cli("run", f"2026-11-19T08:00:00{SH}")[0] == 0
-        # Given the source pointed at another feed, which numbers its own items from "1" too
+        # Given the source pointed at another feed numbering its items from "1" too, which is also
+        # added under a new name
         serve(server, "/b", [other])
-        t.write_config((("甲", "/b"),))
+        t.write_config((("甲", "/b"), ("乙", "/b")))
+        # When the next day is run
         assert t.cli("run", f"2026-11-20T08:00:00{SH}")[0] == 0
-    # Then that feed's article of this morning is news, not taken for the old feed's "1"
+    # Then the other feed's "1" is news under the new name alone: under 甲 it is the item stored
     assert news(t, "2026-11-20") == [other[0]]
 
 
@@ -122,6 +129,51 @@ def test_a_bridge_whose_access_key_rotated_keeps_an_article_it_then_shows_under_
         assert t.cli("run", f"2026-11-21T08:00:00{SH}")[0] == 0
     # Then it is the item 11-19 published, not news again
     assert t.urls("2026-11-21") == []
+
+
+def test_a_feed_asked_for_more_of_its_history_publishes_no_archive(tmp_path: Path) -> None:
+    """README, Windows: what a source's new url first brings dated a week before the window is no news;
+    a url showing more of the same feed's history (RSSHub's ``?limit=``) brings items weeks old."""
+    history = [
+        (
+            f"旧闻第{n}条：百度文心更新",
+            f"https://a.example/old-{n}",
+            f"old-{n}",
+            "Sun, 01 Nov 2026 06:00:00 +0800",
+        )
+        for n in range(3)
+    ]
+    with LoopbackServer() as server:
+        t = Tracker(server, tmp_path, threshold=0.27, sources=(("甲", "/a?limit=1"),))
+        serve(server, "/a", [LINKED])
+        assert t.cli("run", f"2026-11-19T08:00:00{SH}")[0] == 0
+        # Given the source asking its feed for more items: the one published and its history
+        t.write_config((("甲", "/a?limit=50"),))
+        serve(server, "/a", [LINKED, *history])
+        # When the next day is run
+        assert t.cli("run", f"2026-11-20T08:00:00{SH}")[0] == 0
+    # Then items published three weeks ago are no news
+    assert news(t, "2026-11-20") == []
+
+
+def test_a_source_pointed_back_at_its_feed_does_not_publish_its_link_less_items_again(
+    tmp_path: Path,
+) -> None:
+    """README, Identity: a source's link-less items keep their scope through any url change; pointed at
+    another feed for a few hours and back (or fetched with the former configuration meanwhile)."""
+    with LoopbackServer() as server:
+        t = Tracker(server, tmp_path, threshold=0.27, sources=(("甲", "/a"),))
+        serve(server, "/a", [LINKED, OLD])
+        serve(server, "/b", [("另一个源的新闻", "https://b.example/1", "b-1", OLD[3])])
+        assert t.cli("run", f"2026-11-19T08:00:00{SH}")[0] == 0
+        # Given the source pointed at another feed that afternoon, and back again that evening
+        t.write_config((("甲", "/b"),))
+        assert t.cli("fetch", f"2026-11-19T14:00:00{SH}")[0] == 0
+        t.write_config((("甲", "/a"),))
+        # When the next day is run, its feed unchanged
+        assert t.cli("run", f"2026-11-20T08:00:00{SH}")[0] == 0
+    # Then the link-less item is 11-19's, not news again
+    assert OLD[0] not in news(t, "2026-11-20")
 
 
 def test_a_renamed_source_keeps_an_item_it_dates_long_ago(tmp_path: Path) -> None:

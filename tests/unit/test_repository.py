@@ -396,7 +396,7 @@ def test_a_link_less_item_stored_before_guids_were_scoped_to_their_feed_is_not_n
     # And another feed numbering its own entry the same is still its own item
     _, other = repo.record_entries("别的快讯", [replace(flash, title="另一条")], T0 + timedelta(days=1))
     assert [i.title for i in other] == ["另一条"]
-    # And so is the entry the same source shows once renamed (its scope kept), not once moved (a new one)
+    # And the same source's once renamed (its scope kept), but not a source's of another scope (a feed's)
     later = T0 + timedelta(days=2)
     assert repo.record_entries("快讯台", [flash], later, scope="快讯") == ([old.id], [])
     moved = repo.record_entries(

@@ -2,7 +2,7 @@
 
 An edition covers the items first seen since the previous edition's cutoff (its ``window_end``), but
 for the archive of a feed added since (its items published :data:`OLD_NEWS` before that cutoff; a
-source established before it and pointed at another feed since keeps what its former one brought); the
+source established before it whose URL changed since keeps what it brought before, ``moved_at``); the
 first edition takes the items published within ``lookback_hours`` before its cutoff. So across days
 every item lands in at most one edition, every item of an established feed in exactly one, and a missed
 day is caught up by the next one.
@@ -65,9 +65,9 @@ def select_items(
     """The items of an edition, newest first, before relevance filtering and the cap.
 
     ``new_sources`` are the sources whose feed was first fetched since ``previous_cutoff``: their old
-    news is left out (:data:`OLD_NEWS`); for a source established before it and pointed at another feed
-    since, with when that feed was first fetched: what it first saw before then, its established feed
-    brought (None: a source first fetched since, all of it)."""
+    news is left out (:data:`OLD_NEWS`); for a source established before it whose URL changed since, with
+    when the new URL first answered: what it first saw before then, its established URL brought (None: a
+    source first fetched since, all of it, whatever URLs or names it had)."""
     if previous_cutoff is None:
         chosen = [i for i in candidates if in_first_window(i, cutoff, lookback_hours)]
     else:

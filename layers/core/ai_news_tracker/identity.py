@@ -119,7 +119,7 @@ def identity_key(url: str | None, guid: str | None, title: str, text: str, sourc
     """What makes an entry the same news item as another: its URL, else its guid, else its content.
 
     ``url:`` + :func:`normalize_url` when ``url`` is a safe http(s) link; else ``guid:`` + the stripped
-    guid when there is one, within its ``source`` (a newline apart): its feed's :func:`feed_scope`, or
+    guid when there is one, within its ``source`` (a newline apart): its source's :func:`feed_scope`, or
     the name of a source fetched before those were kept; feeds number their guids "1", "2"… each on its
     own, so one feed's "1" is not another's; else ``hash:`` + the SHA-256 of the collapsed title and
     text (the same words from two feeds are one item).
@@ -134,12 +134,12 @@ def identity_key(url: str | None, guid: str | None, title: str, text: str, sourc
 
 
 def feed_scope(name: str, url: str) -> str:
-    """What a feed's link-less items are identified within (:func:`identity_key`, :func:`guid_alias`,
-    :func:`content_alias`): the name of the source that first fetched it and a hash of its URL (without
-    user info). A source renamed keeps it (the same feed), one pointed at another URL gets another (a
-    feed numbering its items from "1" too is not the old one); every fetch of one feed under one name
-    makes the same, two at once included. Never a source's name, which is one line: a source fetched
-    before scopes were kept goes on identifying its items within its name."""
+    """What a source's link-less items are identified within (:func:`identity_key`, :func:`guid_alias`,
+    :func:`content_alias`): its name and a hash of its URL (without user info) at its first fetch, made
+    once and kept by a rename and by any URL change (a rotated key, a mirror: its items not news again);
+    every first fetch of one feed under one name makes the same, two at once included. Never a source's
+    name, which is one line: a source fetched before scopes were kept goes on identifying its items
+    within its name."""
     return f"{name}\n{hashlib.sha256(url.encode('utf-8')).hexdigest()[:16]}"
 
 

@@ -39,7 +39,6 @@ from .log import debug_enabled, get_logger
 from .models import (
     Edition,
     EditionSummary,
-    Entry,
     Item,
     Leaderboard,
     Repeat,
@@ -275,7 +274,7 @@ class Pipeline:
                 status = SourceStatus(source.name, "ok", not_modified=True, checked_at=now)
                 stored = self._stored_state(source.name, state)
                 last_new = stored.last_new_at or now
-                # (a 304 decides no move: the first good answer does, ``_feed_decided``)
+                # (a 304 records no move: the first good answer does, ``_feed_said``)
                 feed = stored.url if _moved(source, stored) else without_user_info(source.url)
                 self.repo.save_source_state(
                     source.name, replace(stored, status=status, last_new_at=last_new, url=feed)
@@ -288,10 +287,10 @@ class Pipeline:
         except SourceFailure as failure:
             return self._record_failure(source.name, source.name, state, failure, now), state.last_new_at
         if _new_feed(source, state):
-            state = self._feed_decided(source, state, entries, now)
-        # What its link-less items are identified within: its feed's, kept by a rename (``state`` may be
-        # its feed's under a former name) and by a new URL of the same feed; a source fetched before
-        # scopes were kept, its name
+            state = self._feed_said(source, state, now)
+        # What its link-less items are identified within: the scope made at its first fetch, kept by a
+        # rename (``state`` may be its feed's under a former name) and by a new URL; a source fetched
+        # before scopes were kept, its name
         scope = state.scope or source.name
         shown, new = self.repo.record_entries(
             source.name,
@@ -333,39 +332,25 @@ class Pipeline:
         logger.info("feed fetched", source=source.name, entries=len(shown), new=len(new))
         return status, last_new
 
-    def _feed_decided(
-        self, source: SourceConfig, state: SourceState, entries: Sequence[Entry], now: datetime
-    ) -> SourceState:
-        """The state of a source new to us, or whose URL changed, once its first good answer says which
-        feed it is, stored before its items are (an edition cut meanwhile, or a crash before its state is
-        saved, cannot take a new feed's archive for news); a fetch beside this one may have decided it.
-
-        A new URL showing what the source stored (an item known by its link, a link-less one by its
-        guid and title: a rotated access key, a mirror) is the same feed: its ``scope`` and
-        ``first_fetched_at`` kept. Else, or when a link-less guid stored has another title there (another
-        feed numbering its items alike), a new feed: its scope anew (two fetches at once make the same),
-        first fetched now (``moved_at`` for a source fetched before: its ``first_fetched_at`` stays).
-        """
+    def _feed_said(self, source: SourceConfig, state: SourceState, now: datetime) -> SourceState:
+        """The state of a source new to us, or whose URL changed, with its first good answer there said,
+        stored before its items are (an edition cut meanwhile, or a crash before its state is saved,
+        cannot take a new feed's archive for news); a fetch beside this one may have said it (its time
+        kept). A source new to us: first fetched now, its scope made (two fetches at once make the same).
+        Its URL changed: ``moved_at`` now, its scope and ``first_fetched_at`` kept, whatever it shows (a
+        rotated key, a mirror, its feed again after another: its link-less items not news again; another
+        feed numbering its items alike has its "1" taken for the stored one: README, Identity)."""
         stored = self._stored_state(source.name, state)
-        if not _new_feed(source, stored):  # decided by a fetch beside this one
-            return replace(state, scope=stored.scope, first_fetched_at=stored.first_fetched_at)
-        url = without_user_info(source.url)
-        same = _moved(source, stored) and self.repo.shows_feed_of(
-            entries, stored.recent_ids, stored.scope or source.name
-        )
-        if same:
-            logger.info("source url changed, same feed", source=source.name, url=loggable_url(source.url))
-            decided = replace(stored, url=url, validators=Validators())
-        else:
-            scope = feed_scope(source.name, url)
-            decided = replace(stored, url=url, validators=Validators(), scope=scope)
-            decided = (
-                replace(decided, moved_at=now)
-                if _moved(source, stored)
-                else replace(decided, first_fetched_at=now)
-            )
-        self.repo.save_source_state(source.name, decided)
-        return replace(state, scope=decided.scope, first_fetched_at=decided.first_fetched_at)
+        if _new_feed(source, stored):
+            url = without_user_info(source.url)
+            if _moved(source, stored):
+                logger.info("source url changed", source=source.name, url=loggable_url(source.url))
+                stored = replace(stored, url=url, validators=Validators(), moved_at=now)
+            else:
+                scope = stored.scope or feed_scope(source.name, url)
+                stored = replace(stored, url=url, first_fetched_at=now, scope=scope)
+            self.repo.save_source_state(source.name, stored)
+        return replace(state, scope=stored.scope or state.scope, first_fetched_at=stored.first_fetched_at)
 
     def _queue_article_pages(
         self, source: SourceConfig, state: SourceState, new: Sequence[Item], pages: _ArticlePages
@@ -1594,7 +1579,7 @@ def _new_feed(source: SourceConfig, state: SourceState) -> bool:
 
 
 def _moved(source: SourceConfig, state: SourceState) -> bool:
-    """Whether a source now fetches another feed (URL) than the one its state is of: a new feed."""
+    """Whether a source now fetches another URL than the one its state is of (its ``moved_at`` to say)."""
     return state.url is not None and state.url != without_user_info(source.url)
 
 
@@ -1621,8 +1606,8 @@ def window_note(start: datetime, cutoff: datetime, tz: ZoneInfo) -> str | None:
 
 def _first_fetched_after(states: Mapping[str, SourceState], since: datetime) -> dict[str, datetime | None]:
     """The sources whose feed was first fetched after ``since``: what they bring from it is new to us, not
-    news. A source fetched before ``since`` and pointed at another feed after it, with when that feed was
-    first fetched (what it first saw before, its established feed brought); one first fetched after, None
+    news. A source fetched before ``since`` whose URL changed after it, with when the new URL first
+    answered (what it first saw before, its established URL brought); one first fetched after, None
     (whatever URLs it had since)."""
     new: dict[str, datetime | None] = {}
     for name, state in states.items():

@@ -92,11 +92,11 @@ class SourceState:
     # Items whose article page a run left unasked (its deadline, or past [fetch] article_fetches):
     # asked first at the next runs
     articles_owed: tuple[str, ...] = ()
-    # What its link-less items are identified within (identity.feed_scope): set at its feed's first fetch,
-    # kept by a rename, another when its URL changes (None: before this was kept, the source's name)
+    # What its link-less items are identified within (identity.feed_scope): set at its first fetch, kept
+    # by a rename and by a URL change (None: before this was kept, the source's name)
     scope: str | None = None
-    # When its feed was first fetched, when the source was pointed at it after its own first fetch (a
-    # new feed, ``first_fetched_at`` kept: the source's); None: its first feed, or a move before 2026-12-02
+    # Its first good answer at its URL, when that changed after its first fetch (``first_fetched_at``
+    # kept: the source's); None: never changed, or changed before 2026-12-02
     moved_at: datetime | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -256,26 +256,6 @@ class RawRepository:
                 if content is not None:
                     self.store.put_if_absent(_alias_key(content), item.id.encode("ascii"))
         return shown, new
-
-    def shows_feed_of(self, entries: Iterable[Entry], known: Collection[str], scope: str) -> bool:
-        """Whether ``entries`` are of the feed a source stored its items from (``known``: its recent ids;
-        ``scope``: its link-less items'): one of them known by its link, or a link-less one stored under
-        its guid in ``scope`` with its title; never when a link-less one's guid is stored there with
-        another title (another feed numbering its items alike)."""
-        agrees = False
-        for entry in entries:
-            identity = identity_key(entry.url, entry.guid, entry.title, entry.text, scope)
-            if identity.startswith("url:"):
-                agrees = agrees or item_id(identity) in known
-                continue
-            if not identity.startswith("guid:"):
-                continue
-            legacy = self._stored_before_feed_scoped_guids(scope, identity, set(known))
-            stored = self.get_item(item_id(identity)) or (self.get_item(legacy) if legacy else None)
-            if stored is not None and stored.title != entry.title:
-                return False
-            agrees = agrees or stored is not None
-        return agrees
 
     def _stored_as(
         self,
