@@ -192,6 +192,13 @@ def test_a_run_whose_edition_has_no_items_mails_nothing_and_says_so(
     assert not (tmp_path / "d" / "outbox").exists()
 
 
+def stopped_before_its_mail(run: list[str], monkeypatch: pytest.MonkeyPatch) -> int:
+    """A run of NOW stopped (Ctrl-C) once its edition was stored, before its pages and its mail."""
+    with monkeypatch.context() as patch:
+        patch.setattr("ai_news_tracker.pipeline.Pipeline.publish", interrupted)
+        return main([*run, NOW])
+
+
 def test_a_day_whose_run_was_stopped_before_its_mail_is_mailed_by_the_next_run_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -201,9 +208,7 @@ def test_a_day_whose_run_was_stopped_before_its_mail_is_mailed_by_the_next_run_o
         path = write_config(tmp_path / "c.toml", server.url("/feed"))
         run = ["run", "--config", str(path), "--data-dir", str(data), "--now"]
         # Given a run stopped (Ctrl-C) once its edition was stored, before its pages and its mail
-        with monkeypatch.context() as patch:
-            patch.setattr("ai_news_tracker.pipeline.Pipeline.publish", interrupted)
-            assert main([*run, NOW]) == 130
+        assert stopped_before_its_mail(run, monkeypatch) == 130
         # When the next day is run, and once more
         server.routes["/feed"] = static(next_day)
         capsys.readouterr()
@@ -225,9 +230,7 @@ def test_a_stopped_days_mail_is_not_sent_weeks_later_once_email_is_enabled_again
         path = write_config(tmp_path / "c.toml", server.url("/feed"))
         run = ["run", "--config", str(path), "--data-dir", str(data), "--now"]
         # Given a run stopped (Ctrl-C) once its edition was stored, before its mail
-        with monkeypatch.context() as patch:
-            patch.setattr("ai_news_tracker.pipeline.Pipeline.publish", interrupted)
-            assert main([*run, NOW]) == 130
+        assert stopped_before_its_mail(run, monkeypatch) == 130
         # And email then turned off while the next day is run
         write_config(path, server.url("/feed"), enabled=False)
         server.routes["/feed"] = static(FEED.replace(b"<item>", NEXT_ITEM + b"<item>", 1))
@@ -276,9 +279,7 @@ def test_a_stopped_days_mail_goes_by_the_next_run_to_no_recipient_added_since_it
         path = write_config(tmp_path / "c.toml", server.url("/feed"))
         run = ["run", "--config", str(path), "--data-dir", str(data), "--now"]
         # Given the 20th's run for a@example.com stopped before its mail, and b@example.org added since
-        with monkeypatch.context() as patch:
-            patch.setattr("ai_news_tracker.pipeline.Pipeline.publish", interrupted)
-            assert main([*run, NOW]) == 130
+        assert stopped_before_its_mail(run, monkeypatch) == 130
         add_recipient(path, "b@example.org")
         # When the 21st is run
         server.routes["/feed"] = static(FEED.replace(b"<item>", NEXT_ITEM + b"<item>", 1))

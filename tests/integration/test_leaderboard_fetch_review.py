@@ -406,13 +406,17 @@ RANKED = _file({"gemini-3-pro": 1490.0, "glm-4.6": 1441.0, "qwen3-max": 1400.0})
 PASSED = _file({"gemini-3-pro": 1500.0, "glm-4.6": 1399.0, "qwen3-max": 1410.0})
 
 
-def test_a_day_rebuilt_after_the_next_days_leaderboard_fetch_shows_the_ranking_it_had(tmp_path: Path) -> None:
-    body = {"board": RANKED}
-    routes = {
+def _board_and_feed(body: dict[str, bytes]) -> dict[str, Any]:
+    """Routes of a leaderboard file answering what ``body["board"]`` holds at each request, and a feed."""
+    return {
         "/board": lambda exchange: exchange.respond(200, body["board"], {"Content-Type": "application/json"}),
         "/feed": static(FEED, headers={"Content-Type": "application/rss+xml"}),
     }
-    with LoopbackServer(routes) as server:
+
+
+def test_a_day_rebuilt_after_the_next_days_leaderboard_fetch_shows_the_ranking_it_had(tmp_path: Path) -> None:
+    body = {"board": RANKED}
+    with LoopbackServer(_board_and_feed(body)) as server:
         pipe = pipeline(tmp_path, server.url("/board"), "arena-catalog")
         # Given day 1 published, then the next morning's leaderboard fetch taking a new ranking
         first = pipe.run(DAY1)
@@ -494,11 +498,7 @@ def test_the_newest_day_rebuilt_after_its_snapshot_was_deleted_shows_the_one_fet
     tmp_path: Path,
 ) -> None:
     body = {"board": RANKED}
-    routes = {
-        "/board": lambda exchange: exchange.respond(200, body["board"], {"Content-Type": "application/json"}),
-        "/feed": static(FEED, headers={"Content-Type": "application/rss+xml"}),
-    }
-    with LoopbackServer(routes) as server:
+    with LoopbackServer(_board_and_feed(body)) as server:
         pipe = pipeline(tmp_path, server.url("/board"), "arena-catalog")
         first = pipe.run(DAY1)
         # Given a snapshot its publisher withdrew, deleted as README says, and the day built again
@@ -524,11 +524,7 @@ def test_a_day_rebuilt_after_the_next_fetch_dated_its_unchanged_ranking_anew_sho
     tmp_path: Path,
 ) -> None:
     body = {"board": _history("20261031")}
-    routes = {
-        "/board": lambda exchange: exchange.respond(200, body["board"], {"Content-Type": "application/json"}),
-        "/feed": static(FEED, headers={"Content-Type": "application/rss+xml"}),
-    }
-    with LoopbackServer(routes) as server:
+    with LoopbackServer(_board_and_feed(body)) as server:
         pipe = pipeline(tmp_path, server.url("/board"), "lmarena-history")
         # Given day 1 published with the snapshot of 10-31
         first = pipe.run(DAY1)
