@@ -222,6 +222,27 @@ def test_a_day_whose_run_was_stopped_before_its_mail_is_mailed_by_the_next_run_o
     assert sorted(p.parent.name for p in (data / "outbox").rglob("*.eml")) == ["2026-11-20", "2026-11-21"]
 
 
+def test_an_older_day_built_with_email_off_is_not_said_to_leave_out_recipients_added_since(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "d"
+    with LoopbackServer({"/feed": static(FEED)}) as server:
+        path = write_config(tmp_path / "c.toml", server.url("/feed"), enabled=False)
+        run = ["run", "--config", str(path), "--data-dir", str(data), "--now"]
+        # Given the 20th and the 21st built with email off, the recipient there all along
+        assert main([*run, NOW]) == 0
+        server.routes["/feed"] = static(FEED.replace(b"<item>", NEXT_ITEM + b"<item>", 1))
+        assert main([*run, "2026-11-21T12:00:00+08:00"]) == 0
+        # When email is enabled and the 20th is run again
+        write_config(path, server.url("/feed"))
+        capsys.readouterr()
+        assert main([*run, NOW]) == 0
+    # Then nobody is mailed (README), and the line says why: no run mailed the day, not "added since"
+    line = capsys.readouterr().out.splitlines()[0]
+    assert not list((data / "outbox").rglob("*.eml"))
+    assert ", not to 1 recipient, no run mailed this day (send --date 2026-11-20 mails it) -> " in line
+
+
 def test_a_stopped_days_mail_is_not_sent_weeks_later_once_email_is_enabled_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -353,7 +353,8 @@ def report_run(
     if report.email is not None:
         added = report.added_since  # not the day's recipients: `send` is how they get it
         them = "it" if added == 1 else "them"
-        send = f", not to {_count(added, 'recipient')} added since (send --date {edition.date} mails {them})"
+        whom = ", no run mailed this day" if report.never_mailed else " added since"
+        send = f", not to {_count(added, 'recipient')}{whom} (send --date {edition.date} mails {them})"
         parts.append(f"email: {_mailed(report.email)}" + (send if added else ""))
     elif email_on and not edition.items:
         parts.append("email: not sent, the edition has no items")

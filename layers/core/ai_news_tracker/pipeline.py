@@ -92,10 +92,12 @@ class PublishReport:
     email: SendReport | None = None
     # The mail of earlier days whose run was stopped before it was sent, sent now
     owed: tuple[SendReport, ...] = ()
-    # The configured recipients the day's mail is not for: added since its first run that mailed it
+    # The configured recipients the day's mail is not for: added since its first run that mailed it, or
+    # every one when no run mailed it (``never_mailed``: an older day built with email off)
     added_since: int = 0
     # The days owed mail whose run stopped too long before this one's day (OWED_MAIL_DAYS): not sent
     owed_too_old: tuple[date, ...] = ()
+    never_mailed: bool = False
 
 
 @dataclass
@@ -1346,7 +1348,8 @@ class Pipeline:
         if mails:
             self.repo.settle_mail(day)
         added = len(added_since) if sent is not None else 0
-        return PublishReport(edition, keys, rebuilt, fetched, sent, owed, added, too_old)
+        never = bool(added) and not recipients and not self.repo.mail_recipients(day)
+        return PublishReport(edition, keys, rebuilt, fetched, sent, owed, added, too_old, never)
 
     def _day_recipients(self, day: date) -> tuple[list[str], list[str]]:
         """The configured recipients ``day``'s mail goes to (those of its first run that mailed it) and
