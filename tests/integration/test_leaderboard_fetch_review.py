@@ -98,7 +98,7 @@ def test_a_failed_switch_to_another_arenas_file_shows_the_last_ranking_under_its
     renderer = Renderer(config, TEMPLATES)
     markdown, page = renderer.markdown(edition), renderer.html(edition)
     assert "## 国产模型排行榜 (LM Arena)\n" in markdown and "LM Arena Vision)" not in markdown
-    assert "*⚠️ 此为此前数据源的榜单：本期截止前未获取到新配置的数据源。*" in markdown
+    assert "*⚠️ 此为此前数据源的榜单：本期截止前未获取到新配置数据源的榜单。*" in markdown
     assert "国产模型排行榜 (LM Arena)</h2>" in page and "此为此前数据源的榜单" in page
 
 
@@ -472,7 +472,7 @@ def test_the_newest_day_rebuilt_after_a_category_change_shows_the_category_confi
         (tmp_path / "raw" / "editions" / f"{first.edition.date}.json").unlink()
         rebuilt = chinese.run(DAY1 + timedelta(hours=2))
     # Then the rebuilt day shows the category configured, fetched by that run (it showed the old one, with
-    # ⚠️ 此为此前数据源的榜单：本期截止前未获取到新配置的数据源)
+    # ⚠️ 此为此前数据源的榜单：本期截止前未获取到新配置数据源的榜单)
     assert rebuilt.edition.leaderboard is not None
     assert rebuilt.edition.leaderboard.category == "chinese"
     assert rebuilt.edition.leaderboard.other_source is None

@@ -100,7 +100,7 @@ def test_the_ranking_of_another_source_than_configured_is_headed_by_its_name_wit
 ) -> None:
     # Given the last ranking of the source before a switch whose fetch failed (the edition stored it)
     edition = Edition.from_dict(board_edition(category="full", other_source="Text Arena").to_dict())
-    note = "⚠️ 此为此前数据源的榜单：本期截止前未获取到新配置的数据源。"
+    note = "⚠️ 此为此前数据源的榜单：本期截止前未获取到新配置数据源的榜单。"
     # Then every format heads it by that source's name, not the one configured (LM Arena), with the note
     markdown = renderer.markdown(edition)
     assert "## 国产模型排行榜 (Text Arena)" in markdown and f"*{note}*" in markdown

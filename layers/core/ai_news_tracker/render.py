@@ -270,7 +270,7 @@ def stale_warning(board: Leaderboard, days: int) -> str:
 
 
 # Under the ranking of another source than configured (Leaderboard.other_source), named in the heading
-OTHER_SOURCE_NOTE = "此为此前数据源的榜单：本期截止前未获取到新配置的数据源。"
+OTHER_SOURCE_NOTE = "此为此前数据源的榜单：本期截止前未获取到新配置数据源的榜单。"
 
 
 def board_name(edition: Edition, config: Config) -> str:
