@@ -372,3 +372,31 @@ def test_a_source_added_then_changed_before_its_first_edition_publishes_no_archi
         assert t.cli("run", f"2026-11-20T08:00:00{SH}")[0] == 0
     # Then the archive of the feed added since is no news
     assert [u for u in t.urls("2026-11-20") if "old" in u] == []
+
+
+BETWEEN = ("百度文心旧闻：十天前的发布会", "https://b.example/old", "b-old", "Mon, 09 Nov 2026 06:00 +0800")
+
+
+@pytest.mark.parametrize("last", ["/a", "/c"])
+def test_a_source_moved_twice_before_an_edition_publishes_none_of_the_feed_between(
+    tmp_path: Path, last: str
+) -> None:
+    """README, Windows: what a source's new url first brings dated a week before the window is no news;
+    pointed at another feed for a few hours, then back (or at a third url), the archive that feed
+    brought meanwhile is no news either (its moves: the first since the last edition counts)."""
+    with LoopbackServer() as server:
+        t = Tracker(server, tmp_path, threshold=0.27, sources=(("甲", "/a"),))
+        serve(server, "/a", [LINKED])
+        serve(server, "/b", [BETWEEN])
+        serve(server, "/c", [LINKED])
+        assert t.cli("run", f"2026-11-19T08:00:00{SH}")[0] == 0
+        # Given the source pointed at another feed at 10:00, its ten-day-old item stored then
+        t.write_config((("甲", "/b"),))
+        assert t.cli("fetch", f"2026-11-19T10:00:00{SH}")[0] == 0
+        # and pointed at another url again at 14:00
+        t.write_config((("甲", last),))
+        assert t.cli("fetch", f"2026-11-19T14:00:00{SH}")[0] == 0
+        # When the next day is run
+        assert t.cli("run", f"2026-11-20T08:00:00{SH}")[0] == 0
+    # Then the other feed's ten-day-old item is no news
+    assert BETWEEN[0] not in news(t, "2026-11-20")

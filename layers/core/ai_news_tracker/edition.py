@@ -2,7 +2,7 @@
 
 An edition covers the items first seen since the previous edition's cutoff (its ``window_end``), but
 for the archive of a feed added since (its items published :data:`OLD_NEWS` before that cutoff; a
-source established before it whose URL changed since keeps what it brought before, ``moved_at``); the
+source established before it whose URL changed since keeps what it brought before, ``moves``); the
 first edition takes the items published within ``lookback_hours`` before its cutoff. So across days
 every item lands in at most one edition, every item of an established feed in exactly one, and a missed
 day is caught up by the next one.

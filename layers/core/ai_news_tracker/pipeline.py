@@ -47,7 +47,7 @@ from .models import (
     iso,
     parse_iso,
 )
-from .repository import ALIASES_VERSION, RECENT_IDS, RawRepository, SourceState, successor_key
+from .repository import ALIASES_VERSION, MOVES_KEPT, RECENT_IDS, RawRepository, SourceState, successor_key
 from .store import LocalStore, Store, content_type_for, get_json, parse_json
 
 if TYPE_CHECKING:  # imported where used: a fetch function never loads Jinja2, the renderer or the
@@ -325,7 +325,7 @@ class Pipeline:
                 last_new_at=last_new,
                 aliased=ALIASES_VERSION,  # (not a newer one stored: rolled back to, it writes again)
                 first_fetched_at=stored.first_fetched_at,  # None: established before this was kept
-                moved_at=stored.moved_at,
+                moves=stored.moves,
                 url=without_user_info(source.url),
                 articles_owed=stored.articles_owed,  # until the pages queued are asked
                 scope=stored.scope or scope,  # (kept from now on, through a rename too)
@@ -339,15 +339,16 @@ class Pipeline:
         stored before its items are (an edition cut meanwhile, or a crash before its state is saved,
         cannot take a new feed's archive for news); a fetch beside this one may have said it (its time
         kept). A source new to us: first fetched now, its scope made (two fetches at once make the same).
-        Its URL changed: ``moved_at`` now, its scope and ``first_fetched_at`` kept, whatever it shows (a
-        rotated key, a mirror, its feed again after another: its link-less items not news again; another
-        feed numbering its items alike has its "1" taken for the stored one: README, Identity)."""
+        Its URL changed: now added to its ``moves``, its scope and ``first_fetched_at`` kept, whatever it
+        shows (a rotated key, a mirror, its feed again after another: its link-less items not news again;
+        another feed numbering its items alike has its "1" taken for the stored one: README, Identity)."""
         stored = self._stored_state(source.name, state)
         if _new_feed(source, stored):
             url = without_user_info(source.url)
             if _moved(source, stored):
                 logger.info("source url changed", source=source.name, url=loggable_url(source.url))
-                stored = replace(stored, url=url, validators=Validators(), moved_at=now)
+                moves = (*stored.moves, now)[-MOVES_KEPT:]
+                stored = replace(stored, url=url, validators=Validators(), moves=moves)
             else:
                 scope = stored.scope or feed_scope(source.name, url)
                 stored = replace(stored, url=url, first_fetched_at=now, scope=scope)
@@ -1582,7 +1583,7 @@ def _new_feed(source: SourceConfig, state: SourceState) -> bool:
 
 
 def _moved(source: SourceConfig, state: SourceState) -> bool:
-    """Whether a source now fetches another URL than the one its state is of (its ``moved_at`` to say)."""
+    """Whether a source now fetches another URL than the one its state is of (its ``moves`` to say)."""
     return state.url is not None and state.url != without_user_info(source.url)
 
 
@@ -1616,8 +1617,8 @@ def _first_fetched_after(states: Mapping[str, SourceState], since: datetime) -> 
     for name, state in states.items():
         if state.first_fetched_at and state.first_fetched_at > since:
             new[name] = None
-        elif state.moved_at and state.moved_at > since:
-            new[name] = state.moved_at
+        elif moved := [when for when in state.moves if when > since]:
+            new[name] = min(moved)  # the first move since: a feed tried and left meanwhile brings none
     return new
 
 

@@ -95,9 +95,11 @@ class SourceState:
     # What its link-less items are identified within (identity.feed_scope): set at its first fetch, kept
     # by a rename and by a URL change (None: before this was kept, the source's name)
     scope: str | None = None
-    # Its first good answer at its URL, when that changed after its first fetch (``first_fetched_at``
-    # kept: the source's); None: never changed, or changed before 2026-12-02
-    moved_at: datetime | None = None
+    # Its first good answer at each URL it was pointed at after its first fetch, the last MOVES_KEPT
+    # (``first_fetched_at`` kept: the source's): an edition takes the first of those after its window's
+    # start, so a feed tried and left between two editions brings no archive either; () never moved, or
+    # moved before 2026-12-02
+    moves: tuple[datetime, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -111,7 +113,7 @@ class SourceState:
             "url": self.url,
             "articles_owed": list(self.articles_owed),
             "scope": self.scope,
-            "moved_at": iso(self.moved_at) if self.moved_at else None,
+            "moves": [iso(moved) for moved in self.moves],
         }
 
     @classmethod
@@ -128,8 +130,11 @@ class SourceState:
             url=data.get("url"),
             articles_owed=tuple(data.get("articles_owed", ())),
             scope=str(data["scope"]) if data.get("scope") is not None else None,
-            moved_at=parse_iso(data["moved_at"]) if data.get("moved_at") else None,
+            moves=tuple(parse_iso(moved) for moved in data.get("moves") or ()),
         )
+
+
+MOVES_KEPT = 10  # a source's URL changes remembered: more than an operator makes between two editions
 
 
 def source_key(name: str) -> str:
