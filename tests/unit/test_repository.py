@@ -832,3 +832,15 @@ def test_a_flash_stored_under_guid_0_of_a_one_link_feed_by_the_release_before_is
     new = feed.fetch(flash("甲"), flash("乙"), flash("丙"), upgraded=True)
     # Then the flash the release before stored is not news again (乙, never stored, is: late, not lost)
     assert new == ["乙"]
+
+
+def test_an_owed_mail_record_without_recipients_is_a_storage_error_not_a_day_no_run_mailed(
+    tmp_path: Path,
+) -> None:
+    # Given the owed record of a day stored as an empty JSON object (a hand edit, a bad restore)
+    repo = RawRepository(LocalStore(tmp_path))
+    repo.store.put("mail/owed/2026-11-20", b"{}")
+    # When the day's recipients are read, Then it is a storage error naming the key, not read as absent
+    # ("no run mailed this day": the mail sent to no one)
+    with pytest.raises(StorageError, match="mail/owed/2026-11-20"):
+        repo.mail_recipients(date(2026, 11, 20))

@@ -92,8 +92,8 @@ class PublishReport:
     email: SendReport | None = None
     # The mail of earlier days whose run was stopped before it was sent, sent now
     owed: tuple[SendReport, ...] = ()
-    # The configured recipients the day's mail is not for: added since its first run that mailed it, or
-    # every one when no run mailed it (``never_mailed``: an older day built with email off)
+    # How many configured recipients the day's mail is not for: added since its first run that mailed
+    # it, or every one when no run mailed it (``never_mailed``: an older day built with email off)
     added_since: int = 0
     # The days owed mail whose run stopped too long before this one's day (OWED_MAIL_DAYS): not sent
     owed_too_old: tuple[date, ...] = ()

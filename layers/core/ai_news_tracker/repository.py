@@ -589,7 +589,8 @@ class RawRepository:
         """The hashed recipients of the first run that mailed ``day`` (none when no run did: a day built
         with email off), to whom alone a run mails it (:func:`ai_news_tracker.identity.recipient_key`)."""
         key = f"{MAIL_OWED}{day.isoformat()}"
-        ids = (get_object(self.store, key) or {"recipients": []}).get("recipients")
+        data = get_object(self.store, key)  # {}: a value in its place, never taken for its absence
+        ids = [] if data is None else data.get("recipients")
         if not isinstance(ids, list) or not all(isinstance(one, str) for one in ids):
             raise StorageError(f"stored object {key!r} names no recipients")
         return frozenset(ids)
