@@ -19,7 +19,6 @@ import re
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -321,7 +320,7 @@ class Run:
     stdout: str
     stderr: str
     seconds: float
-    peak_rss_kib: int  # the run's own peak (and its children's): wait4's, not the test's other children
+    peak_rss_kib: int  # the run's own peak (PEAK_OF), not the test process's nor its other children's
 
 
 def loopback_only_env() -> dict[str, str]:
@@ -331,26 +330,35 @@ def loopback_only_env() -> dict[str, str]:
     return env
 
 
+# Starts the run and writes its peak RSS (its rusage's, from os.wait4) to the file named first. A small
+# process of its own: Linux keeps a process's high-water RSS across exec, so a run started straight from
+# the test process (hundreds of MB after the suite's other tests) would report the test's size, not its own
+PEAK_OF = """
+import os, subprocess, sys
+child = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(child.pid, 0)
+open(sys.argv[1], "w").write(str(usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def run_command(config: Path, data_dir: Path) -> Run:
-    """The run in a child process, its peak RSS read from its own rusage (os.wait4): RUSAGE_CHILDREN is
-    the largest of every child the test process reaped, a browser of an earlier test's too."""
     argv = [str(COMMAND), "run", "--config", str(config), "--data-dir", str(data_dir), "--now", NOW]
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    with tempfile.TemporaryDirectory() as folder:
+        peak_file = Path(folder) / "peak"
         started = time.monotonic()
-        child = subprocess.Popen(argv, stdout=out, stderr=err, env=loopback_only_env())
-        timer = threading.Timer(120, child.kill)
-        timer.start()
-        try:
-            _, status, usage = os.wait4(child.pid, 0)
-        finally:
-            timer.cancel()
-        child.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait again
+        done = subprocess.run(
+            [sys.executable, "-c", PEAK_OF, str(peak_file), *argv],
+            capture_output=True,
+            text=True,
+            env=loopback_only_env(),
+            timeout=120,
+            check=False,
+        )
         seconds = time.monotonic() - started
-        out.seek(0)
-        err.seek(0)
-        stdout, stderr = out.read().decode(), err.read().decode()
-    peak = usage.ru_maxrss // 1024 if sys.platform == "darwin" else usage.ru_maxrss  # Linux: KiB
-    return Run(child.returncode, stdout, stderr, seconds, peak)
+        peak = int(peak_file.read_text())
+    peak = peak // 1024 if sys.platform == "darwin" else peak  # Linux reports KiB, macOS bytes
+    return Run(done.returncode, done.stdout, done.stderr, seconds, peak)
 
 
 @dataclass(frozen=True)
