@@ -94,6 +94,29 @@ def _script(path: Path, text: str) -> None:
     path.chmod(path.stat().st_mode | stat.S_IXUSR)
 
 
+def _checkout(folder: Path) -> None:
+    """The files make's venv steps read, copied into ``folder``."""
+    for name in ("Makefile", "pyproject.toml", "requirements-dev.txt", "layers/deps/requirements.txt"):
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO / name, folder / name)
+
+
+def _make(folder: Path, target: str, python: Path) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """``make target PYTHON=python`` in ``folder``, and the log of the stand-in interpreters' calls."""
+    log = folder / "python.log"
+    log.touch()
+    done = subprocess.run(
+        ["make", "--no-print-directory", target, f"PYTHON={python}"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "LOG": str(log)},
+    )
+    return done, log
+
+
 @pytest.mark.skipif(shutil.which("make") is None, reason="no make on this machine")
 @pytest.mark.parametrize("left", VENV_PYTHONS)
 @pytest.mark.parametrize("linked", [False, True], ids=["folder", "symlink"])
@@ -102,26 +125,14 @@ def test_make_makes_a_venv_again_unless_it_has_pip_and_a_new_enough_python(
 ) -> None:
     # Given a checkout whose .venv (a folder, or a link to one as in some developers' clones) was left
     # by a first attempt that stopped at ensurepip, or made by an older Python, or is sound
-    for name in ("Makefile", "pyproject.toml", "requirements-dev.txt", "layers/deps/requirements.txt"):
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(REPO / name, tmp_path / name)
+    _checkout(tmp_path)
     venv = tmp_path / ("elsewhere" if linked else ".venv")
     _script(venv / "bin" / "python", VENV_PYTHONS[left])
     if linked:
         (tmp_path / ".venv").symlink_to(venv)
     _script(tmp_path / "fake-python", FAKE_PYTHON)
-    log = tmp_path / "python.log"
-    log.touch()
     # When make's install step runs
-    done = subprocess.run(
-        ["make", "--no-print-directory", ".venv/.installed", f"PYTHON={tmp_path / 'fake-python'}"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env={**os.environ, "LOG": str(log)},
-    )
+    done, log = _make(tmp_path, ".venv/.installed", tmp_path / "fake-python")
     # Then a broken venv is made again and installed into (it was kept: "No module named pip" at every
     # make, until one found out to delete .venv), a link to one replaced, what it pointed at left alone
     assert done.returncode == 0, done.stderr
@@ -149,24 +160,12 @@ def test_make_s_sam_venv_takes_a_python_the_sam_cli_runs_on_not_only_the_project
     # Given a checkout on a machine whose python3 is 3.10 (Ubuntu 22.04's), on which SAM CLI 1.x runs
     # (aws-sam-cli: Requires-Python >=3.10): .venv-sam holds the SAM CLI and cfn-lint alone, never the
     # project (whose requires-python, >=3.11, is .venv's)
-    for name in ("Makefile", "pyproject.toml", "requirements-dev.txt", "layers/deps/requirements.txt"):
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(REPO / name, tmp_path / name)
+    _checkout(tmp_path)
     _script(tmp_path / "python3.10", PYTHON_3_10)
-    log = tmp_path / "python.log"
-    log.touch()
     printed = ["make", "-s", "--no-print-directory", "--eval", "stamp: ; @echo $(SAM_STAMP)", "stamp"]
     stamp = subprocess.run(printed, cwd=tmp_path, capture_output=True, text=True, timeout=60, check=True)
     # When make's SAM venv step runs with it (`make sam-build`, before sam build finds python3.12)
-    done = subprocess.run(
-        ["make", "--no-print-directory", stamp.stdout.strip(), f"PYTHON={tmp_path / 'python3.10'}"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env={**os.environ, "LOG": str(log)},
-    )
+    done, log = _make(tmp_path, stamp.stdout.strip(), tmp_path / "python3.10")
     # Then the venv is made and the SAM CLI installed into it, as before (it is now refused: "python3
     # made no venv of Python >= 3.11 with pip: install python3-venv (Debian)", the project's minimum)
     assert done.returncode == 0, done.stderr
