@@ -1344,17 +1344,17 @@ class Pipeline:
         edition, rebuilt = self.build(now)
         keys = self.publish(edition)
         owed, too_old = self._send_owed(day) if mails else ((), ())
-        recipients, added_since = self._day_recipients(day) if mails else ([], [])
+        recipients, added_since, mailed = self._day_recipients(day) if mails else ([], [], True)
         sent = self.send_email(edition, recipients=recipients)
         if mails:
             self.repo.settle_mail(day)
         added = len(added_since) if sent is not None else 0
-        never = bool(added) and not recipients and not self.repo.mail_recipients(day)
+        never = bool(added) and not mailed
         return PublishReport(edition, keys, rebuilt, fetched, sent, owed, added, too_old, never)
 
-    def _day_recipients(self, day: date) -> tuple[list[str], list[str]]:
-        """The configured recipients ``day``'s mail goes to (those of its first run that mailed it) and
-        the others, each once: added since, or every one for a day no run mailed."""
+    def _day_recipients(self, day: date) -> tuple[list[str], list[str], bool]:
+        """The configured recipients ``day``'s mail goes to (those of its first run that mailed it), the
+        others, each once: added since, or every one for a day no run mailed; and whether a run mailed it."""
         theirs = self.repo.mail_recipients(day)
         recipients: list[str] = []
         others: dict[str, str] = {}
@@ -1364,7 +1364,7 @@ class Pipeline:
                 recipients.append(recipient)
             else:
                 others.setdefault(key, recipient)
-        return recipients, list(others.values())
+        return recipients, list(others.values()), bool(theirs)
 
     def _send_owed(self, day: date) -> tuple[tuple[SendReport, ...], tuple[date, ...]]:
         """The mail of the other days a run was stopped before sending, sent now, oldest first (a day
