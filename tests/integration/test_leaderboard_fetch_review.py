@@ -478,6 +478,28 @@ def test_the_newest_day_rebuilt_after_a_category_change_shows_the_category_confi
     assert rebuilt.edition.leaderboard.other_source is None
 
 
+def test_the_newest_day_rebuilt_over_a_failed_switch_is_dated_anew_for_its_note(tmp_path: Path) -> None:
+    routes = {
+        "/board": static(TEXT, headers={"Content-Type": "application/json"}),
+        "/feed": static(FEED, headers={"Content-Type": "application/rss+xml"}),
+    }
+    with LoopbackServer(routes) as server:
+        # Given day 1 published with the text arena's ranking
+        first = pipeline(tmp_path, server.url("/board"), "arena-catalog").run(DAY1)
+        # When the section is pointed at another file whose fetch fails, and the day is built again
+        board = {"provider": "arena-catalog", "url": server.url("/404.json"), "name": "LM Arena Vision"}
+        feed = {"name": "甲", "url": server.url("/feed")}
+        config = parse_config({"sources": [feed], "leaderboard": board})
+        (tmp_path / "raw" / "editions" / f"{first.edition.date}.json").unlink()
+        rebuilt = Pipeline(config, *local_stores(tmp_path)).run(DAY1 + timedelta(hours=2))
+    # Then the same rows are shown under the note, and the JSON names the source they are from
+    payload = json.loads((tmp_path / "site" / "reports" / f"{first.edition.date}.json").read_text("utf-8"))
+    assert rebuilt.edition.leaderboard is not None and rebuilt.edition.leaderboard.other_source == "LM Arena"
+    assert payload["leaderboard"]["other_source"] == "LM Arena"
+    # And the day says it changed (its feed entry's updated), as the note is news to readers of the rows
+    assert payload["updated_at"] != payload["generated_at"]
+
+
 def test_the_newest_day_rebuilt_after_a_leaderboard_section_was_added_shows_it(tmp_path: Path) -> None:
     routes = {
         "/board": static(RANKED, headers={"Content-Type": "application/json"}),

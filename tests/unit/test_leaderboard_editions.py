@@ -109,8 +109,11 @@ def test_the_ranking_of_another_source_than_configured_is_headed_by_its_name_wit
     text, html = email_parts(edition)
     assert "【国产模型排行榜 (Text Arena)】" in text and note in text
     assert "国产模型排行榜 (Text Arena)" in html and note in html
-    # And a ranking of the source configured has no note
+    # And the JSON names that source as data
+    assert json.loads(renderer.json(edition))["leaderboard"]["other_source"] == "Text Arena"
+    # And a ranking of the source configured has no note, and the JSON names no other source
     assert "此为此前数据源" not in renderer.markdown(board_edition())
+    assert json.loads(renderer.json(board_edition()))["leaderboard"]["other_source"] is None
 
 
 def test_an_unavailable_leaderboard_names_the_configured_category_in_the_json(renderer: Renderer) -> None:
@@ -118,6 +121,7 @@ def test_an_unavailable_leaderboard_names_the_configured_category_in_the_json(re
     edition = replace(board_edition(), leaderboard=None, leaderboard_status=failed)
     payload = json.loads(renderer.json(edition))["leaderboard"]
     assert (payload["available"], payload["category"], payload["style_control"]) == (False, "chinese", None)
+    assert payload["other_source"] is None
 
 
 # -- how old ---------------------------------------------------------------------------------------

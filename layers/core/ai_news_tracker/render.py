@@ -807,6 +807,7 @@ class Renderer:
                 "age_days": None,
                 "stale": None,
                 "models_ranked": 0,
+                "other_source": None,
                 "global_top": [],
                 "domestic": [],
             }
@@ -837,6 +838,8 @@ class Renderer:
             "age_days": age,
             "stale": board_stale_days(edition, self.config) > 0,
             "models_ranked": board.models_ranked,
+            # the name of the source shown when it is not the one configured (a switch whose fetch failed)
+            "other_source": board.other_source,
             "global_top": rows(board.global_top),
             "domestic": rows(board.domestic, movement=True),
         }
