@@ -186,6 +186,24 @@ def test_the_third_blind_headlines_miss_only_what_they_missed_when_labelled(
     ]
 
 
+def test_the_fourth_blind_headlines_miss_only_what_they_missed_when_labelled(
+    default_filter: RelevanceFilter,
+) -> None:
+    # A hundred hard headlines a reviewer wrote blind (tests/fixtures/relevance/headlines-blind4.toml; no
+    # shared data), measured held out with the weights of 2026-12-02: precision 0.933 and recall 0.933.
+    # Missed: 小鹏's own foundation model (the maker weighs as a car launch's), 荣耀's open on-device model
+    # beside 手机, MiniMax's listing prospectus (招股书, 营收), and three stories naming AI once in the title
+    # (a celebrity's AI filter, a SaaS company's funding, a brand's AI-made advert)
+    assert _misses(default_filter, "fixtures/relevance/headlines-blind4.toml", 100) == [
+        "b4-ai-ad-backlash",
+        "b4-celebrity-ai-filter",
+        "b4-honor-on-device-3b-open",
+        "b4-minimax-hk-prospectus",
+        "b4-saas-funding-ai-mention",
+        "b4-xpeng-physical-foundation-model",
+    ]
+
+
 def _misses(rules: RelevanceFilter, name: str, count: int) -> list[str]:
     """The keys of a written headline file (tests/fixtures/relevance) the filter gets wrong, sorted."""
     labels = tomllib.loads(bench.LABELS.read_text(encoding="utf-8"))[name]
