@@ -279,6 +279,18 @@ def test_feedparser_is_the_last_resort_for_odd_formats() -> None:
 
 
 @pytest.mark.parametrize(
+    "raw", ["18:01:25 +0800", "18:01", "T18:01", "18:01:25Z", "下午6:00", "星期五 18:00", "--06-19"]
+)
+def test_a_date_without_its_year_is_none_not_the_machines_day(raw: str) -> None:
+    # Given a feed date giving a time of day alone, or a day without its year (a CMS writing today's
+    # posts so), which feedparser completes from the machine's clock (today, this year)
+    # When it is parsed
+    # Then it is no date, so the item's dc:date or updated is read instead: not today at that hour as UTC,
+    # a day no --now or event governs (a re-run of the day read it otherwise)
+    assert parse_date(raw, SHANGHAI) is None
+
+
+@pytest.mark.parametrize(
     "raw",
     [
         None,

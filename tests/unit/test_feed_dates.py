@@ -52,3 +52,11 @@ def test_a_good_pubdate_wins_over_updated() -> None:
 def test_an_item_without_any_readable_date_has_none() -> None:
     body = rss("<pubDate>junk</pubDate><dc:date>also junk</dc:date>")
     assert published_at(body) is None
+
+
+def test_a_pubdate_of_a_time_alone_is_no_date_and_falls_back_to_the_items_dc_date() -> None:
+    # Given an item whose pubDate gives a time of day but no day (a CMS writing today's posts so)
+    body = rss("<pubDate>18:01:25 +0800</pubDate><dc:date>2026-06-19T18:01:25+08:00</dc:date>")
+    # Then the item's time is its dc:date: not 18:01:25 UTC (the offset dropped) on whatever day the
+    # machine's clock says (feedparser's fallback fills in today), which no --now or event governs
+    assert published_at(body) == datetime(2026, 6, 19, 10, 1, 25, tzinfo=UTC)

@@ -245,13 +245,15 @@ def _from_feedparser(text: str) -> datetime | None:
     """feedparser's date parser, for the odd formats only it knows (asctime, Greek, Hungarian …).
 
     Its result is a UTC struct_time: feedparser reads a time without an offset as UTC, so the source's
-    timezone cannot be applied here. The common offset-less shapes never get this far.
+    timezone cannot be applied here. The common offset-less shapes never get this far. A result whose
+    year the text does not give is None: feedparser completes a time alone ("18:01 +0800") or a day
+    without its year ("--06-19") from the machine's clock, a day no ``--now`` or event governs.
     """
     if _feedparser_parse_date is None:  # pragma: no cover
         return None
     try:
         parsed: Any = _feedparser_parse_date(text)
-        if parsed is None:
+        if parsed is None or f"{parsed[0]:04d}" not in text:
             return None
         year, month, day, hour, minute, second = parsed[:6]
         return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
