@@ -291,6 +291,38 @@ def test_a_date_without_its_year_is_none_not_the_machines_day(raw: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "shape",
+    [
+        "18:01 {year}-06-19",  # a time before its date, as some CMSs print it
+        "18:01:25 {year}年06月19日",
+        "下午6:01 {year}-06-19",
+        "18:01 +0800 {year}-06-19",
+        "18:01 19 Jun {year}",
+    ],
+)
+def test_a_time_before_its_date_in_the_machines_year_is_not_the_machines_day(shape: str) -> None:
+    # Given a feed date giving its day after its time, in the year the machine's clock is in (the year
+    # of every current article): feedparser takes the time alone and completes the day from the clock,
+    # and the year it completes is in the text, so the check that the text gives its year passes
+    year = datetime.now(UTC).year
+    raw = shape.format(year=year)
+    # When it is parsed
+    parsed = parse_date(raw, SHANGHAI)
+    # Then it is the day it names, 18:01 in China, or no date (dc:date or updated is read instead): never
+    # today's date at 18:01 UTC, a day no --now or event governs (a re-run on another day reads it otherwise)
+    assert parsed in (None, utc(f"{year}-06-19 10:01:00"), utc(f"{year}-06-19 10:01:25")), raw
+
+
+@pytest.mark.parametrize("shape", ["18:01:25 +0800 {year}", "18:01:25 CST {year}", "10:00, {year}"])
+def test_a_time_and_a_year_without_a_day_is_no_date(shape: str) -> None:
+    # Given a feed date giving a time of day and the machine's year but no day
+    raw = shape.format(year=datetime.now(UTC).year)
+    # When it is parsed
+    # Then it is no date, as a time alone is: not today at that hour (the offset dropped) from the clock
+    assert parse_date(raw, SHANGHAI) is None, raw
+
+
+@pytest.mark.parametrize(
     "raw",
     [
         None,
@@ -343,3 +375,30 @@ def test_every_pubdate_of_the_real_feeds_parses() -> None:
         assert parsed is not None, raw
         assert parsed.tzinfo is UTC
         assert 2019 <= parsed.year <= 2026, raw
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        # 02:00 on New Year's Day in Beijing is 18:00 UTC on New Year's Eve: feedparser answers in UTC
+        ("Κυρ, 01 Ιαν 2027 02:00:00 +0800", "2026-12-31 18:00:00"),
+        # 20:00 on New Year's Eve in New York is 01:00 UTC on New Year's Day
+        ("Τετ, 31 Δεκ 2026 20:00:00 -0500", "2027-01-01 01:00:00"),
+    ],
+)
+def test_a_date_only_feedparser_reads_near_new_year_keeps_its_year_though_utc_is_in_another(
+    raw: str, expected: str
+) -> None:
+    # Given a date only feedparser reads (Greek), whose year the text gives, within its offset of New Year
+    # When it is parsed
+    # Then it is that moment in UTC, in the year before or after the text's (a check that the text gives
+    # the year feedparser answered, in UTC, refused it as no date)
+    assert parse_date(raw, SHANGHAI) == utc(expected)
+
+
+def test_a_time_alone_whose_fraction_of_a_second_reads_as_the_year_is_no_date() -> None:
+    # Given a time of day alone whose fraction of a second holds the digits of the machine's year
+    raw = f"18:01:25.{datetime.now(UTC).year} +0800"
+    # When it is parsed
+    # Then it is no date, as any time alone: not today's, from the machine's clock
+    assert parse_date(raw, SHANGHAI) is None

@@ -60,3 +60,12 @@ def test_a_pubdate_of_a_time_alone_is_no_date_and_falls_back_to_the_items_dc_dat
     # Then the item's time is its dc:date: not 18:01:25 UTC (the offset dropped) on whatever day the
     # machine's clock says (feedparser's fallback fills in today), which no --now or event governs
     assert published_at(body) == datetime(2026, 6, 19, 10, 1, 25, tzinfo=UTC)
+
+
+def test_a_pubdate_of_a_time_before_its_date_is_not_the_machines_day() -> None:
+    # Given an item whose pubDate gives its time before its day, in the current year (what a CMS printing
+    # "HH:MM YYYY-MM-DD" writes), and the same moment in its dc:date
+    year = datetime.now(UTC).year
+    body = rss(f"<pubDate>18:01 {year}-06-19</pubDate><dc:date>{year}-06-19T18:01:00+08:00</dc:date>")
+    # Then the item's time is that moment: not 18:01 UTC on the day the machine's clock says
+    assert published_at(body) == datetime(year, 6, 19, 10, 1, tzinfo=UTC)

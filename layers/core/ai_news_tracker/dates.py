@@ -37,6 +37,7 @@ same way: 上午, 早上, 凌晨 as AM; 下午, 傍晚, 晚上 as PM; 中午 as 
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import re
 from datetime import UTC, datetime, tzinfo
@@ -44,10 +45,15 @@ from typing import Any
 
 from .text import collapse_whitespace
 
-try:  # feedparser 6 keeps its parser here (feedparser._parse_date was feedparser 5)
-    from feedparser.datetimes import _parse_date as _feedparser_parse_date
-except ImportError:  # pragma: no cover - a feedparser without the private helper
-    _feedparser_parse_date = None
+try:  # feedparser 6 keeps its parsers here (feedparser._date_handlers was feedparser 5)
+    from feedparser.datetimes import _date_handlers
+except ImportError:  # pragma: no cover - a feedparser without the private list
+    _date_handlers = []
+# feedparser's date parsers but its ISO 8601 one, which completes what a date leaves out from the
+# machine's clock (a time alone, "18:01 2026-06-19" read as a time: today's date; a day without its
+# year: this year) and reads the rest in the machine's TZ: a day no --now or event governs. The ISO
+# shapes feeds use are read before (_from_numeric).
+_FEEDPARSER_PARSERS = tuple(parse for parse in _date_handlers if parse.__name__ != "_parse_date_iso8601")
 
 MIN_YEAR = 1990
 MAX_YEAR = 2100
@@ -242,23 +248,19 @@ def _from_rfc2822(text: str, default_tz: tzinfo) -> datetime | None:
 
 
 def _from_feedparser(text: str) -> datetime | None:
-    """feedparser's date parser, for the odd formats only it knows (asctime, Greek, Hungarian …).
+    """feedparser's date parsers, for the odd formats only they know (asctime, Greek, Hungarian …), each
+    in turn as feedparser tries them (:data:`_FEEDPARSER_PARSERS`: not its ISO 8601 one).
 
-    Its result is a UTC struct_time: feedparser reads a time without an offset as UTC, so the source's
-    timezone cannot be applied here. The common offset-less shapes never get this far. A result whose
-    year the text does not give is None: feedparser completes a time alone ("18:01 +0800") or a day
-    without its year ("--06-19") from the machine's clock, a day no ``--now`` or event governs.
+    Their result is a UTC struct_time: feedparser reads a time without an offset as UTC, so the source's
+    timezone cannot be applied here. The common offset-less shapes never get this far.
     """
-    if _feedparser_parse_date is None:  # pragma: no cover
-        return None
-    try:
-        parsed: Any = _feedparser_parse_date(text)
-        if parsed is None or f"{parsed[0]:04d}" not in text:
-            return None
-        year, month, day, hour, minute, second = parsed[:6]
-        return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
-    except Exception:  # feedparser is a last resort; whatever it trips over is "unparsable"
-        return None
+    for parse in _FEEDPARSER_PARSERS:
+        with contextlib.suppress(Exception):  # a last resort: whatever one trips over is not its format
+            parsed: Any = parse(text)
+            if parsed and len(parsed) == 9:
+                year, month, day, hour, minute, second = parsed[:6]
+                return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+    return None
 
 
 def _in_range_utc(parsed: datetime) -> datetime | None:
