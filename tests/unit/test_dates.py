@@ -402,3 +402,14 @@ def test_a_time_alone_whose_fraction_of_a_second_reads_as_the_year_is_no_date() 
     # When it is parsed
     # Then it is no date, as any time alone: not today's, from the machine's clock
     assert parse_date(raw, SHANGHAI) is None
+
+
+@pytest.mark.parametrize("offset", ["+08", "+8"])
+def test_an_rfc_822_date_whose_offset_gives_its_hours_alone_is_that_many_hours_not_minutes(
+    offset: str,
+) -> None:
+    # Given an RFC 822 date whose offset gives hours alone, as UTC+8 and ISO 8601's "+08" do
+    # When it is parsed
+    # Then it is read as +08:00 (10:01:25 UTC), as "2026-06-19T18:01:25+08" and "GMT+08" are, not as
+    # eight minutes east of UTC (17:53:25 UTC: eight hours late)
+    assert parse_date(f"Fri, 19 Jun 2026 18:01:25 {offset}", SHANGHAI) == utc("2026-06-19 10:01:25")
