@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import shutil
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
@@ -14,7 +15,9 @@ import pytest
 from loopback import LoopbackServer, static
 from racing import ListsBeforeAnotherRun
 
+from ai_news_tracker import mail as mail_module
 from ai_news_tracker.cli import main
+from ai_news_tracker.identity import recipient_key
 from ai_news_tracker.pipeline import local_stores
 from ai_news_tracker.store import Store
 
@@ -435,3 +438,57 @@ def test_a_send_racing_another_that_mailed_the_reader_does_not_fail(
     # not sent" would tell the operator to act on a mail that went out)
     assert (data / "outbox" / "2026-11-20" / "a@example.com.eml").is_file()
     assert code == 0, capsys.readouterr().err
+
+
+def test_a_send_stopped_before_a_reader_does_not_make_that_reader_added_since_for_the_days_run(
+    built: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given the 20th built with email off, a@example.com and b@example.org its recipients all along, and
+    # a `send` of it stopped (Ctrl-C) once a's .eml was written, before b's message was made
+    path, data = built
+    add_recipient(path, "b@example.org")
+    made = mail_module._Composer.message
+
+    def stopped_at_b(self: object, recipient: str, *args: object) -> object:
+        if recipient == "b@example.org":
+            raise KeyboardInterrupt
+        return made(self, recipient, *args)  # type: ignore[arg-type]
+
+    with monkeypatch.context() as patch:
+        patch.setattr("ai_news_tracker.mail._Composer.message", stopped_at_b)
+        assert main(["send", "--config", str(path), "--data-dir", str(data), "--date", "2026-11-20"]) == 130
+    assert (data / "outbox" / "2026-11-20" / "a@example.com.eml").is_file()
+    # When email is enabled for runs and the day (the newest) is run again: the first run that mails it
+    path.write_text(path.read_text(encoding="utf-8").replace("enabled = false", "enabled = true"), "utf-8")
+    capsys.readouterr()
+    assert main(["run", "--config", str(path), "--data-dir", str(data), "--now", NOW]) == 0
+    # Then b, configured before the send and before this run, gets the day's edition, not "not to 1
+    # recipient added since": a send's log names whom it reached, not whom the day's mail is for
+    line = capsys.readouterr().out.splitlines()[0]
+    assert "added since" not in line, line
+    assert (data / "outbox" / "2026-11-20" / "b@example.org.eml").is_file()
+
+
+def test_a_day_a_release_before_the_owed_record_stopped_mailing_halfway_goes_to_the_rest_on_a_rerun(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "d"
+    with LoopbackServer({"/feed": static(FEED)}) as server:
+        path = write_config(tmp_path / "c.toml", server.url("/feed"))
+        add_recipient(path, "b@example.org")
+        run = ["run", "--config", str(path), "--data-dir", str(data), "--now", NOW]
+        # Given the 20th run for a@example.com and b@example.org by a release before 2026-12-02 (no
+        # raw/mail/), stopped once a's mail was written, before b's was begun: its sent log names a alone
+        assert main(run) == 0
+        shutil.rmtree(data / "raw" / "mail")
+        shutil.rmtree(data / "raw" / "sent" / "2026-11-20" / recipient_key("b@example.org"))
+        (data / "outbox" / "2026-11-20" / "b@example.org.eml").unlink()
+        # When, upgraded, the day is run again, the recipients unchanged
+        capsys.readouterr()
+        assert main(run) == 0
+    # Then b, a recipient of that first run, gets it, and is not said to have been added since: a day
+    # without the record goes to the recipients configured (one added since such a release mailed the
+    # day gets it too: README, upgrading)
+    line = capsys.readouterr().out.splitlines()[0]
+    assert "added since" not in line, line
+    assert (data / "outbox" / "2026-11-20" / "b@example.org.eml").is_file()
