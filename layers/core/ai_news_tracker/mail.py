@@ -57,6 +57,7 @@ on AWS, and how it is batched, is :mod:`ai_news_tracker.delivery`'s business.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import time
@@ -561,7 +562,16 @@ class _Composer:
             message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"  # RFC 8058
         message.set_content(text, subtype="plain", charset="utf-8", cte="base64")
         message.add_alternative(html, subtype="html", charset="utf-8", cte="base64")
+        message.set_boundary(mime_boundary(text, html))
         return message
+
+
+def mime_boundary(*parts: str) -> str:
+    """The boundary between a message's parts, made of them: the same parts, the same bytes (Python's
+    default is a random number, so a re-run, or another machine, wrote every message otherwise). "=_"
+    cannot occur in a base64 body, so no part can hold it."""
+    digest = hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+    return f"=_{digest[:40]}"
 
 
 def build_message(
