@@ -7,7 +7,8 @@ of them hard) gives precision, recall and F1 of "same story" at ``DEFAULT_THRESH
 guards and generic vocabulary were designed while looking at these pairs, so that line is train ==
 test. Two fairer figures follow: k-fold cross-validation of the threshold (chosen on k-1 folds,
 measured on the held-out fold; the other settings stay fixed), and ``holdout.toml``, pairs written
-after every setting was frozen and never used to tune anything.
+after every setting was frozen and never used to tune anything. ``blind.toml``: 80 pairs a reviewer
+wrote without reading the module or the other pairs (held out: precision 0.808, recall 0.600).
 
 Time. 5,000 synthetic items are clustered: Zipf-distributed words (the head real function characters
 and news vocabulary, the tail random CJK pseudo-words), 6 sources, 10 % of the items a rewrite of an
@@ -260,6 +261,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     holdout = FIXTURES / "holdout.toml"
     if holdout.exists():
         report_pairs("holdout pairs (written after the settings were frozen)", load_pairs(holdout))
+    blind = FIXTURES / "blind.toml"
+    if blind.exists():
+        report_pairs("blind pairs (written without reading the module or the pairs)", load_pairs(blind))
 
     items, known = synthetic_items(args.items)
     baseline = timed(lambda: [Fingerprint.of(i.title, i.text) for i in items], args.repeat)
