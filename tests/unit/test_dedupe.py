@@ -175,20 +175,6 @@ def test_different_products_of_one_family_stay_apart() -> None:
     assert not same_story(sonnet, opus, threshold=0.0)
 
 
-def test_two_variants_of_one_model_stay_apart_and_one_named_by_both_is_one_story() -> None:
-    # Given one lab's two models of a version, each a story of its own: its Pro and its Flash, whose
-    # names are generic words (Pro phones, Flash storage), so the names guard does not tell them apart
-    pro = item("p", "36Kr", "智谱发布GLM-5 Pro，编程能力提升", "36氪获悉，智谱今日发布GLM-5 Pro，面向编程。")
-    flash = item("f", "机器之心", "智谱GLM-5 Flash上线，免费开放", "智谱今日上线GLM-5 Flash，免费开放调用。")
-    # Then they are different stories whatever the threshold (the variants guard)
-    fingerprints = Fingerprint.of(pro.title, pro.text), Fingerprint.of(flash.title, flash.text)
-    assert conflict(*fingerprints) == "variants"
-    assert not same_story(pro, flash, threshold=0.0)
-    # And an outlet naming both (its lead naming the Flash beside the Pro) can still tell one of them
-    both = item("b", "新智元", "GLM-5 Pro来了！", "新智元报道 智谱发布GLM-5 Pro，同时推出GLM-5 Flash。")
-    assert conflict(fingerprints[0], Fingerprint.of(both.title, both.text)) is None
-
-
 def test_two_items_of_one_source_are_never_merged() -> None:
     # Even word for word the same and at threshold 0: identity handles one URL, not this module.
     twin = item("kr2", "36Kr", KR.title, KR.text)

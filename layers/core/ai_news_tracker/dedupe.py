@@ -34,13 +34,11 @@ objects.
 - *versions*: when both titles name versions (``V4``, ``R2``, ``Qwen3.5``, ``235B``, ``3.0``) and none
   is shared, they are different releases (DeepSeek V3.1 vs V3.2);
 - *names*: when each title has a Latin name (``Opus``, ``Sonnet``, ``Coder``) the other item never
-  mentions, they are different products (Claude Sonnet 4.5 vs Claude Opus 4.5);
-- *variants*: so too when each title names a variant of a family (``Pro``, ``Mini``, ``Flash`` …: generic
-  words, no names) the other item never mentions (Seed 2.0 Mini vs Seed 2.0 Pro).
+  mentions, they are different products (Claude Sonnet 4.5 vs Claude Opus 4.5).
 
 **Clusters.** Pairs are merged best first (single link), and two groups merge only when they share
-no source and the versions, names and variants guards hold between all their members, so a chain
-A~B~C cannot join what the guards keep apart. The primary item is the one with the longest text (then the
+no source and the versions and names guards hold between all their members, so a chain A~B~C cannot
+join what the guards keep apart. The primary item is the one with the longest text (then the
 earliest, then the smallest id): the reader gets the fullest summary, and title, text and link stay
 together. The time shown is the earliest publication among the members (:meth:`Cluster.merged`).
 Sources are listed primary first, then by earliest shown time, then by name.
@@ -152,11 +150,6 @@ _FUNCTION_CHARS = frozenset("的了在是和与及将为已等也都而又还就
 
 # -- the name guard --------------------------------------------------------------------------------
 # Latin words too generic, or too short, to tell two products apart; the generic words above count too.
-# The variants of a model family a title may name (generic words, no names): Seed 2.0 Mini and Seed 2.0
-# Pro are two models, each a story of its own.
-_VARIANTS = frozenset(
-    {"pro", "max", "mini", "plus", "lite", "turbo", "flash", "air", "ultra", "nano", "instruct", "thinking"}
-)
 _NOT_NAMES = frozenset(
     {"flash", "the", "of", "and", "in", "on", "for", "to", "is", "with", "new", "vs", "hbm", "saas", "rl"}
 )
@@ -303,8 +296,6 @@ class Fingerprint:
     versions: frozenset[str]
     title_names: frozenset[str]
     all_names: frozenset[str]
-    title_variants: frozenset[str]  # the model variants its title names (Pro, Mini, …: _VARIANTS)
-    all_variants: frozenset[str]  # and its lead
     lead: Bag  # the lead alone
     # whether the text says more than the title, past the outlet's boilerplate and a stock line (阅读原文)
     has_lead: bool
@@ -318,7 +309,6 @@ class Fingerprint:
         lead_units = units(lead_text)
         title_bag = features(title_units)
         title_names = names(title_units)
-        title_variants = _VARIANTS.intersection(title_units)
         lead = features(lead_units)
         own_text = _STOCK_LEAD.sub(" ", lead_text)
         own_bag = lead if own_text == lead_text else features(units(own_text))
@@ -329,8 +319,6 @@ class Fingerprint:
             versions=versions(title_clean),
             title_names=title_names,
             all_names=title_names | names(lead_units),
-            title_variants=title_variants,
-            all_variants=title_variants | _VARIANTS.intersection(lead_units),
             lead=lead,
             has_lead=bool(own),
             title_shape=_DIGITS.sub("#", title_clean),
@@ -351,8 +339,7 @@ def conflict(a: Fingerprint, b: Fingerprint) -> str | None:
     """Why two items cannot be one story whatever their score, else None.
 
     "versions": both titles name versions and share none; "names": each title has a Latin name the
-    other item never mentions; "variants": each title names a variant (Pro, Mini …) the other never
-    mentions; "evidence": fewer than MIN_EVIDENCE distinctive features in common.
+    other item never mentions; "evidence": fewer than MIN_EVIDENCE distinctive features in common.
     """
     return _cannot_link(a, b) or ("evidence" if evidence(a, b) < MIN_EVIDENCE else None)
 
@@ -363,8 +350,6 @@ def _cannot_link(a: Fingerprint, b: Fingerprint) -> str | None:
         return "versions"
     if (a.title_names - b.all_names) and (b.title_names - a.all_names):
         return "names"
-    if (a.title_variants - b.all_variants) and (b.title_variants - a.all_variants):
-        return "variants"
     return None
 
 
@@ -504,7 +489,7 @@ def _compatible(
     left: Sequence[int], right: Sequence[int], items: Sequence[Item], prints: Sequence[Fingerprint]
 ) -> bool:
     """Two groups may merge when they share no source and no two members are different releases or
-    products (the versions, names and variants guards)."""
+    products (the versions and names guards)."""
     if {items[i].source for i in left} & {items[j].source for j in right}:
         return False
     return all(_cannot_link(prints[i], prints[j]) is None for i in left for j in right)
