@@ -586,3 +586,50 @@ def test_round_numbers_and_template_words_are_weak_evidence() -> None:
     assert not {"1\x1f0", "10\x1f亿", "融\x1f资", "完\x1f成"} & fp.title.distinct
     # An exact figure is evidence.
     assert "28.81" in Fingerprint.of("寒武纪营收28.81亿元", "").title.distinct
+
+
+def test_one_launch_whose_reports_name_two_subscription_tiers_is_one_story() -> None:
+    # Given two outlets' reports of one launch (ChatGPT Atlas), each saying which paying users get its
+    # agent mode first: one the Plus users, the other the Pro users (plans, not variants of a model)
+    plus = item(
+        "plus", "36Kr", "OpenAI推出ChatGPT Atlas浏览器，Plus用户可用智能体模式",
+        "36氪获悉，OpenAI今日发布AI浏览器ChatGPT Atlas，首先登陆macOS，智能体模式向付费用户开放预览。",
+    )  # fmt: skip
+    pro = item(
+        "pro", "IT之家", "OpenAI发布AI浏览器ChatGPT Atlas，Pro用户率先体验智能体模式",
+        "OpenAI今日正式发布AI浏览器ChatGPT Atlas，首发macOS版本，智能体模式面向付费用户提供预览。",
+    )  # fmt: skip
+    # Then they are one story (similarity 0.58, far over the threshold)
+    assert same_story(plus, pro)
+
+
+def test_one_launch_headed_by_two_of_its_variants_is_one_story() -> None:
+    # Given two outlets' reports of one release (Kimi K2 Thinking, its Turbo API the same day): one
+    # names the model in Latin, the other as 思考模型 and heads its Turbo API
+    kr = item(
+        "kr", "36Kr", "月之暗面开源Kimi K2 Thinking，可连续执行300轮工具调用",
+        "36氪获悉，月之暗面今日发布并开源思考模型Kimi K2 Thinking，可在无人干预下连续执行200至300轮工具调用，"
+        "在HLE上取得44.9%。",
+    )  # fmt: skip
+    ith = item(
+        "ith", "IT之家", "月之暗面Kimi K2思考模型开源，Turbo版API同步上线",
+        "月之暗面今日开源Kimi K2思考模型，可连续执行200至300轮工具调用，HLE得分44.9%，"
+        "高速版API同步上线开放平台。",
+    )  # fmt: skip
+    # Then they are one story (the same figures, the same day's release): not two because one title
+    # says Thinking and the other Turbo
+    assert same_story(kr, ith)
+
+
+def test_a_launch_three_outlets_tell_is_one_cluster_when_one_names_both_variants_the_others_head() -> None:
+    # Given one launch (豆包大模型1.6) told by three outlets: one heads its thinking version, one its
+    # flash version, and the third names both
+    thinking = item("t", "机器之心", "豆包大模型1.6发布，thinking版编程能力大幅提升")
+    both = item(
+        "b", "36Kr", "火山引擎发布豆包大模型1.6系列，含thinking与flash版本",
+        "36氪获悉，火山引擎今日发布豆包大模型1.6系列，包括thinking与flash版本，编程能力大幅提升，首字延迟低至10毫秒。",
+    )  # fmt: skip
+    flash = item("f", "量子位", "豆包大模型1.6发布！flash版首字延迟低至10毫秒")
+    # Then it is one cluster of three sources (a guard of variants, applied between every two members,
+    # split it in two: the launch listed twice)
+    assert [len(c.items) for c in cluster([thinking, both, flash])] == [3]
