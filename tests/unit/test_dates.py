@@ -413,3 +413,35 @@ def test_an_rfc_822_date_whose_offset_gives_its_hours_alone_is_that_many_hours_n
     # Then it is read as +08:00 (10:01:25 UTC), as "2026-06-19T18:01:25+08" and "GMT+08" are, not as
     # eight minutes east of UTC (17:53:25 UTC: eight hours late)
     assert parse_date(f"Fri, 19 Jun 2026 18:01:25 {offset}", SHANGHAI) == utc("2026-06-19 10:01:25")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        # `date` (and strftime's "%a %b %d %H:%M:%S %Z %Y") in a zone whose abbreviation is its offset
+        ("Fri Jun 19 18:01:25 +08 2026", "2026-06-19 10:01:25"),  # TZ=Asia/Singapore
+        ("Fri Jun 19 07:01:25 -03 2026", "2026-06-19 10:01:25"),  # TZ=America/Sao_Paulo
+    ],
+)
+def test_a_date_whose_offset_of_hours_alone_comes_before_its_year_is_that_many_hours(
+    raw: str, expected: str
+) -> None:
+    # Given an asctime-shaped date, as `date` prints it, whose zone is an offset of hours alone
+    # When it is parsed
+    # Then it is that many hours from UTC, as "Fri, 19 Jun 2026 18:01:25 +08" is: not minutes (8 hours late)
+    assert parse_date(raw, SHANGHAI) == utc(expected)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Fri, 19 Jun 2026 18:01:25 +5:30", "2026-06-19 12:31:25"),
+        ("Fri, 19 Jun 2026 18:01:25 +8:30", "2026-06-19 09:31:25"),
+        ("Fri, 19 Jun 2026 18:01:25 -5:00", "2026-06-19 23:01:25"),
+    ],
+)
+def test_an_rfc_822_offset_of_one_hour_digit_and_minutes_is_not_dropped(raw: str, expected: str) -> None:
+    # Given an RFC 822 date whose offset writes its hour with one digit and its minutes after a colon
+    # When it is parsed
+    # Then it is that offset, or no date: not the source's zone (Shanghai) in its place, as "+5" alone is read
+    assert parse_date(raw, SHANGHAI) in (None, utc(expected)), raw

@@ -117,9 +117,10 @@ _NUMERIC_FORMATS = tuple(
 # RFC 2822 "-0000": the time is UTC, the sender's zone unknown (the stdlib returns it without offset).
 _RFC_UNKNOWN_ZONE = re.compile(r" -00:?00(?: ?\([^)]*\))?$")
 _RFC_COLON_OFFSET = re.compile(r"([+-]\d{2}):(\d{2})((?: ?\([^)]*\))?)$")
-# An offset of hours alone after the time ("18:01:25 +08", "+8", as UTC+8 is written), which RFC 822's
-# parser reads as minutes: eight hours late.
-_RFC_HOURS_OFFSET = re.compile(r"(?<=:\d{2}) ([+-])(\d{1,2})((?: ?\([^)]*\))?)$")
+# An offset of hours alone after the time ("18:01:25 +08", "+8", as UTC+8 is written; before the year,
+# as `date` prints one: "Fri Jun 19 18:01:25 +08 2026"), which RFC 822's parser reads as minutes (eight
+# hours late), or of one hour digit and minutes ("+5:30"), which it drops.
+_RFC_HOURS_OFFSET = re.compile(r"(?<=:\d{2}) ([+-])(\d{1,2})(?::?(\d{2}))?(?=(?: ?\([^)]*\))?$| \d{4}$)")
 # A time on the 12-hour clock: "6:01 PM", "06:01:25PM", "6:01 p.m." (not "AMT", a zone).
 _MERIDIEM = re.compile(
     r"(?<![\d:])(\d{1,2})(:\d{2}(?::\d{2}(?:\.\d+)?)?) ?([ap])\.?m\.?(?![A-Za-z])", re.IGNORECASE
@@ -239,9 +240,10 @@ def _strptime_any(text: str) -> datetime | None:
 
 
 def _from_rfc2822(text: str, default_tz: tzinfo) -> datetime | None:
-    """RFC 822/2822 dates; ``+08:00`` and ``+08`` are accepted for ``+0800``; ``-0000`` means UTC."""
+    """RFC 822/2822 dates; ``+08:00``, ``+08`` and ``+8:00`` are accepted for ``+0800``; ``-0000`` means
+    UTC."""
     text = _RFC_COLON_OFFSET.sub(r"\1\2\3", text)
-    text = _RFC_HOURS_OFFSET.sub(lambda m: f" {m[1]}{int(m[2]):02d}00{m[3]}", text)
+    text = _RFC_HOURS_OFFSET.sub(lambda m: f" {m[1]}{int(m[2]):02d}{m[3] or '00'}", text)
     try:
         parsed = email.utils.parsedate_to_datetime(text)
     except (ValueError, TypeError, IndexError, OverflowError):
