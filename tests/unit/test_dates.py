@@ -445,3 +445,13 @@ def test_an_rfc_822_offset_of_one_hour_digit_and_minutes_is_not_dropped(raw: str
     # When it is parsed
     # Then it is that offset, or no date: not the source's zone (Shanghai) in its place, as "+5" alone is read
     assert parse_date(raw, SHANGHAI) in (None, utc(expected)), raw
+
+
+@pytest.mark.parametrize("zone", ["+0800", "CST", "GMT+8"])
+def test_a_perforce_date_keeps_its_offset(zone: str) -> None:
+    # Given a date in the shape only feedparser's Perforce parser reads ("Fri, 2006/09/15 08:19:53 EDT"),
+    # with an offset (a bare CST is China's, +08:00)
+    raw = f"Fri, 2026/06/19 18:01:25 {zone}"
+    # When it is parsed
+    # Then it is 18:01:25 at +08:00, or no date: not 18:01:25 UTC, the offset dropped (8 hours late)
+    assert parse_date(raw, SHANGHAI) in (None, utc("2026-06-19 10:01:25")), raw
