@@ -455,3 +455,28 @@ def test_a_perforce_date_keeps_its_offset(zone: str) -> None:
     # When it is parsed
     # Then it is 18:01:25 at +08:00, or no date: not 18:01:25 UTC, the offset dropped (8 hours late)
     assert parse_date(raw, SHANGHAI) in (None, utc("2026-06-19 10:01:25")), raw
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Fri, 2006/09/15 08:19:53 EDT", "2006-09-15 12:19:53"),
+        ("Fri, 2026/06/19 06:01:25 PM EDT", "2026-06-19 22:01:25"),  # feedparser's own example of the shape
+        ("Fri, 2026/06/19 18:01:25 PST", "2026-06-20 02:01:25"),
+        ("Fri, 2026/06/19 18:01:25 PDT", "2026-06-20 01:01:25"),
+        ("Fri, 2026/06/19 18:01:25 EST", "2026-06-19 23:01:25"),
+    ],
+)
+def test_a_perforce_date_with_a_us_zone_name_is_still_read(raw: str, expected: str) -> None:
+    # Given a Perforce-shaped date with one of RFC 822's US zone names, which feedparser's Perforce
+    # parser reads, zone and all
+    # When it is parsed
+    # Then it is that time in that zone: not no date (the item dated by when it was first seen)
+    assert parse_date(raw, SHANGHAI) == utc(expected), raw
+
+
+@pytest.mark.parametrize("raw", ["Monument 2026-01-01", "Sunset 2026-06-19 18:01", "Monument2026-01-01"])
+def test_a_word_starting_as_a_weekday_before_a_date_is_not_a_weekday(raw: str) -> None:
+    # Given a "date" whose first word only starts as a weekday's name does
+    # Then it is no date, as before weekdays before a year-first date were read
+    assert parse_date(raw, SHANGHAI) is None, raw

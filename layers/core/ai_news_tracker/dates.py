@@ -74,11 +74,13 @@ _CHINESE_SPELLINGS = (
 # leading year and guesses the rest: "2026年01月20日 10:56" became 2026-11-01, "2026-13-45" 2027-01-01
 # and "2026-01-20T25:00" the next day, and it takes an offset-less time as UTC.
 _YEAR_FIRST = re.compile(r"^\d{4}")
-# An English weekday before a year-first date (Perforce's "Fri, 2026/06/19 18:01:25 +0800"), left out so
-# that the date is read as year-first dates are, its offset or zone too (feedparser's reader of the shape
-# drops it: UTC, eight hours late).
+# An English weekday before a year-first date (Perforce's "Fri, 2026/06/19 18:01:25 +0800"): without it,
+# the date is read as year-first dates are, its offset or zone too (feedparser's reader of the shape
+# drops an offset: UTC, eight hours late); one that reader alone knows (a US zone's name) is left to it.
 _WEEKDAY_BEFORE_YEAR = re.compile(
-    r"^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\.?,? ?(?=\d{4}[-/.])", re.IGNORECASE
+    r"^(?:Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day)\.?,? ?"
+    r"(?=\d{4}[-/.])",
+    re.IGNORECASE,
 )
 # The gap before a trailing offset ("18:01:25  +0800") and a trailing UTC name ("10:56:00 GMT").
 _OFFSET_GAP = re.compile(r"(?<=\d) (?=[+-]\d{2}(?::?\d{2})?$)")
@@ -142,6 +144,16 @@ def parse_date(raw: str | None, default_tz: tzinfo) -> datetime | None:
     """
     if raw is None:
         return None
+    text = collapse_whitespace(raw)
+    dated = _WEEKDAY_BEFORE_YEAR.sub("", text, count=1)
+    # read without the weekday before a year-first date, else as it is (feedparser's Perforce reader
+    # knows the US zones' names)
+    parsed = _read(dated, default_tz) if dated != text else None
+    return parsed or _read(text, default_tz)
+
+
+def _read(raw: str, default_tz: tzinfo) -> datetime | None:
+    """:func:`parse_date` of one form of the date string."""
     text = _normalize(raw)
     if not text or len(text) > MAX_DATE_LENGTH:
         return None
@@ -156,7 +168,7 @@ def parse_date(raw: str | None, default_tz: tzinfo) -> datetime | None:
 
 
 def _normalize(raw: str) -> str:
-    text = _WEEKDAY_BEFORE_YEAR.sub("", _beijing_time(collapse_whitespace(raw)))
+    text = _beijing_time(collapse_whitespace(raw))
     for spelling, iso in _CHINESE_SPELLINGS:
         text = spelling.sub(iso, text)
     text = _CHINESE_MERIDIEM.sub(_english_meridiem, text)
