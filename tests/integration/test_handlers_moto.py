@@ -784,3 +784,72 @@ def test_a_missed_day_published_the_next_morning_shows_the_leaderboard_of_its_ow
     body = stack.s3.get_object(Bucket=SITE, Key="reports/2026-11-20.json")["Body"].read()
     board = json.loads(body)["leaderboard"]
     assert (board["snapshot_date"], board["age_days"]) == ("2026-11-15", 5)
+
+
+# Known, not yet fixed (a review of 2026-12-02): a day built after its cutoff (a missed day published the
+# next morning, a failed render replayed after the next fetch, a rebuild) reads each source's state as it
+# is at the build, not at the cutoff: its status and error, and which feeds carried its stories. These
+# fail until the states are read as of the cutoff (strict: they pass, and fail the suite, once it is).
+AS_OF_NOW = "the build reads the sources' states as they are now, not at the edition's cutoff"
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=AS_OF_NOW)
+def test_a_missed_day_published_the_next_morning_shows_its_feeds_as_they_were_at_its_time(
+    stack: Stack,
+) -> None:
+    # Given the day's feed and leaderboard fetched fine on schedule, no render
+    stack.invoke("fetch_feeds", {"scheduled_time": NOW})
+    stack.invoke("fetch_leaderboard", {"scheduled_time": "2026-11-19T23:30:00Z"})
+    # And the next morning's fetch found the feed down (first seen since: nothing, the day's items kept)
+    stack.server.routes["/feed.xml"] = static(b"gone", status=404)
+    stack.invoke("fetch_feeds", {"scheduled_time": "2026-11-20T22:00:00Z"})
+    # When the operator publishes the missed day with its scheduled time (README: "A day without an edition")
+    result = stack.invoke("render_edition", {"scheduled_time": "2026-11-20T00:10:00Z"})
+    # Then the edition says how its feed went by its cutoff, as a render on time did: fetched, not failed
+    # with the next morning's error (the same day's edition whenever it is rendered)
+    assert result["failed_sources"] == []
+    body = stack.s3.get_object(Bucket=SITE, Key="reports/2026-11-20.json")["Body"].read()
+    (source,) = [s for s in json.loads(body)["sources"] if s["name"] == "36Kr"]
+    assert (source["status"], source["error"]) == ("ok", None)
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=AS_OF_NOW)
+def test_a_missed_day_published_the_next_morning_does_not_say_its_shown_leaderboard_failed(
+    stack: Stack,
+) -> None:
+    # Given the day's feed and leaderboard fetched fine on schedule, no render
+    stack.invoke("fetch_feeds", {"scheduled_time": NOW})
+    stack.invoke("fetch_leaderboard", {"scheduled_time": "2026-11-19T23:30:00Z"})
+    # And the next morning's leaderboard fetch failed
+    stack.server.routes["/board.json"] = static(b"gone", status=404)
+    stack.invoke("fetch_leaderboard", {"scheduled_time": "2026-11-20T23:30:00Z"})
+    # When the operator publishes the missed day with its scheduled time
+    result = stack.invoke("render_edition", {"scheduled_time": "2026-11-20T00:10:00Z"})
+    # Then it shows the ranking fetched by its cutoff, and no failure of it from the next morning
+    # (本期部分来源未能获取: LM Arena（服务器报错） under a ranking fetched fine)
+    assert result["failed_sources"] == []
+    md = stack.s3.get_object(Bucket=SITE, Key="reports/2026-11-20.md")["Body"].read().decode("utf-8")
+    assert "数据日期: 2026-11-15" in md and "未能获取" not in md
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=AS_OF_NOW)
+def test_a_missed_day_published_later_credits_no_feed_that_carried_its_stories_after_its_cutoff(
+    stack: Stack,
+) -> None:
+    # Given a second feed, empty when the day's feeds were fetched on schedule, no render
+    config = Path(os.environ["CONFIG_FILE"])
+    second = f'[[sources]]\nname = "乙"\nurl = "{stack.server.url("/b.xml")}"\n[leaderboard]'
+    config.write_text(config.read_text(encoding="utf-8").replace("[leaderboard]", second), encoding="utf-8")
+    empty = b"<rss version='2.0'><channel><title>b</title></channel></rss>"
+    stack.server.routes["/b.xml"] = static(empty, headers={"Content-Type": "application/rss+xml"})
+    stack.invoke("fetch_feeds", {"scheduled_time": NOW})
+    stack.invoke("fetch_leaderboard", {"scheduled_time": "2026-11-19T23:30:00Z"})
+    # And at 10:00, after the day's cutoff (08:10), that feed carried the day's two stories too
+    stack.server.routes["/b.xml"] = static(FEED, headers={"Content-Type": "application/rss+xml"})
+    stack.invoke("fetch_feeds", {"scheduled_time": "2026-11-20T02:00:00Z"})
+    # When the missed day is published with its scheduled time
+    stack.invoke("render_edition", {"scheduled_time": "2026-11-20T00:10:00Z"})
+    # Then its stories are credited to the feed that had them by its cutoff only, as on time
+    body = json.loads(stack.s3.get_object(Bucket=SITE, Key="reports/2026-11-20.json")["Body"].read())
+    assert [item["sources"] for item in body["items"]] == [["36Kr"], ["36Kr"]]
+    assert {s["name"]: s["items"] for s in body["sources"]}["乙"] == 0
