@@ -786,14 +786,11 @@ def test_a_missed_day_published_the_next_morning_shows_the_leaderboard_of_its_ow
     assert (board["snapshot_date"], board["age_days"]) == ("2026-11-15", 5)
 
 
-# Known, not yet fixed (a review of 2026-12-02): a day built after its cutoff (a missed day published the
-# next morning, a failed render replayed after the next fetch, a rebuild) reads each source's state as it
-# is at the build, not at the cutoff: its status and error, and which feeds carried its stories. These
-# fail until the states are read as of the cutoff (strict: they pass, and fail the suite, once it is).
-AS_OF_NOW = "the build reads the sources' states as they are now, not at the edition's cutoff"
+# A day built after its cutoff (a missed day published the next morning, a failed render replayed after the
+# next fetch, a rebuild) says how its sources went by its cutoff, and credits the feeds that carried its
+# stories by then (a review of 2026-12-02 found it read them as they were at the build)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=AS_OF_NOW)
 def test_a_missed_day_published_the_next_morning_shows_its_feeds_as_they_were_at_its_time(
     stack: Stack,
 ) -> None:
@@ -813,7 +810,6 @@ def test_a_missed_day_published_the_next_morning_shows_its_feeds_as_they_were_at
     assert (source["status"], source["error"]) == ("ok", None)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=AS_OF_NOW)
 def test_a_missed_day_published_the_next_morning_does_not_say_its_shown_leaderboard_failed(
     stack: Stack,
 ) -> None:
@@ -832,7 +828,6 @@ def test_a_missed_day_published_the_next_morning_does_not_say_its_shown_leaderbo
     assert "数据日期: 2026-11-15" in md and "未能获取" not in md
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=AS_OF_NOW)
 def test_a_missed_day_published_later_credits_no_feed_that_carried_its_stories_after_its_cutoff(
     stack: Stack,
 ) -> None:

@@ -154,6 +154,26 @@ def test_a_day_rebuilt_at_its_original_time_takes_in_nothing_its_feed_shows_sinc
     assert tracker.titles(DAY2) == tracker.mailed(DAY2) == sorted([NOON[0], EVENING[0], NEXT[0]])
 
 
+def test_a_day_rebuilt_after_its_feed_broke_says_how_the_feed_went_by_its_cutoff(
+    tracker: Tracker, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given the feed answering an HTML page since 14:00 (fetched fine at 08:10 and at noon)
+    published = tracker.edition(DAY1)
+    tracker.server.routes["/36kr"] = static(b"<html><body>\u7ef4\u62a4\u4e2d</body></html>")
+    assert tracker.exit_code("fetch", f"{DAY1}T14:00:00+08:00") == 1  # nothing at all could be fetched
+    # When the day is rebuilt at 15:00 (its run fetches the broken feed again)
+    tracker.delete_stored_edition(DAY1)
+    tracker("run", f"{DAY1}T15:00:00+08:00")
+    # Then it says what it said: its feed fetched by its cutoff, not failed with the afternoon's error
+    assert tracker.edition(DAY1) == published
+    assert published["sources"][0]["status"] == "ok"
+    md = (tracker.data / "site" / "reports" / f"{DAY1}.md").read_text("utf-8")
+    assert "未能获取" not in md
+    # And the next day, built on time, says the feed failed
+    tracker("run", f"{DAY2}T08:10:00+08:00")
+    assert tracker.edition(DAY2)["sources"][0]["status"] != "ok"
+
+
 @pytest.mark.parametrize("clock", ["15:00:00", "08:10:00"])  # later; the original time
 def test_a_day_rebuilt_over_a_lost_raw_store_is_built_at_the_run_not_published_empty(
     tracker: Tracker, clock: str

@@ -17,16 +17,20 @@ import pytest
 
 from ai_news_tracker.errors import StorageError
 from ai_news_tracker.identity import content_alias, item_id
-from ai_news_tracker.models import CLOCK_YEARS, Entry, Item
+from ai_news_tracker.models import CLOCK_YEARS, Entry, Item, SourceStatus
 from ai_news_tracker.repository import (
     ALIASES_VERSION,
     EDITION_CENTURY,
+    STATUSES_KEPT,
     SUMMARIES_KEY,
     SUMMARY_VERSION,
     RawRepository,
     SourceState,
+    ids_shown_by,
     make_item,
     source_key,
+    status_at,
+    with_status,
 )
 from ai_news_tracker.store import LocalStore
 
@@ -844,3 +848,83 @@ def test_an_owed_mail_record_without_recipients_is_a_storage_error_not_a_day_no_
     # ("no run mailed this day": the mail sent to no one)
     with pytest.raises(StorageError, match="mail/owed/2026-11-20"):
         repo.mail_recipients(date(2026, 11, 20))
+
+
+# -- a source's statuses and carried items as of a moment (a day built after its cutoff) ----------------
+
+
+def _status(word: str, hour: float, error: str | None = None) -> SourceStatus:
+    return SourceStatus("36Kr", word, error, checked_at=T0 + timedelta(hours=hour))
+
+
+def _fetched(*statuses: SourceStatus, state: SourceState | None = None) -> SourceState:
+    for status in statuses:
+        state = with_status(state or SourceState(), status)
+    assert state is not None
+    return state
+
+
+def test_a_source_says_at_a_moment_the_status_its_fetches_had_by_then() -> None:
+    # Given a feed fetched fine twice, then failing twice (the second failure a later hour's)
+    state = _fetched(_status("ok", 0), _status("ok", 1), _status("http_error", 2, "HTTP 404"))
+    state = _fetched(_status("http_error", 3, "HTTP 404"), state=state)
+    # Then a moment between the good fetches, or before the failures, has it ok; the failure's hour, failed;
+    # after its last, its last; the history holds what changed only (the first of each)
+    assert status_at(state, T0 + timedelta(minutes=30)) == _status("ok", 0)
+    assert status_at(state, T0 + timedelta(hours=1, minutes=59)) == _status("ok", 0)
+    assert status_at(state, T0 + timedelta(hours=2)) == _status("http_error", 2, "HTTP 404")
+    assert status_at(state, T0 + timedelta(days=1)) == _status("http_error", 3, "HTTP 404")
+    assert [s.checked_at for s in state.status_history] == [T0, T0 + timedelta(hours=2)]
+    # And before its first fetch it had none (never fetched by then)
+    assert status_at(state, T0 - timedelta(minutes=1)) is None
+
+
+def test_a_source_whose_state_was_kept_before_its_history_says_its_last_status_before_it() -> None:
+    # Given a state stored by a release that kept no history: ok at hour 0
+    old = SourceState.from_dict(SourceState(status=_status("ok", 0)).to_dict() | {"status_history": None})
+    # When it fails at hour 5
+    state = _fetched(_status("http_error", 5, "HTTP 500"), state=old)
+    # Then from hour 0 on it was ok; before, what it was is not known: its last (as before this was kept)
+    assert status_at(state, T0 + timedelta(hours=4)) == _status("ok", 0)
+    assert status_at(state, T0 - timedelta(hours=1)) == _status("http_error", 5, "HTTP 500")
+
+
+def test_a_source_keeps_two_weeks_of_statuses_and_the_one_in_effect_before_them() -> None:
+    # Given a feed failing and recovering each day for three weeks
+    state = SourceState()
+    for day in range(21):
+        state = _fetched(_status("ok", day * 24), _status("timeout", day * 24 + 12, "slow"), state=state)
+    # Then the statuses of the last 14 days are kept, and the one in effect when they begin
+    kept = [s.checked_at for s in state.status_history]
+    since = T0 + timedelta(hours=20 * 24 + 12) - timedelta(days=14)
+    assert len([k for k in kept if k is not None and k <= since]) == 1 and len(kept) == 29
+    # And a moment before them is not known any more (its last), one within them is
+    assert status_at(state, T0 + timedelta(days=1)) == _status("timeout", 20 * 24 + 12, "slow")
+    assert status_at(state, T0 + timedelta(days=19, hours=13)) == _status("timeout", 19 * 24 + 12, "slow")
+    # And a flapping feed keeps at most STATUSES_KEPT changes
+    for hour in range(STATUSES_KEPT + 10):
+        state = _fetched(_status("ok" if hour % 2 else "timeout", 600 + hour / 60, "x"), state=state)
+    assert len(state.status_history) == STATUSES_KEPT
+
+
+def test_a_source_state_keeps_its_statuses_and_carried_items_through_storage(tmp_path: Path) -> None:
+    repo = RawRepository(LocalStore(tmp_path))
+    state = replace(
+        _fetched(_status("ok", 0), _status("parse_error", 1, "HTML")),
+        recent_ids=("a", "b"),
+        carried_at=(("b", T0),),
+    )
+    repo.save_source_state("36Kr", state)
+    assert repo.source_state("36Kr") == state
+
+
+def test_a_source_had_shown_by_a_moment_its_items_but_those_it_carried_first_after_it() -> None:
+    # Given a mirror that shows "a" (its own), and "b" and "c", stored first by another source, first
+    # carried at hours 1 and 3
+    state = SourceState(
+        recent_ids=("c", "b", "a"),
+        carried_at=(("b", T0 + timedelta(hours=1)), ("c", T0 + timedelta(hours=3))),
+    )
+    # Then at hour 2 it had shown "b" and "a", at hour 3 all three
+    assert ids_shown_by(state, T0 + timedelta(hours=2)) == ("b", "a")
+    assert ids_shown_by(state, T0 + timedelta(hours=3)) == ("c", "b", "a")

@@ -47,7 +47,17 @@ from .models import (
     iso,
     parse_iso,
 )
-from .repository import ALIASES_VERSION, MOVES_KEPT, RECENT_IDS, RawRepository, SourceState, successor_key
+from .repository import (
+    ALIASES_VERSION,
+    MOVES_KEPT,
+    RECENT_IDS,
+    RawRepository,
+    SourceState,
+    ids_shown_by,
+    status_at,
+    successor_key,
+    with_status,
+)
 from .store import LocalStore, Store, content_type_for, get_json, parse_json
 
 if TYPE_CHECKING:  # imported where used: a fetch function never loads Jinja2, the renderer or the
@@ -279,7 +289,7 @@ class Pipeline:
                 # (a 304 records no move: the first good answer does, ``_feed_said``)
                 feed = stored.url if _moved(source, stored) else without_user_info(source.url)
                 self.repo.save_source_state(
-                    source.name, replace(stored, status=status, last_new_at=last_new, url=feed)
+                    source.name, replace(with_status(stored, status), last_new_at=last_new, url=feed)
                 )
                 logger.info("feed not modified", source=source.name)
                 self._queue_article_pages(source, state, [], pages)
@@ -310,6 +320,7 @@ class Pipeline:
         # Something this source had not shown before (a mirror's items are stored under the original)
         fresh = set(shown) - set(stored.recent_ids)
         last_new = now if fresh or stored.last_new_at is None else stored.last_new_at
+        recorded = with_status(stored, status)
         validators = result.validators
         if not validators.empty and not is_complete(result.body):
             # what arrived is kept, but the next fetch asks for the whole feed: a 304 to the cut
@@ -329,6 +340,9 @@ class Pipeline:
                 url=without_user_info(source.url),
                 articles_owed=stored.articles_owed,  # until the pages queued are asked
                 scope=stored.scope or scope,  # (kept from now on, through a rename too)
+                status_history=recorded.status_history,
+                status_history_whole=recorded.status_history_whole,
+                carried_at=_carried_at(stored, recent, fresh - {item.id for item in new}, now),
             ),
         )
         logger.info("feed fetched", source=source.name, entries=len(shown), new=len(new))
@@ -454,7 +468,7 @@ class Pipeline:
         status = SourceStatus(
             name, failure.status, str(failure), checked_at=now, consecutive_failures=previous + 1
         )
-        self.repo.save_source_state(state_key, replace(state, status=status))
+        self.repo.save_source_state(state_key, with_status(state, status))
         logger.warning("source failed", source=name, status=failure.status, reason=str(failure))
         return status
 
@@ -490,7 +504,7 @@ class Pipeline:
                 raise result
             if result.not_modified:
                 status = SourceStatus(name, "ok", not_modified=True, checked_at=now)
-                self.repo.save_source_state(key, replace(self._stored_state(key, state), status=status))
+                self.repo.save_source_state(key, with_status(self._stored_state(key, state), status))
                 return status
             snapshot = self._parse_leaderboard(result, now, deadline_at)
         except NotPublishedYet as failure:
@@ -501,7 +515,7 @@ class Pipeline:
             # so that the next run downloads the file and dates it by its publisher
             status = SourceStatus(name, "ok", checked_at=now)
             stored = self._stored_state(key, state)
-            self.repo.save_source_state(key, replace(stored, status=status, validators=Validators()))
+            self.repo.save_source_state(key, replace(with_status(stored, status), validators=Validators()))
             logger.info(
                 "leaderboard not published by the run's clock", provider=board.provider, reason=str(failure)
             )
@@ -517,7 +531,7 @@ class Pipeline:
         if shown_date is not None:  # the newer ranking stays; the file is downloaded in full next time
             status = SourceStatus(name, "ok", checked_at=now)
             self.repo.save_source_state(
-                key, replace(self._stored_state(key, state), status=status, validators=Validators())
+                key, replace(with_status(self._stored_state(key, state), status), validators=Validators())
             )
             logger.warning(
                 "leaderboard older than the one shown",
@@ -531,8 +545,16 @@ class Pipeline:
         kept = kept_with(snapshot, self.repo.leaderboard_snapshot(board.provider))
         self.repo.save_leaderboard_snapshot(board.provider, kept)
         status = SourceStatus(name, "ok", fetched=len(snapshot["scores"]), checked_at=now)
+        recorded = with_status(self._stored_state(key, state), status)  # its statuses before it kept
         self.repo.save_source_state(
-            key, SourceState(validators=validators, status=status, fingerprint=snapshot["fingerprint"])
+            key,
+            SourceState(
+                validators=validators,
+                status=status,
+                fingerprint=snapshot["fingerprint"],
+                status_history=recorded.status_history,
+                status_history_whole=recorded.status_history_whole,
+            ),
         )
         logger.info("leaderboard fetched", provider=board.provider, snapshot_date=snapshot["snapshot_date"])
         return status
@@ -688,9 +710,11 @@ class Pipeline:
             report.lookback_hours,
             new_sources=self._new_sources(states, previous.window_end, candidates) if previous else None,
         )
-        window = self._configured(window, states)  # a source removed or disabled since: its items left out
+        # a source removed or disabled since: its items left out
+        window = self._configured(window, states, cutoff)
         if previous is not None:
-            window = newest_first({i.id: i for i in window + self._late_items(previous, states)}.values())
+            late = self._late_items(previous, states, cutoff)
+            window = newest_first({i.id: i for i in window + late}.values())
         window = [self._with_article_text(item) for item in window]
         from .relevance import RelevanceFilter
 
@@ -713,11 +737,9 @@ class Pipeline:
                 items=items,
                 repeats=repeats,
             )
-        sources = self._statuses(states)
-        carried = _shown_by(states)
-        items, more = credit_carriers(items, carried), credit_carriers(more, carried)
-        credited = credit_carriers([repeat.item for repeat in repeats], carried)
-        repeats = [replace(repeat, item=item) for repeat, item in zip(repeats, credited, strict=True)]
+        # how each source went by the cutoff, and what it had carried by then (a day built late: not since)
+        sources = self._statuses(states, cutoff)
+        items, more, repeats = _credited(items, more, repeats, _shown_by(states, cutoff))
         considered = {i.id for i in candidates} | {i.id for i in window}  # before any filter
         check_publishable(
             day,
@@ -741,7 +763,7 @@ class Pipeline:
             items=tuple(items),
             sources=sources,
             leaderboard=self.current_leaderboard(cutoff),
-            leaderboard_status=self._leaderboard_status(),
+            leaderboard_status=self._leaderboard_status(cutoff),
             notes=tuple(note for note in (summary.note, unindexed) if note),
             considered=tuple(sorted(considered)),
             scanned_from=start,
@@ -884,7 +906,9 @@ class Pipeline:
             )
         logger.debug("edition window", date=day.isoformat(), window=len(window), relevant=len(relevant))
 
-    def _late_items(self, previous: Edition, states: Mapping[str, SourceState]) -> list[Item]:
+    def _late_items(
+        self, previous: Edition, states: Mapping[str, SourceState], cutoff: datetime
+    ) -> list[Item]:
         """Items first seen within the previous edition's span but committed after it was cut, which it
         would have held (the same rule: the archive of a feed new then is no news now either)."""
         if previous.considered is None:
@@ -904,7 +928,9 @@ class Pipeline:
         since = previous.window_start
         new_sources = self._new_sources(states, since, committed) if since else None
         late = self._configured(
-            select_items(committed, previous.window_end, previous.window_start, lookback, new_sources), states
+            select_items(committed, previous.window_end, previous.window_start, lookback, new_sources),
+            states,
+            cutoff,
         )
         if late:
             logger.warning("late items taken into this edition", items=len(late), previous=str(previous.date))
@@ -923,21 +949,25 @@ class Pipeline:
             new.update({old: new[name] for old, name in renamed.items() if name in new})
         return new
 
-    def _statuses(self, states: Mapping[str, SourceState]) -> tuple[SourceStatus, ...]:
-        """Each enabled source's last status, under its configured name: a source renamed since its feed
-        was last fetched (nothing fetched under the new name yet) has the status of its former name, as
-        it has that name's items (an edition rebuilt after a rename said the source was never fetched)."""
+    def _statuses(self, states: Mapping[str, SourceState], cutoff: datetime) -> tuple[SourceStatus, ...]:
+        """Each enabled source's status at ``cutoff`` (:func:`~ai_news_tracker.repository.status_at`: a day
+        built late says how it went by then, not since), under its configured name: a source renamed since
+        its feed was last fetched (nothing fetched under the new name yet) has the status of its former
+        name, as it has that name's items (an edition rebuilt after a rename said the source was never
+        fetched)."""
         followed = self._renames_followed(self.config.enabled_sources, dict(states))
-        return tuple(replace(_status_or_never(followed[name], name), name=name) for name in states)
+        return tuple(replace(_status_or_never(followed[name], name, cutoff), name=name) for name in states)
 
-    def _configured(self, items: Sequence[Item], states: Mapping[str, SourceState]) -> list[Item]:
+    def _configured(
+        self, items: Sequence[Item], states: Mapping[str, SourceState], cutoff: datetime
+    ) -> list[Item]:
         """``items`` but those only sources no longer configured (or disabled) carried: an edition names
         no source it does not list (a rebuild after a source was dropped, items it fetched before). A
         source renamed (its feed's URL now fetched under another name) still carries its items."""
         former = {i.source for i in items if i.source not in states}
         feeds = {without_user_info(s.url): s.name for s in reversed(self.config.enabled_sources)}
         renamed = _renamed({name: self.repo.source_state(name) for name in former}, feeds)
-        kept = configured_carriers(items, _shown_by(states), renamed)
+        kept = configured_carriers(items, _shown_by(states, cutoff), renamed)
         if len(kept) < len(items):
             logger.info("items of unconfigured sources left out", items=len(items) - len(kept))
         return kept
@@ -976,9 +1006,6 @@ class Pipeline:
         if later and day not in dates:
             raise EditionError(f"cannot build {day}: the edition of {later[0]} exists already")
         return dates
-
-    def _current_status(self, state_key: str, name: str) -> SourceStatus:
-        return _status_or_never(self.repo.source_state(state_key), name)
 
     def current_leaderboard(self, cutoff: datetime | None = None) -> Leaderboard | None:
         """The leaderboard an edition cut at ``cutoff`` shows (None: the newest stored), ranked: the newest
@@ -1024,11 +1051,12 @@ class Pipeline:
             )
         return ranked
 
-    def _leaderboard_status(self) -> SourceStatus | None:
+    def _leaderboard_status(self, cutoff: datetime) -> SourceStatus | None:
+        """The leaderboard's status at ``cutoff`` (a day built late: how its fetch went by then)."""
         board = self.config.leaderboard
         if board is None or not board.enabled:
             return None
-        return self._current_status(_board_key(board.provider), board.name)
+        return _status_or_never(self.repo.source_state(_board_key(board.provider)), board.name, cutoff)
 
     def publish(self, edition: Edition) -> tuple[str, ...]:
         """Write the edition's files to the site store, then the pages that list the editions.
@@ -1622,9 +1650,37 @@ def _first_fetched_after(states: Mapping[str, SourceState], since: datetime) -> 
     return new
 
 
-def _shown_by(states: Mapping[str, SourceState]) -> dict[str, tuple[str, ...]]:
-    """The ids each configured source showed lately: the sources an item is credited to."""
-    return {name: state.recent_ids for name, state in states.items()}
+def _shown_by(states: Mapping[str, SourceState], cutoff: datetime) -> dict[str, tuple[str, ...]]:
+    """The ids each configured source showed lately and had shown by ``cutoff``: the sources an item of
+    an edition cut then is credited to (not one that carried it only since: a day built late)."""
+    return {name: ids_shown_by(state, cutoff) for name, state in states.items()}
+
+
+def _credited(
+    items: Sequence[Item],
+    more: Sequence[Item],
+    repeats: Sequence[Repeat],
+    carried: Mapping[str, Sequence[str]],
+) -> tuple[list[Item], list[Item], list[Repeat]]:
+    """An edition's stories (shown, listed, and reported before) each credited to the other sources that
+    had carried that very item (``carried``: :func:`_shown_by`)."""
+    credited = credit_carriers([repeat.item for repeat in repeats], carried)
+    return (
+        credit_carriers(items, carried),
+        credit_carriers(more, carried),
+        [replace(repeat, item=item) for repeat, item in zip(repeats, credited, strict=True)],
+    )
+
+
+def _carried_at(
+    stored: SourceState, recent: Sequence[str], carried: Collection[str], now: datetime
+) -> tuple[tuple[str, datetime], ...]:
+    """A source's ``carried_at`` once it showed ``recent`` (its ids, the newest fetch's first) at ``now``,
+    of which it showed ``carried`` for the first time and stored before (another source's items): those
+    it keeps that it still remembers, and those first carried now."""
+    kept = set(recent)
+    pairs = [(id_, when) for id_, when in stored.carried_at if id_ in kept and id_ not in carried]
+    return (*pairs, *((id_, now) for id_ in recent if id_ in carried))
 
 
 def _renamed(former: Mapping[str, SourceState], feeds: Mapping[str, str]) -> dict[str, str]:
@@ -1653,9 +1709,9 @@ def _day_after(day: date, dates: Sequence[date]) -> date | None:
     return min((d for d in dates if d > day), default=None)
 
 
-def _status_or_never(state: SourceState, name: str) -> SourceStatus:
-    """A source's last status, or that it was never fetched."""
-    return state.status or SourceStatus(name, "not_fetched", "never fetched")
+def _status_or_never(state: SourceState, name: str, moment: datetime) -> SourceStatus:
+    """A source's status at ``moment``, or that it was not fetched by then."""
+    return status_at(state, moment) or SourceStatus(name, "not_fetched", "never fetched")
 
 
 def _board_key(provider: str) -> str:

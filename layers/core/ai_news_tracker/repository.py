@@ -4,7 +4,9 @@ Key layout (the same in ``<data-dir>/raw`` and in the raw S3 bucket)::
 
     items/<id>.json                         the item; created once, never overwritten (the commit point)
     seen/<YYYY-MM-DD>/<stamp>-<id>          first-seen index by UTC day; written just before the item
-    sources/<source-key>.json               validators, last status and recent ids of one source
+    sources/<source-key>.json               validators, last status and recent ids of one source, the
+                                            statuses it changed to lately and when it first carried the
+                                            items another source had first (a day built late: its cutoff's)
     articles/<id>.json                      an item's article-page summary, for feeds without text
     aliases/<alias-id>                      the id of the item an entry's guid, title and text name, when its
                                             guid is not its link (identity.guid_alias); written after it; and
@@ -100,6 +102,16 @@ class SourceState:
     # start, so a feed tried and left between two editions brings no archive either; () never moved, or
     # moved before 2026-12-02
     moves: tuple[datetime, ...] = ()
+    # The status each change of what its fetches said began with (its status or error), oldest first, for
+    # STATUS_DAYS before the last and the one in effect then (:func:`with_status`): a day built after its
+    # cutoff says how the source went by then (:func:`status_at`); ``status_history_whole``: the first
+    # status the source ever had is in it (the source was first fetched after the history was kept)
+    status_history: tuple[SourceStatus, ...] = ()
+    status_history_whole: bool = False
+    # When it first showed each of its ``recent_ids`` that another source had shown first (or that it
+    # had shown before those were kept), so that a day built late credits it only with what it carried by
+    # its cutoff; none: its own items (their ``first_seen``), or shown before this was kept (2026-12-02)
+    carried_at: tuple[tuple[str, datetime], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -114,6 +126,9 @@ class SourceState:
             "articles_owed": list(self.articles_owed),
             "scope": self.scope,
             "moves": [iso(moved) for moved in self.moves],
+            "status_history": [status.to_dict() for status in self.status_history],
+            "status_history_whole": self.status_history_whole,
+            "carried_at": {id_: iso(when) for id_, when in self.carried_at},
         }
 
     @classmethod
@@ -131,7 +146,62 @@ class SourceState:
             articles_owed=tuple(data.get("articles_owed", ())),
             scope=str(data["scope"]) if data.get("scope") is not None else None,
             moves=tuple(parse_iso(moved) for moved in data.get("moves") or ()),
+            status_history=tuple(SourceStatus.from_dict(s) for s in data.get("status_history") or ()),
+            status_history_whole=bool(data.get("status_history_whole")),
+            carried_at=tuple((str(k), parse_iso(str(v))) for k, v in (data.get("carried_at") or {}).items()),
         )
+
+
+# How long a source's statuses are kept before its last: a day is built late by days, not weeks (the
+# leaderboard keeps a week of rankings: leaderboard.KEPT_RANKINGS); at most STATUSES_KEPT changes
+STATUS_DAYS = 14
+STATUSES_KEPT = 200
+
+
+def _says(status: SourceStatus) -> tuple[str, str | None]:
+    """What an edition says of a source's status: its word and its error."""
+    return status.status, status.error
+
+
+def with_status(state: SourceState, status: SourceStatus) -> SourceState:
+    """``state`` with ``status`` its last, and in its ``status_history`` when it says something else than
+    the one before (:func:`_says`): a history begun now starts with the status stored (in effect when it
+    was checked), or none, the source's first (``status_history_whole``). Those before STATUS_DAYS before
+    ``status`` are dropped but the one in effect then, and all but the last STATUSES_KEPT."""
+    history, whole = state.status_history, state.status_history_whole
+    if not history:
+        before = state.status
+        history = (before,) if before is not None and before.checked_at is not None else ()
+        whole = before is None
+    if not history or _says(history[-1]) != _says(status):
+        history = (*history, status)
+    if status.checked_at is not None:
+        since = status.checked_at - timedelta(days=STATUS_DAYS)
+        after = [i for i, s in enumerate(history) if s.checked_at is not None and s.checked_at > since]
+        first = max(0, after[0] - 1 if after else len(history) - 1, len(history) - STATUSES_KEPT)
+        history, whole = history[first:], whole and first == 0
+    return replace(state, status=status, status_history=history, status_history_whole=whole)
+
+
+def status_at(state: SourceState, moment: datetime) -> SourceStatus | None:
+    """The status a source had at ``moment`` (an edition's cutoff): its last when checked by then, else
+    the one its history has in effect then; None when it had none (a history kept since its first status
+    has none by then: never fetched by then). When that is not known (its history begun after ``moment``:
+    kept since 2026-12-02; or dropped, STATUS_DAYS before its last), its last."""
+    last = state.status
+    if last is None or last.checked_at is None or last.checked_at <= moment:
+        return last
+    then = [s for s in state.status_history if s.checked_at is not None and s.checked_at <= moment]
+    if then:
+        return then[-1]
+    return None if state.status_history_whole else last
+
+
+def ids_shown_by(state: SourceState, moment: datetime) -> tuple[str, ...]:
+    """The ids of ``state``'s ``recent_ids`` it had shown by ``moment``: all but those it first showed
+    after then that another source had first (``carried_at``)."""
+    later = {id_ for id_, when in state.carried_at if when > moment}
+    return tuple(id_ for id_ in state.recent_ids if id_ not in later) if later else state.recent_ids
 
 
 MOVES_KEPT = 10  # a source's URL changes remembered: more than an operator makes between two editions
