@@ -162,6 +162,18 @@ def test_the_default_zone_is_the_one_passed_in() -> None:
 
 
 @pytest.mark.parametrize(
+    "raw", ["20 Nov 2026", "Fri, 20 Nov 2026", "Friday, 20 November 2026", "Fri Nov 20 2026"]
+)
+def test_an_rfc_822_day_without_a_time_is_its_midnight_in_the_sources_zone(raw: str) -> None:
+    # Given an RFC 822 date giving its day alone, no time, no zone
+    for default_tz in (SHANGHAI, NEW_YORK, UTC):
+        # When it is parsed for a source in that zone
+        # Then it is that day's midnight there, as "2026-11-20" is: not UTC's (08:00 in China)
+        assert parse_date(raw, default_tz) == parse_date("2026-11-20", default_tz), default_tz
+    assert parse_date(raw, SHANGHAI) == utc("2026-11-19 16:00:00")
+
+
+@pytest.mark.parametrize(
     ("raw", "expected"),
     [
         # The hour is read on the 12-hour clock, and the offset after AM/PM is kept

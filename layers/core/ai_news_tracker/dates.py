@@ -1,7 +1,8 @@
 """Publication dates from feeds, in every shape the Chinese AI media send them, as aware UTC datetimes.
 
 A date that carries no offset is a local time of the source (``default_tz``, normally Asia/Shanghai),
-never UTC: reading 36Kr's ``2026-01-20 10:56`` as UTC shifted items by eight hours.
+never UTC: reading 36Kr's ``2026-01-20 10:56`` as UTC shifted items by eight hours. A day without a time
+(``2026-01-20``, ``20 Jan 2026``, ``Tue, 20 Jan 2026``) is its midnight there.
 
 A date that starts with its year (ISO 8601 / W3C-DTF, 36Kr's ``2026-06-19 18:01:25  +0800``,
 ``2026-01-20 10:56``, ``2026/01/20``, ``2026.01.20``, ``2026年01月20日``; a time also as ``18时01分25秒``,
@@ -77,11 +78,8 @@ _YEAR_FIRST = re.compile(r"^\d{4}")
 # An English weekday before a year-first date (Perforce's "Fri, 2026/06/19 18:01:25 +0800"): without it,
 # the date is read as year-first dates are, its offset or zone too (feedparser's reader of the shape
 # drops an offset: UTC, eight hours late); one that reader alone knows (a US zone's name) is left to it.
-_WEEKDAY_BEFORE_YEAR = re.compile(
-    r"^(?:Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day)\.?,? ?"
-    r"(?=\d{4}[-/.])",
-    re.IGNORECASE,
-)
+_WEEKDAY = r"(?:Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day)"
+_WEEKDAY_BEFORE_YEAR = re.compile(rf"^{_WEEKDAY}\.?,? ?(?=\d{{4}}[-/.])", re.IGNORECASE)
 # The gap before a trailing offset ("18:01:25  +0800") and a trailing UTC name ("10:56:00 GMT").
 _OFFSET_GAP = re.compile(r"(?<=\d) (?=[+-]\d{2}(?::?\d{2})?$)")
 _UTC_NAME = re.compile(r"(?<=\d) ?(?:GMT|UTC|UT|Z)$", re.IGNORECASE)
@@ -129,6 +127,13 @@ _RFC_COLON_OFFSET = re.compile(r"([+-]\d{2}):(\d{2})((?: ?\([^)]*\))?)$")
 # as `date` prints one: "Fri Jun 19 18:01:25 +08 2026"), which RFC 822's parser reads as minutes (eight
 # hours late), or of one hour digit and minutes ("+5:30"), which it drops.
 _RFC_HOURS_OFFSET = re.compile(r"(?<=:\d{2}) ([+-])(\d{1,2})(?::?(\d{2}))?(?=(?: ?\([^)]*\))?$| \d{4}$)")
+# An RFC 822 day without a time or a zone ("20 Nov 2026", "Fri, 20 Nov 2026", "Fri Nov 20 2026"), which
+# feedparser's reader completes as UTC midnight: read as the day's midnight in the source's zone, as
+# "2026-11-20" is (its weekday left out: the RFC 822 parser leaves out "Fri," but not "Friday").
+_RFC_DAY_ALONE = re.compile(
+    rf"^(?:{_WEEKDAY}\.?,? ?)?(\d{{1,2}} [A-Za-z]{{3,9}} \d{{2,4}}|[A-Za-z]{{3,9}} \d{{1,2}} \d{{2,4}})$",
+    re.IGNORECASE,
+)
 # A time on the 12-hour clock: "6:01 PM", "06:01:25PM", "6:01 p.m." (not "AMT", a zone).
 _MERIDIEM = re.compile(
     r"(?<![\d:])(\d{1,2})(:\d{2}(?::\d{2}(?:\.\d+)?)?) ?([ap])\.?m\.?(?![A-Za-z])", re.IGNORECASE
@@ -259,7 +264,8 @@ def _strptime_any(text: str) -> datetime | None:
 
 def _from_rfc2822(text: str, default_tz: tzinfo) -> datetime | None:
     """RFC 822/2822 dates; ``+08:00``, ``+08`` and ``+8:00`` are accepted for ``+0800``; ``-0000`` means
-    UTC."""
+    UTC; a day alone is its midnight in ``default_tz``."""
+    text = _RFC_DAY_ALONE.sub(r"\1 00:00:00", text)
     text = _RFC_COLON_OFFSET.sub(r"\1\2\3", text)
     text = _RFC_HOURS_OFFSET.sub(lambda m: f" {m[1]}{int(m[2]):02d}{m[3] or '00'}", text)
     try:
