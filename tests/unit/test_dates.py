@@ -74,6 +74,7 @@ def utc(moment: str) -> datetime:
         ("2026-06-19 18:01:25 +08:00 CST", utc("2026-06-19 10:01:25")),
         ("2026-06-19 10:01:25 +0545 +0545", utc("2026-06-19 04:16:25")),  # a zone without a name
         ("2026-06-19 10:01:25 -0300 -03", utc("2026-06-19 13:01:25")),
+        ("2026-06-19 18:01:25 +08 SGT", utc("2026-06-19 10:01:25")),  # an offset of hours alone
         ("2026-06-19 18:00:00 -0600 (CST)", utc("2026-06-20 00:00:00")),
         ("2026-06-19 18:01:25 GMT+0800 (中国标准时间)", utc("2026-06-19 10:01:25")),
         ("2026-06-19 06:01:25 PM -0700 PDT", utc("2026-06-20 01:01:25")),
@@ -416,11 +417,12 @@ def test_a_time_alone_whose_fraction_of_a_second_reads_as_the_year_is_no_date() 
     assert parse_date(raw, SHANGHAI) is None
 
 
-@pytest.mark.parametrize("offset", ["+08", "+8"])
+@pytest.mark.parametrize("offset", ["+08", "+8", "+08 SGT", "+8 SGT"])
 def test_an_rfc_822_date_whose_offset_gives_its_hours_alone_is_that_many_hours_not_minutes(
     offset: str,
 ) -> None:
-    # Given an RFC 822 date whose offset gives hours alone, as UTC+8 and ISO 8601's "+08" do
+    # Given an RFC 822 date whose offset gives hours alone, as UTC+8 and ISO 8601's "+08" do, with or
+    # without its zone's name after it
     # When it is parsed
     # Then it is read as +08:00 (10:01:25 UTC), as "2026-06-19T18:01:25+08" and "GMT+08" are, not as
     # eight minutes east of UTC (17:53:25 UTC: eight hours late)

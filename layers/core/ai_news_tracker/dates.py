@@ -13,7 +13,8 @@ feedparser's own date parser, for the odd formats it knows (asctime, Greek, Hung
 
 A zone's name after a numeric offset, as Go's ``time.String()`` prints a time (``-0700 PDT``,
 ``+0000 UTC``, ``+0545 +0545`` for a zone without a name) and RFC 822 a comment (``-0600 (CST)``), is left
-out in every shape: the offset says the instant (with it, the hour a clock going back repeats).
+out in every shape, after an offset of hours alone too (``+08 SGT``): the offset says the instant (with it,
+the hour a clock going back repeats).
 
 An offset written after a UTC name, as Java and many Chinese CMSs write it (``GMT+0800``, ``GMT+08:00``,
 ``UTC+8``), is that offset, in every shape.
@@ -102,6 +103,12 @@ _ZONE_AFTER_OFFSET = re.compile(
     r"(?<=[\d ])([+-])(\d{2}):?(\d{2}) "
     r"(?:(?![AaPp][Mm]$)[A-Za-z]{2,6}|\([^()]*\)|([+-])(\d{2})(?::?(\d{2}))?)$"
 )
+# A zone's name after an offset of hours alone ("18:01:25 +08 SGT", "+8 SGT", "+5:30 IST"), left out too: the
+# offset is then read as hours (_RFC_HOURS_OFFSET), not as minutes (eight hours late). Only after a time,
+# or its AM or PM, so that a day's "-19" ("2026-06-19 PDT") is no offset.
+_ZONE_AFTER_HOURS = re.compile(
+    r"(?:(?<=:\d{2})|(?<=[AaPp][Mm])) ([+-]\d{1,2}(?::\d{2})?) (?:(?![AaPp][Mm]$)[A-Za-z]{2,6}|\([^()]*\))$"
+)
 # Go's time.String() of a time taken with time.Now() ends with its monotonic clock reading, "m=+3.000000001".
 _GO_MONOTONIC = re.compile(r" m=[+-]\d+(?:\.\d+)?$")
 _BEIJING_TIME = re.compile(r"[(（]?北京时间[)）]?")
@@ -179,6 +186,7 @@ def _normalize(raw: str) -> str:
     text = _CHINESE_MERIDIEM.sub(_english_meridiem, text)
     text = _GO_MONOTONIC.sub("", text)
     text = _ZONE_AFTER_OFFSET.sub(_offset_alone, collapse_whitespace(_NAMED_OFFSET.sub(_bare_offset, text)))
+    text = _ZONE_AFTER_HOURS.sub(r" \1", text)
     return collapse_whitespace(_china_standard_time(text))
 
 
