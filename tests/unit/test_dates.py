@@ -247,10 +247,17 @@ def test_a_chinese_date_with_its_half_of_the_day_or_beijing_time_is_the_instant_
         ("2026.06.19 18:01", utc("2026-06-19 10:01:00")),
         ("2026.6.19", utc("2026-06-18 16:00:00")),
         ("2026-01-20 星期二", utc("2026-01-19 16:00:00")),  # feedparser read the date as UTC midnight
+        # a weekday before the date, English or Chinese
+        ("Fri, 2026年6月19日 18:01", utc("2026-06-19 10:01:00")),
+        ("周五, 2026年6月19日 18:01", utc("2026-06-19 10:01:00")),
+        ("星期五 2026年6月19日 18时01分", utc("2026-06-19 10:01:00")),
+        ("（周五）2026年6月19日 下午6:01", utc("2026-06-19 10:01:00")),
+        ("周五，2026-06-19 18:01", utc("2026-06-19 10:01:00")),
     ],
 )
 def test_a_date_as_chinese_sites_spell_it_is_read_in_the_sources_zone(raw: str, expected: datetime) -> None:
-    # Given a date as Chinese CMSs print it: 时/分/秒, a weekday after the date, dots between its parts
+    # Given a date as Chinese CMSs print it: 时/分/秒, a weekday before or after the date, dots between its
+    # parts
     # When it is parsed for a source in Shanghai
     parsed = parse_date(raw, SHANGHAI)
     # Then it is the instant meant (unparsable, the item took its first-seen time: a feed added later
@@ -489,7 +496,9 @@ def test_a_perforce_date_with_a_us_zone_name_is_still_read(raw: str, expected: s
     assert parse_date(raw, SHANGHAI) == utc(expected), raw
 
 
-@pytest.mark.parametrize("raw", ["Monument 2026-01-01", "Sunset 2026-06-19 18:01", "Monument2026-01-01"])
+@pytest.mark.parametrize(
+    "raw", ["Monument 2026-01-01", "Sunset 2026-06-19 18:01", "Monument2026-01-01", "Monument 2026年1月1日"]
+)
 def test_a_word_starting_as_a_weekday_before_a_date_is_not_a_weekday(raw: str) -> None:
     # Given a "date" whose first word only starts as a weekday's name does
     # Then it is no date, as before weekdays before a year-first date were read

@@ -6,8 +6,9 @@ never UTC: reading 36Kr's ``2026-01-20 10:56`` as UTC shifted items by eight hou
 
 A date that starts with its year (ISO 8601 / W3C-DTF, 36Kr's ``2026-06-19 18:01:25  +0800``,
 ``2026-01-20 10:56``, ``2026/01/20``, ``2026.01.20``, ``2026年01月20日``; a time also as ``18时01分25秒``,
-a weekday such as ``星期五`` or ``周五`` after the date) is read with :meth:`datetime.fromisoformat` and
-:meth:`datetime.strptime` only, once :data:`_CHINESE_SPELLINGS` has rewritten it in ISO shape.
+a weekday such as ``Fri,``, ``星期五`` or ``周五`` before or after the date) is read with
+:meth:`datetime.fromisoformat` and :meth:`datetime.strptime` only, once :data:`_CHINESE_SPELLINGS` has
+rewritten it in ISO shape.
 Anything else is tried as RFC 822/2822 with :func:`email.utils.parsedate_to_datetime`, and last with
 feedparser's own date parser, for the odd formats it knows (asctime, Greek, Hungarian …).
 
@@ -65,22 +66,26 @@ MAX_DATE_LENGTH = 200  # a longer "date" is not one; do not feed it to the parse
 # parsers read: "2026年01月20日 10:56", "2026/01/20 10:56" and "2026.01.20 10:56" as "2026-01-20 10:56",
 # a time in hours, minutes and seconds ("18时01分25秒", "18点01分") as "18:01:25", and a weekday after
 # the date ("星期五", "周五", "（週五）") left out, as the RFC 822 parser leaves out "Fri,".
+_CHINESE_WEEKDAY = r"[(（]?(?:星期|礼拜|禮拜|周|週)[一二三四五六日天][)）]?"
 _CHINESE_SPELLINGS = (
     (re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"), r"\1-\2-\3 "),
     (re.compile(r"^(\d{4})([/.])(\d{1,2})\2(\d{1,2})(?!\d)"), r"\1-\3-\4"),
     (re.compile(r"(?<!\d)(\d{1,2})\s*[时時点點]\s*(\d{1,2})\s*分\s*(\d{1,2})\s*秒"), r"\1:\2:\3"),
     (re.compile(r"(?<!\d)(\d{1,2})\s*[时時点點]\s*(\d{1,2})\s*分"), r"\1:\2"),
-    (re.compile(r"[(（]?(?:星期|礼拜|禮拜|周|週)[一二三四五六日天][)）]?"), " "),
+    (re.compile(_CHINESE_WEEKDAY), " "),
 )
 # A date that starts with its year is ours alone. feedparser's lenient ISO 8601 handler reads any
 # leading year and guesses the rest: "2026年01月20日 10:56" became 2026-11-01, "2026-13-45" 2027-01-01
 # and "2026-01-20T25:00" the next day, and it takes an offset-less time as UTC.
 _YEAR_FIRST = re.compile(r"^\d{4}")
-# An English weekday before a year-first date (Perforce's "Fri, 2026/06/19 18:01:25 +0800"): without it,
-# the date is read as year-first dates are, its offset or zone too (feedparser's reader of the shape
-# drops an offset: UTC, eight hours late); one that reader alone knows (a US zone's name) is left to it.
+# An English or Chinese weekday before a year-first date (Perforce's "Fri, 2026/06/19 18:01:25 +0800",
+# "周五, 2026年6月19日 18:01"): without it, the date is read as year-first dates are, its offset or zone too
+# (feedparser's reader of the Perforce shape drops an offset: UTC, eight hours late; no reader knew the
+# others); one that reader alone knows (a US zone's name) is left to it.
 _WEEKDAY = r"(?:Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day)"
-_WEEKDAY_BEFORE_YEAR = re.compile(rf"^{_WEEKDAY}\.?,? ?(?=\d{{4}}[-/.])", re.IGNORECASE)
+_WEEKDAY_BEFORE_YEAR = re.compile(
+    rf"^(?:{_WEEKDAY}\.?|{_CHINESE_WEEKDAY})[,，、]? ?(?=\d{{4}}(?:[-/.]|\s*年))", re.IGNORECASE
+)
 # The gap before a trailing offset ("18:01:25  +0800") and a trailing UTC name ("10:56:00 GMT").
 _OFFSET_GAP = re.compile(r"(?<=\d) (?=[+-]\d{2}(?::?\d{2})?$)")
 _UTC_NAME = re.compile(r"(?<=\d) ?(?:GMT|UTC|UT|Z)$", re.IGNORECASE)
