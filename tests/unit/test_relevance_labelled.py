@@ -207,6 +207,30 @@ def test_the_fourth_blind_headlines_miss_only_what_they_missed_when_labelled(
     ]
 
 
+def test_the_fifth_blind_headlines_miss_only_what_they_missed_when_labelled(
+    default_filter: RelevanceFilter,
+) -> None:
+    # A hundred more a reviewer wrote blind (tests/fixtures/relevance/headlines-blind5.toml; the writer read
+    # no weight, test or headline file), measured held out with the weights of 2026-12-02: precision 0.860,
+    # recall 0.956 (43 of 45 relevant). Kept wrongly: share prices and listings of AI companies (摩尔线程's
+    # first day, 智谱's fall, 宇树's listing tutoring, Nvidia's shares), an app's dark mode (豆包), study
+    # tablets naming 讯飞 and AI toys; missed: 小鹏's world foundation model again, and the regulator's
+    # campaign against AI face-swap sales (带货). Not tuned: earlier sets label an AI company's listing day
+    # funding (moore-listing, metax-listing), this one market; and tunings of the car makers and of the
+    # words naming AI once regressed under review before (the tests above and below)
+    assert _misses(default_filter, "fixtures/relevance/headlines-blind5.toml", 100) == [
+        "b5-ai-learning-machine-sales",
+        "b5-ai-toy-sales-surge",
+        "b5-cac-deep-synthesis-crackdown",
+        "b5-doubao-app-dark-mode",
+        "b5-moore-threads-ipo-first-day",
+        "b5-nvidia-market-cap-en",
+        "b5-unitree-ipo-counseling",
+        "b5-xpeng-world-model-paper",
+        "b5-zhipu-hk-shares-fall",
+    ]
+
+
 def _misses(rules: RelevanceFilter, name: str, count: int) -> list[str]:
     """The keys of a written headline file (tests/fixtures/relevance) the filter gets wrong, sorted."""
     labels = tomllib.loads(bench.LABELS.read_text(encoding="utf-8"))[name]
