@@ -1623,3 +1623,47 @@ def test_the_same_edition_to_the_same_reader_is_the_same_bytes() -> None:
     # re-run writes the same bytes"): its Date is the edition's time, its Message-ID the day's and the
     # reader's, and its MIME boundary is made of its parts (it was a random number)
     assert first == second
+
+
+def _deadline(timezone: str, expires_at: datetime) -> str:
+    """The line of a confirmation mail's text that gives its link's deadline, the report in ``timezone``."""
+    config = replace(CONFIG, report=replace(CONFIG.report, timezone=timezone))
+    confirmation = build_confirmation(
+        config,
+        recipient="reader@example.org",
+        confirm_url="https://api.example.com/confirm?token=abc.def",
+        expires_at=expires_at,
+        templates_dir=TEMPLATES,
+    )
+    text, _ = bodies(reparse(confirmation))
+    (line,) = [line for line in text.split("\r\n") if "之前" in line]
+    return line
+
+
+@pytest.mark.parametrize(
+    ("timezone", "said"),
+    [
+        ("Asia/Shanghai", "2026-11-22 08:00（北京时间）"),
+        ("PRC", "2026-11-22 08:00（北京时间）"),  # Shanghai under another name
+        ("America/Los_Angeles", "2026-11-21 16:00（America/Los_Angeles 时间，UTC-08:00）"),
+        ("Asia/Kathmandu", "2026-11-22 05:45（Asia/Kathmandu 时间，UTC+05:45）"),
+        ("UTC", "2026-11-22 00:00（UTC+00:00）"),
+        # POSIX signs: Etc/GMT+12 is twelve hours behind UTC, which its name would tell readers otherwise
+        ("Etc/GMT+12", "2026-11-21 12:00（UTC-12:00）"),
+    ],
+)
+def test_the_confirmation_deadline_names_its_zone_so_that_readers_anywhere_read_it_right(
+    timezone: str, said: str
+) -> None:
+    # Given a link that expires at 2026-11-22 00:00 UTC; Then its deadline is given in the report's zone
+    assert said in _deadline(timezone, datetime(2026, 11, 22, tzinfo=UTC))
+
+
+def test_two_deadlines_in_the_hour_clocks_go_back_over_read_differently() -> None:
+    # Given a report in Los Angeles, whose clocks go back from 02:00 PDT to 01:00 PST on 2026-11-01
+    # When one link expires at 01:30 PDT (08:30 UTC) and another at 01:30 PST (09:30 UTC)
+    first = _deadline("America/Los_Angeles", datetime(2026, 11, 1, 8, 30, tzinfo=UTC))
+    second = _deadline("America/Los_Angeles", datetime(2026, 11, 1, 9, 30, tzinfo=UTC))
+    # Then each says its offset: a reader told "01:30" alone could click in the second 01:30, too late
+    assert "01:30（America/Los_Angeles 时间，UTC-07:00）" in first
+    assert "01:30（America/Los_Angeles 时间，UTC-08:00）" in second

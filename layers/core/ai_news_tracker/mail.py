@@ -173,13 +173,25 @@ def title_line(title: str) -> str:
 
 # -- the view model --------------------------------------------------------------------------------
 # What Chinese readers call the zones they live in; any other zone is named by its IANA name.
-ZONE_LABELS = {"Asia/Shanghai": "北京时间", "Asia/Chongqing": "北京时间", "Asia/Hong_Kong": "香港时间",
-               "Asia/Taipei": "台北时间", "Asia/Macau": "澳门时间"}  # fmt: skip
+# Zones of one offset all year, named as readers there name them (Shanghai's other names too)
+ZONE_LABELS = {"Asia/Shanghai": "北京时间", "Asia/Chongqing": "北京时间", "Asia/Chungking": "北京时间",
+               "Asia/Harbin": "北京时间", "PRC": "北京时间", "Asia/Hong_Kong": "香港时间",
+               "Hongkong": "香港时间", "Asia/Taipei": "台北时间", "ROC": "台北时间", "Asia/Macau": "澳门时间",
+               "Asia/Macao": "澳门时间"}  # fmt: skip
 
 
-def zone_label(timezone: str) -> str:
-    """How a mail names the report's timezone: 北京时间 for Asia/Shanghai, else "<zone> 时间"."""
-    return ZONE_LABELS.get(timezone) or f"{clean_line(timezone)} 时间"
+def zone_label(timezone: str, at: datetime) -> str:
+    """How a mail names the zone of a time it gives (``at``): 北京时间 for Asia/Shanghai (ZONE_LABELS),
+    else its offset from UTC then, after the zone's name ("America/Los_Angeles 时间，UTC-07:00": a zone
+    whose clocks go back gives one hour twice) but for a name of no area (UTC, GMT) and of the Etc area,
+    whose signs are POSIX's ("Etc/GMT+12" is UTC-12:00), given alone."""
+    if timezone in ZONE_LABELS:
+        return ZONE_LABELS[timezone]
+    offset = at.astimezone(ZoneInfo(timezone)).strftime("%z")
+    utc = f"UTC{offset[:3]}:{offset[3:5]}"
+    if "/" not in timezone or timezone.startswith("Etc/"):
+        return utc
+    return f"{clean_line(timezone)} 时间，{utc}"
 
 
 def subject_for(edition: Edition) -> str:
@@ -633,7 +645,7 @@ def build_confirmation(
         "subject": confirmation_subject(config),
         "confirm_url": link,
         "expires": local_time(expires_at, config.report.tz),
-        "timezone": zone_label(config.report.timezone),
+        "timezone": zone_label(config.report.timezone, expires_at),
     }
     return _opt_in_message(config, recipient, view, templates_dir, sent_at)
 
