@@ -105,6 +105,36 @@ def test_a_now_that_is_a_date_alone_is_its_midnight_in_the_report_timezone(now: 
 
 
 @pytest.mark.parametrize(
+    ("machine", "now", "hours_ahead"),
+    [
+        # clocks jump from 02:00 to 03:00 PDT on 2026-03-08: 03:20 is 50 minutes after 01:30, not nothing
+        ((2026, 3, 8, 1, 30), "2026-03-08T03:20", None),
+        # they go back from 02:00 PDT to 01:00 PST on 2026-11-01: 02:20 PST is 1 h 50 min after 01:30 PDT
+        ((2026, 11, 1, 1, 30), "2026-11-01T02:20", 1.8),
+    ],
+)
+def test_a_now_ahead_of_the_machine_across_a_change_of_the_clocks_is_measured_in_real_time(
+    machine: tuple[int, ...], now: str, hours_ahead: float | None, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+    from datetime import datetime
+
+    from ai_news_tracker.cli import parse_now
+    from ai_news_tracker.config import parse_config
+    from ai_news_tracker.log import SERVICE
+
+    # Given a report in Los Angeles and the machine's clock as the CLI reads it (datetime.now(tz))
+    config = parse_config({"report": {"timezone": "America/Los_Angeles"}})
+    # When --now is given without an offset (read in that zone)
+    with caplog.at_level(logging.WARNING, logger=SERVICE):
+        parse_now(now, config, machine=datetime(*machine, tzinfo=config.report.tz))
+    # Then `clock ahead of this machine's` (more than an hour) measures the real lead, not wall clocks'
+    ahead = "clock ahead of this machine's"
+    said = [vars(r)["hours_ahead"] for r in caplog.records if r.getMessage() == ahead]
+    assert said == ([] if hours_ahead is None else [hours_ahead])
+
+
+@pytest.mark.parametrize(
     ("argv", "named"),
     [
         (

@@ -50,7 +50,7 @@ def clock_ahead(moment: datetime, machine: datetime) -> timedelta | None:
     """How far a clock given to a run (``--now``, an event's time) is past ``machine``'s, when by more
     than :data:`CLOCK_AHEAD`: what a fetch stores then is first seen in the future, and no edition
     before that time shows it (a typo within the century, 2027 for 2026, passes :data:`CLOCK_YEARS`)."""
-    lead = moment - machine
+    lead = moment.astimezone(UTC) - machine.astimezone(UTC)  # real time: one zone's wall clocks jump
     return lead if lead > CLOCK_AHEAD else None
 
 
