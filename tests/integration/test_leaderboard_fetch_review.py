@@ -456,6 +456,72 @@ def test_a_day_built_before_any_ranking_kept_was_fetched_says_so(tmp_path: Path)
     assert (board["available"], board["error"]) == (False, "never fetched")
 
 
+def _named_pipeline(tmp_path: Path, url: str, board_name: str) -> Pipeline:
+    board: dict[str, Any] = {"provider": "arena-catalog", "url": url, "name": board_name}
+    sources = [{"name": "甲", "url": url.replace("board", "feed")}]
+    config = parse_config({"sources": sources, "leaderboard": board})
+    raw, site = local_stores(tmp_path)
+    return Pipeline(config, raw, site)
+
+
+def _sources_said(tmp_path: Path, day: str) -> list[tuple[str, str]]:
+    payload = json.loads((tmp_path / "site" / "reports" / f"{day}.json").read_text("utf-8"))
+    return [(s["name"], s["status"]) for s in payload["sources"]]
+
+
+def test_a_day_rebuilt_after_the_next_leaderboard_fetch_names_the_leaderboard_as_configured(
+    tmp_path: Path,
+) -> None:
+    routes = {
+        "/board": static(catalog(1490.0), headers={"Content-Type": "application/json"}),
+        "/feed": static(FEED, headers={"Content-Type": "application/rss+xml"}),
+    }
+    with LoopbackServer(routes) as server:
+        # Given the leaderboard fetched fine for days as "LM Arena", then renamed "LMArena 文本榜"
+        before = _named_pipeline(tmp_path, server.url("/board"), "LM Arena")
+        before.fetch(DAY1 - timedelta(days=3), feeds=False)
+        pipe = _named_pipeline(tmp_path, server.url("/board"), "LMArena 文本榜")
+        # And day 1 published on time (its leaderboard fetched fine under the new name just before)
+        pipe.fetch(DAY1 - timedelta(hours=1), feeds=False)
+        day = pipe.run(DAY1).edition.date.isoformat()
+        on_time = _sources_said(tmp_path, day)
+        # When the next morning's leaderboard fetch runs, and day 1 is rebuilt with its time
+        pipe.fetch(DAY1 + timedelta(hours=23), feeds=False)
+        (tmp_path / "raw" / "editions" / f"{day}.json").unlink()
+        pipe.run(DAY1)
+    # Then it names the leaderboard as it did on time, as configured (a review found "LM Arena": the name
+    # of the status its fetches began saying ok with, days before)
+    assert ("LMArena 文本榜", "ok") in on_time
+    assert _sources_said(tmp_path, day) == on_time
+
+
+def test_a_day_rebuilt_after_its_leaderboard_was_added_does_not_call_the_ranking_it_shows_unfetched(
+    tmp_path: Path,
+) -> None:
+    routes = {
+        "/board": static(catalog(1490.0), headers={"Content-Type": "application/json"}),
+        "/feed": static(FEED, headers={"Content-Type": "application/rss+xml"}),
+    }
+    with LoopbackServer(routes) as server:
+        # Given day 1 published without a leaderboard
+        raw, site = local_stores(tmp_path)
+        sources = [{"name": "甲", "url": server.url("/feed")}]
+        feeds = parse_config({"sources": sources, "leaderboard": {"enabled": False}})
+        day = Pipeline(feeds, raw, site).run(DAY1).edition.date.isoformat()
+        # When [leaderboard] is turned on and the day rebuilt an hour later, as the CLI says to (its run
+        # fetches the leaderboard for the first time, after the day's cutoff)
+        pipe = _named_pipeline(tmp_path, server.url("/board"), "LM Arena")
+        (tmp_path / "raw" / "editions" / f"{day}.json").unlink()
+        rebuilt = pipe.run(DAY1 + timedelta(hours=1)).edition
+    md = (tmp_path / "site" / "reports" / f"{day}.md").read_text("utf-8")
+    # Then the day shows the ranking its run fetched (README: a day rebuilt after a change of the
+    # configuration shows what its run fetched), and does not say on the same page that the leaderboard
+    # was not fetched (a review found it among the sources that failed: LM Arena（尚未抓取）)
+    assert rebuilt.leaderboard is not None
+    assert rebuilt.leaderboard_status is not None and rebuilt.leaderboard_status.ok
+    assert "未能获取" not in md
+
+
 # -- the newest day rebuilt after a [leaderboard] change showed the ranking of the configuration before --
 
 

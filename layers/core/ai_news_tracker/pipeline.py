@@ -752,6 +752,7 @@ class Pipeline:
         from .render import configured_shown_with  # the render's module: a fetch never loads it
 
         summary = self.summarizer.summarize(for_points(items), report.key_points, summary_deadline_at)
+        board = self.current_leaderboard(cutoff)
         edition = Edition(
             date=day,
             title=report.title,
@@ -762,8 +763,8 @@ class Pipeline:
             key_points=summary.points,
             items=tuple(items),
             sources=sources,
-            leaderboard=self.current_leaderboard(cutoff),
-            leaderboard_status=self._leaderboard_status(cutoff),
+            leaderboard=board,
+            leaderboard_status=self._leaderboard_status(cutoff, board),
             notes=tuple(note for note in (summary.note, unindexed) if note),
             considered=tuple(sorted(considered)),
             scanned_from=start,
@@ -1051,12 +1052,19 @@ class Pipeline:
             )
         return ranked
 
-    def _leaderboard_status(self, cutoff: datetime) -> SourceStatus | None:
-        """The leaderboard's status at ``cutoff`` (a day built late: how its fetch went by then)."""
+    def _leaderboard_status(self, cutoff: datetime, shown: Leaderboard | None) -> SourceStatus | None:
+        """The leaderboard's status at ``cutoff`` (a day built late: how its fetch went by then), under its
+        configured name; when it was not fetched by then but a ranking fetched since is ``shown`` (a day
+        built again after the section was added: what its run fetched), the first good answer since."""
         board = self.config.leaderboard
         if board is None or not board.enabled:
             return None
-        return _status_or_never(self.repo.source_state(_board_key(board.provider)), board.name, cutoff)
+        state = self.repo.source_state(_board_key(board.provider))
+        status = status_at(state, cutoff)
+        if status is None and shown is not None:
+            later = (s for s in state.status_history if s.ok and s.checked_at and s.checked_at > cutoff)
+            status = next(later, state.status)
+        return replace(status or SourceStatus(board.name, "not_fetched", "never fetched"), name=board.name)
 
     def publish(self, edition: Edition) -> tuple[str, ...]:
         """Write the edition's files to the site store, then the pages that list the editions.
