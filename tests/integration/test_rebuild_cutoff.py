@@ -174,6 +174,29 @@ def test_a_day_rebuilt_after_its_feed_broke_says_how_the_feed_went_by_its_cutoff
     assert tracker.edition(DAY2)["sources"][0]["status"] != "ok"
 
 
+def test_a_day_rebuilt_after_a_source_was_added_does_not_list_it_among_its_failed_sources(
+    tracker: Tracker,
+) -> None:
+    # Given a second feed added at 14:00, after the day was published (its stories all first seen since)
+    published = tracker.edition(DAY1)
+    tracker.server.routes["/mirror"] = static(rss(EVENING))
+    config = tracker.config.read_text("utf-8").replace(
+        "[email]", f'[[sources]]\nname = "镜像"\nurl = "{tracker.server.url("/mirror")}"\n[email]'
+    )
+    tracker.config.write_text(config, "utf-8")
+    tracker("fetch", f"{DAY1}T14:00:00+08:00")
+    # When the day is rebuilt at 15:00
+    tracker.delete_stored_edition(DAY1)
+    tracker("run", f"{DAY1}T15:00:00+08:00")
+    # Then it is what was published: the feed added since is none of its sources (it was listed as
+    # 镜像（尚未抓取） under 本期部分来源未能获取, and the day dated anew)
+    assert tracker.edition(DAY1) == published
+    # And the next day lists it, with its story
+    tracker("run", f"{DAY2}T08:10:00+08:00")
+    assert [s["name"] for s in tracker.edition(DAY2)["sources"]] == ["36Kr", "镜像"]
+    assert EVENING[0] in tracker.titles(DAY2)
+
+
 @pytest.mark.parametrize("clock", ["15:00:00", "08:10:00"])  # later; the original time
 def test_a_day_rebuilt_over_a_lost_raw_store_is_built_at_the_run_not_published_empty(
     tracker: Tracker, clock: str

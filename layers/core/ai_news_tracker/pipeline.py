@@ -955,9 +955,14 @@ class Pipeline:
         built late says how it went by then, not since), under its configured name: a source renamed since
         its feed was last fetched (nothing fetched under the new name yet) has the status of its former
         name, as it has that name's items (an edition rebuilt after a rename said the source was never
-        fetched)."""
+        fetched). A source first fetched after ``cutoff`` is none of the day's (added since: a day rebuilt
+        after it was listed it as 尚未抓取, a failure); one never fetched yet is, as not fetched."""
         followed = self._renames_followed(self.config.enabled_sources, dict(states))
-        return tuple(replace(_status_or_never(followed[name], name, cutoff), name=name) for name in states)
+        return tuple(
+            replace(_status_or_never(followed[name], name, cutoff), name=name)
+            for name in states
+            if followed[name].status is None or status_at(followed[name], cutoff) is not None
+        )
 
     def _configured(
         self, items: Sequence[Item], states: Mapping[str, SourceState], cutoff: datetime
