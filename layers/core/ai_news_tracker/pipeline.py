@@ -738,14 +738,14 @@ class Pipeline:
                 repeats=repeats,
             )
         # how each source went by the cutoff, and what it had carried by then (a day built late: not since)
-        sources = self._statuses(states, cutoff)
+        statuses, sources = self._statuses(states, cutoff, published)
         items, more, repeats = _credited(items, more, repeats, _shown_by(states, cutoff))
         considered = {i.id for i in candidates} | {i.id for i in window}  # before any filter
         check_publishable(
             day,
             cutoff.astimezone(report.tz),
             stories=len(items) + len(more) + len(repeats),
-            sources=sources,
+            sources=statuses,  # every one configured: those first fetched after the cutoff named too
             published=published,
             held=considered,
         )
@@ -950,19 +950,27 @@ class Pipeline:
             new.update({old: new[name] for old, name in renamed.items() if name in new})
         return new
 
-    def _statuses(self, states: Mapping[str, SourceState], cutoff: datetime) -> tuple[SourceStatus, ...]:
+    def _statuses(
+        self, states: Mapping[str, SourceState], cutoff: datetime, published: Mapping[str, Any] | None
+    ) -> tuple[tuple[SourceStatus, ...], tuple[SourceStatus, ...]]:
         """Each enabled source's status at ``cutoff`` (:func:`~ai_news_tracker.repository.status_at`: a day
         built late says how it went by then, not since), under its configured name: a source renamed since
         its feed was last fetched (nothing fetched under the new name yet) has the status of its former
         name, as it has that name's items (an edition rebuilt after a rename said the source was never
-        fetched). A source first fetched after ``cutoff`` is none of the day's (added since: a day rebuilt
-        after it was listed it as 尚未抓取, a failure); one never fetched yet is, as not fetched."""
+        fetched). Those the day lists, second: all but a source first fetched after ``cutoff`` that the day
+        as ``published`` does not name (added since: a day rebuilt after it listed it as 尚未抓取, a
+        failure); one never fetched yet is listed, as not fetched, and one readers have so too."""
         followed = self._renames_followed(self.config.enabled_sources, dict(states))
-        return tuple(
-            replace(_status_or_never(followed[name], name, cutoff), name=name)
-            for name in states
-            if followed[name].status is None or status_at(followed[name], cutoff) is not None
+        named = published_sources(published)
+        statuses = {
+            name: replace(_status_or_never(followed[name], name, cutoff), name=name) for name in states
+        }
+        listed = tuple(
+            status
+            for name, status in statuses.items()
+            if followed[name].status is None or status_at(followed[name], cutoff) is not None or name in named
         )
+        return tuple(statuses.values()), listed
 
     def _configured(
         self, items: Sequence[Item], states: Mapping[str, SourceState], cutoff: datetime
