@@ -464,6 +464,13 @@ def _named_pipeline(tmp_path: Path, url: str, board_name: str) -> Pipeline:
     return Pipeline(config, raw, site)
 
 
+def _catalog_and_feed() -> dict[str, Any]:
+    return {
+        "/board": static(catalog(1490.0), headers={"Content-Type": "application/json"}),
+        "/feed": static(FEED, headers={"Content-Type": "application/rss+xml"}),
+    }
+
+
 def _sources_said(tmp_path: Path, day: str) -> list[tuple[str, str]]:
     payload = json.loads((tmp_path / "site" / "reports" / f"{day}.json").read_text("utf-8"))
     return [(s["name"], s["status"]) for s in payload["sources"]]
@@ -472,11 +479,7 @@ def _sources_said(tmp_path: Path, day: str) -> list[tuple[str, str]]:
 def test_a_day_rebuilt_after_the_next_leaderboard_fetch_names_the_leaderboard_as_configured(
     tmp_path: Path,
 ) -> None:
-    routes = {
-        "/board": static(catalog(1490.0), headers={"Content-Type": "application/json"}),
-        "/feed": static(FEED, headers={"Content-Type": "application/rss+xml"}),
-    }
-    with LoopbackServer(routes) as server:
+    with LoopbackServer(_catalog_and_feed()) as server:
         # Given the leaderboard fetched fine for days as "LM Arena", then renamed "LMArena 文本榜"
         before = _named_pipeline(tmp_path, server.url("/board"), "LM Arena")
         before.fetch(DAY1 - timedelta(days=3), feeds=False)
@@ -498,11 +501,7 @@ def test_a_day_rebuilt_after_the_next_leaderboard_fetch_names_the_leaderboard_as
 def test_a_day_rebuilt_after_its_leaderboard_was_added_does_not_call_the_ranking_it_shows_unfetched(
     tmp_path: Path,
 ) -> None:
-    routes = {
-        "/board": static(catalog(1490.0), headers={"Content-Type": "application/json"}),
-        "/feed": static(FEED, headers={"Content-Type": "application/rss+xml"}),
-    }
-    with LoopbackServer(routes) as server:
+    with LoopbackServer(_catalog_and_feed()) as server:
         # Given day 1 published without a leaderboard
         raw, site = local_stores(tmp_path)
         sources = [{"name": "甲", "url": server.url("/feed")}]
