@@ -419,3 +419,43 @@ def test_a_day_built_before_its_sources_first_fetch_is_refused_naming_them(tmp_p
             pipe.build(DAY1)
     # Then it is refused, naming the feeds not fetched by then (it said "no feeds configured")
     assert "甲: never fetched; 乙: never fetched" in str(refused.value)
+
+
+# -- a source renamed (its feed's URL kept), the day rendered before a fetch under the new name ----------
+DAY_OF_MIRROR = datetime(2026, 11, 19, 12, 0, tzinfo=UTC)  # 20:00 in Shanghai
+
+
+def _article_served(server: LoopbackServer, *paths: str) -> None:
+    article = rss(rss_item("一号 大模型", "Thu, 19 Nov 2026 10:00:00 +0800"))
+    for path in paths:
+        server.routes[path] = static(article)
+
+
+def test_a_mirror_renamed_before_the_render_keeps_its_credit_for_what_it_carried(tmp_path: Path) -> None:
+    with LoopbackServer({}) as server:
+        # Given two feeds carrying one article (甲 first, 乙 a mirror of it), both fetched for the day
+        _article_served(server, "/a.xml", "/b.xml")
+        a, b = {"name": "甲", "url": server.url("/a.xml")}, {"name": "乙", "url": server.url("/b.xml")}
+        pipe = pipeline(tmp_path, sources=[a, b])
+        pipe.fetch(DAY_OF_MIRROR - timedelta(hours=4))
+        # When 乙 is renamed 乙 Mirror (the same URL) and the day is rendered before any fetch under it (on
+        # AWS a render fetches nothing)
+        edition, _ = pipeline(tmp_path, sources=[a, {**b, "name": "乙 Mirror"}]).build(DAY_OF_MIRROR)
+    # Then the article is credited to the mirror under its new name, as it was under its old one (a review
+    # found it credited to 甲 alone, the mirror's count 0)
+    assert edition.items[0].sources == ("甲", "乙 Mirror")
+
+
+def test_a_story_of_a_source_dropped_stays_credited_to_a_mirror_renamed_in_the_same_change(
+    tmp_path: Path,
+) -> None:
+    with LoopbackServer({}) as server:
+        # Given two feeds carrying one article, fetched for the day (丙 first: the item is stored under it)
+        _article_served(server, "/c.xml", "/b.xml")
+        c, b = {"name": "丙", "url": server.url("/c.xml")}, {"name": "乙", "url": server.url("/b.xml")}
+        pipeline(tmp_path, sources=[c, b]).fetch(DAY_OF_MIRROR - timedelta(hours=4))
+        # When 丙 is dropped and 乙 renamed 乙 Mirror (the same URL) in one change, the day rendered before
+        # any fetch (the runbook's "a source to drop")
+        edition, _ = pipeline(tmp_path, sources=[{**b, "name": "乙 Mirror"}]).build(DAY_OF_MIRROR)
+    # Then the article 乙 carried stays, credited to it under its new name (a review found the day empty)
+    assert [(item.title, item.sources) for item in edition.items] == [("一号 大模型", ("乙 Mirror",))]

@@ -848,3 +848,49 @@ def test_a_missed_day_published_later_credits_no_feed_that_carried_its_stories_a
     body = json.loads(stack.s3.get_object(Bucket=SITE, Key="reports/2026-11-20.json")["Body"].read())
     assert [item["sources"] for item in body["items"]] == [["36Kr"], ["36Kr"]]
     assert {s["name"]: s["items"] for s in body["sources"]}["乙"] == 0
+
+
+def _published_text(stack: Stack, key: str) -> str:
+    body: bytes = stack.s3.get_object(Bucket=SITE, Key=key)["Body"].read()
+    return body.decode("utf-8")
+
+
+def test_a_rebuild_shows_the_ranking_it_was_published_with_after_a_late_run_of_an_earlier_fetch(
+    stack: Stack,
+) -> None:
+    # Given the day's feeds and leaderboard fetched on schedule (the snapshot of 2026-11-15), published
+    stack.invoke("fetch_feeds", {"scheduled_time": NOW})
+    stack.invoke("fetch_leaderboard", {"scheduled_time": "2026-11-19T23:30:00Z"})
+    stack.invoke("render_edition", {"scheduled_time": "2026-11-20T00:10:00Z"})
+    on_time = {key: _published_text(stack, f"reports/2026-11-20.{key}") for key in ("json", "md", "html")}
+    # And after it, a leaderboard fetch of 07:50 ran (a retried invocation), taking a newer snapshot
+    newer = {**json.loads(BOARD), "20261119": {"text": {"overall": {"glm-4.6": 1500.0}}}}
+    stack.server.routes["/board.json"] = static(json.dumps(newer).encode(), headers={"ETag": '"b2"'})
+    stack.invoke("fetch_leaderboard", {"scheduled_time": "2026-11-19T23:50:00Z"})
+    # When the operator rebuilds the day without changing anything (README: "Rebuild the newest edition")
+    stack.s3.delete_object(Bucket=RAW, Key="editions/2026-11-20.json")
+    stack.invoke("render_edition", {"scheduled_time": "2026-11-20T00:10:00Z"})
+    # Then it is what readers have: the ranking of 2026-11-15 (a review found the late fetch's, 2026-11-19,
+    # stored as fetched at its scheduled time, before the cutoff)
+    assert json.loads(on_time["json"])["leaderboard"]["snapshot_date"] == "2026-11-15"
+    assert {
+        key: _published_text(stack, f"reports/2026-11-20.{key}") for key in ("json", "md", "html")
+    } == on_time
+
+
+def test_a_rebuild_does_not_say_its_leaderboard_failed_after_a_late_run_of_an_earlier_fetch_failed(
+    stack: Stack,
+) -> None:
+    # Given the day's feeds and leaderboard fetched on schedule, published with no failure
+    stack.invoke("fetch_feeds", {"scheduled_time": NOW})
+    stack.invoke("fetch_leaderboard", {"scheduled_time": "2026-11-19T23:30:00Z"})
+    first = stack.invoke("render_edition", {"scheduled_time": "2026-11-20T00:10:00Z"})
+    # And after it, a leaderboard fetch of 07:50 ran (a retried invocation) and failed
+    stack.server.routes["/board.json"] = static(b"gone", status=404)
+    stack.invoke("fetch_leaderboard", {"scheduled_time": "2026-11-19T23:50:00Z"})
+    # When the operator rebuilds the day without changing anything
+    stack.s3.delete_object(Bucket=RAW, Key="editions/2026-11-20.json")
+    rebuilt = stack.invoke("render_edition", {"scheduled_time": "2026-11-20T00:10:00Z"})
+    # Then it says no more failed than was published (not 本期部分来源未能获取: LM Arena（服务器报错）)
+    assert first["failed_sources"] == rebuilt["failed_sources"] == []
+    assert "未能获取" not in _published_text(stack, "reports/2026-11-20.md")

@@ -208,7 +208,9 @@ class Pipeline:
             self._owe_article_pages(pages, unasked)
         board_status = None
         if board_state is not None:
-            board_status = self._store_leaderboard(board_state, results[_BOARD_JOB], now, deadline_at)
+            # stored as first seen at ``seen_at`` too: a fetch of a time before a published cutoff that ran
+            # after it (a retry, a missed schedule invoked) is no ranking nor status of that day's
+            board_status = self._store_leaderboard(board_state, results[_BOARD_JOB], seen_at, deadline_at)
         quiet = {
             status.name: max(0.0, (seen_at - last_new).total_seconds() / 3600)
             for status, last_new in stored
@@ -702,7 +704,11 @@ class Pipeline:
                 kept_days=SEEN_INDEX_DAYS,
             )
         candidates = self.repo.items_first_seen(start, cutoff, workers=self.config.fetch.workers)
-        states = {s.name: self.repo.source_state(s.name) for s in self.config.enabled_sources}
+        # a source renamed, not fetched under its new name yet, has its feed's state under the former name
+        states = self._renames_followed(
+            self.config.enabled_sources,
+            {s.name: self.repo.source_state(s.name) for s in self.config.enabled_sources},
+        )
         window = select_items(
             candidates,
             cutoff,
