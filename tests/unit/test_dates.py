@@ -503,3 +503,21 @@ def test_a_word_starting_as_a_weekday_before_a_date_is_not_a_weekday(raw: str) -
     # Given a "date" whose first word only starts as a weekday's name does
     # Then it is no date, as before weekdays before a year-first date were read
     assert parse_date(raw, SHANGHAI) is None, raw
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Fri, 2026/06/19 18:01:25 +8", "2026-06-19 10:01:25"),  # UTC+8 written as "+8"
+        ("周五, 2026/06/19 18:01:25 +8", "2026-06-19 10:01:25"),  # a Chinese weekday before it (805a713)
+        ("Fri, 2026/06/19 18:01:25 -3 BRT", "2026-06-19 21:01:25"),  # an hours-alone offset, then its name
+        ("Fri, 2026/06/19 18:01:25 +5:30 IST", "2026-06-19 12:31:25"),
+    ],
+)
+def test_a_perforce_date_whose_offset_gives_one_hour_digit_keeps_it(raw: str, expected: str) -> None:
+    # Given a weekday before a year-first date whose offset gives its hour with one digit ("+8", "-3",
+    # "+5:30"), which the year-first reader does not read, so that feedparser's Perforce reader gets it
+    # When it is parsed
+    # Then it is that offset, or no date (as "2026/06/19 18:01:25 +8" without its weekday is): not the
+    # time read as UTC, the offset dropped (eight hours late for +8)
+    assert parse_date(raw, SHANGHAI) in (None, utc(expected)), raw

@@ -81,11 +81,13 @@ _YEAR_FIRST = re.compile(r"^\d{4}")
 # An English or Chinese weekday before a year-first date (Perforce's "Fri, 2026/06/19 18:01:25 +0800",
 # "周五, 2026年6月19日 18:01"): without it, the date is read as year-first dates are, its offset or zone too
 # (feedparser's reader of the Perforce shape drops an offset: UTC, eight hours late; no reader knew the
-# others); one that reader alone knows (a US zone's name) is left to it.
+# others); one that reader alone knows (a US zone's name) is left to it, never one with a numeric offset
+# ("+8", "-3 BRT", "+5:30": that reader drops them, reading the time as UTC).
 _WEEKDAY = r"(?:Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day)"
 _WEEKDAY_BEFORE_YEAR = re.compile(
     rf"^(?:{_WEEKDAY}\.?|{_CHINESE_WEEKDAY})[,，、]? ?(?=\d{{4}}(?:[-/.]|\s*年))", re.IGNORECASE
 )
+_SIGNED_NUMBER = re.compile(r"\s[+-]\d")
 # The gap before a trailing offset ("18:01:25  +0800") and a trailing UTC name ("10:56:00 GMT").
 _OFFSET_GAP = re.compile(r"(?<=\d) (?=[+-]\d{2}(?::?\d{2})?$)")
 _UTC_NAME = re.compile(r"(?<=\d) ?(?:GMT|UTC|UT|Z)$", re.IGNORECASE)
@@ -164,9 +166,11 @@ def parse_date(raw: str | None, default_tz: tzinfo) -> datetime | None:
     text = collapse_whitespace(raw)
     dated = _WEEKDAY_BEFORE_YEAR.sub("", text, count=1)
     # read without the weekday before a year-first date, else as it is (feedparser's Perforce reader
-    # knows the US zones' names)
-    parsed = _read(dated, default_tz) if dated != text else None
-    return parsed or _read(text, default_tz)
+    # knows the US zones' names, and drops a numeric offset: with one, no date)
+    if dated == text:
+        return _read(text, default_tz)
+    parsed = _read(dated, default_tz)
+    return parsed or (None if _SIGNED_NUMBER.search(dated) else _read(text, default_tz))
 
 
 def _read(raw: str, default_tz: tzinfo) -> datetime | None:
