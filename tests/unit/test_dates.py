@@ -521,3 +521,21 @@ def test_a_perforce_date_whose_offset_gives_one_hour_digit_keeps_it(raw: str, ex
     # Then it is that offset, or no date (as "2026/06/19 18:01:25 +8" without its weekday is): not the
     # time read as UTC, the offset dropped (eight hours late for +8)
     assert parse_date(raw, SHANGHAI) in (None, utc(expected)), raw
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "Fri, 19 Jun 2026 18:01:25 +08 (北京时间)",
+        "Fri, 19 Jun 2026 18:01:25 +08 北京时间",
+        "Fri, 19 Jun 2026 18:01:25 +8 (北京时间)",
+        "北京时间 Fri, 19 Jun 2026 18:01:25 +08",
+    ],
+)
+def test_an_hours_alone_offset_beside_beijing_time_is_that_many_hours(raw: str) -> None:
+    # Given an RFC 822 date whose offset gives hours alone, with 北京时间 as its zone's name, as
+    # "+08 SGT" and "+08 (中国标准时间)" have theirs
+    # When it is parsed
+    # Then it is +08:00 (10:01:25 UTC), as "+0800 北京时间" is: not eight minutes east of UTC
+    # (eight hours late)
+    assert parse_date(raw, SHANGHAI) == utc("2026-06-19 10:01:25"), raw

@@ -119,6 +119,8 @@ _ZONE_AFTER_HOURS = re.compile(
 # Go's time.String() of a time taken with time.Now() ends with its monotonic clock reading, "m=+3.000000001".
 _GO_MONOTONIC = re.compile(r" m=[+-]\d+(?:\.\d+)?$")
 _BEIJING_TIME = re.compile(r"[(（]?北京时间[)）]?")
+# An offset of hours alone after a time ("18:01:25 +08 北京时间"): it wins over 北京时间, as "+0800" does.
+_HOURS_AFTER_TIME = re.compile(r"(?:(?<=:\d{2})|(?<=[AaPp][Mm])) [+-]\d{1,2}(?::\d{2})?(?![\d:])")
 # "下午3:05", "上午 10:56:00": the Chinese marker before a time on the 12-hour clock (written as "3:05 PM").
 _CHINESE_MERIDIEM = re.compile(r"(上午|早上|凌晨|中午|下午|傍晚|晚上)\s*(\d{1,2})(:\d{2}(?::\d{2})?)(?!\d)")
 _CHINESE_HALVES = {
@@ -217,7 +219,9 @@ def _beijing_time(text: str) -> str:
     if _BEIJING_TIME.search(text) is None:
         return text
     text = collapse_whitespace(_BEIJING_TIME.sub(" ", text))
-    return text if _NUMERIC_OFFSET.search(text) else f"{text} {_CHINA_STANDARD_TIME}"
+    if _NUMERIC_OFFSET.search(text) or _HOURS_AFTER_TIME.search(text):
+        return text
+    return f"{text} {_CHINA_STANDARD_TIME}"
 
 
 def _english_meridiem(match: re.Match[str]) -> str:
