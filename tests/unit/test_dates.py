@@ -539,3 +539,27 @@ def test_an_hours_alone_offset_beside_beijing_time_is_that_many_hours(raw: str) 
     # Then it is +08:00 (10:01:25 UTC), as "+0800 北京时间" is: not eight minutes east of UTC
     # (eight hours late)
     assert parse_date(raw, SHANGHAI) == utc("2026-06-19 10:01:25"), raw
+
+
+@pytest.mark.parametrize("raw", ["20 Nov, 2026", "Fri, 20 Nov, 2026", "20 Sept 2026", "Sept 20 2026"])
+def test_every_rfc_822_day_without_a_time_is_its_midnight_in_the_sources_zone(raw: str) -> None:
+    # Given a day alone in a shape feedparser's RFC 822 reader knows but the stdlib's does not (a comma
+    # after the month, as "Mon, 13 Feb, 2012 06:28:00 UTC" has; "Sept")
+    for default_tz in (SHANGHAI, NEW_YORK):
+        # When it is parsed for a source in that zone
+        # Then it is that day's midnight there, as "20 Nov 2026" is, or no date: not UTC midnight (19:00
+        # the day before in New York: the previous day's edition)
+        expected = datetime(2026, 11 if "Nov" in raw else 9, 20, tzinfo=default_tz).astimezone(UTC)
+        assert parse_date(raw, default_tz) in (None, expected), (raw, default_tz)
+
+
+@pytest.mark.parametrize("raw", ["20 Nov, 2026 18:01", "20 Sept 2026 18:01", "20 Novembre 2026 18:01"])
+def test_an_offsetless_time_that_only_feedparser_reads_is_not_utc(raw: str) -> None:
+    # Given an RFC 822 date without a weekday and without an offset, in a shape the stdlib's reader refuses
+    # (a comma after the month, "Sept", a month's name in full in another language) and feedparser's
+    # completes with a zone of its own: UTC
+    # When it is parsed for a source in Shanghai
+    # Then its time is read in the source's zone, as "20 Nov 2026 18:01" is, or it is no date (as
+    # "Fri, 20 Nov, 2026 18:01:25" is): not 18:01 UTC (02:01 the next day in China)
+    month = 11 if "Nov" in raw else 9
+    assert parse_date(raw, SHANGHAI) in (None, datetime(2026, month, 20, 18, 1, tzinfo=SHANGHAI)), raw

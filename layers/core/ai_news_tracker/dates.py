@@ -150,6 +150,18 @@ _RFC_DAY_ALONE = re.compile(
     rf"^(?:{_WEEKDAY}\.?,? ?)?(\d{{1,2}} [A-Za-z]{{3,9}} \d{{2,4}}|[A-Za-z]{{3,9}} \d{{1,2}} \d{{2,4}})$",
     re.IGNORECASE,
 )
+# A month's name as only feedparser's RFC 822 reader read it, by its first three letters: "Sept", "Nov,"
+# ("20 Nov, 2026", "Mon, 13 Feb, 2012 06:28:00 UTC"), another language's "Novembre". Written as the
+# stdlib's parser reads it, so that a date without an offset is in the source's zone: feedparser's
+# reader completed it as UTC (18:01 UTC, 02:01 the next day in China; a day alone at UTC midnight).
+# Only before a year of four digits (the two readers complete "75" differently), and not in a date ending
+# with a zone's name (feedparser's reader knows some the stdlib's does not: "MET").
+_MONTHS = r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+_MONTH_AFTER_DAY = re.compile(rf"(?<=\d ){_MONTHS}[A-Za-z]*\.?,?(?= \d{{4}}(?!\d))", re.IGNORECASE)
+_MONTH_FIRST = re.compile(
+    rf"^((?:{_WEEKDAY}\.?,? )?){_MONTHS}[A-Za-z]*\.?(?= \d{{1,2}} \d{{4}}(?!\d))", re.IGNORECASE
+)
+_ENDS_IN_NAME = re.compile(r"[A-Za-z]$")
 # A time on the 12-hour clock: "6:01 PM", "06:01:25PM", "6:01 p.m." (not "AMT", a zone).
 _MERIDIEM = re.compile(
     r"(?<![\d:])(\d{1,2})(:\d{2}(?::\d{2}(?:\.\d+)?)?) ?([ap])\.?m\.?(?![A-Za-z])", re.IGNORECASE
@@ -286,6 +298,8 @@ def _strptime_any(text: str) -> datetime | None:
 def _from_rfc2822(text: str, default_tz: tzinfo) -> datetime | None:
     """RFC 822/2822 dates; ``+08:00``, ``+08`` and ``+8:00`` are accepted for ``+0800``; ``-0000`` means
     UTC; a day alone is its midnight in ``default_tz``."""
+    if not _ENDS_IN_NAME.search(text):
+        text = _MONTH_FIRST.sub(r"\1\2", _MONTH_AFTER_DAY.sub(r"\1", text))
     text = _RFC_DAY_ALONE.sub(r"\1 00:00:00", text)
     text = _RFC_COLON_OFFSET.sub(r"\1\2\3", text)
     text = _RFC_HOURS_OFFSET.sub(lambda m: f" {m[1]}{int(m[2]):02d}{m[3] or '00'}", text)
