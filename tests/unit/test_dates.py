@@ -563,3 +563,13 @@ def test_an_offsetless_time_that_only_feedparser_reads_is_not_utc(raw: str) -> N
     # "Fri, 20 Nov, 2026 18:01:25" is): not 18:01 UTC (02:01 the next day in China)
     month = 11 if "Nov" in raw else 9
     assert parse_date(raw, SHANGHAI) in (None, datetime(2026, month, 20, 18, 1, tzinfo=SHANGHAI)), raw
+
+
+@pytest.mark.parametrize(
+    "raw", ["20 Nov 2026 +08", "20 Nov 2026 +08:00", "20 Nov 2026 +08 SGT", "20 Nov 2026 +08 CST"]
+)
+def test_an_rfc_822_day_with_an_offset_and_no_time_is_not_read_with_the_offset_as_its_hour(raw: str) -> None:
+    # Given a day alone, no time, then an offset of +08:00 (feedparser's reader takes "+08" for the time)
+    # When it is parsed
+    # Then it is the day's midnight at +08:00, or no date: not 08:00 UTC (16:00 in China) nor UTC midnight
+    assert parse_date(raw, SHANGHAI) in (None, utc("2026-11-19 16:00:00")), raw

@@ -112,15 +112,17 @@ _ZONE_AFTER_OFFSET = re.compile(
 )
 # A zone's name after an offset of hours alone ("18:01:25 +08 SGT", "+8 SGT", "+5:30 IST"), left out too: the
 # offset is then read as hours (_RFC_HOURS_OFFSET), not as minutes (eight hours late). Only after a time,
-# or its AM or PM, so that a day's "-19" ("2026-06-19 PDT") is no offset.
+# or its AM or PM, or an RFC 822 day's year ("20 Nov 2026 +08 SGT", "Nov 20 2026 +08"), so that a day's
+# "-19" ("2026-06-19 PDT") is no offset.
+_BEFORE_HOURS_OFFSET = r"(?:(?<=:\d{2})|(?<=[AaPp][Mm])|(?<=[A-Za-z,] \d{4})|(?<=\d \d{4}))"
 _ZONE_AFTER_HOURS = re.compile(
-    r"(?:(?<=:\d{2})|(?<=[AaPp][Mm])) ([+-]\d{1,2}(?::\d{2})?) (?:(?![AaPp][Mm]$)[A-Za-z]{2,6}|\([^()]*\))$"
+    rf"{_BEFORE_HOURS_OFFSET} ([+-]\d{{1,2}}(?::\d{{2}})?) (?:(?![AaPp][Mm]$)[A-Za-z]{{2,6}}|\([^()]*\))$"
 )
 # Go's time.String() of a time taken with time.Now() ends with its monotonic clock reading, "m=+3.000000001".
 _GO_MONOTONIC = re.compile(r" m=[+-]\d+(?:\.\d+)?$")
 _BEIJING_TIME = re.compile(r"[(（]?北京时间[)）]?")
 # An offset of hours alone after a time ("18:01:25 +08 北京时间"): it wins over 北京时间, as "+0800" does.
-_HOURS_AFTER_TIME = re.compile(r"(?:(?<=:\d{2})|(?<=[AaPp][Mm])) [+-]\d{1,2}(?::\d{2})?(?![\d:])")
+_HOURS_AFTER_TIME = re.compile(rf"{_BEFORE_HOURS_OFFSET} [+-]\d{{1,2}}(?::\d{{2}})?(?![\d:])")
 # "下午3:05", "上午 10:56:00": the Chinese marker before a time on the 12-hour clock (written as "3:05 PM").
 _CHINESE_MERIDIEM = re.compile(r"(上午|早上|凌晨|中午|下午|傍晚|晚上)\s*(\d{1,2})(:\d{2}(?::\d{2})?)(?!\d)")
 _CHINESE_HALVES = {
@@ -145,9 +147,11 @@ _RFC_COLON_OFFSET = re.compile(r"([+-]\d{2}):(\d{2})((?: ?\([^)]*\))?)$")
 _RFC_HOURS_OFFSET = re.compile(r"(?<=:\d{2}) ([+-])(\d{1,2})(?::?(\d{2}))?(?=(?: ?\([^)]*\))?$| \d{4}$)")
 # An RFC 822 day without a time or a zone ("20 Nov 2026", "Fri, 20 Nov 2026", "Fri Nov 20 2026"), which
 # feedparser's reader completes as UTC midnight: read as the day's midnight in the source's zone, as
-# "2026-11-20" is (its weekday left out: the RFC 822 parser leaves out "Fri," but not "Friday").
+# "2026-11-20" is (its weekday left out: the RFC 822 parser leaves out "Fri," but not "Friday"); with an
+# offset after it ("20 Nov 2026 +08"), its midnight there (feedparser's reader took "+08" for the hour).
 _RFC_DAY_ALONE = re.compile(
-    rf"^(?:{_WEEKDAY}\.?,? ?)?(\d{{1,2}} [A-Za-z]{{3,9}} \d{{2,4}}|[A-Za-z]{{3,9}} \d{{1,2}} \d{{2,4}})$",
+    rf"^(?:{_WEEKDAY}\.?,? ?)?(\d{{1,2}} [A-Za-z]{{3,9}} \d{{2,4}}|[A-Za-z]{{3,9}} \d{{1,2}} \d{{2,4}})"
+    r"((?: [+-]\d{1,2}(?::?\d{2})?)?)$",
     re.IGNORECASE,
 )
 # A month's name as only feedparser's RFC 822 reader read it, by its first three letters: "Sept", "Nov,"
@@ -300,7 +304,7 @@ def _from_rfc2822(text: str, default_tz: tzinfo) -> datetime | None:
     UTC; a day alone is its midnight in ``default_tz``."""
     if not _ENDS_IN_NAME.search(text):
         text = _MONTH_FIRST.sub(r"\1\2", _MONTH_AFTER_DAY.sub(r"\1", text))
-    text = _RFC_DAY_ALONE.sub(r"\1 00:00:00", text)
+    text = _RFC_DAY_ALONE.sub(r"\1 00:00:00\2", text)
     text = _RFC_COLON_OFFSET.sub(r"\1\2\3", text)
     text = _RFC_HOURS_OFFSET.sub(lambda m: f" {m[1]}{int(m[2]):02d}{m[3] or '00'}", text)
     try:
