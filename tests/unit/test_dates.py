@@ -573,3 +573,21 @@ def test_an_rfc_822_day_with_an_offset_and_no_time_is_not_read_with_the_offset_a
     # When it is parsed
     # Then it is the day's midnight at +08:00, or no date: not 08:00 UTC (16:00 in China) nor UTC midnight
     assert parse_date(raw, SHANGHAI) in (None, utc("2026-11-19 16:00:00")), raw
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Fri, 19 Jun 2026 6:01 p.m. +08 SGT", "2026-06-19 10:01:00"),
+        ("Fri, 19 Jun 2026 6:01 p.m. -3 BRT", "2026-06-19 21:01:00"),
+        ("Fri, 19 Jun 2026 6:01 P.M. +5:30 IST", "2026-06-19 12:31:00"),
+    ],
+)
+def test_an_hours_alone_offset_and_zone_name_after_a_dotted_pm_is_that_offset(
+    raw: str, expected: str
+) -> None:
+    # Given a time on the 12-hour clock written "p.m." (read as "PM" is), then an offset of hours alone
+    # and its zone's name, as "6:01 PM +08 SGT" and "6:01 p.m. +08" are read
+    # When it is parsed
+    # Then it is that offset: not eight minutes (eight hours late), three minutes, or the source's zone
+    assert parse_date(raw, SHANGHAI) == utc(expected), raw
