@@ -591,3 +591,12 @@ def test_an_hours_alone_offset_and_zone_name_after_a_dotted_pm_is_that_offset(
     # When it is parsed
     # Then it is that offset: not eight minutes (eight hours late), three minutes, or the source's zone
     assert parse_date(raw, SHANGHAI) == utc(expected), raw
+
+
+@pytest.mark.parametrize("name", ["Beijing", "Shanghai", "Singapore"])
+def test_an_hours_alone_offset_before_a_long_zone_name_is_that_many_hours(name: str) -> None:
+    # Given an RFC 822 date whose offset gives hours alone, then a zone's name longer than an abbreviation
+    raw = f"Fri, 19 Jun 2026 18:01:25 +08 {name}"
+    # When it is parsed
+    # Then it is +08:00, as "+08 SGT" and "+0800 Beijing" are, or no date: not eight minutes east of UTC
+    assert parse_date(raw, SHANGHAI) in (None, utc("2026-06-19 10:01:25")), raw

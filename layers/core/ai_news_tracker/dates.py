@@ -110,16 +110,17 @@ _ZONE_AFTER_OFFSET = re.compile(
     r"(?<=[\d ])([+-])(\d{2}):?(\d{2}) "
     r"(?:(?![AaPp][Mm]$)[A-Za-z]{2,6}|\([^()]*\)|([+-])(\d{2})(?::?(\d{2}))?)$"
 )
-# A zone's name after an offset of hours alone ("18:01:25 +08 SGT", "+8 SGT", "+5:30 IST"), left out too: the
-# offset is then read as hours (_RFC_HOURS_OFFSET), not as minutes (eight hours late). Only after a time,
-# or its AM or PM ("p.m." too), or an RFC 822 day's year ("20 Nov 2026 +08 SGT", "Nov 20 2026 +08"), so
-# that a day's "-19" ("2026-06-19 PDT") is no offset.
+# A zone's name after an offset of hours alone ("18:01:25 +08 SGT", "+8 SGT", "+5:30 IST"; a name of any
+# length, "+08 Beijing", as "+0800 Beijing" is read), left out too: the offset is then read as hours
+# (_RFC_HOURS_OFFSET), not as minutes (eight hours late). Only after a time, or its AM or PM ("p.m." too),
+# or an RFC 822 day's year ("20 Nov 2026 +08 SGT", "Nov 20 2026 +08"), so that a day's "-19"
+# ("2026-06-19 PDT") is no offset.
 _BEFORE_HOURS_OFFSET = (
     r"(?:(?<=:\d{2})|(?<=[AaPp][Mm])|(?<=[AaPp]\.[Mm])|(?<=[AaPp]\.[Mm]\.)"
     r"|(?<=[A-Za-z,] \d{4})|(?<=\d \d{4}))"
 )
 _ZONE_AFTER_HOURS = re.compile(
-    rf"{_BEFORE_HOURS_OFFSET} ([+-]\d{{1,2}}(?::\d{{2}})?) (?:(?![AaPp][Mm]$)[A-Za-z]{{2,6}}|\([^()]*\))$"
+    rf"{_BEFORE_HOURS_OFFSET} ([+-]\d{{1,2}}(?::\d{{2}})?) (?:(?![AaPp][Mm]$)[A-Za-z]{{2,}}|\([^()]*\))$"
 )
 # Go's time.String() of a time taken with time.Now() ends with its monotonic clock reading, "m=+3.000000001".
 _GO_MONOTONIC = re.compile(r" m=[+-]\d+(?:\.\d+)?$")
