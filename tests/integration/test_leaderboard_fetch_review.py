@@ -672,3 +672,31 @@ def test_a_failed_switch_over_a_ranking_stored_by_the_release_before_is_not_head
     markdown = Renderer(config, TEMPLATES).markdown(edition)
     assert "此为此前数据源的榜单" in markdown
     assert "## 国产模型排行榜 (LM Arena)\n" in markdown
+
+
+# committed 04:00 in Shanghai on the day DAY1 (09:00 there) first sees the file
+SAME_DAY_COMMIT = json.dumps(
+    [{"sha": "c9558b6", "commit": {"committer": {"date": "2026-10-31T20:00:00Z"}}}]
+).encode()
+
+
+def test_a_day_rebuilt_after_its_ranking_was_dated_by_its_publisher_shows_the_date_basis_it_had(
+    tmp_path: Path,
+) -> None:
+    # Given day 1 published while api.github.com refused the commit question: its ranking dated by the day
+    # first seen (不详（… 首次获取）)
+    http = RawGithubHttp(HTTPStatusFailure("403 Forbidden", 403))
+    pipe = github_pipeline(tmp_path, http)
+    first = pipe.run(DAY1)
+    assert first.edition.leaderboard is not None and first.edition.leaderboard.date_basis == "first_seen"
+    published = (tmp_path / "site" / "reports" / f"{first.edition.date}.json").read_text("utf-8")
+    # And the next fetch, GitHub answering: the unchanged file was committed that same day
+    http.commit_answer = SAME_DAY_COMMIT
+    pipe.fetch(DAY1 + timedelta(hours=12), feeds=False)
+    # When day 1 is rebuilt with its time (README: "Rebuild the newest edition"), nothing changed
+    (tmp_path / "raw" / "editions" / f"{first.edition.date}.json").unlink()
+    rebuilt = pipe.run(DAY1)
+    # Then it shows the ranking as readers have it, not revised (a review found 数据日期: 2026-11-01, the
+    # publisher's, and the day dated anew)
+    assert rebuilt.edition.leaderboard == first.edition.leaderboard
+    assert (tmp_path / "site" / "reports" / f"{first.edition.date}.json").read_text("utf-8") == published

@@ -458,12 +458,17 @@ def kept_with(snapshot: Mapping[str, Any], stored: Mapping[str, Any] | None) -> 
     """``snapshot`` (fetched at its ``fetched_at``) as stored over ``stored``: the same ranking of the
     same source and date keeps the time it was first fetched (None: stored before that was kept, shown
     for any day as then), another one is kept before it, :data:`KEPT_RANKINGS` in all (the same scores
-    dated anew are another: a day built before that shows the date it had)."""
+    dated anew, or the same date found to be its publisher's, are another: a day built before that shows
+    the date it had)."""
     kept, first = kept_rankings(stored), snapshot["fetched_at"]
+    basis = default_date_basis(str(snapshot.get("provider") or ""))
     if (
         kept
         and kept[0].get("source") == snapshot["source"]
         and kept[0].get("snapshot_date") == snapshot["snapshot_date"]
+        # dated by its publisher now, by the day first seen before (the same day): another, so a day built
+        # before shows 不详（… 首次获取） as it did
+        and (kept[0].get("date_basis") or basis) == (snapshot.get("date_basis") or basis)
         and ranking_fingerprint(kept[0]["scores"]) == snapshot["fingerprint"]
     ):
         first, kept = kept[0].get("first_fetched_at"), kept[1:]
