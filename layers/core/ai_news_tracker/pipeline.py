@@ -960,21 +960,20 @@ class Pipeline:
         self, states: Mapping[str, SourceState], cutoff: datetime, published: Mapping[str, Any] | None
     ) -> tuple[tuple[SourceStatus, ...], tuple[SourceStatus, ...]]:
         """Each enabled source's status at ``cutoff`` (:func:`~ai_news_tracker.repository.status_at`: a day
-        built late says how it went by then, not since), under its configured name: a source renamed since
-        its feed was last fetched (nothing fetched under the new name yet) has the status of its former
-        name, as it has that name's items (an edition rebuilt after a rename said the source was never
-        fetched). Those the day lists, second: all but a source first fetched after ``cutoff`` that the day
-        as ``published`` does not name (added since: a day rebuilt after it listed it as 尚未抓取, a
-        failure); one never fetched yet is listed, as not fetched, and one readers have so too."""
-        followed = self._renames_followed(self.config.enabled_sources, dict(states))
+        built late says how it went by then, not since), under its configured name; ``states`` as the build
+        reads them, a renamed source's (nothing fetched under the new name yet) its former name's, as it
+        has that name's items (an edition rebuilt after a rename said the source was never fetched). Those
+        the day lists, second: all but a source first fetched after ``cutoff`` that the day as
+        ``published`` does not name (added since: a day rebuilt after it listed it as 尚未抓取, a failure);
+        one never fetched yet is listed, as not fetched, and one readers have so too."""
         named = published_sources(published)
         statuses = {
-            name: replace(_status_or_never(followed[name], name, cutoff), name=name) for name in states
+            name: replace(_status_or_never(state, name, cutoff), name=name) for name, state in states.items()
         }
         listed = tuple(
             status
             for name, status in statuses.items()
-            if followed[name].status is None or status_at(followed[name], cutoff) is not None or name in named
+            if states[name].status is None or status_at(states[name], cutoff) is not None or name in named
         )
         return tuple(statuses.values()), listed
 
